@@ -1,0 +1,163 @@
+import type { IncomingMessage } from 'node:http';
+import { resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { Config } from '../config/schema';
+import { Accounts } from './auth/accounts';
+import { Sessions } from './auth/sessions';
+import { MqttBroker } from './broker/broker';
+import { Bus } from './bus';
+import { buildHttp, type HttpApp, type Readiness } from './http/app';
+import { Journal } from './journal/journal';
+import { Metrics } from './metrics';
+import { Projections } from './projections';
+import { ContactMonitor } from './radio/contact-monitor';
+import { ConsoleSocket } from './realtime/console-socket';
+
+export interface GatewayOptions {
+  log: Logger;
+  /** Paths in the config are relative to this directory (default: the working directory). */
+  baseDir?: string;
+}
+
+/**
+ * The composition root: builds every part, starts them in order and stops them in reverse.
+ * Constructors elsewhere only assign; all work starts here, in `start()`.
+ */
+export class Gateway {
+  readonly metrics = new Metrics();
+  readonly bus: Bus;
+  readonly journal: Journal;
+  readonly projections: Projections;
+  readonly accounts: Accounts;
+  readonly sessions: Sessions;
+  readonly broker: MqttBroker;
+  readonly consoleSocket: ConsoleSocket;
+  private readonly contact: ContactMonitor;
+  private readonly mqttWs = new WebSocketServer({ noServer: true });
+  private http: HttpApp | null = null;
+  private replayed = false;
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: Config,
+    opts: GatewayOptions,
+  ) {
+    const log = (this.log = opts.log);
+    const base = opts.baseDir ?? process.cwd();
+    this.bus = new Bus(log.child({ module: 'bus' }));
+    this.projections = new Projections(config);
+    this.journal = new Journal({
+      path: resolve(base, config.gateway.journal.path),
+      synchronous: config.gateway.journal.synchronous,
+      maxBatch: config.gateway.journal.maxBatch,
+      log: log.child({ module: 'journal' }),
+      onBatch: (size, seconds) => {
+        this.metrics.batchSize.observe(size);
+        this.metrics.commitSeconds.observe(seconds);
+      },
+      onCommit: (events) => this.bus.emit('committed', events),
+    });
+    this.accounts = new Accounts(config);
+    this.sessions = new Sessions(config.gateway.sessionTtlMinutes * 60_000);
+    this.broker = new MqttBroker({
+      host: config.gateway.mqtt.host,
+      port: config.gateway.mqtt.port,
+      maxPacketSize: config.gateway.mqtt.maxPacketSize,
+      accounts: this.accounts,
+      journal: this.journal,
+      metrics: this.metrics,
+      log: log.child({ module: 'broker' }),
+    });
+    this.consoleSocket = new ConsoleSocket({
+      sessions: this.sessions, journal: this.journal, projections: this.projections, metrics: this.metrics,
+      log: log.child({ module: 'console-socket' }),
+    });
+    this.contact = new ContactMonitor(
+      this.projections.units, this.journal, config.gateway.unitLostContactSeconds * 1000, log.child({ module: 'contact' }),
+    );
+  }
+
+  async start(): Promise<void> {
+    this.journal.open();
+    const started = Date.now();
+    this.projections.replay(this.journal.replay());
+    this.log.info({ events: this.projections.seq, ms: Date.now() - started }, 'projections rebuilt from journal');
+    this.bus.on('committed', 'projections', (events) => {
+      for (const e of events) this.projections.apply(e);
+    });
+    this.bus.on('committed', 'console', (events) => this.consoleSocket.broadcast(events));
+    this.replayed = true;
+    await this.closeLeftOpen();
+
+    await this.broker.start();
+    const http = await buildHttp({
+      accounts: this.accounts, sessions: this.sessions, journal: this.journal, projections: this.projections,
+      metrics: this.metrics, readiness: () => this.readiness(), log: this.log.child({ module: 'http' }),
+      secureCookies: false, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes,
+    });
+    this.consoleSocket.attach(http.server);
+    http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    await http.listen({ host: this.config.gateway.http.host, port: this.config.gateway.http.port });
+    this.http = http;
+    this.contact.start();
+    this.log.info({ http: this.httpPort, mqtt: this.broker.port }, 'gateway started');
+  }
+
+  /** MQTT over WebSocket on the HTTP server; other upgrade paths belong to Socket.IO. */
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== this.config.gateway.mqtt.websocketPath) return;
+    this.mqttWs.handleUpgrade(req, socket, head, (ws) => {
+      (req.socket as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
+      this.broker.handle(createWebSocketStream(ws), req);
+    });
+  }
+
+  /**
+   * After a crash, the journal still shows clients connected that are long gone: close them
+   * on the record so the devices view is true, rather than forget them.
+   */
+  private async closeLeftOpen(): Promise<void> {
+    await Promise.all(
+      this.projections.devices.online().map((d) =>
+        this.journal.append({
+          source: 'gateway', type: 'mqtt.disconnected', subject: `account:${d.username}`,
+          payload: { clientId: d.clientId, username: d.username, reason: 'gateway restarted' },
+        }),
+      ),
+    );
+  }
+
+  readiness(): Readiness {
+    const checks = {
+      journal: this.journal.isOpen && this.journal.lastError === null,
+      broker: this.broker.listening,
+      projections: this.replayed && this.projections.seq === this.journal.head.seq,
+    };
+    return {
+      ready: Object.values(checks).every(Boolean),
+      checks,
+      detail: { head: this.journal.head.seq, applied: this.projections.seq, journalError: this.journal.lastError?.message ?? null },
+    };
+  }
+
+  get httpPort(): number {
+    const addr = this.http?.server.address();
+    return addr && typeof addr === 'object' ? addr.port : 0;
+  }
+
+  async stop(): Promise<void> {
+    this.contact.stop();
+    await this.consoleSocket.close();
+    if (this.http) await this.http.close();
+    this.http = null;
+    this.mqttWs.close();
+    await this.broker.stop();
+    this.bus.removeOwner('projections');
+    this.bus.removeOwner('console');
+    this.journal.close();
+    this.log.info('gateway stopped');
+  }
+}

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import type { Accounts, Principal } from '../auth/accounts';
+import { dedupeKey, quarantineEvent, validateInbound, type InboundContext } from '../ingest';
+import type { Journal } from '../journal/journal';
+import type { AppendInput } from '../journal/types';
+import { topicClass, type Metrics } from '../metrics';
+import { decidePublish, mayReceive, maySubscribe } from './acl';
+import { limitPacketSize } from './packet-limit';
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  maxPacketSize: number;
+  accounts: Accounts;
+  journal: Journal;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** CONNACK return codes of MQTT 3.1.1 (§3.2.2.3). */
+const CONNACK_IDENTIFIER_REJECTED = 2;
+const CONNACK_NOT_AUTHORIZED = 5;
+
+function authError(message: string, returnCode: number): AuthenticateError {
+  const err = new Error(message) as AuthenticateError;
+  err.returnCode = returnCode;
+  return err;
+}
+
+/**
+ * The embedded MQTT broker. Access policy is injected as aedes hooks; every inbound publish is
+ * validated against the topic contract and journaled before aedes sends its PUBACK, so an
+ * acknowledged message is durable. Invalid messages are acknowledged too (the publisher's
+ * session goes on) but quarantined with their reason and never forwarded.
+ */
+export class MqttBroker {
+  private aedes: Aedes | null = null;
+  private server: Server | null = null;
+  private readonly principals = new WeakMap<Client, Principal>();
+  /** Clients whose CONNECT had an empty id with CleanSession=0 ([MQTT-3.1.3-8]). */
+  private readonly idless = new WeakSet<Client>();
+  /** Payload buffers that were quarantined: aedes forwards the same Buffer, so we can stop it. */
+  private readonly quarantined = new WeakSet<Buffer>();
+
+  constructor(private readonly opts: BrokerOptions) {}
+
+  async start(): Promise<void> {
+    const aedes = await Aedes.createBroker({
+      preConnect: (client, packet, done) => {
+        if (packet.clientId === '' && packet.clean === false) this.idless.add(client);
+        done(null, true);
+      },
+      authenticate: (client, username, password, done) => {
+        this.authenticate(client, username, password).then(
+          (principal) => done(null, principal !== null),
+          (err: AuthenticateError) => done(err, false),
+        );
+      },
+      authorizePublish: (client, packet, done) => {
+        this.authorizePublish(client, packet).then(() => done(null), (err: Error) => done(err));
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        this.authorizeSubscribe(client, sub).then((granted) => done(null, granted), (err: Error) => done(err, null));
+      },
+      authorizeForward: (client, packet) => {
+        if (this.quarantined.has(packet.payload as Buffer)) return null;
+        const principal = this.principals.get(client);
+        return principal && mayReceive(principal, packet.topic) ? packet : null;
+      },
+    });
+    aedes.on('client', () => this.opts.metrics.clients.inc());
+    aedes.on('clientDisconnect', (client) => {
+      this.opts.metrics.clients.dec();
+      const p = this.principals.get(client);
+      if (p) void this.record({ source: `mqtt:${client.id}`, type: 'mqtt.disconnected', subject: `account:${p.username}`, payload: { clientId: client.id, username: p.username } });
+    });
+    aedes.on('clientError', (client, err) => this.opts.log.debug({ clientId: client.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (_client, err) => this.opts.log.debug({ err: err.message }, 'connection error'));
+    this.aedes = aedes;
+
+    const server = createServer({ noDelay: true }, (socket: Socket) => {
+      // Without TCP_NODELAY, small QoS 1 packets wait on Nagle and p99 latency balloons.
+      socket.setNoDelay(true);
+      this.handle(socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.opts.log.info({ port: this.port }, 'mqtt listening');
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  /** Serves one connection: TCP sockets, and MQTT-over-WebSocket streams from the HTTP server. */
+  handle(stream: Duplex, req?: IncomingMessage): void {
+    if (!this.aedes) {
+      stream.destroy();
+      return;
+    }
+    const client = this.aedes.handle(stream, req);
+    limitPacketSize(client, this.opts.maxPacketSize, (size) => {
+      this.opts.metrics.securityEvents.inc({ kind: 'oversize-packet' });
+      void this.record({ source: 'mqtt', type: 'security.oversize-packet', payload: { clientId: client.id ?? null, size, max: this.opts.maxPacketSize } });
+    });
+  }
+
+  /** Publishes from the gateway itself (downlinks); resolves when handed to subscribers. */
+  publish(topic: string, payload: unknown, qos: 0 | 1 = 1, retain = false): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new Error('broker not started'));
+    this.opts.metrics.messagesOut.inc({ class: topicClass(topic) });
+    return new Promise((resolve, reject) => {
+      aedes.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos, retain, dup: false },
+        (err?: Error) => (err ? reject(err) : resolve()),
+      );
+    });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const aedes = this.aedes;
+    this.aedes = null;
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
+
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
+    const clientId = client.id;
+    const refuse = async (reason: string, code: number): Promise<never> => {
+      this.opts.metrics.securityEvents.inc({ kind: 'connect-refused' });
+      await this.record({ source: 'mqtt', type: 'security.connect-refused', subject: username ? `account:${username}` : null, payload: { clientId, username: username ?? null, reason } });
+      throw authError(reason, code);
+    };
+    if (this.idless.has(client)) return refuse('empty client id with CleanSession=0', CONNACK_IDENTIFIER_REJECTED);
+    if (!username || !password) return refuse('anonymous connection', CONNACK_NOT_AUTHORIZED);
+    const principal = await this.opts.accounts.authenticate(username, password.toString('utf8'));
+    if (!principal) return refuse('bad username or password', CONNACK_NOT_AUTHORIZED);
+    this.principals.set(client, principal);
+    await this.record({ source: `mqtt:${clientId}`, type: 'mqtt.connected', subject: `account:${username}`, payload: { clientId, username, role: principal.role } });
+    return principal;
+  }
+
+  private async authorizePublish(client: Client | null, packet: PublishPacket): Promise<void> {
+    const principal = client ? this.principals.get(client) : undefined;
+    if (!client || !principal) throw new Error('publish from an unauthenticated client');
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const ctx: InboundContext = { topic: packet.topic, clientId: client.id, username: principal.username, payload, messageId: packet.messageId, qos: packet.qos };
+    const cls = topicClass(packet.topic);
+    const decision = decidePublish(principal, packet.topic);
+    if (decision.kind === 'deny') {
+      this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'denied' });
+      this.opts.metrics.securityEvents.inc({ kind: 'publish-denied' });
+      await this.record({ source: `mqtt:${client.id}`, type: 'security.publish-denied', subject: `account:${principal.username}`, payload: { clientId: client.id, username: principal.username, topic: packet.topic.slice(0, 512), reason: decision.reason } });
+      // MQTT 3.1.1 cannot refuse one PUBLISH: closing the connection is the refusal ([MQTT-3.3.5-2]).
+      throw new Error(`publish denied: ${decision.reason}`);
+    }
+    const verdict = validateInbound(decision.kind === 'allow' ? decision.match : null, payload);
+    const dedupe = dedupeKey(ctx, createHash('sha256').update(payload).digest('base64url').slice(0, 22));
+    if (!verdict.ok) {
+      this.quarantined.add(packet.payload as Buffer);
+      packet.retain = false; // never keep a quarantined message as the retained state
+      this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'quarantined' });
+      this.opts.metrics.quarantined.inc({ reason: verdict.kind });
+      await this.opts.journal.append({ ...quarantineEvent(ctx, verdict.kind, verdict.reason), dedupe });
+      return;
+    }
+    this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'accepted' });
+    await this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe });
+  }
+
+  private async authorizeSubscribe(client: Client, sub: Subscription): Promise<Subscription | null> {
+    const principal = this.principals.get(client);
+    if (principal && maySubscribe(principal, sub.topic)) return sub;
+    this.opts.metrics.securityEvents.inc({ kind: 'subscribe-denied' });
+    await this.record({ source: `mqtt:${client.id}`, type: 'security.subscribe-denied', subject: principal ? `account:${principal.username}` : null, payload: { clientId: client.id, username: principal?.username ?? null, topic: sub.topic.slice(0, 512) } });
+    return null; // SUBACK 0x80 for this topic
+  }
+
+  /** Journals a broker-side event; a failure is logged, never thrown into aedes. */
+  private async record(input: AppendInput): Promise<void> {
+    try {
+      await this.opts.journal.append(input);
+    } catch (err) {
+      this.opts.log.error({ err, type: input.type }, 'could not journal broker event');
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run journal -- verify | tail [-n N] | export --from <time> --to <time>` on the journal
+ * of the configured site (or `--db <file>`). Opens the database read-only: safe while the
+ * gateway runs.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { loadConfig, resolveConfigPath } from '../../config/load';
+import { rowToEvent, type EventRow } from '../journal/rows';
+import { verifyJournal } from '../journal/verify';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    db: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    n: { type: 'string', short: 'n', default: '20' },
+  },
+});
+
+function dbPath(): string {
+  if (values.db) return resolve(values.db);
+  return resolve(loadConfig(resolveConfigPath()).gateway.journal.path);
+}
+
+function time(s: string | undefined, fallback: number): number {
+  if (s === undefined) return fallback;
+  const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (Number.isNaN(t)) throw new Error(`not a time: ${s}`);
+  return t;
+}
+
+function run(): number {
+  const command = positionals[0];
+  const db = new Database(dbPath(), { readonly: true, fileMustExist: true });
+  try {
+    switch (command) {
+      case 'verify': {
+        const r = verifyJournal(db);
+        if (r.ok) {
+          console.log(`ok ${r.count} events, head ${r.head}`);
+          return 0;
+        }
+        console.log(`broken at seq ${r.seq}: ${r.reason} (${r.count} events verified before it)`);
+        return 1;
+      }
+      case 'tail': {
+        const rows = db.prepare('SELECT * FROM events ORDER BY seq DESC LIMIT ?').all(Number(values.n)) as EventRow[];
+        for (const row of rows.reverse()) console.log(JSON.stringify(rowToEvent(row)));
+        return 0;
+      }
+      case 'export': {
+        const stmt = db.prepare('SELECT * FROM events WHERE ts >= ? AND ts <= ? ORDER BY seq');
+        for (const row of stmt.iterate(time(values.from, 0), time(values.to, Number.MAX_SAFE_INTEGER)) as IterableIterator<EventRow>) {
+          process.stdout.write(`${JSON.stringify(rowToEvent(row))}\n`);
+        }
+        return 0;
+      }
+      default:
+        console.error('usage: npm run journal -- verify | tail [-n N] | export [--from T] [--to T]  [--db FILE]');
+        return 2;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+try {
+  process.exitCode = run();
+} catch (err) {
+  console.error(`journal: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 2;
+}

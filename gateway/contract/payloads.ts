@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * Payload schemas of the MQTT topics. Every inbound payload is parsed with one of these before
+ * it reaches the journal; anything else is quarantined with zod's path and message.
+ */
+
+/** Device clocks drift; a time more than this far ahead of ours is a bad input, not a fact. */
+const MAX_FUTURE_MS = 5 * 60_000;
+
+export const isoTime = z.iso
+  .datetime({ offset: true })
+  .refine((s) => Date.parse(s) <= Date.now() + MAX_FUTURE_MS, 'time is in the future');
+
+const text = (max: number) => z.string().min(1).max(max);
+export const latitude = z.number().min(-90).max(90);
+export const longitude = z.number().min(-180).max(180);
+
+export const RadioPosition = z.strictObject({
+  lat: latitude,
+  lon: longitude,
+  accuracyM: z.number().nonnegative().max(100_000).nullable().optional(),
+  speedKmh: z.number().nonnegative().max(500).nullable().optional(),
+  headingDeg: z.number().min(0).max(360).nullable().optional(),
+  fixTime: isoTime,
+});
+
+export const RadioPtt = z.strictObject({
+  state: z.enum(['start', 'stop']),
+  talkgroup: z.int().min(1).max(16_777_215),
+});
+
+export const RadioStatus = z.strictObject({ value: z.int().min(0).max(65_535) });
+
+export const RadioEmergency = z.strictObject({ state: z.enum(['pressed', 'cancelled']) });
+
+export const RadioText = z.strictObject({ to: z.int().min(1).max(16_777_215), text: text(1000) });
+
+export const RadioReceipt = z.strictObject({
+  msgId: text(64),
+  status: z.enum(['delivered', 'read', 'failed']),
+});
+
+export const RadioPresence = z.strictObject({ online: z.boolean() });
+
+export const Downlink = z.strictObject({
+  msgId: text(64),
+  kind: z.enum(['text', 'alert', 'dispatch']),
+  priority: z.enum(['normal', 'urgent', 'emergency']),
+  from: text(64),
+  text: text(1000),
+  ackRequested: z.boolean(),
+});
+
+export const ShopReport = z.strictObject({
+  kind: z.enum(['incident', 'sighting']),
+  category: z.enum(['theft', 'abuse', 'violence', 'suspicious', 'cbo-breach', 'damage', 'other']),
+  occurredAt: isoTime,
+  description: text(2000),
+  subjectId: text(64).optional(),
+  media: z.array(text(256)).max(10).optional(),
+});
+
+export const CctvSighting = z.strictObject({
+  seenAt: isoTime,
+  operator: text(64),
+  subjectId: text(64).optional(),
+  description: text(2000).optional(),
+  snapshotRef: text(256).optional(),
+});
+
+export const CctvBookmark = z.strictObject({ at: isoTime, operator: text(64), note: text(2000) });
+
+export const CctvFault = z.strictObject({ operator: text(64), fault: text(500) });

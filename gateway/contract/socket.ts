@@ -1,0 +1,45 @@
+import type { JournalEvent } from '../journal/types';
+import type { StateSnapshot } from '../projections';
+
+/**
+ * The Socket.IO contract between the gateway and the console. On connect the console gets
+ * the current state (or, when it resumes with `auth.lastSeq`, the events it missed), then
+ * live changes. Positions are high-rate and droppable, so they travel as volatile updates.
+ */
+export interface ConsoleEvent {
+  seq: number;
+  ts: number;
+  type: string;
+  actor: string | null;
+  subject: string | null;
+  ref: string | null;
+  payload: unknown;
+}
+
+export interface PositionUpdate {
+  issi: number;
+  lat: number;
+  lon: number;
+  accuracyM: number | null;
+  fixTime: string;
+  seq: number;
+}
+
+export interface ServerToClientEvents {
+  'state:snapshot': (state: StateSnapshot) => void;
+  /** Reliable, in seq order; `head` is the seq to resume from. */
+  'journal:events': (batch: { events: ConsoleEvent[]; head: number }) => void;
+  'units:positions': (positions: PositionUpdate[]) => void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- commands arrive with later issues
+export interface ClientToServerEvents {}
+
+export interface SocketAuth {
+  /** The last `head` the console saw; the server sends what came after it. */
+  lastSeq?: number;
+}
+
+export function toConsoleEvent(e: JournalEvent): ConsoleEvent {
+  return { seq: e.seq, ts: e.ts, type: e.type, actor: e.actor, subject: e.subject, ref: e.ref, payload: e.payload };
+}

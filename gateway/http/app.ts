@@ -1,0 +1,150 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Accounts, Principal } from '../auth/accounts';
+import { SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import { LoginBody, PageQuery, type Me } from '../contract/api';
+import type { ConsoleRole } from '../contract/roles';
+import type { Journal } from '../journal/journal';
+import type { Metrics } from '../metrics';
+import type { Projections } from '../projections';
+import { ApiError, Errors } from './errors';
+import { parse } from './validate';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, boolean>;
+  detail?: Record<string, unknown>;
+}
+
+export interface HttpDeps {
+  accounts: Accounts;
+  sessions: Sessions;
+  journal: Journal;
+  projections: Projections;
+  metrics: Metrics;
+  readiness: () => Readiness;
+  log: Logger;
+  /** Cookie `Secure` flag: on behind TLS. */
+  secureCookies: boolean;
+  sessionTtlMinutes: number;
+}
+
+/** Roles that may read the raw journal and the quarantine: it holds personal data. */
+const JOURNAL_READERS: ConsoleRole[] = ['controller', 'engineer'];
+const STATE_READERS: ConsoleRole[] = ['controller', 'cctv-operator', 'security-manager', 'police', 'engineer'];
+
+async function principalOf(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
+  const session = deps.sessions.touch(req.cookies[SESSION_COOKIE]);
+  if (session) return session.principal;
+  const auth = req.headers.authorization;
+  const m = auth?.match(/^Bearer ([^:\s]+):(\S+)$/);
+  return m ? deps.accounts.authenticateToken(m[1]!, m[2]!) : null;
+}
+
+/** A route guard: the caller must be a person with one of these console roles. */
+export function requireRole(roles: readonly ConsoleRole[], what: string) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const p = req.principal;
+    if (!p) throw Errors.unauthenticated();
+    const role = p.consoleRole ?? (p.role === 'service' ? 'engineer' : null);
+    if (!role || !roles.includes(role)) throw Errors.forbidden(what);
+  };
+}
+
+/**
+ * Builds the HTTP application (no listening: tests use `inject()` or listen on port 0).
+ * Every `/api` route except login needs a session cookie or an API token.
+ */
+export async function buildHttp(deps: HttpDeps) {
+  const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true, bodyLimit: 256 * 1024 });
+  await app.register(cookie);
+  app.decorateRequest('principal', null);
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, 'request failed');
+    return reply.status(status).send({ error: { code: err.code ?? 'TW_INTERNAL', message: status === 500 ? 'internal error' : err.message } });
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/') && req.url !== '/api/login') {
+      req.principal = await principalOf(req, deps);
+      if (!req.principal) throw Errors.unauthenticated();
+    }
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const r = deps.readiness();
+    return reply.status(r.ready ? 200 : 503).send(r);
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(body);
+  });
+
+  app.post('/api/login', async (req, reply) => {
+    const body = parse(LoginBody, req.body);
+    const principal = await deps.accounts.authenticate(body.username, body.password);
+    // Only people log in to the console; machines use MQTT or API tokens.
+    if (!principal || principal.role !== 'console') {
+      deps.metrics.securityEvents.inc({ kind: 'login-failed' });
+      await deps.journal.append({ source: 'http', type: 'security.login-failed', subject: `account:${body.username.slice(0, 64)}`, payload: { username: body.username.slice(0, 64), ip: req.ip } });
+      throw Errors.badCredentials();
+    }
+    const session = deps.sessions.create(principal);
+    await deps.journal.append({ source: 'http', type: 'auth.login', actor: principal.username, payload: { ip: req.ip } });
+    void reply.setCookie(SESSION_COOKIE, session.id, {
+      httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, path: '/', maxAge: deps.sessionTtlMinutes * 60,
+    });
+    return { data: me(principal) };
+  });
+
+  app.post('/api/logout', async (req, reply) => {
+    const id = req.cookies[SESSION_COOKIE];
+    if (id) deps.sessions.destroy(id);
+    await deps.journal.append({ source: 'http', type: 'auth.logout', actor: req.principal!.username, payload: {} });
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { data: { ok: true } };
+  });
+
+  app.get('/api/me', async (req) => ({ data: me(req.principal!) }));
+
+  app.get('/api/journal', { preHandler: requireRole(JOURNAL_READERS, 'read the journal') }, async (req) => {
+    const q = parse(PageQuery, req.query);
+    const events = deps.journal.read(q.after, q.limit);
+    return { data: { events, head: deps.journal.head.seq } };
+  });
+
+  app.get('/api/quarantine', { preHandler: requireRole(JOURNAL_READERS, 'read the quarantine') }, async (req) => {
+    const q = parse(PageQuery, req.query);
+    const rows = deps.journal.database
+      .prepare("SELECT seq, ts, source, payload FROM events WHERE type = 'quarantine.message' AND seq > ? ORDER BY seq LIMIT ?")
+      .all(q.after, q.limit) as Array<{ seq: number; ts: number; source: string; payload: string | null }>;
+    return { data: rows.map((r) => ({ seq: r.seq, ts: r.ts, source: r.source, ...(r.payload ? (JSON.parse(r.payload) as object) : { erased: true }) })) };
+  });
+
+  app.get('/api/state', { preHandler: requireRole(STATE_READERS, 'see the live state') }, async () => ({
+    data: deps.projections.snapshot(),
+  }));
+
+  return app;
+}
+
+function me(p: Principal): Me {
+  return { username: p.username, consoleRole: p.consoleRole, premisesId: p.premisesId };
+}
+
+export type HttpApp = Awaited<ReturnType<typeof buildHttp>>;

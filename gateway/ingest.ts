@@ -1,0 +1,96 @@
+import { TextDecoder } from 'node:util';
+import type { TopicMatch } from './contract/topics';
+import type { AppendInput } from './journal/types';
+
+/**
+ * Validation of an inbound MQTT message against the topic contract. Pure: the broker decides
+ * what to do with the verdict (journal it as an event, or quarantine it with its reason).
+ */
+
+export type QuarantineKind = 'unknown-topic' | 'oversize' | 'utf8' | 'json' | 'schema';
+
+export type Verdict =
+  | { ok: true; type: string; subject: string | null; payload: Record<string, unknown> }
+  | { ok: false; kind: QuarantineKind; reason: string };
+
+/** Bytes of a quarantined payload kept in the journal; enough to diagnose, bounded. */
+export const QUARANTINE_RAW_CAP = 4096;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function subjectOf(m: TopicMatch): string | null {
+  const p = m.params;
+  if (p.issi !== undefined) return `radio:${p.issi}`;
+  if (p.premisesId !== undefined) return `premises:${p.premisesId}`;
+  if (p.cameraId !== undefined) return `camera:${p.cameraId}`;
+  return null;
+}
+
+/** Topic parameters become part of the event, typed: an ISSI is a number. */
+function paramsOf(m: TopicMatch): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m.params)) out[k] = k === 'issi' || k === 'gssi' ? Number(v) : v;
+  return out;
+}
+
+export function validateInbound(match: TopicMatch | null, payload: Buffer): Verdict {
+  if (!match) return { ok: false, kind: 'unknown-topic', reason: 'topic is not in the tw/v1 contract' };
+  const { spec } = match;
+  if (payload.length > spec.maxPayload) {
+    return { ok: false, kind: 'oversize', reason: `payload of ${payload.length} bytes exceeds ${spec.maxPayload} for ${spec.name}` };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    return { ok: false, kind: 'utf8', reason: 'payload is not valid UTF-8' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, kind: 'json', reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  const parsed = spec.schema.safeParse(json);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+      .join('; ');
+    return { ok: false, kind: 'schema', reason };
+  }
+  return { ok: true, type: spec.name, subject: subjectOf(match), payload: { ...paramsOf(match), ...(parsed.data as object) } };
+}
+
+export interface InboundContext {
+  topic: string;
+  clientId: string;
+  username: string;
+  payload: Buffer;
+  /** MQTT packet id of a QoS 1 publish: a resend after reconnect must not be journaled twice. */
+  messageId?: number | undefined;
+  qos: number;
+}
+
+export function dedupeKey(ctx: InboundContext, payloadDigest: string): string | null {
+  return ctx.qos > 0 && ctx.messageId !== undefined ? `${ctx.clientId}/${ctx.messageId}/${payloadDigest}` : null;
+}
+
+export function quarantineEvent(ctx: InboundContext, kind: QuarantineKind, reason: string): Omit<AppendInput, 'dedupe'> {
+  const raw = ctx.payload.subarray(0, QUARANTINE_RAW_CAP);
+  return {
+    source: `mqtt:${ctx.clientId}`,
+    type: 'quarantine.message',
+    subject: `account:${ctx.username}`,
+    payload: {
+      topic: ctx.topic.slice(0, 512),
+      clientId: ctx.clientId,
+      username: ctx.username,
+      kind,
+      reason,
+      size: ctx.payload.length,
+      rawBase64: raw.toString('base64'),
+      truncated: raw.length < ctx.payload.length,
+    },
+  };
+}

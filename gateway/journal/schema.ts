@@ -1,0 +1,50 @@
+/**
+ * The journal's tables. `events` is append-only: triggers refuse UPDATE and DELETE, except
+ * the one change retention needs, setting a payload to NULL (the header, and so the chain,
+ * stays intact; the erasure is itself journaled as `journal.payload-erased`).
+ */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS events (
+  seq            INTEGER PRIMARY KEY,
+  id             TEXT    NOT NULL UNIQUE,
+  ts             INTEGER NOT NULL,
+  source         TEXT    NOT NULL,
+  type           TEXT    NOT NULL,
+  actor          TEXT,
+  subject        TEXT,
+  ref            TEXT,
+  dedupe         TEXT,
+  payload        TEXT,
+  payload_sha256 TEXT    NOT NULL,
+  prev_hash      TEXT    NOT NULL,
+  hash           TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_type    ON events(type, seq);
+CREATE INDEX IF NOT EXISTS events_subject ON events(subject, seq) WHERE subject IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_ref     ON events(ref, seq)     WHERE ref IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_actor   ON events(actor, seq)   WHERE actor IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_ts      ON events(ts);
+CREATE INDEX IF NOT EXISTS events_dedupe  ON events(dedupe) WHERE dedupe IS NOT NULL;
+
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'journal is append-only: DELETE refused');
+END;
+
+CREATE TRIGGER IF NOT EXISTS events_erase_only BEFORE UPDATE ON events
+WHEN NOT (
+  NEW.payload IS NULL
+  AND NEW.seq = OLD.seq AND NEW.id = OLD.id AND NEW.ts = OLD.ts AND NEW.source = OLD.source
+  AND NEW.type = OLD.type AND NEW.actor IS OLD.actor AND NEW.subject IS OLD.subject
+  AND NEW.ref IS OLD.ref AND NEW.dedupe IS OLD.dedupe AND NEW.payload_sha256 = OLD.payload_sha256
+  AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash
+)
+BEGIN
+  SELECT RAISE(ABORT, 'journal is append-only: only a payload erasure may update a row');
+END;
+
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;

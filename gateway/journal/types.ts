@@ -1,0 +1,38 @@
+/** What a producer hands to the journal. */
+export interface AppendInput {
+  /** Where the event came from: `mqtt:<clientId>`, `http`, `pei:<port>`, `gateway`… */
+  source: string;
+  /** Dotted event type, e.g. `radio.position`, `security.publish-denied`. */
+  type: string;
+  /** The person who acted, for human actions (username); null for machines. */
+  actor?: string | null;
+  /** The main thing the event is about (`unit:u-01`, `camera:cam-03`), indexed. */
+  subject?: string | null;
+  /** A correlating id (incident, emergency, alert, track), indexed. */
+  ref?: string | null;
+  payload: unknown;
+  /**
+   * Identifies a message a device may send twice (an MQTT QoS 1 publish resent after a
+   * reconnect); an event with a dedupe key seen recently is not appended again.
+   */
+  dedupe?: string | null;
+}
+
+/** A committed journal row. `payload` is null only after a retention erasure. */
+export interface JournalEvent {
+  seq: number;
+  id: string;
+  ts: number;
+  source: string;
+  type: string;
+  actor: string | null;
+  subject: string | null;
+  ref: string | null;
+  dedupe: string | null;
+  payload: unknown;
+  payloadSha256: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);

@@ -1,0 +1,98 @@
+/**
+ * `npm start`: the gateway on the configured site (the bundled demo town by default). In demo
+ * mode it also starts the device simulators as separate processes, as real devices would be.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { checkProductionSafety, ConfigError, loadConfig, resolveConfigPath } from '../config/load';
+import type { Config } from '../config/schema';
+import { Gateway } from './app';
+import { createRootLogger } from './log';
+
+const STOP_DEADLINE_MS = 4500;
+
+function fail(lines: readonly string[]): never {
+  process.stderr.write(`${lines.join('\n')}\n`);
+  process.exit(1);
+}
+
+function load(): Config {
+  const file = resolveConfigPath();
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) fail([`townwatch: invalid config ${file}`, ...err.issues]);
+    throw err;
+  }
+}
+
+function banner(config: Config, gw: Gateway): string {
+  const host = 'localhost';
+  const lines = [
+    '',
+    `Townwatch is running for ${config.site.name} (${config.site.mode} mode)`,
+    `  console    http://${host}:${gw.httpPort}/`,
+    `  health     http://${host}:${gw.httpPort}/healthz   ready: /readyz   metrics: /metrics`,
+    `  mqtt       mqtt://${host}:${gw.broker.port}   ws://${host}:${gw.httpPort}${config.gateway.mqtt.websocketPath}`,
+  ];
+  if (config.site.mode === 'demo') {
+    const people = config.accounts.filter((a) => a.role === 'console').map((a) => `${a.username}/${a.username}-demo (${a.consoleRole})`);
+    lines.push('  demo logins (username/password):', ...people.map((p) => `    ${p}`));
+    lines.push('  devices log in the same way: radio-2001/radio-2001-demo, shop-…/…-demo');
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+function startSimulators(gw: Gateway): ChildProcess | null {
+  if (process.env.TW_NO_SIM === '1') return null;
+  const cli = fileURLToPath(new URL('../simulators/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'demo', '--mqtt', `mqtt://127.0.0.1:${gw.broker.port}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: process.env,
+  });
+  return child;
+}
+
+async function main(): Promise<void> {
+  const config = load();
+  const unsafe = checkProductionSafety(config);
+  if (unsafe.length > 0) fail(['townwatch: refusing to start in production:', ...unsafe]);
+
+  const log = createRootLogger();
+  const gw = new Gateway(config, { log });
+  await gw.start();
+  process.stdout.write(banner(config, gw));
+  const sims = config.site.mode === 'demo' ? startSimulators(gw) : null;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    sims?.kill('SIGTERM');
+    // Whatever happens, the journal is flushed and closed before we exit.
+    const deadline = setTimeout(() => {
+      log.warn('clean stop took too long; flushing the journal and exiting');
+      gw.journal.close();
+      process.exit(0);
+    }, STOP_DEADLINE_MS);
+    gw.stop().then(
+      () => {
+        clearTimeout(deadline);
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        gw.journal.close();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`townwatch: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import type { Config } from '../../config/schema';
+import type { JournalEvent } from '../journal/types';
+import type { Projection } from './types';
+
+export interface CameraView {
+  id: string;
+  name: string;
+  zone: string;
+  position: readonly [number, number];
+  bearingDeg: number;
+  fovDeg: number;
+  rangeM: number;
+  ptz: boolean;
+  health: 'unknown' | 'online' | 'offline';
+  healthSince: number | null;
+  lastFault: string | null;
+}
+
+/** The camera register from config, with health from the journal. */
+export class CamerasProjection implements Projection<CameraView[]> {
+  readonly name = 'cameras';
+  private readonly cameras = new Map<string, CameraView>();
+
+  constructor(config: Config) {
+    for (const c of config.cameras) {
+      this.cameras.set(c.id, {
+        id: c.id, name: c.name, zone: c.zone, position: c.position, bearingDeg: c.bearingDeg, fovDeg: c.fovDeg,
+        rangeM: c.rangeM, ptz: c.ptz, health: 'unknown', healthSince: null, lastFault: null,
+      });
+    }
+  }
+
+  apply(e: JournalEvent): void {
+    const p = e.payload as { cameraId?: string; fault?: string } | null;
+    const cam = p?.cameraId ? this.cameras.get(p.cameraId) : undefined;
+    if (!cam) return;
+    if (e.type === 'camera.online' || e.type === 'camera.offline') {
+      cam.health = e.type === 'camera.online' ? 'online' : 'offline';
+      cam.healthSince = e.ts;
+    } else if (e.type === 'cctv.fault') {
+      cam.lastFault = p?.fault ?? null;
+    }
+  }
+
+  snapshot(): CameraView[] {
+    return [...this.cameras.values()].map((c) => ({ ...c }));
+  }
+}

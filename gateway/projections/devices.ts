@@ -1,0 +1,36 @@
+import type { JournalEvent } from '../journal/types';
+import type { Projection } from './types';
+
+export interface DeviceView {
+  clientId: string;
+  username: string;
+  role: string | null;
+  online: boolean;
+  since: number;
+}
+
+/** MQTT clients the broker has accepted, and whether each is connected now. */
+export class DevicesProjection implements Projection<DeviceView[]> {
+  readonly name = 'devices';
+  private readonly devices = new Map<string, DeviceView>();
+
+  apply(e: JournalEvent): void {
+    const p = e.payload as { clientId?: string; username?: string; role?: string } | null;
+    if (!p?.clientId) return;
+    if (e.type === 'mqtt.connected') {
+      this.devices.set(p.clientId, { clientId: p.clientId, username: p.username ?? '', role: p.role ?? null, online: true, since: e.ts });
+    } else if (e.type === 'mqtt.disconnected') {
+      const d = this.devices.get(p.clientId);
+      if (d) Object.assign(d, { online: false, since: e.ts });
+    }
+  }
+
+  /** Clients recorded as connected; after a crash these were not disconnected cleanly. */
+  online(): DeviceView[] {
+    return [...this.devices.values()].filter((d) => d.online);
+  }
+
+  snapshot(): DeviceView[] {
+    return [...this.devices.values()].map((d) => ({ ...d })).sort((a, b) => a.clientId.localeCompare(b.clientId));
+  }
+}

@@ -1,0 +1,47 @@
+import type { Config } from '../../config/schema';
+import type { JournalEvent } from '../journal/types';
+import { CamerasProjection } from './cameras';
+import { DevicesProjection } from './devices';
+import { UnitsProjection } from './units';
+
+/**
+ * Every view of current state, rebuilt from the journal at start and kept current from each
+ * committed batch. `seq` is the last event applied: the console resumes from it.
+ */
+export class Projections {
+  readonly units: UnitsProjection;
+  readonly devices = new DevicesProjection();
+  readonly cameras: CamerasProjection;
+  seq = 0;
+
+  constructor(config: Config) {
+    this.units = new UnitsProjection(config);
+    this.cameras = new CamerasProjection(config);
+  }
+
+  private get all() {
+    return [this.units, this.devices, this.cameras];
+  }
+
+  apply(event: JournalEvent): void {
+    for (const p of this.all) p.apply(event);
+    this.seq = event.seq;
+  }
+
+  /** Replays events (from zero, or up to a time for time travel). */
+  replay(events: Iterable<JournalEvent>): this {
+    for (const e of events) this.apply(e);
+    return this;
+  }
+
+  snapshot(): StateSnapshot {
+    return { seq: this.seq, units: this.units.snapshot(), devices: this.devices.snapshot(), cameras: this.cameras.snapshot() };
+  }
+}
+
+export interface StateSnapshot {
+  seq: number;
+  units: ReturnType<UnitsProjection['snapshot']>;
+  devices: ReturnType<DevicesProjection['snapshot']>;
+  cameras: ReturnType<CamerasProjection['snapshot']>;
+}

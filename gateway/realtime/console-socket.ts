@@ -1,0 +1,122 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import type { Principal } from '../auth/accounts';
+import { cookieFrom, SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import type { ConsoleRole } from '../contract/roles';
+import {
+  toConsoleEvent,
+  type ClientToServerEvents,
+  type ConsoleEvent,
+  type PositionUpdate,
+  type ServerToClientEvents,
+  type SocketAuth,
+} from '../contract/socket';
+import type { Journal } from '../journal/journal';
+import type { JournalEvent } from '../journal/types';
+import type { Metrics } from '../metrics';
+import type { Projections } from '../projections';
+
+interface SocketData {
+  principal: Principal;
+}
+
+type ConsoleClient = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Roles that see the live operational picture; members see only what is shared with them. */
+const LIVE_ROLES: ReadonlySet<ConsoleRole> = new Set(['controller', 'cctv-operator', 'security-manager', 'police', 'engineer']);
+/** A console further behind than this gets a fresh snapshot instead of a replay. */
+const MAX_RESUME_EVENTS = 5000;
+/** Event types the console never needs: raw bytes and device sessions. */
+const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected']);
+
+export interface ConsoleSocketDeps {
+  sessions: Sessions;
+  journal: Journal;
+  projections: Projections;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/**
+ * The console's live channel. Sessions are checked on the handshake (the same cookie as the
+ * REST API); the web UI mirrors the journal: state first, then each committed batch.
+ */
+export class ConsoleSocket {
+  private io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData> | null = null;
+
+  constructor(private readonly deps: ConsoleSocketDeps) {}
+
+  attach(server: HttpServer): void {
+    const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
+      path: '/socket.io',
+      serveClient: false,
+      // Other WebSocket paths (/mqtt, /video) share this HTTP server: leave their upgrades alone.
+      destroyUpgrade: false,
+    });
+    io.use((socket, next) => {
+      const session = this.deps.sessions.touch(cookieFrom(socket.handshake.headers.cookie, SESSION_COOKIE));
+      if (!session) return next(new Error('unauthenticated'));
+      socket.data.principal = session.principal;
+      next();
+    });
+    io.on('connection', (socket: ConsoleClient) => this.onConnection(socket));
+    this.io = io;
+  }
+
+  private onConnection(socket: ConsoleClient): void {
+    const { metrics } = this.deps;
+    metrics.sockets.inc();
+    socket.on('disconnect', () => metrics.sockets.dec());
+    const role = socket.data.principal.consoleRole;
+    if (!role || !LIVE_ROLES.has(role)) return; // members get no live operational picture
+    const { lastSeq } = (socket.handshake.auth ?? {}) as SocketAuth;
+    const head = this.deps.projections.seq;
+    if (typeof lastSeq === 'number' && lastSeq >= 0 && head - lastSeq <= MAX_RESUME_EVENTS) {
+      const missed = this.deps.journal.read(lastSeq, head - lastSeq).filter((e) => e.seq <= head);
+      socket.emit('journal:events', { events: this.visible(missed), head });
+    } else {
+      socket.emit('state:snapshot', this.deps.projections.snapshot());
+    }
+    // Joined after the catch-up in the same tick, so no committed batch falls in between.
+    void socket.join('live');
+  }
+
+  private visible(events: JournalEvent[]): ConsoleEvent[] {
+    const out: ConsoleEvent[] = [];
+    for (const e of events) if (!HIDDEN.has(e.type)) out.push(toConsoleEvent(e));
+    return out;
+  }
+
+  /** Called with each committed batch, after the projections have applied it. */
+  broadcast(batch: JournalEvent[]): void {
+    const io = this.io;
+    if (!io || batch.length === 0) return;
+    const positions: PositionUpdate[] = [];
+    const reliable: JournalEvent[] = [];
+    for (const e of batch) {
+      if (e.type === 'radio.position') {
+        const p = e.payload as { issi: number; lat: number; lon: number; accuracyM?: number | null; fixTime: string };
+        positions.push({ issi: p.issi, lat: p.lat, lon: p.lon, accuracyM: p.accuracyM ?? null, fixTime: p.fixTime, seq: e.seq });
+      } else {
+        reliable.push(e);
+      }
+    }
+    const head = batch[batch.length - 1]!.seq;
+    io.to('live').emit('journal:events', { events: this.visible(reliable), head });
+    if (positions.length > 0) io.to('live').volatile.emit('units:positions', positions);
+  }
+
+  async close(): Promise<void> {
+    const io = this.io;
+    this.io = null;
+    if (io) {
+      io.disconnectSockets(true);
+      // io.close() would also close the shared HTTP server; fastify closes that.
+      await new Promise<void>((resolve) => {
+        io.engine.close();
+        resolve();
+      });
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Config } from '../../config/schema';
+import { Walker } from './walker';
+
+export interface HandsetOptions {
+  url: string;
+  issi: number;
+  username: string;
+  password: string;
+  config: Config;
+  startZone: string;
+  seed: number;
+  clientId?: string;
+}
+
+/**
+ * One simulated MQTT handset (push-to-talk over cellular). It speaks the topic contract the
+ * way a device vendor would, from the published topic table, not from the gateway's code.
+ */
+export class Handset {
+  client: MqttClient | null = null;
+  private readonly walker: Walker;
+  private readonly base: string;
+
+  constructor(private readonly opts: HandsetOptions) {
+    this.walker = new Walker(opts.config, opts.startZone, opts.seed);
+    this.base = `tw/v1/radio/${opts.issi}`;
+  }
+
+  get issi(): number {
+    return this.opts.issi;
+  }
+
+  async connect(): Promise<void> {
+    const client = mqtt.connect(this.opts.url, {
+      clientId: this.opts.clientId ?? `handset-${this.opts.issi}`,
+      username: this.opts.username,
+      password: this.opts.password,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      will: { topic: `${this.base}/presence`, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true },
+    });
+    this.client = client;
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    await this.send('presence', { online: true }, true);
+  }
+
+  private async send(kind: string, payload: object, retain = false): Promise<void> {
+    if (!this.client) throw new Error('handset not connected');
+    await this.client.publishAsync(`${this.base}/${kind}`, JSON.stringify(payload), { qos: 1, retain });
+  }
+
+  /** Walks for `seconds` and reports the new fix. */
+  async move(seconds: number): Promise<void> {
+    const p = this.walker.step(seconds);
+    await this.send('position', {
+      lat: round(p.lat, 6), lon: round(p.lon, 6), accuracyM: 5, speedKmh: round(p.speedKmh, 1),
+      headingDeg: round(p.headingDeg, 0), fixTime: new Date().toISOString(),
+    });
+  }
+
+  status(value: number): Promise<void> {
+    return this.send('status', { value });
+  }
+
+  ptt(state: 'start' | 'stop', talkgroup: number): Promise<void> {
+    return this.send('ptt', { state, talkgroup });
+  }
+
+  emergency(state: 'pressed' | 'cancelled'): Promise<void> {
+    return this.send('emergency', { state });
+  }
+
+  text(to: number, text: string): Promise<void> {
+    return this.send('text', { to, text });
+  }
+
+  async close(): Promise<void> {
+    if (!this.client) return;
+    await this.send('presence', { online: false }, true).catch(() => undefined);
+    await this.client.endAsync();
+    this.client = null;
+  }
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
