@@ -12,7 +12,7 @@ export interface EvidenceStoreOptions {
   logger?: Logger;
 }
 
-interface Partial {
+interface OpenPartial {
   fh: FileHandle;
   /** Bytes on stable storage; the file is never longer than this between calls. */
   length: number;
@@ -28,7 +28,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 export class EvidenceStore implements OffloadSink {
   readonly dir: string;
-  private readonly open = new Map<string, Partial>();
+  private readonly open = new Map<string, OpenPartial>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly pendingQuarantine = new Map<string, { path: string; sha256: string; size: number }>();
   private started: Promise<void> | undefined;
@@ -58,8 +58,9 @@ export class EvidenceStore implements OffloadSink {
   /** `+` never appears in encodeURIComponent output, so the name maps back to exactly one key. */
   stem(key: OfferKey): string {
     if (!SHA256.test(key.sha256)) throw new Error(`not a sha256: ${key.sha256}`);
-    const enc = (s: string): string => encodeURIComponent(s).slice(0, 60);
-    return `${enc(key.dockId)}+${enc(key.cam)}+${key.fileNo}+${key.sha256}`;
+    const stem = `${encodeURIComponent(key.dockId)}+${encodeURIComponent(key.cam)}+${key.fileNo}+${key.sha256}`;
+    if (stem.length > 220) throw new Error(`dock or camera id too long for a file name: ${stem}`);
+    return stem;
   }
 
   partialPath(key: OfferKey): string {
@@ -171,7 +172,7 @@ export class EvidenceStore implements OffloadSink {
     this.pendingQuarantine.set(stem, { path: to, ...got });
   }
 
-  private async partial(key: OfferKey): Promise<Partial> {
+  private async partial(key: OfferKey): Promise<OpenPartial> {
     await this.start();
     const stem = this.stem(key);
     const cached = this.open.get(stem);

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import pino from 'pino';
+import YAML from 'yaml';
+import { defaultConfigPath, parseConfigValue } from '../../config/load';
+import type { Config } from '../../config/schema';
+import { Gateway } from '../../gateway/app';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The demo town's config with free ports and the journal in a fresh temporary directory. */
+export function testConfig(overrides: (doc: Record<string, unknown>) => void = () => {}): { config: Config; dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-test-'));
+  const doc = YAML.parse(readFileSync(defaultConfigPath, 'utf8')) as Record<string, unknown>;
+  doc.gateway = {
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { host: '127.0.0.1', port: 0, maxPacketSize: 65536 },
+    journal: { path: join(dir, 'journal.db'), synchronous: 'full', maxBatch: 2000 },
+    dataDir: dir,
+    unitLostContactSeconds: 120,
+  };
+  overrides(doc);
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, YAML.stringify(doc));
+  return { config: parseConfigValue(doc), dir, file };
+}
+
+export async function startGateway(config: Config): Promise<Gateway> {
+  const gw = new Gateway(config, { log: pino({ level: 'silent' }) });
+  await gw.start();
+  return gw;
+}
+
+/** Demo accounts' passwords follow one rule; see config/demo-town.yaml. */
+export const demoPassword = (username: string) => `${username}-demo`;
+
+export async function connectMqtt(port: number, username: string | null, extra: IClientOptions = {}): Promise<MqttClient> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...(username ? { username, password: demoPassword(username) } : {}),
+    ...extra,
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+  });
+  return client;
+}
+
+/** Polls until `check` returns a value (not undefined/false) or the time runs out. */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function login(httpPort: number, username: string, password = demoPassword(username)): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${httpPort}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status}`);
+  const cookie = res.headers.get('set-cookie');
+  if (!cookie) throw new Error('no session cookie');
+  return cookie.split(';')[0]!;
+}
+
+export interface ChildGateway {
+  child: ChildProcess;
+  httpPort: number;
+  mqttPort: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `npm start`'s entry point as a child process on a config file, without simulators. */
+export async function spawnGateway(configFile: string): Promise<ChildGateway> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ports = await eventually(() => {
+    const http = /console +http:\/\/localhost:(\d+)/.exec(out);
+    const mq = /mqtt +mqtt:\/\/localhost:(\d+)/.exec(out);
+    return http && mq ? { httpPort: Number(http[1]), mqttPort: Number(mq[1]) } : child.exitCode !== null ? Promise.reject(new Error(`gateway exited: ${out}`)) : undefined;
+  }, 20_000, 'child gateway to start');
+  return { child, ...ports, output: () => out, exited };
+}
