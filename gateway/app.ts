@@ -150,7 +150,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.contact.stop();
-    await this.consoleSocket.close();
+    this.consoleSocket.close();
     if (this.http) await this.http.close();
     this.http = null;
     this.mqttWs.close();

@@ -136,10 +136,12 @@ export class MqttBroker {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting first; the server's close completes only once aedes has closed its clients.
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     const aedes = this.aedes;
     this.aedes = null;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await closed;
   }
 
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {

@@ -4,7 +4,8 @@ import type { StateSnapshot } from '../projections';
 /**
  * The Socket.IO contract between the gateway and the console. On connect the console gets
  * the current state (or, when it resumes with `auth.lastSeq`, the events it missed), then
- * live changes. Positions are high-rate and droppable, so they travel as volatile updates.
+ * live changes. Positions are high-rate and droppable: they are coalesced per radio and sent
+ * a few times a second, outside the seq-ordered stream.
  */
 export interface ConsoleEvent {
   seq: number;

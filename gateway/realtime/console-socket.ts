@@ -27,8 +27,17 @@ type ConsoleClient = Socket<ClientToServerEvents, ServerToClientEvents, Record<s
 const LIVE_ROLES: ReadonlySet<ConsoleRole> = new Set(['controller', 'cctv-operator', 'security-manager', 'police', 'engineer']);
 /** A console further behind than this gets a fresh snapshot instead of a replay. */
 const MAX_RESUME_EVENTS = 5000;
+/** How often coalesced positions go out: smooth enough for a map, cheap at fleet load. */
+const POSITION_FLUSH_MS = 250;
+/** Packets queued for a console before it is considered slow and skips position rounds. */
+const SLOW_CONSOLE_BUFFER = 64;
 /** Event types the console never needs: raw bytes and device sessions. */
 const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected']);
+
+/** engine.io's outgoing queue for one console (typed private, but the public way to see backpressure). */
+function queued(socket: ConsoleClient): number {
+  return (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+}
 
 export interface ConsoleSocketDeps {
   sessions: Sessions;
@@ -44,6 +53,8 @@ export interface ConsoleSocketDeps {
  */
 export class ConsoleSocket {
   private io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData> | null = null;
+  private readonly positions = new Map<number, PositionUpdate>();
+  private positionTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: ConsoleSocketDeps) {}
 
@@ -62,6 +73,7 @@ export class ConsoleSocket {
     });
     io.on('connection', (socket: ConsoleClient) => this.onConnection(socket));
     this.io = io;
+    this.positionTimer = setInterval(() => this.flushPositions(), POSITION_FLUSH_MS);
   }
 
   private onConnection(socket: ConsoleClient): void {
@@ -92,31 +104,44 @@ export class ConsoleSocket {
   broadcast(batch: JournalEvent[]): void {
     const io = this.io;
     if (!io || batch.length === 0) return;
-    const positions: PositionUpdate[] = [];
     const reliable: JournalEvent[] = [];
     for (const e of batch) {
       if (e.type === 'radio.position') {
         const p = e.payload as { issi: number; lat: number; lon: number; accuracyM?: number | null; fixTime: string };
-        positions.push({ issi: p.issi, lat: p.lat, lon: p.lon, accuracyM: p.accuracyM ?? null, fixTime: p.fixTime, seq: e.seq });
+        this.positions.set(p.issi, { issi: p.issi, lat: p.lat, lon: p.lon, accuracyM: p.accuracyM ?? null, fixTime: p.fixTime, seq: e.seq });
       } else {
         reliable.push(e);
       }
     }
     const head = batch[batch.length - 1]!.seq;
     io.to('live').emit('journal:events', { events: this.visible(reliable), head });
-    if (positions.length > 0) io.to('live').volatile.emit('units:positions', positions);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Positions are coalesced (latest per radio) and sent a few times a second. A console whose
+   * connection is still busy with earlier data skips a round: positions are droppable, and
+   * a slow console must not make the gateway buffer without bound.
+   */
+  private flushPositions(): void {
+    const io = this.io;
+    if (!io || this.positions.size === 0) return;
+    const update = [...this.positions.values()];
+    this.positions.clear();
+    for (const socket of io.sockets.adapter.rooms.get('live') ?? []) {
+      const s = io.sockets.sockets.get(socket);
+      if (s && queued(s) < SLOW_CONSOLE_BUFFER) s.emit('units:positions', update);
+    }
+  }
+
+  close(): void {
+    if (this.positionTimer) clearInterval(this.positionTimer);
+    this.positionTimer = null;
     const io = this.io;
     this.io = null;
     if (io) {
       io.disconnectSockets(true);
-      // io.close() would also close the shared HTTP server; fastify closes that.
-      await new Promise<void>((resolve) => {
-        io.engine.close();
-        resolve();
-      });
+      // io.close() would also close the shared HTTP server, which fastify owns.
+      io.engine.close();
     }
   }
 }

@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal } from '../../gateway/journal/journal';
+import { verifyJournal } from '../../gateway/journal/verify';
+import { ROOT } from '../helpers/gateway';
+
+const run = promisify(execFile);
+const journals: Journal[] = [];
+
+function openJournal(onBatch?: (size: number) => void): { journal: Journal; path: string } {
+  const path = join(mkdtempSync(join(tmpdir(), 'tw-journal-')), 'journal.db');
+  const journal = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }), onBatch });
+  journal.open();
+  journals.push(journal);
+  return { journal, path };
+}
+
+afterEach(() => {
+  for (const j of journals.splice(0)) j.close();
+});
+
+async function journalCli(path: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/journal.ts'), ...args, '--db', path], { cwd: ROOT }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
+  );
+}
+
+describe('journal', () => {
+  it('commits appends made in one turn of the event loop as one batch, in order', async () => {
+    const sizes: number[] = [];
+    const { journal } = openJournal((n) => sizes.push(n));
+    const events = await Promise.all(Array.from({ length: 1200 }, (_, i) => journal.append({ source: 'test', type: 'test.n', payload: { i } })));
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
+    expect(sizes).toEqual([500, 500, 200]); // maxBatch bounds a transaction
+    expect(new Set(events.map((e) => e.id)).size).toBe(1200);
+    expect([...events.map((e) => e.id)].sort()).toEqual(events.map((e) => e.id)); // ids sort in seq order
+  });
+
+  it('refuses UPDATE and DELETE of events', async () => {
+    const { journal } = openJournal();
+    await journal.append({ source: 'test', type: 'test.a', payload: { a: 1 } });
+    const db = journal.database;
+    expect(() => db.prepare("UPDATE events SET type = 'x' WHERE seq = 1").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM events WHERE seq = 1').run()).toThrow(/append-only/);
+    expect(() => db.prepare('UPDATE events SET payload = \'{"a":2}\' WHERE seq = 1').run()).toThrow(/append-only/);
+  });
+
+  it('allows a payload erasure that is itself journaled, and the chain still verifies', async () => {
+    const { journal } = openJournal();
+    await journal.append({ source: 'test', type: 'subject.created', payload: { name: 'J. Bloggs' } });
+    await journal.append({ source: 'test', type: 'test.b', payload: {} });
+    await journal.erasePayload(1, 'retention', 'secmgr');
+    expect(journal.read(0, 10)[0]!.payload).toBeNull();
+    expect(verifyJournal(journal.database)).toMatchObject({ ok: true, count: 3 });
+  });
+
+  it('does not append the same device message twice (QoS 1 resend after reconnect)', async () => {
+    const { journal } = openJournal();
+    const a = await journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' });
+    const [b, c] = await Promise.all([
+      journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' }),
+      journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/8/abc' }),
+    ]);
+    expect(b.seq).toBe(a.seq);
+    expect(c.seq).toBe(2);
+    expect(journal.head.seq).toBe(2);
+  });
+
+  it('`journal verify` prints ok with the count and head, and exits 0', async () => {
+    const { journal, path } = openJournal();
+    for (let i = 0; i < 50; i++) await journal.append({ source: 'test', type: 'test.n', payload: { i } });
+    const head = journal.head.hash;
+    journal.close();
+    const r = await journalCli(path, 'verify');
+    expect(r).toEqual({ code: 0, stdout: `ok 50 events, head ${head}\n` });
+  });
+
+  it('`journal verify` names the first broken seq when a row is edited behind the gateway', async () => {
+    const { journal, path } = openJournal();
+    for (let i = 0; i < 20; i++) await journal.append({ source: 'test', type: 'radio.status', payload: { value: i } });
+    journal.close();
+    // Someone with file access drops the guard and rewrites history.
+    const db = new Database(path);
+    db.exec('DROP TRIGGER events_erase_only');
+    db.prepare('UPDATE events SET payload = ? WHERE seq = 13').run(JSON.stringify({ value: 999 }));
+    db.close();
+    const r = await journalCli(path, 'verify');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^broken at seq 13: payload does not match payload_sha256/);
+  });
+
+  it('`journal verify` detects a rewritten header with a recomputed digest', async () => {
+    const { journal, path } = openJournal();
+    for (let i = 0; i < 5; i++) await journal.append({ source: 'test', type: 'radio.status', payload: { value: i } });
+    journal.close();
+    const db = new Database(path);
+    db.exec('DROP TRIGGER events_erase_only');
+    db.prepare("UPDATE events SET actor = 'mallory' WHERE seq = 4").run();
+    db.close();
+    expect((await journalCli(path, 'verify')).stdout).toMatch(/^broken at seq 4: hash does not match/);
+  });
+
+  it('`journal tail` and `journal export` print NDJSON', async () => {
+    const { journal, path } = openJournal();
+    const first = await journal.append({ source: 'test', type: 'test.a', payload: { n: 1 } });
+    await new Promise((r) => setTimeout(r, 5));
+    await journal.append({ source: 'test', type: 'test.b', payload: { n: 2 } });
+    journal.close();
+    const tail = await journalCli(path, 'tail', '-n', '1');
+    expect(JSON.parse(tail.stdout.trim())).toMatchObject({ seq: 2, type: 'test.b' });
+    const exported = await journalCli(path, 'export', '--from', '0', '--to', String(first.ts));
+    expect(exported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1]);
+  });
+});
