@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // The JSON file is what .ci/run counts; the default reporter is for people.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test/artifacts/vitest-results.json' },
   },
 });

@@ -26,7 +26,14 @@ export function testConfig(overrides: (doc: Record<string, unknown>) => void = (
   overrides(doc);
   const file = join(dir, 'config.yaml');
   writeFileSync(file, YAML.stringify(doc));
-  return { config: parseConfigValue(doc), dir, file };
+  // Parsed on first use, so a test can also write a deliberately broken config.
+  return {
+    get config() {
+      return parseConfigValue(doc);
+    },
+    dir,
+    file,
+  };
 }
 
 export async function startGateway(config: Config): Promise<Gateway> {
