@@ -184,8 +184,22 @@ const StatusCodeSchema = z
   .object({ state: z.enum(UNIT_STATES), label: Name, emergency: z.boolean().optional() })
   .strict();
 
+/** A TETRA control-station radio on a serial line, speaking PEI (ETSI EN 300 392-5). */
+const ControlStationSchema = z
+  .object({
+    id: Id,
+    serialPath: z.string().min(1),
+    baudRate: envInt(z.number().int().positive()).default(115200),
+  })
+  .strict();
+
 const RadioSchema = z
   .object({
+    controlStations: z.array(ControlStationSchema).default([]),
+    /** An emergency nobody has acknowledged alerts the control room again after this long. */
+    emergencyRealertSeconds: envInt(z.number().int().min(1)).default(30),
+    /** A recipient that has not confirmed an alert by then is marked timed out. */
+    alertTimeoutSeconds: envInt(z.number().int().min(1)).default(60),
     statusCodes: z
       .record(
         z.string().refine((k) => /^\d+$/.test(k) && Number(k) <= 0xffff, 'status codes are 16-bit decimal integers (0-65535)'),

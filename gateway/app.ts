@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema';
+import { AppApi } from './api/app-api';
 import { Accounts } from './auth/accounts';
 import { Sessions } from './auth/sessions';
 import { MqttBroker } from './broker/broker';
@@ -12,13 +13,18 @@ import { buildHttp, type HttpApp, type Readiness } from './http/app';
 import { Journal } from './journal/journal';
 import { Metrics } from './metrics';
 import { Projections } from './projections';
+import { AlertService } from './radio/alerts';
 import { ContactMonitor } from './radio/contact-monitor';
+import { EmergencyWatch } from './radio/emergency-watch';
+import { PeiBridge } from './radio/pei-bridge';
 import { ConsoleSocket } from './realtime/console-socket';
 
 export interface GatewayOptions {
   log: Logger;
   /** Paths in the config are relative to this directory (default: the working directory). */
   baseDir?: string;
+  /** PEI keepalive timings (tests shorten them). */
+  peiTiming?: { keepaliveIdleMs?: number; keepaliveTimeoutMs?: number };
 }
 
 /**
@@ -34,7 +40,11 @@ export class Gateway {
   readonly sessions: Sessions;
   readonly broker: MqttBroker;
   readonly consoleSocket: ConsoleSocket;
+  readonly pei: PeiBridge;
+  readonly alerts: AlertService;
+  readonly api: AppApi;
   private readonly contact: ContactMonitor;
+  private readonly emergencyWatch: EmergencyWatch;
   private readonly mqttWs = new WebSocketServer({ noServer: true });
   private http: HttpApp | null = null;
   private replayed = false;
@@ -70,7 +80,15 @@ export class Gateway {
       metrics: this.metrics,
       log: log.child({ module: 'broker' }),
     });
+    this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming);
+    this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
+    this.api = new AppApi({
+      journal: this.journal, projections: this.projections, alerts: this.alerts,
+      talkgroupIds: new Set(config.talkgroups.map((t) => t.id)), unitIds: new Set(config.units.map((u) => u.id)),
+    });
+    this.emergencyWatch = new EmergencyWatch(config, this.projections, this.journal, log.child({ module: 'emergencies' }));
     this.consoleSocket = new ConsoleSocket({
+      api: this.api,
       sessions: this.sessions, journal: this.journal, projections: this.projections, metrics: this.metrics,
       log: log.child({ module: 'console-socket' }),
     });
@@ -88,11 +106,13 @@ export class Gateway {
       for (const e of events) this.projections.apply(e);
     });
     this.bus.on('committed', 'console', (events) => this.consoleSocket.broadcast(events));
+    this.bus.on('committed', 'emergencies', (events) => this.emergencyWatch.onCommitted(events));
     this.replayed = true;
     await this.closeLeftOpen();
 
     await this.broker.start();
     const http = await buildHttp({
+      api: this.api,
       accounts: this.accounts, sessions: this.sessions, journal: this.journal, projections: this.projections,
       metrics: this.metrics, readiness: () => this.readiness(), log: this.log.child({ module: 'http' }),
       secureCookies: false, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes,
@@ -102,6 +122,9 @@ export class Gateway {
     await http.listen({ host: this.config.gateway.http.host, port: this.config.gateway.http.port });
     this.http = http;
     this.contact.start();
+    this.emergencyWatch.start();
+    this.alerts.resume();
+    await this.pei.start();
     this.log.info({ http: this.httpPort, mqtt: this.broker.port }, 'gateway started');
   }
 
@@ -149,6 +172,9 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    await this.pei.stop();
+    this.alerts.stop();
+    this.emergencyWatch.stop();
     this.contact.stop();
     this.consoleSocket.close();
     if (this.http) await this.http.close();
@@ -157,6 +183,7 @@ export class Gateway {
     await this.broker.stop();
     this.bus.removeOwner('projections');
     this.bus.removeOwner('console');
+    this.bus.removeOwner('emergencies');
     this.journal.close();
     this.log.info('gateway stopped');
   }

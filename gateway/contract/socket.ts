@@ -33,8 +33,14 @@ export interface ServerToClientEvents {
   'units:positions': (positions: PositionUpdate[]) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- commands arrive with later issues
-export interface ClientToServerEvents {}
+/** Every command answers through its ack: `{ data }` on success, `{ error }` on failure. */
+export type Ack<T> = (reply: { data: T } | { error: { code: string; message: string } }) => void;
+
+export interface ClientToServerEvents {
+  'emergency:acknowledge': (input: { id: string }, ack: Ack<unknown>) => void;
+  'emergency:resolve': (input: { id: string; outcome: 'genuine' | 'false'; note?: string }, ack: Ack<unknown>) => void;
+  'alert:send': (input: { text: string; priority?: string; talkgroups?: string[]; units?: string[] }, ack: Ack<unknown>) => void;
+}
 
 export interface SocketAuth {
   /** The last `head` the console saw; the server sends what came after it. */

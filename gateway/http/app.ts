@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { AppApi } from '../api/app-api';
 import type { Accounts, Principal } from '../auth/accounts';
 import { SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { LoginBody, PageQuery, type Me } from '../contract/api';
@@ -9,6 +10,7 @@ import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
 import type { Projections } from '../projections';
 import { ApiError, Errors } from './errors';
+import { registerRadioRoutes } from './radio-routes';
 import { parse } from './validate';
 
 declare module 'fastify' {
@@ -24,6 +26,7 @@ export interface Readiness {
 }
 
 export interface HttpDeps {
+  api: AppApi;
   accounts: Accounts;
   sessions: Sessions;
   journal: Journal;
@@ -135,6 +138,8 @@ export async function buildHttp(deps: HttpDeps) {
       .all(q.after, q.limit) as Array<{ seq: number; ts: number; source: string; payload: string | null }>;
     return { data: rows.map((r) => ({ seq: r.seq, ts: r.ts, source: r.source, ...(r.payload ? (JSON.parse(r.payload) as object) : { erased: true }) })) };
   });
+
+  registerRadioRoutes(app as unknown as FastifyInstance, deps.api);
 
   app.get('/api/state', { preHandler: requireRole(STATE_READERS, 'see the live state') }, async () => ({
     data: deps.projections.snapshot(),

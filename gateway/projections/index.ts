@@ -1,7 +1,9 @@
 import type { Config } from '../../config/schema';
 import type { JournalEvent } from '../journal/types';
+import { AlertsProjection } from './alerts';
 import { CamerasProjection } from './cameras';
 import { DevicesProjection } from './devices';
+import { EmergenciesProjection } from './emergencies';
 import { UnitsProjection } from './units';
 
 /**
@@ -12,6 +14,8 @@ export class Projections {
   readonly units: UnitsProjection;
   readonly devices = new DevicesProjection();
   readonly cameras: CamerasProjection;
+  readonly emergencies = new EmergenciesProjection();
+  readonly alerts = new AlertsProjection();
   seq = 0;
 
   constructor(config: Config) {
@@ -20,7 +24,7 @@ export class Projections {
   }
 
   private get all() {
-    return [this.units, this.devices, this.cameras];
+    return [this.units, this.devices, this.cameras, this.emergencies, this.alerts];
   }
 
   apply(event: JournalEvent): void {
@@ -35,7 +39,14 @@ export class Projections {
   }
 
   snapshot(): StateSnapshot {
-    return { seq: this.seq, units: this.units.snapshot(), devices: this.devices.snapshot(), cameras: this.cameras.snapshot() };
+    return {
+      seq: this.seq,
+      units: this.units.snapshot(),
+      devices: this.devices.snapshot(),
+      cameras: this.cameras.snapshot(),
+      emergencies: this.emergencies.snapshot(),
+      alerts: this.alerts.snapshot(),
+    };
   }
 }
 
@@ -44,4 +55,6 @@ export interface StateSnapshot {
   units: ReturnType<UnitsProjection['snapshot']>;
   devices: ReturnType<DevicesProjection['snapshot']>;
   cameras: ReturnType<CamerasProjection['snapshot']>;
+  emergencies: ReturnType<EmergenciesProjection['snapshot']>;
+  alerts: ReturnType<AlertsProjection['snapshot']>;
 }

@@ -27,6 +27,8 @@ export interface UnitView {
   talking: { talkgroup: number; since: number } | null;
   online: boolean | null;
   lostContact: boolean;
+  /** How the unit's radio was last heard: an MQTT handset or a TETRA radio via PEI. */
+  bearer: 'mqtt' | 'pei' | null;
 }
 
 interface RadioPayload {
@@ -44,7 +46,7 @@ export class UnitsProjection implements Projection<UnitView[]> {
     for (const u of config.units) {
       const view: UnitView = {
         id: u.id, callsign: u.callsign, role: u.role, issi: u.issi, state: 'unknown', statusValue: null,
-        fix: null, lastHeard: null, talking: null, online: null, lostContact: false,
+        fix: null, lastHeard: null, talking: null, online: null, lostContact: false, bearer: null,
       };
       this.units.set(u.id, view);
       this.byIssi.set(u.issi, view);
@@ -75,6 +77,7 @@ export class UnitsProjection implements Projection<UnitView[]> {
     if (!unit) return;
     unit.lastHeard = e.ts;
     unit.lostContact = false;
+    unit.bearer = e.source.startsWith('pei:') ? 'pei' : 'mqtt';
     switch (e.type) {
       case 'radio.position':
         unit.fix = {

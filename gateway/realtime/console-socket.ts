@@ -1,11 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+import type { AppApi } from '../api/app-api';
 import type { Principal } from '../auth/accounts';
 import { cookieFrom, SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import type { ConsoleRole } from '../contract/roles';
 import {
   toConsoleEvent,
+  type Ack,
   type ClientToServerEvents,
   type ConsoleEvent,
   type PositionUpdate,
@@ -40,6 +42,7 @@ function queued(socket: ConsoleClient): number {
 }
 
 export interface ConsoleSocketDeps {
+  api: AppApi;
   sessions: Sessions;
   journal: Journal;
   projections: Projections;
@@ -80,6 +83,7 @@ export class ConsoleSocket {
     const { metrics } = this.deps;
     metrics.sockets.inc();
     socket.on('disconnect', () => metrics.sockets.dec());
+    this.commands(socket);
     const role = socket.data.principal.consoleRole;
     if (!role || !LIVE_ROLES.has(role)) return; // members get no live operational picture
     const { lastSeq } = (socket.handshake.auth ?? {}) as SocketAuth;
@@ -92,6 +96,24 @@ export class ConsoleSocket {
     }
     // Joined after the catch-up in the same tick, so no committed batch falls in between.
     void socket.join('live');
+  }
+
+  /** Commands: validate → persist → ack, all inside the application API; broadcast follows the commit. */
+  private commands(socket: ConsoleClient): void {
+    const { api } = this.deps;
+    const actor = () => socket.data.principal;
+    const answer = <T>(ack: Ack<T> | undefined, work: () => T | Promise<T>) => {
+      if (typeof ack !== 'function') return;
+      Promise.resolve()
+        .then(work)
+        .then(
+          (data) => ack({ data }),
+          (err: Error & { code?: string }) => ack({ error: { code: err.code ?? 'TW_INTERNAL', message: err.message } }),
+        );
+    };
+    socket.on('emergency:acknowledge', (input, ack) => answer(ack, () => api.acknowledgeEmergency(actor(), String(input?.id))));
+    socket.on('emergency:resolve', (input, ack) => answer(ack, () => api.resolveEmergency(actor(), String(input?.id), { outcome: input?.outcome, note: input?.note })));
+    socket.on('alert:send', (input, ack) => answer(ack, () => api.sendAlert(actor(), input)));
   }
 
   private visible(events: JournalEvent[]): ConsoleEvent[] {

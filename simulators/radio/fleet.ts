@@ -30,14 +30,17 @@ export class Fleet {
     const { config } = this.opts;
     const gatewayAccount = config.accounts.find((a) => a.role === 'control-station');
     const zones = config.zones.map((z) => z.id);
+    const extraIssis = spareIssis(gatewayAccount?.issiRanges ?? [], new Set(config.units.map((u) => u.issi)));
     for (let i = 0; i < this.opts.units; i++) {
       const unit = config.units[i];
-      const issi = unit ? unit.issi : 100_000 + i;
+      const issi = unit ? unit.issi : extraIssis.next().value;
+      if (issi === undefined) throw new Error('the control-station account\'s ISSI ranges are too small for this many handsets');
       const own = config.accounts.find((a) => a.role === 'handset' && a.issi === issi);
       const username = own?.username ?? gatewayAccount?.username;
       if (!username) throw new Error('no account for extra handsets: configure a control-station account');
+      const talkgroups = (unit?.talkgroups ?? []).map((id) => config.talkgroups.find((t) => t.id === id)?.gssi).filter((g): g is number => g !== undefined);
       this.handsets.push(new Handset({
-        url: this.opts.url, issi, username, password: this.opts.passwordFor(username), config,
+        url: this.opts.url, issi, username, password: this.opts.passwordFor(username), config, talkgroups,
         startZone: zones[i % zones.length]!, seed: (this.opts.seed ?? 1) * 1000 + i,
       }));
     }
@@ -68,4 +71,10 @@ export class Fleet {
     this.timers = [];
     await Promise.all(this.handsets.map((h) => h.close().catch(() => undefined)));
   }
+}
+
+/** ISSIs a radio IP gateway may speak for that no configured unit uses. */
+function* spareIssis(ranges: ReadonlyArray<readonly [number, number]>, used: Set<number>): Generator<number, undefined> {
+  for (const [from, to] of ranges) for (let issi = from; issi <= to; issi++) if (!used.has(issi)) yield issi;
+  return undefined;
 }

@@ -11,6 +11,18 @@ export interface HandsetOptions {
   startZone: string;
   seed: number;
   clientId?: string;
+  /** GSSIs whose downlinks (alerts) this handset listens to. */
+  talkgroups?: number[];
+  /** Confirm downlinks that ask for it, as a real handset does on display. Default true. */
+  acknowledge?: boolean;
+}
+
+/** A downlink as the handset shows it to its user. */
+export interface ReceivedDownlink {
+  topic: string;
+  msgId: string;
+  kind: string;
+  text: string;
 }
 
 /**
@@ -19,6 +31,7 @@ export interface HandsetOptions {
  */
 export class Handset {
   client: MqttClient | null = null;
+  readonly received: ReceivedDownlink[] = [];
   private readonly walker: Walker;
   private readonly base: string;
 
@@ -45,7 +58,24 @@ export class Handset {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
+    client.on('message', (topic, payload) => this.onDownlink(topic, payload));
+    const downlinks = [`${this.base}/down`, ...(this.opts.talkgroups ?? []).map((g) => `tw/v1/talkgroup/${g}/down`)];
+    await client.subscribeAsync(Object.fromEntries(downlinks.map((t) => [t, { qos: 1 as const }])));
     await this.send('presence', { online: true }, true);
+  }
+
+  private onDownlink(topic: string, payload: Buffer): void {
+    let msg: { msgId?: unknown; kind?: unknown; text?: unknown; ackRequested?: unknown };
+    try {
+      msg = JSON.parse(payload.toString()) as typeof msg;
+    } catch {
+      return;
+    }
+    if (typeof msg.msgId !== 'string') return;
+    this.received.push({ topic, msgId: msg.msgId, kind: String(msg.kind), text: String(msg.text) });
+    if (msg.ackRequested === true && this.opts.acknowledge !== false) {
+      this.send('receipt', { msgId: msg.msgId, status: 'delivered' }).catch(() => undefined);
+    }
   }
 
   private async send(kind: string, payload: object, retain = false): Promise<void> {

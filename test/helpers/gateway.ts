@@ -23,6 +23,8 @@ export function testConfig(overrides: (doc: Record<string, unknown>) => void = (
     dataDir: dir,
     unitLostContactSeconds: 120,
   };
+  // No control station unless a test brings its own PTY: the demo's path is shared.
+  (doc.radio as Record<string, unknown>).controlStations = [];
   overrides(doc);
   const file = join(dir, 'config.yaml');
   writeFileSync(file, YAML.stringify(doc));

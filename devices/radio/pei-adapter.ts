@@ -1,0 +1,293 @@
+// A TETRA control station on a serial line, as a stream of normalised radio events.
+// The link is expected to fail: USB adapters vanish, radios reboot, modems stop answering.
+// So everything hangs off a "generation": each (re)connection gets a fresh port, parser
+// and command queue, and any callback from an older generation is ignored.
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { SerialPort } from 'serialport';
+import { CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
+import { encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds } from './pei/encode';
+import { PeiLineParser, type LineItem } from './pei/line-parser';
+import { runStartup } from './pei/startup';
+import { cmgsCommand, formatCmgsBody, formatCmgsHead } from './pei/writer';
+import { PeiInbound } from './pei-inbound';
+import type { ReportReply } from './sds-events';
+import { validateEvent, type RadioEvent } from './types';
+
+/**
+ * A serialport binding, e.g. MockBinding from @serialport/binding-mock in tests. Typed
+ * loosely because @serialport/bindings-interface publishes no types for ESM resolution.
+ */
+export type PortBinding = object;
+
+export interface PeiAdapterOptions {
+  path: string;
+  baudRate?: number;
+  logger?: Logger;
+  /** Probe with `AT` after this much silence from the radio. */
+  keepaliveIdleMs?: number;
+  /** No answer to the probe within this marks the link down. */
+  keepaliveTimeoutMs?: number;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Deadline for commands other than the keepalive probe. */
+  commandTimeoutMs?: number;
+  /** How long CMGS waits for the `> ` prompt before sending the data anyway. */
+  cmgsPromptWaitMs?: number;
+  /** Answer SDS-TL texts that ask for a delivery report (the gateway is the consumer). */
+  acknowledgeTexts?: boolean;
+  bindings?: PortBinding;
+  now?: () => Date;
+}
+
+export interface SendTextOptions {
+  /** Ask the destination for an SDS-REPORT (arrives as a radio.receipt event). Default true. */
+  requestReport?: boolean;
+}
+
+type Settings = Required<Omit<PeiAdapterOptions, 'logger' | 'bindings'>> & { bindings: PortBinding | undefined };
+
+export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
+  /** Own ISSI from AT+CNUMF?, once the link has come up. */
+  ownIssi: number | null = null;
+  private readonly settings: Settings;
+  private readonly log: Logger | undefined;
+  private readonly inbound: PeiInbound;
+  private port: SerialPort | null = null;
+  private parser: PeiLineParser | null = null;
+  private queue: CommandQueue | null = null;
+  private generation = 0;
+  private running = false;
+  private link: 'up' | 'down' | null = null;
+  private attempt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private lastMsgRef = 0;
+
+  constructor(options: PeiAdapterOptions) {
+    super();
+    this.settings = {
+      baudRate: 115200,
+      keepaliveIdleMs: 10_000,
+      keepaliveTimeoutMs: 2_000,
+      reconnectMinMs: 500,
+      reconnectMaxMs: 10_000,
+      commandTimeoutMs: 5_000,
+      cmgsPromptWaitMs: 500,
+      acknowledgeTexts: true,
+      now: () => new Date(),
+      ...options,
+      bindings: options.bindings,
+    };
+    this.log = options.logger?.child({ component: 'pei', path: options.path });
+    this.inbound = new PeiInbound({
+      queue: () => this.queue,
+      ownIssi: () => this.ownIssi,
+      emit: (ev) => this.emitEvent(ev),
+      acknowledge: (reply) => this.acknowledge(reply),
+      now: () => this.settings.now(),
+      log: this.log,
+    });
+  }
+
+  get linkUp(): boolean {
+    return this.link === 'up';
+  }
+
+  /**
+   * Opens the port and runs the start-up sequence. Resolves after the first attempt
+   * whatever its outcome: a missing port is retried in the background, never thrown.
+   */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.generation++;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    await this.teardown('adapter stopped');
+    if (this.link === 'up') this.setLink('down', 'adapter stopped');
+  }
+
+  /** Send an SDS-TL text to an ISSI or a talkgroup GSSI; resolves once the MT accepted it. */
+  async sendText(to: number, text: string, options: SendTextOptions = {}): Promise<{ msgRef: number }> {
+    if (!Number.isInteger(to) || to < 0 || to > 0xffffff) throw new RangeError(`not an ISSI/GSSI: ${to}`);
+    const msgRef = this.allocMsgRef();
+    const sds = encodeSdsTlTransfer({ msgRef, text, report: options.requestReport === false ? 'none' : 'received' });
+    await this.submit(to, sds);
+    return { msgRef };
+  }
+
+  private async connect(): Promise<void> {
+    const gen = ++this.generation;
+    try {
+      await this.open(gen);
+      await this.initialise(gen);
+    } catch (err) {
+      // A newer generation means the failure was already handled (timeout, close, stop).
+      if (gen === this.generation && this.running) this.fail(`start-up failed: ${message(err)}`);
+      return;
+    }
+    if (gen !== this.generation || !this.running) return;
+    this.attempt = 0;
+    this.setLink('up', 'start-up complete');
+    this.armKeepalive();
+  }
+
+  private open(gen: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const { path, baudRate, bindings } = this.settings;
+      const port = new SerialPort({ path, baudRate, autoOpen: false, ...(bindings ? { binding: bindings } : {}) });
+      port.on('error', (err) => this.onPortError(gen, port, err));
+      port.open((err) => {
+        if (err) return reject(err);
+        if (gen !== this.generation || !this.running) {
+          port.close(() => undefined);
+          return reject(new Error('superseded'));
+        }
+        this.attach(gen, port);
+        resolve();
+      });
+    });
+  }
+
+  private attach(gen: number, port: SerialPort): void {
+    const parser = new PeiLineParser();
+    this.port = port;
+    this.parser = parser;
+    this.queue = new CommandQueue({
+      write: (bytes) => port.write(bytes),
+      onTimeout: (err) => {
+        if (gen === this.generation) this.fail(err.message);
+      },
+      promptWaitMs: this.settings.cmgsPromptWaitMs,
+    });
+    port.on('data', () => {
+      if (gen === this.generation && this.link === 'up') this.armKeepalive();
+    });
+    port.on('close', (err?: Error | null) => {
+      if (gen === this.generation && this.running) this.fail(err ? `port disconnected: ${err.message}` : 'port closed');
+    });
+    parser.on('data', (item: LineItem) => {
+      if (gen === this.generation) this.inbound.handle(item);
+    });
+    port.pipe(parser);
+  }
+
+  private async initialise(gen: number): Promise<void> {
+    const { keepaliveTimeoutMs: probeMs, commandTimeoutMs: commandMs } = this.settings;
+    const result = await runStartup((spec) => this.command(spec, gen), { probeMs, commandMs }, this.log);
+    this.ownIssi = result.ownIssi;
+    this.log?.info(result, 'control station initialised');
+  }
+
+  private command(spec: CommandSpec, gen = this.generation): Promise<CommandResult> {
+    const q = this.queue;
+    if (!q || gen !== this.generation) return Promise.reject(new Error('radio link is down'));
+    return q.run(spec);
+  }
+
+  private async submit(to: number, sds: EncodedSds): Promise<void> {
+    if (this.link !== 'up') throw new Error('radio link is down');
+    await this.command({
+      line: cmgsCommand(to, sds.bits),
+      head: formatCmgsHead(to, sds.bits),
+      body: formatCmgsBody(sds.pdu, sds.bits),
+      expect: '+CMGS:',
+      timeoutMs: this.settings.commandTimeoutMs,
+    });
+  }
+
+  private acknowledge(reply: ReportReply): void {
+    if (!this.settings.acknowledgeTexts) return;
+    const sds = encodeSdsTlReport({ msgRef: reply.msgRef, deliveryStatus: reply.deliveryStatus });
+    this.submit(reply.to, sds).catch((err: unknown) => {
+      this.log?.warn({ err: message(err), to: reply.to, msgRef: reply.msgRef }, 'could not send SDS-TL report');
+    });
+  }
+
+  private armKeepalive(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.probe(), this.settings.keepaliveIdleMs);
+  }
+
+  private probe(): void {
+    const q = this.queue;
+    if (!q || this.link !== 'up') return;
+    if (q.busy) return this.armKeepalive();
+    // An answer re-arms the timer through the data handler; silence fails the link via onTimeout.
+    q.run({ line: 'AT', timeoutMs: this.settings.keepaliveTimeoutMs }).catch(() => undefined);
+  }
+
+  private onPortError(gen: number, port: SerialPort, err: Error): void {
+    this.log?.warn({ err: err.message }, 'serial port error');
+    if (gen === this.generation && this.port === port && !port.isOpen) this.fail(`port error: ${err.message}`);
+  }
+
+  /** Link lost: drop this generation, tell the gateway, try again later. */
+  private fail(reason: string): void {
+    if (!this.running) return;
+    this.generation++;
+    this.setLink('down', reason);
+    void this.teardown(reason);
+    this.scheduleReconnect();
+  }
+
+  private async teardown(reason: string): Promise<void> {
+    clearTimeout(this.idleTimer);
+    this.queue?.close(new Error(`radio link down: ${reason}`));
+    this.queue = null;
+    // Nobody can be shown as still talking once we can no longer hear the radio.
+    this.inbound.reset();
+    const { port, parser } = this;
+    this.port = null;
+    this.parser = null;
+    if (parser) {
+      port?.unpipe(parser);
+      parser.destroy();
+    }
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.reconnectTimer) return;
+    const { reconnectMinMs, reconnectMaxMs } = this.settings;
+    const delay = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** Math.min(this.attempt, 20));
+    this.attempt++;
+    this.log?.info({ delay }, 'reconnecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private setLink(state: 'up' | 'down', reason: string): void {
+    if (this.link === state) return;
+    this.link = state;
+    this.log?.info({ state, reason }, 'radio link');
+    this.emitEvent({ type: 'radio.link', state, reason });
+  }
+
+  private emitEvent(ev: RadioEvent): void {
+    try {
+      this.emit('event', validateEvent(ev));
+    } catch (err) {
+      this.log?.error({ err }, 'radio event listener threw');
+    }
+  }
+
+  private allocMsgRef(): number {
+    // 1-255: some MTs treat reference 0 as "none".
+    this.lastMsgRef = (this.lastMsgRef % 255) + 1;
+    return this.lastMsgRef;
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,89 @@
+// Wire constants of the TETRA PEI (ETSI EN 300 392-5) as used by the partnership's
+// control stations, and the SDS protocol identifiers of EN 300 392-2 §29.
+
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const CTRL_Z = 0x1a;
+/** What the MT prints after AT+CMGS before it takes the user data. */
+export const PROMPT = '> ';
+
+/** Longest line we buffer; the longest real line is a 2047-bit PDU as hex (512 chars). */
+export const MAX_LINE_LENGTH = 4096;
+
+/** AI service of +CTSDSR. */
+export const AI_SERVICE = {
+  SDS_TYPE4: 12,
+  STATUS: 13,
+} as const;
+
+/** Protocol identifier: first octet of an SDS type 4 PDU. */
+export const PI = {
+  SIMPLE_TEXT: 0x02,
+  LIP: 0x0a,
+  SDS_TL_TEXT: 0x82,
+} as const;
+
+/** SDS-TL message type: top nibble of the second octet. */
+export const SDS_TL_TYPE = {
+  TRANSFER: 0,
+  REPORT: 1,
+  ACK: 2,
+} as const;
+
+/** Delivery report request bits of SDS-TRANSFER. */
+export const DELIVERY_REPORT = {
+  none: 0,
+  received: 1,
+  consumed: 2,
+  both: 3,
+} as const;
+export type DeliveryReportRequest = keyof typeof DELIVERY_REPORT;
+
+/** Delivery status of SDS-REPORT/SDS-ACK (EN 300 392-2 table 29.16). */
+export const DELIVERY_STATUS = {
+  RECEIVED: 0x00,
+  CONSUMED: 0x02,
+  DELIVERY_FAILED: 0x4a,
+} as const;
+
+/** 0x00-0x1F success, 0x20-0x3F temporary (stored by the SwMI), 0x40-0x5F failed, 0x60-0x7F flow control. */
+export function deliveryOutcome(status: number): 'delivered' | 'failed' | 'pending' {
+  if (status < 0x20) return 'delivered';
+  if (status >= 0x40 && status < 0x60) return 'failed';
+  return 'pending';
+}
+
+/** Text coding schemes we decode: 8-bit Latin 1 and 16-bit UCS-2. */
+export const TEXT_CODING = {
+  LATIN1: 1,
+  UCS2: 26,
+} as const;
+
+/** +CTXG <TxGrant>. */
+export const TX_GRANT = {
+  GRANTED: 0,
+  NOT_GRANTED: 1,
+  QUEUED: 2,
+  GRANTED_TO_ANOTHER: 3,
+} as const;
+
+/** +CTICN <comms type>: 0 is an individual call, the rest are group calls. */
+export const COMMS_TYPE_POINT_TO_POINT = 0;
+
+/**
+ * Start-up sequence. CTSP registers the SDS services we want routed to the PEI rather than
+ * to the radio's own display: LIP (PI 10), simple text (PI 2), SDS-TL text (PI 130), status.
+ */
+export const STARTUP_COMMANDS = [
+  { line: 'AT', required: true },
+  { line: 'ATE0', required: true },
+  { line: 'AT+CTOM?', required: false, expect: '+CTOM:' },
+  { line: 'AT+CTSP=1,3,10', required: false },
+  { line: 'AT+CTSP=1,3,2', required: false },
+  { line: 'AT+CTSP=1,3,130', required: false },
+  { line: 'AT+CTSP=1,2,20', required: false },
+  { line: 'AT+CNUMF?', required: false, expect: '+CNUMF:' },
+] as const;
+
+/** Largest SDS type 4 user data; longer texts would need SDS-TL concatenation. */
+export const SDS_MAX_BITS = 2047;

@@ -1,0 +1,152 @@
+// Decode the user data of a +CTSDSR by AI service and protocol identifier (EN 300 392-2
+// §29). Only the bit count from the header is trusted: radios pad the hex differently.
+import { BitReader, hexToBuffer } from '../bits';
+import { decodeLip, type LipShortReport } from '../lip';
+import {
+  AI_SERVICE,
+  DELIVERY_REPORT,
+  PI,
+  SDS_TL_TYPE,
+  TEXT_CODING,
+  deliveryOutcome,
+  type DeliveryReportRequest,
+} from './constants';
+import type { SdsHeader } from './urc';
+
+export type SdsPayload =
+  | { kind: 'lip'; report: LipShortReport }
+  | { kind: 'status'; value: number }
+  | {
+      kind: 'text';
+      protocol: 'simple' | 'sds-tl';
+      text: string;
+      codingScheme: number;
+      msgRef: number | null;
+      reportRequest: DeliveryReportRequest | null;
+    }
+  | {
+      kind: 'report';
+      form: 'report' | 'ack' | 'short';
+      msgRef: number;
+      /** Table 29.16 value; null for the 2-bit short report, which has its own codes. */
+      deliveryStatus: number | null;
+      outcome: 'delivered' | 'failed' | 'pending';
+      ackRequired: boolean;
+    };
+
+export type SdsResult = { ok: true; value: SdsPayload } | { ok: false; reason: string };
+
+class Reject extends Error {}
+
+const REPORT_REQUESTS = Object.keys(DELIVERY_REPORT) as DeliveryReportRequest[];
+/** SDS-SHORT-REPORT types: 0 protocol not supported, 1 memory full, 2 received, 3 consumed. */
+const SHORT_REPORT_OUTCOME = ['failed', 'failed', 'delivered', 'delivered'] as const;
+
+export function decodeSds(header: SdsHeader, pduHex: string): SdsResult {
+  const pdu = hexToBuffer(pduHex);
+  if (pdu === null) return { ok: false, reason: 'PDU line contains non-hex characters' };
+  const { bits } = header;
+  if (Math.ceil(bits / 4) > pduHex.length) {
+    return { ok: false, reason: `header says ${bits} bits but the PDU line has only ${pduHex.length * 4}` };
+  }
+  try {
+    if (header.aiService === AI_SERVICE.STATUS) return { ok: true, value: status(pdu, bits) };
+    if (header.aiService !== AI_SERVICE.SDS_TYPE4) throw new Reject(`unsupported AI service ${header.aiService}`);
+    return { ok: true, value: type4(pdu, bits) };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, reason: err.message };
+    if (err instanceof RangeError) return { ok: false, reason: `PDU ends early: ${err.message}` };
+    throw err;
+  }
+}
+
+function status(pdu: Buffer, bits: number): SdsPayload {
+  if (bits !== 16) throw new Reject(`status SDS is 16 bits, header says ${bits}`);
+  return { kind: 'status', value: new BitReader(pdu, bits).read(16) };
+}
+
+function type4(pdu: Buffer, bits: number): SdsPayload {
+  if (bits < 8) throw new Reject(`${bits} bits cannot hold a protocol identifier`);
+  const pi = pdu[0] ?? 0;
+  switch (pi) {
+    case PI.LIP: {
+      const lip = decodeLip(pdu, bits);
+      if (!lip.ok) throw new Reject(lip.reason);
+      return { kind: 'lip', report: lip.value };
+    }
+    case PI.SIMPLE_TEXT: {
+      const r = new BitReader(pdu, bits);
+      r.skip(8 + 1); // PI, reserved bit
+      const codingScheme = r.read(7);
+      return { kind: 'text', protocol: 'simple', text: text(r, codingScheme), codingScheme, msgRef: null, reportRequest: null };
+    }
+    case PI.SDS_TL_TEXT:
+      return sdsTl(new BitReader(pdu, bits));
+    default:
+      throw new Reject(`unsupported protocol identifier 0x${pi.toString(16).toUpperCase().padStart(2, '0')}`);
+  }
+}
+
+function sdsTl(r: BitReader): SdsPayload {
+  r.skip(8);
+  const high = r.read(2);
+  if (high === 1) {
+    // SDS-SHORT-REPORT: 2-bit type then the reference, 20 bits in all.
+    const shortType = r.read(2);
+    const msgRef = r.read(8);
+    const outcome = SHORT_REPORT_OUTCOME[shortType] ?? 'failed';
+    return { kind: 'report', form: 'short', msgRef, deliveryStatus: null, outcome, ackRequired: false };
+  }
+  const messageType = high * 4 + r.read(2);
+  switch (messageType) {
+    case SDS_TL_TYPE.TRANSFER: {
+      const reportRequest = REPORT_REQUESTS[r.read(2)] ?? 'none';
+      r.skip(1); // service selection / short form report
+      const storeForward = r.read(1);
+      const msgRef = r.read(8);
+      if (storeForward) skipForwardAddress(r);
+      const timestampUsed = r.read(1);
+      const codingScheme = r.read(7);
+      if (timestampUsed) r.skip(24);
+      return { kind: 'text', protocol: 'sds-tl', text: text(r, codingScheme), codingScheme, msgRef, reportRequest };
+    }
+    case SDS_TL_TYPE.REPORT: {
+      const ackRequired = r.read(1) === 1;
+      r.skip(3); // reserved, storage/forward control: the forward fields come after what we need
+      const deliveryStatus = r.read(8);
+      const msgRef = r.read(8);
+      return { kind: 'report', form: 'report', msgRef, deliveryStatus, outcome: deliveryOutcome(deliveryStatus), ackRequired };
+    }
+    case SDS_TL_TYPE.ACK: {
+      r.skip(4);
+      const deliveryStatus = r.read(8);
+      const msgRef = r.read(8);
+      return { kind: 'report', form: 'ack', msgRef, deliveryStatus, outcome: deliveryOutcome(deliveryStatus), ackRequired: false };
+    }
+    default:
+      throw new Reject(`unsupported SDS-TL message type ${messageType}`);
+  }
+}
+
+/** Validity period then a forward address whose size depends on its type. */
+function skipForwardAddress(r: BitReader): void {
+  r.skip(5);
+  const type = r.read(3);
+  const sizes: Record<number, number> = { 0: 8, 1: 24, 2: 48, 7: 0 };
+  const size = sizes[type];
+  if (size === undefined) throw new Reject(`unsupported SDS-TL forward address type ${type}`);
+  r.skip(size);
+}
+
+function text(r: BitReader, codingScheme: number): string {
+  if (codingScheme === TEXT_CODING.UCS2) {
+    const units: number[] = [];
+    while (r.remaining >= 16) units.push(r.read(16));
+    return String.fromCharCode(...units);
+  }
+  // ISO 8859-x schemes (1-13) share ASCII; only Latin 1 is exact for the upper half.
+  if (codingScheme < 1 || codingScheme > 13) throw new Reject(`unsupported text coding scheme ${codingScheme}`);
+  const bytes: number[] = [];
+  while (r.remaining >= 8) bytes.push(r.read(8));
+  return Buffer.from(bytes).toString('latin1');
+}

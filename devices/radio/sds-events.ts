@@ -1,0 +1,84 @@
+// One received SDS (header line + PDU line) to normalised events, and whether the sender
+// asked for an SDS-TL report that the gateway, as the consuming application, must send.
+import { LIP_REASON_EMERGENCY } from './lip';
+import { DELIVERY_STATUS } from './pei/constants';
+import { decodeSds } from './pei/sds';
+import { parseSdsHeader } from './pei/urc';
+import type { RadioEvent, RawRecord } from './types';
+
+export interface ReportReply {
+  to: number;
+  msgRef: number;
+  deliveryStatus: number;
+}
+
+export interface SdsInterpretation {
+  events: RadioEvent[];
+  reply: ReportReply | null;
+  /** Set when the SDS was understood but produces no event (e.g. a "message stored" report). */
+  note: string | null;
+}
+
+export function interpretSds(header: string, pdu: string, now: Date): SdsInterpretation {
+  const raw: RawRecord = { header, pdu };
+  const bad = (reason: string): SdsInterpretation => ({
+    events: [{ type: 'radio.malformed', reason, raw }],
+    reply: null,
+    note: null,
+  });
+  const h = parseSdsHeader(header);
+  if (!h.ok) return bad(h.reason);
+  const decoded = decodeSds(h.value, pdu);
+  if (!decoded.ok) return bad(decoded.reason);
+  const from = h.value.calling?.ssi ?? null;
+  if (from === null) return bad('SDS without a calling party SSI');
+  const payload = decoded.value;
+
+  switch (payload.kind) {
+    case 'lip': {
+      const r = payload.report;
+      const events: RadioEvent[] = [
+        {
+          type: 'radio.position',
+          issi: from,
+          lat: r.latitude,
+          lon: r.longitude,
+          accuracyM: r.positionErrorM,
+          speedKmh: r.speedKmh,
+          headingDeg: r.headingDeg,
+          reason: r.reason,
+          // LIP carries only "elapsed < 5 s / 5 min / 30 min": receipt time is the best estimate.
+          fixTime: now.toISOString(),
+          raw,
+        },
+      ];
+      if (r.reasonCode === LIP_REASON_EMERGENCY) {
+        events.push({ type: 'radio.emergency', issi: from, state: 'pressed', raw });
+      }
+      return { events, reply: null, note: null };
+    }
+    case 'status':
+      return { events: [{ type: 'radio.status', issi: from, value: payload.value, raw }], reply: null, note: null };
+    case 'text': {
+      const to = h.value.called.ssi;
+      if (to === null) return bad(`text to a non-SSI identity ${h.value.called.identity}`);
+      const event: RadioEvent = { type: 'radio.text', issi: from, to, text: payload.text, msgRef: payload.msgRef, raw };
+      return { events: [event], reply: reportFor(from, payload.msgRef, payload.reportRequest), note: null };
+    }
+    case 'report': {
+      if (payload.outcome === 'pending') {
+        const status = payload.deliveryStatus ?? -1;
+        return { events: [], reply: null, note: `SDS-TL ${payload.form} ${payload.msgRef} from ${from}: status 0x${status.toString(16)} is not final` };
+      }
+      const event: RadioEvent = { type: 'radio.receipt', msgRef: payload.msgRef, issi: from, status: payload.outcome, raw };
+      return { events: [event], reply: null, note: null };
+    }
+  }
+}
+
+function reportFor(to: number, msgRef: number | null, request: string | null): ReportReply | null {
+  if (msgRef === null || request === null || request === 'none') return null;
+  // One report per message: "received" when asked for, else "consumed" (the journal has it).
+  const deliveryStatus = request === 'consumed' ? DELIVERY_STATUS.CONSUMED : DELIVERY_STATUS.RECEIVED;
+  return { to, msgRef, deliveryStatus };
+}

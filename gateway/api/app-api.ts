@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { Principal } from '../auth/accounts';
+import type { ConsoleRole } from '../contract/roles';
+import { ApiError, Errors } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { Projections } from '../projections';
+import type { AlertView } from '../projections/alerts';
+import type { EmergencyView } from '../projections/emergencies';
+import type { AlertService } from '../radio/alerts';
+
+/**
+ * The one application API. REST routes and Socket.IO commands only build `(actor, input)` and
+ * call it; it checks the actor's role and journals every human action with that actor. No
+ * transport has logic of its own.
+ */
+export const AlertInput = z.strictObject({
+  text: z.string().trim().min(1).max(500),
+  priority: z.enum(['normal', 'urgent', 'emergency']).default('urgent'),
+  talkgroups: z.array(z.string()).default([]),
+  units: z.array(z.string()).default([]),
+});
+export type AlertInput = z.input<typeof AlertInput>;
+
+export const ResolveInput = z.strictObject({ outcome: z.enum(['genuine', 'false']), note: z.string().max(1000).optional() });
+
+const RESPONDERS: readonly ConsoleRole[] = ['controller'];
+
+export interface AppApiDeps {
+  journal: Journal;
+  projections: Projections;
+  alerts: AlertService;
+  talkgroupIds: ReadonlySet<string>;
+  unitIds: ReadonlySet<string>;
+}
+
+export class AppApi {
+  constructor(private readonly deps: AppApiDeps) {}
+
+  private require(actor: Principal, roles: readonly ConsoleRole[], what: string): string {
+    if (!actor.consoleRole || !roles.includes(actor.consoleRole)) throw Errors.forbidden(what);
+    return actor.username;
+  }
+
+  private parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+    const r = schema.safeParse(input);
+    if (!r.success) throw Errors.invalid(r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
+    return r.data;
+  }
+
+  listEmergencies(actor: Principal): EmergencyView[] {
+    this.require(actor, ['controller', 'police', 'cctv-operator', 'security-manager', 'engineer'], 'see emergencies');
+    return this.deps.projections.emergencies.snapshot();
+  }
+
+  async acknowledgeEmergency(actor: Principal, id: string): Promise<EmergencyView> {
+    const user = this.require(actor, RESPONDERS, 'acknowledge an emergency');
+    const em = this.deps.projections.emergencies.get(id);
+    if (!em) throw Errors.notFound(`emergency ${id}`);
+    if (em.state !== 'open') throw new ApiError('TW_CONFLICT', `emergency is already ${em.state}${em.owner ? ` (owner ${em.owner})` : ''}`, 409);
+    await this.deps.journal.append({ source: 'api', type: 'emergency.acknowledged', actor: user, subject: `unit:${em.unitId}`, ref: id, payload: { emergencyId: id, unitId: em.unitId } });
+    return { ...this.deps.projections.emergencies.get(id)! };
+  }
+
+  async resolveEmergency(actor: Principal, id: string, input: unknown): Promise<EmergencyView> {
+    const user = this.require(actor, RESPONDERS, 'resolve an emergency');
+    const body = this.parse(ResolveInput, input);
+    const em = this.deps.projections.emergencies.get(id);
+    if (!em) throw Errors.notFound(`emergency ${id}`);
+    if (em.state === 'resolved') throw new ApiError('TW_CONFLICT', 'emergency is already resolved', 409);
+    if (em.state === 'open') throw new ApiError('TW_CONFLICT', 'acknowledge the emergency before resolving it', 409);
+    await this.deps.journal.append({ source: 'api', type: 'emergency.resolved', actor: user, subject: `unit:${em.unitId}`, ref: id, payload: { emergencyId: id, unitId: em.unitId, outcome: body.outcome, note: body.note ?? null } });
+    return { ...this.deps.projections.emergencies.get(id)! };
+  }
+
+  async sendAlert(actor: Principal, input: unknown): Promise<AlertView> {
+    const user = this.require(actor, ['controller'], 'send radio alerts');
+    const req = this.parse(AlertInput, input);
+    const unknown = [...req.talkgroups.filter((t) => !this.deps.talkgroupIds.has(t)), ...req.units.filter((u) => !this.deps.unitIds.has(u))];
+    if (unknown.length) throw Errors.invalid(unknown.map((x) => `recipients: unknown talkgroup or unit "${x}"`));
+    if (req.talkgroups.length + req.units.length === 0) throw Errors.invalid(['recipients: name at least one talkgroup or unit']);
+    const id = await this.deps.alerts.send(req, user);
+    return this.getAlert(actor, id);
+  }
+
+  getAlert(actor: Principal, id: string): AlertView {
+    this.require(actor, ['controller', 'police', 'engineer'], 'see alerts');
+    const alert = this.deps.projections.alerts.get(id);
+    if (!alert) throw Errors.notFound(`alert ${id}`);
+    return { ...alert, recipients: alert.recipients.map((r) => ({ ...r })) };
+  }
+}

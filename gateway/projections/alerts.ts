@@ -1,0 +1,70 @@
+import type { JournalEvent } from '../journal/types';
+import type { Projection } from './types';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'read' | 'failed' | 'timed-out';
+
+export interface AlertView {
+  id: string;
+  text: string;
+  priority: string;
+  sentBy: string | null;
+  sentAt: number;
+  talkgroups: string[];
+  recipients: Array<{ unitId: string; issi: number; status: DeliveryStatus; at: number | null }>;
+}
+
+type P = Record<string, unknown>;
+
+/**
+ * Alerts and each recipient's delivery. A receipt arrives by MQTT with the alert's id, or by
+ * PEI with the SDS message reference the control station gave it (journaled as `alert.pei-sent`).
+ */
+export class AlertsProjection implements Projection<AlertView[]> {
+  readonly name = 'alerts';
+  private readonly alerts = new Map<string, AlertView>();
+  /** SDS message reference → alert, per destination (refs are 8-bit and recycle). */
+  private readonly byRef = new Map<string, string>();
+
+  apply(e: JournalEvent): void {
+    const p = e.payload as P;
+    switch (e.type) {
+      case 'alert.sent':
+        this.alerts.set(p.alertId as string, {
+          id: p.alertId as string, text: p.text as string, priority: p.priority as string, sentBy: e.actor, sentAt: e.ts,
+          talkgroups: p.talkgroups as string[],
+          recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null })),
+        });
+        break;
+      case 'alert.pei-sent':
+        this.byRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
+        break;
+      case 'alert.timed-out': {
+        const alert = this.alerts.get(p.alertId as string);
+        for (const r of alert?.recipients ?? []) if (r.status === 'pending') Object.assign(r, { status: 'timed-out', at: e.ts });
+        break;
+      }
+      case 'radio.receipt': {
+        const alertId = typeof p.msgId === 'string' ? p.msgId : this.byRef.get(`${p.issi as number}/${p.msgRef as number}`);
+        const r = alertId ? this.alerts.get(alertId)?.recipients.find((x) => x.issi === p.issi) : undefined;
+        // A late receipt still counts: "timed out" means we stopped waiting, not that it failed.
+        if (r && (r.status === 'pending' || r.status === 'timed-out' || (r.status === 'delivered' && p.status === 'read'))) {
+          Object.assign(r, { status: p.status as DeliveryStatus, at: e.ts });
+        }
+        break;
+      }
+    }
+  }
+
+  get(id: string): AlertView | undefined {
+    return this.alerts.get(id);
+  }
+
+  /** Alerts still waiting on some recipient. */
+  pending(): AlertView[] {
+    return [...this.alerts.values()].filter((a) => a.recipients.some((r) => r.status === 'pending'));
+  }
+
+  snapshot(): AlertView[] {
+    return [...this.alerts.values()].map((a) => ({ ...a, recipients: a.recipients.map((r) => ({ ...r })) }));
+  }
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema';
+import type { Journal } from '../journal/journal';
+import type { JournalEvent } from '../journal/types';
+import type { Projections } from '../projections';
+
+/** What in a committed radio event means "emergency", or null. Pure. */
+export function emergencyTrigger(e: JournalEvent, config: Config): string | null {
+  const p = e.payload as { state?: string; value?: number } | null;
+  if (e.type === 'radio.emergency' && p?.state === 'pressed') return 'button';
+  if (e.type === 'radio.status' && p?.value !== undefined && config.radio.statusCodes[String(p.value)]?.emergency) return 'status';
+  return null;
+}
+
+/**
+ * Opens an emergency when a unit's radio signals one, attaches repeat presses to the open one,
+ * and re-alerts the control room while nobody has acknowledged it. Each decision is journaled
+ * (`emergency.raised`, `.repeat`, `.realert`), so replay shows exactly what controllers saw.
+ */
+export class EmergencyWatch {
+  private timer: NodeJS.Timeout | null = null;
+  /** Units whose `emergency.raised` is appended but not yet committed. */
+  private readonly raising = new Set<string>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly projections: Projections,
+    private readonly journal: Journal,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.realert(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Called with each committed batch. */
+  onCommitted(events: JournalEvent[]): void {
+    for (const e of events) {
+      const trigger = emergencyTrigger(e, this.config);
+      if (!trigger) continue;
+      const issi = (e.payload as { issi: number }).issi;
+      const unit = this.projections.units.unitByIssi(issi);
+      if (!unit) continue;
+      const open = this.projections.emergencies.openFor(unit.id);
+      if (open || this.raising.has(unit.id)) {
+        if (open) void this.append('emergency.repeat', unit.id, { emergencyId: open.id, unitId: unit.id, issi, trigger, causeSeq: e.seq });
+        continue;
+      }
+      this.raising.add(unit.id);
+      const emergencyId = `em-${e.id}`;
+      void this.append('emergency.raised', unit.id, { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix, causeSeq: e.seq }, emergencyId)
+        .finally(() => this.raising.delete(unit.id));
+    }
+  }
+
+  private async realert(now = Date.now()): Promise<void> {
+    const everyMs = this.config.radio.emergencyRealertSeconds * 1000;
+    for (const em of this.projections.emergencies.open()) {
+      if (em.state === 'open' && now - em.lastAlertAt >= everyMs) {
+        await this.append('emergency.realert', em.unitId, { emergencyId: em.id, unitId: em.unitId, unacknowledgedMs: now - em.raisedAt }, em.id);
+      }
+    }
+  }
+
+  private append(type: string, unitId: string, payload: Record<string, unknown>, ref = payload.emergencyId as string): Promise<void> {
+    return this.journal.append({ source: 'gateway', type, subject: `unit:${unitId}`, ref, payload }).then(
+      () => undefined,
+      (err: unknown) => this.log.error({ err, type, unitId }, 'could not journal emergency'),
+    );
+  }
+}

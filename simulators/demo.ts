@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { polygonCentroid } from '../config/geo';
+import type { Config } from '../config/schema';
+import { PeiSimulator } from './radio/pei-sim';
+import { Fleet } from './radio/fleet';
+import { Walker } from './radio/walker';
+
+/** How many of the demo town's units carry TETRA radios seen through the control station. */
+const PEI_UNITS = 3;
+
+/**
+ * The demo town's devices, as `npm start` runs them: most units on MQTT handsets, the last
+ * few on TETRA radios behind a control station on a pseudo-terminal that the gateway opens.
+ */
+export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u: string) => string): Promise<() => Promise<void>> {
+  const stops: Array<() => Promise<void>> = [];
+  const station = config.radio.controlStations[0];
+  const peiUnits = station ? config.units.slice(-PEI_UNITS) : [];
+  const fleet = new Fleet({ url: mqttUrl, config, units: config.units.length - peiUnits.length, rateHz: 1, passwordFor });
+  await fleet.start();
+  stops.push(() => fleet.stop());
+
+  if (station) {
+    const walkers = peiUnits.map((u, i) => ({ issi: u.issi, walker: new Walker(config, config.zones[(i * 4) % config.zones.length]!.id, 100 + i) }));
+    const start = polygonCentroid(config.zones[0]!.polygon);
+    const gssi = config.talkgroups[0]?.gssi ?? 9001;
+    const sim = new PeiSimulator({ path: resolve(station.serialPath), units: peiUnits.map((u) => ({ issi: u.issi, lat: start[1], lon: start[0] })), talkgroup: gssi });
+    await sim.start();
+    const iv = setInterval(() => {
+      for (const { issi, walker } of walkers) {
+        const p = walker.step(5);
+        sim.sendPosition(issi, { lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, headingDeg: p.headingDeg }).catch(() => undefined);
+      }
+    }, 5000);
+    stops.push(async () => {
+      clearInterval(iv);
+      await sim.stop();
+    });
+  }
+  console.log(`sim: ${fleet.handsets.length} MQTT handsets and ${peiUnits.length} TETRA radios (PEI) walking ${config.site.name}`);
+  return async () => {
+    await Promise.all(stops.map((s) => s()));
+  };
+}

@@ -1,0 +1,298 @@
+// A TETRA control station on the far end of a PTY pair: answers the PEI start-up
+// commands, emits URCs for a group of units, takes CMGS submissions and reports their
+// delivery, and can misbehave on demand (garbled and fragmented lines, wrong bit counts,
+// long LIP reports, a modem that stops answering, the port vanishing).
+import { EventEmitter } from 'node:events';
+import { SerialPort } from 'serialport';
+import { openPtyPair, pointLink, removeLink, type PtyPair } from './pty';
+import {
+  bitsToHex,
+  decodeSubmission,
+  lipLongBits,
+  lipShortBits,
+  sdsTlReportBits,
+  sdsTlTextBits,
+  simpleTextBits,
+  statusBits,
+  type SimDecodedPdu,
+} from './sim-encode';
+
+export interface SimUnit {
+  issi: number;
+  lat: number;
+  lon: number;
+}
+
+export interface PeiSimulatorOptions {
+  /** Stable path the gateway opens: a symlink the simulator points at its PTY. */
+  path: string;
+  units: SimUnit[];
+  talkgroup: number;
+  ownIssi?: number;
+  log?: (line: string) => void;
+}
+
+export type PeiFault = 'garble' | 'partial' | 'wrong-bits' | 'long-lip' | 'no-answer';
+
+export interface CmgsReceived {
+  to: number;
+  bits: number;
+  pdu: string;
+  decoded: SimDecodedPdu;
+}
+
+export interface PositionReport {
+  lat: number;
+  lon: number;
+  speedKmh?: number | null;
+  headingDeg?: number;
+  /** LIP reason for sending; 2 is the emergency button. Default 129 (periodic). */
+  reason?: number;
+}
+
+const AI_SDS_TYPE4 = 12;
+const AI_STATUS = 13;
+const STATUS_DELIVERED = 0x00;
+const STATUS_FAILED = 0x4a;
+/** Delay between the halves of a fragmented line: long enough to be two reads. */
+const PARTIAL_GAP_MS = 30;
+
+export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: [string] }> {
+  /** Every command line the simulator received, in order. */
+  readonly received: string[] = [];
+  readonly submissions: CmgsReceived[] = [];
+  /** How to answer CMGS: with a delivered or failed SDS-REPORT, or with none. */
+  cmgsReply: 'delivered' | 'failed' | 'none' = 'delivered';
+  readonly units: Map<number, SimUnit>;
+  private readonly ownIssi: number;
+  private readonly faults = new Set<PeiFault>();
+  private readonly calls = new Map<number, number>();
+  private pair: PtyPair | null = null;
+  private port: SerialPort | null = null;
+  private inbuf = '';
+  private echo = true;
+  private cmgsPending: { to: number; bits: number } | null = null;
+  private nextCc = 1;
+  private nextMsgRef = 1;
+  private sdsInstance = 0;
+
+  constructor(private readonly options: PeiSimulatorOptions) {
+    super();
+    this.units = new Map(options.units.map((u) => [u.issi, { ...u }]));
+    this.ownIssi = options.ownIssi ?? 1000001;
+  }
+
+  async start(): Promise<void> {
+    await this.plugIn();
+  }
+
+  async stop(): Promise<void> {
+    await this.unplug();
+  }
+
+  /** The radio is unplugged: the gateway's port closes and its path disappears. */
+  async vanish(): Promise<void> {
+    await this.unplug();
+  }
+
+  /** Plugged back in: a fresh PTY pair behind the same path. */
+  async restore(): Promise<void> {
+    await this.plugIn();
+  }
+
+  setFault(name: PeiFault, on: boolean): void {
+    if (on) this.faults.add(name);
+    else this.faults.delete(name);
+  }
+
+  async sendPosition(issi: number, report: PositionReport): Promise<void> {
+    const unit = this.units.get(issi);
+    if (unit) Object.assign(unit, { lat: report.lat, lon: report.lon });
+    const bits = this.faults.has('long-lip') ? lipLongBits(report) : lipShortBits(report);
+    await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, bits);
+  }
+
+  async sendStatus(issi: number, value: number): Promise<void> {
+    await this.sds(AI_STATUS, issi, this.ownIssi, statusBits(value));
+  }
+
+  async sendText(issi: number, text: string, opts: { simple?: boolean; requestReport?: boolean } = {}): Promise<number | null> {
+    if (opts.simple) {
+      await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, simpleTextBits(text));
+      return null;
+    }
+    const msgRef = this.nextMsgRef;
+    this.nextMsgRef = (this.nextMsgRef % 255) + 1;
+    await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, sdsTlTextBits(msgRef, text, opts.requestReport ?? true));
+    return msgRef;
+  }
+
+  /** A group call set-up with `issi` holding the floor. */
+  async startPtt(issi: number, gssi = this.options.talkgroup): Promise<void> {
+    const cc = this.nextCc++;
+    this.calls.set(issi, cc);
+    await this.urc([`+CTICN: ${cc},0,0,0,${issi},1,1,0,1,1,0,${gssi},0`]);
+    await this.urc([`+CTXG: ${cc},3,0,0,0,${issi}`]);
+  }
+
+  async stopPtt(issi: number): Promise<void> {
+    const cc = this.calls.get(issi);
+    if (cc === undefined) return;
+    this.calls.delete(issi);
+    await this.urc([`+CDTXC: ${cc},0`]);
+    await this.urc([`+CTCR: ${cc},1`]);
+  }
+
+  /** Raw bytes onto the line, for cases the helpers do not cover. */
+  async inject(text: string): Promise<void> {
+    await this.write(Buffer.from(text, 'latin1'));
+  }
+
+  /** The first CMGS (already received or still to come) that matches. */
+  waitForCmgs(match: (c: CmgsReceived) => boolean = () => true, timeoutMs = 3000): Promise<CmgsReceived> {
+    const seen = this.submissions.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<CmgsReceived>((resolve, reject) => {
+      const onCmgs = (c: CmgsReceived): void => {
+        if (!match(c)) return;
+        clearTimeout(timer);
+        this.off('cmgs', onCmgs);
+        resolve(c);
+      };
+      const timer = setTimeout(() => {
+        this.off('cmgs', onCmgs);
+        reject(new Error(`no matching AT+CMGS within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.on('cmgs', onCmgs);
+    });
+  }
+
+  private async plugIn(): Promise<void> {
+    if (this.pair) return;
+    const pair = await openPtyPair();
+    this.pair = pair;
+    this.inbuf = '';
+    this.cmgsPending = null;
+    this.echo = true; // a radio powers up echoing, like any V.250 modem
+    // Open our end before the gateway can see the path, so nothing it writes is lost.
+    const port = new SerialPort({ path: pair.a, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    port.on('data', (chunk: Buffer) => this.onData(chunk));
+    port.on('error', (err) => this.log(`port error: ${err.message}`));
+    this.port = port;
+    await pointLink(this.options.path, pair.b);
+    this.log(`PEI simulator on ${this.options.path} -> ${pair.b}`);
+  }
+
+  private async unplug(): Promise<void> {
+    const { pair, port } = this;
+    this.pair = null;
+    this.port = null;
+    await removeLink(this.options.path);
+    await pair?.close();
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  private async sds(ai: number, from: number, to: number, bits: string): Promise<void> {
+    const count = bits.length + (this.faults.has('wrong-bits') ? 8 : 0);
+    await this.urc([`+CTSDSR: ${ai},${from},0,${to},0,${count}`, bitsToHex(bits)]);
+  }
+
+  private async urc(lines: string[]): Promise<void> {
+    const out = this.faults.has('garble') ? garble(lines) : lines;
+    const text = out.map((l) => `\r\n${l}\r\n`).join('');
+    if (!this.faults.has('partial')) return this.write(Buffer.from(text, 'latin1'));
+    const cut = Math.floor(text.length / 2);
+    await this.write(Buffer.from(text.slice(0, cut), 'latin1'));
+    await new Promise((resolve) => setTimeout(resolve, PARTIAL_GAP_MS));
+    await this.write(Buffer.from(text.slice(cut), 'latin1'));
+  }
+
+  private write(bytes: Buffer): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) return Promise.reject(new Error('simulated radio is unplugged'));
+    return new Promise<void>((resolve, reject) => {
+      port.write(bytes, (err) => (err ? reject(err) : port.drain(() => resolve())));
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.inbuf += chunk.toString('latin1');
+    for (;;) {
+      if (this.cmgsPending) {
+        const end = this.inbuf.indexOf('\x1a');
+        if (end < 0) return;
+        const body = this.inbuf.slice(0, end).trim();
+        this.inbuf = this.inbuf.slice(end + 1);
+        this.onSubmission(this.cmgsPending, body);
+        this.cmgsPending = null;
+        continue;
+      }
+      const end = this.inbuf.indexOf('\r');
+      if (end < 0) return;
+      const line = this.inbuf.slice(0, end).trim();
+      this.inbuf = this.inbuf.slice(end + 1);
+      if (line !== '') this.onCommand(line);
+    }
+  }
+
+  private onCommand(line: string): void {
+    this.received.push(line);
+    this.emit('command', line);
+    if (this.faults.has('no-answer')) return;
+    const cmd = line.toUpperCase();
+    const reply = (...info: string[]): void => this.reply(line, [...info, 'OK']);
+    const cmgs = /^AT\+CMGS=(\d+),(\d+)$/.exec(cmd);
+    if (cmd === 'AT' || cmd.startsWith('AT+CTSP=')) reply();
+    else if (/^ATE[01]$/.test(cmd)) {
+      reply();
+      this.echo = cmd === 'ATE1';
+    } else if (cmd === 'AT+CTOM?') reply('+CTOM: 0');
+    else if (cmd === 'AT+CNUMF?') reply(`+CNUMF: 6,${tsi(this.ownIssi)}`);
+    else if (cmgs) {
+      this.cmgsPending = { to: Number(cmgs[1]), bits: Number(cmgs[2]) };
+      this.send(`${this.echo ? `${line}\r` : ''}\r\n> `);
+    } else this.reply(line, ['+CME ERROR: 4']);
+  }
+
+  private onSubmission(head: { to: number; bits: number }, pdu: string): void {
+    if (this.faults.has('no-answer')) return;
+    const rec: CmgsReceived = { ...head, pdu, decoded: decodeSubmission(pdu, head.bits) };
+    this.submissions.push(rec);
+    const instance = ++this.sdsInstance;
+    const ref = rec.decoded.kind === 'other' ? 0 : rec.decoded.msgRef;
+    this.send(`\r\n+CMGS: ${instance},4,${ref}\r\n\r\nOK\r\n`);
+    this.emit('cmgs', rec);
+    if (rec.decoded.kind === 'tl-transfer' && rec.decoded.reportRequest !== 0 && this.cmgsReply !== 'none') {
+      const status = this.cmgsReply === 'delivered' ? STATUS_DELIVERED : STATUS_FAILED;
+      const bits = sdsTlReportBits(rec.decoded.msgRef, status);
+      // The far radio's report comes back over the air a moment after the submission.
+      setTimeout(() => {
+        this.sds(AI_SDS_TYPE4, head.to, this.ownIssi, bits).catch((err: unknown) => this.log(`report lost: ${String(err)}`));
+      }, 20);
+    }
+  }
+
+  private reply(line: string, responses: string[]): void {
+    this.send(`${this.echo ? `${line}\r` : ''}${responses.map((r) => `\r\n${r}\r\n`).join('')}`);
+  }
+
+  private send(text: string): void {
+    this.write(Buffer.from(text, 'latin1')).catch((err: unknown) => this.log(`write failed: ${String(err)}`));
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+}
+
+/** TSI as the PEI prints it: MCC (4 digits, UK 234), MNC (5), SSI (8). */
+function tsi(ssi: number): string {
+  return `0234${'00014'}${String(ssi).padStart(8, '0')}`;
+}
+
+/** Line noise: the PDU of an SDS gets a non-hex byte, any other line a burst of 0xFF. */
+function garble(lines: string[]): string[] {
+  if (lines.length === 2) return [lines[0] ?? '', `${(lines[1] ?? '').slice(0, 4)}Z${(lines[1] ?? '').slice(5)}`];
+  return lines.map((l) => `${l.slice(0, 3)}\xff\xfe${l.slice(3)}`);
+}

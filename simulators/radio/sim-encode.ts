@@ -1,0 +1,119 @@
+// The simulator's own PDU encoders and its decoder for what the gateway sends. Written
+// apart from devices/radio on purpose: they build '0'/'1' strings field by field, so a bug
+// in the gateway's bit writer or codec cannot be mirrored here and cancel itself out.
+
+/** `value` as `width` bits, two's complement when negative. */
+export function field(value: number, width: number): string {
+  const v = value < 0 ? value + 2 ** width : value;
+  if (!Number.isInteger(v) || v < 0 || v >= 2 ** width) throw new RangeError(`${value} does not fit ${width} bits`);
+  return v.toString(2).padStart(width, '0');
+}
+
+/** Upper-case hex of a bit string, zero-padded to whole octets. */
+export function bitsToHex(bits: string): string {
+  const padded = bits.padEnd(Math.ceil(bits.length / 8) * 8, '0');
+  let hex = '';
+  for (let i = 0; i < padded.length; i += 4) hex += parseInt(padded.slice(i, i + 4), 2).toString(16);
+  return hex.toUpperCase();
+}
+
+export interface SimFix {
+  lat: number;
+  lon: number;
+  speedKmh?: number | null;
+  headingDeg?: number;
+  reason?: number;
+  positionError?: number;
+}
+
+function speedCode(kmh: number | null | undefined): number {
+  if (kmh === null || kmh === undefined) return 127;
+  if (kmh <= 28) return Math.round(kmh);
+  return Math.max(29, Math.min(126, Math.round(13 + Math.log(kmh / 16) / Math.log(1.038))));
+}
+
+function lonLat(fix: SimFix): string {
+  const lon = Math.round((fix.lon / 360) * 2 ** 25);
+  const lat = Math.round((fix.lat / 180) * 2 ** 24);
+  return field(lon === 2 ** 24 ? -(2 ** 24) : lon, 25) + field(Math.min(lat, 2 ** 23 - 1), 24);
+}
+
+/** LIP short location report: PI 0x0A then 76 bits, 84 in all. */
+export function lipShortBits(fix: SimFix): string {
+  const heading = Math.round((((fix.headingDeg ?? 0) % 360) + 360) % 360 / 22.5) % 16;
+  return (
+    field(0x0a, 8) +
+    '00' + // short location report
+    '00' + // time elapsed < 5 s
+    lonLat(fix) +
+    field(fix.positionError ?? 1, 3) +
+    field(speedCode(fix.speedKmh), 7) +
+    field(heading, 4) +
+    '0' + // additional data is a reason for sending
+    field(fix.reason ?? 129, 8)
+  );
+}
+
+/** A long location report (PDU type 1), which the gateway is meant to refuse with a reason. */
+export function lipLongBits(fix: SimFix): string {
+  return (
+    field(0x0a, 8) +
+    '01' + // PDU type: with extension
+    '0011' + // extension: long location report
+    '01' + // time type: time elapsed
+    '00' +
+    '0001' + // location shape: point
+    lonLat(fix) +
+    '001' + // velocity type: horizontal
+    field(speedCode(fix.speedKmh), 7) +
+    '0' + // no acknowledgement requested
+    '0' +
+    field(fix.reason ?? 129, 8)
+  );
+}
+
+export function statusBits(value: number): string {
+  return field(value, 16);
+}
+
+export function simpleTextBits(text: string): string {
+  return field(0x02, 8) + field(1, 8) + [...Buffer.from(text, 'latin1')].map((b) => field(b, 8)).join('');
+}
+
+/** SDS-TL TRANSFER with text, report request "received" unless told otherwise. */
+export function sdsTlTextBits(msgRef: number, text: string, requestReport = true): string {
+  return (
+    field(0x82, 8) +
+    '0000' +
+    (requestReport ? '01' : '00') +
+    '0' +
+    '0' +
+    field(msgRef, 8) +
+    field(1, 8) + // no timestamp, ISO 8859-1
+    [...Buffer.from(text, 'latin1')].map((b) => field(b, 8)).join('')
+  );
+}
+
+export function sdsTlReportBits(msgRef: number, deliveryStatus: number): string {
+  return field(0x82, 8) + '0001' + '0' + '00' + '0' + field(deliveryStatus, 8) + field(msgRef, 8);
+}
+
+export type SimDecodedPdu =
+  | { kind: 'tl-transfer'; msgRef: number; reportRequest: number; codingScheme: number; text: string }
+  | { kind: 'tl-report'; msgRef: number; deliveryStatus: number }
+  | { kind: 'other'; reason: string };
+
+/** Just enough SDS-TL decoding to answer the gateway's CMGS submissions. */
+export function decodeSubmission(hex: string, bits: number): SimDecodedPdu {
+  if (!/^[0-9A-F]*$/i.test(hex) || hex.length * 4 < bits) return { kind: 'other', reason: 'bad hex or short PDU' };
+  const bin = [...hex].map((c) => parseInt(c, 16).toString(2).padStart(4, '0')).join('').slice(0, bits);
+  const at = (from: number, width: number): number => parseInt(bin.slice(from, from + width) || '0', 2);
+  if (at(0, 8) !== 0x82) return { kind: 'other', reason: `PI ${at(0, 8)}` };
+  const type = at(8, 4);
+  if (type === 1) return { kind: 'tl-report', deliveryStatus: at(16, 8), msgRef: at(24, 8) };
+  if (type !== 0) return { kind: 'other', reason: `SDS-TL type ${type}` };
+  const codingScheme = at(25, 7);
+  const body = Buffer.from(hex.slice(8, Math.floor(bits / 8) * 2), 'hex');
+  const text = codingScheme === 26 && body.length % 2 === 0 ? body.swap16().toString('utf16le') : body.toString('latin1');
+  return { kind: 'tl-transfer', reportRequest: at(12, 2), msgRef: at(16, 8), codingScheme, text };
+}

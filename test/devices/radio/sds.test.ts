@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { encodeSdsTlReport, encodeSdsTlTransfer, encodeSimpleText, encodeStatus } from '../../../devices/radio/pei/encode';
+import { decodeSds, type SdsResult } from '../../../devices/radio/pei/sds';
+import type { SdsHeader } from '../../../devices/radio/pei/urc';
+import { cmgsCommand, formatCmgs, formatCommand } from '../../../devices/radio/pei/writer';
+import { interpretSds } from '../../../devices/radio/sds-events';
+import { bitsToHex, sdsTlReportBits, sdsTlTextBits, simpleTextBits } from '../../../simulators/radio/sim-encode';
+import { LIP_FIXTURES } from './fixtures';
+
+function header(aiService: number, bits: number): SdsHeader {
+  return {
+    aiService,
+    calling: { type: 0, identity: '2001', ssi: 2001 },
+    called: { type: 0, identity: '1000001', ssi: 1000001 },
+    bits,
+    e2eEncryption: null,
+  };
+}
+
+function ok(r: SdsResult): unknown {
+  if (!r.ok) throw new Error(r.reason);
+  return r.value;
+}
+
+describe('SDS-TL (PI 0x82, EN 300 392-2 §29)', () => {
+  // 82        PI: SDS-TL text messaging
+  // 04        0000 SDS-TRANSFER | 01 "received" report requested | 0 short form ok | 0 no store/forward
+  // 2A        message reference 42
+  // 01        0 no timestamp | 000 0001 ISO 8859-1
+  // 48 69     "Hi"                                                    6 octets = 48 bits
+  it('decodes SDS-TRANSFER with a delivery report request', () => {
+    expect(ok(decodeSds(header(12, 48), '82042A014869'))).toEqual({
+      kind: 'text',
+      protocol: 'sds-tl',
+      text: 'Hi',
+      codingScheme: 1,
+      msgRef: 42,
+      reportRequest: 'received',
+    });
+  });
+
+  // 82 04 2C | 81: 1 timestamp used | 000 0001 Latin 1 | 12 34 56 timestamp (24 bits) | "Hi"
+  it('skips the timestamp when one is present', () => {
+    expect(ok(decodeSds(header(12, 72), '82042C811234564869'))).toMatchObject({ text: 'Hi', msgRef: 0x2c });
+  });
+
+  // 82 05: 0000 | 01 | 0 | 1 store/forward | 2B ref | 01: 00000 validity, 001 forward SSI
+  // 0007D1 forward address 2001 | 01 Latin 1 | "Hi"
+  it('skips store-and-forward fields', () => {
+    expect(ok(decodeSds(header(12, 80), '82052B010007D1014869'))).toMatchObject({ text: 'Hi', msgRef: 0x2b });
+  });
+
+  // 82 04 07 | 1A: 0 no timestamp | 001 1010 = 26 UCS-2 | 0048 20AC "H€"
+  it('decodes UCS-2 text', () => {
+    expect(ok(decodeSds(header(12, 64), '8204071A004820AC'))).toMatchObject({ text: 'H€', codingScheme: 26 });
+  });
+
+  // 82        PI
+  // 10        0001 SDS-REPORT | 0 no ack required | 00 reserved | 0 no store/forward
+  // 00 / 4A   delivery status: 0x00 receipt acknowledged / 0x4A delivery failed
+  // 2A        message reference 42                                    32 bits
+  it('decodes SDS-REPORT delivered and failed', () => {
+    expect(ok(decodeSds(header(12, 32), '8210002A'))).toEqual({
+      kind: 'report',
+      form: 'report',
+      msgRef: 42,
+      deliveryStatus: 0,
+      outcome: 'delivered',
+      ackRequired: false,
+    });
+    expect(ok(decodeSds(header(12, 32), '82104A2A'))).toMatchObject({ outcome: 'failed', deliveryStatus: 0x4a });
+    // 0x21 "message stored by the SwMI" is not final.
+    expect(ok(decodeSds(header(12, 32), '8210212A'))).toMatchObject({ outcome: 'pending' });
+  });
+
+  // 82 | 20: 0010 SDS-ACK, 0000 reserved | 00 status | 2A ref
+  it('decodes SDS-ACK', () => {
+    expect(ok(decodeSds(header(12, 32), '8220002A'))).toMatchObject({ form: 'ack', msgRef: 42, outcome: 'delivered' });
+  });
+
+  // 82 | 01 short report | 10 "message received" | 0010 1010 ref 42  → 20 bits, 5 nibbles
+  it('decodes SDS-SHORT-REPORT from 20 bits', () => {
+    expect(ok(decodeSds(header(12, 20), '8262A'))).toMatchObject({ form: 'short', msgRef: 42, outcome: 'delivered' });
+  });
+});
+
+describe('other SDS payloads', () => {
+  // 02 PI simple text | 01: 0 reserved, 000 0001 Latin 1 | 4F 4B "OK" | 00 padding beyond 32 bits
+  it('decodes simple text from the bit count, ignoring padding', () => {
+    expect(ok(decodeSds(header(12, 32), '02014F4B00'))).toEqual({
+      kind: 'text',
+      protocol: 'simple',
+      text: 'OK',
+      codingScheme: 1,
+      msgRef: null,
+      reportRequest: null,
+    });
+  });
+
+  it('decodes a status (AI 13) as its 16-bit value', () => {
+    expect(ok(decodeSds(header(13, 16), '8002'))).toEqual({ kind: 'status', value: 0x8002 });
+  });
+
+  it('decodes LIP from an odd nibble count as radios send it', () => {
+    expect(ok(decodeSds(header(12, 84), LIP_FIXTURES.nottingham.slice(0, 21)))).toMatchObject({ kind: 'lip' });
+  });
+
+  it.each([
+    [13, 8, '80', /status SDS is 16 bits, header says 8/],
+    [13, 24, '8002', /header says 24 bits but the PDU line has only 16/],
+    [12, 48, '82042A01486G', /non-hex/],
+    [12, 16, '0C01', /unsupported protocol identifier 0x0C/],
+    [12, 32, '8230002A', /unsupported SDS-TL message type 3/],
+    [12, 40, '8204070048', /unsupported text coding scheme 0/],
+    [11, 16, '0001', /unsupported AI service 11/],
+    [12, 76, LIP_FIXTURES.nottingham, /84 bits, header says 76/],
+    [12, 24, '82042A', /PDU ends early/],
+  ])('rejects AI %i, %i bits, %s', (ai, bits, pdu, reason) => {
+    const r = decodeSds(header(ai, bits), pdu);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(reason);
+  });
+});
+
+describe('encoders agree with the fixtures and with the simulator', () => {
+  it('SDS-TL transfer and report', () => {
+    const t = encodeSdsTlTransfer({ msgRef: 42, text: 'Hi', report: 'received' });
+    expect({ hex: t.pdu.toString('hex').toUpperCase(), bits: t.bits }).toEqual({ hex: '82042A014869', bits: 48 });
+    expect(bitsToHex(sdsTlTextBits(42, 'Hi'))).toBe('82042A014869');
+    const r = encodeSdsTlReport({ msgRef: 42, deliveryStatus: 0 });
+    expect({ hex: r.pdu.toString('hex').toUpperCase(), bits: r.bits }).toEqual({ hex: '8210002A', bits: 32 });
+    expect(bitsToHex(sdsTlReportBits(42, 0))).toBe('8210002A');
+  });
+
+  it('simple text, status, and non-Latin text as UCS-2', () => {
+    expect(encodeSimpleText('OK').pdu.toString('hex').toUpperCase()).toBe('02014F4B');
+    expect(bitsToHex(simpleTextBits('OK'))).toBe('02014F4B');
+    expect(encodeStatus(0x8002)).toEqual({ pdu: Buffer.from('8002', 'hex'), bits: 16 });
+    const u = encodeSdsTlTransfer({ msgRef: 7, text: 'H€', report: 'none' });
+    expect(u.pdu.toString('hex').toUpperCase()).toBe('8200071A004820AC');
+  });
+
+  it('refuses texts that need concatenation', () => {
+    expect(() => encodeSdsTlTransfer({ msgRef: 1, text: 'x'.repeat(300), report: 'none' })).toThrow(/exceeds 2047/);
+  });
+
+  it('formats commands and the CMGS submission', () => {
+    expect(formatCommand('AT+CTOM?').toString('latin1')).toBe('AT+CTOM?\r');
+    expect(() => formatCommand('AT\rATZ')).toThrow();
+    expect(cmgsCommand(9001, 48)).toBe('AT+CMGS=9001,48');
+    // "AT+CMGS=9001,48" CR LF, hex user data, Ctrl-Z (0x1A)
+    expect(formatCmgs(9001, Buffer.from('82042A014869', 'hex'), 48).toString('latin1')).toBe('AT+CMGS=9001,48\r\n82042A014869\x1a');
+  });
+});
+
+describe('interpretSds: SDS to normalised events', () => {
+  const now = new Date('2026-03-01T12:00:00.000Z');
+
+  it('a LIP emergency gives a position and an emergency, keeping the raw header and PDU', () => {
+    const { events } = interpretSds('+CTSDSR: 12,2002,0,1000001,0,84', LIP_FIXTURES.cambridge, now);
+    const raw = { header: '+CTSDSR: 12,2002,0,1000001,0,84', pdu: LIP_FIXTURES.cambridge };
+    expect(events).toEqual([
+      {
+        type: 'radio.position',
+        issi: 2002,
+        lat: expect.closeTo(52.2053, 4) as unknown,
+        lon: expect.closeTo(0.1218, 4) as unknown,
+        accuracyM: null,
+        speedKmh: null,
+        headingDeg: 0,
+        reason: 'emergency',
+        fixTime: '2026-03-01T12:00:00.000Z',
+        raw,
+      },
+      { type: 'radio.emergency', issi: 2002, state: 'pressed', raw },
+    ]);
+  });
+
+  it('an SDS-TL text asking for a report yields a reply to send', () => {
+    const r = interpretSds('+CTSDSR: 12,2001,0,1000001,0,48', '82042A014869', now);
+    expect(r.events).toEqual([
+      { type: 'radio.text', issi: 2001, to: 1000001, text: 'Hi', msgRef: 42, raw: { header: '+CTSDSR: 12,2001,0,1000001,0,48', pdu: '82042A014869' } },
+    ]);
+    expect(r.reply).toEqual({ to: 2001, msgRef: 42, deliveryStatus: 0 });
+  });
+
+  it('a report becomes a receipt; a malformed SDS becomes radio.malformed', () => {
+    expect(interpretSds('+CTSDSR: 12,9001,0,1000001,0,32', '82104A2A', now).events[0]).toMatchObject({
+      type: 'radio.receipt',
+      msgRef: 42,
+      issi: 9001,
+      status: 'failed',
+    });
+    expect(interpretSds('+CTSDSR: 12,2001,0,1000001,0,84', '0A4FF2EA625A7CC90A8030', now).events).toEqual([
+      {
+        type: 'radio.malformed',
+        reason: expect.stringMatching(/PDU type 1/) as unknown,
+        raw: { header: '+CTSDSR: 12,2001,0,1000001,0,84', pdu: '0A4FF2EA625A7CC90A8030' },
+      },
+    ]);
+  });
+});
