@@ -8,7 +8,7 @@ import pino from 'pino';
 import YAML from 'yaml';
 import { defaultConfigPath, parseConfigValue } from '../../config/load';
 import type { Config } from '../../config/schema';
-import { Gateway } from '../../gateway/app';
+import { Gateway, type GatewayOptions } from '../../gateway/app';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,8 +38,8 @@ export function testConfig(overrides: (doc: Record<string, unknown>) => void = (
   };
 }
 
-export async function startGateway(config: Config): Promise<Gateway> {
-  const gw = new Gateway(config, { log: pino({ level: 'silent' }) });
+export async function startGateway(config: Config, opts: Partial<GatewayOptions> = {}): Promise<Gateway> {
+  const gw = new Gateway(config, { log: pino({ level: 'silent' }), ...opts });
   await gw.start();
   return gw;
 }
