@@ -180,6 +180,21 @@ const DockSchema = z
   .object({ id: Id, name: Name, bays: z.number().int().min(1).max(24), serialPath: z.string().min(1).optional() })
   .strict();
 
+/** A body-worn camera and who wears it: footage offloaded from it is attributed to them. */
+const BodyCamSchema = z.object({ serial: z.string().min(1).max(64), wearer: Name, provider: z.string().min(1).optional() }).strict();
+
+const EvidenceSchema = z
+  .object({
+    /** Days after recording that non-evidential footage is kept, per category. */
+    retentionDays: z
+      .object({ 'non-evidential': envInt(z.number().int().min(1)).default(31) })
+      .strict()
+      .prefault({}),
+    /** How often the retention job runs. */
+    retentionCheckMinutes: envInt(z.number().int().min(1)).default(60),
+  })
+  .strict();
+
 const StatusCodeSchema = z
   .object({ state: z.enum(UNIT_STATES), label: Name, emergency: z.boolean().optional() })
   .strict();
@@ -222,6 +237,8 @@ export const BaseConfigSchema = z
     units: z.array(UnitSchema).default([]),
     docks: z.array(DockSchema).default([]),
     radio: RadioSchema.prefault({}),
+    bodyCams: z.array(BodyCamSchema).default([]),
+    evidence: EvidenceSchema.prefault({}),
   })
   .strict();
 

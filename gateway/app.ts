@@ -5,10 +5,13 @@ import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema';
 import { AppApi } from './api/app-api';
+import { EvidenceApi } from './api/evidence-api';
 import { Accounts } from './auth/accounts';
 import { Sessions } from './auth/sessions';
 import { MqttBroker } from './broker/broker';
 import { Bus } from './bus';
+import { RetentionJob } from './evidence/retention';
+import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
 import { Journal } from './journal/journal';
 import { Metrics } from './metrics';
@@ -25,6 +28,8 @@ export interface GatewayOptions {
   baseDir?: string;
   /** PEI keepalive timings (tests shorten them). */
   peiTiming?: { keepaliveIdleMs?: number; keepaliveTimeoutMs?: number };
+  /** Dock protocol timings (tests shorten them). */
+  dockTiming?: { retransmitMs?: number; heartbeatMs?: number };
 }
 
 /**
@@ -43,6 +48,8 @@ export class Gateway {
   readonly pei: PeiBridge;
   readonly alerts: AlertService;
   readonly api: AppApi;
+  readonly evidence: EvidenceService;
+  readonly retention: RetentionJob;
   private readonly contact: ContactMonitor;
   private readonly emergencyWatch: EmergencyWatch;
   private readonly mqttWs = new WebSocketServer({ noServer: true });
@@ -82,8 +89,11 @@ export class Gateway {
     });
     this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming);
     this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
+    this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming);
+    this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }));
     this.api = new AppApi({
       journal: this.journal, projections: this.projections, alerts: this.alerts,
+      evidence: new EvidenceApi(this.journal, this.projections, this.evidence),
       talkgroupIds: new Set(config.talkgroups.map((t) => t.id)), unitIds: new Set(config.units.map((u) => u.id)),
     });
     this.emergencyWatch = new EmergencyWatch(config, this.projections, this.journal, log.child({ module: 'emergencies' }));
@@ -125,6 +135,8 @@ export class Gateway {
     this.emergencyWatch.start();
     this.alerts.resume();
     await this.pei.start();
+    await this.evidence.start();
+    this.retention.start(this.config.evidence.retentionCheckMinutes * 60_000);
     this.log.info({ http: this.httpPort, mqtt: this.broker.port }, 'gateway started');
   }
 
@@ -172,6 +184,8 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    this.retention.stop();
+    await this.evidence.stop();
     await this.pei.stop();
     this.alerts.stop();
     this.emergencyWatch.stop();

@@ -3,20 +3,23 @@
  *   demo  [--mqtt URL]                               the demo town's devices, as `npm start` runs them
  *   radio [--mqtt URL] [--units N] [--rate HZ]       MQTT handsets walking the town
  *   pei   [--link PATH] [--units N] [--interval MS]  a TETRA control station (AT/PEI) on a pseudo-terminal
+ *   dock  [--bays N] [--seed N] [--mb MB] [--faults flip,drop,duplicate,slow,bad-hash]  a body-worn camera dock
  * Simulators use the demo accounts' passwords (`<username>-demo`) unless TW_SIM_PASSWORD is set.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../config/load';
 import { startDemo } from './demo';
+import { runDockSimCli } from './dock/cli';
 import { runPeiSimCli } from './radio/pei-cli';
 import { Fleet } from './radio/fleet';
 
-const USAGE = 'usage: npm run sim -- demo | radio [--mqtt URL] [--units N] [--rate HZ] | pei [--link PATH] [--units N]';
+const USAGE = 'usage: npm run sim -- demo | radio [--mqtt URL] [--units N] [--rate HZ] | pei [--link PATH] [--units N] | dock [--bays N]';
 const passwordFor = (username: string) => process.env.TW_SIM_PASSWORD ?? `${username}-demo`;
 
 async function main(): Promise<void> {
   const [kind, ...rest] = process.argv.slice(2);
   if (kind === 'pei') return runPeiSimCli(rest); // interactive; it has its own options
+  if (kind === 'dock') return runDockSimCli(rest);
   const { values } = parseArgs({
     args: rest,
     options: {

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { polygonCentroid } from '../config/geo';
 import type { Config } from '../config/schema';
+import { dirname } from 'node:path';
+import { DockSimulator } from './dock/dock-sim';
+import { openPtyPair } from './dock/pty';
 import { PeiSimulator } from './radio/pei-sim';
 import { Fleet } from './radio/fleet';
 import { Walker } from './radio/walker';
@@ -35,6 +38,20 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
     stops.push(async () => {
       clearInterval(iv);
       await sim.stop();
+    });
+  }
+  const dock = config.docks.find((d) => d.serialPath);
+  if (dock?.serialPath) {
+    // A dock whose cameras came back from a shift: a few short clips each, deterministic contents.
+    const pty = await openPtyPair({ dir: dirname(resolve(dock.serialPath)) });
+    const cameras = config.bodyCams.slice(0, Math.min(3, dock.bays)).map((c, i) => ({
+      serial: c.serial, bay: i + 1, files: [1, 2].map((n) => ({ name: `${c.serial}_${n}.mp4`, size: (2 + i + n) * 1_000_000 })),
+    }));
+    const sim = new DockSimulator({ path: pty.dockPath, cable: pty, dockId: dock.id, bays: dock.bays, seed: 2026, cameras });
+    await sim.start();
+    stops.push(async () => {
+      await sim.stop();
+      await pty.close();
     });
   }
   console.log(`sim: ${fleet.handsets.length} MQTT handsets and ${peiUnits.length} TETRA radios (PEI) walking ${config.site.name}`);

@@ -7,6 +7,8 @@ import type { Projections } from '../projections';
 import type { AlertView } from '../projections/alerts';
 import type { EmergencyView } from '../projections/emergencies';
 import type { AlertService } from '../radio/alerts';
+import type { EvidenceApi } from './evidence-api';
+import { parseInput, requireRole } from './guard';
 
 /**
  * The one application API. REST routes and Socket.IO commands only build `(actor, input)` and
@@ -29,22 +31,25 @@ export interface AppApiDeps {
   journal: Journal;
   projections: Projections;
   alerts: AlertService;
+  evidence: EvidenceApi;
   talkgroupIds: ReadonlySet<string>;
   unitIds: ReadonlySet<string>;
 }
 
 export class AppApi {
-  constructor(private readonly deps: AppApiDeps) {}
+  /** Body-worn footage: views, custody, marking, holds and bundles. */
+  readonly evidence: EvidenceApi;
+
+  constructor(private readonly deps: AppApiDeps) {
+    this.evidence = deps.evidence;
+  }
 
   private require(actor: Principal, roles: readonly ConsoleRole[], what: string): string {
-    if (!actor.consoleRole || !roles.includes(actor.consoleRole)) throw Errors.forbidden(what);
-    return actor.username;
+    return requireRole(actor, roles, what);
   }
 
   private parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-    const r = schema.safeParse(input);
-    if (!r.success) throw Errors.invalid(r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
-    return r.data;
+    return parseInput(schema, input);
   }
 
   listEmergencies(actor: Principal): EmergencyView[] {

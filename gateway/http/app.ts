@@ -8,8 +8,9 @@ import { LoginBody, PageQuery, type Me } from '../contract/api';
 import type { ConsoleRole } from '../contract/roles';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
-import type { Projections } from '../projections';
+import { snapshotFor, type Projections } from '../projections';
 import { ApiError, Errors } from './errors';
+import { registerEvidenceRoutes } from './evidence-routes';
 import { registerRadioRoutes } from './radio-routes';
 import { parse } from './validate';
 
@@ -140,9 +141,10 @@ export async function buildHttp(deps: HttpDeps) {
   });
 
   registerRadioRoutes(app as unknown as FastifyInstance, deps.api);
+  registerEvidenceRoutes(app as unknown as FastifyInstance, deps.api.evidence);
 
-  app.get('/api/state', { preHandler: requireRole(STATE_READERS, 'see the live state') }, async () => ({
-    data: deps.projections.snapshot(),
+  app.get('/api/state', { preHandler: requireRole(STATE_READERS, 'see the live state') }, async (req) => ({
+    data: snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole),
   }));
 
   return app;

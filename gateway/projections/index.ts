@@ -4,6 +4,7 @@ import { AlertsProjection } from './alerts';
 import { CamerasProjection } from './cameras';
 import { DevicesProjection } from './devices';
 import { EmergenciesProjection } from './emergencies';
+import { EvidenceProjection } from './evidence';
 import { UnitsProjection } from './units';
 
 /**
@@ -16,15 +17,17 @@ export class Projections {
   readonly cameras: CamerasProjection;
   readonly emergencies = new EmergenciesProjection();
   readonly alerts = new AlertsProjection();
+  readonly evidence: EvidenceProjection;
   seq = 0;
 
   constructor(config: Config) {
     this.units = new UnitsProjection(config);
     this.cameras = new CamerasProjection(config);
+    this.evidence = new EvidenceProjection(config);
   }
 
   private get all() {
-    return [this.units, this.devices, this.cameras, this.emergencies, this.alerts];
+    return [this.units, this.devices, this.cameras, this.emergencies, this.alerts, this.evidence];
   }
 
   apply(event: JournalEvent): void {
@@ -46,8 +49,17 @@ export class Projections {
       cameras: this.cameras.snapshot(),
       emergencies: this.emergencies.snapshot(),
       alerts: this.alerts.snapshot(),
+      evidence: this.evidence.snapshot(),
     };
   }
+}
+
+/** Who may see footage records: the roles that handle evidence. */
+export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(['security-manager', 'police', 'controller']);
+
+/** The state a person with this console role may see: personal data only where the role needs it. */
+export function snapshotFor(state: StateSnapshot, role: string | null): StateSnapshot {
+  return role && EVIDENCE_ROLES.has(role) ? state : { ...state, evidence: [] };
 }
 
 export interface StateSnapshot {
@@ -57,4 +69,5 @@ export interface StateSnapshot {
   cameras: ReturnType<CamerasProjection['snapshot']>;
   emergencies: ReturnType<EmergenciesProjection['snapshot']>;
   alerts: ReturnType<AlertsProjection['snapshot']>;
+  evidence: ReturnType<EvidenceProjection['snapshot']>;
 }

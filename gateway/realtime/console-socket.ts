@@ -17,7 +17,7 @@ import {
 import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Metrics } from '../metrics';
-import type { Projections } from '../projections';
+import { EVIDENCE_ROLES, snapshotFor, type Projections } from '../projections';
 
 interface SocketData {
   principal: Principal;
@@ -29,12 +29,15 @@ type ConsoleClient = Socket<ClientToServerEvents, ServerToClientEvents, Record<s
 const LIVE_ROLES: ReadonlySet<ConsoleRole> = new Set(['controller', 'cctv-operator', 'security-manager', 'police', 'engineer']);
 /** A console further behind than this gets a fresh snapshot instead of a replay. */
 const MAX_RESUME_EVENTS = 5000;
+/** Live rooms: consoles whose role may see evidence records, and the others. */
+const ROOM_EVIDENCE = 'live:evidence';
+const ROOM_BASIC = 'live';
 /** How often coalesced positions go out: smooth enough for a map, cheap at fleet load. */
 const POSITION_FLUSH_MS = 250;
 /** Packets queued for a console before it is considered slow and skips position rounds. */
 const SLOW_CONSOLE_BUFFER = 64;
 /** Event types the console never needs: raw bytes and device sessions. */
-const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected']);
+const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected', 'dock.progress']);
 
 /** engine.io's outgoing queue for one console (typed private, but the public way to see backpressure). */
 function queued(socket: ConsoleClient): number {
@@ -90,12 +93,12 @@ export class ConsoleSocket {
     const head = this.deps.projections.seq;
     if (typeof lastSeq === 'number' && lastSeq >= 0 && head - lastSeq <= MAX_RESUME_EVENTS) {
       const missed = this.deps.journal.read(lastSeq, head - lastSeq).filter((e) => e.seq <= head);
-      socket.emit('journal:events', { events: this.visible(missed), head });
+      socket.emit('journal:events', { events: this.visible(missed, EVIDENCE_ROLES.has(role)), head });
     } else {
-      socket.emit('state:snapshot', this.deps.projections.snapshot());
+      socket.emit('state:snapshot', snapshotFor(this.deps.projections.snapshot(), role));
     }
     // Joined after the catch-up in the same tick, so no committed batch falls in between.
-    void socket.join('live');
+    void socket.join(EVIDENCE_ROLES.has(role) ? ROOM_EVIDENCE : ROOM_BASIC);
   }
 
   /** Commands: validate → persist → ack, all inside the application API; broadcast follows the commit. */
@@ -116,9 +119,12 @@ export class ConsoleSocket {
     socket.on('alert:send', (input, ack) => answer(ack, () => api.sendAlert(actor(), input)));
   }
 
-  private visible(events: JournalEvent[]): ConsoleEvent[] {
+  private visible(events: JournalEvent[], evidence: boolean): ConsoleEvent[] {
     const out: ConsoleEvent[] = [];
-    for (const e of events) if (!HIDDEN.has(e.type)) out.push(toConsoleEvent(e));
+    for (const e of events) {
+      if (HIDDEN.has(e.type) || (!evidence && e.type.startsWith('evidence.'))) continue;
+      out.push(toConsoleEvent(e));
+    }
     return out;
   }
 
@@ -136,7 +142,8 @@ export class ConsoleSocket {
       }
     }
     const head = batch[batch.length - 1]!.seq;
-    io.to('live').emit('journal:events', { events: this.visible(reliable), head });
+    io.to(ROOM_EVIDENCE).emit('journal:events', { events: this.visible(reliable, true), head });
+    io.to(ROOM_BASIC).emit('journal:events', { events: this.visible(reliable, false), head });
   }
 
   /**
@@ -149,7 +156,8 @@ export class ConsoleSocket {
     if (!io || this.positions.size === 0) return;
     const update = [...this.positions.values()];
     this.positions.clear();
-    for (const socket of io.sockets.adapter.rooms.get('live') ?? []) {
+    const live = [...(io.sockets.adapter.rooms.get(ROOM_BASIC) ?? []), ...(io.sockets.adapter.rooms.get(ROOM_EVIDENCE) ?? [])];
+    for (const socket of live) {
       const s = io.sockets.sockets.get(socket);
       if (s && queued(s) < SLOW_CONSOLE_BUFFER) s.emit('units:positions', update);
     }

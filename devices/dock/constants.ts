@@ -1,0 +1,63 @@
+/**
+ * Townwatch dock protocol, version 1. PROTOCOL.md is the normative description; the numbers
+ * live here so that the gateway, the simulator and the tests cannot drift apart.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export const FrameType = {
+  HELLO: 0x01,
+  HELLO_ACK: 0x02,
+  HEARTBEAT: 0x03,
+  ACK: 0x06,
+  NAK: 0x15,
+  DOCK_EVENT: 0x10,
+  FILE_OFFER: 0x20,
+  DATA: 0x21,
+  FILE_REQ: 0x22,
+  FILE_END: 0x23,
+  FILE_DONE: 0x24,
+  ERASE_OK: 0x25,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+const TYPE_NAMES = new Map<number, string>(Object.entries(FrameType).map(([k, v]) => [v, k]));
+export function typeName(type: number): string {
+  return TYPE_NAMES.get(type) ?? `0x${type.toString(16).padStart(2, '0')}`;
+}
+export function isKnownType(type: number): type is FrameType {
+  return TYPE_NAMES.has(type);
+}
+
+/**
+ * Link frames keep the link itself alive and are never acknowledged or ordered: acknowledging
+ * an ACK would never terminate, and HELLO is what (re)starts the sequence numbers.
+ */
+const LINK_TYPES = new Set<number>([FrameType.HELLO, FrameType.HELLO_ACK, FrameType.HEARTBEAT, FrameType.ACK, FrameType.NAK]);
+export function isSequenced(type: number): boolean {
+  return !LINK_TYPES.has(type);
+}
+
+/** NAK reason codes as they travel on the wire. */
+export const NakCode = { crc: 1, length: 2, unknown: 3, order: 4, busy: 5 } as const;
+export type NakReason = keyof typeof NakCode;
+export type NakCodeValue = (typeof NakCode)[NakReason];
+
+/** ver, type, seq:u16be, len:u16be */
+export const HEADER_LEN = 6;
+export const CRC_LEN = 2;
+/** DATA: fileNo:u32be, offset:u32be, then the bytes. */
+export const DATA_HEADER_LEN = 8;
+export const MAX_CHUNK = 1024;
+/** Room for the biggest JSON control payload (a FILE_OFFER with wearer and GPS). */
+export const MAX_PAYLOAD = 1536;
+export const MAX_FRAME = HEADER_LEN + MAX_PAYLOAD + CRC_LEN;
+export const MIN_FRAME = HEADER_LEN + CRC_LEN;
+
+export const MAX_WINDOW = 4;
+export const RETRANSMIT_MS = 500;
+export const MAX_TRIES = 10;
+export const HEARTBEAT_MS = 5000;
+export const MISSED_HEARTBEATS = 3;
+export const DEFAULT_BAUD = 115200;
+/** Sequence numbers are u16 and wrap; "behind" means within half the space. */
+export const SEQ_MOD = 0x10000;

@@ -1,0 +1,90 @@
+import { crc16ccitt } from 'crc';
+import {
+  CRC_LEN,
+  HEADER_LEN,
+  MAX_FRAME,
+  MAX_PAYLOAD,
+  MIN_FRAME,
+  NakCode,
+  PROTOCOL_VERSION,
+  isKnownType,
+  type NakReason,
+} from './constants';
+
+/** One frame as it sits inside a SLIP packet, before escaping. */
+export interface Frame {
+  type: number;
+  seq: number;
+  payload: Buffer;
+}
+
+export interface FrameError {
+  error: string;
+  reason: NakReason;
+  /** Present when the header survived far enough to read it; it may itself be corrupt. */
+  seq?: number;
+  raw: Buffer;
+}
+
+export type DecodeResult = { ok: true; frame: Frame } | ({ ok: false } & FrameError);
+
+/** CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF): "123456789" gives 0x29B1. */
+export function crc16(buf: Buffer): number {
+  return crc16ccitt(buf);
+}
+
+export function encodeFrame(type: number, seq: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  if (payload.length > MAX_PAYLOAD) throw new RangeError(`payload ${payload.length} > ${MAX_PAYLOAD}`);
+  const out = Buffer.alloc(HEADER_LEN + payload.length + CRC_LEN);
+  out.writeUInt8(PROTOCOL_VERSION, 0);
+  out.writeUInt8(type & 0xff, 1);
+  out.writeUInt16BE(seq & 0xffff, 2);
+  out.writeUInt16BE(payload.length, 4);
+  payload.copy(out, HEADER_LEN);
+  out.writeUInt16BE(crc16(out.subarray(0, HEADER_LEN + payload.length)), HEADER_LEN + payload.length);
+  return out;
+}
+
+function fail(reason: NakReason, error: string, raw: Buffer, seq?: number): DecodeResult {
+  return seq === undefined ? { ok: false, reason, error, raw } : { ok: false, reason, error, raw, seq };
+}
+
+/**
+ * Checks run cheapest-first, and the CRC before the fields it protects: a frame whose length
+ * field disagrees with its size is only "bad length" if the CRC says the bytes are what was sent.
+ */
+export function decodeFrame(buf: Buffer): DecodeResult {
+  const seq = buf.length >= 4 ? buf.readUInt16BE(2) : undefined;
+  if (buf.length < MIN_FRAME) return fail('length', `short frame (${buf.length} bytes)`, buf, seq);
+  if (buf.length > MAX_FRAME) return fail('length', `oversize frame (${buf.length} bytes)`, buf, seq);
+  const body = buf.subarray(0, buf.length - CRC_LEN);
+  const want = buf.readUInt16BE(buf.length - CRC_LEN);
+  const got = crc16(body);
+  if (want !== got) return fail('crc', `crc 0x${got.toString(16)} != 0x${want.toString(16)}`, buf, seq);
+  const len = buf.readUInt16BE(4);
+  if (len !== buf.length - HEADER_LEN - CRC_LEN) return fail('length', `len field ${len} != ${buf.length - MIN_FRAME}`, buf, seq);
+  const ver = buf.readUInt8(0);
+  if (ver !== PROTOCOL_VERSION) return fail('unknown', `version ${ver}`, buf, seq);
+  const type = buf.readUInt8(1);
+  if (!isKnownType(type)) return fail('unknown', `type 0x${type.toString(16)}`, buf, seq);
+  return { ok: true, frame: { type, seq: buf.readUInt16BE(2), payload: Buffer.from(buf.subarray(HEADER_LEN, HEADER_LEN + len)) } };
+}
+
+/**
+ * A SLIP packet should hold exactly one frame, but line noise before the sender's opening END
+ * glues garbage to its front. A frame ends where the packet ends, so only offsets whose length
+ * field reaches exactly to the end are candidates, and the CRC decides.
+ */
+export function findTrailingFrame(buf: Buffer): { frame: Frame; skipped: number } | undefined {
+  for (let at = 1; at + MIN_FRAME <= buf.length; at++) {
+    if (buf[at] !== PROTOCOL_VERSION) continue;
+    if (buf.readUInt16BE(at + 4) !== buf.length - at - MIN_FRAME) continue;
+    const res = decodeFrame(buf.subarray(at));
+    if (res.ok) return { frame: res.frame, skipped: at };
+  }
+  return undefined;
+}
+
+export function nakCode(reason: NakReason): number {
+  return NakCode[reason];
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { DATA_HEADER_LEN, FrameType, MAX_CHUNK, MAX_WINDOW } from './constants';
+
+/**
+ * Payload schemas, one per control frame. Control payloads are JSON because they are rare and
+ * a dock engineer can read them off a serial sniffer; DATA is binary because it is the bulk.
+ */
+const u16 = z.number().int().min(0).max(0xffff);
+const u32 = z.number().int().min(0).max(0xffffffff);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256');
+/** Names end up in logs and file names of quarantined evidence: keep them boring. */
+const safeName = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/);
+const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/);
+
+export const Hello = z.object({ dockId: id, fw: z.string().max(64), bays: z.number().int().min(1).max(64), nonce: u32 });
+export const HelloAck = z.object({ nonce: u32, window: z.number().int().min(1).max(MAX_WINDOW) });
+export const Heartbeat = z.object({ linked: z.boolean() });
+export const Ack = z.object({ seq: u16, fileNo: u32.optional(), offset: u32.optional() });
+export const Nak = z.object({ seq: u16, reason: z.number().int().min(1).max(5), expect: u16.optional() });
+export const DockEvent = z.object({
+  e: z.enum(['docked', 'undocked', 'battery', 'fault']),
+  bay: z.number().int().min(0).max(64),
+  cam: id,
+  batt: z.number().int().min(0).max(100).optional(),
+  files: z.number().int().min(0).optional(),
+  detail: z.string().max(256).optional(),
+});
+export const FileOffer = z.object({
+  fileNo: u32,
+  cam: id,
+  bay: z.number().int().min(0).max(64),
+  name: safeName,
+  size: u32,
+  sha256,
+  recStart: z.iso.datetime({ offset: true }),
+  recEnd: z.iso.datetime({ offset: true }),
+  wearer: z.string().max(64).optional(),
+  gps: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+  chunk: z.number().int().min(1).max(MAX_CHUNK),
+});
+export const FileReq = z.object({ fileNo: u32, offset: u32 });
+export const FileEnd = z.object({ fileNo: u32 });
+export const FileDone = z.object({ fileNo: u32, ok: z.boolean(), sha256: z.union([sha256, z.literal('')]), reason: z.string().max(256).optional() });
+export const EraseOk = z.object({ fileNo: u32 });
+
+export type Hello = z.infer<typeof Hello>;
+export type HelloAck = z.infer<typeof HelloAck>;
+export type Heartbeat = z.infer<typeof Heartbeat>;
+export type Ack = z.infer<typeof Ack>;
+export type Nak = z.infer<typeof Nak>;
+export type DockEvent = z.infer<typeof DockEvent>;
+export type FileOffer = z.infer<typeof FileOffer>;
+export type FileReq = z.infer<typeof FileReq>;
+export type FileEnd = z.infer<typeof FileEnd>;
+export type FileDone = z.infer<typeof FileDone>;
+export type EraseOk = z.infer<typeof EraseOk>;
+
+export const SCHEMAS = {
+  [FrameType.HELLO]: Hello,
+  [FrameType.HELLO_ACK]: HelloAck,
+  [FrameType.HEARTBEAT]: Heartbeat,
+  [FrameType.ACK]: Ack,
+  [FrameType.NAK]: Nak,
+  [FrameType.DOCK_EVENT]: DockEvent,
+  [FrameType.FILE_OFFER]: FileOffer,
+  [FrameType.FILE_REQ]: FileReq,
+  [FrameType.FILE_END]: FileEnd,
+  [FrameType.FILE_DONE]: FileDone,
+  [FrameType.ERASE_OK]: EraseOk,
+} as const;
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Parses a control payload; never throws, because the bytes come from a device. */
+export function decodeJson<T>(schema: z.ZodType<T>, payload: Buffer): Parsed<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { ok: false, error: 'payload is not JSON' };
+  }
+  const res = schema.safeParse(raw);
+  return res.success ? { ok: true, value: res.data } : { ok: false, error: z.prettifyError(res.error) };
+}
+
+export interface DataChunk {
+  fileNo: number;
+  offset: number;
+  bytes: Buffer;
+}
+
+export function encodeData(fileNo: number, offset: number, bytes: Buffer): Buffer {
+  if (bytes.length === 0 || bytes.length > MAX_CHUNK) throw new RangeError(`chunk of ${bytes.length} bytes`);
+  const out = Buffer.alloc(DATA_HEADER_LEN + bytes.length);
+  out.writeUInt32BE(fileNo, 0);
+  out.writeUInt32BE(offset, 4);
+  bytes.copy(out, DATA_HEADER_LEN);
+  return out;
+}
+
+export function decodeData(payload: Buffer): Parsed<DataChunk> {
+  const n = payload.length - DATA_HEADER_LEN;
+  if (n < 1 || n > MAX_CHUNK) return { ok: false, error: `DATA carries ${n} bytes` };
+  const offset = payload.readUInt32BE(4);
+  if (offset + n > 0xffffffff) return { ok: false, error: 'DATA beyond 4 GiB' };
+  return { ok: true, value: { fileNo: payload.readUInt32BE(0), offset, bytes: payload.subarray(DATA_HEADER_LEN) } };
+}

@@ -1,0 +1,201 @@
+import type { Logger } from 'pino';
+import { FrameType } from './constants';
+import type { DockSessionEvent } from './events';
+import { capHex } from './events';
+import type { Frame } from './frame';
+import { DockEvent, FileEnd, FileOffer, decodeData, decodeJson, type Ack } from './messages';
+import type { OfferKey, OffloadSink } from './sink';
+
+interface Transfer {
+  key: OfferKey;
+  offer: FileOffer;
+  /** Durable bytes at the gateway: everything before this is on disk. */
+  offset: number;
+  state: 'receiving' | 'verifying';
+  lastProgress: number;
+  /** Offset of the last FILE_REQ sent because of a gap, so a gap asks only once. */
+  gapAsked?: number;
+}
+
+export interface OffloadDeps {
+  dockId: string;
+  sink: OffloadSink;
+  emit(ev: DockSessionEvent): void;
+  /** Enqueue a sequenced frame to the dock. */
+  send(type: number, payload: unknown): void;
+  /** Changes whenever the link resets; answers computed in an older epoch are not sent. */
+  epoch(): number;
+  progressMs: number;
+  logger?: Logger | undefined;
+}
+
+/**
+ * The file-transfer half of a dock session: what to do with each in-order frame from the dock,
+ * and the answer (ACK) to send once it is done. Anything the ACK promises is durable first.
+ */
+export class OffloadHandler {
+  private transfers = new Map<number, Transfer>();
+  private tasks = new Set<Promise<void>>();
+
+  constructor(private readonly deps: OffloadDeps) {}
+
+  reset(): void {
+    this.transfers.clear();
+  }
+
+  /** Waits for background verifications, so a store is idle before it is closed. */
+  async idle(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+  }
+
+  async handle(batch: Frame[]): Promise<Ack[]> {
+    const first = batch[0];
+    if (!first) return [];
+    if (first.type === FrameType.DATA) return this.onData(batch);
+    if (first.type === FrameType.DOCK_EVENT) this.onDockEvent(first);
+    else if (first.type === FrameType.FILE_OFFER) await this.onOffer(first);
+    else if (first.type === FrameType.FILE_END) this.onEnd(first);
+    return [{ seq: first.seq }];
+  }
+
+  private malformed(reason: string, raw: Buffer): void {
+    this.deps.emit({ type: 'dock.malformed', dockId: this.deps.dockId, reason, rawHex: capHex(raw) });
+  }
+
+  private onDockEvent(f: Frame): void {
+    const m = decodeJson(DockEvent, f.payload);
+    if (!m.ok) return this.malformed(`DOCK_EVENT: ${m.error}`, f.payload);
+    const { e, bay, cam, batt, files, detail } = m.value;
+    this.deps.emit({ type: 'dock.event', dockId: this.deps.dockId, e, bay, cam, batt: batt ?? null, files: files ?? null, ...(detail ? { detail } : {}) });
+  }
+
+  private async onOffer(f: Frame): Promise<void> {
+    const m = decodeJson(FileOffer, f.payload);
+    if (!m.ok) return this.malformed(`FILE_OFFER: ${m.error}`, f.payload);
+    const offer = m.value;
+    const key: OfferKey = { dockId: this.deps.dockId, cam: offer.cam, fileNo: offer.fileNo, sha256: offer.sha256 };
+    // A re-offer while the first copy is still being verified waits here on the store's per-file
+    // lock, then finds the file stored whole and asks for nothing but FILE_END.
+    let offset = await this.deps.sink.durableOffset(key);
+    if (offset > offer.size) {
+      this.deps.logger?.warn({ key, offset, size: offer.size }, 'durable bytes exceed the offered size; starting again');
+      offset = 0;
+    }
+    this.transfers.set(offer.fileNo, { key, offer, offset, state: 'receiving', lastProgress: 0 });
+    const { cam, bay, fileNo, name, size, sha256 } = offer;
+    this.deps.emit({ type: 'dock.offer', dockId: this.deps.dockId, cam, bay, fileNo, name, size, sha256, resumeFrom: offset });
+    this.deps.send(FrameType.FILE_REQ, { fileNo, offset });
+  }
+
+  /**
+   * Consecutive chunks of one file that queued up while the previous write was syncing are
+   * written and synced together: one fdatasync per batch instead of one per kilobyte.
+   */
+  private async onData(frames: Frame[]): Promise<Ack[]> {
+    const acks: Ack[] = [];
+    let run: { t: Transfer; start: number; parts: Buffer[]; end: number } | undefined;
+    const flush = async (): Promise<void> => {
+      if (!run) return;
+      const { t, start, parts, end } = run;
+      run = undefined;
+      await this.deps.sink.write(t.key, start, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+      t.offset = end;
+      this.progress(t);
+    };
+    for (const f of frames) {
+      const d = decodeData(f.payload);
+      const t = d.ok ? this.transfers.get(d.value.fileNo) : undefined;
+      if (!d.ok || !t || t.state !== 'receiving') {
+        this.malformed(d.ok ? `DATA for file ${d.value.fileNo}, which is not being received` : d.error, f.payload);
+        acks.push({ seq: f.seq });
+        continue;
+      }
+      if (run && run.t !== t) await flush();
+      const pos = run ? run.end : t.offset;
+      const { offset, bytes } = d.value;
+      if (offset > pos || offset + bytes.length > t.offer.size) {
+        // Cannot happen with in-order delivery from a correct dock; re-anchor it on what is durable.
+        await flush();
+        if (t.gapAsked !== t.offset) this.deps.send(FrameType.FILE_REQ, { fileNo: t.offer.fileNo, offset: t.offset });
+        t.gapAsked = t.offset;
+        acks.push({ seq: f.seq, fileNo: t.offer.fileNo, offset: t.offset });
+        continue;
+      }
+      if (offset + bytes.length > pos) {
+        const fresh = bytes.subarray(pos - offset);
+        run ??= { t, start: pos, parts: [], end: pos };
+        run.parts.push(fresh);
+        run.end += fresh.length;
+      }
+      acks.push({ seq: f.seq, fileNo: t.offer.fileNo, offset: run ? run.end : pos });
+    }
+    await flush();
+    return acks;
+  }
+
+  private progress(t: Transfer): void {
+    const now = Date.now();
+    if (t.offset < t.offer.size && now - t.lastProgress < this.deps.progressMs) return;
+    t.lastProgress = now;
+    const { cam, fileNo, size } = t.offer;
+    this.deps.emit({ type: 'dock.progress', dockId: this.deps.dockId, cam, fileNo, offset: t.offset, size });
+  }
+
+  private onEnd(f: Frame): void {
+    const m = decodeJson(FileEnd, f.payload);
+    if (!m.ok) return this.malformed(`FILE_END: ${m.error}`, f.payload);
+    const { fileNo } = m.value;
+    const t = this.transfers.get(fileNo);
+    if (!t) {
+      this.deps.send(FrameType.FILE_DONE, { fileNo, ok: false, sha256: '', reason: 'no offer for this file on this link' });
+      return;
+    }
+    if (t.state === 'verifying') return;
+    if (t.offset < t.offer.size) {
+      this.deps.send(FrameType.FILE_REQ, { fileNo, offset: t.offset });
+      return;
+    }
+    // Hashing a big file takes longer than the dock's retransmit budget, so FILE_END is
+    // acknowledged now and the verdict follows as FILE_DONE.
+    t.state = 'verifying';
+    const task = this.verify(t, this.deps.epoch()).catch((err: unknown) => this.deps.logger?.error({ err, key: t.key }, 'verification failed'));
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task));
+  }
+
+  private async verify(t: Transfer, epoch: number): Promise<void> {
+    const { key, offer } = t;
+    const { dockId } = this.deps;
+    const reply = (type: number, payload: unknown): void => {
+      if (this.deps.epoch() === epoch) this.deps.send(type, payload);
+    };
+    try {
+      let got: { sha256: string; size: number };
+      try {
+        got = await this.deps.sink.finish(key);
+      } catch (err) {
+        this.deps.logger?.error({ err, key }, 'could not finish the received file');
+        return reply(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: '', reason: 'gateway could not store the file' });
+      }
+      if (got.sha256 !== offer.sha256 || got.size !== offer.size) {
+        const reason =
+          got.size !== offer.size ? `received ${got.size} bytes, offered ${offer.size}` : `received sha256 ${got.sha256} does not match the offered ${offer.sha256}`;
+        await this.deps.sink.quarantine(key, reason);
+        this.deps.emit({ type: 'dock.mismatch', dockId, cam: offer.cam, fileNo: offer.fileNo, name: offer.name, offered: offer.sha256, received: got.sha256, size: got.size, reason });
+        return reply(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: got.sha256, reason });
+      }
+      try {
+        await this.deps.sink.commitVerified(key, { sha256: got.sha256, size: got.size, offer, verifiedAt: new Date().toISOString() });
+      } catch (err) {
+        // Verified but not in the journal: the camera must keep its copy.
+        this.deps.logger?.error({ err, key }, 'custody commit failed; not erasing');
+        return reply(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: got.sha256, reason: 'custody not recorded' });
+      }
+      this.deps.emit({ type: 'dock.verified', dockId, cam: offer.cam, fileNo: offer.fileNo, name: offer.name, sha256: got.sha256, size: got.size });
+      reply(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: true, sha256: got.sha256 });
+      reply(FrameType.ERASE_OK, { fileNo: offer.fileNo });
+    } finally {
+      if (this.transfers.get(offer.fileNo) === t) this.transfers.delete(offer.fileNo);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { SlipDecoder } from '@serialport/parser-slip-encoder';
+import { decodeFrame, findTrailingFrame, type Frame, type FrameError } from './frame';
+
+export type ParsedItem = Frame | FrameError;
+
+export function isFrameError(item: ParsedItem): item is FrameError {
+  return 'error' in item;
+}
+
+/**
+ * SLIP packets in, frames (or the reason a packet was not a frame) out. SLIP already resyncs
+ * at every END byte; this adds recovery of a good frame that has line noise glued to its front.
+ * Empty packets are the sender's opening END (RFC 1055 flushes noise that way) and are skipped.
+ */
+export class DockParser extends Transform {
+  /** Bytes of noise skipped in front of otherwise good frames. */
+  garbageBytes = 0;
+
+  constructor() {
+    super({ writableObjectMode: true, readableObjectMode: true });
+  }
+
+  override _transform(packet: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (packet.length === 0) return cb();
+    const res = decodeFrame(packet);
+    if (res.ok) {
+      this.push(res.frame);
+      return cb();
+    }
+    const found = res.reason === 'crc' || res.reason === 'length' || res.reason === 'unknown' ? findTrailingFrame(packet) : undefined;
+    if (found) {
+      this.garbageBytes += found.skipped;
+      this.push(found.frame);
+      return cb();
+    }
+    const { ok: _ok, ...error } = res;
+    this.push(error);
+    cb();
+  }
+}
+
+/**
+ * Wires raw serial bytes through SLIP into a DockParser. The decoder runs in object mode so one
+ * SLIP packet stays one chunk however the bytes were split on the wire; `between` (object mode)
+ * sees each packet before it is parsed, which is where a simulator injects line faults.
+ */
+export function pipeDockParser(source: Readable, between?: Transform): DockParser {
+  const slip = new SlipDecoder({ readableObjectMode: true });
+  const parser = new DockParser();
+  (between ? source.pipe(slip).pipe(between) : source.pipe(slip)).pipe(parser);
+  return parser;
+}

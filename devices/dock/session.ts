@@ -1,0 +1,267 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { ArqReceiver, ArqSender } from './arq';
+import {
+  DEFAULT_BAUD,
+  FrameType,
+  HEADER_LEN,
+  HEARTBEAT_MS,
+  MAX_TRIES,
+  MAX_WINDOW,
+  MISSED_HEARTBEATS,
+  NakCode,
+  RETRANSMIT_MS,
+  SEQ_MOD,
+  typeName,
+} from './constants';
+import { capHex, type DockSessionEvent } from './events';
+import type { Frame } from './frame';
+import { Ack, Hello, Nak, decodeJson, encodeJson } from './messages';
+import { SerialLine } from './line';
+import { OffloadHandler } from './offload';
+import { isFrameError, type ParsedItem } from './parser';
+import type { OffloadSink } from './sink';
+
+export interface DockSessionOptions {
+  path: string;
+  dockId: string;
+  sink: OffloadSink;
+  logger?: Logger;
+  baudRate?: number;
+  /**
+   * A serialport binding for tests, e.g. `SerialPortMock.binding`; the platform's by default.
+   * Typed loosely because @serialport/bindings-interface ships no types for ESM importers.
+   */
+  bindings?: object;
+  retransmitMs?: number;
+  maxTries?: number;
+  heartbeatMs?: number;
+  window?: number;
+  reopenMinMs?: number;
+  reopenMaxMs?: number;
+  progressMs?: number;
+  /** How often to check that the device node is still there (see presence.ts). */
+  presenceMs?: number;
+}
+
+/** Frames the dock sends that must be handled in order, one at a time. */
+const INBOUND = new Set<number>([FrameType.HELLO, FrameType.DOCK_EVENT, FrameType.FILE_OFFER, FrameType.DATA, FrameType.FILE_END]);
+/** Consecutive DATA frames written with one fdatasync; the dock's window bounds it anyway. */
+const MAX_BATCH = 16;
+
+/**
+ * The gateway side of one dock on one serial line. It answers the dock's HELLO, keeps the link
+ * alive, and turns offers and chunks into calls on the sink, acknowledging nothing until the
+ * sink says it is durable. See PROTOCOL.md.
+ */
+export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
+  private readonly sender: ArqSender;
+  private readonly receiver = new ArqReceiver();
+  private readonly offload: OffloadHandler;
+  private readonly line: SerialLine;
+  private inbox: Frame[] = [];
+  private draining: Promise<void> | undefined;
+  private linked = false;
+  /** Last state reported, so an outage is reported once however many reopen attempts it takes. */
+  private reported: 'up' | 'down' | undefined;
+  private nonce: number | undefined;
+  private epoch = 0;
+  private lastRx = 0;
+  private lastNudge = 0;
+  private stopped = true;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly cfg: Required<Omit<DockSessionOptions, 'logger' | 'bindings'>>;
+
+  constructor(private readonly opts: DockSessionOptions) {
+    super();
+    this.cfg = {
+      baudRate: DEFAULT_BAUD,
+      retransmitMs: RETRANSMIT_MS,
+      maxTries: MAX_TRIES,
+      heartbeatMs: HEARTBEAT_MS,
+      window: MAX_WINDOW,
+      reopenMinMs: 250,
+      reopenMaxMs: 10_000,
+      progressMs: 250,
+      presenceMs: 1000,
+      ...opts,
+    };
+    const { path, baudRate, reopenMinMs, reopenMaxMs, presenceMs } = this.cfg;
+    this.line = new SerialLine({ path, baudRate, bindings: opts.bindings, reopenMinMs, reopenMaxMs, presenceMs, logger: opts.logger });
+    this.line.on('item', (item) => this.onItem(item));
+    this.line.on('down', (reason) => {
+      this.linkDown(reason, true);
+      this.emitLink('down', reason);
+    });
+    // A dock that still thinks it is linked to a previous gateway process re-sends HELLO on this.
+    this.line.on('open', () => this.writeLink(FrameType.HEARTBEAT, { linked: false }));
+    this.sender = new ArqSender({
+      window: Math.min(this.cfg.window, MAX_WINDOW),
+      retransmitMs: this.cfg.retransmitMs,
+      maxTries: this.cfg.maxTries,
+      write: (type, seq, payload) => this.writeFrame(type, seq, payload),
+      onFail: (reason) => this.linkDown(`retries exhausted: ${reason}`, true),
+    });
+    this.offload = new OffloadHandler({
+      dockId: opts.dockId,
+      sink: opts.sink,
+      emit: (ev) => this.emit('event', ev),
+      send: (type, payload) => this.sender.enqueue(type, encodeJson(payload)),
+      epoch: () => this.epoch,
+      progressMs: this.cfg.progressMs,
+      logger: opts.logger,
+    });
+  }
+
+  get isLinked(): boolean {
+    return this.linked;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.heartbeat = setInterval(() => this.tick(), this.cfg.heartbeatMs);
+    await this.line.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.linkDown('stopped', true);
+    await this.draining;
+    await this.offload.idle();
+    await this.line.stop();
+  }
+
+  private writeFrame(type: number, seq: number, payload: Buffer): void {
+    this.line.writeFrame(type, seq, payload);
+  }
+
+  private writeLink(type: number, payload: unknown): void {
+    this.writeFrame(type, 0, encodeJson(payload));
+  }
+
+  private tick(): void {
+    this.writeLink(FrameType.HEARTBEAT, { linked: this.linked });
+    if (this.linked && Date.now() - this.lastRx > MISSED_HEARTBEATS * this.cfg.heartbeatMs) this.linkDown('heartbeat timeout', true);
+  }
+
+  private emitLink(state: 'up' | 'down', reason: string, extra: { fw?: string; bays?: number } = {}): void {
+    if (state === 'down' && this.reported === 'down') return;
+    this.reported = state;
+    this.opts.logger?.info({ dockId: this.opts.dockId, state, reason }, 'dock link');
+    this.emit('event', { type: 'dock.link', dockId: this.opts.dockId, state, reason, ...extra });
+  }
+
+  /** Forget the link: sequence numbers, window, half-done answers. Partial files stay in the sink. */
+  private linkDown(reason: string, dropQueued: boolean): void {
+    const wasLinked = this.linked;
+    this.linked = false;
+    this.nonce = undefined;
+    this.epoch++;
+    this.sender.reset(reason);
+    this.receiver.reset();
+    this.offload.reset();
+    if (dropQueued) this.inbox = [];
+    if (wasLinked || reason === 'stopped') this.emitLink('down', reason);
+  }
+
+  private onItem(item: ParsedItem): void {
+    if (isFrameError(item)) {
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason: `${item.reason}: ${item.error}`, rawHex: capHex(item.raw) });
+      // Pure line noise has no sender to tell; a damaged frame does.
+      if (this.linked && item.raw.length >= HEADER_LEN) this.writeLink(FrameType.NAK, { seq: item.seq ?? 0, reason: NakCode[item.reason] });
+      return;
+    }
+    this.lastRx = Date.now();
+    if (item.type === FrameType.ACK || item.type === FrameType.NAK) {
+      if (!this.linked) return;
+      if (item.type === FrameType.ACK) {
+        const m = decodeJson(Ack, item.payload);
+        if (m.ok) this.sender.onAck(m.value.seq);
+      } else {
+        const m = decodeJson(Nak, item.payload);
+        if (m.ok) this.sender.onNak(m.value.seq, m.value.reason, m.value.expect);
+      }
+      return;
+    }
+    if (item.type === FrameType.HEARTBEAT) return;
+    if (!INBOUND.has(item.type)) {
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason: `${typeName(item.type)} is not sent by a dock`, rawHex: capHex(item.payload) });
+      return;
+    }
+    this.inbox.push(item);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = this.drain()
+      .catch((err: unknown) => this.opts.logger?.error({ err }, 'dock inbound processing failed'))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.inbox.length > 0 && !this.stopped) this.kick();
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (let f = this.inbox.shift(); f; f = this.inbox.shift()) await this.process(f);
+  }
+
+  private async process(f: Frame): Promise<void> {
+    if (f.type === FrameType.HELLO) return this.onHello(f);
+    if (!this.linked) {
+      if (Date.now() - this.lastNudge >= this.cfg.retransmitMs) {
+        this.lastNudge = Date.now();
+        this.writeLink(FrameType.HEARTBEAT, { linked: false });
+      }
+      return;
+    }
+    const kind = this.receiver.classify(f.seq);
+    if (kind === 'dup') return this.writeLink(FrameType.ACK, this.receiver.ackFor(f.seq));
+    if (kind === 'ahead') {
+      if (this.receiver.shouldNakGap()) this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.order, expect: this.receiver.expected });
+      return;
+    }
+    const batch = [f];
+    for (let last = f; f.type === FrameType.DATA && batch.length < MAX_BATCH; ) {
+      const next = this.inbox[0];
+      if (next?.type !== FrameType.DATA || next.seq !== (last.seq + 1) % SEQ_MOD) break;
+      batch.push((last = this.inbox.shift() as Frame));
+    }
+    const epoch = this.epoch;
+    let acks;
+    try {
+      acks = await this.offload.handle(batch);
+    } catch (err) {
+      this.opts.logger?.error({ err, type: typeName(f.type), seq: f.seq }, 'could not apply a dock frame; asking the dock to wait');
+      if (epoch === this.epoch) this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.busy });
+      // Unapplied frames behind this one are resent by the dock after the NAK.
+      return;
+    }
+    if (epoch !== this.epoch) return;
+    for (const a of acks) this.receiver.accept(a);
+    const last = acks[acks.length - 1];
+    if (last) this.writeLink(FrameType.ACK, last);
+  }
+
+  private onHello(f: Frame): void {
+    const m = decodeJson(Hello, f.payload);
+    if (!m.ok) {
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason: `HELLO: ${m.error}`, rawHex: capHex(f.payload) });
+      return;
+    }
+    const hello = m.value;
+    const window = Math.min(this.cfg.window, MAX_WINDOW);
+    // A repeated HELLO of the current link means our HELLO_ACK was lost: answer, do not reset.
+    if (this.linked && hello.nonce === this.nonce) return this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
+    this.linkDown('dock restarted the link', false);
+    this.linked = true;
+    this.nonce = hello.nonce;
+    this.lastRx = Date.now();
+    this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
+    const reason = hello.dockId === this.opts.dockId ? 'hello' : `hello from a dock calling itself ${hello.dockId}`;
+    this.emitLink('up', reason, { fw: hello.fw, bays: hello.bays });
+  }
+}

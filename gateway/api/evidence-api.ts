@@ -1,0 +1,103 @@
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import type { Principal } from '../auth/accounts';
+import type { ConsoleRole } from '../contract/roles';
+import { writeBundle, type CustodyEntry } from '../evidence/bundle';
+import type { EvidenceService } from '../evidence/service';
+import { ApiError, Errors } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { Projections } from '../projections';
+import type { EvidenceRecord } from '../projections/evidence';
+import { parseInput, requireRole } from './guard';
+
+const VIEWERS: readonly ConsoleRole[] = ['security-manager', 'police', 'controller'];
+const HANDLERS: readonly ConsoleRole[] = ['security-manager', 'police'];
+
+export const MarkInput = z.strictObject({ incidentId: z.string().min(1).max(64) });
+export const HoldInput = z.strictObject({ on: z.boolean(), reason: z.string().min(1).max(500) });
+export const BundleInput = z.strictObject({
+  incidentId: z.string().min(1).max(64),
+  out: z.string().min(1).refine(isAbsolute, 'must be an absolute path on the gateway'),
+});
+
+/**
+ * Evidence through the application API: every view, mark, hold and export is journaled with
+ * its actor and the evidence id as `ref`, so the chain of custody is one journal query.
+ */
+export class EvidenceApi {
+  constructor(
+    private readonly journal: Journal,
+    private readonly projections: Projections,
+    private readonly service: EvidenceService,
+  ) {}
+
+  private record(id: string): EvidenceRecord {
+    const r = this.projections.evidence.get(id);
+    if (!r) throw Errors.notFound(`evidence ${id}`);
+    return r;
+  }
+
+  list(actor: Principal): EvidenceRecord[] {
+    requireRole(actor, VIEWERS, 'see evidence');
+    return this.projections.evidence.snapshot();
+  }
+
+  docks(actor: Principal) {
+    requireRole(actor, VIEWERS, 'see docks');
+    return this.service.docks();
+  }
+
+  async view(actor: Principal, id: string): Promise<EvidenceRecord> {
+    const user = requireRole(actor, VIEWERS, 'see evidence');
+    const r = this.record(id);
+    await this.journal.append({ source: 'api', type: 'evidence.viewed', actor: user, subject: `bodycam:${r.cam}`, ref: id, payload: { evidenceId: id } });
+    return { ...r };
+  }
+
+  custody(actor: Principal, id: string): CustodyEntry[] {
+    requireRole(actor, VIEWERS, 'see the chain of custody');
+    this.record(id);
+    return this.custodyOf(id);
+  }
+
+  private custodyOf(id: string): CustodyEntry[] {
+    const rows = this.journal.database
+      .prepare("SELECT seq, ts, type, actor, source FROM events WHERE ref = ? AND type LIKE 'evidence.%' ORDER BY seq")
+      .all(id) as Array<{ seq: number; ts: number; type: string; actor: string | null; source: string }>;
+    return rows.map((r) => ({ ...r, ts: new Date(r.ts).toISOString() }));
+  }
+
+  async markEvidential(actor: Principal, id: string, input: unknown): Promise<EvidenceRecord> {
+    const user = requireRole(actor, HANDLERS, 'mark evidence');
+    const body = parseInput(MarkInput, input);
+    const r = this.record(id);
+    if (r.deleted) throw new ApiError('TW_GONE', 'this footage was deleted under retention', 410);
+    await this.journal.append({ source: 'api', type: 'evidence.marked-evidential', actor: user, subject: `bodycam:${r.cam}`, ref: id, payload: { evidenceId: id, incidentId: body.incidentId } });
+    return { ...this.record(id) };
+  }
+
+  async hold(actor: Principal, id: string, input: unknown): Promise<EvidenceRecord> {
+    const user = requireRole(actor, HANDLERS, 'put evidence on hold');
+    const body = parseInput(HoldInput, input);
+    const r = this.record(id);
+    await this.journal.append({ source: 'api', type: 'evidence.hold', actor: user, subject: `bodycam:${r.cam}`, ref: id, payload: { evidenceId: id, on: body.on, reason: body.reason } });
+    return { ...this.record(id) };
+  }
+
+  /** Writes a bundle of an incident's evidence to a directory on the gateway. */
+  async bundle(actor: Principal, input: unknown): Promise<{ dir: string; files: number }> {
+    const user = requireRole(actor, HANDLERS, 'export evidence');
+    const body = parseInput(BundleInput, input);
+    const records = this.projections.evidence.forIncident(body.incidentId);
+    if (records.length === 0) throw Errors.notFound(`evidence for incident ${body.incidentId}`);
+    // The export is recorded before the files leave, so the custody logs inside the bundle include it.
+    await Promise.all(records.map((r) => this.journal.append({
+      source: 'api', type: 'evidence.exported', actor: user, subject: `bodycam:${r.cam}`, ref: r.id,
+      payload: { evidenceId: r.id, incidentId: body.incidentId, out: body.out },
+    })));
+    return writeBundle({
+      incidentId: body.incidentId, records, custody: (id) => this.custodyOf(id), pathOf: (sha) => this.service.store.pathOf(sha),
+      exportedBy: user, outDir: body.out,
+    });
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run evidence -- bundle --incident <id> --out <dir> [--url URL] [--user NAME]`
+ * Asks the running gateway (it alone writes the journal) to export an incident's evidence
+ * bundle. The password comes from TW_PASSWORD, so it is not left in the shell history.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    incident: { type: 'string' },
+    out: { type: 'string' },
+    url: { type: 'string', default: 'http://127.0.0.1:8080' },
+    user: { type: 'string', default: process.env.TW_USER ?? 'secmgr' },
+  },
+});
+
+async function main(): Promise<number> {
+  if (positionals[0] !== 'bundle' || !values.incident || !values.out) {
+    console.error('usage: TW_PASSWORD=… npm run evidence -- bundle --incident <id> --out <dir> [--url URL] [--user NAME]');
+    return 2;
+  }
+  const password = process.env.TW_PASSWORD;
+  if (!password) {
+    console.error('evidence: set TW_PASSWORD to the password of --user');
+    return 2;
+  }
+  const login = await fetch(`${values.url}/api/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: values.user, password }),
+  });
+  if (login.status !== 200) {
+    console.error(`evidence: login as ${values.user} failed (${login.status})`);
+    return 1;
+  }
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const res = await fetch(`${values.url}/api/evidence/bundles`, {
+    method: 'POST', headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ incidentId: values.incident, out: resolve(values.out) }),
+  });
+  const body = (await res.json()) as { data?: { dir: string; files: number }; error?: { message: string } };
+  if (!body.data) {
+    console.error(`evidence: ${body.error?.message ?? res.status}`);
+    return 1;
+  }
+  console.log(`wrote ${body.data.files} file(s) to ${body.data.dir}; check with: cd ${body.data.dir} && sha256sum -c SHA256SUMS`);
+  return 0;
+}
+
+main().then((code) => (process.exitCode = code), (err: unknown) => {
+  console.error(`evidence: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import type { Journal } from '../journal/journal';
+import type { EvidenceProjection } from '../projections/evidence';
+import type { EvidenceStore } from './store';
+
+/**
+ * Deletes footage whose retention has run out (non-evidential, not on hold), leaving a receipt
+ * in the journal: what was deleted (id, hash, size), why and when. The journal keeps its
+ * events; only the file goes, so `journal verify` still passes afterwards.
+ */
+export class RetentionJob {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly evidence: EvidenceProjection,
+    private readonly store: EvidenceStore,
+    private readonly journal: Journal,
+    private readonly log: Logger,
+  ) {}
+
+  start(everyMs: number): void {
+    this.timer = setInterval(() => void this.run().catch((err: unknown) => this.log.error({ err }, 'retention run failed')), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass; returns the ids deleted. */
+  async run(now = Date.now()): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const r of this.evidence.expired(now)) {
+      // File first, receipt second: a crash in between leaves an expired record whose file is
+      // already gone, and the next pass writes the receipt.
+      const existed = await this.store.remove(r.id);
+      await this.journal.append({
+        source: 'gateway', type: 'evidence.deleted', subject: `bodycam:${r.cam}`, ref: r.id,
+        payload: { evidenceId: r.id, sha256: r.receivedSha256, size: r.size, reason: 'retention period ended', retainUntil: r.retainUntil, fileExisted: existed },
+      });
+      deleted.push(r.id);
+    }
+    if (deleted.length) this.log.info({ count: deleted.length }, 'retention deleted expired footage');
+    return deleted;
+  }
+}

@@ -1,0 +1,128 @@
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema';
+import type { DockSessionEvent } from '../../devices/dock/events';
+import { DockSession } from '../../devices/dock/session';
+import type { OfferKey, VerifiedInfo } from '../../devices/dock/sink';
+import type { Journal } from '../journal/journal';
+import type { AppendInput } from '../journal/types';
+import type { Projections } from '../projections';
+import { EvidenceStore } from './store';
+
+export interface DockLive {
+  dockId: string;
+  linkUp: boolean;
+  transfers: Record<string, { cam: string; name: string; offset: number; size: number }>;
+}
+
+/**
+ * Body-worn camera docks into evidence. Each dock's session streams files into the
+ * content-addressed store; when a file's hash matches the offer, its custody (offered,
+ * received, verified, erase permitted) is committed to the journal, and only then does the
+ * session send ERASE_OK. Progress is live state, not history, so it is not journaled.
+ */
+export class EvidenceService {
+  readonly store: EvidenceStore;
+  private readonly sessions = new Map<string, DockSession>();
+  private readonly live = new Map<string, DockLive>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly journal: Journal,
+    private readonly projections: Projections,
+    private readonly log: Logger,
+    private readonly baseDir: string,
+    private readonly timing: { retransmitMs?: number; heartbeatMs?: number } = {},
+  ) {
+    this.store = new EvidenceStore({
+      dir: resolve(baseDir, config.gateway.dataDir, 'evidence'),
+      onVerified: (key, info) => this.commitCustody(key, info),
+      logger: log,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.store.start();
+    for (const dock of this.config.docks) {
+      if (!dock.serialPath) continue;
+      const session = new DockSession({ path: resolve(this.baseDir, dock.serialPath), dockId: dock.id, sink: this.store, logger: this.log, ...this.timing });
+      this.live.set(dock.id, { dockId: dock.id, linkUp: false, transfers: {} });
+      session.on('event', (ev) => this.onEvent(ev));
+      this.sessions.set(dock.id, session);
+      await session.start();
+    }
+  }
+
+  docks(): DockLive[] {
+    return [...this.live.values()].map((d) => ({ ...d, transfers: { ...d.transfers } }));
+  }
+
+  wearerOf(cam: string, offered?: string): string | null {
+    return this.config.bodyCams.find((b) => b.serial === cam)?.wearer ?? offered ?? null;
+  }
+
+  /** Called by the store before ERASE_OK: the custody record must be durable first. */
+  private async commitCustody(key: OfferKey, info: VerifiedInfo): Promise<void> {
+    const ref = info.sha256;
+    if (this.projections.evidence.get(ref)) {
+      // Offered again after a link drop between our commit and the dock's ERASE_OK: same footage.
+      await this.journal.append({ source: `dock:${key.dockId}`, type: 'evidence.erase-permitted', subject: `bodycam:${key.cam}`, ref, payload: { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo, repeat: true } });
+      return;
+    }
+    const o = info.offer;
+    const common = { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo };
+    const source = `dock:${key.dockId}`;
+    const subject = `bodycam:${key.cam}`;
+    await Promise.all([
+      this.journal.append({ source, type: 'evidence.received', subject, ref, payload: { ...common, size: info.size, receivedSha256: info.sha256 } }),
+      this.journal.append({
+        source, type: 'evidence.verified', subject, ref,
+        payload: {
+          ...common, sha256: info.sha256, deviceSha256: key.sha256, size: info.size, bay: o.bay, name: o.name,
+          recStart: o.recStart, recEnd: o.recEnd, wearer: this.wearerOf(key.cam, o.wearer), gps: o.gps ?? null, verifiedAt: info.verifiedAt,
+        },
+      }),
+      this.journal.append({ source, type: 'evidence.erase-permitted', subject, ref, payload: common }),
+    ]);
+  }
+
+  private onEvent(ev: DockSessionEvent): void {
+    const live = this.live.get(ev.dockId);
+    const source = `dock:${ev.dockId}`;
+    let input: AppendInput | null = null;
+    switch (ev.type) {
+      case 'dock.progress': {
+        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: '', ...live.transfers[`${ev.cam}/${ev.fileNo}`], offset: ev.offset, size: ev.size };
+        return;
+      }
+      case 'dock.link':
+        if (live) live.linkUp = ev.state === 'up';
+        input = { source, type: 'dock.link', subject: `dock:${ev.dockId}`, payload: ev };
+        break;
+      case 'dock.event':
+        input = { source, type: 'dock.event', subject: `bodycam:${ev.cam}`, payload: ev };
+        break;
+      case 'dock.offer':
+        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: ev.name, offset: ev.resumeFrom, size: ev.size };
+        input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: ev.sha256, payload: { ...ev, evidenceId: ev.sha256, wearer: this.wearerOf(ev.cam) } };
+        break;
+      case 'dock.verified':
+        if (live) delete live.transfers[`${ev.cam}/${ev.fileNo}`];
+        return; // journaled by commitCustody, before ERASE_OK
+      case 'dock.mismatch':
+        if (live) delete live.transfers[`${ev.cam}/${ev.fileNo}`];
+        input = { source, type: 'evidence.hash-mismatch', subject: `bodycam:${ev.cam}`, ref: ev.offered, payload: ev };
+        break;
+      case 'dock.malformed':
+        input = { source, type: 'quarantine.message', subject: `dock:${ev.dockId}`, payload: { topic: null, dockId: ev.dockId, kind: 'dock', reason: ev.reason, rawHex: ev.rawHex } };
+        break;
+    }
+    this.journal.append(input).catch((err: unknown) => this.log.error({ err, type: ev.type }, 'could not journal dock event'));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.stop()));
+    this.sessions.clear();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,13 @@
+import type { FastifyInstance } from 'fastify';
+import type { EvidenceApi } from '../api/evidence-api';
+
+/** REST for body-worn footage; each route hands (actor, input) to the application API. */
+export function registerEvidenceRoutes(app: FastifyInstance, api: EvidenceApi): void {
+  app.get('/api/evidence', async (req) => ({ data: api.list(req.principal!) }));
+  app.get('/api/docks', async (req) => ({ data: api.docks(req.principal!) }));
+  app.get<{ Params: { id: string } }>('/api/evidence/:id', async (req) => ({ data: await api.view(req.principal!, req.params.id) }));
+  app.get<{ Params: { id: string } }>('/api/evidence/:id/custody', async (req) => ({ data: api.custody(req.principal!, req.params.id) }));
+  app.post<{ Params: { id: string } }>('/api/evidence/:id/evidential', async (req) => ({ data: await api.markEvidential(req.principal!, req.params.id, req.body) }));
+  app.post<{ Params: { id: string } }>('/api/evidence/:id/hold', async (req) => ({ data: await api.hold(req.principal!, req.params.id, req.body) }));
+  app.post('/api/evidence/bundles', async (req) => ({ data: await api.bundle(req.principal!, req.body) }));
+}

@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DockSessionEvent } from '../../../devices/dock/events';
+import { DockSession, type DockSessionOptions } from '../../../devices/dock/session';
+import type { OfferKey, VerifiedInfo } from '../../../devices/dock/sink';
+import { EvidenceStore } from '../../../gateway/evidence/store';
+import { DockSimulator, type DockSimulatorOptions } from '../../../simulators/dock/dock-sim';
+import { openPtyPair, type PtyPair } from '../../../simulators/dock/pty';
+
+/** Fast timings: the protocol's rules at a tenth of the real clock. */
+export const FAST = { retransmitMs: 100, maxTries: 10, heartbeatMs: 500 } as const;
+
+export interface Journal {
+  /** Order of custody commits and erasures, as both sides saw them. */
+  log: string[];
+  committed: Array<{ key: OfferKey; info: VerifiedInfo; path: string }>;
+}
+
+/** One gateway (session + store on a temp dir) and one simulated dock on a real socat PTY pair. */
+export class Rig {
+  dir = '';
+  pty!: PtyPair;
+  store!: EvidenceStore;
+  session!: DockSession;
+  sim!: DockSimulator;
+  events: DockSessionEvent[] = [];
+  journal: Journal = { log: [], committed: [] };
+  /** Held open by a test to prove ERASE_OK waits for the journal. */
+  commitDelayMs = 0;
+
+  async open(sim: Omit<DockSimulatorOptions, 'path' | 'cable'>, session: Partial<DockSessionOptions> = {}): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), 'townwatch-dock-'));
+    this.pty = await openPtyPair({ dir: this.dir });
+    await this.startGateway(session);
+    this.sim = new DockSimulator({ ...FAST, ...sim, path: this.pty.dockPath, cable: this.pty });
+    this.sim.on('erased', (serial, name) => this.journal.log.push(`erase ${serial}/${name}`));
+    await this.sim.start();
+  }
+
+  async startGateway(session: Partial<DockSessionOptions> = {}): Promise<void> {
+    this.store = new EvidenceStore({
+      dir: join(this.dir, 'evidence'),
+      onVerified: async (key, info, path) => {
+        this.journal.log.push(`commit-start ${key.cam}/${info.offer.name}`);
+        if (this.commitDelayMs) await new Promise((r) => setTimeout(r, this.commitDelayMs));
+        this.journal.committed.push({ key, info, path });
+        this.journal.log.push(`commit ${key.cam}/${info.offer.name}`);
+      },
+    });
+    await this.store.start();
+    this.session = new DockSession({
+      ...FAST,
+      path: this.pty.gatewayPath,
+      dockId: 'dock-1',
+      sink: this.store,
+      reopenMinMs: 50,
+      reopenMaxMs: 400,
+      ...session,
+    });
+    this.session.on('event', (ev) => this.events.push(ev));
+    await this.session.start();
+  }
+
+  async stopGateway(): Promise<void> {
+    await this.session.stop();
+    await this.store.close();
+  }
+
+  of<T extends DockSessionEvent['type']>(type: T): Array<Extract<DockSessionEvent, { type: T }>> {
+    return this.events.filter((e): e is Extract<DockSessionEvent, { type: T }> => e.type === type);
+  }
+
+  async close(): Promise<void> {
+    await this.sim?.stop();
+    await this.session?.stop();
+    await this.store?.close();
+    await this.pty?.close();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function until(cond: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (cond()) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 10);
+  });
+}

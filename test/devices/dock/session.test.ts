@@ -1,0 +1,209 @@
+import { SerialPort, SerialPortMock } from 'serialport';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FrameType } from '../../../devices/dock/constants';
+import type { DockSessionEvent } from '../../../devices/dock/events';
+import { encodeFrame, type Frame } from '../../../devices/dock/frame';
+import { encodeData, encodeJson } from '../../../devices/dock/messages';
+import { isFrameError, pipeDockParser, type ParsedItem } from '../../../devices/dock/parser';
+import { DockSession } from '../../../devices/dock/session';
+import type { OfferKey, OffloadSink, VerifiedInfo } from '../../../devices/dock/sink';
+import { FrameWriter } from '../../../devices/dock/writer';
+import { openPtyPair, type PtyPair } from '../../../simulators/dock/pty';
+import { until } from './harness';
+
+const SHA = 'ab'.repeat(32);
+const OFFER = {
+  fileNo: 7,
+  cam: 'BWC9',
+  bay: 2,
+  name: 'BWC9_0007.mp4',
+  size: 6,
+  sha256: SHA,
+  recStart: '2025-06-01T08:00:00Z',
+  recEnd: '2025-06-01T08:00:06Z',
+  chunk: 1024,
+};
+
+/** Records every call; `finish` answers whatever the test sets, `commitVerified` can be held. */
+class FakeSink implements OffloadSink {
+  calls: string[] = [];
+  durable = 2;
+  received = { sha256: SHA, size: 6 };
+  release: (() => void) | undefined;
+  holdCommit = false;
+  durableOffset(key: OfferKey): Promise<number> {
+    this.calls.push(`durableOffset ${key.cam}/${key.fileNo}`);
+    return Promise.resolve(this.durable);
+  }
+  write(_key: OfferKey, offset: number, bytes: Buffer): Promise<void> {
+    this.calls.push(`write ${offset} ${bytes.toString('hex')}`);
+    return Promise.resolve();
+  }
+  finish(): Promise<{ sha256: string; size: number }> {
+    this.calls.push('finish');
+    return Promise.resolve(this.received);
+  }
+  commitVerified(_key: OfferKey, info: VerifiedInfo): Promise<void> {
+    this.calls.push(`commit ${info.sha256.slice(0, 4)}`);
+    if (!this.holdCommit) return Promise.resolve();
+    return new Promise((resolve) => (this.release = resolve));
+  }
+  quarantine(_key: OfferKey, reason: string): Promise<void> {
+    this.calls.push(`quarantine ${reason}`);
+    return Promise.resolve();
+  }
+}
+
+/** A dock played by hand: raw frames out, everything the gateway says collected. */
+class ScriptedDock {
+  got: ParsedItem[] = [];
+  /** Stops the dock's heartbeats, as a dock that died would. */
+  silent = false;
+  private writer = new FrameWriter();
+  private beat: NodeJS.Timeout;
+  constructor(private readonly port: SerialPort) {
+    this.writer.pipe(port);
+    pipeDockParser(port).on('data', (item: ParsedItem) => this.got.push(item));
+    this.beat = setInterval(() => {
+      if (!this.silent) this.send(FrameType.HEARTBEAT, 0, { linked: true });
+    }, 100);
+  }
+  close(): void {
+    clearInterval(this.beat);
+  }
+  send(type: number, seq: number, payload: unknown): void {
+    this.writer.writeFrame(type, seq, Buffer.isBuffer(payload) ? payload : encodeJson(payload));
+  }
+  raw(bytes: Buffer): void {
+    this.port.write(bytes);
+  }
+  frames(type: number): Array<{ seq: number; body: Record<string, unknown> }> {
+    return this.got
+      .filter((i): i is Frame => !isFrameError(i) && i.type === type)
+      .map((f) => ({ seq: f.seq, body: JSON.parse(f.payload.toString()) as Record<string, unknown> }));
+  }
+  async waitFor(type: number, n = 1): Promise<Array<{ seq: number; body: Record<string, unknown> }>> {
+    await until(() => this.frames(type).length >= n, 5000, `${n} frame(s) of type 0x${type.toString(16)}`);
+    return this.frames(type);
+  }
+}
+
+describe('DockSession against a scripted dock', () => {
+  let pty: PtyPair;
+  let session: DockSession;
+  let sink: FakeSink;
+  let port: SerialPort;
+  let dock: ScriptedDock;
+  let events: DockSessionEvent[];
+
+  beforeEach(async () => {
+    pty = await openPtyPair();
+    sink = new FakeSink();
+    events = [];
+    session = new DockSession({ path: pty.gatewayPath, dockId: 'dock-7', sink, retransmitMs: 100, heartbeatMs: 200 });
+    session.on('event', (e) => events.push(e));
+    await session.start();
+    port = new SerialPort({ path: pty.dockPath, baudRate: 115200 });
+    await new Promise((resolve) => port.once('open', resolve));
+    dock = new ScriptedDock(port);
+    dock.send(FrameType.HELLO, 0, { dockId: 'dock-7', fw: '1.0', bays: 4, nonce: 42 });
+    const [ack] = await dock.waitFor(FrameType.HELLO_ACK);
+    expect(ack?.body).toEqual({ nonce: 42, window: 4 });
+  });
+
+  afterEach(async () => {
+    dock.close();
+    await session.stop();
+    await new Promise((resolve) => port.close(resolve));
+    await pty.close();
+  });
+
+  it('offers resume from the durable offset; a duplicate DATA is re-acknowledged, not re-applied', async () => {
+    dock.send(FrameType.FILE_OFFER, 0, OFFER);
+    const [req] = await dock.waitFor(FrameType.FILE_REQ);
+    expect(req?.body).toEqual({ fileNo: 7, offset: 2 });
+    expect(events.find((e) => e.type === 'dock.offer')).toMatchObject({ resumeFrom: 2, cam: 'BWC9' });
+
+    // The gateway's FILE_REQ is sequenced too: acknowledge it, or it is sent again.
+    dock.send(FrameType.ACK, 0, { seq: req?.seq });
+    dock.send(FrameType.DATA, 1, encodeData(7, 2, Buffer.from('c0db', 'hex')));
+    dock.send(FrameType.DATA, 1, encodeData(7, 2, Buffer.from('c0db', 'hex')));
+    const acks = await dock.waitFor(FrameType.ACK, 3);
+    expect(acks.slice(1)).toEqual([
+      { seq: 0, body: { seq: 1, fileNo: 7, offset: 4 } },
+      { seq: 0, body: { seq: 1, fileNo: 7, offset: 4 } },
+    ]);
+    expect(sink.calls.filter((c) => c.startsWith('write'))).toEqual(['write 2 c0db']);
+  });
+
+  it('NAKs a damaged frame with reason 1 and a gap with reason 4', async () => {
+    const frame = encodeFrame(FrameType.DOCK_EVENT, 0, encodeJson({ e: 'docked', bay: 1, cam: 'BWC9', batt: 90, files: 3 }));
+    frame[9] = (frame[9] ?? 0) ^ 0xff;
+    dock.raw(Buffer.concat([Buffer.from([0xc0]), frame, Buffer.from([0xc0])]));
+    dock.send(FrameType.DOCK_EVENT, 3, { e: 'docked', bay: 1, cam: 'BWC9', batt: 90, files: 3 });
+    const naks = await dock.waitFor(FrameType.NAK, 2);
+    expect(naks.map((n) => n.body)).toEqual([
+      { seq: 0, reason: 1 },
+      { seq: 3, reason: 4, expect: 0 },
+    ]);
+    expect(events.some((e) => e.type === 'dock.malformed')).toBe(true);
+    dock.send(FrameType.DOCK_EVENT, 0, { e: 'docked', bay: 1, cam: 'BWC9', batt: 90, files: 3 });
+    await until(() => events.some((e) => e.type === 'dock.event'));
+    expect(events.find((e) => e.type === 'dock.event')).toEqual({ type: 'dock.event', dockId: 'dock-7', e: 'docked', bay: 1, cam: 'BWC9', batt: 90, files: 3 });
+  });
+
+  it('sends ERASE_OK only after commitVerified resolves', async () => {
+    sink.durable = 6;
+    sink.holdCommit = true;
+    dock.send(FrameType.FILE_OFFER, 0, OFFER);
+    const [req] = await dock.waitFor(FrameType.FILE_REQ);
+    dock.send(FrameType.ACK, 0, { seq: req?.seq });
+    dock.send(FrameType.FILE_END, 1, { fileNo: 7 });
+    await until(() => sink.release !== undefined);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(dock.frames(FrameType.FILE_DONE)).toHaveLength(0);
+    expect(dock.frames(FrameType.ERASE_OK)).toHaveLength(0);
+    sink.release?.();
+    const [done] = await dock.waitFor(FrameType.FILE_DONE);
+    expect(done?.body).toEqual({ fileNo: 7, ok: true, sha256: SHA });
+    const [erase] = await dock.waitFor(FrameType.ERASE_OK);
+    expect(erase?.body).toEqual({ fileNo: 7 });
+    expect(sink.calls).toEqual(['durableOffset BWC9/7', 'finish', 'commit abab']);
+  });
+
+  it('quarantines a mismatch and never sends ERASE_OK', async () => {
+    sink.durable = 6;
+    sink.received = { sha256: 'cd'.repeat(32), size: 6 };
+    dock.send(FrameType.FILE_OFFER, 0, OFFER);
+    const [req] = await dock.waitFor(FrameType.FILE_REQ);
+    dock.send(FrameType.ACK, 0, { seq: req?.seq });
+    dock.send(FrameType.FILE_END, 1, { fileNo: 7 });
+    const [done] = await dock.waitFor(FrameType.FILE_DONE);
+    expect(done?.body).toMatchObject({ fileNo: 7, ok: false, sha256: 'cd'.repeat(32) });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(dock.frames(FrameType.ERASE_OK)).toHaveLength(0);
+    expect(sink.calls.some((c) => c.startsWith('quarantine received sha256 cdcd'))).toBe(true);
+    expect(sink.calls.some((c) => c.startsWith('commit'))).toBe(false);
+    expect(events.find((e) => e.type === 'dock.mismatch')).toMatchObject({ offered: SHA, received: 'cd'.repeat(32) });
+  });
+
+  it('declares the link down after three silent heartbeat periods', async () => {
+    dock.silent = true;
+    await until(() => events.some((e) => e.type === 'dock.link' && e.state === 'down'), 2000, 'link down');
+    expect(events.filter((e) => e.type === 'dock.link').map((e) => (e.type === 'dock.link' ? [e.state, e.reason] : []))).toEqual([
+      ['up', 'hello'],
+      ['down', 'heartbeat timeout'],
+    ]);
+  });
+});
+
+describe('DockSession bindings option', () => {
+  it('opens through the given binding (and reports a port that is not there)', async () => {
+    const events: DockSessionEvent[] = [];
+    const session = new DockSession({ path: '/dev/nope', dockId: 'd', sink: new FakeSink(), bindings: SerialPortMock.binding as object, reopenMinMs: 10_000 });
+    session.on('event', (e) => events.push(e));
+    await session.start();
+    await session.stop();
+    expect(events[0]).toMatchObject({ type: 'dock.link', state: 'down', reason: expect.stringMatching(/Port does not exist/) as unknown });
+  });
+});
