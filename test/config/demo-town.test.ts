@@ -71,7 +71,7 @@ describe('demo town', () => {
     });
     const byName = new Map(cfg.accounts.map((a) => [a.username, a]));
     for (let issi = 2001; issi <= 2010; issi++) expect(byName.get(`radio-${issi}`)).toMatchObject({ role: 'handset', issi });
-    expect(byName.get('radio-gateway')).toMatchObject({ role: 'control-station', issiRanges: [[2001, 2999]] });
+    expect(byName.get('radio-gateway')).toMatchObject({ role: 'control-station', issiRanges: [[2001, 8999]] });
     const shops = cfg.accounts.filter((a) => a.role === 'shop-terminal');
     expect(shops.length).toBeGreaterThanOrEqual(3);
     for (const s of shops) expect(s.username).toBe(`shop-${s.premisesId}`);
