@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DockSimulator, fileSha256 } from './dock-sim';
 import { FAULTS, type FaultName } from './faults';
-import { mulberry32 } from './content';
+import { mulberry32 } from '../random';
 import { openPtyPair } from './pty';
 
 export async function runDockSimCli(argv: string[]): Promise<void> {

@@ -77,15 +77,3 @@ export async function fileSha256(seed: number, serial: string, name: string, siz
   }
   return h.digest('hex');
 }
-
-/** A small seeded PRNG for fault decisions, so a failing run can be replayed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

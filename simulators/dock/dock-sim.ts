@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { LinkReset } from '../../devices/dock/arq';
 import { FrameType, HEARTBEAT_MS, MAX_CHUNK, MAX_TRIES, MAX_WINDOW, RETRANSMIT_MS } from '../../devices/dock/constants';
 import { encodeData } from '../../devices/dock/messages';
-import { FileContent, fileSha256, mulberry32 } from './content';
+import { mulberry32 } from '../random';
+import { FileContent, fileSha256 } from './content';
 import type { FaultName, FaultState } from './faults';
 import { SimLink } from './sim-link';
 

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema';
 import { Handset } from './handset';
-import { mulberry32 } from './walker';
+import { mulberry32 } from '../random';
 
 export interface FleetOptions {
   url: string;

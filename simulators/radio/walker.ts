@@ -1,5 +1,6 @@
 import { polygonCentroid, type LonLat } from '../../config/geo';
 import type { Config } from '../../config/schema';
+import { mulberry32 } from '../random';
 
 /** Metres per degree of latitude; longitude degrees shrink with cos(latitude). */
 const M_PER_DEG = 111_320;
@@ -69,16 +70,4 @@ function distanceM(a: LonLat, b: LonLat): number {
   const dx = (b[0] - a[0]) * Math.cos((a[1] * Math.PI) / 180) * M_PER_DEG;
   const dy = (b[1] - a[1]) * M_PER_DEG;
   return Math.hypot(dx, dy);
-}
-
-/** A tiny seeded PRNG: simulations must be reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,0 +1,14 @@
+/**
+ * A tiny seeded PRNG (mulberry32). Simulations must be reproducible: a failing run is
+ * replayed from its seed, and tests know which route a walker takes or which frame a fault hits.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
