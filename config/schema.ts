@@ -61,6 +61,35 @@ const SiteSchema = z
   })
   .strict();
 
+/**
+ * Abuse limits. Failed logins back off per username and per remote address; publishes go
+ * through a per-client token bucket (QoS 1 is delayed, never dropped; QoS 0 beyond a full
+ * burst owed is dropped and quarantined). Control stations and services speak for many
+ * devices, so they get the larger `gateway…` bucket.
+ */
+const LimitsSchema = z
+  .object({
+    login: z
+      .object({
+        userFailures: envInt(z.number().int().min(1)).default(5),
+        addressFailures: envInt(z.number().int().min(1)).default(30),
+        lockoutSeconds: envInt(z.number().int().min(1)).default(2),
+        maxLockoutSeconds: envInt(z.number().int().min(1)).default(300),
+      })
+      .strict()
+      .prefault({}),
+    publish: z
+      .object({
+        perSecond: envInt(z.number().int().min(1)).default(50),
+        burst: envInt(z.number().int().min(1)).default(100),
+        gatewayPerSecond: envInt(z.number().int().min(1)).default(5000),
+        gatewayBurst: envInt(z.number().int().min(1)).default(10000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 const GatewaySchema = z
   .object({
     http: z
@@ -87,6 +116,7 @@ const GatewaySchema = z
     dataDir: z.string().min(1).default('data'),
     sessionTtlMinutes: envInt(z.number().int().min(1)).default(480),
     unitLostContactSeconds: envInt(z.number().int().min(1)).default(120),
+    limits: LimitsSchema.prefault({}),
   })
   .strict();
 
@@ -224,6 +254,172 @@ const RadioSchema = z
   })
   .strict();
 
+/** The control-room web app. Offline first: no map tiles unless a deployment names its own server. */
+const ConsoleSchema = z
+  .object({
+    /** A tile URL template with {z}, {x} and {y}, e.g. a tile server on the control-room LAN. */
+    tileUrl: z
+      .string()
+      .regex(/^(https?:\/\/|\/)/, 'must be an http(s):// URL or a path on the gateway')
+      .refine((u) => ['{z}', '{x}', '{y}'].every((k) => u.includes(k)), 'must contain {z}, {x} and {y}')
+      .optional(),
+    tileAttribution: z.string().max(200).optional(),
+  })
+  .strict();
+
+/**
+ * Suspect tracking: sightings fused into one track per subject, predictions over the zone
+ * graph, and CBO breach alerts. Everything has a default, so older configs still load.
+ */
+const TrackingSchema = z
+  .object({
+    /** Talkgroup whose radios hear CBO breach alerts; without it, breaches alarm the console only. */
+    breachTalkgroup: Id.optional(),
+    /** A track with no sighting for this long is ended (the subject has left, or gone unseen). */
+    trackEndMinutes: envInt(z.number().int().min(1)).default(60),
+    /** A further sighting breaching the same order in the same zone within this time is the same breach. */
+    breachCooldownMinutes: envInt(z.number().int().min(0)).default(15),
+    /** How far beyond the time already elapsed since the last sighting predictions look ahead. */
+    predictSeconds: envInt(z.number().int().min(0)).default(300),
+    /** Walking pace inside a zone; between zones the walking graph's times apply. */
+    walkSpeedMps: z.number().positive().max(10).default(1.4),
+  })
+  .strict();
+
+const GradeSchema = z.object({ id: Id, label: Name, targetMinutes: z.number().int().min(1) }).strict();
+
+/** UK-style response grades; a site names its own in `incidents.grades`. */
+const DEFAULT_GRADES = [
+  { id: 'immediate', label: 'Immediate', targetMinutes: 15 },
+  { id: 'priority', label: 'Priority', targetMinutes: 60 },
+  { id: 'scheduled', label: 'Scheduled', targetMinutes: 1440 },
+];
+
+const IncidentsSchema = z
+  .object({
+    /** Response grades, most urgent first; the target is from report to a unit on scene. */
+    grades: z.array(GradeSchema).min(1).max(10).default(DEFAULT_GRADES),
+    /** A unit whose last fix is older than this is ranked after every unit with a fresh one. */
+    staleFixSeconds: envInt(z.number().int().min(1)).default(120),
+  })
+  .strict();
+
+/**
+ * The uplink to the region: the journal is the outbox, forwarded over MQTT (QoS 1) to the
+ * partnership's regional broker. Only the event types listed leave the site; every other event
+ * goes up as a bare chain link (seq, id, time, hashes) so the region can still verify the chain.
+ * The rules minimise what does leave. Secrets come from `${ENV}` (see config/README.md).
+ */
+const EventTypePattern = z
+  .string()
+  .regex(/^(\*|[a-z0-9-]+(\.[a-z0-9-]+)*(\.\*)?)$/, 'must be an event type such as "shop.report", a prefix such as "evidence.*", or "*"');
+const FieldPath = z.string().regex(/^(\.|[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)$/, 'must be a dotted field path such as "gps" or "a.b", or "." for the payload itself');
+
+const UplinkRuleSchema = z
+  .object({
+    types: z.array(EventTypePattern).min(1),
+    /** Fields removed (footage names, export paths, people who are not subjects). */
+    drop: z.array(FieldPath).default([]),
+    /** Objects holding `lat`/`lon` (or `[lon, lat]` pairs) reduced to the id of the config zone they fall in. */
+    zone: z.array(FieldPath).default([]),
+    /** Fields about a person, kept only when the payload's `sharedFlag` is `true`. */
+    unlessShared: z.array(FieldPath).default([]),
+    /** The whole event leaves only when the payload's `sharedFlag` is `true`; otherwise as a bare chain link. */
+    onlyIfShared: z.boolean().default(false),
+    /** Where the payload says a person's data may be shared with the region. */
+    sharedFlag: FieldPath.default('sharedRegionally'),
+    /** The header leaves, the payload never does (the region still sees its digest). */
+    withhold: z.boolean().default(false),
+  })
+  .strict();
+
+// Mirrors config/demo-town.yaml, which explains each rule.
+const DEFAULT_UPLINK_TYPES = [
+  'shop.report', 'cctv.sighting', 'sighting.reported', 'track.sighting', 'subject.*', 'cbo.*', 'breach.detected', 'incident.*', 'evidence.*',
+];
+const DEFAULT_UPLINK_RULES = [
+  { types: ['shop.report', 'cctv.sighting', 'sighting.reported'], drop: ['media', 'snapshotRef', 'operator', 'unitId'], unlessShared: ['subjectId', 'description'], zone: ['place.lonLat'] },
+  { types: ['track.sighting'], drop: ['sighting.media', 'sighting.reporter', 'sighting.unitId'], unlessShared: ['sighting.subjectId', 'sighting.description'], zone: ['sighting.position'], sharedFlag: 'sighting.sharedRegionally' },
+  { types: ['subject.created', 'cbo.*'], onlyIfShared: true, drop: ['photoRef', 'markers', 'dob', 'terms.excludedAreas'] },
+  { types: ['subject.updated'], onlyIfShared: true, drop: ['changes.photoRef', 'changes.markers', 'changes.dob'], sharedFlag: 'changes.sharedRegionally' },
+  { types: ['breach.detected'], unlessShared: ['subjectId'], zone: ['position'] },
+  { types: ['incident.*'], unlessShared: ['subjectId', 'description'], zone: ['position'] },
+  { types: ['evidence.*'], drop: ['name', 'out', 'path', 'wearer', 'dockId', 'bay', 'fileNo'], zone: ['gps'] },
+  { types: ['radio.position'], zone: ['.'] },
+];
+
+const UplinkSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** The regional broker: mqtt://, mqtts:// (TLS), ws:// or wss://. */
+    url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+    /** MQTT client id; one per site (default `tw-uplink-<site id>`). */
+    clientId: z.string().min(1).max(128).optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    /** PEM file of the CA that signed the broker's certificate (relative to the working directory). */
+    ca: z.string().min(1).optional(),
+    /** MQTT messages awaiting PUBACK at once; a crash re-sends at most this many. */
+    windowSize: envInt(z.number().int().min(1).max(1000)).default(8),
+    /** Journal events per MQTT message. */
+    batchSize: envInt(z.number().int().min(1).max(5000)).default(500),
+    ackTimeoutSeconds: envInt(z.number().int().min(1)).default(30),
+    backoff: z
+      .object({ minMs: envInt(z.number().int().min(10)).default(1000), maxMs: envInt(z.number().int().min(10)).default(60_000) })
+      .strict()
+      .prefault({}),
+    /** Event types whose headers and (minimised) payloads leave the site. */
+    eventTypes: z.array(EventTypePattern).default(DEFAULT_UPLINK_TYPES),
+    minimise: z.array(UplinkRuleSchema).prefault(DEFAULT_UPLINK_RULES),
+  })
+  .strict()
+  .superRefine((u, ctx) => {
+    if (u.enabled && !u.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'required when the uplink is enabled' });
+    if (u.backoff.minMs > u.backoff.maxMs) ctx.addIssue({ code: 'custom', path: ['backoff'], message: 'minMs is above maxMs' });
+  });
+
+/**
+ * Live CCTV. Streams are pulled from the cameras' rtspUrl by ffmpeg, one per watched camera,
+ * only while someone watches; health is probed on a schedule. Times may be fractional.
+ */
+const CctvSchema = z
+  .object({
+    ffmpegPath: z.string().min(1).default('ffmpeg'),
+    ffprobePath: z.string().min(1).default('ffprobe'),
+    /** RTSP lower transport. The demo's RTSP simulator (rtsp-server-perl) answers UDP only. */
+    rtspTransport: z.enum(['udp', 'tcp']).default('udp'),
+    /** With no packets from the camera for this long, ffmpeg gives up (and is restarted). */
+    ioTimeoutSeconds: envInt(z.number().min(0.5)).default(5),
+    /** ffmpeg keeps running this long after the last viewer leaves. */
+    idleStopSeconds: envInt(z.number().min(0)).default(10),
+    /** No pictures for this long while running is a stall: ffmpeg is killed and restarted. */
+    stallSeconds: envInt(z.number().min(1)).default(10),
+    restartBackoff: z
+      .object({ initialMs: envInt(z.number().int().min(10)).default(1000), maxMs: envInt(z.number().int().min(10)).default(30_000) })
+      .strict()
+      .prefault({}),
+    probeIntervalSeconds: envInt(z.number().min(0.5)).default(30),
+    probeTimeoutSeconds: envInt(z.number().min(0.5)).default(10),
+    /** Consecutive probes that must agree before a camera is journaled offline or online. */
+    healthDebounce: envInt(z.number().int().min(1)).default(2),
+    /** MPEG-1 quantiser for the relay, 2 (best) to 31. */
+    quality: envInt(z.number().int().min(2).max(31)).default(5),
+    /** Pictures per group: how long a joining (or lagging) viewer may wait for a picture. */
+    gopFrames: envInt(z.number().int().min(1).max(300)).default(10),
+    /** Frame rate written in the MPEG-1 header (a legal MPEG-1 rate, at least the cameras' own). */
+    declaredFps: z.union([z.literal(24), z.literal(25), z.literal(30), z.literal(50), z.literal(60)]).default(25),
+    /** Video a viewer may have queued before segments are skipped for it. */
+    viewerMaxBufferKb: envInt(z.number().int().min(16)).default(1024),
+    /** A viewer that has been skipping this long is disconnected. */
+    slowViewerSeconds: envInt(z.number().min(1)).default(15),
+    /** Frigate's camera names → our camera ids, for `frigate/events`. */
+    frigateCameras: z.record(z.string().min(1).max(128), Id).default({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.restartBackoff.initialMs > c.restartBackoff.maxMs) ctx.addIssue({ code: 'custom', path: ['restartBackoff'], message: 'initialMs is above maxMs' });
+  });
+
 export const BaseConfigSchema = z
   .object({
     version: z.literal(CONFIG_VERSION),
@@ -239,10 +435,34 @@ export const BaseConfigSchema = z
     radio: RadioSchema.prefault({}),
     bodyCams: z.array(BodyCamSchema).default([]),
     evidence: EvidenceSchema.prefault({}),
+    cctv: CctvSchema.prefault({}),
+    console: ConsoleSchema.prefault({}),
+    tracking: TrackingSchema.prefault({}),
+    incidents: IncidentsSchema.prefault({}),
+    uplink: UplinkSchema.prefault({}),
   })
   .strict();
 
-export const ConfigSchema = BaseConfigSchema.superRefine(checkReferences);
+export const ConfigSchema = BaseConfigSchema.superRefine(checkReferences).superRefine(checkFrigateCameras).superRefine((cfg, ctx) => {
+  // Tracking and incident settings refer to talkgroups and name grades that must resolve.
+  const tg = cfg.tracking.breachTalkgroup;
+  if (tg !== undefined && !cfg.talkgroups.some((t) => t.id === tg)) {
+    ctx.addIssue({ code: 'custom', path: ['tracking', 'breachTalkgroup'], message: `unknown talkgroup "${tg}"` });
+  }
+  const grades = new Set<string>();
+  cfg.incidents.grades.forEach((g, i) => {
+    if (grades.has(g.id)) ctx.addIssue({ code: 'custom', path: ['incidents', 'grades', i, 'id'], message: `duplicate grade "${g.id}"` });
+    grades.add(g.id);
+  });
+});
+
+/** Frigate camera names must map to configured cameras. */
+function checkFrigateCameras(cfg: z.output<typeof BaseConfigSchema>, ctx: z.RefinementCtx): void {
+  const ids = new Set(cfg.cameras.map((c) => c.id));
+  for (const [name, id] of Object.entries(cfg.cctv.frigateCameras)) {
+    if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['cctv', 'frigateCameras', name], message: `unknown camera "${id}"` });
+  }
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -260,6 +480,12 @@ export type UnitRole = (typeof UNIT_ROLES)[number];
 export type UnitState = (typeof UNIT_STATES)[number];
 export type Dock = Config['docks'][number];
 export type StatusCode = Config['radio']['statusCodes'][string];
+export type ConsoleSettings = Config['console'];
+export type CctvSettings = Config['cctv'];
+export type TrackingSettings = Config['tracking'];
+export type IncidentGrade = Config['incidents']['grades'][number];
+export type UplinkSettings = Config['uplink'];
+export type UplinkRule = UplinkSettings['minimise'][number];
 
 function isTimezone(tz: string): boolean {
   try {

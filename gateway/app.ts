@@ -6,10 +6,12 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema';
 import { AppApi } from './api/app-api';
 import { EvidenceApi } from './api/evidence-api';
+import { TrackingApi } from './api/tracking-api';
 import { Accounts } from './auth/accounts';
 import { Sessions } from './auth/sessions';
 import { MqttBroker } from './broker/broker';
 import { Bus } from './bus';
+import { CctvService } from './cctv/service';
 import { RetentionJob } from './evidence/retention';
 import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
@@ -21,6 +23,8 @@ import { ContactMonitor } from './radio/contact-monitor';
 import { EmergencyWatch } from './radio/emergency-watch';
 import { PeiBridge } from './radio/pei-bridge';
 import { ConsoleSocket } from './realtime/console-socket';
+import { TrackingWatch } from './tracking/watch';
+import { UplinkForwarder } from './uplink/forwarder';
 
 export interface GatewayOptions {
   log: Logger;
@@ -50,10 +54,15 @@ export class Gateway {
   readonly api: AppApi;
   readonly evidence: EvidenceService;
   readonly retention: RetentionJob;
+  /** Live CCTV: streams, video WebSockets, camera health, Frigate. */
+  readonly cctv: CctvService;
   private readonly contact: ContactMonitor;
   private readonly emergencyWatch: EmergencyWatch;
+  private readonly trackingWatch: TrackingWatch;
   private readonly mqttWs = new WebSocketServer({ noServer: true });
   private http: HttpApp | null = null;
+  /** The journal-as-outbox uplink to the region; null unless `uplink.enabled`. */
+  readonly uplink: UplinkForwarder | null;
   private replayed = false;
   private readonly log: Logger;
 
@@ -86,17 +95,26 @@ export class Gateway {
       journal: this.journal,
       metrics: this.metrics,
       log: log.child({ module: 'broker' }),
+      knownIds: { cameraId: new Set(config.cameras.map((c) => c.id)) },
     });
     this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming);
     this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
     this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming);
     this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }));
+    this.cctv = new CctvService({
+      config, journal: this.journal, projections: this.projections, sessions: this.sessions, metrics: this.metrics, bus: this.bus, log,
+    });
     this.api = new AppApi({
-      journal: this.journal, projections: this.projections, alerts: this.alerts,
+      journal: this.journal, projections: this.projections, alerts: this.alerts, cctv: this.cctv.api,
       evidence: new EvidenceApi(this.journal, this.projections, this.evidence),
+      tracking: new TrackingApi({
+        config, journal: this.journal, projections: this.projections, log: log.child({ module: 'dispatch' }),
+        radio: { publish: (topic, payload) => this.broker.publish(topic, payload), sendText: (issi, text, msgId) => this.pei.sendText(issi, text, msgId) },
+      }),
       talkgroupIds: new Set(config.talkgroups.map((t) => t.id)), unitIds: new Set(config.units.map((u) => u.id)),
     });
     this.emergencyWatch = new EmergencyWatch(config, this.projections, this.journal, log.child({ module: 'emergencies' }));
+    this.trackingWatch = new TrackingWatch(config, this.projections, this.journal, this.alerts, log.child({ module: 'tracking' }));
     this.consoleSocket = new ConsoleSocket({
       api: this.api,
       sessions: this.sessions, journal: this.journal, projections: this.projections, metrics: this.metrics,
@@ -105,10 +123,16 @@ export class Gateway {
     this.contact = new ContactMonitor(
       this.projections.units, this.journal, config.gateway.unitLostContactSeconds * 1000, log.child({ module: 'contact' }),
     );
+    this.uplink = config.uplink.enabled
+      ? new UplinkForwarder({
+        settings: config.uplink, siteId: config.site.id, zones: config.zones, journalPath: resolve(base, config.gateway.journal.path),
+        journal: this.journal, metrics: this.metrics, log: log.child({ module: 'uplink' }), baseDir: base,
+      })
+      : null;
   }
 
   async start(): Promise<void> {
-    this.journal.open();
+    await this.journal.open();
     const started = Date.now();
     this.projections.replay(this.journal.replay());
     this.log.info({ events: this.projections.seq, ms: Date.now() - started }, 'projections rebuilt from journal');
@@ -117,6 +141,7 @@ export class Gateway {
     });
     this.bus.on('committed', 'console', (events) => this.consoleSocket.broadcast(events));
     this.bus.on('committed', 'emergencies', (events) => this.emergencyWatch.onCommitted(events));
+    this.bus.on('committed', 'tracking', (events) => this.trackingWatch.onCommitted(events));
     this.replayed = true;
     await this.closeLeftOpen();
 
@@ -125,23 +150,32 @@ export class Gateway {
       api: this.api,
       accounts: this.accounts, sessions: this.sessions, journal: this.journal, projections: this.projections,
       metrics: this.metrics, readiness: () => this.readiness(), log: this.log.child({ module: 'http' }),
-      secureCookies: false, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes,
+      secureCookies: false, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes, config: this.config,
     });
     this.consoleSocket.attach(http.server);
     http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     await http.listen({ host: this.config.gateway.http.host, port: this.config.gateway.http.port });
     this.http = http;
+    this.cctv.start();
     this.contact.start();
     this.emergencyWatch.start();
+    this.trackingWatch.start();
     this.alerts.resume();
     await this.pei.start();
     await this.evidence.start();
     this.retention.start(this.config.evidence.retentionCheckMinutes * 60_000);
+    // Last: the site works without the region, and the uplink only reads what is committed.
+    if (this.uplink) {
+      const uplink = this.uplink;
+      uplink.start();
+      this.bus.on('committed', 'uplink', () => uplink.wake());
+    }
     this.log.info({ http: this.httpPort, mqtt: this.broker.port }, 'gateway started');
   }
 
   /** MQTT over WebSocket on the HTTP server; other upgrade paths belong to Socket.IO. */
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.cctv.handleUpgrade(req, socket, head)) return; // /video/<cameraId>
     const path = (req.url ?? '').split('?')[0];
     if (path !== this.config.gateway.mqtt.websocketPath) return;
     this.mqttWs.handleUpgrade(req, socket, head, (ws) => {
@@ -174,7 +208,11 @@ export class Gateway {
     return {
       ready: Object.values(checks).every(Boolean),
       checks,
-      detail: { head: this.journal.head.seq, applied: this.projections.seq, journalError: this.journal.lastError?.message ?? null },
+      detail: {
+        head: this.journal.head.seq, applied: this.projections.seq, journalError: this.journal.lastError?.message ?? null,
+        // Informational: a site without its uplink is still ready (it must work offline).
+        uplink: this.uplink?.status() ?? { enabled: false },
+      },
     };
   }
 
@@ -184,9 +222,14 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    // First: views are journaled as ended while the journal is open, and no ffmpeg outlives us.
+    await this.cctv.stop();
+    this.bus.removeOwner('uplink');
+    await this.uplink?.stop();
     this.retention.stop();
     await this.evidence.stop();
     await this.pei.stop();
+    await this.trackingWatch.stop();
     this.alerts.stop();
     this.emergencyWatch.stop();
     this.contact.stop();
@@ -198,7 +241,8 @@ export class Gateway {
     this.bus.removeOwner('projections');
     this.bus.removeOwner('console');
     this.bus.removeOwner('emergencies');
-    this.journal.close();
+    this.bus.removeOwner('tracking');
+    await this.journal.close();
     this.log.info('gateway stopped');
   }
 }

@@ -1,5 +1,5 @@
 import { TextDecoder } from 'node:util';
-import type { TopicMatch } from './contract/topics';
+import type { TopicMatch, TopicParam } from './contract/topics';
 import type { AppendInput } from './journal/types';
 
 /**
@@ -7,7 +7,16 @@ import type { AppendInput } from './journal/types';
  * what to do with the verdict (journal it as an event, or quarantine it with its reason).
  */
 
-export type QuarantineKind = 'unknown-topic' | 'oversize' | 'utf8' | 'json' | 'schema';
+export type QuarantineKind = 'unknown-topic' | 'unknown-id' | 'oversize' | 'utf8' | 'json' | 'schema';
+
+/**
+ * Ids a topic parameter must name where the gateway has the list (configured cameras): the ACL
+ * lets a camera system publish for any camera, so a message for one not configured is
+ * accepted on the wire but quarantined.
+ */
+export type KnownIds = Partial<Record<TopicParam, ReadonlySet<string>>>;
+
+const PARAM_WORD: Record<TopicParam, string> = { issi: 'ISSI', gssi: 'talkgroup', premisesId: 'premises', cameraId: 'camera' };
 
 export type Verdict =
   | { ok: true; type: string; subject: string | null; payload: Record<string, unknown> }
@@ -33,9 +42,12 @@ function paramsOf(m: TopicMatch): Record<string, unknown> {
   return out;
 }
 
-export function validateInbound(match: TopicMatch | null, payload: Buffer): Verdict {
+export function validateInbound(match: TopicMatch | null, payload: Buffer, known: KnownIds = {}): Verdict {
   if (!match) return { ok: false, kind: 'unknown-topic', reason: 'topic is not in the tw/v1 contract' };
   const { spec } = match;
+  for (const [param, value] of Object.entries(match.params) as Array<[TopicParam, string]>) {
+    if (known[param] && !known[param].has(value)) return { ok: false, kind: 'unknown-id', reason: `${PARAM_WORD[param]} "${value.slice(0, 64)}" is not configured` };
+  }
   if (payload.length > spec.maxPayload) {
     return { ok: false, kind: 'oversize', reason: `payload of ${payload.length} bytes exceeds ${spec.maxPayload} for ${spec.name}` };
   }

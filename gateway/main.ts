@@ -73,8 +73,7 @@ async function main(): Promise<void> {
     // Whatever happens, the journal is flushed and closed before we exit.
     const deadline = setTimeout(() => {
       log.warn('clean stop took too long; flushing the journal and exiting');
-      gw.journal.close();
-      process.exit(0);
+      void gw.journal.close().finally(() => process.exit(0));
     }, STOP_DEADLINE_MS);
     gw.stop().then(
       () => {
@@ -83,8 +82,9 @@ async function main(): Promise<void> {
       },
       (err: unknown) => {
         log.error({ err }, 'error while stopping');
-        gw.journal.close();
-        process.exit(1);
+        // The close is asynchronous now: the deadline must not exit 0 while it runs.
+        clearTimeout(deadline);
+        void gw.journal.close().finally(() => process.exit(1));
       },
     );
   };

@@ -35,6 +35,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly throttled = new Counter({
+    name: 'tw_mqtt_throttled_total',
+    help: 'Inbound publishes over their client\'s rate limit: QoS 1 delayed, QoS 0 dropped (and quarantined)',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
   readonly batchSize = new Histogram({
     name: 'tw_journal_batch_size',
     help: 'Events committed per journal transaction',
@@ -61,6 +68,81 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cameras = new Gauge({
+    name: 'tw_cctv_cameras',
+    help: 'Configured cameras by health as journaled (online, offline, unknown)',
+    labelNames: ['health'] as const,
+    registers: [this.registry],
+  });
+
+  readonly videoStreams = new Gauge({
+    name: 'tw_cctv_streams_running',
+    help: 'Camera transcoders (ffmpeg) running: one per watched camera',
+    registers: [this.registry],
+  });
+
+  readonly videoViewers = new Gauge({
+    name: 'tw_cctv_viewers',
+    help: 'Open live video WebSockets',
+    registers: [this.registry],
+  });
+
+  readonly videoRestarts = new Counter({
+    name: 'tw_cctv_stream_restarts_total',
+    help: 'Camera transcoders restarted, by cause (input lost, stalled, exited)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly videoSkipped = new Counter({
+    name: 'tw_cctv_segments_skipped_total',
+    help: 'Video segments not sent to a viewer that was too slow to take them',
+    registers: [this.registry],
+  });
+
+  /** Set by the uplink forwarder: read at scrape time, so the lag in seconds is current. */
+  uplinkLag: (() => { events: number; seconds: number }) | null = null;
+
+  readonly uplinkLagEvents: Gauge = new Gauge({
+    name: 'tw_uplink_lag_events',
+    help: 'Journal events the regional broker has not yet acknowledged',
+    registers: [this.registry],
+    collect: () => this.uplinkLagEvents.set(this.uplinkLag?.().events ?? 0),
+  });
+
+  readonly uplinkLagSeconds: Gauge = new Gauge({
+    name: 'tw_uplink_lag_seconds',
+    help: 'Age of the oldest journal event not yet acknowledged upstream (0 when caught up)',
+    registers: [this.registry],
+    collect: () => this.uplinkLagSeconds.set(this.uplinkLag?.().seconds ?? 0),
+  });
+
+  readonly uplinkConnected = new Gauge({
+    name: 'tw_uplink_connected',
+    help: '1 while the uplink is connected to the regional broker',
+    registers: [this.registry],
+  });
+
+  readonly uplinkEvents = new Counter({
+    name: 'tw_uplink_events_total',
+    help: 'Journal events acknowledged by the regional broker, by the form they left in',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
+  readonly uplinkResent = new Counter({
+    name: 'tw_uplink_resent_events_total',
+    help: 'Events sent again because the region asked for them (the broker had lost them)',
+    registers: [this.registry],
+  });
+
+  readonly uplinkFailures = new Counter({
+    name: 'tw_uplink_failures_total',
+    help: 'Uplink connection losses, refused publishes, PUBACK timeouts and publishes no region took',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
   }
@@ -69,5 +151,6 @@ export class Metrics {
 /** `tw/v1/radio/2001/position` → `radio`: a bounded label set for metrics. */
 export function topicClass(topic: string): string {
   const parts = topic.split('/');
+  if (parts[0] === 'frigate') return 'frigate';
   return parts[0] === 'tw' && parts[1] === 'v1' && parts[2] ? parts[2] : 'other';
 }

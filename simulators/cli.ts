@@ -4,22 +4,28 @@
  *   radio [--mqtt URL] [--units N] [--rate HZ]       MQTT handsets walking the town
  *   pei   [--link PATH] [--units N] [--interval MS]  a TETRA control station (AT/PEI) on a pseudo-terminal
  *   dock  [--bays N] [--seed N] [--mb MB] [--faults flip,drop,duplicate,slow,bad-hash]  a body-worn camera dock
+ *   cctv  [--cameras N] [--port 8554] [--size WxH] [--fps N] [--down cam-03]  RTSP test cameras (stdin: down/up <camera>)
+ *   scenario shoplift-breach [--mqtt URL] [--http URL] [--step-ms N]  a scripted scenario against a running gateway
  * Simulators use the demo accounts' passwords (`<username>-demo`) unless TW_SIM_PASSWORD is set.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../config/load';
 import { startDemo } from './demo';
+import { runCctvSimCli } from './cctv/cli';
 import { runDockSimCli } from './dock/cli';
 import { runPeiSimCli } from './radio/pei-cli';
 import { Fleet } from './radio/fleet';
+import { runScenarioCli } from './scenarios/cli';
 
-const USAGE = 'usage: npm run sim -- demo | radio [--mqtt URL] [--units N] [--rate HZ] | pei [--link PATH] [--units N] | dock [--bays N]';
+const USAGE = 'usage: npm run sim -- demo | radio [--mqtt URL] [--units N] [--rate HZ] | pei [--link PATH] [--units N] | dock [--bays N] | cctv [--cameras N] | scenario shoplift-breach';
 const passwordFor = (username: string) => process.env.TW_SIM_PASSWORD ?? `${username}-demo`;
 
 async function main(): Promise<void> {
   const [kind, ...rest] = process.argv.slice(2);
   if (kind === 'pei') return runPeiSimCli(rest); // interactive; it has its own options
   if (kind === 'dock') return runDockSimCli(rest);
+  if (kind === 'scenario') return runScenarioCli(rest, passwordFor);
+  if (kind === 'cctv') return runCctvSimCli(rest);
   const { values } = parseArgs({
     args: rest,
     options: {

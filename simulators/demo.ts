@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { polygonCentroid } from '../config/geo';
 import type { Config } from '../config/schema';
 import { dirname } from 'node:path';
+import { startDemoCameras } from './cctv/demo-cameras';
 import { DockSimulator } from './dock/dock-sim';
 import { openPtyPair } from './dock/pty';
 import { PeiSimulator } from './radio/pei-sim';
@@ -54,6 +55,7 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
       await pty.close();
     });
   }
+  stops.push(await startDemoCameras(config));
   console.log(`sim: ${fleet.handsets.length} MQTT handsets and ${peiUnits.length} TETRA radios (PEI) walking ${config.site.name}`);
   return async () => {
     await Promise.all(stops.map((s) => s()));

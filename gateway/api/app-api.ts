@@ -7,7 +7,9 @@ import type { Projections } from '../projections';
 import type { AlertView } from '../projections/alerts';
 import type { EmergencyView } from '../projections/emergencies';
 import type { AlertService } from '../radio/alerts';
+import type { CctvApi } from './cctv-api';
 import type { EvidenceApi } from './evidence-api';
+import type { TrackingApi } from './tracking-api';
 import { parseInput, requireRole } from './guard';
 
 /**
@@ -32,6 +34,8 @@ export interface AppApiDeps {
   projections: Projections;
   alerts: AlertService;
   evidence: EvidenceApi;
+  tracking: TrackingApi;
+  cctv: CctvApi;
   talkgroupIds: ReadonlySet<string>;
   unitIds: ReadonlySet<string>;
 }
@@ -39,9 +43,15 @@ export interface AppApiDeps {
 export class AppApi {
   /** Body-worn footage: views, custody, marking, holds and bundles. */
   readonly evidence: EvidenceApi;
+  /** Reports, sightings, the gallery and orders, tracks, breaches, incidents and dispatch, exports, time travel. */
+  readonly tracking: TrackingApi;
+  /** Cameras: the register, live views (each journaled), operators' sightings, bookmarks and faults. */
+  readonly cctv: CctvApi;
 
   constructor(private readonly deps: AppApiDeps) {
     this.evidence = deps.evidence;
+    this.tracking = deps.tracking;
+    this.cctv = deps.cctv;
   }
 
   private require(actor: Principal, roles: readonly ConsoleRole[], what: string): string {

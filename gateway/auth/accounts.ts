@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config/schema';
 import type { AccountRole, ConsoleRole } from '../contract/roles';
+import { LoginThrottle, type Lockout } from './login-throttle';
 import { verifyPassword } from './password';
+import type { RateLimit } from './token-bucket';
 
 /** An authenticated account and everything its permissions depend on. */
 export interface Principal {
@@ -18,6 +20,15 @@ export interface Principal {
 
 type Account = Config['accounts'][number];
 
+/** What a login attempt came to. A locked-out attempt never reached the password check. */
+export type LoginOutcome =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: 'locked'; lockout: Lockout }
+  | { ok: false; reason: 'bad-credentials'; lockouts: Lockout[] };
+
+/** Roles that speak for many devices over one connection (a radio IP gateway, a service). */
+const GATEWAY_ROLES: ReadonlySet<AccountRole> = new Set(['control-station', 'service']);
+
 /**
  * The configured accounts. scrypt is slow on purpose (~50 ms); a fleet of handsets
  * reconnecting after a network blip must not cost minutes of CPU, so a successful check is
@@ -27,8 +38,16 @@ export class Accounts {
   private readonly byName = new Map<string, Account>();
   private readonly verified = new Map<string, Buffer>();
   private readonly principals = new Map<string, Principal>();
+  /** scrypt checks under way, by username and password digest. */
+  private readonly checking = new Map<string, Promise<boolean>>();
+  private readonly throttle: LoginThrottle;
+  private readonly limits: Config['gateway']['limits'];
+  /** scrypt verifications run so far (cache misses): a lockout must not add to it. */
+  passwordChecks = 0;
 
   constructor(config: Config) {
+    this.limits = config.gateway.limits;
+    this.throttle = new LoginThrottle(config.gateway.limits.login);
     const unitByIssi = new Map(config.units.map((u) => [u.issi, u]));
     const gssiOf = new Map(config.talkgroups.map((t) => [t.id, t.gssi]));
     for (const account of config.accounts) {
@@ -54,9 +73,37 @@ export class Accounts {
     const digest = createHash('sha256').update(password).digest();
     const known = this.verified.get(username);
     if (known && timingSafeEqual(known, digest)) return this.principals.get(username)!;
-    if (!(await verifyPassword(password, account.passwordHash))) return null;
+    // A fleet reconnecting through one gateway account sends the same credentials hundreds of
+    // times at once, before the first check has finished: they share that one scrypt.
+    const key = `${username}\0${digest.toString('base64')}`;
+    let check = this.checking.get(key);
+    if (!check) {
+      this.passwordChecks++;
+      check = verifyPassword(password, account.passwordHash).finally(() => this.checking.delete(key));
+      this.checking.set(key, check);
+    }
+    if (!(await check)) return null;
     this.verified.set(username, digest);
     return this.principals.get(username)!;
+  }
+
+  /**
+   * A login from `address` (MQTT CONNECT or console): refused outright while the username or
+   * the address is locked out, otherwise checked, with the failure counted towards a lockout.
+   */
+  async login(username: string, password: string, address: string): Promise<LoginOutcome> {
+    const lockout = this.throttle.locked(username, address);
+    if (lockout) return { ok: false, reason: 'locked', lockout };
+    const principal = await this.authenticate(username, password);
+    if (!principal) return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
+    this.throttle.succeeded(username);
+    return { ok: true, principal };
+  }
+
+  /** The publish rate an MQTT client of this account may sustain. */
+  publishLimitFor(p: Principal): RateLimit {
+    const l = this.limits.publish;
+    return GATEWAY_ROLES.has(p.role) ? { perSecond: l.gatewayPerSecond, burst: l.gatewayBurst } : { perSecond: l.perSecond, burst: l.burst };
   }
 
   /** Machine access with a per-account API token (`Authorization: Bearer user:token`). */

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/accounts';
-import { matchTopic, TOPIC_PREFIX, type TopicMatch } from '../contract/topics';
+import { matchExternalTopic, matchTopic, TOPIC_PREFIX, type TopicMatch } from '../contract/topics';
 
 /**
  * Who may publish and subscribe to what, as pure functions of the account and the topic.
@@ -33,7 +33,13 @@ function paramsAllowed(p: Principal, m: TopicMatch): string | null {
 }
 
 export function decidePublish(p: Principal, topic: string): PublishDecision {
-  if (!topic.startsWith(TOPIC_PREFIX)) return { kind: 'deny', reason: 'topic outside tw/v1/' };
+  if (!topic.startsWith(TOPIC_PREFIX)) {
+    // Outside our prefix only the few topics third-party products fix (Frigate's) are allowed.
+    const external = matchExternalTopic(topic);
+    if (!external) return { kind: 'deny', reason: 'topic outside tw/v1/' };
+    if (!external.spec.roles.includes(p.role)) return { kind: 'deny', reason: `role ${p.role} may not publish ${external.spec.name}` };
+    return { kind: 'allow', match: external };
+  }
   const match = matchTopic(topic);
   if (!match) return { kind: 'unknown-topic' };
   if (match.spec.direction !== 'in') return { kind: 'deny', reason: `${match.spec.name} is published by the gateway only` };

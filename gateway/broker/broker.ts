@@ -5,7 +5,9 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import type { Accounts, Principal } from '../auth/accounts';
-import { dedupeKey, quarantineEvent, validateInbound, type InboundContext } from '../ingest';
+import type { Lockout } from '../auth/login-throttle';
+import { PublishThrottle } from '../auth/publish-throttle';
+import { dedupeKey, QUARANTINE_RAW_CAP, quarantineEvent, validateInbound, type InboundContext, type KnownIds } from '../ingest';
 import type { Journal } from '../journal/journal';
 import type { AppendInput } from '../journal/types';
 import { topicClass, type Metrics } from '../metrics';
@@ -20,11 +22,19 @@ export interface BrokerOptions {
   journal: Journal;
   metrics: Metrics;
   log: Logger;
+  /** Ids topic parameters must name (configured cameras); others are quarantined. */
+  knownIds?: KnownIds;
 }
 
 /** CONNACK return codes of MQTT 3.1.1 (§3.2.2.3). */
 const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_NOT_AUTHORIZED = 5;
+
+/** The peer address of a TCP client, or of the HTTP request a WebSocket client came in on. */
+function remoteAddress(client: Client): string {
+  const conn = client.conn as Partial<Socket>;
+  return conn.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
+}
 
 function authError(message: string, returnCode: number): AuthenticateError {
   const err = new Error(message) as AuthenticateError;
@@ -46,6 +56,7 @@ export class MqttBroker {
   private readonly idless = new WeakSet<Client>();
   /** Payload buffers that were quarantined: aedes forwards the same Buffer, so we can stop it. */
   private readonly quarantined = new WeakSet<Buffer>();
+  private readonly throttle = new PublishThrottle<Client, InboundContext>((first, count) => void this.recordDropped(first, count));
 
   constructor(private readonly opts: BrokerOptions) {}
 
@@ -79,8 +90,15 @@ export class MqttBroker {
       const p = this.principals.get(client);
       if (p) void this.record({ source: `mqtt:${client.id}`, type: 'mqtt.disconnected', subject: `account:${p.username}`, payload: { clientId: client.id, username: p.username } });
     });
-    aedes.on('clientError', (client, err) => this.opts.log.debug({ clientId: client.id, err: err.message }, 'client error'));
-    aedes.on('connectionError', (_client, err) => this.opts.log.debug({ err: err.message }, 'connection error'));
+    aedes.on('clientError', (client, err) => {
+      this.opts.log.debug({ clientId: client.id, err: err.message }, 'client error');
+      this.onProtocolError(client, err);
+    });
+    aedes.on('connectionError', (_client, err) => {
+      // Before CONNECT there is no account to hold to account: counted, not journaled.
+      this.opts.log.debug({ err: err.message }, 'connection error');
+      this.opts.metrics.securityEvents.inc({ kind: 'protocol-error' });
+    });
     this.aedes = aedes;
 
     const server = createServer({ noDelay: true }, (socket: Socket) => {
@@ -153,9 +171,20 @@ export class MqttBroker {
     };
     if (this.idless.has(client)) return refuse('empty client id with CleanSession=0', CONNACK_IDENTIFIER_REJECTED);
     if (!username || !password) return refuse('anonymous connection', CONNACK_NOT_AUTHORIZED);
-    const principal = await this.opts.accounts.authenticate(username, password.toString('utf8'));
-    if (!principal) return refuse('bad username or password', CONNACK_NOT_AUTHORIZED);
+    const outcome = await this.opts.accounts.login(username, password.toString('utf8'), remoteAddress(client));
+    if (!outcome.ok && outcome.reason === 'locked') {
+      // Not journaled one by one: a client hammering a locked account would flood the journal.
+      // The lockout itself was journaled when it began.
+      this.opts.metrics.securityEvents.inc({ kind: 'login-locked-out' });
+      throw authError(`locked out for ${Math.ceil(outcome.lockout.ms / 1000)} s`, CONNACK_NOT_AUTHORIZED);
+    }
+    if (!outcome.ok) {
+      for (const l of outcome.lockouts) void this.recordLockout(l, 'mqtt', clientId);
+      return refuse('bad username or password', CONNACK_NOT_AUTHORIZED);
+    }
+    const { principal } = outcome;
     this.principals.set(client, principal);
+    this.throttle.connected(client, this.opts.accounts.publishLimitFor(principal));
     await this.record({ source: `mqtt:${clientId}`, type: 'mqtt.connected', subject: `account:${username}`, payload: { clientId, username, role: principal.role } });
     return principal;
   }
@@ -174,7 +203,18 @@ export class MqttBroker {
       // MQTT 3.1.1 cannot refuse one PUBLISH: closing the connection is the refusal ([MQTT-3.3.5-2]).
       throw new Error(`publish denied: ${decision.reason}`);
     }
-    const verdict = validateInbound(decision.kind === 'allow' ? decision.match : null, payload);
+    const admission = this.throttle.admit(client, packet.qos, ctx);
+    if (admission.drop) {
+      this.opts.metrics.throttled.inc({ action: 'dropped' });
+      this.quarantined.add(packet.payload as Buffer); // never forwarded, never retained
+      packet.retain = false;
+      return;
+    }
+    if (admission.waitMs > 0) {
+      this.opts.metrics.throttled.inc({ action: 'delayed' });
+      await new Promise((r) => setTimeout(r, admission.waitMs));
+    }
+    const verdict = validateInbound(decision.kind === 'allow' ? decision.match : null, payload, this.opts.knownIds);
     const dedupe = dedupeKey(ctx, createHash('sha256').update(payload).digest('base64url').slice(0, 22));
     if (!verdict.ok) {
       this.quarantined.add(packet.payload as Buffer);
@@ -186,6 +226,39 @@ export class MqttBroker {
     }
     this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'accepted' });
     await this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe });
+  }
+
+  /**
+   * A malformed packet from a logged-in client closes its connection (MQTT 3.1.1 has no other
+   * answer); the reason is journaled against its account. The line going away (resets,
+   * keepalive) is not misbehaviour, and an oversize packet is journaled where it is caught.
+   */
+  private onProtocolError(client: Client, err: Error & { code?: string }): void {
+    const p = this.principals.get(client);
+    if (!p || err.code || /^(connection closed|keep alive timeout)$|exceeds maxPacketSize/.test(err.message)) return;
+    this.opts.metrics.securityEvents.inc({ kind: 'protocol-error' });
+    void this.record({ source: `mqtt:${client.id}`, type: 'security.protocol-error', subject: `account:${p.username}`, payload: { clientId: client.id, username: p.username, error: err.message.slice(0, 200) } });
+  }
+
+  /** QoS 0 dropped over the publish limit: one quarantine record per client per second, with the count. */
+  private async recordDropped(first: InboundContext, count: number): Promise<void> {
+    const raw = first.payload.subarray(0, QUARANTINE_RAW_CAP);
+    await this.record({
+      source: `mqtt:${first.clientId}`, type: 'quarantine.message', subject: `account:${first.username}`,
+      payload: {
+        topic: first.topic.slice(0, 512), clientId: first.clientId, username: first.username, kind: 'rate-limit',
+        reason: `QoS 0 flood: ${count} message(s) dropped beyond the publish limit; the first is kept here`,
+        dropped: count, size: first.payload.length, rawBase64: raw.toString('base64'), truncated: raw.length < first.payload.length,
+      },
+    });
+  }
+
+  private async recordLockout(l: Lockout, via: string, clientId: string | null): Promise<void> {
+    this.opts.metrics.securityEvents.inc({ kind: 'lockout' });
+    await this.record({
+      source: via, type: 'security.lockout', subject: l.scope === 'username' ? `account:${l.key.slice(5)}` : null,
+      payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, clientId },
+    });
   }
 
   private async authorizeSubscribe(client: Client, sub: Subscription): Promise<Subscription | null> {

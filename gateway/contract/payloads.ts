@@ -72,3 +72,30 @@ export const CctvSighting = z.strictObject({
 export const CctvBookmark = z.strictObject({ at: isoTime, operator: text(64), note: text(2000) });
 
 export const CctvFault = z.strictObject({ operator: text(64), fault: text(500) });
+
+/**
+ * Frigate's `frigate/events` (docs.frigate.video/integrations/mqtt): one message per change of
+ * a tracked object, `{type, before, after}`. Frigate adds fields between versions (box, region,
+ * snapshot, attributes…), so unknown keys are dropped rather than refused; these are the ones
+ * we use. Times are Unix seconds.
+ */
+const unixSeconds = z.number().nonnegative().max(32_503_680_000); // before year 3000
+const FrigateObject = z.object({
+  id: text(128),
+  camera: text(128),
+  label: text(64),
+  sub_label: z.union([z.string().max(128), z.tuple([z.string().max(128), z.number()]), z.null()]).optional(),
+  start_time: unixSeconds,
+  end_time: unixSeconds.nullable(),
+  frame_time: unixSeconds.optional(),
+  top_score: z.number().min(0).max(1).nullable().optional(),
+  score: z.number().min(0).max(1).nullable().optional(),
+  false_positive: z.boolean().optional(),
+  current_zones: z.array(text(128)).max(64),
+  entered_zones: z.array(text(128)).max(64),
+  has_snapshot: z.boolean().optional(),
+  has_clip: z.boolean().optional(),
+  stationary: z.boolean().optional(),
+});
+export const FrigateEvent = z.object({ type: z.enum(['new', 'update', 'end']), before: FrigateObject, after: FrigateObject });
+export type FrigateEvent = z.infer<typeof FrigateEvent>;

@@ -1,5 +1,6 @@
 import type { JournalEvent } from '../journal/types';
 import type { StateSnapshot } from '../projections';
+import type { TrackingCommands } from './tracking';
 
 /**
  * The Socket.IO contract between the gateway and the console. On connect the console gets
@@ -36,7 +37,8 @@ export interface ServerToClientEvents {
 /** Every command answers through its ack: `{ data }` on success, `{ error }` on failure. */
 export type Ack<T> = (reply: { data: T } | { error: { code: string; message: string } }) => void;
 
-export interface ClientToServerEvents {
+/** Tracking and dispatch commands are listed with their inputs in contract/tracking.ts. */
+export interface ClientToServerEvents extends TrackingCommands {
   'emergency:acknowledge': (input: { id: string }, ack: Ack<unknown>) => void;
   'emergency:resolve': (input: { id: string; outcome: 'genuine' | 'false'; note?: string }, ack: Ack<unknown>) => void;
   'alert:send': (input: { text: string; priority?: string; talkgroups?: string[]; units?: string[] }, ack: Ack<unknown>) => void;
@@ -50,3 +52,12 @@ export interface SocketAuth {
 export function toConsoleEvent(e: JournalEvent): ConsoleEvent {
   return { seq: e.seq, ts: e.ts, type: e.type, actor: e.actor, subject: e.subject, ref: e.ref, payload: e.payload };
 }
+
+/** The views inside the snapshot, for the console: it imports only the contract. */
+export type { StateSnapshot } from '../projections';
+export type { UnitView, UnitState, Fix } from '../projections/units';
+export type { EmergencyView } from '../projections/emergencies';
+export type { AlertView, DeliveryStatus } from '../projections/alerts';
+export type { CameraView } from '../projections/cameras';
+export type { EvidenceRecord } from '../projections/evidence';
+export type { DeviceView } from '../projections/devices';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPICS } from './topics';
+import { EXTERNAL_TOPICS, TOPICS, type TopicSpec } from './topics';
 
 interface JsonSchema {
   type?: string | string[];
@@ -29,9 +29,9 @@ function fields(schema: z.ZodType): string {
 
 /** The topic table as Markdown, generated from the contract so the two cannot disagree. */
 export function renderTopicsMarkdown(): string {
-  const rows = TOPICS.map((t) =>
-    `| \`${t.pattern}\` | ${t.direction === 'in' ? 'device → gateway' : 'gateway → device'} | ${t.qos} | ${t.retained ? 'yes' : 'no'} | ${t.roles.join(', ')} | ${t.description} | ${fields(t.schema)} |`,
-  );
+  const row = (t: TopicSpec) =>
+    `| \`${t.pattern}\` | ${t.direction === 'in' ? 'device → gateway' : 'gateway → device'} | ${t.qos} | ${t.retained ? 'yes' : 'no'} | ${t.roles.join(', ')} | ${t.description} | ${fields(t.schema)} |`;
+  const rows = TOPICS.map(row);
   return [
     '# Townwatch MQTT topics (`tw/v1/`)',
     '',
@@ -42,6 +42,14 @@ export function renderTopicsMarkdown(): string {
     '| topic | direction | QoS | retained | roles | meaning | payload |',
     '|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    '## Topics outside `tw/v1/`',
+    '',
+    'Third-party products that fix their own topic names. Unknown fields in these payloads are dropped, not refused (the products add fields between versions).',
+    '',
+    '| topic | direction | QoS | retained | roles | meaning | payload |',
+    '|---|---|---|---|---|---|---|',
+    ...EXTERNAL_TOPICS.map(row),
     '',
   ].join('\n');
 }

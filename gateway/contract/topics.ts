@@ -48,6 +48,16 @@ export const TOPICS: readonly TopicSpec[] = [
   { name: 'cctv.fault', pattern: 'tw/v1/cctv/{cameraId}/fault', direction: 'in', qos: 1, retained: false, roles: ['camera-system'], schema: P.CctvFault, maxPayload: SMALL, description: 'An operator reports a camera fault' },
 ];
 
+/**
+ * Topics outside `tw/v1/` whose names a third-party product fixes. Frigate (an NVR doing
+ * object detection on our cameras) publishes its tracked objects on `frigate/events`, and only
+ * the `frigate` prefix is configurable there. Same shape as TOPICS: the ACL lets the listed
+ * roles publish them, the broker validates and journals them (type = name).
+ */
+export const EXTERNAL_TOPICS: readonly TopicSpec[] = [
+  { name: 'frigate.event', pattern: 'frigate/events', direction: 'in', qos: 0, retained: false, roles: ['camera-system'], schema: P.FrigateEvent, maxPayload: 64 * 1024, description: 'A Frigate tracked object: new, update (better snapshot or zone change) or end; mapped to a camera sighting' },
+];
+
 export interface TopicMatch {
   spec: TopicSpec;
   params: Partial<Record<TopicParam, string>>;
@@ -78,6 +88,12 @@ export function matchTopic(topic: string): TopicMatch | null {
     if (ok) return { spec, params };
   }
   return null;
+}
+
+/** The external (non-`tw/v1/`) topic a concrete topic is, if any; they have no parameters. */
+export function matchExternalTopic(topic: string): TopicMatch | null {
+  const spec = EXTERNAL_TOPICS.find((t) => t.pattern === topic);
+  return spec ? { spec, params: {} } : null;
 }
 
 /** Builds a concrete topic from a pattern, e.g. `topicFor('radio.downlink', { issi: '2001' })`. */

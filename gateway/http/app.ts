@@ -1,17 +1,22 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Config } from '../../config/schema';
 import type { AppApi } from '../api/app-api';
 import type { Accounts, Principal } from '../auth/accounts';
 import { SESSION_COOKIE, type Sessions } from '../auth/sessions';
-import { LoginBody, PageQuery, type Me } from '../contract/api';
+import { LoginBody, PageQuery, type SessionInfo } from '../contract/api';
 import type { ConsoleRole } from '../contract/roles';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
 import { snapshotFor, type Projections } from '../projections';
+import { registerConsoleRoutes } from './console-routes';
+import { Csrf } from './csrf';
 import { ApiError, Errors } from './errors';
+import { registerCctvRoutes } from '../cctv/routes';
 import { registerEvidenceRoutes } from './evidence-routes';
 import { registerRadioRoutes } from './radio-routes';
+import { registerTrackingRoutes } from './tracking-routes';
 import { parse } from './validate';
 
 declare module 'fastify' {
@@ -38,15 +43,17 @@ export interface HttpDeps {
   /** Cookie `Secure` flag: on behind TLS. */
   secureCookies: boolean;
   sessionTtlMinutes: number;
+  /** The site config, for `GET /api/site` (zones, premises… as the console draws them). */
+  config?: Config;
+  /** The built console (default `console/dist`); tests may point elsewhere. */
+  consoleDir?: string;
 }
 
 /** Roles that may read the raw journal and the quarantine: it holds personal data. */
 const JOURNAL_READERS: ConsoleRole[] = ['controller', 'engineer'];
 const STATE_READERS: ConsoleRole[] = ['controller', 'cctv-operator', 'security-manager', 'police', 'engineer'];
 
-async function principalOf(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
-  const session = deps.sessions.touch(req.cookies[SESSION_COOKIE]);
-  if (session) return session.principal;
+async function tokenPrincipal(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
   const auth = req.headers.authorization;
   const m = auth?.match(/^Bearer ([^:\s]+):(\S+)$/);
   return m ? deps.accounts.authenticateToken(m[1]!, m[2]!) : null;
@@ -70,6 +77,7 @@ export async function buildHttp(deps: HttpDeps) {
   const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true, bodyLimit: 256 * 1024 });
   await app.register(cookie);
   app.decorateRequest('principal', null);
+  const csrf = new Csrf();
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof ApiError) {
@@ -82,8 +90,11 @@ export async function buildHttp(deps: HttpDeps) {
 
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/api/') && req.url !== '/api/login') {
-      req.principal = await principalOf(req, deps);
+      const session = deps.sessions.touch(req.cookies[SESSION_COOKIE]);
+      req.principal = session?.principal ?? (await tokenPrincipal(req, deps));
       if (!req.principal) throw Errors.unauthenticated();
+      // A cookie is sent by the browser on its own: a state change must also prove it came from our page.
+      if (session) csrf.verify(req, session.id);
     }
   });
 
@@ -101,7 +112,19 @@ export async function buildHttp(deps: HttpDeps) {
 
   app.post('/api/login', async (req, reply) => {
     const body = parse(LoginBody, req.body);
-    const principal = await deps.accounts.authenticate(body.username, body.password);
+    const outcome = await deps.accounts.login(body.username, body.password, req.ip);
+    if (!outcome.ok && outcome.reason === 'locked') {
+      // Refused before the password is checked; the lockout was journaled when it began.
+      deps.metrics.securityEvents.inc({ kind: 'login-locked-out' });
+      const seconds = Math.ceil(outcome.lockout.ms / 1000);
+      void reply.header('retry-after', String(seconds));
+      throw new ApiError('TW_LOCKED_OUT', `too many failed logins: try again in ${seconds} s`, 429);
+    }
+    for (const l of outcome.ok ? [] : outcome.lockouts) {
+      deps.metrics.securityEvents.inc({ kind: 'lockout' });
+      await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: req.ip } });
+    }
+    const principal = outcome.ok ? outcome.principal : null;
     // Only people log in to the console; machines use MQTT or API tokens.
     if (!principal || principal.role !== 'console') {
       deps.metrics.securityEvents.inc({ kind: 'login-failed' });
@@ -113,7 +136,7 @@ export async function buildHttp(deps: HttpDeps) {
     void reply.setCookie(SESSION_COOKIE, session.id, {
       httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, path: '/', maxAge: deps.sessionTtlMinutes * 60,
     });
-    return { data: me(principal) };
+    return { data: me(principal, csrf.tokenFor(session.id), deps.sessionTtlMinutes) };
   });
 
   app.post('/api/logout', async (req, reply) => {
@@ -124,7 +147,11 @@ export async function buildHttp(deps: HttpDeps) {
     return { data: { ok: true } };
   });
 
-  app.get('/api/me', async (req) => ({ data: me(req.principal!) }));
+  app.get('/api/me', async (req) => {
+    // Only a cookie session has a CSRF token; an API-token caller has no cookie to protect.
+    const session = deps.sessions.touch(req.cookies[SESSION_COOKIE]);
+    return { data: me(req.principal!, session ? csrf.tokenFor(session.id) : null, deps.sessionTtlMinutes) };
+  });
 
   app.get('/api/journal', { preHandler: requireRole(JOURNAL_READERS, 'read the journal') }, async (req) => {
     const q = parse(PageQuery, req.query);
@@ -142,16 +169,22 @@ export async function buildHttp(deps: HttpDeps) {
 
   registerRadioRoutes(app as unknown as FastifyInstance, deps.api);
   registerEvidenceRoutes(app as unknown as FastifyInstance, deps.api.evidence);
+  registerCctvRoutes(app as unknown as FastifyInstance, deps.api.cctv);
+  registerTrackingRoutes(app as unknown as FastifyInstance, deps.api.tracking);
+  await registerConsoleRoutes(app as unknown as FastifyInstance, { config: deps.config, projections: deps.projections, consoleDir: deps.consoleDir });
 
+  // `?at=<ISO time>`: time travel, the journal replayed up to then (through the API, which journals it).
   app.get('/api/state', { preHandler: requireRole(STATE_READERS, 'see the live state') }, async (req) => ({
-    data: snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole),
+    data: (req.query as { at?: unknown }).at === undefined
+      ? snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole)
+      : await deps.api.tracking.stateAt(req.principal!, req.query),
   }));
 
   return app;
 }
 
-function me(p: Principal): Me {
-  return { username: p.username, consoleRole: p.consoleRole, premisesId: p.premisesId };
+function me(p: Principal, csrfToken: string | null, sessionTtlMinutes: number): SessionInfo {
+  return { username: p.username, consoleRole: p.consoleRole, premisesId: p.premisesId, csrfToken, sessionTtlMinutes };
 }
 
 export type HttpApp = Awaited<ReturnType<typeof buildHttp>>;

@@ -1,13 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { monotonicFactory } from 'ulid';
-import { chainHash, sha256Hex } from './hash';
-import { SCHEMA_SQL } from './schema';
-import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
+import { toWire, WriterClient, type Committed } from './protocol';
 import { rowToEvent, type EventRow } from './rows';
+import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
 
 /**
  * How long a dedupe key is remembered. MQTT message ids recycle after 65,535 messages, so a
@@ -29,27 +24,35 @@ export interface JournalOptions {
 
 interface Pending {
   input: AppendInput;
+  payload: string;
   resolve: (event: JournalEvent) => void;
   reject: (err: Error) => void;
 }
+
+const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * The append-only, hash-chained event journal: the one source of truth from which every
  * view is rebuilt.
  *
- * Appends from every source are gathered and committed together once per event-loop turn
- * (group commit), so a thousand handsets publishing at once cost one fsync, not a thousand.
- * An append's promise resolves only after its transaction is committed: callers acknowledge
- * to the outside world (a QoS 1 PUBACK, an API reply) only then.
+ * Appends go to a writer worker thread (writer-worker.ts), which hashes, inserts and fsyncs
+ * off the event loop. While one batch is being committed there, the next gathers here
+ * (group commit): a thousand handsets publishing at once cost one fsync, not a thousand. An
+ * append's promise resolves only after its transaction is committed: callers acknowledge to
+ * the outside world (a QoS 1 PUBACK, an API reply) only then. Reads use a second connection
+ * on this thread; WAL shows them every committed row.
  */
 export class Journal {
   private db: Database.Database | null = null;
+  private writer: WriterClient | null = null;
   private pending: Pending[] = [];
   private scheduled = false;
+  /** Settles, never rejecting, once the batch in the worker is committed or refused. */
+  private writing: Promise<void> | null = null;
+  private writingCount = 0;
+  private closing: Promise<void> | null = null;
   private headSeq = 0;
   private headHash = GENESIS_HASH;
-  private readonly nextId = monotonicFactory();
-  private insert: ((rows: EventRow[]) => void) | null = null;
   private findDedupe: Database.Statement | null = null;
   /** Appends not yet committed, by dedupe key, so a resend racing its original joins it. */
   private readonly inflight = new Map<string, Promise<JournalEvent>>();
@@ -58,40 +61,36 @@ export class Journal {
 
   constructor(private readonly opts: JournalOptions) {}
 
-  open(): void {
-    mkdirSync(dirname(this.opts.path), { recursive: true });
-    const db = new Database(this.opts.path);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${this.opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma('foreign_keys = ON');
-    db.exec(SCHEMA_SQL);
-    const stmt = db.prepare(
-      `INSERT INTO events (seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payload_sha256, prev_hash, hash)
-       VALUES (@seq, @id, @ts, @source, @type, @actor, @subject, @ref, @dedupe, @payload, @payload_sha256, @prev_hash, @hash)`,
-    );
-    this.insert = db.transaction((rows: EventRow[]) => {
-      for (const row of rows) stmt.run(row);
-    });
-    this.findDedupe = db.prepare('SELECT * FROM events WHERE dedupe = ? AND ts >= ? ORDER BY seq DESC LIMIT 1');
-    const head = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: string }
-      | undefined;
-    this.headSeq = head?.seq ?? 0;
-    this.headHash = head?.hash ?? GENESIS_HASH;
-    this.db = db;
+  /** Starts the writer, which opens (or creates) the journal and reports its head. */
+  async open(): Promise<void> {
+    const writer = new WriterClient((err) => this.writerFailed(writer, err));
+    this.writer = writer;
+    this.closing = null;
+    try {
+      const head = await writer.call({ kind: 'open', path: this.opts.path, synchronous: this.opts.synchronous });
+      this.db = new Database(this.opts.path, { fileMustExist: true });
+      this.findDedupe = this.db.prepare('SELECT * FROM events WHERE dedupe = ? AND ts >= ? ORDER BY seq DESC LIMIT 1');
+      this.headSeq = head.seq;
+      this.headHash = head.hash;
+    } catch (err) {
+      this.writer = null;
+      await writer.terminate();
+      throw err;
+    }
     this.opts.log.info({ path: this.opts.path, head: this.headSeq }, 'journal open');
   }
 
   get isOpen(): boolean {
-    return this.db !== null;
+    return this.db !== null && this.writer !== null && this.closing === null;
   }
 
   get head(): { seq: number; hash: string } {
     return { seq: this.headSeq, hash: this.headHash };
   }
 
+  /** Appends not yet committed (waiting, or in the worker now). */
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.length + this.writingCount;
   }
 
   /** The database handle, for read-only queries by projections and APIs. */
@@ -101,7 +100,7 @@ export class Journal {
   }
 
   append(input: AppendInput): Promise<JournalEvent> {
-    if (!this.db) return Promise.reject(new Error('journal is not open'));
+    if (!this.isOpen) return Promise.reject(new Error(this.closing ? 'journal is closing' : 'journal is not open'));
     if (input.dedupe) {
       const seen = this.inflight.get(input.dedupe) ?? this.committedDuplicate(input.dedupe);
       if (seen) return seen;
@@ -119,74 +118,87 @@ export class Journal {
   }
 
   private enqueue(input: AppendInput): Promise<JournalEvent> {
+    let payload: string;
+    try {
+      payload = JSON.stringify(input.payload ?? null);
+    } catch (err) {
+      return Promise.reject(toError(err));
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ input, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.pending.push({ input, payload, resolve, reject });
+      this.schedule();
     });
   }
 
-  /** Commits everything pending now; used on shutdown. */
-  flush(): void {
-    this.scheduled = false;
-    while (this.pending.length > 0 && this.db) {
-      this.commitBatch(this.pending.splice(0, this.opts.maxBatch));
-    }
+  /** Sends on the next turn, so everything appended in this one (and its microtasks) joins. */
+  private schedule(): void {
+    if (this.scheduled || this.writing || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.writeNext();
+    });
   }
 
-  private commitBatch(batch: Pending[]): void {
-    const started = performance.now();
-    const ts = Date.now();
-    let seq = this.headSeq;
-    let prevHash = this.headHash;
-    const rows: EventRow[] = [];
-    const events: JournalEvent[] = [];
-    for (const { input } of batch) {
-      seq += 1;
-      const payload = JSON.stringify(input.payload ?? null);
-      const header = {
-        seq,
-        id: this.nextId(ts),
-        ts,
-        source: input.source,
-        type: input.type,
-        actor: input.actor ?? null,
-        subject: input.subject ?? null,
-        ref: input.ref ?? null,
-        dedupe: input.dedupe ?? null,
-        payloadSha256: sha256Hex(payload),
-        prevHash,
-      };
-      const hash = chainHash(header);
-      prevHash = hash;
-      rows.push({
-        seq, id: header.id, ts, source: header.source, type: header.type, actor: header.actor,
-        subject: header.subject, ref: header.ref, dedupe: header.dedupe, payload, payload_sha256: header.payloadSha256,
-        prev_hash: header.prevHash, hash,
-      });
-      events.push({ ...header, payload: input.payload ?? null, hash });
-    }
-    try {
-      this.insert!(rows);
-    } catch (err) {
-      // Nothing of this batch is durable: refuse every append in it, so nobody acknowledges it.
-      const error = err instanceof Error ? err : new Error(String(err));
-      this.lastError = error;
-      this.opts.log.error({ err: error, size: batch.length }, 'journal commit failed');
-      for (const p of batch) p.reject(error);
-      return;
-    }
+  private writeNext(): void {
+    if (this.writing || this.pending.length === 0 || !this.writer) return;
+    const batch = this.pending.splice(0, this.opts.maxBatch);
+    this.writingCount = batch.length;
+    this.writing = this.writer.call({ kind: 'append', batch: toWire(batch) }).then(
+      (c) => this.settle(() => this.committed(batch, c)),
+      (err: unknown) => this.settle(() => this.refused(batch, toError(err))),
+    );
+  }
+
+  private settle(then: () => void): void {
+    this.writing = null;
+    this.writingCount = 0;
+    then();
+    this.schedule();
+  }
+
+  private committed(batch: Pending[], c: Committed): void {
     this.lastError = null;
-    this.headSeq = seq;
-    this.headHash = prevHash;
-    this.opts.onBatch?.(batch.length, (performance.now() - started) / 1000);
+    const events = batch.map(({ input }, i): JournalEvent => ({
+      seq: c.firstSeq + i, id: c.ids[i]!, ts: c.ts, source: input.source, type: input.type, actor: input.actor ?? null,
+      subject: input.subject ?? null, ref: input.ref ?? null, dedupe: input.dedupe ?? null, payload: input.payload ?? null,
+      payloadSha256: c.digests[i]!, prevHash: i === 0 ? c.prevHash : c.hashes[i - 1]!, hash: c.hashes[i]!,
+    }));
+    this.headSeq = c.firstSeq + batch.length - 1;
+    this.headHash = c.hashes[batch.length - 1] ?? this.headHash;
     try {
+      this.opts.onBatch?.(batch.length, c.seconds);
       this.opts.onCommit?.(events);
+    } catch (err) {
+      // Thrown here it would only stall the writing chain; the events are durable regardless.
+      this.opts.log.error({ err }, 'journal commit listener failed');
     } finally {
       for (let i = 0; i < batch.length; i++) batch[i]!.resolve(events[i]!);
     }
+  }
+
+  /** Nothing of this batch is durable: refuse every append in it, so nobody acknowledges it. */
+  private refused(batch: Pending[], error: Error): void {
+    this.lastError = error;
+    this.opts.log.error({ err: error, size: batch.length }, 'journal commit failed');
+    for (const p of batch) p.reject(error);
+  }
+
+  /** Resolves once everything appended so far is committed (or refused). */
+  async flush(): Promise<void> {
+    while (this.writer && (this.writing || this.pending.length > 0)) {
+      this.writeNext();
+      await this.writing;
+    }
+  }
+
+  /** The writer died by itself: nothing more can be made durable, so refuse what waits. */
+  private writerFailed(writer: WriterClient, err: Error): void {
+    if (this.writer !== writer) return;
+    this.writer = null;
+    this.lastError = err;
+    this.opts.log.error({ err }, 'journal writer failed');
+    for (const p of this.pending.splice(0)) p.reject(err);
   }
 
   /** Events after `afterSeq`, oldest first. */
@@ -197,28 +209,46 @@ export class Journal {
     return rows.map(rowToEvent);
   }
 
-  /** Streams every event (optionally up to a time), for replay. */
+  /**
+   * Streams every event (optionally up to a time), for replay. Drain it in one go: while it is
+   * open, this connection reads a snapshot and does not see the writer's newer commits.
+   */
   *replay(untilTs = Number.MAX_SAFE_INTEGER): Generator<JournalEvent> {
     const stmt = this.database.prepare('SELECT * FROM events WHERE ts <= ? ORDER BY seq');
     for (const row of stmt.iterate(untilTs) as IterableIterator<EventRow>) yield rowToEvent(row);
   }
 
   /**
-   * Retention: journals the erasure, then blanks the payload. The header and its payload
-   * digest stay, so the chain still verifies and the erasure itself is on the record.
+   * Retention: journals the erasure, then blanks the payload (on the writer's connection). The
+   * header and its payload digest stay, so the chain still verifies and the erasure itself is
+   * on the record.
    */
   async erasePayload(seq: number, reason: string, actor: string | null): Promise<void> {
     await this.append({ source: 'gateway', type: 'journal.payload-erased', actor, payload: { seq, reason } });
-    this.database.prepare('UPDATE events SET payload = NULL WHERE seq = ?').run(seq);
+    if (!this.writer) throw new Error('journal is not open');
+    await this.writer.call({ kind: 'erase', seq });
   }
 
-  close(): void {
-    if (!this.db) return;
-    this.flush();
-    this.db.close();
+  /** Commits everything appended before the call, then stops the writer; appends after it are refused. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.flush();
+    // The reader goes first, so the writer's close is the last one and checkpoints the WAL.
+    this.db?.close();
     this.db = null;
-    this.insert = null;
     this.findDedupe = null;
-    for (const p of this.pending.splice(0)) p.reject(new Error('journal closed'));
+    const writer = this.writer;
+    if (!writer) return;
+    this.writer = null;
+    try {
+      await writer.call({ kind: 'close' });
+    } catch (err) {
+      this.opts.log.error({ err }, 'journal writer did not close cleanly');
+    }
+    await writer.terminate();
   }
 }

@@ -2,9 +2,13 @@ import type { Config } from '../../config/schema';
 import type { JournalEvent } from '../journal/types';
 import { AlertsProjection } from './alerts';
 import { CamerasProjection } from './cameras';
+import { BreachesProjection, CbosProjection } from './cbos';
 import { DevicesProjection } from './devices';
 import { EmergenciesProjection } from './emergencies';
 import { EvidenceProjection } from './evidence';
+import { IncidentsProjection } from './incidents';
+import { SubjectsProjection } from './subjects';
+import { TracksProjection } from './tracks';
 import { UnitsProjection } from './units';
 
 /**
@@ -18,6 +22,11 @@ export class Projections {
   readonly emergencies = new EmergenciesProjection();
   readonly alerts = new AlertsProjection();
   readonly evidence: EvidenceProjection;
+  readonly subjects = new SubjectsProjection();
+  readonly cbos = new CbosProjection();
+  readonly breaches = new BreachesProjection();
+  readonly tracks = new TracksProjection();
+  readonly incidents = new IncidentsProjection();
   seq = 0;
 
   constructor(config: Config) {
@@ -27,7 +36,10 @@ export class Projections {
   }
 
   private get all() {
-    return [this.units, this.devices, this.cameras, this.emergencies, this.alerts, this.evidence];
+    return [
+      this.units, this.devices, this.cameras, this.emergencies, this.alerts, this.evidence,
+      this.subjects, this.cbos, this.breaches, this.tracks, this.incidents,
+    ];
   }
 
   apply(event: JournalEvent): void {
@@ -50,6 +62,11 @@ export class Projections {
       emergencies: this.emergencies.snapshot(),
       alerts: this.alerts.snapshot(),
       evidence: this.evidence.snapshot(),
+      subjects: this.subjects.snapshot(),
+      cbos: this.cbos.snapshot(),
+      breaches: this.breaches.snapshot(),
+      tracks: this.tracks.snapshot(),
+      incidents: this.incidents.snapshot(),
     };
   }
 }
@@ -59,7 +76,10 @@ export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(['security-manager', 
 
 /** The state a person with this console role may see: personal data only where the role needs it. */
 export function snapshotFor(state: StateSnapshot, role: string | null): StateSnapshot {
-  return role && EVIDENCE_ROLES.has(role) ? state : { ...state, evidence: [] };
+  // The gallery (names, dates of birth, markers) is never in a snapshot: each view of a subject
+  // goes through the tracking API, which journals it. Tracks, orders and incidents carry ids only.
+  const shared = { ...state, subjects: [] };
+  return role && EVIDENCE_ROLES.has(role) ? shared : { ...shared, evidence: [] };
 }
 
 export interface StateSnapshot {
@@ -70,4 +90,9 @@ export interface StateSnapshot {
   emergencies: ReturnType<EmergenciesProjection['snapshot']>;
   alerts: ReturnType<AlertsProjection['snapshot']>;
   evidence: ReturnType<EvidenceProjection['snapshot']>;
+  subjects: ReturnType<SubjectsProjection['snapshot']>;
+  cbos: ReturnType<CbosProjection['snapshot']>;
+  breaches: ReturnType<BreachesProjection['snapshot']>;
+  tracks: ReturnType<TracksProjection['snapshot']>;
+  incidents: ReturnType<IncidentsProjection['snapshot']>;
 }

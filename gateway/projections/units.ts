@@ -66,6 +66,12 @@ export class UnitsProjection implements Projection<UnitView[]> {
   }
 
   apply(e: JournalEvent): void {
+    if (e.type === 'incident.dispatched' || e.type === 'incident.on-scene') {
+      // Sent by the control room, then there: until its radio says otherwise.
+      const u = this.units.get((e.payload as { unitId: string }).unitId);
+      if (u) u.state = e.type === 'incident.dispatched' ? 'en-route' : 'on-scene';
+      return;
+    }
     if (e.type === 'unit.lost-contact') {
       const u = this.units.get((e.payload as { unitId: string }).unitId);
       if (u) u.lostContact = true;

@@ -18,6 +18,7 @@ import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Metrics } from '../metrics';
 import { EVIDENCE_ROLES, snapshotFor, type Projections } from '../projections';
+import { redactForConsole, registerTrackingCommands } from './tracking-commands';
 
 interface SocketData {
   principal: Principal;
@@ -117,13 +118,14 @@ export class ConsoleSocket {
     socket.on('emergency:acknowledge', (input, ack) => answer(ack, () => api.acknowledgeEmergency(actor(), String(input?.id))));
     socket.on('emergency:resolve', (input, ack) => answer(ack, () => api.resolveEmergency(actor(), String(input?.id), { outcome: input?.outcome, note: input?.note })));
     socket.on('alert:send', (input, ack) => answer(ack, () => api.sendAlert(actor(), input)));
+    registerTrackingCommands(socket, api.tracking, answer);
   }
 
   private visible(events: JournalEvent[], evidence: boolean): ConsoleEvent[] {
     const out: ConsoleEvent[] = [];
     for (const e of events) {
       if (HIDDEN.has(e.type) || (!evidence && e.type.startsWith('evidence.'))) continue;
-      out.push(toConsoleEvent(e));
+      out.push(redactForConsole(toConsoleEvent(e)));
     }
     return out;
   }

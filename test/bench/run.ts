@@ -3,14 +3,17 @@
  * never asserted in `npm test`; figures are reported here, side by side, in one run.
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { printTable, type Table } from './report';
 
-const BENCHES = ['journal'];
+const BENCHES = ['journal', 'uplink', 'fleet', 'throughput', 'connections', 'slow-console', 'cctv'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));
 const names = chosen.length ? chosen : BENCHES;
 let failed = false;
+const started = Date.now();
 for (const name of names) {
   if (!BENCHES.includes(name)) {
     console.error(`bench: no benchmark named ${name} (have: ${BENCHES.join(', ')})`);
@@ -19,5 +22,15 @@ for (const name of names) {
   console.log(`\n=== ${name} ===`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, `${name}.ts`), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
   failed ||= r.status !== 0;
+}
+
+// The whole table: every result this run wrote that carries tables (see report.ts).
+const dir = join(import.meta.dirname, 'results');
+const fresh = readdirSync(dir).filter((f) => f.endsWith('.json') && statSync(join(dir, f)).mtimeMs >= started).sort();
+const tables = fresh.flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { tables?: Table[] }).tables ?? []);
+if (tables.length) {
+  console.log(`
+=== summary (${fresh.join(', ')}) ===`);
+  tables.forEach(printTable);
 }
 process.exit(failed ? 1 : 0);

@@ -8,7 +8,7 @@ import { verifyJournal } from '../../gateway/journal/verify';
 import type { EvidenceRecord } from '../../gateway/projections/evidence';
 import { DockSimulator, fileSha256 } from '../../simulators/dock/dock-sim';
 import { openPtyPair, type PtyPair } from '../../simulators/dock/pty';
-import { login, startGateway, testConfig } from '../helpers/gateway';
+import { login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 
 const run = promisify(execFile);
 const FAST = { retransmitMs: 100, heartbeatMs: 500 };
@@ -29,7 +29,7 @@ let secmgr: string;
 
 async function api<T>(method: string, path: string, body?: unknown, cookie = secmgr): Promise<{ status: number; data: T }> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method, headers: { ...withCsrf(cookie), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
   });
   const json = (await res.json()) as { data: T };
   return { status: res.status, data: json.data };
@@ -136,6 +136,6 @@ describe('bundles and retention', () => {
     const rec = record('BWC-0001', 'shift-a-001.mp4');
     const operator = await login(gw.httpPort, 'operator');
     expect((await api('POST', `/api/evidence/${rec.id}/evidential`, { incidentId: 'INC-2' }, operator)).status).toBe(403);
-    expect((await fetch(`http://127.0.0.1:${gw.httpPort}/api/evidence/${rec.id}`, { method: 'DELETE', headers: { cookie: secmgr } })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${gw.httpPort}/api/evidence/${rec.id}`, { method: 'DELETE', headers: withCsrf(secmgr) })).status).toBe(404);
   });
 });

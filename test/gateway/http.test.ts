@@ -4,7 +4,7 @@ import type { Gateway } from '../../gateway/app';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../gateway/contract/socket';
 import type { StateSnapshot } from '../../gateway/projections';
 import { Handset } from '../../simulators/radio/handset';
-import { demoPassword, eventually, login, startGateway, testConfig } from '../helpers/gateway';
+import { demoPassword, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 
 let gw: Gateway;
 let base: string;
@@ -85,7 +85,7 @@ describe('HTTP', () => {
   it('ends the session at logout', async () => {
     const cookie = await login(gw.httpPort, 'police');
     expect((await fetch(`${base}/api/me`, { headers: { cookie } })).status).toBe(200);
-    expect((await fetch(`${base}/api/logout`, { method: 'POST', headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${base}/api/logout`, { method: 'POST', headers: withCsrf(cookie) })).status).toBe(200);
     expect((await fetch(`${base}/api/me`, { headers: { cookie } })).status).toBe(401);
   });
 });

@@ -13,16 +13,16 @@ import { ROOT } from '../helpers/gateway';
 const run = promisify(execFile);
 const journals: Journal[] = [];
 
-function openJournal(onBatch?: (size: number) => void): { journal: Journal; path: string } {
+async function openJournal(onBatch?: (size: number) => void): Promise<{ journal: Journal; path: string }> {
   const path = join(mkdtempSync(join(tmpdir(), 'tw-journal-')), 'journal.db');
   const journal = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }), onBatch });
-  journal.open();
+  await journal.open();
   journals.push(journal);
   return { journal, path };
 }
 
-afterEach(() => {
-  for (const j of journals.splice(0)) j.close();
+afterEach(async () => {
+  await Promise.all(journals.splice(0).map((j) => j.close()));
 });
 
 async function journalCli(path: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
@@ -35,7 +35,7 @@ async function journalCli(path: string, ...args: string[]): Promise<{ code: numb
 describe('journal', () => {
   it('commits appends made in one turn of the event loop as one batch, in order', async () => {
     const sizes: number[] = [];
-    const { journal } = openJournal((n) => sizes.push(n));
+    const { journal } = await openJournal((n) => sizes.push(n));
     const events = await Promise.all(Array.from({ length: 1200 }, (_, i) => journal.append({ source: 'test', type: 'test.n', payload: { i } })));
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
     expect(sizes).toEqual([500, 500, 200]); // maxBatch bounds a transaction
@@ -44,7 +44,7 @@ describe('journal', () => {
   });
 
   it('refuses UPDATE and DELETE of events', async () => {
-    const { journal } = openJournal();
+    const { journal } = await openJournal();
     await journal.append({ source: 'test', type: 'test.a', payload: { a: 1 } });
     const db = journal.database;
     expect(() => db.prepare("UPDATE events SET type = 'x' WHERE seq = 1").run()).toThrow(/append-only/);
@@ -53,7 +53,7 @@ describe('journal', () => {
   });
 
   it('allows a payload erasure that is itself journaled, and the chain still verifies', async () => {
-    const { journal } = openJournal();
+    const { journal } = await openJournal();
     await journal.append({ source: 'test', type: 'subject.created', payload: { name: 'J. Bloggs' } });
     await journal.append({ source: 'test', type: 'test.b', payload: {} });
     await journal.erasePayload(1, 'retention', 'secmgr');
@@ -62,7 +62,7 @@ describe('journal', () => {
   });
 
   it('does not append the same device message twice (QoS 1 resend after reconnect)', async () => {
-    const { journal } = openJournal();
+    const { journal } = await openJournal();
     const a = await journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' });
     const [b, c] = await Promise.all([
       journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' }),
@@ -73,19 +73,49 @@ describe('journal', () => {
     expect(journal.head.seq).toBe(2);
   });
 
+  it('refuses every append of a batch whose commit fails, and clears the error on the next commit', async () => {
+    const { journal } = await openJournal();
+    await journal.append({ source: 'test', type: 'test.a', payload: {} });
+    // Stands in for a full disk: the writer's INSERT fails for this one batch.
+    journal.database.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'test.boom' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const results = await Promise.allSettled([
+      journal.append({ source: 'test', type: 'test.b', payload: {} }),
+      journal.append({ source: 'test', type: 'test.boom', payload: {} }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(journal.lastError?.message).toMatch(/disk full/);
+    expect(journal.head.seq).toBe(1);
+    journal.database.exec('DROP TRIGGER boom');
+    expect((await journal.append({ source: 'test', type: 'test.c', payload: {} })).seq).toBe(2);
+    expect(journal.lastError).toBeNull();
+    expect(verifyJournal(journal.database)).toMatchObject({ ok: true, count: 2, head: journal.head.hash });
+  });
+
+  it('commits everything appended before close, and refuses appends after it', async () => {
+    const { journal, path } = await openJournal();
+    const appends = Array.from({ length: 1500 }, (_, i) => journal.append({ source: 'test', type: 'test.n', payload: { i } }));
+    const closed = journal.close();
+    await expect(journal.append({ source: 'test', type: 'test.late', payload: {} })).rejects.toThrow(/closing/);
+    await closed;
+    expect((await Promise.all(appends)).at(-1)!.seq).toBe(1500);
+    const db = new Database(path, { readonly: true });
+    expect(verifyJournal(db)).toMatchObject({ ok: true, count: 1500 });
+    db.close();
+  });
+
   it('`journal verify` prints ok with the count and head, and exits 0', async () => {
-    const { journal, path } = openJournal();
+    const { journal, path } = await openJournal();
     for (let i = 0; i < 50; i++) await journal.append({ source: 'test', type: 'test.n', payload: { i } });
     const head = journal.head.hash;
-    journal.close();
+    await journal.close();
     const r = await journalCli(path, 'verify');
     expect(r).toEqual({ code: 0, stdout: `ok 50 events, head ${head}\n` });
   });
 
   it('`journal verify` names the first broken seq when a row is edited behind the gateway', async () => {
-    const { journal, path } = openJournal();
+    const { journal, path } = await openJournal();
     for (let i = 0; i < 20; i++) await journal.append({ source: 'test', type: 'radio.status', payload: { value: i } });
-    journal.close();
+    await journal.close();
     // Someone with file access drops the guard and rewrites history.
     const db = new Database(path);
     db.exec('DROP TRIGGER events_erase_only');
@@ -97,9 +127,9 @@ describe('journal', () => {
   });
 
   it('`journal verify` detects a rewritten header with a recomputed digest', async () => {
-    const { journal, path } = openJournal();
+    const { journal, path } = await openJournal();
     for (let i = 0; i < 5; i++) await journal.append({ source: 'test', type: 'radio.status', payload: { value: i } });
-    journal.close();
+    await journal.close();
     const db = new Database(path);
     db.exec('DROP TRIGGER events_erase_only');
     db.prepare("UPDATE events SET actor = 'mallory' WHERE seq = 4").run();
@@ -108,11 +138,11 @@ describe('journal', () => {
   });
 
   it('`journal tail` and `journal export` print NDJSON', async () => {
-    const { journal, path } = openJournal();
+    const { journal, path } = await openJournal();
     const first = await journal.append({ source: 'test', type: 'test.a', payload: { n: 1 } });
     await new Promise((r) => setTimeout(r, 5));
     await journal.append({ source: 'test', type: 'test.b', payload: { n: 2 } });
-    journal.close();
+    await journal.close();
     const tail = await journalCli(path, 'tail', '-n', '1');
     expect(JSON.parse(tail.stdout.trim())).toMatchObject({ seq: 2, type: 'test.b' });
     const exported = await journalCli(path, 'export', '--from', '0', '--to', String(first.ts));

@@ -4,7 +4,7 @@ import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { Handset } from '../../simulators/radio/handset';
 import { PeiSimulator } from '../../simulators/radio/pei-sim';
-import { demoPassword, eventually, login, startGateway, testConfig } from '../helpers/gateway';
+import { demoPassword, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 
 let gw: Gateway;
 let sim: PeiSimulator;
@@ -17,14 +17,15 @@ const PEI_ISSI = 2009;
 beforeAll(async () => {
   const t = testConfig((doc) => {
     const radio = doc.radio as Record<string, unknown>;
-    radio.alertTimeoutSeconds = 2;
+    // Long enough that confirming radios answer first even on a loaded machine.
+    radio.alertTimeoutSeconds = 5;
     radio.emergencyRealertSeconds = 1;
   });
   link = join(t.dir, 'pei-1');
   const config = { ...t.config, radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200 }] } };
   sim = new PeiSimulator({ path: link, units: [{ issi: 2009, lat: 52.955, lon: -1.15 }, { issi: 2010, lat: 52.955, lon: -1.15 }], talkgroup: 9001 });
   await sim.start();
-  gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 400, keepaliveTimeoutMs: 300 } });
+  gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 1000, keepaliveTimeoutMs: 1000 } });
   await eventually(() => gw.pei.stations[0]?.linkUp, 10_000, 'PEI link up');
 });
 afterAll(async () => {
@@ -51,7 +52,7 @@ const byIssi = (issi: number) => (e: JournalEvent) => (e.payload as { issi?: num
 
 async function api(cookie: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: { data?: unknown; error?: { code: string } } }> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method, headers: { ...withCsrf(cookie), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as { data?: unknown; error?: { code: string } } };
 }
@@ -59,22 +60,22 @@ async function api(cookie: string, method: string, path: string, body?: unknown)
 describe('a TETRA radio through the PEI control station', () => {
   it('moves, changes status, talks and raises an emergency: projection and journal show each', async () => {
     await sim.sendPosition(PEI_ISSI, { lat: 52.9561, lon: -1.1512, speedKmh: 5, headingDeg: 90 });
-    await eventually(() => unit(PEI_ISSI).fix?.lat !== undefined && Math.abs(unit(PEI_ISSI).fix!.lat - 52.9561) < 1e-4, 5000, 'PEI fix');
+    await eventually(() => unit(PEI_ISSI).fix?.lat !== undefined && Math.abs(unit(PEI_ISSI).fix!.lat - 52.9561) < 1e-4, 10_000, 'PEI fix');
     expect(unit(PEI_ISSI).bearer).toBe('pei');
     const pos = events('radio.position', byIssi(PEI_ISSI)).at(-1)!;
     expect(pos.source).toBe('pei:pei-1');
     expect((pos.payload as { raw: { header: string; pdu: string } }).raw.pdu).toMatch(/^0A/i); // the wire, kept for re-checking
 
     await sim.sendStatus(PEI_ISSI, 32769);
-    await eventually(() => unit(PEI_ISSI).state === 'en-route', 5000, 'PEI status');
+    await eventually(() => unit(PEI_ISSI).state === 'en-route', 10_000, 'PEI status');
 
     await sim.startPtt(PEI_ISSI, 9001);
-    await eventually(() => unit(PEI_ISSI).talking?.talkgroup === 9001, 5000, 'PEI talking');
+    await eventually(() => unit(PEI_ISSI).talking?.talkgroup === 9001, 10_000, 'PEI talking');
     await sim.stopPtt(PEI_ISSI);
-    await eventually(() => unit(PEI_ISSI).talking === null, 5000, 'PEI stopped talking');
+    await eventually(() => unit(PEI_ISSI).talking === null, 10_000, 'PEI stopped talking');
 
     await sim.sendPosition(PEI_ISSI, { lat: 52.9562, lon: -1.1512, reason: 2 }); // LIP reason 2: emergency
-    const em = await eventually(() => gw.projections.emergencies.openFor('unit-09'), 5000, 'PEI emergency');
+    const em = await eventually(() => gw.projections.emergencies.openFor('unit-09'), 10_000, 'PEI emergency');
     expect(em).toMatchObject({ issi: PEI_ISSI, trigger: 'button', state: 'open' });
   });
 });
@@ -86,17 +87,17 @@ describe('an MQTT handset', () => {
     await h.move(5);
     await h.status(32770);
     await h.ptt('start', 9001);
-    await eventually(() => unit(2001).fix !== null && unit(2001).state === 'on-scene' && unit(2001).talking !== null, 5000, 'handset state');
+    await eventually(() => unit(2001).fix !== null && unit(2001).state === 'on-scene' && unit(2001).talking !== null, 10_000, 'handset state');
     await h.emergency('pressed');
-    const em = await eventually(() => gw.projections.emergencies.openFor('unit-01'), 5000, 'emergency');
+    const em = await eventually(() => gw.projections.emergencies.openFor('unit-01'), 10_000, 'emergency');
     await h.emergency('pressed');
-    await eventually(() => gw.projections.emergencies.get(em.id)!.presses === 2, 5000, 'repeat attached');
+    await eventually(() => gw.projections.emergencies.get(em.id)!.presses === 2, 10_000, 'repeat attached');
     expect(events('emergency.raised', (e) => (e.payload as { unitId: string }).unitId === 'unit-01')).toHaveLength(1);
   });
 
   it('re-alerts an unacknowledged emergency, then acknowledge → resolve journals each step with its actor', async () => {
     const em = gw.projections.emergencies.openFor('unit-01')!;
-    await eventually(() => events('emergency.realert', (e) => e.ref === em.id).length > 0, 5000, 're-alert');
+    await eventually(() => events('emergency.realert', (e) => e.ref === em.id).length > 0, 10_000, 're-alert');
     const cookie = await login(gw.httpPort, 'controller');
     // Resolving before anyone owns it is refused.
     expect((await api(cookie, 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'genuine' })).status).toBe(409);
@@ -138,12 +139,12 @@ describe('alerts', () => {
     const sds = await sim.waitForCmgs((c) => c.to === PEI_ISSI, 5000);
     expect(JSON.stringify(sds.decoded)).toContain('Suspect heading to Market Square');
     for (const h of handsets.filter((x) => x.client)) {
-      await eventually(() => h.received.some((m) => m.msgId === alertId), 5000, `alert at ${h.issi}`);
+      await eventually(() => h.received.some((m) => m.msgId === alertId), 10_000, `alert at ${h.issi}`);
     }
     const final = await eventually(() => {
       const a = gw.projections.alerts.get(alertId)!;
       return a.recipients.every((r) => r.status !== 'pending') ? a : undefined;
-    }, 8000, 'all recipients settled');
+    }, 20_000, 'all recipients settled');
     const status = Object.fromEntries(final.recipients.map((r) => [r.issi, r.status]));
     expect(status[2002]).toBe('timed-out');
     expect(status[PEI_ISSI]).toBe('delivered');
@@ -157,18 +158,21 @@ describe('alerts', () => {
 describe('the PEI link', () => {
   it('is journaled down when the port vanishes and up when it returns, and events flow again', async () => {
     await sim.vanish();
-    await eventually(() => !gw.pei.stations[0]!.linkUp, 5000, 'link down');
+    await eventually(() => !gw.pei.stations[0]!.linkUp, 15_000, 'link down');
+    await gw.journal.flush(); // the link state is set at once; its journal event commits a moment later
     await sim.restore();
     await eventually(() => gw.pei.stations[0]!.linkUp, 15_000, 'link up again');
+    await gw.journal.flush(); // the link state is set at once; its journal event commits a moment later
     const states = events('radio.link').map((e) => (e.payload as { state: string }).state);
     expect(states.slice(-2)).toEqual(['down', 'up']);
     await sim.sendStatus(2010, 32771);
-    await eventually(() => unit(2010).state === 'busy', 5000, 'events after restore');
+    await eventually(() => unit(2010).state === 'busy', 10_000, 'events after restore');
   });
 
   it('marks a modem that stops answering as down', async () => {
     sim.setFault('no-answer', true);
-    await eventually(() => !gw.pei.stations[0]!.linkUp, 5000, 'no-answer link down');
+    await eventually(() => !gw.pei.stations[0]!.linkUp, 15_000, 'no-answer link down');
+    await gw.journal.flush(); // the link state is set at once; its journal event commits a moment later
     const last = events('radio.link').at(-1)!;
     expect(last.payload).toMatchObject({ state: 'down' });
     sim.setFault('no-answer', false);
@@ -180,7 +184,7 @@ describe('the PEI link', () => {
     sim.setFault('wrong-bits', true);
     await sim.sendPosition(2010, { lat: 52.955, lon: -1.15 });
     sim.setFault('wrong-bits', false);
-    const q = await eventually(() => events('quarantine.message').slice(before).find((e) => (e.payload as { kind: string }).kind === 'pei'), 5000, 'PEI quarantine');
+    const q = await eventually(() => events('quarantine.message').slice(before).find((e) => (e.payload as { kind: string }).kind === 'pei'), 10_000, 'PEI quarantine');
     expect((q.payload as { reason: string }).reason).toMatch(/bit/i);
     expect(gw.pei.stations[0]!.linkUp).toBe(true);
   });

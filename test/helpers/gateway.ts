@@ -66,7 +66,7 @@ export async function connectMqtt(port: number, username: string | null, extra: 
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time runs out. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -76,16 +76,38 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
   }
 }
 
+/** CSRF token of each session cookie `login()` returned: state-changing requests must send it. */
+const csrfTokens = new Map<string, string>();
+
+/** Logs in; returns the session cookie (`tw_session=…`). Its CSRF token: `csrfOf(cookie)` / `withCsrf(cookie)`. */
 export async function login(httpPort: number, username: string, password = demoPassword(username)): Promise<string> {
+  return (await loginSession(httpPort, username, password)).cookie;
+}
+
+export async function loginSession(httpPort: number, username: string, password = demoPassword(username)): Promise<{ cookie: string; csrf: string }> {
   const res = await fetch(`http://127.0.0.1:${httpPort}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
   if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status}`);
-  const cookie = res.headers.get('set-cookie');
-  if (!cookie) throw new Error('no session cookie');
-  return cookie.split(';')[0]!;
+  const setCookie = res.headers.get('set-cookie');
+  if (!setCookie) throw new Error('no session cookie');
+  const body = (await res.json()) as { data: { csrfToken: string } };
+  const cookie = setCookie.split(';')[0]!;
+  csrfTokens.set(cookie, body.data.csrfToken);
+  return { cookie, csrf: body.data.csrfToken };
+}
+
+export function csrfOf(cookie: string): string {
+  const token = csrfTokens.get(cookie);
+  if (!token) throw new Error('no CSRF token for this cookie: log in with login()');
+  return token;
+}
+
+/** Headers for a request as the logged-in browser sends it: the cookie and its CSRF token. */
+export function withCsrf(cookie: string): { cookie: string; 'x-csrf-token': string } {
+  return { cookie, 'x-csrf-token': csrfOf(cookie) };
 }
 
 export interface ChildGateway {
@@ -111,6 +133,6 @@ export async function spawnGateway(configFile: string): Promise<ChildGateway> {
     const http = /console +http:\/\/localhost:(\d+)/.exec(out);
     const mq = /mqtt +mqtt:\/\/localhost:(\d+)/.exec(out);
     return http && mq ? { httpPort: Number(http[1]), mqttPort: Number(mq[1]) } : child.exitCode !== null ? Promise.reject(new Error(`gateway exited: ${out}`)) : undefined;
-  }, 20_000, 'child gateway to start');
+  }, 60_000, 'child gateway to start');
   return { child, ...ports, output: () => out, exited };
 }

@@ -1,0 +1,160 @@
+import type { CustodyEntry, DockLive } from '../../../gateway/contract/api';
+import type { EvidenceRecord } from '../../../gateway/contract/socket';
+import { ApiFailure } from '../api';
+import type { Ctx, View } from '../context';
+import { coalesce, dateTime, fill, h } from '../dom';
+import { may } from '../roles';
+
+const POLL_MS = 2000;
+
+/**
+ * Body-worn footage: the docks and what they are offloading now (progress is live state, polled),
+ * the verified files, and for one file its chain of custody. Evidence handlers mark footage as
+ * evidential, put it on hold and export an incident's bundle; each of those is journaled.
+ */
+export function evidenceView(ctx: Ctx): View {
+  const docks = h('div', { class: 'docks', id: 'docks' });
+  const files = h('tbody', {});
+  const detail = h('div', { class: 'evidence-detail', id: 'evidence-detail' }, h('p', { class: 'muted' }, 'Choose a file to see its chain of custody.'));
+  const el = h('section', { class: 'panel evidence-panel' },
+    h('div', {},
+      h('h2', {}, 'Docks'), docks,
+      h('h2', {}, 'Files'),
+      h('table', { class: 'files', id: 'evidence-files' },
+        h('thead', {}, h('tr', {}, ['Camera', 'Wearer', 'File', 'Recorded', 'Category', 'Hold'].map((c) => h('th', { scope: 'col' }, c)))), files),
+      may.handleEvidence(ctx.me.consoleRole) ? bundleForm(ctx) : null,
+    ),
+    detail,
+  );
+  let timer = 0;
+  let selected: string | null = null;
+
+  const pollDocks = async () => {
+    try {
+      const list = await ctx.api.get<DockLive[]>('/api/docks');
+      fill(docks, list.length ? list.map((d) => h('article', { class: 'dock', 'data-dock': d.dockId },
+        h('strong', {}, d.dockId), h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
+        Object.values(d.transfers).map((t) => h('div', { class: 'transfer' },
+          `${t.cam} ${t.name}`, h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }), ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}%`)),
+      )) : h('p', { class: 'muted' }, 'No docks are attached to this gateway.'));
+    } catch (err) {
+      fill(docks, h('p', { class: 'form-error' }, err instanceof ApiFailure ? err.message : String(err)));
+    }
+  };
+
+  const renderFiles = () => {
+    const records = [...ctx.store.evidence.values()].sort((a, b) => b.recStart.localeCompare(a.recStart));
+    fill(files, records.length ? records.map((r) => {
+      const tr = h('tr', { 'data-evidence': r.id, tabindex: '0', 'aria-current': r.id === selected ? 'true' : null, class: r.deleted ? 'deleted' : '' },
+        h('td', {}, r.cam), h('td', {}, r.wearer ?? h('span', { class: 'chip bad' }, 'unassigned')), h('td', {}, r.name),
+        h('td', {}, dateTime(r.recStart)), h('td', {}, r.deleted ? 'deleted' : r.category), h('td', {}, r.hold ? 'on hold' : ''));
+      tr.addEventListener('click', () => void open(r.id));
+      tr.addEventListener('keydown', (ev) => ev.key === 'Enter' && void open(r.id));
+      return tr;
+    }) : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No footage yet.')));
+  };
+
+  /** The facts and the custody log of the open file; the forms stay as they are (someone may be typing). */
+  let facts = h('dl', {});
+  let custodyList = h('ol', { class: 'custody', id: 'custody-log' });
+  let holdForm: { label: HTMLElement; button: HTMLElement } | null = null;
+  let retainUntil = 0;
+
+  const refresh = async (id: string) => {
+    const r = ctx.store.evidence.get(id);
+    if (!r || selected !== id) return;
+    fill(facts,
+      h('dt', {}, 'SHA-256 (received)'), h('dd', { class: 'mono' }, r.receivedSha256),
+      h('dt', {}, 'Recorded'), h('dd', {}, `${dateTime(r.recStart)} – ${dateTime(r.recEnd)}`),
+      h('dt', {}, 'Dock'), h('dd', {}, `${r.dockId} bay ${r.bay}`),
+      h('dt', {}, 'Incidents'), h('dd', { id: 'evidence-incidents' }, r.incidents.join(', ') || '—'),
+      h('dt', {}, 'Retention'), h('dd', {}, r.deleted ? `deleted: ${r.deleted.reason}` : r.category === 'evidential' || r.hold ? 'kept (evidential or on hold)' : `until ${dateTime(retainUntil)}`),
+    );
+    if (holdForm) {
+      holdForm.label.textContent = r.hold ? 'Release hold' : 'Put on hold';
+      holdForm.button.textContent = r.hold ? 'Release' : 'Hold';
+    }
+    const custody = await ctx.api.get<CustodyEntry[]>(`/api/evidence/${id}/custody`).catch(() => null);
+    if (custody && selected === id) {
+      fill(custodyList, custody.map((c) => h('li', {}, h('time', {}, dateTime(c.ts)), ` ${c.type}`, h('span', { class: 'muted' }, ` · ${c.actor ?? c.source}`))));
+    }
+  };
+
+  const open = async (id: string) => {
+    selected = id;
+    renderFiles();
+    try {
+      // Opening a file is itself a custody event (`evidence.viewed`): the log is read after it.
+      const r = await ctx.api.get<EvidenceRecord>(`/api/evidence/${id}`);
+      retainUntil = r.retainUntil;
+      facts = h('dl', {});
+      custodyList = h('ol', { class: 'custody', id: 'custody-log' });
+      const forms = may.handleEvidence(ctx.me.consoleRole) && !r.deleted ? actions(ctx, id, () => void refresh(id)) : null;
+      holdForm = forms?.hold ?? null;
+      fill(detail, h('h2', {}, `${r.cam} · ${r.name}`), facts, forms?.el ?? null, h('h3', {}, 'Chain of custody'), custodyList);
+      await refresh(id);
+    } catch (err) {
+      ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
+    }
+  };
+
+  const redraw = coalesce(() => {
+    renderFiles();
+    if (selected) void refresh(selected);
+  }, 200);
+  ctx.store.subscribe((t) => t.has('evidence') && redraw());
+  renderFiles();
+  return {
+    el,
+    show() {
+      void pollDocks();
+      timer = window.setInterval(() => void pollDocks(), POLL_MS);
+    },
+    hide() {
+      window.clearInterval(timer);
+    },
+  };
+}
+
+function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; hold: { label: HTMLElement; button: HTMLElement } } {
+  const incident = h('input', { id: 'mark-incident', placeholder: 'Incident id', maxlength: 64, required: true });
+  const mark = h('form', { class: 'inline' }, h('label', { for: 'mark-incident' }, 'Mark evidential for incident'), incident, h('button', { type: 'submit' }, 'Mark evidential'));
+  const reason = h('input', { id: 'hold-reason', placeholder: 'Reason', maxlength: 500, required: true });
+  const holdLabel = h('label', { for: 'hold-reason' }, 'Put on hold');
+  const holdButton = h('button', { type: 'submit' }, 'Hold');
+  const hold = h('form', { class: 'inline' }, holdLabel, reason, holdButton);
+  const run = (form: HTMLFormElement, path: string, request: () => { body: unknown; done: string }, input: HTMLInputElement) => {
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const { body, done } = request();
+      ctx.api.post(path, body).then(
+        () => {
+          ctx.notify(done);
+          input.value = '';
+          changed();
+        },
+        (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'),
+      );
+    });
+  };
+  // The hold toggles from what the record says now, not when the form was drawn.
+  const held = () => ctx.store.evidence.get(id)?.hold === true;
+  run(mark, `/api/evidence/${id}/evidential`, () => ({ body: { incidentId: incident.value.trim() }, done: 'Marked as evidential' }), incident);
+  run(hold, `/api/evidence/${id}/hold`, () => ({ body: { on: !held(), reason: reason.value.trim() }, done: held() ? 'Hold released' : 'Put on hold' }), reason);
+  return { el: h('div', { class: 'evidence-actions' }, mark, hold), hold: { label: holdLabel, button: holdButton } };
+}
+
+function bundleForm(ctx: Ctx): HTMLElement {
+  const incident = h('input', { id: 'bundle-incident', placeholder: 'Incident id', maxlength: 64, required: true });
+  const out = h('input', { id: 'bundle-out', placeholder: '/srv/exports/INC-123', required: true });
+  const form = h('form', { class: 'bundle' }, h('h3', {}, 'Export an incident bundle'),
+    h('label', { for: 'bundle-incident' }, 'Incident'), incident, h('label', { for: 'bundle-out' }, 'Folder on the gateway'), out, h('button', { type: 'submit' }, 'Export'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    ctx.api.post<{ dir: string; files: number }>('/api/evidence/bundles', { incidentId: incident.value.trim(), out: out.value.trim() }).then(
+      (b) => ctx.notify(`Bundle of ${b.files} files written to ${b.dir}`),
+      (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'),
+    );
+  });
+  return form;
+}

@@ -1,0 +1,33 @@
+import type { SessionInfo } from '../../../gateway/contract/api';
+import { ApiFailure, type Api } from '../api';
+import { h } from '../dom';
+
+/** The login form. `onUnlock` runs inside the click, where browsers allow audio to start. */
+export function loginView(api: Api, opts: { message?: string; onLogin: (me: SessionInfo) => void; onUnlock: () => void }): HTMLElement {
+  const error = h('p', { class: 'form-error', role: 'alert', id: 'login-error' }, opts.message ?? '');
+  const username = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true, maxlength: 64 });
+  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256 });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Log in');
+  const form = h('form', { class: 'login', 'aria-labelledby': 'login-title' },
+    h('h1', { id: 'login-title' }, 'Townwatch'),
+    h('p', { class: 'muted' }, 'Town centre control room console'),
+    h('label', { for: 'username' }, 'Username'), username,
+    h('label', { for: 'password' }, 'Password'), password,
+    submit, error,
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    opts.onUnlock();
+    submit.disabled = true;
+    error.textContent = '';
+    api.post<SessionInfo>('/api/login', { username: username.value.trim(), password: password.value }).then(
+      (me) => opts.onLogin(me),
+      (err: unknown) => {
+        submit.disabled = false;
+        error.textContent = err instanceof ApiFailure ? err.message : 'login failed';
+        password.select();
+      },
+    );
+  });
+  return h('div', { class: 'login-page' }, form);
+}

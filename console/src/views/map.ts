@@ -1,0 +1,210 @@
+import L from 'leaflet';
+import type { UnitView } from '../../../gateway/contract/socket';
+import type { Ctx, View } from '../context';
+import { age, coalesce, fill, h } from '../dom';
+import { centre, fieldOfView, ll } from '../geo';
+
+/** A fix older than this is shown as stale (faded, with its age in red). */
+const STALE_FIX_MS = 30_000;
+
+const STATE_LABEL: Record<string, string> = {
+  available: 'Available', 'en-route': 'En route', 'on-scene': 'On scene', busy: 'Busy', 'off-duty': 'Off duty', unknown: 'Unknown',
+};
+
+/**
+ * The town map: zones, CBO exclusion zones, premises, cameras with their field of view, units
+ * coloured by state with the age of their fix, open incidents, and the selected suspect's track
+ * with the zones they may go next. No tiles unless the deployment configured its own server:
+ * the town is drawn from the site config, so the map works with the internet down.
+ */
+export function mapView(ctx: Ctx): View {
+  const site = ctx.store.site!;
+  const mapEl = h('div', { class: 'map', id: 'map', 'aria-label': 'Town map', role: 'region' });
+  const unitList = h('tbody', {});
+  const side = h('aside', { class: 'map-side', 'aria-label': 'Units' },
+    h('h2', {}, 'Units'),
+    h('table', { class: 'units', id: 'unit-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Unit'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Fix'))),
+      unitList),
+    legend(),
+  );
+  const el = h('section', { class: 'panel map-panel' }, mapEl, side);
+
+  const map = L.map(mapEl, { zoomSnap: 0.25, keyboard: true, attributionControl: Boolean(site.console.tileUrl), preferCanvas: false });
+  if (site.console.tileUrl) L.tileLayer(site.console.tileUrl, { attribution: site.console.tileAttribution ?? '', maxZoom: 20 }).addTo(map);
+
+  const zoneCentre = new Map(site.zones.map((z) => [z.id, centre(z.polygon)]));
+  const zoneLayers = new Map<string, L.Polygon>();
+  for (const z of site.zones) {
+    const poly = L.polygon(z.polygon.map(ll), { className: 'zone', color: '#6f8196', weight: 1, fillColor: '#3a4a5c', fillOpacity: 0.35 })
+      .bindTooltip(z.name, { permanent: true, direction: 'center', className: 'zone-label' })
+      .addTo(map);
+    zoneLayers.set(z.id, poly);
+  }
+  const bounds = L.latLngBounds(site.zones.flatMap((z) => z.polygon.map(ll)));
+  // The panel is built before it is on screen: a view now, the fit once Leaflet can measure.
+  map.setView(bounds.isValid() ? bounds.getCenter() : L.latLng(52.955, -1.15), 16);
+  let fitted = false;
+
+  for (const p of site.premises) {
+    L.circleMarker(ll(p.position), { radius: 4, color: '#c9b458', weight: 1, fillOpacity: 0.9, className: 'premises' })
+      .bindTooltip(`${p.name}${p.kind ? ` (${p.kind})` : ''}`)
+      .addTo(map);
+  }
+
+  const cameraLayers = new Map<string, { fov: L.Polygon; dot: L.CircleMarker }>();
+  for (const c of site.cameras) {
+    const fov = L.polygon(fieldOfView(c.position, c.bearingDeg, c.fovDeg, c.rangeM).map(ll), { className: 'camera-fov', color: '#4cc2ff', weight: 1, fillOpacity: 0.12, interactive: false }).addTo(map);
+    const dot = L.circleMarker(ll(c.position), { radius: 5, color: '#4cc2ff', weight: 2, fillColor: '#0b1620', fillOpacity: 1 })
+      .bindTooltip(`${c.name} (${c.id})`)
+      .addTo(map);
+    cameraLayers.set(c.id, { fov, dot });
+  }
+
+  const overlay = L.layerGroup().addTo(map); // exclusion zones, incidents, track
+  const units = new Map<string, L.Marker>();
+  const rows = new Map<string, HTMLElement>();
+
+  const unitMarker = (u: UnitView): L.Marker | null => {
+    if (!u.fix) return null;
+    let m = units.get(u.id);
+    if (!m) {
+      m = L.marker([u.fix.lat, u.fix.lon], {
+        keyboard: true, title: u.callsign, alt: u.callsign, riseOnHover: true,
+        icon: L.divIcon({ className: 'unit-marker', iconSize: [14, 14], iconAnchor: [7, 7], html: '<span class="dot"></span><span class="label"><b></b> <i class="age"></i></span>' }),
+      }).addTo(map);
+      units.set(u.id, m);
+    }
+    m.setLatLng([u.fix.lat, u.fix.lon]);
+    return m;
+  };
+
+  const drawUnits = () => {
+    const now = Date.now();
+    const emergencyUnits = new Set(ctx.store.openEmergencies().map((e) => e.unitId));
+    for (const u of ctx.store.units.values()) {
+      const m = unitMarker(u);
+      const fixAge = u.fix ? now - Date.parse(u.fix.fixTime) : null;
+      const stale = fixAge === null || fixAge > STALE_FIX_MS || u.lostContact;
+      const icon = m?.getElement();
+      if (icon) {
+        icon.dataset.unit = u.id;
+        icon.dataset.state = u.state;
+        icon.dataset.lat = String(u.fix!.lat);
+        icon.dataset.lon = String(u.fix!.lon);
+        icon.classList.toggle('stale', stale);
+        icon.classList.toggle('in-emergency', emergencyUnits.has(u.id));
+        icon.classList.toggle('talking', u.talking !== null);
+        icon.querySelector('b')!.textContent = u.callsign;
+        icon.querySelector('.age')!.textContent = fixAge === null ? '' : age(fixAge);
+      }
+      let row = rows.get(u.id);
+      if (!row) {
+        row = h('tr', { 'data-unit': u.id, tabindex: '0' }, h('td', {}), h('td', {}), h('td', { class: 'fix-age' }));
+        const id = u.id;
+        row.addEventListener('click', () => focusUnit(id));
+        row.addEventListener('keydown', (ev) => ev.key === 'Enter' && focusUnit(id));
+        rows.set(u.id, row);
+        unitList.append(row);
+      }
+      // Updated in place, so a row never disappears from under the pointer or the keyboard focus.
+      row.dataset.state = u.state;
+      row.classList.toggle('stale', stale);
+      row.classList.toggle('in-emergency', emergencyUnits.has(u.id));
+      const [name, state, fix] = Array.from(row.children) as HTMLElement[];
+      fill(name!, h('span', { class: `swatch state-${u.state}`, 'aria-hidden': 'true' }), u.callsign, u.talking ? h('span', { class: 'chip' }, 'talking') : null);
+      state!.textContent = u.lostContact ? 'Lost contact' : STATE_LABEL[u.state] ?? u.state;
+      fix!.textContent = fixAge === null ? 'no fix' : age(fixAge);
+    }
+  };
+
+  const focusUnit = (id: string) => {
+    const m = units.get(id);
+    if (m) map.setView(m.getLatLng(), Math.max(map.getZoom(), 17));
+  };
+
+  const drawOverlay = () => {
+    overlay.clearLayers();
+    for (const inc of ctx.store.tracking.incidents.values()) {
+      if (inc.state === 'closed') continue;
+      const prem = inc.premisesId ? site.premises.find((p) => p.id === inc.premisesId) : undefined;
+      const at = inc.position ?? prem?.position ?? (inc.zone ? zoneCentre.get(inc.zone) : undefined);
+      if (at) L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' }).bindTooltip(`${inc.category} (${inc.state})`).addTo(overlay);
+    }
+    const t = ctx.store.track;
+    if (t) {
+      for (const p of t.predicted) {
+        const z = zoneLayers.get(p.zone);
+        if (z) L.polygon(z.getLatLngs(), { className: 'predicted', color: '#ff4fd8', weight: 3, dashArray: '4 4', fillOpacity: 0.18 })
+          .bindTooltip(`${t.neighboursOnly ? 'Reachable next' : 'Predicted next'}: ${site.zones.find((x) => x.id === p.zone)?.name ?? p.zone}${p.probability !== null ? ` (${Math.round(p.probability * 100)}%)` : ''}`).addTo(overlay);
+      }
+      if (t.points.length) {
+        L.polyline(t.points.map((p) => ll(p.position)), { className: 'track', color: '#ff4fd8', weight: 4 }).addTo(overlay);
+        const last = t.points.at(-1)!;
+        L.circleMarker(ll(last.position), { radius: 7, color: '#fff', fillColor: '#ff4fd8', fillOpacity: 1, className: 'track-head' }).bindTooltip(`${t.subjectId} last seen`).addTo(overlay);
+      }
+    }
+    // Orders in force, last so their red outline stays on top: excluded zones and drawn areas.
+    const now = Date.now();
+    for (const c of ctx.store.tracking.cbos.values()) {
+      if ((c.state !== 'issued' && c.state !== 'extended') || Date.parse(c.startsAt) > now || Date.parse(c.expiresAt) <= now) continue;
+      const label = `CBO ${c.reference ?? c.id}: subject ${c.subjectId} excluded`;
+      for (const zoneId of c.excludedZones) {
+        const z = site.zones.find((x) => x.id === zoneId);
+        if (z) L.polygon(z.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 3, dashArray: '6 4', fillOpacity: 0.12 }).bindTooltip(label).addTo(overlay);
+      }
+      for (const a of c.excludedAreas) L.polygon(a.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 2, dashArray: '6 4', fillOpacity: 0.2 }).bindTooltip(`${label}: ${a.name}`).addTo(overlay);
+    }
+  };
+
+  const drawCameras = () => {
+    for (const c of ctx.store.cameras.values()) {
+      const layer = cameraLayers.get(c.id);
+      const colour = c.health === 'offline' ? '#ff5c5c' : c.health === 'online' ? '#4cc2ff' : '#8a99a8';
+      layer?.dot.setStyle({ color: colour });
+      layer?.fov.setStyle({ color: colour });
+    }
+  };
+
+  const redrawUnits = coalesce(drawUnits, 100);
+  const redrawOverlay = coalesce(drawOverlay, 100);
+  ctx.store.subscribe((t) => {
+    if (t.has('units') || t.has('positions') || t.has('emergencies')) redrawUnits();
+    if (t.has('tracking')) redrawOverlay();
+    if (t.has('cameras')) drawCameras();
+  });
+  const timer = window.setInterval(() => (el.isConnected ? drawUnits() : window.clearInterval(timer)), 1000);
+  drawUnits();
+  drawOverlay();
+  drawCameras();
+
+  return {
+    el,
+    show() {
+      // Leaflet measures its container: it was hidden until now.
+      requestAnimationFrame(() => {
+        map.invalidateSize();
+        if (!fitted && bounds.isValid() && mapEl.clientWidth > 0) {
+          map.fitBounds(bounds, { padding: [10, 10] });
+          fitted = true;
+        }
+        const unit = new URLSearchParams(location.search).get('unit');
+        if (unit) focusUnit(unit);
+      });
+    },
+  };
+}
+
+function legend(): HTMLElement {
+  return h('div', { class: 'legend', 'aria-label': 'Legend' },
+    h('h3', {}, 'Legend'),
+    h('ul', {},
+      Object.entries(STATE_LABEL).map(([k, v]) => h('li', {}, h('span', { class: `swatch state-${k}`, 'aria-hidden': 'true' }), v)),
+      h('li', {}, h('span', { class: 'swatch camera', 'aria-hidden': 'true' }), 'Camera and field of view'),
+      h('li', {}, h('span', { class: 'swatch premises', 'aria-hidden': 'true' }), 'Member premises'),
+      h('li', {}, h('span', { class: 'swatch incident', 'aria-hidden': 'true' }), 'Open incident'),
+      h('li', {}, h('span', { class: 'swatch exclusion', 'aria-hidden': 'true' }), 'CBO exclusion zone'),
+      h('li', {}, h('span', { class: 'swatch track', 'aria-hidden': 'true' }), 'Suspect track, predicted zones'),
+    ),
+  );
+}

@@ -1,0 +1,149 @@
+import { ulid } from 'ulid';
+import type { z } from 'zod';
+import type { Camera } from '../../config/schema';
+import type { Principal } from '../auth/accounts';
+import { camerasGeoJson, type FeatureCollection } from '../cctv/geojson';
+import { VIDEO_PATH_PREFIX, VIDEO_VIEW_ROLES, type CameraInfo, type CctvSightingPayload } from '../contract/cctv';
+import { CctvBookmark, CctvFault, CctvSighting, isoTime } from '../contract/payloads';
+import type { ConsoleRole } from '../contract/roles';
+import { Errors } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { Projections } from '../projections';
+import { parseInput, requireRole } from './guard';
+
+/** Who may see the camera register: viewers, and engineers who keep the cameras running. */
+const LISTERS: readonly ConsoleRole[] = [...VIDEO_VIEW_ROLES, 'engineer'];
+/** Who marks sightings and bookmarks on camera: the people watching for suspects. */
+const OPERATORS: readonly ConsoleRole[] = ['cctv-operator', 'controller', 'police'];
+const FAULT_REPORTERS: readonly ConsoleRole[] = ['cctv-operator', 'controller', 'engineer'];
+
+// The MQTT payloads without `operator` (the logged-in person is the operator) and with the
+// time defaulting to now: one event shape, so one projection reads both.
+export const SightingInput = CctvSighting.omit({ operator: true }).extend({ seenAt: isoTime.optional() });
+export const BookmarkInput = CctvBookmark.omit({ operator: true }).extend({ at: isoTime.optional() });
+export const FaultInput = CctvFault.omit({ operator: true });
+export type SightingInput = z.input<typeof SightingInput>;
+
+export interface StreamSummary {
+  state: CameraInfo['stream']['state'];
+  viewers: number;
+  width: number | null;
+  height: number | null;
+  restarts: number;
+}
+
+export interface StreamStatusSource {
+  streamSummary(cameraId: string): StreamSummary | null;
+}
+
+export interface CctvApiDeps {
+  journal: Journal;
+  projections: Projections;
+  cameras: readonly Camera[];
+  streams: StreamStatusSource;
+}
+
+/** A live view in progress: what its end is journaled with. */
+export interface ViewTicket {
+  viewId: string;
+  cameraId: string;
+  user: string;
+  from: number;
+}
+
+export interface RecordedEvent {
+  seq: number;
+  eventId: string;
+  type: string;
+  payload: unknown;
+}
+
+const IDLE_STREAM: StreamSummary = { state: 'idle', viewers: 0, width: null, height: null, restarts: 0 };
+
+/**
+ * CCTV through the application API: the camera register, live views (each start and end
+ * journaled with its viewer, so who watched which camera when is one query), and operators'
+ * sightings, bookmarks and fault reports, journaled like the MQTT ones with the operator as actor.
+ */
+export class CctvApi {
+  private readonly byId: ReadonlyMap<string, Camera>;
+
+  constructor(private readonly deps: CctvApiDeps) {
+    this.byId = new Map(deps.cameras.map((c) => [c.id, c]));
+  }
+
+  private camera(id: string): Camera {
+    const c = this.byId.get(id);
+    if (!c) throw Errors.notFound(`camera ${id}`);
+    return c;
+  }
+
+  list(actor: Principal): CameraInfo[] {
+    requireRole(actor, LISTERS, 'see the cameras');
+    return this.deps.projections.cameras.snapshot().map((v) => ({
+      ...v, stream: this.deps.streams.streamSummary(v.id) ?? IDLE_STREAM, videoPath: `${VIDEO_PATH_PREFIX}${v.id}`,
+    }));
+  }
+
+  get(actor: Principal, id: string): CameraInfo {
+    const info = this.list(actor).find((c) => c.id === id);
+    if (!info) throw Errors.notFound(`camera ${id}`);
+    return info;
+  }
+
+  geojson(actor: Principal): FeatureCollection {
+    requireRole(actor, LISTERS, 'see the cameras');
+    const health = new Map(this.deps.projections.cameras.snapshot().map((v) => [v.id, v.health]));
+    return camerasGeoJson(this.deps.cameras, (id) => ({ health: health.get(id) ?? 'unknown', videoPath: `${VIDEO_PATH_PREFIX}${id}` }));
+  }
+
+  /** Checks the viewer may watch and journals the start; the caller streams only after this resolves. */
+  async startView(actor: Principal, cameraId: string, meta: { ip: string | null }): Promise<ViewTicket> {
+    const user = requireRole(actor, VIDEO_VIEW_ROLES, 'watch live video');
+    this.camera(cameraId);
+    const ticket = { viewId: ulid(), cameraId, user, from: Date.now() };
+    await this.deps.journal.append({
+      source: 'video', type: 'video.view-started', actor: user, subject: `camera:${cameraId}`, ref: ticket.viewId,
+      payload: { cameraId, viewId: ticket.viewId, from: new Date(ticket.from).toISOString(), ip: meta.ip },
+    });
+    return ticket;
+  }
+
+  async endView(ticket: ViewTicket, outcome: { reason: string; bytes: number }): Promise<void> {
+    const to = Date.now();
+    await this.deps.journal.append({
+      source: 'video', type: 'video.view-ended', actor: ticket.user, subject: `camera:${ticket.cameraId}`, ref: ticket.viewId,
+      payload: {
+        cameraId: ticket.cameraId, viewId: ticket.viewId, from: new Date(ticket.from).toISOString(), to: new Date(to).toISOString(),
+        seconds: Math.round((to - ticket.from) / 100) / 10, bytes: outcome.bytes, reason: outcome.reason,
+      },
+    });
+  }
+
+  async sighting(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
+    const user = requireRole(actor, OPERATORS, 'mark sightings on camera');
+    this.camera(cameraId);
+    const body = parseInput(SightingInput, input);
+    const payload: CctvSightingPayload = { cameraId, ...body, seenAt: body.seenAt ?? new Date().toISOString(), operator: user };
+    return this.record(user, 'cctv.sighting', cameraId, payload);
+  }
+
+  async bookmark(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
+    const user = requireRole(actor, OPERATORS, 'bookmark camera footage');
+    this.camera(cameraId);
+    const body = parseInput(BookmarkInput, input);
+    return this.record(user, 'cctv.bookmark', cameraId, { cameraId, ...body, at: body.at ?? new Date().toISOString(), operator: user });
+  }
+
+  async fault(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
+    const user = requireRole(actor, FAULT_REPORTERS, 'report camera faults');
+    this.camera(cameraId);
+    const body = parseInput(FaultInput, input);
+    return this.record(user, 'cctv.fault', cameraId, { cameraId, ...body, operator: user });
+  }
+
+  private async record(user: string, type: string, cameraId: string, payload: object): Promise<RecordedEvent> {
+    const e = await this.deps.journal.append({ source: 'api', type, actor: user, subject: `camera:${cameraId}`, payload });
+    return { seq: e.seq, eventId: e.id, type: e.type, payload: e.payload };
+  }
+}

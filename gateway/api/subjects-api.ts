@@ -1,0 +1,134 @@
+import { ulid } from 'ulid';
+import type { Principal } from '../auth/accounts';
+import { CboExtendInput, CboInput, CboRevokeInput, SubjectInput, SubjectPatch, SubjectQuery } from '../contract/tracking';
+import { ApiError, Errors } from '../http/errors';
+import type { CboRecord } from '../tracking/cbo';
+import { accessTo, GALLERY_EDITORS, searchSubjects, subjectView, type Access, type SubjectRecord, type SubjectView } from '../tracking/gallery';
+import { parseInput, requireRole } from './guard';
+import type { TrackingDeps } from './tracking-common';
+
+/** Anyone who may see some subject: full-access roles and members (for what is shared with them). */
+const GALLERY_READERS = ['controller', 'police', 'security-manager', 'cctv-operator', 'member'] as const;
+
+/**
+ * The gallery and the orders, through the application API. Every view of a subject by a
+ * person is journaled (`subject.viewed`, with the fields shown), so "who looked at this
+ * person, and what did they see" is one query on `ref`.
+ */
+export class SubjectsApi {
+  constructor(private readonly deps: TrackingDeps) {}
+
+  private access(actor: Principal, s: SubjectRecord): Access | null {
+    return accessTo(actor.consoleRole, s);
+  }
+
+  private async viewed(user: string, shown: Array<{ s: SubjectRecord; access: Access }>, via: string, query?: unknown): Promise<void> {
+    await Promise.all(shown.map(({ s, access }) => this.deps.journal.append({
+      source: 'api', type: 'subject.viewed', actor: user, subject: `subject:${s.id}`, ref: s.id,
+      payload: { subjectId: s.id, fields: access, via, ...(query ? { query } : {}) },
+    })));
+  }
+
+  private viewOf(s: SubjectRecord, access: Access): SubjectView {
+    return subjectView(s, access, this.deps.projections.cbos.forSubject(s.id));
+  }
+
+  /** A search (by description words and feature tags) or, without a query, the whole gallery the role may see. */
+  async list(actor: Principal, query: unknown): Promise<SubjectView[]> {
+    const user = requireRole(actor, GALLERY_READERS, 'see subjects');
+    const q = parseInput(SubjectQuery, query ?? {});
+    const features = q.features ? q.features.split(',').map((f) => f.trim()).filter(Boolean) : [];
+    const found = searchSubjects(this.deps.projections.subjects.all(), { text: q.q, features }, (s) => this.access(actor, s)).slice(0, q.limit);
+    const shown = found.map((s) => ({ s, access: this.access(actor, s)! }));
+    await this.viewed(user, shown, q.q || features.length ? 'search' : 'list', q.q || features.length ? { q: q.q ?? null, features } : undefined);
+    return shown.map(({ s, access }) => this.viewOf(s, access));
+  }
+
+  async view(actor: Principal, id: string): Promise<SubjectView> {
+    const user = requireRole(actor, GALLERY_READERS, 'see subjects');
+    const s = this.deps.projections.subjects.get(id);
+    const access = s ? this.access(actor, s) : null;
+    // Not shared with this member: as if it did not exist, so ids cannot be probed.
+    if (!s || !access) throw Errors.notFound(`subject ${id}`);
+    await this.viewed(user, [{ s, access }], 'get');
+    return this.viewOf(s, access);
+  }
+
+  async create(actor: Principal, input: unknown): Promise<SubjectView> {
+    const user = requireRole(actor, GALLERY_EDITORS, 'add subjects');
+    const body = parseInput(SubjectInput, input);
+    const subjectId = `subj-${ulid().toLowerCase()}`;
+    await this.deps.journal.append({ source: 'api', type: 'subject.created', actor: user, subject: `subject:${subjectId}`, ref: subjectId, payload: { subjectId, ...body } });
+    return this.viewOf(this.deps.projections.subjects.get(subjectId)!, 'full');
+  }
+
+  async update(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requireRole(actor, GALLERY_EDITORS, 'edit subjects');
+    const changes = parseInput(SubjectPatch, input);
+    const s = this.deps.projections.subjects.get(id);
+    if (!s) throw Errors.notFound(`subject ${id}`);
+    if ((changes.status ?? s.status) === 'known' && (changes.name === undefined ? s.name : changes.name) === null) {
+      throw Errors.invalid(['name: a known subject needs a name']);
+    }
+    await this.deps.journal.append({ source: 'api', type: 'subject.updated', actor: user, subject: `subject:${id}`, ref: id, payload: { subjectId: id, changes } });
+    return this.viewOf(this.deps.projections.subjects.get(id)!, 'full');
+  }
+
+  /** Orders as a role may see them: all for full-access roles; for members, issued orders shared with them. */
+  listCbos(actor: Principal): CboRecord[] {
+    requireRole(actor, GALLERY_READERS, 'see orders');
+    const full = actor.consoleRole !== 'member';
+    return this.deps.projections.cbos.snapshot().filter((c) => full || (c.sharedWithMembers && (c.state === 'issued' || c.state === 'extended')));
+  }
+
+  private cbo(id: string): CboRecord {
+    const c = this.deps.projections.cbos.get(id);
+    if (!c) throw Errors.notFound(`order ${id}`);
+    return c;
+  }
+
+  async createCbo(actor: Principal, input: unknown): Promise<CboRecord> {
+    const user = requireRole(actor, GALLERY_EDITORS, 'record orders');
+    const { state, ...terms } = parseInput(CboInput, input);
+    const { config, projections } = this.deps;
+    const issues = [
+      ...(projections.subjects.has(terms.subjectId) ? [] : [`subjectId: unknown subject "${terms.subjectId}"`]),
+      ...terms.excludedZones.filter((z) => !config.zones.some((c) => c.id === z)).map((z) => `excludedZones: unknown zone "${z}"`),
+      ...terms.excludedPremises.filter((p) => !config.premises.some((c) => c.id === p)).map((p) => `excludedPremises: unknown premises "${p}"`),
+    ];
+    if (issues.length) throw Errors.invalid(issues);
+    const cboId = `cbo-${ulid().toLowerCase()}`;
+    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${terms.subjectId}`, ref: cboId, payload: { cboId, terms } });
+    return structuredClone(this.cbo(cboId));
+  }
+
+  private async transition(user: string, c: CboRecord, state: 'issued' | 'extended' | 'revoked', extra: Record<string, unknown>): Promise<CboRecord> {
+    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, ...extra } });
+    return structuredClone(this.cbo(c.id));
+  }
+
+  /** A warning (exclusion notice) becomes an order in force. */
+  async issueCbo(actor: Principal, id: string): Promise<CboRecord> {
+    const user = requireRole(actor, GALLERY_EDITORS, 'issue orders');
+    const c = this.cbo(id);
+    if (c.state !== 'warning') throw new ApiError('TW_CONFLICT', `order is ${c.state}, not a warning`, 409);
+    return this.transition(user, c, 'issued', {});
+  }
+
+  async extendCbo(actor: Principal, id: string, input: unknown): Promise<CboRecord> {
+    const user = requireRole(actor, GALLERY_EDITORS, 'extend orders');
+    const { expiresAt } = parseInput(CboExtendInput, input);
+    const c = this.cbo(id);
+    if (c.state !== 'issued' && c.state !== 'extended') throw new ApiError('TW_CONFLICT', `order is ${c.state}: only an order in force can be extended`, 409);
+    if (Date.parse(expiresAt) <= Date.parse(c.expiresAt)) throw Errors.invalid([`expiresAt: must be after the current expiry ${c.expiresAt}`]);
+    return this.transition(user, c, 'extended', { expiresAt, previousExpiresAt: c.expiresAt });
+  }
+
+  async revokeCbo(actor: Principal, id: string, input: unknown): Promise<CboRecord> {
+    const user = requireRole(actor, GALLERY_EDITORS, 'revoke orders');
+    const { reason } = parseInput(CboRevokeInput, input);
+    const c = this.cbo(id);
+    if (c.state === 'revoked' || c.state === 'expired') throw new ApiError('TW_CONFLICT', `order is already ${c.state}`, 409);
+    return this.transition(user, c, 'revoked', { reason });
+  }
+}

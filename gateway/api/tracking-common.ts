@@ -1,0 +1,45 @@
+import type { Config } from '../../config/schema';
+import type { ConsoleRole } from '../contract/roles';
+import type { PlaceInput } from '../contract/tracking';
+import { Errors } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { Projections } from '../projections';
+import type { PlaceInput as ResolvablePlace } from '../tracking/zones';
+
+/**
+ * Who may do what in tracking and dispatch. Identity is the gallery's business (see
+ * tracking/gallery.ts); these are the actions.
+ */
+export const TRACKERS: readonly ConsoleRole[] = ['controller', 'police', 'cctv-operator', 'security-manager'];
+export const DISPATCHERS: readonly ConsoleRole[] = ['controller'];
+export const OFFICERS: readonly ConsoleRole[] = ['controller', 'police'];
+export const BREACH_RESPONDERS: readonly ConsoleRole[] = ['controller', 'police', 'cctv-operator'];
+/** Time travel shows what the live state shows, so the same roles. */
+export const STATE_READERS: readonly ConsoleRole[] = ['controller', 'cctv-operator', 'security-manager', 'police', 'engineer'];
+
+export interface TrackingDeps {
+  config: Config;
+  journal: Journal;
+  projections: Projections;
+}
+
+/**
+ * A place from an API input, resolved far enough to journal: "where unit X is" becomes that
+ * unit's last fix now, so replaying the report later gives the same place.
+ */
+export function journalPlace(place: PlaceInput, deps: TrackingDeps): ResolvablePlace {
+  const { unitId, ...rest } = place;
+  if (unitId === undefined || rest.lonLat) return rest;
+  const fix = deps.projections.units.get(unitId)?.fix;
+  if (!fix) throw Errors.invalid([`place.unitId: unit ${unitId} has no position`]);
+  return { ...rest, lonLat: [fix.lon, fix.lat] };
+}
+
+/** Every id a place names must exist in the config: a typo is a 400, not a silent nowhere. */
+export function checkPlace(place: ResolvablePlace, config: Config): void {
+  const issues: string[] = [];
+  if (place.premisesId && !config.premises.some((p) => p.id === place.premisesId)) issues.push(`place.premisesId: unknown premises "${place.premisesId}"`);
+  if (place.cameraId && !config.cameras.some((c) => c.id === place.cameraId)) issues.push(`place.cameraId: unknown camera "${place.cameraId}"`);
+  if (place.zone && !config.zones.some((z) => z.id === place.zone)) issues.push(`place.zone: unknown zone "${place.zone}"`);
+  if (issues.length) throw Errors.invalid(issues);
+}

@@ -1,0 +1,43 @@
+import type { ConsoleRole } from './roles';
+
+/**
+ * Live CCTV, as the console sees it. Video: a WebSocket at `/video/<cameraId>` on the
+ * gateway's own HTTP port (same session cookie as the API), which sends the 8-byte `jsmp`
+ * header (magic, u16be width, u16be height), then MPEG-TS with MPEG-1 video, cut at 188-byte
+ * packets; a JSMpeg player takes it as is. Refusals are plain HTTP answers to the upgrade:
+ * 401 (not logged in), 403 (role may not watch), 404 (no such camera).
+ */
+export const VIDEO_PATH_PREFIX = '/video/';
+
+/** Console roles that may watch live video (every view is journaled with its viewer). */
+export const VIDEO_VIEW_ROLES: readonly ConsoleRole[] = ['cctv-operator', 'controller', 'police', 'security-manager'];
+
+/** What `GET /api/cameras` returns per camera (the rtspUrl stays on the gateway: it may hold credentials). */
+export interface CameraInfo {
+  id: string;
+  name: string;
+  zone: string;
+  position: readonly [number, number];
+  bearingDeg: number;
+  fovDeg: number;
+  rangeM: number;
+  ptz: boolean;
+  health: 'unknown' | 'online' | 'offline';
+  healthSince: number | null;
+  lastFault: string | null;
+  stream: { state: 'idle' | 'starting' | 'streaming' | 'backoff'; viewers: number; width: number | null; height: number | null; restarts: number };
+  /** Where to open the video WebSocket. */
+  videoPath: string;
+}
+
+/** The payload of `cctv.sighting` events, whichever way they came (MQTT, REST, Frigate). */
+export interface CctvSightingPayload {
+  cameraId: string;
+  seenAt: string;
+  operator: string;
+  subjectId?: string;
+  description?: string;
+  snapshotRef?: string;
+  /** Only on sightings from Frigate's object detection. */
+  frigate?: { eventId: string; phase: 'new' | 'update' | 'end'; label: string; subLabel: string | null; currentZones: string[]; enteredZones: string[]; topScore: number | null };
+}

@@ -1,0 +1,116 @@
+/**
+ * The journal's writer, in a worker thread (started by Journal.open). It owns the only
+ * connection that appends: seqs, ULIDs, digests and chain hashes are assigned here, next to
+ * the INSERT and the fsync, so none of that work runs on the gateway's event loop.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parentPort } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { monotonicFactory } from 'ulid';
+import { chainHash, sha256Hex } from './hash';
+import type { Committed, Head, WireBatch, WriterReply, WriterRequest, WriterResults } from './protocol';
+import { SCHEMA_SQL } from './schema';
+import { GENESIS_HASH } from './types';
+
+type Row = [number, string, number, string, string, string | null, string | null, string | null, string | null, string, string, string, string];
+
+const port = parentPort;
+if (!port) throw new Error('writer-worker runs only as a worker thread');
+
+let db: Database.Database | null = null;
+let insert: ((rows: Row[]) => void) | null = null;
+let erase: Database.Statement | null = null;
+let head: Head = { seq: 0, hash: GENESIS_HASH };
+// Generated here, in commit order, so ids sort in seq order like they always have.
+const nextId = monotonicFactory();
+
+function open(path: string, synchronous: 'full' | 'normal'): Head {
+  mkdirSync(dirname(path), { recursive: true });
+  const conn = new Database(path);
+  conn.pragma('journal_mode = WAL');
+  conn.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  conn.pragma('foreign_keys = ON');
+  conn.exec(SCHEMA_SQL);
+  // Positional parameters: binding by name costs a property lookup per column per row.
+  const stmt = conn.prepare(
+    `INSERT INTO events (seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payload_sha256, prev_hash, hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  insert = conn.transaction((rows: Row[]) => {
+    for (const row of rows) stmt.run(row);
+  });
+  erase = conn.prepare('UPDATE events SET payload = NULL WHERE seq = ?');
+  const last = conn.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as Head | undefined;
+  head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+  db = conn;
+  return head;
+}
+
+function append(batch: WireBatch): Committed {
+  if (!insert) throw new Error('journal writer is not open');
+  const started = performance.now();
+  const ts = Date.now();
+  const n = batch.payload.length;
+  const rows: Row[] = [];
+  const ids: string[] = [];
+  const digests: string[] = [];
+  const hashes: string[] = [];
+  let seq = head.seq;
+  let prevHash = head.hash;
+  for (let i = 0; i < n; i++) {
+    seq += 1;
+    const id = nextId(ts);
+    const source = batch.source[i]!;
+    const type = batch.type[i]!;
+    const actor = batch.actor[i] ?? null;
+    const subject = batch.subject[i] ?? null;
+    const ref = batch.ref[i] ?? null;
+    const dedupe = batch.dedupe[i] ?? null;
+    const payload = batch.payload[i]!;
+    const payloadSha256 = sha256Hex(payload);
+    const hash = chainHash({ seq, id, ts, source, type, actor, subject, ref, dedupe, payloadSha256, prevHash });
+    rows.push([seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payloadSha256, prevHash, hash]);
+    ids.push(id);
+    digests.push(payloadSha256);
+    hashes.push(hash);
+    prevHash = hash;
+  }
+  // If this throws (disk full…) the transaction is rolled back and the head stays where it was.
+  insert(rows);
+  const committed: Committed = { firstSeq: head.seq + 1, ts, prevHash: head.hash, ids, digests, hashes, seconds: 0 };
+  head = { seq, hash: prevHash };
+  committed.seconds = (performance.now() - started) / 1000;
+  return committed;
+}
+
+function handle(req: WriterRequest): WriterResults[keyof WriterResults] {
+  switch (req.kind) {
+    case 'open':
+      return open(req.path, req.synchronous);
+    case 'append':
+      return append(req.batch);
+    case 'erase':
+      if (!erase) throw new Error('journal writer is not open');
+      erase.run(req.seq);
+      return null;
+    case 'close':
+      db?.close();
+      db = null;
+      insert = null;
+      erase = null;
+      return null;
+  }
+}
+
+port.on('message', (req: WriterRequest) => {
+  let reply: WriterReply;
+  try {
+    reply = { id: req.id, ok: true, result: handle(req) };
+  } catch (err) {
+    const e: Error & { code?: unknown } = err instanceof Error ? err : new Error(String(err));
+    reply = { id: req.id, ok: false, error: { message: e.message, ...(typeof e.code === 'string' ? { code: e.code } : {}) } };
+  }
+  port.postMessage(reply);
+});

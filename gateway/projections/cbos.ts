@@ -1,0 +1,77 @@
+import type { JournalEvent } from '../journal/types';
+import type { CboRecord, CboState, CboTerms } from '../tracking/cbo';
+import type { BreachDetected } from '../tracking/incident';
+import type { Projection } from './types';
+
+/** CBOs and exclusion notices through their lifecycle: warning → issued → extended → expired / revoked. */
+export class CbosProjection implements Projection<CboRecord[]> {
+  readonly name = 'cbos';
+  private readonly cbos = new Map<string, CboRecord>();
+
+  get(id: string): CboRecord | undefined {
+    return this.cbos.get(id);
+  }
+
+  forSubject(subjectId: string): CboRecord[] {
+    return [...this.cbos.values()].filter((c) => c.subjectId === subjectId);
+  }
+
+  all(): IterableIterator<CboRecord> {
+    return this.cbos.values();
+  }
+
+  apply(e: JournalEvent): void {
+    if (!e.type.startsWith('cbo.')) return;
+    const p = e.payload as { cboId: string; terms?: CboTerms; expiresAt?: string };
+    const state = e.type.slice(4) as CboState;
+    const existing = this.cbos.get(p.cboId);
+    if (p.terms && !existing && (state === 'warning' || state === 'issued')) {
+      this.cbos.set(p.cboId, { id: p.cboId, ...structuredClone(p.terms), state, history: [{ state, at: e.ts, actor: e.actor }] });
+      return;
+    }
+    if (!existing || !['issued', 'extended', 'expired', 'revoked'].includes(state)) return;
+    existing.state = state;
+    if (state === 'extended' && p.expiresAt) existing.expiresAt = p.expiresAt;
+    existing.history.push({ state, at: e.ts, actor: e.actor });
+  }
+
+  snapshot(): CboRecord[] {
+    return [...this.cbos.values()].map((c) => structuredClone(c)).sort((a, b) => a.id.localeCompare(b.id));
+  }
+}
+
+export interface BreachRecord extends BreachDetected {
+  detectedAt: number;
+  /** The incident the breach opened. */
+  incidentId: string;
+  acknowledged: { by: string | null; at: number; note: string | null } | null;
+}
+
+/** Breaches of orders, as detected, and who acknowledged each alarm. */
+export class BreachesProjection implements Projection<BreachRecord[]> {
+  readonly name = 'breaches';
+  private readonly breaches = new Map<string, BreachRecord>();
+
+  get(id: string): BreachRecord | undefined {
+    return this.breaches.get(id);
+  }
+
+  forCbo(cboId: string): BreachRecord[] {
+    return [...this.breaches.values()].filter((b) => b.cboId === cboId);
+  }
+
+  apply(e: JournalEvent): void {
+    if (e.type === 'breach.detected') {
+      const p = structuredClone(e.payload) as BreachDetected;
+      this.breaches.set(p.breachId, { ...p, detectedAt: e.ts, incidentId: `inc-${p.breachId}`, acknowledged: null });
+    } else if (e.type === 'breach.acknowledged') {
+      const p = e.payload as { breachId: string; note: string | null };
+      const b = this.breaches.get(p.breachId);
+      if (b && !b.acknowledged) b.acknowledged = { by: e.actor, at: e.ts, note: p.note };
+    }
+  }
+
+  snapshot(): BreachRecord[] {
+    return [...this.breaches.values()].map((b) => structuredClone(b)).sort((a, b) => a.detectedAt - b.detectedAt || a.breachId.localeCompare(b.breachId));
+  }
+}

@@ -1,0 +1,103 @@
+import type { IncidentGrade } from '../../config/schema';
+import type { JournalEvent } from '../journal/types';
+import { metTarget, type Assignment, type IncidentRecord, type IncidentReport, type Outcome } from '../tracking/incident';
+import type { Projection } from './types';
+
+interface DispatchedPayload {
+  incidentId: string;
+  unitId: string;
+  callsign: string;
+  issi: number;
+  msgId: string;
+  travelSeconds: number | null;
+  rank: number | null;
+}
+
+/** Incidents and the units sent to them, with the response clock and radio delivery of each dispatch. */
+export class IncidentsProjection implements Projection<IncidentRecord[]> {
+  readonly name = 'incidents';
+  private readonly incidents = new Map<string, IncidentRecord>();
+  /** Dispatch message id → incident, so a radio receipt finds its assignment. */
+  private readonly byMsg = new Map<string, string>();
+  /** Unit → the incident it was last sent to: arrival is checked on every position fix, so no scan. */
+  private readonly sentTo = new Map<string, string>();
+
+  get(id: string): IncidentRecord | undefined {
+    return this.incidents.get(id);
+  }
+
+  all(): IterableIterator<IncidentRecord> {
+    return this.incidents.values();
+  }
+
+  /** The open incident a unit was sent to and has not yet reached. */
+  awaitingUnit(unitId: string): IncidentRecord | undefined {
+    const id = this.sentTo.get(unitId);
+    const i = id ? this.incidents.get(id) : undefined;
+    return i?.state === 'dispatched' && i.units.some((u) => u.unitId === unitId && u.arrivedAt === null) ? i : undefined;
+  }
+
+  apply(e: JournalEvent): void {
+    if (e.type === 'radio.receipt') return this.receipt(e);
+    if (!e.type.startsWith('incident.')) return;
+    const p = e.payload as { incidentId: string };
+    if (e.type === 'incident.reported') {
+      const r = structuredClone(e.payload) as IncidentReport;
+      this.incidents.set(r.incidentId, {
+        ...r, state: 'reported', openedAt: e.ts, grade: null, units: [], dispatchedAt: null, onSceneAt: null, responseSeconds: null,
+        withinTarget: null, closedAt: null, outcome: null, history: [{ state: 'reported', at: e.ts, actor: e.actor }],
+      });
+      return;
+    }
+    const i = this.incidents.get(p.incidentId);
+    if (!i) return;
+    switch (e.type) {
+      case 'incident.graded':
+        i.grade = { ...(e.payload as { grade: IncidentGrade }).grade };
+        i.state = 'graded';
+        break;
+      case 'incident.dispatched': {
+        const d = e.payload as DispatchedPayload;
+        const a: Assignment = {
+          unitId: d.unitId, callsign: d.callsign, issi: d.issi, msgId: d.msgId, dispatchedAt: e.ts, dispatchedBy: e.actor,
+          travelSeconds: d.travelSeconds, rank: d.rank, receipt: 'pending', arrivedAt: null,
+        };
+        i.units.push(a);
+        this.byMsg.set(d.msgId, i.incidentId);
+        this.sentTo.set(d.unitId, i.incidentId);
+        i.dispatchedAt ??= e.ts;
+        if (i.state === 'graded') i.state = 'dispatched';
+        break;
+      }
+      case 'incident.on-scene': {
+        const unit = i.units.find((u) => u.unitId === (e.payload as { unitId: string }).unitId);
+        if (unit) unit.arrivedAt ??= e.ts;
+        i.onSceneAt ??= e.ts;
+        i.responseSeconds = i.dispatchedAt !== null ? Math.round((i.onSceneAt - i.dispatchedAt) / 1000) : null;
+        i.withinTarget = metTarget(i.openedAt, i.onSceneAt, i.grade);
+        i.state = 'on-scene';
+        break;
+      }
+      case 'incident.closed':
+        i.state = 'closed';
+        i.closedAt = e.ts;
+        i.outcome = (e.payload as { outcome: Outcome }).outcome;
+        break;
+      default:
+        return;
+    }
+    i.history.push({ state: i.state, at: e.ts, actor: e.actor });
+  }
+
+  private receipt(e: JournalEvent): void {
+    const p = e.payload as { msgId?: string; status?: Assignment['receipt'] } | null;
+    const id = p?.msgId ? this.byMsg.get(p.msgId) : undefined;
+    const a = id ? this.incidents.get(id)?.units.find((u) => u.msgId === p!.msgId) : undefined;
+    // A "read" is never downgraded by a late "delivered".
+    if (a && p?.status && !(a.receipt === 'read' && p.status === 'delivered')) a.receipt = p.status;
+  }
+
+  snapshot(): IncidentRecord[] {
+    return [...this.incidents.values()].map((i) => structuredClone(i)).sort((a, b) => a.openedAt - b.openedAt || a.incidentId.localeCompare(b.incidentId));
+  }
+}

@@ -1,0 +1,42 @@
+import type { JournalEvent } from '../journal/types';
+import type { SubjectRecord } from '../tracking/gallery';
+import type { Projection } from './types';
+
+export type SubjectFields = Omit<SubjectRecord, 'id' | 'createdAt' | 'updatedAt' | 'createdBy'>;
+
+/**
+ * The gallery of subjects (personal data). Read through the tracking API, which journals every
+ * view; the state snapshot never carries it (see snapshotFor).
+ */
+export class SubjectsProjection implements Projection<SubjectRecord[]> {
+  readonly name = 'subjects';
+  private readonly subjects = new Map<string, SubjectRecord>();
+
+  get(id: string): SubjectRecord | undefined {
+    return this.subjects.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.subjects.has(id);
+  }
+
+  all(): IterableIterator<SubjectRecord> {
+    return this.subjects.values();
+  }
+
+  apply(e: JournalEvent): void {
+    if (e.type === 'subject.created') {
+      const p = e.payload as { subjectId: string } & SubjectFields;
+      const { subjectId, ...fields } = p;
+      this.subjects.set(subjectId, { id: subjectId, ...fields, createdAt: e.ts, updatedAt: e.ts, createdBy: e.actor });
+    } else if (e.type === 'subject.updated') {
+      const p = e.payload as { subjectId: string; changes: Partial<SubjectFields> };
+      const s = this.subjects.get(p.subjectId);
+      if (s) Object.assign(s, structuredClone(p.changes), { updatedAt: e.ts });
+    }
+  }
+
+  snapshot(): SubjectRecord[] {
+    return [...this.subjects.values()].map((s) => structuredClone(s)).sort((a, b) => a.id.localeCompare(b.id));
+  }
+}

@@ -1,0 +1,63 @@
+import type { JournalEvent } from '../journal/types';
+import { endTrack, fuse, type Sighting, type Track } from '../tracking/track';
+import type { Projection } from './types';
+
+export interface TracksState {
+  tracks: Track[];
+  /** Sightings not (yet) linked to any subject, newest last. */
+  unlinked: Sighting[];
+}
+
+/** Kept in memory for operators to link; older ones remain in the journal. */
+const MAX_UNLINKED = 200;
+
+/**
+ * One fused track per subject, built only from `track.sighting` / `track.ended`, which the
+ * tracking watcher journals. `lastTrigger` is the seq of the last source event turned into a
+ * sighting: after a crash the watcher resumes from there.
+ */
+export class TracksProjection implements Projection<TracksState> {
+  readonly name = 'tracks';
+  private readonly tracks = new Map<string, Track>();
+  private unlinked: Sighting[] = [];
+  lastTrigger = 0;
+
+  get(subjectId: string): Track | undefined {
+    return this.tracks.get(subjectId);
+  }
+
+  all(): IterableIterator<Track> {
+    return this.tracks.values();
+  }
+
+  unlinkedSighting(id: string): Sighting | undefined {
+    return this.unlinked.find((s) => s.id === id);
+  }
+
+  apply(e: JournalEvent): void {
+    if (e.type === 'track.sighting') {
+      const p = e.payload as { sighting: Sighting; trigger: number };
+      this.lastTrigger = Math.max(this.lastTrigger, p.trigger);
+      const s = structuredClone(p.sighting);
+      // A linked sighting leaves the unlinked list for its subject's track.
+      this.unlinked = this.unlinked.filter((u) => u.id !== s.id);
+      if (s.subjectId === null) {
+        this.unlinked.push(s);
+        if (this.unlinked.length > MAX_UNLINKED) this.unlinked.shift();
+        return;
+      }
+      this.tracks.set(s.subjectId, fuse(this.tracks.get(s.subjectId) ?? null, { ...s, subjectId: s.subjectId }).track);
+    } else if (e.type === 'track.ended') {
+      const p = e.payload as { subjectId: string };
+      const t = this.tracks.get(p.subjectId);
+      if (t) this.tracks.set(p.subjectId, endTrack(t));
+    }
+  }
+
+  snapshot(): TracksState {
+    return {
+      tracks: [...this.tracks.values()].map((t) => structuredClone(t)).sort((a, b) => a.subjectId.localeCompare(b.subjectId)),
+      unlinked: this.unlinked.map((s) => structuredClone(s)),
+    };
+  }
+}

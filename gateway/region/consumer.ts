@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { parseRegionTopic, REGION_TOPIC_FILTER, resendTopic, SiteStatus, STATUS_TOPIC_FILTER, UplinkMessage, UPLINK_WIRE_VERSION } from '../uplink/wire';
+import type { RegionConfig } from './config';
+import type { RegionStore } from './store';
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Takes the sites' uplink messages off the regional broker. A shared subscription splits them
+ * between the instances of one group; each instance keeps a persistent session, so what
+ * arrives while it is away waits for it in the broker. A message is acknowledged (PUBACK) only
+ * after its transaction commits: an instance killed mid-write gets it again. A message that
+ * can never be stored (invalid) is quarantined with its reason and acknowledged.
+ */
+export class RegionConsumer {
+  private client: MqttClient | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  /** Messages stored and acknowledged by this instance (tests and logs). */
+  handled = 0;
+
+  constructor(
+    private readonly cfg: RegionConfig,
+    private readonly store: RegionStore,
+    private readonly log: Logger,
+  ) {}
+
+  get filter(): string {
+    return `$share/${this.cfg.mqtt.group}/${REGION_TOPIC_FILTER}`;
+  }
+
+
+  /** Resolves once connected and subscribed; keeps reconnecting by itself afterwards. */
+  async start(): Promise<void> {
+    const m = this.cfg.mqtt;
+    const client = mqtt.connect(m.url, {
+      clientId: `tw-region-${this.cfg.instance}`,
+      ...(m.username ? { username: m.username } : {}),
+      ...(m.password ? { password: m.password } : {}),
+      ...(m.ca ? { ca: readFileSync(m.ca) } : {}),
+      protocolVersion: 5,
+      clean: false,
+      properties: { sessionExpiryInterval: m.sessionExpirySeconds },
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    this.client = client;
+    // MQTT.js sends the PUBACK when this callback is called, and reads the next message after it.
+    client.handleMessage = (packet, done) => {
+      this.handle(packet).then(
+        () => done(),
+        (err: unknown) => this.log.warn({ err }, 'message left unacknowledged'),
+      );
+    };
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'regional broker error'));
+    client.on('offline', () => this.log.warn('regional broker unreachable; reconnecting'));
+    const subscribed = new Promise<void>((resolve) => {
+      client.on('connect', (connack) => {
+        // A session the broker kept still has the subscription (and the messages queued for it).
+        if (connack.sessionPresent) return resolve();
+        // Statuses are not shared: every instance keeps the newest, and gets the retained ones now.
+        client.subscribe({ [this.filter]: { qos: 1 }, [STATUS_TOPIC_FILTER]: { qos: 1 } }, (err) => {
+          if (err) this.log.error({ err }, 'could not subscribe');
+          else resolve();
+        });
+      });
+    });
+    await subscribed;
+    this.log.info({ filter: this.filter, instance: this.cfg.instance }, 'region consumer subscribed');
+  }
+
+  private async handle(packet: IPublishPacket): Promise<void> {
+    const raw = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const topic = parseRegionTopic(packet.topic);
+    if (topic?.kind === 'status') return this.onStatus(topic.site, raw);
+    const site = topic?.kind === 'events' ? topic.site : null;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      return this.retry(() => this.store.quarantine(packet.topic, `invalid JSON: ${(err as Error).message}`, raw));
+    }
+    const parsed = UplinkMessage.safeParse(json);
+    const reason = !site
+      ? 'not a tw/v1/region/<site>/events topic'
+      : !parsed.success
+        ? parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+        : parsed.data.site !== site
+          ? `message for site ${parsed.data.site} on the topic of ${site}`
+          : null;
+    if (reason || !parsed.success || !site) return this.retry(() => this.store.quarantine(packet.topic, reason ?? 'invalid', raw));
+    await this.retry(() => this.store.ingest(site, parsed.data.events));
+    this.handled++;
+  }
+
+  /** A site's head and cursor: only a hint (lag, lost tails), so a bad one is logged and dropped. */
+  private async onStatus(site: string, raw: Buffer): Promise<void> {
+    try {
+      const s = SiteStatus.parse(JSON.parse(raw.toString('utf8')));
+      if (s.site === site) await this.store.siteStatus(s);
+    } catch (err) {
+      this.log.warn({ err, site }, 'ignoring a site status');
+    }
+  }
+
+  /** Asks a site to send a range again; the sweeper calls this for gaps that outlast their grace. */
+  requestResend(site: string, from: number, to: number): void {
+    this.client?.publish(resendTopic(site), JSON.stringify({ v: UPLINK_WIRE_VERSION, from, to }), { qos: 1 }, () => undefined);
+    this.log.warn({ site, from, to }, 'asked the site to send events again');
+  }
+
+  /** The database may be away: wait and try again rather than acknowledge what is not stored. */
+  private async retry(work: () => Promise<unknown>): Promise<void> {
+    for (let delay = RETRY_MIN_MS; ; delay = Math.min(RETRY_MAX_MS, delay * 2)) {
+      if (this.stopped) throw new Error('stopping');
+      try {
+        await work();
+        return;
+      } catch (err) {
+        if (this.stopped) throw err;
+        this.log.warn({ err, retryMs: delay }, 'could not store uplink message; retrying');
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync(true);
+  }
+}

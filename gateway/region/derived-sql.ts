@@ -1,0 +1,70 @@
+import type { PoolClient } from 'pg';
+import type { Derived } from './derive';
+
+/**
+ * Writes what one newly stored event adds to the regional index. Called only for events this
+ * transaction inserted, so each is counted once however often it was delivered. Arrival order
+ * across instances is not event order: later-ts-wins where a value is replaced.
+ */
+export async function writeDerived(db: PoolClient, siteId: string, seq: number, ts: number, d: Derived): Promise<void> {
+  if (d.subject) {
+    const s = d.subject;
+    await db.query(
+      `INSERT INTO subjects (site_id, subject_id, name, aliases, description, features, updated_ts)
+       VALUES ($1, $2, $3, COALESCE($4::text[], '{}'), $5, COALESCE($6::text[], '{}'), $7)
+       ON CONFLICT (site_id, subject_id) DO UPDATE SET
+         name = CASE WHEN EXCLUDED.name IS NOT NULL AND (subjects.name IS NULL OR EXCLUDED.updated_ts >= subjects.updated_ts) THEN EXCLUDED.name ELSE subjects.name END,
+         description = CASE WHEN EXCLUDED.description IS NOT NULL AND (subjects.description IS NULL OR EXCLUDED.updated_ts >= subjects.updated_ts) THEN EXCLUDED.description ELSE subjects.description END,
+         aliases = ARRAY(SELECT DISTINCT a FROM unnest(subjects.aliases || EXCLUDED.aliases) AS a),
+         features = ARRAY(SELECT DISTINCT f FROM unnest(subjects.features || EXCLUDED.features) AS f),
+         updated_ts = GREATEST(subjects.updated_ts, EXCLUDED.updated_ts)`,
+      [siteId, s.subjectId, s.name, s.aliases, s.description, s.features, s.ts],
+    );
+  }
+  if (d.sighting) {
+    const g = d.sighting;
+    // A report and the track entry derived from it share the report's seq: one sighting.
+    await db.query(
+      `INSERT INTO sightings (site_id, seq, subject_id, ts, type, zone, description) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (site_id, seq) DO UPDATE SET zone = COALESCE(EXCLUDED.zone, sightings.zone),
+         description = COALESCE(sightings.description, EXCLUDED.description), ts = LEAST(sightings.ts, EXCLUDED.ts)`,
+      [siteId, g.seq, g.subjectId, g.ts, g.type, g.zone, g.description],
+    );
+  }
+  if (d.incident) {
+    const i = d.incident;
+    await db.query(
+      `INSERT INTO incidents (site_id, seq, incident_id, ts, category, zone, subject_id, breach) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT DO NOTHING`,
+      [siteId, seq, i.incidentId, ts, i.category, i.zone, i.subjectId, i.breach],
+    );
+  }
+  if (d.breach) {
+    const b = d.breach;
+    await db.query(
+      `INSERT INTO breaches (site_id, seq, breach_id, cbo_id, subject_id, zone, ts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [siteId, seq, b.breachId, b.cboId, b.subjectId, b.zone, ts],
+    );
+  }
+  if (d.erasure) {
+    await db.query('INSERT INTO erasures (site_id, seq, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [siteId, d.erasure.seq, d.erasure.reason]);
+  }
+}
+
+/**
+ * The site erased these payloads under retention: so does the region, whichever arrived first
+ * (the erasure or the event), including the sighting text derived from them.
+ */
+export async function applyErasures(db: PoolClient, siteId: string, seqs: number[]): Promise<void> {
+  if (seqs.length === 0) return;
+  await db.query(
+    `UPDATE events e SET payload = NULL, payload_mode = 'erased' FROM erasures x
+     WHERE e.site_id = $1 AND x.site_id = $1 AND x.seq = e.seq AND e.seq = ANY($2::bigint[]) AND e.payload IS NOT NULL`,
+    [siteId, seqs],
+  );
+  await db.query(
+    `UPDATE sightings g SET description = NULL FROM erasures x
+     WHERE g.site_id = $1 AND x.site_id = $1 AND x.seq = g.seq AND g.seq = ANY($2::bigint[])`,
+    [siteId, seqs],
+  );
+}

@@ -1,0 +1,118 @@
+import type { Pool } from 'pg';
+
+/** The regional questions, answered from PostgreSQL. */
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export interface SubjectHit {
+  siteId: string;
+  subjectId: string;
+  name: string | null;
+  aliases: string[];
+  description: string | null;
+  sightings: number;
+  lastSeenAt: string | null;
+  lastZone: string | null;
+}
+
+/**
+ * Subjects of every site matching one query: the exact id, an alias (whole, any case), or text
+ * in the name, an alias, the description, a feature tag or a sighting's description.
+ */
+export async function searchSubjects(pool: Pool, q: string, limit: number): Promise<SubjectHit[]> {
+  const res = await pool.query<{
+    site_id: string; subject_id: string; name: string | null; aliases: string[] | null; description: string | null;
+    sightings: string; last_ts: string | null; last_zone: string | null;
+  }>(
+    `WITH hits AS (
+       SELECT site_id, subject_id FROM subjects s
+        WHERE s.subject_id = $1 OR s.name ILIKE $2 OR s.description ILIKE $2
+           OR EXISTS (SELECT 1 FROM unnest(s.aliases || s.features) AS a WHERE a ILIKE $2)
+       UNION
+       SELECT site_id, subject_id FROM sightings g WHERE g.subject_id = $1 OR g.description ILIKE $2
+     )
+     SELECT h.site_id, h.subject_id, s.name, s.aliases, s.description,
+            (SELECT count(*) FROM sightings g WHERE g.site_id = h.site_id AND g.subject_id = h.subject_id) AS sightings,
+            l.ts AS last_ts, l.zone AS last_zone
+       FROM hits h
+       LEFT JOIN subjects s ON s.site_id = h.site_id AND s.subject_id = h.subject_id
+       LEFT JOIN LATERAL (SELECT ts, zone FROM sightings g WHERE g.site_id = h.site_id AND g.subject_id = h.subject_id ORDER BY ts DESC LIMIT 1) l ON true
+      ORDER BY l.ts DESC NULLS LAST, h.site_id, h.subject_id
+      LIMIT $3`,
+    [q, `%${likeEscape(q)}%`, limit],
+  );
+  return res.rows.map((r) => ({
+    siteId: r.site_id, subjectId: r.subject_id, name: r.name, aliases: r.aliases ?? [], description: r.description,
+    sightings: Number(r.sightings), lastSeenAt: r.last_ts === null ? null : new Date(Number(r.last_ts)).toISOString(), lastZone: r.last_zone,
+  }));
+}
+
+export async function sightingsOf(pool: Pool, siteId: string, subjectId: string, limit: number) {
+  const res = await pool.query<{ seq: string; ts: string; type: string; zone: string | null; description: string | null }>(
+    'SELECT seq, ts, type, zone, description FROM sightings WHERE site_id = $1 AND subject_id = $2 ORDER BY ts DESC LIMIT $3',
+    [siteId, subjectId, limit],
+  );
+  return res.rows.map((r) => ({ seq: Number(r.seq), at: new Date(Number(r.ts)).toISOString(), type: r.type, zone: r.zone, description: r.description }));
+}
+
+export interface SiteSummary {
+  siteId: string;
+  lastSeq: number;
+  contiguousSeq: number;
+  lastEventAt: string | null;
+  /** How old the newest event the region holds is: the site's lag, if the site is busy. */
+  lagSeconds: number | null;
+  /** The site's journal head as it last reported it, and how many events the region is behind it. */
+  reportedHead: number | null;
+  behindEvents: number | null;
+  lastReceivedAt: string | null;
+  incidents: number;
+  breaches: number;
+  openChainBreaks: number;
+}
+
+export async function siteSummaries(pool: Pool): Promise<SiteSummary[]> {
+  const res = await pool.query<{
+    site_id: string; contiguous_seq: string; reported_head: string | null; last_seq: string | null; last_ts: string | null; received: Date | null;
+    incidents: string; breaches: string; open_breaks: string;
+  }>(
+    `SELECT s.site_id, s.contiguous_seq, s.reported_head, l.seq AS last_seq, l.ts AS last_ts, l.received_at AS received,
+            (SELECT count(*) FROM incidents i WHERE i.site_id = s.site_id) AS incidents,
+            (SELECT count(*) FROM breaches b WHERE b.site_id = s.site_id)
+              + (SELECT count(*) FROM incidents i WHERE i.site_id = s.site_id AND i.breach
+                   AND NOT EXISTS (SELECT 1 FROM breaches b WHERE b.site_id = s.site_id AND 'inc-' || b.breach_id = i.incident_id)) AS breaches,
+            (SELECT count(*) FROM chain_breaks c WHERE c.site_id = s.site_id AND c.resolved_at IS NULL) AS open_breaks
+       FROM sites s
+       LEFT JOIN LATERAL (SELECT seq, ts, received_at FROM events e WHERE e.site_id = s.site_id ORDER BY seq DESC LIMIT 1) l ON true
+      ORDER BY s.site_id`,
+  );
+  const now = Date.now();
+  return res.rows.map((r) => ({
+    siteId: r.site_id, lastSeq: Number(r.last_seq ?? 0), contiguousSeq: Number(r.contiguous_seq),
+    lastEventAt: r.last_ts === null ? null : new Date(Number(r.last_ts)).toISOString(),
+    lagSeconds: r.last_ts === null ? null : Math.max(0, Math.round((now - Number(r.last_ts)) / 100) / 10),
+    reportedHead: r.reported_head === null ? null : Number(r.reported_head),
+    behindEvents: r.reported_head === null ? null : Math.max(0, Number(r.reported_head) - Number(r.contiguous_seq)),
+    lastReceivedAt: r.received ? r.received.toISOString() : null,
+    incidents: Number(r.incidents), breaches: Number(r.breaches), openChainBreaks: Number(r.open_breaks),
+  }));
+}
+
+export async function chainBreaks(pool: Pool, siteId: string) {
+  const res = await pool.query<{ seq: string; kind: string; detail: string; detected_at: Date; resolved_at: Date | null; instance: string }>(
+    'SELECT seq, kind, detail, detected_at, resolved_at, instance FROM chain_breaks WHERE site_id = $1 ORDER BY seq, kind',
+    [siteId],
+  );
+  return res.rows.map((r) => ({
+    seq: Number(r.seq), kind: r.kind, detail: r.detail, detectedAt: r.detected_at.toISOString(),
+    resolvedAt: r.resolved_at?.toISOString() ?? null, instance: r.instance,
+  }));
+}
+
+export async function incidentsOf(pool: Pool, siteId: string, limit: number) {
+  const res = await pool.query<{ seq: string; incident_id: string | null; ts: string; category: string | null; zone: string | null; breach: boolean }>(
+    'SELECT seq, incident_id, ts, category, zone, breach FROM incidents WHERE site_id = $1 ORDER BY ts DESC LIMIT $2',
+    [siteId, limit],
+  );
+  return res.rows.map((r) => ({ seq: Number(r.seq), incidentId: r.incident_id, at: new Date(Number(r.ts)).toISOString(), category: r.category, zone: r.zone, breach: r.breach }));
+}

@@ -1,0 +1,74 @@
+import { DAYS, hourOfWeek } from './clock';
+
+/**
+ * Hotspot analysis: where and when incidents and sightings cluster (zone × local hour of the
+ * week), and the prolific subjects: the few people seen and reported most, by the most
+ * premises. Computed from journal facts, so any period can be analysed after the fact.
+ */
+
+export interface HotspotItem {
+  kind: 'incident' | 'sighting';
+  zone: string | null;
+  /** When it happened (not when it was journaled). */
+  atMs: number;
+  subjectId: string | null;
+  premisesId: string | null;
+}
+
+export interface HotspotCell {
+  zone: string;
+  hourOfWeek: number;
+  day: string;
+  hour: number;
+  incidents: number;
+  sightings: number;
+}
+
+export interface Hotspots {
+  from: string;
+  to: string;
+  timeZone: string;
+  cells: HotspotCell[];
+  zones: Array<{ zone: string; incidents: number; sightings: number; total: number }>;
+  prolific: Array<{ subjectId: string; sightings: number; incidents: number; premises: number; zones: number; lastSeenAt: string }>;
+}
+
+export function hotspots(items: readonly HotspotItem[], fromMs: number, toMs: number, timeZone: string, limit = 10): Hotspots {
+  const cells = new Map<string, HotspotCell>();
+  const zones = new Map<string, { zone: string; incidents: number; sightings: number; total: number }>();
+  const people = new Map<string, { sightings: number; incidents: number; premises: Set<string>; zones: Set<string>; last: number }>();
+  for (const it of items) {
+    if (it.atMs < fromMs || it.atMs >= toMs) continue;
+    const key = it.kind === 'incident' ? 'incidents' : 'sightings';
+    if (it.zone) {
+      const how = hourOfWeek(it.atMs, timeZone);
+      const id = `${it.zone}/${how}`;
+      const cell = cells.get(id) ?? { zone: it.zone, hourOfWeek: how, day: DAYS[Math.floor(how / 24)]!, hour: how % 24, incidents: 0, sightings: 0 };
+      cell[key]++;
+      cells.set(id, cell);
+      const z = zones.get(it.zone) ?? { zone: it.zone, incidents: 0, sightings: 0, total: 0 };
+      z[key]++;
+      z.total++;
+      zones.set(it.zone, z);
+    }
+    if (it.subjectId) {
+      const p = people.get(it.subjectId) ?? { sightings: 0, incidents: 0, premises: new Set<string>(), zones: new Set<string>(), last: 0 };
+      p[key]++;
+      if (it.premisesId) p.premises.add(it.premisesId);
+      if (it.zone) p.zones.add(it.zone);
+      p.last = Math.max(p.last, it.atMs);
+      people.set(it.subjectId, p);
+    }
+  }
+  const total = (c: { incidents: number; sightings: number }) => c.incidents + c.sightings;
+  return {
+    from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), timeZone,
+    cells: [...cells.values()].sort((a, b) => total(b) - total(a) || a.zone.localeCompare(b.zone) || a.hourOfWeek - b.hourOfWeek),
+    zones: [...zones.values()].sort((a, b) => b.total - a.total || a.zone.localeCompare(b.zone)),
+    prolific: [...people.entries()]
+      .map(([subjectId, p]) => ({ subjectId, sightings: p.sightings, incidents: p.incidents, premises: p.premises.size, zones: p.zones.size, lastSeenAt: new Date(p.last).toISOString() }))
+      // Reports from many different premises weigh more than one shop reporting often.
+      .sort((a, b) => b.premises - a.premises || b.incidents + b.sightings - (a.incidents + a.sightings) || a.subjectId.localeCompare(b.subjectId))
+      .slice(0, limit),
+  };
+}

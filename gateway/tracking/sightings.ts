@@ -1,0 +1,81 @@
+import type { Config } from '../../config/schema';
+import type { JournalEvent } from '../journal/types';
+import type { Sighting, SourceKind } from './track';
+import { resolvePlace, type PlaceInput } from './zones';
+
+/**
+ * The events a sighting can come from, turned into one normalised shape. Shop terminals over
+ * MQTT and member consoles over REST both journal `shop.report`; CCTV operators and the
+ * Frigate bridge journal `cctv.sighting`; officers, operators and guards reporting through
+ * the API journal `sighting.reported`. Pure: the watcher derives `track.sighting` from here,
+ * and the result is stored in the journal, so replay never recomputes it.
+ */
+export const SIGHTING_SOURCES: ReadonlySet<string> = new Set(['shop.report', 'cctv.sighting', 'sighting.reported']);
+
+interface ShopReportPayload {
+  premisesId: string;
+  kind: 'incident' | 'sighting';
+  category: string;
+  occurredAt: string;
+  description: string;
+  subjectId?: string;
+  media?: string[];
+}
+
+interface CctvSightingPayload {
+  cameraId: string;
+  seenAt: string;
+  operator: string;
+  subjectId?: string;
+  description?: string;
+  snapshotRef?: string;
+}
+
+export interface ReportedSightingPayload {
+  subjectId: string | null;
+  description: string | null;
+  at: string;
+  kind: SourceKind;
+  place: PlaceInput;
+  unitId: string | null;
+  media: string[];
+}
+
+type Geo = Pick<Config, 'zones' | 'premises' | 'cameras'>;
+
+/**
+ * The sighting a committed event reports, or null when it is not a sighting source or names
+ * no known place. `knownSubject` says whether a subject id is in the gallery: a report naming
+ * an unknown id stays unlinked rather than starting a track for a typo.
+ */
+export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: string) => boolean): Sighting | null {
+  if (!SIGHTING_SOURCES.has(e.type) || !e.payload) return null;
+  const via = e.source === 'api' ? 'api' : 'mqtt';
+  const subject = (id: string | null | undefined) => (id && knownSubject(id) ? id : null);
+  const base = { id: `sg-${e.id}`, via, causeSeq: e.seq, unitId: null } as const;
+  if (e.type === 'shop.report') {
+    const p = e.payload as ShopReportPayload;
+    const place = resolvePlace({ premisesId: p.premisesId }, geo);
+    if (!place) return null;
+    return {
+      ...base, ...place, subjectId: subject(p.subjectId), at: p.occurredAt, atMs: Date.parse(p.occurredAt), kind: 'shop',
+      reporter: e.actor ?? e.source, description: p.description, category: p.category, media: p.media ?? [],
+    };
+  }
+  if (e.type === 'cctv.sighting') {
+    const p = e.payload as CctvSightingPayload;
+    const place = resolvePlace({ cameraId: p.cameraId }, geo);
+    if (!place) return null;
+    return {
+      ...base, ...place, subjectId: subject(p.subjectId), at: p.seenAt, atMs: Date.parse(p.seenAt), kind: 'cctv',
+      reporter: p.operator, description: p.description ?? null, category: null, media: p.snapshotRef ? [p.snapshotRef] : [],
+    };
+  }
+  const p = e.payload as ReportedSightingPayload;
+  const place = resolvePlace(p.place, geo);
+  if (!place) return null;
+  return {
+    ...base, ...place, subjectId: subject(p.subjectId), at: p.at, atMs: Date.parse(p.at), kind: p.kind, unitId: p.unitId,
+    reporter: e.actor, description: p.description, category: null, media: p.media,
+  };
+}

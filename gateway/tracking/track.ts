@@ -1,0 +1,180 @@
+import type { LonLat } from '../../config/geo';
+import type { Config } from '../../config/schema';
+import { walkTimes, type ZoneGraph } from './graph';
+import { viewShare, type Precision } from './zones';
+
+/**
+ * One track per subject: every sighting from every source (shops, CCTV operators, Frigate,
+ * officers on the radio, body-worn video), ordered by when the subject was seen; the zones
+ * they are in and have entered; where they may go next and which cameras look there.
+ */
+
+export type SourceKind = 'shop' | 'cctv' | 'radio' | 'bodycam' | 'patrol';
+
+export interface Sighting {
+  /** `sg-<journal id of the report it came from>`: stable across replays. */
+  id: string;
+  subjectId: string | null;
+  at: string;
+  atMs: number;
+  kind: SourceKind;
+  via: 'mqtt' | 'api';
+  /** Who reported it: a username, a camera operator, or the device account. */
+  reporter: string | null;
+  premisesId: string | null;
+  cameraId: string | null;
+  unitId: string | null;
+  position: LonLat | null;
+  zone: string | null;
+  precision: Precision;
+  description: string | null;
+  category: string | null;
+  media: string[];
+  causeSeq: number;
+}
+
+export interface Track {
+  trackId: string;
+  subjectId: string;
+  state: 'active' | 'ended';
+  /** Oldest first, by the time seen (a late report slots into its place). */
+  sightings: Sighting[];
+  currentZones: string[];
+  enteredZones: string[];
+}
+
+export interface Prediction {
+  zone: string;
+  /** Shortest walk from the zone last seen in. */
+  walkSeconds: number;
+  /** The earliest they could be there: last seen + walk. */
+  reachableAt: string;
+  /** Away from where they came from (more likely than doubling back). */
+  onward: boolean;
+}
+
+/** Frigate's shape for an object's state in `{type, before, after}`. */
+export interface TrackSummary {
+  trackId: string;
+  subjectId: string;
+  state: 'active' | 'ended';
+  current_zones: string[];
+  entered_zones: string[];
+  sightings: number;
+  sources: SourceKind[];
+  firstSeenAt: string;
+  last: Pick<Sighting, 'id' | 'at' | 'kind' | 'zone' | 'position' | 'precision' | 'premisesId' | 'cameraId'>;
+}
+
+/** A track keeps its most recent sightings in memory; the journal keeps them all. */
+export const MAX_SIGHTINGS = 500;
+
+export const trackIdOf = (subjectId: string) => `trk-${subjectId}`;
+
+/** The track after one more sighting of its subject, and whether the subject is newly (re)appeared. */
+export function fuse(track: Track | null, s: Sighting & { subjectId: string }): { track: Track; type: 'new' | 'update' } {
+  const type = !track || track.state === 'ended' ? 'new' : 'update';
+  const sightings = [...(track?.sightings ?? []).filter((x) => x.id !== s.id), s]
+    .sort((a, b) => a.atMs - b.atMs || a.causeSeq - b.causeSeq)
+    .slice(-MAX_SIGHTINGS);
+  const entered: string[] = [];
+  for (const x of sightings) if (x.zone && !entered.includes(x.zone)) entered.push(x.zone);
+  const latest = sightings[sightings.length - 1]!;
+  return {
+    type,
+    track: {
+      trackId: trackIdOf(s.subjectId), subjectId: s.subjectId, state: 'active', sightings,
+      currentZones: latest.zone ? [latest.zone] : [], enteredZones: entered,
+    },
+  };
+}
+
+export function endTrack(track: Track): Track {
+  return { ...track, state: 'ended', currentZones: [] };
+}
+
+export function summary(track: Track): TrackSummary {
+  const last = track.sightings[track.sightings.length - 1]!;
+  const sources = [...new Set(track.sightings.map((s) => s.kind))].sort();
+  return {
+    trackId: track.trackId, subjectId: track.subjectId, state: track.state,
+    current_zones: [...track.currentZones], entered_zones: [...track.enteredZones],
+    sightings: track.sightings.length, sources, firstSeenAt: track.sightings[0]!.at,
+    last: { id: last.id, at: last.at, kind: last.kind, zone: last.zone, position: last.position, precision: last.precision, premisesId: last.premisesId, cameraId: last.cameraId },
+  };
+}
+
+/**
+ * Zones the subject could have reached by `nowMs` plus `horizonSeconds`, from the zone they
+ * were last seen in, over the walking graph. Direction matters: from the zone before, a zone
+ * further away is "onward" and listed first; doubling back comes after.
+ */
+export function predict(track: Track, graph: ZoneGraph, nowMs: number, horizonSeconds: number, limit = 6): Prediction[] {
+  const seen = track.sightings.filter((s) => s.zone !== null);
+  const last = seen[seen.length - 1];
+  if (!last?.zone) return [];
+  const here = last.zone;
+  const prev = [...seen].reverse().find((s) => s.zone !== here)?.zone ?? null;
+  const times = walkTimes(graph, here);
+  const fromPrev = prev ? walkTimes(graph, prev) : null;
+  const budget = Math.max(0, (nowMs - last.atMs) / 1000) + horizonSeconds;
+  const out: Prediction[] = [];
+  for (const [zone, secs] of times) {
+    if (zone === here || secs > budget) continue;
+    const onward = !fromPrev || (fromPrev.get(zone) ?? Infinity) > (fromPrev.get(here) ?? 0);
+    out.push({ zone, walkSeconds: secs, reachableAt: new Date(last.atMs + secs * 1000).toISOString(), onward });
+  }
+  out.sort((a, b) => Number(b.onward) - Number(a.onward) || a.walkSeconds - b.walkSeconds || a.zone.localeCompare(b.zone));
+  return out.slice(0, limit);
+}
+
+export interface CameraCover {
+  cameraId: string;
+  /** Share of the camera's field of view inside the zone (0 for a camera homed there that looks out). */
+  share: number;
+  ptz: boolean;
+}
+
+/** For each zone, the cameras that can see into it, best view first. Computed once from config. */
+export function coverageTable(config: Pick<Config, 'zones' | 'cameras'>): Map<string, CameraCover[]> {
+  const table = new Map<string, CameraCover[]>();
+  for (const zone of config.zones) {
+    const covers: CameraCover[] = [];
+    for (const cam of config.cameras) {
+      const share = viewShare(cam, zone);
+      // A camera homed in the zone stays a candidate (a PTZ can turn), after those that see in.
+      if (share > 0 || cam.zone === zone.id) covers.push({ cameraId: cam.id, share: Math.round(share * 100) / 100, ptz: cam.ptz });
+    }
+    covers.sort((a, b) => b.share - a.share || a.cameraId.localeCompare(b.cameraId));
+    table.set(zone.id, covers);
+  }
+  return table;
+}
+
+/** One camera to bring up: on the zone the subject is in now, or on a zone they may reach next. */
+export interface Handover extends CameraCover {
+  zone: string;
+  /** Null for the current zone; otherwise the earliest the subject could be there. */
+  reachableAt: string | null;
+}
+
+/**
+ * Cameras for the operator, in the order to use them: those on the current zone, then those on
+ * each predicted zone in prediction order. A camera covering several of them is listed once,
+ * for the first.
+ */
+export function handover(track: Track, predictions: readonly Prediction[], table: ReadonlyMap<string, CameraCover[]>): Handover[] {
+  const out: Handover[] = [];
+  const seen = new Set<string>();
+  const add = (zone: string, reachableAt: string | null) => {
+    for (const c of table.get(zone) ?? []) {
+      if (seen.has(c.cameraId)) continue;
+      seen.add(c.cameraId);
+      out.push({ ...c, zone, reachableAt });
+    }
+  };
+  const here = track.state === 'active' ? track.currentZones[0] : undefined;
+  if (here) add(here, null);
+  for (const p of predictions) add(p.zone, p.reachableAt);
+  return out;
+}

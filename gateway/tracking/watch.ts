@@ -1,0 +1,201 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema';
+import type { Journal } from '../journal/journal';
+import { rowToEvent, type EventRow } from '../journal/rows';
+import type { AppendInput, JournalEvent } from '../journal/types';
+import type { Projections } from '../projections';
+import type { AlertService } from '../radio/alerts';
+import { breachReasons, isRepeat, type BreachMark } from './cbo';
+import { buildGraph, type ZoneGraph } from './graph';
+import { incidentFromBreach, incidentFromReport, type BreachDetected } from './incident';
+import { SIGHTING_SOURCES, sightingFrom } from './sightings';
+import { coverageTable, endTrack, fuse, handover, predict, summary, type CameraCover, type Sighting } from './track';
+import { locate, metres } from './zones';
+
+/** A unit this close to an incident outside every zone has arrived. */
+const ARRIVAL_RADIUS_M = 25;
+const TICK_MS = 5000;
+
+/**
+ * Turns committed reports into the tracking picture, and journals every decision so replay
+ * shows exactly what the control room saw: `track.sighting` ({type: new|update, before,
+ * after}, Frigate-style) for each shop report, CCTV or Frigate sighting, officer's report or
+ * link; `breach.detected` and the incident it opens; `incident.on-scene` when a dispatched
+ * unit arrives; `track.ended` and `cbo.expired` as time passes. Derivations run one at a
+ * time, each seeing the previous one's result, so two reports of one subject never race.
+ */
+export class TrackingWatch {
+  private queue: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private graph: ZoneGraph | null = null;
+  private cameras = new Map<string, CameraCover[]>();
+  /** Incidents whose arrival is appended but not yet committed. */
+  private readonly arriving = new Set<string>();
+  /** Batches committed before start() are covered by its catch-up; after stop(), by the next start's. */
+  private started = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly projections: Projections,
+    private readonly journal: Journal,
+    private readonly alerts: Pick<AlertService, 'send'>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Catches up on reports committed but not yet derived (a crash in between), then keeps time. */
+  start(): void {
+    this.graph = buildGraph(this.config.zones);
+    this.cameras = coverageTable(this.config);
+    // Only the report types, through the (type, seq) index: a start must not scan every position fix.
+    const types = [...SIGHTING_SOURCES, 'sighting.linked'];
+    const missed = this.journal.database
+      .prepare(`SELECT * FROM events WHERE type IN (${types.map(() => '?').join(', ')}) AND seq > ? ORDER BY seq`)
+      .all(...types, this.projections.tracks.lastTrigger) as EventRow[];
+    for (const row of missed) {
+      const e = rowToEvent(row);
+      this.run(() => this.derive(e));
+    }
+    this.timer = setInterval(() => this.run(() => this.tick(Date.now())), TICK_MS);
+    this.timer.unref();
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.queue;
+  }
+
+  private derives(e: JournalEvent): boolean {
+    return SIGHTING_SOURCES.has(e.type) || e.type === 'sighting.linked';
+  }
+
+  /** Called with each committed batch, after the projections have applied it. */
+  onCommitted(events: JournalEvent[]): void {
+    if (!this.started) return;
+    for (const e of events) {
+      if (this.derives(e)) this.run(() => this.derive(e));
+      else if (e.type === 'breach.detected') this.alertBreach(e.payload as BreachDetected);
+      else if (e.type === 'radio.position' || e.type === 'radio.status') this.checkArrival(e);
+    }
+  }
+
+  private run(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => this.log.error({ err }, 'tracking derivation failed'));
+  }
+
+  private append(input: Omit<AppendInput, 'source'>): Promise<JournalEvent> {
+    return this.journal.append({ source: 'gateway', ...input });
+  }
+
+  private sightingOf(e: JournalEvent): Sighting | null {
+    if (e.type !== 'sighting.linked') return sightingFrom(e, this.config, (id) => this.projections.subjects.has(id));
+    const p = e.payload as { sightingId: string; subjectId: string };
+    const s = this.projections.tracks.unlinkedSighting(p.sightingId);
+    return s && this.projections.subjects.has(p.subjectId) ? { ...s, subjectId: p.subjectId } : null;
+  }
+
+  private async derive(e: JournalEvent): Promise<void> {
+    if (e.seq <= this.projections.tracks.lastTrigger) return; // already derived (catch-up overlap)
+    const s = this.sightingOf(e);
+    if (!s) return;
+    const appends: Array<Promise<unknown>> = [];
+    const subjectId = s.subjectId;
+    if (subjectId) {
+      const before = this.projections.tracks.get(subjectId) ?? null;
+      const { track, type } = fuse(before, { ...s, subjectId });
+      const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds);
+      const after = { ...summary(track), predicted, handover: handover(track, predicted, this.cameras) };
+      appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: track.trackId, payload: { type, sighting: s, before: before ? summary(before) : null, after, trigger: e.seq } }));
+    } else {
+      appends.push(this.append({ type: 'track.sighting', ref: s.id, payload: { type: 'new', sighting: s, before: null, after: null, trigger: e.seq } }));
+    }
+    const reported = incidentFromReport(e, s);
+    if (reported) appends.push(this.append({ type: 'incident.reported', subject: reported.premisesId ? `premises:${reported.premisesId}` : null, ref: reported.incidentId, payload: reported }));
+    if (subjectId) appends.push(...this.breaches(e, { ...s, subjectId }));
+    // One tick: the sighting, its incident and its breaches commit together.
+    await Promise.all(appends);
+  }
+
+  private breaches(e: JournalEvent, s: Sighting & { subjectId: string }): Array<Promise<unknown>> {
+    const out: Array<Promise<unknown>> = [];
+    const cooldownMs = this.config.tracking.breachCooldownMinutes * 60_000;
+    const cbos = this.projections.cbos.forSubject(s.subjectId).sort((a, b) => a.id.localeCompare(b.id));
+    let n = 0;
+    for (const cbo of cbos) {
+      const reasons = breachReasons(cbo, s, s.atMs, this.config.site.timezone);
+      if (reasons.length === 0) continue;
+      const earlier: BreachMark[] = this.projections.breaches.forCbo(cbo.id).map((b) => ({ cboId: b.cboId, zone: b.zone, atMs: Date.parse(b.at) }));
+      if (isRepeat(earlier, { cboId: cbo.id, zone: s.zone, atMs: s.atMs }, cooldownMs)) continue;
+      const breach: BreachDetected = {
+        breachId: `br-${e.id}${n ? `-${n}` : ''}`, cboId: cbo.id, subjectId: s.subjectId, sightingId: s.id, at: s.at,
+        zone: s.zone, position: s.position, premisesId: s.premisesId, reasons,
+      };
+      n++;
+      const incident = incidentFromBreach(breach, (id) => this.zoneName(id));
+      out.push(this.append({ type: 'breach.detected', subject: `subject:${s.subjectId}`, ref: breach.breachId, payload: breach }));
+      out.push(this.append({ type: 'incident.reported', subject: `subject:${s.subjectId}`, ref: incident.incidentId, payload: incident }));
+    }
+    return out;
+  }
+
+  private zoneName(id: string): string {
+    return this.config.zones.find((z) => z.id === id)?.name ?? id;
+  }
+
+  /** Radio alert to the configured talkgroup: who, where, when, and the incident to quote. */
+  private alertBreach(b: BreachDetected): void {
+    const tg = this.config.tracking.breachTalkgroup;
+    if (!tg) return;
+    const subject = this.projections.subjects.get(b.subjectId);
+    const who = subject?.name ?? subject?.description.slice(0, 40) ?? b.subjectId;
+    const when = new Intl.DateTimeFormat('en-GB', { timeZone: this.config.site.timezone, hour: '2-digit', minute: '2-digit' }).format(new Date(b.at));
+    const where = b.zone ? this.zoneName(b.zone) : 'excluded area';
+    const text = `CBO BREACH: ${who} in ${where} at ${when}. Order ${b.cboId}, incident inc-${b.breachId}`;
+    this.alerts.send({ text, priority: 'urgent', talkgroups: [tg], units: [] }, 'system:breach')
+      .catch((err: unknown) => this.log.error({ err, breachId: b.breachId }, 'breach radio alert not sent'));
+  }
+
+  /** A dispatched unit is on scene when its fix is in the incident's zone, or it says so by status. */
+  private checkArrival(e: JournalEvent): void {
+    const p = e.payload as { issi: number; lat?: number; lon?: number; value?: number };
+    const unit = this.projections.units.unitByIssi(p.issi);
+    const incident = unit ? this.projections.incidents.awaitingUnit(unit.id) : undefined;
+    if (!unit || !incident || this.arriving.has(incident.incidentId)) return;
+    let by: 'position' | 'status' | null = null;
+    if (e.type === 'radio.status') {
+      if (this.config.radio.statusCodes[String(p.value)]?.state === 'on-scene') by = 'status';
+    } else if (p.lat !== undefined && p.lon !== undefined) {
+      const fix = [p.lon, p.lat] as const;
+      const inZone = incident.zone !== null && locate(fix, this.config.zones) === incident.zone;
+      const near = incident.zone === null && incident.position !== null && metres(fix, incident.position) <= ARRIVAL_RADIUS_M;
+      if (inZone || near) by = 'position';
+    }
+    if (!by) return;
+    this.arriving.add(incident.incidentId);
+    this.append({
+      type: 'incident.on-scene', subject: `unit:${unit.id}`, ref: incident.incidentId,
+      payload: { incidentId: incident.incidentId, unitId: unit.id, callsign: unit.callsign, by, causeSeq: e.seq },
+    })
+      .catch((err: unknown) => this.log.error({ err, incidentId: incident.incidentId }, 'could not journal arrival'))
+      .finally(() => this.arriving.delete(incident.incidentId));
+  }
+
+  /** Tracks nobody has seen for a while end; orders past their expiry expire, on the record. */
+  private async tick(now: number): Promise<void> {
+    const endAfterMs = this.config.tracking.trackEndMinutes * 60_000;
+    const appends: Array<Promise<unknown>> = [];
+    for (const t of this.projections.tracks.all()) {
+      const last = t.sightings[t.sightings.length - 1];
+      if (t.state !== 'active' || !last || now - last.atMs < endAfterMs) continue;
+      appends.push(this.append({ type: 'track.ended', subject: `subject:${t.subjectId}`, ref: t.trackId, payload: { type: 'end', subjectId: t.subjectId, before: summary(t), after: summary(endTrack(t)) } }));
+    }
+    for (const c of this.projections.cbos.all()) {
+      if ((c.state === 'warning' || c.state === 'issued' || c.state === 'extended') && now >= Date.parse(c.expiresAt)) {
+        appends.push(this.append({ type: 'cbo.expired', subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, subjectId: c.subjectId, expiresAt: c.expiresAt } }));
+      }
+    }
+    await Promise.all(appends);
+  }
+}

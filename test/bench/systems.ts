@@ -1,0 +1,151 @@
+/**
+ * The systems under test, each its own process on loopback ports: Townwatch (the real gateway,
+ * `npm start`'s entry point on a demo-town config with a durable journal on disk), bare aedes,
+ * and Mosquitto (Debian's package, with a temporary config).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfigPath, loadConfig } from '../../config/load';
+import type { Config } from '../../config/schema';
+import { demoPassword, eventually, spawnGateway, testConfig } from '../helpers/gateway';
+
+export type SystemName = 'townwatch' | 'aedes' | 'mosquitto';
+export const SYSTEMS: readonly SystemName[] = ['townwatch', 'aedes', 'mosquitto'];
+
+export interface System {
+  name: SystemName;
+  pid: number;
+  mqttPort: number;
+  /** Townwatch only: the console's HTTP port and the config it runs. */
+  httpPort?: number;
+  config?: Config;
+  /** Credentials for an MQTT client that may subscribe to every handset's topics. */
+  observer: { username?: string; password?: string };
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof addr === 'object' && addr ? addr.port : 0;
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 8000);
+  await exited;
+  clearTimeout(killer);
+}
+
+const exitOf = (child: ChildProcess) => new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function townwatch(nodeOptions?: string): Promise<System> {
+  const t = testConfig();
+  // spawnGateway passes our environment on, synchronously, before its first await.
+  const saved = process.env.NODE_OPTIONS;
+  if (nodeOptions) process.env.NODE_OPTIONS = nodeOptions;
+  const starting = spawnGateway(t.file);
+  if (saved === undefined) delete process.env.NODE_OPTIONS;
+  else process.env.NODE_OPTIONS = saved;
+  const gw = await starting;
+  return {
+    name: 'townwatch', pid: gw.child.pid!, mqttPort: gw.mqttPort, httpPort: gw.httpPort, config: t.config,
+    observer: { username: 'service', password: demoPassword('service') },
+    async stop() {
+      await stopChild(gw.child, gw.exited);
+      rmSync(t.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function bareAedes(): Promise<System> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bare-aedes.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = exitOf(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const port = await eventually(() => Number(/listening (\d+)/.exec(out)?.[1]) || undefined, 20_000, 'bare aedes to listen');
+  return { name: 'aedes', pid: child.pid!, mqttPort: port, observer: {}, stop: () => stopChild(child, exited) };
+}
+
+export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
+
+async function mosquitto(): Promise<System> {
+  const dir = mkdtempSync(join(tmpdir(), 'tw-mosq-'));
+  const port = await freePort();
+  // Unlimited in-flight and queued messages, as aedes has: otherwise a fast publisher and one
+  // subscriber measure Mosquitto's default flow-control limits (20 in flight, 1,000 queued).
+  writeFileSync(join(dir, 'mosquitto.conf'), [
+    `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest none',
+    'max_inflight_messages 0', 'max_queued_messages 0', 'set_tcp_nodelay true', '',
+  ].join('\n'));
+  const child = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = exitOf(child);
+  child.once('error', (err) => {
+    throw new Error(`cannot start mosquitto (${MOSQUITTO}): ${err.message}; apt-get install -y mosquitto`);
+  });
+  await eventually(() => portOpen(port), 10_000, 'mosquitto to listen');
+  return {
+    name: 'mosquitto', pid: child.pid!, mqttPort: port, observer: {},
+    async stop() {
+      await stopChild(child, exited);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `nodeOptions` (Townwatch only): V8 settings for the gateway process, e.g. a smaller young generation. */
+export function startSystem(name: SystemName, nodeOptions?: string): Promise<System> {
+  return name === 'townwatch' ? townwatch(nodeOptions) : name === 'aedes' ? bareAedes() : mosquitto();
+}
+
+export interface FleetClient {
+  clientId: string;
+  issi: number;
+  username?: string;
+  password?: string;
+  /** A configured unit's own handset: it may raise emergencies. */
+  unit: boolean;
+}
+
+/**
+ * N handsets. On Townwatch the ten configured units log in with their own accounts and the rest
+ * through the radio IP gateway's control-station account (as simulators/radio/fleet.ts does),
+ * with ISSIs from its range that no unit uses. The peers take the same client ids and topics.
+ */
+export function fleetClients(system: System, n: number): FleetClient[] {
+  const config = system.config ?? loadConfig(defaultConfigPath);
+  const units = config.units.map((u) => u.issi);
+  const gateway = config.accounts.find((a) => a.role === 'control-station')!;
+  const [from, to] = gateway.issiRanges![0]!;
+  const used = new Set(units);
+  const out: FleetClient[] = [];
+  for (let issi = from, i = 0; out.length < n; i++) {
+    const unit = i < units.length;
+    const id = unit ? units[i]! : issi++;
+    if (!unit && used.has(id)) continue;
+    if (id > to) throw new Error(`the control-station range ${from}-${to} is too small for ${n} handsets`);
+    const username = unit ? `radio-${id}` : gateway.username;
+    out.push({
+      clientId: `bench-${id}`, issi: id, unit,
+      ...(system.name === 'townwatch' ? { username, password: demoPassword(username) } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,298 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Gateway } from '../../gateway/app';
+import type { JournalEvent } from '../../gateway/journal/types';
+import { Fleet } from '../../simulators/radio/fleet';
+import { Handset } from '../../simulators/radio/handset';
+import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
+import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
+
+/**
+ * The console in a real Chromium against a real gateway, with simulated MQTT handsets walking
+ * the demo town: what each role sees, units moving on the map, an emergency taken from the
+ * banner, alerts with live delivery, and a dropped connection that resumes without a gap.
+ */
+// A browser, a gateway and simulators share two cores with the rest of the suite: give them time.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+let gw: Gateway;
+let base: string;
+let browser: Browser;
+let fleet: Fleet;
+const handsets: Handset[] = [];
+const sessions: Session[] = [];
+
+beforeAll(async () => {
+  gw = await startGateway(testConfig().config);
+  base = `http://127.0.0.1:${gw.httpPort}`;
+  // unit-01…03 walk the town at two fixes a second; they confirm alerts as real handsets do.
+  fleet = new Fleet({ url: `mqtt://127.0.0.1:${gw.broker.port}`, config: gw.config, units: 3, rateHz: 2, passwordFor: demoPassword, seed: 7 });
+  await fleet.start();
+  browser = await launchChromium();
+}, 60_000);
+
+// Each test's browsers close after it: live maps in idle tabs would load the machine for the next.
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.context.close().catch(() => undefined)));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(handsets.map((h) => h.close().catch(() => undefined)));
+  await fleet?.stop();
+  await gw?.stop();
+});
+
+async function session(username: string, viewport?: { width: number; height: number }): Promise<Session> {
+  const s = await newSession(browser, viewport);
+  sessions.push(s);
+  await loginAs(s.page, base, username);
+  return s;
+}
+
+async function handset(issi: number): Promise<Handset> {
+  const unit = gw.config.units.find((u) => u.issi === issi)!;
+  const talkgroups = unit.talkgroups.map((id) => gw.config.talkgroups.find((t) => t.id === id)!.gssi);
+  const h = new Handset({
+    url: `mqtt://127.0.0.1:${gw.broker.port}`, issi, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`),
+    config: gw.config, startZone: 'market-square', seed: issi, talkgroups,
+  });
+  await h.connect();
+  handsets.push(h);
+  return h;
+}
+
+const journal = (type: string, where: (e: JournalEvent) => boolean = () => true) => [...gw.journal.replay()].filter((e) => e.type === type && where(e));
+const navLabels = (page: Page) => page.locator('nav.nav a').evaluateAll((as) => as.map((a) => a.firstChild?.textContent ?? ''));
+/** What the page gets from the API with its own cookie (and CSRF token for a POST). */
+const apiStatus = (page: Page, path: string, body?: unknown) =>
+  page.evaluate(async ({ path, body }) => {
+    if (body === undefined) return (await fetch(path)).status;
+    const me = (await (await fetch('/api/me')).json()) as { data: { csrfToken: string } };
+    return (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.data.csrfToken }, body: JSON.stringify(body) })).status;
+  }, { path, body });
+
+describe('login and roles', () => {
+  const PANELS: Record<string, string[]> = {
+    controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Evidence', 'Hotspots', 'Live log'],
+    operator: ['Map', 'Cameras', 'Tracking', 'Incidents', 'Live log'],
+    secmgr: ['Map', 'Evidence', 'Incidents', 'Live log'],
+    police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Evidence', 'Hotspots', 'Live log'],
+    engineer: ['Map', 'Cameras', 'Live log'],
+    member: ['My premises'],
+  };
+
+  for (const [username, panels] of Object.entries(PANELS)) {
+    it(`${username} logs in and sees only the panels of the role`, async () => {
+      const s = await session(username);
+      expect(await navLabels(s.page)).toEqual(panels);
+      await expect.poll(() => s.page.locator('#session').textContent()).toMatch(/^Idle logout in \d+:\d\d$/);
+      await screenshot(s.page, `role-${username}`);
+      expect(s.errors).toEqual([]);
+    });
+  }
+
+  it('is usable from the keyboard: Alt+n opens the n-th panel, Tab reaches the navigation', async () => {
+    const s = await session('controller');
+    await s.page.keyboard.press('Alt+5');
+    await expect.poll(() => s.page.url()).toBe(`${base}/alerts`);
+    await s.page.locator('#alert-form').waitFor();
+    await s.page.keyboard.press('Alt+1');
+    await expect.poll(() => s.page.url()).toBe(`${base}/map`);
+    // Tab order: skip link, (top bar buttons,) then the panel links.
+    await s.page.locator('body').focus();
+    const reached: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      await s.page.keyboard.press('Tab');
+      reached.push(await s.page.evaluate(() => document.activeElement?.getAttribute('data-panel') ?? document.activeElement?.textContent ?? ''));
+    }
+    expect(reached).toContain('incidents');
+    await s.page.keyboard.press('Enter'); // on whichever panel link has the focus
+    await expect.poll(() => s.page.url()).not.toBe(`${base}/map`);
+  });
+
+  it('refuses a wrong password on the form', async () => {
+    const s = await newSession(browser);
+    sessions.push(s);
+    await s.page.goto(`${base}/`);
+    await s.page.locator('#username').fill('controller');
+    await s.page.locator('#password').fill('not-the-password');
+    await s.page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => s.page.locator('#login-error').textContent()).toMatch(/wrong username or password/);
+    expect(await s.page.locator('#user').count()).toBe(0);
+  });
+
+  it('keeps a member out of controller pages and data, in the UI and at the API', async () => {
+    const s = await session('member');
+    await s.page.goto(`${base}/map`);
+    await s.page.getByTestId('forbidden').waitFor();
+    expect(await s.page.getByTestId('forbidden').textContent()).toMatch(/Map is not available to your role/);
+    expect(await s.page.locator('.leaflet-container, #unit-table, #event-log').count()).toBe(0);
+    await s.page.goto(`${base}/log`);
+    await s.page.getByTestId('forbidden').waitFor();
+    expect(await s.page.locator('#connection').textContent()).toMatch(/Reports only/);
+    // The gateway refuses regardless of what the page shows.
+    expect(await apiStatus(s.page, '/api/state')).toBe(403);
+    expect(await apiStatus(s.page, '/api/journal')).toBe(403);
+    expect(await apiStatus(s.page, '/api/emergencies')).toBe(403);
+    expect(await apiStatus(s.page, '/api/alerts', { text: 'not mine to send', talkgroups: ['tg-town'] })).toBe(403);
+    const site = await s.page.evaluate(async () => ((await (await fetch('/api/site')).json()) as { data: { units: unknown[]; cameras: unknown[] } }).data);
+    expect(site).toMatchObject({ units: [], cameras: [] });
+    await screenshot(s.page, 'member-forbidden');
+  });
+
+  it('logs out: the session is gone for the browser and the gateway', async () => {
+    const s = await session('police');
+    await s.page.locator('#logout').click();
+    await s.page.locator('#login-title').waitFor();
+    expect(await apiStatus(s.page, '/api/me')).toBe(401);
+    expect(journal('auth.logout', (e) => e.actor === 'police').length).toBeGreaterThan(0);
+  });
+});
+
+describe('the map', () => {
+  it('moves units as the simulator walks them, coloured by state, with the age of their fix', async () => {
+    const s = await session('controller');
+    const marker = s.page.locator('.unit-marker[data-unit="unit-01"]');
+    await marker.waitFor();
+    const first = (await marker.boundingBox())!;
+    const lat0 = await marker.getAttribute('data-lat');
+    await expect
+      .poll(async () => {
+        const box = (await marker.boundingBox())!;
+        return Math.hypot(box.x - first.x, box.y - first.y);
+      }, { timeout: 20_000 })
+      .toBeGreaterThan(3);
+    expect(await marker.getAttribute('data-lat')).not.toBe(lat0);
+    expect(await s.page.locator('#unit-table tr[data-unit="unit-01"] .fix-age').textContent()).toMatch(/^\d+ s$/);
+    // A status from the radio recolours the unit.
+    await fleet.handsets[0]!.status(32770);
+    await expect.poll(() => marker.getAttribute('data-state')).toBe('on-scene');
+    expect(await s.page.locator('.leaflet-overlay-pane path.zone').count()).toBe(gw.config.zones.length);
+    expect(await s.page.locator('.leaflet-overlay-pane path.camera-fov').count()).toBe(gw.config.cameras.length);
+    await screenshot(s.page, 'map');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('fits a laptop screen without sideways scrolling', async () => {
+    const s = await session('controller', { width: 1366, height: 768 });
+    for (const path of ['/map', '/alerts', '/log', '/incidents']) {
+      await s.page.goto(`${base}${path}`);
+      await s.page.locator('#user').waitFor();
+      expect(await s.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    }
+    await s.page.goto(`${base}/map`);
+    await s.page.locator('.unit-marker').first().waitFor();
+    await screenshot(s.page, 'laptop-map');
+  });
+});
+
+describe('emergencies', () => {
+  it('shows the banner with a tone; the controller acknowledges by keyboard and resolves; both journaled with the user', async () => {
+    const controller = await newSession(browser);
+    sessions.push(controller);
+    // Count the tones the page starts (WebAudio oscillators), before any script of the page runs.
+    await controller.context.addInitScript(() => {
+      const w = window as unknown as { __tones: number };
+      w.__tones = 0;
+      const proto = AudioContext.prototype;
+      const create = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'createOscillator')!.value as (this: BaseAudioContext) => OscillatorNode;
+      proto.createOscillator = function (this: AudioContext) {
+        w.__tones++;
+        return create.call(this);
+      };
+    });
+    await loginAs(controller.page, base, 'controller');
+    const operator = await session('operator');
+    await controller.page.locator('#connection[data-state="live"]').waitFor();
+    await operator.page.locator('#connection[data-state="live"]').waitFor();
+
+    const h = await handset(2005);
+    await h.emergency('pressed');
+    const banner = controller.page.locator('[data-emergency]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/EMERGENCY — PCSO 5188/);
+    await controller.page.waitForFunction(() => (window as unknown as { __tones: number }).__tones > 0);
+    // The operator sees it too, but only a controller may take it.
+    await operator.page.locator('[data-emergency]').waitFor();
+    expect(await operator.page.locator('[data-emergency] [data-action="acknowledge"]').count()).toBe(0);
+    await screenshot(controller.page, 'emergency-open');
+
+    const em = gw.projections.emergencies.openFor('unit-05')!;
+    expect(await controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action)).toBe('acknowledge');
+    await controller.page.keyboard.press('Enter');
+    await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
+    expect(journal('emergency.acknowledged', (e) => e.ref === em.id)[0]!.actor).toBe('controller');
+    await expect.poll(() => controller.page.locator('[data-emergency]').getAttribute('data-state')).toBe('acknowledged');
+    expect(await operator.page.locator('[data-emergency] .emergency-state').textContent()).toMatch(/owned by controller/);
+
+    await controller.page.locator('[data-emergency] [data-action="resolve-false"]').click();
+    await eventually(() => journal('emergency.resolved', (e) => e.ref === em.id).length === 1, 10_000, 'resolved');
+    const resolved = journal('emergency.resolved', (e) => e.ref === em.id)[0]!;
+    expect(resolved.actor).toBe('controller');
+    expect(resolved.payload).toMatchObject({ outcome: 'false' });
+    await controller.page.locator('[data-emergency]').waitFor({ state: 'detached' });
+    await screenshot(controller.page, 'emergency-resolved');
+    expect(controller.errors).toEqual([]);
+  });
+});
+
+describe('alerts', () => {
+  it('sends an alert to a talkgroup and shows each radio confirming it, live', async () => {
+    const s = await session('controller');
+    await s.page.goto(`${base}/alerts`);
+    await s.page.locator('#alert-text').fill('Male, red jacket, towards the Market Square');
+    await s.page.getByLabel('Police Ops').check();
+    await s.page.getByRole('button', { name: 'Send alert' }).click();
+    const card = s.page.locator('.alert-card', { hasText: 'red jacket' });
+    await card.waitFor();
+    // unit-01 is a walking handset of the fleet: it confirms on receipt.
+    await expect.poll(() => card.locator('[data-unit="unit-01"]').getAttribute('data-status'), { timeout: 15_000 }).toBe('delivered');
+    const sent = journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('red jacket'));
+    expect(sent.map((e) => e.actor)).toEqual(['controller']);
+    await screenshot(s.page, 'alerts');
+  });
+
+  it('does not offer the form to a role that may not send, and the gateway refuses it anyway', async () => {
+    const s = await session('police');
+    await s.page.goto(`${base}/alerts`);
+    await s.page.locator('#alert-list').waitFor();
+    expect(await s.page.locator('#alert-form').count()).toBe(0);
+    expect(await apiStatus(s.page, '/api/alerts', { text: 'police try', talkgroups: ['tg-town'] })).toBe(403);
+  });
+});
+
+describe('the live connection', () => {
+  it('resumes after a dropped connection with no missed and no doubled event', async () => {
+    const s = await session('controller');
+    await s.page.goto(`${base}/log`);
+    await s.page.locator('#connection[data-state="live"]').waitFor();
+    const h = await handset(2004);
+    await h.status(32768);
+    const from = gw.journal.head.seq;
+    await expect.poll(() => s.page.locator(`#event-log li[data-seq]`).count()).toBeGreaterThan(0);
+
+    await s.context.setOffline(true);
+    await expect.poll(() => s.page.locator('#connection').getAttribute('data-state')).not.toBe('live');
+    // Meanwhile the town goes on: statuses and talk that the console must not miss.
+    await h.status(32769);
+    await h.ptt('start', 9001);
+    await h.ptt('stop', 9001);
+    await h.status(32770);
+    await eventually(() => gw.projections.units.get('unit-04')!.state === 'on-scene', 10_000, 'events journaled');
+    const to = gw.journal.head.seq;
+    await screenshot(s.page, 'connection-dropped');
+
+    await s.context.setOffline(false);
+    await s.page.locator('#connection[data-state="live"]').waitFor({ timeout: 30_000 });
+    const hidden = new Set(['radio.position', 'mqtt.connected', 'mqtt.disconnected', 'quarantine.message', 'dock.progress']);
+    const expected = gw.journal.read(from, to - from).filter((e) => !hidden.has(e.type)).map((e) => e.seq);
+    expect(expected.length).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => s.page.locator(`#event-log li[data-seq="${expected.at(-1)!}"]`).count(), { timeout: 15_000 }).toBe(1);
+    const shown = await s.page.locator('#event-log li[data-seq]').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.seq)));
+    expect(new Set(shown).size).toBe(shown.length); // nothing doubled
+    expect(expected.filter((seq) => !shown.includes(seq))).toEqual([]); // nothing missed
+    await screenshot(s.page, 'connection-resumed');
+    // Only the refused reconnects while offline may have been logged.
+    expect(s.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+  });
+});

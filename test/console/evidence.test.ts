@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Gateway } from '../../gateway/app';
+import type { JournalEvent } from '../../gateway/journal/types';
+import { DockSimulator } from '../../simulators/dock/dock-sim';
+import { openPtyPair, type PtyPair } from '../../simulators/dock/pty';
+import { eventually, startGateway, testConfig } from '../helpers/gateway';
+import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
+
+/**
+ * The evidence panel against a dock simulator on a pseudo-terminal: footage appears as it is
+ * verified, its chain of custody is one click away, and a security manager marks, holds and
+ * exports it, each journaled with the user. A controller may look but not handle.
+ */
+const FAST = { retransmitMs: 100, heartbeatMs: 500 };
+// A browser, a gateway and simulators share two cores with the rest of the suite: give them time.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+let gw: Gateway;
+let pty: PtyPair;
+let sim: DockSimulator;
+let dir: string;
+let browser: Browser;
+const sessions: Session[] = [];
+
+beforeAll(async () => {
+  const t = testConfig();
+  dir = t.dir;
+  pty = await openPtyPair({ dir: join(dir, 'pty') });
+  const config = { ...t.config, docks: t.config.docks.map((d, i) => (i === 0 ? { ...d, serialPath: pty.gatewayPath } : d)) };
+  gw = await startGateway(config, { baseDir: dir, dockTiming: FAST });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sessions) await s.context.close().catch(() => undefined);
+  await browser?.close();
+  await sim?.stop();
+  await gw?.stop();
+  await pty?.close();
+});
+
+async function session(username: string): Promise<Session> {
+  const s = await newSession(browser);
+  sessions.push(s);
+  await loginAs(s.page, `http://127.0.0.1:${gw.httpPort}`, username);
+  return s;
+}
+
+const journal = (type: string, where: (e: JournalEvent) => boolean = () => true) => [...gw.journal.replay()].filter((e) => e.type === type && where(e));
+
+describe('the evidence panel', () => {
+  it('shows footage as a dock offloads it; a security manager reads its custody, marks, holds and exports it', async () => {
+    const s = await session('secmgr');
+    await s.page.getByRole('link', { name: /Evidence/ }).click();
+    await s.page.locator('#docks [data-dock="dock-1"]').waitFor();
+
+    sim = new DockSimulator({
+      ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 5,
+      cameras: [{ serial: 'BWC-0001', bay: 1, files: [{ name: 'shift-b-001.mp4', size: 120_000 }, { name: 'shift-b-002.mp4', size: 80_000 }] }],
+    });
+    await sim.start();
+    const rows = s.page.locator('#evidence-files tr[data-evidence]');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => s.page.locator('#docks [data-dock="dock-1"]').textContent(), { timeout: 10_000 }).toMatch(/link up/);
+    const row = s.page.locator('#evidence-files tr', { hasText: 'shift-b-001.mp4' });
+    expect(await row.textContent()).toMatch(/BWC-0001.*SEC 7/);
+    const id = (await row.getAttribute('data-evidence'))!;
+
+    await row.click();
+    await expect.poll(() => s.page.locator('#custody-log').textContent()).toMatch(/evidence\.verified[\s\S]*evidence\.viewed · secmgr/);
+    expect(await s.page.locator('#evidence-detail').textContent()).toContain(id);
+
+    await s.page.locator('#mark-incident').fill('INC-7');
+    await s.page.getByRole('button', { name: 'Mark evidential' }).click();
+    await eventually(() => journal('evidence.marked-evidential', (e) => e.ref === id).length === 1, 10_000, 'marked');
+    await expect.poll(() => row.textContent()).toMatch(/evidential/);
+    await s.page.locator('#hold-reason').fill('Complaint received');
+    await s.page.getByRole('button', { name: 'Hold', exact: true }).click();
+    await eventually(() => journal('evidence.hold', (e) => e.ref === id).length === 1, 10_000, 'held');
+    await expect.poll(() => row.textContent()).toMatch(/on hold/);
+
+    const out = join(dir, 'bundle-INC-7');
+    await s.page.locator('#bundle-incident').fill('INC-7');
+    await s.page.locator('#bundle-out').fill(out);
+    await s.page.getByRole('button', { name: 'Export' }).click();
+    await eventually(() => journal('evidence.exported', (e) => e.ref === id).length === 1, 10_000, 'exported');
+    await expect.poll(() => s.page.locator('#toast').textContent()).toMatch(/Bundle of 1 files written/);
+    expect(existsSync(out)).toBe(true);
+    for (const type of ['evidence.marked-evidential', 'evidence.hold', 'evidence.exported']) {
+      expect(journal(type, (e) => e.ref === id).map((e) => e.actor)).toEqual(['secmgr']);
+    }
+    await screenshot(s.page, 'evidence');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('lets a controller see the footage and its custody, without the handling forms', async () => {
+    const s = await session('controller');
+    await s.page.getByRole('link', { name: /Evidence/ }).click();
+    const row = s.page.locator('#evidence-files tr', { hasText: 'shift-b-002.mp4' });
+    await row.click();
+    await s.page.locator('#custody-log li').first().waitFor();
+    expect(await s.page.locator('#mark-incident, #hold-reason, #bundle-out').count()).toBe(0);
+  });
+});
