@@ -31,7 +31,12 @@ export class Live {
       auth: (cb: (auth: SocketAuth) => void) => cb(store.seq > 0 ? { lastSeq: store.seq } : {}),
     });
     socket.on('connect', () => store.setConnection('live'));
-    socket.on('disconnect', () => store.setConnection(navigator.onLine ? 'reconnecting' : 'offline'));
+    socket.on('disconnect', (reason) => {
+      store.setConnection(navigator.onLine ? 'reconnecting' : 'offline');
+      // A gateway that shuts down closes its sockets itself, and Socket.IO then does not retry:
+      // try again, so the console comes back when the gateway does (or learns the session ended).
+      if (reason === 'io server disconnect') window.setTimeout(() => this.socket?.connect(), 2000);
+    });
     socket.on('connect_error', (err) => {
       if (err.message === 'unauthenticated') {
         this.stop();

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import { demoPassword, ROOT } from '../helpers/gateway';
 
 /** Screenshots of the console tests: artifacts (git-ignored), for people to look at. */
@@ -17,6 +18,8 @@ const ARGS = [
  * person gets their own context (cookies, storage) in it, as separate browsers would.
  */
 export async function launchChromium(): Promise<Browser> {
+  const buildError = inject('consoleBuildError');
+  if (buildError) throw new Error(`the console did not build: ${buildError}`);
   const executablePath = process.env.CHROMIUM_PATH ?? execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
   return chromium.launch({ executablePath, args: ARGS, headless: true });
 }

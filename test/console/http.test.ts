@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import { hashPassword } from '../../gateway/auth/password';
 import type { SessionInfo, SiteInfo } from '../../gateway/contract/api';
@@ -12,6 +12,8 @@ let base: string;
 const TOKEN = 'controller-api-token-for-tests';
 
 beforeAll(async () => {
+  const buildError = inject('consoleBuildError');
+  if (buildError) throw new Error(`the console did not build: ${buildError}`);
   const tokenHash = await hashPassword(TOKEN, { N: 1024, r: 8, p: 1 });
   const t = testConfig((doc) => {
     const controller = (doc.accounts as Array<Record<string, unknown>>).find((a) => a.username === 'controller')!;
