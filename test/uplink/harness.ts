@@ -97,6 +97,14 @@ export async function breaksOf(pool: pg.Pool, siteId: string): Promise<Array<{ s
   return res.rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, resolved: r.resolved_at !== null }));
 }
 
+/**
+ * Breaks other than a gap that has since filled. A gap is reported when events stay missing
+ * past the grace (on a slow machine, a resend can take that long); the chain itself must hold.
+ */
+export async function unresolvedBreaks(pool: pg.Pool, siteId: string): Promise<Array<{ seq: number; kind: string; resolved: boolean }>> {
+  return (await breaksOf(pool, siteId)).filter((b) => !(b.kind === 'gap' && b.resolved));
+}
+
 /** Every text PostgreSQL holds for the region, to check what must never have arrived. */
 export async function everythingStored(pool: pg.Pool): Promise<string> {
   const tables = ['events', 'subjects', 'sightings', 'incidents', 'breaches', 'erasures', 'quarantine', 'chain_breaks', 'sites'];

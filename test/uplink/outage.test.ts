@@ -4,7 +4,7 @@ import type { RegionService } from '../../gateway/region/service';
 import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
-import { BROKER_USERS, breaksOf, everythingStored, regionConfig, settled, siteConfig, startRegion, waitStored } from './harness';
+import { BROKER_USERS, everythingStored, regionConfig, settled, siteConfig, startRegion, unresolvedBreaks, waitStored } from './harness';
 
 /**
  * One site forwarding to a real Mosquitto (TLS, passwords) and a region writing to a real
@@ -86,7 +86,7 @@ describe('uplink through an outage', () => {
     expect(stored, 'every seq once, in order, with the hash the site chained').toEqual(journal);
     await eventually(async () => (await metric('tw_uplink_lag_events')) === 0, 10_000, 'lag back to 0');
     await eventually(async () => (await region.pool.query("SELECT 1 FROM events WHERE site_id = $1 AND NOT linked", [SITE])).rowCount === 0, 10_000, 'every link checked');
-    expect(await breaksOf(region.pool, SITE)).toEqual([]);
+    expect(await unresolvedBreaks(region.pool, SITE)).toEqual([]);
   }, 60_000);
 
   it('heals events the broker acknowledged and then lost, at the end of the stream and in the middle', async () => {
@@ -114,7 +114,7 @@ describe('uplink through an outage', () => {
     r = await settled(region.pool, SITE, journalPath, gw.journal.head.seq);
     expect(r.stored).toEqual(r.journal);
     expect(await metric('tw_uplink_resent_events_total')).toBeGreaterThanOrEqual(resentBefore + 250);
-    expect(await breaksOf(region.pool, SITE)).toEqual([]);
+    expect(await unresolvedBreaks(region.pool, SITE)).toEqual([]);
   }, 60_000);
 
   it('sends evidence custody records minimised, and journals each as evidence.uplinked', async () => {
