@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { AppApi } from '../api/app-api';
@@ -74,7 +74,7 @@ export function requireRole(roles: readonly ConsoleRole[], what: string) {
  * Every `/api` route except login needs a session cookie or an API token.
  */
 export async function buildHttp(deps: HttpDeps) {
-  const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true, bodyLimit: 256 * 1024 });
+  const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024 });
   await app.register(cookie);
   app.decorateRequest('principal', null);
   const csrf = new Csrf();

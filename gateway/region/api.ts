@@ -1,4 +1,4 @@
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -39,7 +39,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
  * without listening, so tests can `inject()` or listen on port 0.
  */
 export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: Logger }) {
-  const app = Fastify({ loggerInstance: deps.log, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }) });
   app.decorateRequest('tokenName', null);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply: FastifyReply) => {
