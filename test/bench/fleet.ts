@@ -47,6 +47,10 @@ export interface FleetRun {
   loadgenCpuPct: number;
   loadgenLagP99: number;
   observerCpuPct: number;
+  /** The system's process died during the run. */
+  crashed: boolean;
+  /** The observer's own subscriber connection dropped: its misses are not counted as losses. */
+  observerDropped: boolean;
 }
 
 export async function fleetRun(system: SystemName, n: number, hz: number, seconds = SECONDS): Promise<FleetRun> {
@@ -69,6 +73,7 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
       consolePositions: tw ? join1(r.positions, obs.consolePositions) : null,
       emergency: tw ? joinPresses(r.emergencies, (issi) => (obs.consoleEmergencies.get(issi) ?? []).map((e) => e.t)) : joinPresses(r.emergencies, (issi) => obs.mqttEmergencies.get(issi) ?? []),
       raised: tw ? joinRaised(r.emergencies, obs) : null,
+      crashed: sys.crashed(), observerDropped: obs.dropped,
       sutRssMb: use.sut!.rssMaxMb, sutCpuPct: use.sut!.cpuPct, sutCpuMsPer1k: use.sut!.cpuMs / (r.acked / 1000), loadgenCpuPct: r.cpuPct, loadgenLagP99: r.lag.p99, observerCpuPct: use.observer!.cpuPct,
     };
   } finally {
@@ -84,7 +89,8 @@ function tables(runs: FleetRun[]): Table[] {
     columns: ['system', 'handsets × Hz', 'msg/s', 'publish→PUBACK', 'publish→subscriber', 'publish→console (text probe)', 'lost', 'RSS MB', 'CPU % (ms per 1k msgs)', 'loadgen CPU % / lag p99'],
     rows: runs.map((r) => [
       r.system, `${r.n} × ${r.hz}`, fmt(r.achievedPerS, 0), fmtS(r.puback), fmtS(r.subscriber),
-      r.consoleProbe ? fmtS(r.consoleProbe) : 'n/a', String(r.unacked + r.subscriber.missing + (r.consoleProbe?.missing ?? 0)),
+      r.consoleProbe ? fmtS(r.consoleProbe) : 'n/a',
+      r.crashed ? 'CRASHED' : r.observerDropped ? `${r.unacked} (observer dropped)` : String(r.unacked + r.subscriber.missing + (r.consoleProbe?.missing ?? 0)),
       fmt(r.sutRssMb, 0), `${fmt(r.sutCpuPct, 0)} (${fmt(r.sutCpuMsPer1k, 0)})`, `${fmt(r.loadgenCpuPct, 0)} / ${fmt(r.loadgenLagP99)}`,
     ]),
     notes: [

@@ -68,13 +68,18 @@ export class Observer {
   /** emergency.raised at the console, by the seq of the radio.emergency that caused it. */
   readonly consoleRaised = new Map<number, number>();
   mqttReceived = 0;
+  /** The observer's own MQTT connection closed during the run: what it missed is not the system's loss. */
+  dropped = false;
   private sub: MqttClient | null = null;
   consoleSocket: Console | null = null;
 
   async start(system: System, opts: { console: boolean; resolveEmergencies: boolean }): Promise<void> {
-    const sub = mqtt.connect(`mqtt://127.0.0.1:${system.mqttPort}`, { clientId: `bench-observer-${process.pid}`, reconnectPeriod: 0, ...system.observer });
+    // No keepalive: a broker with a backlog answers PINGREQ late, and a dropped observer would
+    // count every later message as lost.
+    const sub = mqtt.connect(`mqtt://127.0.0.1:${system.mqttPort}`, { clientId: `bench-observer-${process.pid}`, reconnectPeriod: 0, keepalive: 0, ...system.observer });
     await new Promise<void>((resolve, reject) => sub.once('connect', () => resolve()).once('error', reject));
     sub.on('message', (topic, payload) => this.onMqtt(topic, payload));
+    sub.on('close', () => (this.dropped = true));
     await sub.subscribeAsync('tw/v1/radio/+/+', { qos: 1 });
     this.sub = sub;
     if (opts.console && system.httpPort) this.consoleSocket = await this.openConsole(system.httpPort, 'controller', opts.resolveEmergencies);
@@ -150,6 +155,7 @@ export class Observer {
   }
 
   async close(): Promise<void> {
+    this.sub?.removeAllListeners('close');
     this.consoleSocket?.disconnect();
     await this.sub?.endAsync(true);
   }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { printTable, type Table } from './report';
 
-const BENCHES = ['journal', 'uplink', 'fleet', 'throughput', 'connections', 'slow-console', 'cctv'];
+const BENCHES = ['journal', 'uplink', 'fleet', 'throughput', 'connections', 'slow-console', 'cctv', 'dock'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));

@@ -24,6 +24,8 @@ export interface System {
   config?: Config;
   /** Credentials for an MQTT client that may subscribe to every handset's topics. */
   observer: { username?: string; password?: string };
+  /** The process ended on its own (a crash): set as soon as it happens. */
+  readonly crashed: () => boolean;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,14 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
 
 const exitOf = (child: ChildProcess) => new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
+/** True once the child has exited without being asked to. */
+function crashWatch(child: ChildProcess): { crashed: () => boolean; stopping: () => void } {
+  let stopping = false;
+  let crashed = false;
+  child.once('exit', () => (crashed = !stopping));
+  return { crashed: () => crashed, stopping: () => (stopping = true) };
+}
+
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = tcpConnect(port, '127.0.0.1');
@@ -65,10 +75,12 @@ async function townwatch(nodeOptions?: string): Promise<System> {
   if (saved === undefined) delete process.env.NODE_OPTIONS;
   else process.env.NODE_OPTIONS = saved;
   const gw = await starting;
+  const watch = crashWatch(gw.child);
   return {
     name: 'townwatch', pid: gw.child.pid!, mqttPort: gw.mqttPort, httpPort: gw.httpPort, config: t.config,
-    observer: { username: 'service', password: demoPassword('service') },
+    observer: { username: 'service', password: demoPassword('service') }, crashed: watch.crashed,
     async stop() {
+      watch.stopping();
       await stopChild(gw.child, gw.exited);
       rmSync(t.dir, { recursive: true, force: true });
     },
@@ -78,10 +90,17 @@ async function townwatch(nodeOptions?: string): Promise<System> {
 async function bareAedes(): Promise<System> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bare-aedes.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = exitOf(child);
+  const watch = crashWatch(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const port = await eventually(() => Number(/listening (\d+)/.exec(out)?.[1]) || undefined, 20_000, 'bare aedes to listen');
-  return { name: 'aedes', pid: child.pid!, mqttPort: port, observer: {}, stop: () => stopChild(child, exited) };
+  return {
+    name: 'aedes', pid: child.pid!, mqttPort: port, observer: {}, crashed: watch.crashed,
+    stop: () => {
+      watch.stopping();
+      return stopChild(child, exited);
+    },
+  };
 }
 
 export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
@@ -97,13 +116,15 @@ async function mosquitto(): Promise<System> {
   ].join('\n'));
   const child = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = exitOf(child);
+  const watch = crashWatch(child);
   child.once('error', (err) => {
     throw new Error(`cannot start mosquitto (${MOSQUITTO}): ${err.message}; apt-get install -y mosquitto`);
   });
   await eventually(() => portOpen(port), 10_000, 'mosquitto to listen');
   return {
-    name: 'mosquitto', pid: child.pid!, mqttPort: port, observer: {},
+    name: 'mosquitto', pid: child.pid!, mqttPort: port, observer: {}, crashed: watch.crashed,
     async stop() {
+      watch.stopping();
       await stopChild(child, exited);
       rmSync(dir, { recursive: true, force: true });
     },

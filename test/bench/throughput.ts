@@ -27,7 +27,7 @@ interface Step {
   sutCpuPct: number;
   sutCpuMsPer1k: number;
   sutRssMb: number;
-  verdict: 'pass' | 'p99 over 100 ms' | 'messages not delivered' | 'load generator could not keep up';
+  verdict: 'pass' | 'p99 over 100 ms' | 'messages not delivered' | 'load generator could not keep up' | 'system crashed' | 'observer dropped';
 }
 
 async function ladder(system: SystemName): Promise<{ system: SystemName; steps: Step[]; kneePerS: number | null; limit: string }> {
@@ -50,7 +50,9 @@ async function ladder(system: SystemName): Promise<{ system: SystemName; steps: 
       const targetPerS = HANDSETS * hz;
       const achievedPerS = r.acked / r.durationS;
       const verdict: Step['verdict'] =
-        r.unacked + r.errors + subscriber.missing > 0 ? 'messages not delivered'
+        sys.crashed() ? 'system crashed'
+        : obs.dropped ? 'observer dropped'
+        : r.unacked + r.errors + subscriber.missing > 0 ? 'messages not delivered'
         : subscriber.p99 > P99_LIMIT_MS ? 'p99 over 100 ms'
         : achievedPerS < targetPerS * 0.9 || r.lag.p99 > P99_LIMIT_MS ? 'load generator could not keep up'
         : 'pass';
