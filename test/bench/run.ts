@@ -12,6 +12,12 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));
 const names = chosen.length ? chosen : BENCHES;
+// The peers (Mosquitto; PostgreSQL for the uplink; ffmpeg, socat) come from Debian: install or explain.
+const deps = spawnSync('bash', [join(import.meta.dirname, '../../.ci/system-deps.sh')], { stdio: 'inherit' });
+if (deps.status !== 0) {
+  console.error('bench: the system packages above are needed to run the benchmarks side by side');
+  process.exit(2);
+}
 let failed = false;
 const started = Date.now();
 for (const name of names) {

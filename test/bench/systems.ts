@@ -4,13 +4,14 @@
  * and Mosquitto (Debian's package, with a temporary config).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfigPath, loadConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
 import { demoPassword, eventually, spawnGateway, testConfig } from '../helpers/gateway';
+import { binary } from '../helpers/mosquitto';
 
 export type SystemName = 'townwatch' | 'aedes' | 'mosquitto';
 export const SYSTEMS: readonly SystemName[] = ['townwatch', 'aedes', 'mosquitto'];
@@ -103,8 +104,6 @@ async function bareAedes(): Promise<System> {
   };
 }
 
-export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? 'mosquitto';
-
 async function mosquitto(): Promise<System> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-mosq-'));
   const port = await freePort();
@@ -114,12 +113,9 @@ async function mosquitto(): Promise<System> {
     `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest none',
     'max_inflight_messages 0', 'max_queued_messages 0', 'set_tcp_nodelay true', '',
   ].join('\n'));
-  const child = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(binary('mosquitto'), ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = exitOf(child);
   const watch = crashWatch(child);
-  child.once('error', (err) => {
-    throw new Error(`cannot start mosquitto (${MOSQUITTO}): ${err.message}; apt-get install -y mosquitto`);
-  });
   await eventually(() => portOpen(port), 10_000, 'mosquitto to listen');
   return {
     name: 'mosquitto', pid: child.pid!, mqttPort: port, observer: {}, crashed: watch.crashed,

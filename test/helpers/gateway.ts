@@ -118,9 +118,13 @@ export interface ChildGateway {
   exited: Promise<number | null>;
 }
 
-/** Runs `npm start`'s entry point as a child process on a config file, without simulators. */
+/**
+ * Runs `npm start`'s entry point as a child process on a config file, without simulators.
+ * `TW_GATEWAY_NODE_ARGS` adds node flags NODE_OPTIONS refuses, e.g. `--cpu-prof` to profile a bench.
+ */
 export async function spawnGateway(configFile: string): Promise<ChildGateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/main.ts')], {
+  const extra = process.env.TW_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(ROOT, 'gateway/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -26,7 +26,8 @@ export interface MosquittoBroker {
 
 const HELP = 'install the Debian package "mosquitto" (bash .ci/system-deps.sh does it as root)';
 
-function binary(name: string): string {
+/** The path of a Mosquitto program (`mosquitto`, `mosquitto_passwd`), or an error that says how to get it. */
+export function binary(name: string): string {
   for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
     if (existsSync(join(dir, name))) return join(dir, name);
   }
