@@ -70,7 +70,14 @@ export class SubjectsApi {
     if ((changes.status ?? s.status) === 'known' && (changes.name === undefined ? s.name : changes.name) === null) {
       throw Errors.invalid(['name: a known subject needs a name']);
     }
-    await this.deps.journal.append({ source: 'api', type: 'subject.updated', actor: user, subject: `subject:${id}`, ref: id, payload: { subjectId: id, changes } });
+    // Shared with the region before or after: the update leaves the site, so the region also
+    // learns when a subject stops being shared (and withdraws it).
+    const sharedRegionally = s.sharedRegionally || changes.sharedRegionally === true;
+    // Shared from now on: the region has not seen this person yet, so the update carries the
+    // record as the region may hold it (never photo, markers or birth date).
+    const nowShared = !s.sharedRegionally && changes.sharedRegionally === true;
+    const shared = nowShared ? { status: s.status, name: s.name, aliases: s.aliases, description: s.description, features: s.features } : undefined;
+    await this.deps.journal.append({ source: 'api', type: 'subject.updated', actor: user, subject: `subject:${id}`, ref: id, payload: { subjectId: id, changes, sharedRegionally, shared } });
     return this.viewOf(this.deps.projections.subjects.get(id)!, 'full');
   }
 
@@ -98,13 +105,18 @@ export class SubjectsApi {
     ];
     if (issues.length) throw Errors.invalid(issues);
     const cboId = `cbo-${ulid().toLowerCase()}`;
-    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${terms.subjectId}`, ref: cboId, payload: { cboId, terms } });
+    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${terms.subjectId}`, ref: cboId, payload: { cboId, terms, sharedRegionally: this.sharedRegionally(terms.subjectId) } });
     return structuredClone(this.cbo(cboId));
   }
 
   private async transition(user: string, c: CboRecord, state: 'issued' | 'extended' | 'revoked', extra: Record<string, unknown>): Promise<CboRecord> {
-    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, ...extra } });
+    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, ...extra, sharedRegionally: this.sharedRegionally(c.subjectId) } });
     return structuredClone(this.cbo(c.id));
+  }
+
+  /** Whether an event about this subject may leave the site with the subject named (uplink rules). */
+  private sharedRegionally(subjectId: string): boolean {
+    return this.deps.projections.subjects.get(subjectId)?.sharedRegionally ?? false;
   }
 
   /** A warning (exclusion notice) becomes an order in force. */

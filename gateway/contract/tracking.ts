@@ -53,6 +53,8 @@ const subjectFields = {
   features: z.array(Feature).max(50),
   markers: z.array(text(64)).max(20),
   sharedWithMembers: z.boolean(),
+  /** The partnership shares this person with the region (other towns): the uplink sends their record. */
+  sharedRegionally: z.boolean(),
 };
 
 export const SubjectInput = z
@@ -65,6 +67,7 @@ export const SubjectInput = z
     features: subjectFields.features.default([]),
     markers: subjectFields.markers.default([]),
     sharedWithMembers: subjectFields.sharedWithMembers.default(false),
+    sharedRegionally: subjectFields.sharedRegionally.default(false),
   })
   .refine((s) => s.status === 'sought' || s.name !== null, { path: ['name'], message: 'a known subject needs a name' });
 

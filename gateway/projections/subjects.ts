@@ -26,9 +26,10 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
 
   apply(e: JournalEvent): void {
     if (e.type === 'subject.created') {
-      const p = e.payload as { subjectId: string } & SubjectFields;
-      const { subjectId, ...fields } = p;
-      this.subjects.set(subjectId, { id: subjectId, ...fields, createdAt: e.ts, updatedAt: e.ts, createdBy: e.actor });
+      // Journals from before regional sharing have no flag: not shared.
+      const p = e.payload as { subjectId: string; sharedRegionally?: boolean } & Omit<SubjectFields, 'sharedRegionally'>;
+      const { subjectId, sharedRegionally, ...fields } = p;
+      this.subjects.set(subjectId, { id: subjectId, ...fields, sharedRegionally: sharedRegionally ?? false, createdAt: e.ts, updatedAt: e.ts, createdBy: e.actor });
     } else if (e.type === 'subject.updated') {
       const p = e.payload as { subjectId: string; changes: Partial<SubjectFields> };
       const s = this.subjects.get(p.subjectId);

@@ -5,7 +5,7 @@
  * | event                                   | feeds                                                       |
  * |-----------------------------------------|-------------------------------------------------------------|
  * | `subject.created`                       | subjects: `subjectId`, `name`, `aliases[]`, `description`, `features[]` |
- * | `subject.updated`                       | subjects: the same fields, from `changes`                    |
+ * | `subject.updated`                       | subjects: the same fields, from `shared` (when sharing starts) and `changes`; `changes.sharedRegionally: false` withdraws the subject |
  * | `shop.report`, `cctv.sighting`, `sighting.reported` | sightings (keyed by the report's seq): `subjectId`, `description`, `place.zone` |
  * | `track.sighting`                        | the same sighting row (keyed by `sighting.causeSeq`): adds the resolved `zone` |
  * | `incident.reported`                     | incidents: `incidentId`, `category`, `zone`, `subjectId` (a `cbo-breach` category is a breach) |
@@ -57,6 +57,8 @@ export interface BreachRow {
 
 export interface Derived {
   subject?: SubjectUpsert;
+  /** The site stopped sharing this subject: the region forgets it and its sightings. */
+  withdrawn?: { subjectId: string; ts: number };
   sighting?: SightingRow;
   incident?: IncidentRow;
   breach?: BreachRow;
@@ -75,7 +77,12 @@ export function derive(e: { seq: number; ts: number; type: string }, payload: un
   if (!isObj(payload)) return {};
   const p = payload;
   if (e.type === 'subject.created') return { subject: subjectFrom(p, p.subjectId, e.ts) };
-  if (e.type === 'subject.updated') return { subject: subjectFrom(isObj(p.changes) ? p.changes : {}, p.subjectId, e.ts) };
+  if (e.type === 'subject.updated') {
+    const changes = isObj(p.changes) ? p.changes : {};
+    const id = str(p.subjectId);
+    if (id && changes.sharedRegionally === false) return { withdrawn: { subjectId: id, ts: e.ts } };
+    return { subject: subjectFrom({ ...(isObj(p.shared) ? p.shared : {}), ...changes }, p.subjectId, e.ts) };
+  }
   if (REPORTS.has(e.type)) {
     const subjectId = str(p.subjectId);
     if (!subjectId) return {};

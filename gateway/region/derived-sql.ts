@@ -7,11 +7,23 @@ import type { Derived } from './derive';
  * across instances is not event order: later-ts-wins where a value is replaced.
  */
 export async function writeDerived(db: PoolClient, siteId: string, seq: number, ts: number, d: Derived): Promise<void> {
+  if (d.withdrawn) {
+    const w = d.withdrawn;
+    await db.query(
+      `INSERT INTO withdrawn_subjects (site_id, subject_id, ts) VALUES ($1, $2, $3)
+       ON CONFLICT (site_id, subject_id) DO UPDATE SET ts = GREATEST(withdrawn_subjects.ts, EXCLUDED.ts)`,
+      [siteId, w.subjectId, w.ts],
+    );
+    await db.query('DELETE FROM subjects WHERE site_id = $1 AND subject_id = $2 AND updated_ts <= $3', [siteId, w.subjectId, w.ts]);
+    await db.query('DELETE FROM sightings WHERE site_id = $1 AND subject_id = $2 AND ts <= $3', [siteId, w.subjectId, w.ts]);
+  }
   if (d.subject) {
     const s = d.subject;
+    // Nothing from before a withdrawal: shared again later, the subject comes back from then on.
     await db.query(
       `INSERT INTO subjects (site_id, subject_id, name, aliases, description, features, updated_ts)
-       VALUES ($1, $2, $3, COALESCE($4::text[], '{}'), $5, COALESCE($6::text[], '{}'), $7)
+       SELECT $1::text, $2::text, $3::text, COALESCE($4::text[], '{}'), $5::text, COALESCE($6::text[], '{}'), $7::bigint
+        WHERE NOT EXISTS (SELECT 1 FROM withdrawn_subjects w WHERE w.site_id = $1 AND w.subject_id = $2 AND w.ts >= $7)
        ON CONFLICT (site_id, subject_id) DO UPDATE SET
          name = CASE WHEN EXCLUDED.name IS NOT NULL AND (subjects.name IS NULL OR EXCLUDED.updated_ts >= subjects.updated_ts) THEN EXCLUDED.name ELSE subjects.name END,
          description = CASE WHEN EXCLUDED.description IS NOT NULL AND (subjects.description IS NULL OR EXCLUDED.updated_ts >= subjects.updated_ts) THEN EXCLUDED.description ELSE subjects.description END,
@@ -25,7 +37,9 @@ export async function writeDerived(db: PoolClient, siteId: string, seq: number, 
     const g = d.sighting;
     // A report and the track entry derived from it share the report's seq: one sighting.
     await db.query(
-      `INSERT INTO sightings (site_id, seq, subject_id, ts, type, zone, description) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO sightings (site_id, seq, subject_id, ts, type, zone, description)
+       SELECT $1::text, $2::bigint, $3::text, $4::bigint, $5::text, $6::text, $7::text
+        WHERE NOT EXISTS (SELECT 1 FROM withdrawn_subjects w WHERE w.site_id = $1 AND w.subject_id = $3 AND w.ts >= $4)
        ON CONFLICT (site_id, seq) DO UPDATE SET zone = COALESCE(EXCLUDED.zone, sightings.zone),
          description = COALESCE(sightings.description, EXCLUDED.description), ts = LEAST(sightings.ts, EXCLUDED.ts)`,
       [siteId, g.seq, g.subjectId, g.ts, g.type, g.zone, g.description],

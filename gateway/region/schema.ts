@@ -76,6 +76,14 @@ CREATE TABLE IF NOT EXISTS sightings (
   PRIMARY KEY (site_id, seq)
 );
 CREATE INDEX IF NOT EXISTS sightings_subject ON sightings (site_id, subject_id, ts);
+-- A site stopped sharing a subject at ts: what it had shared up to then is gone, and a delivery
+-- of an older event (instances race) does not bring it back.
+CREATE TABLE IF NOT EXISTS withdrawn_subjects (
+  site_id     text   NOT NULL,
+  subject_id  text   NOT NULL,
+  ts          bigint NOT NULL,
+  PRIMARY KEY (site_id, subject_id)
+);
 CREATE TABLE IF NOT EXISTS incidents (
   site_id     text    NOT NULL,
   seq         bigint  NOT NULL,

@@ -22,6 +22,8 @@ export interface SubjectRecord {
   /** Warning markers for officers (violent, weapons…): restricted. */
   markers: string[];
   sharedWithMembers: boolean;
+  /** Shared with the region: its record and sightings leave the site (see the uplink rules). */
+  sharedRegionally: boolean;
   createdAt: number;
   updatedAt: number;
   createdBy: string | null;
@@ -65,6 +67,7 @@ export interface SubjectView {
   photoRef: string | null;
   features: string[];
   sharedWithMembers: boolean;
+  sharedRegionally: boolean;
   name?: string | null;
   aliases?: string[];
   dob?: string | null;
@@ -85,6 +88,7 @@ export function subjectView(s: SubjectRecord, access: Access, cbos: readonly Cbo
   const shared: SubjectView = {
     id: s.id, status: s.status, access, description: s.description, photoRef: s.photoRef, features: [...s.features],
     sharedWithMembers: s.sharedWithMembers,
+    sharedRegionally: s.sharedRegionally,
     cbos: cbos
       .filter((c) => access === 'full' || (c.sharedWithMembers && (c.state === 'issued' || c.state === 'extended')))
       .map(cboView),

@@ -107,7 +107,9 @@ export class TrackingWatch {
       const { track, type } = fuse(before, { ...s, subjectId });
       const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds);
       const after = { ...summary(track), predicted, handover: handover(track, predicted, this.cameras) };
-      appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: track.trackId, payload: { type, sighting: s, before: before ? summary(before) : null, after, trigger: e.seq } }));
+      const sharedRegionally = this.projections.subjects.get(subjectId)?.sharedRegionally ?? false;
+      const sighting = { ...s, sharedRegionally };
+      appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: track.trackId, payload: { type, sighting, before: before ? summary(before) : null, after, trigger: e.seq } }));
     } else {
       appends.push(this.append({ type: 'track.sighting', ref: s.id, payload: { type: 'new', sighting: s, before: null, after: null, trigger: e.seq } }));
     }

@@ -5,7 +5,7 @@ import { cbo, TZ } from './fixtures';
 
 function subject(id: string, extra: Partial<SubjectRecord>): SubjectRecord {
   return {
-    id, status: 'known', name: null, aliases: [], dob: null, photoRef: null, description: '', features: [], markers: [], sharedWithMembers: false,
+    id, status: 'known', name: null, aliases: [], dob: null, photoRef: null, description: '', features: [], markers: [], sharedWithMembers: false, sharedRegionally: false,
     createdAt: 0, updatedAt: 0, createdBy: 'police', ...extra,
   };
 }

@@ -49,7 +49,9 @@ describe('what leaves the site', () => {
     expect(policy.outcome('subject.created', JSON.stringify({ subjectId: 's-1', name: 'X' }))).toEqual({ kind: 'link' });
     const subject = policy.outcome('subject.created', JSON.stringify({ subjectId: 's-1', name: 'X', photoRef: 'p.jpg', sharedRegionally: true }));
     expect(subject.kind === 'event' && JSON.parse(subject.payload!)).toEqual({ subjectId: 's-1', name: 'X', sharedRegionally: true });
-    expect(policy.outcome('subject.updated', JSON.stringify({ subjectId: 's-1', changes: { name: 'Y', sharedRegionally: true } }))).toMatchObject({ kind: 'event' });
+    // An update leaves while the subject is (or was, until this update) shared: the API says so at the top.
+    expect(policy.outcome('subject.updated', JSON.stringify({ subjectId: 's-1', changes: { name: 'Y' }, sharedRegionally: true }))).toMatchObject({ kind: 'event' });
+    expect(policy.outcome('subject.updated', JSON.stringify({ subjectId: 's-1', changes: { name: 'Y' }, sharedRegionally: false }))).toEqual({ kind: 'link' });
   });
 
   it('sends an unchanged payload byte for byte, so the region can check its digest', () => {

@@ -7,7 +7,7 @@ import { chainHash } from '../../gateway/journal/hash';
 import { Journal } from '../../gateway/journal/journal';
 import type { EventRow } from '../../gateway/journal/rows';
 import type { RegionService } from '../../gateway/region/service';
-import { eventually, startGateway } from '../helpers/gateway';
+import { eventually, login, startGateway, withCsrf } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, everythingStored, regionConfig, settled, siteConfig, startRegion, unresolvedBreaks } from './harness';
@@ -143,4 +143,38 @@ describe('the region', () => {
     const breaks = (await api('/api/sites/south-town/chain-breaks')).body.data as Array<{ seq: number; kind: string }>;
     expect(breaks.map((b) => b.kind)).toEqual(['payload', 'link']);
   });
+  it('holds a subject only while an officer shares it regionally at the site, and forgets it when they stop', async () => {
+    const north = gateways[0]!;
+    const cookies = { police: await login(north.httpPort, 'police'), controller: await login(north.httpPort, 'controller') };
+    const call = async <T>(user: keyof typeof cookies, method: string, path: string, body: unknown): Promise<T> => {
+      const res = await fetch(`http://127.0.0.1:${north.httpPort}${path}`, { method, headers: { ...withCsrf(cookies[user]), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status, `${method} ${path}`).toBe(200);
+      return ((await res.json()) as { data: T }).data;
+    };
+    const hitsFor = async (q: string) => (await api(`/api/subjects?q=${q}`)).body.data as Array<{ siteId: string; subjectId: string; name: string | null; sightings: number }>;
+    const inRegion = async () => (await settled(regions[0]!.pool, 'north-town', paths['north-town']!, north.journal.head.seq)).stored;
+
+    const subject = await call<{ id: string; sharedRegionally: boolean }>('police', 'POST', '/api/subjects', {
+      status: 'known', name: 'Kyle Marsh', aliases: ['Sparrow'], dob: '1988-02-02', description: 'short, green parka', features: ['coat:green'], markers: ['drugs'],
+    });
+    expect(subject.sharedRegionally, 'not shared unless someone says so').toBe(false);
+    await call('controller', 'POST', '/api/sightings', { subjectId: subject.id, description: 'Sparrow by the bank', place: { lonLat: MARKET } });
+    await eventually(() => north.journal.head.seq > 0 && north.projections.tracks.get(subject.id) !== undefined, 10_000, 'the sighting tracked');
+    await inRegion();
+    expect(await hitsFor('Sparrow'), 'a subject the site keeps to itself').toEqual([]);
+
+    const shared = await call<{ sharedRegionally: boolean }>('police', 'PATCH', `/api/subjects/${subject.id}`, { sharedRegionally: true });
+    expect(shared.sharedRegionally).toBe(true);
+    await call('controller', 'POST', '/api/sightings', { subjectId: subject.id, description: 'Sparrow at the market', place: { lonLat: MARKET } });
+    const found = await eventually(async () => (await hitsFor('Sparrow')).find((h) => h.sightings === 1), 10_000, 'the shared subject and its new sighting in the region');
+    expect(found).toMatchObject({ siteId: 'north-town', subjectId: subject.id, name: 'Kyle Marsh' });
+    const all = await everythingStored(regions[0]!.pool);
+    for (const secret of ['1988-02-02', 'drugs', 'Sparrow by the bank']) expect(all, 'not shared: birth date, markers, sightings from before').not.toContain(secret);
+
+    await call('police', 'PATCH', `/api/subjects/${subject.id}`, { sharedRegionally: false });
+    await eventually(async () => (await hitsFor('Sparrow')).length === 0, 10_000, 'the region to forget the subject');
+    await inRegion();
+    const left = await regions[0]!.pool.query('SELECT 1 FROM sightings WHERE site_id = $1 AND subject_id = $2 UNION ALL SELECT 1 FROM subjects WHERE site_id = $1 AND subject_id = $2', ['north-town', subject.id]);
+    expect(left.rowCount, 'nothing of the withdrawn subject left in the region').toBe(0);
+  }, 60_000);
 });
