@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -62,6 +62,10 @@ export class MqttBroker {
 
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
+      // No cap on messages being delivered at once. With aedes's default (100), a backlog
+      // waits in mqemitter's array queue, whose shift() is O(n) once the array is large: under
+      // overload each delivery then costs more the longer the backlog, and it never drains.
+      concurrency: 0,
       preConnect: (client, packet, done) => {
         if (packet.clientId === '' && packet.clean === false) this.idless.add(client);
         done(null, true);
@@ -215,7 +219,7 @@ export class MqttBroker {
       await new Promise((r) => setTimeout(r, admission.waitMs));
     }
     const verdict = validateInbound(decision.kind === 'allow' ? decision.match : null, payload, this.opts.knownIds);
-    const dedupe = dedupeKey(ctx, createHash('sha256').update(payload).digest('base64url').slice(0, 22));
+    const dedupe = dedupeKey(ctx, hash('sha256', payload, 'base64url').slice(0, 22));
     if (!verdict.ok) {
       this.quarantined.add(packet.payload as Buffer);
       packet.retain = false; // never keep a quarantined message as the retained state

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The chain covers each event's header and the digest of its payload, not the payload
@@ -19,8 +19,9 @@ export interface HashedHeader {
   prevHash: string;
 }
 
+/** One-shot `crypto.hash`: for short inputs about twice as fast as a Hash object (no stream state). */
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 export function chainHash(h: HashedHeader): string {

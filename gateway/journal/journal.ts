@@ -4,12 +4,6 @@ import { toWire, WriterClient, type Committed } from './protocol';
 import { rowToEvent, type EventRow } from './rows';
 import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
 
-/**
- * How long a dedupe key is remembered. MQTT message ids recycle after 65,535 messages, so a
- * key (client, message id, payload digest) is unique in any window a resend can happen in.
- */
-const DEDUPE_WINDOW_MS = 10 * 60_000;
-
 export interface JournalOptions {
   path: string;
   synchronous: 'full' | 'normal';
@@ -53,7 +47,6 @@ export class Journal {
   private closing: Promise<void> | null = null;
   private headSeq = 0;
   private headHash = GENESIS_HASH;
-  private findDedupe: Database.Statement | null = null;
   /** Appends not yet committed, by dedupe key, so a resend racing its original joins it. */
   private readonly inflight = new Map<string, Promise<JournalEvent>>();
   /** The last commit error, cleared by the next successful commit (readiness). */
@@ -69,7 +62,6 @@ export class Journal {
     try {
       const head = await writer.call({ kind: 'open', path: this.opts.path, synchronous: this.opts.synchronous });
       this.db = new Database(this.opts.path, { fileMustExist: true });
-      this.findDedupe = this.db.prepare('SELECT * FROM events WHERE dedupe = ? AND ts >= ? ORDER BY seq DESC LIMIT 1');
       this.headSeq = head.seq;
       this.headHash = head.hash;
     } catch (err) {
@@ -102,7 +94,9 @@ export class Journal {
   append(input: AppendInput): Promise<JournalEvent> {
     if (!this.isOpen) return Promise.reject(new Error(this.closing ? 'journal is closing' : 'journal is not open'));
     if (input.dedupe) {
-      const seen = this.inflight.get(input.dedupe) ?? this.committedDuplicate(input.dedupe);
+      // A resend racing its original joins it; one of an event already committed is found by
+      // the writer, which returns that event instead of inserting it again.
+      const seen = this.inflight.get(input.dedupe);
       if (seen) return seen;
       const key = input.dedupe;
       const promise = this.enqueue(input).finally(() => this.inflight.delete(key));
@@ -110,11 +104,6 @@ export class Journal {
       return promise;
     }
     return this.enqueue(input);
-  }
-
-  private committedDuplicate(key: string): Promise<JournalEvent> | null {
-    const row = this.findDedupe!.get(key, Date.now() - DEDUPE_WINDOW_MS) as EventRow | undefined;
-    return row ? Promise.resolve(rowToEvent(row)) : null;
   }
 
   private enqueue(input: AppendInput): Promise<JournalEvent> {
@@ -159,21 +148,51 @@ export class Journal {
 
   private committed(batch: Pending[], c: Committed): void {
     this.lastError = null;
-    const events = batch.map(({ input }, i): JournalEvent => ({
-      seq: c.firstSeq + i, id: c.ids[i]!, ts: c.ts, source: input.source, type: input.type, actor: input.actor ?? null,
-      subject: input.subject ?? null, ref: input.ref ?? null, dedupe: input.dedupe ?? null, payload: input.payload ?? null,
-      payloadSha256: c.digests[i]!, prevHash: i === 0 ? c.prevHash : c.hashes[i - 1]!, hash: c.hashes[i]!,
-    }));
-    this.headSeq = c.firstSeq + batch.length - 1;
-    this.headHash = c.hashes[batch.length - 1] ?? this.headHash;
+    const events: JournalEvent[] = [];
+    const results: Array<JournalEvent | number> = [];
+    for (let i = 0; i < batch.length; i++) {
+      const dupOf = c.duplicates[i];
+      if (dupOf !== undefined) {
+        results.push(dupOf);
+        continue;
+      }
+      const { input } = batch[i]!;
+      const k = events.length;
+      const e: JournalEvent = {
+        seq: c.firstSeq + k, id: c.ids[k]!, ts: c.ts, source: input.source, type: input.type, actor: input.actor ?? null,
+        subject: input.subject ?? null, ref: input.ref ?? null, dedupe: input.dedupe ?? null, payload: input.payload ?? null,
+        payloadSha256: c.digests[k]!, prevHash: k === 0 ? c.prevHash : c.hashes[k - 1]!, hash: c.hashes[k]!,
+      };
+      events.push(e);
+      results.push(e);
+    }
+    if (events.length > 0) {
+      this.headSeq = c.firstSeq + events.length - 1;
+      this.headHash = c.hashes[events.length - 1]!;
+    }
     try {
-      this.opts.onBatch?.(batch.length, c.seconds);
-      this.opts.onCommit?.(events);
+      this.opts.onBatch?.(events.length, c.seconds);
+      if (events.length > 0) this.opts.onCommit?.(events);
     } catch (err) {
       // Thrown here it would only stall the writing chain; the events are durable regardless.
       this.opts.log.error({ err }, 'journal commit listener failed');
     } finally {
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(events[i]!);
+      for (let i = 0; i < batch.length; i++) {
+        const r = results[i]!;
+        if (typeof r !== 'number') batch[i]!.resolve(r);
+        else this.resolveDuplicate(batch[i]!, r);
+      }
+    }
+  }
+
+  /** A resend: its append resolves with the event committed the first time (rare: read it back). */
+  private resolveDuplicate(p: Pending, seq: number): void {
+    try {
+      const row = this.database.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow | undefined;
+      if (row) p.resolve(rowToEvent(row));
+      else p.reject(new Error(`journal: duplicate of seq ${seq}, which cannot be read`));
+    } catch (err) {
+      p.reject(toError(err));
     }
   }
 
@@ -240,7 +259,6 @@ export class Journal {
     // The reader goes first, so the writer's close is the last one and checkpoints the WAL.
     this.db?.close();
     this.db = null;
-    this.findDedupe = null;
     const writer = this.writer;
     if (!writer) return;
     this.writer = null;

@@ -36,8 +36,9 @@ export interface Head {
 }
 
 /**
- * What the worker assigned to a committed batch, again by column; seqs are `firstSeq`,
- * `firstSeq + 1`, … and each prev hash is the hash before it.
+ * What the worker assigned to a committed batch, again by column, for the appends it inserted
+ * (in batch order, skipping duplicates): seqs are `firstSeq`, `firstSeq + 1`, … and each prev
+ * hash is the hash before it.
  */
 export interface Committed {
   firstSeq: number;
@@ -46,6 +47,11 @@ export interface Committed {
   ids: string[];
   digests: string[];
   hashes: string[];
+  /**
+   * Appends whose dedupe key was already committed (a QoS 1 resend after a reconnect or a
+   * restart): batch index → the seq of the event committed before. Not inserted again.
+   */
+  duplicates: Record<number, number>;
   /** Hashing, insert and commit (fsync included), measured in the worker. */
   seconds: number;
 }

@@ -14,6 +14,12 @@ import type { Committed, Head, WireBatch, WriterReply, WriterRequest, WriterResu
 import { SCHEMA_SQL } from './schema';
 import { GENESIS_HASH } from './types';
 
+/**
+ * How long a dedupe key is remembered. MQTT message ids recycle after 65,535 messages, so a
+ * key (client, message id, payload digest) is unique in any window a resend can happen in.
+ */
+const DEDUPE_WINDOW_MS = 10 * 60_000;
+
 type Row = [number, string, number, string, string, string | null, string | null, string | null, string | null, string, string, string, string];
 
 const port = parentPort;
@@ -22,6 +28,7 @@ if (!port) throw new Error('writer-worker runs only as a worker thread');
 let db: Database.Database | null = null;
 let insert: ((rows: Row[]) => void) | null = null;
 let erase: Database.Statement | null = null;
+let findDedupe: Database.Statement<[string, number], { seq: number }> | null = null;
 let head: Head = { seq: 0, hash: GENESIS_HASH };
 // Generated here, in commit order, so ids sort in seq order like they always have.
 const nextId = monotonicFactory();
@@ -42,6 +49,9 @@ function open(path: string, synchronous: 'full' | 'normal'): Head {
     for (const row of rows) stmt.run(row);
   });
   erase = conn.prepare('UPDATE events SET payload = NULL WHERE seq = ?');
+  // Checked here, on the writer's own connection: its page cache stays warm, where a reader on
+  // the main thread would reload pages after every commit, on the event loop.
+  findDedupe = conn.prepare<[string, number], { seq: number }>('SELECT seq FROM events WHERE dedupe = ? AND ts >= ? ORDER BY seq DESC LIMIT 1');
   const last = conn.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as Head | undefined;
   head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   db = conn;
@@ -49,7 +59,7 @@ function open(path: string, synchronous: 'full' | 'normal'): Head {
 }
 
 function append(batch: WireBatch): Committed {
-  if (!insert) throw new Error('journal writer is not open');
+  if (!insert || !findDedupe) throw new Error('journal writer is not open');
   const started = performance.now();
   const ts = Date.now();
   const n = batch.payload.length;
@@ -57,9 +67,16 @@ function append(batch: WireBatch): Committed {
   const ids: string[] = [];
   const digests: string[] = [];
   const hashes: string[] = [];
+  const duplicates: Record<number, number> = {};
   let seq = head.seq;
   let prevHash = head.hash;
   for (let i = 0; i < n; i++) {
+    const dedupe = batch.dedupe[i] ?? null;
+    const before = dedupe === null ? undefined : findDedupe.get(dedupe, ts - DEDUPE_WINDOW_MS);
+    if (before) {
+      duplicates[i] = before.seq;
+      continue;
+    }
     seq += 1;
     const id = nextId(ts);
     const source = batch.source[i]!;
@@ -67,7 +84,6 @@ function append(batch: WireBatch): Committed {
     const actor = batch.actor[i] ?? null;
     const subject = batch.subject[i] ?? null;
     const ref = batch.ref[i] ?? null;
-    const dedupe = batch.dedupe[i] ?? null;
     const payload = batch.payload[i]!;
     const payloadSha256 = sha256Hex(payload);
     const hash = chainHash({ seq, id, ts, source, type, actor, subject, ref, dedupe, payloadSha256, prevHash });
@@ -79,7 +95,7 @@ function append(batch: WireBatch): Committed {
   }
   // If this throws (disk full…) the transaction is rolled back and the head stays where it was.
   insert(rows);
-  const committed: Committed = { firstSeq: head.seq + 1, ts, prevHash: head.hash, ids, digests, hashes, seconds: 0 };
+  const committed: Committed = { firstSeq: head.seq + 1, ts, prevHash: head.hash, ids, digests, hashes, duplicates, seconds: 0 };
   head = { seq, hash: prevHash };
   committed.seconds = (performance.now() - started) / 1000;
   return committed;
@@ -100,6 +116,7 @@ function handle(req: WriterRequest): WriterResults[keyof WriterResults] {
       db = null;
       insert = null;
       erase = null;
+      findDedupe = null;
       return null;
   }
 }

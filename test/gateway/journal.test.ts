@@ -73,6 +73,24 @@ describe('journal', () => {
     expect(journal.head.seq).toBe(2);
   });
 
+  it('knows a resend after a restart: the event committed before comes back, nothing is added', async () => {
+    const { journal, path } = await openJournal();
+    const a = await journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 3 }, dedupe: 'h1/9/def' });
+    await journal.close();
+    const reopened = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }) });
+    await reopened.open();
+    journals.push(reopened);
+    const [again, next] = await Promise.all([
+      reopened.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 3 }, dedupe: 'h1/9/def' }),
+      reopened.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 4 }, dedupe: 'h1/10/def' }),
+    ]);
+    expect(again).toEqual(a);
+    expect(next.seq).toBe(2);
+    expect(next.prevHash).toBe(a.hash);
+    expect(reopened.read(0, 10).map((e) => e.seq)).toEqual([1, 2]);
+    expect(verifyJournal(reopened.database)).toMatchObject({ ok: true, count: 2 });
+  });
+
   it('refuses every append of a batch whose commit fails, and clears the error on the next commit', async () => {
     const { journal } = await openJournal();
     await journal.append({ source: 'test', type: 'test.a', payload: {} });
