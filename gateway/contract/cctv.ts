@@ -1,3 +1,4 @@
+import type { CameraView } from '../projections/cameras';
 import type { ConsoleRole } from './roles';
 
 /**
@@ -12,19 +13,11 @@ export const VIDEO_PATH_PREFIX = '/video/';
 /** Console roles that may watch live video (every view is journaled with its viewer). */
 export const VIDEO_VIEW_ROLES: readonly ConsoleRole[] = ['cctv-operator', 'controller', 'police', 'security-manager'];
 
-/** What `GET /api/cameras` returns per camera (the rtspUrl stays on the gateway: it may hold credentials). */
-export interface CameraInfo {
-  id: string;
-  name: string;
-  zone: string;
-  position: readonly [number, number];
-  bearingDeg: number;
-  fovDeg: number;
-  rangeM: number;
-  ptz: boolean;
-  health: 'unknown' | 'online' | 'offline';
-  healthSince: number | null;
-  lastFault: string | null;
+/**
+ * What `GET /api/cameras` returns per camera: the register and its health, with its live
+ * stream (the rtspUrl stays on the gateway: it may hold credentials).
+ */
+export interface CameraInfo extends CameraView {
   stream: { state: 'idle' | 'starting' | 'streaming' | 'backoff'; viewers: number; width: number | null; height: number | null; restarts: number };
   /** Where to open the video WebSocket. */
   videoPath: string;
