@@ -9,7 +9,7 @@ import { LoginBody, PageQuery, type SessionInfo } from '../contract/api';
 import type { ConsoleRole } from '../contract/roles';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
-import { snapshotFor, type Projections } from '../projections';
+import { journalFor, snapshotFor, type Projections } from '../projections';
 import { registerConsoleRoutes } from './console-routes';
 import { Csrf } from './csrf';
 import { ApiError, Errors } from './errors';
@@ -155,7 +155,7 @@ export async function buildHttp(deps: HttpDeps) {
 
   app.get('/api/journal', { preHandler: requireRole(JOURNAL_READERS, 'read the journal') }, async (req) => {
     const q = parse(PageQuery, req.query);
-    const events = deps.journal.read(q.after, q.limit);
+    const events = journalFor(deps.journal.read(q.after, q.limit), req.principal!.consoleRole);
     return { data: { events, head: deps.journal.head.seq } };
   });
 

@@ -82,6 +82,29 @@ export function snapshotFor(state: StateSnapshot, role: string | null): StateSna
   return role && EVIDENCE_ROLES.has(role) ? shared : { ...shared, evidence: [] };
 }
 
+/**
+ * Gallery events carry names and dates of birth: outside the gallery API (which journals each
+ * view), a reader gets only "this subject changed" and asks the API for what the role may see.
+ */
+export function redactGallery<E extends { type: string; payload: unknown }>(e: E): E {
+  if (!e.type.startsWith('subject.') || e.type === 'subject.viewed') return e;
+  const p = e.payload as { subjectId?: string } | null;
+  return { ...e, payload: { subjectId: p?.subjectId ?? null } };
+}
+
+/**
+ * The raw journal as a role may read it (`GET /api/journal`): gallery payloads redacted, and
+ * custody records (wearers, file names) only for the evidence roles. Headers and digests stay,
+ * so a reader still sees every event and that a payload was withheld.
+ */
+export function journalFor(events: readonly JournalEvent[], role: string | null): JournalEvent[] {
+  const evidence = role !== null && EVIDENCE_ROLES.has(role);
+  return events.map((e) => {
+    if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: (e.payload as { evidenceId?: string } | null)?.evidenceId ?? null } };
+    return redactGallery(e);
+  });
+}
+
 export interface StateSnapshot {
   seq: number;
   units: ReturnType<UnitsProjection['snapshot']>;

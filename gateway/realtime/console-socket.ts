@@ -17,8 +17,8 @@ import {
 import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Metrics } from '../metrics';
-import { EVIDENCE_ROLES, snapshotFor, type Projections } from '../projections';
-import { redactForConsole, registerTrackingCommands } from './tracking-commands';
+import { EVIDENCE_ROLES, redactGallery, snapshotFor, type Projections } from '../projections';
+import { registerTrackingCommands } from './tracking-commands';
 
 interface SocketData {
   principal: Principal;
@@ -125,7 +125,7 @@ export class ConsoleSocket {
     const out: ConsoleEvent[] = [];
     for (const e of events) {
       if (HIDDEN.has(e.type) || (!evidence && e.type.startsWith('evidence.'))) continue;
-      out.push(redactForConsole(toConsoleEvent(e)));
+      out.push(redactGallery(toConsoleEvent(e)));
     }
     return out;
   }

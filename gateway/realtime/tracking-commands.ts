@@ -2,7 +2,6 @@ import type { Socket } from 'socket.io';
 import type { TrackingApi } from '../api/tracking-api';
 import type { Principal } from '../auth/accounts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contract/socket';
-import type { ConsoleEvent } from '../contract/socket';
 
 type Client = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>;
 /** The console socket's ack wrapper: runs the work, answers `{data}` or `{error}`. */
@@ -36,14 +35,4 @@ export function registerTrackingCommands(socket: Client, api: TrackingApi, answe
   socket.on('incident:candidates', (input, ack) => answer(ack, () => incidents.candidates(actor(), id(input))));
   socket.on('incident:dispatch', (input, ack) => answer(ack, () => incidents.dispatch(actor(), id(input), rest(input))));
   socket.on('incident:close', (input, ack) => answer(ack, () => incidents.close(actor(), id(input), rest(input))));
-}
-
-/**
- * Gallery events carry names and dates of birth; the live stream is not a journaled view, so
- * consoles get only "this subject changed" and fetch what their role may see through the API.
- */
-export function redactForConsole(e: ConsoleEvent): ConsoleEvent {
-  if (!e.type.startsWith('subject.') || e.type === 'subject.viewed') return e;
-  const p = e.payload as { subjectId?: string } | null;
-  return { ...e, payload: { subjectId: p?.subjectId ?? null } };
 }

@@ -82,6 +82,22 @@ describe('HTTP', () => {
     expect(body.data.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5].slice(0, body.data.events.length));
   });
 
+  it('keeps the gallery and custody records out of the raw journal: ids only, digests kept', async () => {
+    await gw.journal.append({ source: 'api', type: 'subject.created', actor: 'police', payload: { subjectId: 'subj-j1', status: 'known', name: 'Dana Quill', dob: '1991-03-04', aliases: [], description: 'tall' } });
+    await gw.journal.append({ source: 'dock', type: 'evidence.verified', payload: { evidenceId: 'ev-j1', wearer: 'guard-7', name: 'shift-0712.mp4' } });
+    const read = async (user: string) => {
+      const res = await fetch(`${base}/api/journal?after=0&limit=1000`, { headers: { cookie: await login(gw.httpPort, user) } });
+      return ((await res.json()) as { data: { events: Array<{ type: string; payload: unknown; payloadSha256: string }> } }).data.events;
+    };
+    for (const user of ['engineer', 'controller']) {
+      const events = await read(user);
+      expect(events.find((e) => e.type === 'subject.created'), user).toMatchObject({ payload: { subjectId: 'subj-j1' }, payloadSha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
+      expect(JSON.stringify(events), user).not.toContain('Dana Quill');
+    }
+    expect((await read('engineer')).find((e) => e.type === 'evidence.verified')?.payload).toEqual({ evidenceId: 'ev-j1' });
+    expect((await read('controller')).find((e) => e.type === 'evidence.verified')?.payload).toMatchObject({ wearer: 'guard-7' });
+  });
+
   it('ends the session at logout', async () => {
     const cookie = await login(gw.httpPort, 'police');
     expect((await fetch(`${base}/api/me`, { headers: { cookie } })).status).toBe(200);
