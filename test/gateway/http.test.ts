@@ -19,9 +19,9 @@ afterAll(async () => {
   await gw.stop();
 });
 
-function consoleSocket(cookie: string | null, auth: Record<string, unknown> = {}): Socket<ServerToClientEvents, ClientToServerEvents> {
+function consoleSocket(cookie: string | null, auth: Record<string, unknown> = {}, origin?: string): Socket<ServerToClientEvents, ClientToServerEvents> {
   const s: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(base, {
-    transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, auth, reconnection: false,
+    transports: ['websocket'], extraHeaders: { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) }, auth, reconnection: false,
   });
   sockets.push(s);
   return s;
@@ -111,6 +111,16 @@ describe('console socket', () => {
     const s = consoleSocket(null);
     const err = await new Promise<Error>((resolve) => s.once('connect_error', resolve));
     expect(err.message).toBe('unauthenticated');
+  });
+
+  it("refuses a page of another site using a controller's cookie, and accepts the console's own origin", async () => {
+    const cookie = await login(gw.httpPort, 'controller');
+    const hijack = consoleSocket(cookie, {}, 'http://evil.example');
+    const err = await new Promise<Error>((resolve) => hijack.once('connect_error', resolve));
+    expect(err.message).toBe('cross-origin');
+    const own = consoleSocket(cookie, {}, base);
+    await new Promise<void>((resolve, reject) => own.once('connect', resolve).once('connect_error', reject));
+    expect(own.connected).toBe(true);
   });
 
   it('sends the state on connect, then live changes; resumes after a drop with no gap or duplicate', async () => {
