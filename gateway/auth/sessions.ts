@@ -45,6 +45,20 @@ export class Sessions {
 
 export const SESSION_COOKIE = 'tw_session';
 
+/**
+ * Whether a cookie-authenticated WebSocket handshake comes from the console's own page: no
+ * Origin (not a browser), or one naming this host. Otherwise a page on another site could use
+ * a logged-in person's cookie (cross-site WebSocket hijacking); SameSite is the first lock.
+ */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads one cookie from a raw Cookie header (Socket.IO and WebSocket upgrades have no parser). */
 export function cookieFrom(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;

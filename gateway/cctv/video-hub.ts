@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Segment } from '../../devices/cctv/mpegts';
 import type { CameraStream } from '../../devices/cctv/stream';
 import type { CctvApi, ViewTicket } from '../api/cctv-api';
-import { cookieFrom, SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import { cookieFrom, sameOrigin, SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { VIDEO_PATH_PREFIX } from '../contract/cctv';
 import { ApiError } from '../http/errors';
 import type { Metrics } from '../metrics';
@@ -88,6 +88,10 @@ export class VideoHub {
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer, rawId: string, onError: () => void): Promise<void> {
     if (this.stopping) return refuse(socket, 503, 'gateway stopping');
     if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) return refuse(socket, 400, 'not a WebSocket upgrade');
+    if (!sameOrigin(req.headers.origin, req.headers.host)) {
+      this.deps.metrics.securityEvents.inc({ kind: 'video-refused' });
+      return refuse(socket, 403, 'cross-origin');
+    }
     const sessionId = cookieFrom(req.headers.cookie, SESSION_COOKIE);
     const session = this.deps.sessions.touch(sessionId);
     if (!session || !sessionId) {

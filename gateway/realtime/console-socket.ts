@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { AppApi } from '../api/app-api';
 import type { Principal } from '../auth/accounts';
-import { cookieFrom, SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import { cookieFrom, sameOrigin, SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import type { ConsoleRole } from '../contract/roles';
 import {
   toConsoleEvent,
@@ -40,16 +40,6 @@ const SLOW_CONSOLE_BUFFER = 64;
 /** Event types the console never needs: raw bytes and device sessions. */
 const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected', 'dock.progress']);
 
-/** No Origin (not a browser) or one naming this host: the console's own page. */
-function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
-
 /** engine.io's outgoing queue for one console (typed private, but the public way to see backpressure). */
 function queued(socket: ConsoleClient): number {
   return (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
@@ -83,8 +73,6 @@ export class ConsoleSocket {
       destroyUpgrade: false,
     });
     io.use((socket, next) => {
-      // A page on another site must not drive a controller's console with their cookie
-      // (cross-site WebSocket hijacking): browsers always send Origin, and it must be us.
       if (!sameOrigin(socket.handshake.headers.origin, socket.handshake.headers.host)) return next(new Error('cross-origin'));
       const session = this.deps.sessions.touch(cookieFrom(socket.handshake.headers.cookie, SESSION_COOKIE));
       if (!session) return next(new Error('unauthenticated'));

@@ -45,9 +45,9 @@ interface Video {
 }
 
 /** Opens /video/<id> as a browser would (session cookie); rejects with the HTTP status if refused. */
-function openVideo(port: number, cameraId: string, cookie?: string): Promise<Video> {
+function openVideo(port: number, cameraId: string, cookie?: string, origin?: string): Promise<Video> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/video/${cameraId}`, { headers: cookie ? { cookie } : {} });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/video/${cameraId}`, { headers: cookie ? { cookie } : {}, ...(origin ? { origin } : {}) });
     const messages: Buffer[] = [];
     ws.on('message', (d: Buffer) => messages.push(d));
     ws.once('open', () => resolve({ ws, messages, bytes: () => messages.reduce((n, m) => n + m.length, 0) }));
@@ -94,6 +94,8 @@ describe('live video', () => {
     await expect(openVideo(gw.httpPort, 'cam-01', 'tw_session=forged')).rejects.toThrow('HTTP 401');
     await expect(openVideo(gw.httpPort, 'cam-01', cookies.member)).rejects.toThrow('HTTP 403');
     await expect(openVideo(gw.httpPort, 'cam-99', cookies.operator)).rejects.toThrow('HTTP 404');
+    // Another site's page, with an operator's cookie (cross-site WebSocket hijacking).
+    await expect(openVideo(gw.httpPort, 'cam-01', cookies.operator, 'http://evil.example')).rejects.toThrow('HTTP 403');
     expect(transcoders(sim.url('cam-01'))).toEqual([]);
     expect(journal('video.%').filter((e) => e.actor === 'member')).toEqual([]);
   });
