@@ -4,7 +4,7 @@
 // long LIP reports, a modem that stops answering, the port vanishing).
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
-import { openPtyPair, pointLink, removeLink, type PtyPair } from './pty';
+import { openPtyPair, pointLink, removeLink, type PtyPair } from '../serial/pty';
 import {
   bitsToHex,
   decodeSubmission,

@@ -2,7 +2,7 @@ import { mkdtemp, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openPtyPair, pointLink, removeLink } from '../../../simulators/radio/pty';
+import { openPtyPair, pointLink, removeLink } from '../../../simulators/serial/pty';
 
 describe('PTY pair helper', () => {
   it('opens two /dev/pts paths, and a stable link can be re-pointed between pairs', async () => {

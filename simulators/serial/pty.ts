@@ -1,7 +1,8 @@
 // A pseudo-terminal pair from socat, so a simulator can sit on one end of a "serial line"
 // and the gateway open the other with the real serialport binding. socat prints the two
 // /dev/pts paths on stderr; a new pair gets new paths, so the gateway is given a stable
-// symlink (pointLink) that the simulator re-points when it "plugs the radio back in".
+// symlink (pointLink) that the simulator re-points when it "plugs the device back in".
+// Shared by the radio control-station simulator and the dock's cable (dock/pty.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lstat, mkdir, rename, symlink, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
