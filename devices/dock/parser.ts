@@ -1,6 +1,6 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { SlipDecoder } from '@serialport/parser-slip-encoder';
 import { decodeFrame, findTrailingFrame, type Frame, type FrameError } from './frame';
+import { SlipPacketDecoder } from './slip';
 
 export type ParsedItem = Frame | FrameError;
 
@@ -46,7 +46,7 @@ export class DockParser extends Transform {
  * sees each packet before it is parsed, which is where a simulator injects line faults.
  */
 export function pipeDockParser(source: Readable, between?: Transform): DockParser {
-  const slip = new SlipDecoder({ readableObjectMode: true });
+  const slip = new SlipPacketDecoder();
   const parser = new DockParser();
   (between ? source.pipe(slip).pipe(between) : source.pipe(slip)).pipe(parser);
   return parser;

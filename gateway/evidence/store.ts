@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { chmod, mkdir, open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ interface OpenPartial {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+const HASH_CHUNK = 256 * 1024;
 
 /**
  * Content-addressed evidence files. Bytes arrive in `partial/`, are fsynced before each write
@@ -209,12 +210,21 @@ export class EvidenceStore implements OffloadSink {
   }
 }
 
+/** One buffer, reused: hashing a 200 MB recording must not leave 200 MB of chunks for the GC. */
 async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
   const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(HASH_CHUNK);
+  const fh = await open(path, constants.O_RDONLY);
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, size);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await fh.close();
   }
   return { sha256: h.digest('hex'), size };
 }

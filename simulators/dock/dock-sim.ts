@@ -256,12 +256,27 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
     }
   }
 
-  private async transfer(cam: Cam, file: SimFile): Promise<void> {
-    const { serial } = cam.cfg;
+  /**
+   * Hashes every recording now (by `serial/name`). A real camera has its hashes from when it
+   * recorded; a benchmark calls this first so that the simulator's hashing stays out of its clock.
+   */
+  async prepare(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const cam of this.cams) for (const f of cam.files) out.set(`${cam.cfg.serial}/${f.name}`, await this.hashOf(cam.cfg.serial, f));
+    return out;
+  }
+
+  private hashOf(serial: string, file: SimFile): Promise<string> {
     const key = `${serial}/${file.name}`;
     let hash = this.hashes.get(key);
     if (!hash) this.hashes.set(key, (hash = fileSha256(this.opts.seed, serial, file.name, file.size)));
-    const sha256 = await hash;
+    return hash;
+  }
+
+  private async transfer(cam: Cam, file: SimFile): Promise<void> {
+    const { serial } = cam.cfg;
+    const key = `${serial}/${file.name}`;
+    const sha256 = await this.hashOf(serial, file);
     this.link.ensureLinked();
     const corrupt = cam.cfg.badHash || this.faults.on.has('bad-hash');
     const content = new FileContent(this.opts.seed, serial, file.name, file.size, corrupt ? Math.floor(file.size / 2) : undefined);

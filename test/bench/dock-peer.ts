@@ -4,6 +4,8 @@
  *
  *   dock-peer.ts raw-read  <path> <bytes>          count bytes arriving; report first → last byte
  *   dock-peer.ts raw-write <path> <bytes> <write>  push bytes in writes of <write> bytes
+ *   dock-peer.ts echo      <path>                 send back whatever arrives
+ *   dock-peer.ts ping      <path> <count>         time <count> round trips of a 16-byte message
  *   dock-peer.ts sim       <path> <json>           a simulated dock offering the files in <json>
  *
  * Each reports one JSON object per line on stdout; times are CLOCK_MONOTONIC (stats.nowMs), so
@@ -13,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { SerialPort } from 'serialport';
 import { DEFAULT_BAUD } from '../../devices/dock/constants';
 import { DockSimulator, type SimCamera } from '../../simulators/dock/dock-sim';
-import { nowMs } from './stats';
+import { nowMs, summarize } from './stats';
 
 export interface SimSpec {
   dockId: string;
@@ -25,6 +27,7 @@ export type PeerReport =
   | { ev: 'ready'; t: number }
   | { ev: 'read'; bytes: number; firstMs: number; lastMs: number }
   | { ev: 'written'; bytes: number; t: number }
+  | { ev: 'rtt'; p50Ms: number; p99Ms: number }
   | { ev: 'hashes'; files: Array<{ serial: string; name: string; size: number; sha256: string }> }
   | { ev: 'link'; up: boolean; t: number }
   | { ev: 'erased'; key: string; t: number; bytesSent: number }
@@ -75,6 +78,37 @@ async function rawWrite(path: string, total: number, writeSize: number): Promise
   await new Promise(() => undefined);
 }
 
+async function echo(path: string): Promise<void> {
+  const port = await openPort(path);
+  port.on('data', (d: Buffer) => port.write(d));
+  say({ ev: 'ready', t: nowMs() });
+  await new Promise(() => undefined);
+}
+
+/** One message at a time, each sent when the last came back: the line's turnaround, as an ACK sees it. */
+async function ping(path: string, count: number): Promise<void> {
+  const port = await openPort(path);
+  const msg = Buffer.alloc(16, 0x55);
+  const times: number[] = [];
+  await new Promise<void>((resolve) => {
+    let got = 0;
+    let sentAt = nowMs();
+    port.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got < msg.length) return;
+      got = 0;
+      times.push(nowMs() - sentAt);
+      if (times.length === count) return resolve();
+      sentAt = nowMs();
+      port.write(msg);
+    });
+    port.write(msg);
+  });
+  const s = summarize(times);
+  say({ ev: 'rtt', p50Ms: s.p50, p99Ms: s.p99 });
+  port.close();
+}
+
 async function sim(path: string, spec: SimSpec): Promise<void> {
   const sim = new DockSimulator({ path, dockId: spec.dockId, bays: 6, seed: spec.seed, cameras: spec.cameras, log: (m) => process.stderr.write(`${m}\n`) });
   const hashes = await sim.prepare();
@@ -90,8 +124,11 @@ async function sim(path: string, spec: SimSpec): Promise<void> {
 }
 
 const [role, path, arg, extra] = process.argv.slice(2);
-if (!path || !arg) throw new Error('usage: dock-peer.ts raw-read|raw-write|sim <path> <arg> [write size]');
-if (role === 'raw-read') await rawRead(path, Number(arg));
+if (!path) throw new Error('usage: dock-peer.ts raw-read|raw-write|echo|ping|sim <path> [<arg> [write size]]');
+if (role === 'echo') await echo(path);
+else if (role === 'ping') await ping(path, Number(arg ?? 1000));
+else if (!arg) throw new Error(`${role} needs an argument`);
+else if (role === 'raw-read') await rawRead(path, Number(arg));
 else if (role === 'raw-write') await rawWrite(path, Number(arg), Number(extra ?? 65536));
 else if (role === 'sim') await sim(path, JSON.parse(arg) as SimSpec);
 else throw new Error(`unknown role ${role}`);
