@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'console/dist/**', 'test/bench/results/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'console/dist/**', 'gateway/dist/**', 'test/bench/results/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Builds the console once per run (when its sources changed) for the browser tests.
-    globalSetup: ['test/setup/console.ts'],
+    globalSetup: ['test/setup/builds.ts'],
     testTimeout: 30_000,
     // expect.poll waits on real browsers and processes; a loaded 2-core machine needs more than 1 s.
     expect: { poll: { timeout: 10_000, interval: 100 } },

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, formatZodError, issueLine } from './errors';
 import { substituteEnv } from './env';
 import { isRecord, migrate } from './migrations';
+import { PROJECT_ROOT } from './root';
 import { ConfigSchema, type Config } from './schema';
 
 export { ConfigError, formatZodError } from './errors';
 export type { Config } from './schema';
 
 /** The bundled demo site; also the source of the demo hashes production must not reuse. */
-export const defaultConfigPath = fileURLToPath(new URL('./demo-town.yaml', import.meta.url));
+export const defaultConfigPath = join(PROJECT_ROOT, 'config', 'demo-town.yaml');
 
 /** `TOWNWATCH_CONFIG` (relative to the working directory) or the demo town. */
 export function resolveConfigPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -3,8 +3,9 @@
  * mode it also starts the device simulators as separate processes, as real devices would be.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { checkProductionSafety, ConfigError, loadConfig, resolveConfigPath } from '../config/load';
+import { PROJECT_ROOT } from '../config/root';
 import type { Config } from '../config/schema';
 import { Gateway } from './app';
 import { createRootLogger } from './log';
@@ -45,7 +46,7 @@ function banner(config: Config, gw: Gateway): string {
 
 function startSimulators(gw: Gateway): ChildProcess | null {
   if (process.env.TW_NO_SIM === '1') return null;
-  const cli = fileURLToPath(new URL('../simulators/cli.ts', import.meta.url));
+  const cli = join(PROJECT_ROOT, 'simulators', 'cli.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'demo', '--mqtt', `mqtt://127.0.0.1:${gw.broker.port}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: process.env,

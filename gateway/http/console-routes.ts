@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { PROJECT_ROOT } from '../../config/root';
 import type { Config } from '../../config/schema';
 import type { SiteInfo } from '../contract/api';
 import type { ConsoleRole } from '../contract/roles';
@@ -10,7 +10,7 @@ import type { Projections } from '../projections';
 import { Errors } from './errors';
 
 /** Where `npm run build:console` writes the web app. */
-export const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist', import.meta.url));
+export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
 /** Roles that see the operational layers of the site: units, cameras, talkgroups. */
 const OPERATIONAL: ReadonlySet<ConsoleRole> = new Set(['controller', 'cctv-operator', 'security-manager', 'police', 'engineer']);

@@ -83,6 +83,8 @@ type Request = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R
  * tsx's ESM hooks in its own thread and then imports the real module; the same everywhere.
  */
 function startWorker(): Worker {
+  // Built (`npm start` runs the bundle in dist/): the worker is the bundle's sibling.
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer-worker.mjs', import.meta.url));
   const entry = new URL('./writer-worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     doc.cameras = (doc.cameras as Array<Record<string, unknown>>).map((c) => ({ ...c, rtspUrl: sim.url(c.id as string) }));
     doc.cctv = { rtspTransport: 'udp', idleStopSeconds: 0.5, probeIntervalSeconds: 60, quality: 5 };
   });
-  const gw = await spawnGateway(cfg.file);
+  const gw = await spawnGateway(cfg.file, { built: true });
   const gwPid = gw.child.pid!;
   const rows: Row[] = [];
   try {

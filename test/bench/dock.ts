@@ -178,7 +178,7 @@ async function offload(): Promise<Offload> {
     cameras: [{ serial: 'BWC-0001', bay: 1, files: FILES.map((mib, i) => ({ name: `BWC-0001_${String(i + 1).padStart(4, '0')}.mp4`, size: mib * MiB + i })) }],
   };
   const total = spec.cameras.flatMap((c) => c.files).reduce((a, f) => a + f.size, 0);
-  const gw = await spawnGateway(cfg.file);
+  const gw = await spawnGateway(cfg.file, { built: true });
   let sim: Peer | undefined;
   try {
     const sync = await syncCost(dataDir);

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildGateway } from '../../gateway/build';
 import { printTable, type Table } from './report';
 
 const BENCHES = ['journal', 'uplink', 'fleet', 'throughput', 'connections', 'slow-console', 'cctv', 'dock'];
@@ -18,6 +19,8 @@ if (deps.status !== 0) {
   console.error('bench: the system packages above are needed to run the benchmarks side by side');
   process.exit(2);
 }
+// Townwatch runs as `npm start` runs it: the gateway bundle, built from the sources now.
+await buildGateway();
 let failed = false;
 const started = Date.now();
 for (const name of names) {

@@ -72,7 +72,7 @@ async function townwatch(nodeOptions?: string): Promise<System> {
   // spawnGateway passes our environment on, synchronously, before its first await.
   const saved = process.env.NODE_OPTIONS;
   if (nodeOptions) process.env.NODE_OPTIONS = nodeOptions;
-  const starting = spawnGateway(t.file);
+  const starting = spawnGateway(t.file, { built: true });
   if (saved === undefined) delete process.env.NODE_OPTIONS;
   else process.env.NODE_OPTIONS = saved;
   const gw = await starting;

@@ -3,12 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { GATEWAY_MAIN } from '../../gateway/build';
 import { connectMqtt, ROOT, spawnGateway, testConfig } from '../helpers/gateway';
 
 const run = promisify(execFile);
 
 function startOnly(configFile: string): Promise<{ code: number; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/main.ts')], {
+  return run(process.execPath, [GATEWAY_MAIN], {
     cwd: ROOT, env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1' }, timeout: 20_000,
   }).then(
     () => ({ code: 0, stderr: '' }),
@@ -16,11 +17,14 @@ function startOnly(configFile: string): Promise<{ code: number; stderr: string }
   );
 }
 
+/** The process `npm start` runs: the bundle in gateway/dist (built by the test setup). */
 describe('gateway process', () => {
   it('stops on SIGTERM within 5 s with exit code 0, with clients connected', async () => {
-    const gw = await spawnGateway(testConfig().file);
+    const gw = await spawnGateway(testConfig().file, { built: true });
     const client = await connectMqtt(gw.mqttPort, 'radio-2001', { clientId: 'term' });
     client.on('error', () => undefined);
+    // Acknowledged only once the bundled journal writer has committed it.
+    await client.publishAsync('tw/v1/radio/2001/status', JSON.stringify({ value: 1 }), { qos: 1 });
     const started = Date.now();
     gw.child.kill('SIGTERM');
     const code = await gw.exited;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { defaultConfigPath, parseConfigValue } from '../../config/load';
 import type { Config } from '../../config/schema';
 import { Gateway, type GatewayOptions } from '../../gateway/app';
+import { GATEWAY_MAIN } from '../../gateway/build';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -119,12 +120,16 @@ export interface ChildGateway {
 }
 
 /**
- * Runs `npm start`'s entry point as a child process on a config file, without simulators.
- * `TW_GATEWAY_NODE_ARGS` adds node flags NODE_OPTIONS refuses, e.g. `--cpu-prof` to profile a bench.
+ * Runs the gateway's entry point as a child process on a config file, without simulators:
+ * from source through tsx, or with `built` the bundle `npm start` runs (gateway/dist, which
+ * the test setup and the benchmarks build first). `TW_GATEWAY_NODE_ARGS` adds node flags
+ * NODE_OPTIONS refuses, e.g. `--cpu-prof` to profile a bench.
  */
-export async function spawnGateway(configFile: string): Promise<ChildGateway> {
+export async function spawnGateway(configFile: string, opts: { built?: boolean } = {}): Promise<ChildGateway> {
   const extra = process.env.TW_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(ROOT, 'gateway/main.ts')], {
+  const entry = opts.built ? [GATEWAY_MAIN] : ['--import', 'tsx', join(ROOT, 'gateway/main.ts')];
+  if (opts.built && !existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: npm run build`);
+  const child = spawn(process.execPath, [...extra, ...entry], {
     cwd: ROOT,
     env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { ensureConsoleBuilt } from '../../console/build';
+import { buildGateway } from '../../gateway/build';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,11 +10,13 @@ declare module 'vitest' {
 }
 
 /**
- * Vitest global setup: the console is built once per run, before any test starts a gateway
- * that serves it (and only if its sources changed since the last build). A failed build must
- * not stop the whole suite: only the console tests need the bundle.
+ * Vitest global setup, once per run before any test starts a gateway: the gateway bundle that
+ * `npm start` runs (tests of the built gateway spawn it), and the console it serves (only if
+ * its sources changed since the last build). A failed console build must not stop the whole
+ * suite: only the console tests need that bundle.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  await buildGateway();
   try {
     await ensureConsoleBuilt();
     project.provide('consoleBuildError', null);

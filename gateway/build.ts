@@ -1,0 +1,45 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { PROJECT_ROOT } from '../config/root';
+
+/**
+ * `npm run build` (and `npm start` first): the gateway as plain JavaScript, so the running
+ * gateway carries no TypeScript loader. Under tsx each thread (the main one, the journal
+ * writer, the loader's own hooks thread) holds a transpiler: ~45 MB more at idle.
+ *
+ * Two files in `gateway/dist/`: `main.mjs` and the journal writer's `writer-worker.mjs`, which
+ * gateway/journal/protocol.ts starts from beside the bundle. Our code is bundled; packages
+ * stay imports from node_modules (native modules included), resolved as they always are.
+ * Written beside the target and renamed into place, so a concurrent build never leaves half.
+ */
+export const GATEWAY_DIST = join(PROJECT_ROOT, 'gateway', 'dist');
+export const GATEWAY_MAIN = join(GATEWAY_DIST, 'main.mjs');
+
+export async function buildGateway(): Promise<void> {
+  const tmp = `${GATEWAY_DIST}.${process.pid}.${Date.now()}`;
+  await build({
+    entryPoints: [join(PROJECT_ROOT, 'gateway', 'main.ts'), join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts')],
+    outdir: tmp,
+    entryNames: '[name]',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  const old = `${tmp}.old`;
+  if (existsSync(GATEWAY_DIST)) renameSync(GATEWAY_DIST, old);
+  renameSync(tmp, GATEWAY_DIST);
+  rmSync(old, { recursive: true, force: true });
+}
+
+if (process.argv[1] && relative(process.argv[1], fileURLToPath(import.meta.url)) === '') {
+  const started = Date.now();
+  await buildGateway();
+  process.stdout.write(`gateway built in ${Date.now() - started} ms: ${relative(process.cwd(), GATEWAY_MAIN)}\n`);
+}
