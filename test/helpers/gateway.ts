@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { defaultConfigPath, parseConfigValue } from '../../config/load';
 import type { Config } from '../../config/schema';
 import { Gateway, type GatewayOptions } from '../../gateway/app';
-import { GATEWAY_MAIN } from '../../gateway/build';
+import { GATEWAY_MAIN, START_ENV } from '../../gateway/build';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -131,7 +131,7 @@ export async function spawnGateway(configFile: string, opts: { built?: boolean }
   if (opts.built && !existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: npm run build`);
   const child = spawn(process.execPath, [...extra, ...entry], {
     cwd: ROOT,
-    env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...(opts.built ? START_ENV : {}), TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
