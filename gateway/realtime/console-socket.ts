@@ -37,6 +37,12 @@ const ROOM_BASIC = 'live';
 const POSITION_FLUSH_MS = 250;
 /** Packets queued for a console before it is considered slow and skips position rounds. */
 const SLOW_CONSOLE_BUFFER = 64;
+/**
+ * Packets queued for a console that has stopped reading before it is cut off. The reliable
+ * stream cannot skip events, so the gateway would otherwise buffer for it without bound; cut
+ * off, the console reconnects and resumes from its last event (or gets a fresh snapshot).
+ */
+const MAX_CONSOLE_BACKLOG = 1000;
 /** Event types the console never needs: raw bytes and device sessions. */
 const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected', 'dock.progress']);
 
@@ -145,8 +151,18 @@ export class ConsoleSocket {
       }
     }
     const head = batch[batch.length - 1]!.seq;
+    this.cutOffStalled(io);
     io.to(ROOM_EVIDENCE).emit('journal:events', { events: this.visible(reliable, true), head });
     io.to(ROOM_BASIC).emit('journal:events', { events: this.visible(reliable, false), head });
+  }
+
+  private cutOffStalled(io: NonNullable<typeof this.io>): void {
+    for (const s of io.sockets.sockets.values()) {
+      const backlog = queued(s);
+      if (backlog <= MAX_CONSOLE_BACKLOG) continue;
+      this.deps.log.warn({ user: s.data.principal.username, backlog }, 'console not reading: disconnected, it will resume from its last event');
+      s.disconnect(true);
+    }
   }
 
   /**

@@ -123,6 +123,32 @@ describe('console socket', () => {
     expect(own.connected).toBe(true);
   });
 
+  it('cuts off a console that stops reading, instead of buffering for it without bound; it resumes with no gap', async () => {
+    const cookie = await login(gw.httpPort, 'controller');
+    const s = consoleSocket(cookie);
+    const snapshot = await new Promise<StateSnapshot>((resolve) => s.once('state:snapshot', resolve));
+    const seqs: number[] = [];
+    s.on('journal:events', (b) => seqs.push(...b.events.map((e) => e.seq)));
+    const connected = async () => Number(/^tw_console_sockets_connected (\d+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+    const before = await connected();
+    // The console's machine stops reading its socket (a hung tab): the kernel's buffers fill, then the gateway's.
+    const tcp = (s.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws._socket;
+    tcp.pause();
+    const filler = 'x'.repeat(20_000);
+    const appended: number[] = [];
+    for (let i = 0; i < 2500 && (await connected()) >= before; i++) appended.push((await gw.journal.append({ source: 'test', type: 'test.filler', payload: { i, filler } })).seq);
+    const last = appended.at(-1)!;
+    expect(await connected(), 'the stalled console was cut off').toBe(before - 1);
+    const disconnected = new Promise<string>((resolve) => s.once('disconnect', resolve));
+    tcp.resume();
+    expect(await disconnected).toBe('io server disconnect');
+    // It comes back from the last event it saw, and misses nothing up to the head.
+    const resumed = consoleSocket(cookie, { lastSeq: seqs.at(-1) ?? snapshot.seq });
+    resumed.on('journal:events', (b) => seqs.push(...b.events.map((e) => e.seq)));
+    await eventually(() => seqs.at(-1)! >= last, 10_000, 'the resumed console to catch up');
+    expect(appended.filter((q) => seqs.filter((x) => x === q).length !== 1), 'each event seen exactly once').toEqual([]);
+  });
+
   it('sends the state on connect, then live changes; resumes after a drop with no gap or duplicate', async () => {
     const cookie = await login(gw.httpPort, 'controller');
     const s = consoleSocket(cookie);
