@@ -57,7 +57,7 @@ export interface BreachRow {
 
 export interface Derived {
   subject?: SubjectUpsert;
-  /** The site stopped sharing this subject: the region forgets it and its sightings. */
+  /** The site stopped sharing this subject: the region forgets it, its sightings, and whom its incidents and breaches named. */
   withdrawn?: { subjectId: string; ts: number };
   sighting?: SightingRow;
   incident?: IncidentRow;

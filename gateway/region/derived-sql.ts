@@ -2,6 +2,15 @@ import type { PoolClient } from 'pg';
 import type { Derived } from './derive';
 
 /**
+ * SQL for the subject id in parameter `subject`, or NULL when the site (`$1`) has withdrawn that
+ * subject since the event's time (parameter `ts`): a delivery that arrives after the withdrawal
+ * (instances race) must not name the person again.
+ */
+function unlessWithdrawn(subject: string, ts: string): string {
+  return `CASE WHEN EXISTS (SELECT 1 FROM withdrawn_subjects w WHERE w.site_id = $1 AND w.subject_id = ${subject}::text AND w.ts >= ${ts}::bigint) THEN NULL ELSE ${subject}::text END`;
+}
+
+/**
  * Writes what one newly stored event adds to the regional index. Called only for events this
  * transaction inserted, so each is counted once however often it was delivered. Arrival order
  * across instances is not event order: later-ts-wins where a value is replaced.
@@ -16,6 +25,9 @@ export async function writeDerived(db: PoolClient, siteId: string, seq: number, 
     );
     await db.query('DELETE FROM subjects WHERE site_id = $1 AND subject_id = $2 AND updated_ts <= $3', [siteId, w.subjectId, w.ts]);
     await db.query('DELETE FROM sightings WHERE site_id = $1 AND subject_id = $2 AND ts <= $3', [siteId, w.subjectId, w.ts]);
+    // Incidents and breaches stay counted for the site, no longer naming the person.
+    await db.query('UPDATE incidents SET subject_id = NULL WHERE site_id = $1 AND subject_id = $2 AND ts <= $3', [siteId, w.subjectId, w.ts]);
+    await db.query('UPDATE breaches SET subject_id = NULL WHERE site_id = $1 AND subject_id = $2 AND ts <= $3', [siteId, w.subjectId, w.ts]);
   }
   if (d.subject) {
     const s = d.subject;
@@ -48,7 +60,8 @@ export async function writeDerived(db: PoolClient, siteId: string, seq: number, 
   if (d.incident) {
     const i = d.incident;
     await db.query(
-      `INSERT INTO incidents (site_id, seq, incident_id, ts, category, zone, subject_id, breach) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO incidents (site_id, seq, incident_id, ts, category, zone, subject_id, breach)
+       VALUES ($1, $2, $3, $4, $5, $6, ${unlessWithdrawn('$7', '$4')}, $8)
        ON CONFLICT DO NOTHING`,
       [siteId, seq, i.incidentId, ts, i.category, i.zone, i.subjectId, i.breach],
     );
@@ -56,7 +69,8 @@ export async function writeDerived(db: PoolClient, siteId: string, seq: number, 
   if (d.breach) {
     const b = d.breach;
     await db.query(
-      `INSERT INTO breaches (site_id, seq, breach_id, cbo_id, subject_id, zone, ts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      `INSERT INTO breaches (site_id, seq, breach_id, cbo_id, subject_id, zone, ts)
+       VALUES ($1, $2, $3, $4, ${unlessWithdrawn('$5', '$7')}, $6, $7) ON CONFLICT DO NOTHING`,
       [siteId, seq, b.breachId, b.cboId, b.subjectId, b.zone, ts],
     );
   }

@@ -24,6 +24,8 @@ export interface IncidentReport {
   /** When it happened, as reported. */
   reportedAt: string;
   origin: { kind: 'shop-report' | 'breach' | 'console'; ref: string | null };
+  /** The subject is shared with the region (stamped when journaled; the uplink rules read it). */
+  sharedRegionally?: boolean;
 }
 
 export interface Assignment {
@@ -85,6 +87,8 @@ export interface BreachDetected {
   position: LonLat | null;
   premisesId: string | null;
   reasons: Array<{ kind: string; zone?: string; name?: string; premisesId?: string }>;
+  /** As on IncidentReport. */
+  sharedRegionally?: boolean;
 }
 
 /** A breach needs a response: it opens an incident at the place of the sighting. */

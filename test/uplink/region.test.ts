@@ -168,13 +168,23 @@ describe('the region', () => {
     await call('controller', 'POST', '/api/sightings', { subjectId: subject.id, description: 'Sparrow at the market', place: { lonLat: MARKET } });
     const found = await eventually(async () => (await hitsFor('Sparrow')).find((h) => h.sightings === 1), 10_000, 'the shared subject and its new sighting in the region');
     expect(found).toMatchObject({ siteId: 'north-town', subjectId: subject.id, name: 'Kyle Marsh' });
+    // An order keeping him out of the market square, then a sighting there: the breach and its
+    // incident reach the region naming him, because he is shared.
+    const hour = 3600_000;
+    await call('police', 'POST', '/api/cbos', {
+      subjectId: subject.id, conditions: 'not to enter the market square', excludedZones: ['market-square'],
+      startsAt: new Date(Date.now() - hour).toISOString(), expiresAt: new Date(Date.now() + 24 * hour).toISOString(),
+    });
+    await call('controller', 'POST', '/api/sightings', { subjectId: subject.id, description: 'Sparrow in the square', place: { lonLat: MARKET } });
+    const named = async (table: string) => (await regions[0]!.pool.query(`SELECT 1 FROM ${table} WHERE site_id = $1 AND subject_id = $2`, ['north-town', subject.id])).rowCount;
+    await eventually(async () => (await named('breaches')) === 1 && (await named('incidents')) === 1, 10_000, 'the breach and its incident, naming the shared subject');
     const all = await everythingStored(regions[0]!.pool);
     for (const secret of ['1988-02-02', 'drugs', 'Sparrow by the bank']) expect(all, 'not shared: birth date, markers, sightings from before').not.toContain(secret);
 
     await call('police', 'PATCH', `/api/subjects/${subject.id}`, { sharedRegionally: false });
     await eventually(async () => (await hitsFor('Sparrow')).length === 0, 10_000, 'the region to forget the subject');
     await inRegion();
-    const left = await regions[0]!.pool.query('SELECT 1 FROM sightings WHERE site_id = $1 AND subject_id = $2 UNION ALL SELECT 1 FROM subjects WHERE site_id = $1 AND subject_id = $2', ['north-town', subject.id]);
-    expect(left.rowCount, 'nothing of the withdrawn subject left in the region').toBe(0);
+    for (const table of ['subjects', 'sightings', 'incidents', 'breaches']) expect(await named(table), `${table}: nothing names the withdrawn subject`).toBe(0);
+    expect((await regions[0]!.pool.query("SELECT 1 FROM breaches WHERE site_id = 'north-town'")).rowCount, 'the breach itself still counts for the site').toBeGreaterThan(0);
   }, 60_000);
 });
