@@ -105,18 +105,13 @@ export class SubjectsApi {
     ];
     if (issues.length) throw Errors.invalid(issues);
     const cboId = `cbo-${ulid().toLowerCase()}`;
-    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${terms.subjectId}`, ref: cboId, payload: { cboId, terms, sharedRegionally: this.sharedRegionally(terms.subjectId) } });
+    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${terms.subjectId}`, ref: cboId, payload: { cboId, terms, sharedRegionally: this.deps.projections.subjects.sharedRegionally(terms.subjectId) } });
     return structuredClone(this.cbo(cboId));
   }
 
   private async transition(user: string, c: CboRecord, state: 'issued' | 'extended' | 'revoked', extra: Record<string, unknown>): Promise<CboRecord> {
-    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, ...extra, sharedRegionally: this.sharedRegionally(c.subjectId) } });
+    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, ...extra, sharedRegionally: this.deps.projections.subjects.sharedRegionally(c.subjectId) } });
     return structuredClone(this.cbo(c.id));
-  }
-
-  /** Whether an event about this subject may leave the site with the subject named (uplink rules). */
-  private sharedRegionally(subjectId: string): boolean {
-    return this.deps.projections.subjects.get(subjectId)?.sharedRegionally ?? false;
   }
 
   /** A warning (exclusion notice) becomes an order in force. */

@@ -18,19 +18,19 @@ const { values, positionals } = parseArgs({
 
 async function main(): Promise<number> {
   if (positionals[0] !== 'bundle' || !values.incident || !values.out) {
-    console.error('usage: TW_PASSWORD=… npm run evidence -- bundle --incident <id> --out <dir> [--url URL] [--user NAME]');
+    process.stderr.write('usage: TW_PASSWORD=… npm run evidence -- bundle --incident <id> --out <dir> [--url URL] [--user NAME]\n');
     return 2;
   }
   const password = process.env.TW_PASSWORD;
   if (!password) {
-    console.error('evidence: set TW_PASSWORD to the password of --user');
+    process.stderr.write('evidence: set TW_PASSWORD to the password of --user\n');
     return 2;
   }
   const login = await fetch(`${values.url}/api/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: values.user, password }),
   });
   if (login.status !== 200) {
-    console.error(`evidence: login as ${values.user} failed (${login.status})`);
+    process.stderr.write(`evidence: login as ${values.user} failed (${login.status})\n`);
     return 1;
   }
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
@@ -40,14 +40,14 @@ async function main(): Promise<number> {
   });
   const body = (await res.json()) as { data?: { dir: string; files: number }; error?: { message: string } };
   if (!body.data) {
-    console.error(`evidence: ${body.error?.message ?? res.status}`);
+    process.stderr.write(`evidence: ${body.error?.message ?? res.status}\n`);
     return 1;
   }
-  console.log(`wrote ${body.data.files} file(s) to ${body.data.dir}; check with: cd ${body.data.dir} && sha256sum -c SHA256SUMS`);
+  process.stdout.write(`wrote ${body.data.files} file(s) to ${body.data.dir}; check with: cd ${body.data.dir} && sha256sum -c SHA256SUMS\n`);
   return 0;
 }
 
 main().then((code) => (process.exitCode = code), (err: unknown) => {
-  console.error(`evidence: ${err instanceof Error ? err.message : String(err)}`);
+  process.stderr.write(`evidence: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

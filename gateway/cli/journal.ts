@@ -40,15 +40,15 @@ function run(): number {
       case 'verify': {
         const r = verifyJournal(db);
         if (r.ok) {
-          console.log(`ok ${r.count} events, head ${r.head}`);
+          process.stdout.write(`ok ${r.count} events, head ${r.head}\n`);
           return 0;
         }
-        console.log(`broken at seq ${r.seq}: ${r.reason} (${r.count} events verified before it)`);
+        process.stdout.write(`broken at seq ${r.seq}: ${r.reason} (${r.count} events verified before it)\n`);
         return 1;
       }
       case 'tail': {
         const rows = db.prepare('SELECT * FROM events ORDER BY seq DESC LIMIT ?').all(Number(values.n)) as EventRow[];
-        for (const row of rows.reverse()) console.log(JSON.stringify(rowToEvent(row)));
+        for (const row of rows.reverse()) process.stdout.write(`${JSON.stringify(rowToEvent(row))}\n`);
         return 0;
       }
       case 'export': {
@@ -59,7 +59,7 @@ function run(): number {
         return 0;
       }
       default:
-        console.error('usage: npm run journal -- verify | tail [-n N] | export [--from T] [--to T]  [--db FILE]');
+        process.stderr.write('usage: npm run journal -- verify | tail [-n N] | export [--from T] [--to T]  [--db FILE]\n');
         return 2;
     }
   } finally {
@@ -70,6 +70,6 @@ function run(): number {
 try {
   process.exitCode = run();
 } catch (err) {
-  console.error(`journal: ${err instanceof Error ? err.message : String(err)}`);
+  process.stderr.write(`journal: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 2;
 }

@@ -20,6 +20,11 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
     return this.subjects.has(id);
   }
 
+  /** Whether events about this subject may name them to the region (the uplink rules read the flag). */
+  sharedRegionally(id: string): boolean {
+    return this.subjects.get(id)?.sharedRegionally ?? false;
+  }
+
   all(): IterableIterator<SubjectRecord> {
     return this.subjects.values();
   }

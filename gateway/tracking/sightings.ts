@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import type { CctvSightingPayload } from '../contract/cctv';
 import type { JournalEvent } from '../journal/types';
 import type { Sighting, SourceKind } from './track';
 import { resolvePlace, type PlaceInput } from './zones';
@@ -20,15 +21,6 @@ interface ShopReportPayload {
   description: string;
   subjectId?: string;
   media?: string[];
-}
-
-interface CctvSightingPayload {
-  cameraId: string;
-  seenAt: string;
-  operator: string;
-  subjectId?: string;
-  description?: string;
-  snapshotRef?: string;
 }
 
 export interface ReportedSightingPayload {

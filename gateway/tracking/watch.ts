@@ -107,14 +107,14 @@ export class TrackingWatch {
       const { track, type } = fuse(before, { ...s, subjectId });
       const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds);
       const after = { ...summary(track), predicted, handover: handover(track, predicted, this.cameras) };
-      const sighting = { ...s, sharedRegionally: this.sharedRegionally(subjectId) };
+      const sighting = { ...s, sharedRegionally: this.projections.subjects.sharedRegionally(subjectId) };
       appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: track.trackId, payload: { type, sighting, before: before ? summary(before) : null, after, trigger: e.seq } }));
     } else {
       appends.push(this.append({ type: 'track.sighting', ref: s.id, payload: { type: 'new', sighting: s, before: null, after: null, trigger: e.seq } }));
     }
     const reported = incidentFromReport(e, s);
     if (reported) {
-      const payload = reported.subjectId ? { ...reported, sharedRegionally: this.sharedRegionally(reported.subjectId) } : reported;
+      const payload = reported.subjectId ? { ...reported, sharedRegionally: this.projections.subjects.sharedRegionally(reported.subjectId) } : reported;
       appends.push(this.append({ type: 'incident.reported', subject: reported.premisesId ? `premises:${reported.premisesId}` : null, ref: reported.incidentId, payload }));
     }
     if (subjectId) appends.push(...this.breaches(e, { ...s, subjectId }));
@@ -134,7 +134,7 @@ export class TrackingWatch {
       if (isRepeat(earlier, { cboId: cbo.id, zone: s.zone, atMs: s.atMs }, cooldownMs)) continue;
       const breach: BreachDetected = {
         breachId: `br-${e.id}${n ? `-${n}` : ''}`, cboId: cbo.id, subjectId: s.subjectId, sightingId: s.id, at: s.at,
-        zone: s.zone, position: s.position, premisesId: s.premisesId, reasons, sharedRegionally: this.sharedRegionally(s.subjectId),
+        zone: s.zone, position: s.position, premisesId: s.premisesId, reasons, sharedRegionally: this.projections.subjects.sharedRegionally(s.subjectId),
       };
       n++;
       const incident = { ...incidentFromBreach(breach, (id) => this.zoneName(id)), sharedRegionally: breach.sharedRegionally };
@@ -142,11 +142,6 @@ export class TrackingWatch {
       out.push(this.append({ type: 'incident.reported', subject: `subject:${s.subjectId}`, ref: incident.incidentId, payload: incident }));
     }
     return out;
-  }
-
-  /** Whether events about this subject may name them to the region (see the uplink rules). */
-  private sharedRegionally(subjectId: string): boolean {
-    return this.projections.subjects.get(subjectId)?.sharedRegionally ?? false;
   }
 
   private zoneName(id: string): string {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { TsSegmenter } from '../../devices/cctv/mpegts';
 import { RtspCameraSim } from '../../simulators/cctv/rtsp-sim';
-import { freePort } from '../devices/cctv/sim-helper';
+import { freePort } from '../helpers/net';
 import { eventually, login, spawnGateway, testConfig } from '../helpers/gateway';
 
 const quick = process.argv.includes('--quick');

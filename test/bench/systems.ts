@@ -5,13 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfigPath, loadConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
 import { demoPassword, eventually, spawnGateway, testConfig } from '../helpers/gateway';
 import { binary } from '../helpers/mosquitto';
+import { accepts, freePort } from '../helpers/net';
 
 export type SystemName = 'townwatch' | 'aedes' | 'mosquitto';
 export const SYSTEMS: readonly SystemName[] = ['townwatch', 'aedes', 'mosquitto'];
@@ -30,14 +30,6 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof addr === 'object' && addr ? addr.port : 0;
-}
-
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
@@ -54,17 +46,6 @@ function crashWatch(child: ChildProcess): { crashed: () => boolean; stopping: ()
   let crashed = false;
   child.once('exit', () => (crashed = !stopping));
   return { crashed: () => crashed, stopping: () => (stopping = true) };
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tcpConnect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 async function townwatch(nodeOptions?: string): Promise<System> {
@@ -116,7 +97,7 @@ async function mosquitto(): Promise<System> {
   const child = spawn(binary('mosquitto'), ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = exitOf(child);
   const watch = crashWatch(child);
-  await eventually(() => portOpen(port), 10_000, 'mosquitto to listen');
+  await eventually(() => accepts(port), 10_000, 'mosquitto to listen');
   return {
     name: 'mosquitto', pid: child.pid!, mqttPort: port, observer: {}, crashed: watch.crashed,
     async stop() {

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { DockSimulator } from '../../simulators/dock/dock-sim';
-import { openPtyPair, type PtyPair } from '../../simulators/dock/pty';
-import { eventually, startGateway, testConfig } from '../helpers/gateway';
+import type { PtyPair } from '../../simulators/dock/pty';
+import { FAST, startDockGateway } from '../devices/dock/harness';
+import { eventually } from '../helpers/gateway';
 import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
 
 /**
@@ -14,7 +15,6 @@ import { launchChromium, loginAs, newSession, screenshot, type Session } from '.
  * verified, its chain of custody is one click away, and a security manager marks, holds and
  * exports it, each journaled with the user. A controller may look but not handle.
  */
-const FAST = { retransmitMs: 100, heartbeatMs: 500 };
 // A browser, a gateway and simulators share two cores with the rest of the suite: give them time.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 let gw: Gateway;
@@ -25,11 +25,7 @@ let browser: Browser;
 const sessions: Session[] = [];
 
 beforeAll(async () => {
-  const t = testConfig();
-  dir = t.dir;
-  pty = await openPtyPair({ dir: join(dir, 'pty') });
-  const config = { ...t.config, docks: t.config.docks.map((d, i) => (i === 0 ? { ...d, serialPath: pty.gatewayPath } : d)) };
-  gw = await startGateway(config, { baseDir: dir, dockTiming: FAST });
+  ({ gw, pty, dir } = await startDockGateway());
   browser = await launchChromium();
 }, 60_000);
 

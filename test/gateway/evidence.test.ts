@@ -7,11 +7,11 @@ import type { Gateway } from '../../gateway/app';
 import { verifyJournal } from '../../gateway/journal/verify';
 import type { EvidenceRecord } from '../../gateway/projections/evidence';
 import { DockSimulator, fileSha256 } from '../../simulators/dock/dock-sim';
-import { openPtyPair, type PtyPair } from '../../simulators/dock/pty';
-import { login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
+import type { PtyPair } from '../../simulators/dock/pty';
+import { FAST, startDockGateway } from '../devices/dock/harness';
+import { login, withCsrf } from '../helpers/gateway';
 
 const run = promisify(execFile);
-const FAST = { retransmitMs: 100, heartbeatMs: 500 };
 const SEED = 42;
 const CAMERAS = [
   { serial: 'BWC-0001', bay: 1, files: [{ name: 'shift-a-001.mp4', size: 300_000 }, { name: 'shift-a-002.mp4', size: 900_000 }] },
@@ -36,11 +36,7 @@ async function api<T>(method: string, path: string, body?: unknown, cookie = sec
 }
 
 beforeAll(async () => {
-  const t = testConfig();
-  dir = t.dir;
-  pty = await openPtyPair({ dir: join(dir, 'pty') });
-  const config = { ...t.config, docks: t.config.docks.map((d, i) => (i === 0 ? { ...d, serialPath: pty.gatewayPath } : d)) };
-  gw = await startGateway(config, { baseDir: dir, dockTiming: FAST });
+  ({ gw, pty, dir } = await startDockGateway());
   sim = new DockSimulator({ ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: SEED, cameras: CAMERAS });
   sim.on('erased', (serial, name) => {
     const rec = gw.projections.evidence.snapshot().find((r) => r.cam === serial && r.name === name);

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GATEWAY_MAIN } from '../../gateway/build';
+import { GATEWAY_MAIN, START_ENV } from '../../gateway/build';
 import { connectMqtt, ROOT, spawnGateway, testConfig } from '../helpers/gateway';
 
 const run = promisify(execFile);
@@ -31,6 +31,12 @@ describe('gateway process', () => {
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
     client.end(true);
+  });
+
+  it('is what npm start runs: the bundle, with the environment the tests and benches give it', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const env = Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+    expect(pkg.scripts.start).toBe(`${env} node --enable-source-maps gateway/dist/main.mjs`);
   });
 
   it('refuses a config error with exit 1, naming the path', async () => {

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './net';
 
 /**
  * A real PostgreSQL server for a test file: Debian's `postgresql` binaries, a throwaway cluster
@@ -61,14 +61,6 @@ function template(bin: string, as: { uid: number; gid: number } | null): string 
   }
   rmSync(work, { recursive: true, force: true });
   return path;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<void> {

@@ -1,19 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { RtspCameraSim } from '../../../simulators/cctv/rtsp-sim';
-
-/** A TCP port nobody is listening on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../helpers/net';
 
 /** Small, slow cameras keep two test files in parallel within the machine's two cores. */
 export async function startSim(cameras: string[]): Promise<RtspCameraSim> {

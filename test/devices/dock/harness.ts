@@ -4,12 +4,23 @@ import { join } from 'node:path';
 import type { DockSessionEvent } from '../../../devices/dock/events';
 import { DockSession, type DockSessionOptions } from '../../../devices/dock/session';
 import type { OfferKey, VerifiedInfo } from '../../../devices/dock/sink';
+import type { Gateway } from '../../../gateway/app';
 import { EvidenceStore } from '../../../gateway/evidence/store';
 import { DockSimulator, type DockSimulatorOptions } from '../../../simulators/dock/dock-sim';
 import { openPtyPair, type PtyPair } from '../../../simulators/dock/pty';
+import { startGateway, testConfig } from '../../helpers/gateway';
 
 /** Fast timings: the protocol's rules at a tenth of the real clock. */
 export const FAST = { retransmitMs: 100, maxTries: 10, heartbeatMs: 500 } as const;
+
+/** An in-process gateway on the demo town whose dock-1 is on a fresh socat PTY in its data dir, at FAST timings. */
+export async function startDockGateway(): Promise<{ gw: Gateway; pty: PtyPair; dir: string }> {
+  const t = testConfig();
+  const pty = await openPtyPair({ dir: join(t.dir, 'pty') });
+  const config = { ...t.config, docks: t.config.docks.map((d, i) => (i === 0 ? { ...d, serialPath: pty.gatewayPath } : d)) };
+  const gw = await startGateway(config, { baseDir: t.dir, dockTiming: FAST });
+  return { gw, pty, dir: t.dir };
+}
 
 export interface Journal {
   /** Order of custody commits and erasures, as both sides saw them. */
