@@ -2,11 +2,13 @@
  * `npm start`: the gateway on the configured site (the bundled demo town by default). In demo
  * mode it also starts the device simulators as separate processes, as real devices would be.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { checkProductionSafety, ConfigError, loadConfig, resolveConfigPath } from '../config/load';
 import { PROJECT_ROOT } from '../config/root';
 import type { Config } from '../config/schema';
+import { installCommand, offSimulators } from '../config/system-packages';
+import { spawnTied } from '../devices/cctv/child';
 import { Gateway } from './app';
 import { createRootLogger } from './log';
 
@@ -40,18 +42,31 @@ function banner(config: Config, gw: Gateway): string {
     const people = config.accounts.filter((a) => a.role === 'console').map((a) => `${a.username}/${a.username}-demo (${a.consoleRole})`);
     lines.push('  demo logins (username/password):', ...people.map((p) => `    ${p}`));
     lines.push('  devices log in the same way: radio-2001/radio-2001-demo, shop-…/…-demo');
+    lines.push(...simulatorLines(config));
   }
   return `${lines.join('\n')}\n\n`;
 }
 
+/** The demo's simulators that cannot run here, and the one command that turns them on. */
+function simulatorLines(config: Config): string[] {
+  if (process.env.TW_NO_SIM === '1') return ['  simulators off (TW_NO_SIM=1)'];
+  const off = offSimulators(config);
+  if (off.length === 0) return [];
+  return [
+    '  simulators off:',
+    ...off.map((o) => `    ${o.what}: ${o.missing.join(', ')} not installed`),
+    `  turn them on:  ${installCommand(off.flatMap((o) => o.missing))}  (then restart)`,
+  ];
+}
+
+/**
+ * The demo's devices in their own process, tied to ours: the kernel kills it (and it its socat
+ * and ffmpeg children, tied the same way) when the gateway dies, even by SIGKILL.
+ */
 function startSimulators(gw: Gateway): ChildProcess | null {
   if (process.env.TW_NO_SIM === '1') return null;
   const cli = join(PROJECT_ROOT, 'simulators', 'cli.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'demo', '--mqtt', `mqtt://127.0.0.1:${gw.broker.port}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: process.env,
-  });
-  return child;
+  return spawnTied(process.execPath, ['--import', 'tsx', cli, 'demo', '--mqtt', `mqtt://127.0.0.1:${gw.broker.port}`], { output: 'inherit' });
 }
 
 async function main(): Promise<void> {

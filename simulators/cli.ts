@@ -18,6 +18,7 @@ import { Fleet } from './radio/fleet';
 import { runScenarioCli } from './scenarios/cli';
 
 const USAGE = 'usage: npm run sim -- demo | radio [--mqtt URL] [--units N] [--rate HZ] | pei [--link PATH] [--units N] | dock [--bays N] | cctv [--cameras N] | scenario shoplift-breach';
+const STOP_DEADLINE_MS = 2000;
 const passwordFor = (username: string) => process.env.TW_SIM_PASSWORD ?? `${username}-demo`;
 
 async function main(): Promise<void> {
@@ -51,7 +52,15 @@ async function main(): Promise<void> {
       console.error(USAGE);
       process.exit(2);
   }
-  const shutdown = () => void stop().finally(() => process.exit(0));
+  // A clean stop closes sessions and PTYs; it must not hang when the gateway is already gone
+  // (MQTT.js waits for a broker that will never answer), so it gets a deadline.
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+    void stop().finally(() => process.exit(0));
+  };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 }

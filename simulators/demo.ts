@@ -24,7 +24,15 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
   await fleet.start();
   stops.push(() => fleet.stop());
 
-  if (station) {
+  // Each device kind starts on its own: a machine without socat still gets cameras and handsets.
+  const part = async (what: string, start: () => Promise<void>): Promise<void> => {
+    try {
+      await start();
+    } catch (err) {
+      console.log(`sim: no ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  if (station) await part('TETRA radios', async () => {
     const walkers = peiUnits.map((u, i) => ({ issi: u.issi, walker: new Walker(config, config.zones[(i * 4) % config.zones.length]!.id, 100 + i) }));
     const start = polygonCentroid(config.zones[0]!.polygon);
     const gssi = config.talkgroups[0]?.gssi ?? 9001;
@@ -40,11 +48,12 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
       clearInterval(iv);
       await sim.stop();
     });
-  }
+  });
   const dock = config.docks.find((d) => d.serialPath);
-  if (dock?.serialPath) {
+  const dockPath = dock?.serialPath;
+  if (dock && dockPath) await part('camera dock', async () => {
     // A dock whose cameras came back from a shift: a few short clips each, deterministic contents.
-    const pty = await openPtyPair({ dir: dirname(resolve(dock.serialPath)) });
+    const pty = await openPtyPair({ dir: dirname(resolve(dockPath)) });
     const cameras = config.bodyCams.slice(0, Math.min(3, dock.bays)).map((c, i) => ({
       serial: c.serial, bay: i + 1, files: [1, 2].map((n) => ({ name: `${c.serial}_${n}.mp4`, size: (2 + i + n) * 1_000_000 })),
     }));
@@ -54,7 +63,7 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
       await sim.stop();
       await pty.close();
     });
-  }
+  });
   stops.push(await startDemoCameras(config));
   console.log(`sim: ${fleet.handsets.length} MQTT handsets and ${peiUnits.length} TETRA radios (PEI) walking ${config.site.name}`);
   return async () => {

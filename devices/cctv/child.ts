@@ -47,17 +47,20 @@ export interface TiedSpawnOptions {
   guard?: DeathGuard;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** The child's stdout and stderr: piped to us (default) or shared with ours. */
+  output?: 'pipe' | 'inherit';
 }
 
-/** Spawns `command args…` with stdout and stderr piped, tied to this process's life. */
+/** Spawns `command args…` with stdout and stderr piped (or inherited), tied to this process's life. */
 export function spawnTied(command: string, args: readonly string[], opts: TiedSpawnOptions = {}): ChildProcess {
   const guard = opts.guard ?? defaultDeathGuard();
   const base = { env: opts.env ?? process.env, cwd: opts.cwd };
+  const out = opts.output ?? 'pipe';
   if (guard === 'pdeathsig') {
-    return spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], { ...base, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], { ...base, stdio: ['ignore', out, out] });
   }
   // Our end of stdin stays open for the child's whole life; Node closes it when the child exits.
-  return spawn('/bin/sh', ['-c', WATCHDOG, 'tied', command, ...args], { ...base, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn('/bin/sh', ['-c', WATCHDOG, 'tied', command, ...args], { ...base, stdio: ['pipe', out, out] });
 }
 
 export function hasExited(child: ChildProcess): boolean {

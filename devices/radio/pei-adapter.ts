@@ -258,8 +258,10 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     if (!this.running || this.reconnectTimer) return;
     const { reconnectMinMs, reconnectMaxMs } = this.settings;
     const delay = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** Math.min(this.attempt, 20));
+    // Said once per outage: a demo whose PEI port never appears must not log it every 10 s forever.
+    if (this.attempt === 0) this.log?.warn({ path: this.settings.path, delay, maxDelay: reconnectMaxMs }, 'radio link down; retrying in the background');
+    else this.log?.debug({ delay, attempt: this.attempt }, 'reconnecting');
     this.attempt++;
-    this.log?.info({ delay }, 'reconnecting');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();

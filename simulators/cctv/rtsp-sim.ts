@@ -125,7 +125,7 @@ export class RtspCameraSim {
 
   async start(): Promise<void> {
     const missing = missingCctvSimDeps();
-    if (missing.length) throw new MissingDependencyError(`the CCTV simulator needs ${missing.join(' and ')}; .ci/system-deps.sh installs both`);
+    if (missing.length) throw new MissingDependencyError(`the CCTV simulator needs ${missing.join(' and ')}; npm start installs both as root (config/system-deps.sh demo)`);
     const rtpStart = String(this.opts.rtpStartPort ?? 20_000);
     const args = [
       SERVER_LAUNCHER, rtpStart, String(RTP_SPAN), this.host, findExecutable(SERVER_BINARY)!,

@@ -3,9 +3,10 @@
 // /dev/pts paths on stderr; a new pair gets new paths, so the gateway is given a stable
 // symlink (pointLink) that the simulator re-points when it "plugs the device back in".
 // Shared by the radio control-station simulator and the dock's cable (dock/pty.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { lstat, mkdir, rename, symlink, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { findExecutable, spawnTied } from '../../devices/cctv/child';
 
 export interface PtyPair {
   /** Simulator side. */
@@ -36,10 +37,13 @@ export interface PtyPairOptions {
 export function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
   const { timeoutMs = 5000, socat = 'socat' } = options;
   installExitHook();
+  // Checked first: behind the death guard a missing program is only an exit code.
+  const bin = findExecutable(socat);
+  if (!bin) return Promise.reject(new Error('socat not found: apt-get install -y socat'));
   return new Promise<PtyPair>((resolve, reject) => {
-    const child = spawn(socat, ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    // Tied to us: socat must not outlive a simulator that is killed, not even by SIGKILL.
+    const child = spawnTied(bin, ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0']);
+    child.stdout?.resume();
     live.add(child);
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     void exited.then(() => live.delete(child));

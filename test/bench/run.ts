@@ -14,7 +14,7 @@ const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));
 const names = chosen.length ? chosen : BENCHES;
 // The peers (Mosquitto; PostgreSQL for the uplink; ffmpeg, socat) come from Debian: install or explain.
-const deps = spawnSync('bash', [join(import.meta.dirname, '../../.ci/system-deps.sh')], { stdio: 'inherit' });
+const deps = spawnSync('bash', [join(import.meta.dirname, '../../config/system-deps.sh'), 'test'], { stdio: 'inherit' });
 if (deps.status !== 0) {
   console.error('bench: the system packages above are needed to run the benchmarks side by side');
   process.exit(2);

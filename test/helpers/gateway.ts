@@ -120,18 +120,19 @@ export interface ChildGateway {
 }
 
 /**
- * Runs the gateway's entry point as a child process on a config file, without simulators:
+ * Runs the gateway's entry point as a child process on a config file:
  * from source through tsx, or with `built` the bundle `npm start` runs (gateway/dist, which
- * the test setup and the benchmarks build first). `TW_GATEWAY_NODE_ARGS` adds node flags
+ * the test setup and the benchmarks build first); `simulators` runs the demo's devices too, as
+ * `npm start` does. `TW_GATEWAY_NODE_ARGS` adds node flags
  * NODE_OPTIONS refuses, e.g. `--cpu-prof` to profile a bench.
  */
-export async function spawnGateway(configFile: string, opts: { built?: boolean } = {}): Promise<ChildGateway> {
+export async function spawnGateway(configFile: string, opts: { built?: boolean; simulators?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ChildGateway> {
   const extra = process.env.TW_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const entry = opts.built ? [GATEWAY_MAIN] : ['--import', 'tsx', join(ROOT, 'gateway/main.ts')];
   if (opts.built && !existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: npm run build`);
   const child = spawn(process.execPath, [...extra, ...entry], {
     cwd: ROOT,
-    env: { ...process.env, ...(opts.built ? START_ENV : {}), TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...(opts.built ? START_ENV : {}), TOWNWATCH_CONFIG: configFile, TW_NO_SIM: opts.simulators ? '0' : '1', TW_LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -24,7 +24,7 @@ export interface MosquittoBroker {
   dispose(): Promise<void>;
 }
 
-const HELP = 'install the Debian package "mosquitto" (bash .ci/system-deps.sh does it as root)';
+const HELP = 'install the Debian package "mosquitto" (npm test installs it as root: config/system-deps.sh)';
 
 /** The path of a Mosquitto program (`mosquitto`, `mosquitto_passwd`), or an error that says how to get it. */
 export function binary(name: string): string {

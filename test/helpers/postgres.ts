@@ -19,7 +19,7 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-const HELP = 'install the Debian package "postgresql" (bash .ci/system-deps.sh does it as root)';
+const HELP = 'install the Debian package "postgresql" (npm test installs it as root: config/system-deps.sh)';
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
