@@ -5,8 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Builds the console once per run (when its sources changed) for the browser tests.
-    globalSetup: ['test/setup/builds.ts'],
+    // One run's processes and temporary folders are swept at its end (run-scope); the console is
+    // built once per run (when its sources changed) for the browser tests.
+    globalSetup: ['test/setup/run-scope.ts', 'test/setup/builds.ts'],
     testTimeout: 30_000,
     // expect.poll waits on real browsers and processes; a loaded 2-core machine needs more than 1 s.
     expect: { poll: { timeout: 10_000, interval: 100 } },

@@ -46,7 +46,7 @@ function own(path: string, as: { uid: number; gid: number } | null): void {
 }
 
 function template(bin: string, as: { uid: number; gid: number } | null): string {
-  const path = join(tmpdir(), `tw-pg-template-${bin.split('/').at(-2)}-${process.getuid?.() ?? 0}`);
+  const path = join(process.env.TW_CACHE_DIR ?? tmpdir(), `tw-pg-template-${bin.split('/').at(-2)}-${process.getuid?.() ?? 0}`);
   if (existsSync(join(path, 'PG_VERSION'))) return path;
   const work = mkdtempSync(join(tmpdir(), 'tw-pg-initdb-'));
   own(work, as);
