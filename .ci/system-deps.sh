@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests and simulators need: real pseudo-terminals (socat), real video
 # (ffmpeg, rtsp-server-perl), a real browser (chromium), a real peer broker (mosquitto) and a
-# real regional database (postgresql, for the uplink tests).
+# real regional database (postgresql, for the uplink tests) and systemd-analyze (the appliance's unit).
 # Installs what is missing when run as root with apt; otherwise says exactly what to install.
 set -uo pipefail
 
@@ -12,9 +12,10 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -e /usr/share/perl5/RTSP/Server.pm ] || dpkg -s rtsp-server-perl >/dev/null 2>&1 || need+=(rtsp-server-perl)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system-deps: all present (socat, ffmpeg, mosquitto, chromium, rtsp-server-perl, postgresql)"
+  echo "system-deps: all present (socat, ffmpeg, mosquitto, chromium, rtsp-server-perl, postgresql, systemd-analyze)"
   exit 0
 fi
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -22,6 +22,7 @@ import { AlertService } from './radio/alerts';
 import { ContactMonitor } from './radio/contact-monitor';
 import { EmergencyWatch } from './radio/emergency-watch';
 import { PeiBridge } from './radio/pei-bridge';
+import { siteProbe } from './site-probe';
 import { ConsoleSocket } from './realtime/console-socket';
 import { TakFeed } from './tak/feed';
 import { TrackingWatch } from './tracking/watch';
@@ -87,6 +88,9 @@ export class Gateway {
         this.metrics.commitSeconds.observe(seconds);
       },
       onCommit: (events) => this.bus.emit('committed', events),
+    });
+    this.metrics.site = () => siteProbe(this.journal, this.projections, {
+      journal: dirname(resolve(base, config.gateway.journal.path)), data: resolve(base, config.gateway.dataDir),
     });
     this.accounts = new Accounts(config);
     this.sessions = new Sessions(config.gateway.sessionTtlMinutes * 60_000);
