@@ -43,7 +43,7 @@ class TakClient {
 
 const takConfig = (role: string) =>
   testConfig((doc) => {
-    doc.tak = { enabled: true, port: 0, role, intervalSeconds: 0.1 };
+    doc.tak = { enabled: true, port: 0, role, intervalSeconds: 0.1, staleSeconds: 10 };
   }).config;
 
 const position = (lon: number, lat: number) => JSON.stringify({ lat, lon, accuracyM: 8, speedKmh: 3.6, headingDeg: 90, fixTime: new Date().toISOString() });
@@ -86,7 +86,7 @@ describe('the TAK feed, as the police see it', () => {
     // Its mark expires in the client unless refreshed: stale is in the future, not far off.
     const stale = Date.parse(first.properties.stale);
     expect(stale).toBeGreaterThan(Date.now());
-    expect(stale).toBeLessThanOrEqual(Date.now() + 120_000);
+    expect(stale).toBeLessThanOrEqual(Date.now() + 10_000);
 
     await radio.publishAsync('tw/v1/radio/2001/position', position(-1.1488, 52.955), { qos: 1 });
     await eventually(() => unitAt(tak, -1.1488, 52.955), 5000, 'unit-01 moved in the stream');
@@ -96,8 +96,19 @@ describe('the TAK feed, as the police see it', () => {
     expect(late.events().some((f) => f.id === 'townwatch.unit.unit-02')).toBe(false); // no fix, no mark
     tak.close();
     late.close();
-    expect(gw.journal.read(0, 10_000).filter((e) => e.type === 'tak.client-connected').map((e) => (e.payload as { role: string }).role)).toEqual(['police', 'police']);
+    expect(gw.journal.read(0, 10_000).filter((e) => e.type === 'tak.client-connected').map((e) => (e.payload as { role: string }).role)).toEqual(['police', 'police']); // who took the feed
   });
+
+  it('sends every live mark again before it goes stale, with nothing new published', async () => {
+    await radio.publishAsync('tw/v1/radio/2001/position', position(-1.1495, 52.954), { qos: 1 });
+    const tak = await TakClient.open(gw.tak!.port);
+    const first = await eventually(() => unitAt(tak, -1.1495, 52.954), 5000, 'unit-01 on connect');
+    // Refreshed at half the stale time (5 s here): the same place, a later stale time.
+    const again = await eventually(() => tak.events().find((f) => f.id === 'townwatch.unit.unit-01' && Date.parse(f.properties.stale) > Date.parse(first.properties.stale) + 1000), 9000, 'a refresh');
+    expect(again.geometry.coordinates.slice(0, 2)).toEqual([-1.1495, 52.954]);
+    expect(Date.parse(again.properties.stale)).toBeLessThan(Date.parse(first.properties.stale) + 10_000);
+    tak.close();
+  }, 15_000);
 
   it('streams a suspect\'s track, labelled by subject id and never by name', async () => {
     const tak = await TakClient.open(gw.tak!.port);
