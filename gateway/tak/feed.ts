@@ -170,16 +170,19 @@ export class TakFeed {
   }
 
   /**
-   * A client that does not read is cut off once `maxBufferKb` is queued for it: memory stays
-   * bounded, and a TAK client reconnects and gets a fresh snapshot anyway.
+   * A client that does not read is cut off once more than `maxBufferKb` is still queued for it
+   * when the next batch comes: memory stays bounded (by that plus one batch), and a TAK client
+   * reconnects and gets a fresh snapshot anyway. Checked before writing, so one large snapshot
+   * to a client that keeps up is not mistaken for a slow client.
    */
   private send(socket: Socket, events: readonly string[]): void {
     if (events.length === 0 || socket.destroyed) return;
-    socket.write(`${events.join('\n')}\n`);
     if (socket.writableLength > this.deps.settings.maxBufferKb * 1024) {
       this.deps.log.warn({ address: socket.remoteAddress, queued: socket.writableLength }, 'TAK client too slow: disconnected');
       this.clients.delete(socket);
       socket.destroy();
+      return;
     }
+    socket.write(`${events.join('\n')}\n`);
   }
 }
