@@ -420,6 +420,31 @@ const CctvSchema = z
     if (c.restartBackoff.initialMs > c.restartBackoff.maxMs) ctx.addIssue({ code: 'custom', path: ['restartBackoff'], message: 'initialMs is above maxMs' });
   });
 
+/**
+ * A live Cursor-on-Target feed for TAK (ATAK, WinTAK, TAK Server): CoT XML over plain TCP,
+ * carrying what one console role may see. It has no authentication of its own, so it listens
+ * on loopback unless a deployment puts it on a network it trusts.
+ */
+const TakSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: Port.default(8087),
+    /** Whose view the feed carries: units' positions, and tracks only if this role may see them. */
+    role: z.enum(CONSOLE_ROLES).optional(),
+    /** Changes are gathered and sent at most this often. */
+    intervalSeconds: envInt(z.number().min(0.05).max(60)).default(1),
+    /** A mark not refreshed for this long goes stale in the client; every live mark is re-sent at half this. */
+    staleSeconds: envInt(z.number().int().min(10)).default(120),
+    maxClients: envInt(z.number().int().min(1).max(1000)).default(16),
+    /** CoT a client may have unread before it is disconnected (a slow client is cut off, not buffered). */
+    maxBufferKb: envInt(z.number().int().min(16)).default(512),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.enabled && !t.role) ctx.addIssue({ code: 'custom', path: ['role'], message: 'required when the TAK feed is enabled: the console role whose view it carries' });
+  });
+
 export const BaseConfigSchema = z
   .object({
     version: z.literal(CONFIG_VERSION),
@@ -440,6 +465,7 @@ export const BaseConfigSchema = z
     tracking: TrackingSchema.prefault({}),
     incidents: IncidentsSchema.prefault({}),
     uplink: UplinkSchema.prefault({}),
+    tak: TakSchema.prefault({}),
   })
   .strict();
 
@@ -486,6 +512,7 @@ export type TrackingSettings = Config['tracking'];
 export type IncidentGrade = Config['incidents']['grades'][number];
 export type UplinkSettings = Config['uplink'];
 export type UplinkRule = UplinkSettings['minimise'][number];
+export type TakSettings = Config['tak'];
 
 function isTimezone(tz: string): boolean {
   try {

@@ -2,7 +2,7 @@
 # The Debian packages Townwatch needs beside npm's, for one purpose:
 #   test  (npm test's pretest): real pseudo-terminals (socat), real video (ffmpeg,
 #         rtsp-server-perl), a real browser (chromium), a real peer broker (mosquitto), a real
-#         regional database (postgresql) and the sqlite3 CLI. Missing and not installable: one
+#         regional database (postgresql), the sqlite3 CLI and systemd-analyze (the unit's check). Missing and not installable: one
 #         line naming the exact command, exit 1, before any test runs.
 #   demo  (npm start's prestart): what the demo's simulators need (socat for the TETRA radios and
 #         the dock, ffmpeg and rtsp-server-perl for the cameras). Missing and not installable: one
@@ -24,9 +24,10 @@ has_mosquitto() { command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquit
 has_chromium() { command -v chromium >/dev/null 2>&1; }
 has_postgresql() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
 has_sqlite3() { command -v sqlite3 >/dev/null 2>&1; }
+has_systemd() { command -v systemd-analyze >/dev/null 2>&1; }
 
 wanted=(socat ffmpeg rtsp-server-perl)
-[ "$purpose" = test ] && wanted+=(mosquitto chromium postgresql sqlite3)
+[ "$purpose" = test ] && wanted+=(mosquitto chromium postgresql sqlite3 systemd)
 
 missing() {
   local out=() p

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -22,7 +22,9 @@ import { AlertService } from './radio/alerts';
 import { ContactMonitor } from './radio/contact-monitor';
 import { EmergencyWatch } from './radio/emergency-watch';
 import { PeiBridge } from './radio/pei-bridge';
+import { siteProbe } from './site-probe';
 import { ConsoleSocket } from './realtime/console-socket';
+import { TakFeed } from './tak/feed';
 import { TrackingWatch } from './tracking/watch';
 import { UplinkForwarder } from './uplink/forwarder';
 
@@ -63,6 +65,8 @@ export class Gateway {
   private http: HttpApp | null = null;
   /** The journal-as-outbox uplink to the region; null unless `uplink.enabled`. */
   readonly uplink: UplinkForwarder | null;
+  /** The live CoT feed for TAK clients; null unless `tak.enabled`. */
+  readonly tak: TakFeed | null;
   private replayed = false;
   private readonly log: Logger;
 
@@ -84,6 +88,9 @@ export class Gateway {
         this.metrics.commitSeconds.observe(seconds);
       },
       onCommit: (events) => this.bus.emit('committed', events),
+    });
+    this.metrics.site = () => siteProbe(this.journal, this.projections, {
+      journal: dirname(resolve(base, config.gateway.journal.path)), data: resolve(base, config.gateway.dataDir),
     });
     this.accounts = new Accounts(config);
     this.sessions = new Sessions(config.gateway.sessionTtlMinutes * 60_000);
@@ -129,6 +136,9 @@ export class Gateway {
         journal: this.journal, metrics: this.metrics, log: log.child({ module: 'uplink' }), baseDir: base,
       })
       : null;
+    this.tak = config.tak.enabled
+      ? new TakFeed({ settings: config.tak, projections: this.projections, bus: this.bus, journal: this.journal, log: log.child({ module: 'tak' }) })
+      : null;
   }
 
   async start(): Promise<void> {
@@ -164,6 +174,7 @@ export class Gateway {
     await this.pei.start();
     await this.evidence.start();
     this.retention.start(this.config.evidence.retentionCheckMinutes * 60_000);
+    await this.tak?.start();
     // Last: the site works without the region, and the uplink only reads what is committed.
     if (this.uplink) {
       const uplink = this.uplink;
@@ -224,6 +235,7 @@ export class Gateway {
   async stop(): Promise<void> {
     // First: views are journaled as ended while the journal is open, and no ffmpeg outlives us.
     await this.cctv.stop();
+    await this.tak?.stop();
     this.bus.removeOwner('uplink');
     await this.uplink?.stop();
     this.retention.stop();

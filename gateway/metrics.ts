@@ -143,9 +143,74 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by the composition root: the site's health as the alert rules need it, read at scrape time. */
+  site: (() => SiteProbe) | null = null;
+
+  readonly journalFailing: Gauge = new Gauge({
+    name: 'tw_journal_failing',
+    help: '1 while the journal refuses appends (its last commit failed, or its writer died)',
+    registers: [this.registry],
+    collect: () => this.journalFailing.set(this.site?.().journalFailing ? 1 : 0),
+  });
+
+  readonly diskFree: Gauge<'volume'> = new Gauge({
+    name: 'tw_disk_free_bytes',
+    help: 'Free bytes (for the gateway\'s user) on the filesystem of the journal and of the data directory',
+    labelNames: ['volume'] as const,
+    registers: [this.registry],
+    collect: () => this.setDisk(this.diskFree, 'freeBytes'),
+  });
+
+  readonly diskSize: Gauge<'volume'> = new Gauge({
+    name: 'tw_disk_size_bytes',
+    help: 'Size in bytes of the filesystem of the journal and of the data directory',
+    labelNames: ['volume'] as const,
+    registers: [this.registry],
+    collect: () => this.setDisk(this.diskSize, 'sizeBytes'),
+  });
+
+  readonly emergenciesUnacknowledged: Gauge = new Gauge({
+    name: 'tw_emergencies_unacknowledged',
+    help: 'Emergencies raised that no controller has acknowledged yet',
+    registers: [this.registry],
+    collect: () => this.emergenciesUnacknowledged.set(this.site?.().unacknowledged.count ?? 0),
+  });
+
+  readonly emergencyUnacknowledgedSeconds: Gauge = new Gauge({
+    name: 'tw_emergency_unacknowledged_seconds',
+    help: 'How long the oldest unacknowledged emergency has waited (0 when none)',
+    registers: [this.registry],
+    collect: () => this.emergencyUnacknowledgedSeconds.set(this.site?.().unacknowledged.oldestSeconds ?? 0),
+  });
+
+  readonly unitsLostContact: Gauge = new Gauge({
+    name: 'tw_units_lost_contact',
+    help: 'Units whose radio has not been heard for gateway.unitLostContactSeconds',
+    registers: [this.registry],
+    collect: () => this.unitsLostContact.set(this.site?.().lostContact ?? 0),
+  });
+
+  private setDisk(g: Gauge<'volume'>, key: keyof DiskSpace): void {
+    g.reset();
+    for (const [volume, d] of Object.entries(this.site?.().disks ?? {})) if (d) g.set({ volume }, d[key]);
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
   }
+}
+
+export interface DiskSpace {
+  freeBytes: number;
+  sizeBytes: number;
+}
+
+export interface SiteProbe {
+  journalFailing: boolean;
+  /** By volume (`journal`, `data`); null where the filesystem cannot be read. */
+  disks: Record<string, DiskSpace | null>;
+  unacknowledged: { count: number; oldestSeconds: number };
+  lostContact: number;
 }
 
 /** `tw/v1/radio/2001/position` → `radio`: a bounded label set for metrics. */

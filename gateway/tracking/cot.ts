@@ -24,7 +24,7 @@ export function escapeXml(s: string): string {
 const iso = (ms: number) => new Date(ms).toISOString();
 const coord = (v: number) => (Math.round(v * 1e7) / 1e7).toString();
 
-interface EventSpec {
+export interface EventSpec {
   uid: string;
   type: string;
   how: string;
@@ -36,7 +36,8 @@ interface EventSpec {
   detail: string;
 }
 
-function event(e: EventSpec): string {
+/** One CoT `<event>` (also the live TAK feed's, gateway/tak/). */
+export function event(e: EventSpec): string {
   return (
     `<event version="2.0" uid="${escapeXml(e.uid)}" type="${e.type}" how="${e.how}" time="${iso(e.nowMs)}" start="${iso(e.startMs)}" stale="${iso(e.staleMs)}">` +
     `<point lat="${coord(e.at[1])}" lon="${coord(e.at[0])}" hae="${UNKNOWN}" ce="${e.ce.toFixed(1)}" le="${UNKNOWN}"/>` +
