@@ -2,8 +2,9 @@
 # The Debian packages Townwatch needs beside npm's, for one purpose:
 #   test  (npm test's pretest): real pseudo-terminals (socat), real video (ffmpeg,
 #         rtsp-server-perl), a real browser (chromium), a real peer broker (mosquitto), a real
-#         regional database (postgresql), the sqlite3 CLI and systemd-analyze (the unit's check). Missing and not installable: one
-#         line naming the exact command, exit 1, before any test runs.
+#         regional database (postgresql), the sqlite3 CLI and systemd-analyze (the unit's
+#         check). Missing and not installable: one line naming the exact command, exit 1,
+#         before any test runs.
 #   demo  (npm start's prestart): what the demo's simulators need (socat for the TETRA radios and
 #         the dock, ffmpeg and rtsp-server-perl for the cameras). Missing and not installable: one
 #         line, exit 0: the gateway starts anyway and its banner names the simulators that are off.
