@@ -56,7 +56,15 @@ const STATE_READERS: ConsoleRole[] = ['controller', 'cctv-operator', 'security-m
 async function tokenPrincipal(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
   const auth = req.headers.authorization;
   const m = auth?.match(/^Bearer ([^:\s]+):(\S+)$/);
-  return m ? deps.accounts.authenticateToken(m[1]!, m[2]!) : null;
+  if (!m) return null;
+  const outcome = await deps.accounts.tokenLogin(m[1]!, m[2]!, req.ip);
+  if (outcome.ok) return outcome.principal;
+  // Bad tokens count towards the login lockouts; the lockout is journaled when it begins.
+  for (const l of outcome.reason === 'bad-credentials' ? outcome.lockouts : []) {
+    deps.metrics.securityEvents.inc({ kind: 'lockout' });
+    await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${m[1]!.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: req.ip, via: 'api-token' } });
+  }
+  return null;
 }
 
 /** A route guard: the caller must be a person with one of these console roles. */
@@ -122,7 +130,7 @@ export async function buildHttp(deps: HttpDeps) {
     }
     for (const l of outcome.ok ? [] : outcome.lockouts) {
       deps.metrics.securityEvents.inc({ kind: 'lockout' });
-      await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: req.ip } });
+      await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: l.address } });
     }
     const principal = outcome.ok ? outcome.principal : null;
     // Only people log in to the console; machines use MQTT or API tokens.
