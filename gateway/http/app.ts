@@ -1,4 +1,6 @@
 import cookie from '@fastify/cookie';
+import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
@@ -42,6 +44,8 @@ export interface HttpDeps {
   log: Logger;
   /** Cookie `Secure` flag: on behind TLS. */
   secureCookies: boolean;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP without. */
+  https?: { cert: Buffer; key: Buffer };
   sessionTtlMinutes: number;
   /** The site config, for `GET /api/site` (zones, premises… as the console draws them). */
   config?: Config;
@@ -82,7 +86,12 @@ export function requireRole(roles: readonly ConsoleRole[], what: string) {
  * Every `/api` route except login needs a session cookie or an API token.
  */
 export async function buildHttp(deps: HttpDeps) {
-  const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024 });
+  const tls = deps.https;
+  const app = Fastify({
+    loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024,
+    // An https.Server serves requests (and upgrades) as an http.Server does; fastify's types only know the latter here.
+    ...(tls ? { serverFactory: (handler: Parameters<typeof createHttpsServer>[1]) => createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) as unknown as Server } : {}),
+  });
   await app.register(cookie);
   app.decorateRequest('principal', null);
   const csrf = new Csrf();
