@@ -97,7 +97,7 @@ export async function checkProductionSafety(config: Config, verify: VerifyPasswo
     for (const candidate of [`${username}-demo`, username, ...WEAK_PASSWORDS]) {
       if (await verify(candidate, hash)) {
         const which = candidate === `${username}-demo` ? 'the demo rule "<username>-demo"' : candidate === username ? 'the username itself' : `a well-known weak password ("${candidate}")`;
-        return `account "${username}" has a ${what} that is ${which}: change it before production`;
+        return `account "${username}": its ${what} is ${which}; change it before production`;
       }
     }
     return null;
