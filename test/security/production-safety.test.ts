@@ -96,10 +96,12 @@ describe('the gateway', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // A gateway that does start (the bug) must not outlive the test.
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() => clearTimeout(deadline));
+    expect(out).not.toContain('Townwatch is running');
     expect(code).toBe(1);
     expect(out).toContain('townwatch: refusing to start in production:');
     expect(out).toContain('accounts.0.passwordHash: account "controller": its password is the demo rule "<username>-demo"');
-    expect(out).not.toContain('Townwatch is running');
   }, 30_000);
 });
