@@ -61,12 +61,30 @@ export function parseConfigValue(raw: unknown, env: NodeJS.ProcessEnv = process.
   return deepFreeze(parsed.data);
 }
 
+/** Checks a password against a stored scrypt hash (`verifyPassword` of gateway/auth/password.ts). */
+export type VerifyPassword = (password: string, hash: string) => Promise<boolean>;
+
 /**
- * Problems that make a config unfit for `mode: production`; empty in demo mode. The demo
- * town's hashes are public (they are in this repository), so an account still carrying one is
- * an open door. If the demo file cannot be read the check fails closed.
+ * Passwords production refuses besides `<username>-demo`: the ones an installer types first.
+ * Kept short on purpose: each costs one scrypt per account at start-up.
  */
-export function checkProductionSafety(config: Config, demoFile: string = defaultConfigPath): string[] {
+export const WEAK_PASSWORDS: readonly string[] = ['password', 'changeme', 'townwatch', '12345678', '123456789', 'letmein', 'admin', 'qwerty123'];
+
+/**
+ * Problems that make a config unfit for `mode: production`; empty in demo mode.
+ *
+ * - An account whose password (or API token) *verifies* as `<username>-demo` (the demo rule,
+ *   public in this repository), as its own username, or as one of WEAK_PASSWORDS. Comparing hash
+ *   strings is not enough: the same password hashed again with a new salt is a different string.
+ *   The demo town's own hashes are also refused outright (no scrypt needed for those).
+ * - Clear text off the machine: the console over plain HTTP bound to anything but loopback
+ *   without `gateway.tls`; the plain MQTT listener bound to anything but loopback (devices must use
+ *   the TLS listener); an uplink to `mqtt://` or `ws://` (the region gets people's details).
+ *
+ * `verify` is the gateway's scrypt check (config must not import the gateway). If the demo file
+ * cannot be read the check fails closed.
+ */
+export async function checkProductionSafety(config: Config, verify: VerifyPassword, demoFile: string = defaultConfigPath): Promise<string[]> {
   if (config.site.mode !== 'production') return [];
   let demo: Set<string>;
   try {
@@ -74,14 +92,46 @@ export function checkProductionSafety(config: Config, demoFile: string = default
   } catch (err) {
     return [issueLine([], `cannot read ${demoFile} to check for demo passwords: ${errorMessage(err)}`)];
   }
+  const secretProblem = async (username: string, hash: string, what: string): Promise<string | null> => {
+    if (demo.has(hash)) return `account "${username}" still has the demo town's ${what}: change it before production`;
+    for (const candidate of [`${username}-demo`, username, ...WEAK_PASSWORDS]) {
+      if (await verify(candidate, hash)) {
+        const which = candidate === `${username}-demo` ? 'the demo rule "<username>-demo"' : candidate === username ? 'the username itself' : `a well-known weak password ("${candidate}")`;
+        return `account "${username}": its ${what} is ${which}; change it before production`;
+      }
+    }
+    return null;
+  };
+  const accountProblems = await Promise.all(
+    config.accounts.map(async (a, i) => {
+      const found: string[] = [];
+      const pw = await secretProblem(a.username, a.passwordHash, 'password');
+      if (pw) found.push(issueLine(['accounts', i, 'passwordHash'], pw));
+      const token = a.apiTokenHash === undefined ? null : await secretProblem(a.username, a.apiTokenHash, 'API token');
+      if (token) found.push(issueLine(['accounts', i, 'apiTokenHash'], token));
+      return found;
+    }),
+  );
+  return [...accountProblems.flat(), ...transportProblems(config)];
+}
+
+/** Clear-text listeners and links that production refuses (see checkProductionSafety). */
+function transportProblems(config: Config): string[] {
   const problems: string[] = [];
-  config.accounts.forEach((a, i) => {
-    if (demo.has(a.passwordHash))
-      problems.push(issueLine(['accounts', i, 'passwordHash'], 'default demo password must be changed in production'));
-    if (a.apiTokenHash !== undefined && demo.has(a.apiTokenHash))
-      problems.push(issueLine(['accounts', i, 'apiTokenHash'], 'default demo token must be changed in production'));
-  });
+  const { http, mqtt, tls } = config.gateway;
+  if (!tls && !isLoopback(http.host))
+    problems.push(issueLine(['gateway', 'http', 'host'], `the console would be plain HTTP on ${http.host} (passwords and session cookies in clear): set gateway.tls (cert and key, or "auto") or bind it to 127.0.0.1`));
+  if (!isLoopback(mqtt.host))
+    problems.push(issueLine(['gateway', 'mqtt', 'host'], `plain MQTT on ${mqtt.host} sends device passwords in clear: bind it to 127.0.0.1 and let devices use the TLS listener (gateway.tls, port ${tls?.mqttPort ?? 8883})`));
+  const uplink = config.uplink;
+  if (uplink.enabled && uplink.url !== undefined && /^(mqtt|ws):\/\//.test(uplink.url))
+    problems.push(issueLine(['uplink', 'url'], `the uplink to ${uplink.url.split('://')[0]}:// is not encrypted: use mqtts:// or wss:// (and uplink.ca for the region's CA)`));
   return problems;
+}
+
+/** Whether a listen address accepts connections from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 const demoHashCache = new Map<string, Set<string>>();

@@ -90,6 +90,29 @@ const LimitsSchema = z
   })
   .strict();
 
+/**
+ * TLS for the console (HTTPS, and so wss:// for MQTT over WebSocket) and an MQTT-over-TLS
+ * listener. `tls: auto` makes a self-signed pair in `<dataDir>/tls` on first start (with the
+ * openssl command); otherwise `cert` and `key` name PEM files. Absent: no TLS (the demo).
+ */
+const TlsObjectSchema = z
+  .object({
+    auto: z.boolean().default(false),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    /** The MQTT-over-TLS listener (radios, shop terminals off the control-room machine). */
+    mqttHost: z.string().min(1).default('0.0.0.0'),
+    mqttPort: Port.default(8883),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.auto && (t.cert !== undefined || t.key !== undefined))
+      ctx.addIssue({ code: 'custom', path: ['auto'], message: 'give either auto: true or cert and key, not both' });
+    if (!t.auto && (t.cert === undefined || t.key === undefined))
+      ctx.addIssue({ code: 'custom', path: [t.cert === undefined ? 'cert' : 'key'], message: 'required (with cert/key), or write "tls: auto" for a self-signed pair' });
+  });
+const TlsSchema = z.preprocess((v) => (v === 'auto' ? { auto: true } : v), TlsObjectSchema);
+
 const GatewaySchema = z
   .object({
     http: z
@@ -117,6 +140,7 @@ const GatewaySchema = z
     sessionTtlMinutes: envInt(z.number().int().min(1)).default(480),
     unitLostContactSeconds: envInt(z.number().int().min(1)).default(120),
     limits: LimitsSchema.prefault({}),
+    tls: TlsSchema.optional(),
   })
   .strict();
 
@@ -494,6 +518,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Site = Config['site'];
 export type GatewaySettings = Config['gateway'];
+export type TlsSettings = NonNullable<Config['gateway']['tls']>;
 export type Account = Config['accounts'][number];
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
 export type ConsoleRole = (typeof CONSOLE_ROLES)[number];

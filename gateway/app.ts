@@ -10,6 +10,7 @@ import { TrackingApi } from './api/tracking-api';
 import { Accounts } from './auth/accounts';
 import { Sessions } from './auth/sessions';
 import { MqttBroker } from './broker/broker';
+import { MqttTlsListener } from './broker/tls-listener';
 import { Bus } from './bus';
 import { CctvService } from './cctv/service';
 import { RetentionJob } from './evidence/retention';
@@ -25,6 +26,7 @@ import { PeiBridge } from './radio/pei-bridge';
 import { siteProbe } from './site-probe';
 import { ConsoleSocket } from './realtime/console-socket';
 import { TakFeed } from './tak/feed';
+import { loadTls, type TlsMaterial } from './tls';
 import { TrackingWatch } from './tracking/watch';
 import { UplinkForwarder } from './uplink/forwarder';
 
@@ -63,6 +65,11 @@ export class Gateway {
   private readonly trackingWatch: TrackingWatch;
   private readonly mqttWs = new WebSocketServer({ noServer: true });
   private http: HttpApp | null = null;
+  /** MQTT over TLS; null unless `gateway.tls` is set. */
+  private mqttTls: MqttTlsListener | null = null;
+  /** The certificate and key in use; null without `gateway.tls`. */
+  tls: TlsMaterial | null = null;
+  private readonly baseDir: string;
   /** The journal-as-outbox uplink to the region; null unless `uplink.enabled`. */
   readonly uplink: UplinkForwarder | null;
   /** The live CoT feed for TAK clients; null unless `tak.enabled`. */
@@ -75,7 +82,7 @@ export class Gateway {
     opts: GatewayOptions,
   ) {
     const log = (this.log = opts.log);
-    const base = opts.baseDir ?? process.cwd();
+    const base = (this.baseDir = opts.baseDir ?? process.cwd());
     this.bus = new Bus(log.child({ module: 'bus' }));
     this.projections = new Projections(config);
     this.journal = new Journal({
@@ -142,6 +149,12 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
+    // First: a missing certificate fails the start before anything is opened.
+    const tlsSettings = this.config.gateway.tls;
+    if (tlsSettings) {
+      const g = this.config.gateway;
+      this.tls = await loadTls(tlsSettings, { baseDir: this.baseDir, dataDir: g.dataDir, hosts: [g.http.host, tlsSettings.mqttHost], log: this.log.child({ module: 'tls' }) });
+    }
     await this.journal.open();
     const started = Date.now();
     this.projections.replay(this.journal.replay());
@@ -156,11 +169,17 @@ export class Gateway {
     await this.closeLeftOpen();
 
     await this.broker.start();
+    if (tlsSettings && this.tls) {
+      this.mqttTls = new MqttTlsListener({
+        host: tlsSettings.mqttHost, port: tlsSettings.mqttPort, tls: this.tls, handle: (socket) => this.broker.handle(socket), log: this.log.child({ module: 'mqtt-tls' }),
+      });
+      await this.mqttTls.start();
+    }
     const http = await buildHttp({
       api: this.api,
       accounts: this.accounts, sessions: this.sessions, journal: this.journal, projections: this.projections,
       metrics: this.metrics, readiness: () => this.readiness(), log: this.log.child({ module: 'http' }),
-      secureCookies: false, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes, config: this.config,
+      secureCookies: this.tls !== null, https: this.tls ? { cert: this.tls.cert, key: this.tls.key } : undefined, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes, config: this.config,
     });
     this.consoleSocket.attach(http.server);
     http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
@@ -181,7 +200,7 @@ export class Gateway {
       uplink.start();
       this.bus.on('committed', 'uplink', () => uplink.wake());
     }
-    this.log.info({ http: this.httpPort, mqtt: this.broker.port }, 'gateway started');
+    this.log.info({ http: this.httpPort, mqtt: this.broker.port, mqttTls: this.mqttTlsPort || null }, 'gateway started');
   }
 
   /** MQTT over WebSocket on the HTTP server; other upgrade paths belong to Socket.IO. */
@@ -227,6 +246,11 @@ export class Gateway {
     };
   }
 
+  /** The MQTT-over-TLS port; 0 without `gateway.tls`. */
+  get mqttTlsPort(): number {
+    return this.mqttTls?.port ?? 0;
+  }
+
   get httpPort(): number {
     const addr = this.http?.server.address();
     return addr && typeof addr === 'object' ? addr.port : 0;
@@ -250,6 +274,8 @@ export class Gateway {
     this.http = null;
     this.mqttWs.close();
     await this.broker.stop();
+    await this.mqttTls?.stop();
+    this.mqttTls = null;
     this.bus.removeOwner('projections');
     this.bus.removeOwner('console');
     this.bus.removeOwner('emergencies');

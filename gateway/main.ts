@@ -10,6 +10,7 @@ import type { Config } from '../config/schema';
 import { installCommand, offSimulators } from '../config/system-packages';
 import { spawnTied } from '../devices/cctv/child';
 import { Gateway } from './app';
+import { verifyPassword } from './auth/password';
 import { createRootLogger } from './log';
 
 const STOP_DEADLINE_MS = 4500;
@@ -31,13 +32,15 @@ function load(): Config {
 
 function banner(config: Config, gw: Gateway): string {
   const host = 'localhost';
+  const s = gw.tls ? 's' : '';
   const lines = [
     '',
     `Townwatch is running for ${config.site.name} (${config.site.mode} mode)`,
-    `  console    http://${host}:${gw.httpPort}/`,
-    `  health     http://${host}:${gw.httpPort}/healthz   ready: /readyz   metrics: /metrics`,
-    `  mqtt       mqtt://${host}:${gw.broker.port}   ws://${host}:${gw.httpPort}${config.gateway.mqtt.websocketPath}`,
+    `  console    http${s}://${host}:${gw.httpPort}/`,
+    `  health     http${s}://${host}:${gw.httpPort}/healthz   ready: /readyz   metrics: /metrics`,
+    `  mqtt       mqtt://${host}:${gw.broker.port}   ws${s}://${host}:${gw.httpPort}${config.gateway.mqtt.websocketPath}`,
   ];
+  if (gw.tls) lines.push(`  mqtts      mqtts://${host}:${gw.mqttTlsPort}   certificate (give clients as their CA if self-signed): ${gw.tls.certPath}`);
   if (config.site.mode === 'demo') {
     const people = config.accounts.filter((a) => a.role === 'console').map((a) => `${a.username}/${a.username}-demo (${a.consoleRole})`);
     lines.push('  demo logins (username/password):', ...people.map((p) => `    ${p}`));
@@ -71,7 +74,7 @@ function startSimulators(gw: Gateway): ChildProcess | null {
 
 async function main(): Promise<void> {
   const config = load();
-  const unsafe = checkProductionSafety(config);
+  const unsafe = await checkProductionSafety(config, verifyPassword);
   if (unsafe.length > 0) fail(['townwatch: refusing to start in production:', ...unsafe]);
 
   const log = createRootLogger();

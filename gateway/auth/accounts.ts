@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config/schema';
 import type { AccountRole, ConsoleRole } from '../contract/roles';
 import { LoginThrottle, type Lockout } from './login-throttle';
-import { verifyPassword } from './password';
+import { dummyHashLike, verifyPassword } from './password';
 import type { RateLimit } from './token-bucket';
 
 /** An authenticated account and everything its permissions depend on. */
@@ -29,10 +29,18 @@ export type LoginOutcome =
 /** Roles that speak for many devices over one connection (a radio IP gateway, a service). */
 const GATEWAY_ROLES: ReadonlySet<AccountRole> = new Set(['control-station', 'service']);
 
+/** Verified API tokens remembered at once; beyond it the oldest are forgotten. */
+const MAX_VERIFIED_TOKENS = 1000;
+
 /**
  * The configured accounts. scrypt is slow on purpose (~50 ms); a fleet of handsets
  * reconnecting after a network blip must not cost minutes of CPU, so a successful check is
- * remembered as a SHA-256 of the password, in memory only, for this process.
+ * remembered as a SHA-256 of the password, in memory only, for this process. API tokens are
+ * remembered the same way (a SHA-256 of user and token), so a polling client costs one scrypt.
+ *
+ * Every check costs one scrypt whether or not the username exists: an unknown username (or an
+ * account without an API token) is checked against a made-up hash with the same parameters, so
+ * the time a refusal takes does not tell a guesser which usernames are real.
  */
 export class Accounts {
   private readonly byName = new Map<string, Account>();
@@ -42,12 +50,17 @@ export class Accounts {
   private readonly checking = new Map<string, Promise<boolean>>();
   private readonly throttle: LoginThrottle;
   private readonly limits: Config['gateway']['limits'];
+  /** SHA-256(username, token) of tokens that verified, with the principal they stand for. */
+  private readonly verifiedTokens = new Map<string, Principal>();
+  /** What an unknown username's password is checked against: no password matches it. */
+  private readonly dummyHash: string;
   /** scrypt verifications run so far (cache misses): a lockout must not add to it. */
   passwordChecks = 0;
 
   constructor(config: Config) {
     this.limits = config.gateway.limits;
     this.throttle = new LoginThrottle(config.gateway.limits.login);
+    this.dummyHash = dummyHashLike(config.accounts[0]?.passwordHash);
     const unitByIssi = new Map(config.units.map((u) => [u.issi, u]));
     const gssiOf = new Map(config.talkgroups.map((t) => [t.id, t.gssi]));
     for (const account of config.accounts) {
@@ -69,20 +82,20 @@ export class Accounts {
   /** The principal if the password is right; null for an unknown user or a wrong password. */
   async authenticate(username: string, password: string): Promise<Principal | null> {
     const account = this.byName.get(username);
-    if (!account) return null;
     const digest = createHash('sha256').update(password).digest();
-    const known = this.verified.get(username);
+    const known = account ? this.verified.get(username) : undefined;
     if (known && timingSafeEqual(known, digest)) return this.principals.get(username)!;
     // A fleet reconnecting through one gateway account sends the same credentials hundreds of
     // times at once, before the first check has finished: they share that one scrypt.
-    const key = `${username}\0${digest.toString('base64')}`;
+    const key = `${account ? 'known' : 'unknown'}\0${username}\0${digest.toString('base64')}`;
     let check = this.checking.get(key);
     if (!check) {
       this.passwordChecks++;
-      check = verifyPassword(password, account.passwordHash).finally(() => this.checking.delete(key));
+      // Unknown: the same scrypt against a hash nothing matches, so both refusals take as long.
+      check = verifyPassword(password, account?.passwordHash ?? this.dummyHash).finally(() => this.checking.delete(key));
       this.checking.set(key, check);
     }
-    if (!(await check)) return null;
+    if (!(await check) || !account) return null;
     this.verified.set(username, digest);
     return this.principals.get(username)!;
   }
@@ -96,7 +109,7 @@ export class Accounts {
     if (lockout) return { ok: false, reason: 'locked', lockout };
     const principal = await this.authenticate(username, password);
     if (!principal) return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
-    this.throttle.succeeded(username);
+    this.throttle.succeeded(username, address);
     return { ok: true, principal };
   }
 
@@ -106,11 +119,33 @@ export class Accounts {
     return GATEWAY_ROLES.has(p.role) ? { perSecond: l.gatewayPerSecond, burst: l.gatewayBurst } : { perSecond: l.perSecond, burst: l.burst };
   }
 
-  /** Machine access with a per-account API token (`Authorization: Bearer user:token`). */
-  async authenticateToken(username: string, token: string): Promise<Principal | null> {
+  /**
+   * Machine access with a per-account API token (`Authorization: Bearer user:token`) from
+   * `address`. A token that verified once is remembered (by a SHA-256 of user and token, never
+   * the token itself), so a client polling every second costs one scrypt, not one per request.
+   * Failures count towards the same lockouts as passwords; while locked, nothing is checked.
+   */
+  async tokenLogin(username: string, token: string, address: string): Promise<LoginOutcome> {
+    const cacheKey = createHash('sha256').update(username).update('\0').update(token).digest('base64');
+    const cached = this.verifiedTokens.get(cacheKey);
+    const lockout = this.throttle.locked(username, address);
+    if (lockout) return { ok: false, reason: 'locked', lockout };
+    if (cached) return { ok: true, principal: cached };
     const account = this.byName.get(username);
-    if (!account?.apiTokenHash) return null;
-    return (await verifyPassword(token, account.apiTokenHash)) ? this.principals.get(username)! : null;
+    this.passwordChecks++;
+    const ok = await verifyPassword(token, account?.apiTokenHash ?? this.dummyHash);
+    if (!ok || !account) return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
+    const principal = this.principals.get(username)!;
+    this.verifiedTokens.set(cacheKey, principal);
+    while (this.verifiedTokens.size > MAX_VERIFIED_TOKENS) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
+    this.throttle.succeeded(username, address);
+    return { ok: true, principal };
+  }
+
+  /** As tokenLogin, for callers that only need the principal (null when refused or locked). */
+  async authenticateToken(username: string, token: string, address: string): Promise<Principal | null> {
+    const outcome = await this.tokenLogin(username, token, address);
+    return outcome.ok ? outcome.principal : null;
   }
 
   principal(username: string): Principal | null {

@@ -33,3 +33,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const key = await scryptAsync(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
+
+/**
+ * A well-formed hash with the cost parameters of `like` (or the defaults) that no password
+ * matches: its key is random, not derived. Checking a password against it costs exactly what
+ * checking against a real hash of those parameters costs.
+ */
+export function dummyHashLike(like?: string): string {
+  const [, n, r, p] = like !== undefined && isPasswordHash(like) ? like.split('$') : [];
+  const params = n && r && p ? { N: Number(n), r: Number(r), p: Number(p) } : DEFAULT;
+  return `scrypt$${params.N}$${params.r}$${params.p}$${randomBytes(16).toString('base64')}$${randomBytes(KEYLEN).toString('base64')}`;
+}

@@ -261,7 +261,7 @@ export class MqttBroker {
     this.opts.metrics.securityEvents.inc({ kind: 'lockout' });
     await this.record({
       source: via, type: 'security.lockout', subject: l.scope === 'username' ? `account:${l.key.slice(5)}` : null,
-      payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, clientId },
+      payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, clientId, ip: l.address },
     });
   }
 

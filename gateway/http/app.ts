@@ -1,4 +1,6 @@
 import cookie from '@fastify/cookie';
+import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
@@ -42,6 +44,8 @@ export interface HttpDeps {
   log: Logger;
   /** Cookie `Secure` flag: on behind TLS. */
   secureCookies: boolean;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP without. */
+  https?: { cert: Buffer; key: Buffer };
   sessionTtlMinutes: number;
   /** The site config, for `GET /api/site` (zones, premises… as the console draws them). */
   config?: Config;
@@ -56,7 +60,15 @@ const STATE_READERS: ConsoleRole[] = ['controller', 'cctv-operator', 'security-m
 async function tokenPrincipal(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
   const auth = req.headers.authorization;
   const m = auth?.match(/^Bearer ([^:\s]+):(\S+)$/);
-  return m ? deps.accounts.authenticateToken(m[1]!, m[2]!) : null;
+  if (!m) return null;
+  const outcome = await deps.accounts.tokenLogin(m[1]!, m[2]!, req.ip);
+  if (outcome.ok) return outcome.principal;
+  // Bad tokens count towards the login lockouts; the lockout is journaled when it begins.
+  for (const l of outcome.reason === 'bad-credentials' ? outcome.lockouts : []) {
+    deps.metrics.securityEvents.inc({ kind: 'lockout' });
+    await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${m[1]!.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: req.ip, via: 'api-token' } });
+  }
+  return null;
 }
 
 /** A route guard: the caller must be a person with one of these console roles. */
@@ -74,7 +86,12 @@ export function requireRole(roles: readonly ConsoleRole[], what: string) {
  * Every `/api` route except login needs a session cookie or an API token.
  */
 export async function buildHttp(deps: HttpDeps) {
-  const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024 });
+  const tls = deps.https;
+  const app = Fastify({
+    loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024,
+    // An https.Server serves requests (and upgrades) as an http.Server does; fastify's types only know the latter here.
+    ...(tls ? { serverFactory: (handler: Parameters<typeof createHttpsServer>[1]) => createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) as unknown as Server } : {}),
+  });
   await app.register(cookie);
   app.decorateRequest('principal', null);
   const csrf = new Csrf();
@@ -122,7 +139,7 @@ export async function buildHttp(deps: HttpDeps) {
     }
     for (const l of outcome.ok ? [] : outcome.lockouts) {
       deps.metrics.securityEvents.inc({ kind: 'lockout' });
-      await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: req.ip } });
+      await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: l.address } });
     }
     const principal = outcome.ok ? outcome.principal : null;
     // Only people log in to the console; machines use MQTT or API tokens.

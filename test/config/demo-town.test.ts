@@ -85,7 +85,7 @@ describe('demo town', () => {
       expect(await verifyPassword(`${a.username}-demo`, a.passwordHash), a.username).toBe(true);
     }
     expect(await verifyPassword('controller-demo', cfg.accounts[1]?.passwordHash ?? '')).toBe(false);
-    expect(checkProductionSafety(cfg)).toEqual([]);
+    expect(await checkProductionSafety(cfg, verifyPassword)).toEqual([]);
   });
 
   it('places every premises and camera inside its own zone and no other', () => {

@@ -10,6 +10,7 @@ import {
   resolveConfigPath,
 } from '../../config/load';
 import { migrate } from '../../config/migrations';
+import { verifyPassword } from '../../gateway/auth/password';
 import { FAKE_HASH, issuesOf, minimalDoc, tempDir } from './helpers';
 
 const tmp = tempDir();
@@ -175,35 +176,39 @@ describe('migrations', () => {
 
 describe('checkProductionSafety', () => {
   const demoText = readFileSync(defaultConfigPath, 'utf8');
+  /** Production needs TLS or loopback listeners; these tests are about the accounts. */
+  const prodDoc = () => {
+    const doc = minimalDoc() as ReturnType<typeof minimalDoc> & { gateway?: unknown };
+    doc.site.mode = 'production';
+    doc.gateway = { http: { host: '127.0.0.1' }, mqtt: { host: '127.0.0.1' } };
+    return doc;
+  };
 
-  it('reports nothing in demo mode', () => {
-    expect(checkProductionSafety(loadConfig(defaultConfigPath, {}))).toEqual([]);
+  it('reports nothing in demo mode', async () => {
+    expect(await checkProductionSafety(loadConfig(defaultConfigPath, {}), verifyPassword)).toEqual([]);
   });
 
-  it('reports every account still using a demo hash in production', () => {
+  it('reports every account still using a demo hash in production', async () => {
     const prod = demoText.replace(/^ {2}mode: demo$/m, '  mode: production');
     expect(prod).not.toBe(demoText);
     const cfg = loadConfig(tmp.write(prod), {});
-    const problems = checkProductionSafety(cfg);
+    const problems = (await checkProductionSafety(cfg, verifyPassword)).filter((p) => p.startsWith('accounts.'));
     expect(problems).toHaveLength(cfg.accounts.length);
-    expect(problems[0]).toBe('accounts.0.passwordHash: default demo password must be changed in production');
+    expect(problems[0]).toBe(`accounts.0.passwordHash: account "${cfg.accounts[0]?.username}" still has the demo town's password: change it before production`);
   });
 
-  it('reports only the account that kept its demo hash', () => {
+  it('reports only the account that kept its demo hash', async () => {
     const demo = loadConfig(defaultConfigPath, {});
-    const doc = minimalDoc();
-    doc.site.mode = 'production';
-    expect(checkProductionSafety(parseConfigValue(doc, {}))).toEqual([]);
+    const doc = prodDoc();
+    expect(await checkProductionSafety(parseConfigValue(doc, {}), verifyPassword)).toEqual([]);
     (doc.accounts[1] ?? {}).passwordHash = demo.accounts[0]?.passwordHash;
-    expect(checkProductionSafety(parseConfigValue(doc, {}))).toEqual([
-      'accounts.1.passwordHash: default demo password must be changed in production',
+    expect(await checkProductionSafety(parseConfigValue(doc, {}), verifyPassword)).toEqual([
+      'accounts.1.passwordHash: account "radio-3001" still has the demo town\'s password: change it before production',
     ]);
   });
 
-  it('fails closed when the demo file cannot be read', () => {
-    const doc = minimalDoc();
-    doc.site.mode = 'production';
-    const problems = checkProductionSafety(parseConfigValue(doc, {}), join(tmp.dir, 'gone.yaml'));
+  it('fails closed when the demo file cannot be read', async () => {
+    const problems = await checkProductionSafety(parseConfigValue(prodDoc(), {}), verifyPassword, join(tmp.dir, 'gone.yaml'));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^\(root\): cannot read .*gone\.yaml/);
   });

@@ -55,7 +55,7 @@ describe('gateway process', () => {
     const r = await startOnly(file);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refusing to start in production/);
-    expect(r.stderr).toMatch(/accounts\.\d+\.passwordHash: default demo password/);
+    expect(r.stderr).toMatch(/accounts\.\d+\.passwordHash: account "[^"]+" still has the demo town's password/);
   });
 
   it('reports an unreadable config file clearly', async () => {
