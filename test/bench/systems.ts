@@ -141,7 +141,7 @@ export function fleetClients(system: System, n: number): FleetClient[] {
     if (id > to) throw new Error(`the control-station range ${from}-${to} is too small for ${n} handsets`);
     const username = unit ? `radio-${id}` : gateway.username;
     out.push({
-      clientId: `bench-${id}`, issi: id, unit,
+      clientId: `handset-${id}`, issi: id, unit,
       ...(system.name === 'townwatch' ? { username, password: demoPassword(username) } : {}),
     });
   }
