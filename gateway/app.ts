@@ -191,6 +191,9 @@ export class Gateway {
       return;
     }
     this.mqttWs.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('error', (err: Error & { code?: string }) => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.metrics.securityEvents.inc({ kind: 'oversize-packet' });
+      });
       (req.socket as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
       this.broker.handle(createWebSocketStream(ws), req);
     });

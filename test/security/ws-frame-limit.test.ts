@@ -55,8 +55,11 @@ describe('ws /mqtt frames', () => {
     // Two packets of 40 KB, each well under maxPacketSize, in one 80 KB frame.
     const frame = Buffer.concat([publish(40_000), publish(40_000)]);
     expect(frame.length).toBeGreaterThan(MAX + 5);
+    const oversize = async () => Number(/^tw_security_events_total\{kind="oversize-packet"\} (\d+)/m.exec(await gw.metrics.registry.metrics())?.[1] ?? 0);
+    const before = await oversize();
     ws.send(frame);
     expect(await closed).toBe(1009); // "message too big", from the WebSocket layer
+    expect(await oversize()).toBe(before + 1);
   });
 
   it('up to the packet limit pass, and the gateway serves others after an oversize frame', async () => {
