@@ -65,7 +65,7 @@ const SiteSchema = z
  * Abuse limits. Failed logins back off per username and per remote address; publishes go
  * through a per-client token bucket (QoS 1 is delayed, never dropped; QoS 0 beyond a full
  * burst owed is dropped and quarantined). Control stations and services speak for many
- * devices, so they get the larger `gateway…` bucket.
+ * devices, so they get the larger `gateway…` bucket. New connections are limited per address.
  */
 const LimitsSchema = z
   .object({
@@ -84,6 +84,18 @@ const LimitsSchema = z
         burst: envInt(z.number().int().min(1)).default(100),
         gatewayPerSecond: envInt(z.number().int().min(1)).default(5000),
         gatewayBurst: envInt(z.number().int().min(1)).default(10000),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * New MQTT connections (TCP and ws /mqtt) per remote address (IPv6: per /64), checked before
+     * anything is parsed; over it the socket is closed at once. The burst lets a fleet behind
+     * one NAT reconnect together after a network blip.
+     */
+    connect: z
+      .object({
+        perSecond: envInt(z.number().int().min(1)).default(100),
+        burst: envInt(z.number().int().min(1)).default(1000),
       })
       .strict()
       .prefault({}),

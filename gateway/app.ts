@@ -10,6 +10,7 @@ import { TrackingApi } from './api/tracking-api';
 import { Accounts } from './auth/accounts';
 import { Sessions } from './auth/sessions';
 import { MqttBroker } from './broker/broker';
+import { indexClientIds } from './broker/client-ids';
 import { MqttTlsListener } from './broker/tls-listener';
 import { Bus } from './bus';
 import { CctvService } from './cctv/service';
@@ -63,7 +64,7 @@ export class Gateway {
   private readonly contact: ContactMonitor;
   private readonly emergencyWatch: EmergencyWatch;
   private readonly trackingWatch: TrackingWatch;
-  private readonly mqttWs = new WebSocketServer({ noServer: true });
+  private readonly mqttWs: WebSocketServer;
   private http: HttpApp | null = null;
   /** MQTT over TLS; null unless `gateway.tls` is set. */
   private mqttTls: MqttTlsListener | null = null;
@@ -110,7 +111,13 @@ export class Gateway {
       metrics: this.metrics,
       log: log.child({ module: 'broker' }),
       knownIds: { cameraId: new Set(config.cameras.map((c) => c.id)) },
+      clientIds: indexClientIds(config.accounts),
+      connectLimit: config.gateway.limits.connect,
     });
+    // ws buffers a whole frame before the MQTT parser (and its packet limit) sees a byte of it,
+    // up to 100 MiB by default: no frame may be larger than the largest MQTT packet we accept
+    // (remaining length up to maxPacketSize, plus at most 5 bytes of fixed header).
+    this.mqttWs = new WebSocketServer({ noServer: true, maxPayload: config.gateway.mqtt.maxPacketSize + 5 });
     this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming);
     this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
     this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming);
@@ -208,7 +215,15 @@ export class Gateway {
     if (this.cctv.handleUpgrade(req, socket, head)) return; // /video/<cameraId>
     const path = (req.url ?? '').split('?')[0];
     if (path !== this.config.gateway.mqtt.websocketPath) return;
+    // Rate-limited per address like the TCP listener, before the WebSocket handshake.
+    if (!this.broker.admit(req.socket.remoteAddress ?? 'unknown')) {
+      socket.destroy();
+      return;
+    }
     this.mqttWs.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('error', (err: Error & { code?: string }) => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.metrics.securityEvents.inc({ kind: 'oversize-packet' });
+      });
       (req.socket as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
       this.broker.handle(createWebSocketStream(ws), req);
     });

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { matchExternalTopic, matchTopic, TOPIC_PREFIX } from './contract/topics';
 
 /**
  * The gateway's Prometheus metrics, one registry per gateway instance (tests run several in
@@ -9,7 +10,7 @@ export class Metrics {
 
   readonly messagesIn = new Counter({
     name: 'tw_mqtt_messages_in_total',
-    help: 'Inbound MQTT messages by topic class and outcome',
+    help: 'Inbound MQTT messages by contract topic (or unknown) and outcome',
     labelNames: ['class', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -213,9 +214,11 @@ export interface SiteProbe {
   lostContact: number;
 }
 
-/** `tw/v1/radio/2001/position` → `radio`: a bounded label set for metrics. */
+/**
+ * `tw/v1/radio/2001/position` → `radio.position`: the contract's topic names (a fixed set), or
+ * `unknown`. Never a piece of the topic itself: a client could mint a label, and so a new time
+ * series in every scrape, with each topic it makes up.
+ */
 export function topicClass(topic: string): string {
-  const parts = topic.split('/');
-  if (parts[0] === 'frigate') return 'frigate';
-  return parts[0] === 'tw' && parts[1] === 'v1' && parts[2] ? parts[2] : 'other';
+  return (topic.startsWith(TOPIC_PREFIX) ? matchTopic(topic) : matchExternalTopic(topic))?.spec.name ?? 'unknown';
 }

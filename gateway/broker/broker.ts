@@ -7,12 +7,17 @@ import type { Logger } from 'pino';
 import type { Accounts, Principal } from '../auth/accounts';
 import type { Lockout } from '../auth/login-throttle';
 import { PublishThrottle } from '../auth/publish-throttle';
+import type { RateLimit } from '../auth/token-bucket';
 import { dedupeKey, QUARANTINE_RAW_CAP, quarantineEvent, validateInbound, type InboundContext, type KnownIds } from '../ingest';
 import type { Journal } from '../journal/journal';
 import type { AppendInput } from '../journal/types';
 import { topicClass, type Metrics } from '../metrics';
 import { decidePublish, mayReceive, maySubscribe } from './acl';
+import { decideClientId, type ClientIdIndex } from './client-ids';
+import { ConnectionLimiter } from './connection-limiter';
 import { limitPacketSize } from './packet-limit';
+import { SecurityDigest } from './security-digest';
+import { guardStrings } from './utf8-guard';
 
 export interface BrokerOptions {
   host: string;
@@ -24,7 +29,15 @@ export interface BrokerOptions {
   log: Logger;
   /** Ids topic parameters must name (configured cameras); others are quarantined. */
   knownIds?: KnownIds;
+  /** Who owns which client id (client-ids.ts). */
+  clientIds: ClientIdIndex;
+  /** New connections per remote address, TCP and WebSocket alike. */
+  connectLimit: RateLimit;
 }
+
+/** Repeated refusals are journaled as one summary per address or account and minute. */
+const DIGEST_WINDOW_MS = 60_000;
+const DIGEST_MAX_KEYS = 1000;
 
 /** CONNACK return codes of MQTT 3.1.1 (§3.2.2.3). */
 const CONNACK_IDENTIFIER_REJECTED = 2;
@@ -32,8 +45,11 @@ const CONNACK_NOT_AUTHORIZED = 5;
 
 /** The peer address of a TCP client, or of the HTTP request a WebSocket client came in on. */
 function remoteAddress(client: Client): string {
-  const conn = client.conn as Partial<Socket>;
-  return conn.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
+  return streamAddress(client.conn, client.req);
+}
+
+function streamAddress(stream: Duplex, req?: IncomingMessage): string {
+  return (stream as Partial<Socket>).remoteAddress ?? req?.socket?.remoteAddress ?? 'unknown';
 }
 
 function authError(message: string, returnCode: number): AuthenticateError {
@@ -54,11 +70,20 @@ export class MqttBroker {
   private readonly principals = new WeakMap<Client, Principal>();
   /** Clients whose CONNECT had an empty id with CleanSession=0 ([MQTT-3.1.3-8]). */
   private readonly idless = new WeakSet<Client>();
+  /** Clients whose CONNECT had an empty id with CleanSession=1: aedes made one up for them. */
+  private readonly assignedId = new WeakSet<Client>();
+  /** Clients closed for a malformed string: journaled where it was caught, not again as an error. */
+  private readonly badString = new WeakSet<Client>();
+  private readonly limiter: ConnectionLimiter;
+  private readonly digest: SecurityDigest;
   /** Payload buffers that were quarantined: aedes forwards the same Buffer, so we can stop it. */
   private readonly quarantined = new WeakSet<Buffer>();
   private readonly throttle = new PublishThrottle<Client, InboundContext>((first, count) => void this.recordDropped(first, count));
 
-  constructor(private readonly opts: BrokerOptions) {}
+  constructor(private readonly opts: BrokerOptions) {
+    this.limiter = new ConnectionLimiter(opts.connectLimit);
+    this.digest = new SecurityDigest({ record: (input) => this.record(input), windowMs: DIGEST_WINDOW_MS, maxKeys: DIGEST_MAX_KEYS });
+  }
 
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
@@ -68,6 +93,7 @@ export class MqttBroker {
       concurrency: 0,
       preConnect: (client, packet, done) => {
         if (packet.clientId === '' && packet.clean === false) this.idless.add(client);
+        if (packet.clientId === '' && packet.clean) this.assignedId.add(client);
         done(null, true);
       },
       authenticate: (client, username, password, done) => {
@@ -79,9 +105,7 @@ export class MqttBroker {
       authorizePublish: (client, packet, done) => {
         this.authorizePublish(client, packet).then(() => done(null), (err: Error) => done(err));
       },
-      authorizeSubscribe: (client, sub, done) => {
-        this.authorizeSubscribe(client, sub).then((granted) => done(null, granted), (err: Error) => done(err, null));
-      },
+      authorizeSubscribe: (client, sub, done) => done(null, this.authorizeSubscribe(client, sub)),
       authorizeForward: (client, packet) => {
         if (this.quarantined.has(packet.payload as Buffer)) return null;
         const principal = this.principals.get(client);
@@ -106,6 +130,10 @@ export class MqttBroker {
     this.aedes = aedes;
 
     const server = createServer({ noDelay: true }, (socket: Socket) => {
+      if (!this.admit(socket.remoteAddress ?? 'unknown')) {
+        socket.destroy();
+        return;
+      }
       // Without TCP_NODELAY, small QoS 1 packets wait on Nagle and p99 latency balloons.
       socket.setNoDelay(true);
       this.handle(socket);
@@ -118,6 +146,7 @@ export class MqttBroker {
       });
     });
     this.server = server;
+    this.digest.start();
     this.opts.log.info({ port: this.port }, 'mqtt listening');
   }
 
@@ -127,6 +156,20 @@ export class MqttBroker {
 
   get listening(): boolean {
     return this.server?.listening ?? false;
+  }
+
+  /**
+   * Whether a new connection from `address` is within its rate; call before reading a byte of
+   * it and destroy the socket when not. Every refusal is counted; they are journaled in summary.
+   */
+  admit(address: string): boolean {
+    if (this.limiter.admit(address)) return true;
+    this.opts.metrics.securityEvents.inc({ kind: 'connection-rate-limited' });
+    this.digest.note({
+      type: 'security.connection-rate-limited', key: `addr:${address}`, source: 'mqtt', subject: null,
+      reason: 'too many new connections from this address', payload: { address },
+    });
+    return false;
   }
 
   /** Serves one connection: TCP sockets, and MQTT-over-WebSocket streams from the HTTP server. */
@@ -139,6 +182,18 @@ export class MqttBroker {
     limitPacketSize(client, this.opts.maxPacketSize, (size) => {
       this.opts.metrics.securityEvents.inc({ kind: 'oversize-packet' });
       void this.record({ source: 'mqtt', type: 'security.oversize-packet', payload: { clientId: client.id ?? null, size, max: this.opts.maxPacketSize } });
+    });
+    const address = streamAddress(stream, req);
+    guardStrings(client, (problem, packet) => {
+      this.badString.add(client);
+      this.opts.metrics.securityEvents.inc({ kind: 'malformed-string' });
+      const p = this.principals.get(client);
+      this.digest.note({
+        type: 'security.malformed-string', key: p ? `account:${p.username}` : `addr:${address}`,
+        source: client.id ? `mqtt:${client.id}` : 'mqtt', subject: p ? `account:${p.username}` : null,
+        reason: problem === 'invalid-utf8' ? 'string is not valid UTF-8 [MQTT-1.5.3-1]' : 'string holds U+0000 [MQTT-1.5.3-2]',
+        payload: { clientId: client.id ?? null, username: p?.username ?? null, address, packet },
+      });
     });
   }
 
@@ -164,18 +219,28 @@ export class MqttBroker {
     this.aedes = null;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await closed;
+    // Last, while the journal is still open: the refusals counted since the last summary.
+    await this.digest.stop();
   }
 
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
     const clientId = client.id;
-    const refuse = async (reason: string, code: number): Promise<never> => {
+    const address = remoteAddress(client);
+    /**
+     * Counted one by one, journaled in summary ([SecurityDigest]): before login, per address and
+     * kind of refusal (an attacker chooses the username and client id freely); after, per account.
+     */
+    const refuse = (reason: string, code: number, key: string, extra: Record<string, unknown> = {}): never => {
       this.opts.metrics.securityEvents.inc({ kind: 'connect-refused' });
-      await this.record({ source: 'mqtt', type: 'security.connect-refused', subject: username ? `account:${username}` : null, payload: { clientId, username: username ?? null, reason } });
+      this.digest.note({
+        type: 'security.connect-refused', key, source: 'mqtt', subject: username ? `account:${username}` : null, reason,
+        payload: { clientId: clientId.slice(0, 256), username: username?.slice(0, 64) ?? null, address, ...extra },
+      });
       throw authError(reason, code);
     };
-    if (this.idless.has(client)) return refuse('empty client id with CleanSession=0', CONNACK_IDENTIFIER_REJECTED);
-    if (!username || !password) return refuse('anonymous connection', CONNACK_NOT_AUTHORIZED);
-    const outcome = await this.opts.accounts.login(username, password.toString('utf8'), remoteAddress(client));
+    if (this.idless.has(client)) return refuse('empty client id with CleanSession=0', CONNACK_IDENTIFIER_REJECTED, `addr:${address}/idless`);
+    if (!username || !password) return refuse('anonymous connection', CONNACK_NOT_AUTHORIZED, `addr:${address}/anonymous`);
+    const outcome = await this.opts.accounts.login(username, password.toString('utf8'), address);
     if (!outcome.ok && outcome.reason === 'locked') {
       // Not journaled one by one: a client hammering a locked account would flood the journal.
       // The lockout itself was journaled when it began.
@@ -184,9 +249,12 @@ export class MqttBroker {
     }
     if (!outcome.ok) {
       for (const l of outcome.lockouts) void this.recordLockout(l, 'mqtt', clientId);
-      return refuse('bad username or password', CONNACK_NOT_AUTHORIZED);
+      return refuse('bad username or password', CONNACK_NOT_AUTHORIZED, `addr:${address}/credentials`);
     }
     const { principal } = outcome;
+    // Before the session exists: a refused id never takes over (nor fires the Will of) its owner's.
+    const id = this.assignedId.has(client) ? { ok: true as const } : decideClientId(this.opts.clientIds, username, clientId);
+    if (!id.ok) return refuse(id.reason, CONNACK_IDENTIFIER_REJECTED, `account:${username}/client-id`, { owner: id.owner });
     this.principals.set(client, principal);
     this.throttle.connected(client, this.opts.accounts.publishLimitFor(principal));
     await this.record({ source: `mqtt:${clientId}`, type: 'mqtt.connected', subject: `account:${username}`, payload: { clientId, username, role: principal.role } });
@@ -239,7 +307,7 @@ export class MqttBroker {
    */
   private onProtocolError(client: Client, err: Error & { code?: string }): void {
     const p = this.principals.get(client);
-    if (!p || err.code || /^(connection closed|keep alive timeout)$|exceeds maxPacketSize/.test(err.message)) return;
+    if (!p || err.code || this.badString.has(client) || /^(connection closed|keep alive timeout)$|exceeds maxPacketSize/.test(err.message)) return;
     this.opts.metrics.securityEvents.inc({ kind: 'protocol-error' });
     void this.record({ source: `mqtt:${client.id}`, type: 'security.protocol-error', subject: `account:${p.username}`, payload: { clientId: client.id, username: p.username, error: err.message.slice(0, 200) } });
   }
@@ -265,11 +333,15 @@ export class MqttBroker {
     });
   }
 
-  private async authorizeSubscribe(client: Client, sub: Subscription): Promise<Subscription | null> {
+  private authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {
     const principal = this.principals.get(client);
     if (principal && maySubscribe(principal, sub.topic)) return sub;
     this.opts.metrics.securityEvents.inc({ kind: 'subscribe-denied' });
-    await this.record({ source: `mqtt:${client.id}`, type: 'security.subscribe-denied', subject: principal ? `account:${principal.username}` : null, payload: { clientId: client.id, username: principal?.username ?? null, topic: sub.topic.slice(0, 512) } });
+    this.digest.note({
+      type: 'security.subscribe-denied', key: principal ? `account:${principal.username}` : `addr:${remoteAddress(client)}`,
+      source: `mqtt:${client.id}`, subject: principal ? `account:${principal.username}` : null, reason: 'topic filter outside the account\'s subscriptions',
+      payload: { clientId: client.id, username: principal?.username ?? null, topic: sub.topic.slice(0, 512) },
+    });
     return null; // SUBACK 0x80 for this topic
   }
 

@@ -62,7 +62,7 @@ async function waitFor<T>(what: string, check: () => T | undefined | null | fals
 }
 
 async function device(url: string, username: string, password: string): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { username, password, clientId: `scenario-${username}`, reconnectPeriod: 0 });
+  return mqtt.connectAsync(url, { username, password, clientId: `${username}-scenario`, reconnectPeriod: 0 });
 }
 
 async function fix(h: Handset, at: LonLat): Promise<void> {
@@ -82,7 +82,7 @@ export async function runShopliftBreach(o: ScenarioOptions): Promise<ScenarioRes
     const gssis = o.config.talkgroups.map((t) => t.gssi);
     const handsets = UNITS.map(({ issi }) => new Handset({
       url: o.mqttUrl, issi, username: `radio-${issi}`, password: o.passwordFor(`radio-${issi}`), config: o.config, startZone: o.config.zones[0]!.id,
-      seed: issi, clientId: `scenario-${issi}`, talkgroups: gssis,
+      seed: issi, clientId: `radio-${issi}-scenario`, talkgroups: gssis,
     }));
     for (const h of handsets) {
       await h.connect();

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** CONNECT with this password: the CONNACK return code (0 accepted). */
 async function connack(gw: Gateway, username: string, password: string): Promise<number> {
-  return connectMqtt(gw.broker.port, username, { password, clientId: `abuse-${username}-${Math.random().toString(36).slice(2)}` }).then(
+  return connectMqtt(gw.broker.port, username, { password, clientId: `${username}-abuse-${Math.random().toString(36).slice(2)}` }).then(
     (c) => {
       clients.push(c);
       return 0;
@@ -66,7 +66,9 @@ describe('repeated bad passwords', () => {
     // Once it expires, one more failure locks it again for twice as long.
     await eventually(async () => (await connack(gw, 'radio-2001', 'guess again')) === 5 && payloads(gw, 'security.lockout').length === 2, 5000, 'second lockout');
     expect(payloads(gw, 'security.lockout')[1]).toMatchObject({ key: 'user:radio-2001', failures: 4, lockedForMs: 2000 });
-    expect(payloads(gw, 'security.connect-refused').filter((p) => p.username === 'radio-2001' && p.reason === 'bad username or password')).toHaveLength(4);
+    // Each refusal is counted; the journal has the first at once, the rest in the minute's summary.
+    expect(payloads(gw, 'security.connect-refused').filter((p) => p.username === 'radio-2001' && p.reason === 'bad username or password')).toHaveLength(1);
+    expect(await metric(gw, 'tw_security_events_total', 'kind="connect-refused"')).toBe(4);
 
     // After the lockout the right password works, and success clears the username's record.
     await eventually(async () => (await connack(gw, 'radio-2001', demoPassword('radio-2001'))) === 0, 5000, 'login after lockout');
@@ -117,8 +119,8 @@ describe('a client flooding publishes', () => {
 
   it('is slowed down at QoS 1 (delayed, never dropped) while another handset goes on unhindered', async () => {
     const gw = await gateway();
-    const flooder = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'flood-qos1' });
-    const bystander = await connectMqtt(gw.broker.port, 'radio-2002', { clientId: 'calm-2002' });
+    const flooder = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'radio-2001-flood' });
+    const bystander = await connectMqtt(gw.broker.port, 'radio-2002', { clientId: 'radio-2002-calm' });
     clients.push(flooder, bystander);
     const FLOOD = 120;
     let floodAcked = 0;
@@ -140,14 +142,14 @@ describe('a client flooding publishes', () => {
 
   it('drops and quarantines QoS 0 beyond the hard cap, counting every drop', async () => {
     const gw = await gateway();
-    const flooder = await connectMqtt(gw.broker.port, 'radio-2003', { clientId: 'flood-qos0' });
-    const bystander = await connectMqtt(gw.broker.port, 'radio-2004', { clientId: 'calm-2004' });
+    const flooder = await connectMqtt(gw.broker.port, 'radio-2003', { clientId: 'radio-2003-flood' });
+    const bystander = await connectMqtt(gw.broker.port, 'radio-2004', { clientId: 'radio-2004-calm' });
     clients.push(flooder, bystander);
     const FLOOD = 1500;
     for (let i = 0; i < FLOOD; i++) flooder.publish('tw/v1/radio/2003/position', position(i), { qos: 0 });
     for (let i = 0; i < 5; i++) await bystander.publishAsync('tw/v1/radio/2004/position', position(20_000 + i), { qos: 1 });
     // Every message is accounted for: journaled, or dropped and counted in a quarantine record.
-    const dropped = () => payloads(gw, 'quarantine.message').filter((p) => p.kind === 'rate-limit' && p.clientId === 'flood-qos0');
+    const dropped = () => payloads(gw, 'quarantine.message').filter((p) => p.kind === 'rate-limit' && p.clientId === 'radio-2003-flood');
     await eventually(() => positionsFrom(gw, 2003).length + dropped().reduce((n, p) => n + (p.dropped as number), 0) === FLOOD, 15_000, 'every flooded message accounted for');
     expect(dropped().length).toBeGreaterThan(0);
     expect(dropped()[0]).toMatchObject({ topic: 'tw/v1/radio/2003/position', username: 'radio-2003', reason: expect.stringMatching(/QoS 0 flood/) as unknown });

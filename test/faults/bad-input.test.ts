@@ -57,7 +57,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve, reject) => dockPort.once('open', () => resolve()).once('error', reject));
   con = await openConsole(gw.httpPort);
   // A well-behaved handset carries on throughout: its statuses must all be taken and shown.
-  bystander = await connectMqtt(gw.mqttPort, 'radio-2008', { clientId: 'bystander-2008' });
+  bystander = await connectMqtt(gw.mqttPort, 'radio-2008', { clientId: 'radio-2008-bystander' });
   let n = 0;
   bystanderTimer = setInterval(() => {
     const value = 32768 + (n++ % 5);
@@ -79,7 +79,7 @@ afterAll(async () => {
 describe('bad MQTT payloads are quarantined or denied with their reason', () => {
   let sender: MqttClient;
   beforeAll(async () => {
-    sender = await connectMqtt(gw.mqttPort, 'radio-2001', { clientId: 'bad-2001' });
+    sender = await connectMqtt(gw.mqttPort, 'radio-2001', { clientId: 'radio-2001-bad' });
   });
   afterAll(async () => {
     await sender.endAsync(true);
@@ -90,7 +90,7 @@ describe('bad MQTT payloads are quarantined or denied with their reason', () => 
       const payload = payloadOf(c);
       const { outcome, kind, reason } = c.expect;
       if (outcome === 'denied') {
-        const client = await connectMqtt(gw.mqttPort, c.as ?? 'radio-2001', { clientId: `denied-${Math.random().toString(36).slice(2)}` });
+        const client = await connectMqtt(gw.mqttPort, c.as ?? 'radio-2001', { clientId: `${c.as ?? 'radio-2001'}-denied-${Math.random().toString(36).slice(2)}` });
         const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
         client.publish(c.topic!, payload, { qos: 1 });
         await closed;
@@ -100,7 +100,7 @@ describe('bad MQTT payloads are quarantined or denied with their reason', () => 
         await client.endAsync(true);
         return;
       }
-      const client = c.as ? await connectMqtt(gw.mqttPort, c.as, { clientId: `bad-${c.as}` }) : sender;
+      const client = c.as ? await connectMqtt(gw.mqttPort, c.as, { clientId: `${c.as}-bad` }) : sender;
       // QoS 1: the PUBACK says the message was taken (and its quarantine made durable).
       await client.publishAsync(c.topic!, payload, { qos: 1 });
       const entry = quarantine().find((q) => q.topic === c.topic && Buffer.from(q.rawBase64 as string, 'base64').equals(payload.subarray(0, 4096)));
@@ -118,7 +118,7 @@ describe('broken MQTT packets close the connection (or are waited out), and noth
   for (const [i, c] of corpus('mqtt-packets.json').entries()) {
     it(c.name, async () => {
       const raw = await RawMqtt.open(gw.mqttPort);
-      const clientId = `raw-${i}`;
+      const clientId = `radio-2007-raw-${i}`;
       const connect = connectBytes({ clientId, clean: true, username: 'radio-2007', password: demoPassword('radio-2007') });
       if (c.connect) {
         raw.writeRaw(connect);
@@ -207,7 +207,7 @@ describe('damaged body-camera dock frames are quarantined with their reason', ()
 describe('under a flood of bad input', () => {
   it('memory stays bounded, the gateway stays up, and the others never noticed', async () => {
     // The radio IP gateway's account, so the per-client publish limit does not pace the flood.
-    const flood = await connectMqtt(gw.mqttPort, 'radio-gateway', { clientId: 'flood-bad' });
+    const flood = await connectMqtt(gw.mqttPort, 'radio-gateway', { clientId: 'radio-gateway-flood' });
     const heavy = corpus('mqtt-payloads.json').filter((c) => c.build).map((c) => ({ topic: c.topic!.replace('2001', '3001'), payload: payloadOf(c) }))
       .filter((c) => c.topic.startsWith('tw/v1/radio/'));
     const round = async (times: number) => {

@@ -55,7 +55,7 @@ async function checkRestart(config: Config, journalPath: string, httpPort: numbe
 
 function connect(port: number, issi: number, round: number): Promise<MqttClient> {
   const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
-    clientId: `crash-${issi}-r${round}`, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), reconnectPeriod: 0, connectTimeout: 5000,
+    clientId: `radio-${issi}-crash-r${round}`, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), reconnectPeriod: 0, connectTimeout: 5000,
   });
   c.on('error', () => undefined);
   return new Promise((resolve) => c.once('connect', () => resolve(c)));

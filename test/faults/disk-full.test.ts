@@ -127,7 +127,7 @@ describe(`disk full under the journal (${disk.how})`, () => {
     };
 
     handset = mqtt.connect(`mqtt://127.0.0.1:${gw.mqttPort}`, {
-      clientId: 'diskfull-2001', username: 'radio-2001', password: demoPassword('radio-2001'), reconnectPeriod: 200, connectTimeout: 5000,
+      clientId: 'radio-2001-diskfull', username: 'radio-2001', password: demoPassword('radio-2001'), reconnectPeriod: 200, connectTimeout: 5000,
     });
     handset.on('error', () => undefined);
     await new Promise<void>((resolve) => handset!.once('connect', () => resolve()));
@@ -142,7 +142,7 @@ describe(`disk full under the journal (${disk.how})`, () => {
       published.push({ n, at: Date.now() });
       n++;
       client.publishAsync('tw/v1/radio/2001/text', payload, { qos: 1 }).then(
-        (p) => acked.set(mqttDedupeKey('diskfull-2001', p!.messageId!, payload), Date.now()),
+        (p) => acked.set(mqttDedupeKey('radio-2001-diskfull', p!.messageId!, payload), Date.now()),
         () => rejected++,
       );
     };

@@ -50,37 +50,39 @@ describe('broker authentication', () => {
   });
 
   it('accepts the right password and records the connection', async () => {
-    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'ok-2001' });
+    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'radio-2001-ok' });
     clients.push(c);
-    await eventually(() => eventsOfType('mqtt.connected').find((e) => e.clientId === 'ok-2001'));
+    await eventually(() => eventsOfType('mqtt.connected').find((e) => e.clientId === 'radio-2001-ok'));
   });
 });
 
 describe('broker access control', () => {
   it('closes a handset that publishes as another handset, journals it, and records nothing for the victim', async () => {
-    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'impostor' });
+    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'radio-2001-impostor' });
     clients.push(c);
     const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
     c.publish('tw/v1/radio/2002/position', JSON.stringify({ lat: 52.95, lon: -1.15, fixTime: new Date().toISOString() }), { qos: 1 });
     await closed;
-    const denied = await eventually(() => eventsOfType('security.publish-denied').find((e) => e.clientId === 'impostor'));
+    const denied = await eventually(() => eventsOfType('security.publish-denied').find((e) => e.clientId === 'radio-2001-impostor'));
     expect(denied.topic).toBe('tw/v1/radio/2002/position');
     expect(eventsOfType('radio.position').filter((e) => e.issi === 2002)).toHaveLength(0);
   });
 
   it("refuses a subscription to another handset's downlink with SUBACK 0x80 and grants its own", async () => {
-    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'sub-2001' });
+    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'radio-2001-sub' });
     clients.push(c);
     // MQTT.js rejects a SUBACK holding any 0x80; the packet it carries shows each grant.
     const suback = await c
       .subscribeAsync({ 'tw/v1/radio/2002/down': { qos: 1 }, 'tw/v1/radio/+/down': { qos: 1 }, 'tw/v1/radio/2001/down': { qos: 1 } })
       .then(() => null, (err: { packet?: { granted: number[] } }) => err.packet);
     expect(suback?.granted).toEqual([128, 128, 1]);
-    await eventually(() => eventsOfType('security.subscribe-denied').filter((e) => e.clientId === 'sub-2001').length === 2);
+    // The first refusal is journaled at once; the second waits for the minute's summary.
+    const denied = await eventually(() => eventsOfType('security.subscribe-denied').find((e) => e.clientId === 'radio-2001-sub'));
+    expect(denied).toMatchObject({ topic: 'tw/v1/radio/2002/down', count: 1 });
   });
 
   it("does not deliver another handset's downlink, and does deliver its own", async () => {
-    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'rx-2001' });
+    const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'radio-2001-rx' });
     clients.push(c);
     await c.subscribeAsync({ 'tw/v1/radio/2001/down': { qos: 1 } });
     const got: string[] = [];
@@ -96,7 +98,7 @@ describe('broker access control', () => {
   it('lets a shop terminal report only for its own premises', async () => {
     const account = gw.config.accounts.find((a) => a.role === 'shop-terminal')!;
     const other = gw.config.premises.find((p) => p.id !== account.premisesId)!;
-    const c = await connectMqtt(gw.broker.port, account.username, { clientId: 'shop-x' });
+    const c = await connectMqtt(gw.broker.port, account.username, { clientId: `${account.username}-x` });
     clients.push(c);
     const report = { kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: 'male, grey hoodie' };
     await c.publishAsync(`tw/v1/shop/${account.premisesId}/report`, JSON.stringify(report), { qos: 1 });

@@ -241,7 +241,7 @@ describe('Frigate', () => {
     const q = journal('quarantine.message').filter((e) => e.payload.topic === 'frigate/events');
     expect(q).toHaveLength(1);
     expect(q[0]!.payload.kind).toBe('schema');
-    const shop = await connectMqtt(gw.broker.port, 'shop-prem-001', { clientId: 'shop-frigate' });
+    const shop = await connectMqtt(gw.broker.port, 'shop-prem-001', { clientId: 'shop-prem-001-frigate' });
     const closed = new Promise<void>((r) => shop.once('close', () => r()));
     shop.publish('frigate/events', msg('new', {}, {}), { qos: 1 });
     await closed; // MQTT 3.1.1 refuses a publish by closing the connection

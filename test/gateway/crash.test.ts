@@ -22,7 +22,7 @@ describe('crash safety', () => {
       const clients = await Promise.all(
         HANDSETS.map(async (issi) => {
           const c = mqtt.connect(`mqtt://127.0.0.1:${gw.mqttPort}`, {
-            clientId: `crash-${issi}`, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), reconnectPeriod: 0,
+            clientId: `radio-${issi}-crash`, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), reconnectPeriod: 0,
           });
           c.on('error', () => undefined);
           await new Promise<void>((resolve) => c.once('connect', () => resolve()));

@@ -21,7 +21,7 @@ function startOnly(configFile: string): Promise<{ code: number; stderr: string }
 describe('gateway process', () => {
   it('stops on SIGTERM within 5 s with exit code 0, with clients connected', async () => {
     const gw = await spawnGateway(testConfig().file, { built: true });
-    const client = await connectMqtt(gw.mqttPort, 'radio-2001', { clientId: 'term' });
+    const client = await connectMqtt(gw.mqttPort, 'radio-2001', { clientId: 'radio-2001-term' });
     client.on('error', () => undefined);
     // Acknowledged only once the bundled journal writer has committed it.
     await client.publishAsync('tw/v1/radio/2001/status', JSON.stringify({ value: 1 }), { qos: 1 });

@@ -14,9 +14,9 @@ const position = (lat = 52.955) => JSON.stringify({ lat, lon: -1.15, accuracyM: 
 
 beforeAll(async () => {
   gw = await startGateway(testConfig().config);
-  handset = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'q-2001' });
-  bystander = await connectMqtt(gw.broker.port, 'radio-2002', { clientId: 'q-2002' });
-  service = await connectMqtt(gw.broker.port, 'service', { clientId: 'q-service' });
+  handset = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'radio-2001-q' });
+  bystander = await connectMqtt(gw.broker.port, 'radio-2002', { clientId: 'radio-2002-q' });
+  service = await connectMqtt(gw.broker.port, 'service', { clientId: 'service-q' });
   await service.subscribeAsync({ 'tw/v1/#': { qos: 1 } });
   service.on('message', (_topic, payload) => forwarded.push(payload.toString('latin1')));
 });
@@ -53,7 +53,7 @@ describe('bad input is quarantined with its reason, and the connection goes on',
       expect(entry, `quarantine entry for ${c.name}`).toBeDefined();
       expect(entry!.kind).toBe(c.kind);
       expect(entry!.reason).toMatch(c.reason);
-      expect(entry!.clientId).toBe('q-2001');
+      expect(entry!.clientId).toBe('radio-2001-q');
       // The same connection still works, and so do others.
       expect(handset.connected).toBe(true);
       await handset.publishAsync('tw/v1/radio/2001/position', position(52.9551), { qos: 1 });
@@ -74,7 +74,7 @@ describe('bad input is quarantined with its reason, and the connection goes on',
 
   it('closes a connection whose packet exceeds maxPacketSize, and other clients go on', async () => {
     const raw = await RawMqtt.open(gw.broker.port);
-    raw.writeRaw(connectBytes({ clientId: 'huge', clean: true, username: 'radio-2003', password: 'radio-2003-demo' }));
+    raw.writeRaw(connectBytes({ clientId: 'radio-2003-huge', clean: true, username: 'radio-2003', password: 'radio-2003-demo' }));
     await raw.next('connack');
     // A PUBLISH header announcing 10 MB: refused as soon as its length is read.
     raw.writeRaw(Buffer.concat([Buffer.from([0x30]), remainingLength(10_000_000), Buffer.alloc(1024)]));

@@ -38,7 +38,7 @@ describe('scenario: shoplift, sightings, CBO breach, dispatch', () => {
     expect(events('subject.created', about(subjectId)).map((e) => e.actor)).toEqual(['police']);
     expect(events('cbo.issued', (e) => e.ref === result.cboId).map((e) => e.actor)).toEqual(['police']);
     expect(events('shop.report', about(subjectId)).map((e) => [e.subject, e.source])).toEqual([
-      ['premises:prem-013', 'mqtt:scenario-shop-prem-013'], ['premises:prem-007', 'mqtt:scenario-shop-prem-007'],
+      ['premises:prem-013', 'mqtt:shop-prem-013-scenario'], ['premises:prem-007', 'mqtt:shop-prem-007-scenario'],
     ]);
     expect(events('cctv.sighting', about(subjectId)).map((e) => [e.subject, (e.payload as { operator: string }).operator])).toEqual([
       ['camera:cam-04', 'operator'], ['camera:cam-06', 'operator'],

@@ -53,7 +53,8 @@ export async function connectMqtt(port: number, username: string | null, extra: 
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
     reconnectPeriod: 0,
     connectTimeout: 5000,
-    ...(username ? { username, password: demoPassword(username) } : {}),
+    // Client ids belong to accounts (gateway/broker/client-ids.ts): `<username>-…` is the account's own.
+    ...(username ? { username, password: demoPassword(username), clientId: `${username}-${Math.random().toString(36).slice(2, 10)}` } : {}),
     ...extra,
   });
   await new Promise<void>((resolve, reject) => {
