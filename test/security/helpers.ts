@@ -13,7 +13,8 @@ export const STRANGER_ADDRESS = '127.0.0.2';
 /** A real MQTT.js client whose TCP connection comes from `localAddress`: its CONNACK code (0 accepted). */
 export async function connackFrom(port: number, localAddress: string, username: string, password: string): Promise<number> {
   const client = new MqttClient(() => netConnect({ host: '127.0.0.1', port, localAddress }), {
-    protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, username, password, clientId: `sec-${Math.random().toString(36).slice(2)}`,
+    protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, username, password, // Client ids belong to accounts: `<username>-…` is this account's own.
+    clientId: `${username}-sec-${Math.random().toString(36).slice(2)}`,
   });
   try {
     return await new Promise<number>((resolve) => {

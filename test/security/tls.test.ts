@@ -16,7 +16,7 @@ const tlsOn = (tls: Record<string, unknown>) => (doc: Record<string, unknown>) =
 
 /** CONNECT over mqtts:// or wss://: 'connected', or the error that stopped it. */
 async function mqttsConnect(url: string, opts: IClientOptions): Promise<string> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, username: 'radio-2001', password: demoPassword('radio-2001'), ...opts });
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, username: 'radio-2001', password: demoPassword('radio-2001'), clientId: 'handset-2001', ...opts });
   try {
     return await new Promise<string>((resolve) => {
       client.once('connect', () => resolve('connected'));
