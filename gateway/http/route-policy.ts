@@ -8,6 +8,19 @@ declare module 'fastify' {
   }
 }
 
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  policy: string;
+}
+
+const declared = new WeakMap<object, DeclaredRoute[]>();
+
+/** Every route registered on `app` with the policy it got: the route table, for tests and docs. */
+export function declaredRoutes(app: object): readonly DeclaredRoute[] {
+  return declared.get(app) ?? [];
+}
+
 /**
  * Attaches each route's access policy from `lookup` as it is registered, and refuses to register
  * a route the policy does not name: a new route fails startup until someone decides who may
@@ -15,6 +28,8 @@ declare module 'fastify' {
  * an encoded path (`/%61pi/…`) gets the same answer as the plain one.
  */
 export function declareRoutePolicies<P extends string>(app: FastifyInstance, lookup: (method: string, url: string) => P | undefined, where: string): void {
+  const table: DeclaredRoute[] = [];
+  declared.set(app, table);
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const policies = new Set(methods.map((m) => lookup(m, route.url)));
@@ -23,6 +38,7 @@ export function declareRoutePolicies<P extends string>(app: FastifyInstance, loo
       throw new Error(`route ${methods.join(',')} ${route.url} has no access policy: declare it in ${where}`);
     }
     route.config = { ...route.config, policy };
+    for (const method of methods) table.push({ method, url: route.url, policy });
   });
 }
 
