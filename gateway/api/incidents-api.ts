@@ -8,6 +8,7 @@ import { rankUnits, type Ranking } from '../tracking/dispatch';
 import { buildGraph, type ZoneGraph } from '../tracking/graph';
 import { mayClose, mayDispatch, mayGrade, type IncidentRecord, type IncidentReport } from '../tracking/incident';
 import { resolvePlace } from '../tracking/zones';
+import { actingRole, can } from '../contract/policy';
 import { parseInput, requirePermission } from './guard';
 import { checkPlace, journalPlace, type TrackingDeps } from './tracking-common';
 
@@ -45,7 +46,8 @@ export class IncidentsApi {
   /** Members see the incidents their own premises reported; the roles that respond see all. */
   list(actor: Principal): IncidentRecord[] {
     const all = this.deps.projections.incidents.snapshot();
-    if (actor.consoleRole === 'member') return all.filter((i) => i.premisesId !== null && i.premisesId === actor.premisesId);
+    const role = actingRole(actor);
+    if (!can(role, 'incident.view') && can(role, 'incident.view-own')) return all.filter((i) => i.premisesId !== null && i.premisesId === actor.premisesId);
     requirePermission(actor, 'incident.view', 'see incidents');
     return all;
   }

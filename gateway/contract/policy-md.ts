@@ -8,7 +8,7 @@ export const POLICY_END = '<!-- policy:end -->';
 const ROLES: readonly ConsoleRole[] = ['controller', 'cctv-operator', 'security-manager', 'police', 'engineer', 'member'];
 
 function usedBy(permission: Permission): string {
-  const routes = Object.entries(HTTP_ROUTES).filter(([, p]) => p === permission).map(([r]) => `\`${r}\``);
+  const routes = Object.entries(HTTP_ROUTES).filter(([, p]) => p === permission || (typeof p !== 'string' && p.includes(permission))).map(([r]) => `\`${r}\``);
   const events = Object.entries(SOCKET_COMMANDS).filter(([, p]) => p === permission).map(([e]) => `\`${e}\``);
   return [...routes, ...events].join(', ') || (permission.startsWith('mqtt.') ? 'MQTT subscriptions' : 'console socket / video');
 }

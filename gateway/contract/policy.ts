@@ -39,6 +39,7 @@ export const PERMISSIONS = {
   'tracking.view': { roles: [C, P, O, S], what: 'see sightings, tracks, breaches and hotspots' },
   'breach.respond': { roles: [C, P, O], what: 'acknowledge breaches and link sightings to subjects' },
   'incident.view': { roles: [C, P, O, S], what: 'see incidents' },
+  'incident.view-own': { roles: [M], what: 'see the incidents its own premises reported' },
   'incident.manage': { roles: [C, P], what: 'open incidents, rank units and close incidents' },
   'incident.dispatch': { roles: [C], what: 'grade incidents and dispatch units' },
   'tracking.export': { roles: [C, P], what: 'export tracks and incidents' },
@@ -56,7 +57,7 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
-export function can(role: ConsoleRole | string | null | undefined, permission: Permission): boolean {
+export function can(role: string | null | undefined, permission: Permission): boolean {
   const spec: PermissionSpec | undefined = PERMISSIONS[permission];
   return role != null && spec !== undefined && (spec.roles as readonly string[]).includes(role);
 }
@@ -75,9 +76,16 @@ export function actingRole(p: { role: string; consoleRole: ConsoleRole | null })
 
 /**
  * `public`: anyone (probes, login, the console's static files). `authenticated`: any logged-in
- * person or API token; the handler decides what it shows. A permission: only roles holding it.
+ * person or API token; the handler decides what it shows. A permission: only roles holding it;
+ * a list: roles holding any of them (the handler narrows, e.g. a member's own premises).
  */
-export type RoutePolicy = 'public' | 'authenticated' | Permission;
+export type RoutePolicy = 'public' | 'authenticated' | Permission | readonly Permission[];
+
+/** May this role call a route with this policy (given it is logged in)? */
+export function mayCall(role: string | null, policy: RoutePolicy): boolean {
+  if (policy === 'public' || policy === 'authenticated') return true;
+  return (typeof policy === 'string' ? [policy] : policy).some((p) => can(role, p));
+}
 
 /** Every HTTP route of the gateway, `METHOD path` as registered. A route not listed here fails startup. */
 export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
@@ -130,9 +138,9 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/cbos/:id/revoke': 'subjects.edit',
   'GET /api/breaches': 'tracking.view',
   'POST /api/breaches/:id/acknowledge': 'breach.respond',
-  'GET /api/incidents': 'incident.view',
+  'GET /api/incidents': ['incident.view', 'incident.view-own'],
   'POST /api/incidents': 'incident.manage',
-  'GET /api/incidents/:id': 'incident.view',
+  'GET /api/incidents/:id': ['incident.view', 'incident.view-own'],
   'POST /api/incidents/:id/grade': 'incident.dispatch',
   'GET /api/incidents/:id/candidates': 'incident.manage',
   'POST /api/incidents/:id/dispatch': 'incident.dispatch',

@@ -6,7 +6,7 @@ import type { AppApi } from '../api/app-api';
 import type { Accounts, Principal } from '../auth/accounts';
 import { SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { LoginBody, PageQuery, type SessionInfo } from '../contract/api';
-import { actingRole, can, PERMISSIONS, routePolicy } from '../contract/policy';
+import { actingRole, mayCall, PERMISSIONS, routePolicy, type Permission } from '../contract/policy';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
 import { journalFor, snapshotFor, type Projections } from '../projections';
@@ -86,7 +86,7 @@ export async function buildHttp(deps: HttpDeps) {
     if (!req.principal) throw Errors.unauthenticated();
     // A cookie is sent by the browser on its own: a state change must also prove it came from our page.
     if (session) csrf.verify(req, session.id);
-    if (policy !== 'authenticated' && !can(actingRole(req.principal), policy)) throw Errors.forbidden(PERMISSIONS[policy].what);
+    if (!mayCall(actingRole(req.principal), policy)) throw Errors.forbidden(PERMISSIONS[typeof policy === 'string' ? (policy as Permission) : policy[0]!].what);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

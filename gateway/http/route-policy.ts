@@ -4,14 +4,14 @@ import type { RoutePolicy } from '../contract/policy';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route's access policy, attached from the policy table when the route is registered. */
-    policy?: string;
+    policy?: string | readonly string[];
   }
 }
 
 export interface DeclaredRoute {
   method: string;
   url: string;
-  policy: string;
+  policy: string | readonly string[];
 }
 
 const declared = new WeakMap<object, DeclaredRoute[]>();
@@ -27,7 +27,7 @@ export function declaredRoutes(app: object): readonly DeclaredRoute[] {
  * call it. The guard reads the policy of the route the router MATCHED (`req.routeOptions`), so
  * an encoded path (`/%61pi/…`) gets the same answer as the plain one.
  */
-export function declareRoutePolicies<P extends string>(app: FastifyInstance, lookup: (method: string, url: string) => P | undefined, where: string): void {
+export function declareRoutePolicies<P extends string | readonly string[]>(app: FastifyInstance, lookup: (method: string, url: string) => P | undefined, where: string): void {
   const table: DeclaredRoute[] = [];
   declared.set(app, table);
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -43,6 +43,6 @@ export function declareRoutePolicies<P extends string>(app: FastifyInstance, loo
 }
 
 /** The policy of the route a request matched; `undefined` when none did (the not-found handler). */
-export function matchedPolicy<P extends string = RoutePolicy>(req: { routeOptions: { config: { policy?: string } } }): P | undefined {
+export function matchedPolicy<P extends string | readonly string[] = RoutePolicy>(req: { routeOptions: { config: { policy?: string | readonly string[] } } }): P | undefined {
   return req.routeOptions.config.policy as P | undefined;
 }

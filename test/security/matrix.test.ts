@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { Principal } from '../../gateway/auth/accounts';
 import { decidePublish, mayReceive, maySubscribe } from '../../gateway/broker/acl';
-import { can, HTTP_ROUTES, MQTT_CONSOLE_READ, SOCKET_COMMANDS, type RoutePolicy } from '../../gateway/contract/policy';
+import { can, HTTP_ROUTES, MQTT_CONSOLE_READ, SOCKET_COMMANDS, type Permission, type RoutePolicy } from '../../gateway/contract/policy';
 import { CONSOLE_ROLES, type ConsoleRole } from '../../gateway/contract/roles';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../gateway/contract/socket';
 import { TOPICS, type TopicSpec } from '../../gateway/contract/topics';
@@ -66,7 +66,8 @@ function expectedHttp(policy: RoutePolicy, role: ConsoleRole | null): 'allow' | 
   if (policy === 'public') return 'allow';
   if (role === null) return 401;
   if (policy === 'authenticated') return 'allow';
-  return can(role, policy) ? 'allow' : 403;
+  const anyOf: readonly Permission[] = typeof policy === 'string' ? [policy] : policy;
+  return anyOf.some((p) => can(role, p)) ? 'allow' : 403;
 }
 
 describe('HTTP routes', () => {
@@ -91,7 +92,7 @@ describe('HTTP routes', () => {
         for (const p of [path, encoded(path)]) {
           const got = await call(method, p, session);
           const ok = want === 'allow' ? got !== 401 && got !== 403 && got < 500 : got === want;
-          if (!ok) wrong.push(`${method} ${p}: ${got}, policy ${policy} says ${want}`);
+          if (!ok) wrong.push(`${method} ${p}: ${got}, policy ${String(policy)} says ${want}`);
         }
       }
       expect(wrong).toEqual([]);
