@@ -1,3 +1,4 @@
+import { can } from '../../gateway/contract/policy';
 import type { ConsoleRole } from '../../gateway/contract/roles';
 
 /**
@@ -38,24 +39,26 @@ export function panelsFor(role: string | null): Panel[] {
   return ids.map((id) => PANELS.find((p) => p.id === id)!);
 }
 
-/** Actions, by the roles the gateway's application API allows them to. */
+/**
+ * Actions, from the gateway's access policy (gateway/contract/policy.ts): the same table the
+ * gateway enforces, so a button shows exactly when the call behind it would be allowed.
+ */
 export const may = {
-  respondToEmergency: (role: string | null) => role === 'controller',
-  seeEmergencies: (role: string | null) => role !== null && role !== 'member',
-  sendAlert: (role: string | null) => role === 'controller',
-  handleEvidence: (role: string | null) => role === 'security-manager' || role === 'police',
-  /** Report a sighting (TRACKERS in gateway/api/tracking-common.ts). */
-  reportSighting: (role: string | null) => ['controller', 'police', 'cctv-operator', 'security-manager'].includes(role ?? ''),
-  /** Acknowledge CBO breach alarms and link sightings to subjects (BREACH_RESPONDERS). */
-  respondToBreach: (role: string | null) => ['controller', 'police', 'cctv-operator'].includes(role ?? ''),
-  /** Grade incidents and dispatch units (DISPATCHERS). */
-  dispatch: (role: string | null) => role === 'controller',
-  /** Rank units and close incidents (OFFICERS). */
-  closeIncident: (role: string | null) => role === 'controller' || role === 'police',
-  /** Search the gallery of subjects (roles with full access; members see what is shared). */
-  searchSubjects: (role: string | null) => ['controller', 'police', 'cctv-operator', 'security-manager'].includes(role ?? ''),
-  /** Report for a premises (REPORTERS). */
-  report: (role: string | null) => role === 'member' || role === 'controller',
+  respondToEmergency: (role: string | null) => can(role, 'emergency.respond'),
+  seeEmergencies: (role: string | null) => can(role, 'emergency.view'),
+  sendAlert: (role: string | null) => can(role, 'alert.send'),
+  handleEvidence: (role: string | null) => can(role, 'evidence.handle'),
+  reportSighting: (role: string | null) => can(role, 'sighting.report'),
+  /** Acknowledge CBO breach alarms and link sightings to subjects. */
+  respondToBreach: (role: string | null) => can(role, 'breach.respond'),
+  /** Grade incidents and dispatch units. */
+  dispatch: (role: string | null) => can(role, 'incident.dispatch'),
+  /** Rank units and close incidents. */
+  closeIncident: (role: string | null) => can(role, 'incident.manage'),
+  /** Search the gallery of subjects with full access (members see only what is shared, in their own panel). */
+  searchSubjects: (role: string | null) => can(role, 'subjects.identity'),
+  /** Report for a premises. */
+  report: (role: string | null) => can(role, 'report.create'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */
-  live: (role: string | null) => role !== null && role !== 'member',
+  live: (role: string | null) => can(role, 'live.view'),
 };

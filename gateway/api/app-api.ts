@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Principal } from '../auth/accounts';
-import type { ConsoleRole } from '../contract/roles';
 import { ApiError, Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
@@ -10,7 +9,7 @@ import type { AlertService } from '../radio/alerts';
 import type { CctvApi } from './cctv-api';
 import type { EvidenceApi } from './evidence-api';
 import type { TrackingApi } from './tracking-api';
-import { parseInput, requireRole } from './guard';
+import { parseInput, requirePermission } from './guard';
 
 /**
  * The one application API. REST routes and Socket.IO commands only build `(actor, input)` and
@@ -26,8 +25,6 @@ export const AlertInput = z.strictObject({
 export type AlertInput = z.input<typeof AlertInput>;
 
 export const ResolveInput = z.strictObject({ outcome: z.enum(['genuine', 'false']), note: z.string().max(1000).optional() });
-
-const RESPONDERS: readonly ConsoleRole[] = ['controller'];
 
 export interface AppApiDeps {
   journal: Journal;
@@ -54,21 +51,17 @@ export class AppApi {
     this.cctv = deps.cctv;
   }
 
-  private require(actor: Principal, roles: readonly ConsoleRole[], what: string): string {
-    return requireRole(actor, roles, what);
-  }
-
   private parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
     return parseInput(schema, input);
   }
 
   listEmergencies(actor: Principal): EmergencyView[] {
-    this.require(actor, ['controller', 'police', 'cctv-operator', 'security-manager', 'engineer'], 'see emergencies');
+    requirePermission(actor, 'emergency.view', 'see emergencies');
     return this.deps.projections.emergencies.snapshot();
   }
 
   async acknowledgeEmergency(actor: Principal, id: string): Promise<EmergencyView> {
-    const user = this.require(actor, RESPONDERS, 'acknowledge an emergency');
+    const user = requirePermission(actor, 'emergency.respond', 'acknowledge an emergency');
     const em = this.deps.projections.emergencies.get(id);
     if (!em) throw Errors.notFound(`emergency ${id}`);
     if (em.state !== 'open') throw new ApiError('TW_CONFLICT', `emergency is already ${em.state}${em.owner ? ` (owner ${em.owner})` : ''}`, 409);
@@ -77,7 +70,7 @@ export class AppApi {
   }
 
   async resolveEmergency(actor: Principal, id: string, input: unknown): Promise<EmergencyView> {
-    const user = this.require(actor, RESPONDERS, 'resolve an emergency');
+    const user = requirePermission(actor, 'emergency.respond', 'resolve an emergency');
     const body = this.parse(ResolveInput, input);
     const em = this.deps.projections.emergencies.get(id);
     if (!em) throw Errors.notFound(`emergency ${id}`);
@@ -88,7 +81,7 @@ export class AppApi {
   }
 
   async sendAlert(actor: Principal, input: unknown): Promise<AlertView> {
-    const user = this.require(actor, ['controller'], 'send radio alerts');
+    const user = requirePermission(actor, 'alert.send', 'send radio alerts');
     const req = this.parse(AlertInput, input);
     const unknown = [...req.talkgroups.filter((t) => !this.deps.talkgroupIds.has(t)), ...req.units.filter((u) => !this.deps.unitIds.has(u))];
     if (unknown.length) throw Errors.invalid(unknown.map((x) => `recipients: unknown talkgroup or unit "${x}"`));
@@ -98,7 +91,7 @@ export class AppApi {
   }
 
   getAlert(actor: Principal, id: string): AlertView {
-    this.require(actor, ['controller', 'police', 'engineer'], 'see alerts');
+    requirePermission(actor, 'alert.view', 'see alerts');
     const alert = this.deps.projections.alerts.get(id);
     if (!alert) throw Errors.notFound(`alert ${id}`);
     return { ...alert, recipients: alert.recipients.map((r) => ({ ...r })) };

@@ -3,19 +3,12 @@ import type { z } from 'zod';
 import type { Camera } from '../../config/schema';
 import type { Principal } from '../auth/accounts';
 import { camerasGeoJson, type FeatureCollection } from '../cctv/geojson';
-import { VIDEO_PATH_PREFIX, VIDEO_VIEW_ROLES, type CameraInfo, type CctvSightingPayload } from '../contract/cctv';
+import { VIDEO_PATH_PREFIX, type CameraInfo, type CctvSightingPayload } from '../contract/cctv';
 import { CctvBookmark, CctvFault, CctvSighting, isoTime } from '../contract/payloads';
-import type { ConsoleRole } from '../contract/roles';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
-import { parseInput, requireRole } from './guard';
-
-/** Who may see the camera register: viewers, and engineers who keep the cameras running. */
-const LISTERS: readonly ConsoleRole[] = [...VIDEO_VIEW_ROLES, 'engineer'];
-/** Who marks sightings and bookmarks on camera: the people watching for suspects. */
-const OPERATORS: readonly ConsoleRole[] = ['cctv-operator', 'controller', 'police'];
-const FAULT_REPORTERS: readonly ConsoleRole[] = ['cctv-operator', 'controller', 'engineer'];
+import { parseInput, requirePermission } from './guard';
 
 // The MQTT payloads without `operator` (the logged-in person is the operator) and with the
 // time defaulting to now: one event shape, so one projection reads both.
@@ -79,7 +72,7 @@ export class CctvApi {
   }
 
   list(actor: Principal): CameraInfo[] {
-    requireRole(actor, LISTERS, 'see the cameras');
+    requirePermission(actor, 'cameras.view', 'see the cameras');
     return this.deps.projections.cameras.snapshot().map((v) => ({
       ...v, stream: this.deps.streams.streamSummary(v.id) ?? IDLE_STREAM, videoPath: `${VIDEO_PATH_PREFIX}${v.id}`,
     }));
@@ -92,14 +85,14 @@ export class CctvApi {
   }
 
   geojson(actor: Principal): FeatureCollection {
-    requireRole(actor, LISTERS, 'see the cameras');
+    requirePermission(actor, 'cameras.view', 'see the cameras');
     const health = new Map(this.deps.projections.cameras.snapshot().map((v) => [v.id, v.health]));
     return camerasGeoJson(this.deps.cameras, (id) => ({ health: health.get(id) ?? 'unknown', videoPath: `${VIDEO_PATH_PREFIX}${id}` }));
   }
 
   /** Checks the viewer may watch and journals the start; the caller streams only after this resolves. */
   async startView(actor: Principal, cameraId: string, meta: { ip: string | null }): Promise<ViewTicket> {
-    const user = requireRole(actor, VIDEO_VIEW_ROLES, 'watch live video');
+    const user = requirePermission(actor, 'video.watch', 'watch live video');
     this.camera(cameraId);
     const ticket = { viewId: ulid(), cameraId, user, from: Date.now() };
     await this.deps.journal.append({
@@ -121,7 +114,7 @@ export class CctvApi {
   }
 
   async sighting(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
-    const user = requireRole(actor, OPERATORS, 'mark sightings on camera');
+    const user = requirePermission(actor, 'cctv.mark', 'mark sightings on camera');
     this.camera(cameraId);
     const body = parseInput(SightingInput, input);
     const payload: CctvSightingPayload = { cameraId, ...body, seenAt: body.seenAt ?? new Date().toISOString(), operator: user };
@@ -129,14 +122,14 @@ export class CctvApi {
   }
 
   async bookmark(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
-    const user = requireRole(actor, OPERATORS, 'bookmark camera footage');
+    const user = requirePermission(actor, 'cctv.mark', 'bookmark camera footage');
     this.camera(cameraId);
     const body = parseInput(BookmarkInput, input);
     return this.record(user, 'cctv.bookmark', cameraId, { cameraId, ...body, at: body.at ?? new Date().toISOString(), operator: user });
   }
 
   async fault(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
-    const user = requireRole(actor, FAULT_REPORTERS, 'report camera faults');
+    const user = requirePermission(actor, 'cctv.fault.report', 'report camera faults');
     this.camera(cameraId);
     const body = parseInput(FaultInput, input);
     return this.record(user, 'cctv.fault', cameraId, { cameraId, ...body, operator: user });

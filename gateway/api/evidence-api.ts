@@ -1,17 +1,13 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { Principal } from '../auth/accounts';
-import type { ConsoleRole } from '../contract/roles';
 import { writeBundle, type CustodyEntry } from '../evidence/bundle';
 import type { EvidenceService } from '../evidence/service';
 import { ApiError, Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
 import type { EvidenceRecord } from '../projections/evidence';
-import { parseInput, requireRole } from './guard';
-
-const VIEWERS: readonly ConsoleRole[] = ['security-manager', 'police', 'controller'];
-const HANDLERS: readonly ConsoleRole[] = ['security-manager', 'police'];
+import { parseInput, requirePermission } from './guard';
 
 export const MarkInput = z.strictObject({ incidentId: z.string().min(1).max(64) });
 export const HoldInput = z.strictObject({ on: z.boolean(), reason: z.string().min(1).max(500) });
@@ -38,24 +34,24 @@ export class EvidenceApi {
   }
 
   list(actor: Principal): EvidenceRecord[] {
-    requireRole(actor, VIEWERS, 'see evidence');
+    requirePermission(actor, 'evidence.view', 'see evidence');
     return this.projections.evidence.snapshot();
   }
 
   docks(actor: Principal) {
-    requireRole(actor, VIEWERS, 'see docks');
+    requirePermission(actor, 'evidence.view', 'see docks');
     return this.service.docks();
   }
 
   async view(actor: Principal, id: string): Promise<EvidenceRecord> {
-    const user = requireRole(actor, VIEWERS, 'see evidence');
+    const user = requirePermission(actor, 'evidence.view', 'see evidence');
     const r = this.record(id);
     await this.journal.append({ source: 'api', type: 'evidence.viewed', actor: user, subject: `bodycam:${r.cam}`, ref: id, payload: { evidenceId: id } });
     return { ...r };
   }
 
   custody(actor: Principal, id: string): CustodyEntry[] {
-    requireRole(actor, VIEWERS, 'see the chain of custody');
+    requirePermission(actor, 'evidence.view', 'see the chain of custody');
     this.record(id);
     return this.custodyOf(id);
   }
@@ -68,7 +64,7 @@ export class EvidenceApi {
   }
 
   async markEvidential(actor: Principal, id: string, input: unknown): Promise<EvidenceRecord> {
-    const user = requireRole(actor, HANDLERS, 'mark evidence');
+    const user = requirePermission(actor, 'evidence.handle', 'mark evidence');
     const body = parseInput(MarkInput, input);
     const r = this.record(id);
     if (r.deleted) throw new ApiError('TW_GONE', 'this footage was deleted under retention', 410);
@@ -77,7 +73,7 @@ export class EvidenceApi {
   }
 
   async hold(actor: Principal, id: string, input: unknown): Promise<EvidenceRecord> {
-    const user = requireRole(actor, HANDLERS, 'put evidence on hold');
+    const user = requirePermission(actor, 'evidence.handle', 'put evidence on hold');
     const body = parseInput(HoldInput, input);
     const r = this.record(id);
     await this.journal.append({ source: 'api', type: 'evidence.hold', actor: user, subject: `bodycam:${r.cam}`, ref: id, payload: { evidenceId: id, on: body.on, reason: body.reason } });
@@ -86,7 +82,7 @@ export class EvidenceApi {
 
   /** Writes a bundle of an incident's evidence to a directory on the gateway. */
   async bundle(actor: Principal, input: unknown): Promise<{ dir: string; files: number }> {
-    const user = requireRole(actor, HANDLERS, 'export evidence');
+    const user = requirePermission(actor, 'evidence.handle', 'export evidence');
     const body = parseInput(BundleInput, input);
     const records = this.projections.evidence.forIncident(body.incidentId);
     if (records.length === 0) throw Errors.notFound(`evidence for incident ${body.incidentId}`);

@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import type { Principal } from '../auth/accounts';
-import type { ConsoleRole } from '../contract/roles';
+import { actingRole, can, PERMISSIONS, type Permission } from '../contract/policy';
 import { Errors } from '../http/errors';
 
-/** The actor must be a person with one of these roles; returns their username for the journal. */
-export function requireRole(actor: Principal, roles: readonly ConsoleRole[], what: string): string {
-  if (!actor.consoleRole || !roles.includes(actor.consoleRole)) throw Errors.forbidden(what);
+/**
+ * The actor's role must hold `permission` in the access policy (contract/policy.ts); returns
+ * their username for the journal. `what` names the action in the refusal.
+ */
+export function requirePermission(actor: Principal, permission: Permission, what: string = PERMISSIONS[permission].what): string {
+  if (!can(actingRole(actor), permission)) throw Errors.forbidden(what);
   return actor.username;
 }
 

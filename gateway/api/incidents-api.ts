@@ -8,8 +8,9 @@ import { rankUnits, type Ranking } from '../tracking/dispatch';
 import { buildGraph, type ZoneGraph } from '../tracking/graph';
 import { mayClose, mayDispatch, mayGrade, type IncidentRecord, type IncidentReport } from '../tracking/incident';
 import { resolvePlace } from '../tracking/zones';
-import { parseInput, requireRole } from './guard';
-import { checkPlace, DISPATCHERS, journalPlace, OFFICERS, TRACKERS, type TrackingDeps } from './tracking-common';
+import { actingRole, can } from '../contract/policy';
+import { parseInput, requirePermission } from './guard';
+import { checkPlace, journalPlace, type TrackingDeps } from './tracking-common';
 
 /** The radio side of a dispatch: MQTT downlinks (the broker) and TETRA SDS (the PEI bridge). */
 export interface DispatchRadio {
@@ -45,8 +46,9 @@ export class IncidentsApi {
   /** Members see the incidents their own premises reported; the roles that respond see all. */
   list(actor: Principal): IncidentRecord[] {
     const all = this.deps.projections.incidents.snapshot();
-    if (actor.consoleRole === 'member') return all.filter((i) => i.premisesId !== null && i.premisesId === actor.premisesId);
-    requireRole(actor, TRACKERS, 'see incidents');
+    const role = actingRole(actor);
+    if (!can(role, 'incident.view') && can(role, 'incident.view-own')) return all.filter((i) => i.premisesId !== null && i.premisesId === actor.premisesId);
+    requirePermission(actor, 'incident.view', 'see incidents');
     return all;
   }
 
@@ -57,7 +59,7 @@ export class IncidentsApi {
   }
 
   async create(actor: Principal, input: unknown): Promise<IncidentRecord> {
-    const user = requireRole(actor, OFFICERS, 'open incidents');
+    const user = requirePermission(actor, 'incident.manage', 'open incidents');
     const body = parseInput(IncidentInput, input);
     const place = journalPlace(body.place, this.deps);
     checkPlace(place, this.deps.config);
@@ -75,7 +77,7 @@ export class IncidentsApi {
   }
 
   async grade(actor: Principal, id: string, input: unknown): Promise<IncidentRecord> {
-    const user = requireRole(actor, DISPATCHERS, 'grade incidents');
+    const user = requirePermission(actor, 'incident.dispatch', 'grade incidents');
     const { grade } = parseInput(GradeInput, input);
     const g = this.deps.config.incidents.grades.find((x) => x.id === grade);
     if (!g) throw Errors.invalid([`grade: unknown grade "${grade}" (${this.deps.config.incidents.grades.map((x) => x.id).join(', ')})`]);
@@ -87,7 +89,7 @@ export class IncidentsApi {
 
   /** Units that could go, quickest first by walking time over the zone graph, and those that cannot and why. */
   candidates(actor: Principal, id: string, nowMs = Date.now()): Ranking {
-    requireRole(actor, OFFICERS, 'rank units');
+    requirePermission(actor, 'incident.manage', 'rank units');
     return this.rank(this.incident(id), nowMs);
   }
 
@@ -99,7 +101,7 @@ export class IncidentsApi {
   }
 
   async dispatch(actor: Principal, id: string, input: unknown): Promise<IncidentRecord> {
-    const user = requireRole(actor, DISPATCHERS, 'dispatch units');
+    const user = requirePermission(actor, 'incident.dispatch', 'dispatch units');
     const { unitId, note } = parseInput(DispatchInput, input);
     const i = this.incident(id);
     if (!mayDispatch(i.state)) throw new ApiError('TW_CONFLICT', i.state === 'reported' ? 'grade the incident before dispatching' : `incident is ${i.state}`, 409);
@@ -140,7 +142,7 @@ export class IncidentsApi {
   }
 
   async close(actor: Principal, id: string, input: unknown): Promise<IncidentRecord> {
-    const user = requireRole(actor, OFFICERS, 'close incidents');
+    const user = requirePermission(actor, 'incident.manage', 'close incidents');
     const { outcome, note } = parseInput(CloseInput, input);
     const i = this.incident(id);
     if (!mayClose(i.state)) throw new ApiError('TW_CONFLICT', 'incident is already closed', 409);

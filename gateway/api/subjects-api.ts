@@ -3,12 +3,9 @@ import type { Principal } from '../auth/accounts';
 import { CboExtendInput, CboInput, CboRevokeInput, SubjectInput, SubjectPatch, SubjectQuery } from '../contract/tracking';
 import { ApiError, Errors } from '../http/errors';
 import type { CboRecord } from '../tracking/cbo';
-import { accessTo, GALLERY_EDITORS, searchSubjects, subjectView, type Access, type SubjectRecord, type SubjectView } from '../tracking/gallery';
-import { parseInput, requireRole } from './guard';
+import { accessTo, searchSubjects, subjectView, type Access, type SubjectRecord, type SubjectView } from '../tracking/gallery';
+import { parseInput, requirePermission } from './guard';
 import type { TrackingDeps } from './tracking-common';
-
-/** Anyone who may see some subject: full-access roles and members (for what is shared with them). */
-const GALLERY_READERS = ['controller', 'police', 'security-manager', 'cctv-operator', 'member'] as const;
 
 /**
  * The gallery and the orders, through the application API. Every view of a subject by a
@@ -35,7 +32,7 @@ export class SubjectsApi {
 
   /** A search (by description words and feature tags) or, without a query, the whole gallery the role may see. */
   async list(actor: Principal, query: unknown): Promise<SubjectView[]> {
-    const user = requireRole(actor, GALLERY_READERS, 'see subjects');
+    const user = requirePermission(actor, 'subjects.view', 'see subjects');
     const q = parseInput(SubjectQuery, query ?? {});
     const features = q.features ? q.features.split(',').map((f) => f.trim()).filter(Boolean) : [];
     const found = searchSubjects(this.deps.projections.subjects.all(), { text: q.q, features }, (s) => this.access(actor, s)).slice(0, q.limit);
@@ -45,7 +42,7 @@ export class SubjectsApi {
   }
 
   async view(actor: Principal, id: string): Promise<SubjectView> {
-    const user = requireRole(actor, GALLERY_READERS, 'see subjects');
+    const user = requirePermission(actor, 'subjects.view', 'see subjects');
     const s = this.deps.projections.subjects.get(id);
     const access = s ? this.access(actor, s) : null;
     // Not shared with this member: as if it did not exist, so ids cannot be probed.
@@ -55,7 +52,7 @@ export class SubjectsApi {
   }
 
   async create(actor: Principal, input: unknown): Promise<SubjectView> {
-    const user = requireRole(actor, GALLERY_EDITORS, 'add subjects');
+    const user = requirePermission(actor, 'subjects.edit', 'add subjects');
     const body = parseInput(SubjectInput, input);
     const subjectId = `subj-${ulid().toLowerCase()}`;
     await this.deps.journal.append({ source: 'api', type: 'subject.created', actor: user, subject: `subject:${subjectId}`, ref: subjectId, payload: { subjectId, ...body } });
@@ -63,7 +60,7 @@ export class SubjectsApi {
   }
 
   async update(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
-    const user = requireRole(actor, GALLERY_EDITORS, 'edit subjects');
+    const user = requirePermission(actor, 'subjects.edit', 'edit subjects');
     const changes = parseInput(SubjectPatch, input);
     const s = this.deps.projections.subjects.get(id);
     if (!s) throw Errors.notFound(`subject ${id}`);
@@ -83,7 +80,7 @@ export class SubjectsApi {
 
   /** Orders as a role may see them: all for full-access roles; for members, issued orders shared with them. */
   listCbos(actor: Principal): CboRecord[] {
-    requireRole(actor, GALLERY_READERS, 'see orders');
+    requirePermission(actor, 'subjects.view', 'see orders');
     const full = actor.consoleRole !== 'member';
     return this.deps.projections.cbos.snapshot().filter((c) => full || (c.sharedWithMembers && (c.state === 'issued' || c.state === 'extended')));
   }
@@ -95,7 +92,7 @@ export class SubjectsApi {
   }
 
   async createCbo(actor: Principal, input: unknown): Promise<CboRecord> {
-    const user = requireRole(actor, GALLERY_EDITORS, 'record orders');
+    const user = requirePermission(actor, 'subjects.edit', 'record orders');
     const { state, ...terms } = parseInput(CboInput, input);
     const { config, projections } = this.deps;
     const issues = [
@@ -116,14 +113,14 @@ export class SubjectsApi {
 
   /** A warning (exclusion notice) becomes an order in force. */
   async issueCbo(actor: Principal, id: string): Promise<CboRecord> {
-    const user = requireRole(actor, GALLERY_EDITORS, 'issue orders');
+    const user = requirePermission(actor, 'subjects.edit', 'issue orders');
     const c = this.cbo(id);
     if (c.state !== 'warning') throw new ApiError('TW_CONFLICT', `order is ${c.state}, not a warning`, 409);
     return this.transition(user, c, 'issued', {});
   }
 
   async extendCbo(actor: Principal, id: string, input: unknown): Promise<CboRecord> {
-    const user = requireRole(actor, GALLERY_EDITORS, 'extend orders');
+    const user = requirePermission(actor, 'subjects.edit', 'extend orders');
     const { expiresAt } = parseInput(CboExtendInput, input);
     const c = this.cbo(id);
     if (c.state !== 'issued' && c.state !== 'extended') throw new ApiError('TW_CONFLICT', `order is ${c.state}: only an order in force can be extended`, 409);
@@ -132,7 +129,7 @@ export class SubjectsApi {
   }
 
   async revokeCbo(actor: Principal, id: string, input: unknown): Promise<CboRecord> {
-    const user = requireRole(actor, GALLERY_EDITORS, 'revoke orders');
+    const user = requirePermission(actor, 'subjects.edit', 'revoke orders');
     const { reason } = parseInput(CboRevokeInput, input);
     const c = this.cbo(id);
     if (c.state === 'revoked' || c.state === 'expired') throw new ApiError('TW_CONFLICT', `order is already ${c.state}`, 409);

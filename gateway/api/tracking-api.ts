@@ -11,12 +11,11 @@ import { buildGraph, type ZoneGraph } from '../tracking/graph';
 import { hotspots, type HotspotItem, type Hotspots } from '../tracking/hotspots';
 import type { ReportedSightingPayload } from '../tracking/sightings';
 import { coverageTable, handover, predict, summary, type CameraCover, type Handover, type Prediction, type Sighting, type SourceKind, type Track, type TrackSummary } from '../tracking/track';
-import { parseInput, requireRole } from './guard';
+import { parseInput, requirePermission } from './guard';
 import { IncidentsApi, type IncidentsDeps } from './incidents-api';
 import { SubjectsApi } from './subjects-api';
-import { BREACH_RESPONDERS, checkPlace, journalPlace, OFFICERS, STATE_READERS, TRACKERS } from './tracking-common';
+import { checkPlace, journalPlace } from './tracking-common';
 
-const REPORTERS: readonly ConsoleRole[] = ['member', 'controller'];
 /** What a sighting reported through the API is, unless the reporter says: an operator watches cameras, an officer radios in. */
 const SOURCE_OF: Partial<Record<ConsoleRole, SourceKind>> = { 'cctv-operator': 'cctv', police: 'radio', 'security-manager': 'bodycam', controller: 'radio' };
 const DAY_MS = 86_400_000;
@@ -53,7 +52,7 @@ export class TrackingApi {
 
   /** A shop's report: a member for their own premises, the control room for any. Journaled as MQTT terminals' are. */
   async report(actor: Principal, input: unknown): Promise<{ reportId: string; sightingId: string; incidentId: string | null }> {
-    const user = requireRole(actor, REPORTERS, 'report for a premises');
+    const user = requirePermission(actor, 'report.create', 'report for a premises');
     const { premisesId: asked, ...body } = parseInput(ReportInput, input);
     const premisesId = asked ?? actor.premisesId;
     if (!premisesId) throw Errors.invalid(['premisesId: name the premises reporting']);
@@ -70,7 +69,7 @@ export class TrackingApi {
 
   /** An officer's radio report, an operator marking a camera, a guard's body-worn video. */
   async reportSighting(actor: Principal, input: unknown): Promise<{ sightingId: string }> {
-    const user = requireRole(actor, TRACKERS, 'report sightings');
+    const user = requirePermission(actor, 'sighting.report', 'report sightings');
     const body = parseInput(SightingInput, input);
     const place = journalPlace(body.place, this.deps);
     checkPlace(place, this.deps.config);
@@ -88,7 +87,7 @@ export class TrackingApi {
 
   /** "That was them": an unlinked sighting joins a subject's track (and is checked against their orders). */
   async linkSighting(actor: Principal, sightingId: string, input: unknown): Promise<{ sightingId: string; subjectId: string }> {
-    const user = requireRole(actor, BREACH_RESPONDERS, 'link sightings');
+    const user = requirePermission(actor, 'breach.respond', 'link sightings');
     const { subjectId } = parseInput(LinkInput, input);
     if (!this.deps.projections.tracks.unlinkedSighting(sightingId)) throw Errors.notFound(`unlinked sighting ${sightingId}`);
     if (!this.deps.projections.subjects.has(subjectId)) throw Errors.invalid([`subjectId: unknown subject "${subjectId}"`]);
@@ -97,7 +96,7 @@ export class TrackingApi {
   }
 
   unlinked(actor: Principal): Sighting[] {
-    requireRole(actor, TRACKERS, 'see sightings');
+    requirePermission(actor, 'tracking.view', 'see sightings');
     return this.deps.projections.tracks.snapshot().unlinked;
   }
 
@@ -115,7 +114,7 @@ export class TrackingApi {
   }
 
   tracks(actor: Principal, nowMs = Date.now()): Array<Omit<TrackView, 'track'>> {
-    requireRole(actor, TRACKERS, 'see tracks');
+    requirePermission(actor, 'tracking.view', 'see tracks');
     return [...this.deps.projections.tracks.all()].map((t) => {
       const { summary: s, predicted, handover: h } = this.trackView(t, nowMs);
       return { summary: s, predicted, handover: h };
@@ -124,19 +123,19 @@ export class TrackingApi {
 
   /** One subject's track, with where they may be heading now and the cameras to hand over to. */
   track(actor: Principal, subjectId: string, nowMs = Date.now()): TrackView {
-    requireRole(actor, TRACKERS, 'see tracks');
+    requirePermission(actor, 'tracking.view', 'see tracks');
     const t = this.deps.projections.tracks.get(subjectId);
     if (!t) throw Errors.notFound(`track of ${subjectId}`);
     return this.trackView(t, nowMs);
   }
 
   breaches(actor: Principal): BreachRecord[] {
-    requireRole(actor, TRACKERS, 'see breaches');
+    requirePermission(actor, 'tracking.view', 'see breaches');
     return this.deps.projections.breaches.snapshot();
   }
 
   async acknowledgeBreach(actor: Principal, id: string, input: unknown): Promise<BreachRecord> {
-    const user = requireRole(actor, BREACH_RESPONDERS, 'acknowledge breaches');
+    const user = requirePermission(actor, 'breach.respond', 'acknowledge breaches');
     const { note } = parseInput(NoteInput, input ?? {});
     const b = this.deps.projections.breaches.get(id);
     if (!b) throw Errors.notFound(`breach ${id}`);
@@ -147,7 +146,7 @@ export class TrackingApi {
 
   /** Incidents and sightings per zone × hour of week, and prolific subjects, over a period (default the last 28 days). */
   async hotspots(actor: Principal, query: unknown, nowMs = Date.now()): Promise<Hotspots> {
-    const user = requireRole(actor, TRACKERS, 'see hotspots');
+    const user = requirePermission(actor, 'tracking.view', 'see hotspots');
     const q = parseInput(HotspotQuery, query ?? {});
     const to = q.to ? Date.parse(q.to) : nowMs;
     const from = q.from ? Date.parse(q.from) : to - 28 * DAY_MS;
@@ -183,7 +182,7 @@ export class TrackingApi {
 
   /** A subject's track as GeoJSON or Cursor-on-Target; each export is journaled with who took it. */
   async exportTrack(actor: Principal, subjectId: string, query: unknown, nowMs = Date.now()): Promise<ExportFile> {
-    const user = requireRole(actor, OFFICERS, 'export tracks');
+    const user = requirePermission(actor, 'tracking.export', 'export tracks');
     const { format } = parseInput(ExportQuery, query);
     if (format === 'eido') throw Errors.invalid(['format: a track exports as geojson or cot']);
     const t = this.deps.projections.tracks.get(subjectId);
@@ -197,7 +196,7 @@ export class TrackingApi {
 
   /** An incident as GeoJSON, Cursor-on-Target, or a NENA EIDO for a police CAD. */
   async exportIncident(actor: Principal, id: string, query: unknown, nowMs = Date.now()): Promise<ExportFile> {
-    const user = requireRole(actor, OFFICERS, 'export incidents');
+    const user = requirePermission(actor, 'tracking.export', 'export incidents');
     const { format } = parseInput(ExportQuery, query);
     const i = this.deps.projections.incidents.get(id);
     if (!i) throw Errors.notFound(`incident ${id}`);
@@ -221,7 +220,7 @@ export class TrackingApi {
 
   /** The town as it was at a moment: the journal replayed up to then into fresh projections. */
   async stateAt(actor: Principal, query: unknown): Promise<StateSnapshot> {
-    const user = requireRole(actor, STATE_READERS, 'see the state');
+    const user = requirePermission(actor, 'live.view', 'see the state');
     const { at } = parseInput(StateQuery, query ?? {});
     if (!at) throw Errors.invalid(['at: give the time to travel to']);
     const state = new Projections(this.deps.config).replay(this.deps.journal.replay(Date.parse(at))).snapshot();

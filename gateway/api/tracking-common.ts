@@ -1,21 +1,9 @@
 import type { Config } from '../../config/schema';
-import type { ConsoleRole } from '../contract/roles';
 import type { PlaceInput } from '../contract/tracking';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
 import type { PlaceInput as ResolvablePlace } from '../tracking/zones';
-
-/**
- * Who may do what in tracking and dispatch. Identity is the gallery's business (see
- * tracking/gallery.ts); these are the actions.
- */
-export const TRACKERS: readonly ConsoleRole[] = ['controller', 'police', 'cctv-operator', 'security-manager'];
-export const DISPATCHERS: readonly ConsoleRole[] = ['controller'];
-export const OFFICERS: readonly ConsoleRole[] = ['controller', 'police'];
-export const BREACH_RESPONDERS: readonly ConsoleRole[] = ['controller', 'police', 'cctv-operator'];
-/** Time travel shows what the live state shows, so the same roles. */
-export const STATE_READERS: readonly ConsoleRole[] = ['controller', 'cctv-operator', 'security-manager', 'police', 'engineer'];
 
 export interface TrackingDeps {
   config: Config;

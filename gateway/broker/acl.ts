@@ -1,10 +1,12 @@
 import type { Principal } from '../auth/accounts';
-import { matchExternalTopic, matchTopic, TOPIC_PREFIX, type TopicMatch } from '../contract/topics';
+import { can, MQTT_CONSOLE_READ } from '../contract/policy';
+import { matchExternalTopic, matchTopic, TOPIC_PREFIX, TOPICS, type TopicMatch } from '../contract/topics';
 
 /**
  * Who may publish and subscribe to what, as pure functions of the account and the topic.
  * Derived from the topic contract: a topic's `roles` say which kinds of account may use it,
- * and its parameters are checked against the account (own ISSI, own premises…).
+ * and its parameters are checked against the account (own ISSI, own premises…). A person's
+ * console account reads what its console role may (the access policy, contract/policy.ts).
  */
 
 export type PublishDecision =
@@ -48,6 +50,35 @@ export function decidePublish(p: Principal, topic: string): PublishDecision {
   return problem ? { kind: 'deny', reason: problem } : { kind: 'allow', match };
 }
 
+/** A contract pattern as a subscription filter: each `{param}` is the bound value or `+`. */
+function patternFilter(pattern: string, bound: Partial<Record<string, string>> = {}): string {
+  return pattern.replace(/\{(\w+)\}/g, (_, key: string) => bound[key] ?? '+');
+}
+
+/**
+ * What a person's console account may subscribe to, per its console role: each contract topic
+ * whose read permission the role holds (a member's only with its own premises in it). A role
+ * that may read every contract topic gets `tw/v1/#` (topics outside the contract are
+ * quarantined, never forwarded). No console role, or an unknown one: nothing.
+ */
+function consoleRoots(p: Principal): string[] {
+  const roots: string[] = [];
+  let everything = true;
+  for (const spec of TOPICS) {
+    const reads = (MQTT_CONSOLE_READ[spec.name] ?? []).filter((r) => can(p.consoleRole, r.permission));
+    const whole = reads.find((r) => !r.own);
+    if (whole) {
+      roots.push(patternFilter(spec.pattern));
+      continue;
+    }
+    everything = false;
+    for (const r of reads) {
+      if (r.own === 'premisesId' && p.premisesId) roots.push(patternFilter(spec.pattern, { premisesId: p.premisesId }));
+    }
+  }
+  return everything ? [`${TOPIC_PREFIX}#`] : roots;
+}
+
 /** Topic filters an account may subscribe to; a request must be covered by one of them. */
 export function subscriptionRoots(p: Principal): string[] {
   switch (p.role) {
@@ -57,6 +88,7 @@ export function subscriptionRoots(p: Principal): string[] {
       // Narrowed per message by mayReceive(): only its own ISSI ranges are forwarded.
       return ['tw/v1/radio/+/down', 'tw/v1/talkgroup/+/down'];
     case 'console':
+      return consoleRoots(p);
     case 'service':
       return ['tw/v1/#'];
     default:

@@ -1,4 +1,5 @@
 import type { CameraView } from '../projections/cameras';
+import { rolesWith } from './policy';
 import type { ConsoleRole } from './roles';
 
 /**
@@ -11,7 +12,7 @@ import type { ConsoleRole } from './roles';
 export const VIDEO_PATH_PREFIX = '/video/';
 
 /** Console roles that may watch live video (every view is journaled with its viewer). */
-export const VIDEO_VIEW_ROLES: readonly ConsoleRole[] = ['cctv-operator', 'controller', 'police', 'security-manager'];
+export const VIDEO_VIEW_ROLES: readonly ConsoleRole[] = rolesWith('video.watch');
 
 /**
  * What `GET /api/cameras` returns per camera: the register and its health, with its live

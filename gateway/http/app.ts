@@ -8,7 +8,7 @@ import type { AppApi } from '../api/app-api';
 import type { Accounts, Principal } from '../auth/accounts';
 import { SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { LoginBody, PageQuery, type SessionInfo } from '../contract/api';
-import type { ConsoleRole } from '../contract/roles';
+import { actingRole, mayCall, PERMISSIONS, routePolicy, type Permission } from '../contract/policy';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
 import { journalFor, snapshotFor, type Projections } from '../projections';
@@ -19,6 +19,7 @@ import { registerCctvRoutes } from '../cctv/routes';
 import { registerEvidenceRoutes } from './evidence-routes';
 import { registerRadioRoutes } from './radio-routes';
 import { registerTrackingRoutes } from './tracking-routes';
+import { declareRoutePolicies, matchedPolicy } from './route-policy';
 import { parse } from './validate';
 
 declare module 'fastify' {
@@ -53,10 +54,6 @@ export interface HttpDeps {
   consoleDir?: string;
 }
 
-/** Roles that may read the raw journal and the quarantine: it holds personal data. */
-const JOURNAL_READERS: ConsoleRole[] = ['controller', 'engineer'];
-const STATE_READERS: ConsoleRole[] = ['controller', 'cctv-operator', 'security-manager', 'police', 'engineer'];
-
 async function tokenPrincipal(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
   const auth = req.headers.authorization;
   const m = auth?.match(/^Bearer ([^:\s]+):(\S+)$/);
@@ -71,19 +68,10 @@ async function tokenPrincipal(req: FastifyRequest, deps: HttpDeps): Promise<Prin
   return null;
 }
 
-/** A route guard: the caller must be a person with one of these console roles. */
-export function requireRole(roles: readonly ConsoleRole[], what: string) {
-  return async (req: FastifyRequest): Promise<void> => {
-    const p = req.principal;
-    if (!p) throw Errors.unauthenticated();
-    const role = p.consoleRole ?? (p.role === 'service' ? 'engineer' : null);
-    if (!role || !roles.includes(role)) throw Errors.forbidden(what);
-  };
-}
-
 /**
  * Builds the HTTP application (no listening: tests use `inject()` or listen on port 0).
- * Every `/api` route except login needs a session cookie or an API token.
+ * Who may call each route is the access policy's (contract/policy.ts `HTTP_ROUTES`): a route
+ * it does not name fails startup, and the guard decides on the route the router matched.
  */
 export async function buildHttp(deps: HttpDeps) {
   const tls = deps.https;
@@ -95,6 +83,7 @@ export async function buildHttp(deps: HttpDeps) {
   await app.register(cookie);
   app.decorateRequest('principal', null);
   const csrf = new Csrf();
+  declareRoutePolicies(app as unknown as FastifyInstance, routePolicy, 'gateway/contract/policy.ts HTTP_ROUTES');
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof ApiError) {
@@ -106,13 +95,15 @@ export async function buildHttp(deps: HttpDeps) {
   });
 
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/') && req.url !== '/api/login') {
-      const session = deps.sessions.touch(req.cookies[SESSION_COOKIE]);
-      req.principal = session?.principal ?? (await tokenPrincipal(req, deps));
-      if (!req.principal) throw Errors.unauthenticated();
-      // A cookie is sent by the browser on its own: a state change must also prove it came from our page.
-      if (session) csrf.verify(req, session.id);
-    }
+    const policy = matchedPolicy(req);
+    // No route matched: the not-found handler answers 404 or the console's index.html, never data.
+    if (policy === undefined || policy === 'public') return;
+    const session = deps.sessions.touch(req.cookies[SESSION_COOKIE]);
+    req.principal = session?.principal ?? (await tokenPrincipal(req, deps));
+    if (!req.principal) throw Errors.unauthenticated();
+    // A cookie is sent by the browser on its own: a state change must also prove it came from our page.
+    if (session) csrf.verify(req, session.id);
+    if (!mayCall(actingRole(req.principal), policy)) throw Errors.forbidden(PERMISSIONS[typeof policy === 'string' ? (policy as Permission) : policy[0]!].what);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -170,13 +161,13 @@ export async function buildHttp(deps: HttpDeps) {
     return { data: me(req.principal!, session ? csrf.tokenFor(session.id) : null, deps.sessionTtlMinutes) };
   });
 
-  app.get('/api/journal', { preHandler: requireRole(JOURNAL_READERS, 'read the journal') }, async (req) => {
+  app.get('/api/journal', async (req) => {
     const q = parse(PageQuery, req.query);
     const events = journalFor(deps.journal.read(q.after, q.limit), req.principal!.consoleRole);
     return { data: { events, head: deps.journal.head.seq } };
   });
 
-  app.get('/api/quarantine', { preHandler: requireRole(JOURNAL_READERS, 'read the quarantine') }, async (req) => {
+  app.get('/api/quarantine', async (req) => {
     const q = parse(PageQuery, req.query);
     const rows = deps.journal.database
       .prepare("SELECT seq, ts, source, payload FROM events WHERE type = 'quarantine.message' AND seq > ? ORDER BY seq LIMIT ?")
@@ -191,7 +182,7 @@ export async function buildHttp(deps: HttpDeps) {
   await registerConsoleRoutes(app as unknown as FastifyInstance, { config: deps.config, projections: deps.projections, consoleDir: deps.consoleDir });
 
   // `?at=<ISO time>`: time travel, the journal replayed up to then (through the API, which journals it).
-  app.get('/api/state', { preHandler: requireRole(STATE_READERS, 'see the live state') }, async (req) => ({
+  app.get('/api/state', async (req) => ({
     data: (req.query as { at?: unknown }).at === undefined
       ? snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole)
       : await deps.api.tracking.stateAt(req.principal!, req.query),

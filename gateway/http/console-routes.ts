@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { PROJECT_ROOT } from '../../config/root';
 import type { Config } from '../../config/schema';
 import type { SiteInfo } from '../contract/api';
+import { can } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { Projections } from '../projections';
 import { Errors } from './errors';
@@ -12,8 +13,6 @@ import { Errors } from './errors';
 /** Where `npm run build:console` writes the web app. */
 export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
-/** Roles that see the operational layers of the site: units, cameras, talkgroups. */
-const OPERATIONAL: ReadonlySet<ConsoleRole> = new Set(['controller', 'cctv-operator', 'security-manager', 'police', 'engineer']);
 
 /** Paths that belong to other servers on this port (WebSocket upgrades, probes): never the SPA. */
 const NOT_THE_CONSOLE = /^\/(api|socket\.io|video|mqtt|healthz|readyz|metrics)(\/|$)/;
@@ -23,7 +22,8 @@ const NOT_THE_CONSOLE = /^\/(api|socket\.io|video|mqtt|healthz|readyz|metrics)(\
  * Without a config (an HTTP app built on its own) the cameras and units come from the projections.
  */
 export function siteFor(role: ConsoleRole | null, config: Config | undefined, projections: Projections): SiteInfo {
-  const operational = role !== null && OPERATIONAL.has(role);
+  // The operational layers (units, cameras, talkgroups) go to roles that see the live picture.
+  const operational = can(role, 'live.view');
   const cameras = projections.cameras.snapshot().map((c) => ({
     // rtspUrl stays on the gateway: it may carry the camera's credentials.
     id: c.id, name: c.name, zone: c.zone, position: c.position, bearingDeg: c.bearingDeg, fovDeg: c.fovDeg, rangeM: c.rangeM, ptz: c.ptz,

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import { rolesWith } from '../contract/policy';
 import type { JournalEvent } from '../journal/types';
 import { AlertsProjection } from './alerts';
 import { CamerasProjection } from './cameras';
@@ -72,7 +73,7 @@ export class Projections {
 }
 
 /** Who may see footage records: the roles that handle evidence. */
-export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(['security-manager', 'police', 'controller']);
+export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(rolesWith('evidence.view'));
 
 /** The state a person with this console role may see: personal data only where the role needs it. */
 export function snapshotFor(state: StateSnapshot, role: string | null): StateSnapshot {

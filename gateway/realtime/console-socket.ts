@@ -4,7 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import type { AppApi } from '../api/app-api';
 import type { Principal } from '../auth/accounts';
 import { cookieFrom, sameOrigin, SESSION_COOKIE, type Sessions } from '../auth/sessions';
-import type { ConsoleRole } from '../contract/roles';
+import { actingRole, can, SOCKET_EVIDENCE_EVENTS, SOCKET_STREAMS, socketCommandPermission, PERMISSIONS } from '../contract/policy';
 import {
   toConsoleEvent,
   type Ack,
@@ -17,7 +17,7 @@ import {
 import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Metrics } from '../metrics';
-import { EVIDENCE_ROLES, redactGallery, snapshotFor, type Projections } from '../projections';
+import { redactGallery, snapshotFor, type Projections } from '../projections';
 import { registerTrackingCommands } from './tracking-commands';
 
 interface SocketData {
@@ -26,8 +26,6 @@ interface SocketData {
 
 type ConsoleClient = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-/** Roles that see the live operational picture; members see only what is shared with them. */
-const LIVE_ROLES: ReadonlySet<ConsoleRole> = new Set(['controller', 'cctv-operator', 'security-manager', 'police', 'engineer']);
 /** A console further behind than this gets a fresh snapshot instead of a replay. */
 const MAX_RESUME_EVENTS = 5000;
 /** Live rooms: consoles whose role may see evidence records, and the others. */
@@ -96,17 +94,19 @@ export class ConsoleSocket {
     socket.on('disconnect', () => metrics.sockets.dec());
     this.commands(socket);
     const role = socket.data.principal.consoleRole;
-    if (!role || !LIVE_ROLES.has(role)) return; // members get no live operational picture
+    // The live picture per the access policy: members get none (only what is shared with them, on request).
+    if (!role || !can(role, SOCKET_STREAMS['state:snapshot'])) return;
+    const evidence = can(role, SOCKET_EVIDENCE_EVENTS);
     const { lastSeq } = (socket.handshake.auth ?? {}) as SocketAuth;
     const head = this.deps.projections.seq;
     if (typeof lastSeq === 'number' && lastSeq >= 0 && head - lastSeq <= MAX_RESUME_EVENTS) {
       const missed = this.deps.journal.read(lastSeq, head - lastSeq).filter((e) => e.seq <= head);
-      socket.emit('journal:events', { events: this.visible(missed, EVIDENCE_ROLES.has(role)), head });
+      socket.emit('journal:events', { events: this.visible(missed, evidence), head });
     } else {
       socket.emit('state:snapshot', snapshotFor(this.deps.projections.snapshot(), role));
     }
     // Joined after the catch-up in the same tick, so no committed batch falls in between.
-    void socket.join(EVIDENCE_ROLES.has(role) ? ROOM_EVIDENCE : ROOM_BASIC);
+    void socket.join(evidence ? ROOM_EVIDENCE : ROOM_BASIC);
   }
 
   /** Commands: validate → persist → ack, all inside the application API; broadcast follows the commit. */
@@ -122,6 +122,16 @@ export class ConsoleSocket {
           (err: Error & { code?: string }) => ack({ error: { code: err.code ?? 'TW_INTERNAL', message: err.message } }),
         );
     };
+    // Every command needs its permission in the access policy; one the policy does not name is
+    // refused like a forbidden one (fail closed), before any handler sees it.
+    socket.use(([event, ...args], next) => {
+      const permission = socketCommandPermission(event);
+      if (permission && can(actingRole(actor()), permission)) return next();
+      const ack = args[args.length - 1] as unknown;
+      if (typeof ack === 'function') {
+        (ack as Ack<never>)({ error: { code: 'TW_FORBIDDEN', message: `your role may not ${permission ? PERMISSIONS[permission].what : `use ${event.slice(0, 64)}`}` } });
+      }
+    });
     socket.on('emergency:acknowledge', (input, ack) => answer(ack, () => api.acknowledgeEmergency(actor(), String(input?.id))));
     socket.on('emergency:resolve', (input, ack) => answer(ack, () => api.resolveEmergency(actor(), String(input?.id), { outcome: input?.outcome, note: input?.note })));
     socket.on('alert:send', (input, ack) => answer(ack, () => api.sendAlert(actor(), input)));

@@ -1,7 +1,9 @@
-import Fastify, { LogController, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { regionRoutePolicy, type RegionRoutePolicy } from '../contract/policy';
+import { declareRoutePolicies, matchedPolicy } from '../http/route-policy';
 import type { TokenAuth } from './auth';
 import { chainBreaks, incidentsOf, searchSubjects, sightingsOf, siteSummaries } from './queries';
 
@@ -35,12 +37,15 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 
 /**
  * The regional REST API: cross-town subject search, each site's position in its chain and its
- * lag, chain breaks, incidents and breaches. Every `/api` route needs an API token. Built
+ * lag, chain breaks, incidents and breaches. Every `/api` route needs an API token (the access
+ * policy's `REGION_ROUTES`; a route it does not name fails startup, and the guard decides on the
+ * route the router matched, never on the raw URL). Built
  * without listening, so tests can `inject()` or listen on port 0.
  */
 export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: Logger }) {
   const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }) });
   app.decorateRequest('tokenName', null);
+  declareRoutePolicies(app as unknown as FastifyInstance, regionRoutePolicy, 'gateway/contract/policy.ts REGION_ROUTES');
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply: FastifyReply) => {
     if (err instanceof RegionApiError) return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
@@ -50,7 +55,9 @@ export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: 
   });
 
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
+    const policy = matchedPolicy<RegionRoutePolicy>(req);
+    // No route matched: fastify's 404, which serves nothing.
+    if (policy === undefined || policy === 'public') return;
     req.tokenName = await deps.auth.authenticate(req.headers.authorization);
     if (!req.tokenName) throw new RegionApiError(401, 'TW_UNAUTHENTICATED', 'an API token is required: Authorization: Bearer <name>:<token>');
   });

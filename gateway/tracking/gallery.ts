@@ -1,3 +1,4 @@
+import { rolesWith } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { CboRecord } from './cbo';
 
@@ -34,9 +35,7 @@ export interface SubjectRecord {
  * brief guards) and CCTV operators (who identify subjects on camera). Engineers see no subject
  * at all; members see only what is shared with members.
  */
-export const FULL_ACCESS: ReadonlySet<ConsoleRole> = new Set(['controller', 'police', 'security-manager', 'cctv-operator']);
-/** Who may add subjects, edit them, and record orders: the officers and the control room. */
-export const GALLERY_EDITORS: readonly ConsoleRole[] = ['controller', 'police'];
+export const FULL_ACCESS: ReadonlySet<ConsoleRole> = new Set(rolesWith('subjects.identity'));
 
 export type Access = 'full' | 'shared';
 
