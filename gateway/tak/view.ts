@@ -1,4 +1,4 @@
-import { STATE_READERS, TRACKERS } from '../api/tracking-common';
+import { can } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 
 export interface TakView {
@@ -10,8 +10,9 @@ export interface TakView {
 
 /**
  * What the TAK feed carries for a console role: exactly what the API lets that role see, so
- * the feed is never a side door: units with the live state, tracks with "see tracks".
+ * the feed is never a side door: units with the live picture, tracks with the tracking view
+ * (gateway/contract/policy.ts).
  */
 export function takView(role: ConsoleRole): TakView {
-  return { units: STATE_READERS.includes(role), tracks: TRACKERS.includes(role) };
+  return { units: can(role, 'live.view'), tracks: can(role, 'tracking.view') };
 }
