@@ -8,7 +8,7 @@ import { AppApi } from './api/app-api';
 import { EvidenceApi } from './api/evidence-api';
 import { TrackingApi } from './api/tracking-api';
 import { Accounts } from './auth/accounts';
-import { Sessions } from './auth/sessions';
+import { SESSION_CHECK_MS, Sessions } from './auth/sessions';
 import { MqttBroker } from './broker/broker';
 import { Bus } from './bus';
 import { CctvService } from './cctv/service';
@@ -34,6 +34,11 @@ export interface GatewayOptions {
   peiTiming?: { keepaliveIdleMs?: number; keepaliveTimeoutMs?: number };
   /** Dock protocol timings (tests shorten them). */
   dockTiming?: { retransmitMs?: number; heartbeatMs?: number };
+  /**
+   * Session timings (tests shorten them): the idle timeout (default `sessionTtlMinutes`) and how
+   * often idle sessions are swept and live connections re-check theirs (default 15 s).
+   */
+  sessionTiming?: { idleMs?: number; checkMs?: number };
 }
 
 /**
@@ -65,6 +70,7 @@ export class Gateway {
   readonly uplink: UplinkForwarder | null;
   private replayed = false;
   private readonly log: Logger;
+  private readonly sessionCheckMs: number;
 
   constructor(
     readonly config: Config,
@@ -86,7 +92,8 @@ export class Gateway {
       onCommit: (events) => this.bus.emit('committed', events),
     });
     this.accounts = new Accounts(config);
-    this.sessions = new Sessions(config.gateway.sessionTtlMinutes * 60_000);
+    this.sessions = new Sessions(opts.sessionTiming?.idleMs ?? config.gateway.sessionTtlMinutes * 60_000);
+    this.sessionCheckMs = opts.sessionTiming?.checkMs ?? SESSION_CHECK_MS;
     this.broker = new MqttBroker({
       host: config.gateway.mqtt.host,
       port: config.gateway.mqtt.port,
@@ -103,6 +110,7 @@ export class Gateway {
     this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }));
     this.cctv = new CctvService({
       config, journal: this.journal, projections: this.projections, sessions: this.sessions, metrics: this.metrics, bus: this.bus, log,
+      sessionCheckMs: this.sessionCheckMs,
     });
     this.api = new AppApi({
       journal: this.journal, projections: this.projections, alerts: this.alerts, cctv: this.cctv.api,
@@ -118,7 +126,7 @@ export class Gateway {
     this.consoleSocket = new ConsoleSocket({
       api: this.api,
       sessions: this.sessions, journal: this.journal, projections: this.projections, metrics: this.metrics,
-      log: log.child({ module: 'console-socket' }),
+      log: log.child({ module: 'console-socket' }), sessionCheckMs: this.sessionCheckMs,
     });
     this.contact = new ContactMonitor(
       this.projections.units, this.journal, config.gateway.unitLostContactSeconds * 1000, log.child({ module: 'contact' }),
@@ -146,6 +154,7 @@ export class Gateway {
     await this.closeLeftOpen();
 
     await this.broker.start();
+    this.sessions.start(this.sessionCheckMs);
     const http = await buildHttp({
       api: this.api,
       accounts: this.accounts, sessions: this.sessions, journal: this.journal, projections: this.projections,
@@ -234,6 +243,7 @@ export class Gateway {
     this.emergencyWatch.stop();
     this.contact.stop();
     this.consoleSocket.close();
+    this.sessions.stop();
     if (this.http) await this.http.close();
     this.http = null;
     this.mqttWs.close();
