@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -15,6 +15,7 @@ import { CctvService } from './cctv/service';
 import { RetentionJob } from './evidence/retention';
 import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
+import { applySecurityHeaders, securityHeaders } from './http/security-headers';
 import { Journal } from './journal/journal';
 import { Metrics } from './metrics';
 import { Projections } from './projections';
@@ -162,6 +163,10 @@ export class Gateway {
       secureCookies: false, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes, config: this.config,
     });
     this.consoleSocket.attach(http.server);
+    // Socket.IO took over the server's request listeners (it answers /socket.io itself, fastify
+    // the rest): set the security headers on every raw response before either writes it.
+    const headers = securityHeaders(this.config.console.tileUrl);
+    http.server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => applySecurityHeaders(res, headers));
     http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     await http.listen({ host: this.config.gateway.http.host, port: this.config.gateway.http.port });
     this.http = http;
