@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -8,7 +8,7 @@ import { AppApi } from './api/app-api';
 import { EvidenceApi } from './api/evidence-api';
 import { TrackingApi } from './api/tracking-api';
 import { Accounts } from './auth/accounts';
-import { Sessions } from './auth/sessions';
+import { SESSION_CHECK_MS, Sessions } from './auth/sessions';
 import { MqttBroker } from './broker/broker';
 import { indexClientIds } from './broker/client-ids';
 import { MqttTlsListener } from './broker/tls-listener';
@@ -17,6 +17,7 @@ import { CctvService } from './cctv/service';
 import { RetentionJob } from './evidence/retention';
 import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
+import { applySecurityHeaders, securityHeaders } from './http/security-headers';
 import { Journal } from './journal/journal';
 import { Metrics } from './metrics';
 import { Projections } from './projections';
@@ -39,6 +40,11 @@ export interface GatewayOptions {
   peiTiming?: { keepaliveIdleMs?: number; keepaliveTimeoutMs?: number };
   /** Dock protocol timings (tests shorten them). */
   dockTiming?: { retransmitMs?: number; heartbeatMs?: number };
+  /**
+   * Session timings (tests shorten them): the idle timeout (default `sessionTtlMinutes`) and how
+   * often idle sessions are swept and live connections re-check theirs (default 15 s).
+   */
+  sessionTiming?: { idleMs?: number; checkMs?: number };
 }
 
 /**
@@ -77,6 +83,7 @@ export class Gateway {
   readonly tak: TakFeed | null;
   private replayed = false;
   private readonly log: Logger;
+  private readonly sessionCheckMs: number;
 
   constructor(
     readonly config: Config,
@@ -101,7 +108,8 @@ export class Gateway {
       journal: dirname(resolve(base, config.gateway.journal.path)), data: resolve(base, config.gateway.dataDir),
     });
     this.accounts = new Accounts(config);
-    this.sessions = new Sessions(config.gateway.sessionTtlMinutes * 60_000);
+    this.sessions = new Sessions(opts.sessionTiming?.idleMs ?? config.gateway.sessionTtlMinutes * 60_000);
+    this.sessionCheckMs = opts.sessionTiming?.checkMs ?? SESSION_CHECK_MS;
     this.broker = new MqttBroker({
       host: config.gateway.mqtt.host,
       port: config.gateway.mqtt.port,
@@ -124,6 +132,7 @@ export class Gateway {
     this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }));
     this.cctv = new CctvService({
       config, journal: this.journal, projections: this.projections, sessions: this.sessions, metrics: this.metrics, bus: this.bus, log,
+      sessionCheckMs: this.sessionCheckMs,
     });
     this.api = new AppApi({
       journal: this.journal, projections: this.projections, alerts: this.alerts, cctv: this.cctv.api,
@@ -139,7 +148,7 @@ export class Gateway {
     this.consoleSocket = new ConsoleSocket({
       api: this.api,
       sessions: this.sessions, journal: this.journal, projections: this.projections, metrics: this.metrics,
-      log: log.child({ module: 'console-socket' }),
+      log: log.child({ module: 'console-socket' }), sessionCheckMs: this.sessionCheckMs,
     });
     this.contact = new ContactMonitor(
       this.projections.units, this.journal, config.gateway.unitLostContactSeconds * 1000, log.child({ module: 'contact' }),
@@ -182,6 +191,7 @@ export class Gateway {
       });
       await this.mqttTls.start();
     }
+    this.sessions.start(this.sessionCheckMs);
     const http = await buildHttp({
       api: this.api,
       accounts: this.accounts, sessions: this.sessions, journal: this.journal, projections: this.projections,
@@ -189,6 +199,10 @@ export class Gateway {
       secureCookies: this.tls !== null, https: this.tls ? { cert: this.tls.cert, key: this.tls.key } : undefined, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes, config: this.config,
     });
     this.consoleSocket.attach(http.server);
+    // Socket.IO took over the server's request listeners (it answers /socket.io itself, fastify
+    // the rest): set the security headers on every raw response before either writes it.
+    const headers = securityHeaders(this.config.console.tileUrl);
+    http.server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => applySecurityHeaders(res, headers));
     http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     await http.listen({ host: this.config.gateway.http.host, port: this.config.gateway.http.port });
     this.http = http;
@@ -285,6 +299,7 @@ export class Gateway {
     this.emergencyWatch.stop();
     this.contact.stop();
     this.consoleSocket.close();
+    this.sessions.stop();
     if (this.http) await this.http.close();
     this.http = null;
     this.mqttWs.close();

@@ -26,6 +26,16 @@ export function append(el: Element, children: Array<Child | Child[]>): void {
   }
 }
 
+/**
+ * A string as a text node in a span, for libraries that take "HTML or an element" (Leaflet's
+ * tooltips): given a string they would parse it as markup, and names come from users.
+ */
+export function text(s: string, cls?: string): HTMLSpanElement {
+  const el = h('span', { class: cls });
+  el.textContent = s;
+  return el;
+}
+
 /** Replaces an element's children. */
 export function fill(el: Element, ...children: Array<Child | Child[]>): void {
   el.replaceChildren();

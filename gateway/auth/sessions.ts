@@ -8,14 +8,28 @@ export interface Session {
   lastSeen: number;
 }
 
+/** Why a session ended: its person logged out, or it went `idleMs` without a request. */
+export type SessionEnd = 'logout' | 'idle';
+export type SessionEndListener = (id: string, reason: SessionEnd) => void;
+
+/**
+ * How often live connections (console socket, video) re-check their session, at most: a
+ * connection outlives its session by no more than this even if a notification were missed.
+ */
+export const SESSION_CHECK_MS = 15_000;
+
 /**
  * Console login sessions, in memory: a gateway restart logs everyone out, which is the safe
- * failure. A session ends after `idleMs` without a request.
+ * failure. A session ends after `idleMs` without a request. Ends are announced (`onEnd`) so
+ * long-lived connections opened under a session (Socket.IO, video) close at once instead of
+ * carrying on with the authority of a person who has left.
  */
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
+  private readonly listeners = new Set<SessionEndListener>();
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly idleMs: number) {}
+  constructor(readonly idleMs: number) {}
 
   create(principal: Principal): Session {
     const now = Date.now();
@@ -24,22 +38,64 @@ export class Sessions {
     return session;
   }
 
-  /** The live session for an id, refreshed; null if unknown or idle too long. */
+  /** The live session for an id, refreshed (a request is activity); null if unknown or idle too long. */
   touch(id: string | undefined): Session | null {
+    const s = this.peek(id);
+    if (s) s.lastSeen = Date.now();
+    return s;
+  }
+
+  /**
+   * The live session for an id without refreshing it: for background checks of an open
+   * connection, which are not activity (an open console must still idle out).
+   */
+  peek(id: string | undefined): Session | null {
     if (!id) return null;
     const s = this.sessions.get(id);
     if (!s) return null;
-    const now = Date.now();
-    if (now - s.lastSeen > this.idleMs) {
-      this.sessions.delete(id);
+    if (Date.now() - s.lastSeen > this.idleMs) {
+      this.end(id, 'idle');
       return null;
     }
-    s.lastSeen = now;
     return s;
   }
 
   destroy(id: string): void {
-    this.sessions.delete(id);
+    this.end(id, 'logout');
+  }
+
+  /** Calls `fn` whenever a session ends; returns the unsubscribe. */
+  onEnd(fn: SessionEndListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Ends every idle session now (each announced), rather than on its next use. */
+  sweep(): void {
+    for (const id of [...this.sessions.keys()]) this.peek(id);
+  }
+
+  /** Sweeps idle sessions every `intervalMs`, so their connections close without waiting for a request. */
+  start(intervalMs: number = SESSION_CHECK_MS): void {
+    this.stop();
+    this.timer = setInterval(() => this.sweep(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Listeners hear of it after the current call: a caller that found the session gone (a socket
+   * command) first answers its own request, then the listeners close the connections.
+   */
+  private end(id: string, reason: SessionEnd): void {
+    if (!this.sessions.delete(id)) return;
+    queueMicrotask(() => {
+      for (const fn of this.listeners) fn(id, reason);
+    });
   }
 }
 

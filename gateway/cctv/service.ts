@@ -23,6 +23,8 @@ export interface CctvServiceDeps {
   metrics: Metrics;
   bus: Bus;
   log: Logger;
+  /** How often a video view re-checks its session (default 15 s; tests shorten it). */
+  sessionCheckMs?: number;
   /** How ffmpeg is tied to the gateway (tests pin it; by default the best this system offers). */
   guard?: DeathGuard;
 }
@@ -54,6 +56,7 @@ export class CctvService {
     this.api = new CctvApi({ journal: deps.journal, projections: deps.projections, cameras: config.cameras, streams: this });
     this.hub = new VideoHub({
       streams: this.streams, api: this.api, sessions: deps.sessions, metrics: deps.metrics, log: log.child({ module: 'video' }),
+      sessionCheckMs: deps.sessionCheckMs,
       limits: { maxBufferBytes: s.viewerMaxBufferKb * 1024, slowDropMs: s.slowViewerSeconds * 1000 },
     });
     this.health = new HealthWatch({

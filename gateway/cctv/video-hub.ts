@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Segment } from '../../devices/cctv/mpegts';
 import type { CameraStream } from '../../devices/cctv/stream';
 import type { CctvApi, ViewTicket } from '../api/cctv-api';
-import { cookieFrom, sameOrigin, SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import { cookieFrom, sameOrigin, SESSION_CHECK_MS, SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { VIDEO_PATH_PREFIX } from '../contract/cctv';
 import { ApiError } from '../http/errors';
 import type { Metrics } from '../metrics';
@@ -18,6 +18,8 @@ export interface VideoHubDeps {
   metrics: Metrics;
   log: Logger;
   limits: ViewerLimits;
+  /** How often open views re-check their session (default 15 s). */
+  sessionCheckMs?: number;
 }
 
 interface Connection {
@@ -27,9 +29,6 @@ interface Connection {
   sessionId: string;
   ended: boolean;
 }
-
-/** A view outlives no session: logging out (or idling out) ends it within this time. */
-const SESSION_CHECK_MS = 15_000;
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
@@ -52,6 +51,7 @@ export class VideoHub {
   private readonly listeners: Array<[CameraStream, (seg: Segment) => void]> = [];
   private readonly pending = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
   private stopping = false;
 
   constructor(private readonly deps: VideoHubDeps) {}
@@ -63,7 +63,10 @@ export class VideoHub {
       stream.on('segment', fn);
       this.listeners.push([stream, fn]);
     }
-    this.timer = setInterval(() => this.checkSessions(), SESSION_CHECK_MS);
+    // A view outlives no session: a logout or idle expiry ends it at once (announced by
+    // Sessions), and the periodic re-check bounds it even if an announcement were missed.
+    this.unsubscribe = this.deps.sessions.onEnd((id) => this.endSession(id));
+    this.timer = setInterval(() => this.checkSessions(), this.deps.sessionCheckMs ?? SESSION_CHECK_MS);
     this.timer.unref();
   }
 
@@ -137,6 +140,8 @@ export class VideoHub {
     ws.on('message', () => undefined); // viewers have nothing to say
     this.deps.log.info({ camera: ticket.cameraId, user: ticket.user, viewers: set.size }, 'view started');
     stream.acquire();
+    // The session may have ended while the view was being journaled: its announcement found no connection.
+    if (!this.deps.sessions.peek(sessionId)) this.end(conn, 'session ended', 1008);
   }
 
   private fanOut(cameraId: string, seg: Segment): void {
@@ -150,9 +155,16 @@ export class VideoHub {
     }
   }
 
+  /** Not `touch`: watching is not a request, so an open view must not keep its session from idling out. */
   private checkSessions(): void {
     for (const set of this.byCamera.values()) {
-      for (const conn of set) if (!this.deps.sessions.touch(conn.sessionId)) this.end(conn, 'session ended', 1008);
+      for (const conn of [...set]) if (!this.deps.sessions.peek(conn.sessionId)) this.end(conn, 'session ended', 1008);
+    }
+  }
+
+  private endSession(sessionId: string): void {
+    for (const set of this.byCamera.values()) {
+      for (const conn of [...set]) if (conn.sessionId === sessionId) this.end(conn, 'session ended', 1008);
     }
   }
 
@@ -181,6 +193,8 @@ export class VideoHub {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     for (const [stream, fn] of this.listeners) stream.off('segment', fn);
     this.listeners.length = 0;
     // Terminated, not closed: a close handshake with a stuck viewer would hold the HTTP server's close.

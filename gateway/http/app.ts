@@ -15,6 +15,7 @@ import { journalFor, snapshotFor, type Projections } from '../projections';
 import { registerConsoleRoutes } from './console-routes';
 import { Csrf } from './csrf';
 import { ApiError, Errors } from './errors';
+import { securityHeaders } from './security-headers';
 import { registerCctvRoutes } from '../cctv/routes';
 import { registerEvidenceRoutes } from './evidence-routes';
 import { registerRadioRoutes } from './radio-routes';
@@ -84,6 +85,13 @@ export async function buildHttp(deps: HttpDeps) {
   app.decorateRequest('principal', null);
   const csrf = new Csrf();
   declareRoutePolicies(app as unknown as FastifyInstance, routePolicy, 'gateway/contract/policy.ts HTTP_ROUTES');
+
+  // Every fastify response (also under inject); the gateway adds them to Socket.IO's, which
+  // shares the server (see `applySecurityHeaders`).
+  const headers = securityHeaders(deps.config?.console.tileUrl);
+  app.addHook('onRequest', async (_req, reply) => {
+    void reply.headers(headers);
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof ApiError) {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { AppApi } from '../api/app-api';
 import type { Principal } from '../auth/accounts';
-import { cookieFrom, sameOrigin, SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import { cookieFrom, sameOrigin, SESSION_CHECK_MS, SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { actingRole, can, SOCKET_EVIDENCE_EVENTS, SOCKET_STREAMS, socketCommandPermission, PERMISSIONS } from '../contract/policy';
 import {
   toConsoleEvent,
@@ -22,6 +22,8 @@ import { registerTrackingCommands } from './tracking-commands';
 
 interface SocketData {
   principal: Principal;
+  /** The login session the handshake came with: the socket lives no longer than it. */
+  sessionId: string;
 }
 
 type ConsoleClient = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -56,6 +58,8 @@ export interface ConsoleSocketDeps {
   projections: Projections;
   metrics: Metrics;
   log: Logger;
+  /** How often open sockets re-check their session (default 15 s; tests shorten it). */
+  sessionCheckMs?: number;
 }
 
 /**
@@ -66,6 +70,8 @@ export class ConsoleSocket {
   private io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData> | null = null;
   private readonly positions = new Map<number, PositionUpdate>();
   private positionTimer: NodeJS.Timeout | null = null;
+  private sessionTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly deps: ConsoleSocketDeps) {}
 
@@ -81,8 +87,15 @@ export class ConsoleSocket {
       const session = this.deps.sessions.touch(cookieFrom(socket.handshake.headers.cookie, SESSION_COOKIE));
       if (!session) return next(new Error('unauthenticated'));
       socket.data.principal = session.principal;
+      socket.data.sessionId = session.id;
       next();
     });
+    // A socket carries its person's authority only while their session lives: a logout or idle
+    // expiry disconnects it at once, and the periodic re-check bounds it should one be missed.
+    // The console then reconnects, is refused, and shows the login.
+    this.unsubscribe = this.deps.sessions.onEnd((id, reason) => this.endSession(io, id, reason));
+    this.sessionTimer = setInterval(() => this.checkSessions(io), this.deps.sessionCheckMs ?? SESSION_CHECK_MS);
+    this.sessionTimer.unref();
     io.on('connection', (socket: ConsoleClient) => this.onConnection(socket));
     this.io = io;
     this.positionTimer = setInterval(() => this.flushPositions(), POSITION_FLUSH_MS);
@@ -92,6 +105,7 @@ export class ConsoleSocket {
     const { metrics } = this.deps;
     metrics.sockets.inc();
     socket.on('disconnect', () => metrics.sockets.dec());
+    this.requireSession(socket);
     this.commands(socket);
     const role = socket.data.principal.consoleRole;
     // The live picture per the access policy: members get none (only what is shared with them, on request).
@@ -107,6 +121,36 @@ export class ConsoleSocket {
     }
     // Joined after the catch-up in the same tick, so no committed batch falls in between.
     void socket.join(evidence ? ROOM_EVIDENCE : ROOM_BASIC);
+  }
+
+  /**
+   * Every command re-checks the session first (and, being a person's action, refreshes it as a
+   * request does): a command after a logout or idle expiry is refused and the socket closed.
+   */
+  private requireSession(socket: ConsoleClient): void {
+    socket.use((packet, next) => {
+      if (this.deps.sessions.touch(socket.data.sessionId)) return next();
+      const ack: unknown = packet[packet.length - 1];
+      this.deps.metrics.securityEvents.inc({ kind: 'console-refused' });
+      if (typeof ack === 'function') (ack as Ack<never>)({ error: { code: 'TW_UNAUTHENTICATED', message: 'the session has ended: log in again' } });
+      this.deps.log.info({ user: socket.data.principal.username, event: packet[0] }, 'console command after its session ended: refused, disconnected');
+      socket.disconnect(true);
+    });
+  }
+
+  /** Not `touch`: an open console is not activity, so it must not keep its session from idling out. */
+  private checkSessions(io: NonNullable<typeof this.io>): void {
+    for (const s of io.sockets.sockets.values()) {
+      if (!this.deps.sessions.peek(s.data.sessionId)) s.disconnect(true);
+    }
+  }
+
+  private endSession(io: NonNullable<typeof this.io>, sessionId: string, reason: string): void {
+    for (const s of io.sockets.sockets.values()) {
+      if (s.data.sessionId !== sessionId) continue;
+      this.deps.log.info({ user: s.data.principal.username, reason }, 'session ended: console disconnected');
+      s.disconnect(true);
+    }
   }
 
   /** Commands: validate → persist → ack, all inside the application API; broadcast follows the commit. */
@@ -195,6 +239,10 @@ export class ConsoleSocket {
   close(): void {
     if (this.positionTimer) clearInterval(this.positionTimer);
     this.positionTimer = null;
+    if (this.sessionTimer) clearInterval(this.sessionTimer);
+    this.sessionTimer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     const io = this.io;
     this.io = null;
     if (io) {

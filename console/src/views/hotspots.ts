@@ -38,7 +38,10 @@ export function hotspotsView(ctx: Ctx): View {
         h('th', { scope: 'row' }, site.zones.find((x) => x.id === z)?.name ?? z),
         hours.map((hr) => {
           const n = counts.get(`${z}/${hr}`) ?? 0;
-          return h('td', { style: `--heat:${(n / max).toFixed(2)}`, title: `${n} reports ${String(hr).padStart(2, '0')}:00–${String(hr + 1).padStart(2, '0')}:00` }, n ? String(n) : '');
+          const cell = h('td', { title: `${n} reports ${String(hr).padStart(2, '0')}:00–${String(hr + 1).padStart(2, '0')}:00` }, n ? String(n) : '');
+          // Through the CSSOM: the Content-Security-Policy refuses style attributes.
+          cell.style.setProperty('--heat', (n / max).toFixed(2));
+          return cell;
         }),
       ))),
     ));

@@ -1,7 +1,7 @@
 import L from 'leaflet';
 import type { UnitView } from '../../../gateway/contract/socket';
 import type { Ctx, View } from '../context';
-import { age, coalesce, fill, h } from '../dom';
+import { age, coalesce, fill, h, text } from '../dom';
 import { centre, fieldOfView, ll } from '../geo';
 
 /** A fix older than this is shown as stale (faded, with its age in red). */
@@ -30,14 +30,18 @@ export function mapView(ctx: Ctx): View {
   );
   const el = h('section', { class: 'panel map-panel' }, mapEl, side);
 
-  const map = L.map(mapEl, { zoomSnap: 0.25, keyboard: true, attributionControl: Boolean(site.console.tileUrl), preferCanvas: false });
-  if (site.console.tileUrl) L.tileLayer(site.console.tileUrl, { attribution: site.console.tileAttribution ?? '', maxZoom: 20 }).addTo(map);
+  // Leaflet's attribution control takes HTML: the configured attribution is shown as text instead.
+  const map = L.map(mapEl, { zoomSnap: 0.25, keyboard: true, attributionControl: false, preferCanvas: false });
+  if (site.console.tileUrl) {
+    L.tileLayer(site.console.tileUrl, { maxZoom: 20 }).addTo(map);
+    if (site.console.tileAttribution) attribution(site.console.tileAttribution).addTo(map);
+  }
 
   const zoneCentre = new Map(site.zones.map((z) => [z.id, centre(z.polygon)]));
   const zoneLayers = new Map<string, L.Polygon>();
   for (const z of site.zones) {
     const poly = L.polygon(z.polygon.map(ll), { className: 'zone', color: '#6f8196', weight: 1, fillColor: '#3a4a5c', fillOpacity: 0.35 })
-      .bindTooltip(z.name, { permanent: true, direction: 'center', className: 'zone-label' })
+      .bindTooltip(text(z.name), { permanent: true, direction: 'center', className: 'zone-label' })
       .addTo(map);
     zoneLayers.set(z.id, poly);
   }
@@ -48,7 +52,7 @@ export function mapView(ctx: Ctx): View {
 
   for (const p of site.premises) {
     L.circleMarker(ll(p.position), { radius: 4, color: '#c9b458', weight: 1, fillOpacity: 0.9, className: 'premises' })
-      .bindTooltip(`${p.name}${p.kind ? ` (${p.kind})` : ''}`)
+      .bindTooltip(text(`${p.name}${p.kind ? ` (${p.kind})` : ''}`))
       .addTo(map);
   }
 
@@ -56,7 +60,7 @@ export function mapView(ctx: Ctx): View {
   for (const c of site.cameras) {
     const fov = L.polygon(fieldOfView(c.position, c.bearingDeg, c.fovDeg, c.rangeM).map(ll), { className: 'camera-fov', color: '#4cc2ff', weight: 1, fillOpacity: 0.12, interactive: false }).addTo(map);
     const dot = L.circleMarker(ll(c.position), { radius: 5, color: '#4cc2ff', weight: 2, fillColor: '#0b1620', fillOpacity: 1 })
-      .bindTooltip(`${c.name} (${c.id})`)
+      .bindTooltip(text(`${c.name} (${c.id})`))
       .addTo(map);
     cameraLayers.set(c.id, { fov, dot });
   }
@@ -71,7 +75,7 @@ export function mapView(ctx: Ctx): View {
     if (!m) {
       m = L.marker([u.fix.lat, u.fix.lon], {
         keyboard: true, title: u.callsign, alt: u.callsign, riseOnHover: true,
-        icon: L.divIcon({ className: 'unit-marker', iconSize: [14, 14], iconAnchor: [7, 7], html: '<span class="dot"></span><span class="label"><b></b> <i class="age"></i></span>' }),
+        icon: L.divIcon({ className: 'unit-marker', iconSize: [14, 14], iconAnchor: [7, 7], html: h('span', {}, h('span', { class: 'dot' }), h('span', { class: 'label' }, h('b', {}), ' ', h('i', { class: 'age' }))) }),
       }).addTo(map);
       units.set(u.id, m);
     }
@@ -129,19 +133,19 @@ export function mapView(ctx: Ctx): View {
       if (inc.state === 'closed') continue;
       const prem = inc.premisesId ? site.premises.find((p) => p.id === inc.premisesId) : undefined;
       const at = inc.position ?? prem?.position ?? (inc.zone ? zoneCentre.get(inc.zone) : undefined);
-      if (at) L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' }).bindTooltip(`${inc.category} (${inc.state})`).addTo(overlay);
+      if (at) L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' }).bindTooltip(text(`${inc.category} (${inc.state})`)).addTo(overlay);
     }
     const t = ctx.store.track;
     if (t) {
       for (const p of t.predicted) {
         const z = zoneLayers.get(p.zone);
         if (z) L.polygon(z.getLatLngs(), { className: 'predicted', color: '#ff4fd8', weight: 3, dashArray: '4 4', fillOpacity: 0.18 })
-          .bindTooltip(`${t.neighboursOnly ? 'Reachable next' : 'Predicted next'}: ${site.zones.find((x) => x.id === p.zone)?.name ?? p.zone}${p.probability !== null ? ` (${Math.round(p.probability * 100)}%)` : ''}`).addTo(overlay);
+          .bindTooltip(text(`${t.neighboursOnly ? 'Reachable next' : 'Predicted next'}: ${site.zones.find((x) => x.id === p.zone)?.name ?? p.zone}${p.probability !== null ? ` (${Math.round(p.probability * 100)}%)` : ''}`)).addTo(overlay);
       }
       if (t.points.length) {
         L.polyline(t.points.map((p) => ll(p.position)), { className: 'track', color: '#ff4fd8', weight: 4 }).addTo(overlay);
         const last = t.points.at(-1)!;
-        L.circleMarker(ll(last.position), { radius: 7, color: '#fff', fillColor: '#ff4fd8', fillOpacity: 1, className: 'track-head' }).bindTooltip(`${t.subjectId} last seen`).addTo(overlay);
+        L.circleMarker(ll(last.position), { radius: 7, color: '#fff', fillColor: '#ff4fd8', fillOpacity: 1, className: 'track-head' }).bindTooltip(text(`${t.subjectId} last seen`)).addTo(overlay);
       }
     }
     // Orders in force, last so their red outline stays on top: excluded zones and drawn areas.
@@ -151,9 +155,9 @@ export function mapView(ctx: Ctx): View {
       const label = `CBO ${c.reference ?? c.id}: subject ${c.subjectId} excluded`;
       for (const zoneId of c.excludedZones) {
         const z = site.zones.find((x) => x.id === zoneId);
-        if (z) L.polygon(z.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 3, dashArray: '6 4', fillOpacity: 0.12 }).bindTooltip(label).addTo(overlay);
+        if (z) L.polygon(z.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 3, dashArray: '6 4', fillOpacity: 0.12 }).bindTooltip(text(label)).addTo(overlay);
       }
-      for (const a of c.excludedAreas) L.polygon(a.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 2, dashArray: '6 4', fillOpacity: 0.2 }).bindTooltip(`${label}: ${a.name}`).addTo(overlay);
+      for (const a of c.excludedAreas) L.polygon(a.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 2, dashArray: '6 4', fillOpacity: 0.2 }).bindTooltip(text(`${label}: ${a.name}`)).addTo(overlay);
     }
   };
 
@@ -193,6 +197,13 @@ export function mapView(ctx: Ctx): View {
       });
     },
   };
+}
+
+/** The tile server's attribution, bottom right where Leaflet puts its own, as plain text. */
+function attribution(label: string): L.Control {
+  const control = new L.Control({ position: 'bottomright' });
+  control.onAdd = () => text(label, 'leaflet-control-attribution');
+  return control;
 }
 
 function legend(): HTMLElement {
