@@ -7,6 +7,7 @@ import type { OfferKey, VerifiedInfo } from '../../devices/dock/sink';
 import type { Journal } from '../journal/journal';
 import type { AppendInput } from '../journal/types';
 import type { Projections } from '../projections';
+import { retentionStart } from '../projections/evidence';
 import { EvidenceStore } from './store';
 
 export interface DockLive {
@@ -83,7 +84,24 @@ export class EvidenceService {
         },
       }),
       this.journal.append({ source, type: 'evidence.erase-permitted', subject, ref, payload: common }),
+      ...this.clockNote(key, info, ref),
     ]);
+  }
+
+  /**
+   * Once per recording (custody is committed once per hash): a camera clock retention will not
+   * believe is on the record, with what it said and what the gateway counts from instead.
+   */
+  private clockNote(key: OfferKey, info: VerifiedInfo, ref: string): Array<Promise<unknown>> {
+    const o = info.offer;
+    const receivedAt = Date.parse(info.verifiedAt);
+    const { from, distrusted } = retentionStart(o.recStart, o.recEnd, receivedAt, this.config.evidence.recordingClock);
+    if (!distrusted) return [];
+    this.log.warn({ cam: key.cam, recEnd: o.recEnd, reason: distrusted }, 'camera clock not believed; retention counts from receipt');
+    return [this.journal.append({
+      source: 'gateway', type: 'evidence.clock-distrusted', subject: `bodycam:${key.cam}`, ref,
+      payload: { evidenceId: ref, cam: key.cam, recStart: o.recStart, recEnd: o.recEnd, receivedAt: info.verifiedAt, retentionFrom: new Date(from).toISOString(), reason: distrusted },
+    })];
   }
 
   private onEvent(ev: DockSessionEvent): void {
