@@ -24,6 +24,8 @@ export interface DockLive {
  */
 export class EvidenceService {
   readonly store: EvidenceStore;
+  /** Where bundles are written (config `evidence.exportDir`, under the data dir). */
+  readonly exportDir: string;
   private readonly sessions = new Map<string, DockSession>();
   private readonly live = new Map<string, DockLive>();
 
@@ -35,6 +37,7 @@ export class EvidenceService {
     private readonly baseDir: string,
     private readonly timing: { retransmitMs?: number; heartbeatMs?: number } = {},
   ) {
+    this.exportDir = resolve(baseDir, config.gateway.dataDir, config.evidence.exportDir);
     this.store = new EvidenceStore({
       dir: resolve(baseDir, config.gateway.dataDir, 'evidence'),
       onVerified: (key, info) => this.commitCustody(key, info),
