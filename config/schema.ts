@@ -256,8 +256,38 @@ const EvidenceSchema = z
       .object({ 'non-evidential': envInt(z.number().int().min(1)).default(31) })
       .strict()
       .prefault({}),
-    /** How often the retention job runs. */
+    /** How often the retention job runs (it also bounds `partial/` and `quarantine/`). */
     retentionCheckMinutes: envInt(z.number().int().min(1)).default(60),
+    /**
+     * Where bundles for the police are written, as tar archives with generated names; relative
+     * to `gateway.dataDir`. Clients never choose a path: they download the archive through the API.
+     */
+    exportDir: z.string().min(1).default('exports'),
+    /**
+     * A camera's clock is believed only within these bounds of the gateway's receive time;
+     * outside them retention counts from the receive time (and journals that it did).
+     */
+    recordingClock: z
+      .object({
+        futureToleranceMinutes: envInt(z.number().int().min(0)).default(10),
+        maxAgeHours: envInt(z.number().int().min(1)).default(24),
+      })
+      .strict()
+      .prefault({}),
+    /** Disk bounds of the evidence store. */
+    disk: z
+      .object({
+        /** An offer is refused (NAK 6) when taking it would leave less than this free. */
+        minFreeMiB: envInt(z.number().int().min(0)).default(1024),
+        /** A partial transfer untouched this long is removed (the camera still has its copy). */
+        partialMaxAgeHours: envInt(z.number().int().min(1)).default(72),
+        /** Quarantine keeps at most this many files, this many MiB, this many days (oldest go first). */
+        quarantineMaxFiles: envInt(z.number().int().min(1)).default(500),
+        quarantineMaxMiB: envInt(z.number().int().min(1)).default(20_480),
+        quarantineMaxAgeDays: envInt(z.number().int().min(1)).default(90),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

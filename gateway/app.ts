@@ -128,8 +128,12 @@ export class Gateway {
     this.mqttWs = new WebSocketServer({ noServer: true, maxPayload: config.gateway.mqtt.maxPacketSize + 5 });
     this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming);
     this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
-    this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming);
-    this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }));
+    this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming, this.metrics);
+    const disk = config.evidence.disk;
+    this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }), {
+      partialMaxAgeMs: disk.partialMaxAgeHours * 3_600_000, quarantineMaxFiles: disk.quarantineMaxFiles,
+      quarantineMaxBytes: disk.quarantineMaxMiB * 1024 * 1024, quarantineMaxAgeMs: disk.quarantineMaxAgeDays * 86_400_000,
+    });
     this.cctv = new CctvService({
       config, journal: this.journal, projections: this.projections, sessions: this.sessions, metrics: this.metrics, bus: this.bus, log,
       sessionCheckMs: this.sessionCheckMs,

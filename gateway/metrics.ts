@@ -101,6 +101,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly evidenceOffersRefused = new Counter({
+    name: 'tw_evidence_offers_refused_total',
+    help: 'Dock offers refused (NAK 6) because the evidence disk would fall below its free-space floor',
+    registers: [this.registry],
+  });
+
+  readonly evidenceStorageFull = new Gauge({
+    name: 'tw_evidence_storage_full',
+    help: '1 while a dock has its offers refused for want of disk space (alarm: evidence.storage-full)',
+    registers: [this.registry],
+  });
+
   /** Set by the uplink forwarder: read at scrape time, so the lag in seconds is current. */
   uplinkLag: (() => { events: number; seconds: number }) | null = null;
 

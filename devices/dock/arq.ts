@@ -85,7 +85,8 @@ export class ArqSender {
     // "I expect N" proves everything before N arrived.
     if (expect !== undefined) this.onAck((expect + SEQ_MOD - 1) % SEQ_MOD);
     if (this.inflight.length === 0) return;
-    if (code === NakCode.busy) {
+    // Busy or full: the frame was not applied, and resending it at once would not help.
+    if (code === NakCode.busy || code === NakCode.noSpace) {
       const now = Date.now();
       for (const o of this.inflight) o.sentAt = now;
       this.schedule();

@@ -4,7 +4,7 @@ import type { DockSessionEvent } from './events';
 import { capHex } from './events';
 import type { Frame } from './frame';
 import { DockEvent, FileEnd, FileOffer, decodeData, decodeJson, type Ack } from './messages';
-import type { OfferKey, OffloadSink } from './sink';
+import { OfferRefused, type OfferKey, type OffloadSink } from './sink';
 
 interface Transfer {
   key: OfferKey;
@@ -81,8 +81,15 @@ export class OffloadHandler {
       this.deps.logger?.warn({ key, offset, size: offer.size }, 'durable bytes exceed the offered size; starting again');
       offset = 0;
     }
-    this.transfers.set(offer.fileNo, { key, offer, offset, state: 'receiving', lastProgress: 0 });
     const { cam, bay, fileNo, name, size, sha256 } = offer;
+    try {
+      await this.deps.sink.admit?.(key, size - offset);
+    } catch (err) {
+      // Refused before anything is promised: the session NAKs the offer, the camera keeps its copy.
+      if (err instanceof OfferRefused) this.deps.emit({ type: 'dock.refused', dockId: this.deps.dockId, cam, fileNo, name, size, reason: err.message, ...err.detail });
+      throw err;
+    }
+    this.transfers.set(offer.fileNo, { key, offer, offset, state: 'receiving', lastProgress: 0 });
     this.deps.emit({ type: 'dock.offer', dockId: this.deps.dockId, cam, bay, fileNo, name, size, sha256, resumeFrom: offset });
     this.deps.send(FrameType.FILE_REQ, { fileNo, offset });
   }

@@ -20,7 +20,7 @@ import { Ack, Hello, Nak, decodeJson, encodeJson } from './messages';
 import { SerialLine } from './line';
 import { OffloadHandler } from './offload';
 import { isFrameError, type ParsedItem } from './parser';
-import type { OffloadSink } from './sink';
+import { OfferRefused, type OffloadSink } from './sink';
 
 export interface DockSessionOptions {
   path: string;
@@ -274,8 +274,10 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     try {
       acks = await this.offload.handle(batch);
     } catch (err) {
-      this.opts.logger?.error({ err, type: typeName(f.type), seq: f.seq }, 'could not apply a dock frame; asking the dock to wait');
-      if (epoch === this.epoch) this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.busy });
+      const full = err instanceof OfferRefused;
+      if (full) this.opts.logger?.warn({ err: err.message, seq: f.seq }, 'offer refused: no space for it');
+      else this.opts.logger?.error({ err, type: typeName(f.type), seq: f.seq }, 'could not apply a dock frame; asking the dock to wait');
+      if (epoch === this.epoch) this.writeLink(FrameType.NAK, { seq: f.seq, reason: full ? NakCode.noSpace : NakCode.busy });
       // Unapplied frames behind this one are resent by the dock after the NAK.
       return;
     }

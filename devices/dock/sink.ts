@@ -11,6 +11,17 @@ export interface OfferKey {
   sha256: string;
 }
 
+/** Thrown by `admit` when the gateway cannot take an offer now: the dock gets NAK 6 (no space). */
+export class OfferRefused extends Error {
+  constructor(
+    message: string,
+    readonly detail: { freeBytes: number; neededBytes: number; minFreeBytes: number },
+  ) {
+    super(message);
+    this.name = 'OfferRefused';
+  }
+}
+
 export interface VerifiedInfo {
   sha256: string;
   size: number;
@@ -24,6 +35,8 @@ export interface VerifiedInfo {
  * awaits each one before it tells the dock anything that depends on it.
  */
 export interface OffloadSink {
+  /** Throws OfferRefused when `bytes` more cannot be taken now (disk nearly full). */
+  admit?(key: OfferKey, bytes: number): Promise<void>;
   /** Bytes of this file already durable: the transfer resumes from here. */
   durableOffset(key: OfferKey): Promise<number>;
   /** Resolves only once the bytes are on stable storage. */

@@ -1,7 +1,6 @@
-import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { Principal } from '../auth/accounts';
-import { writeBundle, type CustodyEntry } from '../evidence/bundle';
+import { findBundle, newBundleId, writeBundle, type BundleInfo, type CustodyEntry } from '../evidence/bundle';
 import type { EvidenceService } from '../evidence/service';
 import { ApiError, Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
@@ -11,10 +10,15 @@ import { parseInput, requirePermission } from './guard';
 
 export const MarkInput = z.strictObject({ incidentId: z.string().min(1).max(64) });
 export const HoldInput = z.strictObject({ on: z.boolean(), reason: z.string().min(1).max(500) });
-export const BundleInput = z.strictObject({
-  incidentId: z.string().min(1).max(64),
-  out: z.string().min(1).refine(isAbsolute, 'must be an absolute path on the gateway'),
-});
+/** No path: bundles go only to the configured export folder, under a generated name. */
+export const BundleInput = z.strictObject({ incidentId: z.string().min(1).max(64) });
+
+export interface BundleCreated {
+  bundleId: string;
+  files: number;
+  /** Where the archive is downloaded (the download is journaled as custody). */
+  download: string;
+}
 
 /**
  * Evidence through the application API: every view, mark, hold and export is journaled with
@@ -80,20 +84,43 @@ export class EvidenceApi {
     return { ...this.record(id) };
   }
 
-  /** Writes a bundle of an incident's evidence to a directory on the gateway. */
-  async bundle(actor: Principal, input: unknown): Promise<{ dir: string; files: number }> {
+  /** Writes a bundle of an incident's evidence as a tar archive in the export folder. */
+  async bundle(actor: Principal, input: unknown): Promise<BundleCreated> {
     const user = requirePermission(actor, 'evidence.handle', 'export evidence');
     const body = parseInput(BundleInput, input);
     const records = this.projections.evidence.forIncident(body.incidentId);
     if (records.length === 0) throw Errors.notFound(`evidence for incident ${body.incidentId}`);
+    const bundleId = newBundleId();
     // The export is recorded before the files leave, so the custody logs inside the bundle include it.
     await Promise.all(records.map((r) => this.journal.append({
       source: 'api', type: 'evidence.exported', actor: user, subject: `bodycam:${r.cam}`, ref: r.id,
-      payload: { evidenceId: r.id, incidentId: body.incidentId, out: body.out },
+      payload: { evidenceId: r.id, incidentId: body.incidentId, bundleId },
     })));
-    return writeBundle({
+    const info = await writeBundle({
       incidentId: body.incidentId, records, custody: (id) => this.custodyOf(id), pathOf: (sha) => this.service.store.pathOf(sha),
-      exportedBy: user, outDir: body.out,
+      exportedBy: user, exportDir: this.service.exportDir, bundleId,
     });
+    return { bundleId, files: info.evidenceIds.length, download: `/api/evidence/bundles/${bundleId}` };
+  }
+
+  /**
+   * Hands a bundle over: each item in it gets an `evidence.bundle-downloaded` custody event with
+   * the actor, committed before the first byte leaves.
+   */
+  async download(actor: Principal, bundleId: string): Promise<{ info: BundleInfo; path: string }> {
+    const user = requirePermission(actor, 'evidence.handle', 'download evidence');
+    const found = await findBundle(this.service.exportDir, bundleId);
+    if (!found) throw Errors.notFound(`bundle ${bundleId}`);
+    const { info } = found;
+    await Promise.all(info.evidenceIds.map((id) => this.journal.append({
+      source: 'api', type: 'evidence.bundle-downloaded', actor: user, subject: this.subjectOf(id), ref: id,
+      payload: { evidenceId: id, incidentId: info.incidentId, bundleId },
+    })));
+    return found;
+  }
+
+  private subjectOf(id: string): string | null {
+    const r = this.projections.evidence.get(id);
+    return r ? `bodycam:${r.cam}` : null;
   }
 }

@@ -1,9 +1,14 @@
 /**
- * `npm run evidence -- bundle --incident <id> --out <dir> [--url URL] [--user NAME]`
+ * `npm run evidence -- bundle --incident <id> --out <file.tar> [--url URL] [--user NAME]`
  * Asks the running gateway (it alone writes the journal) to export an incident's evidence
- * bundle. The password comes from TW_PASSWORD, so it is not left in the shell history.
+ * bundle into its export folder, then downloads the archive to `--out` here (the download is
+ * journaled as custody). The password comes from TW_PASSWORD, so it is not left in the shell history.
  */
+import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
@@ -18,7 +23,7 @@ const { values, positionals } = parseArgs({
 
 async function main(): Promise<number> {
   if (positionals[0] !== 'bundle' || !values.incident || !values.out) {
-    process.stderr.write('usage: TW_PASSWORD=… npm run evidence -- bundle --incident <id> --out <dir> [--url URL] [--user NAME]\n');
+    process.stderr.write('usage: TW_PASSWORD=… npm run evidence -- bundle --incident <id> --out <file.tar> [--url URL] [--user NAME]\n');
     return 2;
   }
   const password = process.env.TW_PASSWORD;
@@ -34,16 +39,24 @@ async function main(): Promise<number> {
     return 1;
   }
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { data: me } = (await login.json()) as { data: { csrfToken: string } };
+  const headers = { cookie, 'x-csrf-token': me.csrfToken };
   const res = await fetch(`${values.url}/api/evidence/bundles`, {
-    method: 'POST', headers: { cookie, 'content-type': 'application/json' },
-    body: JSON.stringify({ incidentId: values.incident, out: resolve(values.out) }),
+    method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ incidentId: values.incident }),
   });
-  const body = (await res.json()) as { data?: { dir: string; files: number }; error?: { message: string } };
+  const body = (await res.json()) as { data?: { bundleId: string; files: number; download: string }; error?: { message: string } };
   if (!body.data) {
     process.stderr.write(`evidence: ${body.error?.message ?? res.status}\n`);
     return 1;
   }
-  process.stdout.write(`wrote ${body.data.files} file(s) to ${body.data.dir}; check with: cd ${body.data.dir} && sha256sum -c SHA256SUMS\n`);
+  const archive = await fetch(`${values.url}${body.data.download}`, { headers });
+  if (archive.status !== 200 || !archive.body) {
+    process.stderr.write(`evidence: download of bundle ${body.data.bundleId} failed (${archive.status})\n`);
+    return 1;
+  }
+  const out = resolve(values.out);
+  await pipeline(Readable.fromWeb(archive.body as ReadableStream<Uint8Array>), createWriteStream(out, { flags: 'wx' }));
+  process.stdout.write(`saved ${body.data.files} file(s) in ${out}; check with: tar -xf ${out} && cd ${body.data.bundleId} && sha256sum -c SHA256SUMS\n`);
   return 0;
 }
 

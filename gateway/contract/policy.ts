@@ -114,6 +114,7 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/evidence/:id/evidential': 'evidence.handle',
   'POST /api/evidence/:id/hold': 'evidence.handle',
   'POST /api/evidence/bundles': 'evidence.handle',
+  'GET /api/evidence/bundles/:id': 'evidence.handle',
   'GET /api/cameras': 'cameras.view',
   'GET /api/cameras.geojson': 'cameras.view',
   'GET /api/cameras/:id': 'cameras.view',

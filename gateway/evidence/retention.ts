@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Journal } from '../journal/journal';
 import type { EvidenceProjection } from '../projections/evidence';
-import type { EvidenceStore } from './store';
+import type { EvidenceStore, StoreBounds } from './store';
 
 /**
  * Deletes footage whose retention has run out (non-evidential, not on hold), leaving a receipt
@@ -16,10 +16,15 @@ export class RetentionJob {
     private readonly store: EvidenceStore,
     private readonly journal: Journal,
     private readonly log: Logger,
+    /** Bounds of `partial/` and `quarantine/`; without them the store is not swept. */
+    private readonly bounds?: StoreBounds,
   ) {}
 
   start(everyMs: number): void {
-    this.timer = setInterval(() => void this.run().catch((err: unknown) => this.log.error({ err }, 'retention run failed')), everyMs);
+    this.timer = setInterval(() => {
+      void this.run().catch((err: unknown) => this.log.error({ err }, 'retention run failed'));
+      void this.sweep().catch((err: unknown) => this.log.error({ err }, 'evidence store sweep failed'));
+    }, everyMs);
     this.timer.unref();
   }
 
@@ -43,5 +48,21 @@ export class RetentionJob {
     }
     if (deleted.length) this.log.info({ count: deleted.length }, 'retention deleted expired footage');
     return deleted;
+  }
+
+  /**
+   * Removes stale partial transfers and the oldest quarantine beyond its bounds, each with a
+   * receipt in the journal (what, how big, why). None of it is custody-bearing evidence: a
+   * partial's recording is still on the camera (no ERASE_OK), and quarantine never had custody.
+   */
+  async sweep(now = Date.now()): Promise<number> {
+    if (!this.bounds) return 0;
+    const removed = await this.store.sweep(this.bounds, now);
+    await Promise.all(removed.map((r) => this.journal.append({
+      source: 'gateway', type: r.area === 'partial' ? 'evidence.partial-removed' : 'evidence.quarantine-removed',
+      payload: { files: r.files, bytes: r.bytes, modifiedAt: r.modifiedAt, reason: r.reason, note: r.note },
+    })));
+    if (removed.length) this.log.info({ count: removed.length }, 'evidence store swept');
+    return removed.length;
   }
 }

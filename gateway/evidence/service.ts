@@ -5,14 +5,18 @@ import type { DockSessionEvent } from '../../devices/dock/events';
 import { DockSession } from '../../devices/dock/session';
 import type { OfferKey, VerifiedInfo } from '../../devices/dock/sink';
 import type { Journal } from '../journal/journal';
+import type { Metrics } from '../metrics';
 import type { AppendInput } from '../journal/types';
 import type { Projections } from '../projections';
+import { retentionStart } from '../projections/evidence';
 import { EvidenceStore } from './store';
 
 export interface DockLive {
   dockId: string;
   linkUp: boolean;
   transfers: Record<string, { cam: string; name: string; offset: number; size: number }>;
+  /** Set while offers are refused for want of disk space (an alarm is journaled once per episode). */
+  refusing: { since: string; reason: string } | null;
 }
 
 /**
@@ -23,6 +27,8 @@ export interface DockLive {
  */
 export class EvidenceService {
   readonly store: EvidenceStore;
+  /** Where bundles are written (config `evidence.exportDir`, under the data dir). */
+  readonly exportDir: string;
   private readonly sessions = new Map<string, DockSession>();
   private readonly live = new Map<string, DockLive>();
 
@@ -33,11 +39,14 @@ export class EvidenceService {
     private readonly log: Logger,
     private readonly baseDir: string,
     private readonly timing: { retransmitMs?: number; heartbeatMs?: number } = {},
+    private readonly metrics?: Metrics,
   ) {
+    this.exportDir = resolve(baseDir, config.gateway.dataDir, config.evidence.exportDir);
     this.store = new EvidenceStore({
       dir: resolve(baseDir, config.gateway.dataDir, 'evidence'),
       onVerified: (key, info) => this.commitCustody(key, info),
       logger: log,
+      minFreeBytes: config.evidence.disk.minFreeMiB * 1024 * 1024,
     });
   }
 
@@ -46,7 +55,7 @@ export class EvidenceService {
     for (const dock of this.config.docks) {
       if (!dock.serialPath) continue;
       const session = new DockSession({ path: resolve(this.baseDir, dock.serialPath), dockId: dock.id, sink: this.store, logger: this.log, ...this.timing });
-      this.live.set(dock.id, { dockId: dock.id, linkUp: false, transfers: {} });
+      this.live.set(dock.id, { dockId: dock.id, linkUp: false, transfers: {}, refusing: null });
       session.on('event', (ev) => this.onEvent(ev));
       this.sessions.set(dock.id, session);
       await session.start();
@@ -54,7 +63,7 @@ export class EvidenceService {
   }
 
   docks(): DockLive[] {
-    return [...this.live.values()].map((d) => ({ ...d, transfers: { ...d.transfers } }));
+    return [...this.live.values()].map((d) => ({ ...d, transfers: { ...d.transfers }, refusing: d.refusing && { ...d.refusing } }));
   }
 
   wearerOf(cam: string, offered?: string): string | null {
@@ -83,7 +92,24 @@ export class EvidenceService {
         },
       }),
       this.journal.append({ source, type: 'evidence.erase-permitted', subject, ref, payload: common }),
+      ...this.clockNote(key, info, ref),
     ]);
+  }
+
+  /**
+   * Once per recording (custody is committed once per hash): a camera clock retention will not
+   * believe is on the record, with what it said and what the gateway counts from instead.
+   */
+  private clockNote(key: OfferKey, info: VerifiedInfo, ref: string): Array<Promise<unknown>> {
+    const o = info.offer;
+    const receivedAt = Date.parse(info.verifiedAt);
+    const { from, distrusted } = retentionStart(o.recStart, o.recEnd, receivedAt, this.config.evidence.recordingClock);
+    if (!distrusted) return [];
+    this.log.warn({ cam: key.cam, recEnd: o.recEnd, reason: distrusted }, 'camera clock not believed; retention counts from receipt');
+    return [this.journal.append({
+      source: 'gateway', type: 'evidence.clock-distrusted', subject: `bodycam:${key.cam}`, ref,
+      payload: { evidenceId: ref, cam: key.cam, recStart: o.recStart, recEnd: o.recEnd, receivedAt: info.verifiedAt, retentionFrom: new Date(from).toISOString(), reason: distrusted },
+    })];
   }
 
   private onEvent(ev: DockSessionEvent): void {
@@ -102,7 +128,22 @@ export class EvidenceService {
       case 'dock.event':
         input = { source, type: 'dock.event', subject: `bodycam:${ev.cam}`, payload: ev };
         break;
+      case 'dock.refused':
+        this.metrics?.evidenceOffersRefused.inc();
+        // One alarm per episode: a dock re-offers every few seconds while the disk stays full.
+        if (!live || live.refusing) return;
+        live.refusing = { since: new Date().toISOString(), reason: ev.reason };
+        this.metrics?.evidenceStorageFull.set(1);
+        input = {
+          source: 'gateway', type: 'evidence.storage-full', subject: `dock:${ev.dockId}`,
+          payload: { dockId: ev.dockId, cam: ev.cam, fileNo: ev.fileNo, name: ev.name, size: ev.size, freeBytes: ev.freeBytes, neededBytes: ev.neededBytes, minFreeBytes: ev.minFreeBytes, reason: ev.reason },
+        };
+        break;
       case 'dock.offer':
+        if (live?.refusing) {
+          live.refusing = null;
+          if (![...this.live.values()].some((d) => d.refusing)) this.metrics?.evidenceStorageFull.set(0);
+        }
         if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: ev.name, offset: ev.resumeFrom, size: ev.size };
         input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: ev.sha256, payload: { ...ev, evidenceId: ev.sha256, wearer: this.wearerOf(ev.cam) } };
         break;

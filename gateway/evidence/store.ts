@@ -1,15 +1,36 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, stat, statfs, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { OfferKey, OffloadSink, VerifiedInfo } from '../../devices/dock/sink';
+import { OfferRefused, type OfferKey, type OffloadSink, type VerifiedInfo } from '../../devices/dock/sink';
 
 export interface EvidenceStoreOptions {
   dir?: string;
   /** Journals custody; a dock gets ERASE_OK only after this resolves. */
   onVerified?: (key: OfferKey, info: VerifiedInfo, path: string) => Promise<void>;
   logger?: Logger;
+  /** An offer is refused when taking it would leave less than this free on the store's disk. */
+  minFreeBytes?: number;
+}
+
+/** Bounds for `sweep`: stale partials, and how much quarantine is kept. */
+export interface StoreBounds {
+  partialMaxAgeMs: number;
+  quarantineMaxFiles: number;
+  quarantineMaxBytes: number;
+  quarantineMaxAgeMs: number;
+}
+
+/** One file (or a quarantined file with its note) removed by `sweep`, for the journal's receipt. */
+export interface SweptFile {
+  area: 'partial' | 'quarantine';
+  files: string[];
+  bytes: number;
+  modifiedAt: string;
+  reason: string;
+  /** What the quarantine note said (key, reason, received hash), when there was one. */
+  note: unknown;
 }
 
 interface OpenPartial {
@@ -81,6 +102,75 @@ export class EvidenceStore implements OffloadSink {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  /** Free bytes on the store's disk, for unprivileged writers (what `df` shows as available). */
+  async freeBytes(): Promise<number> {
+    await this.start();
+    const s = await statfs(this.dir);
+    return s.bavail * s.bsize;
+  }
+
+  /** Fails closed: an offer that would leave the disk below its floor is refused before any byte. */
+  async admit(_key: OfferKey, bytes: number): Promise<void> {
+    const minFreeBytes = this.opts.minFreeBytes ?? 0;
+    if (bytes <= 0) return;
+    const freeBytes = await this.freeBytes();
+    if (freeBytes - bytes < minFreeBytes) {
+      throw new OfferRefused(`no space: ${bytes} bytes offered, ${freeBytes} free, ${minFreeBytes} must stay free`, { freeBytes, neededBytes: bytes, minFreeBytes });
+    }
+  }
+
+  /**
+   * Bounds `partial/` and `quarantine/`: a partial untouched for `partialMaxAgeMs` (and not open)
+   * is removed (the camera still holds the recording, having had no ERASE_OK); quarantine keeps
+   * at most so many files, bytes and days, the oldest going first. Returns what was removed so
+   * the caller can journal a receipt for each.
+   */
+  async sweep(bounds: StoreBounds, now = Date.now()): Promise<SweptFile[]> {
+    await this.start();
+    const removed: SweptFile[] = [];
+    const partialDir = join(this.dir, 'partial');
+    for (const name of await readdir(partialDir)) {
+      if (!name.endsWith('.part') || this.open.has(name.slice(0, -'.part'.length))) continue;
+      const st = await statOf(join(partialDir, name));
+      if (!st || now - st.mtimeMs < bounds.partialMaxAgeMs) continue;
+      if (!(await removeFile(join(partialDir, name)))) continue;
+      removed.push({ area: 'partial', files: [`partial/${name}`], bytes: st.size, modifiedAt: st.mtime.toISOString(), reason: 'partial transfer not resumed within its age limit', note: null });
+    }
+    if (removed.length) await fsyncDir(partialDir);
+
+    // Quarantine entries: `<stem>-<ms>.bin` with its `.json` note, or a note alone.
+    const qDir = join(this.dir, 'quarantine');
+    const groups = new Map<string, { files: string[]; bytes: number; mtimeMs: number }>();
+    for (const name of await readdir(qDir)) {
+      const base = name.replace(/\.(bin|json)$/, '');
+      if (base === name) continue;
+      const st = await statOf(join(qDir, name));
+      if (!st) continue;
+      const g = groups.get(base) ?? { files: [], bytes: 0, mtimeMs: 0 };
+      g.files.push(name);
+      g.bytes += st.size;
+      g.mtimeMs = Math.max(g.mtimeMs, st.mtimeMs);
+      groups.set(base, g);
+    }
+    const entries = [...groups.entries()].sort((a, b) => a[1].mtimeMs - b[1].mtimeMs || a[0].localeCompare(b[0]));
+    let count = entries.length;
+    let bytes = entries.reduce((n, [, g]) => n + g.bytes, 0);
+    const before = removed.length;
+    for (const [base, g] of entries) {
+      const reason = now - g.mtimeMs >= bounds.quarantineMaxAgeMs ? 'quarantine older than its age limit'
+        : count > bounds.quarantineMaxFiles ? 'quarantine over its file limit'
+        : bytes > bounds.quarantineMaxBytes ? 'quarantine over its size limit' : null;
+      if (!reason) continue;
+      const note = await readNote(join(qDir, `${base}.json`));
+      for (const f of g.files) await removeFile(join(qDir, f));
+      count -= 1;
+      bytes -= g.bytes;
+      removed.push({ area: 'quarantine', files: g.files.sort().map((f) => `quarantine/${f}`), bytes: g.bytes, modifiedAt: new Date(g.mtimeMs).toISOString(), reason, note });
+    }
+    if (removed.length > before) await fsyncDir(qDir);
+    return removed;
   }
 
   durableOffset(key: OfferKey): Promise<number> {
@@ -227,6 +317,33 @@ async function hashFile(path: string): Promise<{ sha256: string; size: number }>
     await fh.close();
   }
   return { sha256: h.digest('hex'), size };
+}
+
+async function statOf(path: string): Promise<import('node:fs').Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function removeFile(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+async function readNote(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { EvidenceApi } from '../api/evidence-api';
 
@@ -10,4 +11,13 @@ export function registerEvidenceRoutes(app: FastifyInstance, api: EvidenceApi): 
   app.post<{ Params: { id: string } }>('/api/evidence/:id/evidential', async (req) => ({ data: await api.markEvidential(req.principal!, req.params.id, req.body) }));
   app.post<{ Params: { id: string } }>('/api/evidence/:id/hold', async (req) => ({ data: await api.hold(req.principal!, req.params.id, req.body) }));
   app.post('/api/evidence/bundles', async (req) => ({ data: await api.bundle(req.principal!, req.body) }));
+  // One tar archive, streamed from the export folder; the hand-over is journaled first.
+  app.get<{ Params: { id: string } }>('/api/evidence/bundles/:id', async (req, reply) => {
+    const { info, path } = await api.download(req.principal!, req.params.id);
+    return reply
+      .type('application/x-tar')
+      .header('content-disposition', `attachment; filename="${info.bundleId}.tar"`)
+      .header('cache-control', 'no-store')
+      .send(createReadStream(path));
+  });
 }

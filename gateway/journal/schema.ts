@@ -2,6 +2,12 @@
  * The journal's tables. `events` is append-only: triggers refuse UPDATE and DELETE, except
  * the one change retention needs, setting a payload to NULL (the header, and so the chain,
  * stays intact; the erasure is itself journaled as `journal.payload-erased`).
+ *
+ * `INSERT OR REPLACE` (and `REPLACE INTO`) removes a conflicting row without firing DELETE
+ * triggers (unless `recursive_triggers` is on, which a connection chooses for itself), so the
+ * no-delete trigger alone does not stop it. `events_no_replace` refuses any insert whose seq or
+ * id is already taken, before the conflict is resolved; that also refuses an upsert
+ * (`ON CONFLICT DO UPDATE`), whatever its SET clause.
  */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS events (
@@ -29,6 +35,12 @@ CREATE INDEX IF NOT EXISTS events_dedupe  ON events(dedupe) WHERE dedupe IS NOT 
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN
   SELECT RAISE(ABORT, 'journal is append-only: DELETE refused');
+END;
+
+CREATE TRIGGER IF NOT EXISTS events_no_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq) OR EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+BEGIN
+  SELECT RAISE(ABORT, 'journal is append-only: an event with this seq or id exists (INSERT OR REPLACE and upserts refused)');
 END;
 
 CREATE TRIGGER IF NOT EXISTS events_erase_only BEFORE UPDATE ON events

@@ -30,6 +30,28 @@ type P = Record<string, unknown>;
 
 const DAY_MS = 86_400_000;
 
+export interface ClockBounds {
+  futureToleranceMinutes: number;
+  maxAgeHours: number;
+}
+
+/**
+ * When retention counts from: the recording's end by the camera's clock, unless that clock is
+ * implausible beside the gateway's receive time (in the future, before the recording began, or
+ * more than `maxAgeHours` before receipt), in which case the receive time. A camera whose clock
+ * says 2000 must not have its footage deleted within the hour after it erased its own copy.
+ */
+export function retentionStart(recStart: string, recEnd: string, receivedAt: number, bounds: ClockBounds): { from: number; distrusted: string | null } {
+  const end = Date.parse(recEnd);
+  const start = Date.parse(recStart);
+  let distrusted: string | null = null;
+  if (!Number.isFinite(end) || !Number.isFinite(start)) distrusted = 'recording times do not parse';
+  else if (end > receivedAt + bounds.futureToleranceMinutes * 60_000) distrusted = 'recording end is in the future';
+  else if (start > end) distrusted = 'recording starts after it ends';
+  else if (end < receivedAt - bounds.maxAgeHours * 3_600_000) distrusted = `recording end is more than ${bounds.maxAgeHours} h before the gateway received it`;
+  return distrusted ? { from: receivedAt, distrusted } : { from: end, distrusted: null };
+}
+
 /** Evidence files and their state; the custody log itself is a query over the journal. */
 export class EvidenceProjection implements Projection<EvidenceRecord[]> {
   readonly name = 'evidence';
@@ -48,13 +70,14 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
     if (e.type === 'evidence.verified') {
       if (this.records.has(p.sha256 as string)) return; // the same footage offered again
       const wearer = (p.wearer as string | null) ?? null;
-      const recEnd = Date.parse(p.recEnd as string);
+      // The same rule the service journals `evidence.clock-distrusted` by, so a replay agrees.
+      const { from } = retentionStart(p.recStart as string, p.recEnd as string, e.ts, this.config.evidence.recordingClock);
       this.records.set(p.sha256 as string, {
         id: p.sha256 as string, cam: p.cam as string, wearer, unassigned: wearer === null, dockId: p.dockId as string,
         bay: p.bay as number, name: p.name as string, recStart: p.recStart as string, recEnd: p.recEnd as string,
         size: p.size as number, deviceSha256: p.deviceSha256 as string, receivedSha256: p.sha256 as string,
         gps: (p.gps as EvidenceRecord['gps']) ?? null, category: 'non-evidential', incidents: [], hold: false,
-        retainUntil: recEnd + this.config.evidence.retentionDays['non-evidential'] * DAY_MS, verifiedAt: e.ts, deleted: null,
+        retainUntil: from + this.config.evidence.retentionDays['non-evidential'] * DAY_MS, verifiedAt: e.ts, deleted: null,
       });
       return;
     }

@@ -1,6 +1,8 @@
 import type { Config } from '../../config/schema';
 import { rolesWith } from '../contract/policy';
+import type { ConsoleRole } from '../contract/roles';
 import type { JournalEvent } from '../journal/types';
+import { FULL_ACCESS } from '../tracking/gallery';
 import { AlertsProjection } from './alerts';
 import { CamerasProjection } from './cameras';
 import { BreachesProjection, CbosProjection } from './cbos';
@@ -87,10 +89,23 @@ export function snapshotFor(state: StateSnapshot, role: string | null): StateSna
  * Gallery events carry names and dates of birth: outside the gallery API (which journals each
  * view), a reader gets only "this subject changed" and asks the API for what the role may see.
  */
-export function redactGallery<E extends { type: string; payload: unknown }>(e: E): E {
-  if (!e.type.startsWith('subject.') || e.type === 'subject.viewed') return e;
+export function redactGallery<E extends { type: string; payload: unknown }>(e: E, role?: string | null): E {
+  if (!e.type.startsWith('subject.')) return e;
+  if (e.type === 'subject.viewed') return redactSearch(e, role);
   const p = e.payload as { subjectId?: string } | null;
   return { ...e, payload: { subjectId: p?.subjectId ?? null } };
+}
+
+/**
+ * A `subject.viewed` by search carries the search terms (often a name): only the roles that read
+ * the whole gallery may see them. Anyone else, or a caller that names no role, sees that a search
+ * happened, by whom and what it showed, but not what was searched for.
+ */
+function redactSearch<E extends { type: string; payload: unknown }>(e: E, role?: string | null): E {
+  const p = e.payload as { query?: unknown } | null;
+  if (!p || p.query === undefined || (role && FULL_ACCESS.has(role as ConsoleRole))) return e;
+  const { query: _query, ...rest } = p;
+  return { ...e, payload: { ...rest, query: 'redacted' } };
 }
 
 /**
@@ -102,7 +117,7 @@ export function journalFor(events: readonly JournalEvent[], role: string | null)
   const evidence = role !== null && EVIDENCE_ROLES.has(role);
   return events.map((e) => {
     if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: (e.payload as { evidenceId?: string } | null)?.evidenceId ?? null } };
-    return redactGallery(e);
+    return redactGallery(e, role);
   });
 }
 

@@ -77,14 +77,17 @@ describe('the evidence panel', () => {
     await eventually(() => journal('evidence.hold', (e) => e.ref === id).length === 1, 10_000, 'held');
     await expect.poll(() => row.textContent()).toMatch(/on hold/);
 
-    const out = join(dir, 'bundle-INC-7');
     await s.page.locator('#bundle-incident').fill('INC-7');
-    await s.page.locator('#bundle-out').fill(out);
     await s.page.getByRole('button', { name: 'Export' }).click();
     await eventually(() => journal('evidence.exported', (e) => e.ref === id).length === 1, 10_000, 'exported');
-    await expect.poll(() => s.page.locator('#toast').textContent()).toMatch(/Bundle of 1 files written/);
-    expect(existsSync(out)).toBe(true);
-    for (const type of ['evidence.marked-evidential', 'evidence.hold', 'evidence.exported']) {
+    await expect.poll(() => s.page.locator('#toast').textContent()).toMatch(/Bundle of 1 files ready/);
+    // The browser downloads the archive through the API with its session; the hand-over is journaled.
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.locator('#bundle-download').click()]);
+    const saved = join(dir, 'bundle-INC-7.tar');
+    await download.saveAs(saved);
+    expect(existsSync(saved)).toBe(true);
+    await eventually(() => journal('evidence.bundle-downloaded', (e) => e.ref === id).length === 1, 10_000, 'downloaded');
+    for (const type of ['evidence.marked-evidential', 'evidence.hold', 'evidence.exported', 'evidence.bundle-downloaded']) {
       expect(journal(type, (e) => e.ref === id).map((e) => e.actor)).toEqual(['secmgr']);
     }
     await screenshot(s.page, 'evidence');
@@ -97,6 +100,6 @@ describe('the evidence panel', () => {
     const row = s.page.locator('#evidence-files tr', { hasText: 'shift-b-002.mp4' });
     await row.click();
     await s.page.locator('#custody-log li').first().waitFor();
-    expect(await s.page.locator('#mark-incident, #hold-reason, #bundle-out').count()).toBe(0);
+    expect(await s.page.locator('#mark-incident, #hold-reason, #bundle-incident').count()).toBe(0);
   });
 });

@@ -96,9 +96,13 @@ describe('bundles and retention', () => {
     const a = record('BWC-0001', 'shift-a-001.mp4');
     const b = record('BWC-0001', 'shift-a-002.mp4');
     for (const r of [a, b]) expect((await api('POST', `/api/evidence/${r.id}/evidential`, { incidentId: 'INC-1' })).status).toBe(200);
-    const out = join(dir, 'bundle-inc-1');
-    const res = await api<{ files: number }>('POST', '/api/evidence/bundles', { incidentId: 'INC-1', out });
+    const res = await api<{ files: number; bundleId: string; download: string }>('POST', '/api/evidence/bundles', { incidentId: 'INC-1' });
     expect(res).toMatchObject({ status: 200, data: { files: 2 } });
+    const archive = await fetch(`http://127.0.0.1:${gw.httpPort}${res.data.download}`, { headers: withCsrf(secmgr) });
+    expect(archive.status).toBe(200);
+    writeFileSync(join(dir, 'bundle-inc-1.tar'), Buffer.from(await archive.arrayBuffer()));
+    await run('tar', ['-xf', 'bundle-inc-1.tar'], { cwd: dir });
+    const out = join(dir, res.data.bundleId);
 
     expect((await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out })).stdout).toMatch(/: OK\n.*: OK\n/);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: Array<{ file: string; custody: Array<{ type: string; actor: string }> }> };

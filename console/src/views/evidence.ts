@@ -34,6 +34,7 @@ export function evidenceView(ctx: Ctx): View {
       const list = await ctx.api.get<DockLive[]>('/api/docks');
       fill(docks, list.length ? list.map((d) => h('article', { class: 'dock', 'data-dock': d.dockId },
         h('strong', {}, d.dockId), h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
+        d.refusing ? h('span', { class: 'chip bad', 'data-storage': 'full', title: d.refusing.reason }, 'evidence disk full: offers refused') : null,
         Object.values(d.transfers).map((t) => h('div', { class: 'transfer' },
           `${t.cam} ${t.name}`, h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }), ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}%`)),
       )) : h('p', { class: 'muted' }, 'No docks are attached to this gateway.'));
@@ -146,13 +147,18 @@ function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; 
 
 function bundleForm(ctx: Ctx): HTMLElement {
   const incident = h('input', { id: 'bundle-incident', placeholder: 'Incident id', maxlength: 64, required: true });
-  const out = h('input', { id: 'bundle-out', placeholder: '/srv/exports/INC-123', required: true });
+  // The gateway writes the archive to its own export folder; the browser downloads it from there
+  // (each download is journaled as custody).
+  const link = h('p', { id: 'bundle-link' });
   const form = h('form', { class: 'bundle' }, h('h3', {}, 'Export an incident bundle'),
-    h('label', { for: 'bundle-incident' }, 'Incident'), incident, h('label', { for: 'bundle-out' }, 'Folder on the gateway'), out, h('button', { type: 'submit' }, 'Export'));
+    h('label', { for: 'bundle-incident' }, 'Incident'), incident, h('button', { type: 'submit' }, 'Export'), link);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    ctx.api.post<{ dir: string; files: number }>('/api/evidence/bundles', { incidentId: incident.value.trim(), out: out.value.trim() }).then(
-      (b) => ctx.notify(`Bundle of ${b.files} files written to ${b.dir}`),
+    ctx.api.post<{ bundleId: string; files: number; download: string }>('/api/evidence/bundles', { incidentId: incident.value.trim() }).then(
+      (b) => {
+        link.replaceChildren(h('a', { id: 'bundle-download', href: b.download, download: `${b.bundleId}.tar` }, `Download the bundle (${b.files} files, tar)`));
+        ctx.notify(`Bundle of ${b.files} files ready to download`);
+      },
       (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'),
     );
   });
