@@ -18,6 +18,7 @@ import { ConnectionLimiter } from './connection-limiter';
 import { limitPacketSize } from './packet-limit';
 import { SecurityDigest } from './security-digest';
 import { guardStrings } from './utf8-guard';
+import { listen } from './listen';
 
 export interface BrokerOptions {
   host: string;
@@ -138,13 +139,7 @@ export class MqttBroker {
       socket.setNoDelay(true);
       this.handle(socket);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.opts.port, this.opts.host);
     this.server = server;
     this.digest.start();
     this.opts.log.info({ port: this.port }, 'mqtt listening');

@@ -2,6 +2,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { TlsMaterial } from '../tls';
+import { listen } from './listen';
 
 /** A TLS client that has not finished its handshake by then is dropped (it holds a socket). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -29,13 +30,7 @@ export class MqttTlsListener {
     });
     // A client that does not trust us (or speaks plain MQTT to this port) only ends its own connection.
     server.on('tlsClientError', (err) => this.opts.log.debug({ err: err.message }, 'tls handshake failed'));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.opts.port, this.opts.host);
     this.server = server;
     this.opts.log.info({ port: this.port }, 'mqtt over tls listening');
   }

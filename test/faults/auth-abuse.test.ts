@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
-import { connectMqtt, demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
+import { connectMqtt, demoPassword, eventually, startGateway, testConfig, journaled } from '../helpers/gateway';
 
 /** Short lockouts so the test can wait one out: 3 failures per username, 8 per address, 1 s doubling to 4 s. */
 const LIMITS = {
@@ -40,7 +40,7 @@ async function connack(gw: Gateway, username: string, password: string): Promise
 }
 
 const payloads = (gw: Gateway, type: string) =>
-  gw.journal.database.prepare('SELECT payload FROM events WHERE type = ? ORDER BY seq').all(type).map((r) => JSON.parse((r as { payload: string }).payload) as Record<string, unknown>);
+  journaled(gw, type);
 
 async function metric(gw: Gateway, name: string, labels: string): Promise<number> {
   const text = await gw.metrics.registry.metrics();

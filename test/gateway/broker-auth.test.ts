@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
-import { connectMqtt, demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
+import { connectMqtt, demoPassword, eventually, startGateway, testConfig, journaled } from '../helpers/gateway';
 import { connectBytes, RawMqtt } from '../helpers/raw-mqtt';
 
 let gw: Gateway;
@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 const eventsOfType = (type: string) =>
-  gw.journal.database.prepare('SELECT payload FROM events WHERE type = ? ORDER BY seq').all(type).map((r) => JSON.parse((r as { payload: string }).payload) as Record<string, unknown>);
+  journaled(gw, type);
 
 async function refusedCode(opts: Parameters<typeof connectMqtt>[2], username: string | null): Promise<number | undefined> {
   const err = await connectMqtt(gw.broker.port, username, opts).then(

@@ -46,6 +46,13 @@ export async function startGateway(config: Config, opts: Partial<GatewayOptions>
   return gw;
 }
 
+/** The payloads of every journaled event of a type, oldest first. */
+export const journaled = (gw: Gateway, type: string): Array<Record<string, unknown>> =>
+  gw.journal.database
+    .prepare('SELECT payload FROM events WHERE type = ? ORDER BY seq')
+    .all(type)
+    .map((r) => JSON.parse((r as { payload: string }).payload) as Record<string, unknown>);
+
 /** Demo accounts' passwords follow one rule; see config/demo-town.yaml. */
 export const demoPassword = (username: string) => `${username}-demo`;
 

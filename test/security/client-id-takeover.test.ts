@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfigPath, loadConfig } from '../../config/load';
 import type { Gateway } from '../../gateway/app';
 import { clientIdOwner, decideClientId, indexClientIds } from '../../gateway/broker/client-ids';
-import { connectMqtt, demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
+import { connectMqtt, demoPassword, eventually, startGateway, testConfig, journaled } from '../helpers/gateway';
 import { connectBytes, RawMqtt } from '../helpers/raw-mqtt';
 
 /**
@@ -54,7 +54,7 @@ describe('a CONNECT with a client id of another account', () => {
   });
 
   const ofType = (type: string) =>
-    gw.journal.database.prepare('SELECT payload FROM events WHERE type = ? ORDER BY seq').all(type).map((r) => JSON.parse((r as { payload: string }).payload) as Record<string, unknown>);
+    journaled(gw, type);
   const metric = async (kind: string) => Number(new RegExp(`^tw_security_events_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(await gw.metrics.registry.metrics())?.[1] ?? 0);
   const refusedWith = (username: string, clientId: string) =>
     connectMqtt(gw.broker.port, username, { clientId }).then(

@@ -1,7 +1,6 @@
 import { request } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { MqttClient } from 'mqtt';
-import type { Gateway } from '../../gateway/app';
 
 /**
  * Linux routes all of 127.0.0.0/8 to loopback, so binding a client's socket to 127.0.0.2 makes
@@ -46,9 +45,4 @@ export function httpFrom(
   });
 }
 
-/** The payloads of every journaled event of a type, oldest first. */
-export const journaled = (gw: Gateway, type: string): Array<Record<string, unknown>> =>
-  gw.journal.database
-    .prepare('SELECT payload FROM events WHERE type = ? ORDER BY seq')
-    .all(type)
-    .map((r) => JSON.parse((r as { payload: string }).payload) as Record<string, unknown>);
+export { journaled } from '../helpers/gateway';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import { badMqttString } from '../../gateway/broker/utf8-guard';
-import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
+import { demoPassword, eventually, startGateway, testConfig, journaled } from '../helpers/gateway';
 import { connectBytes, RawMqtt, remainingLength } from '../helpers/raw-mqtt';
 
 /**
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 const ofType = (type: string) =>
-  gw.journal.database.prepare('SELECT payload FROM events WHERE type = ? ORDER BY seq').all(type).map((r) => JSON.parse((r as { payload: string }).payload) as Record<string, unknown>);
+  journaled(gw, type);
 const metric = async (kind: string) => Number(new RegExp(`^tw_security_events_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(await gw.metrics.registry.metrics())?.[1] ?? 0);
 
 const str = (b: Buffer) => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
