@@ -219,7 +219,7 @@ describe('MQTT topics', () => {
 
   /** SUBACK return codes for these filters, on the real broker. */
   async function suback(username: string, filters: string[]): Promise<number[]> {
-    const c = await connectMqtt(gw.broker.port, username, { clientId: `matrix-${username}-${mqttClients.length}` });
+    const c = await connectMqtt(gw.broker.port, username, { clientId: `${username}-matrix-${mqttClients.length}` });
     mqttClients.push(c);
     const granted = await c.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }]))).then(
       (g) => g.map((x) => x.qos as number),
@@ -238,14 +238,14 @@ describe('MQTT topics', () => {
   });
 
   it("delivers to a member's MQTT account only its own premises' reports, never radios", async () => {
-    const member = await connectMqtt(gw.broker.port, 'member', { clientId: 'matrix-member-rx' });
+    const member = await connectMqtt(gw.broker.port, 'member', { clientId: 'member-matrix-rx' });
     mqttClients.push(member);
     await member.subscribeAsync({ 'tw/v1/shop/prem-001/report': { qos: 1 } });
     const got: string[] = [];
     member.on('message', (topic) => got.push(topic));
-    const shop7 = await connectMqtt(gw.broker.port, 'shop-prem-007', { clientId: 'matrix-shop7' });
-    const shop1 = await connectMqtt(gw.broker.port, 'shop-prem-001', { clientId: 'matrix-shop1' });
-    const radio = await connectMqtt(gw.broker.port, 'radio-2006', { clientId: 'matrix-2006' });
+    const shop7 = await connectMqtt(gw.broker.port, 'shop-prem-007', { clientId: 'shop-prem-007-matrix' });
+    const shop1 = await connectMqtt(gw.broker.port, 'shop-prem-001', { clientId: 'shop-prem-001-matrix' });
+    const radio = await connectMqtt(gw.broker.port, 'radio-2006', { clientId: 'handset-2006' });
     mqttClients.push(shop7, shop1, radio);
     const report = (premisesId: string) => JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: `matrix test at ${premisesId}` });
     await shop7.publishAsync('tw/v1/shop/prem-007/report', report('prem-007'), { qos: 1 });
