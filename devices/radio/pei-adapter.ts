@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
-import { encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds } from './pei/encode';
+import { encodeSdsTlAck, encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds } from './pei/encode';
 import { PeiLineParser, type LineItem } from './pei/line-parser';
 import { runStartup } from './pei/startup';
 import { cmgsCommand, formatCmgsBody, formatCmgsHead } from './pei/writer';
@@ -205,9 +205,10 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
 
   private acknowledge(reply: ReportReply): void {
     if (!this.settings.acknowledgeTexts) return;
-    const sds = encodeSdsTlReport({ msgRef: reply.msgRef, deliveryStatus: reply.deliveryStatus });
+    const fields = { msgRef: reply.msgRef, deliveryStatus: reply.deliveryStatus };
+    const sds = reply.form === 'ack' ? encodeSdsTlAck(fields) : encodeSdsTlReport(fields);
     this.submit(reply.to, sds).catch((err: unknown) => {
-      this.log?.warn({ err: message(err), to: reply.to, msgRef: reply.msgRef }, 'could not send SDS-TL report');
+      this.log?.warn({ err: message(err), to: reply.to, msgRef: reply.msgRef, form: reply.form }, 'could not send SDS-TL reply');
     });
   }
 

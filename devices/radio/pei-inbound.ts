@@ -80,7 +80,7 @@ export class PeiInbound {
     const result = interpretSds(header, pdu, this.ctx.now());
     for (const ev of result.events) this.ctx.emit(ev);
     if (result.note) this.ctx.log?.info({ header, pdu }, result.note);
-    if (result.reply) this.ctx.acknowledge(result.reply);
+    for (const reply of result.replies) this.ctx.acknowledge(reply);
   }
 
   private malformed(reason: string, raw: RawRecord): void {

@@ -21,7 +21,17 @@ export const PI = {
   SIMPLE_TEXT: 0x02,
   LIP: 0x0a,
   SDS_TL_TEXT: 0x82,
+  /** SDS-TL text to be shown at once (a "flash" message). */
+  IMMEDIATE_TEXT: 0x89,
+  /** SDS-TL concatenated text: one part of a text too long for one SDS. */
+  CONCAT_TEXT: 0x8a,
 } as const;
+
+/**
+ * An SDS-SHORT-REPORT has no protocol identifier: its first two bits are 01, where a PI
+ * would be, then the 2-bit report type and the 8-bit message reference (EN 300 392-2 §29.4.2.4).
+ */
+export const SHORT_REPORT_MARK = 0b01;
 
 /** SDS-TL message type: top nibble of the second octet. */
 export const SDS_TL_TYPE = {
@@ -42,12 +52,18 @@ export type DeliveryReportRequest = keyof typeof DELIVERY_REPORT;
 /** Delivery status of SDS-REPORT/SDS-ACK (EN 300 392-2 table 29.16). */
 export const DELIVERY_STATUS = {
   RECEIVED: 0x00,
+  RECEIVED_ACK: 0x01,
   CONSUMED: 0x02,
+  CONSUMED_ACK: 0x03,
   DELIVERY_FAILED: 0x4a,
 } as const;
 
-/** 0x00-0x1F success, 0x20-0x3F temporary (stored by the SwMI), 0x40-0x5F failed, 0x60-0x7F flow control. */
-export function deliveryOutcome(status: number): 'delivered' | 'failed' | 'pending' {
+/**
+ * 0x00-0x1F success, 0x20-0x3F temporary (stored by the SwMI), 0x40-0x5F failed, 0x60-0x7F
+ * flow control. "Consumed" (0x02, 0x03) means the user has opened the message: read.
+ */
+export function deliveryOutcome(status: number): 'delivered' | 'read' | 'failed' | 'pending' {
+  if (status === DELIVERY_STATUS.CONSUMED || status === DELIVERY_STATUS.CONSUMED_ACK) return 'read';
   if (status < 0x20) return 'delivered';
   if (status >= 0x40 && status < 0x60) return 'failed';
   return 'pending';

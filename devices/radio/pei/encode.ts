@@ -33,7 +33,9 @@ export function encodeSdsTlTransfer(fields: TlTransferFields): EncodedSds {
     .write(PI.SDS_TL_TEXT, 8)
     .write(SDS_TL_TYPE.TRANSFER, 4)
     .write(DELIVERY_REPORT[fields.report], 2)
-    .write(0, 1) // service selection: short form report allowed
+    // Service selection 1: "standard report only". With 0 a terminal may answer with an
+    // SDS-SHORT-REPORT, which some gateways cannot read; we read both, but ask for the full one.
+    .write(1, 1)
     .write(0, 1) // no store and forward
     .write(fields.msgRef, 8)
     .write(0, 1) // no timestamp
@@ -49,6 +51,17 @@ export function encodeSdsTlReport(fields: { msgRef: number; deliveryStatus: numb
     .write(fields.ackRequired ? 1 : 0, 1)
     .write(0, 2)
     .write(0, 1)
+    .write(fields.deliveryStatus, 8)
+    .write(fields.msgRef, 8);
+  return finish(w);
+}
+
+/** SDS-ACK: the answer to an SDS-REPORT whose sender set "acknowledgement required". */
+export function encodeSdsTlAck(fields: { msgRef: number; deliveryStatus: number }): EncodedSds {
+  const w = new BitWriter()
+    .write(PI.SDS_TL_TEXT, 8)
+    .write(SDS_TL_TYPE.ACK, 4)
+    .write(0, 4) // reserved
     .write(fields.deliveryStatus, 8)
     .write(fields.msgRef, 8);
   return finish(w);
