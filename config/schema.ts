@@ -203,6 +203,12 @@ const UnitSchema = z
     role: z.enum(UNIT_ROLES),
     issi: Issi,
     talkgroups: z.array(Id).default([]),
+    /**
+     * How the unit's radio is reached: an MQTT handset, a TETRA terminal (alerts go by SDS
+     * through a control station whether or not it has been heard), or both. Default mqtt;
+     * a unit heard through a control station also gets SDS.
+     */
+    bearer: z.enum(['mqtt', 'tetra', 'both']).default('mqtt'),
   })
   .strict();
 

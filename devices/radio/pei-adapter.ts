@@ -5,10 +5,12 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
-import { CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
+import { CommandError, CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
+import { CMGS_STATUS } from './pei/constants';
 import { encodeSdsTlAck, encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds } from './pei/encode';
 import { PeiLineParser, type LineItem } from './pei/line-parser';
 import { runStartup } from './pei/startup';
+import { parseLine } from './pei/urc';
 import { cmgsCommand, formatCmgsBody, formatCmgsHead } from './pei/writer';
 import { PeiInbound } from './pei-inbound';
 import type { ReportReply } from './sds-events';
@@ -45,6 +47,21 @@ export interface SendTextOptions {
   requestReport?: boolean;
 }
 
+/**
+ * A send the radio refused or could not make, with the reason a controller should see:
+ * `+CME ERROR: 37`, `+CMGS status 5 (failed)`, `radio link is down`, or the size limit.
+ */
+export class SendError extends Error {
+  constructor(
+    readonly reason: string,
+    /** True when nothing reached the radio because the link was down: worth queueing. */
+    readonly linkDown = false,
+  ) {
+    super(reason);
+    this.name = 'SendError';
+  }
+}
+
 type Settings = Required<Omit<PeiAdapterOptions, 'logger' | 'bindings'>> & { bindings: PortBinding | undefined };
 
 export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
@@ -63,6 +80,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private idleTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastMsgRef = 0;
+  /** SDS instance (from +CMGS) → what we sent, so an unsolicited +CMGS failure names its message. */
+  private readonly sent = new Map<number, { to: number; msgRef: number }>();
 
   constructor(options: PeiAdapterOptions) {
     super();
@@ -85,6 +104,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       ownIssi: () => this.ownIssi,
       emit: (ev) => this.emitEvent(ev),
       acknowledge: (reply) => this.acknowledge(reply),
+      cmgsStatus: (line) => this.onCmgsStatus(line),
       now: () => this.settings.now(),
       log: this.log,
     });
@@ -118,8 +138,26 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   async sendText(to: number, text: string, options: SendTextOptions = {}): Promise<{ msgRef: number }> {
     if (!Number.isInteger(to) || to < 0 || to > 0xffffff) throw new RangeError(`not an ISSI/GSSI: ${to}`);
     const msgRef = this.allocMsgRef();
-    const sds = encodeSdsTlTransfer({ msgRef, text, report: options.requestReport === false ? 'none' : 'received' });
-    await this.submit(to, sds);
+    let sds: EncodedSds;
+    try {
+      sds = encodeSdsTlTransfer({ msgRef, text, report: options.requestReport === false ? 'none' : 'received' });
+    } catch (err) {
+      throw new SendError(message(err));
+    }
+    const { info } = await this.submit(to, sds);
+    for (const line of info) {
+      const item = parseLine(line);
+      if (item.kind !== 'cmgs') continue;
+      // A late +CMGS for an earlier SDS can land inside this command's answer.
+      if (this.sent.has(item.sdsInstance)) {
+        this.onCmgsStatus(line);
+        continue;
+      }
+      if (item.sdsStatus === CMGS_STATUS.FAILED) throw new SendError(`+CMGS status ${item.sdsStatus} (failed)`);
+      this.sent.set(item.sdsInstance, { to, msgRef });
+      // Instances recycle in the MT; keep only the recent ones.
+      if (this.sent.size > 512) this.sent.delete(this.sent.keys().next().value!);
+    }
     return { msgRef };
   }
 
@@ -192,14 +230,37 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     return q.run(spec);
   }
 
-  private async submit(to: number, sds: EncodedSds): Promise<void> {
-    if (this.link !== 'up') throw new Error('radio link is down');
-    await this.command({
-      line: cmgsCommand(to, sds.bits),
-      head: formatCmgsHead(to, sds.bits),
-      body: formatCmgsBody(sds.pdu, sds.bits),
-      expect: '+CMGS:',
-      timeoutMs: this.settings.commandTimeoutMs,
+  private async submit(to: number, sds: EncodedSds): Promise<CommandResult> {
+    if (this.link !== 'up') throw new SendError('radio link is down', true);
+    try {
+      return await this.command({
+        line: cmgsCommand(to, sds.bits),
+        head: formatCmgsHead(to, sds.bits),
+        body: formatCmgsBody(sds.pdu, sds.bits),
+        expect: '+CMGS:',
+        timeoutMs: this.settings.commandTimeoutMs,
+      });
+    } catch (err) {
+      // The MT's own words are the reason: "+CME ERROR: 37" is what an engineer looks up.
+      if (err instanceof CommandError) throw new SendError(err.code === null ? 'ERROR' : `+CME ERROR: ${err.code}`);
+      throw new SendError(message(err), this.link !== 'up');
+    }
+  }
+
+  /** A +CMGS no command was waiting for: the final fate of an SDS already accepted. */
+  private onCmgsStatus(line: string): void {
+    const item = parseLine(line);
+    if (item.kind !== 'cmgs') return;
+    const sent = this.sent.get(item.sdsInstance);
+    if (!sent) {
+      this.log?.info({ line }, 'unsolicited +CMGS for an SDS we did not send');
+      return;
+    }
+    if (item.sdsStatus !== CMGS_STATUS.FAILED) return;
+    this.sent.delete(item.sdsInstance);
+    this.emitEvent({
+      type: 'radio.receipt', msgRef: sent.msgRef, issi: sent.to, status: 'failed',
+      reason: `+CMGS status ${item.sdsStatus} (failed)`, raw: { line },
     });
   }
 

@@ -17,6 +17,8 @@ export interface InboundContext {
   emit(event: RadioEvent): void;
   /** Called when a received SDS-TL text asked for a delivery report. */
   acknowledge(reply: ReportReply): void;
+  /** An unsolicited +CMGS: the later fate of an SDS the MT accepted. */
+  cmgsStatus(line: string): void;
   now(): Date;
   log: Logger | undefined;
 }
@@ -54,9 +56,11 @@ export class PeiInbound {
           this.ctx.log?.debug({ line }, 'final result with no command outstanding');
         }
         return;
+      case 'cmgs':
+        if (!queue?.onInfo(line)) this.ctx.cmgsStatus(line);
+        return;
       case 'ctom':
       case 'cnumf':
-      case 'cmgs':
         if (!queue?.onInfo(line)) this.ctx.log?.info({ line }, 'unsolicited information response');
         return;
       case 'cticn':

@@ -101,5 +101,11 @@ export const STARTUP_COMMANDS = [
   { line: 'AT+CNUMF?', required: false, expect: '+CNUMF:' },
 ] as const;
 
+/** <SDS status> of +CMGS for a message we sent: 4 sent over the air, 5 sending failed. */
+export const CMGS_STATUS = {
+  SENT: 4,
+  FAILED: 5,
+} as const;
+
 /** Largest SDS type 4 user data; longer texts would need SDS-TL concatenation. */
 export const SDS_MAX_BITS = 2047;
