@@ -241,6 +241,13 @@ const ControlStationSchema = z
     id: Id,
     serialPath: z.string().min(1),
     baudRate: envInt(z.number().int().positive()).default(115200),
+    /**
+     * Start-up commands this radio may refuse, exactly as sent (e.g. "AT+CTOM?"). Every other
+     * start-up command is required: a refusal keeps the link down with the reason journaled.
+     */
+    optionalCommands: z.array(z.string().regex(/^AT\+[A-Z]+[=?]/i, 'an AT+ command as the gateway sends it')).default([]),
+    /** Talkgroups the station selects (AT+CTGS) at start-up; empty leaves it to the codeplug. */
+    talkgroups: z.array(Id).default([]),
   })
   .strict();
 
@@ -256,7 +263,10 @@ const RadioSchema = z
         z.string().refine((k) => /^\d+$/.test(k) && Number(k) <= 0xffff, 'status codes are 16-bit decimal integers (0-65535)'),
         StatusCodeSchema,
       )
-      .default({}),
+      // Status 0 is the emergency status TETRA terminals send by default (the emergency
+      // button); without it a real radio's emergency raises nothing. A site that maps
+      // statusCodes itself replaces this default, so it must list "0" itself.
+      .default({ '0': { state: 'busy', label: 'EMERGENCY', emergency: true } }),
   })
   .strict();
 

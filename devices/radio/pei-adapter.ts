@@ -38,6 +38,10 @@ export interface PeiAdapterOptions {
   cmgsPromptWaitMs?: number;
   /** Answer SDS-TL texts that ask for a delivery report (the gateway is the consumer). */
   acknowledgeTexts?: boolean;
+  /** Start-up commands this radio may refuse, as sent (e.g. "AT+CTOM?"); all others are required. */
+  optionalCommands?: readonly string[];
+  /** Talkgroups (GSSI) selected with AT+CTGS at start-up. */
+  talkgroups?: readonly number[];
   bindings?: PortBinding;
   now?: () => Date;
 }
@@ -94,6 +98,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       commandTimeoutMs: 5_000,
       cmgsPromptWaitMs: 500,
       acknowledgeTexts: true,
+      optionalCommands: [],
+      talkgroups: [],
       now: () => new Date(),
       ...options,
       bindings: options.bindings,
@@ -219,7 +225,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
 
   private async initialise(gen: number): Promise<void> {
     const { keepaliveTimeoutMs: probeMs, commandTimeoutMs: commandMs } = this.settings;
-    const result = await runStartup((spec) => this.command(spec, gen), { probeMs, commandMs }, this.log);
+    const { optionalCommands, talkgroups } = this.settings;
+    const result = await runStartup((spec) => this.command(spec, gen), { probeMs, commandMs }, this.log, { optionalCommands, talkgroups });
     this.ownIssi = result.ownIssi;
     this.log?.info(result, 'control station initialised');
   }

@@ -42,8 +42,10 @@ export class PeiBridge {
 
   async start(): Promise<void> {
     for (const station of this.config.radio.controlStations) {
+      const talkgroups = station.talkgroups.map((id) => this.config.talkgroups.find((t) => t.id === id)?.gssi).filter((g) => g !== undefined);
       const adapter = new PeiAdapter({
         path: resolve(this.baseDir, station.serialPath), baudRate: station.baudRate, logger: this.log, ...this.timing,
+        optionalCommands: station.optionalCommands, talkgroups,
       });
       adapter.on('event', (ev) => this.record(station.id, ev));
       this.adapters.set(station.id, adapter);

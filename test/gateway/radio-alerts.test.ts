@@ -18,7 +18,7 @@ beforeAll(async () => {
     (doc.radio as Record<string, unknown>).alertTimeoutSeconds = 3;
   });
   const link = join(t.dir, 'pei-1');
-  const config = { ...t.config, radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200 }] } };
+  const config = { ...t.config, radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] } };
   sim = new PeiSimulator({ path: link, units: [], talkgroup: 9001 });
   await sim.start();
   gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 1000, keepaliveTimeoutMs: 1000 } });
@@ -111,5 +111,13 @@ describe('alerts to TETRA radios', () => {
     expect(r.reason).toMatch(/link down until the alert expired/);
     await sim.restore();
     await eventually(() => gw.pei.stations[0]!.linkUp, 15_000, 'link up');
+  });
+});
+
+describe('status 0 from a TETRA terminal', () => {
+  it('raises an emergency (the default status map has 0x0000 as emergency)', async () => {
+    await sim.sendStatus(2008, 0);
+    const em = await eventually(() => gw.projections.emergencies.openFor('unit-08'), 10_000, 'emergency from status 0');
+    expect(em).toMatchObject({ issi: 2008, trigger: 'status' });
   });
 });

@@ -87,19 +87,34 @@ export const TX_GRANT = {
 export const COMMS_TYPE_POINT_TO_POINT = 0;
 
 /**
- * Start-up sequence. CTSP registers the SDS services we want routed to the PEI rather than
- * to the radio's own display: LIP (PI 10), simple text (PI 2), SDS-TL text (PI 130), status.
+ * Start-up sequence (EN 300 392-5). CTSDS chooses SDS type 4 with SDS-TL (AI service 12) for
+ * AT+CMGS, whatever service the radio was last left in. CTSP registers the SDS services we
+ * want routed to the PEI rather than to the radio's own display: LIP (PI 10), simple text
+ * (PI 2), SDS-TL text (PI 130), immediate text (PI 137), concatenated text (PI 138), status.
+ * Every command is required unless the station's config names it optional: a radio that
+ * refuses one is not a working control station, and "up" must mean it works. AT and ATE0
+ * can never be optional.
  */
 export const STARTUP_COMMANDS = [
-  { line: 'AT', required: true },
-  { line: 'ATE0', required: true },
-  { line: 'AT+CTOM?', required: false, expect: '+CTOM:' },
-  { line: 'AT+CTSP=1,3,10', required: false },
-  { line: 'AT+CTSP=1,3,2', required: false },
-  { line: 'AT+CTSP=1,3,130', required: false },
-  { line: 'AT+CTSP=1,2,20', required: false },
-  { line: 'AT+CNUMF?', required: false, expect: '+CNUMF:' },
+  { line: 'AT' },
+  { line: 'ATE0' },
+  { line: 'AT+CTSDS=12,0,0,0,1' },
+  { line: 'AT+CTOM?', expect: '+CTOM:' },
+  { line: 'AT+CTSP=1,3,10' },
+  { line: 'AT+CTSP=1,3,2' },
+  { line: 'AT+CTSP=1,3,130' },
+  { line: 'AT+CTSP=1,3,137' },
+  { line: 'AT+CTSP=1,3,138' },
+  { line: 'AT+CTSP=1,2,20' },
+  { line: 'AT+CNUMF?', expect: '+CNUMF:' },
 ] as const;
+
+export const NEVER_OPTIONAL = new Set(['AT', 'ATE0']);
+
+/** Talkgroup selection: `AT+CTGS=<group type>,<GSSI>`; group type 1 selects the group for scanning/attachment. */
+export function ctgsCommand(gssi: number): string {
+  return `AT+CTGS=1,${gssi}`;
+}
 
 /** <SDS status> of +CMGS for a message we sent: 4 sent over the air, 5 sending failed. */
 export const CMGS_STATUS = {
