@@ -97,7 +97,7 @@ export class Gateway {
       log: log.child({ module: 'broker' }),
       knownIds: { cameraId: new Set(config.cameras.map((c) => c.id)) },
     });
-    this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming);
+    this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming, this.metrics);
     this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
     this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming);
     this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }));
@@ -212,6 +212,8 @@ export class Gateway {
         head: this.journal.head.seq, applied: this.projections.seq, journalError: this.journal.lastError?.message ?? null,
         // Informational: a site without its uplink is still ready (it must work offline).
         uplink: this.uplink?.status() ?? { enabled: false },
+        // Informational too: with the radio link down alerts queue and MQTT handsets still work.
+        radio: this.pei.monitoring(),
       },
     };
   }

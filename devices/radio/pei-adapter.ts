@@ -11,7 +11,7 @@ import { encodeSdsTlAck, encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds
 import { PeiLineParser, type LineItem } from './pei/line-parser';
 import { runStartup } from './pei/startup';
 import { parseLine } from './pei/urc';
-import { cmgsCommand, formatCmgsBody, formatCmgsHead } from './pei/writer';
+import { cmgsCommand, formatCmgs, formatCmgsBody, formatCmgsHead } from './pei/writer';
 import { PeiInbound } from './pei-inbound';
 import type { ReportReply } from './sds-events';
 import { validateEvent, type RadioEvent } from './types';
@@ -68,9 +68,21 @@ export class SendError extends Error {
 
 type Settings = Required<Omit<PeiAdapterOptions, 'logger' | 'bindings'>> & { bindings: PortBinding | undefined };
 
+/** Counters for monitoring: what the station said and what we sent, since start. */
+export interface PeiStats {
+  /** When the radio last sent anything (ms since epoch), or null. */
+  lastHeard: number | null;
+  sdsIn: number;
+  sdsOut: number;
+  sendFailures: number;
+  /** Lines no handler knows (a URC we do not use, a stray OK): counted, logged at debug. */
+  unknownLines: number;
+}
+
 export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   /** Own ISSI from AT+CNUMF?, once the link has come up. */
   ownIssi: number | null = null;
+  readonly stats: PeiStats = { lastHeard: null, sdsIn: 0, sdsOut: 0, sendFailures: 0, unknownLines: 0 };
   private readonly settings: Settings;
   private readonly log: Logger | undefined;
   private readonly inbound: PeiInbound;
@@ -86,6 +98,12 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private lastMsgRef = 0;
   /** SDS instance (from +CMGS) → what we sent, so an unsolicited +CMGS failure names its message. */
   private readonly sent = new Map<number, { to: number; msgRef: number }>();
+  /**
+   * Pacing learnt from the radio: null until a CMGS shows whether this MT prompts with `> `.
+   * One that does is waited for; one that does not gets the user data with the command, so no
+   * send pays the prompt wait (500 ms each caps an alert at ~110 radios in 60 s).
+   */
+  private mtPrompts: boolean | null = null;
 
   constructor(options: PeiAdapterOptions) {
     super();
@@ -111,6 +129,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       emit: (ev) => this.emitEvent(ev),
       acknowledge: (reply) => this.acknowledge(reply),
       cmgsStatus: (line) => this.onCmgsStatus(line),
+      unknown: () => void this.stats.unknownLines++,
       now: () => this.settings.now(),
       log: this.log,
     });
@@ -150,7 +169,14 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     } catch (err) {
       throw new SendError(message(err));
     }
-    const { info } = await this.submit(to, sds);
+    let info: string[];
+    try {
+      ({ info } = await this.submit(to, sds));
+    } catch (err) {
+      this.stats.sendFailures++;
+      throw err;
+    }
+    this.stats.sdsOut++;
     for (const line of info) {
       const item = parseLine(line);
       if (item.kind !== 'cmgs') continue;
@@ -159,7 +185,10 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
         this.onCmgsStatus(line);
         continue;
       }
-      if (item.sdsStatus === CMGS_STATUS.FAILED) throw new SendError(`+CMGS status ${item.sdsStatus} (failed)`);
+      if (item.sdsStatus === CMGS_STATUS.FAILED) {
+        this.stats.sendFailures++;
+        throw new SendError(`+CMGS status ${item.sdsStatus} (failed)`);
+      }
       this.sent.set(item.sdsInstance, { to, msgRef });
       // Instances recycle in the MT; keep only the recent ones.
       if (this.sent.size > 512) this.sent.delete(this.sent.keys().next().value!);
@@ -212,13 +241,17 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       promptWaitMs: this.settings.cmgsPromptWaitMs,
     });
     port.on('data', () => {
-      if (gen === this.generation && this.link === 'up') this.armKeepalive();
+      if (gen !== this.generation) return;
+      this.stats.lastHeard = this.settings.now().getTime();
+      if (this.link === 'up') this.armKeepalive();
     });
     port.on('close', (err?: Error | null) => {
       if (gen === this.generation && this.running) this.fail(err ? `port disconnected: ${err.message}` : 'port closed');
     });
     parser.on('data', (item: LineItem) => {
-      if (gen === this.generation) this.inbound.handle(item);
+      if (gen !== this.generation) return;
+      if (item.kind === 'sds') this.stats.sdsIn++;
+      this.inbound.handle(item);
     });
     port.pipe(parser);
   }
@@ -240,13 +273,16 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private async submit(to: number, sds: EncodedSds): Promise<CommandResult> {
     if (this.link !== 'up') throw new SendError('radio link is down', true);
     try {
-      return await this.command({
+      const oneWrite = this.mtPrompts === false;
+      const result = await this.command({
         line: cmgsCommand(to, sds.bits),
-        head: formatCmgsHead(to, sds.bits),
-        body: formatCmgsBody(sds.pdu, sds.bits),
+        head: oneWrite ? formatCmgs(to, sds.pdu, sds.bits) : formatCmgsHead(to, sds.bits),
+        ...(oneWrite ? {} : { body: formatCmgsBody(sds.pdu, sds.bits) }),
         expect: '+CMGS:',
         timeoutMs: this.settings.commandTimeoutMs,
       });
+      if (result.prompted !== undefined) this.mtPrompts = result.prompted;
+      return result;
     } catch (err) {
       // The MT's own words are the reason: "+CME ERROR: 37" is what an engineer looks up.
       if (err instanceof CommandError) throw new SendError(err.code === null ? 'ERROR' : `+CME ERROR: ${err.code}`);
@@ -265,6 +301,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     }
     if (item.sdsStatus !== CMGS_STATUS.FAILED) return;
     this.sent.delete(item.sdsInstance);
+    this.stats.sendFailures++;
     this.emitEvent({
       type: 'radio.receipt', msgRef: sent.msgRef, issi: sent.to, status: 'failed',
       reason: `+CMGS status ${item.sdsStatus} (failed)`, raw: { line },
@@ -311,6 +348,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     clearTimeout(this.idleTimer);
     this.queue?.close(new Error(`radio link down: ${reason}`));
     this.queue = null;
+    this.mtPrompts = null; // a different radio may be plugged in next
     // Nobody can be shown as still talking once we can no longer hear the radio.
     this.inbound.reset();
     const { port, parser } = this;

@@ -19,6 +19,8 @@ export interface InboundContext {
   acknowledge(reply: ReportReply): void;
   /** An unsolicited +CMGS: the later fate of an SDS the MT accepted. */
   cmgsStatus(line: string): void;
+  /** A line nothing handles: counted for monitoring. */
+  unknown(): void;
   now(): Date;
   log: Logger | undefined;
 }
@@ -53,6 +55,7 @@ export class PeiInbound {
       case 'ok':
       case 'error':
         if (!queue?.onFinal(item.kind === 'ok', item.kind === 'error' ? item.code : null, line)) {
+          this.ctx.unknown();
           this.ctx.log?.debug({ line }, 'final result with no command outstanding');
         }
         return;
@@ -74,8 +77,10 @@ export class PeiInbound {
       case 'sds-header':
         return this.malformed('+CTSDSR header outside SDS framing', { line });
       case 'echo':
+        return;
       case 'unknown':
-        this.ctx.log?.debug({ line }, 'ignored PEI line');
+        this.ctx.unknown();
+        this.ctx.log?.debug({ line }, 'unrecognised PEI line');
         return;
     }
   }

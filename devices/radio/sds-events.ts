@@ -50,8 +50,7 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
           speedKmh: r.speedKmh,
           headingDeg: r.headingDeg,
           reason: r.reason,
-          // LIP carries only "elapsed < 5 s / 5 min / 30 min": receipt time is the best estimate.
-          fixTime: now.toISOString(),
+          fixTime: fixTime(now, r.timeElapsedCode),
           raw,
         },
       ];
@@ -81,6 +80,15 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
       return { events: [event], replies: ack, note: null };
     }
   }
+}
+
+/**
+ * LIP says only that the fix is under 5 s, 5 min or 30 min old (or unknown). The fix time is
+ * the oldest it may be, so a stale fix is never shown as fresh; "unknown" keeps receipt time.
+ */
+const LIP_ELAPSED_MAX_MS = [0, 5 * 60_000, 30 * 60_000] as const;
+function fixTime(now: Date, timeElapsedCode: number): string {
+  return new Date(now.getTime() - (LIP_ELAPSED_MAX_MS[timeElapsedCode] ?? 0)).toISOString();
 }
 
 /**

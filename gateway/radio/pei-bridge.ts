@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema';
 import { PeiAdapter, SendError } from '../../devices/radio/pei-adapter';
 import type { RadioEvent } from '../../devices/radio/types';
 import type { Journal } from '../journal/journal';
+import type { Metrics, RadioStationStats } from '../metrics';
 
 /** An SDS waiting for a control station's link to come back. */
 interface Queued {
@@ -38,7 +39,15 @@ export class PeiBridge {
     private readonly log: Logger,
     private readonly baseDir: string,
     private readonly timing: { keepaliveIdleMs?: number; keepaliveTimeoutMs?: number } = {},
-  ) {}
+    private readonly metrics?: Metrics,
+  ) {
+    if (metrics) metrics.radioStations = () => this.monitoring();
+  }
+
+  /** Link state, last heard and counters per station: for /metrics and /readyz. */
+  monitoring(): RadioStationStats[] {
+    return [...this.adapters].map(([id, a]) => ({ id, linkUp: a.linkUp, ...a.stats }));
+  }
 
   async start(): Promise<void> {
     for (const station of this.config.radio.controlStations) {
@@ -151,6 +160,7 @@ export class PeiBridge {
         case 'radio.link':
           return this.journal.append({ source, type: 'radio.link', subject: `station:${station}`, payload: { station, state: ev.state, reason: ev.reason } });
         case 'radio.malformed':
+          this.metrics?.quarantined.inc({ reason: 'pei' });
           return this.journal.append({ source, type: 'quarantine.message', subject: `station:${station}`, payload: { topic: null, station, kind: 'pei', reason: ev.reason, raw: ev.raw } });
         default: {
           const { type, ...payload } = ev;

@@ -70,6 +70,8 @@ export interface PositionReport {
   headingDeg?: number;
   /** LIP reason for sending; 2 is the emergency button. Default 129 (periodic). */
   reason?: number;
+  /** LIP time elapsed code: 0 <5 s (default), 1 <5 min, 2 <30 min, 3 unknown. */
+  timeElapsed?: number;
 }
 
 const AI_SDS_TYPE4 = 12;
@@ -153,6 +155,8 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
   setFault(name: PeiFault, on: boolean): void {
     if (on) this.faults.add(name);
     else this.faults.delete(name);
+    // A terminal reset behind the gateway's back: echo is back on, and ATE0 no longer clears it.
+    if (name === 'echo-stuck' && on) this.echo = true;
   }
 
   async sendPosition(issi: number, report: PositionReport): Promise<void> {

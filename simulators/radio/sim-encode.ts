@@ -24,6 +24,8 @@ export interface SimFix {
   headingDeg?: number;
   reason?: number;
   positionError?: number;
+  /** LIP time elapsed: 0 <5 s, 1 <5 min, 2 <30 min, 3 unknown. */
+  timeElapsed?: number;
 }
 
 function speedCode(kmh: number | null | undefined): number {
@@ -44,7 +46,7 @@ export function lipShortBits(fix: SimFix): string {
   return (
     field(0x0a, 8) +
     '00' + // short location report
-    '00' + // time elapsed < 5 s
+    field(fix.timeElapsed ?? 0, 2) + // time elapsed
     lonLat(fix) +
     field(fix.positionError ?? 1, 3) +
     field(speedCode(fix.speedKmh), 7) +

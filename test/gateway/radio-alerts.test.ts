@@ -121,3 +121,22 @@ describe('status 0 from a TETRA terminal', () => {
     expect(em).toMatchObject({ issi: 2008, trigger: 'status' });
   });
 });
+
+describe('monitoring the radio link', () => {
+  it('/readyz and /metrics show the link, last heard, SDS counts and send failures; PEI quarantines are counted', async () => {
+    await eventually(() => gw.pei.stations[0]?.linkUp, 15_000, 'link up');
+    sim.setFault('garble', true);
+    await sim.sendStatus(2001, 0x8004);
+    sim.setFault('garble', false);
+    await eventually(() => journaled('quarantine.message', (e) => (e.payload as { kind: string }).kind === 'pei').length > 0, 10_000, 'PEI quarantine');
+
+    const ready = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).json()) as { detail: { radio: Array<Record<string, unknown>> } };
+    expect(ready.detail.radio[0]).toMatchObject({ id: 'pei-1', linkUp: true, lastHeard: expect.any(Number) as unknown });
+    const metrics = await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/tw_radio_link_up\{station="pei-1"\} 1/);
+    expect(metrics).toMatch(/tw_radio_last_heard_seconds\{station="pei-1"\} [\d.e-]+/);
+    expect(metrics).toMatch(/tw_radio_pei_total\{station="pei-1",kind="sds-out"\} [1-9]/);
+    expect(metrics).toMatch(/tw_radio_pei_total\{station="pei-1",kind="send-failed"\} [1-9]/); // the +CME ERROR 37 and +CMGS 5 above
+    expect(metrics).toMatch(/tw_quarantined_total\{reason="pei"\} [1-9]/);
+  });
+});

@@ -83,6 +83,7 @@ function type4(pdu: Buffer, bits: number): SdsPayload {
       return { kind: 'text', protocol: 'simple', text: text(r, codingScheme), codingScheme, msgRef: null, reportRequest: null };
     }
     case PI.SDS_TL_TEXT:
+    case PI.IMMEDIATE_TEXT: // same SDS-TL layout; "immediate" only tells a terminal to show it at once
       return sdsTl(new BitReader(pdu, bits));
     default:
       throw new Reject(`unsupported protocol identifier 0x${pi.toString(16).toUpperCase().padStart(2, '0')}`);
