@@ -37,6 +37,11 @@ export function checkReferences(cfg: BaseConfig, ctx: Ctx): void {
       if (!talkgroups.has(tg)) report(['units', i, 'talkgroups', j], `unknown talkgroup "${tg}"`);
     });
   });
+  cfg.radio.controlStations.forEach((s, i) => {
+    s.talkgroups.forEach((tg, j) => {
+      if (!talkgroups.has(tg)) report(['radio', 'controlStations', i, 'talkgroups', j], `unknown talkgroup "${tg}"`);
+    });
+  });
 
   const handsetIssis = new Map<number, number>();
   cfg.accounts.forEach((a, i) => {

@@ -239,6 +239,12 @@ const UnitSchema = z
     role: z.enum(UNIT_ROLES),
     issi: Issi,
     talkgroups: z.array(Id).default([]),
+    /**
+     * How the unit's radio is reached: an MQTT handset, a TETRA terminal (alerts go by SDS
+     * through a control station whether or not it has been heard), or both. Default mqtt;
+     * a unit heard through a control station also gets SDS.
+     */
+    bearer: z.enum(['mqtt', 'tetra', 'both']).default('mqtt'),
   })
   .strict();
 
@@ -301,6 +307,13 @@ const ControlStationSchema = z
     id: Id,
     serialPath: z.string().min(1),
     baudRate: envInt(z.number().int().positive()).default(115200),
+    /**
+     * Start-up commands this radio may refuse, exactly as sent (e.g. "AT+CTOM?"). Every other
+     * start-up command is required: a refusal keeps the link down with the reason journaled.
+     */
+    optionalCommands: z.array(z.string().regex(/^AT\+[A-Z]+[=?]/i, 'an AT+ command as the gateway sends it')).default([]),
+    /** Talkgroups the station selects (AT+CTGS) at start-up; empty leaves it to the codeplug. */
+    talkgroups: z.array(Id).default([]),
   })
   .strict();
 
@@ -316,7 +329,10 @@ const RadioSchema = z
         z.string().refine((k) => /^\d+$/.test(k) && Number(k) <= 0xffff, 'status codes are 16-bit decimal integers (0-65535)'),
         StatusCodeSchema,
       )
-      .default({}),
+      // Status 0 is the emergency status TETRA terminals send by default (the emergency
+      // button); without it a real radio's emergency raises nothing. A site that maps
+      // statusCodes itself replaces this default, so it must list "0" itself.
+      .default({ '0': { state: 'busy', label: 'EMERGENCY', emergency: true } }),
   })
   .strict();
 

@@ -126,7 +126,7 @@ export class Gateway {
     // up to 100 MiB by default: no frame may be larger than the largest MQTT packet we accept
     // (remaining length up to maxPacketSize, plus at most 5 bytes of fixed header).
     this.mqttWs = new WebSocketServer({ noServer: true, maxPayload: config.gateway.mqtt.maxPacketSize + 5 });
-    this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming);
+    this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming, this.metrics);
     this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
     this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming, this.metrics);
     const disk = config.evidence.disk;
@@ -275,6 +275,8 @@ export class Gateway {
         head: this.journal.head.seq, applied: this.projections.seq, journalError: this.journal.lastError?.message ?? null,
         // Informational: a site without its uplink is still ready (it must work offline).
         uplink: this.uplink?.status() ?? { enabled: false },
+        // Informational too: with the radio link down alerts queue and MQTT handsets still work.
+        radio: this.pei.monitoring(),
       },
     };
   }

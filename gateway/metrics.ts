@@ -5,8 +5,60 @@ import { matchExternalTopic, matchTopic, TOPIC_PREFIX } from './contract/topics'
  * The gateway's Prometheus metrics, one registry per gateway instance (tests run several in
  * one process). Default metrics include event-loop lag and RSS.
  */
+/** One control station as monitoring sees it (read at scrape time). */
+export interface RadioStationStats {
+  id: string;
+  linkUp: boolean;
+  lastHeard: number | null;
+  sdsIn: number;
+  sdsOut: number;
+  sendFailures: number;
+  unknownLines: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
+  /** Set by the PEI bridge: the stations' counters are read when Prometheus scrapes. */
+  radioStations: () => RadioStationStats[] = () => [];
+
+  readonly radioLink = new Gauge({
+    name: 'tw_radio_link_up',
+    help: 'TETRA control station link: 1 up, 0 down',
+    labelNames: ['station'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.radioLink.reset();
+      for (const s of this.radioStations()) this.radioLink.set({ station: s.id }, s.linkUp ? 1 : 0);
+    },
+  });
+
+  readonly radioLastHeard = new Gauge({
+    name: 'tw_radio_last_heard_seconds',
+    help: 'Seconds since the control station last sent anything (absent if never)',
+    labelNames: ['station'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.radioLastHeard.reset();
+      const now = Date.now();
+      for (const s of this.radioStations()) if (s.lastHeard !== null) this.radioLastHeard.set({ station: s.id }, (now - s.lastHeard) / 1000);
+    },
+  });
+
+  readonly radioCounts = new Counter({
+    name: 'tw_radio_pei_total',
+    help: 'Control station traffic since start: SDS in and out, send failures, unrecognised lines',
+    labelNames: ['station', 'kind'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.radioCounts.reset();
+      for (const s of this.radioStations()) {
+        this.radioCounts.inc({ station: s.id, kind: 'sds-in' }, s.sdsIn);
+        this.radioCounts.inc({ station: s.id, kind: 'sds-out' }, s.sdsOut);
+        this.radioCounts.inc({ station: s.id, kind: 'send-failed' }, s.sendFailures);
+        this.radioCounts.inc({ station: s.id, kind: 'unknown-line' }, s.unknownLines);
+      }
+    },
+  });
 
   readonly messagesIn = new Counter({
     name: 'tw_mqtt_messages_in_total',

@@ -191,6 +191,13 @@ export class Store {
       this.alertByRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
     } else if (e.type === 'alert.timed-out') {
       for (const r of this.alerts.get(p.alertId as string)?.recipients ?? []) if (r.status === 'pending') Object.assign(r, { status: 'timed-out', at: e.ts });
+    } else if (e.type === 'alert.delivery') {
+      // Same rule as the gateway's projection: a send failure (or a wait for the link) with its reason.
+      const r = this.alerts.get(p.alertId as string)?.recipients.find((x) => x.unitId === p.unitId);
+      if (r && r.status !== 'delivered' && r.status !== 'read') {
+        if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
+        else if (r.status === 'pending') r.reason = p.reason as string;
+      }
     }
     return ['alerts'];
   }
@@ -200,7 +207,7 @@ export class Store {
     const r = alertId ? this.alerts.get(alertId)?.recipients.find((x) => x.issi === p.issi) : undefined;
     // A late receipt still counts; "read" may follow "delivered".
     if (r && (r.status === 'pending' || r.status === 'timed-out' || (r.status === 'delivered' && p.status === 'read'))) {
-      Object.assign(r, { status: p.status as DeliveryStatus, at: e.ts });
+      Object.assign(r, { status: p.status as DeliveryStatus, at: e.ts, reason: typeof p.reason === 'string' ? p.reason : null });
       return ['alerts'];
     }
     return [];

@@ -5,11 +5,13 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
-import { CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
-import { encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds } from './pei/encode';
+import { CommandError, CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
+import { CMGS_STATUS } from './pei/constants';
+import { encodeSdsTlAck, encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds } from './pei/encode';
 import { PeiLineParser, type LineItem } from './pei/line-parser';
 import { runStartup } from './pei/startup';
-import { cmgsCommand, formatCmgsBody, formatCmgsHead } from './pei/writer';
+import { parseLine } from './pei/urc';
+import { cmgsCommand, formatCmgs, formatCmgsBody, formatCmgsHead } from './pei/writer';
 import { PeiInbound } from './pei-inbound';
 import type { ReportReply } from './sds-events';
 import { validateEvent, type RadioEvent } from './types';
@@ -36,6 +38,10 @@ export interface PeiAdapterOptions {
   cmgsPromptWaitMs?: number;
   /** Answer SDS-TL texts that ask for a delivery report (the gateway is the consumer). */
   acknowledgeTexts?: boolean;
+  /** Start-up commands this radio may refuse, as sent (e.g. "AT+CTOM?"); all others are required. */
+  optionalCommands?: readonly string[];
+  /** Talkgroups (GSSI) selected with AT+CTGS at start-up. */
+  talkgroups?: readonly number[];
   bindings?: PortBinding;
   now?: () => Date;
 }
@@ -45,11 +51,38 @@ export interface SendTextOptions {
   requestReport?: boolean;
 }
 
+/**
+ * A send the radio refused or could not make, with the reason a controller should see:
+ * `+CME ERROR: 37`, `+CMGS status 5 (failed)`, `radio link is down`, or the size limit.
+ */
+export class SendError extends Error {
+  constructor(
+    readonly reason: string,
+    /** True when nothing reached the radio because the link was down: worth queueing. */
+    readonly linkDown = false,
+  ) {
+    super(reason);
+    this.name = 'SendError';
+  }
+}
+
 type Settings = Required<Omit<PeiAdapterOptions, 'logger' | 'bindings'>> & { bindings: PortBinding | undefined };
+
+/** Counters for monitoring: what the station said and what we sent, since start. */
+export interface PeiStats {
+  /** When the radio last sent anything (ms since epoch), or null. */
+  lastHeard: number | null;
+  sdsIn: number;
+  sdsOut: number;
+  sendFailures: number;
+  /** Lines no handler knows (a URC we do not use, a stray OK): counted, logged at debug. */
+  unknownLines: number;
+}
 
 export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   /** Own ISSI from AT+CNUMF?, once the link has come up. */
   ownIssi: number | null = null;
+  readonly stats: PeiStats = { lastHeard: null, sdsIn: 0, sdsOut: 0, sendFailures: 0, unknownLines: 0 };
   private readonly settings: Settings;
   private readonly log: Logger | undefined;
   private readonly inbound: PeiInbound;
@@ -63,6 +96,14 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private idleTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastMsgRef = 0;
+  /** SDS instance (from +CMGS) → what we sent, so an unsolicited +CMGS failure names its message. */
+  private readonly sent = new Map<number, { to: number; msgRef: number }>();
+  /**
+   * Pacing learnt from the radio: null until a CMGS shows whether this MT prompts with `> `.
+   * One that does is waited for; one that does not gets the user data with the command, so no
+   * send pays the prompt wait (500 ms each caps an alert at ~110 radios in 60 s).
+   */
+  private mtPrompts: boolean | null = null;
 
   constructor(options: PeiAdapterOptions) {
     super();
@@ -75,6 +116,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       commandTimeoutMs: 5_000,
       cmgsPromptWaitMs: 500,
       acknowledgeTexts: true,
+      optionalCommands: [],
+      talkgroups: [],
       now: () => new Date(),
       ...options,
       bindings: options.bindings,
@@ -85,6 +128,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       ownIssi: () => this.ownIssi,
       emit: (ev) => this.emitEvent(ev),
       acknowledge: (reply) => this.acknowledge(reply),
+      cmgsStatus: (line) => this.onCmgsStatus(line),
+      unknown: () => void this.stats.unknownLines++,
       now: () => this.settings.now(),
       log: this.log,
     });
@@ -118,8 +163,36 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   async sendText(to: number, text: string, options: SendTextOptions = {}): Promise<{ msgRef: number }> {
     if (!Number.isInteger(to) || to < 0 || to > 0xffffff) throw new RangeError(`not an ISSI/GSSI: ${to}`);
     const msgRef = this.allocMsgRef();
-    const sds = encodeSdsTlTransfer({ msgRef, text, report: options.requestReport === false ? 'none' : 'received' });
-    await this.submit(to, sds);
+    let sds: EncodedSds;
+    try {
+      sds = encodeSdsTlTransfer({ msgRef, text, report: options.requestReport === false ? 'none' : 'received' });
+    } catch (err) {
+      throw new SendError(message(err));
+    }
+    let info: string[];
+    try {
+      ({ info } = await this.submit(to, sds));
+    } catch (err) {
+      this.stats.sendFailures++;
+      throw err;
+    }
+    this.stats.sdsOut++;
+    for (const line of info) {
+      const item = parseLine(line);
+      if (item.kind !== 'cmgs') continue;
+      // A late +CMGS for an earlier SDS can land inside this command's answer.
+      if (this.sent.has(item.sdsInstance)) {
+        this.onCmgsStatus(line);
+        continue;
+      }
+      if (item.sdsStatus === CMGS_STATUS.FAILED) {
+        this.stats.sendFailures++;
+        throw new SendError(`+CMGS status ${item.sdsStatus} (failed)`);
+      }
+      this.sent.set(item.sdsInstance, { to, msgRef });
+      // Instances recycle in the MT; keep only the recent ones.
+      if (this.sent.size > 512) this.sent.delete(this.sent.keys().next().value!);
+    }
     return { msgRef };
   }
 
@@ -168,20 +241,25 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       promptWaitMs: this.settings.cmgsPromptWaitMs,
     });
     port.on('data', () => {
-      if (gen === this.generation && this.link === 'up') this.armKeepalive();
+      if (gen !== this.generation) return;
+      this.stats.lastHeard = this.settings.now().getTime();
+      if (this.link === 'up') this.armKeepalive();
     });
     port.on('close', (err?: Error | null) => {
       if (gen === this.generation && this.running) this.fail(err ? `port disconnected: ${err.message}` : 'port closed');
     });
     parser.on('data', (item: LineItem) => {
-      if (gen === this.generation) this.inbound.handle(item);
+      if (gen !== this.generation) return;
+      if (item.kind === 'sds') this.stats.sdsIn++;
+      this.inbound.handle(item);
     });
     port.pipe(parser);
   }
 
   private async initialise(gen: number): Promise<void> {
     const { keepaliveTimeoutMs: probeMs, commandTimeoutMs: commandMs } = this.settings;
-    const result = await runStartup((spec) => this.command(spec, gen), { probeMs, commandMs }, this.log);
+    const { optionalCommands, talkgroups } = this.settings;
+    const result = await runStartup((spec) => this.command(spec, gen), { probeMs, commandMs }, this.log, { optionalCommands, talkgroups });
     this.ownIssi = result.ownIssi;
     this.log?.info(result, 'control station initialised');
   }
@@ -192,22 +270,50 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     return q.run(spec);
   }
 
-  private async submit(to: number, sds: EncodedSds): Promise<void> {
-    if (this.link !== 'up') throw new Error('radio link is down');
-    await this.command({
-      line: cmgsCommand(to, sds.bits),
-      head: formatCmgsHead(to, sds.bits),
-      body: formatCmgsBody(sds.pdu, sds.bits),
-      expect: '+CMGS:',
-      timeoutMs: this.settings.commandTimeoutMs,
+  private async submit(to: number, sds: EncodedSds): Promise<CommandResult> {
+    if (this.link !== 'up') throw new SendError('radio link is down', true);
+    try {
+      const oneWrite = this.mtPrompts === false;
+      const result = await this.command({
+        line: cmgsCommand(to, sds.bits),
+        head: oneWrite ? formatCmgs(to, sds.pdu, sds.bits) : formatCmgsHead(to, sds.bits),
+        ...(oneWrite ? {} : { body: formatCmgsBody(sds.pdu, sds.bits) }),
+        expect: '+CMGS:',
+        timeoutMs: this.settings.commandTimeoutMs,
+      });
+      if (result.prompted !== undefined) this.mtPrompts = result.prompted;
+      return result;
+    } catch (err) {
+      // The MT's own words are the reason: "+CME ERROR: 37" is what an engineer looks up.
+      if (err instanceof CommandError) throw new SendError(err.code === null ? 'ERROR' : `+CME ERROR: ${err.code}`);
+      throw new SendError(message(err), this.link !== 'up');
+    }
+  }
+
+  /** A +CMGS no command was waiting for: the final fate of an SDS already accepted. */
+  private onCmgsStatus(line: string): void {
+    const item = parseLine(line);
+    if (item.kind !== 'cmgs') return;
+    const sent = this.sent.get(item.sdsInstance);
+    if (!sent) {
+      this.log?.info({ line }, 'unsolicited +CMGS for an SDS we did not send');
+      return;
+    }
+    if (item.sdsStatus !== CMGS_STATUS.FAILED) return;
+    this.sent.delete(item.sdsInstance);
+    this.stats.sendFailures++;
+    this.emitEvent({
+      type: 'radio.receipt', msgRef: sent.msgRef, issi: sent.to, status: 'failed',
+      reason: `+CMGS status ${item.sdsStatus} (failed)`, raw: { line },
     });
   }
 
   private acknowledge(reply: ReportReply): void {
     if (!this.settings.acknowledgeTexts) return;
-    const sds = encodeSdsTlReport({ msgRef: reply.msgRef, deliveryStatus: reply.deliveryStatus });
+    const fields = { msgRef: reply.msgRef, deliveryStatus: reply.deliveryStatus };
+    const sds = reply.form === 'ack' ? encodeSdsTlAck(fields) : encodeSdsTlReport(fields);
     this.submit(reply.to, sds).catch((err: unknown) => {
-      this.log?.warn({ err: message(err), to: reply.to, msgRef: reply.msgRef }, 'could not send SDS-TL report');
+      this.log?.warn({ err: message(err), to: reply.to, msgRef: reply.msgRef, form: reply.form }, 'could not send SDS-TL reply');
     });
   }
 
@@ -242,6 +348,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     clearTimeout(this.idleTimer);
     this.queue?.close(new Error(`radio link down: ${reason}`));
     this.queue = null;
+    this.mtPrompts = null; // a different radio may be plugged in next
     // Nobody can be shown as still talking once we can no longer hear the radio.
     this.inbound.reset();
     const { port, parser } = this;

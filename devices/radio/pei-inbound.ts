@@ -17,6 +17,10 @@ export interface InboundContext {
   emit(event: RadioEvent): void;
   /** Called when a received SDS-TL text asked for a delivery report. */
   acknowledge(reply: ReportReply): void;
+  /** An unsolicited +CMGS: the later fate of an SDS the MT accepted. */
+  cmgsStatus(line: string): void;
+  /** A line nothing handles: counted for monitoring. */
+  unknown(): void;
   now(): Date;
   log: Logger | undefined;
 }
@@ -51,12 +55,15 @@ export class PeiInbound {
       case 'ok':
       case 'error':
         if (!queue?.onFinal(item.kind === 'ok', item.kind === 'error' ? item.code : null, line)) {
+          this.ctx.unknown();
           this.ctx.log?.debug({ line }, 'final result with no command outstanding');
         }
         return;
+      case 'cmgs':
+        if (!queue?.onInfo(line)) this.ctx.cmgsStatus(line);
+        return;
       case 'ctom':
       case 'cnumf':
-      case 'cmgs':
         if (!queue?.onInfo(line)) this.ctx.log?.info({ line }, 'unsolicited information response');
         return;
       case 'cticn':
@@ -70,8 +77,10 @@ export class PeiInbound {
       case 'sds-header':
         return this.malformed('+CTSDSR header outside SDS framing', { line });
       case 'echo':
+        return;
       case 'unknown':
-        this.ctx.log?.debug({ line }, 'ignored PEI line');
+        this.ctx.unknown();
+        this.ctx.log?.debug({ line }, 'unrecognised PEI line');
         return;
     }
   }
@@ -80,7 +89,7 @@ export class PeiInbound {
     const result = interpretSds(header, pdu, this.ctx.now());
     for (const ev of result.events) this.ctx.emit(ev);
     if (result.note) this.ctx.log?.info({ header, pdu }, result.note);
-    if (result.reply) this.ctx.acknowledge(result.reply);
+    for (const reply of result.replies) this.ctx.acknowledge(reply);
   }
 
   private malformed(reason: string, raw: RawRecord): void {

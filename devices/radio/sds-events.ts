@@ -7,6 +7,8 @@ import { parseSdsHeader } from './pei/urc';
 import type { RadioEvent, RawRecord } from './types';
 
 export interface ReportReply {
+  /** An SDS-REPORT for a text we received, or an SDS-ACK for a report that asked for one. */
+  form: 'report' | 'ack';
   to: number;
   msgRef: number;
   deliveryStatus: number;
@@ -14,7 +16,8 @@ export interface ReportReply {
 
 export interface SdsInterpretation {
   events: RadioEvent[];
-  reply: ReportReply | null;
+  /** What the gateway must send back, in order. */
+  replies: ReportReply[];
   /** Set when the SDS was understood but produces no event (e.g. a "message stored" report). */
   note: string | null;
 }
@@ -23,7 +26,7 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
   const raw: RawRecord = { header, pdu };
   const bad = (reason: string): SdsInterpretation => ({
     events: [{ type: 'radio.malformed', reason, raw }],
-    reply: null,
+    replies: [],
     note: null,
   });
   const h = parseSdsHeader(header);
@@ -47,38 +50,54 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
           speedKmh: r.speedKmh,
           headingDeg: r.headingDeg,
           reason: r.reason,
-          // LIP carries only "elapsed < 5 s / 5 min / 30 min": receipt time is the best estimate.
-          fixTime: now.toISOString(),
+          fixTime: fixTime(now, r.timeElapsedCode),
           raw,
         },
       ];
       if (r.reasonCode === LIP_REASON_EMERGENCY) {
         events.push({ type: 'radio.emergency', issi: from, state: 'pressed', raw });
       }
-      return { events, reply: null, note: null };
+      return { events, replies: [], note: null };
     }
     case 'status':
-      return { events: [{ type: 'radio.status', issi: from, value: payload.value, raw }], reply: null, note: null };
+      return { events: [{ type: 'radio.status', issi: from, value: payload.value, raw }], replies: [], note: null };
     case 'text': {
       const to = h.value.called.ssi;
       if (to === null) return bad(`text to a non-SSI identity ${h.value.called.identity}`);
       const event: RadioEvent = { type: 'radio.text', issi: from, to, text: payload.text, msgRef: payload.msgRef, raw };
-      return { events: [event], reply: reportFor(from, payload.msgRef, payload.reportRequest), note: null };
+      return { events: [event], replies: reportsFor(from, payload.msgRef, payload.reportRequest), note: null };
     }
     case 'report': {
       if (payload.outcome === 'pending') {
         const status = payload.deliveryStatus ?? -1;
-        return { events: [], reply: null, note: `SDS-TL ${payload.form} ${payload.msgRef} from ${from}: status 0x${status.toString(16)} is not final` };
+        return { events: [], replies: [], note: `SDS-TL ${payload.form} ${payload.msgRef} from ${from}: status 0x${status.toString(16)} is not final` };
       }
       const event: RadioEvent = { type: 'radio.receipt', msgRef: payload.msgRef, issi: from, status: payload.outcome, raw };
-      return { events: [event], reply: null, note: null };
+      // A report that asks for acknowledgement is repeated by the SwMI until it gets an SDS-ACK.
+      const ack: ReportReply[] = payload.ackRequired && payload.deliveryStatus !== null
+        ? [{ form: 'ack', to: from, msgRef: payload.msgRef, deliveryStatus: payload.deliveryStatus }]
+        : [];
+      return { events: [event], replies: ack, note: null };
     }
   }
 }
 
-function reportFor(to: number, msgRef: number | null, request: string | null): ReportReply | null {
-  if (msgRef === null || request === null || request === 'none') return null;
-  // One report per message: "received" when asked for, else "consumed" (the journal has it).
-  const deliveryStatus = request === 'consumed' ? DELIVERY_STATUS.CONSUMED : DELIVERY_STATUS.RECEIVED;
-  return { to, msgRef, deliveryStatus };
+/**
+ * LIP says only that the fix is under 5 s, 5 min or 30 min old (or unknown). The fix time is
+ * the oldest it may be, so a stale fix is never shown as fresh; "unknown" keeps receipt time.
+ */
+const LIP_ELAPSED_MAX_MS = [0, 5 * 60_000, 30 * 60_000] as const;
+function fixTime(now: Date, timeElapsedCode: number): string {
+  return new Date(now.getTime() - (LIP_ELAPSED_MAX_MS[timeElapsedCode] ?? 0)).toISOString();
+}
+
+/**
+ * The gateway is the consuming application: journaling the text is both receiving and
+ * consuming it, so every report asked for is sent, "received" before "consumed".
+ */
+function reportsFor(to: number, msgRef: number | null, request: string | null): ReportReply[] {
+  if (msgRef === null || request === null || request === 'none') return [];
+  const statuses = request === 'both' ? [DELIVERY_STATUS.RECEIVED, DELIVERY_STATUS.CONSUMED]
+    : request === 'consumed' ? [DELIVERY_STATUS.CONSUMED] : [DELIVERY_STATUS.RECEIVED];
+  return statuses.map((deliveryStatus) => ({ form: 'report', to, msgRef, deliveryStatus }));
 }

@@ -62,7 +62,10 @@ export const RadioReceipt = z.object({
   type: z.literal('radio.receipt'),
   msgRef: z.number().int().min(0).max(255),
   issi: Ssi,
-  status: z.enum(['delivered', 'failed']),
+  /** "read": the terminal reported the message consumed (opened by its user). */
+  status: z.enum(['delivered', 'read', 'failed']),
+  /** Why a send failed when the radio network, not the recipient, said so (+CME ERROR, +CMGS status). */
+  reason: z.string().optional(),
   raw: RawRecord,
 });
 

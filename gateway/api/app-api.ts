@@ -86,6 +86,8 @@ export class AppApi {
     const unknown = [...req.talkgroups.filter((t) => !this.deps.talkgroupIds.has(t)), ...req.units.filter((u) => !this.deps.unitIds.has(u))];
     if (unknown.length) throw Errors.invalid(unknown.map((x) => `recipients: unknown talkgroup or unit "${x}"`));
     if (req.talkgroups.length + req.units.length === 0) throw Errors.invalid(['recipients: name at least one talkgroup or unit']);
+    const tooLong = this.deps.alerts.sdsTooLong(req);
+    if (tooLong) throw Errors.invalid([tooLong]);
     const id = await this.deps.alerts.send(req, user);
     return this.getAlert(actor, id);
   }

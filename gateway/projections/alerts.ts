@@ -10,7 +10,10 @@ export interface AlertView {
   sentBy: string | null;
   sentAt: number;
   talkgroups: string[];
-  recipients: Array<{ unitId: string; issi: number; status: DeliveryStatus; at: number | null }>;
+  /** How long recipients had to confirm (scaled by the number of TETRA radios); absent on old alerts. */
+  timeoutMs?: number;
+  /** `reason`: why a send failed, or why it is still waiting (link down), in the radio's words. */
+  recipients: Array<{ unitId: string; issi: number; status: DeliveryStatus; at: number | null; reason?: string | null }>;
 }
 
 type P = Record<string, unknown>;
@@ -32,9 +35,18 @@ export class AlertsProjection implements Projection<AlertView[]> {
         this.alerts.set(p.alertId as string, {
           id: p.alertId as string, text: p.text as string, priority: p.priority as string, sentBy: e.actor, sentAt: e.ts,
           talkgroups: p.talkgroups as string[],
-          recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null })),
+          ...(typeof p.timeoutMs === 'number' ? { timeoutMs: p.timeoutMs } : {}),
+          recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null, reason: null })),
         });
         break;
+      case 'alert.delivery': {
+        // A send outcome from the gateway's side: failed (with the radio's reason) or queued.
+        const r = this.alerts.get(p.alertId as string)?.recipients.find((x) => x.unitId === p.unitId);
+        if (!r || r.status === 'delivered' || r.status === 'read') break;
+        if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
+        else if (r.status === 'pending') r.reason = p.reason as string;
+        break;
+      }
       case 'alert.pei-sent':
         this.byRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
         break;
@@ -48,7 +60,7 @@ export class AlertsProjection implements Projection<AlertView[]> {
         const r = alertId ? this.alerts.get(alertId)?.recipients.find((x) => x.issi === p.issi) : undefined;
         // A late receipt still counts: "timed out" means we stopped waiting, not that it failed.
         if (r && (r.status === 'pending' || r.status === 'timed-out' || (r.status === 'delivered' && p.status === 'read'))) {
-          Object.assign(r, { status: p.status as DeliveryStatus, at: e.ts });
+          Object.assign(r, { status: p.status as DeliveryStatus, at: e.ts, reason: typeof p.reason === 'string' ? p.reason : null });
         }
         break;
       }

@@ -1,20 +1,21 @@
-// `npm run sim -- pei [--link PATH] [--interval MS] [--talkgroup GSSI] [--units N]`
+// `npm run sim -- pei [--as generic|motorola|sepura] [--link PATH] [--interval MS] [--talkgroup GSSI] [--units N]`
 // A TETRA control station on a PTY for engineers: units wander round the town centre
 // reporting LIP positions, and stdin takes commands to inject events and faults.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { PeiSimulator, type PeiFault, type SimUnit } from './pei-sim';
+import { PeiSimulator, PROFILE_REFUSES, type PeiFault, type PeiProfile, type SimUnit } from './pei-sim';
 
 /** Old Market Square, Nottingham: somewhere west of Greenwich, as most UK towns are. */
 const CENTRE = { lat: 52.953, lon: -1.15 };
-const FAULTS: PeiFault[] = ['garble', 'partial', 'wrong-bits', 'long-lip', 'no-answer'];
+const FAULTS: PeiFault[] = ['garble', 'partial', 'wrong-bits', 'long-lip', 'no-answer', 'echo-stuck'];
+const PROFILES: PeiProfile[] = ['generic', 'motorola', 'sepura'];
 
 const HELP = `commands:
   pos <issi> | emergency <issi> | status <issi> <value> | text <issi> <words...>
   ptt <issi> | unptt <issi> | fault <${FAULTS.join('|')}> <on|off>
-  vanish | restore | reply <delivered|failed|none> | help | quit`;
+  vanish | restore | reply <delivered|failed|none|short|consumed> | cme <issi> <code> | help | quit`;
 
 function arg(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
@@ -30,11 +31,16 @@ export async function runPeiSimCli(argv: string[]): Promise<void> {
     lat: CENTRE.lat + (Math.random() - 0.5) * 0.004,
     lon: CENTRE.lon + (Math.random() - 0.5) * 0.006,
   }));
-  const sim = new PeiSimulator({ path: link, units, talkgroup, log: (l) => console.log(`[sim] ${l}`) });
+  const profile = arg(argv, 'as', 'generic') as PeiProfile;
+  if (!PROFILES.includes(profile)) throw new Error(`--as must be one of ${PROFILES.join(', ')}`);
+  const sim = new PeiSimulator({ path: link, units, talkgroup, profile, log: (l) => console.log(`[sim] ${l}`) });
+  // Like the real terminals: reports in the short form where the gateway allows it.
+  if (profile !== 'generic') sim.cmgsReply = 'short';
   sim.on('command', (line) => console.log(`<- ${line}`));
   sim.on('cmgs', (c) => console.log(`<- SDS to ${c.to}: ${JSON.stringify(c.decoded)}`));
   await sim.start();
-  console.log(`gateway: open ${link} (115200 8N1); units ${units.map((u) => u.issi).join(', ')}; talkgroup ${talkgroup}`);
+  console.log(`gateway: open ${link} (115200 8N1); units ${units.map((u) => u.issi).join(', ')}; talkgroup ${talkgroup}; answering as ${profile}`);
+  if (PROFILE_REFUSES[profile].length) console.log(`refuses (name in optionalCommands): ${PROFILE_REFUSES[profile].join(', ')}`);
   console.log(HELP);
 
   const report = (err: unknown): void => console.log(`! ${err instanceof Error ? err.message : String(err)}`);
@@ -88,8 +94,11 @@ async function command(sim: PeiSimulator, cmd: string, a: string, rest: string[]
     case 'restore':
       return sim.restore();
     case 'reply':
-      if (a !== 'delivered' && a !== 'failed' && a !== 'none') throw new Error(`unknown reply ${a}`);
-      sim.cmgsReply = a;
+      if (!['delivered', 'failed', 'none', 'short', 'consumed'].includes(a)) throw new Error(`unknown reply ${a}`);
+      sim.cmgsReply = a as typeof sim.cmgsReply;
+      return;
+    case 'cme':
+      sim.outcomes.set(issi, { cme: Number(rest[0] ?? 37) });
       return;
     default:
       console.log(HELP);

@@ -10,6 +10,7 @@ import {
   decodeSubmission,
   lipLongBits,
   lipShortBits,
+  sdsShortReportBits,
   sdsTlReportBits,
   sdsTlTextBits,
   simpleTextBits,
@@ -23,16 +24,37 @@ export interface SimUnit {
   lon: number;
 }
 
+/**
+ * How the terminal behaves. 'generic' answers everything. 'motorola' and 'sepura' follow what
+ * field notes and EN 300 392-5 say of those terminals: echo on after power-up, URCs written
+ * between a command's echo and its OK, +CME ERROR to commands they do not support, SDS only
+ * once AT+CTSDS has chosen the service, and short-form delivery reports where allowed. Which
+ * command each refuses is an illustration, not a firmware fact: check the radio's PEI manual.
+ */
+export type PeiProfile = 'generic' | 'motorola' | 'sepura';
+
+export const PROFILE_REFUSES: Record<PeiProfile, readonly string[]> = {
+  generic: [],
+  motorola: ['AT+CTOM?'],
+  sepura: ['AT+CTSP=1,3,2'],
+};
+
 export interface PeiSimulatorOptions {
   /** Stable path the gateway opens: a symlink the simulator points at its PTY. */
   path: string;
   units: SimUnit[];
   talkgroup: number;
   ownIssi?: number;
+  profile?: PeiProfile;
   log?: (line: string) => void;
 }
 
-export type PeiFault = 'garble' | 'partial' | 'wrong-bits' | 'long-lip' | 'no-answer';
+export type PeiFault = 'garble' | 'partial' | 'wrong-bits' | 'long-lip' | 'no-answer' | 'echo-stuck';
+
+export type CmgsReply = 'delivered' | 'failed' | 'none' | 'short' | 'consumed';
+
+/** What happens to one destination's SDS: refused at once, failed later, or reported. */
+export type CmgsOutcome = { cme: number } | { cmgsStatus: number } | { reply: CmgsReply };
 
 export interface CmgsReceived {
   to: number;
@@ -48,11 +70,14 @@ export interface PositionReport {
   headingDeg?: number;
   /** LIP reason for sending; 2 is the emergency button. Default 129 (periodic). */
   reason?: number;
+  /** LIP time elapsed code: 0 <5 s (default), 1 <5 min, 2 <30 min, 3 unknown. */
+  timeElapsed?: number;
 }
 
 const AI_SDS_TYPE4 = 12;
 const AI_STATUS = 13;
 const STATUS_DELIVERED = 0x00;
+const STATUS_CONSUMED = 0x02;
 const STATUS_FAILED = 0x4a;
 /** Delay between the halves of a fragmented line: long enough to be two reads. */
 const PARTIAL_GAP_MS = 30;
@@ -61,8 +86,14 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
   /** Every command line the simulator received, in order. */
   readonly received: string[] = [];
   readonly submissions: CmgsReceived[] = [];
-  /** How to answer CMGS: with a delivered or failed SDS-REPORT, or with none. */
-  cmgsReply: 'delivered' | 'failed' | 'none' = 'delivered';
+  /** How to answer CMGS: with a delivered, consumed or failed SDS-REPORT, a short report, or none. */
+  cmgsReply: CmgsReply = 'delivered';
+  /** Per destination ISSI, overriding cmgsReply. */
+  readonly outcomes = new Map<number, CmgsOutcome>();
+  /** Commands answered with +CME ERROR: 35 (profile defaults, and whatever a test adds). */
+  readonly refuse: Set<string>;
+  /** Answer AT+CMGS only after AT+CTSDS=12,... (real terminals keep the last SDS service chosen). */
+  requireCtsds: boolean;
   readonly units: Map<number, SimUnit>;
   private readonly ownIssi: number;
   private readonly faults = new Set<PeiFault>();
@@ -75,11 +106,32 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
   private nextCc = 1;
   private nextMsgRef = 1;
   private sdsInstance = 0;
+  private sdsService: number | null = null;
+  /** URCs to write between the next command's echo and its final result. */
+  private interleaved: string[] = [];
 
   constructor(private readonly options: PeiSimulatorOptions) {
     super();
     this.units = new Map(options.units.map((u) => [u.issi, { ...u }]));
     this.ownIssi = options.ownIssi ?? 1000001;
+    const profile = options.profile ?? 'generic';
+    this.refuse = new Set(PROFILE_REFUSES[profile]);
+    this.requireCtsds = profile !== 'generic';
+  }
+
+  /** The next command's answer carries these lines between its echo and its OK. */
+  interleaveNext(lines: string[]): void {
+    this.interleaved.push(...lines);
+  }
+
+  /** An SDS-REPORT from a terminal, optionally asking the gateway for an SDS-ACK. */
+  async sendReport(issi: number, msgRef: number, deliveryStatus: number, ackRequired = false): Promise<void> {
+    await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, sdsTlReportBits(msgRef, deliveryStatus, ackRequired));
+  }
+
+  /** A raw SDS type 4 from `issi`: bits as a '0'/'1' string. */
+  async sendSdsBits(issi: number, bits: string): Promise<void> {
+    await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, bits);
   }
 
   async start(): Promise<void> {
@@ -103,6 +155,8 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
   setFault(name: PeiFault, on: boolean): void {
     if (on) this.faults.add(name);
     else this.faults.delete(name);
+    // A terminal reset behind the gateway's back: echo is back on, and ATE0 no longer clears it.
+    if (name === 'echo-stuck' && on) this.echo = true;
   }
 
   async sendPosition(issi: number, report: PositionReport): Promise<void> {
@@ -116,14 +170,18 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
     await this.sds(AI_STATUS, issi, this.ownIssi, statusBits(value));
   }
 
-  async sendText(issi: number, text: string, opts: { simple?: boolean; requestReport?: boolean } = {}): Promise<number | null> {
+  async sendText(
+    issi: number,
+    text: string,
+    opts: { simple?: boolean; requestReport?: boolean | number; immediate?: boolean } = {},
+  ): Promise<number | null> {
     if (opts.simple) {
       await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, simpleTextBits(text));
       return null;
     }
     const msgRef = this.nextMsgRef;
     this.nextMsgRef = (this.nextMsgRef % 255) + 1;
-    await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, sdsTlTextBits(msgRef, text, opts.requestReport ?? true));
+    await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, sdsTlTextBits(msgRef, text, opts.requestReport ?? true, opts.immediate ? 0x89 : 0x82));
     return msgRef;
   }
 
@@ -173,6 +231,7 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
     this.pair = pair;
     this.inbuf = '';
     this.cmgsPending = null;
+    this.sdsService = null;
     this.echo = true; // a radio powers up echoing, like any V.250 modem
     // Open our end before the gateway can see the path, so nothing it writes is lost.
     const port = new SerialPort({ path: pair.a, baudRate: 115200, autoOpen: false });
@@ -224,6 +283,8 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
         if (end < 0) return;
         const body = this.inbuf.slice(0, end).trim();
         this.inbuf = this.inbuf.slice(end + 1);
+        // A terminal with echo on echoes the user data and the Ctrl-Z too.
+        if (this.echo) this.send(`${body}\x1a`);
         this.onSubmission(this.cmgsPending, body);
         this.cmgsPending = null;
         continue;
@@ -243,13 +304,21 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
     const cmd = line.toUpperCase();
     const reply = (...info: string[]): void => this.reply(line, [...info, 'OK']);
     const cmgs = /^AT\+CMGS=(\d+),(\d+)$/.exec(cmd);
-    if (cmd === 'AT' || cmd.startsWith('AT+CTSP=')) reply();
-    else if (/^ATE[01]$/.test(cmd)) {
+    const ctsds = /^AT\+CTSDS=(\d+),/.exec(cmd);
+    if (this.refuse.has(cmd)) this.reply(line, ['+CME ERROR: 35']);
+    else if (cmd === 'AT' || cmd.startsWith('AT+CTSP=') || cmd.startsWith('AT+CTGS=')) reply();
+    else if (ctsds) {
+      this.sdsService = Number(ctsds[1]);
       reply();
-      this.echo = cmd === 'ATE1';
+    } else if (/^ATE[01]$/.test(cmd)) {
+      reply();
+      if (!this.faults.has('echo-stuck')) this.echo = cmd === 'ATE1';
     } else if (cmd === 'AT+CTOM?') reply('+CTOM: 0');
     else if (cmd === 'AT+CNUMF?') reply(`+CNUMF: 6,${tsi(this.ownIssi)}`);
-    else if (cmgs) {
+    else if (cmgs && this.requireCtsds && this.sdsService !== AI_SDS_TYPE4) {
+      // Left in status or another SDS service, the terminal refuses type 4 user data.
+      this.reply(line, ['+CME ERROR: 35']);
+    } else if (cmgs) {
       this.cmgsPending = { to: Number(cmgs[1]), bits: Number(cmgs[2]) };
       this.send(`${this.echo ? `${line}\r` : ''}\r\n> `);
     } else this.reply(line, ['+CME ERROR: 4']);
@@ -259,22 +328,40 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
     if (this.faults.has('no-answer')) return;
     const rec: CmgsReceived = { ...head, pdu, decoded: decodeSubmission(pdu, head.bits) };
     this.submissions.push(rec);
+    const outcome = this.outcomes.get(head.to) ?? { reply: this.cmgsReply };
+    this.emit('cmgs', rec);
+    if ('cme' in outcome) {
+      this.send(`\r\n+CME ERROR: ${outcome.cme}\r\n`);
+      return;
+    }
     const instance = ++this.sdsInstance;
     const ref = rec.decoded.kind === 'other' ? 0 : rec.decoded.msgRef;
     this.send(`\r\n+CMGS: ${instance},4,${ref}\r\n\r\nOK\r\n`);
-    this.emit('cmgs', rec);
-    if (rec.decoded.kind === 'tl-transfer' && rec.decoded.reportRequest !== 0 && this.cmgsReply !== 'none') {
-      const status = this.cmgsReply === 'delivered' ? STATUS_DELIVERED : STATUS_FAILED;
-      const bits = sdsTlReportBits(rec.decoded.msgRef, status);
-      // The far radio's report comes back over the air a moment after the submission.
+    if ('cmgsStatus' in outcome) {
+      // The MT accepted the SDS, then the air interface failed it: an unsolicited +CMGS.
+      setTimeout(() => this.send(`\r\n+CMGS: ${instance},${outcome.cmgsStatus},${ref}\r\n`), 20);
+      return;
+    }
+    if (rec.decoded.kind !== 'tl-transfer' || rec.decoded.reportRequest === 0 || outcome.reply === 'none') return;
+    const msgRef = rec.decoded.msgRef;
+    const reports = outcome.reply === 'short' ? [sdsShortReportBits(msgRef, 2)]
+      : outcome.reply === 'failed' ? [sdsTlReportBits(msgRef, STATUS_FAILED)]
+      : outcome.reply === 'consumed' ? [sdsTlReportBits(msgRef, STATUS_CONSUMED)]
+      // "Both" asked for: received now, consumed when the user opens it.
+      : rec.decoded.reportRequest === 3 ? [sdsTlReportBits(msgRef, STATUS_DELIVERED), sdsTlReportBits(msgRef, STATUS_CONSUMED)]
+      : [sdsTlReportBits(msgRef, rec.decoded.reportRequest === 2 ? STATUS_CONSUMED : STATUS_DELIVERED)];
+    // The far radio's reports come back over the air a moment after the submission.
+    reports.forEach((bits, i) => {
       setTimeout(() => {
         this.sds(AI_SDS_TYPE4, head.to, this.ownIssi, bits).catch((err: unknown) => this.log(`report lost: ${String(err)}`));
-      }, 20);
-    }
+      }, 20 * (i + 1));
+    });
   }
 
   private reply(line: string, responses: string[]): void {
-    this.send(`${this.echo ? `${line}\r` : ''}${responses.map((r) => `\r\n${r}\r\n`).join('')}`);
+    // Real terminals write pending URCs wherever they are: here, between the echo and the result.
+    const urcs = this.interleaved.splice(0);
+    this.send(`${this.echo ? `${line}\r` : ''}${[...urcs, ...responses].map((r) => `\r\n${r}\r\n`).join('')}`);
   }
 
   private send(text: string): void {

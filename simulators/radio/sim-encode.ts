@@ -24,6 +24,8 @@ export interface SimFix {
   headingDeg?: number;
   reason?: number;
   positionError?: number;
+  /** LIP time elapsed: 0 <5 s, 1 <5 min, 2 <30 min, 3 unknown. */
+  timeElapsed?: number;
 }
 
 function speedCode(kmh: number | null | undefined): number {
@@ -44,7 +46,7 @@ export function lipShortBits(fix: SimFix): string {
   return (
     field(0x0a, 8) +
     '00' + // short location report
-    '00' + // time elapsed < 5 s
+    field(fix.timeElapsed ?? 0, 2) + // time elapsed
     lonLat(fix) +
     field(fix.positionError ?? 1, 3) +
     field(speedCode(fix.speedKmh), 7) +
@@ -80,12 +82,13 @@ export function simpleTextBits(text: string): string {
   return field(0x02, 8) + field(1, 8) + [...Buffer.from(text, 'latin1')].map((b) => field(b, 8)).join('');
 }
 
-/** SDS-TL TRANSFER with text, report request "received" unless told otherwise. */
-export function sdsTlTextBits(msgRef: number, text: string, requestReport = true): string {
+/** SDS-TL TRANSFER with text, report request "received" unless told otherwise (or 0-3: none, received, consumed, both). */
+export function sdsTlTextBits(msgRef: number, text: string, requestReport: boolean | number = true, pi = 0x82): string {
+  const request = typeof requestReport === 'number' ? requestReport : requestReport ? 1 : 0;
   return (
-    field(0x82, 8) +
+    field(pi, 8) +
     '0000' +
-    (requestReport ? '01' : '00') +
+    field(request, 2) +
     '0' +
     '0' +
     field(msgRef, 8) +
@@ -94,13 +97,22 @@ export function sdsTlTextBits(msgRef: number, text: string, requestReport = true
   );
 }
 
-export function sdsTlReportBits(msgRef: number, deliveryStatus: number): string {
-  return field(0x82, 8) + '0001' + '0' + '00' + '0' + field(deliveryStatus, 8) + field(msgRef, 8);
+export function sdsTlReportBits(msgRef: number, deliveryStatus: number, ackRequired = false): string {
+  return field(0x82, 8) + '0001' + (ackRequired ? '1' : '0') + '00' + '0' + field(deliveryStatus, 8) + field(msgRef, 8);
+}
+
+/**
+ * SDS-SHORT-REPORT as a terminal sends it: no PI, 01, the 2-bit type (2 received, 3 consumed,
+ * 0/1 failures), the reference, padded to the 16 bits of a type 2 user data.
+ */
+export function sdsShortReportBits(msgRef: number, shortType: number): string {
+  return '01' + field(shortType, 2) + field(msgRef, 8) + '0000';
 }
 
 export type SimDecodedPdu =
-  | { kind: 'tl-transfer'; msgRef: number; reportRequest: number; codingScheme: number; text: string }
+  | { kind: 'tl-transfer'; msgRef: number; reportRequest: number; standardReportOnly: boolean; codingScheme: number; text: string }
   | { kind: 'tl-report'; msgRef: number; deliveryStatus: number }
+  | { kind: 'tl-ack'; msgRef: number; deliveryStatus: number }
   | { kind: 'other'; reason: string };
 
 /** Just enough SDS-TL decoding to answer the gateway's CMGS submissions. */
@@ -111,9 +123,10 @@ export function decodeSubmission(hex: string, bits: number): SimDecodedPdu {
   if (at(0, 8) !== 0x82) return { kind: 'other', reason: `PI ${at(0, 8)}` };
   const type = at(8, 4);
   if (type === 1) return { kind: 'tl-report', deliveryStatus: at(16, 8), msgRef: at(24, 8) };
+  if (type === 2) return { kind: 'tl-ack', deliveryStatus: at(16, 8), msgRef: at(24, 8) };
   if (type !== 0) return { kind: 'other', reason: `SDS-TL type ${type}` };
   const codingScheme = at(25, 7);
   const body = Buffer.from(hex.slice(8, Math.floor(bits / 8) * 2), 'hex');
   const text = codingScheme === 26 && body.length % 2 === 0 ? body.swap16().toString('utf16le') : body.toString('latin1');
-  return { kind: 'tl-transfer', reportRequest: at(12, 2), msgRef: at(16, 8), codingScheme, text };
+  return { kind: 'tl-transfer', reportRequest: at(12, 2), standardReportOnly: at(14, 1) === 1, msgRef: at(16, 8), codingScheme, text };
 }

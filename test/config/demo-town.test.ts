@@ -55,6 +55,13 @@ describe('demo town', () => {
     expect(codes['32771']?.state).toBe('busy');
     expect(codes['32772']?.state).toBe('off-duty');
     expect(codes['65535']).toMatchObject({ state: 'busy', emergency: true });
+    // Real TETRA terminals send status 0 for the emergency button (issue 21, finding 6).
+    expect(codes['0']).toMatchObject({ emergency: true });
+  });
+
+  it('declares the wardens\' TETRA radios and the control station\'s talkgroups', () => {
+    expect(cfg.units.filter((u) => u.bearer === 'tetra').map((u) => u.issi)).toEqual([2009, 2010]);
+    expect(cfg.radio.controlStations[0]).toMatchObject({ optionalCommands: [], talkgroups: ['tg-town'] });
   });
 
   it('has accounts for every role and console role', () => {

@@ -11,6 +11,22 @@ const issuesFor = (edit: (doc: Doc) => void): readonly string[] => {
   return issuesOf(() => parseConfigValue(doc, {}));
 };
 
+describe('radio defaults (issue 21)', () => {
+  it('a site without its own status map treats status 0, the TETRA emergency status, as an emergency', () => {
+    const doc = minimalDoc() as Record<string, unknown>;
+    delete (doc.radio as Record<string, unknown>).statusCodes;
+    const cfg = parseConfigValue(doc, {});
+    expect(cfg.radio.statusCodes['0']).toMatchObject({ emergency: true });
+    expect(cfg.units.every((u) => u.bearer === 'mqtt')).toBe(true);
+  });
+
+  it('a control station\'s talkgroups must exist, and optional commands look like AT+ commands', () => {
+    const doc = minimalDoc() as Record<string, unknown>;
+    (doc.radio as Record<string, unknown>).controlStations = [{ id: 'pei-1', serialPath: '/dev/ttyUSB0', talkgroups: ['tg-nope'], optionalCommands: ['reboot'] }];
+    expect(() => parseConfigValue(doc, {})).toThrow(/radio\.controlStations\.0\.optionalCommands\.0: an AT\+ command/);
+  });
+});
+
 describe('ConfigSchema basics', () => {
   it('accepts the minimal document', () => {
     const parsed = ConfigSchema.safeParse(minimalDoc());

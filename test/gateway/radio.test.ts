@@ -22,7 +22,7 @@ beforeAll(async () => {
     radio.emergencyRealertSeconds = 1;
   });
   link = join(t.dir, 'pei-1');
-  const config = { ...t.config, radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200 }] } };
+  const config = { ...t.config, radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] } };
   sim = new PeiSimulator({ path: link, units: [{ issi: 2009, lat: 52.955, lon: -1.15 }, { issi: 2010, lat: 52.955, lon: -1.15 }], talkgroup: 9001 });
   await sim.start();
   gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 1000, keepaliveTimeoutMs: 1000 } });

@@ -27,7 +27,9 @@ export function alertsView(ctx: Ctx): View {
       h('p', { class: 'muted' }, Object.entries(counts).map(([k, n]) => `${n} ${STATUS_TEXT[k] ?? k}`).join(' · ')),
       h('ul', { class: 'recipients' },
         a.recipients.map((r) => h('li', { class: `delivery ${r.status}`, 'data-unit': r.unitId, 'data-status': r.status },
-          ctx.store.callsign(r.unitId), ' ', h('span', { class: 'chip' }, STATUS_TEXT[r.status] ?? r.status)))),
+          ctx.store.callsign(r.unitId), ' ', h('span', { class: 'chip' }, STATUS_TEXT[r.status] ?? r.status),
+          // Why it failed (e.g. "+CME ERROR: 37") or why it still waits (link down): what an engineer acts on.
+          r.reason ? h('span', { class: 'muted delivery-reason' }, ` ${r.reason}`) : null))),
     );
   };
 

@@ -17,6 +17,8 @@ export interface CommandSpec {
 
 export interface CommandResult {
   info: string[];
+  /** For a command with a body: whether the MT prompted with `> ` before it was sent. */
+  prompted?: boolean;
 }
 
 export class CommandError extends Error {
@@ -51,6 +53,7 @@ interface Pending {
   resolve(result: CommandResult): void;
   reject(err: Error): void;
   info: string[];
+  prompted?: boolean;
   timer?: NodeJS.Timeout;
   promptTimer?: NodeJS.Timeout;
 }
@@ -96,6 +99,7 @@ export class CommandQueue {
   onPrompt(): boolean {
     const cur = this.current;
     if (!cur?.spec.body || cur.promptTimer === undefined) return false;
+    cur.prompted = true;
     this.sendBody(cur);
     return true;
   }
@@ -151,7 +155,7 @@ export class CommandQueue {
     clearTimeout(p.promptTimer);
     this.current = null;
     if (err) p.reject(err);
-    else p.resolve({ info: p.info });
+    else p.resolve({ info: p.info, ...(p.spec.body ? { prompted: p.prompted === true } : {}) });
     if (pumpNext) this.pump();
   }
 }

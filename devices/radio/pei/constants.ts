@@ -21,7 +21,17 @@ export const PI = {
   SIMPLE_TEXT: 0x02,
   LIP: 0x0a,
   SDS_TL_TEXT: 0x82,
+  /** SDS-TL text to be shown at once (a "flash" message). */
+  IMMEDIATE_TEXT: 0x89,
+  /** SDS-TL concatenated text: one part of a text too long for one SDS. */
+  CONCAT_TEXT: 0x8a,
 } as const;
+
+/**
+ * An SDS-SHORT-REPORT has no protocol identifier: its first two bits are 01, where a PI
+ * would be, then the 2-bit report type and the 8-bit message reference (EN 300 392-2 §29.4.2.4).
+ */
+export const SHORT_REPORT_MARK = 0b01;
 
 /** SDS-TL message type: top nibble of the second octet. */
 export const SDS_TL_TYPE = {
@@ -42,12 +52,18 @@ export type DeliveryReportRequest = keyof typeof DELIVERY_REPORT;
 /** Delivery status of SDS-REPORT/SDS-ACK (EN 300 392-2 table 29.16). */
 export const DELIVERY_STATUS = {
   RECEIVED: 0x00,
+  RECEIVED_ACK: 0x01,
   CONSUMED: 0x02,
+  CONSUMED_ACK: 0x03,
   DELIVERY_FAILED: 0x4a,
 } as const;
 
-/** 0x00-0x1F success, 0x20-0x3F temporary (stored by the SwMI), 0x40-0x5F failed, 0x60-0x7F flow control. */
-export function deliveryOutcome(status: number): 'delivered' | 'failed' | 'pending' {
+/**
+ * 0x00-0x1F success, 0x20-0x3F temporary (stored by the SwMI), 0x40-0x5F failed, 0x60-0x7F
+ * flow control. "Consumed" (0x02, 0x03) means the user has opened the message: read.
+ */
+export function deliveryOutcome(status: number): 'delivered' | 'read' | 'failed' | 'pending' {
+  if (status === DELIVERY_STATUS.CONSUMED || status === DELIVERY_STATUS.CONSUMED_ACK) return 'read';
   if (status < 0x20) return 'delivered';
   if (status >= 0x40 && status < 0x60) return 'failed';
   return 'pending';
@@ -71,19 +87,40 @@ export const TX_GRANT = {
 export const COMMS_TYPE_POINT_TO_POINT = 0;
 
 /**
- * Start-up sequence. CTSP registers the SDS services we want routed to the PEI rather than
- * to the radio's own display: LIP (PI 10), simple text (PI 2), SDS-TL text (PI 130), status.
+ * Start-up sequence (EN 300 392-5). CTSDS chooses SDS type 4 with SDS-TL (AI service 12) for
+ * AT+CMGS, whatever service the radio was last left in. CTSP registers the SDS services we
+ * want routed to the PEI rather than to the radio's own display: LIP (PI 10), simple text
+ * (PI 2), SDS-TL text (PI 130), immediate text (PI 137), concatenated text (PI 138), status.
+ * Every command is required unless the station's config names it optional: a radio that
+ * refuses one is not a working control station, and "up" must mean it works. AT and ATE0
+ * can never be optional.
  */
 export const STARTUP_COMMANDS = [
-  { line: 'AT', required: true },
-  { line: 'ATE0', required: true },
-  { line: 'AT+CTOM?', required: false, expect: '+CTOM:' },
-  { line: 'AT+CTSP=1,3,10', required: false },
-  { line: 'AT+CTSP=1,3,2', required: false },
-  { line: 'AT+CTSP=1,3,130', required: false },
-  { line: 'AT+CTSP=1,2,20', required: false },
-  { line: 'AT+CNUMF?', required: false, expect: '+CNUMF:' },
+  { line: 'AT' },
+  { line: 'ATE0' },
+  { line: 'AT+CTSDS=12,0,0,0,1' },
+  { line: 'AT+CTOM?', expect: '+CTOM:' },
+  { line: 'AT+CTSP=1,3,10' },
+  { line: 'AT+CTSP=1,3,2' },
+  { line: 'AT+CTSP=1,3,130' },
+  { line: 'AT+CTSP=1,3,137' },
+  { line: 'AT+CTSP=1,3,138' },
+  { line: 'AT+CTSP=1,2,20' },
+  { line: 'AT+CNUMF?', expect: '+CNUMF:' },
 ] as const;
+
+export const NEVER_OPTIONAL = new Set(['AT', 'ATE0']);
+
+/** Talkgroup selection: `AT+CTGS=<group type>,<GSSI>`; group type 1 selects the group for scanning/attachment. */
+export function ctgsCommand(gssi: number): string {
+  return `AT+CTGS=1,${gssi}`;
+}
+
+/** <SDS status> of +CMGS for a message we sent: 4 sent over the air, 5 sending failed. */
+export const CMGS_STATUS = {
+  SENT: 4,
+  FAILED: 5,
+} as const;
 
 /** Largest SDS type 4 user data; longer texts would need SDS-TL concatenation. */
 export const SDS_MAX_BITS = 2047;

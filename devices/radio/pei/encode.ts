@@ -27,13 +27,31 @@ export function encodeText(text: string): { codingScheme: number; bytes: Buffer 
   return { codingScheme: TEXT_CODING.UCS2, bytes: Buffer.from(text, 'utf16le').swap16() };
 }
 
+/** Bits of an SDS-TL transfer before its text: PI, type and flags, reference, coding scheme. */
+const TL_TRANSFER_HEADER_BITS = 32;
+
+/**
+ * Why `text` does not fit one SDS-TL transfer, naming the limit, or null when it does.
+ * 2047 bits less the header leave 251 Latin-1 characters, or 125 in UCS-2.
+ */
+export function sdsTextProblem(text: string): string | null {
+  const { codingScheme, bytes } = encodeText(text);
+  const bits = TL_TRANSFER_HEADER_BITS + bytes.length * 8;
+  if (bits <= SDS_MAX_BITS) return null;
+  const room = Math.floor((SDS_MAX_BITS - TL_TRANSFER_HEADER_BITS) / 8);
+  const limit = codingScheme === TEXT_CODING.UCS2 ? `${Math.floor(room / 2)} characters when it has characters outside Latin-1` : `${room} characters`;
+  return `text: ${text.length} characters do not fit one TETRA SDS (${bits} bits; at most ${SDS_MAX_BITS}): at most ${limit}`;
+}
+
 export function encodeSdsTlTransfer(fields: TlTransferFields): EncodedSds {
   const { codingScheme, bytes } = encodeText(fields.text);
   const w = new BitWriter()
     .write(PI.SDS_TL_TEXT, 8)
     .write(SDS_TL_TYPE.TRANSFER, 4)
     .write(DELIVERY_REPORT[fields.report], 2)
-    .write(0, 1) // service selection: short form report allowed
+    // Service selection 1: "standard report only". With 0 a terminal may answer with an
+    // SDS-SHORT-REPORT, which some gateways cannot read; we read both, but ask for the full one.
+    .write(1, 1)
     .write(0, 1) // no store and forward
     .write(fields.msgRef, 8)
     .write(0, 1) // no timestamp
@@ -49,6 +67,17 @@ export function encodeSdsTlReport(fields: { msgRef: number; deliveryStatus: numb
     .write(fields.ackRequired ? 1 : 0, 1)
     .write(0, 2)
     .write(0, 1)
+    .write(fields.deliveryStatus, 8)
+    .write(fields.msgRef, 8);
+  return finish(w);
+}
+
+/** SDS-ACK: the answer to an SDS-REPORT whose sender set "acknowledgement required". */
+export function encodeSdsTlAck(fields: { msgRef: number; deliveryStatus: number }): EncodedSds {
+  const w = new BitWriter()
+    .write(PI.SDS_TL_TEXT, 8)
+    .write(SDS_TL_TYPE.ACK, 4)
+    .write(0, 4) // reserved
     .write(fields.deliveryStatus, 8)
     .write(fields.msgRef, 8);
   return finish(w);

@@ -7,6 +7,7 @@ import {
   DELIVERY_REPORT,
   PI,
   SDS_TL_TYPE,
+  SHORT_REPORT_MARK,
   TEXT_CODING,
   deliveryOutcome,
   type DeliveryReportRequest,
@@ -30,7 +31,7 @@ export type SdsPayload =
       msgRef: number;
       /** Table 29.16 value; null for the 2-bit short report, which has its own codes. */
       deliveryStatus: number | null;
-      outcome: 'delivered' | 'failed' | 'pending';
+      outcome: 'delivered' | 'read' | 'failed' | 'pending';
       ackRequired: boolean;
     };
 
@@ -40,7 +41,7 @@ class Reject extends Error {}
 
 const REPORT_REQUESTS = Object.keys(DELIVERY_REPORT) as DeliveryReportRequest[];
 /** SDS-SHORT-REPORT types: 0 protocol not supported, 1 memory full, 2 received, 3 consumed. */
-const SHORT_REPORT_OUTCOME = ['failed', 'failed', 'delivered', 'delivered'] as const;
+const SHORT_REPORT_OUTCOME = ['failed', 'failed', 'delivered', 'read'] as const;
 
 export function decodeSds(header: SdsHeader, pduHex: string): SdsResult {
   const pdu = hexToBuffer(pduHex);
@@ -68,6 +69,7 @@ function status(pdu: Buffer, bits: number): SdsPayload {
 function type4(pdu: Buffer, bits: number): SdsPayload {
   if (bits < 8) throw new Reject(`${bits} bits cannot hold a protocol identifier`);
   const pi = pdu[0] ?? 0;
+  if (pi >> 6 === SHORT_REPORT_MARK) return shortReport(new BitReader(pdu, bits));
   switch (pi) {
     case PI.LIP: {
       const lip = decodeLip(pdu, bits);
@@ -81,23 +83,26 @@ function type4(pdu: Buffer, bits: number): SdsPayload {
       return { kind: 'text', protocol: 'simple', text: text(r, codingScheme), codingScheme, msgRef: null, reportRequest: null };
     }
     case PI.SDS_TL_TEXT:
+    case PI.IMMEDIATE_TEXT: // same SDS-TL layout; "immediate" only tells a terminal to show it at once
       return sdsTl(new BitReader(pdu, bits));
     default:
       throw new Reject(`unsupported protocol identifier 0x${pi.toString(16).toUpperCase().padStart(2, '0')}`);
   }
 }
 
+/** SDS-SHORT-REPORT: 01, the 2-bit type, the reference; radios pad it to 16 bits. */
+function shortReport(r: BitReader): SdsPayload {
+  if (r.bitLength < 12) throw new Reject(`SDS-SHORT-REPORT needs 12 bits, header says ${r.bitLength}`);
+  r.skip(2);
+  const shortType = r.read(2);
+  const msgRef = r.read(8);
+  const outcome = SHORT_REPORT_OUTCOME[shortType] ?? 'failed';
+  return { kind: 'report', form: 'short', msgRef, deliveryStatus: null, outcome, ackRequired: false };
+}
+
 function sdsTl(r: BitReader): SdsPayload {
   r.skip(8);
-  const high = r.read(2);
-  if (high === 1) {
-    // SDS-SHORT-REPORT: 2-bit type then the reference, 20 bits in all.
-    const shortType = r.read(2);
-    const msgRef = r.read(8);
-    const outcome = SHORT_REPORT_OUTCOME[shortType] ?? 'failed';
-    return { kind: 'report', form: 'short', msgRef, deliveryStatus: null, outcome, ackRequired: false };
-  }
-  const messageType = high * 4 + r.read(2);
+  const messageType = r.read(4);
   switch (messageType) {
     case SDS_TL_TYPE.TRANSFER: {
       const reportRequest = REPORT_REQUESTS[r.read(2)] ?? 'none';

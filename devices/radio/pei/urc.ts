@@ -49,6 +49,8 @@ class FieldError extends Error {}
 const MAX_SSI = 0xffffff;
 
 export function parseLine(line: string): PeiItem {
+  // With echo on, the MT echoes the CMGS user data and its Ctrl-Z: our own bytes, not noise.
+  if (/^[0-9A-F]+\x1a$/i.test(line)) return { kind: 'echo', line };
   if (/[^\x20-\x7e]/.test(line)) {
     return malformed(line, 'non-printable bytes in line');
   }

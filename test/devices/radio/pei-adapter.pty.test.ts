@@ -66,13 +66,16 @@ describe('PeiAdapter over a socat PTY pair', () => {
 
   it('runs the start-up sequence and reports the link up', () => {
     expect(adapter.linkUp).toBe(true);
-    expect(sim.received.slice(0, 8)).toEqual([
+    expect(sim.received.slice(0, 11)).toEqual([
       'AT',
       'ATE0',
+      'AT+CTSDS=12,0,0,0,1',
       'AT+CTOM?',
       'AT+CTSP=1,3,10',
       'AT+CTSP=1,3,2',
       'AT+CTSP=1,3,130',
+      'AT+CTSP=1,3,137',
+      'AT+CTSP=1,3,138',
       'AT+CTSP=1,2,20',
       'AT+CNUMF?',
     ]);

@@ -78,9 +78,18 @@ describe('SDS-TL (PI 0x82, EN 300 392-2 §29)', () => {
     expect(ok(decodeSds(header(12, 32), '8220002A'))).toMatchObject({ form: 'ack', msgRef: 42, outcome: 'delivered' });
   });
 
-  // 82 | 01 short report | 10 "message received" | 0010 1010 ref 42  → 20 bits, 5 nibbles
-  it('decodes SDS-SHORT-REPORT from 20 bits', () => {
-    expect(ok(decodeSds(header(12, 20), '8262A'))).toMatchObject({ form: 'short', msgRef: 42, outcome: 'delivered' });
+  // A short report has no PI octet: 01 short report | 10 "message received" | 0010 1010 ref 42 |
+  // 0000 padding, as a terminal sends it: `+CTSDSR: 12,…,16` then `62A0`.
+  it('decodes SDS-SHORT-REPORT (no PI, 16 bits as radios send it)', () => {
+    expect(ok(decodeSds(header(12, 16), '62A0'))).toMatchObject({ form: 'short', msgRef: 42, outcome: 'delivered' });
+    // 7E06: 01 | 11 "consumed" | 1110 0000 ref 224 | 0110: once refused as "unsupported protocol identifier 0x7E".
+    expect(ok(decodeSds(header(12, 16), '7E06'))).toMatchObject({ form: 'short', msgRef: 0xe0, outcome: 'read' });
+    // 00 "protocol not supported" and 01 "memory full" are failures.
+    expect(ok(decodeSds(header(12, 16), '42A0'))).toMatchObject({ form: 'short', msgRef: 42, outcome: 'failed' });
+  });
+
+  it('reads a consumed SDS-REPORT as read, not delivered', () => {
+    expect(ok(decodeSds(header(12, 32), '8210022A'))).toMatchObject({ form: 'report', msgRef: 42, outcome: 'read' });
   });
 });
 
@@ -125,7 +134,9 @@ describe('other SDS payloads', () => {
 describe('encoders agree with the fixtures and with the simulator', () => {
   it('SDS-TL transfer and report', () => {
     const t = encodeSdsTlTransfer({ msgRef: 42, text: 'Hi', report: 'received' });
-    expect({ hex: t.pdu.toString('hex').toUpperCase(), bits: t.bits }).toEqual({ hex: '82042A014869', bits: 48 });
+    // 06 = 0000 transfer | 01 "received" | 1 standard report only (not the short form) | 0
+    expect({ hex: t.pdu.toString('hex').toUpperCase(), bits: t.bits }).toEqual({ hex: '82062A014869', bits: 48 });
+    // A terminal's own text (the simulator's) leaves the short form allowed: same fields otherwise.
     expect(bitsToHex(sdsTlTextBits(42, 'Hi'))).toBe('82042A014869');
     const r = encodeSdsTlReport({ msgRef: 42, deliveryStatus: 0 });
     expect({ hex: r.pdu.toString('hex').toUpperCase(), bits: r.bits }).toEqual({ hex: '8210002A', bits: 32 });
@@ -137,7 +148,7 @@ describe('encoders agree with the fixtures and with the simulator', () => {
     expect(bitsToHex(simpleTextBits('OK'))).toBe('02014F4B');
     expect(encodeStatus(0x8002)).toEqual({ pdu: Buffer.from('8002', 'hex'), bits: 16 });
     const u = encodeSdsTlTransfer({ msgRef: 7, text: 'H€', report: 'none' });
-    expect(u.pdu.toString('hex').toUpperCase()).toBe('8200071A004820AC');
+    expect(u.pdu.toString('hex').toUpperCase()).toBe('8202071A004820AC');
   });
 
   it('refuses texts that need concatenation', () => {
@@ -181,7 +192,20 @@ describe('interpretSds: SDS to normalised events', () => {
     expect(r.events).toEqual([
       { type: 'radio.text', issi: 2001, to: 1000001, text: 'Hi', msgRef: 42, raw: { header: '+CTSDSR: 12,2001,0,1000001,0,48', pdu: '82042A014869' } },
     ]);
-    expect(r.reply).toEqual({ to: 2001, msgRef: 42, deliveryStatus: 0 });
+    expect(r.replies).toEqual([{ form: 'report', to: 2001, msgRef: 42, deliveryStatus: 0 }]);
+  });
+
+  it('both reports requested: "received" then "consumed"; a report asking for an ACK gets an SDS-ACK', () => {
+    // 0C = 0000 transfer | 11 both | 0 | 0
+    const both = interpretSds('+CTSDSR: 12,2001,0,1000001,0,48', '820C2A014869', now);
+    expect(both.replies).toEqual([
+      { form: 'report', to: 2001, msgRef: 42, deliveryStatus: 0x00 },
+      { form: 'report', to: 2001, msgRef: 42, deliveryStatus: 0x02 },
+    ]);
+    // 18 = 0001 report | 1 ack required | 000; status 00; ref 2A
+    const report = interpretSds('+CTSDSR: 12,2001,0,1000001,0,32', '8218002A', now);
+    expect(report.events[0]).toMatchObject({ type: 'radio.receipt', status: 'delivered', msgRef: 42 });
+    expect(report.replies).toEqual([{ form: 'ack', to: 2001, msgRef: 42, deliveryStatus: 0 }]);
   });
 
   it('a report becomes a receipt; a malformed SDS becomes radio.malformed', () => {
