@@ -105,7 +105,7 @@ export class TrackingWatch {
     if (subjectId) {
       const before = this.projections.tracks.get(subjectId) ?? null;
       const { track, type } = fuse(before, { ...s, subjectId });
-      const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds);
+      const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds, this.cameras);
       const after = { ...summary(track), predicted, handover: handover(track, predicted, this.cameras) };
       const sighting = { ...s, sharedRegionally: this.projections.subjects.sharedRegionally(subjectId) };
       appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: track.trackId, payload: { type, sighting, before: before ? summary(before) : null, after, trigger: e.seq } }));

@@ -98,7 +98,7 @@ export function trackingView(ctx: Ctx): View {
         : h('p', { class: 'muted' }, 'No sightings yet.'),
       h('h3', {}, view ? 'Predicted next zones' : 'Reachable next (zone graph)'),
       h('ul', { class: 'predicted', id: 'predicted-zones' }, view
-        ? predicted.map((p) => h('li', {}, `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}`))
+        ? predicted.map((p) => h('li', {}, `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}${p.covered ? '' : ' · no camera covers it'}`))
         : (site.zones.find((z) => z.id === sightings.at(-1)?.zone)?.neighbours ?? []).map((n) => h('li', {}, `${zoneName(n.zone)} · ${Math.round(n.walkSeconds / 60)} min walk`))),
       h('h3', {}, 'Camera handover'),
       handover.length
