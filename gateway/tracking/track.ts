@@ -101,7 +101,8 @@ export function fuse(track: Track | null, s: Sighting & { subjectId: string }): 
     .slice(-MAX_SIGHTINGS);
   const entered: string[] = [];
   for (const x of sightings) if (x.zone && !entered.includes(x.zone)) entered.push(x.zone);
-  const latest = sightings[sightings.length - 1]!;
+  // Where he is now: the latest sighting that steers (an unconfirmed impossible move does not).
+  const latest = [...sightings].reverse().find(steers) ?? sightings[sightings.length - 1]!;
   return {
     type,
     track: {

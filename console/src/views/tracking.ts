@@ -94,7 +94,9 @@ export function trackingView(ctx: Ctx): View {
         ? h('ol', { class: 'timeline', id: 'track-timeline' }, sightings.map((s) => h('li', { 'data-sighting': s.id },
             h('time', { datetime: s.at }, clock(s.at)), ` ${zoneName(s.zone)}`,
             h('span', { class: 'muted' }, ` · ${s.kind}${s.cameraId ? ` ${cameraName(s.cameraId)}` : ''}${s.premisesId ? ` ${site.premises.find((p) => p.id === s.premisesId)?.name ?? s.premisesId}` : ''}${s.reporter ? ` · ${s.reporter}` : ''}`),
-            s.description ? h('div', { class: 'muted' }, s.description) : null)))
+            s.description ? h('div', { class: 'muted' }, s.description) : null,
+            s.implausible ? h('div', { class: s.implausible.confirmed ? 'muted' : 'form-error', 'data-implausible': s.id },
+              `Implausible move: ${s.implausible.impliedSpeedMps} m/s from ${zoneName(s.implausible.fromZone)} in ${s.implausible.elapsedSeconds} s${s.implausible.confirmed ? ' (since confirmed)' : '; not used for predictions'}`) : null)))
         : h('p', { class: 'muted' }, 'No sightings yet.'),
       h('h3', {}, view ? 'Predicted next zones' : 'Reachable next (zone graph)'),
       h('ul', { class: 'predicted', id: 'predicted-zones' }, view
