@@ -202,6 +202,24 @@ describe('camera sightings where they were seen', () => {
   });
 });
 
+describe('orders', () => {
+  it('an area that crosses itself or has latitude and longitude swapped is a 400 naming the fault, and nothing is issued', async () => {
+    const subjectId = await newSubject();
+    const order = (polygon: number[][]) => call('police', 'POST', '/api/cbos', {
+      subjectId, conditions: 'Not to enter the market', startsAt: minutesAgo(1), expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      excludedAreas: [{ name: 'Market', polygon }],
+    });
+    const bowTie = await order([[-1.1505, 52.9547], [-1.1495, 52.9553], [-1.1495, 52.9547], [-1.1505, 52.9553], [-1.1505, 52.9547]]);
+    expect(bowTie.status).toBe(400);
+    expect(bowTie.text).toContain('excludedAreas.0 (\\"Market\\"): edges 1 and 3 cross or touch');
+    const swapped = await order([[52.9547, -1.1505], [52.9547, -1.1495], [52.9553, -1.1495], [52.9553, -1.1505], [52.9547, -1.1505]]);
+    expect(swapped.status).toBe(400);
+    expect(swapped.text).toContain('latitude and longitude look swapped');
+    expect(journal('cbo.issued', (e) => (e.payload as { terms: { subjectId: string } }).terms.subjectId === subjectId)).toEqual([]);
+    expect((await order([[-1.1505, 52.9547], [-1.1495, 52.9547], [-1.1495, 52.9553], [-1.1505, 52.9553], [-1.1505, 52.9547]])).status).toBe(200);
+  });
+});
+
 describe('dispatch', () => {
   it('grade first; the unit gets a dispatch on its radio, goes en route, and is on scene once when its status says so', async () => {
     const h = new Handset({ url: `mqtt://127.0.0.1:${gw.broker.port}`, issi: 2003, username: 'radio-2003', password: demoPassword('radio-2003'), config: gw.config, startZone: 'market-square', seed: 3 });
