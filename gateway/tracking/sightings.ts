@@ -47,13 +47,15 @@ export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: strin
   if (!SIGHTING_SOURCES.has(e.type) || !e.payload) return null;
   const via = e.source === 'api' ? 'api' : 'mqtt';
   const subject = (id: string | null | undefined) => (id && knownSubject(id) ? id : null);
+  // A report naming nobody we know stays unlinked, and says whom it named.
+  const named = (id: string | null | undefined) => (id && !knownSubject(id) ? { unknownSubjectId: id } : {});
   const base = { id: `sg-${e.id}`, via, causeSeq: e.seq, unitId: null } as const;
   if (e.type === 'shop.report') {
     const p = e.payload as ShopReportPayload;
     const place = resolvePlace({ premisesId: p.premisesId }, geo);
     if (!place) return null;
     return {
-      ...base, ...place, subjectId: subject(p.subjectId), at: p.occurredAt, atMs: Date.parse(p.occurredAt), kind: 'shop',
+      ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.occurredAt, atMs: Date.parse(p.occurredAt), kind: 'shop',
       reporter: e.actor ?? e.source, description: p.description, category: p.category, media: p.media ?? [],
     };
   }
@@ -68,7 +70,7 @@ export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: strin
     const place = resolvePlace({ cameraId: p.cameraId, zone: p.zone, lonLat }, geo, pick) ?? resolvePlace({ cameraId: p.cameraId }, geo, pick);
     if (!place) return null;
     return {
-      ...base, ...place, subjectId: subject(p.subjectId), at: p.seenAt, atMs, kind: 'cctv',
+      ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.seenAt, atMs, kind: 'cctv',
       reporter: p.operator, description: p.description ?? null, category: null, media: p.snapshotRef ? [p.snapshotRef] : [],
     };
   }
@@ -76,7 +78,7 @@ export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: strin
   const place = resolvePlace(p.place, geo, pickFor(subject(p.subjectId), Date.parse(p.at)));
   if (!place) return null;
   return {
-    ...base, ...place, subjectId: subject(p.subjectId), at: p.at, atMs: Date.parse(p.at), kind: p.kind, unitId: p.unitId,
+    ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.at, atMs: Date.parse(p.at), kind: p.kind, unitId: p.unitId,
     reporter: e.actor, description: p.description, category: null, media: p.media,
   };
 }

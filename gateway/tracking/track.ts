@@ -37,6 +37,8 @@ export interface Sighting {
    * follows on from it).
    */
   implausible?: ImplausibleMove | undefined;
+  /** The subject id the reporter gave when it names nobody in the gallery: kept for a controller to resolve. */
+  unknownSubjectId?: string | undefined;
 }
 
 export interface ImplausibleMove {

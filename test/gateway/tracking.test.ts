@@ -202,6 +202,19 @@ describe('camera sightings where they were seen', () => {
   });
 });
 
+describe('a report naming an unknown subject', () => {
+  it('is kept, its sighting linked to nobody, and the id the shop typed is on the sighting for a controller to resolve', async () => {
+    await shop.publishAsync('tw/v1/shop/prem-013/report', JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: minutesAgo(1), description: 'The man from the poster', subjectId: 'subj-typo-7' }), { qos: 1 });
+    const s = await eventually(async () => {
+      const r = await call<Array<{ subjectId: string | null; unknownSubjectId?: string; zone: string }>>('controller', 'GET', '/api/sightings/unlinked');
+      return r.body.data?.find((x) => x.unknownSubjectId === 'subj-typo-7');
+    }, 5000, 'the unlinked sighting');
+    expect(s).toMatchObject({ subjectId: null, zone: 'victoria-centre' });
+    expect(journal('shop.report', (e) => (e.payload as { subjectId?: string }).subjectId === 'subj-typo-7')).toHaveLength(1);
+    expect(gw.projections.tracks.get('subj-typo-7')).toBeUndefined();
+  });
+});
+
 describe('orders', () => {
   it('an area that crosses itself or has latitude and longitude swapped is a 400 naming the fault, and nothing is issued', async () => {
     const subjectId = await newSubject();

@@ -162,7 +162,8 @@ export function trackingView(ctx: Ctx): View {
     fill(unlinked, t.unlinked.length ? t.unlinked.slice(-10).reverse().map((s) => {
       const link = may.respondToBreach(role) && selected && t.available ? h('button', { class: 'small' }, `Link to ${selected}`) : null;
       link?.addEventListener('click', () => void ctx.tracking.link(s.id, selected!).then(() => ctx.notify('Sighting linked'), fail));
-      return h('li', { 'data-sighting': s.id }, `${clock(s.at)} ${zoneName(s.zone)}: ${s.description ?? s.category ?? s.kind} `, link);
+      return h('li', { 'data-sighting': s.id }, `${clock(s.at)} ${zoneName(s.zone)}: ${s.description ?? s.category ?? s.kind} `,
+        s.unknownSubjectId ? h('span', { class: 'chip danger', 'data-unknown-subject': s.unknownSubjectId }, `named an unknown subject: ${s.unknownSubjectId}`) : null, link);
     }) : h('li', { class: 'muted' }, 'None.'));
     fill(breaches, [...t.breaches.values()].sort((a, b) => b.detectedAt - a.detectedAt).slice(0, 20).map((b) =>
       h('li', { 'data-breach': b.breachId, class: b.acknowledged ? 'muted' : 'form-error' },
