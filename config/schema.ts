@@ -421,7 +421,7 @@ const DEFAULT_UPLINK_TYPES = [
 ];
 const DEFAULT_UPLINK_RULES = [
   { types: ['shop.report', 'cctv.sighting', 'sighting.reported'], drop: ['media', 'snapshotRef', 'operator', 'unitId'], unlessShared: ['subjectId', 'description'], zone: ['place.lonLat'] },
-  { types: ['track.sighting'], drop: ['sighting.media', 'sighting.reporter', 'sighting.unitId'], unlessShared: ['sighting.subjectId', 'sighting.description'], zone: ['sighting.position'], sharedFlag: 'sighting.sharedRegionally' },
+  { types: ['track.sighting'], drop: ['sighting.media', 'sighting.reporter', 'sighting.unitId', 'sighting.unknownSubjectId'], unlessShared: ['sighting.subjectId', 'sighting.description'], zone: ['sighting.position'], sharedFlag: 'sighting.sharedRegionally' },
   { types: ['subject.created', 'cbo.*'], onlyIfShared: true, drop: ['photoRef', 'markers', 'dob', 'terms.excludedAreas'] },
   { types: ['subject.updated'], onlyIfShared: true, drop: ['changes.photoRef', 'changes.markers', 'changes.dob'] },
   { types: ['breach.detected'], unlessShared: ['subjectId'], zone: ['position'] },

@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 import type { z } from 'zod';
-import type { Camera } from '../../config/schema';
+import type { Camera, Zone } from '../../config/schema';
 import type { Principal } from '../auth/accounts';
 import { camerasGeoJson, type FeatureCollection } from '../cctv/geojson';
 import { VIDEO_PATH_PREFIX, type CameraInfo, type CctvSightingPayload } from '../contract/cctv';
@@ -8,6 +8,7 @@ import { CctvBookmark, CctvFault, CctvSighting, isoTime } from '../contract/payl
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
+import { cameraPlaceProblems } from '../tracking/zones';
 import { parseInput, requirePermission } from './guard';
 
 // The MQTT payloads without `operator` (the logged-in person is the operator) and with the
@@ -33,6 +34,8 @@ export interface CctvApiDeps {
   journal: Journal;
   projections: Projections;
   cameras: readonly Camera[];
+  /** The site's zones, to check where in a camera's picture a sighting is placed (none: no zone hints accepted). */
+  zones?: readonly Zone[];
   streams: StreamStatusSource;
 }
 
@@ -115,8 +118,10 @@ export class CctvApi {
 
   async sighting(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
     const user = requirePermission(actor, 'cctv.mark', 'mark sightings on camera');
-    this.camera(cameraId);
+    const camera = this.camera(cameraId);
     const body = parseInput(SightingInput, input);
+    const problems = cameraPlaceProblems(camera, body, this.deps.zones ?? []);
+    if (problems.length) throw Errors.invalid(problems);
     const payload: CctvSightingPayload = { cameraId, ...body, seenAt: body.seenAt ?? new Date().toISOString(), operator: user };
     return this.record(user, 'cctv.sighting', cameraId, payload);
   }

@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import type { Principal } from '../auth/accounts';
 import { CboExtendInput, CboInput, CboRevokeInput, SubjectInput, SubjectPatch, SubjectQuery } from '../contract/tracking';
 import { ApiError, Errors } from '../http/errors';
+import { areaProblems, siteBounds, type Bounds } from '../tracking/areas';
 import type { CboRecord } from '../tracking/cbo';
 import { accessTo, searchSubjects, subjectView, type Access, type SubjectRecord, type SubjectView } from '../tracking/gallery';
 import { parseInput, requirePermission } from './guard';
@@ -13,7 +14,14 @@ import type { TrackingDeps } from './tracking-common';
  * person, and what did they see" is one query on `ref`.
  */
 export class SubjectsApi {
+  private boundsCache: Bounds | null = null;
+
   constructor(private readonly deps: TrackingDeps) {}
+
+  /** Where a drawn area may lie: around the site's zones, premises and cameras. */
+  private get bounds(): Bounds {
+    return (this.boundsCache ??= siteBounds(this.deps.config));
+  }
 
   private access(actor: Principal, s: SubjectRecord): Access | null {
     return accessTo(actor.consoleRole, s);
@@ -99,6 +107,7 @@ export class SubjectsApi {
       ...(projections.subjects.has(terms.subjectId) ? [] : [`subjectId: unknown subject "${terms.subjectId}"`]),
       ...terms.excludedZones.filter((z) => !config.zones.some((c) => c.id === z)).map((z) => `excludedZones: unknown zone "${z}"`),
       ...terms.excludedPremises.filter((p) => !config.premises.some((c) => c.id === p)).map((p) => `excludedPremises: unknown premises "${p}"`),
+      ...terms.excludedAreas.flatMap((a, i) => areaProblems(a.polygon, this.bounds).map((m) => `excludedAreas.${i} ("${a.name}"): ${m}`)),
     ];
     if (issues.length) throw Errors.invalid(issues);
     const cboId = `cbo-${ulid().toLowerCase()}`;

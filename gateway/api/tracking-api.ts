@@ -109,7 +109,7 @@ export class TrackingApi {
   }
 
   private trackView(t: Track, nowMs: number): TrackView {
-    const predicted = t.state === 'active' ? predict(t, this.graph, nowMs, this.deps.config.tracking.predictSeconds) : [];
+    const predicted = t.state === 'active' ? predict(t, this.graph, nowMs, this.deps.config.tracking.predictSeconds, this.cover) : [];
     return { track: structuredClone(t), summary: summary(t), predicted, handover: handover(t, predicted, this.cover) };
   }
 

@@ -3,7 +3,7 @@ import type { PlaceInput } from '../contract/tracking';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
-import type { PlaceInput as ResolvablePlace } from '../tracking/zones';
+import { cameraPlaceProblems, type PlaceInput as ResolvablePlace } from '../tracking/zones';
 
 export interface TrackingDeps {
   config: Config;
@@ -29,5 +29,8 @@ export function checkPlace(place: ResolvablePlace, config: Config): void {
   if (place.premisesId && !config.premises.some((p) => p.id === place.premisesId)) issues.push(`place.premisesId: unknown premises "${place.premisesId}"`);
   if (place.cameraId && !config.cameras.some((c) => c.id === place.cameraId)) issues.push(`place.cameraId: unknown camera "${place.cameraId}"`);
   if (place.zone && !config.zones.some((z) => z.id === place.zone)) issues.push(`place.zone: unknown zone "${place.zone}"`);
+  const camera = place.cameraId ? config.cameras.find((c) => c.id === place.cameraId) : undefined;
+  // With a camera, a zone or point says where in its picture: it must be somewhere the camera sees.
+  if (camera && issues.length === 0) issues.push(...cameraPlaceProblems(camera, place, config.zones).map((p) => `place.${p}`));
   if (issues.length) throw Errors.invalid(issues);
 }

@@ -53,7 +53,7 @@ export class CctvService {
         stallMs: s.stallSeconds * 1000, backoff: s.restartBackoff, log: log.child({ module: 'cctv-stream' }), guard: deps.guard,
       }));
     }
-    this.api = new CctvApi({ journal: deps.journal, projections: deps.projections, cameras: config.cameras, streams: this });
+    this.api = new CctvApi({ journal: deps.journal, projections: deps.projections, cameras: config.cameras, zones: config.zones, streams: this });
     this.hub = new VideoHub({
       streams: this.streams, api: this.api, sessions: deps.sessions, metrics: deps.metrics, log: log.child({ module: 'video' }),
       sessionCheckMs: deps.sessionCheckMs,

@@ -32,6 +32,10 @@ export interface CctvSightingPayload {
   subjectId?: string;
   description?: string;
   snapshotRef?: string;
+  /** Where in the picture: the zone (one the camera sees) … */
+  zone?: string;
+  /** … or the point the operator picked, [longitude, latitude], inside the camera's view. */
+  lonLat?: readonly [number, number];
   /** Only on sightings from Frigate's object detection. */
   frigate?: { eventId: string; phase: 'new' | 'update' | 'end'; label: string; subLabel: string | null; currentZones: string[]; enteredZones: string[]; topScore: number | null };
 }

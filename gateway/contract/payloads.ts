@@ -67,6 +67,9 @@ export const CctvSighting = z.strictObject({
   subjectId: text(64).optional(),
   description: text(2000).optional(),
   snapshotRef: text(256).optional(),
+  /** Where in the picture he was, if the operator says: a zone the camera looks into, or a point in its view. */
+  zone: text(64).optional(),
+  lonLat: z.tuple([longitude, latitude]).optional(),
 });
 
 export const CctvBookmark = z.strictObject({ at: isoTime, operator: text(64), note: text(2000) });

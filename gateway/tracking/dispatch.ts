@@ -1,11 +1,12 @@
-import { polygonCentroid, type LonLat } from '../../config/geo';
+import type { LonLat } from '../../config/geo';
 import type { Zone } from '../../config/schema';
-import { walkSeconds, type ZoneGraph } from './graph';
+import type { ZoneGraph } from './graph';
+import { travelSeconds } from './route';
 import { locate, metres } from './zones';
 
 /**
- * Which unit to send: the one that can walk there soonest, over the town's walking graph,
- * from where its radio last said it was. Straight-line distance misleads (the canal), and an
+ * Which unit to send: the one that can walk there soonest, from where its radio last said it
+ * was to where the incident is (straight across open ground, the walking graph beyond). Straight-line distance misleads (the canal), and an
  * old fix is a guess: units with a stale fix are ranked after every unit with a fresh one.
  */
 
@@ -49,32 +50,8 @@ export interface RankContext {
 /** States a controller may send: available, or never reported (a radio that sends no statuses). */
 const SENDABLE = new Set(['available', 'unknown']);
 
-/** The zone a point is in, or else the zone whose centre is nearest (a unit just off the map). */
-function entry(point: LonLat, zones: readonly Zone[]): string | null {
-  const inside = locate(point, zones);
-  if (inside) return inside;
-  let best: { zone: string; m: number } | null = null;
-  for (const z of zones) {
-    const m = metres(point, polygonCentroid(z.polygon));
-    if (!best || m < best.m) best = { zone: z.id, m };
-  }
-  return best?.zone ?? null;
-}
-
-/**
- * Walking seconds from a point to a point. Within one zone, straight across it. Otherwise the
- * graph's walks, which run centre to centre, plus the legs from the start to its zone's
- * centre and from the target zone's centre to the target.
- */
-export function travelSeconds(from: LonLat, to: LonLat, ctx: Pick<RankContext, 'graph' | 'zones' | 'walkSpeedMps'>): number {
-  const speed = ctx.walkSpeedMps;
-  const a = entry(from, ctx.zones);
-  const b = entry(to, ctx.zones);
-  if (!a || !b || a === b) return metres(from, to) / speed;
-  const centre = (id: string) => polygonCentroid(ctx.zones.find((z) => z.id === id)!.polygon);
-  const legs = metres(from, centre(a)) / speed + metres(centre(b), to) / speed;
-  return walkSeconds(ctx.graph, a, b) + legs;
-}
+/** Walking seconds from where the unit stands to the incident (see route.ts). */
+export { travelSeconds };
 
 export function rankUnits(units: readonly UnitForRanking[], target: LonLat, ctx: RankContext, nowMs: number): Ranking {
   const ranked: RankedUnit[] = [];

@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema';
 import type { CctvSightingPayload } from '../contract/cctv';
 import type { JournalEvent } from '../journal/types';
 import type { Sighting, SourceKind } from './track';
-import { resolvePlace, type PlaceInput } from './zones';
+import { inView, resolvePlace, type PlaceInput, type ZonePicker } from './zones';
 
 /**
  * The events a sighting can come from, turned into one normalised shape. Shop terminals over
@@ -35,39 +35,50 @@ export interface ReportedSightingPayload {
 
 type Geo = Pick<Config, 'zones' | 'premises' | 'cameras'>;
 
+/** For a camera sighting: how to choose among the zones the camera sees, given whose sighting it is and when. */
+export type PickerFor = (subjectId: string | null, atMs: number) => ZonePicker | undefined;
+
 /**
  * The sighting a committed event reports, or null when it is not a sighting source or names
  * no known place. `knownSubject` says whether a subject id is in the gallery: a report naming
  * an unknown id stays unlinked rather than starting a track for a typo.
  */
-export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: string) => boolean): Sighting | null {
+export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: string) => boolean, pickFor: PickerFor = () => undefined): Sighting | null {
   if (!SIGHTING_SOURCES.has(e.type) || !e.payload) return null;
   const via = e.source === 'api' ? 'api' : 'mqtt';
   const subject = (id: string | null | undefined) => (id && knownSubject(id) ? id : null);
+  // A report naming nobody we know stays unlinked, and says whom it named.
+  const named = (id: string | null | undefined) => (id && !knownSubject(id) ? { unknownSubjectId: id } : {});
   const base = { id: `sg-${e.id}`, via, causeSeq: e.seq, unitId: null } as const;
   if (e.type === 'shop.report') {
     const p = e.payload as ShopReportPayload;
     const place = resolvePlace({ premisesId: p.premisesId }, geo);
     if (!place) return null;
     return {
-      ...base, ...place, subjectId: subject(p.subjectId), at: p.occurredAt, atMs: Date.parse(p.occurredAt), kind: 'shop',
+      ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.occurredAt, atMs: Date.parse(p.occurredAt), kind: 'shop',
       reporter: e.actor ?? e.source, description: p.description, category: p.category, media: p.media ?? [],
     };
   }
   if (e.type === 'cctv.sighting') {
     const p = e.payload as CctvSightingPayload;
-    const place = resolvePlace({ cameraId: p.cameraId }, geo);
+    const camera = geo.cameras.find((c) => c.id === p.cameraId);
+    // Where in the picture, if the operator said and it is somewhere this camera sees (the API
+    // refuses anything else; over MQTT a hint that does not fit falls back to the camera's view).
+    const lonLat = p.lonLat && camera && inView(camera, p.lonLat) ? p.lonLat : undefined;
+    const atMs = Date.parse(p.seenAt);
+    const pick = pickFor(subject(p.subjectId), atMs);
+    const place = resolvePlace({ cameraId: p.cameraId, zone: p.zone, lonLat }, geo, pick) ?? resolvePlace({ cameraId: p.cameraId }, geo, pick);
     if (!place) return null;
     return {
-      ...base, ...place, subjectId: subject(p.subjectId), at: p.seenAt, atMs: Date.parse(p.seenAt), kind: 'cctv',
+      ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.seenAt, atMs, kind: 'cctv',
       reporter: p.operator, description: p.description ?? null, category: null, media: p.snapshotRef ? [p.snapshotRef] : [],
     };
   }
   const p = e.payload as ReportedSightingPayload;
-  const place = resolvePlace(p.place, geo);
+  const place = resolvePlace(p.place, geo, pickFor(subject(p.subjectId), Date.parse(p.at)));
   if (!place) return null;
   return {
-    ...base, ...place, subjectId: subject(p.subjectId), at: p.at, atMs: Date.parse(p.at), kind: p.kind, unitId: p.unitId,
+    ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.at, atMs: Date.parse(p.at), kind: p.kind, unitId: p.unitId,
     reporter: e.actor, description: p.description, category: null, media: p.media,
   };
 }

@@ -31,6 +31,26 @@ export interface Sighting {
   category: string | null;
   media: string[];
   causeSeq: number;
+  /**
+   * Set when the sighting implies a move faster than anyone walks from the one before: kept on
+   * the track and shown, but it steers no prediction until `confirmed` (a later sighting that
+   * follows on from it).
+   */
+  implausible?: ImplausibleMove | undefined;
+  /** The subject id the reporter gave when it names nobody in the gallery: kept for a controller to resolve. */
+  unknownSubjectId?: string | undefined;
+}
+
+export interface ImplausibleMove {
+  /** The sighting it was judged against. */
+  fromSightingId: string;
+  fromZone: string | null;
+  elapsedSeconds: number;
+  /** The least walking time the move needs, allowing for how loosely each place is known. */
+  walkSeconds: number;
+  /** The walking distance over the time elapsed. */
+  impliedSpeedMps: number;
+  confirmed: boolean;
 }
 
 export interface Track {
@@ -49,8 +69,12 @@ export interface Prediction {
   walkSeconds: number;
   /** The earliest they could be there: last seen + walk. */
   reachableAt: string;
-  /** Away from where they came from (more likely than doubling back). */
+  /** Away from where they came from (more likely than doubling back, but doubling back is kept). */
   onward: boolean;
+  /** Relative likelihood, 0–1: nearer is likelier; doubling back counts half. The list is in this order. */
+  likelihood: number;
+  /** Some camera's field of view covers the zone (or a PTZ camera homed there can turn to it). */
+  covered: boolean;
 }
 
 /** Frigate's shape for an object's state in `{type, before, after}`. */
@@ -79,7 +103,8 @@ export function fuse(track: Track | null, s: Sighting & { subjectId: string }): 
     .slice(-MAX_SIGHTINGS);
   const entered: string[] = [];
   for (const x of sightings) if (x.zone && !entered.includes(x.zone)) entered.push(x.zone);
-  const latest = sightings[sightings.length - 1]!;
+  // Where he is now: the latest sighting that steers (an unconfirmed impossible move does not).
+  const latest = [...sightings].reverse().find(steers) ?? sightings[sightings.length - 1]!;
   return {
     type,
     track: {
@@ -104,13 +129,23 @@ export function summary(track: Track): TrackSummary {
   };
 }
 
+/** How fast likelihood falls with the walk: a zone this many seconds further is e (≈2.7) times less likely. */
+const LIKELIHOOD_SECONDS = 120;
+/** Doubling back is this much less likely than going on. */
+const BACK_WEIGHT = 0.5;
+
+/** Sightings that may steer predictions: placed in a zone, and not an unconfirmed impossible move. */
+export const steers = (s: Sighting): boolean => s.zone !== null && !(s.implausible && !s.implausible.confirmed);
+
 /**
- * Zones the subject could have reached by `nowMs` plus `horizonSeconds`, from the zone they
- * were last seen in, over the walking graph. Direction matters: from the zone before, a zone
- * further away is "onward" and listed first; doubling back comes after.
+ * Every zone the subject could have reached by `nowMs` plus `horizonSeconds`, from the zone
+ * they were last seen in, over the walking graph: none is dropped for being behind them or for
+ * making the list long (a 60 s neighbour the way he came is still a likely exit). Ranked by
+ * likelihood: the walk, with the direction of travel as a weight (from the zone before, a zone
+ * further away is "onward"; doubling back counts half).
  */
-export function predict(track: Track, graph: ZoneGraph, nowMs: number, horizonSeconds: number, limit = 6): Prediction[] {
-  const seen = track.sightings.filter((s) => s.zone !== null);
+export function predict(track: Track, graph: ZoneGraph, nowMs: number, horizonSeconds: number, cover: ReadonlyMap<string, CameraCover[]>): Prediction[] {
+  const seen = track.sightings.filter(steers);
   const last = seen[seen.length - 1];
   if (!last?.zone) return [];
   const here = last.zone;
@@ -122,10 +157,11 @@ export function predict(track: Track, graph: ZoneGraph, nowMs: number, horizonSe
   for (const [zone, secs] of times) {
     if (zone === here || secs > budget) continue;
     const onward = !fromPrev || (fromPrev.get(zone) ?? Infinity) > (fromPrev.get(here) ?? 0);
-    out.push({ zone, walkSeconds: secs, reachableAt: new Date(last.atMs + secs * 1000).toISOString(), onward });
+    const likelihood = Math.round(Math.exp(-secs / LIKELIHOOD_SECONDS) * (onward ? 1 : BACK_WEIGHT) * 1000) / 1000;
+    out.push({ zone, walkSeconds: secs, reachableAt: new Date(last.atMs + secs * 1000).toISOString(), onward, likelihood, covered: (cover.get(zone)?.length ?? 0) > 0 });
   }
-  out.sort((a, b) => Number(b.onward) - Number(a.onward) || a.walkSeconds - b.walkSeconds || a.zone.localeCompare(b.zone));
-  return out.slice(0, limit);
+  out.sort((a, b) => b.likelihood - a.likelihood || a.walkSeconds - b.walkSeconds || a.zone.localeCompare(b.zone));
+  return out;
 }
 
 export interface CameraCover {
@@ -142,8 +178,8 @@ export function coverageTable(config: Pick<Config, 'zones' | 'cameras'>): Map<st
     const covers: CameraCover[] = [];
     for (const cam of config.cameras) {
       const share = viewShare(cam, zone);
-      // A camera homed in the zone stays a candidate (a PTZ can turn), after those that see in.
-      if (share > 0 || cam.zone === zone.id) covers.push({ cameraId: cam.id, share: Math.round(share * 100) / 100, ptz: cam.ptz });
+      // A PTZ camera homed in the zone stays a candidate (it can turn), after those that see in.
+      if (share > 0 || (cam.ptz && cam.zone === zone.id)) covers.push({ cameraId: cam.id, share: Math.round(share * 100) / 100, ptz: cam.ptz });
     }
     covers.sort((a, b) => b.share - a.share || a.cameraId.localeCompare(b.cameraId));
     table.set(zone.id, covers);
@@ -160,8 +196,8 @@ export interface Handover extends CameraCover {
 
 /**
  * Cameras for the operator, in the order to use them: those on the current zone, then those on
- * each predicted zone in prediction order. A camera covering several of them is listed once,
- * for the first.
+ * each predicted zone by the earliest the subject could be there. A camera covering several of
+ * them is listed once, for the first. Predicted zones no camera covers are `covered: false`.
  */
 export function handover(track: Track, predictions: readonly Prediction[], table: ReadonlyMap<string, CameraCover[]>): Handover[] {
   const out: Handover[] = [];
@@ -175,6 +211,7 @@ export function handover(track: Track, predictions: readonly Prediction[], table
   };
   const here = track.state === 'active' ? track.currentZones[0] : undefined;
   if (here) add(here, null);
-  for (const p of predictions) add(p.zone, p.reachableAt);
+  const byTime = [...predictions].sort((a, b) => a.walkSeconds - b.walkSeconds || b.likelihood - a.likelihood || a.zone.localeCompare(b.zone));
+  for (const p of byTime) add(p.zone, p.reachableAt);
   return out;
 }

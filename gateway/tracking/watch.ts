@@ -8,6 +8,7 @@ import type { AlertService } from '../radio/alerts';
 import { breachReasons, isRepeat, type BreachMark } from './cbo';
 import { buildGraph, type ZoneGraph } from './graph';
 import { incidentFromBreach, incidentFromReport, type BreachDetected } from './incident';
+import { checkMove, consistentZone, type MoveContext } from './plausible';
 import { SIGHTING_SOURCES, sightingFrom } from './sightings';
 import { coverageTable, endTrack, fuse, handover, predict, summary, type CameraCover, type Sighting } from './track';
 import { locate, metres } from './zones';
@@ -89,8 +90,16 @@ export class TrackingWatch {
     return this.journal.append({ source: 'gateway', ...input });
   }
 
+  private get moves(): MoveContext {
+    return { graph: this.graph!, zones: this.config.zones, walkSpeedMps: this.config.tracking.walkSpeedMps, cameras: this.config.cameras };
+  }
+
   private sightingOf(e: JournalEvent): Sighting | null {
-    if (e.type !== 'sighting.linked') return sightingFrom(e, this.config, (id) => this.projections.subjects.has(id));
+    if (e.type !== 'sighting.linked') {
+      // A camera that sees several zones places the subject in the one his track makes likeliest.
+      const pick = (subjectId: string | null, atMs: number) => (subjectId ? consistentZone(this.projections.tracks.get(subjectId), atMs, this.moves) : undefined);
+      return sightingFrom(e, this.config, (id) => this.projections.subjects.has(id), pick);
+    }
     const p = e.payload as { sightingId: string; subjectId: string };
     const s = this.projections.tracks.unlinkedSighting(p.sightingId);
     return s && this.projections.subjects.has(p.subjectId) ? { ...s, subjectId: p.subjectId } : null;
@@ -98,14 +107,24 @@ export class TrackingWatch {
 
   private async derive(e: JournalEvent): Promise<void> {
     if (e.seq <= this.projections.tracks.lastTrigger) return; // already derived (catch-up overlap)
-    const s = this.sightingOf(e);
-    if (!s) return;
+    const found = this.sightingOf(e);
+    if (!found) return;
+    let s = found;
     const appends: Array<Promise<unknown>> = [];
     const subjectId = s.subjectId;
     if (subjectId) {
-      const before = this.projections.tracks.get(subjectId) ?? null;
+      let before = this.projections.tracks.get(subjectId) ?? null;
+      const judged = checkMove(before, s, this.moves);
+      s = judged.sighting;
+      if (judged.confirmed && before) {
+        // A flagged move that this sighting follows on from is confirmed: journaled again, it steers from now on.
+        const again = fuse(before, { ...judged.confirmed, subjectId });
+        appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: again.track.trackId, payload: { type: 'update', sighting: judged.confirmed, before: summary(before), after: summary(again.track), trigger: e.seq } }));
+        before = again.track;
+      }
+      if (s.implausible) this.log.warn({ sightingId: s.id, subjectId, move: s.implausible }, 'sighting implies an impossible move; kept, flagged, not steering predictions');
       const { track, type } = fuse(before, { ...s, subjectId });
-      const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds);
+      const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds, this.cameras);
       const after = { ...summary(track), predicted, handover: handover(track, predicted, this.cameras) };
       const sighting = { ...s, sharedRegionally: this.projections.subjects.sharedRegionally(subjectId) };
       appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: track.trackId, payload: { type, sighting, before: before ? summary(before) : null, after, trigger: e.seq } }));

@@ -162,6 +162,77 @@ describe('reports, the track and exports', () => {
   });
 });
 
+describe('camera sightings where they were seen', () => {
+  it('over MQTT: placed in the zone the camera sees that follows on from the track, or the zone named; an impossible move is flagged, not followed', async () => {
+    const subjectId = await newSubject();
+    const cctv = await connectMqtt(gw.broker.port, 'cctv');
+    try {
+      const t0 = Date.now() - 3 * 60_000;
+      const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+      expect((await call('controller', 'POST', '/api/reports', { premisesId: 'prem-016', kind: 'sighting', category: 'suspicious', occurredAt: at(0), description: 'At the kiosk', subjectId })).status).toBe(200);
+      await eventually(() => gw.projections.tracks.get(subjectId)?.sightings.length === 1, 5000, 'the shop sighting');
+      // The towpath camera also looks across the water at the Bus Station: 31 s later he is there, not on the towpath.
+      await cctv.publishAsync('tw/v1/cctv/cam-08/sighting', JSON.stringify({ seenAt: at(31), operator: 'op-7', subjectId }), { qos: 1 });
+      await eventually(() => gw.projections.tracks.get(subjectId)?.sightings.length === 2, 5000, 'the camera sighting');
+      // The operator says he was on the towpath, 9 s after that: kept, flagged with its speed, not followed.
+      await cctv.publishAsync('tw/v1/cctv/cam-08/sighting', JSON.stringify({ seenAt: at(40), operator: 'op-7', subjectId, zone: 'canal-side' }), { qos: 1 });
+      const view = await eventually(async () => {
+        const r = await call<{ track: { sightings: Array<{ zone: string; implausible?: { impliedSpeedMps: number; confirmed: boolean } }>; currentZones: string[] }; predicted: Array<{ zone: string; walkSeconds: number }> }>('controller', 'GET', `/api/subjects/${subjectId}/track`);
+        return r.body.data?.track.sightings.length === 3 && r.body.data;
+      }, 5000, 'the third sighting');
+      expect(view.track.sightings.map((s) => s.zone)).toEqual(['bus-station', 'bus-station', 'canal-side']);
+      expect(view.track.sightings[1]!.implausible).toBeUndefined();
+      expect(view.track.sightings[2]!.implausible).toMatchObject({ confirmed: false });
+      expect(view.track.sightings[2]!.implausible!.impliedSpeedMps).toBeGreaterThan(5);
+      expect(view.track.currentZones).toEqual(['bus-station']);
+      expect(view.predicted.find((p) => p.zone === 'high-street-south')).toMatchObject({ walkSeconds: 60 });
+    } finally {
+      await cctv.endAsync();
+    }
+  });
+
+  it('over REST: a zone the camera does not see, or a point outside its view, is a 400 naming the fault', async () => {
+    const zone = await call('operator', 'POST', '/api/cameras/cam-08/sightings', { description: 'red jacket', zone: 'market-square' });
+    expect(zone.status).toBe(400);
+    expect(zone.text).toContain('camera cam-08 does not look into zone \\"market-square\\"');
+    const point = await call('operator', 'POST', '/api/sightings', { description: 'red jacket', place: { cameraId: 'cam-08', lonLat: [-1.1440, 52.9519] } });
+    expect(point.status).toBe(400);
+    expect(point.text).toContain("not in camera cam-08's field of view");
+    expect((await call('operator', 'POST', '/api/cameras/cam-08/sightings', { description: 'red jacket', zone: 'bus-station' })).status).toBe(201);
+  });
+});
+
+describe('a report naming an unknown subject', () => {
+  it('is kept, its sighting linked to nobody, and the id the shop typed is on the sighting for a controller to resolve', async () => {
+    await shop.publishAsync('tw/v1/shop/prem-013/report', JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: minutesAgo(1), description: 'The man from the poster', subjectId: 'subj-typo-7' }), { qos: 1 });
+    const s = await eventually(async () => {
+      const r = await call<Array<{ subjectId: string | null; unknownSubjectId?: string; zone: string }>>('controller', 'GET', '/api/sightings/unlinked');
+      return r.body.data?.find((x) => x.unknownSubjectId === 'subj-typo-7');
+    }, 5000, 'the unlinked sighting');
+    expect(s).toMatchObject({ subjectId: null, zone: 'victoria-centre' });
+    expect(journal('shop.report', (e) => (e.payload as { subjectId?: string }).subjectId === 'subj-typo-7')).toHaveLength(1);
+    expect(gw.projections.tracks.get('subj-typo-7')).toBeUndefined();
+  });
+});
+
+describe('orders', () => {
+  it('an area that crosses itself or has latitude and longitude swapped is a 400 naming the fault, and nothing is issued', async () => {
+    const subjectId = await newSubject();
+    const order = (polygon: number[][]) => call('police', 'POST', '/api/cbos', {
+      subjectId, conditions: 'Not to enter the market', startsAt: minutesAgo(1), expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      excludedAreas: [{ name: 'Market', polygon }],
+    });
+    const bowTie = await order([[-1.1505, 52.9547], [-1.1495, 52.9553], [-1.1495, 52.9547], [-1.1505, 52.9553], [-1.1505, 52.9547]]);
+    expect(bowTie.status).toBe(400);
+    expect(bowTie.text).toContain('excludedAreas.0 (\\"Market\\"): edges 1 and 3 cross or touch');
+    const swapped = await order([[52.9547, -1.1505], [52.9547, -1.1495], [52.9553, -1.1495], [52.9553, -1.1505], [52.9547, -1.1505]]);
+    expect(swapped.status).toBe(400);
+    expect(swapped.text).toContain('latitude and longitude look swapped');
+    expect(journal('cbo.issued', (e) => (e.payload as { terms: { subjectId: string } }).terms.subjectId === subjectId)).toEqual([]);
+    expect((await order([[-1.1505, 52.9547], [-1.1495, 52.9547], [-1.1495, 52.9553], [-1.1505, 52.9553], [-1.1505, 52.9547]])).status).toBe(200);
+  });
+});
+
 describe('dispatch', () => {
   it('grade first; the unit gets a dispatch on its radio, goes en route, and is on scene once when its status says so', async () => {
     const h = new Handset({ url: `mqtt://127.0.0.1:${gw.broker.port}`, issi: 2003, username: 'radio-2003', password: demoPassword('radio-2003'), config: gw.config, startZone: 'market-square', seed: 3 });

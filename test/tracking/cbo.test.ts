@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { LonLat } from '../../config/geo';
+import { areaProblems, siteBounds } from '../../gateway/tracking/areas';
 import { breachReasons, inForce, inWindow, isRepeat } from '../../gateway/tracking/cbo';
-import { at, cbo, ONE_METRE_LON, sighting, TZ } from './fixtures';
+import { at, cbo, ONE_METRE_LON, sighting, town, TZ } from './fixtures';
 
 /** Bus Station's west edge is its border with High Street South. */
 const EDGE_LON = -1.149553;
@@ -103,5 +105,33 @@ describe('breach: the order itself', () => {
     expect(isRepeat([first], { ...first, atMs: first.atMs + cooldown }, cooldown)).toBe(false);
     expect(isRepeat([first], { ...first, zone: 'canal-side' }, cooldown)).toBe(false);
     expect(isRepeat([first], { ...first, cboId: 'cbo-2' }, cooldown)).toBe(false);
+  });
+});
+
+describe('areas drawn on an order', () => {
+  const bounds = siteBounds(town);
+  const square: LonLat[] = [[-1.1505, 52.9547], [-1.1495, 52.9547], [-1.1495, 52.9553], [-1.1505, 52.9553], [-1.1505, 52.9547]];
+
+  it('a simple polygon in the town is fine', () => {
+    expect(areaProblems(square, bounds)).toEqual([]);
+  });
+
+  it('a polygon that crosses itself (a bow tie) is refused, naming the crossing edges', () => {
+    const bowTie: LonLat[] = [[-1.1505, 52.9547], [-1.1495, 52.9553], [-1.1495, 52.9547], [-1.1505, 52.9553], [-1.1505, 52.9547]];
+    expect(areaProblems(bowTie, bounds)).toEqual(['edges 1 and 3 cross or touch: an area must be a simple polygon that does not cross itself']);
+    const spike: LonLat[] = [[-1.1505, 52.9547], [-1.1495, 52.9547], [-1.1500, 52.9547], [-1.1500, 52.9553], [-1.1505, 52.9547]];
+    expect(areaProblems(spike, bounds)[0]).toMatch(/cross or touch/);
+  });
+
+  it('latitude and longitude swapped (the Indian Ocean) is refused as swapped; a point far away as outside the site', () => {
+    const swapped = square.map(([lon, lat]): LonLat => [lat, lon]);
+    expect(areaProblems(swapped, bounds)).toEqual(['latitude and longitude look swapped ([52.9547, -1.1505]): give each point as [longitude, latitude]']);
+    const london = square.map(([lon, lat]): LonLat => [lon + 1.02, lat - 1.45]);
+    expect(areaProblems(london, bounds)[0]).toMatch(/^4 point\(s\) lie outside the site/);
+  });
+
+  it('a flat or degenerate polygon is refused', () => {
+    expect(areaProblems([[-1.15, 52.955], [-1.149, 52.955], [-1.15, 52.955], [-1.15, 52.955]], bounds)).toEqual(['needs at least 3 different corners']);
+    expect(areaProblems([[-1.15, 52.955], [-1.149, 52.955], [-1.148, 52.955], [-1.15, 52.955]], bounds)[0]).toMatch(/cross or touch|no area/);
   });
 });

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { haversineMetres, type LonLat } from '../../config/geo';
+import { haversineMetres, pointInPolygon, type LonLat } from '../../config/geo';
 import { rankUnits, travelSeconds, type UnitForRanking } from '../../gateway/tracking/dispatch';
 import { buildGraph, walkSeconds, walkTimes } from '../../gateway/tracking/graph';
 import { town } from './fixtures';
@@ -66,6 +67,52 @@ describe('ranking units for an incident', () => {
     ], INCIDENT, ctx, NOW);
     expect(ranked.map((r) => r.unitId)).toEqual(['never-said']);
     expect(excluded.map((x) => [x.unitId, x.reason])).toEqual([['busy', 'not-available'], ['lost', 'lost-contact'], ['off', 'offline'], ['nofix', 'no-fix']]);
+  });
+
+  it('ranks a unit 10 m away across a zone boundary first, not behind units 145 m and 199 m away', () => {
+    // Just inside High Street North; the first unit stands in the Market Square across the line.
+    const incident: LonLat = [-1.1500, 52.95558];
+    const beside: LonLat = [-1.1500, 52.95549];
+    const north = (m: number): LonLat => [-1.1500, incident[1] + m / 111_320];
+    expect(Math.round(haversineMetres(beside, incident))).toBe(10);
+    const { ranked } = rankUnits([unit('far', north(199)), unit('mid', north(145)), unit('beside', beside)], incident, ctx, NOW);
+    expect(ranked.map((r) => r.unitId)).toEqual(['beside', 'mid', 'far']);
+    expect(ranked[0]).toMatchObject({ zone: 'market-square', travelSeconds: 7 });
+  });
+
+  it('walks straight across a boundary the zones share even where no walk joins them', () => {
+    // Castle Walk's corner meets the Market Square's north edge; the graph goes round by the High Street.
+    const square: LonLat = [-1.1507, 52.95550];
+    const castle: LonLat = [-1.1507, 52.95560];
+    expect(walkSeconds(graph, 'market-square', 'castle-walk')).toBe(150);
+    expect(travelSeconds(square, castle, ctx)).toBeCloseTo(haversineMetres(square, castle) / 1.4, 5);
+  });
+
+  it('a unit within 25 m of the incident is never ranked behind one more than 100 m away (random positions in the town)', () => {
+    const inTown = fc.tuple(fc.double({ min: -1.1545, max: -1.1425, noNaN: true }), fc.double({ min: 52.9516, max: 52.9583, noNaN: true }))
+      .map(([lon, lat]): LonLat => [lon, lat])
+      .filter((p) => town.zones.some((z) => pointInPolygon(p, z.polygon)));
+    const around = (c: LonLat, min: number, max: number) => fc.tuple(fc.double({ min: 0, max: 360, noNaN: true }), fc.double({ min, max, noNaN: true }))
+      .map(([b, m]): LonLat => [c[0] + (m * Math.sin((b * Math.PI) / 180)) / (111_320 * Math.cos((c[1] * Math.PI) / 180)), c[1] + (m * Math.cos((b * Math.PI) / 180)) / 111_320])
+      .filter((p) => town.zones.some((z) => pointInPolygon(p, z.polygon)));
+    // The far unit is often just beyond 100 m (where a bad ranking shows), sometimes anywhere.
+    const far = (c: LonLat) => fc.oneof(around(c, 101, 160), inTown).filter((p) => haversineMetres(p, c) > 100);
+    fc.assert(fc.property(
+      inTown.chain((incident) => fc.tuple(fc.constant(incident), around(incident, 0, 24.9), far(incident))),
+      ([incident, near, far]) => {
+        const { ranked } = rankUnits([unit('far', far), unit('near', near)], incident, ctx, NOW);
+        expect(ranked.map((r) => r.unitId)).toEqual(['near', 'far']);
+      },
+    ), { numRuns: 500 });
+  });
+
+  it('never walks faster than the straight line, and still goes round by the lock bridge', () => {
+    const bus: LonLat = [-1.1462, 52.9524];
+    const towpath: LonLat = [-1.1462, 52.9519];
+    expect(haversineMetres(bus, towpath)).toBeLessThan(60);
+    // Round by Wharf Road and over the lock bridge: minutes, not the 40 s across the water.
+    expect(travelSeconds(bus, towpath, ctx)).toBeGreaterThan(180);
+    expect(travelSeconds(SQUARE, INCIDENT, ctx)).toBeGreaterThanOrEqual(haversineMetres(SQUARE, INCIDENT) / 1.4);
   });
 
   it('places a unit just off the map at the nearest zone', () => {

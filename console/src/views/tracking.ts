@@ -94,11 +94,13 @@ export function trackingView(ctx: Ctx): View {
         ? h('ol', { class: 'timeline', id: 'track-timeline' }, sightings.map((s) => h('li', { 'data-sighting': s.id },
             h('time', { datetime: s.at }, clock(s.at)), ` ${zoneName(s.zone)}`,
             h('span', { class: 'muted' }, ` · ${s.kind}${s.cameraId ? ` ${cameraName(s.cameraId)}` : ''}${s.premisesId ? ` ${site.premises.find((p) => p.id === s.premisesId)?.name ?? s.premisesId}` : ''}${s.reporter ? ` · ${s.reporter}` : ''}`),
-            s.description ? h('div', { class: 'muted' }, s.description) : null)))
+            s.description ? h('div', { class: 'muted' }, s.description) : null,
+            s.implausible ? h('div', { class: s.implausible.confirmed ? 'muted' : 'form-error', 'data-implausible': s.id },
+              `Implausible move: ${s.implausible.impliedSpeedMps} m/s from ${zoneName(s.implausible.fromZone)} in ${s.implausible.elapsedSeconds} s${s.implausible.confirmed ? ' (since confirmed)' : '; not used for predictions'}`) : null)))
         : h('p', { class: 'muted' }, 'No sightings yet.'),
       h('h3', {}, view ? 'Predicted next zones' : 'Reachable next (zone graph)'),
       h('ul', { class: 'predicted', id: 'predicted-zones' }, view
-        ? predicted.map((p) => h('li', {}, `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}`))
+        ? predicted.map((p) => h('li', {}, `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}${p.covered ? '' : ' · no camera covers it'}`))
         : (site.zones.find((z) => z.id === sightings.at(-1)?.zone)?.neighbours ?? []).map((n) => h('li', {}, `${zoneName(n.zone)} · ${Math.round(n.walkSeconds / 60)} min walk`))),
       h('h3', {}, 'Camera handover'),
       handover.length
@@ -160,7 +162,8 @@ export function trackingView(ctx: Ctx): View {
     fill(unlinked, t.unlinked.length ? t.unlinked.slice(-10).reverse().map((s) => {
       const link = may.respondToBreach(role) && selected && t.available ? h('button', { class: 'small' }, `Link to ${selected}`) : null;
       link?.addEventListener('click', () => void ctx.tracking.link(s.id, selected!).then(() => ctx.notify('Sighting linked'), fail));
-      return h('li', { 'data-sighting': s.id }, `${clock(s.at)} ${zoneName(s.zone)}: ${s.description ?? s.category ?? s.kind} `, link);
+      return h('li', { 'data-sighting': s.id }, `${clock(s.at)} ${zoneName(s.zone)}: ${s.description ?? s.category ?? s.kind} `,
+        s.unknownSubjectId ? h('span', { class: 'chip danger', 'data-unknown-subject': s.unknownSubjectId }, `named an unknown subject: ${s.unknownSubjectId}`) : null, link);
     }) : h('li', { class: 'muted' }, 'None.'));
     fill(breaches, [...t.breaches.values()].sort((a, b) => b.detectedAt - a.detectedAt).slice(0, 20).map((b) =>
       h('li', { 'data-breach': b.breachId, class: b.acknowledged ? 'muted' : 'form-error' },
