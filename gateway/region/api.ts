@@ -38,7 +38,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
  * lag, chain breaks, incidents and breaches. Every `/api` route needs an API token. Built
  * without listening, so tests can `inject()` or listen on port 0.
  */
-export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: Logger }) {
+export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: Logger; ready?: () => { ready: boolean; detail: Record<string, unknown> } }) {
   const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }) });
   app.decorateRequest('tokenName', null);
 
@@ -56,6 +56,12 @@ export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: 
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Ready only while subscribed: a load balancer or orchestrator must not count an instance that hears nothing.
+  app.get('/readyz', async (_req, reply) => {
+    const r = deps.ready?.() ?? { ready: true, detail: {} };
+    return reply.status(r.ready ? 200 : 503).send(r);
+  });
 
   app.get('/api/subjects', async (req) => {
     const q = parse(SearchQuery, req.query);

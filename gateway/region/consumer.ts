@@ -21,6 +21,8 @@ export class RegionConsumer {
   private wake: (() => void) | null = null;
   /** Messages stored and acknowledged by this instance (tests and logs). */
   handled = 0;
+  /** Connected, and the broker granted both subscriptions (SUBACK): what `/readyz` reports. */
+  subscribed = false;
 
   constructor(
     private readonly cfg: RegionConfig,
@@ -46,6 +48,8 @@ export class RegionConsumer {
       properties: { sessionExpiryInterval: m.sessionExpirySeconds },
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
+      // We subscribe on every connect ourselves (below), and check what the broker granted.
+      resubscribe: false,
     });
     this.client = client;
     // MQTT.js sends the PUBACK when this callback is called, and reads the next message after it.
@@ -57,19 +61,33 @@ export class RegionConsumer {
     };
     client.on('error', (err) => this.log.warn({ err: err.message }, 'regional broker error'));
     client.on('offline', () => this.log.warn('regional broker unreachable; reconnecting'));
+    client.on('close', () => (this.subscribed = false));
     const subscribed = new Promise<void>((resolve) => {
       client.on('connect', (connack) => {
-        // A session the broker kept still has the subscription (and the messages queued for it).
-        if (connack.sessionPresent) return resolve();
-        // Statuses are not shared: every instance keeps the newest, and gets the retained ones now.
-        client.subscribe({ [this.filter]: { qos: 1 }, [STATUS_TOPIC_FILTER]: { qos: 1 } }, (err) => {
-          if (err) this.log.error({ err }, 'could not subscribe');
-          else resolve();
+        this.subscribed = false;
+        // Even when the broker kept the session: Mosquitto restores a persisted session without its
+        // $share subscription, and then nothing arrives for as long as the session lasts. Subscribing
+        // again to what the session already has is harmless. Statuses are not shared: every instance
+        // keeps the newest, and gets the retained ones now.
+        this.subscribe(client, connack.sessionPresent === true).then(resolve, (err: unknown) => {
+          this.log.error({ err }, 'could not subscribe; reconnecting to try again');
+          // A refused subscription will not heal by waiting: reconnect (with MQTT.js's own pause).
+          client.stream.destroy();
         });
       });
     });
     await subscribed;
-    this.log.info({ filter: this.filter, instance: this.cfg.instance }, 'region consumer subscribed');
+  }
+
+  private async subscribe(client: MqttClient, sessionPresent: boolean): Promise<void> {
+    const granted = await client.subscribeAsync({ [this.filter]: { qos: 1 }, [STATUS_TOPIC_FILTER]: { qos: 1 } });
+    const refused = granted.filter((g) => g.qos > 2);
+    // MQTT 5 SUBACK reason codes of 0x80 and above refuse a subscription (MQTT.js reports them as its qos).
+    if (refused.length > 0 || granted.length < 2) {
+      throw new Error(`broker refused ${refused.map((g) => `${g.topic} (reason 0x${g.qos.toString(16)})`).join(', ') || 'the subscriptions'}`);
+    }
+    this.subscribed = true;
+    this.log.info({ filter: this.filter, instance: this.cfg.instance, sessionPresent }, 'region consumer subscribed');
   }
 
   private async handle(packet: IPublishPacket): Promise<void> {

@@ -41,7 +41,10 @@ export class RegionService {
     // An idle client losing its connection must not take the process down; the next query reconnects.
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
     await migrate(this.pool);
-    const http = await buildRegionHttp({ pool: this.pool, auth: new TokenAuth(this.config.tokens), log: this.log.child({ module: 'region-http' }) });
+    const http = await buildRegionHttp({
+      pool: this.pool, auth: new TokenAuth(this.config.tokens), log: this.log.child({ module: 'region-http' }),
+      ready: () => ({ ready: this.consumer.subscribed, detail: { instance: this.config.instance, subscribed: this.consumer.subscribed, filter: this.consumer.filter } }),
+    });
     await http.listen({ host: this.config.http.host, port: this.config.http.port });
     this.http = http;
     this.sweeper.start();

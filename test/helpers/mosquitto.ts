@@ -45,7 +45,16 @@ function selfSigned(dir: string): { cert: string; key: string } {
   return { cert, key };
 }
 
-export async function startMosquitto(opts: { users?: Record<string, string>; tls?: boolean } = {}): Promise<MosquittoBroker> {
+export interface MosquittoOptions {
+  users?: Record<string, string>;
+  tls?: boolean;
+  /** Keep sessions and queued messages on disk across a restart, as a production broker does. */
+  persistence?: boolean;
+  /** An ACL file (Mosquitto `acl_file` syntax), e.g. config/region/mosquitto.acl. */
+  aclFile?: string;
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoBroker> {
   const bin = binary('mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'tw-mosquitto-'));
   const port = await freePort();
@@ -55,7 +64,8 @@ export async function startMosquitto(opts: { users?: Record<string, string>; tls
     ...(tls ? [`certfile ${tls.cert}`, `keyfile ${tls.key}`] : []),
     // Regional instances keep persistent sessions; while one is away its share waits here, unbounded.
     'max_queued_messages 0',
-    'persistence false',
+    ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1'] : ['persistence false']),
+    ...(opts.aclFile ? [`acl_file ${opts.aclFile}`] : []),
     'log_dest stderr',
     'log_type error',
     'log_type warning',
