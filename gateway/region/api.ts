@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { TokenAuth } from './auth';
-import { chainBreaks, incidentsOf, searchSubjects, sightingsOf, siteSummaries } from './queries';
+import { chainBreaks, incidentsOf, searchSubjects, sightingsOf, siteSummaries, withdrawalsOf } from './queries';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,6 +87,10 @@ export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: 
     const { limit } = parse(LimitQuery, req.query);
     return { data: await incidentsOf(deps.pool, parse(SiteId, req.params.siteId), limit) };
   });
+
+  app.get<{ Params: { siteId: string } }>('/api/sites/:siteId/withdrawals', async (req) => ({
+    data: await withdrawalsOf(deps.pool, parse(SiteId, req.params.siteId)),
+  }));
 
   return app;
 }

@@ -116,3 +116,15 @@ export async function incidentsOf(pool: Pool, siteId: string, limit: number) {
   );
   return res.rows.map((r) => ({ seq: Number(r.seq), incidentId: r.incident_id, at: new Date(Number(r.ts)).toISOString(), category: r.category, zone: r.zone, breach: r.breach }));
 }
+
+/** Receipts of withdrawals: which subject, when, and how many raw payloads the region blanked. */
+export async function withdrawalsOf(pool: Pool, siteId: string) {
+  const res = await pool.query<{ subject_id: string; seq: string; ts: string; events_blanked: string; purged_at: Date; instance: string }>(
+    'SELECT subject_id, seq, ts, events_blanked, purged_at, instance FROM withdrawal_receipts WHERE site_id = $1 ORDER BY seq',
+    [siteId],
+  );
+  return res.rows.map((r) => ({
+    subjectId: r.subject_id, seq: Number(r.seq), withdrawnAt: new Date(Number(r.ts)).toISOString(), eventsBlanked: Number(r.events_blanked),
+    purgedAt: r.purged_at.toISOString(), instance: r.instance,
+  }));
+}

@@ -84,6 +84,18 @@ CREATE TABLE IF NOT EXISTS withdrawn_subjects (
   ts          bigint NOT NULL,
   PRIMARY KEY (site_id, subject_id)
 );
+-- What the region did about a withdrawal: the raw payloads it blanked (the chain's hashes and
+-- digests stay, as in the site's own erasure). Events delivered after the withdrawal add to it.
+CREATE TABLE IF NOT EXISTS withdrawal_receipts (
+  site_id        text   NOT NULL,
+  subject_id     text   NOT NULL,
+  seq            bigint NOT NULL,
+  ts             bigint NOT NULL,
+  events_blanked bigint NOT NULL DEFAULT 0,
+  purged_at      timestamptz NOT NULL DEFAULT now(),
+  instance       text   NOT NULL,
+  PRIMARY KEY (site_id, seq)
+);
 CREATE TABLE IF NOT EXISTS incidents (
   site_id     text    NOT NULL,
   seq         bigint  NOT NULL,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SiteStatus, WireItem } from '../uplink/wire';
 import { checkItem, GENESIS_HASH, storablePayload, type Break } from './chain';
 import { derive } from './derive';
-import { applyErasures, writeDerived } from './derived-sql';
+import { applyErasures, blankLateWithdrawn, purgeWithdrawn, writeDerived } from './derived-sql';
 
 /** Deadlock and serialization failures: two instances met on the same rows; try again. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -76,6 +76,7 @@ export class RegionStore {
     if (duplicates.length > 0) breaks.push(...(await this.forks(db, siteId, duplicates)));
 
     const erasedSeqs: number[] = [];
+    const withdrawals: Array<{ subjectId: string; ts: number; seq: number }> = [];
     for (const [i, e] of items.entries()) {
       if (!inserted.has(e.seq)) continue;
       breaks.push(...checks[i]!.breaks, ...inner.filter((b) => b.seq === e.seq));
@@ -85,8 +86,14 @@ export class RegionStore {
       const d = derive(e, payload === null ? null : JSON.parse(payload));
       await writeDerived(db, siteId, e.seq, e.ts, d);
       if (d.erasure) erasedSeqs.push(d.erasure.seq);
+      if (d.withdrawn) withdrawals.push({ ...d.withdrawn, seq: e.seq });
     }
     await applyErasures(db, siteId, [...inserted, ...erasedSeqs]);
+    for (const w of withdrawals) {
+      const n = await purgeWithdrawn(db, siteId, w, this.instance);
+      this.log.info({ site: siteId, subject: w.subjectId, seq: w.seq, blanked: n }, 'withdrawn subject purged');
+    }
+    await blankLateWithdrawn(db, siteId, [...inserted]);
     if (inserted.size > 0) breaks.push(...(await this.checkLinks(db, siteId, [items[0]!.seq, items[items.length - 1]!.seq + 1])));
     return { inserted: inserted.size, duplicates: duplicates.length, breaks: await this.record(db, siteId, breaks) };
   }
