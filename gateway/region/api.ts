@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { TokenAuth } from './auth';
-import { chainBreaks, incidentsOf, searchSubjects, sightingsOf, siteSummaries, withdrawalsOf } from './queries';
+import { chainBreaks, incidentsOf, regionMetrics, searchSubjects, sightingsOf, siteSummaries, withdrawalsOf } from './queries';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,6 +62,9 @@ export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: 
     const r = deps.ready?.() ?? { ready: true, detail: {} };
     return reply.status(r.ready ? 200 : 503).send(r);
   });
+
+  // Site ids only, no personal data: scraped without a token, like the gateway's own /metrics.
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await regionMetrics(deps.pool)));
 
   app.get('/api/subjects', async (req) => {
     const q = parse(SearchQuery, req.query);

@@ -52,6 +52,8 @@ export const RegionConfigSchema = z
         gapGraceSeconds: Seconds.default(60),
         /** A run of seqs missing this long is asked for again: the broker may have lost it after its PUBACK. */
         resendAfterSeconds: Seconds.default(15),
+        /** A site whose contiguous seq has not moved this long, while it reports more acknowledged, is stalled (an error, `/metrics`). */
+        stallSeconds: Seconds.default(120),
       })
       .strict()
       .prefault({}),

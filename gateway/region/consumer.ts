@@ -124,10 +124,13 @@ export class RegionConsumer {
     }
   }
 
-  /** Asks a site to send a range again; the sweeper calls this for gaps that outlast their grace. */
-  requestResend(site: string, from: number, to: number): void {
-    this.client?.publish(resendTopic(site), JSON.stringify({ v: UPLINK_WIRE_VERSION, from, to }), { qos: 1 }, () => undefined);
-    this.log.warn({ site, from, to }, 'asked the site to send events again');
+  /** Asks a site to send every missing run again, in one request; the sweeper calls this. */
+  requestResend(site: string, ranges: ReadonlyArray<readonly [number, number]>): void {
+    if (ranges.length === 0) return;
+    const from = Math.min(...ranges.map((r) => r[0]));
+    const to = Math.max(...ranges.map((r) => r[1]));
+    this.client?.publish(resendTopic(site), JSON.stringify({ v: UPLINK_WIRE_VERSION, from, to, ranges }), { qos: 1 }, () => undefined);
+    this.log.warn({ site, runs: ranges.length, from, to }, 'asked the site to send events again');
   }
 
   /** The database may be away: wait and try again rather than acknowledge what is not stored. */

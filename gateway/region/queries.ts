@@ -69,14 +69,16 @@ export interface SiteSummary {
   incidents: number;
   breaches: number;
   openChainBreaks: number;
+  /** Since when the contiguous seq has not moved while the site reports more (null: moving, or caught up). */
+  stalledSince: string | null;
 }
 
 export async function siteSummaries(pool: Pool): Promise<SiteSummary[]> {
   const res = await pool.query<{
     site_id: string; contiguous_seq: string; reported_head: string | null; last_seq: string | null; last_ts: string | null; received: Date | null;
-    incidents: string; breaches: string; open_breaks: string;
+    incidents: string; breaches: string; open_breaks: string; stalled_since: Date | null;
   }>(
-    `SELECT s.site_id, s.contiguous_seq, s.reported_head, l.seq AS last_seq, l.ts AS last_ts, l.received_at AS received,
+    `SELECT s.site_id, s.contiguous_seq, s.reported_head, s.stalled_since, l.seq AS last_seq, l.ts AS last_ts, l.received_at AS received,
             (SELECT count(*) FROM incidents i WHERE i.site_id = s.site_id) AS incidents,
             (SELECT count(*) FROM breaches b WHERE b.site_id = s.site_id)
               + (SELECT count(*) FROM incidents i WHERE i.site_id = s.site_id AND i.breach
@@ -95,6 +97,7 @@ export async function siteSummaries(pool: Pool): Promise<SiteSummary[]> {
     behindEvents: r.reported_head === null ? null : Math.max(0, Number(r.reported_head) - Number(r.contiguous_seq)),
     lastReceivedAt: r.received ? r.received.toISOString() : null,
     incidents: Number(r.incidents), breaches: Number(r.breaches), openChainBreaks: Number(r.open_breaks),
+    stalledSince: r.stalled_since?.toISOString() ?? null,
   }));
 }
 
@@ -127,4 +130,25 @@ export async function withdrawalsOf(pool: Pool, siteId: string) {
     subjectId: r.subject_id, seq: Number(r.seq), withdrawnAt: new Date(Number(r.ts)).toISOString(), eventsBlanked: Number(r.events_blanked),
     purgedAt: r.purged_at.toISOString(), instance: r.instance,
   }));
+}
+
+/** Prometheus text: per site, how far behind its reported head the region is, and whether it is stalled. */
+export async function regionMetrics(pool: Pool): Promise<string> {
+  const res = await pool.query<{ site_id: string; behind: string; stalled: boolean; open_breaks: string }>(
+    `SELECT site_id, GREATEST(0, COALESCE(reported_acked, 0) - contiguous_seq) AS behind, stalled_since IS NOT NULL AS stalled,
+            (SELECT count(*) FROM chain_breaks c WHERE c.site_id = s.site_id AND c.resolved_at IS NULL) AS open_breaks
+       FROM sites s ORDER BY site_id`,
+  );
+  const lines = [
+    '# HELP tw_region_site_behind_events Events the site says its broker acknowledged beyond the region\'s contiguous seq.',
+    '# TYPE tw_region_site_behind_events gauge',
+    ...res.rows.map((r) => `tw_region_site_behind_events{site="${r.site_id}"} ${Number(r.behind)}`),
+    '# HELP tw_region_site_stalled 1 when the site\'s contiguous seq has stopped moving while it reports more.',
+    '# TYPE tw_region_site_stalled gauge',
+    ...res.rows.map((r) => `tw_region_site_stalled{site="${r.site_id}"} ${r.stalled ? 1 : 0}`),
+    '# HELP tw_region_site_open_chain_breaks Chain breaks of the site not resolved.',
+    '# TYPE tw_region_site_open_chain_breaks gauge',
+    ...res.rows.map((r) => `tw_region_site_open_chain_breaks{site="${r.site_id}"} ${Number(r.open_breaks)}`),
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -18,6 +18,9 @@ CREATE TABLE IF NOT EXISTS sites (
   reported_acked bigint,
   reported_at    timestamptz
 );
+-- When the contiguous prefix last moved, and since when it has not while the site reports more.
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS contiguous_moved_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS stalled_since timestamptz;
 CREATE TABLE IF NOT EXISTS events (
   site_id        text    NOT NULL,
   seq            bigint  NOT NULL,

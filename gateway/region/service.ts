@@ -31,7 +31,8 @@ export class RegionService {
       this.pool, this.store,
       {
         sweepMs: config.chain.sweepSeconds * 1000, gapGraceMs: config.chain.gapGraceSeconds * 1000, resendAfterMs: config.chain.resendAfterSeconds * 1000,
-        resend: (site, from, to) => this.consumer.requestResend(site, from, to),
+        stallMs: config.chain.stallSeconds * 1000,
+        resend: (site, ranges) => this.consumer.requestResend(site, ranges),
       },
       log.child({ module: 'region-sweeper' }),
     );

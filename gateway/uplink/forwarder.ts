@@ -280,10 +280,11 @@ export class UplinkForwarder {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.beacon.stop();
     for (const f of this.inflight) clearTimeout(f.timer);
     this.inflight = [];
     await this.commits;
+    // The cursor is final now: tell the region how far the broker got.
+    await this.beacon.final();
     const client = this.client;
     this.client = null;
     this.connected = false;

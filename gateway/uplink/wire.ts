@@ -38,9 +38,14 @@ export function parseRegionTopic(topic: string): { site: string; kind: 'events' 
   return m ? { site: m[1]!, kind: m[2] as 'events' | 'status' | 'resend' } : null;
 }
 
-/** Events the broker acknowledged but never delivered can only be found by the region, which asks for them again. */
+/**
+ * Events the broker acknowledged but never delivered can only be found by the region, which asks
+ * for them again: every missing run at once in `ranges` (each `[from, to]`), `from`/`to` spanning
+ * them all (a site that predates `ranges` re-sends the span, which is only more than needed).
+ */
+const Range = z.tuple([z.number().int().positive(), z.number().int().positive()]).refine(([f, t]) => f <= t, 'from is after to');
 export const ResendRequest = z
-  .strictObject({ v: z.literal(UPLINK_WIRE_VERSION), from: z.number().int().positive(), to: z.number().int().positive() })
+  .strictObject({ v: z.literal(UPLINK_WIRE_VERSION), from: z.number().int().positive(), to: z.number().int().positive(), ranges: z.array(Range).max(10_000).optional() })
   .refine((r) => r.from <= r.to, 'from is after to');
 export type ResendRequest = z.infer<typeof ResendRequest>;
 

@@ -50,8 +50,21 @@ export interface MosquittoOptions {
   tls?: boolean;
   /** Keep sessions and queued messages on disk across a restart, as a production broker does. */
   persistence?: boolean;
-  /** An ACL file (Mosquitto `acl_file` syntax), e.g. config/region/mosquitto.acl. */
+  /** An ACL file (Mosquitto `acl_file` syntax). */
   aclFile?: string;
+  /**
+   * A dynamic-security plugin file (gateway/region/broker-acl.ts): accounts and roles come from
+   * it instead of `users`, as config/region/mosquitto.conf recommends.
+   */
+  dynsec?: object;
+}
+
+/** Where Debian (and others) install Mosquitto's dynamic-security plugin. */
+export function dynsecPlugin(): string {
+  for (const p of ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so']) {
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`mosquitto_dynamic_security.so not found: ${HELP}`);
 }
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoBroker> {
@@ -72,7 +85,11 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   ];
   // As root, mosquitto would switch to its own user, which cannot read our temporary files.
   if (process.getuid?.() === 0) lines.push('user root');
-  if (opts.users) {
+  if (opts.dynsec) {
+    const file = join(dir, 'dynamic-security.json');
+    writeFileSync(file, JSON.stringify(opts.dynsec, null, 2));
+    lines.push('allow_anonymous false', `plugin ${dynsecPlugin()}`, `plugin_opt_config_file ${file}`);
+  } else if (opts.users) {
     const passwd = join(dir, 'passwd');
     writeFileSync(passwd, '');
     for (const [user, password] of Object.entries(opts.users)) {
