@@ -27,6 +27,8 @@ export const RegionConfigSchema = z
         group: z.string().regex(/^[A-Za-z0-9_-]+$/).default('region'),
         /** How long the broker keeps this instance's session (and queues its share) while it is away. */
         sessionExpirySeconds: z.coerce.number().int().min(0).default(7 * 86_400),
+        /** On SIGTERM/SIGINT, end the session too (as `npm run region -- retire`): for an instance that will not come back. */
+        retireOnStop: z.preprocess((v) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v), z.boolean()).default(false),
       })
       .strict(),
     postgres: z
@@ -73,8 +75,11 @@ function fromEnv(env: NodeJS.ProcessEnv): unknown {
   const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
   return {
     instance: opt(env.TW_REGION_INSTANCE),
-    mqtt: { url: env.TW_REGION_MQTT_URL, username: opt(env.TW_REGION_MQTT_USERNAME), password: opt(env.TW_REGION_MQTT_PASSWORD), ca: opt(env.TW_REGION_MQTT_CA) },
-    postgres: { url: env.TW_REGION_PG_URL },
+    mqtt: {
+      url: env.TW_REGION_MQTT_URL, username: opt(env.TW_REGION_MQTT_USERNAME), password: opt(env.TW_REGION_MQTT_PASSWORD), ca: opt(env.TW_REGION_MQTT_CA),
+      group: opt(env.TW_REGION_MQTT_GROUP), sessionExpirySeconds: opt(env.TW_REGION_SESSION_EXPIRY_SECONDS), retireOnStop: opt(env.TW_REGION_RETIRE_ON_STOP),
+    },
+    postgres: { url: env.TW_REGION_PG_URL, poolSize: opt(env.TW_REGION_PG_POOL_SIZE) },
     http: { host: opt(env.TW_REGION_HTTP_HOST), port: opt(env.TW_REGION_HTTP_PORT) },
     tokens,
   };

@@ -23,6 +23,8 @@ export class RegionConsumer {
   handled = 0;
   /** Connected, and the broker granted both subscriptions (SUBACK): what `/readyz` reports. */
   subscribed = false;
+  private lastMessageAt = Date.now();
+  private inHand: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly cfg: RegionConfig,
@@ -54,7 +56,9 @@ export class RegionConsumer {
     this.client = client;
     // MQTT.js sends the PUBACK when this callback is called, and reads the next message after it.
     client.handleMessage = (packet, done) => {
-      this.handle(packet).then(
+      this.lastMessageAt = Date.now();
+      this.inHand = this.handle(packet);
+      this.inHand.then(
         () => done(),
         (err: unknown) => this.log.warn({ err }, 'message left unacknowledged'),
       );
@@ -152,6 +156,27 @@ export class RegionConsumer {
         });
       }
     }
+  }
+
+  /**
+   * Ends this instance's broker session for good, so its share of the group goes to the others
+   * instead of queueing for an instance that will not return: takes what the broker queued for it
+   * (until nothing has arrived for `idleMs`, at most `maxWaitMs`), leaves the group, and
+   * disconnects with a session expiry of 0 (MQTT 5), which makes the broker discard the session.
+   */
+  async retire(opts: { idleMs?: number; maxWaitMs?: number } = {}): Promise<void> {
+    const idleMs = opts.idleMs ?? 3000;
+    const deadline = Date.now() + (opts.maxWaitMs ?? 120_000);
+    while (Date.now() < deadline && (!this.subscribed || Date.now() - this.lastMessageAt < idleMs)) await new Promise((r) => setTimeout(r, 100));
+    const client = this.client;
+    if (!client) return;
+    await client.unsubscribeAsync([this.filter, STATUS_TOPIC_FILTER]);
+    await this.inHand.catch(() => undefined);
+    this.stopped = true;
+    this.client = null;
+    await client.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
+    this.subscribed = false;
+    this.log.warn({ instance: this.cfg.instance }, 'instance retired: its session is ended and its share returns to the group');
   }
 
   async stop(): Promise<void> {

@@ -58,6 +58,12 @@ export class RegionService {
     return addr && typeof addr === 'object' ? addr.port : 0;
   }
 
+  /** Stops for good: the broker session is ended (its share returns to the group), then as stop(). */
+  async retire(opts?: { idleMs?: number; maxWaitMs?: number }): Promise<void> {
+    await this.consumer.retire(opts);
+    await this.stop();
+  }
+
   async stop(): Promise<void> {
     await this.consumer.stop();
     await this.sweeper.stop();
