@@ -60,7 +60,11 @@ export interface SiteSummary {
   lastSeq: number;
   contiguousSeq: number;
   lastEventAt: string | null;
-  /** How old the newest event the region holds is: the site's lag, if the site is busy. */
+  /**
+   * How far behind the site the region is, in time: 0 when the region holds every seq up to the
+   * head the site last reported (a quiet site is not behind); otherwise the age of the newest
+   * event of the region's contiguous run. Without a status from the site, the newest event's age.
+   */
   lagSeconds: number | null;
   /** The site's journal head as it last reported it, and how many events the region is behind it. */
   reportedHead: number | null;
@@ -73,12 +77,21 @@ export interface SiteSummary {
   stalledSince: string | null;
 }
 
+function lagOf(r: { contiguous_seq: string; reported_head: string | null; last_ts: string | null; contiguous_ts: string | null }, now: number): number | null {
+  const age = (ts: string | null) => (ts === null ? null : Math.max(0, Math.round((now - Number(ts)) / 100) / 10));
+  if (r.reported_head === null) return age(r.last_ts);
+  if (Number(r.contiguous_seq) >= Number(r.reported_head)) return 0;
+  return age(r.contiguous_ts) ?? age(r.last_ts);
+}
+
 export async function siteSummaries(pool: Pool): Promise<SiteSummary[]> {
   const res = await pool.query<{
     site_id: string; contiguous_seq: string; reported_head: string | null; last_seq: string | null; last_ts: string | null; received: Date | null;
+    contiguous_ts: string | null;
     incidents: string; breaches: string; open_breaks: string; stalled_since: Date | null;
   }>(
     `SELECT s.site_id, s.contiguous_seq, s.reported_head, s.stalled_since, l.seq AS last_seq, l.ts AS last_ts, l.received_at AS received,
+            (SELECT c.ts FROM events c WHERE c.site_id = s.site_id AND c.seq = s.contiguous_seq) AS contiguous_ts,
             (SELECT count(*) FROM incidents i WHERE i.site_id = s.site_id) AS incidents,
             (SELECT count(*) FROM breaches b WHERE b.site_id = s.site_id)
               + (SELECT count(*) FROM incidents i WHERE i.site_id = s.site_id AND i.breach
@@ -92,7 +105,7 @@ export async function siteSummaries(pool: Pool): Promise<SiteSummary[]> {
   return res.rows.map((r) => ({
     siteId: r.site_id, lastSeq: Number(r.last_seq ?? 0), contiguousSeq: Number(r.contiguous_seq),
     lastEventAt: r.last_ts === null ? null : new Date(Number(r.last_ts)).toISOString(),
-    lagSeconds: r.last_ts === null ? null : Math.max(0, Math.round((now - Number(r.last_ts)) / 100) / 10),
+    lagSeconds: lagOf(r, now),
     reportedHead: r.reported_head === null ? null : Number(r.reported_head),
     behindEvents: r.reported_head === null ? null : Math.max(0, Number(r.reported_head) - Number(r.contiguous_seq)),
     lastReceivedAt: r.received ? r.received.toISOString() : null,

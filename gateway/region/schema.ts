@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS sites (
 -- When the contiguous prefix last moved, and since when it has not while the site reports more.
 ALTER TABLE sites ADD COLUMN IF NOT EXISTS contiguous_moved_at timestamptz NOT NULL DEFAULT now();
 ALTER TABLE sites ADD COLUMN IF NOT EXISTS stalled_since timestamptz;
+-- reported_at is the region's clock when the status arrived; this is what the site said its clock was.
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS reported_site_at timestamptz;
 CREATE TABLE IF NOT EXISTS events (
   site_id        text    NOT NULL,
   seq            bigint  NOT NULL,

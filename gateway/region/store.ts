@@ -152,13 +152,20 @@ export class RegionStore {
     for (const b of breaks) this.log.error({ site: siteId, seq: b.seq, kind: b.kind, detail: b.detail }, 'chain break');
   }
 
-  /** Keeps the newest status a site reported (statuses may arrive out of order across instances). */
+  /**
+   * Keeps the status a site reported last, timed by the region's clock when it arrived: a site's
+   * clock may be skewed (or a forged retained status may claim the future), and a time from the
+   * site would then freeze its row and hide a lost tail. `reported_at` is when the region first
+   * heard the current cursor; what the site said its time was is kept for display only.
+   */
   async siteStatus(st: SiteStatus): Promise<void> {
     await this.pool.query(
-      `INSERT INTO sites (site_id, reported_head, reported_acked, reported_at) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0))
-       ON CONFLICT (site_id) DO UPDATE SET reported_head = EXCLUDED.reported_head, reported_acked = EXCLUDED.reported_acked, reported_at = EXCLUDED.reported_at
-       WHERE sites.reported_at IS NULL OR sites.reported_at <= EXCLUDED.reported_at`,
-      [st.site, st.head, st.acked, st.at],
+      `INSERT INTO sites (site_id, reported_head, reported_acked, reported_at, reported_site_at) VALUES ($1, $2, $3, now(), to_timestamp($4 / 1000.0))
+       ON CONFLICT (site_id) DO UPDATE SET reported_head = EXCLUDED.reported_head, reported_acked = EXCLUDED.reported_acked,
+         -- Since when the site has claimed this cursor: a heartbeat repeating it does not make a lost tail look new.
+         reported_at = CASE WHEN sites.reported_acked IS DISTINCT FROM EXCLUDED.reported_acked OR sites.reported_at IS NULL THEN EXCLUDED.reported_at ELSE sites.reported_at END,
+         reported_site_at = EXCLUDED.reported_site_at`,
+      [st.site, st.head, st.acked, Math.min(st.at, 253_402_300_799_000)],
     );
   }
 
