@@ -379,6 +379,12 @@ const UplinkSchema = z
      * `[lon, lat]` pair under `position`, `lonLat`, `gps`, …) leaves only as its config zone.
      */
     exactPositions: z.array(EventTypePattern).default([]),
+    /**
+     * A secret shared with the region only (not the MQTT password), at least 32 characters, from
+     * `${ENV}`: each status the site sends signs its chain head (HMAC-SHA256), so the region can
+     * tell the site from someone holding its MQTT password, and repair forged events.
+     */
+    signingKey: z.string().min(32, 'must be at least 32 characters').optional(),
   })
   .strict()
   .superRefine((u, ctx) => {

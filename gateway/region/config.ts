@@ -46,6 +46,11 @@ export const RegionConfigSchema = z
     tokens: z
       .array(z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), hash: z.string().regex(PASSWORD_HASH_RE, 'must be a scrypt hash') }).strict())
       .default([]),
+    /**
+     * Each site's status-signing key (its `uplink.signingKey`): a status from a site with a key
+     * must carry a valid signature, and its signed chain head confirms and repairs that site's chain.
+     */
+    siteKeys: z.array(z.object({ site: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/), key: z.string().min(32) }).strict()).default([]),
     chain: z
       .object({
         /** How often links left unchecked (their neighbour arrived elsewhere, or not yet) are checked again. */
@@ -73,6 +78,11 @@ function fromEnv(env: NodeJS.ProcessEnv): unknown {
       return { name: t.slice(0, i), hash: t.slice(i + 1) };
     });
   const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  // `site=key;site2=key2`, as TW_REGION_TOKENS.
+  const siteKeys = (env.TW_REGION_SITE_KEYS ?? '')
+    .split(/[;\s]+/)
+    .filter(Boolean)
+    .map((t) => ({ site: t.slice(0, t.indexOf('=')), key: t.slice(t.indexOf('=') + 1) }));
   return {
     instance: opt(env.TW_REGION_INSTANCE),
     mqtt: {
@@ -82,6 +92,7 @@ function fromEnv(env: NodeJS.ProcessEnv): unknown {
     postgres: { url: env.TW_REGION_PG_URL, poolSize: opt(env.TW_REGION_PG_POOL_SIZE) },
     http: { host: opt(env.TW_REGION_HTTP_HOST), port: opt(env.TW_REGION_HTTP_PORT) },
     tokens,
+    siteKeys,
   };
 }
 

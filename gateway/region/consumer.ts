@@ -3,6 +3,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { parseRegionTopic, REGION_TOPIC_FILTER, resendTopic, SiteStatus, STATUS_TOPIC_FILTER, UplinkMessage, UPLINK_WIRE_VERSION } from '../uplink/wire';
 import type { RegionConfig } from './config';
+import { checkStatusSignature, confirmChain, recordSignedHead } from './confirm';
 import type { RegionStore } from './store';
 
 const RETRY_MIN_MS = 200;
@@ -118,14 +119,37 @@ export class RegionConsumer {
     this.handled++;
   }
 
-  /** A site's head and cursor: only a hint (lag, lost tails), so a bad one is logged and dropped. */
+  /**
+   * A site's head and cursor: a hint (lag, lost tails), so a bad one is logged and dropped. From
+   * a site with a signing key, only a correctly signed status counts, and it confirms (and
+   * repairs) the site's chain up to its cursor.
+   */
   private async onStatus(site: string, raw: Buffer): Promise<void> {
+    let s: SiteStatus;
     try {
-      const s = SiteStatus.parse(JSON.parse(raw.toString('utf8')));
-      if (s.site === site) await this.store.siteStatus(s);
+      s = SiteStatus.parse(JSON.parse(raw.toString('utf8')));
     } catch (err) {
       this.log.warn({ err, site }, 'ignoring a site status');
+      return;
     }
+    if (s.site !== site) return;
+    const check = checkStatusSignature(s, this.cfg.siteKeys.find((k) => k.site === site)?.key);
+    if (check === 'invalid' || check === 'unsigned') {
+      this.log.error({ site, check }, 'ignoring a site status that is not signed with the site’s key (someone else holding its MQTT password?)');
+      return;
+    }
+    await this.retry(() => this.store.siteStatus(s));
+    if (check !== 'valid') return;
+    await this.retry(async () => {
+      await recordSignedHead(this.store.poolRef, s);
+      await this.confirm(site);
+    });
+  }
+
+  /** Confirms a site's chain up to its signed head; asks for what it needs to. */
+  async confirm(site: string): Promise<void> {
+    const r = await confirmChain(this.store, site, this.log);
+    if (r.askFor.length > 0) this.requestResend(site, r.askFor.map((seq) => [seq, seq] as const));
   }
 
   /** Asks a site to send every missing run again, in one request; the sweeper calls this. */

@@ -33,28 +33,29 @@ export async function writeDerived(db: PoolClient, siteId: string, seq: number, 
     const s = d.subject;
     // Nothing from before a withdrawal: shared again later, the subject comes back from then on.
     await db.query(
-      `INSERT INTO subjects (site_id, subject_id, name, aliases, description, features, updated_ts)
-       SELECT $1::text, $2::text, $3::text, COALESCE($4::text[], '{}'), $5::text, COALESCE($6::text[], '{}'), $7::bigint
+      `INSERT INTO subjects (site_id, subject_id, name, aliases, description, features, updated_ts, src_seq)
+       SELECT $1::text, $2::text, $3::text, COALESCE($4::text[], '{}'), $5::text, COALESCE($6::text[], '{}'), $7::bigint, $8::bigint
         WHERE NOT EXISTS (SELECT 1 FROM withdrawn_subjects w WHERE w.site_id = $1 AND w.subject_id = $2 AND w.ts >= $7)
        ON CONFLICT (site_id, subject_id) DO UPDATE SET
          name = CASE WHEN EXCLUDED.name IS NOT NULL AND (subjects.name IS NULL OR EXCLUDED.updated_ts >= subjects.updated_ts) THEN EXCLUDED.name ELSE subjects.name END,
          description = CASE WHEN EXCLUDED.description IS NOT NULL AND (subjects.description IS NULL OR EXCLUDED.updated_ts >= subjects.updated_ts) THEN EXCLUDED.description ELSE subjects.description END,
          aliases = ARRAY(SELECT DISTINCT a FROM unnest(subjects.aliases || EXCLUDED.aliases) AS a),
          features = ARRAY(SELECT DISTINCT f FROM unnest(subjects.features || EXCLUDED.features) AS f),
-         updated_ts = GREATEST(subjects.updated_ts, EXCLUDED.updated_ts)`,
-      [siteId, s.subjectId, s.name, s.aliases, s.description, s.features, s.ts],
+         updated_ts = GREATEST(subjects.updated_ts, EXCLUDED.updated_ts), src_seq = GREATEST(subjects.src_seq, EXCLUDED.src_seq)`,
+      [siteId, s.subjectId, s.name, s.aliases, s.description, s.features, s.ts, seq],
     );
   }
   if (d.sighting) {
     const g = d.sighting;
     // A report and the track entry derived from it share the report's seq: one sighting.
     await db.query(
-      `INSERT INTO sightings (site_id, seq, subject_id, ts, type, zone, description)
-       SELECT $1::text, $2::bigint, $3::text, $4::bigint, $5::text, $6::text, $7::text
+      `INSERT INTO sightings (site_id, seq, subject_id, ts, type, zone, description, src_seq)
+       SELECT $1::text, $2::bigint, $3::text, $4::bigint, $5::text, $6::text, $7::text, $8::bigint
         WHERE NOT EXISTS (SELECT 1 FROM withdrawn_subjects w WHERE w.site_id = $1 AND w.subject_id = $3 AND w.ts >= $4)
        ON CONFLICT (site_id, seq) DO UPDATE SET zone = COALESCE(EXCLUDED.zone, sightings.zone),
-         description = COALESCE(sightings.description, EXCLUDED.description), ts = LEAST(sightings.ts, EXCLUDED.ts)`,
-      [siteId, g.seq, g.subjectId, g.ts, g.type, g.zone, g.description],
+         description = COALESCE(sightings.description, EXCLUDED.description), ts = LEAST(sightings.ts, EXCLUDED.ts),
+         src_seq = GREATEST(sightings.src_seq, EXCLUDED.src_seq)`,
+      [siteId, g.seq, g.subjectId, g.ts, g.type, g.zone, g.description, seq],
     );
   }
   if (d.incident) {

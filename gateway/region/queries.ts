@@ -13,6 +13,11 @@ export interface SubjectHit {
   sightings: number;
   lastSeenAt: string | null;
   lastZone: string | null;
+  /**
+   * Something here rests on an event the site has not yet vouched for with a signed chain head
+   * (or on a site with no signing key): it may be a forgery by a holder of the site's MQTT password.
+   */
+  unconfirmed: boolean;
 }
 
 /**
@@ -22,7 +27,7 @@ export interface SubjectHit {
 export async function searchSubjects(pool: Pool, q: string, limit: number): Promise<SubjectHit[]> {
   const res = await pool.query<{
     site_id: string; subject_id: string; name: string | null; aliases: string[] | null; description: string | null;
-    sightings: string; last_ts: string | null; last_zone: string | null;
+    sightings: string; last_ts: string | null; last_zone: string | null; unconfirmed: boolean;
   }>(
     `WITH hits AS (
        SELECT site_id, subject_id FROM subjects s
@@ -33,8 +38,12 @@ export async function searchSubjects(pool: Pool, q: string, limit: number): Prom
      )
      SELECT h.site_id, h.subject_id, s.name, s.aliases, s.description,
             (SELECT count(*) FROM sightings g WHERE g.site_id = h.site_id AND g.subject_id = h.subject_id) AS sightings,
-            l.ts AS last_ts, l.zone AS last_zone
+            l.ts AS last_ts, l.zone AS last_zone,
+            (COALESCE(s.src_seq, 0) > st.confirmed_seq
+              OR EXISTS (SELECT 1 FROM sightings g WHERE g.site_id = h.site_id AND g.subject_id = h.subject_id
+                           AND GREATEST(g.seq, g.src_seq) > st.confirmed_seq)) AS unconfirmed
        FROM hits h
+       JOIN sites st ON st.site_id = h.site_id
        LEFT JOIN subjects s ON s.site_id = h.site_id AND s.subject_id = h.subject_id
        LEFT JOIN LATERAL (SELECT ts, zone FROM sightings g WHERE g.site_id = h.site_id AND g.subject_id = h.subject_id ORDER BY ts DESC LIMIT 1) l ON true
       ORDER BY l.ts DESC NULLS LAST, h.site_id, h.subject_id
@@ -44,15 +53,18 @@ export async function searchSubjects(pool: Pool, q: string, limit: number): Prom
   return res.rows.map((r) => ({
     siteId: r.site_id, subjectId: r.subject_id, name: r.name, aliases: r.aliases ?? [], description: r.description,
     sightings: Number(r.sightings), lastSeenAt: r.last_ts === null ? null : new Date(Number(r.last_ts)).toISOString(), lastZone: r.last_zone,
+    unconfirmed: r.unconfirmed,
   }));
 }
 
 export async function sightingsOf(pool: Pool, siteId: string, subjectId: string, limit: number) {
-  const res = await pool.query<{ seq: string; ts: string; type: string; zone: string | null; description: string | null }>(
-    'SELECT seq, ts, type, zone, description FROM sightings WHERE site_id = $1 AND subject_id = $2 ORDER BY ts DESC LIMIT $3',
+  const res = await pool.query<{ seq: string; ts: string; type: string; zone: string | null; description: string | null; unconfirmed: boolean }>(
+    `SELECT g.seq, g.ts, g.type, g.zone, g.description, GREATEST(g.seq, g.src_seq) > COALESCE(s.confirmed_seq, 0) AS unconfirmed
+       FROM sightings g LEFT JOIN sites s ON s.site_id = g.site_id
+      WHERE g.site_id = $1 AND g.subject_id = $2 ORDER BY g.ts DESC LIMIT $3`,
     [siteId, subjectId, limit],
   );
-  return res.rows.map((r) => ({ seq: Number(r.seq), at: new Date(Number(r.ts)).toISOString(), type: r.type, zone: r.zone, description: r.description }));
+  return res.rows.map((r) => ({ seq: Number(r.seq), at: new Date(Number(r.ts)).toISOString(), type: r.type, zone: r.zone, description: r.description, unconfirmed: r.unconfirmed }));
 }
 
 export interface SiteSummary {

@@ -128,6 +128,25 @@ CREATE TABLE IF NOT EXISTS erasures (
   reason  text,
   PRIMARY KEY (site_id, seq)
 );
+-- Forks: the other versions of a seq, kept whole until the site's signed chain head says which is
+-- the site's ('alternate': not decided; 'rejected': not the site's, replaced in events).
+CREATE TABLE IF NOT EXISTS event_versions (
+  site_id     text   NOT NULL,
+  seq         bigint NOT NULL,
+  hash        text   NOT NULL,
+  item        jsonb  NOT NULL,
+  status      text   NOT NULL CHECK (status IN ('alternate', 'rejected')),
+  received_at timestamptz NOT NULL DEFAULT now(),
+  instance    text   NOT NULL,
+  PRIMARY KEY (site_id, seq, hash)
+);
+-- How far the site's signed chain heads (uplink.signingKey) have confirmed what the region holds.
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS confirmed_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS signed_seq bigint;
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS signed_hash text;
+-- The newest event each derived row came from, to flag what rests on unconfirmed events.
+ALTER TABLE subjects ADD COLUMN IF NOT EXISTS src_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE sightings ADD COLUMN IF NOT EXISTS src_seq bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS quarantine (
   id          bigserial PRIMARY KEY,
   received_at timestamptz NOT NULL DEFAULT now(),

@@ -33,6 +33,7 @@ export class RegionService {
         sweepMs: config.chain.sweepSeconds * 1000, gapGraceMs: config.chain.gapGraceSeconds * 1000, resendAfterMs: config.chain.resendAfterSeconds * 1000,
         stallMs: config.chain.stallSeconds * 1000,
         resend: (site, ranges) => this.consumer.requestResend(site, ranges),
+        confirm: (site) => this.consumer.confirm(site),
       },
       log.child({ module: 'region-sweeper' }),
     );

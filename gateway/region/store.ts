@@ -39,10 +39,18 @@ export class RegionStore {
     private readonly log: Logger,
   ) {}
 
+  get poolRef(): Pool {
+    return this.pool;
+  }
+
+  get instanceName(): string {
+    return this.instance;
+  }
+
   async ingest(siteId: string, items: readonly WireItem[]): Promise<IngestResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.tx((db) => this.ingestTx(db, siteId, items));
+        const result = await this.tx((db) => this.ingestIn(db, siteId, items));
         this.logBreaks(siteId, result.breaks);
         return result;
       } catch (err) {
@@ -52,7 +60,8 @@ export class RegionStore {
     }
   }
 
-  private async ingestTx(db: PoolClient, siteId: string, items: readonly WireItem[]): Promise<IngestResult> {
+  /** As ingest(), inside the caller's transaction (a repair re-ingests the site's version of a seq). */
+  async ingestIn(db: PoolClient, siteId: string, items: readonly WireItem[]): Promise<IngestResult> {
     await db.query('INSERT INTO sites (site_id) VALUES ($1) ON CONFLICT DO NOTHING', [siteId]);
     const checks = items.map(checkItem);
     // Links inside the message are checked here; only its two ends need what is stored.
@@ -98,18 +107,30 @@ export class RegionStore {
     return { inserted: inserted.size, duplicates: duplicates.length, breaks: await this.record(db, siteId, breaks) };
   }
 
-  /** The same seq arriving again with another hash is a second history: a fork. */
+  /**
+   * The same seq arriving again with another hash is a second history: a fork. Both versions are
+   * kept (the newcomer in `event_versions`): the one stored first is not the winner for being
+   * first; the site's signed chain head decides (gateway/region/confirm.ts).
+   */
   private async forks(db: PoolClient, siteId: string, dups: readonly WireItem[]): Promise<Break[]> {
     const stored = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM events WHERE site_id = $1 AND seq = ANY($2::bigint[])', [
       siteId, dups.map((e) => e.seq),
     ]);
     const hashes = new Map(stored.rows.map((r) => [Number(r.seq), r.hash]));
-    return dups.flatMap((e): Break[] => {
+    const out: Break[] = [];
+    for (const e of dups) {
       const h = hashes.get(e.seq);
-      if (h === e.hash) return [];
-      const detail = h === undefined ? `event ${e.id} is already stored at another seq` : `seq arrived again with hash ${e.hash.slice(0, 12)}…, stored ${h.slice(0, 12)}…`;
-      return [{ seq: e.seq, kind: 'fork', detail }];
-    });
+      if (h === e.hash) continue;
+      if (h !== undefined) {
+        await db.query(
+          `INSERT INTO event_versions (site_id, seq, hash, item, status, instance) VALUES ($1, $2, $3, $4, 'alternate', $5) ON CONFLICT DO NOTHING`,
+          [siteId, e.seq, e.hash, JSON.stringify(e), this.instance],
+        );
+      }
+      const detail = h === undefined ? `event ${e.id} is already stored at another seq` : `seq arrived again with hash ${e.hash.slice(0, 12)}…, stored ${h.slice(0, 12)}…; both kept`;
+      out.push({ seq: e.seq, kind: 'fork', detail });
+    }
+    return out;
   }
 
   /**

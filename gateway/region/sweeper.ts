@@ -9,6 +9,8 @@ export interface SweepOptions {
   resendAfterMs: number;
   /** A site whose contiguous seq has not moved this long while it reports more is stalled. */
   stallMs: number;
+  /** Confirms a site's chain up to its newest signed head (gateway/region/confirm.ts), when it is ahead. */
+  confirm?: (siteId: string) => Promise<void>;
   /** Asks the site to send these runs again (the region's consumer publishes the request). */
   resend: (siteId: string, ranges: ReadonlyArray<readonly [number, number]>) => void;
 }
@@ -56,14 +58,16 @@ export class ChainSweeper {
   }
 
   async sweep(): Promise<void> {
-    const sites = await this.pool.query<{ site_id: string; contiguous_seq: string; reported_acked: string | null; reported_ms: string | null; stalled: boolean }>(
+    const sites = await this.pool.query<{ site_id: string; contiguous_seq: string; reported_acked: string | null; reported_ms: string | null; stalled: boolean; unconfirmed: boolean | null }>(
       `SELECT site_id, contiguous_seq, reported_acked, (extract(epoch FROM now() - reported_at) * 1000)::bigint AS reported_ms,
-              stalled_since IS NOT NULL AS stalled FROM sites`,
+              stalled_since IS NOT NULL AS stalled, signed_seq > confirmed_seq AS unconfirmed FROM sites`,
     );
     for (const s of sites.rows) {
       const reported = s.reported_acked === null ? null : { acked: Number(s.reported_acked), ageMs: Number(s.reported_ms) };
       await this.sweepSite(s.site_id, Number(s.contiguous_seq), reported);
       await this.checkStall(s.site_id, s.stalled);
+      // A signed head that could not be walked yet (a seq was missing, or only a foreign version was here).
+      if (s.unconfirmed && this.opts.confirm) await this.opts.confirm(s.site_id);
     }
   }
 

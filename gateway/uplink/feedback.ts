@@ -1,10 +1,11 @@
+import { createHmac } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { buildBatch } from './batch';
 import type { UplinkPolicy } from './minimise';
 import type { Outbox } from './outbox';
-import { ResendRequest, statusTopic, UPLINK_WIRE_VERSION } from './wire';
+import { ResendRequest, statusSigningText, statusTopic, UPLINK_WIRE_VERSION } from './wire';
 
 /**
  * The uplink's conversation with the region beyond the events themselves. A broker's PUBACK
@@ -26,6 +27,8 @@ const FINAL_STATUS_MS = 1000;
 export interface LinkState {
   client(): MqttClient | null;
   ackedSeq(): number;
+  /** The hash of the event at ackedSeq ('' before the first). */
+  ackedHash(): string;
   headSeq(): number;
 }
 
@@ -41,10 +44,17 @@ export class StatusBeacon {
   constructor(
     private readonly siteId: string,
     private readonly state: LinkState,
+    /** `uplink.signingKey`: with it, each status vouches for the chain up to the cursor. */
+    private readonly signingKey: string | null = null,
   ) {}
 
   private body(): string {
-    return JSON.stringify({ v: UPLINK_WIRE_VERSION, site: this.siteId, head: this.state.headSeq(), acked: this.state.ackedSeq(), at: Date.now() });
+    const st = { site: this.siteId, head: this.state.headSeq(), acked: this.state.ackedSeq(), at: Date.now() };
+    const hash = this.state.ackedHash();
+    if (!this.signingKey || !/^[0-9a-f]{64}$/.test(hash)) return JSON.stringify({ v: UPLINK_WIRE_VERSION, ...st });
+    const signed = { ...st, ackedHash: hash };
+    const sig = createHmac('sha256', this.signingKey).update(statusSigningText(signed)).digest('hex');
+    return JSON.stringify({ v: UPLINK_WIRE_VERSION, ...signed, sig });
   }
 
   publish(): void {

@@ -79,9 +79,9 @@ export class UplinkForwarder {
     this.broker = deps.settings.url ? new URL(deps.settings.url).host : '';
     this.backoffMs = deps.settings.backoff.minMs;
     const state: LinkState = {
-      client: () => (this.connected ? this.client : null), ackedSeq: () => this.acked.seq, headSeq: () => deps.journal.head.seq,
+      client: () => (this.connected ? this.client : null), ackedSeq: () => this.acked.seq, ackedHash: () => this.acked.hash, headSeq: () => deps.journal.head.seq,
     };
-    this.beacon = new StatusBeacon(deps.siteId, state);
+    this.beacon = new StatusBeacon(deps.siteId, state, deps.settings.signingKey ?? null);
     this.resender = new Resender({
       siteId: deps.siteId, topic: this.topic, outbox: this.outbox, policy: this.policy, broker: this.broker,
       batchSize: deps.settings.batchSize, state, metrics: deps.metrics, log: deps.log,

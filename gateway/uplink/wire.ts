@@ -49,6 +49,8 @@ export const ResendRequest = z
   .refine((r) => r.from <= r.to, 'from is after to');
 export type ResendRequest = z.infer<typeof ResendRequest>;
 
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits');
+
 export const SiteStatus = z.strictObject({
   v: z.literal(UPLINK_WIRE_VERSION),
   site: z.string().min(1).max(64),
@@ -56,10 +58,20 @@ export const SiteStatus = z.strictObject({
   head: z.number().int().nonnegative(),
   acked: z.number().int().nonnegative(),
   at: z.number().int().nonnegative(),
+  /** The hash of the event at `acked`: with `sig`, the site vouches for its chain up to there. */
+  ackedHash: Hash.optional(),
+  /** HMAC-SHA256 (hex) of `statusSigningText` under the site's `uplink.signingKey`. */
+  sig: Hash.optional(),
 });
 export type SiteStatus = z.infer<typeof SiteStatus>;
 
-const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits');
+/**
+ * What a site signs: a holder of the site's MQTT password can publish events and statuses, but
+ * without the signing key it cannot vouch for a chain head, so the region can tell them apart.
+ */
+export function statusSigningText(s: Pick<SiteStatus, 'site' | 'head' | 'acked' | 'at' | 'ackedHash'>): string {
+  return `tw-status|v${UPLINK_WIRE_VERSION}|${s.site}|${s.head}|${s.acked}|${s.ackedHash ?? ''}|${s.at}`;
+}
 const Seq = z.number().int().positive();
 // Header strings are bounded only by the message: a message refused here would be refused every time it is re-sent.
 const Nullable = z.string().max(65_535).nullable();
