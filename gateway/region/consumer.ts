@@ -8,6 +8,8 @@ import type { RegionStore } from './store';
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5000;
+/** A seq the signed chain needs is asked for again at most this often. */
+const CONFIRM_ASK_MS = 2000;
 
 /**
  * Takes the sites' uplink messages off the regional broker. A shared subscription splits them
@@ -25,6 +27,7 @@ export class RegionConsumer {
   /** Connected, and the broker granted both subscriptions (SUBACK): what `/readyz` reports. */
   subscribed = false;
   private lastMessageAt = Date.now();
+  private readonly askedToConfirm = new Map<string, number>();
   private inHand: Promise<void> = Promise.resolve();
 
   constructor(
@@ -146,10 +149,12 @@ export class RegionConsumer {
     });
   }
 
-  /** Confirms a site's chain up to its signed head; asks for what it needs to. */
+  /** Confirms a site's chain up to its signed head; asks for what it needs to (at most every few seconds). */
   async confirm(site: string): Promise<void> {
     const r = await confirmChain(this.store, site, this.log);
-    if (r.askFor.length > 0) this.requestResend(site, r.askFor.map((seq) => [seq, seq] as const));
+    if (r.askFor.length === 0 || Date.now() - (this.askedToConfirm.get(site) ?? 0) < CONFIRM_ASK_MS) return;
+    this.askedToConfirm.set(site, Date.now());
+    this.requestResend(site, r.askFor.map((seq) => [seq, seq] as const));
   }
 
   /** Asks a site to send every missing run again, in one request; the sweeper calls this. */
