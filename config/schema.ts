@@ -415,6 +415,8 @@ const UplinkRuleSchema = z
   })
   .strict();
 
+/** Free text or people's accounts and addresses: if a site lets these types out at all, only their headers go. */
+const WITHHELD_TYPES = ['radio.text', 'alert.sent', 'cctv.bookmark', 'cctv.fault', 'emergency.resolved', 'auth.*', 'mqtt.*', 'security.*', 'quarantine.*'];
 // Mirrors config/demo-town.yaml, which explains each rule.
 const DEFAULT_UPLINK_TYPES = [
   'shop.report', 'cctv.sighting', 'sighting.reported', 'track.sighting', 'subject.*', 'cbo.*', 'breach.detected', 'incident.*', 'evidence.*',
@@ -422,12 +424,13 @@ const DEFAULT_UPLINK_TYPES = [
 const DEFAULT_UPLINK_RULES = [
   { types: ['shop.report', 'cctv.sighting', 'sighting.reported'], drop: ['media', 'snapshotRef', 'operator', 'unitId'], unlessShared: ['subjectId', 'description'], zone: ['place.lonLat'] },
   { types: ['track.sighting'], drop: ['sighting.media', 'sighting.reporter', 'sighting.unitId', 'sighting.unknownSubjectId'], unlessShared: ['sighting.subjectId', 'sighting.description'], zone: ['sighting.position'], sharedFlag: 'sighting.sharedRegionally' },
-  { types: ['subject.created', 'cbo.*'], onlyIfShared: true, drop: ['photoRef', 'markers', 'dob', 'terms.excludedAreas'] },
+  { types: ['subject.*', 'cbo.*'], onlyIfShared: true, drop: ['photoRef', 'markers', 'dob', 'terms.excludedAreas'] },
   { types: ['subject.updated'], onlyIfShared: true, drop: ['changes.photoRef', 'changes.markers', 'changes.dob'] },
   { types: ['breach.detected'], unlessShared: ['subjectId'], zone: ['position'] },
-  { types: ['incident.*'], unlessShared: ['subjectId', 'description'], zone: ['position'] },
-  { types: ['evidence.*'], drop: ['name', 'out', 'path', 'wearer', 'dockId', 'bay', 'fileNo'], zone: ['gps'] },
+  { types: ['incident.*'], drop: ['note'], unlessShared: ['subjectId', 'description'], zone: ['position'] },
+  { types: ['evidence.*'], drop: ['name', 'out', 'path', 'wearer', 'dockId', 'bay', 'fileNo', 'reason'], zone: ['gps'] },
   { types: ['radio.position'], zone: ['.'] },
+  { types: WITHHELD_TYPES, withhold: true },
 ];
 
 const UplinkSchema = z
@@ -453,6 +456,17 @@ const UplinkSchema = z
     /** Event types whose headers and (minimised) payloads leave the site. */
     eventTypes: z.array(EventTypePattern).default(DEFAULT_UPLINK_TYPES),
     minimise: z.array(UplinkRuleSchema).prefault(DEFAULT_UPLINK_RULES),
+    /**
+     * Event types whose positions may leave exactly; every other position (`{lat, lon}`, or a
+     * `[lon, lat]` pair under `position`, `lonLat`, `gps`, …) leaves only as its config zone.
+     */
+    exactPositions: z.array(EventTypePattern).default([]),
+    /**
+     * A secret shared with the region only (not the MQTT password), at least 32 characters, from
+     * `${ENV}`: each status the site sends signs its chain head (HMAC-SHA256), so the region can
+     * tell the site from someone holding its MQTT password, and repair forged events.
+     */
+    signingKey: z.string().min(32, 'must be at least 32 characters').optional(),
   })
   .strict()
   .superRefine((u, ctx) => {

@@ -78,6 +78,7 @@ export class TrackingApi {
     const payload: ReportedSightingPayload = {
       subjectId: body.subjectId ?? null, description: body.description ?? null, at: body.at ?? new Date().toISOString(),
       kind: body.source ?? SOURCE_OF[actor.consoleRole!] ?? 'patrol', place, unitId: body.unitId ?? null, media: body.media,
+      ...(body.subjectId ? { sharedRegionally: this.deps.projections.subjects.sharedRegionally(body.subjectId) } : {}),
     };
     const e = await this.deps.journal.append({
       source: 'api', type: 'sighting.reported', actor: user, subject: body.subjectId ? `subject:${body.subjectId}` : null, payload,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { regionRoutePolicy, type RegionRoutePolicy } from '../contract/policy';
 import { declareRoutePolicies, matchedPolicy } from '../http/route-policy';
 import type { TokenAuth } from './auth';
-import { chainBreaks, incidentsOf, searchSubjects, sightingsOf, siteSummaries } from './queries';
+import { chainBreaks, incidentsOf, regionMetrics, searchSubjects, sightingsOf, siteSummaries, withdrawalsOf } from './queries';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,7 +42,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
  * route the router matched, never on the raw URL). Built
  * without listening, so tests can `inject()` or listen on port 0.
  */
-export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: Logger }) {
+export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: Logger; ready?: () => { ready: boolean; detail: Record<string, unknown> } }) {
   const app = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }) });
   app.decorateRequest('tokenName', null);
   declareRoutePolicies(app as unknown as FastifyInstance, regionRoutePolicy, 'gateway/contract/policy.ts REGION_ROUTES');
@@ -63,6 +63,15 @@ export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: 
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Ready only while subscribed: a load balancer or orchestrator must not count an instance that hears nothing.
+  app.get('/readyz', async (_req, reply) => {
+    const r = deps.ready?.() ?? { ready: true, detail: {} };
+    return reply.status(r.ready ? 200 : 503).send(r);
+  });
+
+  // Site ids only, no personal data: scraped without a token, like the gateway's own /metrics.
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await regionMetrics(deps.pool)));
 
   app.get('/api/subjects', async (req) => {
     const q = parse(SearchQuery, req.query);
@@ -88,6 +97,10 @@ export async function buildRegionHttp(deps: { pool: Pool; auth: TokenAuth; log: 
     const { limit } = parse(LimitQuery, req.query);
     return { data: await incidentsOf(deps.pool, parse(SiteId, req.params.siteId), limit) };
   });
+
+  app.get<{ Params: { siteId: string } }>('/api/sites/:siteId/withdrawals', async (req) => ({
+    data: await withdrawalsOf(deps.pool, parse(SiteId, req.params.siteId)),
+  }));
 
   return app;
 }

@@ -27,6 +27,8 @@ export const RegionConfigSchema = z
         group: z.string().regex(/^[A-Za-z0-9_-]+$/).default('region'),
         /** How long the broker keeps this instance's session (and queues its share) while it is away. */
         sessionExpirySeconds: z.coerce.number().int().min(0).default(7 * 86_400),
+        /** On SIGTERM/SIGINT, end the session too (as `npm run region -- retire`): for an instance that will not come back. */
+        retireOnStop: z.preprocess((v) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v), z.boolean()).default(false),
       })
       .strict(),
     postgres: z
@@ -44,6 +46,11 @@ export const RegionConfigSchema = z
     tokens: z
       .array(z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), hash: z.string().regex(PASSWORD_HASH_RE, 'must be a scrypt hash') }).strict())
       .default([]),
+    /**
+     * Each site's status-signing key (its `uplink.signingKey`): a status from a site with a key
+     * must carry a valid signature, and its signed chain head confirms and repairs that site's chain.
+     */
+    siteKeys: z.array(z.object({ site: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/), key: z.string().min(32) }).strict()).default([]),
     chain: z
       .object({
         /** How often links left unchecked (their neighbour arrived elsewhere, or not yet) are checked again. */
@@ -52,6 +59,8 @@ export const RegionConfigSchema = z
         gapGraceSeconds: Seconds.default(60),
         /** A run of seqs missing this long is asked for again: the broker may have lost it after its PUBACK. */
         resendAfterSeconds: Seconds.default(15),
+        /** A site whose contiguous seq has not moved this long, while it reports more acknowledged, is stalled (an error, `/metrics`). */
+        stallSeconds: Seconds.default(120),
       })
       .strict()
       .prefault({}),
@@ -69,12 +78,21 @@ function fromEnv(env: NodeJS.ProcessEnv): unknown {
       return { name: t.slice(0, i), hash: t.slice(i + 1) };
     });
   const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  // `site=key;site2=key2`, as TW_REGION_TOKENS.
+  const siteKeys = (env.TW_REGION_SITE_KEYS ?? '')
+    .split(/[;\s]+/)
+    .filter(Boolean)
+    .map((t) => ({ site: t.slice(0, t.indexOf('=')), key: t.slice(t.indexOf('=') + 1) }));
   return {
     instance: opt(env.TW_REGION_INSTANCE),
-    mqtt: { url: env.TW_REGION_MQTT_URL, username: opt(env.TW_REGION_MQTT_USERNAME), password: opt(env.TW_REGION_MQTT_PASSWORD), ca: opt(env.TW_REGION_MQTT_CA) },
-    postgres: { url: env.TW_REGION_PG_URL },
+    mqtt: {
+      url: env.TW_REGION_MQTT_URL, username: opt(env.TW_REGION_MQTT_USERNAME), password: opt(env.TW_REGION_MQTT_PASSWORD), ca: opt(env.TW_REGION_MQTT_CA),
+      group: opt(env.TW_REGION_MQTT_GROUP), sessionExpirySeconds: opt(env.TW_REGION_SESSION_EXPIRY_SECONDS), retireOnStop: opt(env.TW_REGION_RETIRE_ON_STOP),
+    },
+    postgres: { url: env.TW_REGION_PG_URL, poolSize: opt(env.TW_REGION_PG_POOL_SIZE) },
     http: { host: opt(env.TW_REGION_HTTP_HOST), port: opt(env.TW_REGION_HTTP_PORT) },
     tokens,
+    siteKeys,
   };
 }
 

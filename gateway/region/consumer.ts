@@ -3,10 +3,13 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { parseRegionTopic, REGION_TOPIC_FILTER, resendTopic, SiteStatus, STATUS_TOPIC_FILTER, UplinkMessage, UPLINK_WIRE_VERSION } from '../uplink/wire';
 import type { RegionConfig } from './config';
+import { checkStatusSignature, confirmChain, recordSignedHead } from './confirm';
 import type { RegionStore } from './store';
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5000;
+/** A seq the signed chain needs is asked for again at most this often. */
+const CONFIRM_ASK_MS = 2000;
 
 /**
  * Takes the sites' uplink messages off the regional broker. A shared subscription splits them
@@ -21,6 +24,11 @@ export class RegionConsumer {
   private wake: (() => void) | null = null;
   /** Messages stored and acknowledged by this instance (tests and logs). */
   handled = 0;
+  /** Connected, and the broker granted both subscriptions (SUBACK): what `/readyz` reports. */
+  subscribed = false;
+  private lastMessageAt = Date.now();
+  private readonly askedToConfirm = new Map<string, number>();
+  private inHand: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly cfg: RegionConfig,
@@ -46,30 +54,48 @@ export class RegionConsumer {
       properties: { sessionExpiryInterval: m.sessionExpirySeconds },
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
+      // We subscribe on every connect ourselves (below), and check what the broker granted.
+      resubscribe: false,
     });
     this.client = client;
     // MQTT.js sends the PUBACK when this callback is called, and reads the next message after it.
     client.handleMessage = (packet, done) => {
-      this.handle(packet).then(
+      this.lastMessageAt = Date.now();
+      this.inHand = this.handle(packet);
+      this.inHand.then(
         () => done(),
         (err: unknown) => this.log.warn({ err }, 'message left unacknowledged'),
       );
     };
     client.on('error', (err) => this.log.warn({ err: err.message }, 'regional broker error'));
     client.on('offline', () => this.log.warn('regional broker unreachable; reconnecting'));
+    client.on('close', () => (this.subscribed = false));
     const subscribed = new Promise<void>((resolve) => {
       client.on('connect', (connack) => {
-        // A session the broker kept still has the subscription (and the messages queued for it).
-        if (connack.sessionPresent) return resolve();
-        // Statuses are not shared: every instance keeps the newest, and gets the retained ones now.
-        client.subscribe({ [this.filter]: { qos: 1 }, [STATUS_TOPIC_FILTER]: { qos: 1 } }, (err) => {
-          if (err) this.log.error({ err }, 'could not subscribe');
-          else resolve();
+        this.subscribed = false;
+        // Even when the broker kept the session: Mosquitto restores a persisted session without its
+        // $share subscription, and then nothing arrives for as long as the session lasts. Subscribing
+        // again to what the session already has is harmless. Statuses are not shared: every instance
+        // keeps the newest, and gets the retained ones now.
+        this.subscribe(client, connack.sessionPresent === true).then(resolve, (err: unknown) => {
+          this.log.error({ err }, 'could not subscribe; reconnecting to try again');
+          // A refused subscription will not heal by waiting: reconnect (with MQTT.js's own pause).
+          client.stream.destroy();
         });
       });
     });
     await subscribed;
-    this.log.info({ filter: this.filter, instance: this.cfg.instance }, 'region consumer subscribed');
+  }
+
+  private async subscribe(client: MqttClient, sessionPresent: boolean): Promise<void> {
+    const granted = await client.subscribeAsync({ [this.filter]: { qos: 1 }, [STATUS_TOPIC_FILTER]: { qos: 1 } });
+    const refused = granted.filter((g) => g.qos > 2);
+    // MQTT 5 SUBACK reason codes of 0x80 and above refuse a subscription (MQTT.js reports them as its qos).
+    if (refused.length > 0 || granted.length < 2) {
+      throw new Error(`broker refused ${refused.map((g) => `${g.topic} (reason 0x${g.qos.toString(16)})`).join(', ') || 'the subscriptions'}`);
+    }
+    this.subscribed = true;
+    this.log.info({ filter: this.filter, instance: this.cfg.instance, sessionPresent }, 'region consumer subscribed');
   }
 
   private async handle(packet: IPublishPacket): Promise<void> {
@@ -96,20 +122,48 @@ export class RegionConsumer {
     this.handled++;
   }
 
-  /** A site's head and cursor: only a hint (lag, lost tails), so a bad one is logged and dropped. */
+  /**
+   * A site's head and cursor: a hint (lag, lost tails), so a bad one is logged and dropped. From
+   * a site with a signing key, only a correctly signed status counts, and it confirms (and
+   * repairs) the site's chain up to its cursor.
+   */
   private async onStatus(site: string, raw: Buffer): Promise<void> {
+    let s: SiteStatus;
     try {
-      const s = SiteStatus.parse(JSON.parse(raw.toString('utf8')));
-      if (s.site === site) await this.store.siteStatus(s);
+      s = SiteStatus.parse(JSON.parse(raw.toString('utf8')));
     } catch (err) {
       this.log.warn({ err, site }, 'ignoring a site status');
+      return;
     }
+    if (s.site !== site) return;
+    const check = checkStatusSignature(s, this.cfg.siteKeys.find((k) => k.site === site)?.key);
+    if (check === 'invalid' || check === 'unsigned') {
+      this.log.error({ site, check }, 'ignoring a site status that is not signed with the site’s key (someone else holding its MQTT password?)');
+      return;
+    }
+    await this.retry(() => this.store.siteStatus(s));
+    if (check !== 'valid') return;
+    await this.retry(async () => {
+      await recordSignedHead(this.store.poolRef, s);
+      await this.confirm(site);
+    });
   }
 
-  /** Asks a site to send a range again; the sweeper calls this for gaps that outlast their grace. */
-  requestResend(site: string, from: number, to: number): void {
-    this.client?.publish(resendTopic(site), JSON.stringify({ v: UPLINK_WIRE_VERSION, from, to }), { qos: 1 }, () => undefined);
-    this.log.warn({ site, from, to }, 'asked the site to send events again');
+  /** Confirms a site's chain up to its signed head; asks for what it needs to (at most every few seconds). */
+  async confirm(site: string): Promise<void> {
+    const r = await confirmChain(this.store, site, this.log);
+    if (r.askFor.length === 0 || Date.now() - (this.askedToConfirm.get(site) ?? 0) < CONFIRM_ASK_MS) return;
+    this.askedToConfirm.set(site, Date.now());
+    this.requestResend(site, r.askFor.map((seq) => [seq, seq] as const));
+  }
+
+  /** Asks a site to send every missing run again, in one request; the sweeper calls this. */
+  requestResend(site: string, ranges: ReadonlyArray<readonly [number, number]>): void {
+    if (ranges.length === 0) return;
+    const from = Math.min(...ranges.map((r) => r[0]));
+    const to = Math.max(...ranges.map((r) => r[1]));
+    this.client?.publish(resendTopic(site), JSON.stringify({ v: UPLINK_WIRE_VERSION, from, to, ranges }), { qos: 1 }, () => undefined);
+    this.log.warn({ site, runs: ranges.length, from, to }, 'asked the site to send events again');
   }
 
   /** The database may be away: wait and try again rather than acknowledge what is not stored. */
@@ -131,6 +185,27 @@ export class RegionConsumer {
         });
       }
     }
+  }
+
+  /**
+   * Ends this instance's broker session for good, so its share of the group goes to the others
+   * instead of queueing for an instance that will not return: takes what the broker queued for it
+   * (until nothing has arrived for `idleMs`, at most `maxWaitMs`), leaves the group, and
+   * disconnects with a session expiry of 0 (MQTT 5), which makes the broker discard the session.
+   */
+  async retire(opts: { idleMs?: number; maxWaitMs?: number } = {}): Promise<void> {
+    const idleMs = opts.idleMs ?? 3000;
+    const deadline = Date.now() + (opts.maxWaitMs ?? 120_000);
+    while (Date.now() < deadline && (!this.subscribed || Date.now() - this.lastMessageAt < idleMs)) await new Promise((r) => setTimeout(r, 100));
+    const client = this.client;
+    if (!client) return;
+    await client.unsubscribeAsync([this.filter, STATUS_TOPIC_FILTER]);
+    await this.inHand.catch(() => undefined);
+    this.stopped = true;
+    this.client = null;
+    await client.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
+    this.subscribed = false;
+    this.log.warn({ instance: this.cfg.instance }, 'instance retired: its session is ended and its share returns to the group');
   }
 
   async stop(): Promise<void> {

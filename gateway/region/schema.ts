@@ -18,6 +18,11 @@ CREATE TABLE IF NOT EXISTS sites (
   reported_acked bigint,
   reported_at    timestamptz
 );
+-- When the contiguous prefix last moved, and since when it has not while the site reports more.
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS contiguous_moved_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS stalled_since timestamptz;
+-- reported_at is the region's clock when the status arrived; this is what the site said its clock was.
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS reported_site_at timestamptz;
 CREATE TABLE IF NOT EXISTS events (
   site_id        text    NOT NULL,
   seq            bigint  NOT NULL,
@@ -84,6 +89,18 @@ CREATE TABLE IF NOT EXISTS withdrawn_subjects (
   ts          bigint NOT NULL,
   PRIMARY KEY (site_id, subject_id)
 );
+-- What the region did about a withdrawal: the raw payloads it blanked (the chain's hashes and
+-- digests stay, as in the site's own erasure). Events delivered after the withdrawal add to it.
+CREATE TABLE IF NOT EXISTS withdrawal_receipts (
+  site_id        text   NOT NULL,
+  subject_id     text   NOT NULL,
+  seq            bigint NOT NULL,
+  ts             bigint NOT NULL,
+  events_blanked bigint NOT NULL DEFAULT 0,
+  purged_at      timestamptz NOT NULL DEFAULT now(),
+  instance       text   NOT NULL,
+  PRIMARY KEY (site_id, seq)
+);
 CREATE TABLE IF NOT EXISTS incidents (
   site_id     text    NOT NULL,
   seq         bigint  NOT NULL,
@@ -111,6 +128,25 @@ CREATE TABLE IF NOT EXISTS erasures (
   reason  text,
   PRIMARY KEY (site_id, seq)
 );
+-- Forks: the other versions of a seq, kept whole until the site's signed chain head says which is
+-- the site's ('alternate': not decided; 'rejected': not the site's, replaced in events).
+CREATE TABLE IF NOT EXISTS event_versions (
+  site_id     text   NOT NULL,
+  seq         bigint NOT NULL,
+  hash        text   NOT NULL,
+  item        jsonb  NOT NULL,
+  status      text   NOT NULL CHECK (status IN ('alternate', 'rejected')),
+  received_at timestamptz NOT NULL DEFAULT now(),
+  instance    text   NOT NULL,
+  PRIMARY KEY (site_id, seq, hash)
+);
+-- How far the site's signed chain heads (uplink.signingKey) have confirmed what the region holds.
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS confirmed_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS signed_seq bigint;
+ALTER TABLE sites ADD COLUMN IF NOT EXISTS signed_hash text;
+-- The newest event each derived row came from, to flag what rests on unconfirmed events.
+ALTER TABLE subjects ADD COLUMN IF NOT EXISTS src_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE sightings ADD COLUMN IF NOT EXISTS src_seq bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS quarantine (
   id          bigserial PRIMARY KEY,
   received_at timestamptz NOT NULL DEFAULT now(),

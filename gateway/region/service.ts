@@ -31,7 +31,9 @@ export class RegionService {
       this.pool, this.store,
       {
         sweepMs: config.chain.sweepSeconds * 1000, gapGraceMs: config.chain.gapGraceSeconds * 1000, resendAfterMs: config.chain.resendAfterSeconds * 1000,
-        resend: (site, from, to) => this.consumer.requestResend(site, from, to),
+        stallMs: config.chain.stallSeconds * 1000,
+        resend: (site, ranges) => this.consumer.requestResend(site, ranges),
+        confirm: (site) => this.consumer.confirm(site),
       },
       log.child({ module: 'region-sweeper' }),
     );
@@ -41,7 +43,10 @@ export class RegionService {
     // An idle client losing its connection must not take the process down; the next query reconnects.
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
     await migrate(this.pool);
-    const http = await buildRegionHttp({ pool: this.pool, auth: new TokenAuth(this.config.tokens), log: this.log.child({ module: 'region-http' }) });
+    const http = await buildRegionHttp({
+      pool: this.pool, auth: new TokenAuth(this.config.tokens), log: this.log.child({ module: 'region-http' }),
+      ready: () => ({ ready: this.consumer.subscribed, detail: { instance: this.config.instance, subscribed: this.consumer.subscribed, filter: this.consumer.filter } }),
+    });
     await http.listen({ host: this.config.http.host, port: this.config.http.port });
     this.http = http;
     this.sweeper.start();
@@ -52,6 +57,12 @@ export class RegionService {
   get httpPort(): number {
     const addr = this.http?.server.address();
     return addr && typeof addr === 'object' ? addr.port : 0;
+  }
+
+  /** Stops for good: the broker session is ended (its share returns to the group), then as stop(). */
+  async retire(opts?: { idleMs?: number; maxWaitMs?: number }): Promise<void> {
+    await this.consumer.retire(opts);
+    await this.stop();
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SiteStatus, WireItem } from '../uplink/wire';
 import { checkItem, GENESIS_HASH, storablePayload, type Break } from './chain';
 import { derive } from './derive';
-import { applyErasures, writeDerived } from './derived-sql';
+import { applyErasures, blankLateWithdrawn, purgeWithdrawn, writeDerived } from './derived-sql';
 
 /** Deadlock and serialization failures: two instances met on the same rows; try again. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -39,10 +39,18 @@ export class RegionStore {
     private readonly log: Logger,
   ) {}
 
+  get poolRef(): Pool {
+    return this.pool;
+  }
+
+  get instanceName(): string {
+    return this.instance;
+  }
+
   async ingest(siteId: string, items: readonly WireItem[]): Promise<IngestResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.tx((db) => this.ingestTx(db, siteId, items));
+        const result = await this.tx((db) => this.ingestIn(db, siteId, items));
         this.logBreaks(siteId, result.breaks);
         return result;
       } catch (err) {
@@ -52,7 +60,8 @@ export class RegionStore {
     }
   }
 
-  private async ingestTx(db: PoolClient, siteId: string, items: readonly WireItem[]): Promise<IngestResult> {
+  /** As ingest(), inside the caller's transaction (a repair re-ingests the site's version of a seq). */
+  async ingestIn(db: PoolClient, siteId: string, items: readonly WireItem[]): Promise<IngestResult> {
     await db.query('INSERT INTO sites (site_id) VALUES ($1) ON CONFLICT DO NOTHING', [siteId]);
     const checks = items.map(checkItem);
     // Links inside the message are checked here; only its two ends need what is stored.
@@ -76,6 +85,7 @@ export class RegionStore {
     if (duplicates.length > 0) breaks.push(...(await this.forks(db, siteId, duplicates)));
 
     const erasedSeqs: number[] = [];
+    const withdrawals: Array<{ subjectId: string; ts: number; seq: number }> = [];
     for (const [i, e] of items.entries()) {
       if (!inserted.has(e.seq)) continue;
       breaks.push(...checks[i]!.breaks, ...inner.filter((b) => b.seq === e.seq));
@@ -85,24 +95,42 @@ export class RegionStore {
       const d = derive(e, payload === null ? null : JSON.parse(payload));
       await writeDerived(db, siteId, e.seq, e.ts, d);
       if (d.erasure) erasedSeqs.push(d.erasure.seq);
+      if (d.withdrawn) withdrawals.push({ ...d.withdrawn, seq: e.seq });
     }
     await applyErasures(db, siteId, [...inserted, ...erasedSeqs]);
+    for (const w of withdrawals) {
+      const n = await purgeWithdrawn(db, siteId, w, this.instance);
+      this.log.info({ site: siteId, subject: w.subjectId, seq: w.seq, blanked: n }, 'withdrawn subject purged');
+    }
+    await blankLateWithdrawn(db, siteId, [...inserted]);
     if (inserted.size > 0) breaks.push(...(await this.checkLinks(db, siteId, [items[0]!.seq, items[items.length - 1]!.seq + 1])));
     return { inserted: inserted.size, duplicates: duplicates.length, breaks: await this.record(db, siteId, breaks) };
   }
 
-  /** The same seq arriving again with another hash is a second history: a fork. */
+  /**
+   * The same seq arriving again with another hash is a second history: a fork. Both versions are
+   * kept (the newcomer in `event_versions`): the one stored first is not the winner for being
+   * first; the site's signed chain head decides (gateway/region/confirm.ts).
+   */
   private async forks(db: PoolClient, siteId: string, dups: readonly WireItem[]): Promise<Break[]> {
     const stored = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM events WHERE site_id = $1 AND seq = ANY($2::bigint[])', [
       siteId, dups.map((e) => e.seq),
     ]);
     const hashes = new Map(stored.rows.map((r) => [Number(r.seq), r.hash]));
-    return dups.flatMap((e): Break[] => {
+    const out: Break[] = [];
+    for (const e of dups) {
       const h = hashes.get(e.seq);
-      if (h === e.hash) return [];
-      const detail = h === undefined ? `event ${e.id} is already stored at another seq` : `seq arrived again with hash ${e.hash.slice(0, 12)}…, stored ${h.slice(0, 12)}…`;
-      return [{ seq: e.seq, kind: 'fork', detail }];
-    });
+      if (h === e.hash) continue;
+      if (h !== undefined) {
+        await db.query(
+          `INSERT INTO event_versions (site_id, seq, hash, item, status, instance) VALUES ($1, $2, $3, $4, 'alternate', $5) ON CONFLICT DO NOTHING`,
+          [siteId, e.seq, e.hash, JSON.stringify(e), this.instance],
+        );
+      }
+      const detail = h === undefined ? `event ${e.id} is already stored at another seq` : `seq arrived again with hash ${e.hash.slice(0, 12)}…, stored ${h.slice(0, 12)}…; both kept`;
+      out.push({ seq: e.seq, kind: 'fork', detail });
+    }
+    return out;
   }
 
   /**
@@ -145,13 +173,20 @@ export class RegionStore {
     for (const b of breaks) this.log.error({ site: siteId, seq: b.seq, kind: b.kind, detail: b.detail }, 'chain break');
   }
 
-  /** Keeps the newest status a site reported (statuses may arrive out of order across instances). */
+  /**
+   * Keeps the status a site reported last, timed by the region's clock when it arrived: a site's
+   * clock may be skewed (or a forged retained status may claim the future), and a time from the
+   * site would then freeze its row and hide a lost tail. `reported_at` is when the region first
+   * heard the current cursor; what the site said its time was is kept for display only.
+   */
   async siteStatus(st: SiteStatus): Promise<void> {
     await this.pool.query(
-      `INSERT INTO sites (site_id, reported_head, reported_acked, reported_at) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0))
-       ON CONFLICT (site_id) DO UPDATE SET reported_head = EXCLUDED.reported_head, reported_acked = EXCLUDED.reported_acked, reported_at = EXCLUDED.reported_at
-       WHERE sites.reported_at IS NULL OR sites.reported_at <= EXCLUDED.reported_at`,
-      [st.site, st.head, st.acked, st.at],
+      `INSERT INTO sites (site_id, reported_head, reported_acked, reported_at, reported_site_at) VALUES ($1, $2, $3, now(), to_timestamp($4 / 1000.0))
+       ON CONFLICT (site_id) DO UPDATE SET reported_head = EXCLUDED.reported_head, reported_acked = EXCLUDED.reported_acked,
+         -- Since when the site has claimed this cursor: a heartbeat repeating it does not make a lost tail look new.
+         reported_at = CASE WHEN sites.reported_acked IS DISTINCT FROM EXCLUDED.reported_acked OR sites.reported_at IS NULL THEN EXCLUDED.reported_at ELSE sites.reported_at END,
+         reported_site_at = EXCLUDED.reported_site_at`,
+      [st.site, st.head, st.acked, Math.min(st.at, 253_402_300_799_000)],
     );
   }
 

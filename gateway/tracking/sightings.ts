@@ -31,6 +31,11 @@ export interface ReportedSightingPayload {
   place: PlaceInput;
   unitId: string | null;
   media: string[];
+  /**
+   * Whether the named subject is shared regionally: the header names them (`subject:<id>`), so the
+   * uplink lets the report out only when this is true (gateway/uplink/minimise.ts).
+   */
+  sharedRegionally?: boolean;
 }
 
 type Geo = Pick<Config, 'zones' | 'premises' | 'cameras'>;

@@ -19,7 +19,7 @@ export interface Batch {
 }
 
 function toItem(row: EventRow, policy: UplinkPolicy): { item: WireItem; mode: SentMode; dropped: string[] } {
-  const o = policy.outcome(row.type, row.payload);
+  const o = policy.outcome(row.type, row.payload, row.subject);
   if (o.kind === 'link') return { item: { kind: 'link', seq: row.seq, id: row.id, ts: row.ts, prevHash: row.prev_hash, hash: row.hash }, mode: 'link', dropped: [] };
   return {
     item: {

@@ -79,9 +79,9 @@ export class UplinkForwarder {
     this.broker = deps.settings.url ? new URL(deps.settings.url).host : '';
     this.backoffMs = deps.settings.backoff.minMs;
     const state: LinkState = {
-      client: () => (this.connected ? this.client : null), ackedSeq: () => this.acked.seq, headSeq: () => deps.journal.head.seq,
+      client: () => (this.connected ? this.client : null), ackedSeq: () => this.acked.seq, ackedHash: () => this.acked.hash, headSeq: () => deps.journal.head.seq,
     };
-    this.beacon = new StatusBeacon(deps.siteId, state);
+    this.beacon = new StatusBeacon(deps.siteId, state, deps.settings.signingKey ?? null);
     this.resender = new Resender({
       siteId: deps.siteId, topic: this.topic, outbox: this.outbox, policy: this.policy, broker: this.broker,
       batchSize: deps.settings.batchSize, state, metrics: deps.metrics, log: deps.log,
@@ -280,10 +280,11 @@ export class UplinkForwarder {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.beacon.stop();
     for (const f of this.inflight) clearTimeout(f.timer);
     this.inflight = [];
     await this.commits;
+    // The cursor is final now: tell the region how far the broker got.
+    await this.beacon.final();
     const client = this.client;
     this.client = null;
     this.connected = false;

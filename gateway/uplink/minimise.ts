@@ -3,9 +3,16 @@ import type { UplinkRule, UplinkSettings, Zone } from '../../config/schema';
 import type { PayloadMode } from './wire';
 
 /**
- * What of a journal event leaves the site: pure, decided from the event's type, its stored
- * payload text and the config. Only the payload is ever minimised: the header is what the
- * region verifies the chain with, so an event leaves with its whole header or as a bare link.
+ * What of a journal event leaves the site: pure, decided from the event's type, its header's
+ * subject, its stored payload text and the config. Only the payload is ever minimised: the
+ * header is hashed, and is what the region verifies the chain with, so an event leaves with its
+ * whole header or as a bare link. Two rules hold whatever the config says:
+ *
+ * - an event whose header names a person (`subject:<id>`) leaves only when its payload says that
+ *   person is shared regionally; otherwise it goes as a bare link, since the header cannot be
+ *   changed without breaking the chain;
+ * - a position (`{lat, lon}`, or a `[lon, lat]` pair under a position key) leaves only as the
+ *   config zone it falls in, unless `exactPositions` lists the event type.
  */
 
 export type Outcome =
@@ -17,6 +24,10 @@ export type Outcome =
  * of that payload too.
  */
 const ALWAYS = new Set(['journal.payload-erased']);
+
+/** Keys whose `[lon, lat]` pair is a position (GeoJSON order, as config/geo.ts). */
+const POSITION_KEYS = new Set(['position', 'lonLat', 'gps', 'coordinates', 'location']);
+const DEFAULT_SHARED_FLAG = 'sharedRegionally';
 
 export function typeMatches(pattern: string, type: string): boolean {
   if (pattern === '*') return true;
@@ -55,9 +66,11 @@ function setZone(o: Obj, zone: string | null): void {
   if (zone !== null || typeof o.zone !== 'string') o.zone = zone;
 }
 
+const isPair = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number';
+
 export class UplinkPolicy {
   constructor(
-    private readonly settings: Pick<UplinkSettings, 'eventTypes' | 'minimise'>,
+    private readonly settings: Pick<UplinkSettings, 'eventTypes' | 'minimise'> & { exactPositions?: readonly string[] },
     private readonly zones: readonly Pick<Zone, 'id' | 'polygon'>[],
   ) {}
 
@@ -66,26 +79,51 @@ export class UplinkPolicy {
     return ALWAYS.has(type) || this.settings.eventTypes.some((p) => typeMatches(p, type));
   }
 
-  outcome(type: string, payloadText: string | null): Outcome {
+  /** `headerSubject` is the event's header `subject` (e.g. `subject:s-17`), which cannot be minimised. */
+  outcome(type: string, payloadText: string | null, headerSubject: string | null = null): Outcome {
     if (!this.allows(type)) return { kind: 'link' };
     const rules = this.settings.minimise.filter((r) => r.types.some((p) => typeMatches(p, type)));
+    const namesPerson = headerSubject?.startsWith('subject:') === true;
     if (payloadText === null) {
       // Erased by retention: whether it was shared regionally is no longer known, so only a link.
-      return rules.some((r) => r.onlyIfShared) ? { kind: 'link' } : { kind: 'event', mode: 'erased', payload: null, dropped: [] };
+      return namesPerson || rules.some((r) => r.onlyIfShared) ? { kind: 'link' } : { kind: 'event', mode: 'erased', payload: null, dropped: [] };
     }
-    if (rules.length === 0) return { kind: 'event', mode: 'full', payload: payloadText, dropped: [] };
-    const parsed: unknown = JSON.parse(payloadText);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payloadText);
+    } catch {
+      // The journal stores JSON; anything else cannot be judged, so it does not leave.
+      return { kind: 'link' };
+    }
     const payload: Obj = isObj(parsed) ? parsed : {};
-    const shared = (r: UplinkRule) => get(payload, r.sharedFlag) === true;
+    const shared = (r: Pick<UplinkRule, 'sharedFlag'>) => get(payload, r.sharedFlag) === true;
+    if (namesPerson && !(rules.length > 0 ? rules.some(shared) : shared({ sharedFlag: DEFAULT_SHARED_FLAG }))) return { kind: 'link' };
     if (rules.some((r) => r.onlyIfShared && !shared(r))) return { kind: 'link' };
     if (rules.some((r) => r.withhold)) return { kind: 'event', mode: 'withheld', payload: null, dropped: [] };
     if (!isObj(parsed)) return { kind: 'event', mode: 'full', payload: payloadText, dropped: [] };
 
     const dropped: string[] = [];
     for (const rule of rules) this.apply(rule, payload, shared(rule), dropped);
+    if (!(this.settings.exactPositions ?? []).some((p) => typeMatches(p, type))) this.zoneEverywhere(payload, '', dropped);
     return dropped.length === 0
       ? { kind: 'event', mode: 'full', payload: payloadText, dropped }
       : { kind: 'event', mode: 'minimised', payload: JSON.stringify(payload), dropped };
+  }
+
+  /** Every position the rules did not name, anywhere in the payload, reduced to its zone. */
+  private zoneEverywhere(o: Obj, prefix: string, dropped: string[]): void {
+    this.reduceObject(o, prefix, dropped);
+    for (const [k, v] of Object.entries(o)) {
+      if (POSITION_KEYS.has(k) && isPair(v)) {
+        delete o[k];
+        setZone(o, this.zoneAt([v[0], v[1]]));
+        dropped.push(`${prefix}${k}`);
+      } else if (isObj(v)) {
+        this.zoneEverywhere(v, `${prefix}${k}.`, dropped);
+      } else if (Array.isArray(v)) {
+        v.forEach((x, i) => isObj(x) && this.zoneEverywhere(x, `${prefix}${k}.${i}.`, dropped));
+      }
+    }
   }
 
   private apply(rule: UplinkRule, payload: Obj, shared: boolean, dropped: string[]): void {
@@ -106,7 +144,7 @@ export class UplinkPolicy {
     const p = parentOf(payload, path);
     if (!p) return;
     const v = p.parent[p.key];
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') {
+    if (isPair(v)) {
       delete p.parent[p.key];
       setZone(p.parent, this.zoneAt([v[0], v[1]]));
       dropped.push(path);

@@ -38,11 +38,18 @@ export function parseRegionTopic(topic: string): { site: string; kind: 'events' 
   return m ? { site: m[1]!, kind: m[2] as 'events' | 'status' | 'resend' } : null;
 }
 
-/** Events the broker acknowledged but never delivered can only be found by the region, which asks for them again. */
+/**
+ * Events the broker acknowledged but never delivered can only be found by the region, which asks
+ * for them again: every missing run at once in `ranges` (each `[from, to]`), `from`/`to` spanning
+ * them all (a site that predates `ranges` re-sends the span, which is only more than needed).
+ */
+const Range = z.tuple([z.number().int().positive(), z.number().int().positive()]).refine(([f, t]) => f <= t, 'from is after to');
 export const ResendRequest = z
-  .strictObject({ v: z.literal(UPLINK_WIRE_VERSION), from: z.number().int().positive(), to: z.number().int().positive() })
+  .strictObject({ v: z.literal(UPLINK_WIRE_VERSION), from: z.number().int().positive(), to: z.number().int().positive(), ranges: z.array(Range).max(10_000).optional() })
   .refine((r) => r.from <= r.to, 'from is after to');
 export type ResendRequest = z.infer<typeof ResendRequest>;
+
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits');
 
 export const SiteStatus = z.strictObject({
   v: z.literal(UPLINK_WIRE_VERSION),
@@ -51,10 +58,20 @@ export const SiteStatus = z.strictObject({
   head: z.number().int().nonnegative(),
   acked: z.number().int().nonnegative(),
   at: z.number().int().nonnegative(),
+  /** The hash of the event at `acked`: with `sig`, the site vouches for its chain up to there. */
+  ackedHash: Hash.optional(),
+  /** HMAC-SHA256 (hex) of `statusSigningText` under the site's `uplink.signingKey`. */
+  sig: Hash.optional(),
 });
 export type SiteStatus = z.infer<typeof SiteStatus>;
 
-const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits');
+/**
+ * What a site signs: a holder of the site's MQTT password can publish events and statuses, but
+ * without the signing key it cannot vouch for a chain head, so the region can tell them apart.
+ */
+export function statusSigningText(s: Pick<SiteStatus, 'site' | 'head' | 'acked' | 'at' | 'ackedHash'>): string {
+  return `tw-status|v${UPLINK_WIRE_VERSION}|${s.site}|${s.head}|${s.acked}|${s.ackedHash ?? ''}|${s.at}`;
+}
 const Seq = z.number().int().positive();
 // Header strings are bounded only by the message: a message refused here would be refused every time it is re-sent.
 const Nullable = z.string().max(65_535).nullable();

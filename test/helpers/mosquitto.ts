@@ -45,7 +45,29 @@ function selfSigned(dir: string): { cert: string; key: string } {
   return { cert, key };
 }
 
-export async function startMosquitto(opts: { users?: Record<string, string>; tls?: boolean } = {}): Promise<MosquittoBroker> {
+export interface MosquittoOptions {
+  users?: Record<string, string>;
+  tls?: boolean;
+  /** Keep sessions and queued messages on disk across a restart, as a production broker does. */
+  persistence?: boolean;
+  /** An ACL file (Mosquitto `acl_file` syntax). */
+  aclFile?: string;
+  /**
+   * A dynamic-security plugin file (gateway/region/broker-acl.ts): accounts and roles come from
+   * it instead of `users`, as config/region/mosquitto.conf recommends.
+   */
+  dynsec?: object;
+}
+
+/** Where Debian (and others) install Mosquitto's dynamic-security plugin. */
+export function dynsecPlugin(): string {
+  for (const p of ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so']) {
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`mosquitto_dynamic_security.so not found: ${HELP}`);
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoBroker> {
   const bin = binary('mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'tw-mosquitto-'));
   const port = await freePort();
@@ -55,14 +77,19 @@ export async function startMosquitto(opts: { users?: Record<string, string>; tls
     ...(tls ? [`certfile ${tls.cert}`, `keyfile ${tls.key}`] : []),
     // Regional instances keep persistent sessions; while one is away its share waits here, unbounded.
     'max_queued_messages 0',
-    'persistence false',
+    ...(opts.persistence ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1'] : ['persistence false']),
+    ...(opts.aclFile ? [`acl_file ${opts.aclFile}`] : []),
     'log_dest stderr',
     'log_type error',
     'log_type warning',
   ];
   // As root, mosquitto would switch to its own user, which cannot read our temporary files.
   if (process.getuid?.() === 0) lines.push('user root');
-  if (opts.users) {
+  if (opts.dynsec) {
+    const file = join(dir, 'dynamic-security.json');
+    writeFileSync(file, JSON.stringify(opts.dynsec, null, 2));
+    lines.push('allow_anonymous false', `plugin ${dynsecPlugin()}`, `plugin_opt_config_file ${file}`);
+  } else if (opts.users) {
     const passwd = join(dir, 'passwd');
     writeFileSync(passwd, '');
     for (const [user, password] of Object.entries(opts.users)) {

@@ -16,14 +16,14 @@ process.env.TW_TEST_UPLINK_PASSWORD = UPLINK_PASSWORD;
 
 export const BROKER_USERS = { [UPLINK_USER]: UPLINK_PASSWORD, [REGION_USER]: REGION_PASSWORD };
 
-export function regionConfig(mqttUrl: string, pgUrl: string, over: { instance?: string; tokens?: RegionConfig['tokens']; gapGraceSeconds?: number; ca?: string | null } = {}): RegionConfig {
+export function regionConfig(mqttUrl: string, pgUrl: string, over: { instance?: string; tokens?: RegionConfig['tokens']; gapGraceSeconds?: number; stallSeconds?: number; ca?: string | null } = {}): RegionConfig {
   return parseRegionConfig({
     instance: over.instance ?? 'r1',
     mqtt: { url: mqttUrl, username: REGION_USER, password: REGION_PASSWORD, ...(over.ca ? { ca: over.ca } : {}) },
     postgres: { url: pgUrl, poolSize: 3 },
     http: { host: '127.0.0.1', port: 0 },
     tokens: over.tokens ?? [],
-    chain: { sweepSeconds: 0.3, gapGraceSeconds: over.gapGraceSeconds ?? 20, resendAfterSeconds: 1 },
+    chain: { sweepSeconds: 0.3, gapGraceSeconds: over.gapGraceSeconds ?? 20, resendAfterSeconds: 1, ...(over.stallSeconds ? { stallSeconds: over.stallSeconds } : {}) },
   });
 }
 
