@@ -416,7 +416,7 @@ const UplinkRuleSchema = z
   .strict();
 
 /** Free text or people's accounts and addresses: if a site lets these types out at all, only their headers go. */
-const WITHHELD_TYPES = ['radio.text', 'alert.sent', 'cctv.bookmark', 'cctv.fault', 'emergency.resolved', 'auth.*', 'mqtt.*', 'security.*', 'quarantine.*'];
+const WITHHELD_TYPES = ['radio.text', 'alert.sent', 'cctv.bookmark', 'cctv.fault', 'emergency.resolved', 'auth.*', 'mqtt.*', 'security.*', 'quarantine.*', 'tak.*'];
 // Mirrors config/demo-town.yaml, which explains each rule.
 const DEFAULT_UPLINK_TYPES = [
   'shop.report', 'cctv.sighting', 'sighting.reported', 'track.sighting', 'subject.*', 'cbo.*', 'breach.detected', 'incident.*', 'evidence.*',

@@ -22,6 +22,8 @@ const TRACK_SUMMARY = (p: string) => [`${p}.subjectId`, `${p}.trackId`];
 
 export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   // Devices over MQTT (gateway/contract/topics.ts).
+  'alert.delivery': e('other'),
+  'tak.client-connected': e('none', ['address']),
   'radio.position': e('other', [], ['.']),
   'radio.ptt': e('other'),
   'radio.status': e('other'),
@@ -71,6 +73,9 @@ export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   'evidence.viewed': e('other'),
   'evidence.exported': e('other', ['out']),
   'evidence.uplinked': e('other'),
+  'evidence.bundle-downloaded': e('other'),
+  'evidence.clock-distrusted': e('other'),
+  'evidence.storage-full': e('other', ['name']),
   'dock.event': e('other'),
   'dock.link': e('other'),
   // Radio, alerts, units.
@@ -92,6 +97,8 @@ export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   'mqtt.connected': e('other', ['username']),
   'mqtt.disconnected': e('other', ['username']),
   'security.connect-refused': e('other', ['username']),
+  'security.connection-rate-limited': e('none', ['address']),
+  'security.malformed-string': e('other', ['username', 'address']),
   'security.lockout': e('other', ['key', 'ip']),
   'security.login-failed': e('other', ['username', 'ip']),
   'security.oversize-packet': e('none'),
