@@ -159,11 +159,15 @@ export function routePolicy(method: string, url: string): RoutePolicy | undefine
 export type RegionRoutePolicy = 'public' | 'token';
 export const REGION_ROUTES: Readonly<Record<string, RegionRoutePolicy>> = {
   'GET /healthz': 'public',
+  // Probes and scraping: subscribed or not, per-site gauges; no personal data.
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
   'GET /api/subjects': 'token',
   'GET /api/sites/:siteId/subjects/:subjectId/sightings': 'token',
   'GET /api/sites': 'token',
   'GET /api/sites/:siteId/chain-breaks': 'token',
   'GET /api/sites/:siteId/incidents': 'token',
+  'GET /api/sites/:siteId/withdrawals': 'token',
 };
 
 export function regionRoutePolicy(method: string, url: string): RegionRoutePolicy | undefined {
