@@ -30,12 +30,16 @@ function slackMetres(s: Sighting, ctx: MoveContext): number {
   return Math.max(...zone.polygon.map((p) => metres(c, p)));
 }
 
-/** The impossible move from `from` to `to`, or null when someone could have walked it. */
+/** How much faster than the walking pace a person can keep up on the run (~3.5 m/s at 1.4 m/s). */
+const RUN_FACTOR = 2.5;
+
+/** The impossible move from `from` to `to`, or null when someone could have run it. */
 export function judgeMove(from: Sighting, to: Sighting, ctx: MoveContext): ImplausibleMove | null {
   if (!from.position || !to.position) return null;
   const elapsed = Math.abs(to.atMs - from.atMs) / 1000;
   const need = travelSeconds(from.position, to.position, ctx) - (slackMetres(from, ctx) + slackMetres(to, ctx)) / ctx.walkSpeedMps;
-  if (need <= elapsed + GRACE_S) return null;
+  // A suspect runs: only a move beyond a sustained run (RUN_FACTOR × walking pace) is impossible.
+  if (need / RUN_FACTOR <= elapsed + GRACE_S) return null;
   return {
     fromSightingId: from.id, fromZone: from.zone, elapsedSeconds: Math.round(elapsed), walkSeconds: Math.round(need),
     impliedSpeedMps: Math.round(((need * ctx.walkSpeedMps) / Math.max(1, elapsed)) * 10) / 10, confirmed: false,

@@ -113,25 +113,29 @@ export async function runShopliftBreach(o: ScenarioOptions): Promise<ScenarioRes
     const shop2 = await device(o.mqttUrl, 'shop-prem-007', o.passwordFor('shop-prem-007'));
     const cctv = await device(o.mqttUrl, 'cctv', o.passwordFor('cctv'));
     closers.push(() => shop1.endAsync(), () => shop2.endAsync(), () => cctv.endAsync());
-    const now = () => new Date().toISOString();
-    await shop1.publishAsync('tw/v1/shop/prem-013/report', JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: now(), description: 'Took six packs of razor blades and ran towards Bridge Street', subjectId: subject.id, media: ['cctv/freshway/till-3.jpg'] }), { qos: 1 });
+    // The story's own clock: a walk from the FreshWay to the bus station takes minutes, and the
+    // gateway judges each sighting against walking times, so the reports carry times that a
+    // person on foot could make, ending about now, however fast the steps are played.
+    let story = Date.now() - 6 * 60_000;
+    const after = (seconds: number) => new Date((story += seconds * 1000)).toISOString();
+    await shop1.publishAsync('tw/v1/shop/prem-013/report', JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: after(0), description: 'Took six packs of razor blades and ran towards Bridge Street', subjectId: subject.id, media: ['cctv/freshway/till-3.jpg'] }), { qos: 1 });
     await sightings(1);
     log('FreshWay Supermarket (shop terminal): theft by Jordan Reece');
     await pause();
-    await shop2.publishAsync('tw/v1/shop/prem-007/report', JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: now(), description: 'Came in, looked around, left heading east', subjectId: subject.id }), { qos: 1 });
+    await shop2.publishAsync('tw/v1/shop/prem-007/report', JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: after(90), description: 'Came in, looked around, left heading east', subjectId: subject.id }), { qos: 1 });
     await sightings(2);
     log('Bridge Street Bookmakers (shop terminal): sighting');
     await pause();
-    await cctv.publishAsync('tw/v1/cctv/cam-04/sighting', JSON.stringify({ seenAt: now(), operator: 'operator', subjectId: subject.id, description: 'Walking east on Bridge Street' }), { qos: 1 });
+    await cctv.publishAsync('tw/v1/cctv/cam-04/sighting', JSON.stringify({ seenAt: after(60), operator: 'operator', subjectId: subject.id, description: 'Walking east on Bridge Street', zone: 'bridge-street' }), { qos: 1 });
     await sightings(3);
     log('CCTV operator: marked on cam-04 (Bridge Street)');
     await pause();
-    await police.command('sighting:report', { subjectId: subject.id, source: 'radio', place: { lonLat: [-1.1462, 52.9548] }, description: 'Heading for the bus station' });
+    await police.command('sighting:report', { subjectId: subject.id, source: 'radio', at: after(60), place: { lonLat: [-1.1462, 52.9548] }, description: 'Heading for the bus station' });
     await sightings(4);
     log('PC on the radio: seen at the east end of Bridge Street');
     await pause();
 
-    await cctv.publishAsync('tw/v1/cctv/cam-06/sighting', JSON.stringify({ seenAt: now(), operator: 'operator', subjectId: subject.id, description: 'On the concourse' }), { qos: 1 });
+    await cctv.publishAsync('tw/v1/cctv/cam-06/sighting', JSON.stringify({ seenAt: after(120), operator: 'operator', subjectId: subject.id, description: 'On the concourse' }), { qos: 1 });
     const alarm = await waitFor('the breach alarm on the console', () => controller.events.find((e) => e.type === 'breach.detected' && (e.payload as { subjectId: string }).subjectId === subject.id));
     const breachId = (alarm.payload as { breachId: string }).breachId;
     const radioAlert = await waitFor('the radio alert', () => {
