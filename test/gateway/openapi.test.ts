@@ -203,6 +203,11 @@ describe('Swagger UI at /api/docs', () => {
     expect(await s.page.locator('.info .title').textContent()).toContain('Townwatch gateway REST API');
     const summaries = await s.page.locator('.opblock-summary-path').allTextContents();
     expect(summaries.map((t) => t.replace(/\u200b/g, ''))).toEqual(expect.arrayContaining(['/api/alerts', '/api/incidents/{id}/grade']));
+    // An operation opened: its request body's schema, from the zod schema, renders too.
+    const alerts = s.page.locator('.opblock-post', { has: s.page.locator('.opblock-summary-path', { hasText: /^\/api\/alerts$/ }) });
+    await alerts.locator('.opblock-summary').first().click();
+    await expect.poll(() => alerts.locator('.opblock-body').textContent(), { timeout: 10_000 }).toMatch(/priority[\s\S]*talkgroups/);
+    expect(await alerts.locator('.opblock-body').textContent()).toContain('alert.send');
     await screenshot(s.page, 'api-docs');
 
     expect(await s.page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
