@@ -137,11 +137,16 @@ describe('schema validation', () => {
     expect(gw.journal.head.seq).toBe(before);
   });
 
-  it('checks queries and path parameters too, with the same shape', async () => {
+  it('checks queries too, with the same shape', async () => {
     const { cookie } = await loginSession(gw.httpPort, 'engineer');
     const page = await getJson('/api/journal?limit=0&after=x', cookie);
     expect(page.status).toBe(400);
-    expect(page.body).toEqual({ error: { code: 'TW_INVALID', message: expect.any(String), details: [expect.stringMatching(/^after: /), expect.stringMatching(/^limit: /)] } });
+    const error = page.body.error as { code: string; message: string; details: string[] };
+    expect(error.code).toBe('TW_INVALID');
+    expect(error.details).toHaveLength(2);
+    expect(error.details[0]).toMatch(/^after: /);
+    expect(error.details[1]).toMatch(/^limit: /);
+    expect(error.message).toBe(error.details.join('; '));
     const police = await loginSession(gw.httpPort, 'police');
     const exported = await getJson('/api/incidents/no-such-incident/export?format=pdf', police.cookie);
     expect(exported.status).toBe(400);
