@@ -8,6 +8,9 @@ export const LoginBody = z.strictObject({
 });
 export type LoginBody = z.infer<typeof LoginBody>;
 
+/** The `:id` of a route (events, evidence digests, cameras, subjects…). */
+export const IdParams = z.strictObject({ id: z.string().min(1).max(128) });
+
 export const PageQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -46,6 +46,9 @@ export const PERMISSIONS = {
   'subjects.view': { roles: [C, P, S, O, M], what: 'see subjects and orders (members: only what is shared with members)' },
   'subjects.identity': { roles: [C, P, S, O], what: "see subjects' identity and warning markers" },
   'subjects.edit': { roles: [C, P], what: 'add and edit subjects and record orders' },
+  // The browsable REST reference (Swagger UI) is for the engineers who integrate with the
+  // gateway; the document itself (`GET /api/openapi.json`) is open to anyone logged in.
+  'api.docs': { roles: [E], what: "browse the REST API's documentation" },
   // Read rights on the MQTT broker (a person's console account connecting over MQTT).
   'mqtt.units': { roles: [C, P, O, S], what: "read radios' positions, status and emergencies over MQTT" },
   'mqtt.health': { roles: [C, P, O, S, E], what: 'read device health (radio presence, camera faults) over MQTT' },
@@ -148,6 +151,18 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/incidents/:id/close': 'incident.manage',
   'GET /api/incidents/:id/export': 'tracking.export',
   'GET /api/hotspots': 'tracking.view',
+  // The OpenAPI document of this table's /api routes, generated from their zod schemas.
+  'GET /api/openapi.json': 'authenticated',
+  // Swagger UI (@fastify/swagger-ui under /api/docs): its page, assets and its copy of the document.
+  'GET /api/docs': 'api.docs',
+  // Fastify adds `GET /api/docs/` from the same route options (so with this policy) without an
+  // onRoute of its own; its HEAD twin gets one.
+  'HEAD /api/docs/': 'api.docs',
+  'GET /api/docs/static/index.html': 'api.docs',
+  'GET /api/docs/static/swagger-initializer.js': 'api.docs',
+  'GET /api/docs/json': 'api.docs',
+  'GET /api/docs/yaml': 'api.docs',
+  'GET /api/docs/static/*': 'api.docs',
 };
 
 /** The policy of a registered route; HEAD shares its GET's. `undefined`: not declared (refused at startup). */

@@ -1,13 +1,15 @@
 import cookie from '@fastify/cookie';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifySchemaValidationError } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { AppApi } from '../api/app-api';
 import type { Accounts, Principal } from '../auth/accounts';
 import { SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { LoginBody, PageQuery, type SessionInfo } from '../contract/api';
+import { StateQuery } from '../contract/tracking';
 import { actingRole, mayCall, PERMISSIONS, routePolicy, type Permission } from '../contract/policy';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
@@ -20,14 +22,18 @@ import { registerCctvRoutes } from '../cctv/routes';
 import { registerEvidenceRoutes } from './evidence-routes';
 import { registerRadioRoutes } from './radio-routes';
 import { registerTrackingRoutes } from './tracking-routes';
+import { op, OPEN, registerOpenApi, registerOpenApiRoutes } from './openapi';
 import { declareRoutePolicies, matchedPolicy } from './route-policy';
-import { parse } from './validate';
+import { validationDetails } from './validate';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
 }
+
+/** The version the OpenAPI document carries: the REST API's, not the package's. */
+export const API_VERSION = '1.0.0';
 
 export interface Readiness {
   ready: boolean;
@@ -85,6 +91,8 @@ export async function buildHttp(deps: HttpDeps) {
   app.decorateRequest('principal', null);
   const csrf = new Csrf();
   declareRoutePolicies(app as unknown as FastifyInstance, routePolicy, 'gateway/contract/policy.ts HTTP_ROUTES');
+  // Before any route: swagger collects the routes, with their zod schemas, as they are added.
+  await registerOpenApi(app as unknown as FastifyInstance, API_VERSION);
 
   // Every fastify response (also under inject); the gateway adds them to Socket.IO's, which
   // shares the server (see `applySecurityHeaders`).
@@ -93,7 +101,9 @@ export async function buildHttp(deps: HttpDeps) {
     void reply.headers(headers);
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: FastifySchemaValidationError[] }, req, reply) => {
+    // A request that does not match its route's zod schema: the API's own 400, one detail per issue.
+    if (err.validation && err.statusCode === 400) err = Errors.invalid(validationDetails(err.validation));
     if (err instanceof ApiError) {
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
     }
@@ -114,20 +124,23 @@ export async function buildHttp(deps: HttpDeps) {
     if (!mayCall(actingRole(req.principal), policy)) throw Errors.forbidden(PERMISSIONS[typeof policy === 'string' ? (policy as Permission) : policy[0]!].what);
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const zod = (app as unknown as FastifyInstance).withTypeProvider<ZodTypeProvider>();
+  await registerOpenApiRoutes(app as unknown as FastifyInstance);
 
-  app.get('/readyz', async (_req, reply) => {
+  zod.get('/healthz', { schema: op('ops', 'Liveness', OPEN) }, async () => ({ status: 'ok' }));
+
+  zod.get('/readyz', { schema: op('ops', 'Readiness: journal, broker, projections (503 when not ready)', OPEN) }, async (_req, reply) => {
     const r = deps.readiness();
     return reply.status(r.ready ? 200 : 503).send(r);
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  zod.get('/metrics', { schema: op('ops', 'Prometheus metrics', OPEN) }, async (_req, reply) => {
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 
-  app.post('/api/login', async (req, reply) => {
-    const body = parse(LoginBody, req.body);
+  zod.post('/api/login', { schema: { ...op('session', 'Log in: sets the session cookie, returns the CSRF token', OPEN), body: LoginBody } }, async (req, reply) => {
+    const body = req.body;
     const outcome = await deps.accounts.login(body.username, body.password, req.ip);
     if (!outcome.ok && outcome.reason === 'locked') {
       // Refused before the password is checked; the lockout was journaled when it began.
@@ -155,7 +168,7 @@ export async function buildHttp(deps: HttpDeps) {
     return { data: me(principal, csrf.tokenFor(session.id), deps.sessionTtlMinutes) };
   });
 
-  app.post('/api/logout', async (req, reply) => {
+  zod.post('/api/logout', { schema: op('session', 'Log out: ends the session') }, async (req, reply) => {
     const id = req.cookies[SESSION_COOKIE];
     if (id) deps.sessions.destroy(id);
     await deps.journal.append({ source: 'http', type: 'auth.logout', actor: req.principal!.username, payload: {} });
@@ -163,20 +176,20 @@ export async function buildHttp(deps: HttpDeps) {
     return { data: { ok: true } };
   });
 
-  app.get('/api/me', async (req) => {
+  zod.get('/api/me', { schema: op('session', 'Who is logged in, the CSRF token and the idle timeout') }, async (req) => {
     // Only a cookie session has a CSRF token; an API-token caller has no cookie to protect.
     const session = deps.sessions.touch(req.cookies[SESSION_COOKIE]);
     return { data: me(req.principal!, session ? csrf.tokenFor(session.id) : null, deps.sessionTtlMinutes) };
   });
 
-  app.get('/api/journal', async (req) => {
-    const q = parse(PageQuery, req.query);
+  zod.get('/api/journal', { schema: { ...op('site', 'The journal, a page of events after a sequence number'), querystring: PageQuery } }, async (req) => {
+    const q = req.query;
     const events = journalFor(deps.journal.read(q.after, q.limit), req.principal!.consoleRole);
     return { data: { events, head: deps.journal.head.seq } };
   });
 
-  app.get('/api/quarantine', async (req) => {
-    const q = parse(PageQuery, req.query);
+  zod.get('/api/quarantine', { schema: { ...op('site', 'Quarantined MQTT messages, a page after a sequence number'), querystring: PageQuery } }, async (req) => {
+    const q = req.query;
     const rows = deps.journal.database
       .prepare("SELECT seq, ts, source, payload FROM events WHERE type = 'quarantine.message' AND seq > ? ORDER BY seq LIMIT ?")
       .all(q.after, q.limit) as Array<{ seq: number; ts: number; source: string; payload: string | null }>;
@@ -190,8 +203,8 @@ export async function buildHttp(deps: HttpDeps) {
   await registerConsoleRoutes(app as unknown as FastifyInstance, { config: deps.config, projections: deps.projections, consoleDir: deps.consoleDir });
 
   // `?at=<ISO time>`: time travel, the journal replayed up to then (through the API, which journals it).
-  app.get('/api/state', async (req) => ({
-    data: (req.query as { at?: unknown }).at === undefined
+  zod.get('/api/state', { schema: { ...op('site', 'The live state, or the state at a past time (`at`, journaled)'), querystring: StateQuery } }, async (req) => ({
+    data: req.query.at === undefined
       ? snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole)
       : await deps.api.tracking.stateAt(req.principal!, req.query),
   }));

@@ -9,6 +9,7 @@ import { can } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { Projections } from '../projections';
 import { Errors } from './errors';
+import { op } from './openapi';
 
 /** Where `npm run build:console` writes the web app. */
 export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
@@ -50,7 +51,7 @@ export function siteFor(role: ConsoleRole | null, config: Config | undefined, pr
  */
 export async function registerConsoleRoutes(app: FastifyInstance, deps: { config?: Config; projections: Projections; consoleDir?: string }): Promise<void> {
   const dir = deps.consoleDir ?? CONSOLE_DIST;
-  app.get('/api/site', async (req) => ({ data: siteFor(req.principal?.consoleRole ?? null, deps.config, deps.projections) }));
+  app.get('/api/site', { schema: op('site', 'The town as the console draws it (what the role may see)') }, async (req) => ({ data: siteFor(req.principal?.consoleRole ?? null, deps.config, deps.projections) }));
 
   // Registered even before the first build (wildcard routes look files up per request).
   await app.register(fastifyStatic, {

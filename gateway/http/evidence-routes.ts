@@ -1,18 +1,22 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { EvidenceApi } from '../api/evidence-api';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { BundleInput, HoldInput, MarkInput, type EvidenceApi } from '../api/evidence-api';
+import { IdParams } from '../contract/api';
+import { op } from './openapi';
 
 /** REST for body-worn footage; each route hands (actor, input) to the application API. */
-export function registerEvidenceRoutes(app: FastifyInstance, api: EvidenceApi): void {
-  app.get('/api/evidence', async (req) => ({ data: api.list(req.principal!) }));
-  app.get('/api/docks', async (req) => ({ data: api.docks(req.principal!) }));
-  app.get<{ Params: { id: string } }>('/api/evidence/:id', async (req) => ({ data: await api.view(req.principal!, req.params.id) }));
-  app.get<{ Params: { id: string } }>('/api/evidence/:id/custody', async (req) => ({ data: api.custody(req.principal!, req.params.id) }));
-  app.post<{ Params: { id: string } }>('/api/evidence/:id/evidential', async (req) => ({ data: await api.markEvidential(req.principal!, req.params.id, req.body) }));
-  app.post<{ Params: { id: string } }>('/api/evidence/:id/hold', async (req) => ({ data: await api.hold(req.principal!, req.params.id, req.body) }));
-  app.post('/api/evidence/bundles', async (req) => ({ data: await api.bundle(req.principal!, req.body) }));
+export function registerEvidenceRoutes(fastify: FastifyInstance, api: EvidenceApi): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.get('/api/evidence', { schema: op('evidence', 'Evidence records (body-worn footage)') }, async (req) => ({ data: api.list(req.principal!) }));
+  app.get('/api/docks', { schema: op('evidence', 'Camera docks and their offloads') }, async (req) => ({ data: api.docks(req.principal!) }));
+  app.get('/api/evidence/:id', { schema: { ...op('evidence', 'One evidence record (the view is journaled)'), params: IdParams } }, async (req) => ({ data: await api.view(req.principal!, req.params.id) }));
+  app.get('/api/evidence/:id/custody', { schema: { ...op('evidence', "An evidence record's chain of custody"), params: IdParams } }, async (req) => ({ data: api.custody(req.principal!, req.params.id) }));
+  app.post('/api/evidence/:id/evidential', { schema: { ...op('evidence', 'Mark footage as evidence for an incident'), params: IdParams, body: MarkInput } }, async (req) => ({ data: await api.markEvidential(req.principal!, req.params.id, req.body) }));
+  app.post('/api/evidence/:id/hold', { schema: { ...op('evidence', 'Put footage on hold, or release it'), params: IdParams, body: HoldInput } }, async (req) => ({ data: await api.hold(req.principal!, req.params.id, req.body) }));
+  app.post('/api/evidence/bundles', { schema: { ...op('evidence', "Export an incident's evidence as a bundle"), body: BundleInput } }, async (req) => ({ data: await api.bundle(req.principal!, req.body) }));
   // One tar archive, streamed from the export folder; the hand-over is journaled first.
-  app.get<{ Params: { id: string } }>('/api/evidence/bundles/:id', async (req, reply) => {
+  app.get('/api/evidence/bundles/:id', { schema: { ...op('evidence', 'Download a bundle (tar archive; the hand-over is journaled)'), params: IdParams } }, async (req, reply) => {
     const { info, path } = await api.download(req.principal!, req.params.id);
     return reply
       .type('application/x-tar')

@@ -1,4 +1,4 @@
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import type { RoutePolicy } from '../contract/policy';
 
 declare module 'fastify' {
@@ -12,6 +12,8 @@ export interface DeclaredRoute {
   method: string;
   url: string;
   policy: string | readonly string[];
+  /** The route's schema as declared (zod parts, summary, tags, security); undefined when it has none. */
+  schema: (FastifySchema & { summary?: string; tags?: readonly string[]; hide?: boolean }) | undefined;
 }
 
 const declared = new WeakMap<object, DeclaredRoute[]>();
@@ -38,7 +40,7 @@ export function declareRoutePolicies<P extends string | readonly string[]>(app: 
       throw new Error(`route ${methods.join(',')} ${route.url} has no access policy: declare it in ${where}`);
     }
     route.config = { ...route.config, policy };
-    for (const method of methods) table.push({ method, url: route.url, policy });
+    for (const method of methods) table.push({ method, url: route.url, policy, schema: route.schema });
   });
 }
 

@@ -1,9 +1,14 @@
-import type { z } from 'zod';
-import { Errors } from './errors';
+import type { FastifySchemaValidationError } from 'fastify';
 
-/** Parses a request part with its contract schema; a mismatch is a 400 naming each path. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw Errors.invalid(result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
+/** One `path: message` line per problem, as every TW_INVALID answer's `details` lists them. */
+export function issueLine(path: readonly PropertyKey[], message: string): string {
+  return `${path.length ? path.map(String).join('.') : '(root)'}: ${message}`;
+}
+
+/**
+ * Fastify's validation errors (a route's zod schema, through fastify-type-provider-zod) as the
+ * API's details: their `instancePath` is the zod path joined with `/` (`/place/lonLat/0`).
+ */
+export function validationDetails(errors: readonly FastifySchemaValidationError[]): string[] {
+  return errors.map((e) => issueLine(e.instancePath.split('/').filter((p) => p !== ''), e.message ?? 'invalid'));
 }
