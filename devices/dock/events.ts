@@ -31,7 +31,8 @@ export type DockSessionEvent =
       size: number;
       reason: string;
     }
-  | { type: 'dock.malformed'; dockId: string; reason: string; rawHex: string };
+  /** `repeat`: the same defect as the previous malformed HELLO (a dock retrying it); counted, not journaled again. */
+  | { type: 'dock.malformed'; dockId: string; reason: string; rawHex: string; repeat?: boolean };
 
 /** Enough of a bad frame to recognise it in a log, not enough to flood it. */
 export const RAW_HEX_CAP = 64;

@@ -16,7 +16,7 @@ export const Hello = z.object({ dockId: id, fw: z.string().max(64), bays: z.numb
 export const HelloAck = z.object({ nonce: u32, window: z.number().int().min(1).max(MAX_WINDOW) });
 export const Heartbeat = z.object({ linked: z.boolean() });
 export const Ack = z.object({ seq: u16, fileNo: u32.optional(), offset: u32.optional() });
-export const Nak = z.object({ seq: u16, reason: z.number().int().min(1).max(6), expect: u16.optional() });
+export const Nak = z.object({ seq: u16, reason: z.number().int().min(1).max(7), expect: u16.optional() });
 export const DockEvent = z.object({
   e: z.enum(['docked', 'undocked', 'battery', 'fault']),
   bay: z.number().int().min(0).max(64),

@@ -70,6 +70,8 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   private epoch = 0;
   private lastRx = 0;
   private lastNudge = 0;
+  /** The defect of the last malformed HELLO since the last good one: a dock retrying it is told once in the journal. */
+  private badHello: string | undefined;
   /**
    * The most seq frames the dock has been seen to have unacknowledged: its window in practice
    * (1 for stop-and-wait). Learnt, because a dock may use less than the window it was granted.
@@ -290,9 +292,15 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   private onHello(f: Frame): void {
     const m = decodeJson(Hello, f.payload);
     if (!m.ok) {
-      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason: `HELLO: ${m.error}`, rawHex: capHex(f.payload) });
+      const reason = `HELLO: ${m.error}`;
+      const repeat = reason === this.badHello;
+      this.badHello = reason;
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason, rawHex: capHex(f.payload), ...(repeat ? { repeat } : {}) });
+      // Silence would leave the dock retrying HELLO forever without knowing why.
+      this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.payload });
       return;
     }
+    this.badHello = undefined;
     const hello = m.value;
     const window = Math.min(this.cfg.window, MAX_WINDOW);
     // A repeated HELLO of the current link means our HELLO_ACK was lost: answer, do not reset.

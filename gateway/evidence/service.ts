@@ -9,7 +9,11 @@ import type { Metrics } from '../metrics';
 import type { AppendInput } from '../journal/types';
 import type { Projections } from '../projections';
 import { retentionStart } from '../projections/evidence';
+import { NoiseAggregator, noiseKind, type NoiseSummary } from './noise';
 import { EvidenceStore } from './store';
+
+/** How often, at most, a dock's line noise and malformed frames are journaled (as one summary). */
+export const NOISE_REPORT_MS = 60_000;
 
 export interface DockLive {
   dockId: string;
@@ -31,6 +35,8 @@ export class EvidenceService {
   readonly exportDir: string;
   private readonly sessions = new Map<string, DockSession>();
   private readonly live = new Map<string, DockLive>();
+  private readonly noise: NoiseAggregator;
+  private readonly noiseWrites = new Set<Promise<void>>();
 
   constructor(
     private readonly config: Config,
@@ -38,7 +44,7 @@ export class EvidenceService {
     private readonly projections: Projections,
     private readonly log: Logger,
     private readonly baseDir: string,
-    private readonly timing: { retransmitMs?: number; heartbeatMs?: number } = {},
+    private readonly timing: { retransmitMs?: number; heartbeatMs?: number; noiseReportMs?: number } = {},
     private readonly metrics?: Metrics,
   ) {
     this.exportDir = resolve(baseDir, config.gateway.dataDir, config.evidence.exportDir);
@@ -48,13 +54,18 @@ export class EvidenceService {
       logger: log,
       minFreeBytes: config.evidence.disk.minFreeMiB * 1024 * 1024,
     });
+    this.noise = new NoiseAggregator(timing.noiseReportMs ?? NOISE_REPORT_MS, (s) => this.journalNoise(s));
   }
 
   async start(): Promise<void> {
     await this.store.start();
     for (const dock of this.config.docks) {
       if (!dock.serialPath) continue;
-      const session = new DockSession({ path: resolve(this.baseDir, dock.serialPath), dockId: dock.id, sink: this.store, logger: this.log, ...this.timing });
+      const { retransmitMs, heartbeatMs } = this.timing;
+      const session = new DockSession({
+        path: resolve(this.baseDir, dock.serialPath), dockId: dock.id, sink: this.store, logger: this.log,
+        ...(retransmitMs ? { retransmitMs } : {}), ...(heartbeatMs ? { heartbeatMs } : {}),
+      });
       this.live.set(dock.id, { dockId: dock.id, linkUp: false, transfers: {}, refusing: null });
       session.on('event', (ev) => this.onEvent(ev));
       this.sessions.set(dock.id, session);
@@ -155,15 +166,33 @@ export class EvidenceService {
         input = { source, type: 'evidence.hash-mismatch', subject: `bodycam:${ev.cam}`, ref: ev.offered, payload: ev };
         break;
       case 'dock.malformed':
-        input = { source, type: 'quarantine.message', subject: `dock:${ev.dockId}`, payload: { topic: null, dockId: ev.dockId, kind: 'dock', reason: ev.reason, rawHex: ev.rawHex } };
-        break;
+        this.metrics?.dockMalformed.inc({ kind: ev.repeat ? 'HELLO-repeat' : noiseKind(ev.reason) });
+        // A dock retrying the same bad HELLO is on the record once; noise goes out as a summary.
+        if (!ev.repeat) this.noise.add(ev.dockId, ev.reason, ev.rawHex);
+        return;
     }
     this.journal.append(input).catch((err: unknown) => this.log.error({ err, type: ev.type }, 'could not journal dock event'));
+  }
+
+  private journalNoise(s: NoiseSummary): void {
+    const write = this.appendNoise(s).catch((err: unknown) => this.log.error({ err }, 'could not journal dock noise'));
+    this.noiseWrites.add(write);
+    void write.finally(() => this.noiseWrites.delete(write));
+  }
+
+  private async appendNoise(s: NoiseSummary): Promise<void> {
+    const kinds = Object.entries(s.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
+    await this.journal.append({
+      source: `dock:${s.dockId}`, type: 'quarantine.message', subject: `dock:${s.dockId}`,
+      payload: { topic: null, dockId: s.dockId, kind: 'dock', reason: `${s.count} undecodable or malformed packet(s) from ${s.dockId} (${kinds})`, rawHex: s.samples[0]?.rawHex ?? '', count: s.count, byKind: s.byKind, samples: s.samples, from: s.from, to: s.to },
+    });
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.stop()));
     this.sessions.clear();
+    this.noise.flushAll();
+    await Promise.all([...this.noiseWrites]);
     await this.store.close();
   }
 }
