@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics';
 import type { AppendInput } from '../journal/types';
 import type { Projections } from '../projections';
 import { retentionStart } from '../projections/evidence';
+import { exhibitId } from './exhibit';
 import { NoiseAggregator, noiseKind, type NoiseSummary } from './noise';
 import { EvidenceStore } from './store';
 
@@ -81,20 +82,32 @@ export class EvidenceService {
     return this.config.bodyCams.find((b) => b.serial === cam)?.wearer ?? offered ?? null;
   }
 
-  /** Called by the store before ERASE_OK: the custody record must be durable first. */
+  /** The exhibit a recording belongs to: the one already recorded for it, else its derived id. */
+  exhibitOf(key: { cam: string; fileNo: number; sha256: string }): string {
+    return this.projections.evidence.byKey(key.cam, key.fileNo, key.sha256)?.id ?? exhibitId(key);
+  }
+
+  /**
+   * Called by the store before ERASE_OK: the custody record must be durable first. Custody is
+   * per exhibit (camera, file number, offered hash): bytes equal to another camera's recording
+   * are stored once but get their own received/verified events, camera and wearer here.
+   */
   private async commitCustody(key: OfferKey, info: VerifiedInfo): Promise<void> {
-    const ref = info.sha256;
-    if (this.projections.evidence.get(ref)) {
-      // Offered again after a link drop between our commit and the dock's ERASE_OK: same footage.
-      await this.journal.append({ source: `dock:${key.dockId}`, type: 'evidence.erase-permitted', subject: `bodycam:${key.cam}`, ref, payload: { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo, repeat: true } });
-      return;
-    }
-    const o = info.offer;
-    const common = { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo };
     const source = `dock:${key.dockId}`;
     const subject = `bodycam:${key.cam}`;
+    const existing = this.projections.evidence.byKey(key.cam, key.fileNo, key.sha256);
+    if (existing) {
+      // Offered again after a link drop between our commit and the dock's ERASE_OK: same recording.
+      await this.journal.append({ source, type: 'evidence.erase-permitted', subject, ref: existing.id, payload: { evidenceId: existing.id, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo, repeat: true } });
+      return;
+    }
+    const ref = exhibitId(key);
+    const o = info.offer;
+    const common = { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo };
+    // Verified against the stored bytes (the store re-hashes them); say so, and with whom they are shared.
+    const sharedWith = this.projections.evidence.sharing(info.sha256, ref).map((r) => r.id);
     await Promise.all([
-      this.journal.append({ source, type: 'evidence.received', subject, ref, payload: { ...common, size: info.size, receivedSha256: info.sha256 } }),
+      this.journal.append({ source, type: 'evidence.received', subject, ref, payload: { ...common, size: info.size, receivedSha256: info.sha256, bytesSharedWith: sharedWith } }),
       this.journal.append({
         source, type: 'evidence.verified', subject, ref,
         payload: {
@@ -156,7 +169,10 @@ export class EvidenceService {
           if (![...this.live.values()].some((d) => d.refusing)) this.metrics?.evidenceStorageFull.set(0);
         }
         if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: ev.name, offset: ev.resumeFrom, size: ev.size };
-        input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: ev.sha256, payload: { ...ev, evidenceId: ev.sha256, wearer: this.wearerOf(ev.cam) } };
+        {
+          const evidenceId = this.exhibitOf(ev);
+          input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: evidenceId, payload: { ...ev, evidenceId, wearer: this.wearerOf(ev.cam) } };
+        }
         break;
       case 'dock.verified':
         if (live) delete live.transfers[`${ev.cam}/${ev.fileNo}`];

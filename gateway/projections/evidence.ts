@@ -3,9 +3,14 @@ import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
 export interface EvidenceRecord {
-  /** The received file's SHA-256: evidence is content-addressed. */
+  /**
+   * The exhibit: one recording of one camera (see gateway/evidence/exhibit.ts). Journals from
+   * before exhibits used the content hash here. The bytes are `receivedSha256` in the store,
+   * which several exhibits may share.
+   */
   id: string;
   cam: string;
+  fileNo: number;
   wearer: string | null;
   /** No camera-to-wearer assignment was found: someone must attribute this footage. */
   unassigned: boolean;
@@ -52,10 +57,16 @@ export function retentionStart(recStart: string, recEnd: string, receivedAt: num
   return distrusted ? { from: receivedAt, distrusted } : { from: end, distrusted: null };
 }
 
+function keyOf(cam: string, fileNo: number, sha256: string): string {
+  return `${cam}\n${fileNo}\n${sha256}`;
+}
+
 /** Evidence files and their state; the custody log itself is a query over the journal. */
 export class EvidenceProjection implements Projection<EvidenceRecord[]> {
   readonly name = 'evidence';
   private readonly records = new Map<string, EvidenceRecord>();
+  /** `cam\nfileNo\nofferedSha256` → exhibit id: a repeated offer of the same recording finds its exhibit. */
+  private readonly byKeys = new Map<string, string>();
   private readonly mismatches: Array<{ at: number; dockId: string; cam: string; name: string; offered: string; received: string }> = [];
 
   constructor(private readonly config: Config) {}
@@ -68,12 +79,14 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
       return;
     }
     if (e.type === 'evidence.verified') {
-      if (this.records.has(p.sha256 as string)) return; // the same footage offered again
+      const id = (p.evidenceId as string | undefined) ?? (p.sha256 as string);
+      if (this.records.has(id)) return; // the same recording offered again
       const wearer = (p.wearer as string | null) ?? null;
       // The same rule the service journals `evidence.clock-distrusted` by, so a replay agrees.
       const { from } = retentionStart(p.recStart as string, p.recEnd as string, e.ts, this.config.evidence.recordingClock);
-      this.records.set(p.sha256 as string, {
-        id: p.sha256 as string, cam: p.cam as string, wearer, unassigned: wearer === null, dockId: p.dockId as string,
+      this.byKeys.set(keyOf(p.cam as string, p.fileNo as number, (p.deviceSha256 as string | undefined) ?? (p.sha256 as string)), id);
+      this.records.set(id, {
+        id, cam: p.cam as string, fileNo: p.fileNo as number, wearer, unassigned: wearer === null, dockId: p.dockId as string,
         bay: p.bay as number, name: p.name as string, recStart: p.recStart as string, recEnd: p.recEnd as string,
         size: p.size as number, deviceSha256: p.deviceSha256 as string, receivedSha256: p.sha256 as string,
         gps: (p.gps as EvidenceRecord['gps']) ?? null, category: 'non-evidential', incidents: [], hold: false,
@@ -99,6 +112,17 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
 
   get(id: string): EvidenceRecord | undefined {
     return this.records.get(id);
+  }
+
+  /** The exhibit already holding this recording of this camera, if any. */
+  byKey(cam: string, fileNo: number, offeredSha256: string): EvidenceRecord | undefined {
+    const id = this.byKeys.get(keyOf(cam, fileNo, offeredSha256));
+    return id === undefined ? undefined : this.records.get(id);
+  }
+
+  /** Other exhibits, not deleted, whose bytes are this content: the file must stay while any does. */
+  sharing(sha256: string, exceptId: string): EvidenceRecord[] {
+    return [...this.records.values()].filter((r) => r.receivedSha256 === sha256 && r.id !== exceptId && !r.deleted);
   }
 
   forIncident(incidentId: string): EvidenceRecord[] {

@@ -125,10 +125,10 @@ describe('bundles and retention', () => {
     expect(await gw.retention.run(Date.now() + 10 * 86_400_000)).toEqual([]); // not expired yet
     expect(await gw.retention.run(Date.now() + 40 * 86_400_000)).toEqual([held.id]);
 
-    expect(existsSync(gw.evidence.store.pathOf(held.id))).toBe(false);
-    expect(existsSync(gw.evidence.store.pathOf(record('BWC-0001', 'shift-a-001.mp4').id))).toBe(true);
+    expect(existsSync(gw.evidence.store.pathOf(held.receivedSha256))).toBe(false);
+    expect(existsSync(gw.evidence.store.pathOf(record('BWC-0001', 'shift-a-001.mp4').receivedSha256))).toBe(true);
     const receipt = [...gw.journal.replay()].find((e) => e.type === 'evidence.deleted' && e.ref === held.id)!;
-    expect(receipt.payload).toMatchObject({ sha256: held.id, size: 200_000, reason: 'retention period ended' });
+    expect(receipt.payload).toMatchObject({ sha256: held.receivedSha256, size: 200_000, reason: 'retention period ended' });
     expect(verifyJournal(gw.journal.database)).toMatchObject({ ok: true });
   });
 

@@ -65,6 +65,8 @@ export function evidenceView(ctx: Ctx): View {
     const r = ctx.store.evidence.get(id);
     if (!r || selected !== id) return;
     fill(facts,
+      h('dt', {}, 'Exhibit'), h('dd', { class: 'mono', 'data-exhibit': r.id }, r.id),
+      h('dt', {}, 'Camera'), h('dd', {}, `${r.cam}, file ${r.fileNo}`),
       h('dt', {}, 'SHA-256 (received)'), h('dd', { class: 'mono' }, r.receivedSha256),
       h('dt', {}, 'Recorded'), h('dd', {}, `${dateTime(r.recStart)} – ${dateTime(r.recEnd)}`),
       h('dt', {}, 'Dock'), h('dd', {}, `${r.dockId} bay ${r.bay}`),
