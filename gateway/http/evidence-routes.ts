@@ -6,6 +6,8 @@ import type { EvidenceApi } from '../api/evidence-api';
 export function registerEvidenceRoutes(app: FastifyInstance, api: EvidenceApi): void {
   app.get('/api/evidence', async (req) => ({ data: api.list(req.principal!) }));
   app.get('/api/docks', async (req) => ({ data: api.docks(req.principal!) }));
+  app.get('/api/evidence/alarms', async (req) => ({ data: api.alarms(req.principal!) }));
+  app.post<{ Params: { id: string } }>('/api/evidence/alarms/:id/ack', async (req) => ({ data: await api.acknowledgeAlarm(req.principal!, req.params.id, req.body) }));
   app.get<{ Params: { id: string } }>('/api/evidence/:id', async (req) => ({ data: await api.view(req.principal!, req.params.id) }));
   app.get<{ Params: { id: string } }>('/api/evidence/:id/custody', async (req) => ({ data: api.custody(req.principal!, req.params.id) }));
   app.post<{ Params: { id: string } }>('/api/evidence/:id/evidential', async (req) => ({ data: await api.markEvidential(req.principal!, req.params.id, req.body) }));

@@ -33,6 +33,21 @@ export interface EvidenceRecord {
 
 type P = Record<string, unknown>;
 
+/** A received file whose hash or size did not match its offer: quarantined, the camera kept it. */
+export interface MismatchAlarm {
+  /** The journal event id of the `evidence.hash-mismatch`. */
+  id: string;
+  at: number;
+  dockId: string;
+  cam: string;
+  fileNo: number;
+  name: string;
+  offered: string;
+  received: string;
+  reason: string;
+  acknowledged: { by: string; at: number; note: string } | null;
+}
+
 const DAY_MS = 86_400_000;
 
 export interface ClockBounds {
@@ -67,7 +82,7 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
   private readonly records = new Map<string, EvidenceRecord>();
   /** `cam\nfileNo\nofferedSha256` → exhibit id: a repeated offer of the same recording finds its exhibit. */
   private readonly byKeys = new Map<string, string>();
-  private readonly mismatches: Array<{ at: number; dockId: string; cam: string; name: string; offered: string; received: string }> = [];
+  private readonly mismatches: MismatchAlarm[] = [];
 
   constructor(private readonly config: Config) {}
 
@@ -75,7 +90,15 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
     if (!e.type.startsWith('evidence.')) return;
     const p = e.payload as P;
     if (e.type === 'evidence.hash-mismatch') {
-      this.mismatches.push({ at: e.ts, dockId: p.dockId as string, cam: p.cam as string, name: p.name as string, offered: p.offered as string, received: p.received as string });
+      this.mismatches.push({
+        id: e.id, at: e.ts, dockId: p.dockId as string, cam: p.cam as string, fileNo: p.fileNo as number, name: p.name as string,
+        offered: p.offered as string, received: p.received as string, reason: (p.reason as string | undefined) ?? '', acknowledged: null,
+      });
+      return;
+    }
+    if (e.type === 'evidence.alarm-acknowledged') {
+      const a = this.mismatches.find((m) => m.id === p.alarmId);
+      if (a && !a.acknowledged) a.acknowledged = { by: e.actor ?? 'unknown', at: e.ts, note: (p.note as string | undefined) ?? '' };
       return;
     }
     if (e.type === 'evidence.verified') {
@@ -138,7 +161,7 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
     return [...this.records.values()].map((r) => ({ ...r, incidents: [...r.incidents] }));
   }
 
-  mismatchAlarms(): typeof this.mismatches {
-    return [...this.mismatches];
+  mismatchAlarms(): MismatchAlarm[] {
+    return this.mismatches.map((m) => ({ ...m, acknowledged: m.acknowledged && { ...m.acknowledged } }));
   }
 }

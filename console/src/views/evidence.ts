@@ -1,4 +1,4 @@
-import type { CustodyEntry, DockLive } from '../../../gateway/contract/api';
+import type { CustodyEntry, DockLive, MismatchAlarm } from '../../../gateway/contract/api';
 import type { EvidenceRecord } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
@@ -14,10 +14,12 @@ const POLL_MS = 2000;
  */
 export function evidenceView(ctx: Ctx): View {
   const docks = h('div', { class: 'docks', id: 'docks' });
+  const alarms = h('div', { class: 'evidence-alarms', id: 'evidence-alarms', role: 'region', 'aria-label': 'Hash-mismatch alarms' });
   const files = h('tbody', {});
   const detail = h('div', { class: 'evidence-detail', id: 'evidence-detail' }, h('p', { class: 'muted' }, 'Choose a file to see its chain of custody.'));
   const el = h('section', { class: 'panel evidence-panel' },
     h('div', {},
+      alarms,
       h('h2', {}, 'Docks'), docks,
       h('h2', {}, 'Files'),
       h('table', { class: 'files', id: 'evidence-files' },
@@ -41,6 +43,20 @@ export function evidenceView(ctx: Ctx): View {
     } catch (err) {
       fill(docks, h('p', { class: 'form-error' }, err instanceof ApiFailure ? err.message : String(err)));
     }
+  };
+
+  /** Footage that did not match its offer: quarantined, still on the camera, someone must look. */
+  const pollAlarms = async () => {
+    const list = await ctx.api.get<MismatchAlarm[]>('/api/evidence/alarms').catch(() => null);
+    if (!list) return;
+    const open = list.filter((a) => !a.acknowledged);
+    fill(alarms, list.length ? [
+      h('h2', {}, `Hash-mismatch alarms (${open.length} open)`),
+      h('ul', { class: 'alarms' }, list.map((a) => h('li', { class: a.acknowledged ? 'muted' : 'alarm', 'data-alarm': a.id },
+        h('strong', {}, `${a.cam} ${a.name}`), ` via ${a.dockId}, ${dateTime(new Date(a.at).toISOString())}: ${a.reason}`,
+        a.acknowledged ? h('span', {}, ` · acknowledged by ${a.acknowledged.by}: ${a.acknowledged.note}`)
+          : may.handleEvidence(ctx.me.consoleRole) ? ackForm(ctx, a, () => void pollAlarms()) : null))),
+    ] : []);
   };
 
   const renderFiles = () => {
@@ -111,12 +127,32 @@ export function evidenceView(ctx: Ctx): View {
     el,
     show() {
       void pollDocks();
-      timer = window.setInterval(() => void pollDocks(), POLL_MS);
+      void pollAlarms();
+      timer = window.setInterval(() => {
+        void pollDocks();
+        void pollAlarms();
+      }, POLL_MS);
     },
     hide() {
       window.clearInterval(timer);
     },
   };
+}
+
+function ackForm(ctx: Ctx, a: MismatchAlarm, changed: () => void): HTMLElement {
+  const note = h('input', { placeholder: 'What was done', maxlength: 500, required: true, 'aria-label': `Note for the alarm on ${a.name}` });
+  const form = h('form', { class: 'inline' }, note, h('button', { type: 'submit' }, 'Acknowledge'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    ctx.api.post(`/api/evidence/alarms/${encodeURIComponent(a.id)}/ack`, { note: note.value }).then(
+      () => {
+        ctx.notify('Alarm acknowledged');
+        changed();
+      },
+      (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'),
+    );
+  });
+  return form;
 }
 
 function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; hold: { label: HTMLElement; button: HTMLElement } } {
