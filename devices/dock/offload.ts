@@ -13,6 +13,8 @@ interface Transfer {
   offset: number;
   state: 'receiving' | 'verifying';
   lastProgress: number;
+  /** A progress report held back by the rate limit, due when the limit allows (the trailing edge). */
+  progressTimer?: NodeJS.Timeout | undefined;
   /** Offset of the last FILE_REQ sent because of a gap, so a gap asks only once. */
   gapAsked?: number;
 }
@@ -39,7 +41,9 @@ export class OffloadHandler {
 
   constructor(private readonly deps: OffloadDeps) {}
 
+  /** The link is gone: what is durable of each transfer is reported now, then forgotten. */
   reset(): void {
+    for (const t of this.transfers.values()) if (t.progressTimer) this.reportProgress(t);
     this.transfers.clear();
   }
 
@@ -89,6 +93,7 @@ export class OffloadHandler {
       if (err instanceof OfferRefused) this.deps.emit({ type: 'dock.refused', dockId: this.deps.dockId, cam, fileNo, name, size, reason: err.message, ...err.detail });
       throw err;
     }
+    clearTimeout(this.transfers.get(offer.fileNo)?.progressTimer);
     this.transfers.set(offer.fileNo, { key, offer, offset, state: 'receiving', lastProgress: 0 });
     this.deps.emit({ type: 'dock.offer', dockId: this.deps.dockId, cam, bay, fileNo, name, size, sha256, resumeFrom: offset });
     this.deps.send(FrameType.FILE_REQ, { fileNo, offset });
@@ -140,12 +145,23 @@ export class OffloadHandler {
     return acks;
   }
 
+  /**
+   * Rate-limited, but never stale: a write inside the limit schedules a report for when the limit
+   * ends, so the last durable offset is always reported (a stalled or undocked transfer once showed
+   * the offset of a quarter of a second before it stopped, for ever).
+   */
   private progress(t: Transfer): void {
-    const now = Date.now();
-    if (t.offset < t.offer.size && now - t.lastProgress < this.deps.progressMs) return;
-    t.lastProgress = now;
-    const { cam, fileNo, size } = t.offer;
-    this.deps.emit({ type: 'dock.progress', dockId: this.deps.dockId, cam, fileNo, offset: t.offset, size });
+    const wait = t.lastProgress + this.deps.progressMs - Date.now();
+    if (t.offset >= t.offer.size || wait <= 0) return this.reportProgress(t);
+    t.progressTimer ??= setTimeout(() => this.reportProgress(t), wait);
+  }
+
+  private reportProgress(t: Transfer): void {
+    clearTimeout(t.progressTimer);
+    t.progressTimer = undefined;
+    t.lastProgress = Date.now();
+    const { cam, bay, fileNo, size } = t.offer;
+    this.deps.emit({ type: 'dock.progress', dockId: this.deps.dockId, cam, bay, fileNo, offset: t.offset, size });
   }
 
   private onEnd(f: Frame): void {

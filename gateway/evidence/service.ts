@@ -16,10 +16,27 @@ import { EvidenceStore } from './store';
 /** How often, at most, a dock's line noise and malformed frames are journaled (as one summary). */
 export const NOISE_REPORT_MS = 60_000;
 
+export interface DockTransfer {
+  cam: string;
+  bay: number;
+  fileNo: number;
+  name: string;
+  /** Bytes durable at the gateway. */
+  offset: number;
+  size: number;
+  state: 'receiving' | 'verified' | 'quarantined' | 'undocked' | 'interrupted';
+  updatedAt: string;
+}
+
 export interface DockLive {
   dockId: string;
   linkUp: boolean;
-  transfers: Record<string, { cam: string; name: string; offset: number; size: number }>;
+  /**
+   * Per camera and file (`cam/fileNo`): the durable offset, updated at least every second while
+   * bytes arrive, and the final state kept after the transfer ends or the camera leaves the bay
+   * (until that camera docks again).
+   */
+  transfers: Record<string, DockTransfer>;
   /** Set while offers are refused for want of disk space (an alarm is journaled once per episode). */
   refusing: { since: string; reason: string } | null;
 }
@@ -75,7 +92,9 @@ export class EvidenceService {
   }
 
   docks(): DockLive[] {
-    return [...this.live.values()].map((d) => ({ ...d, transfers: { ...d.transfers }, refusing: d.refusing && { ...d.refusing } }));
+    return [...this.live.values()].map((d) => ({
+      ...d, transfers: Object.fromEntries(Object.entries(d.transfers).map(([k, t]) => [k, { ...t }])), refusing: d.refusing && { ...d.refusing },
+    }));
   }
 
   wearerOf(cam: string, offered?: string): string | null {
@@ -139,17 +158,24 @@ export class EvidenceService {
   private onEvent(ev: DockSessionEvent): void {
     const live = this.live.get(ev.dockId);
     const source = `dock:${ev.dockId}`;
+    const now = new Date().toISOString();
     let input: AppendInput | null = null;
     switch (ev.type) {
       case 'dock.progress': {
-        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: '', ...live.transfers[`${ev.cam}/${ev.fileNo}`], offset: ev.offset, size: ev.size };
+        const key = `${ev.cam}/${ev.fileNo}`;
+        const was = live?.transfers[key];
+        if (live) live.transfers[key] = { cam: ev.cam, bay: ev.bay, fileNo: ev.fileNo, name: '', state: 'receiving', ...was, offset: ev.offset, size: ev.size, updatedAt: now };
         return;
       }
       case 'dock.link':
         if (live) live.linkUp = ev.state === 'up';
+        if (live && ev.state === 'down') this.settle(live, () => true, 'interrupted');
         input = { source, type: 'dock.link', subject: `dock:${ev.dockId}`, payload: ev };
         break;
       case 'dock.event':
+        if (live && ev.e === 'undocked') this.settle(live, (t) => t.cam === ev.cam, 'undocked');
+        // A new docking starts the camera's list afresh; what was left unfinished stays until then.
+        if (live && ev.e === 'docked') for (const [k, t] of Object.entries(live.transfers)) if (t.cam === ev.cam) delete live.transfers[k];
         input = { source, type: 'dock.event', subject: `bodycam:${ev.cam}`, payload: ev };
         break;
       case 'dock.refused':
@@ -168,17 +194,17 @@ export class EvidenceService {
           live.refusing = null;
           if (![...this.live.values()].some((d) => d.refusing)) this.metrics?.evidenceStorageFull.set(0);
         }
-        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: ev.name, offset: ev.resumeFrom, size: ev.size };
+        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, bay: ev.bay, fileNo: ev.fileNo, name: ev.name, offset: ev.resumeFrom, size: ev.size, state: 'receiving', updatedAt: now };
         {
           const evidenceId = this.exhibitOf(ev);
           input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: evidenceId, payload: { ...ev, evidenceId, wearer: this.wearerOf(ev.cam) } };
         }
         break;
       case 'dock.verified':
-        if (live) delete live.transfers[`${ev.cam}/${ev.fileNo}`];
+        this.finish(live, `${ev.cam}/${ev.fileNo}`, 'verified', ev.size);
         return; // journaled by commitCustody, before ERASE_OK
       case 'dock.mismatch':
-        if (live) delete live.transfers[`${ev.cam}/${ev.fileNo}`];
+        this.finish(live, `${ev.cam}/${ev.fileNo}`, 'quarantined');
         input = { source, type: 'evidence.hash-mismatch', subject: `bodycam:${ev.cam}`, ref: ev.offered, payload: ev };
         break;
       case 'dock.malformed':
@@ -188,6 +214,16 @@ export class EvidenceService {
         return;
     }
     this.journal.append(input).catch((err: unknown) => this.log.error({ err, type: ev.type }, 'could not journal dock event'));
+  }
+
+  /** Transfers still receiving when the camera left or the link dropped keep their durable offset. */
+  private settle(live: DockLive, which: (t: DockTransfer) => boolean, state: 'undocked' | 'interrupted'): void {
+    for (const t of Object.values(live.transfers)) if (t.state === 'receiving' && which(t)) Object.assign(t, { state, updatedAt: new Date().toISOString() });
+  }
+
+  private finish(live: DockLive | undefined, key: string, state: 'verified' | 'quarantined', size?: number): void {
+    const t = live?.transfers[key];
+    if (t) Object.assign(t, { state, updatedAt: new Date().toISOString() }, size === undefined ? {} : { offset: size });
   }
 
   private journalNoise(s: NoiseSummary): void {

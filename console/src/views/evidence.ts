@@ -37,8 +37,10 @@ export function evidenceView(ctx: Ctx): View {
       fill(docks, list.length ? list.map((d) => h('article', { class: 'dock', 'data-dock': d.dockId },
         h('strong', {}, d.dockId), h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
         d.refusing ? h('span', { class: 'chip bad', 'data-storage': 'full', title: d.refusing.reason }, 'evidence disk full: offers refused') : null,
-        Object.values(d.transfers).map((t) => h('div', { class: 'transfer' },
-          `${t.cam} ${t.name}`, h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }), ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}%`)),
+        Object.values(d.transfers).map((t) => h('div', { class: 'transfer', 'data-transfer': `${t.cam}/${t.fileNo}`, 'data-state': t.state },
+          `bay ${t.bay} · ${t.cam} ${t.name}`, h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }),
+          ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${t.offset} of ${t.size} bytes) `,
+          h('span', { class: `chip ${t.state === 'verified' ? 'ok' : t.state === 'receiving' ? '' : 'bad'}` }, t.state))),
       )) : h('p', { class: 'muted' }, 'No docks are attached to this gateway.'));
     } catch (err) {
       fill(docks, h('p', { class: 'form-error' }, err instanceof ApiFailure ? err.message : String(err)));
