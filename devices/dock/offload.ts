@@ -38,6 +38,12 @@ export interface OffloadDeps {
 export class OffloadHandler {
   private transfers = new Map<number, Transfer>();
   private tasks = new Set<Promise<void>>();
+  /**
+   * Recordings quarantined (hash or size mismatch) during the camera's current docking, by
+   * camera: `fileNo/sha256`. PROTOCOL.md: such a file is offered again only at the next docking,
+   * so a dock re-offering it at once gets the verdict again, without another transfer.
+   */
+  private refused = new Map<string, Set<string>>();
 
   constructor(private readonly deps: OffloadDeps) {}
 
@@ -70,6 +76,7 @@ export class OffloadHandler {
     const m = decodeJson(DockEvent, f.payload);
     if (!m.ok) return this.malformed(`DOCK_EVENT: ${m.error}`, f.payload);
     const { e, bay, cam, batt, files, detail } = m.value;
+    if (e === 'docked' || e === 'undocked') this.refused.delete(cam);
     this.deps.emit({ type: 'dock.event', dockId: this.deps.dockId, e, bay, cam, batt: batt ?? null, files: files ?? null, ...(detail ? { detail } : {}) });
   }
 
@@ -78,6 +85,11 @@ export class OffloadHandler {
     if (!m.ok) return this.malformed(`FILE_OFFER: ${m.error}`, f.payload);
     const offer = m.value;
     const key: OfferKey = { dockId: this.deps.dockId, cam: offer.cam, fileNo: offer.fileNo, sha256: offer.sha256 };
+    if (this.refused.get(offer.cam)?.has(`${offer.fileNo}/${offer.sha256}`)) {
+      const reason = 'quarantined earlier in this docking; offer it again at the next docking';
+      this.deps.send(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: '', reason });
+      return;
+    }
     // A re-offer while the first copy is still being verified waits here on the store's per-file
     // lock, then finds the file stored whole and asks for nothing but FILE_END.
     let offset = await this.deps.sink.durableOffset(key);
@@ -204,6 +216,8 @@ export class OffloadHandler {
         const reason =
           got.size !== offer.size ? `received ${got.size} bytes, offered ${offer.size}` : `received sha256 ${got.sha256} does not match the offered ${offer.sha256}`;
         await this.deps.sink.quarantine(key, reason);
+        const set = this.refused.get(offer.cam) ?? new Set<string>();
+        this.refused.set(offer.cam, set.add(`${offer.fileNo}/${offer.sha256}`));
         this.deps.emit({ type: 'dock.mismatch', dockId, cam: offer.cam, fileNo: offer.fileNo, name: offer.name, offered: offer.sha256, received: got.sha256, size: got.size, reason });
         return reply(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: got.sha256, reason });
       }
