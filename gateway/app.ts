@@ -39,7 +39,7 @@ export interface GatewayOptions {
   /** PEI keepalive timings (tests shorten them). */
   peiTiming?: { keepaliveIdleMs?: number; keepaliveTimeoutMs?: number };
   /** Dock protocol timings (tests shorten them). */
-  dockTiming?: { retransmitMs?: number; heartbeatMs?: number };
+  dockTiming?: { retransmitMs?: number; heartbeatMs?: number; noiseReportMs?: number };
   /**
    * Session timings (tests shorten them): the idle timeout (default `sessionTtlMinutes`) and how
    * often idle sessions are swept and live connections re-check theirs (default 15 s).

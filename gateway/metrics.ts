@@ -159,6 +159,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dockMalformed = new Counter({
+    name: 'tw_dock_malformed_total',
+    help: 'Undecodable packets and malformed frames from docks, by kind (journaled as one quarantine.message per dock per minute)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly evidenceStorageFull = new Gauge({
     name: 'tw_evidence_storage_full',
     help: '1 while a dock has its offers refused for want of disk space (alarm: evidence.storage-full)',

@@ -223,10 +223,12 @@ export class Store {
 
   private applyEvidence(e: ConsoleEvent, p: P): Topic[] {
     if (e.type === 'evidence.verified') {
-      if (this.evidence.has(p.sha256 as string)) return [];
+      // Keyed by exhibit (one camera's recording), as the gateway is; old journals used the hash.
+      const id = (p.evidenceId as string | undefined) ?? (p.sha256 as string);
+      if (this.evidence.has(id)) return [];
       const wearer = (p.wearer as string | null) ?? null;
-      this.evidence.set(p.sha256 as string, {
-        id: p.sha256 as string, cam: p.cam as string, wearer, unassigned: wearer === null, dockId: p.dockId as string, bay: p.bay as number,
+      this.evidence.set(id, {
+        id, cam: p.cam as string, fileNo: p.fileNo as number, wearer, unassigned: wearer === null, dockId: p.dockId as string, bay: p.bay as number,
         name: p.name as string, recStart: p.recStart as string, recEnd: p.recEnd as string, size: p.size as number,
         deviceSha256: p.deviceSha256 as string, receivedSha256: p.sha256 as string, gps: (p.gps as EvidenceRecord['gps']) ?? null,
         category: 'non-evidential', incidents: [], hold: false, retainUntil: 0, verifiedAt: e.ts, deleted: null,

@@ -38,8 +38,11 @@ export function isSequenced(type: number): boolean {
 }
 
 /** NAK reason codes as they travel on the wire. */
-/** 6 (noSpace): the gateway has no room for this offer; the dock keeps the recording and offers it again later. */
-export const NakCode = { crc: 1, length: 2, unknown: 3, order: 4, busy: 5, noSpace: 6 } as const;
+/**
+ * 6 (noSpace): the gateway has no room for this offer; the dock keeps the recording and offers it again later.
+ * 7 (payload): a HELLO whose payload does not match its schema (good CRC, bad fields): the dock must fix it, not resend it.
+ */
+export const NakCode = { crc: 1, length: 2, unknown: 3, order: 4, busy: 5, noSpace: 6, payload: 7 } as const;
 export type NakReason = keyof typeof NakCode;
 export type NakCodeValue = (typeof NakCode)[NakReason];
 

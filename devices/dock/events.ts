@@ -18,7 +18,8 @@ export type DockSessionEvent =
     }
   | { type: 'dock.offer'; dockId: string; cam: string; bay: number; fileNo: number; name: string; size: number; sha256: string; resumeFrom: number }
   | { type: 'dock.refused'; dockId: string; cam: string; fileNo: number; name: string; size: number; reason: string; freeBytes: number; neededBytes: number; minFreeBytes: number }
-  | { type: 'dock.progress'; dockId: string; cam: string; fileNo: number; offset: number; size: number }
+  /** The durable offset: at most every `progressMs` during a transfer, and always the last one. */
+  | { type: 'dock.progress'; dockId: string; cam: string; bay: number; fileNo: number; offset: number; size: number }
   | { type: 'dock.verified'; dockId: string; cam: string; fileNo: number; name: string; sha256: string; size: number }
   | {
       type: 'dock.mismatch';
@@ -31,7 +32,8 @@ export type DockSessionEvent =
       size: number;
       reason: string;
     }
-  | { type: 'dock.malformed'; dockId: string; reason: string; rawHex: string };
+  /** `repeat`: the same defect as the previous malformed HELLO (a dock retrying it); counted, not journaled again. */
+  | { type: 'dock.malformed'; dockId: string; reason: string; rawHex: string; repeat?: boolean };
 
 /** Enough of a bad frame to recognise it in a log, not enough to flood it. */
 export const RAW_HEX_CAP = 64;

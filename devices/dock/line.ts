@@ -19,6 +19,13 @@ export interface SerialLineOptions {
   /** Inserted per connection: after the writer (SLIP packets out) and after the SLIP decoder (packets in). */
   tapOut?: () => Transform;
   tapIn?: () => Transform;
+  /** Frames to SLIP bytes; the gateway's FrameWriter unless a simulator brings its own encoder. */
+  makeWriter?: () => LineWriter;
+}
+
+/** What the line needs of a frame writer: frames in, one SLIP packet per chunk out. */
+export interface LineWriter extends Transform {
+  writeFrame(type: number, seq: number, payload?: Buffer): boolean;
 }
 
 /**
@@ -28,7 +35,7 @@ export interface SerialLineOptions {
  */
 export class SerialLine extends EventEmitter<{ open: []; down: [reason: string]; item: [ParsedItem] }> {
   private port: SerialPortStream | undefined;
-  private writer: FrameWriter | undefined;
+  private writer: LineWriter | undefined;
   private timer: NodeJS.Timeout | undefined;
   private delay: number;
   private failures = 0;
@@ -84,7 +91,7 @@ export class SerialLine extends EventEmitter<{ open: []; down: [reason: string];
       logger?.warn({ path }, 'serial device went away; closing the port');
       if (port.isOpen) port.close();
     });
-    const writer = new FrameWriter();
+    const writer = this.opts.makeWriter?.() ?? new FrameWriter();
     (this.opts.tapOut ? writer.pipe(this.opts.tapOut()) : writer).pipe(port);
     this.writer = writer;
     pipeDockParser(port, this.opts.tapIn?.()).on('data', (item: ParsedItem) => {

@@ -12,18 +12,23 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256');
 const safeName = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/);
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/);
 
-export const Hello = z.object({ dockId: id, fw: z.string().max(64), bays: z.number().int().min(1).max(64), nonce: u32 });
-export const HelloAck = z.object({ nonce: u32, window: z.number().int().min(1).max(MAX_WINDOW) });
+export const Hello = z.object({
+  dockId: id.describe('the dock id configured at the gateway for this serial line'),
+  fw: z.string().max(64).describe('dock firmware version, free text'),
+  bays: z.number().int().min(1).max(64).describe('number of camera bays'),
+  nonce: u32.describe('JSON integer 0..4294967295 (not a string), random, new for each link start (retries of one start may repeat it)'),
+});
+export const HelloAck = z.object({ nonce: u32.describe('the HELLO nonce, echoed'), window: z.number().int().min(1).max(MAX_WINDOW).describe('the most unacknowledged seq frames the dock may have in flight') });
 export const Heartbeat = z.object({ linked: z.boolean() });
-export const Ack = z.object({ seq: u16, fileNo: u32.optional(), offset: u32.optional() });
-export const Nak = z.object({ seq: u16, reason: z.number().int().min(1).max(6), expect: u16.optional() });
+export const Ack = z.object({ seq: u16.describe('cumulative: this seq and all before it'), fileNo: u32.optional().describe('gateway only, for DATA'), offset: u32.optional().describe('gateway only, for DATA: bytes of the file durable at the gateway') });
+export const Nak = z.object({ seq: u16, reason: z.number().int().min(1).max(7).describe('1 crc, 2 length, 3 unknown type/version, 4 out of order, 5 busy, 6 no space, 7 bad HELLO payload'), expect: u16.optional().describe('the next seq the sender of the NAK expects') });
 export const DockEvent = z.object({
   e: z.enum(['docked', 'undocked', 'battery', 'fault']),
   bay: z.number().int().min(0).max(64),
   cam: id,
-  batt: z.number().int().min(0).max(100).optional(),
-  files: z.number().int().min(0).optional(),
-  detail: z.string().max(256).optional(),
+  batt: z.number().int().min(0).max(100).optional().describe('camera battery, percent'),
+  files: z.number().int().min(0).optional().describe('recordings on the camera not yet erased'),
+  detail: z.string().max(256).optional().describe('free text, for fault'),
 });
 export const FileOffer = z.object({
   fileNo: u32,
@@ -34,9 +39,9 @@ export const FileOffer = z.object({
   sha256,
   recStart: z.iso.datetime({ offset: true }),
   recEnd: z.iso.datetime({ offset: true }),
-  wearer: z.string().max(64).optional(),
+  wearer: z.string().max(64).optional().describe('as the camera knows it; the gateway prefers its own camera-to-wearer assignment'),
   gps: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
-  chunk: z.number().int().min(1).max(MAX_CHUNK),
+  chunk: z.number().int().min(1).max(MAX_CHUNK).describe('bytes per DATA frame the dock will send (the last may be shorter); DATA longer than this is a protocol error'),
 });
 export const FileReq = z.object({ fileNo: u32, offset: u32 });
 export const FileEnd = z.object({ fileNo: u32 });

@@ -13,6 +13,8 @@ interface Transfer {
   offset: number;
   state: 'receiving' | 'verifying';
   lastProgress: number;
+  /** A progress report held back by the rate limit, due when the limit allows (the trailing edge). */
+  progressTimer?: NodeJS.Timeout | undefined;
   /** Offset of the last FILE_REQ sent because of a gap, so a gap asks only once. */
   gapAsked?: number;
 }
@@ -36,10 +38,18 @@ export interface OffloadDeps {
 export class OffloadHandler {
   private transfers = new Map<number, Transfer>();
   private tasks = new Set<Promise<void>>();
+  /**
+   * Recordings quarantined (hash or size mismatch) during the camera's current docking, by
+   * camera: `fileNo/sha256`. PROTOCOL.md: such a file is offered again only at the next docking,
+   * so a dock re-offering it at once gets the verdict again, without another transfer.
+   */
+  private refused = new Map<string, Set<string>>();
 
   constructor(private readonly deps: OffloadDeps) {}
 
+  /** The link is gone: what is durable of each transfer is reported now, then forgotten. */
   reset(): void {
+    for (const t of this.transfers.values()) if (t.progressTimer) this.reportProgress(t);
     this.transfers.clear();
   }
 
@@ -66,6 +76,7 @@ export class OffloadHandler {
     const m = decodeJson(DockEvent, f.payload);
     if (!m.ok) return this.malformed(`DOCK_EVENT: ${m.error}`, f.payload);
     const { e, bay, cam, batt, files, detail } = m.value;
+    if (e === 'docked' || e === 'undocked') this.refused.delete(cam);
     this.deps.emit({ type: 'dock.event', dockId: this.deps.dockId, e, bay, cam, batt: batt ?? null, files: files ?? null, ...(detail ? { detail } : {}) });
   }
 
@@ -74,6 +85,11 @@ export class OffloadHandler {
     if (!m.ok) return this.malformed(`FILE_OFFER: ${m.error}`, f.payload);
     const offer = m.value;
     const key: OfferKey = { dockId: this.deps.dockId, cam: offer.cam, fileNo: offer.fileNo, sha256: offer.sha256 };
+    if (this.refused.get(offer.cam)?.has(`${offer.fileNo}/${offer.sha256}`)) {
+      const reason = 'quarantined earlier in this docking; offer it again at the next docking';
+      this.deps.send(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: '', reason });
+      return;
+    }
     // A re-offer while the first copy is still being verified waits here on the store's per-file
     // lock, then finds the file stored whole and asks for nothing but FILE_END.
     let offset = await this.deps.sink.durableOffset(key);
@@ -89,6 +105,7 @@ export class OffloadHandler {
       if (err instanceof OfferRefused) this.deps.emit({ type: 'dock.refused', dockId: this.deps.dockId, cam, fileNo, name, size, reason: err.message, ...err.detail });
       throw err;
     }
+    clearTimeout(this.transfers.get(offer.fileNo)?.progressTimer);
     this.transfers.set(offer.fileNo, { key, offer, offset, state: 'receiving', lastProgress: 0 });
     this.deps.emit({ type: 'dock.offer', dockId: this.deps.dockId, cam, bay, fileNo, name, size, sha256, resumeFrom: offset });
     this.deps.send(FrameType.FILE_REQ, { fileNo, offset });
@@ -140,12 +157,23 @@ export class OffloadHandler {
     return acks;
   }
 
+  /**
+   * Rate-limited, but never stale: a write inside the limit schedules a report for when the limit
+   * ends, so the last durable offset is always reported (a stalled or undocked transfer once showed
+   * the offset of a quarter of a second before it stopped, for ever).
+   */
   private progress(t: Transfer): void {
-    const now = Date.now();
-    if (t.offset < t.offer.size && now - t.lastProgress < this.deps.progressMs) return;
-    t.lastProgress = now;
-    const { cam, fileNo, size } = t.offer;
-    this.deps.emit({ type: 'dock.progress', dockId: this.deps.dockId, cam, fileNo, offset: t.offset, size });
+    const wait = t.lastProgress + this.deps.progressMs - Date.now();
+    if (t.offset >= t.offer.size || wait <= 0) return this.reportProgress(t);
+    t.progressTimer ??= setTimeout(() => this.reportProgress(t), wait);
+  }
+
+  private reportProgress(t: Transfer): void {
+    clearTimeout(t.progressTimer);
+    t.progressTimer = undefined;
+    t.lastProgress = Date.now();
+    const { cam, bay, fileNo, size } = t.offer;
+    this.deps.emit({ type: 'dock.progress', dockId: this.deps.dockId, cam, bay, fileNo, offset: t.offset, size });
   }
 
   private onEnd(f: Frame): void {
@@ -188,6 +216,8 @@ export class OffloadHandler {
         const reason =
           got.size !== offer.size ? `received ${got.size} bytes, offered ${offer.size}` : `received sha256 ${got.sha256} does not match the offered ${offer.sha256}`;
         await this.deps.sink.quarantine(key, reason);
+        const set = this.refused.get(offer.cam) ?? new Set<string>();
+        this.refused.set(offer.cam, set.add(`${offer.fileNo}/${offer.sha256}`));
         this.deps.emit({ type: 'dock.mismatch', dockId, cam: offer.cam, fileNo: offer.fileNo, name: offer.name, offered: offer.sha256, received: got.sha256, size: got.size, reason });
         return reply(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: got.sha256, reason });
       }

@@ -70,11 +70,15 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   private epoch = 0;
   private lastRx = 0;
   private lastNudge = 0;
+  /** The defect of the last malformed HELLO since the last good one: a dock retrying it is told once in the journal. */
+  private badHello: string | undefined;
   /**
    * The most seq frames the dock has been seen to have unacknowledged: its window in practice
    * (1 for stop-and-wait). Learnt, because a dock may use less than the window it was granted.
    */
   private dockWindow = 1;
+  /** Gathers that ran out of time: the dock had fewer frames in flight than estimated (tests read it). */
+  readonly stats = { gatherTimeouts: 0 };
   private more: (() => void) | undefined;
   private stopped = true;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -215,14 +219,14 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
    * syncing alternate partial windows (one frame, then the three that came during its sync, ...),
    * since its ACK frees only part of the dock's window: twice the fdatasyncs for the same bytes.
    */
-  private gather(frames: number): Promise<void> {
+  private gather(frames: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = (): void => {
+      const done = (timedOut = false): void => {
         clearTimeout(timer);
         this.more = undefined;
-        resolve();
+        resolve(timedOut);
       };
-      const timer = setTimeout(done, this.cfg.gatherMs);
+      const timer = setTimeout(() => done(true), this.cfg.gatherMs);
       this.more = () => {
         if (this.inbox.length >= frames) done();
       };
@@ -261,7 +265,12 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     }
     const epoch = this.epoch;
     if (f.type === FrameType.DATA && this.inbox.length + 1 < this.dockWindow) {
-      await this.gather(this.dockWindow - 1);
+      if (await this.gather(this.dockWindow - 1)) {
+        // The dock keeps fewer frames in flight than it did (its window shrank, or it is pacing
+        // itself): believe what arrived, or every frame waits out the gather time from now on.
+        this.stats.gatherTimeouts++;
+        this.dockWindow = Math.max(1, this.inbox.length + 1);
+      }
       if (epoch !== this.epoch) return;
     }
     const batch = [f];
@@ -290,9 +299,15 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   private onHello(f: Frame): void {
     const m = decodeJson(Hello, f.payload);
     if (!m.ok) {
-      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason: `HELLO: ${m.error}`, rawHex: capHex(f.payload) });
+      const reason = `HELLO: ${m.error}`;
+      const repeat = reason === this.badHello;
+      this.badHello = reason;
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason, rawHex: capHex(f.payload), ...(repeat ? { repeat } : {}) });
+      // Silence would leave the dock retrying HELLO forever without knowing why.
+      this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.payload });
       return;
     }
+    this.badHello = undefined;
     const hello = m.value;
     const window = Math.min(this.cfg.window, MAX_WINDOW);
     // A repeated HELLO of the current link means our HELLO_ACK was lost: answer, do not reset.

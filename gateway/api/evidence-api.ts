@@ -5,13 +5,15 @@ import type { EvidenceService } from '../evidence/service';
 import { ApiError, Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
-import type { EvidenceRecord } from '../projections/evidence';
+import type { EvidenceRecord, MismatchAlarm } from '../projections/evidence';
 import { parseInput, requirePermission } from './guard';
 
 export const MarkInput = z.strictObject({ incidentId: z.string().min(1).max(64) });
 export const HoldInput = z.strictObject({ on: z.boolean(), reason: z.string().min(1).max(500) });
 /** No path: bundles go only to the configured export folder, under a generated name. */
 export const BundleInput = z.strictObject({ incidentId: z.string().min(1).max(64) });
+/** What the handler did about it (checked the camera, informed the provider...), for the record. */
+export const AlarmAckInput = z.strictObject({ note: z.string().min(1).max(500) });
 
 export interface BundleCreated {
   bundleId: string;
@@ -40,6 +42,25 @@ export class EvidenceApi {
   list(actor: Principal): EvidenceRecord[] {
     requirePermission(actor, 'evidence.view', 'see evidence');
     return this.projections.evidence.snapshot();
+  }
+
+  /** Hash-mismatch alarms, newest first: footage that did not match its offer, kept in quarantine. */
+  alarms(actor: Principal): MismatchAlarm[] {
+    requirePermission(actor, 'evidence.view', 'see evidence alarms');
+    return this.projections.evidence.mismatchAlarms().reverse();
+  }
+
+  async acknowledgeAlarm(actor: Principal, alarmId: string, input: unknown): Promise<MismatchAlarm> {
+    const user = requirePermission(actor, 'evidence.handle', 'acknowledge an evidence alarm');
+    const body = parseInput(AlarmAckInput, input);
+    const alarm = this.projections.evidence.mismatchAlarms().find((a) => a.id === alarmId);
+    if (!alarm) throw Errors.notFound(`alarm ${alarmId}`);
+    if (alarm.acknowledged) throw new ApiError('TW_CONFLICT', `already acknowledged by ${alarm.acknowledged.by}`, 409);
+    await this.journal.append({
+      source: 'api', type: 'evidence.alarm-acknowledged', actor: user, subject: `bodycam:${alarm.cam}`, ref: alarm.offered,
+      payload: { alarmId, cam: alarm.cam, fileNo: alarm.fileNo, name: alarm.name, note: body.note },
+    });
+    return this.projections.evidence.mismatchAlarms().find((a) => a.id === alarmId)!;
   }
 
   docks(actor: Principal) {

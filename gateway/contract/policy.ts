@@ -112,6 +112,8 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/alerts/:id': 'alert.view',
   'GET /api/evidence': 'evidence.view',
   'GET /api/docks': 'evidence.view',
+  'GET /api/evidence/alarms': 'evidence.view',
+  'POST /api/evidence/alarms/:id/ack': 'evidence.handle',
   'GET /api/evidence/:id': 'evidence.view',
   'GET /api/evidence/:id/custody': 'evidence.view',
   'POST /api/evidence/:id/evidential': 'evidence.handle',

@@ -67,7 +67,7 @@ export async function writeBundle(input: BundleInput): Promise<BundleInfo> {
   try {
     for (const r of input.records) {
       const name = bundleName(r);
-      await pipeline(createReadStream(input.pathOf(r.id)), pack.entry({ name: root + name, size: r.size, mode: 0o444 }));
+      await pipeline(createReadStream(input.pathOf(r.receivedSha256)), pack.entry({ name: root + name, size: r.size, mode: 0o444 }));
       entries.push({
         file: name, sha256: r.receivedSha256, deviceSha256: r.deviceSha256, size: r.size, camera: r.cam, wearer: r.wearer,
         recordingStart: r.recStart, recordingEnd: r.recEnd, dock: r.dockId, category: r.category, custody: input.custody(r.id),

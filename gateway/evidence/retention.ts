@@ -39,10 +39,12 @@ export class RetentionJob {
     for (const r of this.evidence.expired(now)) {
       // File first, receipt second: a crash in between leaves an expired record whose file is
       // already gone, and the next pass writes the receipt.
-      const existed = await this.store.remove(r.id);
+      // Exhibits may share bytes (two cameras, one identical file): the file goes with the last of them.
+      const shared = this.evidence.sharing(r.receivedSha256, r.id).length > 0;
+      const existed = shared ? await this.store.has(r.receivedSha256) : await this.store.remove(r.receivedSha256);
       await this.journal.append({
         source: 'gateway', type: 'evidence.deleted', subject: `bodycam:${r.cam}`, ref: r.id,
-        payload: { evidenceId: r.id, sha256: r.receivedSha256, size: r.size, reason: 'retention period ended', retainUntil: r.retainUntil, fileExisted: existed },
+        payload: { evidenceId: r.id, sha256: r.receivedSha256, size: r.size, reason: 'retention period ended', retainUntil: r.retainUntil, fileExisted: existed, fileKeptFor: shared ? this.evidence.sharing(r.receivedSha256, r.id).map((x) => x.id) : [] },
       });
       deleted.push(r.id);
     }

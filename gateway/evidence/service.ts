@@ -9,12 +9,34 @@ import type { Metrics } from '../metrics';
 import type { AppendInput } from '../journal/types';
 import type { Projections } from '../projections';
 import { retentionStart } from '../projections/evidence';
+import { exhibitId } from './exhibit';
+import { NoiseAggregator, noiseKind, type NoiseSummary } from './noise';
 import { EvidenceStore } from './store';
+
+/** How often, at most, a dock's line noise and malformed frames are journaled (as one summary). */
+export const NOISE_REPORT_MS = 60_000;
+
+export interface DockTransfer {
+  cam: string;
+  bay: number;
+  fileNo: number;
+  name: string;
+  /** Bytes durable at the gateway. */
+  offset: number;
+  size: number;
+  state: 'receiving' | 'verified' | 'quarantined' | 'undocked' | 'interrupted';
+  updatedAt: string;
+}
 
 export interface DockLive {
   dockId: string;
   linkUp: boolean;
-  transfers: Record<string, { cam: string; name: string; offset: number; size: number }>;
+  /**
+   * Per camera and file (`cam/fileNo`): the durable offset, updated at least every second while
+   * bytes arrive, and the final state kept after the transfer ends or the camera leaves the bay
+   * (until that camera docks again).
+   */
+  transfers: Record<string, DockTransfer>;
   /** Set while offers are refused for want of disk space (an alarm is journaled once per episode). */
   refusing: { since: string; reason: string } | null;
 }
@@ -31,6 +53,8 @@ export class EvidenceService {
   readonly exportDir: string;
   private readonly sessions = new Map<string, DockSession>();
   private readonly live = new Map<string, DockLive>();
+  private readonly noise: NoiseAggregator;
+  private readonly noiseWrites = new Set<Promise<void>>();
 
   constructor(
     private readonly config: Config,
@@ -38,7 +62,7 @@ export class EvidenceService {
     private readonly projections: Projections,
     private readonly log: Logger,
     private readonly baseDir: string,
-    private readonly timing: { retransmitMs?: number; heartbeatMs?: number } = {},
+    private readonly timing: { retransmitMs?: number; heartbeatMs?: number; noiseReportMs?: number } = {},
     private readonly metrics?: Metrics,
   ) {
     this.exportDir = resolve(baseDir, config.gateway.dataDir, config.evidence.exportDir);
@@ -48,13 +72,18 @@ export class EvidenceService {
       logger: log,
       minFreeBytes: config.evidence.disk.minFreeMiB * 1024 * 1024,
     });
+    this.noise = new NoiseAggregator(timing.noiseReportMs ?? NOISE_REPORT_MS, (s) => this.journalNoise(s));
   }
 
   async start(): Promise<void> {
     await this.store.start();
     for (const dock of this.config.docks) {
       if (!dock.serialPath) continue;
-      const session = new DockSession({ path: resolve(this.baseDir, dock.serialPath), dockId: dock.id, sink: this.store, logger: this.log, ...this.timing });
+      const { retransmitMs, heartbeatMs } = this.timing;
+      const session = new DockSession({
+        path: resolve(this.baseDir, dock.serialPath), dockId: dock.id, sink: this.store, logger: this.log,
+        ...(retransmitMs ? { retransmitMs } : {}), ...(heartbeatMs ? { heartbeatMs } : {}),
+      });
       this.live.set(dock.id, { dockId: dock.id, linkUp: false, transfers: {}, refusing: null });
       session.on('event', (ev) => this.onEvent(ev));
       this.sessions.set(dock.id, session);
@@ -63,27 +92,41 @@ export class EvidenceService {
   }
 
   docks(): DockLive[] {
-    return [...this.live.values()].map((d) => ({ ...d, transfers: { ...d.transfers }, refusing: d.refusing && { ...d.refusing } }));
+    return [...this.live.values()].map((d) => ({
+      ...d, transfers: Object.fromEntries(Object.entries(d.transfers).map(([k, t]) => [k, { ...t }])), refusing: d.refusing && { ...d.refusing },
+    }));
   }
 
   wearerOf(cam: string, offered?: string): string | null {
     return this.config.bodyCams.find((b) => b.serial === cam)?.wearer ?? offered ?? null;
   }
 
-  /** Called by the store before ERASE_OK: the custody record must be durable first. */
+  /** The exhibit a recording belongs to: the one already recorded for it, else its derived id. */
+  exhibitOf(key: { cam: string; fileNo: number; sha256: string }): string {
+    return this.projections.evidence.byKey(key.cam, key.fileNo, key.sha256)?.id ?? exhibitId(key);
+  }
+
+  /**
+   * Called by the store before ERASE_OK: the custody record must be durable first. Custody is
+   * per exhibit (camera, file number, offered hash): bytes equal to another camera's recording
+   * are stored once but get their own received/verified events, camera and wearer here.
+   */
   private async commitCustody(key: OfferKey, info: VerifiedInfo): Promise<void> {
-    const ref = info.sha256;
-    if (this.projections.evidence.get(ref)) {
-      // Offered again after a link drop between our commit and the dock's ERASE_OK: same footage.
-      await this.journal.append({ source: `dock:${key.dockId}`, type: 'evidence.erase-permitted', subject: `bodycam:${key.cam}`, ref, payload: { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo, repeat: true } });
-      return;
-    }
-    const o = info.offer;
-    const common = { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo };
     const source = `dock:${key.dockId}`;
     const subject = `bodycam:${key.cam}`;
+    const existing = this.projections.evidence.byKey(key.cam, key.fileNo, key.sha256);
+    if (existing) {
+      // Offered again after a link drop between our commit and the dock's ERASE_OK: same recording.
+      await this.journal.append({ source, type: 'evidence.erase-permitted', subject, ref: existing.id, payload: { evidenceId: existing.id, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo, repeat: true } });
+      return;
+    }
+    const ref = exhibitId(key);
+    const o = info.offer;
+    const common = { evidenceId: ref, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo };
+    // Verified against the stored bytes (the store re-hashes them); say so, and with whom they are shared.
+    const sharedWith = this.projections.evidence.sharing(info.sha256, ref).map((r) => r.id);
     await Promise.all([
-      this.journal.append({ source, type: 'evidence.received', subject, ref, payload: { ...common, size: info.size, receivedSha256: info.sha256 } }),
+      this.journal.append({ source, type: 'evidence.received', subject, ref, payload: { ...common, size: info.size, receivedSha256: info.sha256, bytesSharedWith: sharedWith } }),
       this.journal.append({
         source, type: 'evidence.verified', subject, ref,
         payload: {
@@ -115,17 +158,24 @@ export class EvidenceService {
   private onEvent(ev: DockSessionEvent): void {
     const live = this.live.get(ev.dockId);
     const source = `dock:${ev.dockId}`;
+    const now = new Date().toISOString();
     let input: AppendInput | null = null;
     switch (ev.type) {
       case 'dock.progress': {
-        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: '', ...live.transfers[`${ev.cam}/${ev.fileNo}`], offset: ev.offset, size: ev.size };
+        const key = `${ev.cam}/${ev.fileNo}`;
+        const was = live?.transfers[key];
+        if (live) live.transfers[key] = { cam: ev.cam, bay: ev.bay, fileNo: ev.fileNo, name: '', state: 'receiving', ...was, offset: ev.offset, size: ev.size, updatedAt: now };
         return;
       }
       case 'dock.link':
         if (live) live.linkUp = ev.state === 'up';
+        if (live && ev.state === 'down') this.settle(live, () => true, 'interrupted');
         input = { source, type: 'dock.link', subject: `dock:${ev.dockId}`, payload: ev };
         break;
       case 'dock.event':
+        if (live && ev.e === 'undocked') this.settle(live, (t) => t.cam === ev.cam, 'undocked');
+        // A new docking starts the camera's list afresh; what was left unfinished stays until then.
+        if (live && ev.e === 'docked') for (const [k, t] of Object.entries(live.transfers)) if (t.cam === ev.cam) delete live.transfers[k];
         input = { source, type: 'dock.event', subject: `bodycam:${ev.cam}`, payload: ev };
         break;
       case 'dock.refused':
@@ -144,26 +194,57 @@ export class EvidenceService {
           live.refusing = null;
           if (![...this.live.values()].some((d) => d.refusing)) this.metrics?.evidenceStorageFull.set(0);
         }
-        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, name: ev.name, offset: ev.resumeFrom, size: ev.size };
-        input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: ev.sha256, payload: { ...ev, evidenceId: ev.sha256, wearer: this.wearerOf(ev.cam) } };
+        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, bay: ev.bay, fileNo: ev.fileNo, name: ev.name, offset: ev.resumeFrom, size: ev.size, state: 'receiving', updatedAt: now };
+        {
+          const evidenceId = this.exhibitOf(ev);
+          input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: evidenceId, payload: { ...ev, evidenceId, wearer: this.wearerOf(ev.cam) } };
+        }
         break;
       case 'dock.verified':
-        if (live) delete live.transfers[`${ev.cam}/${ev.fileNo}`];
+        this.finish(live, `${ev.cam}/${ev.fileNo}`, 'verified', ev.size);
         return; // journaled by commitCustody, before ERASE_OK
       case 'dock.mismatch':
-        if (live) delete live.transfers[`${ev.cam}/${ev.fileNo}`];
+        this.finish(live, `${ev.cam}/${ev.fileNo}`, 'quarantined');
         input = { source, type: 'evidence.hash-mismatch', subject: `bodycam:${ev.cam}`, ref: ev.offered, payload: ev };
         break;
       case 'dock.malformed':
-        input = { source, type: 'quarantine.message', subject: `dock:${ev.dockId}`, payload: { topic: null, dockId: ev.dockId, kind: 'dock', reason: ev.reason, rawHex: ev.rawHex } };
-        break;
+        this.metrics?.dockMalformed.inc({ kind: ev.repeat ? 'HELLO-repeat' : noiseKind(ev.reason) });
+        // A dock retrying the same bad HELLO is on the record once; noise goes out as a summary.
+        if (!ev.repeat) this.noise.add(ev.dockId, ev.reason, ev.rawHex);
+        return;
     }
     this.journal.append(input).catch((err: unknown) => this.log.error({ err, type: ev.type }, 'could not journal dock event'));
+  }
+
+  /** Transfers still receiving when the camera left or the link dropped keep their durable offset. */
+  private settle(live: DockLive, which: (t: DockTransfer) => boolean, state: 'undocked' | 'interrupted'): void {
+    for (const t of Object.values(live.transfers)) if (t.state === 'receiving' && which(t)) Object.assign(t, { state, updatedAt: new Date().toISOString() });
+  }
+
+  private finish(live: DockLive | undefined, key: string, state: 'verified' | 'quarantined', size?: number): void {
+    const t = live?.transfers[key];
+    if (t) Object.assign(t, { state, updatedAt: new Date().toISOString() }, size === undefined ? {} : { offset: size });
+  }
+
+  private journalNoise(s: NoiseSummary): void {
+    const write = this.appendNoise(s).catch((err: unknown) => this.log.error({ err }, 'could not journal dock noise'));
+    this.noiseWrites.add(write);
+    void write.finally(() => this.noiseWrites.delete(write));
+  }
+
+  private async appendNoise(s: NoiseSummary): Promise<void> {
+    const kinds = Object.entries(s.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
+    await this.journal.append({
+      source: `dock:${s.dockId}`, type: 'quarantine.message', subject: `dock:${s.dockId}`,
+      payload: { topic: null, dockId: s.dockId, kind: 'dock', reason: `${s.count} undecodable or malformed packet(s) from ${s.dockId} (${kinds})`, rawHex: s.samples[0]?.rawHex ?? '', count: s.count, byKind: s.byKind, samples: s.samples, from: s.from, to: s.to },
+    });
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.stop()));
     this.sessions.clear();
+    this.noise.flushAll();
+    await Promise.all([...this.noiseWrites]);
     await this.store.close();
   }
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { BundleInput, HoldInput, MarkInput, type EvidenceApi } from '../api/evidence-api';
+import { AlarmAckInput, BundleInput, HoldInput, MarkInput, type EvidenceApi } from '../api/evidence-api';
 import { IdParams } from '../contract/api';
 import { op } from './openapi';
 
@@ -10,6 +10,8 @@ export function registerEvidenceRoutes(fastify: FastifyInstance, api: EvidenceAp
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get('/api/evidence', { schema: op('evidence', 'Evidence records (body-worn footage)') }, async (req) => ({ data: api.list(req.principal!) }));
   app.get('/api/docks', { schema: op('evidence', 'Camera docks and their offloads') }, async (req) => ({ data: api.docks(req.principal!) }));
+  app.get('/api/evidence/alarms', { schema: op('evidence', 'Hash-mismatch alarms: a recording whose bytes did not match the hash its camera announced') }, async (req) => ({ data: api.alarms(req.principal!) }));
+  app.post('/api/evidence/alarms/:id/ack', { schema: { ...op('evidence', 'Acknowledge a hash-mismatch alarm, with a note (journaled)'), params: IdParams, body: AlarmAckInput } }, async (req) => ({ data: await api.acknowledgeAlarm(req.principal!, req.params.id, req.body) }));
   app.get('/api/evidence/:id', { schema: { ...op('evidence', 'One evidence record (the view is journaled)'), params: IdParams } }, async (req) => ({ data: await api.view(req.principal!, req.params.id) }));
   app.get('/api/evidence/:id/custody', { schema: { ...op('evidence', "An evidence record's chain of custody"), params: IdParams } }, async (req) => ({ data: api.custody(req.principal!, req.params.id) }));
   app.post('/api/evidence/:id/evidential', { schema: { ...op('evidence', 'Mark footage as evidence for an incident'), params: IdParams, body: MarkInput } }, async (req) => ({ data: await api.markEvidential(req.principal!, req.params.id, req.body) }));

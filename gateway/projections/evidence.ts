@@ -3,9 +3,14 @@ import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
 export interface EvidenceRecord {
-  /** The received file's SHA-256: evidence is content-addressed. */
+  /**
+   * The exhibit: one recording of one camera (see gateway/evidence/exhibit.ts). Journals from
+   * before exhibits used the content hash here. The bytes are `receivedSha256` in the store,
+   * which several exhibits may share.
+   */
   id: string;
   cam: string;
+  fileNo: number;
   wearer: string | null;
   /** No camera-to-wearer assignment was found: someone must attribute this footage. */
   unassigned: boolean;
@@ -27,6 +32,21 @@ export interface EvidenceRecord {
 }
 
 type P = Record<string, unknown>;
+
+/** A received file whose hash or size did not match its offer: quarantined, the camera kept it. */
+export interface MismatchAlarm {
+  /** The journal event id of the `evidence.hash-mismatch`. */
+  id: string;
+  at: number;
+  dockId: string;
+  cam: string;
+  fileNo: number;
+  name: string;
+  offered: string;
+  received: string;
+  reason: string;
+  acknowledged: { by: string; at: number; note: string } | null;
+}
 
 const DAY_MS = 86_400_000;
 
@@ -52,11 +72,17 @@ export function retentionStart(recStart: string, recEnd: string, receivedAt: num
   return distrusted ? { from: receivedAt, distrusted } : { from: end, distrusted: null };
 }
 
+function keyOf(cam: string, fileNo: number, sha256: string): string {
+  return `${cam}\n${fileNo}\n${sha256}`;
+}
+
 /** Evidence files and their state; the custody log itself is a query over the journal. */
 export class EvidenceProjection implements Projection<EvidenceRecord[]> {
   readonly name = 'evidence';
   private readonly records = new Map<string, EvidenceRecord>();
-  private readonly mismatches: Array<{ at: number; dockId: string; cam: string; name: string; offered: string; received: string }> = [];
+  /** `cam\nfileNo\nofferedSha256` → exhibit id: a repeated offer of the same recording finds its exhibit. */
+  private readonly byKeys = new Map<string, string>();
+  private readonly mismatches: MismatchAlarm[] = [];
 
   constructor(private readonly config: Config) {}
 
@@ -64,16 +90,26 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
     if (!e.type.startsWith('evidence.')) return;
     const p = e.payload as P;
     if (e.type === 'evidence.hash-mismatch') {
-      this.mismatches.push({ at: e.ts, dockId: p.dockId as string, cam: p.cam as string, name: p.name as string, offered: p.offered as string, received: p.received as string });
+      this.mismatches.push({
+        id: e.id, at: e.ts, dockId: p.dockId as string, cam: p.cam as string, fileNo: p.fileNo as number, name: p.name as string,
+        offered: p.offered as string, received: p.received as string, reason: (p.reason as string | undefined) ?? '', acknowledged: null,
+      });
+      return;
+    }
+    if (e.type === 'evidence.alarm-acknowledged') {
+      const a = this.mismatches.find((m) => m.id === p.alarmId);
+      if (a && !a.acknowledged) a.acknowledged = { by: e.actor ?? 'unknown', at: e.ts, note: (p.note as string | undefined) ?? '' };
       return;
     }
     if (e.type === 'evidence.verified') {
-      if (this.records.has(p.sha256 as string)) return; // the same footage offered again
+      const id = (p.evidenceId as string | undefined) ?? (p.sha256 as string);
+      if (this.records.has(id)) return; // the same recording offered again
       const wearer = (p.wearer as string | null) ?? null;
       // The same rule the service journals `evidence.clock-distrusted` by, so a replay agrees.
       const { from } = retentionStart(p.recStart as string, p.recEnd as string, e.ts, this.config.evidence.recordingClock);
-      this.records.set(p.sha256 as string, {
-        id: p.sha256 as string, cam: p.cam as string, wearer, unassigned: wearer === null, dockId: p.dockId as string,
+      this.byKeys.set(keyOf(p.cam as string, p.fileNo as number, (p.deviceSha256 as string | undefined) ?? (p.sha256 as string)), id);
+      this.records.set(id, {
+        id, cam: p.cam as string, fileNo: p.fileNo as number, wearer, unassigned: wearer === null, dockId: p.dockId as string,
         bay: p.bay as number, name: p.name as string, recStart: p.recStart as string, recEnd: p.recEnd as string,
         size: p.size as number, deviceSha256: p.deviceSha256 as string, receivedSha256: p.sha256 as string,
         gps: (p.gps as EvidenceRecord['gps']) ?? null, category: 'non-evidential', incidents: [], hold: false,
@@ -101,6 +137,17 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
     return this.records.get(id);
   }
 
+  /** The exhibit already holding this recording of this camera, if any. */
+  byKey(cam: string, fileNo: number, offeredSha256: string): EvidenceRecord | undefined {
+    const id = this.byKeys.get(keyOf(cam, fileNo, offeredSha256));
+    return id === undefined ? undefined : this.records.get(id);
+  }
+
+  /** Other exhibits, not deleted, whose bytes are this content: the file must stay while any does. */
+  sharing(sha256: string, exceptId: string): EvidenceRecord[] {
+    return [...this.records.values()].filter((r) => r.receivedSha256 === sha256 && r.id !== exceptId && !r.deleted);
+  }
+
   forIncident(incidentId: string): EvidenceRecord[] {
     return [...this.records.values()].filter((r) => r.incidents.includes(incidentId) && !r.deleted);
   }
@@ -114,7 +161,7 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
     return [...this.records.values()].map((r) => ({ ...r, incidents: [...r.incidents] }));
   }
 
-  mismatchAlarms(): typeof this.mismatches {
-    return [...this.mismatches];
+  mismatchAlarms(): MismatchAlarm[] {
+    return this.mismatches.map((m) => ({ ...m, acknowledged: m.acknowledged && { ...m.acknowledged } }));
   }
 }

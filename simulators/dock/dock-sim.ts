@@ -12,7 +12,8 @@ export { fileSha256 } from './content';
 export interface SimCamera {
   serial: string;
   bay: number;
-  files: Array<{ name: string; size: number }>;
+  /** `sameAs`: the bytes are those of another camera's recording (a copied clip): same hash, different exhibit. */
+  files: Array<{ name: string; size: number; sameAs?: { serial: string; name: string } }>;
   batt?: number;
   wearer?: string;
   /** Every file on this camera is damaged after its hash was taken. */
@@ -47,6 +48,7 @@ export interface DockSimulatorOptions {
 interface SimFile {
   name: string;
   size: number;
+  sameAs?: { serial: string; name: string } | undefined;
   fileNo: number;
   erased: boolean;
   /** Refused (hash mismatch) during this docking; offered again after the next one. */
@@ -269,7 +271,8 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
   private hashOf(serial: string, file: SimFile): Promise<string> {
     const key = `${serial}/${file.name}`;
     let hash = this.hashes.get(key);
-    if (!hash) this.hashes.set(key, (hash = fileSha256(this.opts.seed, serial, file.name, file.size)));
+    const src = file.sameAs ?? { serial, name: file.name };
+    if (!hash) this.hashes.set(key, (hash = fileSha256(this.opts.seed, src.serial, src.name, file.size)));
     return hash;
   }
 
@@ -279,7 +282,8 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
     const sha256 = await this.hashOf(serial, file);
     this.link.ensureLinked();
     const corrupt = cam.cfg.badHash || this.faults.on.has('bad-hash');
-    const content = new FileContent(this.opts.seed, serial, file.name, file.size, corrupt ? Math.floor(file.size / 2) : undefined);
+    const src = file.sameAs ?? { serial, name: file.name };
+    const content = new FileContent(this.opts.seed, src.serial, src.name, file.size, corrupt ? Math.floor(file.size / 2) : undefined);
     const { fileNo, name, size } = file;
     // Recorded during the shift that just ended, ten minutes apart.
     const recStart = this.shiftStart + (fileNo & 0xffff) * 600_000;

@@ -7,6 +7,7 @@ import { Ack, EraseOk, FileDone, FileReq, HelloAck, Heartbeat, Nak, decodeJson, 
 import { isFrameError, type ParsedItem } from '../../devices/dock/parser';
 import { FaultInjector, type FaultState } from './faults';
 import { Mailbox, type Mail } from './mailbox';
+import { SimFrameWriter } from './wire';
 
 export interface SimLinkOptions {
   path: string;
@@ -42,7 +43,11 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
   constructor(private readonly opts: SimLinkOptions) {
     super();
     const tap = (): FaultInjector => new FaultInjector(opts.faults);
-    this.line = new SerialLine({ path: opts.path, baudRate: opts.baudRate, reopenMinMs: opts.reopenMs, reopenMaxMs: opts.reopenMs, presenceMs: 200, tapOut: tap, tapIn: tap });
+    // Its own encoder (wire.ts), not the gateway's: the simulator must not share the code under test.
+    this.line = new SerialLine({
+      path: opts.path, baudRate: opts.baudRate, reopenMinMs: opts.reopenMs, reopenMaxMs: opts.reopenMs, presenceMs: 200, tapOut: tap, tapIn: tap,
+      makeWriter: () => new SimFrameWriter(),
+    });
     this.line.on('item', (item) => this.onItem(item));
     this.line.on('down', (reason) => this.reset(reason));
     this.sender = new ArqSender({

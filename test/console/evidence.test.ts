@@ -54,7 +54,11 @@ describe('the evidence panel', () => {
 
     sim = new DockSimulator({
       ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 5,
-      cameras: [{ serial: 'BWC-0001', bay: 1, files: [{ name: 'shift-b-001.mp4', size: 120_000 }, { name: 'shift-b-002.mp4', size: 80_000 }] }],
+      cameras: [
+        { serial: 'BWC-0001', bay: 1, files: [{ name: 'shift-b-001.mp4', size: 120_000 }, { name: 'shift-b-002.mp4', size: 80_000 }] },
+        // Docked by the alarm test below: its footage does not match its offer.
+        { serial: 'BWC-0002', bay: 2, files: [{ name: 'tampered-b.mp4', size: 40_000 }], badHash: true, docked: false },
+      ],
     });
     await sim.start();
     const rows = s.page.locator('#evidence-files tr[data-evidence]');
@@ -101,5 +105,24 @@ describe('the evidence panel', () => {
     await row.click();
     await s.page.locator('#custody-log li').first().waitFor();
     expect(await s.page.locator('#mark-incident, #hold-reason, #bundle-incident').count()).toBe(0);
+  });
+
+  it('shows a hash-mismatch alarm on the evidence screen; a security manager acknowledges it, journaled with the user', async () => {
+    const s = await session('secmgr');
+    await s.page.getByRole('link', { name: /Evidence/ }).click();
+    sim.dock('BWC-0002');
+    const alarm = s.page.locator('#evidence-alarms li', { hasText: 'tampered-b.mp4' });
+    await alarm.waitFor({ timeout: 20_000 });
+    expect(await alarm.textContent()).toMatch(/BWC-0002 tampered-b\.mp4 via dock-1.*does not match/);
+    expect(await s.page.locator('#evidence-alarms h2').textContent()).toMatch(/1 open/);
+    await alarm.getByRole('textbox').fill('Camera withdrawn for inspection');
+    await alarm.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => alarm.textContent(), { timeout: 10_000 }).toMatch(/acknowledged by secmgr: Camera withdrawn for inspection/);
+    expect(journal('evidence.alarm-acknowledged').map((e) => [e.actor, (e.payload as { name: string }).name])).toEqual([['secmgr', 'tampered-b.mp4']]);
+    // A controller sees the alarm but has no form to acknowledge it.
+    const c = await session('controller');
+    await c.page.getByRole('link', { name: /Evidence/ }).click();
+    await c.page.locator('#evidence-alarms li', { hasText: 'tampered-b.mp4' }).waitFor();
+    expect(await c.page.locator('#evidence-alarms button').count()).toBe(0);
   });
 });

@@ -78,6 +78,27 @@ describe('body-worn camera offload', () => {
     expect(gw.projections.evidence.mismatchAlarms()).toEqual([expect.objectContaining({ cam: 'BWC-0002', name: 'tampered.mp4' })]);
   });
 
+  it('serves the hash-mismatch alarm at /api/evidence/alarms; an evidence handler acknowledges it, journaled', async () => {
+    type Alarm = { id: string; cam: string; name: string; offered: string; received: string; reason: string; acknowledged: { by: string; note: string } | null };
+    const { status, data } = await api<Alarm[]>('GET', '/api/evidence/alarms');
+    expect(status).toBe(200);
+    expect(data).toEqual([expect.objectContaining({ cam: 'BWC-0002', name: 'tampered.mp4', acknowledged: null, reason: expect.stringMatching(/does not match/) as unknown })]);
+    const alarm = data[0]!;
+    expect(alarm.received).not.toBe(alarm.offered);
+    const member = await login(gw.httpPort, 'member');
+    expect((await api('GET', '/api/evidence/alarms', undefined, member)).status).toBe(403);
+    const controller = await login(gw.httpPort, 'controller');
+    expect((await api('GET', '/api/evidence/alarms', undefined, controller)).status).toBe(200);
+    expect((await api('POST', `/api/evidence/alarms/${alarm.id}/ack`, { note: 'x' }, controller)).status).toBe(403);
+    expect((await api('POST', `/api/evidence/alarms/${alarm.id}/ack`, {})).status).toBe(400);
+    expect((await api('POST', '/api/evidence/alarms/nope/ack', { note: 'x' })).status).toBe(404);
+    const ack = await api<Alarm>('POST', `/api/evidence/alarms/${alarm.id}/ack`, { note: 'camera withdrawn' });
+    expect(ack).toMatchObject({ status: 200, data: { acknowledged: { by: 'secmgr', note: 'camera withdrawn' } } });
+    expect((await api('POST', `/api/evidence/alarms/${alarm.id}/ack`, { note: 'again' })).status).toBe(409);
+    const journaled = [...gw.journal.replay()].filter((e) => e.type === 'evidence.alarm-acknowledged');
+    expect(journaled.map((e) => [e.actor, (e.payload as { alarmId: string }).alarmId])).toEqual([['secmgr', alarm.id]]);
+  });
+
   it('returns the chain of custody, and journals who viewed the footage', async () => {
     const rec = record('BWC-0001', 'shift-a-001.mp4');
     const view = await api<EvidenceRecord>('GET', `/api/evidence/${rec.id}`);
@@ -125,10 +146,10 @@ describe('bundles and retention', () => {
     expect(await gw.retention.run(Date.now() + 10 * 86_400_000)).toEqual([]); // not expired yet
     expect(await gw.retention.run(Date.now() + 40 * 86_400_000)).toEqual([held.id]);
 
-    expect(existsSync(gw.evidence.store.pathOf(held.id))).toBe(false);
-    expect(existsSync(gw.evidence.store.pathOf(record('BWC-0001', 'shift-a-001.mp4').id))).toBe(true);
+    expect(existsSync(gw.evidence.store.pathOf(held.receivedSha256))).toBe(false);
+    expect(existsSync(gw.evidence.store.pathOf(record('BWC-0001', 'shift-a-001.mp4').receivedSha256))).toBe(true);
     const receipt = [...gw.journal.replay()].find((e) => e.type === 'evidence.deleted' && e.ref === held.id)!;
-    expect(receipt.payload).toMatchObject({ sha256: held.id, size: 200_000, reason: 'retention period ended' });
+    expect(receipt.payload).toMatchObject({ sha256: held.receivedSha256, size: 200_000, reason: 'retention period ended' });
     expect(verifyJournal(gw.journal.database)).toMatchObject({ ok: true });
   });
 

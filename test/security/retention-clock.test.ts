@@ -41,7 +41,7 @@ describe("retention does not trust a camera's clock", () => {
     // An hour later, and a month later: still there.
     expect(await gw.retention.run(Date.now() + 3_600_000)).toEqual([]);
     expect(await gw.retention.run(Date.now() + 30 * DAY)).toEqual([]);
-    for (const r of records) expect(existsSync(gw.evidence.store.pathOf(r.id))).toBe(true);
+    for (const r of records) expect(existsSync(gw.evidence.store.pathOf(r.receivedSha256))).toBe(true);
     // Past the period counted from receipt it goes, as any footage does.
     expect((await gw.retention.run(Date.now() + 32 * DAY)).sort()).toEqual(records.map((r) => r.id).sort());
   });

@@ -1,4 +1,4 @@
-import type { CustodyEntry, DockLive } from '../../../gateway/contract/api';
+import type { CustodyEntry, DockLive, MismatchAlarm } from '../../../gateway/contract/api';
 import type { EvidenceRecord } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
@@ -14,10 +14,12 @@ const POLL_MS = 2000;
  */
 export function evidenceView(ctx: Ctx): View {
   const docks = h('div', { class: 'docks', id: 'docks' });
+  const alarms = h('div', { class: 'evidence-alarms', id: 'evidence-alarms', role: 'region', 'aria-label': 'Hash-mismatch alarms' });
   const files = h('tbody', {});
   const detail = h('div', { class: 'evidence-detail', id: 'evidence-detail' }, h('p', { class: 'muted' }, 'Choose a file to see its chain of custody.'));
   const el = h('section', { class: 'panel evidence-panel' },
     h('div', {},
+      alarms,
       h('h2', {}, 'Docks'), docks,
       h('h2', {}, 'Files'),
       h('table', { class: 'files', id: 'evidence-files' },
@@ -35,12 +37,28 @@ export function evidenceView(ctx: Ctx): View {
       fill(docks, list.length ? list.map((d) => h('article', { class: 'dock', 'data-dock': d.dockId },
         h('strong', {}, d.dockId), h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
         d.refusing ? h('span', { class: 'chip bad', 'data-storage': 'full', title: d.refusing.reason }, 'evidence disk full: offers refused') : null,
-        Object.values(d.transfers).map((t) => h('div', { class: 'transfer' },
-          `${t.cam} ${t.name}`, h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }), ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}%`)),
+        Object.values(d.transfers).map((t) => h('div', { class: 'transfer', 'data-transfer': `${t.cam}/${t.fileNo}`, 'data-state': t.state },
+          `bay ${t.bay} · ${t.cam} ${t.name}`, h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }),
+          ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${t.offset} of ${t.size} bytes) `,
+          h('span', { class: `chip ${t.state === 'verified' ? 'ok' : t.state === 'receiving' ? '' : 'bad'}` }, t.state))),
       )) : h('p', { class: 'muted' }, 'No docks are attached to this gateway.'));
     } catch (err) {
       fill(docks, h('p', { class: 'form-error' }, err instanceof ApiFailure ? err.message : String(err)));
     }
+  };
+
+  /** Footage that did not match its offer: quarantined, still on the camera, someone must look. */
+  const pollAlarms = async () => {
+    const list = await ctx.api.get<MismatchAlarm[]>('/api/evidence/alarms').catch(() => null);
+    if (!list) return;
+    const open = list.filter((a) => !a.acknowledged);
+    fill(alarms, list.length ? [
+      h('h2', {}, `Hash-mismatch alarms (${open.length} open)`),
+      h('ul', { class: 'alarms' }, list.map((a) => h('li', { class: a.acknowledged ? 'muted' : 'alarm', 'data-alarm': a.id },
+        h('strong', {}, `${a.cam} ${a.name}`), ` via ${a.dockId}, ${dateTime(new Date(a.at).toISOString())}: ${a.reason}`,
+        a.acknowledged ? h('span', {}, ` · acknowledged by ${a.acknowledged.by}: ${a.acknowledged.note}`)
+          : may.handleEvidence(ctx.me.consoleRole) ? ackForm(ctx, a, () => void pollAlarms()) : null))),
+    ] : []);
   };
 
   const renderFiles = () => {
@@ -65,6 +83,8 @@ export function evidenceView(ctx: Ctx): View {
     const r = ctx.store.evidence.get(id);
     if (!r || selected !== id) return;
     fill(facts,
+      h('dt', {}, 'Exhibit'), h('dd', { class: 'mono', 'data-exhibit': r.id }, r.id),
+      h('dt', {}, 'Camera'), h('dd', {}, `${r.cam}, file ${r.fileNo}`),
       h('dt', {}, 'SHA-256 (received)'), h('dd', { class: 'mono' }, r.receivedSha256),
       h('dt', {}, 'Recorded'), h('dd', {}, `${dateTime(r.recStart)} – ${dateTime(r.recEnd)}`),
       h('dt', {}, 'Dock'), h('dd', {}, `${r.dockId} bay ${r.bay}`),
@@ -109,12 +129,32 @@ export function evidenceView(ctx: Ctx): View {
     el,
     show() {
       void pollDocks();
-      timer = window.setInterval(() => void pollDocks(), POLL_MS);
+      void pollAlarms();
+      timer = window.setInterval(() => {
+        void pollDocks();
+        void pollAlarms();
+      }, POLL_MS);
     },
     hide() {
       window.clearInterval(timer);
     },
   };
+}
+
+function ackForm(ctx: Ctx, a: MismatchAlarm, changed: () => void): HTMLElement {
+  const note = h('input', { placeholder: 'What was done', maxlength: 500, required: true, 'aria-label': `Note for the alarm on ${a.name}` });
+  const form = h('form', { class: 'inline' }, note, h('button', { type: 'submit' }, 'Acknowledge'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    ctx.api.post(`/api/evidence/alarms/${encodeURIComponent(a.id)}/ack`, { note: note.value }).then(
+      () => {
+        ctx.notify('Alarm acknowledged');
+        changed();
+      },
+      (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'),
+    );
+  });
+  return form;
 }
 
 function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; hold: { label: HTMLElement; button: HTMLElement } } {

@@ -3,6 +3,7 @@ import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exhibitId } from '../../../gateway/evidence/exhibit';
 import { EvidenceStore } from '../../../gateway/evidence/store';
 import { verifyJournal } from '../../../gateway/journal/verify';
 import { DockSimulator, fileSha256 } from '../../../simulators/dock/dock-sim';
@@ -67,7 +68,7 @@ describe('gateway SIGKILL mid-file', () => {
     sim.on('erased', () => {
       const db = journalOf(journalPath);
       try {
-        const count = (type: string) => (db.prepare('SELECT count(*) AS n FROM events WHERE type = ? AND ref = ?').get(type, sha256) as { n: number }).n;
+        const count = (type: string) => (db.prepare('SELECT count(*) AS n FROM events WHERE type = ? AND ref = ?').get(type, exhibitId({ cam: CAM, fileNo: FILE_NO, sha256 })) as { n: number }).n;
         atErase = { stored: existsSync(stored) ? statSync(stored).size : null, verified: count('evidence.verified') > 0, erasePermitted: count('evidence.erase-permitted') > 0 };
       } finally {
         db.close();

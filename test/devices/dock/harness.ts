@@ -14,11 +14,14 @@ import { startGateway, testConfig } from '../../helpers/gateway';
 export const FAST = { retransmitMs: 100, maxTries: 10, heartbeatMs: 500 } as const;
 
 /** An in-process gateway on the demo town whose dock-1 is on a fresh socat PTY in its data dir, at FAST timings. */
-export async function startDockGateway(overrides?: (doc: Record<string, unknown>) => void): Promise<{ gw: Gateway; pty: PtyPair; dir: string }> {
+export async function startDockGateway(
+  overrides?: (doc: Record<string, unknown>) => void,
+  timing: { noiseReportMs?: number } = {},
+): Promise<{ gw: Gateway; pty: PtyPair; dir: string }> {
   const t = testConfig(overrides);
   const pty = await openPtyPair({ dir: join(t.dir, 'pty') });
   const config = { ...t.config, docks: t.config.docks.map((d, i) => (i === 0 ? { ...d, serialPath: pty.gatewayPath } : d)) };
-  const gw = await startGateway(config, { baseDir: t.dir, dockTiming: FAST });
+  const gw = await startGateway(config, { baseDir: t.dir, dockTiming: { ...FAST, ...timing } });
   return { gw, pty, dir: t.dir };
 }
 

@@ -187,6 +187,33 @@ describe('DockSession against a scripted dock', () => {
     expect(events.find((e) => e.type === 'dock.mismatch')).toMatchObject({ offered: SHA, received: 'cd'.repeat(32) });
   });
 
+  it('a file quarantined in this docking is not pulled again when re-offered; the next docking may offer it again', async () => {
+    sink.durable = 6;
+    sink.received = { sha256: 'cd'.repeat(32), size: 6 };
+    let seq = 0;
+    const ackAll = async (type: number, n: number) => {
+      const got = await dock.waitFor(type, n);
+      dock.send(FrameType.ACK, 0, { seq: got[n - 1]?.seq });
+      return got;
+    };
+    dock.send(FrameType.FILE_OFFER, seq++, OFFER);
+    await ackAll(FrameType.FILE_REQ, 1);
+    dock.send(FrameType.FILE_END, seq++, { fileNo: 7 });
+    await ackAll(FrameType.FILE_DONE, 1);
+    // The same docking: offered again at once.
+    dock.send(FrameType.FILE_OFFER, seq++, OFFER);
+    const done = await ackAll(FrameType.FILE_DONE, 2);
+    expect(done[1]?.body).toMatchObject({ fileNo: 7, ok: false, reason: expect.stringMatching(/next docking/) as unknown });
+    expect(dock.frames(FrameType.FILE_REQ)).toHaveLength(1);
+    expect(sink.calls.filter((c) => c === 'finish' || c.startsWith('quarantine') || c.startsWith('durableOffset'))).toHaveLength(3);
+    // Taken out and put back: a new docking, so the file is pulled again.
+    dock.send(FrameType.DOCK_EVENT, seq++, { e: 'undocked', bay: 2, cam: 'BWC9' });
+    dock.send(FrameType.DOCK_EVENT, seq++, { e: 'docked', bay: 2, cam: 'BWC9', batt: 50, files: 1 });
+    dock.send(FrameType.FILE_OFFER, seq++, OFFER);
+    await dock.waitFor(FrameType.FILE_REQ, 2);
+    expect(sink.calls.filter((c) => c.startsWith('durableOffset'))).toHaveLength(2);
+  });
+
   it('declares the link down after three silent heartbeat periods', async () => {
     dock.silent = true;
     await until(() => events.some((e) => e.type === 'dock.link' && e.state === 'down'), 2000, 'link down');
