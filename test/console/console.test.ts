@@ -215,12 +215,16 @@ describe('emergencies', () => {
     await screenshot(controller.page, 'emergency-open');
 
     const em = gw.projections.emergencies.openFor('unit-05')!;
-    expect(await controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action)).toBe('acknowledge');
+    // The banner does not take the focus; the controller turns to it by Tab (or Alt+A).
+    expect(await controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action ?? null)).toBeNull();
+    await controller.page.locator('[data-emergency] [data-action="acknowledge"]').focus();
     await controller.page.keyboard.press('Enter');
     await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
     expect(journal('emergency.acknowledged', (e) => e.ref === em.id)[0]!.actor).toBe('controller');
     await expect.poll(() => controller.page.locator('[data-emergency]').getAttribute('data-state')).toBe('acknowledged');
-    expect(await operator.page.locator('[data-emergency] .emergency-state').textContent()).toMatch(/owned by controller/);
+    // Resolve is the next key, not 27 Shift+Tabs away.
+    await expect.poll(() => controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action ?? null)).toBe('resolve-genuine');
+    await expect.poll(() => operator.page.locator('[data-emergency] .emergency-state').textContent()).toMatch(/owned by controller/);
 
     await controller.page.locator('[data-emergency] [data-action="resolve-false"]').click();
     await eventually(() => journal('emergency.resolved', (e) => e.ref === em.id).length === 1, 10_000, 'resolved');
@@ -230,6 +234,53 @@ describe('emergencies', () => {
     await controller.page.locator('[data-emergency]').waitFor({ state: 'detached' });
     await screenshot(controller.page, 'emergency-resolved');
     expect(controller.errors).toEqual([]);
+  });
+});
+
+describe('emergencies while a controller is typing', () => {
+  it('never takes the focus from a field being typed in: announced, acknowledged with Alt+A, then Resolve, then back', async () => {
+    const s = await session('controller');
+    await s.page.goto(`${base}/alerts`);
+    await s.page.locator('#connection[data-state="live"]').waitFor();
+    const text = s.page.locator('#alert-text');
+    await text.click();
+    await s.page.keyboard.type('Male, red jacket,');
+
+    const h = await handset(2006);
+    await h.emergency('pressed');
+    await s.page.locator('[data-emergency]').waitFor();
+    // Announced to a screen reader, once, with how to take it.
+    await expect.poll(() => s.page.locator('#emergency-announcer').textContent()).toMatch(/Emergency: .*Press Alt\+A to acknowledge/);
+    expect(await s.page.locator('#emergency-announcer').getAttribute('aria-live')).toBe('assertive');
+
+    // The sentence goes on: spaces and Enter land in the text, not on an Acknowledge button.
+    await s.page.keyboard.type(' heading to the Market Square');
+    await s.page.keyboard.press('Enter');
+    await s.page.keyboard.type('Approach with care');
+    expect(await text.inputValue()).toBe('Male, red jacket, heading to the Market Square\nApproach with care');
+    expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('alert-text');
+    const em = gw.projections.emergencies.openFor('unit-06')!;
+    expect(em.state).toBe('open');
+    expect(journal('emergency.acknowledged', (e) => e.ref === em.id)).toEqual([]);
+    expect(journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('red jacket'))).toEqual([]);
+    await screenshot(s.page, 'emergency-while-typing');
+
+    // Alt+A takes it on purpose; the focus goes to its Resolve button.
+    await s.page.keyboard.press('Alt+A');
+    await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
+    expect(journal('emergency.acknowledged', (e) => e.ref === em.id)[0]!.actor).toBe('controller');
+    const focused = () => s.page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return a?.dataset.action ? `${a.closest<HTMLElement>('[data-emergency]')?.dataset.emergency ?? ''}/${a.dataset.action}` : a?.id ?? null;
+    });
+    await expect.poll(focused).toBe(`${em.id}/resolve-genuine`);
+    // One key resolves it, and the controller is back in the half-written alert.
+    await s.page.keyboard.press('Enter');
+    await eventually(() => journal('emergency.resolved', (e) => e.ref === em.id).length === 1, 10_000, 'resolved');
+    await s.page.locator(`[data-emergency="${em.id}"]`).waitFor({ state: 'detached' });
+    await expect.poll(focused).toBe('alert-text');
+    expect(await text.inputValue()).toBe('Male, red jacket, heading to the Market Square\nApproach with care');
+    expect(s.errors).toEqual([]);
   });
 });
 
