@@ -291,6 +291,10 @@ describe('alerts', () => {
     await s.page.locator('#alert-text').fill('Male, red jacket, towards the Market Square');
     await s.page.getByLabel('Police Ops').check();
     await s.page.getByRole('button', { name: 'Send alert' }).click();
+    // A talkgroup is many radios: a second look first, naming how many and which group.
+    await s.page.locator('#alert-confirm[open]').waitFor();
+    expect(await s.page.locator('#alert-confirm-text').textContent()).toMatch(/URGENT alert to 5 radios \(talkgroups: Police Ops\)/);
+    await s.page.getByRole('button', { name: 'Send to 5 radios' }).click();
     const card = s.page.locator('.alert-card', { hasText: 'red jacket' });
     await card.waitFor();
     // unit-01 is a walking handset of the fleet: it confirms on receipt.
@@ -298,6 +302,44 @@ describe('alerts', () => {
     const sent = journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('red jacket'));
     expect(sent.map((e) => e.actor)).toEqual(['controller']);
     await screenshot(s.page, 'alerts');
+  });
+
+  it('never sends on Enter from a recipient, and asks before a town-wide send, keeping the text', async () => {
+    const s = await session('controller');
+    await s.page.goto(`${base}/alerts`);
+    const text = s.page.locator('#alert-text');
+    const sentence = 'Two males, one in a grey hoodie, last seen';
+    await text.fill(sentence);
+    const town = s.page.getByLabel('Town Net');
+    await town.focus();
+    await s.page.keyboard.press('Space');
+    expect(await town.isChecked()).toBe(true);
+    // Enter on the checkbox: nothing is sent, nothing asked, the text stays.
+    await s.page.keyboard.press('Enter');
+    expect(await s.page.locator('#alert-confirm[open]').count()).toBe(0);
+    expect(await text.inputValue()).toBe(sentence);
+
+    // The Send button asks first, with the number of radios and the group; the safe choice has the focus.
+    await s.page.getByRole('button', { name: 'Send alert' }).click();
+    await s.page.locator('#alert-confirm[open]').waitFor();
+    expect(await s.page.locator('#alert-confirm-text').textContent()).toMatch(/URGENT alert to 10 radios \(talkgroups: Town Net\)/);
+    await screenshot(s.page, 'alert-confirm');
+    expect(await s.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action)).toBe('cancel-send');
+    await s.page.keyboard.press('Enter');
+    await s.page.locator('#alert-confirm[open]').waitFor({ state: 'detached' });
+    expect(await text.inputValue()).toBe(sentence);
+    expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('alert-text');
+
+    // Finished and confirmed: sent once, to the ten radios.
+    await s.page.keyboard.type(' by the fountain');
+    await s.page.getByRole('button', { name: 'Send alert' }).click();
+    await s.page.getByRole('button', { name: 'Send to 10 radios' }).click();
+    await s.page.locator('.alert-card', { hasText: 'grey hoodie' }).waitFor();
+    const sent = journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('grey hoodie'));
+    expect(sent.map((e) => [e.actor, (e.payload as { text: string }).text, (e.payload as { recipients: unknown[] }).recipients.length]))
+      .toEqual([['controller', `${sentence} by the fountain`, 10]]);
+    expect(await text.inputValue()).toBe('');
+    expect(s.errors).toEqual([]);
   });
 
   it('does not offer the form to a role that may not send, and the gateway refuses it anyway', async () => {
