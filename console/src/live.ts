@@ -48,6 +48,7 @@ export class Live {
     socket.on('state:snapshot', (s) => store.reset(s));
     socket.on('journal:events', (b) => store.applyBatch(b.events, b.head));
     socket.on('units:positions', (p) => store.applyPositions(p));
+    socket.on('units:state', (u) => store.applyUnits(u));
     this.socket = socket;
   }
 
