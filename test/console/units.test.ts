@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { Handset } from '../../simulators/radio/handset';
-import { demoPassword, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
+import { connectMqtt, demoPassword, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
 
 /**
@@ -45,7 +45,8 @@ const journal = (type: string, where: (e: JournalEvent) => boolean = () => true)
 const shownState = (page: Page, unitId: string) => page.locator(`#unit-table tr[data-unit="${unitId}"] td:nth-child(2)`).textContent();
 
 beforeAll(async () => {
-  gw = await startGateway(testConfig().config);
+  // Arrival by position needs the fixes held near the incident for a second here (30 s by default).
+  gw = await startGateway(testConfig((doc) => ((doc.incidents as Record<string, unknown>).arrivalHoldSeconds = 1)).config);
   base = `http://127.0.0.1:${gw.httpPort}`;
   browser = await launchChromium();
 }, 60_000);
@@ -108,6 +109,61 @@ describe('the units table is the gateway\'s units projection', () => {
     const fresh = await session('controller');
     await fresh.page.goto(`${base}/map`);
     await expect.poll(() => shownState(fresh.page, 'unit-02')).toBe('Available');
+    expect(s.errors).toEqual([]);
+  });
+});
+
+describe('arrival that means arrival', () => {
+  it('is not on scene at the incident\'s point until the radio acknowledged the dispatch and the unit stayed there', async () => {
+    // PC 3340's radio: a raw MQTT client, so the test decides when it acknowledges and where it is.
+    const radio = await connectMqtt(gw.broker.port, 'radio-2003');
+    const [lon, lat] = gw.config.premises.find((p) => p.id === 'prem-004')!.position;
+    const fixAt = (dLat = 0) => radio.publishAsync('tw/v1/radio/2003/position', JSON.stringify({ lat: lat + dLat, lon, accuracyM: 5, fixTime: new Date().toISOString() }), { qos: 1 });
+    await radio.publishAsync('tw/v1/radio/2003/status', JSON.stringify({ value: 32768 }), { qos: 1 });
+    await fixAt(0.0001);
+    await eventually(() => gw.projections.units.get('unit-03')!.fix !== null, 10_000, 'first fix');
+
+    const s = await session('controller');
+    await s.page.goto(`${base}/incidents`);
+    const incident = await call<{ incidentId: string }>('controller', 'POST', '/api/incidents', { category: 'theft', description: 'Whisky taken at Northgate', place: { premisesId: 'prem-004' } });
+    const id = incident.incidentId;
+    await call('controller', 'POST', `/api/incidents/${id}/grade`, { grade: 'priority' });
+    await call('controller', 'POST', `/api/incidents/${id}/dispatch`, { unitId: 'unit-03' });
+    const card = s.page.locator(`.incident-card[data-incident="${id}"]`);
+    await expect.poll(() => card.getAttribute('data-state')).toBe('dispatched');
+    await expect.poll(() => card.locator('[data-unit="unit-03"]').textContent()).toMatch(/PC 3340 \(dispatch not yet acknowledged\)/);
+    await expect.poll(() => card.locator('.response-clock').textContent()).toMatch(/^Response clock \d+ s of 30 min$/);
+
+    // Standing at the shop's door for over the hold time, the dispatch never acknowledged: not arrival.
+    await fixAt();
+    await new Promise((r) => setTimeout(r, 1200));
+    await fixAt();
+    await radio.publishAsync('tw/v1/radio/2003/status', JSON.stringify({ value: 32769 }), { qos: 1 });
+    await eventually(() => gw.projections.units.get('unit-03')!.statusValue === 32769, 10_000, 'status journaled after the fixes');
+    expect(journal('incident.on-scene', (e) => e.ref === id)).toEqual([]);
+    expect(await card.getAttribute('data-state')).toBe('dispatched');
+    await screenshot(s.page, 'incident-dispatched-unacknowledged');
+
+    // The radio acknowledges; the receipt shows; fixes held near the point are arrival.
+    const msgId = gw.projections.incidents.get(id)!.units[0]!.msgId;
+    await radio.publishAsync('tw/v1/radio/2003/receipt', JSON.stringify({ msgId, status: 'delivered' }), { qos: 1 });
+    await expect.poll(() => card.locator('[data-unit="unit-03"]').textContent()).toMatch(/PC 3340 \(dispatch received\)/);
+    await fixAt();
+    await new Promise((r) => setTimeout(r, 1200));
+    await fixAt();
+    await eventually(() => journal('incident.on-scene', (e) => e.ref === id).length === 1, 10_000, 'on scene by position');
+    const arrival = journal('incident.on-scene', (e) => e.ref === id)[0]!;
+    expect(arrival.payload).toMatchObject({ unitId: 'unit-03', by: 'position' });
+    const dispatchedAt = journal('incident.dispatched', (e) => e.ref === id)[0]!.ts;
+    const record = gw.projections.incidents.get(id)!;
+    // Measured from the dispatch to the held arrival: not the 0-2 s of a fix already in the zone.
+    expect(record.responseSeconds).toBe(Math.round((arrival.ts - dispatchedAt) / 1000));
+    expect(record.responseSeconds).toBeGreaterThanOrEqual(2);
+    const onScene = s.page.locator(`ol[data-column="on-scene"] .incident-card[data-incident="${id}"]`);
+    await onScene.waitFor();
+    expect(await onScene.locator('.response-clock').textContent()).toMatch(/^On scene \d+ s after the report, \d+ s after dispatch: within the 30 min target$/);
+    await screenshot(s.page, 'incident-on-scene');
+    await radio.endAsync();
     expect(s.errors).toEqual([]);
   });
 });

@@ -10,9 +10,28 @@ const COLUMNS: Array<{ id: string; label: string; states: readonly string[] }> =
   { id: 'on-scene', label: 'On scene', states: ['on-scene'] },
   { id: 'closed', label: 'Closed', states: ['closed'] },
 ];
+const RECEIPT_TEXT: Record<string, string> = { pending: 'not yet acknowledged', delivered: 'received', read: 'read', failed: 'failed', 'timed-out': 'no receipt' };
 const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'];
 /** Closed incidents stay on the board this long. */
 const CLOSED_SHOWN_MS = 4 * 3600_000;
+
+/**
+ * The response clock against the grade's target (from the report to a unit on scene), and once
+ * there, how long it took. Arrival is what the gateway recorded: the unit's status, or a fix
+ * held near the incident after its radio acknowledged the dispatch.
+ */
+export function responseText(i: IncidentRecord, now: number): { text: string; over: boolean } {
+  if (!i.grade) return { text: 'Not graded: no response target yet', over: false };
+  const targetMs = i.grade.targetMinutes * 60_000;
+  if (i.onSceneAt !== null) {
+    const took = i.onSceneAt - i.openedAt;
+    const fromDispatch = i.responseSeconds !== null ? `, ${age(i.responseSeconds * 1000)} after dispatch` : '';
+    return { text: `On scene ${age(took)} after the report${fromDispatch}: ${i.withinTarget === false ? 'OVER' : 'within'} the ${i.grade.targetMinutes} min target`, over: i.withinTarget === false };
+  }
+  if (i.state === 'closed') return { text: `Closed with no unit on scene (target ${i.grade.targetMinutes} min)`, over: false };
+  const elapsed = now - i.openedAt;
+  return { text: `Response clock ${age(elapsed)} of ${i.grade.targetMinutes} min${elapsed > targetMs ? ': OVER TARGET' : ''}`, over: elapsed > targetMs };
+}
 
 /**
  * The incidents board: reported → graded → dispatched → on scene → closed, live from the
@@ -71,7 +90,9 @@ export function incidentsView(ctx: Ctx): View {
       h('p', {}, i.description || '—'),
       h('p', { class: 'muted' }, [prem?.name, zone].filter(Boolean).join(', ') || 'place not given'),
       h('p', { class: 'muted' }, `${clock(reported)} (${age(Date.now() - reported)} ago)${i.subjectId ? ` · subject ${i.subjectId}` : ''}`),
-      i.units.length ? h('p', {}, 'Units: ', i.units.map((u) => h('span', { class: `chip receipt-${u.receipt}` }, `${u.callsign}${u.arrivedAt ? ' on scene' : ` (${u.receipt})`}`))) : null,
+      i.units.length ? h('p', {}, 'Units: ', i.units.map((u) => h('span', { class: `chip receipt-${u.receipt}`, 'data-unit': u.unitId, 'data-receipt': u.receipt },
+        `${u.callsign}${u.arrivedAt ? ' on scene' : ` (dispatch ${RECEIPT_TEXT[u.receipt] ?? u.receipt})`}`))) : null,
+      h('p', { class: 'response-clock' }),
       i.outcome ? h('p', {}, `Outcome: ${i.outcome}`) : null,
       actions(i),
     );
@@ -94,7 +115,21 @@ export function incidentsView(ctx: Ctx): View {
         return k.el;
       }));
     }
+    tick();
   };
+  // The response clocks tick in place, without rebuilding a card someone may be using.
+  const tick = () => {
+    const now = Date.now();
+    for (const [id, k] of cards) {
+      const i = ctx.store.tracking.incidents.get(id);
+      const clockEl = k.el.querySelector<HTMLElement>('.response-clock');
+      if (!i || !clockEl) continue;
+      const r = responseText(i, now);
+      if (clockEl.textContent !== r.text) clockEl.textContent = r.text;
+      clockEl.classList.toggle('over', r.over);
+    }
+  };
+  const timer = window.setInterval(() => (el.isConnected ? !el.hidden && tick() : window.clearInterval(timer)), 1000);
   const redraw = coalesce(render, 150);
   ctx.store.subscribe((t) => t.has('tracking') && redraw());
   render();
