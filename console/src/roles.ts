@@ -55,6 +55,8 @@ export const may = {
   dispatch: (role: string | null) => can(role, 'incident.dispatch'),
   /** Rank units and close incidents. */
   closeIncident: (role: string | null) => can(role, 'incident.manage'),
+  /** Take a call: open an incident from the control room. */
+  openIncident: (role: string | null) => can(role, 'incident.manage'),
   /** Search the gallery of subjects with full access (members see only what is shared, in their own panel). */
   searchSubjects: (role: string | null) => can(role, 'subjects.identity'),
   /** Report for a premises. */

@@ -10,6 +10,7 @@ import type {
   StateSnapshot,
   UnitView,
 } from '../../gateway/contract/socket';
+import type { IncidentRecord } from '../../gateway/contract/tracking';
 import { centre } from './geo';
 import { applyTracking, emptyTracking, trackingFrom, type TrackingState } from './tracking-state';
 
@@ -118,6 +119,12 @@ export class Store {
       }
     }
     if (units.length) this.emit(['units']);
+  }
+
+  /** Incidents as the gateway's projection has them: its record replaces the one derived here. */
+  applyIncidents(incidents: IncidentRecord[]): void {
+    for (const i of incidents) this.tracking.incidents.set(i.incidentId, i);
+    if (incidents.length) this.emit(['tracking']);
   }
 
   applyPositions(updates: PositionUpdate[]): void {

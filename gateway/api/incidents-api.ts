@@ -69,7 +69,7 @@ export class IncidentsApi {
     const report: IncidentReport = {
       incidentId, category: body.category, description: body.description, zone: where?.zone ?? null, position: where?.position ?? null,
       premisesId: where?.premisesId ?? null, subjectId: body.subjectId ?? null, reportedAt: body.at ?? new Date().toISOString(),
-      origin: { kind: 'console', ref: null },
+      origin: { kind: 'console', ref: null }, ...(body.channel ? { channel: body.channel } : {}),
       ...(body.subjectId ? { sharedRegionally: this.deps.projections.subjects.sharedRegionally(body.subjectId) } : {}),
     };
     await this.deps.journal.append({ source: 'api', type: 'incident.reported', actor: user, ref: incidentId, payload: report });

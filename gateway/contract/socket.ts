@@ -2,6 +2,7 @@ import type { JournalEvent } from '../journal/types';
 import type { StateSnapshot } from '../projections';
 import type { TrackingCommands } from './tracking';
 import type { UnitView } from '../projections/units';
+import type { IncidentRecord } from '../tracking/incident';
 
 /**
  * The Socket.IO contract between the gateway and the console. On connect the console gets
@@ -39,6 +40,8 @@ export interface ServerToClientEvents {
    * these and never re-derives a unit's state from events itself.
    */
   'units:state': (units: UnitView[]) => void;
+  /** Incidents that changed, as the gateway's incidents projection has them (reference, receipts, arrival). */
+  'incidents:state': (incidents: IncidentRecord[]) => void;
 }
 
 /** Every command answers through its ack: `{ data }` on success, `{ error }` on failure. */

@@ -117,6 +117,7 @@ export class ConsoleSocket {
       const missed = this.deps.journal.read(lastSeq, head - lastSeq).filter((e) => e.seq <= head);
       socket.emit('journal:events', { events: this.visible(missed, evidence), head });
       socket.emit('units:state', this.deps.projections.units.snapshot());
+      socket.emit('incidents:state', this.deps.projections.incidents.snapshot());
     } else {
       socket.emit('state:snapshot', snapshotFor(this.deps.projections.snapshot(), role));
     }
@@ -212,6 +213,8 @@ export class ConsoleSocket {
     // The units as the projection now has them: the console shows the gateway's state, not its own guess.
     const units = this.deps.projections.units.takeChanged();
     if (units.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('units:state', units);
+    const incidents = this.deps.projections.incidents.takeChanged();
+    if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
   }
 
   private cutOffStalled(io: NonNullable<typeof this.io>): void {

@@ -151,7 +151,7 @@ describe('arrival that means arrival', () => {
     await fixAt();
     await new Promise((r) => setTimeout(r, 1200));
     await fixAt();
-    await eventually(() => journal('incident.on-scene', (e) => e.ref === id).length === 1, 10_000, 'on scene by position');
+    await eventually(() => gw.projections.incidents.get(id)!.state === 'on-scene', 10_000, 'on scene by position');
     const arrival = journal('incident.on-scene', (e) => e.ref === id)[0]!;
     expect(arrival.payload).toMatchObject({ unitId: 'unit-03', by: 'position' });
     const dispatchedAt = journal('incident.dispatched', (e) => e.ref === id)[0]!.ts;
@@ -164,6 +164,36 @@ describe('arrival that means arrival', () => {
     expect(await onScene.locator('.response-clock').textContent()).toMatch(/^On scene \d+ s after the report, \d+ s after dispatch: within the 30 min target$/);
     await screenshot(s.page, 'incident-on-scene');
     await radio.endAsync();
+    expect(s.errors).toEqual([]);
+  });
+});
+
+describe('taking a call', () => {
+  it('turns a 101 call into a graded incident with a reference number and a running response clock', async () => {
+    const s = await session('controller');
+    await s.page.goto(`${base}/incidents`);
+    await s.page.locator('#connection[data-state="live"]').waitFor();
+    await s.page.getByLabel('Came in by').selectOption('101');
+    await s.page.getByLabel('Category', { exact: true }).selectOption('violence');
+    await s.page.getByLabel('What happened').fill('Caller reports two men fighting outside the bank');
+    await s.page.getByLabel('or zone').selectOption('market-square');
+    await s.page.getByLabel('Grade', { exact: true }).selectOption('immediate');
+    await s.page.getByRole('button', { name: 'Open incident' }).click();
+
+    const card = s.page.locator('.incident-card', { hasText: 'two men fighting' });
+    await card.waitFor();
+    await expect.poll(() => card.getAttribute('data-state')).toBe('graded');
+    const id = (await card.getAttribute('data-incident'))!;
+    const reported = journal('incident.reported', (e) => e.ref === id);
+    expect(reported.map((e) => [e.actor, (e.payload as { channel?: string }).channel])).toEqual([['controller', '101']]);
+    expect(journal('incident.graded', (e) => e.ref === id).map((e) => e.actor)).toEqual(['controller']);
+    const reference = gw.projections.incidents.get(id)!.reference!;
+    expect(reference).toMatch(/^TW-\d{4}-\d{6}$/);
+    expect(await card.locator('header').textContent()).toMatch(new RegExp(`^${reference} violence Grade 1 - Immediate · 101 call$`));
+    await expect.poll(() => card.locator('.response-clock').textContent()).toMatch(/^Response clock \d+ s of 10 min$/);
+    expect(await s.page.locator('#toast').textContent()).toBe(`Incident ${reference} opened`);
+    expect(await s.page.locator('#call-description').inputValue()).toBe('');
+    await screenshot(s.page, 'call-taking');
     expect(s.errors).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ const COLUMNS: Array<{ id: string; label: string; states: readonly string[] }> =
   { id: 'closed', label: 'Closed', states: ['closed'] },
 ];
 const RECEIPT_TEXT: Record<string, string> = { pending: 'not yet acknowledged', delivered: 'received', read: 'read', failed: 'failed', 'timed-out': 'no receipt' };
+const CHANNEL_TEXT: Record<string, string> = { '101': '101 call', radio: 'radio call', 'walk-in': 'walk-in', cctv: 'CCTV' };
+const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'damage', 'other'];
 const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'];
 /** Closed incidents stay on the board this long. */
 const CLOSED_SHOWN_MS = 4 * 3600_000;
@@ -45,6 +47,7 @@ export function incidentsView(ctx: Ctx): View {
   const note = h('p', { class: 'muted', id: 'incidents-source' });
   const el = h('section', { class: 'panel incidents-panel' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Incidents'), note),
+    may.openIncident(role) ? callForm(ctx) : null,
     h('div', { class: 'board' }, COLUMNS.map((c) => h('section', { class: 'column', 'aria-label': c.label }, h('h3', {}, c.label), cols.get(c.id)))),
   );
   const cards = new Map<string, { sig: string; el: HTMLElement }>();
@@ -86,7 +89,8 @@ export function incidentsView(ctx: Ctx): View {
     const zone = site.zones.find((z) => z.id === (i.zone ?? prem?.zone))?.name;
     const reported = Date.parse(i.reportedAt) || i.openedAt;
     return h('li', { class: `incident-card ${i.category}`, 'data-incident': i.incidentId, 'data-state': i.state },
-      h('header', {}, h('strong', {}, i.category), h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}`)),
+      h('header', {}, i.reference ? h('strong', { class: 'reference' }, `${i.reference} `) : null, h('strong', {}, i.category),
+        h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}${i.channel ? ` · ${CHANNEL_TEXT[i.channel] ?? i.channel}` : ''}`)),
       h('p', {}, i.description || '—'),
       h('p', { class: 'muted' }, [prem?.name, zone].filter(Boolean).join(', ') || 'place not given'),
       h('p', { class: 'muted' }, `${clock(reported)} (${age(Date.now() - reported)} ago)${i.subjectId ? ` · subject ${i.subjectId}` : ''}`),
@@ -134,4 +138,57 @@ export function incidentsView(ctx: Ctx): View {
   ctx.store.subscribe((t) => t.has('tracking') && redraw());
   render();
   return { el, show: render };
+}
+
+/**
+ * Take a call: a 101 call, a radio call, someone at the desk or a camera operator becomes an
+ * incident with its reference number, graded at once when the controller knows the grade, so
+ * its response clock starts on the board.
+ */
+function callForm(ctx: Ctx): HTMLElement {
+  const site = ctx.store.site!;
+  const channel = h('select', { id: 'call-channel', required: true }, Object.entries(CHANNEL_TEXT).map(([v, label]) => h('option', { value: v }, label)));
+  const category = h('select', { id: 'call-category', required: true }, CATEGORIES.map((c) => h('option', { value: c }, c)));
+  const description = h('textarea', { id: 'call-description', required: true, maxlength: 2000, rows: 2, placeholder: 'What the caller says: who, what, which way' });
+  const premises = h('select', { id: 'call-premises' }, h('option', { value: '' }, '(no premises)'),
+    site.premises.map((p) => h('option', { value: p.id }, `${p.name}, ${site.zones.find((z) => z.id === p.zone)?.name ?? p.zone}`)));
+  const zone = h('select', { id: 'call-zone' }, h('option', { value: '' }, '(choose a zone)'), site.zones.map((z) => h('option', { value: z.id }, z.name)));
+  const grade = may.dispatch(ctx.me.consoleRole)
+    ? h('select', { id: 'call-grade' }, h('option', { value: '' }, '(grade later)'), site.incidentGrades.map((g) => h('option', { value: g.id }, `${g.label} (${g.targetMinutes} min)`)))
+    : null;
+  const open = h('button', { type: 'submit', class: 'primary' }, 'Open incident');
+  const form = h('form', { class: 'compose call-form', id: 'call-form', 'aria-labelledby': 'call-title' },
+    h('h3', { id: 'call-title' }, 'Take a call'),
+    h('label', { for: 'call-channel' }, 'Came in by'), channel,
+    h('label', { for: 'call-category' }, 'Category'), category,
+    h('label', { for: 'call-description' }, 'What happened'), description,
+    h('label', { for: 'call-premises' }, 'Premises'), premises,
+    h('label', { for: 'call-zone' }, 'or zone'), zone,
+    grade ? h('label', { for: 'call-grade' }, 'Grade') : null, grade,
+    open,
+  );
+  // Enter in a select must not open an incident half-described.
+  form.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && ev.target instanceof HTMLSelectElement) ev.preventDefault();
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const place = premises.value ? { premisesId: premises.value } : zone.value ? { zone: zone.value } : null;
+    if (!place) {
+      ctx.notify('Say where: a premises or a zone', 'error');
+      zone.focus();
+      return;
+    }
+    open.disabled = true;
+    const gradeId = grade?.value ?? '';
+    ctx.tracking.openIncident({ channel: channel.value, category: category.value, description: description.value, place })
+      .then(async (i) => {
+        if (gradeId) await ctx.tracking.grade(i.incidentId, gradeId);
+        description.value = '';
+        ctx.notify(`Incident ${i.reference ?? i.incidentId} opened`);
+      })
+      .catch((err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'))
+      .finally(() => (open.disabled = false));
+  });
+  return form;
 }
