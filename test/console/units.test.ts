@@ -197,3 +197,48 @@ describe('taking a call', () => {
     expect(s.errors).toEqual([]);
   });
 });
+
+describe('subjects and orders from the console', () => {
+  it('adds a subject with markers, edits him, and records, issues, extends and revokes his exclusion order', async () => {
+    const s = await session('police');
+    await s.page.goto(`${base}/subjects`);
+    await s.page.getByLabel('Name', { exact: true }).fill('Dean Hollis');
+    await s.page.locator('#subject-description').fill('Tall male, shaved head, green parka');
+    await s.page.getByLabel('violence').check();
+    await s.page.getByRole('button', { name: 'Add subject' }).click();
+    await expect.poll(() => s.page.locator('#subject-title').textContent()).toBe('Dean Hollis');
+    expect(await s.page.locator('#subject-detail').textContent()).toMatch(/Known · markers: violence/);
+    const created = journal('subject.created', (e) => (e.payload as { name?: string }).name === 'Dean Hollis');
+    expect(created.map((e) => e.actor)).toEqual(['police']);
+    const subjectId = (created[0]!.payload as { subjectId: string }).subjectId;
+
+    await s.page.locator('#subject-edit-description').fill('Tall male, shaved head, green parka, limps');
+    await s.page.getByRole('button', { name: 'Save description' }).click();
+    await eventually(() => journal('subject.updated', (e) => e.ref === subjectId).length === 1, 10_000, 'subject updated');
+    expect(journal('subject.updated', (e) => e.ref === subjectId)[0]!.actor).toBe('police');
+
+    // A warning first, then issued, extended and revoked, each by this officer.
+    await s.page.locator('#order-reference').fill('DT/0099');
+    await s.page.locator('#order-conditions').fill('Must not enter the Market Square.');
+    await s.page.getByLabel('Market Square', { exact: true }).check();
+    await s.page.locator('#order-state').selectOption('warning');
+    await s.page.getByRole('button', { name: 'Record order' }).click();
+    const order = s.page.locator('#subject-orders li[data-order]');
+    await expect.poll(() => order.getAttribute('data-state')).toBe('warning');
+    expect(await order.textContent()).toMatch(/DT\/0099 warning · Market Square · until/);
+    const cboId = (await order.getAttribute('data-order'))!;
+    await order.locator('[data-action="issue"]').click();
+    await expect.poll(() => order.getAttribute('data-state')).toBe('issued');
+    await order.locator('[data-action="extend"]').click();
+    await expect.poll(() => order.getAttribute('data-state')).toBe('extended');
+    await screenshot(s.page, 'subjects-orders');
+    await order.getByLabel('Reason to revoke DT/0099').fill('Order varied by the court');
+    await order.locator('[data-action="revoke"]').click();
+    await expect.poll(() => order.getAttribute('data-state')).toBe('revoked');
+    for (const type of ['cbo.warning', 'cbo.issued', 'cbo.extended', 'cbo.revoked']) {
+      expect(journal(type, (e) => e.ref === cboId).map((e) => e.actor), type).toEqual(['police']);
+    }
+    expect([...gw.projections.cbos.all()].find((c) => c.id === cboId)?.state).toBe('revoked');
+    expect(s.errors).toEqual([]);
+  });
+});
