@@ -383,6 +383,13 @@ const IncidentsSchema = z
     grades: z.array(GradeSchema).min(1).max(10).default(DEFAULT_GRADES),
     /** A unit whose last fix is older than this is ranked after every unit with a fresh one. */
     staleFixSeconds: envInt(z.number().int().min(1)).default(120),
+    /**
+     * Arrival by position: a dispatched unit whose radio acknowledged the dispatch and whose
+     * fixes stay within this distance of the incident for this long is on scene. Entering the
+     * incident's zone is not arrival; the unit's own "on scene" status always is.
+     */
+    arrivalRadiusM: envInt(z.number().int().min(5).max(500)).default(25),
+    arrivalHoldSeconds: envInt(z.number().int().min(0).max(600)).default(30),
   })
   .strict();
 

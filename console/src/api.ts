@@ -53,6 +53,10 @@ export class Api {
     return this.request<T>('POST', path, body);
   }
 
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+
   /** A GET that tells "this gateway has no such route" apart from other failures. */
   async optional<T>(path: string): Promise<T | null> {
     try {

@@ -17,12 +17,13 @@ import { logView } from './views/log';
 import { loginView } from './views/login';
 import { mapView } from './views/map';
 import { premisesView } from './views/premises';
+import { subjectsView } from './views/subjects';
 import { topbar } from './views/topbar';
 import { trackingView } from './views/tracking';
 
 const FACTORIES: Record<PanelId, (ctx: Ctx) => View> = {
   map: mapView, incidents: incidentsView, tracking: trackingView, cameras: camerasView, alerts: alertsView,
-  evidence: evidenceView, hotspots: hotspotsView, log: logView, premises: premisesView,
+  evidence: evidenceView, hotspots: hotspotsView, subjects: subjectsView, log: logView, premises: premisesView,
 };
 
 /**

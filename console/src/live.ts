@@ -48,6 +48,8 @@ export class Live {
     socket.on('state:snapshot', (s) => store.reset(s));
     socket.on('journal:events', (b) => store.applyBatch(b.events, b.head));
     socket.on('units:positions', (p) => store.applyPositions(p));
+    socket.on('units:state', (u) => store.applyUnits(u));
+    socket.on('incidents:state', (i) => store.applyIncidents(i));
     this.socket = socket;
   }
 

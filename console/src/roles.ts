@@ -5,7 +5,7 @@ import type { ConsoleRole } from '../../gateway/contract/roles';
  * What each console role is shown. The gateway enforces every permission on its own (each API
  * call checks the role); this only keeps people from seeing buttons they may not press.
  */
-export type PanelId = 'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'evidence' | 'hotspots' | 'log' | 'premises';
+export type PanelId = 'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises';
 
 export interface Panel {
   id: PanelId;
@@ -21,15 +21,16 @@ export const PANELS: readonly Panel[] = [
   { id: 'alerts', path: '/alerts', label: 'Alerts' },
   { id: 'evidence', path: '/evidence', label: 'Evidence' },
   { id: 'hotspots', path: '/hotspots', label: 'Hotspots' },
+  { id: 'subjects', path: '/subjects', label: 'Subjects' },
   { id: 'log', path: '/log', label: 'Live log' },
   { id: 'premises', path: '/premises', label: 'My premises' },
 ];
 
 const VISIBLE: Record<ConsoleRole, readonly PanelId[]> = {
-  controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'evidence', 'hotspots', 'log'],
+  controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'evidence', 'hotspots', 'subjects', 'log'],
   'cctv-operator': ['map', 'cameras', 'tracking', 'incidents', 'log'],
   'security-manager': ['map', 'evidence', 'incidents', 'log'],
-  police: ['map', 'incidents', 'tracking', 'alerts', 'evidence', 'hotspots', 'log'],
+  police: ['map', 'incidents', 'tracking', 'alerts', 'evidence', 'hotspots', 'subjects', 'log'],
   engineer: ['map', 'cameras', 'log'],
   member: ['premises'],
 };
@@ -55,6 +56,8 @@ export const may = {
   dispatch: (role: string | null) => can(role, 'incident.dispatch'),
   /** Rank units and close incidents. */
   closeIncident: (role: string | null) => can(role, 'incident.manage'),
+  /** Take a call: open an incident from the control room. */
+  openIncident: (role: string | null) => can(role, 'incident.manage'),
   /** Search the gallery of subjects with full access (members see only what is shared, in their own panel). */
   searchSubjects: (role: string | null) => can(role, 'subjects.identity'),
   /** Report for a premises. */

@@ -10,6 +10,7 @@ import type {
   StateSnapshot,
   UnitView,
 } from '../../gateway/contract/socket';
+import type { IncidentRecord } from '../../gateway/contract/tracking';
 import { centre } from './geo';
 import { applyTracking, emptyTracking, trackingFrom, type TrackingState } from './tracking-state';
 
@@ -32,10 +33,11 @@ const LOG_LIMIT = 2000;
 
 /**
  * The console's copy of the live state: the snapshot it was sent, kept current by the journal
- * events that follow, as the gateway's projections are. The console may import only the
- * contract, so the few rules it needs (status codes, receipts, emergencies) are restated
- * here from the event types the contract names; the snapshot on every reconnect corrects
- * any drift.
+ * events that follow, as the gateway's projections are. Units are not derived here at all: the
+ * gateway sends each unit's state as its projection computes it (`units:state`), so dispatch,
+ * arrival, close and emergencies cannot drift from what the gateway ranks and records. The few
+ * rules still restated (receipts, emergencies, evidence) come from the event types the
+ * contract names; the snapshot on every reconnect corrects any drift.
  */
 export class Store {
   site: SiteInfo | null = null;
@@ -105,13 +107,32 @@ export class Store {
     this.emit(topics);
   }
 
+  /** Units as the gateway's projection has them now; a fix the console already has newer is kept. */
+  applyUnits(units: UnitView[]): void {
+    for (const next of units) {
+      const u = this.units.get(next.id);
+      const fix = u?.fix && next.fix && Date.parse(u.fix.fixTime) > Date.parse(next.fix.fixTime) ? u.fix : next.fix;
+      if (u) Object.assign(u, next, { fix });
+      else {
+        this.units.set(next.id, next);
+        this.byIssi.set(next.issi, next);
+      }
+    }
+    if (units.length) this.emit(['units']);
+  }
+
+  /** Incidents as the gateway's projection has them: its record replaces the one derived here. */
+  applyIncidents(incidents: IncidentRecord[]): void {
+    for (const i of incidents) this.tracking.incidents.set(i.incidentId, i);
+    if (incidents.length) this.emit(['tracking']);
+  }
+
   applyPositions(updates: PositionUpdate[]): void {
     let changed = false;
     for (const p of updates) {
       const u = this.byIssi.get(p.issi);
       if (!u || (u.fix && Date.parse(u.fix.fixTime) > Date.parse(p.fixTime))) continue;
       u.fix = { lat: p.lat, lon: p.lon, accuracyM: p.accuracyM, speedKmh: u.fix?.speedKmh ?? null, headingDeg: u.fix?.headingDeg ?? null, fixTime: p.fixTime, receivedAt: Date.now() };
-      u.lostContact = false;
       changed = true;
     }
     if (changed) this.emit(['positions']);
@@ -120,7 +141,10 @@ export class Store {
   private apply(e: ConsoleEvent): Topic[] {
     const p = (e.payload ?? {}) as P;
     const topics: Topic[] = applyTracking(this.tracking, e, (x) => this.placeOf(x)) ? ['tracking'] : [];
-    if (e.type.startsWith('radio.') || e.type === 'unit.lost-contact') topics.push(...this.applyRadio(e, p), ...(e.type === 'radio.receipt' ? this.applyReceipt(e, p) : []));
+    // A resumed console gets the fixes it missed here; each unit's state comes as `units:state`.
+    if (e.type === 'radio.position' && typeof p.issi === 'number') {
+      this.applyPositions([{ issi: p.issi, lat: p.lat as number, lon: p.lon as number, accuracyM: (p.accuracyM as number | null) ?? null, fixTime: p.fixTime as string, seq: e.seq }]);
+    } else if (e.type === 'radio.receipt') topics.push(...this.applyReceipt(e, p));
     else if (e.type.startsWith('emergency.')) topics.push(...this.applyEmergency(e, p));
     else if (e.type.startsWith('alert.')) topics.push(...this.applyAlert(e, p));
     else if (e.type.startsWith('camera.') || e.type === 'cctv.fault') topics.push(...this.applyCamera(e, p));
@@ -135,32 +159,6 @@ export class Store {
     const cam = this.site?.cameras.find((x) => x.id === p.cameraId);
     const zone = this.site?.zones.find((z) => z.id === (cam?.zone ?? p.zone));
     return { zone: zone?.id ?? null, position: zone ? centre(zone.polygon) : null };
-  }
-
-  private applyRadio(e: ConsoleEvent, p: P): Topic[] {
-    if (e.type === 'unit.lost-contact') {
-      const u = this.units.get(p.unitId as string);
-      if (u) u.lostContact = true;
-      return ['units'];
-    }
-    const u = typeof p.issi === 'number' ? this.byIssi.get(p.issi) : undefined;
-    if (!u) return [];
-    u.lastHeard = e.ts;
-    u.lostContact = false;
-    if (e.type === 'radio.position') {
-      // Positions come as `units:positions`; a resumed console also gets the ones it missed here.
-      this.applyPositions([{ issi: p.issi as number, lat: p.lat as number, lon: p.lon as number, accuracyM: (p.accuracyM as number | null) ?? null, fixTime: p.fixTime as string, seq: e.seq }]);
-    } else if (e.type === 'radio.status') {
-      u.statusValue = p.value as number;
-      const code = this.site?.statusCodes.find((c) => c.value === p.value);
-      if (code) u.state = code.state as UnitView['state'];
-    } else if (e.type === 'radio.ptt') {
-      u.talking = p.state === 'start' ? { talkgroup: p.talkgroup as number, since: e.ts } : null;
-    } else if (e.type === 'radio.presence') {
-      u.online = p.online as boolean;
-      if (!u.online) u.talking = null;
-    }
-    return ['units'];
   }
 
   private applyEmergency(e: ConsoleEvent, p: P): Topic[] {

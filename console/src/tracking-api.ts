@@ -70,6 +70,11 @@ export class TrackingApi {
     return this.api.post(`/api/incidents/${enc(id)}/close`, { outcome, ...(note ? { note } : {}) });
   }
 
+  /** A call taken in the control room becomes an incident (journaled with the controller). */
+  openIncident(input: { channel: string; category: string; description: string; place: { zone?: string; premisesId?: string } }): Promise<IncidentRecord> {
+    return this.api.post('/api/incidents', input);
+  }
+
   report(input: { kind: 'incident' | 'sighting'; category: string; description: string; occurredAt: string; subjectId?: string }): Promise<unknown> {
     return this.api.post('/api/reports', input);
   }

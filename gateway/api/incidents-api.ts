@@ -69,7 +69,7 @@ export class IncidentsApi {
     const report: IncidentReport = {
       incidentId, category: body.category, description: body.description, zone: where?.zone ?? null, position: where?.position ?? null,
       premisesId: where?.premisesId ?? null, subjectId: body.subjectId ?? null, reportedAt: body.at ?? new Date().toISOString(),
-      origin: { kind: 'console', ref: null },
+      origin: { kind: 'console', ref: null }, ...(body.channel ? { channel: body.channel } : {}),
       ...(body.subjectId ? { sharedRegionally: this.deps.projections.subjects.sharedRegionally(body.subjectId) } : {}),
     };
     await this.deps.journal.append({ source: 'api', type: 'incident.reported', actor: user, ref: incidentId, payload: report });
@@ -96,7 +96,10 @@ export class IncidentsApi {
   private rank(i: IncidentRecord, nowMs: number): Ranking {
     const { config, projections } = this.deps;
     if (!i.position) throw new ApiError('TW_CONFLICT', 'the incident has no position to send units to', 409);
-    const units = [...projections.units.all()].map((u) => ({ ...u, fix: u.fix && { lat: u.fix.lat, lon: u.fix.lon, receivedAt: u.fix.receivedAt } }));
+    // A unit in emergency is not sent anywhere, whatever its last status said.
+    const units = [...projections.units.all()].map((u) => ({
+      ...u, state: u.emergencyId ? 'emergency' : u.state, fix: u.fix && { lat: u.fix.lat, lon: u.fix.lon, receivedAt: u.fix.receivedAt },
+    }));
     return rankUnits(units, i.position, { graph: this.graph, zones: config.zones, walkSpeedMps: config.tracking.walkSpeedMps, staleFixSeconds: config.incidents.staleFixSeconds }, nowMs);
   }
 

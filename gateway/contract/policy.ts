@@ -225,6 +225,8 @@ export const SOCKET_STREAMS: Readonly<Record<keyof ServerToClientEvents, Permiss
   'state:snapshot': 'live.view',
   'journal:events': 'live.view',
   'units:positions': 'live.view',
+  'units:state': 'live.view',
+  'incidents:state': 'live.view',
 };
 /** Inside the live stream, `evidence.*` events go only to roles holding this. */
 export const SOCKET_EVIDENCE_EVENTS: Permission = 'evidence.view';

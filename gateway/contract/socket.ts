@@ -1,6 +1,8 @@
 import type { JournalEvent } from '../journal/types';
 import type { StateSnapshot } from '../projections';
 import type { TrackingCommands } from './tracking';
+import type { UnitView } from '../projections/units';
+import type { IncidentRecord } from '../tracking/incident';
 
 /**
  * The Socket.IO contract between the gateway and the console. On connect the console gets
@@ -32,6 +34,14 @@ export interface ServerToClientEvents {
   /** Reliable, in seq order; `head` is the seq to resume from. */
   'journal:events': (batch: { events: ConsoleEvent[]; head: number }) => void;
   'units:positions': (positions: PositionUpdate[]) => void;
+  /**
+   * Units whose state changed, as the gateway's units projection computed it, sent right after
+   * the batch that changed them (and every unit after a resumed replay): the console shows
+   * these and never re-derives a unit's state from events itself.
+   */
+  'units:state': (units: UnitView[]) => void;
+  /** Incidents that changed, as the gateway's incidents projection has them (reference, receipts, arrival). */
+  'incidents:state': (incidents: IncidentRecord[]) => void;
 }
 
 /** Every command answers through its ack: `{ data }` on success, `{ error }` on failure. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DAYS } from '../tracking/clock';
-import { OUTCOMES } from '../tracking/incident';
+import { CALL_CHANNELS, OUTCOMES } from '../tracking/incident';
 import { isoTime, latitude, longitude, ShopReport } from './payloads';
 
 /**
@@ -117,6 +117,8 @@ export const CboRevokeInput = z.strictObject({ reason: text(1000) });
 export const NoteInput = z.strictObject({ note: z.string().max(1000).optional() });
 
 export const IncidentInput = z.strictObject({
+  /** A call taken in the control room: how it came in. */
+  channel: z.enum(CALL_CHANNELS).optional(),
   category: ShopReport.shape.category,
   description: text(2000),
   place: PlaceInput,

@@ -21,6 +21,20 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
   private readonly byMsg = new Map<string, string>();
   /** Unit → the incident it was last sent to: arrival is checked on every position fix, so no scan. */
   private readonly sentTo = new Map<string, string>();
+  /** Incidents opened per year, for reference numbers: derived from the journal's order, so a replay gives the same. */
+  private readonly perYear = new Map<number, number>();
+  /** Incidents changed since the last `takeChanged()`: the gateway sends them to consoles as they are. */
+  private readonly changed = new Set<string>();
+
+  /** The incidents changed since the last call, as this projection has them. */
+  takeChanged(): IncidentRecord[] {
+    const out = [...this.changed].flatMap((id) => {
+      const i = this.incidents.get(id);
+      return i ? [structuredClone(i)] : [];
+    });
+    this.changed.clear();
+    return out;
+  }
 
   get(id: string): IncidentRecord | undefined {
     return this.incidents.get(id);
@@ -43,14 +57,19 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
     const p = e.payload as { incidentId: string };
     if (e.type === 'incident.reported') {
       const r = structuredClone(e.payload) as IncidentReport;
+      const year = new Date(e.ts).getUTCFullYear();
+      const n = (this.perYear.get(year) ?? 0) + 1;
+      this.perYear.set(year, n);
+      this.changed.add(r.incidentId);
       this.incidents.set(r.incidentId, {
-        ...r, state: 'reported', openedAt: e.ts, grade: null, units: [], dispatchedAt: null, onSceneAt: null, responseSeconds: null,
+        ...r, reference: `TW-${year}-${String(n).padStart(6, '0')}`, state: 'reported', openedAt: e.ts, grade: null, units: [], dispatchedAt: null, onSceneAt: null, responseSeconds: null,
         withinTarget: null, closedAt: null, outcome: null, history: [{ state: 'reported', at: e.ts, actor: e.actor }],
       });
       return;
     }
     const i = this.incidents.get(p.incidentId);
     if (!i) return;
+    this.changed.add(i.incidentId);
     switch (e.type) {
       case 'incident.graded':
         i.grade = { ...(e.payload as { grade: IncidentGrade }).grade };
@@ -94,7 +113,10 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
     const id = p?.msgId ? this.byMsg.get(p.msgId) : undefined;
     const a = id ? this.incidents.get(id)?.units.find((u) => u.msgId === p!.msgId) : undefined;
     // A "read" is never downgraded by a late "delivered".
-    if (a && p?.status && !(a.receipt === 'read' && p.status === 'delivered')) a.receipt = p.status;
+    if (a && p?.status && !(a.receipt === 'read' && p.status === 'delivered')) {
+      a.receipt = p.status;
+      this.changed.add(id!);
+    }
   }
 
   snapshot(): IncidentRecord[] {

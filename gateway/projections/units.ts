@@ -29,6 +29,10 @@ export interface UnitView {
   lostContact: boolean;
   /** How the unit's radio was last heard: an MQTT handset or a TETRA radio via PEI. */
   bearer: 'mqtt' | 'pei' | null;
+  /** The unit's open emergency: shown as EMERGENCY whatever its status says, until resolved. */
+  emergencyId: string | null;
+  /** The incident the unit was sent to, until it closes (which releases the unit). */
+  incidentId: string | null;
 }
 
 interface RadioPayload {
@@ -41,12 +45,15 @@ export class UnitsProjection implements Projection<UnitView[]> {
   readonly name = 'units';
   private readonly units = new Map<string, UnitView>();
   private readonly byIssi = new Map<number, UnitView>();
+  /** Units whose state (not merely their fix) changed since the last `takeChanged()`. */
+  private readonly changed = new Set<string>();
 
   constructor(private readonly config: Config) {
     for (const u of config.units) {
       const view: UnitView = {
         id: u.id, callsign: u.callsign, role: u.role, issi: u.issi, state: 'unknown', statusValue: null,
         fix: null, lastHeard: null, talking: null, online: null, lostContact: false, bearer: null,
+        emergencyId: null, incidentId: null,
       };
       this.units.set(u.id, view);
       this.byIssi.set(u.issi, view);
@@ -65,22 +72,60 @@ export class UnitsProjection implements Projection<UnitView[]> {
     return this.units.values();
   }
 
+  /**
+   * The units whose state changed since the last call, as the console shows them: the gateway
+   * sends these after each batch, so the console never re-derives a unit's state itself.
+   */
+  takeChanged(): UnitView[] {
+    const out = [...this.changed].map((id) => structuredClone(this.units.get(id)!));
+    this.changed.clear();
+    return out;
+  }
+
   apply(e: JournalEvent): void {
     if (e.type === 'incident.dispatched' || e.type === 'incident.on-scene') {
       // Sent by the control room, then there: until its radio says otherwise.
-      const u = this.units.get((e.payload as { unitId: string }).unitId);
-      if (u) u.state = e.type === 'incident.dispatched' ? 'en-route' : 'on-scene';
+      const p = e.payload as { unitId: string; incidentId: string };
+      const u = this.units.get(p.unitId);
+      if (!u) return;
+      u.state = e.type === 'incident.dispatched' ? 'en-route' : 'on-scene';
+      u.incidentId = p.incidentId;
+      this.changed.add(u.id);
+      return;
+    }
+    if (e.type === 'incident.closed') {
+      // The incident is over: its units are free for the next one (and its ranking) again.
+      const id = (e.payload as { incidentId: string }).incidentId;
+      for (const u of this.units.values()) {
+        if (u.incidentId !== id) continue;
+        u.incidentId = null;
+        if (u.state === 'en-route' || u.state === 'on-scene') u.state = 'available';
+        this.changed.add(u.id);
+      }
+      return;
+    }
+    if (e.type === 'emergency.raised' || e.type === 'emergency.resolved') {
+      const p = e.payload as { emergencyId: string; unitId?: string };
+      const u = e.type === 'emergency.raised'
+        ? this.units.get(p.unitId ?? '')
+        : [...this.units.values()].find((x) => x.emergencyId === p.emergencyId);
+      if (!u) return;
+      u.emergencyId = e.type === 'emergency.raised' ? p.emergencyId : null;
+      this.changed.add(u.id);
       return;
     }
     if (e.type === 'unit.lost-contact') {
       const u = this.units.get((e.payload as { unitId: string }).unitId);
       if (u) u.lostContact = true;
+      if (u) this.changed.add(u.id);
       return;
     }
     if (!e.type.startsWith('radio.')) return;
     const p = (e.payload ?? {}) as RadioPayload;
     const unit = p.issi !== undefined ? this.byIssi.get(p.issi) : undefined;
     if (!unit) return;
+    // A fix alone goes to consoles as a position; anything else, or a fix that ends a lost contact, is a change of state.
+    if (e.type !== 'radio.position' || unit.lostContact) this.changed.add(unit.id);
     unit.lastHeard = e.ts;
     unit.lostContact = false;
     unit.bearer = e.source.startsWith('pei:') ? 'pei' : 'mqtt';
@@ -97,6 +142,8 @@ export class UnitsProjection implements Projection<UnitView[]> {
         unit.statusValue = value;
         const code = this.config.radio.statusCodes[String(value)];
         if (code) unit.state = code.state;
+        // Available or off duty from the radio ends its part in an incident.
+        if (code && (code.state === 'available' || code.state === 'off-duty')) unit.incidentId = null;
         break;
       }
       case 'radio.ptt':

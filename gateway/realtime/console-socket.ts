@@ -116,6 +116,8 @@ export class ConsoleSocket {
     if (typeof lastSeq === 'number' && lastSeq >= 0 && head - lastSeq <= MAX_RESUME_EVENTS) {
       const missed = this.deps.journal.read(lastSeq, head - lastSeq).filter((e) => e.seq <= head);
       socket.emit('journal:events', { events: this.visible(missed, evidence), head });
+      socket.emit('units:state', this.deps.projections.units.snapshot());
+      socket.emit('incidents:state', this.deps.projections.incidents.snapshot());
     } else {
       socket.emit('state:snapshot', snapshotFor(this.deps.projections.snapshot(), role));
     }
@@ -208,6 +210,11 @@ export class ConsoleSocket {
     this.cutOffStalled(io);
     io.to(ROOM_EVIDENCE).emit('journal:events', { events: this.visible(reliable, true), head });
     io.to(ROOM_BASIC).emit('journal:events', { events: this.visible(reliable, false), head });
+    // The units as the projection now has them: the console shows the gateway's state, not its own guess.
+    const units = this.deps.projections.units.takeChanged();
+    if (units.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('units:state', units);
+    const incidents = this.deps.projections.incidents.takeChanged();
+    if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
   }
 
   private cutOffStalled(io: NonNullable<typeof this.io>): void {

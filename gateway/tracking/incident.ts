@@ -8,6 +8,10 @@ import type { Sighting } from './track';
  * and the incidents that reports and breaches open, as pure functions.
  */
 
+/** How a call reaches the control room: the 101 line, a radio call, someone at the desk, a camera. */
+export const CALL_CHANNELS = ['101', 'radio', 'walk-in', 'cctv'] as const;
+export type CallChannel = (typeof CALL_CHANNELS)[number];
+
 export type IncidentState = 'reported' | 'graded' | 'dispatched' | 'on-scene' | 'closed';
 
 export const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'] as const;
@@ -24,6 +28,8 @@ export interface IncidentReport {
   /** When it happened, as reported. */
   reportedAt: string;
   origin: { kind: 'shop-report' | 'breach' | 'console'; ref: string | null };
+  /** How a call taken in the control room came in (console incidents only). */
+  channel?: CallChannel;
   /** The subject is shared with the region (stamped when journaled; the uplink rules read it). */
   sharedRegionally?: boolean;
 }
@@ -43,6 +49,8 @@ export interface Assignment {
 }
 
 export interface IncidentRecord extends IncidentReport {
+  /** The number people quote (`TW-2026-000123`): the incident's place in its year, from the journal's order. */
+  reference?: string;
   state: IncidentState;
   /** Journal time it was opened: response targets count from here. */
   openedAt: number;

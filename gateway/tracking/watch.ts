@@ -11,10 +11,8 @@ import { incidentFromBreach, incidentFromReport, type BreachDetected } from './i
 import { checkMove, consistentZone, type MoveContext } from './plausible';
 import { SIGHTING_SOURCES, sightingFrom } from './sightings';
 import { coverageTable, endTrack, fuse, handover, predict, summary, type CameraCover, type Sighting } from './track';
-import { locate, metres } from './zones';
+import { judgeArrival } from './arrival';
 
-/** A unit this close to an incident outside every zone has arrived. */
-const ARRIVAL_RADIUS_M = 25;
 const TICK_MS = 5000;
 
 /**
@@ -32,6 +30,8 @@ export class TrackingWatch {
   private cameras = new Map<string, CameraCover[]>();
   /** Incidents whose arrival is appended but not yet committed. */
   private readonly arriving = new Set<string>();
+  /** incident/unit → since when the unit's fixes have been near the incident (arrival by position). */
+  private readonly holding = new Map<string, number>();
   /** Batches committed before start() are covered by its catch-up; after stop(), by the next start's. */
   private started = false;
 
@@ -180,26 +180,31 @@ export class TrackingWatch {
       .catch((err: unknown) => this.log.error({ err, breachId: b.breachId }, 'breach radio alert not sent'));
   }
 
-  /** A dispatched unit is on scene when its fix is in the incident's zone, or it says so by status. */
+  /**
+   * A dispatched unit is on scene when it says so by status, or (judgeArrival) when its radio
+   * acknowledged the dispatch and its fixes stay near the incident's point for the hold time.
+   */
   private checkArrival(e: JournalEvent): void {
     const p = e.payload as { issi: number; lat?: number; lon?: number; value?: number };
     const unit = this.projections.units.unitByIssi(p.issi);
     const incident = unit ? this.projections.incidents.awaitingUnit(unit.id) : undefined;
     if (!unit || !incident || this.arriving.has(incident.incidentId)) return;
-    let by: 'position' | 'status' | null = null;
-    if (e.type === 'radio.status') {
-      if (this.config.radio.statusCodes[String(p.value)]?.state === 'on-scene') by = 'status';
-    } else if (p.lat !== undefined && p.lon !== undefined) {
-      const fix = [p.lon, p.lat] as const;
-      const inZone = incident.zone !== null && locate(fix, this.config.zones) === incident.zone;
-      const near = incident.zone === null && incident.position !== null && metres(fix, incident.position) <= ARRIVAL_RADIUS_M;
-      if (inZone || near) by = 'position';
-    }
+    const key = `${incident.incidentId}/${unit.id}`;
+    const { arrivalRadiusM, arrivalHoldSeconds } = this.config.incidents;
+    const { by, holdingSince } = judgeArrival({
+      onSceneStatus: e.type === 'radio.status' && this.config.radio.statusCodes[String(p.value)]?.state === 'on-scene',
+      fix: p.lat !== undefined && p.lon !== undefined ? [p.lon, p.lat] : null,
+      at: e.ts, target: incident.position,
+      receipt: incident.units.find((u) => u.unitId === unit.id)?.receipt ?? 'pending',
+      holdingSince: this.holding.get(key) ?? null,
+    }, { radiusM: arrivalRadiusM, holdMs: arrivalHoldSeconds * 1000 });
+    if (holdingSince === null || by) this.holding.delete(key);
+    else this.holding.set(key, holdingSince);
     if (!by) return;
     this.arriving.add(incident.incidentId);
     this.append({
       type: 'incident.on-scene', subject: `unit:${unit.id}`, ref: incident.incidentId,
-      payload: { incidentId: incident.incidentId, unitId: unit.id, callsign: unit.callsign, by, causeSeq: e.seq },
+      payload: { incidentId: incident.incidentId, unitId: unit.id, callsign: unit.callsign, by, causeSeq: e.seq, ...(by === 'position' ? { nearSince: holdingSince } : {}) },
     })
       .catch((err: unknown) => this.log.error({ err, incidentId: incident.incidentId }, 'could not journal arrival'))
       .finally(() => this.arriving.delete(incident.incidentId));

@@ -50,6 +50,7 @@ const UNITS: Array<{ issi: number; at: LonLat }> = [
 /** The way from the Market Square down the High Street into the Bus Station. */
 const WALK_IN: LonLat[] = [[-1.1500, 52.9535], [-1.1490, 52.9530]];
 const AVAILABLE = 32768;
+const ON_SCENE = 32770;
 
 async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -171,6 +172,8 @@ export async function runShopliftBreach(o: ScenarioOptions): Promise<ScenarioRes
       await fix(handset, step);
       await pause();
     }
+    // Walking into the zone is not arrival: the officer says so, by status.
+    await handset.status(ON_SCENE);
     await waitFor('the unit on scene', async () => (await controller.get<{ state: string }>(`/api/incidents/${incidentId}`)).state === 'on-scene');
     log(`${unit.callsign} is on scene`);
 

@@ -73,10 +73,10 @@ const apiStatus = (page: Page, path: string, body?: unknown) =>
 
 describe('login and roles', () => {
   const PANELS: Record<string, string[]> = {
-    controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Evidence', 'Hotspots', 'Live log'],
+    controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
     operator: ['Map', 'Cameras', 'Tracking', 'Incidents', 'Live log'],
     secmgr: ['Map', 'Evidence', 'Incidents', 'Live log'],
-    police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Evidence', 'Hotspots', 'Live log'],
+    police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
     engineer: ['Map', 'Cameras', 'Live log'],
     member: ['My premises'],
   };
@@ -215,12 +215,16 @@ describe('emergencies', () => {
     await screenshot(controller.page, 'emergency-open');
 
     const em = gw.projections.emergencies.openFor('unit-05')!;
-    expect(await controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action)).toBe('acknowledge');
+    // The banner does not take the focus; the controller turns to it by Tab (or Alt+A).
+    expect(await controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action ?? null)).toBeNull();
+    await controller.page.locator('[data-emergency] [data-action="acknowledge"]').focus();
     await controller.page.keyboard.press('Enter');
     await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
     expect(journal('emergency.acknowledged', (e) => e.ref === em.id)[0]!.actor).toBe('controller');
     await expect.poll(() => controller.page.locator('[data-emergency]').getAttribute('data-state')).toBe('acknowledged');
-    expect(await operator.page.locator('[data-emergency] .emergency-state').textContent()).toMatch(/owned by controller/);
+    // Resolve is the next key, not 27 Shift+Tabs away.
+    await expect.poll(() => controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action ?? null)).toBe('resolve-genuine');
+    await expect.poll(() => operator.page.locator('[data-emergency] .emergency-state').textContent()).toMatch(/owned by controller/);
 
     await controller.page.locator('[data-emergency] [data-action="resolve-false"]').click();
     await eventually(() => journal('emergency.resolved', (e) => e.ref === em.id).length === 1, 10_000, 'resolved');
@@ -233,6 +237,53 @@ describe('emergencies', () => {
   });
 });
 
+describe('emergencies while a controller is typing', () => {
+  it('never takes the focus from a field being typed in: announced, acknowledged with Alt+A, then Resolve, then back', async () => {
+    const s = await session('controller');
+    await s.page.goto(`${base}/alerts`);
+    await s.page.locator('#connection[data-state="live"]').waitFor();
+    const text = s.page.locator('#alert-text');
+    await text.click();
+    await s.page.keyboard.type('Male, red jacket,');
+
+    const h = await handset(2006);
+    await h.emergency('pressed');
+    await s.page.locator('[data-emergency]').waitFor();
+    // Announced to a screen reader, once, with how to take it.
+    await expect.poll(() => s.page.locator('#emergency-announcer').textContent()).toMatch(/Emergency: .*Press Alt\+A to acknowledge/);
+    expect(await s.page.locator('#emergency-announcer').getAttribute('aria-live')).toBe('assertive');
+
+    // The sentence goes on: spaces and Enter land in the text, not on an Acknowledge button.
+    await s.page.keyboard.type(' heading to the Market Square');
+    await s.page.keyboard.press('Enter');
+    await s.page.keyboard.type('Approach with care');
+    expect(await text.inputValue()).toBe('Male, red jacket, heading to the Market Square\nApproach with care');
+    expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('alert-text');
+    const em = gw.projections.emergencies.openFor('unit-06')!;
+    expect(em.state).toBe('open');
+    expect(journal('emergency.acknowledged', (e) => e.ref === em.id)).toEqual([]);
+    expect(journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('red jacket'))).toEqual([]);
+    await screenshot(s.page, 'emergency-while-typing');
+
+    // Alt+A takes it on purpose; the focus goes to its Resolve button.
+    await s.page.keyboard.press('Alt+A');
+    await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
+    expect(journal('emergency.acknowledged', (e) => e.ref === em.id)[0]!.actor).toBe('controller');
+    const focused = () => s.page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return a?.dataset.action ? `${a.closest<HTMLElement>('[data-emergency]')?.dataset.emergency ?? ''}/${a.dataset.action}` : a?.id ?? null;
+    });
+    await expect.poll(focused).toBe(`${em.id}/resolve-genuine`);
+    // One key resolves it, and the controller is back in the half-written alert.
+    await s.page.keyboard.press('Enter');
+    await eventually(() => journal('emergency.resolved', (e) => e.ref === em.id).length === 1, 10_000, 'resolved');
+    await s.page.locator(`[data-emergency="${em.id}"]`).waitFor({ state: 'detached' });
+    await expect.poll(focused).toBe('alert-text');
+    expect(await text.inputValue()).toBe('Male, red jacket, heading to the Market Square\nApproach with care');
+    expect(s.errors).toEqual([]);
+  });
+});
+
 describe('alerts', () => {
   it('sends an alert to a talkgroup and shows each radio confirming it, live', async () => {
     const s = await session('controller');
@@ -240,6 +291,10 @@ describe('alerts', () => {
     await s.page.locator('#alert-text').fill('Male, red jacket, towards the Market Square');
     await s.page.getByLabel('Police Ops').check();
     await s.page.getByRole('button', { name: 'Send alert' }).click();
+    // A talkgroup is many radios: a second look first, naming how many and which group.
+    await s.page.locator('#alert-confirm[open]').waitFor();
+    expect(await s.page.locator('#alert-confirm-text').textContent()).toMatch(/URGENT alert to 5 radios \(talkgroups: Police Ops\)/);
+    await s.page.getByRole('button', { name: 'Send to 5 radios' }).click();
     const card = s.page.locator('.alert-card', { hasText: 'red jacket' });
     await card.waitFor();
     // unit-01 is a walking handset of the fleet: it confirms on receipt.
@@ -247,6 +302,44 @@ describe('alerts', () => {
     const sent = journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('red jacket'));
     expect(sent.map((e) => e.actor)).toEqual(['controller']);
     await screenshot(s.page, 'alerts');
+  });
+
+  it('never sends on Enter from a recipient, and asks before a town-wide send, keeping the text', async () => {
+    const s = await session('controller');
+    await s.page.goto(`${base}/alerts`);
+    const text = s.page.locator('#alert-text');
+    const sentence = 'Two males, one in a grey hoodie, last seen';
+    await text.fill(sentence);
+    const town = s.page.getByLabel('Town Net');
+    await town.focus();
+    await s.page.keyboard.press('Space');
+    expect(await town.isChecked()).toBe(true);
+    // Enter on the checkbox: nothing is sent, nothing asked, the text stays.
+    await s.page.keyboard.press('Enter');
+    expect(await s.page.locator('#alert-confirm[open]').count()).toBe(0);
+    expect(await text.inputValue()).toBe(sentence);
+
+    // The Send button asks first, with the number of radios and the group; the safe choice has the focus.
+    await s.page.getByRole('button', { name: 'Send alert' }).click();
+    await s.page.locator('#alert-confirm[open]').waitFor();
+    expect(await s.page.locator('#alert-confirm-text').textContent()).toMatch(/URGENT alert to 10 radios \(talkgroups: Town Net\)/);
+    await screenshot(s.page, 'alert-confirm');
+    expect(await s.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action)).toBe('cancel-send');
+    await s.page.keyboard.press('Enter');
+    await s.page.locator('#alert-confirm[open]').waitFor({ state: 'detached' });
+    expect(await text.inputValue()).toBe(sentence);
+    expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('alert-text');
+
+    // Finished and confirmed: sent once, to the ten radios.
+    await s.page.keyboard.type(' by the fountain');
+    await s.page.getByRole('button', { name: 'Send alert' }).click();
+    await s.page.getByRole('button', { name: 'Send to 10 radios' }).click();
+    await s.page.locator('.alert-card', { hasText: 'grey hoodie' }).waitFor();
+    const sent = journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('grey hoodie'));
+    expect(sent.map((e) => [e.actor, (e.payload as { text: string }).text, (e.payload as { recipients: unknown[] }).recipients.length]))
+      .toEqual([['controller', `${sentence} by the fountain`, 10]]);
+    expect(await text.inputValue()).toBe('');
+    expect(s.errors).toEqual([]);
   });
 
   it('does not offer the form to a role that may not send, and the gateway refuses it anyway', async () => {

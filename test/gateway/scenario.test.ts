@@ -50,7 +50,7 @@ describe('scenario: shoplift, sightings, CBO breach, dispatch', () => {
     ]);
     expect(events('incident.graded', (e) => e.ref === result.incidentId).map((e) => e.actor)).toEqual(['controller']);
     expect(events('incident.dispatched', (e) => e.ref === result.incidentId).map((e) => [e.actor, (e.payload as { unitId: string }).unitId])).toEqual([['controller', 'unit-02']]);
-    expect(events('incident.on-scene', (e) => e.ref === result.incidentId).map((e) => [(e.payload as { unitId: string; by: string }).unitId, (e.payload as { by: string }).by])).toEqual([['unit-02', 'position']]);
+    expect(events('incident.on-scene', (e) => e.ref === result.incidentId).map((e) => [(e.payload as { unitId: string; by: string }).unitId, (e.payload as { by: string }).by])).toEqual([['unit-02', 'status']]);
     expect(events('export.created').map((e) => [e.actor, (e.payload as { format: string }).format])).toEqual([['controller', 'geojson'], ['controller', 'cot'], ['controller', 'eido']]);
     expect(events('state.time-travel').map((e) => e.actor)).toEqual(['controller']);
   });

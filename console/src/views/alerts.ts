@@ -43,6 +43,15 @@ export function alertsView(ctx: Ctx): View {
   return { el };
 }
 
+/** What the controller is about to send, in words, and whether it needs a second look. */
+export function describeSend(site: { talkgroups: Array<{ id: string; name: string }>; units: Array<{ id: string; callsign: string; talkgroups: string[] }> },
+  req: { priority: string; talkgroups: string[]; units: string[] }): { radios: number; groups: string[]; confirm: boolean } {
+  // The gateway's rule (radio/alerts.ts): every unit in the talkgroups, plus the units named.
+  const radios = site.units.filter((u) => req.units.includes(u.id) || u.talkgroups.some((t) => req.talkgroups.includes(t))).length;
+  const groups = req.talkgroups.map((t) => site.talkgroups.find((x) => x.id === t)?.name ?? t);
+  return { radios, groups, confirm: radios > 1 || groups.length > 0 || req.priority === 'urgent' || req.priority === 'emergency' };
+}
+
 function composeForm(ctx: Ctx): HTMLElement {
   const site = ctx.store.site!;
   const text = h('textarea', { id: 'alert-text', required: true, maxlength: 500, rows: 3, placeholder: 'e.g. Male, red jacket, heading to Market Square' });
@@ -50,6 +59,11 @@ function composeForm(ctx: Ctx): HTMLElement {
   const tg = site.talkgroups.map((t) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'talkgroup', value: t.id }), ` ${t.name}`));
   const units = site.units.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'unit', value: u.id }), ` ${u.callsign}`));
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send alert');
+  const question = h('p', { id: 'alert-confirm-text' });
+  const confirmSend = h('button', { type: 'button', class: 'primary', 'data-action': 'confirm-send' }, 'Send');
+  const cancel = h('button', { type: 'button', 'data-action': 'cancel-send' }, 'Cancel: keep editing');
+  const dialog = h('dialog', { class: 'confirm', id: 'alert-confirm', 'aria-labelledby': 'alert-confirm-title', 'aria-describedby': 'alert-confirm-text' },
+    h('h2', { id: 'alert-confirm-title' }, 'Send this alert?'), question, h('div', { class: 'actions' }, cancel, confirmSend));
   const form = h('form', { class: 'compose', id: 'alert-form', 'aria-labelledby': 'compose-title' },
     h('h2', { id: 'compose-title' }, 'New radio alert'),
     h('label', { for: 'alert-text' }, 'Message'), text,
@@ -57,15 +71,22 @@ function composeForm(ctx: Ctx): HTMLElement {
     h('fieldset', {}, h('legend', {}, 'Talkgroups'), tg),
     h('fieldset', { class: 'unit-checks' }, h('legend', {}, 'Units'), units),
     send,
+    dialog,
   );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const checked = (name: string) => Array.from(form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)).map((i) => i.value);
+  // Enter in a field would submit the form (the browser's implicit submission): on a recipient
+  // checkbox that sent a half-written alert to the whole town. Only the Send button sends.
+  form.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && ev.target instanceof HTMLInputElement) ev.preventDefault();
+  });
+  const checked = (name: string) => Array.from(form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)).map((i) => i.value);
+  const request = () => ({ text: text.value, priority: priority.value, talkgroups: checked('talkgroup'), units: checked('unit') });
+  const post = (req: ReturnType<typeof request>) => {
     send.disabled = true;
-    ctx.api.post<AlertView>('/api/alerts', { text: text.value, priority: priority.value, talkgroups: checked('talkgroup'), units: checked('unit') }).then(
+    ctx.api.post<AlertView>('/api/alerts', req).then(
       (a) => {
         send.disabled = false;
-        text.value = '';
+        // Cleared only once sent: a cancelled or refused alert keeps every word typed.
+        if (text.value === req.text) text.value = '';
         ctx.notify(`Alert sent to ${a.recipients.length} radios`);
       },
       (err: unknown) => {
@@ -73,6 +94,32 @@ function composeForm(ctx: Ctx): HTMLElement {
         ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
       },
     );
+  };
+  let pending: ReturnType<typeof request> | null = null;
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const req = request();
+    const what = describeSend(site, req);
+    if (!what.confirm) return post(req);
+    pending = req;
+    question.textContent = `${req.priority.toUpperCase()} alert to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}`
+      + (what.groups.length ? ` (talkgroups: ${what.groups.join(', ')}${req.units.length ? `, and ${req.units.length} named ${req.units.length === 1 ? 'unit' : 'units'}` : ''})` : '')
+      + `: "${req.text}"`;
+    confirmSend.textContent = `Send to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}`;
+    dialog.showModal();
+    // The safe choice has the focus: Enter or Escape goes back to the text.
+    cancel.focus();
+  });
+  confirmSend.addEventListener('click', () => {
+    const req = pending;
+    pending = null;
+    dialog.close();
+    if (req) post(req);
+  });
+  cancel.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => {
+    pending = null;
+    text.focus();
   });
   return form;
 }

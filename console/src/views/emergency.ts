@@ -4,33 +4,67 @@ import type { Ctx } from '../context';
 import { age, clock, coalesce, h, sync } from '../dom';
 import { may } from '../roles';
 
+/** The dedicated acknowledge shortcut: it types nothing in a field, so it cannot be hit by typing. */
+export const ACKNOWLEDGE_SHORTCUT = 'Alt+A';
+
 /**
  * The emergency banner: across the top of every panel, red, with a repeating tone until
  * someone acknowledges. A controller acknowledges (becomes the owner) and resolves it as
  * genuine or false from here; other roles see who owns it. Breach alarms sit below it.
+ *
+ * A new emergency never takes the keyboard focus: a controller may be halfway through an
+ * alert, and a space typed into a focused Acknowledge button would take an emergency nobody
+ * has read. It is announced instead (banner, tone, an assertive live region), and acknowledged
+ * on purpose: the button, or Alt+A from anywhere. After acknowledging, focus goes to that
+ * emergency's Resolve button; after resolving, back to where it was before Alt+A.
  */
 export function emergencyBanner(ctx: Ctx): HTMLElement {
-  const el = h('section', { class: 'alarms', 'aria-label': 'Emergencies and alarms', 'aria-live': 'assertive' });
+  const announcer = h('div', { class: 'sr-only', id: 'emergency-announcer', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+  const el = h('section', { class: 'alarms', 'aria-label': 'Emergencies and alarms' });
   const role = ctx.me.consoleRole;
   const seen = new Set<string>();
+  /** Emergencies this console has just acknowledged: their Resolve button takes the focus once it shows. */
+  const focusResolve = new Set<string>();
+  /** Where the focus was when a controller turned to an emergency, to return there afterwards. */
+  const returnTo = new Map<string, HTMLElement>();
 
-  const act = (em: EmergencyView, what: 'acknowledge' | 'resolve', body: unknown, button: HTMLButtonElement) => {
+  const act = (em: EmergencyView, what: 'acknowledge' | 'resolve', body: unknown, button: HTMLButtonElement | null) => {
     ctx.alarm.unlock();
-    button.disabled = true;
+    if (button) button.disabled = true;
+    if (what === 'acknowledge') focusResolve.add(em.id);
     ctx.api.post(`/api/emergencies/${encodeURIComponent(em.id)}/${what}`, body).then(
       () => ctx.notify(what === 'acknowledge' ? `You own the emergency of ${ctx.store.callsign(em.unitId)}` : `Emergency of ${ctx.store.callsign(em.unitId)} resolved`),
       (err: unknown) => {
-        button.disabled = false;
+        focusResolve.delete(em.id);
+        if (button) button.disabled = false;
         ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
       },
     );
   };
 
+  const remember = (em: EmergencyView) => {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active !== document.body && !el.contains(active) && !returnTo.has(em.id)) returnTo.set(em.id, active);
+  };
+
+  // Alt+A acknowledges the oldest emergency nobody has taken, wherever the focus is.
+  const onKey = (ev: KeyboardEvent) => {
+    if (!el.isConnected) return document.removeEventListener('keydown', onKey);
+    if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.key.toLowerCase() !== 'a' || !may.respondToEmergency(role)) return;
+    const em = ctx.store.openEmergencies().find((e) => e.state === 'open');
+    if (!em) return;
+    ev.preventDefault();
+    remember(em);
+    act(em, 'acknowledge', {}, el.querySelector<HTMLButtonElement>(`[data-emergency="${CSS.escape(em.id)}"] [data-action="acknowledge"]`));
+  };
+  document.addEventListener('keydown', onKey);
+
   const card = (em: EmergencyView): HTMLElement => {
     const who = ctx.store.callsign(em.unitId);
     const actions: HTMLElement[] = [];
     if (may.respondToEmergency(role) && em.state === 'open') {
-      const b = h('button', { class: 'danger big', 'data-action': 'acknowledge' }, 'Acknowledge');
+      const b = h('button', { class: 'danger big', 'data-action': 'acknowledge', 'aria-keyshortcuts': ACKNOWLEDGE_SHORTCUT },
+        'Acknowledge', h('kbd', {}, ACKNOWLEDGE_SHORTCUT));
       b.addEventListener('click', () => act(em, 'acknowledge', {}, b));
       actions.push(b);
     }
@@ -45,7 +79,9 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     locate.addEventListener('click', () => ctx.navigate(`/map?unit=${encodeURIComponent(em.unitId)}`));
     actions.push(locate);
     const state = em.state === 'open' ? 'NOT ACKNOWLEDGED' : `owned by ${em.owner ?? '?'}`;
-    return h('div', { class: `emergency ${em.state}`, role: 'alert', 'data-emergency': em.id, 'data-state': em.state },
+    // Not role="alert": the card's ticking "ago" would be read out again every few seconds; the
+    // announcer below says each new emergency once.
+    return h('div', { class: `emergency ${em.state}`, role: 'group', 'aria-label': `Emergency of ${who}`, 'data-emergency': em.id, 'data-state': em.state },
       h('strong', { class: 'emergency-title' }, `EMERGENCY — ${who}`),
       h('span', {}, `${em.trigger === 'button' ? 'emergency button' : em.trigger} at ${clock(em.raisedAt)}`),
       h('span', { class: 'since' }, `${age(Date.now() - em.raisedAt)} ago`),
@@ -93,7 +129,7 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
         });
         const track = h('button', {}, 'Track');
         track.addEventListener('click', () => ctx.navigate(`/tracking?subject=${encodeURIComponent(b.subjectId)}`));
-        bc = { sig: b.breachId, el: h('div', { class: 'breach', role: 'alert', 'data-breach': b.breachId },
+        bc = { sig: b.breachId, el: h('div', { class: 'breach', role: 'group', 'aria-label': 'CBO breach', 'data-breach': b.breachId },
           h('strong', {}, 'CBO BREACH'), h('span', {}, `Subject ${b.subjectId} seen in ${zone} at ${clock(b.at)} (order ${b.cboId})`),
           h('span', { class: 'actions' }, ack, track)) };
         breachCards.set(b.breachId, bc);
@@ -102,17 +138,39 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     }
     for (const id of [...breachCards.keys()]) if (!breaches.some((b) => b.breachId === id)) breachCards.delete(id);
     const focused = document.activeElement;
+    const hadFocus = focused instanceof HTMLElement && el.contains(focused);
     sync(el, keep);
-    if (focused instanceof HTMLElement && el.contains(focused) && document.activeElement !== focused) focused.focus();
+    if (hadFocus && document.activeElement !== focused && focused.isConnected) focused.focus();
+    // Acknowledged here: Resolve is the next key. Resolved: back to where the controller was.
+    for (const id of [...focusResolve]) {
+      const resolve = el.querySelector<HTMLButtonElement>(`[data-emergency="${CSS.escape(id)}"] [data-action="resolve-genuine"]`);
+      if (resolve) {
+        resolve.focus();
+        focusResolve.delete(id);
+      } else if (!open.some((e) => e.id === id)) focusResolve.delete(id);
+    }
+    for (const [id, back] of [...returnTo]) {
+      if (open.some((e) => e.id === id)) continue;
+      returnTo.delete(id);
+      const active = document.activeElement;
+      if (back.isConnected && (active === null || active === document.body)) back.focus();
+    }
+    if (hadFocus && !focused.isConnected && (document.activeElement === null || document.activeElement === document.body)) {
+      // The card that had the focus is gone (resolved): the next emergency, or the panel.
+      (el.querySelector<HTMLElement>('[data-action="acknowledge"], [data-action="resolve-genuine"]') ?? document.getElementById('main'))?.focus();
+    }
     el.hidden = keep.length === 0;
     const unacknowledged = open.some((e) => e.state === 'open');
     document.body.classList.toggle('has-emergency', unacknowledged);
     if (unacknowledged) ctx.alarm.start();
     else ctx.alarm.stop();
-    // A new emergency takes the keyboard focus: Enter acknowledges it.
-    const fresh = open.find((e) => e.state === 'open' && !seen.has(e.id));
+    // A new emergency is announced, never focused: whatever is being typed stays where it is.
+    const fresh = open.filter((e) => e.state === 'open' && !seen.has(e.id));
     for (const e of open) seen.add(e.id);
-    if (fresh) el.querySelector<HTMLButtonElement>(`[data-emergency="${CSS.escape(fresh.id)}"] [data-action="acknowledge"]`)?.focus();
+    if (fresh.length) {
+      announcer.textContent = fresh.map((e) => `Emergency: ${ctx.store.callsign(e.unitId)}, ${e.trigger === 'button' ? 'emergency button' : e.trigger}, at ${clock(e.raisedAt)}.`).join(' ')
+        + (may.respondToEmergency(role) ? ` Press ${ACKNOWLEDGE_SHORTCUT} to acknowledge.` : '');
+    }
   };
 
   const redraw = coalesce(render, 0);
@@ -122,5 +180,5 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
   // The "n s ago" text; stops once this banner has been taken off the page (logout).
   const timer = window.setInterval(() => (el.isConnected ? redraw() : window.clearInterval(timer)), 5000);
   render();
-  return el;
+  return h('div', { class: 'alarm-area' }, announcer, el);
 }

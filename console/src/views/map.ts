@@ -85,7 +85,8 @@ export function mapView(ctx: Ctx): View {
 
   const drawUnits = () => {
     const now = Date.now();
-    const emergencyUnits = new Set(ctx.store.openEmergencies().map((e) => e.unitId));
+    // The gateway's units projection says which units are in emergency (`emergencyId`).
+    const emergencyUnits = new Set([...ctx.store.units.values()].filter((u) => u.emergencyId !== null).map((u) => u.id));
     for (const u of ctx.store.units.values()) {
       const m = unitMarker(u);
       const fixAge = u.fix ? now - Date.parse(u.fix.fixTime) : null;
@@ -117,7 +118,7 @@ export function mapView(ctx: Ctx): View {
       row.classList.toggle('in-emergency', emergencyUnits.has(u.id));
       const [name, state, fix] = Array.from(row.children) as HTMLElement[];
       fill(name!, h('span', { class: `swatch state-${u.state}`, 'aria-hidden': 'true' }), u.callsign, u.talking ? h('span', { class: 'chip' }, 'talking') : null);
-      state!.textContent = u.lostContact ? 'Lost contact' : STATE_LABEL[u.state] ?? u.state;
+      state!.textContent = u.emergencyId ? 'EMERGENCY' : u.lostContact ? 'Lost contact' : STATE_LABEL[u.state] ?? u.state;
       fix!.textContent = fixAge === null ? 'no fix' : age(fixAge);
     }
   };
