@@ -58,11 +58,21 @@ function authError(message: string, returnCode: number): AuthenticateError {
   return err;
 }
 
+type Forward = (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+
 /**
  * The embedded MQTT broker. Access policy is injected as aedes hooks; every inbound publish is
  * validated against the topic contract and journaled before aedes sends its PUBACK, so an
  * acknowledged message is durable. Invalid messages are acknowledged too (the publisher's
  * session goes on) but quarantined with their reason and never forwarded.
+ *
+ * Forward on validation, acknowledge on commit: a valid publish is handed to subscribers as
+ * soon as it is validated, while its journal append is still waiting for the group commit;
+ * `authorizePublish` calls back (and aedes sends the PUBACK) only after the commit. aedes would
+ * then route the packet a second time, so the broker takes over aedes's `publish` and lets
+ * through once every packet it has already routed (or refused). If the gateway dies between
+ * the two, subscribers have the message, the publisher has no PUBACK and resends it: QoS 1
+ * allows the duplicate delivery, and the journal keeps one (its dedupe key).
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
@@ -78,6 +88,10 @@ export class MqttBroker {
   private readonly digest: SecurityDigest;
   /** Payload buffers that were quarantined: aedes forwards the same Buffer, so we can stop it. */
   private readonly quarantined = new WeakSet<Buffer>();
+  /** Inbound packets already routed (or never to be): aedes's own `publish` of them is skipped. */
+  private readonly routed = new WeakSet<PublishPacket>();
+  /** aedes's own `publish`: routes a packet to subscribers, retained store and offline queues. */
+  private forward: Forward | null = null;
   private readonly throttle = new PublishThrottle<Client, InboundContext>((first, count) => void this.recordDropped(first, count));
 
   constructor(private readonly opts: BrokerOptions) {
@@ -112,6 +126,7 @@ export class MqttBroker {
         return principal && mayReceive(principal, packet.topic) ? packet : null;
       },
     });
+    this.takeOverPublish(aedes);
     aedes.on('client', () => this.opts.metrics.clients.inc());
     aedes.on('clientDisconnect', (client) => {
       this.opts.metrics.clients.dec();
@@ -170,6 +185,38 @@ export class MqttBroker {
       reason: 'too many new connections from this address', payload: { address },
     });
     return false;
+  }
+
+  /**
+   * aedes routes an inbound publish (`broker.publish(packet, client, done)`) only after the
+   * PUBACK it writes when `authorizePublish` calls back. Packets the broker forwarded early, or
+   * refused, are in `routed` and skipped there; everything else (the gateway's own downlinks,
+   * Wills) goes through unchanged.
+   */
+  private takeOverPublish(aedes: Aedes): void {
+    const original = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, a?: unknown, b?: unknown) => void;
+    this.forward = (packet, client, done) => original(packet, client, done);
+    const routed = this.routed;
+    const publish = (packet: PublishPacket, a?: unknown, b?: unknown): void => {
+      if (routed.has(packet)) {
+        routed.delete(packet);
+        const done = (typeof a === 'function' ? a : b) as ((err?: Error) => void) | undefined;
+        done?.();
+        return;
+      }
+      original(packet, a, b);
+    };
+    aedes.publish = publish;
+  }
+
+  /** Hands a validated inbound packet to subscribers now, before its commit. */
+  private forwardNow(client: Client, packet: PublishPacket): void {
+    const forward = this.forward;
+    if (!forward) return;
+    this.routed.add(packet);
+    forward(packet, client, (err) => {
+      if (err) this.opts.log.warn({ err, clientId: client.id }, 'could not forward publish');
+    });
   }
 
   /** Serves one connection: TCP sockets, and MQTT-over-WebSocket streams from the HTTP server. */
@@ -279,6 +326,7 @@ export class MqttBroker {
     if (admission.drop) {
       this.opts.metrics.throttled.inc({ action: 'dropped' });
       this.quarantined.add(packet.payload as Buffer); // never forwarded, never retained
+      this.routed.add(packet);
       packet.retain = false;
       return;
     }
@@ -290,6 +338,7 @@ export class MqttBroker {
     const dedupe = dedupeKey(ctx, hash('sha256', payload, 'base64url').slice(0, 22));
     if (!verdict.ok) {
       this.quarantined.add(packet.payload as Buffer);
+      this.routed.add(packet); // not routed at all
       packet.retain = false; // never keep a quarantined message as the retained state
       this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'quarantined' });
       this.opts.metrics.quarantined.inc({ reason: verdict.kind });
@@ -297,7 +346,11 @@ export class MqttBroker {
       return;
     }
     this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'accepted' });
-    await this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe });
+    const committed = this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe });
+    if (this.opts.journal.isOpen) this.forwardNow(client, packet);
+    // The PUBACK (sent by aedes when this resolves) waits for the commit; a refused commit
+    // closes the connection unacknowledged, and the publisher resends.
+    await committed;
   }
 
   /**

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { isUrgent } from './lanes';
 import { toWire, WriterClient, type Committed } from './protocol';
 import { rowToEvent, type EventRow } from './rows';
 import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
@@ -35,11 +36,20 @@ const toError = (err: unknown): Error => (err instanceof Error ? err : new Error
  * append's promise resolves only after its transaction is committed: callers acknowledge to
  * the outside world (a QoS 1 PUBACK, an API reply) only then. Reads use a second connection
  * on this thread; WAL shows them every committed row.
+ *
+ * Emergencies (lanes.ts) wait in a lane of their own and go to the writer as their own small
+ * batch ahead of everything queued: under a backlog of position fixes a panic button is
+ * committed, and so acknowledged and broadcast, within one commit of arriving. Its seq is then
+ * lower than those of fixes appended before it; nothing orders unrelated producers' appends.
  */
 export class Journal {
   private db: Database.Database | null = null;
   private writer: WriterClient | null = null;
   private pending: Pending[] = [];
+  /** The urgent lane: sent before `pending`, in a batch of its own. */
+  private urgent: Pending[] = [];
+  /** Commits held by `holdCommits` (tests, maintenance): appends queue, none is sent. */
+  private held = false;
   private scheduled = false;
   /** Settles, never rejecting, once the batch in the worker is committed or refused. */
   private writing: Promise<void> | null = null;
@@ -82,7 +92,7 @@ export class Journal {
 
   /** Appends not yet committed (waiting, or in the worker now). */
   get pendingCount(): number {
-    return this.pending.length + this.writingCount;
+    return this.pending.length + this.urgent.length + this.writingCount;
   }
 
   /** The database handle, for read-only queries by projections and APIs. */
@@ -114,14 +124,14 @@ export class Journal {
       return Promise.reject(toError(err));
     }
     return new Promise((resolve, reject) => {
-      this.pending.push({ input, payload, resolve, reject });
+      (isUrgent(input) ? this.urgent : this.pending).push({ input, payload, resolve, reject });
       this.schedule();
     });
   }
 
   /** Sends on the next turn, so everything appended in this one (and its microtasks) joins. */
   private schedule(): void {
-    if (this.scheduled || this.writing || this.pending.length === 0) return;
+    if (this.scheduled || this.writing || this.held || this.queued === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -129,9 +139,27 @@ export class Journal {
     });
   }
 
+  private get queued(): number {
+    return this.pending.length + this.urgent.length;
+  }
+
+  /**
+   * Holds every commit until the returned function is called: appends queue up and none
+   * resolves. For tests that must see what happens between a message's arrival and its commit
+   * (forwarded, not yet acknowledged) and for ordering under a backlog. `flush` and `close`
+   * release it.
+   */
+  holdCommits(): () => void {
+    this.held = true;
+    return () => {
+      this.held = false;
+      this.schedule();
+    };
+  }
+
   private writeNext(): void {
-    if (this.writing || this.pending.length === 0 || !this.writer) return;
-    const batch = this.pending.splice(0, this.opts.maxBatch);
+    if (this.writing || this.held || this.queued === 0 || !this.writer) return;
+    const batch = this.urgent.length > 0 ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.opts.maxBatch);
     this.writingCount = batch.length;
     this.writing = this.writer.call({ kind: 'append', batch: toWire(batch) }).then(
       (c) => this.settle(() => this.committed(batch, c)),
@@ -205,7 +233,8 @@ export class Journal {
 
   /** Resolves once everything appended so far is committed (or refused). */
   async flush(): Promise<void> {
-    while (this.writer && (this.writing || this.pending.length > 0)) {
+    this.held = false;
+    while (this.writer && (this.writing || this.queued > 0)) {
       this.writeNext();
       await this.writing;
     }
@@ -217,7 +246,7 @@ export class Journal {
     this.writer = null;
     this.lastError = err;
     this.opts.log.error({ err }, 'journal writer failed');
-    for (const p of this.pending.splice(0)) p.reject(err);
+    for (const p of [...this.urgent.splice(0), ...this.pending.splice(0)]) p.reject(err);
   }
 
   /** Events after `afterSeq`, oldest first. */

@@ -16,6 +16,11 @@ export interface AppendInput {
    * reconnect); an event with a dedupe key seen recently is not appended again.
    */
   dedupe?: string | null;
+  /**
+   * Commit ahead of the queue (lanes.ts): set by a caller that knows an event is an emergency
+   * when its type alone does not say so. Not stored.
+   */
+  urgent?: boolean;
 }
 
 /** A committed journal row. `payload` is null only after a retention erasure. */
