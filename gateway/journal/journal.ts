@@ -95,6 +95,11 @@ export class Journal {
     return this.pending.length + this.urgent.length + this.writingCount;
   }
 
+  /** Urgent appends (lanes.ts) waiting for the writer. */
+  get urgentCount(): number {
+    return this.urgent.length;
+  }
+
   /** The database handle, for read-only queries by projections and APIs. */
   get database(): Database.Database {
     if (!this.db) throw new Error('journal is not open');
