@@ -15,6 +15,7 @@
  *   the peers, publish → subscriber). The console acknowledges and resolves each emergency, as a
  *   controller would, so that the next press raises a new one.
  */
+import { fdatasyncLatency, goalsTable, ratioGoal, type Goal } from './goals';
 import { LoadGen, Observer, join1, joinPresses, joinRaised } from './harness';
 import { printTable, quick, writeResult, type Table } from './report';
 import { fmt, fmtS, ProcSampler, type Summary } from './stats';
@@ -120,17 +121,51 @@ function tables(runs: FleetRun[]): Table[] {
   return [latency, emergency];
 }
 
+/** Issue 20's goals 1 to 4 at each fleet load, Townwatch against its peers in the same run. */
+export function issue20Goals(runs: FleetRun[], fsync: Summary): Table {
+  const goals: Goal[] = [];
+  const loads = [...new Set(runs.map((r) => `${r.n}×${r.hz}`))];
+  for (const load of loads) {
+    const at = (s: SystemName) => runs.find((r) => r.system === s && `${r.n}×${r.hz}` === load);
+    const [tw, ae, mq] = [at('townwatch'), at('aedes'), at('mosquitto')];
+    if (!tw) continue;
+    const label = load.replace('×', ' × ') + ' Hz';
+    if (mq) goals.push(ratioGoal(`1. ${label}: publish→subscriber p99 ≤ 2× Mosquitto's`, tw.subscriber.p99, mq.subscriber.p99, 2, 'ms'));
+    if (mq) {
+      const bound = mq.subscriber.p99 + fsync.p99;
+      goals.push({
+        goal: `2. ${label}: publish→PUBACK p99 ≤ Mosquitto's publish→subscriber p99 + fdatasync p99`,
+        measured: `${fmt(tw.puback.p99)} ms vs ${fmt(mq.subscriber.p99)} + ${fmt(fsync.p99, 2)} = ${fmt(bound)} ms (${fmt(tw.puback.p99 / bound, 2)}×)`,
+        met: tw.puback.p99 <= bound,
+      });
+    }
+    if (ae) goals.push(ratioGoal(`3. ${label}: CPU per message ≤ 1.3× bare aedes's`, tw.sutCpuMsPer1k, ae.sutCpuMsPer1k, 1.3, 'CPU ms per 1,000 msgs'));
+    if (tw.raised) {
+      const worst = Math.max(tw.emergency.p99, tw.raised.p99);
+      goals.push({
+        goal: `4. ${label}: emergency at the console p99 ≤ 10 ms`,
+        measured: `radio.emergency ${fmt(tw.emergency.p99)} ms, emergency.raised ${fmt(tw.raised.p99)} ms (${tw.emergency.missing} missing)`,
+        met: worst <= 10 && tw.emergency.missing === 0,
+      });
+    }
+  }
+  const t = goalsTable('fleet (goals 1–4)', goals);
+  t.notes = [`fdatasync of a 4 KiB page on this disk, same run: p50 ${fmt(fsync.p50, 2)} / p99 ${fmt(fsync.p99, 2)} / max ${fmt(fsync.max, 2)} ms (${fsync.n} rounds).`];
+  return t;
+}
+
 async function main(): Promise<void> {
   const runs: FleetRun[] = [];
+  const fsync = fdatasyncLatency();
   for (const { n, hz } of CONFIGS) {
     for (const system of SYSTEMS) {
       console.log(`fleet: ${system}, ${n} handsets × ${hz} Hz …`);
       runs.push(await fleetRun(system, n, hz));
     }
   }
-  const t = tables(runs);
+  const t = [issue20Goals(runs, fsync), ...tables(runs)];
   t.forEach(printTable);
-  console.log(`\nwrote ${writeResult('fleet', { runs }, t)}`);
+  console.log(`\nwrote ${writeResult('fleet', { runs, fdatasync: fsync }, t)}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
