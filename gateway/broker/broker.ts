@@ -92,6 +92,8 @@ export class MqttBroker {
   private readonly routed = new WeakSet<PublishPacket>();
   /** aedes's own `publish`: routes a packet to subscribers, retained store and offline queues. */
   private forward: Forward | null = null;
+  /** `tw_mqtt_messages_in_total` children by class and outcome, bound once (no label hashing per message). */
+  private readonly inCounters = new Map<string, { inc: () => void }>();
   private readonly throttle = new PublishThrottle<Client, InboundContext>((first, count) => void this.recordDropped(first, count));
 
   constructor(private readonly opts: BrokerOptions) {
@@ -316,7 +318,7 @@ export class MqttBroker {
     const cls = topicClass(packet.topic);
     const decision = decidePublish(principal, packet.topic);
     if (decision.kind === 'deny') {
-      this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'denied' });
+      this.countIn(cls, 'denied');
       this.opts.metrics.securityEvents.inc({ kind: 'publish-denied' });
       await this.record({ source: `mqtt:${client.id}`, type: 'security.publish-denied', subject: `account:${principal.username}`, payload: { clientId: client.id, username: principal.username, topic: packet.topic.slice(0, 512), reason: decision.reason } });
       // MQTT 3.1.1 cannot refuse one PUBLISH: closing the connection is the refusal ([MQTT-3.3.5-2]).
@@ -340,17 +342,27 @@ export class MqttBroker {
       this.quarantined.add(packet.payload as Buffer);
       this.routed.add(packet); // not routed at all
       packet.retain = false; // never keep a quarantined message as the retained state
-      this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'quarantined' });
+      this.countIn(cls, 'quarantined');
       this.opts.metrics.quarantined.inc({ reason: verdict.kind });
       await this.opts.journal.append({ ...quarantineEvent(ctx, verdict.kind, verdict.reason), dedupe });
       return;
     }
-    this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'accepted' });
+    this.countIn(cls, 'accepted');
     const committed = this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe });
     if (this.opts.journal.isOpen) this.forwardNow(client, packet);
     // The PUBACK (sent by aedes when this resolves) waits for the commit; a refused commit
     // closes the connection unacknowledged, and the publisher resends.
     await committed;
+  }
+
+  private countIn(cls: string, outcome: 'accepted' | 'quarantined' | 'denied'): void {
+    const key = `${cls} ${outcome}`;
+    let counter = this.inCounters.get(key);
+    if (!counter) {
+      counter = this.opts.metrics.messagesIn.labels({ class: cls, outcome });
+      this.inCounters.set(key, counter);
+    }
+    counter.inc();
   }
 
   /**
