@@ -6,7 +6,8 @@
  * - publish → PUBACK at the handset. On Townwatch the PUBACK follows the journal commit
  *   (synchronous=FULL, on disk): it is the durable-acknowledgement latency.
  * - publish → an MQTT subscriber of every handset's topics, on all three systems: the one
- *   like-for-like figure. Townwatch forwards only after the commit, so it includes it.
+ *   like-for-like figure. Townwatch forwards once the message is validated, before its commit
+ *   (issue 20); only the PUBACK waits for the commit.
  * - Townwatch only, publish → the controller's Socket.IO console. Positions reach the console
  *   coalesced every 250 ms (`units:positions`), so their latency is mostly that deliberate
  *   wait; it is shown, but the console latency of record is that of the text probes and
@@ -95,7 +96,7 @@ function tables(runs: FleetRun[]): Table[] {
       fmt(r.sutRssMb, 0), `${fmt(r.sutCpuPct, 0)} (${fmt(r.sutCpuMsPer1k, 0)})`, `${fmt(r.loadgenCpuPct, 0)} / ${fmt(r.loadgenLagP99)}`,
     ]),
     notes: [
-      'publish→subscriber is the like-for-like figure: on Townwatch it includes validation and the durable journal commit.',
+      'publish→subscriber is the like-for-like figure: on Townwatch it includes validation; the journal commit is in publish→PUBACK only.',
       'lost = no PUBACK within 15 s of the end + not seen by the subscriber (or probe not at the console) once deliveries stopped.',
       'Console positions are coalesced every 250 ms by design; their latency is in the JSON (consolePositions), not here.',
     ],
