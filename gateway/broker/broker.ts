@@ -72,7 +72,8 @@ type Forward = (packet: PublishPacket, client: Client | null, done: (err?: Error
  * then route the packet a second time, so the broker takes over aedes's `publish` and lets
  * through once every packet it has already routed (or refused). If the gateway dies between
  * the two, subscribers have the message, the publisher has no PUBACK and resends it: QoS 1
- * allows the duplicate delivery, and the journal keeps one (its dedupe key).
+ * allows the duplicate delivery, and the journal keeps one (its dedupe key). QoS 2 (exactly once)
+ * is routed by aedes after the commit, as before: only aedes's incoming store knows a resend.
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
@@ -349,7 +350,9 @@ export class MqttBroker {
     }
     this.countIn(cls, 'accepted');
     const committed = this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe });
-    if (this.opts.journal.isOpen) this.forwardNow(client, packet);
+    // QoS 2 keeps aedes's own order (stored, routed once, PUBREC): a resend of it must not be
+    // delivered again, and only aedes's incoming store knows one.
+    if (packet.qos < 2 && this.opts.journal.isOpen) this.forwardNow(client, packet);
     // The PUBACK (sent by aedes when this resolves) waits for the commit; a refused commit
     // closes the connection unacknowledged, and the publisher resends.
     await committed;

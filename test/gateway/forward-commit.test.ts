@@ -90,6 +90,24 @@ describe('forward on validation, acknowledge on commit (in process)', () => {
     const quarantined = [...gw.journal.replay()].filter((e) => e.type === 'quarantine.message' && (e.payload as { kind: string }).kind === 'json');
     expect(quarantined).toHaveLength(1);
   });
+
+  it('keeps QoS 2 exactly once: a resend before PUBREL is neither delivered nor journaled again', async () => {
+    const raw = await rawClient(gw.broker.port, 'radio-2002-qos2');
+    const packet = { cmd: 'publish' as const, topic: 'tw/v1/radio/2002/position', payload: Buffer.from(position(103)), qos: 2 as const, messageId: 9, retain: false, dup: false };
+    raw.send(packet);
+    await raw.next('pubrec', 10_000);
+    raw.send({ ...packet, dup: true });
+    await raw.next('pubrec', 10_000);
+    raw.send({ cmd: 'pubrel', messageId: 9 });
+    await raw.next('pubcomp', 10_000);
+    // A valid QoS 1 message after it, from the same client: once it is in, the resend had its chance.
+    raw.send({ ...packet, qos: 1, messageId: 10, payload: Buffer.from(position(104)) });
+    await raw.next('puback', 10_000);
+    await eventually(() => got.get(104) === 1, 10_000, 'the message after the resend');
+    raw.close();
+    expect(got.get(103)).toBe(1);
+    expect(journaled(path, 103)).toBe(1);
+  });
 });
 
 /** A gateway in a child process whose commits the test can hold, then SIGKILL. */
