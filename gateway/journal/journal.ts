@@ -15,7 +15,15 @@ export interface JournalOptions {
   onBatch?: (size: number, seconds: number) => void;
   /** Called with the committed events, in seq order, before their appends resolve. */
   onCommit?: (events: JournalEvent[]) => void;
+  /**
+   * Overload: with more than this many appends queued, appends with a `coalesce` key replace
+   * the queued one with the same key (default: twice `maxBatch`).
+   */
+  coalesceAbove?: number;
 }
+
+/** How often the number of coalesced appends is journaled (per key, one event per window). */
+const COALESCE_REPORT_MS = 1000;
 
 interface Pending {
   input: AppendInput;
@@ -48,6 +56,11 @@ export class Journal {
   private pending: Pending[] = [];
   /** The urgent lane: sent before `pending`, in a batch of its own. */
   private urgent: Pending[] = [];
+  /** Queued (not yet sent) appends by coalesce key. */
+  private readonly coalescible = new Map<string, Pending>();
+  /** Appends coalesced since the last report, by key. */
+  private coalesced = new Map<string, number>();
+  private coalesceTimer: NodeJS.Timeout | null = null;
   /** Commits held by `holdCommits` (tests, maintenance): appends queue, none is sent. */
   private held = false;
   private scheduled = false;
@@ -129,8 +142,51 @@ export class Journal {
       return Promise.reject(toError(err));
     }
     return new Promise((resolve, reject) => {
-      (isUrgent(input) ? this.urgent : this.pending).push({ input, payload, resolve, reject });
+      if (this.coalesceInto(input, payload, resolve, reject)) return;
+      const p: Pending = { input, payload, resolve, reject };
+      if (isUrgent(input)) this.urgent.push(p);
+      else {
+        this.pending.push(p);
+        if (input.coalesce) this.coalescible.set(input.coalesce, p);
+      }
       this.schedule();
+    });
+  }
+
+  /**
+   * Overload: shed what a newer append makes stale (a radio's older position fix) instead of
+   * queueing without bound. The queued append takes this one's content and settles both.
+   */
+  private coalesceInto(input: AppendInput, payload: string, resolve: (e: JournalEvent) => void, reject: (err: Error) => void): boolean {
+    const key = input.coalesce;
+    if (!key || this.pending.length < (this.opts.coalesceAbove ?? this.opts.maxBatch * 2)) return false;
+    const queued = this.coalescible.get(key);
+    if (!queued) return false;
+    const { resolve: before, reject: beforeReject } = queued;
+    queued.input = input;
+    queued.payload = payload;
+    queued.resolve = (e) => {
+      before(e);
+      resolve(e);
+    };
+    queued.reject = (err) => {
+      beforeReject(err);
+      reject(err);
+    };
+    this.coalesced.set(key, (this.coalesced.get(key) ?? 0) + 1);
+    this.coalesceTimer ??= setTimeout(() => this.reportCoalesced(), COALESCE_REPORT_MS).unref();
+    return true;
+  }
+
+  /** One event per window: how many appends were shed, per key (e.g. per radio). */
+  private reportCoalesced(): void {
+    this.coalesceTimer = null;
+    if (this.coalesced.size === 0 || !this.isOpen) return;
+    const counts = Object.fromEntries(this.coalesced);
+    const total = [...this.coalesced.values()].reduce((a, b) => a + b, 0);
+    this.coalesced = new Map();
+    this.append({ source: 'gateway', type: 'journal.coalesced', payload: { windowMs: COALESCE_REPORT_MS, total, counts } }).catch((err: unknown) => {
+      this.opts.log.error({ err }, 'could not journal the coalesced count');
     });
   }
 
@@ -165,6 +221,9 @@ export class Journal {
   private writeNext(): void {
     if (this.writing || this.held || this.queued === 0 || !this.writer) return;
     const batch = this.urgent.length > 0 ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.opts.maxBatch);
+    if (this.coalescible.size > 0) {
+      for (const p of batch) if (p.input.coalesce && this.coalescible.get(p.input.coalesce) === p) this.coalescible.delete(p.input.coalesce);
+    }
     this.writingCount = batch.length;
     this.writing = this.writer.call({ kind: 'append', batch: toWire(batch) }).then(
       (c) => this.settle(() => this.committed(batch, c)),
@@ -251,6 +310,7 @@ export class Journal {
     this.writer = null;
     this.lastError = err;
     this.opts.log.error({ err }, 'journal writer failed');
+    this.coalescible.clear();
     for (const p of [...this.urgent.splice(0), ...this.pending.splice(0)]) p.reject(err);
   }
 
@@ -284,6 +344,10 @@ export class Journal {
 
   /** Commits everything appended before the call, then stops the writer; appends after it are refused. */
   close(): Promise<void> {
+    if (!this.closing && this.coalesceTimer) {
+      clearTimeout(this.coalesceTimer);
+      this.reportCoalesced(); // the last window's count, while appends are still taken
+    }
     this.closing ??= this.shutdown();
     return this.closing;
   }

@@ -21,6 +21,12 @@ export interface AppendInput {
    * when its type alone does not say so. Not stored.
    */
   urgent?: boolean;
+  /**
+   * Under overload (more appends queued than the journal's `coalesceAbove`), a queued append
+   * with the same key and not yet sent is replaced by this one: latest wins, and both resolve
+   * with the event committed. Position fixes carry `position:<subject>`. Not stored.
+   */
+  coalesce?: string;
 }
 
 /** A committed journal row. `payload` is null only after a retention erasure. */
