@@ -21,6 +21,7 @@ import { applySecurityHeaders, securityHeaders } from './http/security-headers';
 import { Journal } from './journal/journal';
 import { Metrics } from './metrics';
 import { Projections } from './projections';
+import { TimeTravel } from './projections/time-travel';
 import { AlertService } from './radio/alerts';
 import { ContactMonitor } from './radio/contact-monitor';
 import { EmergencyWatch } from './radio/emergency-watch';
@@ -70,6 +71,7 @@ export class Gateway {
   private readonly contact: ContactMonitor;
   private readonly emergencyWatch: EmergencyWatch;
   private readonly trackingWatch: TrackingWatch;
+  readonly timeTravel: TimeTravel;
   private readonly mqttWs: WebSocketServer;
   private http: HttpApp | null = null;
   /** MQTT over TLS; null unless `gateway.tls` is set. */
@@ -138,11 +140,12 @@ export class Gateway {
       config, journal: this.journal, projections: this.projections, sessions: this.sessions, metrics: this.metrics, bus: this.bus, log,
       sessionCheckMs: this.sessionCheckMs,
     });
+    this.timeTravel = new TimeTravel({ path: resolve(this.baseDir, config.gateway.journal.path), config, log: log.child({ module: 'time-travel' }) });
     this.api = new AppApi({
       journal: this.journal, projections: this.projections, alerts: this.alerts, cctv: this.cctv.api,
       evidence: new EvidenceApi(this.journal, this.projections, this.evidence),
       tracking: new TrackingApi({
-        config, journal: this.journal, projections: this.projections, log: log.child({ module: 'dispatch' }),
+        config, journal: this.journal, projections: this.projections, log: log.child({ module: 'dispatch' }), timeTravel: this.timeTravel,
         radio: { publish: (topic, payload) => this.broker.publish(topic, payload), sendText: (issi, text, msgId) => this.pei.sendText(issi, text, msgId) },
       }),
       talkgroupIds: new Set(config.talkgroups.map((t) => t.id)), unitIds: new Set(config.units.map((u) => u.id)),
@@ -185,6 +188,7 @@ export class Gateway {
     this.bus.on('committed', 'console', (events) => this.consoleSocket.broadcast(events));
     this.bus.on('committed', 'emergencies', (events) => this.emergencyWatch.onCommitted(events));
     this.bus.on('committed', 'tracking', (events) => this.trackingWatch.onCommitted(events));
+    this.bus.on('committed', 'time-travel', (events) => this.timeTravel.onCommitted(events));
     this.replayed = true;
     await this.closeLeftOpen();
 
@@ -316,6 +320,8 @@ export class Gateway {
     this.bus.removeOwner('console');
     this.bus.removeOwner('emergencies');
     this.bus.removeOwner('tracking');
+    this.bus.removeOwner('time-travel');
+    await this.timeTravel.stop();
     await this.journal.close();
     this.log.info('gateway stopped');
   }

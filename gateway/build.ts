@@ -9,8 +9,9 @@ import { PROJECT_ROOT } from '../config/root';
  * gateway carries no TypeScript loader. Under tsx each thread (the main one, the journal
  * writer, the loader's own hooks thread) holds a transpiler: ~45 MB more at idle.
  *
- * Two files in `gateway/dist/`: `main.mjs` and the journal writer's `writer-worker.mjs`, which
- * gateway/journal/protocol.ts starts from beside the bundle. Our code is bundled; packages
+ * Three files in `gateway/dist/`: `main.mjs`, the journal writer's `writer-worker.mjs`, which
+ * gateway/journal/protocol.ts starts from beside the bundle, and time travel's
+ * `time-travel-worker.mjs` (gateway/projections/time-travel.ts). Our code is bundled; packages
  * stay imports from node_modules (native modules included), resolved as they always are.
  * Written beside the target and renamed into place, so a concurrent build never leaves half.
  */
@@ -29,7 +30,7 @@ export const START_ENV = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4194304'
 export async function buildGateway(): Promise<void> {
   const tmp = `${GATEWAY_DIST}.${process.pid}.${Date.now()}`;
   await build({
-    entryPoints: [join(PROJECT_ROOT, 'gateway', 'main.ts'), join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts')],
+    entryPoints: [join(PROJECT_ROOT, 'gateway', 'main.ts'), join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts'), join(PROJECT_ROOT, 'gateway', 'projections', 'time-travel-worker.ts')],
     outdir: tmp,
     entryNames: '[name]',
     outExtension: { '.js': '.mjs' },

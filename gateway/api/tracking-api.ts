@@ -224,7 +224,8 @@ export class TrackingApi {
     const user = requirePermission(actor, 'live.view', 'see the state');
     const { at } = parseInput(StateQuery, query ?? {});
     if (!at) throw Errors.invalid(['at: give the time to travel to']);
-    const state = new Projections(this.deps.config).replay(this.deps.journal.replay(Date.parse(at))).snapshot();
+    const until = Date.parse(at);
+    const state = this.deps.timeTravel ? await this.deps.timeTravel.stateAt(until) : new Projections(this.deps.config).replay(this.deps.journal.replay(until)).snapshot();
     await this.deps.journal.append({ source: 'api', type: 'state.time-travel', actor: user, payload: { at } });
     return snapshotFor(state, actor.consoleRole);
   }

@@ -2,13 +2,15 @@ import type { Config } from '../../config/schema';
 import type { PlaceInput } from '../contract/tracking';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import type { Projections } from '../projections';
+import type { Projections, StateSnapshot } from '../projections';
 import { cameraPlaceProblems, type PlaceInput as ResolvablePlace } from '../tracking/zones';
 
 export interface TrackingDeps {
   config: Config;
   journal: Journal;
   projections: Projections;
+  /** State at a moment, off the event loop (projections/time-travel.ts); without it, replayed here. */
+  timeTravel?: { stateAt(untilTs: number): Promise<StateSnapshot> };
 }
 
 /**

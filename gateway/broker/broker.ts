@@ -59,11 +59,22 @@ function authError(message: string, returnCode: number): AuthenticateError {
   return err;
 }
 
+type Forward = (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+
 /**
  * The embedded MQTT broker. Access policy is injected as aedes hooks; every inbound publish is
  * validated against the topic contract and journaled before aedes sends its PUBACK, so an
  * acknowledged message is durable. Invalid messages are acknowledged too (the publisher's
  * session goes on) but quarantined with their reason and never forwarded.
+ *
+ * Forward on validation, acknowledge on commit: a valid publish is handed to subscribers as
+ * soon as it is validated, while its journal append is still waiting for the group commit;
+ * `authorizePublish` calls back (and aedes sends the PUBACK) only after the commit. aedes would
+ * then route the packet a second time, so the broker takes over aedes's `publish` and lets
+ * through once every packet it has already routed (or refused). If the gateway dies between
+ * the two, subscribers have the message, the publisher has no PUBACK and resends it: QoS 1
+ * allows the duplicate delivery, and the journal keeps one (its dedupe key). QoS 2 (exactly once)
+ * is routed by aedes after the commit, as before: only aedes's incoming store knows a resend.
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
@@ -79,6 +90,12 @@ export class MqttBroker {
   private readonly digest: SecurityDigest;
   /** Payload buffers that were quarantined: aedes forwards the same Buffer, so we can stop it. */
   private readonly quarantined = new WeakSet<Buffer>();
+  /** Inbound packets already routed (or never to be): aedes's own `publish` of them is skipped. */
+  private readonly routed = new WeakSet<PublishPacket>();
+  /** aedes's own `publish`: routes a packet to subscribers, retained store and offline queues. */
+  private forward: Forward | null = null;
+  /** `tw_mqtt_messages_in_total` children by class and outcome, bound once (no label hashing per message). */
+  private readonly inCounters = new Map<string, { inc: () => void }>();
   private readonly throttle = new PublishThrottle<Client, InboundContext>((first, count) => void this.recordDropped(first, count));
 
   constructor(private readonly opts: BrokerOptions) {
@@ -113,6 +130,7 @@ export class MqttBroker {
         return principal && mayReceive(principal, packet.topic) ? packet : null;
       },
     });
+    this.takeOverPublish(aedes);
     aedes.on('client', () => this.opts.metrics.clients.inc());
     aedes.on('clientDisconnect', (client) => {
       this.opts.metrics.clients.dec();
@@ -165,6 +183,38 @@ export class MqttBroker {
       reason: 'too many new connections from this address', payload: { address },
     });
     return false;
+  }
+
+  /**
+   * aedes routes an inbound publish (`broker.publish(packet, client, done)`) only after the
+   * PUBACK it writes when `authorizePublish` calls back. Packets the broker forwarded early, or
+   * refused, are in `routed` and skipped there; everything else (the gateway's own downlinks,
+   * Wills) goes through unchanged.
+   */
+  private takeOverPublish(aedes: Aedes): void {
+    const original = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, a?: unknown, b?: unknown) => void;
+    this.forward = (packet, client, done) => original(packet, client, done);
+    const routed = this.routed;
+    const publish = (packet: PublishPacket, a?: unknown, b?: unknown): void => {
+      if (routed.has(packet)) {
+        routed.delete(packet);
+        const done = (typeof a === 'function' ? a : b) as ((err?: Error) => void) | undefined;
+        done?.();
+        return;
+      }
+      original(packet, a, b);
+    };
+    aedes.publish = publish;
+  }
+
+  /** Hands a validated inbound packet to subscribers now, before its commit. */
+  private forwardNow(client: Client, packet: PublishPacket): void {
+    const forward = this.forward;
+    if (!forward) return;
+    this.routed.add(packet);
+    forward(packet, client, (err) => {
+      if (err) this.opts.log.warn({ err, clientId: client.id }, 'could not forward publish');
+    });
   }
 
   /** Serves one connection: TCP sockets, and MQTT-over-WebSocket streams from the HTTP server. */
@@ -264,7 +314,7 @@ export class MqttBroker {
     const cls = topicClass(packet.topic);
     const decision = decidePublish(principal, packet.topic);
     if (decision.kind === 'deny') {
-      this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'denied' });
+      this.countIn(cls, 'denied');
       this.opts.metrics.securityEvents.inc({ kind: 'publish-denied' });
       await this.record({ source: `mqtt:${client.id}`, type: 'security.publish-denied', subject: `account:${principal.username}`, payload: { clientId: client.id, username: principal.username, topic: packet.topic.slice(0, 512), reason: decision.reason } });
       // MQTT 3.1.1 cannot refuse one PUBLISH: closing the connection is the refusal ([MQTT-3.3.5-2]).
@@ -274,6 +324,7 @@ export class MqttBroker {
     if (admission.drop) {
       this.opts.metrics.throttled.inc({ action: 'dropped' });
       this.quarantined.add(packet.payload as Buffer); // never forwarded, never retained
+      this.routed.add(packet);
       packet.retain = false;
       return;
     }
@@ -285,14 +336,33 @@ export class MqttBroker {
     const dedupe = dedupeKey(ctx, hash('sha256', payload, 'base64url').slice(0, 22));
     if (!verdict.ok) {
       this.quarantined.add(packet.payload as Buffer);
+      this.routed.add(packet); // not routed at all
       packet.retain = false; // never keep a quarantined message as the retained state
-      this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'quarantined' });
+      this.countIn(cls, 'quarantined');
       this.opts.metrics.quarantined.inc({ reason: verdict.kind });
       await this.opts.journal.append({ ...quarantineEvent(ctx, verdict.kind, verdict.reason), dedupe });
       return;
     }
-    this.opts.metrics.messagesIn.inc({ class: cls, outcome: 'accepted' });
-    await this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe });
+    this.countIn(cls, 'accepted');
+    // A position fix may be shed for a newer one of the same radio if the journal is overloaded.
+    const coalesce = verdict.type === 'radio.position' && verdict.subject ? `position:${verdict.subject}` : undefined;
+    const committed = this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe, ...(coalesce ? { coalesce } : {}) });
+    // QoS 2 keeps aedes's own order (stored, routed once, PUBREC): a resend of it must not be
+    // delivered again, and only aedes's incoming store knows one.
+    if (packet.qos < 2 && this.opts.journal.isOpen) this.forwardNow(client, packet);
+    // The PUBACK (sent by aedes when this resolves) waits for the commit; a refused commit
+    // closes the connection unacknowledged, and the publisher resends.
+    await committed;
+  }
+
+  private countIn(cls: string, outcome: 'accepted' | 'quarantined' | 'denied'): void {
+    const key = `${cls} ${outcome}`;
+    let counter = this.inCounters.get(key);
+    if (!counter) {
+      counter = this.opts.metrics.messagesIn.labels({ class: cls, outcome });
+      this.inCounters.set(key, counter);
+    }
+    counter.inc();
   }
 
   /**

@@ -72,6 +72,21 @@ const COMPILED: Compiled[] = TOPICS.map((spec) => ({ spec, levels: spec.pattern.
 
 /** Finds the contract entry of a concrete topic and extracts its parameters. */
 export function matchTopic(topic: string): TopicMatch | null {
+  // A fleet publishes on the same few thousand topics over and over, and each publish is
+  // matched for the ACL, its metric and every forward: remembered, not re-split each time.
+  const known = MATCHED.get(topic);
+  if (known !== undefined) return known;
+  const m = matchUncached(topic);
+  if (MATCHED.size >= MATCHED_MAX) MATCHED.clear();
+  MATCHED.set(topic, m);
+  return m;
+}
+
+/** Topic → its match, shared by every caller: frozen, so no caller can change another's. */
+const MATCHED = new Map<string, TopicMatch | null>();
+const MATCHED_MAX = 50_000;
+
+function matchUncached(topic: string): TopicMatch | null {
   const levels = topic.split('/');
   for (const { spec, levels: pattern } of COMPILED) {
     if (pattern.length !== levels.length) continue;
@@ -85,7 +100,7 @@ export function matchTopic(topic: string): TopicMatch | null {
         else params[p.slice(1, -1) as TopicParam] = v;
       } else if (p !== v) ok = false;
     }
-    if (ok) return { spec, params };
+    if (ok) return Object.freeze({ spec, params: Object.freeze(params) });
   }
   return null;
 }

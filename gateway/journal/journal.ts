@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { isUrgent } from './lanes';
 import { toWire, WriterClient, type Committed } from './protocol';
 import { rowToEvent, type EventRow } from './rows';
 import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
@@ -14,7 +15,15 @@ export interface JournalOptions {
   onBatch?: (size: number, seconds: number) => void;
   /** Called with the committed events, in seq order, before their appends resolve. */
   onCommit?: (events: JournalEvent[]) => void;
+  /**
+   * Overload: with more than this many appends queued, appends with a `coalesce` key replace
+   * the queued one with the same key (default: twice `maxBatch`).
+   */
+  coalesceAbove?: number;
 }
+
+/** How often the number of coalesced appends is journaled (per key, one event per window). */
+const COALESCE_REPORT_MS = 1000;
 
 interface Pending {
   input: AppendInput;
@@ -35,11 +44,25 @@ const toError = (err: unknown): Error => (err instanceof Error ? err : new Error
  * append's promise resolves only after its transaction is committed: callers acknowledge to
  * the outside world (a QoS 1 PUBACK, an API reply) only then. Reads use a second connection
  * on this thread; WAL shows them every committed row.
+ *
+ * Emergencies (lanes.ts) wait in a lane of their own and go to the writer as their own small
+ * batch ahead of everything queued: under a backlog of position fixes a panic button is
+ * committed, and so acknowledged and broadcast, within one commit of arriving. Its seq is then
+ * lower than those of fixes appended before it; nothing orders unrelated producers' appends.
  */
 export class Journal {
   private db: Database.Database | null = null;
   private writer: WriterClient | null = null;
   private pending: Pending[] = [];
+  /** The urgent lane: sent before `pending`, in a batch of its own. */
+  private urgent: Pending[] = [];
+  /** Queued (not yet sent) appends by coalesce key. */
+  private readonly coalescible = new Map<string, Pending>();
+  /** Appends coalesced since the last report, by key. */
+  private coalesced = new Map<string, number>();
+  private coalesceTimer: NodeJS.Timeout | null = null;
+  /** Commits held by `holdCommits` (tests, maintenance): appends queue, none is sent. */
+  private held = false;
   private scheduled = false;
   /** Settles, never rejecting, once the batch in the worker is committed or refused. */
   private writing: Promise<void> | null = null;
@@ -82,7 +105,12 @@ export class Journal {
 
   /** Appends not yet committed (waiting, or in the worker now). */
   get pendingCount(): number {
-    return this.pending.length + this.writingCount;
+    return this.pending.length + this.urgent.length + this.writingCount;
+  }
+
+  /** Urgent appends (lanes.ts) waiting for the writer. */
+  get urgentCount(): number {
+    return this.urgent.length;
   }
 
   /** The database handle, for read-only queries by projections and APIs. */
@@ -114,14 +142,57 @@ export class Journal {
       return Promise.reject(toError(err));
     }
     return new Promise((resolve, reject) => {
-      this.pending.push({ input, payload, resolve, reject });
+      if (this.coalesceInto(input, payload, resolve, reject)) return;
+      const p: Pending = { input, payload, resolve, reject };
+      if (isUrgent(input)) this.urgent.push(p);
+      else {
+        this.pending.push(p);
+        if (input.coalesce) this.coalescible.set(input.coalesce, p);
+      }
       this.schedule();
+    });
+  }
+
+  /**
+   * Overload: shed what a newer append makes stale (a radio's older position fix) instead of
+   * queueing without bound. The queued append takes this one's content and settles both.
+   */
+  private coalesceInto(input: AppendInput, payload: string, resolve: (e: JournalEvent) => void, reject: (err: Error) => void): boolean {
+    const key = input.coalesce;
+    if (!key || this.pending.length < (this.opts.coalesceAbove ?? this.opts.maxBatch * 2)) return false;
+    const queued = this.coalescible.get(key);
+    if (!queued) return false;
+    const { resolve: before, reject: beforeReject } = queued;
+    queued.input = input;
+    queued.payload = payload;
+    queued.resolve = (e) => {
+      before(e);
+      resolve(e);
+    };
+    queued.reject = (err) => {
+      beforeReject(err);
+      reject(err);
+    };
+    this.coalesced.set(key, (this.coalesced.get(key) ?? 0) + 1);
+    this.coalesceTimer ??= setTimeout(() => this.reportCoalesced(), COALESCE_REPORT_MS).unref();
+    return true;
+  }
+
+  /** One event per window: how many appends were shed, per key (e.g. per radio). */
+  private reportCoalesced(): void {
+    this.coalesceTimer = null;
+    if (this.coalesced.size === 0 || !this.isOpen) return;
+    const counts = Object.fromEntries(this.coalesced);
+    const total = [...this.coalesced.values()].reduce((a, b) => a + b, 0);
+    this.coalesced = new Map();
+    this.append({ source: 'gateway', type: 'journal.coalesced', payload: { windowMs: COALESCE_REPORT_MS, total, counts } }).catch((err: unknown) => {
+      this.opts.log.error({ err }, 'could not journal the coalesced count');
     });
   }
 
   /** Sends on the next turn, so everything appended in this one (and its microtasks) joins. */
   private schedule(): void {
-    if (this.scheduled || this.writing || this.pending.length === 0) return;
+    if (this.scheduled || this.writing || this.held || this.queued === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -129,9 +200,30 @@ export class Journal {
     });
   }
 
+  private get queued(): number {
+    return this.pending.length + this.urgent.length;
+  }
+
+  /**
+   * Holds every commit until the returned function is called: appends queue up and none
+   * resolves. For tests that must see what happens between a message's arrival and its commit
+   * (forwarded, not yet acknowledged) and for ordering under a backlog. `flush` and `close`
+   * release it.
+   */
+  holdCommits(): () => void {
+    this.held = true;
+    return () => {
+      this.held = false;
+      this.schedule();
+    };
+  }
+
   private writeNext(): void {
-    if (this.writing || this.pending.length === 0 || !this.writer) return;
-    const batch = this.pending.splice(0, this.opts.maxBatch);
+    if (this.writing || this.held || this.queued === 0 || !this.writer) return;
+    const batch = this.urgent.length > 0 ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.opts.maxBatch);
+    if (this.coalescible.size > 0) {
+      for (const p of batch) if (p.input.coalesce && this.coalescible.get(p.input.coalesce) === p) this.coalescible.delete(p.input.coalesce);
+    }
     this.writingCount = batch.length;
     this.writing = this.writer.call({ kind: 'append', batch: toWire(batch) }).then(
       (c) => this.settle(() => this.committed(batch, c)),
@@ -205,7 +297,8 @@ export class Journal {
 
   /** Resolves once everything appended so far is committed (or refused). */
   async flush(): Promise<void> {
-    while (this.writer && (this.writing || this.pending.length > 0)) {
+    this.held = false;
+    while (this.writer && (this.writing || this.queued > 0)) {
       this.writeNext();
       await this.writing;
     }
@@ -217,7 +310,8 @@ export class Journal {
     this.writer = null;
     this.lastError = err;
     this.opts.log.error({ err }, 'journal writer failed');
-    for (const p of this.pending.splice(0)) p.reject(err);
+    this.coalescible.clear();
+    for (const p of [...this.urgent.splice(0), ...this.pending.splice(0)]) p.reject(err);
   }
 
   /** Events after `afterSeq`, oldest first. */
@@ -250,6 +344,10 @@ export class Journal {
 
   /** Commits everything appended before the call, then stops the writer; appends after it are refused. */
   close(): Promise<void> {
+    if (!this.closing && this.coalesceTimer) {
+      clearTimeout(this.coalesceTimer);
+      this.reportCoalesced(); // the last window's count, while appends are still taken
+    }
     this.closing ??= this.shutdown();
     return this.closing;
   }

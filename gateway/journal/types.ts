@@ -16,6 +16,17 @@ export interface AppendInput {
    * reconnect); an event with a dedupe key seen recently is not appended again.
    */
   dedupe?: string | null;
+  /**
+   * Commit ahead of the queue (lanes.ts): set by a caller that knows an event is an emergency
+   * when its type alone does not say so. Not stored.
+   */
+  urgent?: boolean;
+  /**
+   * Under overload (more appends queued than the journal's `coalesceAbove`), a queued append
+   * with the same key and not yet sent is replaced by this one: latest wins, and both resolve
+   * with the event committed. Position fixes carry `position:<subject>`. Not stored.
+   */
+  coalesce?: string;
 }
 
 /** A committed journal row. `payload` is null only after a retention erasure. */

@@ -6,6 +6,7 @@
  * its schedule lag p99 passed 100 ms) ends the ladder too, marked as such: beyond it we would be
  * measuring the generator, on the same two cores.
  */
+import { goalsTable } from './goals';
 import { LoadGen, Observer, join1 } from './harness';
 import { printTable, quick, sleep, writeResult, type Table } from './report';
 import { fmt, fmtS, ProcSampler, type Summary } from './stats';
@@ -87,8 +88,15 @@ async function main(): Promise<void> {
     columns: ['system', 'knee msg/s', 'what stopped the ladder'],
     rows: results.map((r) => [r.system, r.kneePerS === null ? '< ' + HANDSETS * LADDER_HZ[0]! : String(r.kneePerS), r.limit]),
   };
-  [detail, knees].forEach(printTable);
-  console.log(`\nwrote ${writeResult('throughput', { results }, [knees, detail])}`);
+  const tw = results.find((r) => r.system === 'townwatch');
+  const ae = results.find((r) => r.system === 'aedes');
+  const goal = goalsTable('throughput (goal 3)', [{
+    goal: '3. throughput knee ≥ bare aedes\'s, same ladder',
+    measured: `${tw?.kneePerS ?? '–'} vs ${ae?.kneePerS ?? '–'} msg/s${tw?.kneePerS && ae?.kneePerS ? ` = ${fmt(tw.kneePerS / ae.kneePerS, 2)}×` : ''}`,
+    met: tw && ae ? (tw.kneePerS ?? 0) >= (ae.kneePerS ?? 0) : null,
+  }]);
+  [goal, detail, knees].forEach(printTable);
+  console.log(`\nwrote ${writeResult('throughput', { results }, [goal, knees, detail])}`);
 }
 
 await main();

@@ -1,0 +1,95 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema';
+import type { JournalEvent } from '../journal/types';
+import type { StateSnapshot } from './index';
+import type { TimeTravelReply, TimeTravelRequest } from './time-travel-worker';
+
+type Request = TimeTravelRequest extends infer R ? (R extends TimeTravelRequest ? Omit<R, 'id'> : never) : never;
+
+/** As protocol.ts starts the journal writer: the bundle's sibling when built, through tsx from source. */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./time-travel-worker.mjs', import.meta.url));
+  const entry = new URL('./time-travel-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, execArgv: [] });
+}
+
+/**
+ * `GET /api/state?at=`: the state at a moment, computed in a worker thread from checkpoints
+ * (time-travel-worker.ts), so a query over a long journal never holds up MQTT or the console.
+ * Requests are answered one at a time, in order. Started lazily, on the first query.
+ */
+export class TimeTravel {
+  private worker: Worker | null = null;
+  private opened: Promise<unknown> | null = null;
+  private readonly calls = new Map<number, { resolve: (r: TimeTravelReply & { ok: true }) => void; reject: (err: Error) => void }>();
+  private nextId = 1;
+  /** Events the last query replayed beyond its checkpoint (metrics, tests). */
+  lastReplayed = 0;
+
+  constructor(private readonly opts: { path: string; config: Config; log: Logger }) {}
+
+  async stateAt(untilTs: number): Promise<StateSnapshot> {
+    this.opened ??= this.call({ kind: 'open', path: this.opts.path, config: this.opts.config });
+    await this.opened;
+    const reply = await this.call({ kind: 'stateAt', untilTs });
+    this.lastReplayed = reply.replayed ?? 0;
+    return reply.result!;
+  }
+
+  /**
+   * Checkpoints are whole states: after a retention erasure they would still hold what was
+   * erased, so they are dropped (the worker restarts on the next query).
+   */
+  onCommitted(events: readonly JournalEvent[]): void {
+    if (events.some((e) => e.type === 'journal.payload-erased')) void this.stop();
+  }
+
+  private call(req: Request): Promise<TimeTravelReply & { ok: true }> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ ...req, id });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = startWorker();
+    worker.on('message', (reply: TimeTravelReply) => {
+      const call = this.calls.get(reply.id);
+      if (!call) return;
+      this.calls.delete(reply.id);
+      if (this.calls.size === 0) worker.unref();
+      if (reply.ok) call.resolve(reply);
+      else call.reject(new Error(`time travel: ${reply.error}`));
+    });
+    const failed = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.opts.log.error({ err }, 'time travel worker failed');
+      this.reset(err);
+    };
+    worker.on('error', failed);
+    worker.on('exit', (code) => failed(new Error(`time travel worker exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private reset(err: Error): void {
+    this.worker = null;
+    this.opened = null;
+    for (const c of this.calls.values()) c.reject(err);
+    this.calls.clear();
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.reset(new Error('time travel stopped'));
+    await worker.terminate();
+  }
+}
