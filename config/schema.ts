@@ -435,7 +435,7 @@ const DEFAULT_UPLINK_RULES = [
   { types: ['subject.updated'], onlyIfShared: true, drop: ['changes.photoRef', 'changes.markers', 'changes.dob'] },
   { types: ['breach.detected'], unlessShared: ['subjectId'], zone: ['position'] },
   { types: ['incident.*'], drop: ['note'], unlessShared: ['subjectId', 'description'], zone: ['position'] },
-  { types: ['evidence.*'], drop: ['name', 'out', 'path', 'wearer', 'dockId', 'bay', 'fileNo', 'reason'], zone: ['gps'] },
+  { types: ['evidence.*'], drop: ['name', 'out', 'path', 'wearer', 'dockId', 'bay', 'fileNo', 'reason', 'note'], zone: ['gps'] },
   { types: ['radio.position'], zone: ['.'] },
   { types: WITHHELD_TYPES, withhold: true },
 ];

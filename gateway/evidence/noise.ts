@@ -1,9 +1,10 @@
 /**
  * Line noise and malformed frames from one dock, summed up for the journal. A serial line
  * picking up interference yields tens of undecodable packets a second; journaling each as its
- * own hash-chained event would add millions of events a day and bury the real ones. The
- * journal gets at most one summary per dock per window (count, per-kind counts, one sample of
- * each kind); metrics count every packet as it comes.
+ * own hash-chained event would add millions of events a day and bury the real ones. In each
+ * window the first packet of each kind of fault is journaled at once, with its reason (at most
+ * MAX_FIRSTS a window), and the rest of the window's packets as one summary at its end (count,
+ * per-kind counts, one sample of each kind); metrics count every packet as it comes.
  */
 export interface NoiseSummary {
   dockId: string;
@@ -16,6 +17,13 @@ export interface NoiseSummary {
 }
 
 const MAX_SAMPLES = 8;
+/** Packets journaled one by one per dock and window, at most: the first of each kind of fault. */
+export const MAX_FIRSTS = 16;
+
+/** The fault a reason describes, numbers and quoted text left out: "length 5 but 2 follow" → "length # but # follow". */
+function faultOf(reason: string): string {
+  return reason.replace(/"[^"]*"|'[^']*'/g, '"…"').replace(/0x[0-9a-f]+|\d+/gi, '#').slice(0, 120);
+}
 
 /** "crc: crc 0x1 != 0x2" → "crc", "FILE_OFFER: ✖ …" → "FILE_OFFER"; a bounded label for metrics. */
 export function noiseKind(reason: string): string {
@@ -24,11 +32,13 @@ export function noiseKind(reason: string): string {
 }
 
 export class NoiseAggregator {
-  private readonly pending = new Map<string, { summary: NoiseSummary; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { summary: NoiseSummary; firsts: Set<string>; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly windowMs: number,
     private readonly report: (summary: NoiseSummary) => void,
+    /** The first packet of a kind in a window, journaled at once with its own reason. */
+    private readonly first: (dockId: string, reason: string, rawHex: string) => void = () => undefined,
   ) {}
 
   add(dockId: string, reason: string, rawHex: string, now = Date.now()): void {
@@ -37,9 +47,15 @@ export class NoiseAggregator {
     if (!p) {
       const at = new Date(now).toISOString();
       const summary: NoiseSummary = { dockId, count: 0, byKind: {}, samples: [], from: at, to: at };
-      p = { summary, timer: setTimeout(() => this.flush(dockId), this.windowMs) };
+      p = { summary, firsts: new Set(), timer: setTimeout(() => this.flush(dockId), this.windowMs) };
       p.timer.unref();
       this.pending.set(dockId, p);
+    }
+    const fault = faultOf(reason);
+    if (!p.firsts.has(fault) && p.firsts.size < MAX_FIRSTS) {
+      p.firsts.add(fault);
+      this.first(dockId, reason.slice(0, 256), rawHex);
+      return;
     }
     const s = p.summary;
     s.count++;
@@ -53,7 +69,7 @@ export class NoiseAggregator {
     if (!p) return;
     clearTimeout(p.timer);
     this.pending.delete(dockId);
-    this.report(p.summary);
+    if (p.summary.count > 0) this.report(p.summary);
   }
 
   /** On shutdown: what was counted is journaled, not lost. */

@@ -13,7 +13,7 @@ import { exhibitId } from './exhibit';
 import { NoiseAggregator, noiseKind, type NoiseSummary } from './noise';
 import { EvidenceStore } from './store';
 
-/** How often, at most, a dock's line noise and malformed frames are journaled (as one summary). */
+/** A dock's line noise: the first of each kind at once, the rest as one summary per this window. */
 export const NOISE_REPORT_MS = 60_000;
 
 export interface DockTransfer {
@@ -72,7 +72,9 @@ export class EvidenceService {
       logger: log,
       minFreeBytes: config.evidence.disk.minFreeMiB * 1024 * 1024,
     });
-    this.noise = new NoiseAggregator(timing.noiseReportMs ?? NOISE_REPORT_MS, (s) => this.journalNoise(s));
+    this.noise = new NoiseAggregator(timing.noiseReportMs ?? NOISE_REPORT_MS, (s) => this.journalNoise(s), (dockId, reason, rawHex) =>
+      this.journalNoiseWrite(this.journal.append({ source: `dock:${dockId}`, type: 'quarantine.message', subject: `dock:${dockId}`, payload: { topic: null, dockId, kind: 'dock', reason, rawHex } })),
+    );
   }
 
   async start(): Promise<void> {
@@ -209,7 +211,7 @@ export class EvidenceService {
         break;
       case 'dock.malformed':
         this.metrics?.dockMalformed.inc({ kind: ev.repeat ? 'HELLO-repeat' : noiseKind(ev.reason) });
-        // A dock retrying the same bad HELLO is on the record once; noise goes out as a summary.
+        // A dock retrying the same bad HELLO is on the record once; noise: the first of a kind, then summaries.
         if (!ev.repeat) this.noise.add(ev.dockId, ev.reason, ev.rawHex);
         return;
     }
@@ -227,7 +229,12 @@ export class EvidenceService {
   }
 
   private journalNoise(s: NoiseSummary): void {
-    const write = this.appendNoise(s).catch((err: unknown) => this.log.error({ err }, 'could not journal dock noise'));
+    this.journalNoiseWrite(this.appendNoise(s));
+  }
+
+  /** Tracked until written, so stop() waits for every noise record. */
+  private journalNoiseWrite(append: Promise<unknown>): void {
+    const write = append.then(() => undefined).catch((err: unknown) => this.log.error({ err }, 'could not journal dock noise'));
     this.noiseWrites.add(write);
     void write.finally(() => this.noiseWrites.delete(write));
   }

@@ -23,6 +23,7 @@ const TRACK_SUMMARY = (p: string) => [`${p}.subjectId`, `${p}.trackId`];
 export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   // Devices over MQTT (gateway/contract/topics.ts).
   'alert.delivery': e('other'),
+  'journal.coalesced': e('none'),
   'tak.client-connected': e('none', ['address']),
   'radio.position': e('other', [], ['.']),
   'radio.ptt': e('other'),
@@ -74,6 +75,7 @@ export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   'evidence.exported': e('other', ['out']),
   'evidence.uplinked': e('other'),
   'evidence.bundle-downloaded': e('other'),
+  'evidence.alarm-acknowledged': e('other', ['note']),
   'evidence.clock-distrusted': e('other'),
   'evidence.storage-full': e('other', ['name']),
   'dock.event': e('other'),
