@@ -96,7 +96,12 @@ export async function checkProductionSafety(config: Config, verify: VerifyPasswo
     if (demo.has(hash)) return `account "${username}" still has the demo town's ${what}: change it before production`;
     for (const candidate of [`${username}-demo`, username, ...WEAK_PASSWORDS]) {
       if (await verify(candidate, hash)) {
-        const which = candidate === `${username}-demo` ? 'the demo rule "<username>-demo"' : candidate === username ? 'the username itself' : `a well-known weak password ("${candidate}")`;
+        const which =
+          candidate === `${username}-demo`
+            ? 'the demo rule "<username>-demo"'
+            : candidate === username
+              ? 'the username itself'
+              : `a well-known weak password ("${candidate}")`;
         return `account "${username}": its ${what} is ${which}; change it before production`;
       }
     }
@@ -120,12 +125,27 @@ function transportProblems(config: Config): string[] {
   const problems: string[] = [];
   const { http, mqtt, tls } = config.gateway;
   if (!tls && !isLoopback(http.host))
-    problems.push(issueLine(['gateway', 'http', 'host'], `the console would be plain HTTP on ${http.host} (passwords and session cookies in clear): set gateway.tls (cert and key, or "auto") or bind it to 127.0.0.1`));
+    problems.push(
+      issueLine(
+        ['gateway', 'http', 'host'],
+        `the console would be plain HTTP on ${http.host} (passwords and session cookies in clear): set gateway.tls (cert and key, or "auto") or bind it to 127.0.0.1`,
+      ),
+    );
   if (!isLoopback(mqtt.host))
-    problems.push(issueLine(['gateway', 'mqtt', 'host'], `plain MQTT on ${mqtt.host} sends device passwords in clear: bind it to 127.0.0.1 and let devices use the TLS listener (gateway.tls, port ${tls?.mqttPort ?? 8883})`));
+    problems.push(
+      issueLine(
+        ['gateway', 'mqtt', 'host'],
+        `plain MQTT on ${mqtt.host} sends device passwords in clear: bind it to 127.0.0.1 and let devices use the TLS listener (gateway.tls, port ${tls?.mqttPort ?? 8883})`,
+      ),
+    );
   const uplink = config.uplink;
   if (uplink.enabled && uplink.url !== undefined && /^(mqtt|ws):\/\//.test(uplink.url))
-    problems.push(issueLine(['uplink', 'url'], `the uplink to ${uplink.url.split('://')[0]}:// is not encrypted: use mqtts:// or wss:// (and uplink.ca for the region's CA)`));
+    problems.push(
+      issueLine(
+        ['uplink', 'url'],
+        `the uplink to ${uplink.url.split('://')[0]}:// is not encrypted: use mqtts:// or wss:// (and uplink.ca for the region's CA)`,
+      ),
+    );
   return problems;
 }
 

@@ -40,8 +40,7 @@ export function migrate(doc: unknown): { doc: RawDoc; applied: string[] } {
   const applied: string[] = [];
   for (;;) {
     const version = current.version;
-    if (version === undefined)
-      throw new ConfigError([issueLine(['version'], `required (the current version is ${CONFIG_VERSION})`)]);
+    if (version === undefined) throw new ConfigError([issueLine(['version'], `required (the current version is ${CONFIG_VERSION})`)]);
     if (typeof version !== 'number' || !Number.isInteger(version) || version < 0)
       throw new ConfigError([issueLine(['version'], `must be a whole number, got ${JSON.stringify(version)}`)]);
     if (version === CONFIG_VERSION) return { doc: current, applied };
@@ -52,8 +51,7 @@ export function migrate(doc: unknown): { doc: RawDoc; applied: string[] } {
     const step = migrations.find((m) => m.from === version);
     if (!step) throw new ConfigError([issueLine(['version'], `no migration from version ${version}`)]);
     current = step.up(current);
-    if (current.version !== version + 1)
-      throw new Error(`migration from version ${version} did not produce version ${version + 1}`);
+    if (current.version !== version + 1) throw new Error(`migration from version ${version} did not produce version ${version + 1}`);
     applied.push(`v${version} -> v${version + 1}: ${step.describe}`);
   }
 }
@@ -61,12 +59,9 @@ export function migrate(doc: unknown): { doc: RawDoc; applied: string[] } {
 function moveInto(gateway: RawDoc, section: 'http' | 'mqtt', port: unknown, oldKey: string): void {
   if (port === undefined) return;
   const existing = gateway[section];
-  if (existing !== undefined && !isRecord(existing))
-    throw new ConfigError([issueLine(['gateway', section], 'must be a mapping')]);
+  if (existing !== undefined && !isRecord(existing)) throw new ConfigError([issueLine(['gateway', section], 'must be a mapping')]);
   if (existing?.port !== undefined && existing.port !== port)
-    throw new ConfigError([
-      issueLine(['gateway', oldKey], `conflicts with gateway.${section}.port (${JSON.stringify(existing.port)}); keep only one`),
-    ]);
+    throw new ConfigError([issueLine(['gateway', oldKey], `conflicts with gateway.${section}.port (${JSON.stringify(existing.port)}); keep only one`)]);
   gateway[section] = { ...existing, port };
 }
 

@@ -45,8 +45,7 @@ export function checkReferences(cfg: BaseConfig, ctx: Ctx): void {
 
   const handsetIssis = new Map<number, number>();
   cfg.accounts.forEach((a, i) => {
-    if (a.premisesId !== undefined && !premises.has(a.premisesId))
-      report(['accounts', i, 'premisesId'], `unknown premises "${a.premisesId}"`);
+    if (a.premisesId !== undefined && !premises.has(a.premisesId)) report(['accounts', i, 'premisesId'], `unknown premises "${a.premisesId}"`);
     if (a.dockId !== undefined && !docks.has(a.dockId)) report(['accounts', i, 'dockId'], `unknown dock "${a.dockId}"`);
     if (a.role === 'handset' && a.issi !== undefined) {
       if (!unitIssis.has(a.issi)) report(['accounts', i, 'issi'], `ISSI ${a.issi} does not belong to any configured unit`);
@@ -81,11 +80,7 @@ function uniqueIndex<T, K>(
  * Walking times feed dispatch ranking, which assumes A→B costs the same as B→A; a one-sided
  * entry is almost always a forgotten edit, so it is an error rather than a directed edge.
  */
-function checkNeighbours(
-  cfg: BaseConfig,
-  zones: Map<string, number>,
-  report: (path: Path, message: string) => void,
-): void {
+function checkNeighbours(cfg: BaseConfig, zones: Map<string, number>, report: (path: Path, message: string) => void): void {
   cfg.zones.forEach((zone, i) => {
     const listed = new Set<string>();
     zone.neighbours.forEach((n, j) => {
@@ -102,10 +97,7 @@ function checkNeighbours(
         report([...here, 'zone'], `zone "${n.zone}" does not list "${zone.id}" as a neighbour (walks must be symmetric)`);
       } else if (back.walkSeconds !== n.walkSeconds && i < k) {
         // Reported once, on the earlier zone, so one mistake is one line.
-        report(
-          [...here, 'walkSeconds'],
-          `${n.walkSeconds} but zones.${k}.neighbours.${m}.walkSeconds is ${back.walkSeconds} (walks must be symmetric)`,
-        );
+        report([...here, 'walkSeconds'], `${n.walkSeconds} but zones.${k}.neighbours.${m}.walkSeconds is ${back.walkSeconds} (walks must be symmetric)`);
       }
     });
   });

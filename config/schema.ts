@@ -9,23 +9,8 @@ import { checkReferences } from './references';
 
 export const CONFIG_VERSION = 1;
 
-export const ACCOUNT_ROLES = [
-  'handset',
-  'control-station',
-  'shop-terminal',
-  'dock',
-  'camera-system',
-  'console',
-  'service',
-] as const;
-export const CONSOLE_ROLES = [
-  'controller',
-  'cctv-operator',
-  'security-manager',
-  'police',
-  'member',
-  'engineer',
-] as const;
+export const ACCOUNT_ROLES = ['handset', 'control-station', 'shop-terminal', 'dock', 'camera-system', 'console', 'service'] as const;
+export const CONSOLE_ROLES = ['controller', 'cctv-operator', 'security-manager', 'police', 'member', 'engineer'] as const;
 export const UNIT_ROLES = ['police', 'pcso', 'security', 'warden'] as const;
 export const UNIT_STATES = ['available', 'en-route', 'on-scene', 'busy', 'off-duty'] as const;
 
@@ -38,14 +23,11 @@ const MAX_ISSI = 0xffffff; // TETRA and DMR subscriber ids are 24-bit
 const Id = z.string().regex(SLUG_RE, 'must be a slug: lower-case letters, digits and single hyphens');
 const Name = z.string().trim().min(1, 'must not be empty');
 const Issi = z.number().int().min(1).max(MAX_ISSI);
-const PasswordHash = z
-  .string()
-  .regex(PASSWORD_HASH_RE, 'must be a scrypt hash "scrypt$N$r$p$<salt>$<hash>", never a plain password');
+const PasswordHash = z.string().regex(PASSWORD_HASH_RE, 'must be a scrypt hash "scrypt$N$r$p$<salt>$<hash>", never a plain password');
 
 // Numbers in `gateway` are often injected per deployment through `${ENV}`, which always yields
 // a string; accept a string of digits there so `port: ${TW_HTTP_PORT}` works.
-const envInt = (schema: z.ZodNumber) =>
-  z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), schema);
+const envInt = (schema: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), schema);
 const Port = envInt(z.number().int().min(0).max(65535)); // 0 = any free port (tests)
 
 export const LonLatSchema = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
@@ -121,7 +103,11 @@ const TlsObjectSchema = z
     if (t.auto && (t.cert !== undefined || t.key !== undefined))
       ctx.addIssue({ code: 'custom', path: ['auto'], message: 'give either auto: true or cert and key, not both' });
     if (!t.auto && (t.cert === undefined || t.key === undefined))
-      ctx.addIssue({ code: 'custom', path: [t.cert === undefined ? 'cert' : 'key'], message: 'required (with cert/key), or write "tls: auto" for a self-signed pair' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [t.cert === undefined ? 'cert' : 'key'],
+        message: 'required (with cert/key), or write "tls: auto" for a self-signed pair',
+      });
   });
 const TlsSchema = z.preprocess((v) => (v === 'auto' ? { auto: true } : v), TlsObjectSchema);
 
@@ -179,13 +165,8 @@ const AccountSchema = z
     need('issi', a.role === 'handset', 'for role "handset"');
     need('issiRanges', a.role === 'control-station', 'for role "control-station"');
     need('dockId', a.role === 'dock', 'for role "dock"');
-    need(
-      'premisesId',
-      a.role === 'shop-terminal' || (a.role === 'console' && a.consoleRole === 'member'),
-      'for role "shop-terminal" and consoleRole "member"',
-    );
-    if (a.issiRanges?.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['issiRanges'], message: 'must list at least one [from, to] range' });
+    need('premisesId', a.role === 'shop-terminal' || (a.role === 'console' && a.consoleRole === 'member'), 'for role "shop-terminal" and consoleRole "member"');
+    if (a.issiRanges?.length === 0) ctx.addIssue({ code: 'custom', path: ['issiRanges'], message: 'must list at least one [from, to] range' });
     a.issiRanges?.forEach(([from, to], i) => {
       if (from > to) ctx.addIssue({ code: 'custom', path: ['issiRanges', i], message: `from ${from} is after to ${to}` });
     });
@@ -212,9 +193,7 @@ const ZoneSchema = z
   })
   .strict();
 
-const PremisesSchema = z
-  .object({ id: Id, name: Name, zone: Id, position: LonLatSchema, kind: z.string().min(1).optional() })
-  .strict();
+const PremisesSchema = z.object({ id: Id, name: Name, zone: Id, position: LonLatSchema, kind: z.string().min(1).optional() }).strict();
 
 const CameraSchema = z
   .object({
@@ -248,9 +227,7 @@ const UnitSchema = z
   })
   .strict();
 
-const DockSchema = z
-  .object({ id: Id, name: Name, bays: z.number().int().min(1).max(24), serialPath: z.string().min(1).optional() })
-  .strict();
+const DockSchema = z.object({ id: Id, name: Name, bays: z.number().int().min(1).max(24), serialPath: z.string().min(1).optional() }).strict();
 
 /** A body-worn camera and who wears it: footage offloaded from it is attributed to them. */
 const BodyCamSchema = z.object({ serial: z.string().min(1).max(64), wearer: Name, provider: z.string().min(1).optional() }).strict();
@@ -297,9 +274,7 @@ const EvidenceSchema = z
   })
   .strict();
 
-const StatusCodeSchema = z
-  .object({ state: z.enum(UNIT_STATES), label: Name, emergency: z.boolean().optional() })
-  .strict();
+const StatusCodeSchema = z.object({ state: z.enum(UNIT_STATES), label: Name, emergency: z.boolean().optional() }).strict();
 
 /** A TETRA control-station radio on a serial line, speaking PEI (ETSI EN 300 392-5). */
 const ControlStationSchema = z
@@ -402,7 +377,9 @@ const IncidentsSchema = z
 const EventTypePattern = z
   .string()
   .regex(/^(\*|[a-z0-9-]+(\.[a-z0-9-]+)*(\.\*)?)$/, 'must be an event type such as "shop.report", a prefix such as "evidence.*", or "*"');
-const FieldPath = z.string().regex(/^(\.|[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)$/, 'must be a dotted field path such as "gps" or "a.b", or "." for the payload itself');
+const FieldPath = z
+  .string()
+  .regex(/^(\.|[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)$/, 'must be a dotted field path such as "gps" or "a.b", or "." for the payload itself');
 
 const UplinkRuleSchema = z
   .object({
@@ -423,14 +400,44 @@ const UplinkRuleSchema = z
   .strict();
 
 /** Free text or people's accounts and addresses: if a site lets these types out at all, only their headers go. */
-const WITHHELD_TYPES = ['radio.text', 'alert.sent', 'cctv.bookmark', 'cctv.fault', 'emergency.resolved', 'auth.*', 'mqtt.*', 'security.*', 'quarantine.*', 'tak.*'];
+const WITHHELD_TYPES = [
+  'radio.text',
+  'alert.sent',
+  'cctv.bookmark',
+  'cctv.fault',
+  'emergency.resolved',
+  'auth.*',
+  'mqtt.*',
+  'security.*',
+  'quarantine.*',
+  'tak.*',
+];
 // Mirrors config/demo-town.yaml, which explains each rule.
 const DEFAULT_UPLINK_TYPES = [
-  'shop.report', 'cctv.sighting', 'sighting.reported', 'track.sighting', 'subject.*', 'cbo.*', 'breach.detected', 'incident.*', 'evidence.*',
+  'shop.report',
+  'cctv.sighting',
+  'sighting.reported',
+  'track.sighting',
+  'subject.*',
+  'cbo.*',
+  'breach.detected',
+  'incident.*',
+  'evidence.*',
 ];
 const DEFAULT_UPLINK_RULES = [
-  { types: ['shop.report', 'cctv.sighting', 'sighting.reported'], drop: ['media', 'snapshotRef', 'operator', 'unitId'], unlessShared: ['subjectId', 'description'], zone: ['place.lonLat'] },
-  { types: ['track.sighting'], drop: ['sighting.media', 'sighting.reporter', 'sighting.unitId', 'sighting.unknownSubjectId'], unlessShared: ['sighting.subjectId', 'sighting.description'], zone: ['sighting.position'], sharedFlag: 'sighting.sharedRegionally' },
+  {
+    types: ['shop.report', 'cctv.sighting', 'sighting.reported'],
+    drop: ['media', 'snapshotRef', 'operator', 'unitId'],
+    unlessShared: ['subjectId', 'description'],
+    zone: ['place.lonLat'],
+  },
+  {
+    types: ['track.sighting'],
+    drop: ['sighting.media', 'sighting.reporter', 'sighting.unitId', 'sighting.unknownSubjectId'],
+    unlessShared: ['sighting.subjectId', 'sighting.description'],
+    zone: ['sighting.position'],
+    sharedFlag: 'sighting.sharedRegionally',
+  },
   { types: ['subject.*', 'cbo.*'], onlyIfShared: true, drop: ['photoRef', 'markers', 'dob', 'terms.excludedAreas'] },
   { types: ['subject.updated'], onlyIfShared: true, drop: ['changes.photoRef', 'changes.markers', 'changes.dob'] },
   { types: ['breach.detected'], unlessShared: ['subjectId'], zone: ['position'] },
@@ -444,7 +451,10 @@ const UplinkSchema = z
   .object({
     enabled: z.boolean().default(false),
     /** The regional broker: mqtt://, mqtts:// (TLS), ws:// or wss://. */
-    url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+      .optional(),
     /** MQTT client id; one per site (default `tw-uplink-<site id>`). */
     clientId: z.string().min(1).max(128).optional(),
     username: z.string().min(1).optional(),
@@ -545,7 +555,8 @@ const TakSchema = z
   })
   .strict()
   .superRefine((t, ctx) => {
-    if (t.enabled && !t.role) ctx.addIssue({ code: 'custom', path: ['role'], message: 'required when the TAK feed is enabled: the console role whose view it carries' });
+    if (t.enabled && !t.role)
+      ctx.addIssue({ code: 'custom', path: ['role'], message: 'required when the TAK feed is enabled: the console role whose view it carries' });
   });
 
 export const BaseConfigSchema = z
@@ -572,18 +583,20 @@ export const BaseConfigSchema = z
   })
   .strict();
 
-export const ConfigSchema = BaseConfigSchema.superRefine(checkReferences).superRefine(checkFrigateCameras).superRefine((cfg, ctx) => {
-  // Tracking and incident settings refer to talkgroups and name grades that must resolve.
-  const tg = cfg.tracking.breachTalkgroup;
-  if (tg !== undefined && !cfg.talkgroups.some((t) => t.id === tg)) {
-    ctx.addIssue({ code: 'custom', path: ['tracking', 'breachTalkgroup'], message: `unknown talkgroup "${tg}"` });
-  }
-  const grades = new Set<string>();
-  cfg.incidents.grades.forEach((g, i) => {
-    if (grades.has(g.id)) ctx.addIssue({ code: 'custom', path: ['incidents', 'grades', i, 'id'], message: `duplicate grade "${g.id}"` });
-    grades.add(g.id);
+export const ConfigSchema = BaseConfigSchema.superRefine(checkReferences)
+  .superRefine(checkFrigateCameras)
+  .superRefine((cfg, ctx) => {
+    // Tracking and incident settings refer to talkgroups and name grades that must resolve.
+    const tg = cfg.tracking.breachTalkgroup;
+    if (tg !== undefined && !cfg.talkgroups.some((t) => t.id === tg)) {
+      ctx.addIssue({ code: 'custom', path: ['tracking', 'breachTalkgroup'], message: `unknown talkgroup "${tg}"` });
+    }
+    const grades = new Set<string>();
+    cfg.incidents.grades.forEach((g, i) => {
+      if (grades.has(g.id)) ctx.addIssue({ code: 'custom', path: ['incidents', 'grades', i, 'id'], message: `duplicate grade "${g.id}"` });
+      grades.add(g.id);
+    });
   });
-});
 
 /** Frigate camera names must map to configured cameras. */
 function checkFrigateCameras(cfg: z.output<typeof BaseConfigSchema>, ctx: z.RefinementCtx): void {

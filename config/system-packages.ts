@@ -44,7 +44,10 @@ export function offSimulators(config: Config, path = process.env.PATH ?? ''): Of
     { what: 'camera dock', packages: ['socat'], configured: config.docks.some((d) => d.serialPath) },
     { what: 'CCTV cameras', packages: ['ffmpeg', 'rtsp-server-perl'], configured: config.cameras.length > 0 },
   ];
-  return wanted.filter((w) => w.configured).map((w) => ({ what: w.what, missing: missingPackages(w.packages, path) })).filter((o) => o.missing.length > 0);
+  return wanted
+    .filter((w) => w.configured)
+    .map((w) => ({ what: w.what, missing: missingPackages(w.packages, path) }))
+    .filter((o) => o.missing.length > 0);
 }
 
 export function installCommand(packages: readonly string[]): string {

@@ -106,9 +106,11 @@ export class Gateway {
       },
       onCommit: (events) => this.bus.emit('committed', events),
     });
-    this.metrics.site = () => siteProbe(this.journal, this.projections, {
-      journal: dirname(resolve(base, config.gateway.journal.path)), data: resolve(base, config.gateway.dataDir),
-    });
+    this.metrics.site = () =>
+      siteProbe(this.journal, this.projections, {
+        journal: dirname(resolve(base, config.gateway.journal.path)),
+        data: resolve(base, config.gateway.dataDir),
+      });
     this.accounts = new Accounts(config);
     this.sessions = new Sessions(opts.sessionTiming?.idleMs ?? config.gateway.sessionTtlMinutes * 60_000);
     this.sessionCheckMs = opts.sessionTiming?.checkMs ?? SESSION_CHECK_MS;
@@ -133,38 +135,62 @@ export class Gateway {
     this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming, this.metrics);
     const disk = config.evidence.disk;
     this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }), {
-      partialMaxAgeMs: disk.partialMaxAgeHours * 3_600_000, quarantineMaxFiles: disk.quarantineMaxFiles,
-      quarantineMaxBytes: disk.quarantineMaxMiB * 1024 * 1024, quarantineMaxAgeMs: disk.quarantineMaxAgeDays * 86_400_000,
+      partialMaxAgeMs: disk.partialMaxAgeHours * 3_600_000,
+      quarantineMaxFiles: disk.quarantineMaxFiles,
+      quarantineMaxBytes: disk.quarantineMaxMiB * 1024 * 1024,
+      quarantineMaxAgeMs: disk.quarantineMaxAgeDays * 86_400_000,
     });
     this.cctv = new CctvService({
-      config, journal: this.journal, projections: this.projections, sessions: this.sessions, metrics: this.metrics, bus: this.bus, log,
+      config,
+      journal: this.journal,
+      projections: this.projections,
+      sessions: this.sessions,
+      metrics: this.metrics,
+      bus: this.bus,
+      log,
       sessionCheckMs: this.sessionCheckMs,
     });
     this.timeTravel = new TimeTravel({ path: resolve(this.baseDir, config.gateway.journal.path), config, log: log.child({ module: 'time-travel' }) });
     this.api = new AppApi({
-      journal: this.journal, projections: this.projections, alerts: this.alerts, cctv: this.cctv.api,
+      journal: this.journal,
+      projections: this.projections,
+      alerts: this.alerts,
+      cctv: this.cctv.api,
       evidence: new EvidenceApi(this.journal, this.projections, this.evidence),
       tracking: new TrackingApi({
-        config, journal: this.journal, projections: this.projections, log: log.child({ module: 'dispatch' }), timeTravel: this.timeTravel,
+        config,
+        journal: this.journal,
+        projections: this.projections,
+        log: log.child({ module: 'dispatch' }),
+        timeTravel: this.timeTravel,
         radio: { publish: (topic, payload) => this.broker.publish(topic, payload), sendText: (issi, text, msgId) => this.pei.sendText(issi, text, msgId) },
       }),
-      talkgroupIds: new Set(config.talkgroups.map((t) => t.id)), unitIds: new Set(config.units.map((u) => u.id)),
+      talkgroupIds: new Set(config.talkgroups.map((t) => t.id)),
+      unitIds: new Set(config.units.map((u) => u.id)),
     });
     this.emergencyWatch = new EmergencyWatch(config, this.projections, this.journal, log.child({ module: 'emergencies' }));
     this.trackingWatch = new TrackingWatch(config, this.projections, this.journal, this.alerts, log.child({ module: 'tracking' }));
     this.consoleSocket = new ConsoleSocket({
       api: this.api,
-      sessions: this.sessions, journal: this.journal, projections: this.projections, metrics: this.metrics,
-      log: log.child({ module: 'console-socket' }), sessionCheckMs: this.sessionCheckMs,
+      sessions: this.sessions,
+      journal: this.journal,
+      projections: this.projections,
+      metrics: this.metrics,
+      log: log.child({ module: 'console-socket' }),
+      sessionCheckMs: this.sessionCheckMs,
     });
-    this.contact = new ContactMonitor(
-      this.projections.units, this.journal, config.gateway.unitLostContactSeconds * 1000, log.child({ module: 'contact' }),
-    );
+    this.contact = new ContactMonitor(this.projections.units, this.journal, config.gateway.unitLostContactSeconds * 1000, log.child({ module: 'contact' }));
     this.uplink = config.uplink.enabled
       ? new UplinkForwarder({
-        settings: config.uplink, siteId: config.site.id, zones: config.zones, journalPath: resolve(base, config.gateway.journal.path),
-        journal: this.journal, metrics: this.metrics, log: log.child({ module: 'uplink' }), baseDir: base,
-      })
+          settings: config.uplink,
+          siteId: config.site.id,
+          zones: config.zones,
+          journalPath: resolve(base, config.gateway.journal.path),
+          journal: this.journal,
+          metrics: this.metrics,
+          log: log.child({ module: 'uplink' }),
+          baseDir: base,
+        })
       : null;
     this.tak = config.tak.enabled
       ? new TakFeed({ settings: config.tak, projections: this.projections, bus: this.bus, journal: this.journal, log: log.child({ module: 'tak' }) })
@@ -176,7 +202,12 @@ export class Gateway {
     const tlsSettings = this.config.gateway.tls;
     if (tlsSettings) {
       const g = this.config.gateway;
-      this.tls = await loadTls(tlsSettings, { baseDir: this.baseDir, dataDir: g.dataDir, hosts: [g.http.host, tlsSettings.mqttHost], log: this.log.child({ module: 'tls' }) });
+      this.tls = await loadTls(tlsSettings, {
+        baseDir: this.baseDir,
+        dataDir: g.dataDir,
+        hosts: [g.http.host, tlsSettings.mqttHost],
+        log: this.log.child({ module: 'tls' }),
+      });
     }
     await this.journal.open();
     const started = Date.now();
@@ -195,16 +226,28 @@ export class Gateway {
     await this.broker.start();
     if (tlsSettings && this.tls) {
       this.mqttTls = new MqttTlsListener({
-        host: tlsSettings.mqttHost, port: tlsSettings.mqttPort, tls: this.tls, handle: (socket) => this.broker.handle(socket), log: this.log.child({ module: 'mqtt-tls' }),
+        host: tlsSettings.mqttHost,
+        port: tlsSettings.mqttPort,
+        tls: this.tls,
+        handle: (socket) => this.broker.handle(socket),
+        log: this.log.child({ module: 'mqtt-tls' }),
       });
       await this.mqttTls.start();
     }
     this.sessions.start(this.sessionCheckMs);
     const http = await buildHttp({
       api: this.api,
-      accounts: this.accounts, sessions: this.sessions, journal: this.journal, projections: this.projections,
-      metrics: this.metrics, readiness: () => this.readiness(), log: this.log.child({ module: 'http' }),
-      secureCookies: this.tls !== null, https: this.tls ? { cert: this.tls.cert, key: this.tls.key } : undefined, sessionTtlMinutes: this.config.gateway.sessionTtlMinutes, config: this.config,
+      accounts: this.accounts,
+      sessions: this.sessions,
+      journal: this.journal,
+      projections: this.projections,
+      metrics: this.metrics,
+      readiness: () => this.readiness(),
+      log: this.log.child({ module: 'http' }),
+      secureCookies: this.tls !== null,
+      https: this.tls ? { cert: this.tls.cert, key: this.tls.key } : undefined,
+      sessionTtlMinutes: this.config.gateway.sessionTtlMinutes,
+      config: this.config,
     });
     this.consoleSocket.attach(http.server);
     // Socket.IO took over the server's request listeners (it answers /socket.io itself, fastify
@@ -259,7 +302,9 @@ export class Gateway {
     await Promise.all(
       this.projections.devices.online().map((d) =>
         this.journal.append({
-          source: 'gateway', type: 'mqtt.disconnected', subject: `account:${d.username}`,
+          source: 'gateway',
+          type: 'mqtt.disconnected',
+          subject: `account:${d.username}`,
           payload: { clientId: d.clientId, username: d.username, reason: 'gateway restarted' },
         }),
       ),
@@ -276,7 +321,9 @@ export class Gateway {
       ready: Object.values(checks).every(Boolean),
       checks,
       detail: {
-        head: this.journal.head.seq, applied: this.projections.seq, journalError: this.journal.lastError?.message ?? null,
+        head: this.journal.head.seq,
+        applied: this.projections.seq,
+        journalError: this.journal.lastError?.message ?? null,
         // Informational: a site without its uplink is still ready (it must work offline).
         uplink: this.uplink?.status() ?? { enabled: false },
         // Informational too: with the radio link down alerts queue and MQTT handsets still work.

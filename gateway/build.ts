@@ -30,7 +30,11 @@ export const START_ENV = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4194304'
 export async function buildGateway(): Promise<void> {
   const tmp = `${GATEWAY_DIST}.${process.pid}.${Date.now()}`;
   await build({
-    entryPoints: [join(PROJECT_ROOT, 'gateway', 'main.ts'), join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts'), join(PROJECT_ROOT, 'gateway', 'projections', 'time-travel-worker.ts')],
+    entryPoints: [
+      join(PROJECT_ROOT, 'gateway', 'main.ts'),
+      join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts'),
+      join(PROJECT_ROOT, 'gateway', 'projections', 'time-travel-worker.ts'),
+    ],
     outdir: tmp,
     entryNames: '[name]',
     outExtension: { '.js': '.mjs' },

@@ -37,7 +37,10 @@ export class Bus {
 
   removeOwner(owner: string): void {
     for (const [event, list] of this.listeners) {
-      this.listeners.set(event, list.filter((l) => l.owner !== owner));
+      this.listeners.set(
+        event,
+        list.filter((l) => l.owner !== owner),
+      );
     }
   }
 }

@@ -19,8 +19,7 @@ export type KnownIds = Partial<Record<TopicParam, ReadonlySet<string>>>;
 const PARAM_WORD: Record<TopicParam, string> = { issi: 'ISSI', gssi: 'talkgroup', premisesId: 'premises', cameraId: 'camera' };
 
 export type Verdict =
-  | { ok: true; type: string; subject: string | null; payload: Record<string, unknown> }
-  | { ok: false; kind: QuarantineKind; reason: string };
+  { ok: true; type: string; subject: string | null; payload: Record<string, unknown> } | { ok: false; kind: QuarantineKind; reason: string };
 
 /** Bytes of a quarantined payload kept in the journal; enough to diagnose, bounded. */
 export const QUARANTINE_RAW_CAP = 4096;
@@ -46,7 +45,8 @@ export function validateInbound(match: TopicMatch | null, payload: Buffer, known
   if (!match) return { ok: false, kind: 'unknown-topic', reason: 'topic is not in the tw/v1 contract' };
   const { spec } = match;
   for (const [param, value] of Object.entries(match.params) as Array<[TopicParam, string]>) {
-    if (known[param] && !known[param].has(value)) return { ok: false, kind: 'unknown-id', reason: `${PARAM_WORD[param]} "${value.slice(0, 64)}" is not configured` };
+    if (known[param] && !known[param].has(value))
+      return { ok: false, kind: 'unknown-id', reason: `${PARAM_WORD[param]} "${value.slice(0, 64)}" is not configured` };
   }
   if (payload.length > spec.maxPayload) {
     return { ok: false, kind: 'oversize', reason: `payload of ${payload.length} bytes exceeds ${spec.maxPayload} for ${spec.name}` };

@@ -90,7 +90,7 @@ export class Metrics {
 
   readonly throttled = new Counter({
     name: 'tw_mqtt_throttled_total',
-    help: 'Inbound publishes over their client\'s rate limit: QoS 1 delayed, QoS 0 dropped (and quarantined)',
+    help: "Inbound publishes over their client's rate limit: QoS 1 delayed, QoS 0 dropped (and quarantined)",
     labelNames: ['action'] as const,
     registers: [this.registry],
   });
@@ -227,7 +227,7 @@ export class Metrics {
 
   readonly diskFree: Gauge<'volume'> = new Gauge({
     name: 'tw_disk_free_bytes',
-    help: 'Free bytes (for the gateway\'s user) on the filesystem of the journal and of the data directory',
+    help: "Free bytes (for the gateway's user) on the filesystem of the journal and of the data directory",
     labelNames: ['volume'] as const,
     registers: [this.registry],
     collect: () => this.setDisk(this.diskFree, 'freeBytes'),

@@ -59,16 +59,36 @@ async function generateSelfSigned(certPath: string, keyPath: string, hosts: read
   const tmpCert = `${certPath}.tmp`;
   const tmpKey = `${keyPath}.tmp`;
   const args = [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256', '-days', '825',
-    '-subj', '/CN=Townwatch gateway', '-addext', `subjectAltName=${san}`, '-keyout', tmpKey, '-out', tmpCert,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '825',
+    '-subj',
+    '/CN=Townwatch gateway',
+    '-addext',
+    `subjectAltName=${san}`,
+    '-keyout',
+    tmpKey,
+    '-out',
+    tmpCert,
   ];
   await new Promise<void>((done, fail) => {
     execFile('openssl', args, { timeout: 30_000 }, (err, _stdout, stderr) => {
       if (!err) return done();
       const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      fail(new Error(missing
-        ? 'gateway.tls: auto needs the openssl command, which is not installed (apt-get install openssl), or give gateway.tls.cert and gateway.tls.key'
-        : `gateway.tls: auto: openssl failed: ${stderr.trim() || err.message}`));
+      fail(
+        new Error(
+          missing
+            ? 'gateway.tls: auto needs the openssl command, which is not installed (apt-get install openssl), or give gateway.tls.cert and gateway.tls.key'
+            : `gateway.tls: auto: openssl failed: ${stderr.trim() || err.message}`,
+        ),
+      );
     });
   });
   chmodSync(tmpKey, 0o600);

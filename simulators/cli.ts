@@ -17,7 +17,8 @@ import { runPeiSimCli } from './radio/pei-cli';
 import { Fleet } from './radio/fleet';
 import { runScenarioCli } from './scenarios/cli';
 
-const USAGE = 'usage: npm run sim -- demo | radio [--mqtt URL] [--units N] [--rate HZ] | pei [--link PATH] [--units N] | dock [--bays N] | cctv [--cameras N] | scenario shoplift-breach';
+const USAGE =
+  'usage: npm run sim -- demo | radio [--mqtt URL] [--units N] [--rate HZ] | pei [--link PATH] [--units N] | dock [--bays N] | cctv [--cameras N] | scenario shoplift-breach';
 const STOP_DEADLINE_MS = 2000;
 const passwordFor = (username: string) => process.env.TW_SIM_PASSWORD ?? `${username}-demo`;
 

@@ -32,38 +32,46 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
       console.log(`sim: no ${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  if (station) await part('TETRA radios', async () => {
-    const walkers = peiUnits.map((u, i) => ({ issi: u.issi, walker: new Walker(config, config.zones[(i * 4) % config.zones.length]!.id, 100 + i) }));
-    const start = polygonCentroid(config.zones[0]!.polygon);
-    const gssi = config.talkgroups[0]?.gssi ?? 9001;
-    const sim = new PeiSimulator({ path: resolve(station.serialPath), units: peiUnits.map((u) => ({ issi: u.issi, lat: start[1], lon: start[0] })), talkgroup: gssi });
-    await sim.start();
-    const iv = setInterval(() => {
-      for (const { issi, walker } of walkers) {
-        const p = walker.step(5);
-        sim.sendPosition(issi, { lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, headingDeg: p.headingDeg }).catch(() => undefined);
-      }
-    }, 5000);
-    stops.push(async () => {
-      clearInterval(iv);
-      await sim.stop();
+  if (station)
+    await part('TETRA radios', async () => {
+      const walkers = peiUnits.map((u, i) => ({ issi: u.issi, walker: new Walker(config, config.zones[(i * 4) % config.zones.length]!.id, 100 + i) }));
+      const start = polygonCentroid(config.zones[0]!.polygon);
+      const gssi = config.talkgroups[0]?.gssi ?? 9001;
+      const sim = new PeiSimulator({
+        path: resolve(station.serialPath),
+        units: peiUnits.map((u) => ({ issi: u.issi, lat: start[1], lon: start[0] })),
+        talkgroup: gssi,
+      });
+      await sim.start();
+      const iv = setInterval(() => {
+        for (const { issi, walker } of walkers) {
+          const p = walker.step(5);
+          sim.sendPosition(issi, { lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, headingDeg: p.headingDeg }).catch(() => undefined);
+        }
+      }, 5000);
+      stops.push(async () => {
+        clearInterval(iv);
+        await sim.stop();
+      });
     });
-  });
   const dock = config.docks.find((d) => d.serialPath);
   const dockPath = dock?.serialPath;
-  if (dock && dockPath) await part('camera dock', async () => {
-    // A dock whose cameras came back from a shift: a few short clips each, deterministic contents.
-    const pty = await openPtyPair({ dir: dirname(resolve(dockPath)) });
-    const cameras = config.bodyCams.slice(0, Math.min(3, dock.bays)).map((c, i) => ({
-      serial: c.serial, bay: i + 1, files: [1, 2].map((n) => ({ name: `${c.serial}_${n}.mp4`, size: (2 + i + n) * 1_000_000 })),
-    }));
-    const sim = new DockSimulator({ path: pty.dockPath, cable: pty, dockId: dock.id, bays: dock.bays, seed: 2026, cameras });
-    await sim.start();
-    stops.push(async () => {
-      await sim.stop();
-      await pty.close();
+  if (dock && dockPath)
+    await part('camera dock', async () => {
+      // A dock whose cameras came back from a shift: a few short clips each, deterministic contents.
+      const pty = await openPtyPair({ dir: dirname(resolve(dockPath)) });
+      const cameras = config.bodyCams.slice(0, Math.min(3, dock.bays)).map((c, i) => ({
+        serial: c.serial,
+        bay: i + 1,
+        files: [1, 2].map((n) => ({ name: `${c.serial}_${n}.mp4`, size: (2 + i + n) * 1_000_000 })),
+      }));
+      const sim = new DockSimulator({ path: pty.dockPath, cable: pty, dockId: dock.id, bays: dock.bays, seed: 2026, cameras });
+      await sim.start();
+      stops.push(async () => {
+        await sim.stop();
+        await pty.close();
+      });
     });
-  });
   stops.push(await startDemoCameras(config));
   console.log(`sim: ${fleet.handsets.length} MQTT handsets and ${peiUnits.length} TETRA radios (PEI) walking ${config.site.name}`);
   return async () => {

@@ -22,8 +22,16 @@ import { topbar } from './views/topbar';
 import { trackingView } from './views/tracking';
 
 const FACTORIES: Record<PanelId, (ctx: Ctx) => View> = {
-  map: mapView, incidents: incidentsView, tracking: trackingView, cameras: camerasView, alerts: alertsView,
-  evidence: evidenceView, hotspots: hotspotsView, subjects: subjectsView, log: logView, premises: premisesView,
+  map: mapView,
+  incidents: incidentsView,
+  tracking: trackingView,
+  cameras: camerasView,
+  alerts: alertsView,
+  evidence: evidenceView,
+  hotspots: hotspotsView,
+  subjects: subjectsView,
+  log: logView,
+  premises: premisesView,
 };
 
 /**
@@ -63,11 +71,14 @@ export class ConsoleApp {
 
   private showLogin(message?: string): void {
     document.title = 'Townwatch console: log in';
-    fill(this.root, loginView(this.api, {
-      message,
-      onUnlock: () => this.alarm.unlock(),
-      onLogin: (me) => void this.start(me).catch((err: unknown) => this.showLogin(String(err))),
-    }));
+    fill(
+      this.root,
+      loginView(this.api, {
+        message,
+        onUnlock: () => this.alarm.unlock(),
+        onLogin: (me) => void this.start(me).catch((err: unknown) => this.showLogin(String(err))),
+      }),
+    );
     this.root.querySelector<HTMLInputElement>('#username')?.focus();
   }
 
@@ -91,7 +102,12 @@ export class ConsoleApp {
     this.store.site = site;
     const tracking = new TrackingApi(this.api);
     const ctx: Ctx = {
-      api: this.api, store: this.store, live: this.live, alarm: this.alarm, tracking, me,
+      api: this.api,
+      store: this.store,
+      live: this.live,
+      alarm: this.alarm,
+      tracking,
+      me,
       navigate: (path) => this.route(path, true),
       notify: (text, kind = 'info') => this.notify(text, kind),
     };
@@ -100,9 +116,16 @@ export class ConsoleApp {
     if (may.live(me.consoleRole)) this.live.start();
 
     const panels = panelsFor(me.consoleRole);
-    this.nav = h('nav', { class: 'nav', 'aria-label': 'Panels' },
+    this.nav = h(
+      'nav',
+      { class: 'nav', 'aria-label': 'Panels' },
       panels.map((p, i) => {
-        const b = h('a', { href: p.path, 'data-panel': p.id, 'aria-keyshortcuts': i < 9 ? `Alt+${i + 1}` : null }, p.label, i < 9 ? h('kbd', {}, `Alt+${i + 1}`) : null);
+        const b = h(
+          'a',
+          { href: p.path, 'data-panel': p.id, 'aria-keyshortcuts': i < 9 ? `Alt+${i + 1}` : null },
+          p.label,
+          i < 9 ? h('kbd', {}, `Alt+${i + 1}`) : null,
+        );
         b.addEventListener('click', (ev) => {
           ev.preventDefault();
           this.route(p.path, true);
@@ -112,14 +135,15 @@ export class ConsoleApp {
     );
     this.main = h('main', { id: 'main', tabindex: '-1' });
     document.title = `Townwatch · ${site.site.name}`;
-    fill(this.root,
+    fill(
+      this.root,
       h('a', { class: 'skip', href: '#main' }, 'Skip to content'),
       topbar(ctx, { siteName: site.site.name, onLogout: () => void this.logout(), onIdleExpired: () => void this.checkSession() }),
       may.seeEmergencies(me.consoleRole) ? emergencyBanner(ctx) : null,
       h('div', { class: 'body' }, this.nav, this.main),
       this.toast,
     );
-    const path = location.pathname === '/' ? panels[0]?.path ?? '/' : location.pathname + location.search;
+    const path = location.pathname === '/' ? (panels[0]?.path ?? '/') : location.pathname + location.search;
     this.route(path, false, true);
   }
 
@@ -149,11 +173,15 @@ export class ConsoleApp {
     if (!panel) {
       this.current = null;
       const known = PANELS.find((p) => p.path === pathname);
-      this.main.append(h('section', { class: 'forbidden panel', 'data-testid': 'forbidden' },
-        h('h2', {}, known ? `${known.label} is not available to your role` : 'No such page'),
-        h('p', {}, known ? `You are logged in as ${ctx.me.username} (${ctx.me.consoleRole ?? 'no role'}).` : path),
-        allowed[0] ? h('a', { href: allowed[0].path }, `Go to ${allowed[0].label}`) : null,
-      ));
+      this.main.append(
+        h(
+          'section',
+          { class: 'forbidden panel', 'data-testid': 'forbidden' },
+          h('h2', {}, known ? `${known.label} is not available to your role` : 'No such page'),
+          h('p', {}, known ? `You are logged in as ${ctx.me.username} (${ctx.me.consoleRole ?? 'no role'}).` : path),
+          allowed[0] ? h('a', { href: allowed[0].path }, `Go to ${allowed[0].label}`) : null,
+        ),
+      );
       return;
     }
     let view = this.views.get(panel.id);

@@ -132,7 +132,15 @@ export class Store {
     for (const p of updates) {
       const u = this.byIssi.get(p.issi);
       if (!u || (u.fix && Date.parse(u.fix.fixTime) > Date.parse(p.fixTime))) continue;
-      u.fix = { lat: p.lat, lon: p.lon, accuracyM: p.accuracyM, speedKmh: u.fix?.speedKmh ?? null, headingDeg: u.fix?.headingDeg ?? null, fixTime: p.fixTime, receivedAt: Date.now() };
+      u.fix = {
+        lat: p.lat,
+        lon: p.lon,
+        accuracyM: p.accuracyM,
+        speedKmh: u.fix?.speedKmh ?? null,
+        headingDeg: u.fix?.headingDeg ?? null,
+        fixTime: p.fixTime,
+        receivedAt: Date.now(),
+      };
       changed = true;
     }
     if (changed) this.emit(['positions']);
@@ -143,7 +151,16 @@ export class Store {
     const topics: Topic[] = applyTracking(this.tracking, e, (x) => this.placeOf(x)) ? ['tracking'] : [];
     // A resumed console gets the fixes it missed here; each unit's state comes as `units:state`.
     if (e.type === 'radio.position' && typeof p.issi === 'number') {
-      this.applyPositions([{ issi: p.issi, lat: p.lat as number, lon: p.lon as number, accuracyM: (p.accuracyM as number | null) ?? null, fixTime: p.fixTime as string, seq: e.seq }]);
+      this.applyPositions([
+        {
+          issi: p.issi,
+          lat: p.lat as number,
+          lon: p.lon as number,
+          accuracyM: (p.accuracyM as number | null) ?? null,
+          fixTime: p.fixTime as string,
+          seq: e.seq,
+        },
+      ]);
     } else if (e.type === 'radio.receipt') topics.push(...this.applyReceipt(e, p));
     else if (e.type.startsWith('emergency.')) topics.push(...this.applyEmergency(e, p));
     else if (e.type.startsWith('alert.')) topics.push(...this.applyAlert(e, p));
@@ -165,8 +182,19 @@ export class Store {
     const id = p.emergencyId as string;
     if (e.type === 'emergency.raised') {
       this.emergencies.set(id, {
-        id, unitId: p.unitId as string, issi: p.issi as number, trigger: p.trigger as string, raisedAt: e.ts, presses: 1, state: 'open',
-        owner: null, acknowledgedAt: null, outcome: null, resolvedBy: null, resolvedAt: null, lastAlertAt: e.ts,
+        id,
+        unitId: p.unitId as string,
+        issi: p.issi as number,
+        trigger: p.trigger as string,
+        raisedAt: e.ts,
+        presses: 1,
+        state: 'open',
+        owner: null,
+        acknowledgedAt: null,
+        outcome: null,
+        resolvedBy: null,
+        resolvedAt: null,
+        lastAlertAt: e.ts,
       });
       return ['emergencies'];
     }
@@ -182,7 +210,12 @@ export class Store {
   private applyAlert(e: ConsoleEvent, p: P): Topic[] {
     if (e.type === 'alert.sent') {
       this.alerts.set(p.alertId as string, {
-        id: p.alertId as string, text: p.text as string, priority: p.priority as string, sentBy: e.actor, sentAt: e.ts, talkgroups: p.talkgroups as string[],
+        id: p.alertId as string,
+        text: p.text as string,
+        priority: p.priority as string,
+        sentBy: e.actor,
+        sentAt: e.ts,
+        talkgroups: p.talkgroups as string[],
         recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null })),
       });
     } else if (e.type === 'alert.pei-sent') {
@@ -214,7 +247,8 @@ export class Store {
   private applyCamera(e: ConsoleEvent, p: P): Topic[] {
     const cam = this.cameras.get(p.cameraId as string);
     if (!cam) return [];
-    if (e.type === 'camera.online' || e.type === 'camera.offline') Object.assign(cam, { health: e.type === 'camera.online' ? 'online' : 'offline', healthSince: e.ts });
+    if (e.type === 'camera.online' || e.type === 'camera.offline')
+      Object.assign(cam, { health: e.type === 'camera.online' ? 'online' : 'offline', healthSince: e.ts });
     else if (e.type === 'cctv.fault') cam.lastFault = (p.fault as string | undefined) ?? null;
     return ['cameras'];
   }
@@ -226,10 +260,26 @@ export class Store {
       if (this.evidence.has(id)) return [];
       const wearer = (p.wearer as string | null) ?? null;
       this.evidence.set(id, {
-        id, cam: p.cam as string, fileNo: p.fileNo as number, wearer, unassigned: wearer === null, dockId: p.dockId as string, bay: p.bay as number,
-        name: p.name as string, recStart: p.recStart as string, recEnd: p.recEnd as string, size: p.size as number,
-        deviceSha256: p.deviceSha256 as string, receivedSha256: p.sha256 as string, gps: (p.gps as EvidenceRecord['gps']) ?? null,
-        category: 'non-evidential', incidents: [], hold: false, retainUntil: 0, verifiedAt: e.ts, deleted: null,
+        id,
+        cam: p.cam as string,
+        fileNo: p.fileNo as number,
+        wearer,
+        unassigned: wearer === null,
+        dockId: p.dockId as string,
+        bay: p.bay as number,
+        name: p.name as string,
+        recStart: p.recStart as string,
+        recEnd: p.recEnd as string,
+        size: p.size as number,
+        deviceSha256: p.deviceSha256 as string,
+        receivedSha256: p.sha256 as string,
+        gps: (p.gps as EvidenceRecord['gps']) ?? null,
+        category: 'non-evidential',
+        incidents: [],
+        hold: false,
+        retainUntil: 0,
+        verifiedAt: e.ts,
+        deleted: null,
       });
       return ['evidence'];
     }

@@ -1,15 +1,5 @@
 import type { StateSnapshot } from '../../gateway/contract/socket';
-import type {
-  BreachRecord,
-  Handover,
-  Hotspots,
-  IncidentRecord,
-  Prediction,
-  Ranking,
-  SubjectView,
-  Track,
-  TrackSummary,
-} from '../../gateway/contract/tracking';
+import type { BreachRecord, Handover, Hotspots, IncidentRecord, Prediction, Ranking, SubjectView, Track, TrackSummary } from '../../gateway/contract/tracking';
 import type { Api } from './api';
 
 /** `GET /api/subjects/:id/track`: the fused track, where they may be heading, which cameras to use. */
@@ -42,7 +32,12 @@ export class TrackingApi {
     return this.api.get(`/api/subjects/${enc(subjectId)}/track`);
   }
 
-  reportSighting(input: { subjectId?: string; description?: string; place: { cameraId?: string; zone?: string; unitId?: string }; source?: string }): Promise<{ sightingId: string }> {
+  reportSighting(input: {
+    subjectId?: string;
+    description?: string;
+    place: { cameraId?: string; zone?: string; unitId?: string };
+    source?: string;
+  }): Promise<{ sightingId: string }> {
     return this.api.post('/api/sightings', input);
   }
 

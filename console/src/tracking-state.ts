@@ -47,14 +47,19 @@ function fuse(t: TrackingState, s: Sighting): void {
   }
   t.unlinked = t.unlinked.filter((u) => u.id !== s.id);
   const prev = t.tracks.get(s.subjectId);
-  const sightings = [...(prev && prev.state === 'active' ? prev.sightings : prev?.sightings ?? []).filter((x) => x.id !== s.id), s]
+  const sightings = [...(prev && prev.state === 'active' ? prev.sightings : (prev?.sightings ?? [])).filter((x) => x.id !== s.id), s]
     .sort((a, b) => a.atMs - b.atMs || a.causeSeq - b.causeSeq)
     .slice(-500);
   const entered: string[] = [];
   for (const x of sightings) if (x.zone && !entered.includes(x.zone)) entered.push(x.zone);
   const latest = sightings.at(-1)!;
   t.tracks.set(s.subjectId, {
-    trackId: `trk-${s.subjectId}`, subjectId: s.subjectId, state: 'active', sightings, currentZones: latest.zone ? [latest.zone] : [], enteredZones: entered,
+    trackId: `trk-${s.subjectId}`,
+    subjectId: s.subjectId,
+    state: 'active',
+    sightings,
+    currentZones: latest.zone ? [latest.zone] : [],
+    enteredZones: entered,
   });
 }
 
@@ -99,7 +104,12 @@ function applyCbo(t: TrackingState, e: ConsoleEvent, p: P): boolean {
   const state = e.type.slice(4) as CboRecord['state'];
   const existing = t.cbos.get(p.cboId as string);
   if (p.terms && !existing && (state === 'warning' || state === 'issued')) {
-    t.cbos.set(p.cboId as string, { id: p.cboId as string, ...(structuredClone(p.terms) as Omit<CboRecord, 'id' | 'state' | 'history'>), state, history: [{ state, at: e.ts, actor: e.actor }] });
+    t.cbos.set(p.cboId as string, {
+      id: p.cboId as string,
+      ...(structuredClone(p.terms) as Omit<CboRecord, 'id' | 'state' | 'history'>),
+      state,
+      history: [{ state, at: e.ts, actor: e.actor }],
+    });
     return true;
   }
   if (!existing || !['issued', 'extended', 'expired', 'revoked'].includes(state)) return false;
@@ -113,8 +123,18 @@ function applyIncident(t: TrackingState, e: ConsoleEvent, p: P): boolean {
   if (e.type === 'incident.reported') {
     const r = structuredClone(p) as unknown as IncidentRecord;
     t.incidents.set(r.incidentId, {
-      ...r, state: 'reported', openedAt: e.ts, grade: null, units: [], dispatchedAt: null, onSceneAt: null, responseSeconds: null,
-      withinTarget: null, closedAt: null, outcome: null, history: [{ state: 'reported', at: e.ts, actor: e.actor }],
+      ...r,
+      state: 'reported',
+      openedAt: e.ts,
+      grade: null,
+      units: [],
+      dispatchedAt: null,
+      onSceneAt: null,
+      responseSeconds: null,
+      withinTarget: null,
+      closedAt: null,
+      outcome: null,
+      history: [{ state: 'reported', at: e.ts, actor: e.actor }],
     });
     return true;
   }
@@ -125,8 +145,16 @@ function applyIncident(t: TrackingState, e: ConsoleEvent, p: P): boolean {
     i.state = 'graded';
   } else if (e.type === 'incident.dispatched') {
     i.units.push({
-      unitId: p.unitId as string, callsign: p.callsign as string, issi: p.issi as number, msgId: p.msgId as string, dispatchedAt: e.ts, dispatchedBy: e.actor,
-      travelSeconds: (p.travelSeconds as number | null) ?? null, rank: (p.rank as number | null) ?? null, receipt: 'pending', arrivedAt: null,
+      unitId: p.unitId as string,
+      callsign: p.callsign as string,
+      issi: p.issi as number,
+      msgId: p.msgId as string,
+      dispatchedAt: e.ts,
+      dispatchedBy: e.actor,
+      travelSeconds: (p.travelSeconds as number | null) ?? null,
+      rank: (p.rank as number | null) ?? null,
+      receipt: 'pending',
+      arrivedAt: null,
     });
     i.dispatchedAt ??= e.ts;
     if (i.state === 'graded') i.state = 'dispatched';
@@ -149,18 +177,48 @@ function fallback(t: TrackingState, e: ConsoleEvent, p: P, place: (p: P) => { zo
   const where = place(p);
   const at = typeof p.occurredAt === 'string' ? p.occurredAt : typeof p.seenAt === 'string' ? p.seenAt : new Date(e.ts).toISOString();
   const s: Sighting = {
-    id: `sg-${e.seq}`, subjectId: (p.subjectId as string | undefined) ?? null, at, atMs: Date.parse(at), kind: e.type === 'shop.report' ? 'shop' : 'cctv', via: 'mqtt',
-    reporter: e.actor ?? ((p.operator as string | undefined) ?? null), premisesId: (p.premisesId as string | undefined) ?? null, cameraId: (p.cameraId as string | undefined) ?? null,
-    unitId: null, position: where.position, zone: where.zone, precision: p.cameraId ? 'camera' : p.premisesId ? 'premises' : 'zone',
-    description: (p.description as string | undefined) ?? null, category: (p.category as string | undefined) ?? null, media: [], causeSeq: e.seq,
+    id: `sg-${e.seq}`,
+    subjectId: (p.subjectId as string | undefined) ?? null,
+    at,
+    atMs: Date.parse(at),
+    kind: e.type === 'shop.report' ? 'shop' : 'cctv',
+    via: 'mqtt',
+    reporter: e.actor ?? (p.operator as string | undefined) ?? null,
+    premisesId: (p.premisesId as string | undefined) ?? null,
+    cameraId: (p.cameraId as string | undefined) ?? null,
+    unitId: null,
+    position: where.position,
+    zone: where.zone,
+    precision: p.cameraId ? 'camera' : p.premisesId ? 'premises' : 'zone',
+    description: (p.description as string | undefined) ?? null,
+    category: (p.category as string | undefined) ?? null,
+    media: [],
+    causeSeq: e.seq,
   };
   fuse(t, s);
   if (e.type === 'shop.report' && p.kind === 'incident') {
     const id = `inc-${e.seq}`;
     t.incidents.set(id, {
-      incidentId: id, category: (p.category as string) ?? 'other', description: s.description ?? '', zone: s.zone, position: s.position, premisesId: s.premisesId,
-      subjectId: s.subjectId, reportedAt: at, origin: { kind: 'shop-report', ref: null }, state: 'reported', openedAt: e.ts, grade: null, units: [],
-      dispatchedAt: null, onSceneAt: null, responseSeconds: null, withinTarget: null, closedAt: null, outcome: null, history: [{ state: 'reported', at: e.ts, actor: e.actor }],
+      incidentId: id,
+      category: (p.category as string) ?? 'other',
+      description: s.description ?? '',
+      zone: s.zone,
+      position: s.position,
+      premisesId: s.premisesId,
+      subjectId: s.subjectId,
+      reportedAt: at,
+      origin: { kind: 'shop-report', ref: null },
+      state: 'reported',
+      openedAt: e.ts,
+      grade: null,
+      units: [],
+      dispatchedAt: null,
+      onSceneAt: null,
+      responseSeconds: null,
+      withinTarget: null,
+      closedAt: null,
+      outcome: null,
+      history: [{ state: 'reported', at: e.ts, actor: e.actor }],
     });
   }
   return true;

@@ -16,7 +16,13 @@ export type DeathGuard = 'pdeathsig' | 'stdin-watchdog';
 
 /** Finds an executable: an absolute path is checked as is, a bare name is looked up on PATH. */
 export function findExecutable(name: string): string | null {
-  const candidates = isAbsolute(name) || name.includes('/') ? [name] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
+  const candidates =
+    isAbsolute(name) || name.includes('/')
+      ? [name]
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, name));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -95,7 +101,10 @@ export class TailBuffer {
    * passing that url leaves just the message.
    */
   lastLine(url?: string): string {
-    const lines = this.text.split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l && !/^Last message repeated/.test(l));
+    const lines = this.text
+      .split(/\r?\n|\r/)
+      .map((l) => l.trim())
+      .filter((l) => l && !/^Last message repeated/.test(l));
     const last = lines[lines.length - 1] ?? '';
     return redactUrls(url && last.startsWith(`${url}: `) ? last.slice(url.length + 2) : last);
   }

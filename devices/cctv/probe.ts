@@ -2,9 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { hasExited, spawnTied, TailBuffer, type DeathGuard } from './child';
 import { probeArgs, type ProbeSettings } from './ffmpeg-args';
 
-export type ProbeResult =
-  | { ok: true; codec: string; width: number; height: number }
-  | { ok: false; reason: string };
+export type ProbeResult = { ok: true; codec: string; width: number; height: number } | { ok: false; reason: string };
 
 export interface ProbeOptions extends ProbeSettings {
   ffprobePath: string;

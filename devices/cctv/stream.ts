@@ -88,8 +88,14 @@ export class CameraStream extends EventEmitter<Events> {
 
   status(): StreamStatus {
     return {
-      state: this.st, consumers: this.consumers, pid: this.child?.pid ?? null, restarts: this.restarts, format: this.format,
-      lastDataAt: this.lastDataAt, lastExit: this.lastExit, pictures: this.pictures,
+      state: this.st,
+      consumers: this.consumers,
+      pid: this.child?.pid ?? null,
+      restarts: this.restarts,
+      format: this.format,
+      lastDataAt: this.lastDataAt,
+      lastExit: this.lastExit,
+      pictures: this.pictures,
     };
   }
 

@@ -17,7 +17,18 @@ export type DockSessionEvent =
       detail?: string;
     }
   | { type: 'dock.offer'; dockId: string; cam: string; bay: number; fileNo: number; name: string; size: number; sha256: string; resumeFrom: number }
-  | { type: 'dock.refused'; dockId: string; cam: string; fileNo: number; name: string; size: number; reason: string; freeBytes: number; neededBytes: number; minFreeBytes: number }
+  | {
+      type: 'dock.refused';
+      dockId: string;
+      cam: string;
+      fileNo: number;
+      name: string;
+      size: number;
+      reason: string;
+      freeBytes: number;
+      neededBytes: number;
+      minFreeBytes: number;
+    }
   /** The durable offset: at most every `progressMs` during a transfer, and always the last one. */
   | { type: 'dock.progress'; dockId: string; cam: string; bay: number; fileNo: number; offset: number; size: number }
   | { type: 'dock.verified'; dockId: string; cam: string; fileNo: number; name: string; sha256: string; size: number }

@@ -9,8 +9,16 @@ const u16 = z.number().int().min(0).max(0xffff);
 const u32 = z.number().int().min(0).max(0xffffffff);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256');
 /** Names end up in logs and file names of quarantined evidence: keep them boring. */
-const safeName = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/);
-const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/);
+const safeName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._-]+$/);
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:-]+$/);
 
 export const Hello = z.object({
   dockId: id.describe('the dock id configured at the gateway for this serial line'),
@@ -18,10 +26,21 @@ export const Hello = z.object({
   bays: z.number().int().min(1).max(64).describe('number of camera bays'),
   nonce: u32.describe('JSON integer 0..4294967295 (not a string), random, new for each link start (retries of one start may repeat it)'),
 });
-export const HelloAck = z.object({ nonce: u32.describe('the HELLO nonce, echoed'), window: z.number().int().min(1).max(MAX_WINDOW).describe('the most unacknowledged seq frames the dock may have in flight') });
+export const HelloAck = z.object({
+  nonce: u32.describe('the HELLO nonce, echoed'),
+  window: z.number().int().min(1).max(MAX_WINDOW).describe('the most unacknowledged seq frames the dock may have in flight'),
+});
 export const Heartbeat = z.object({ linked: z.boolean() });
-export const Ack = z.object({ seq: u16.describe('cumulative: this seq and all before it'), fileNo: u32.optional().describe('gateway only, for DATA'), offset: u32.optional().describe('gateway only, for DATA: bytes of the file durable at the gateway') });
-export const Nak = z.object({ seq: u16, reason: z.number().int().min(1).max(7).describe('1 crc, 2 length, 3 unknown type/version, 4 out of order, 5 busy, 6 no space, 7 bad HELLO payload'), expect: u16.optional().describe('the next seq the sender of the NAK expects') });
+export const Ack = z.object({
+  seq: u16.describe('cumulative: this seq and all before it'),
+  fileNo: u32.optional().describe('gateway only, for DATA'),
+  offset: u32.optional().describe('gateway only, for DATA: bytes of the file durable at the gateway'),
+});
+export const Nak = z.object({
+  seq: u16,
+  reason: z.number().int().min(1).max(7).describe('1 crc, 2 length, 3 unknown type/version, 4 out of order, 5 busy, 6 no space, 7 bad HELLO payload'),
+  expect: u16.optional().describe('the next seq the sender of the NAK expects'),
+});
 export const DockEvent = z.object({
   e: z.enum(['docked', 'undocked', 'battery', 'fault']),
   bay: z.number().int().min(0).max(64),
@@ -41,7 +60,12 @@ export const FileOffer = z.object({
   recEnd: z.iso.datetime({ offset: true }),
   wearer: z.string().max(64).optional().describe('as the camera knows it; the gateway prefers its own camera-to-wearer assignment'),
   gps: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
-  chunk: z.number().int().min(1).max(MAX_CHUNK).describe('bytes per DATA frame the dock will send (the last may be shorter); DATA longer than this is a protocol error'),
+  chunk: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CHUNK)
+    .describe('bytes per DATA frame the dock will send (the last may be shorter); DATA longer than this is a protocol error'),
 });
 export const FileReq = z.object({ fileNo: u32, offset: u32 });
 export const FileEnd = z.object({ fileNo: u32 });

@@ -102,7 +102,8 @@ export class OffloadHandler {
       await this.deps.sink.admit?.(key, size - offset);
     } catch (err) {
       // Refused before anything is promised: the session NAKs the offer, the camera keeps its copy.
-      if (err instanceof OfferRefused) this.deps.emit({ type: 'dock.refused', dockId: this.deps.dockId, cam, fileNo, name, size, reason: err.message, ...err.detail });
+      if (err instanceof OfferRefused)
+        this.deps.emit({ type: 'dock.refused', dockId: this.deps.dockId, cam, fileNo, name, size, reason: err.message, ...err.detail });
       throw err;
     }
     clearTimeout(this.transfers.get(offer.fileNo)?.progressTimer);
@@ -214,11 +215,23 @@ export class OffloadHandler {
       }
       if (got.sha256 !== offer.sha256 || got.size !== offer.size) {
         const reason =
-          got.size !== offer.size ? `received ${got.size} bytes, offered ${offer.size}` : `received sha256 ${got.sha256} does not match the offered ${offer.sha256}`;
+          got.size !== offer.size
+            ? `received ${got.size} bytes, offered ${offer.size}`
+            : `received sha256 ${got.sha256} does not match the offered ${offer.sha256}`;
         await this.deps.sink.quarantine(key, reason);
         const set = this.refused.get(offer.cam) ?? new Set<string>();
         this.refused.set(offer.cam, set.add(`${offer.fileNo}/${offer.sha256}`));
-        this.deps.emit({ type: 'dock.mismatch', dockId, cam: offer.cam, fileNo: offer.fileNo, name: offer.name, offered: offer.sha256, received: got.sha256, size: got.size, reason });
+        this.deps.emit({
+          type: 'dock.mismatch',
+          dockId,
+          cam: offer.cam,
+          fileNo: offer.fileNo,
+          name: offer.name,
+          offered: offer.sha256,
+          received: got.sha256,
+          size: got.size,
+          reason,
+        });
         return reply(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: got.sha256, reason });
       }
       try {

@@ -202,7 +202,12 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     }
     if (item.type === FrameType.HEARTBEAT) return;
     if (!INBOUND.has(item.type)) {
-      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason: `${typeName(item.type)} is not sent by a dock`, rawHex: capHex(item.payload) });
+      this.emit('event', {
+        type: 'dock.malformed',
+        dockId: this.opts.dockId,
+        reason: `${typeName(item.type)} is not sent by a dock`,
+        rawHex: capHex(item.payload),
+      });
       return;
     }
     if (this.linked && item.type !== FrameType.HELLO) {
@@ -274,7 +279,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       if (epoch !== this.epoch) return;
     }
     const batch = [f];
-    for (let last = f; f.type === FrameType.DATA && batch.length < MAX_BATCH; ) {
+    for (let last = f; f.type === FrameType.DATA && batch.length < MAX_BATCH;) {
       const next = this.inbox[0];
       if (next?.type !== FrameType.DATA || next.seq !== (last.seq + 1) % SEQ_MOD) break;
       batch.push((last = this.inbox.shift() as Frame));

@@ -22,7 +22,7 @@ export class SlipPacketDecoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       if (this.escape) {
         this.escape = false;
         const b = chunk[i++] as number;

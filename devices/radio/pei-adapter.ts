@@ -303,8 +303,12 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     this.sent.delete(item.sdsInstance);
     this.stats.sendFailures++;
     this.emitEvent({
-      type: 'radio.receipt', msgRef: sent.msgRef, issi: sent.to, status: 'failed',
-      reason: `+CMGS status ${item.sdsStatus} (failed)`, raw: { line },
+      type: 'radio.receipt',
+      msgRef: sent.msgRef,
+      issi: sent.to,
+      status: 'failed',
+      reason: `+CMGS status ${item.sdsStatus} (failed)`,
+      raw: { line },
     });
   }
 

@@ -74,9 +74,10 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
       }
       const event: RadioEvent = { type: 'radio.receipt', msgRef: payload.msgRef, issi: from, status: payload.outcome, raw };
       // A report that asks for acknowledgement is repeated by the SwMI until it gets an SDS-ACK.
-      const ack: ReportReply[] = payload.ackRequired && payload.deliveryStatus !== null
-        ? [{ form: 'ack', to: from, msgRef: payload.msgRef, deliveryStatus: payload.deliveryStatus }]
-        : [];
+      const ack: ReportReply[] =
+        payload.ackRequired && payload.deliveryStatus !== null
+          ? [{ form: 'ack', to: from, msgRef: payload.msgRef, deliveryStatus: payload.deliveryStatus }]
+          : [];
       return { events: [event], replies: ack, note: null };
     }
   }
@@ -97,7 +98,11 @@ function fixTime(now: Date, timeElapsedCode: number): string {
  */
 function reportsFor(to: number, msgRef: number | null, request: string | null): ReportReply[] {
   if (msgRef === null || request === null || request === 'none') return [];
-  const statuses = request === 'both' ? [DELIVERY_STATUS.RECEIVED, DELIVERY_STATUS.CONSUMED]
-    : request === 'consumed' ? [DELIVERY_STATUS.CONSUMED] : [DELIVERY_STATUS.RECEIVED];
+  const statuses =
+    request === 'both'
+      ? [DELIVERY_STATUS.RECEIVED, DELIVERY_STATUS.CONSUMED]
+      : request === 'consumed'
+        ? [DELIVERY_STATUS.CONSUMED]
+        : [DELIVERY_STATUS.RECEIVED];
   return statuses.map((deliveryStatus) => ({ form: 'report', to, msgRef, deliveryStatus }));
 }

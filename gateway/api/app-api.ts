@@ -65,7 +65,14 @@ export class AppApi {
     const em = this.deps.projections.emergencies.get(id);
     if (!em) throw Errors.notFound(`emergency ${id}`);
     if (em.state !== 'open') throw new ApiError('TW_CONFLICT', `emergency is already ${em.state}${em.owner ? ` (owner ${em.owner})` : ''}`, 409);
-    await this.deps.journal.append({ source: 'api', type: 'emergency.acknowledged', actor: user, subject: `unit:${em.unitId}`, ref: id, payload: { emergencyId: id, unitId: em.unitId } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'emergency.acknowledged',
+      actor: user,
+      subject: `unit:${em.unitId}`,
+      ref: id,
+      payload: { emergencyId: id, unitId: em.unitId },
+    });
     return { ...this.deps.projections.emergencies.get(id)! };
   }
 
@@ -76,7 +83,14 @@ export class AppApi {
     if (!em) throw Errors.notFound(`emergency ${id}`);
     if (em.state === 'resolved') throw new ApiError('TW_CONFLICT', 'emergency is already resolved', 409);
     if (em.state === 'open') throw new ApiError('TW_CONFLICT', 'acknowledge the emergency before resolving it', 409);
-    await this.deps.journal.append({ source: 'api', type: 'emergency.resolved', actor: user, subject: `unit:${em.unitId}`, ref: id, payload: { emergencyId: id, unitId: em.unitId, outcome: body.outcome, note: body.note ?? null } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'emergency.resolved',
+      actor: user,
+      subject: `unit:${em.unitId}`,
+      ref: id,
+      payload: { emergencyId: id, unitId: em.unitId, outcome: body.outcome, note: body.note ?? null },
+    });
     return { ...this.deps.projections.emergencies.get(id)! };
   }
 

@@ -77,7 +77,9 @@ export class CctvApi {
   list(actor: Principal): CameraInfo[] {
     requirePermission(actor, 'cameras.view', 'see the cameras');
     return this.deps.projections.cameras.snapshot().map((v) => ({
-      ...v, stream: this.deps.streams.streamSummary(v.id) ?? IDLE_STREAM, videoPath: `${VIDEO_PATH_PREFIX}${v.id}`,
+      ...v,
+      stream: this.deps.streams.streamSummary(v.id) ?? IDLE_STREAM,
+      videoPath: `${VIDEO_PATH_PREFIX}${v.id}`,
     }));
   }
 
@@ -99,7 +101,11 @@ export class CctvApi {
     this.camera(cameraId);
     const ticket = { viewId: ulid(), cameraId, user, from: Date.now() };
     await this.deps.journal.append({
-      source: 'video', type: 'video.view-started', actor: user, subject: `camera:${cameraId}`, ref: ticket.viewId,
+      source: 'video',
+      type: 'video.view-started',
+      actor: user,
+      subject: `camera:${cameraId}`,
+      ref: ticket.viewId,
       payload: { cameraId, viewId: ticket.viewId, from: new Date(ticket.from).toISOString(), ip: meta.ip },
     });
     return ticket;
@@ -108,10 +114,19 @@ export class CctvApi {
   async endView(ticket: ViewTicket, outcome: { reason: string; bytes: number }): Promise<void> {
     const to = Date.now();
     await this.deps.journal.append({
-      source: 'video', type: 'video.view-ended', actor: ticket.user, subject: `camera:${ticket.cameraId}`, ref: ticket.viewId,
+      source: 'video',
+      type: 'video.view-ended',
+      actor: ticket.user,
+      subject: `camera:${ticket.cameraId}`,
+      ref: ticket.viewId,
       payload: {
-        cameraId: ticket.cameraId, viewId: ticket.viewId, from: new Date(ticket.from).toISOString(), to: new Date(to).toISOString(),
-        seconds: Math.round((to - ticket.from) / 100) / 10, bytes: outcome.bytes, reason: outcome.reason,
+        cameraId: ticket.cameraId,
+        viewId: ticket.viewId,
+        from: new Date(ticket.from).toISOString(),
+        to: new Date(to).toISOString(),
+        seconds: Math.round((to - ticket.from) / 100) / 10,
+        bytes: outcome.bytes,
+        reason: outcome.reason,
       },
     });
   }

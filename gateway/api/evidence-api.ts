@@ -57,7 +57,11 @@ export class EvidenceApi {
     if (!alarm) throw Errors.notFound(`alarm ${alarmId}`);
     if (alarm.acknowledged) throw new ApiError('TW_CONFLICT', `already acknowledged by ${alarm.acknowledged.by}`, 409);
     await this.journal.append({
-      source: 'api', type: 'evidence.alarm-acknowledged', actor: user, subject: `bodycam:${alarm.cam}`, ref: alarm.offered,
+      source: 'api',
+      type: 'evidence.alarm-acknowledged',
+      actor: user,
+      subject: `bodycam:${alarm.cam}`,
+      ref: alarm.offered,
       payload: { alarmId, cam: alarm.cam, fileNo: alarm.fileNo, name: alarm.name, note: body.note },
     });
     return this.projections.evidence.mismatchAlarms().find((a) => a.id === alarmId)!;
@@ -93,7 +97,14 @@ export class EvidenceApi {
     const body = parseInput(MarkInput, input);
     const r = this.record(id);
     if (r.deleted) throw new ApiError('TW_GONE', 'this footage was deleted under retention', 410);
-    await this.journal.append({ source: 'api', type: 'evidence.marked-evidential', actor: user, subject: `bodycam:${r.cam}`, ref: id, payload: { evidenceId: id, incidentId: body.incidentId } });
+    await this.journal.append({
+      source: 'api',
+      type: 'evidence.marked-evidential',
+      actor: user,
+      subject: `bodycam:${r.cam}`,
+      ref: id,
+      payload: { evidenceId: id, incidentId: body.incidentId },
+    });
     return { ...this.record(id) };
   }
 
@@ -101,7 +112,14 @@ export class EvidenceApi {
     const user = requirePermission(actor, 'evidence.handle', 'put evidence on hold');
     const body = parseInput(HoldInput, input);
     const r = this.record(id);
-    await this.journal.append({ source: 'api', type: 'evidence.hold', actor: user, subject: `bodycam:${r.cam}`, ref: id, payload: { evidenceId: id, on: body.on, reason: body.reason } });
+    await this.journal.append({
+      source: 'api',
+      type: 'evidence.hold',
+      actor: user,
+      subject: `bodycam:${r.cam}`,
+      ref: id,
+      payload: { evidenceId: id, on: body.on, reason: body.reason },
+    });
     return { ...this.record(id) };
   }
 
@@ -113,13 +131,26 @@ export class EvidenceApi {
     if (records.length === 0) throw Errors.notFound(`evidence for incident ${body.incidentId}`);
     const bundleId = newBundleId();
     // The export is recorded before the files leave, so the custody logs inside the bundle include it.
-    await Promise.all(records.map((r) => this.journal.append({
-      source: 'api', type: 'evidence.exported', actor: user, subject: `bodycam:${r.cam}`, ref: r.id,
-      payload: { evidenceId: r.id, incidentId: body.incidentId, bundleId },
-    })));
+    await Promise.all(
+      records.map((r) =>
+        this.journal.append({
+          source: 'api',
+          type: 'evidence.exported',
+          actor: user,
+          subject: `bodycam:${r.cam}`,
+          ref: r.id,
+          payload: { evidenceId: r.id, incidentId: body.incidentId, bundleId },
+        }),
+      ),
+    );
     const info = await writeBundle({
-      incidentId: body.incidentId, records, custody: (id) => this.custodyOf(id), pathOf: (sha) => this.service.store.pathOf(sha),
-      exportedBy: user, exportDir: this.service.exportDir, bundleId,
+      incidentId: body.incidentId,
+      records,
+      custody: (id) => this.custodyOf(id),
+      pathOf: (sha) => this.service.store.pathOf(sha),
+      exportedBy: user,
+      exportDir: this.service.exportDir,
+      bundleId,
     });
     return { bundleId, files: info.evidenceIds.length, download: `/api/evidence/bundles/${bundleId}` };
   }
@@ -133,10 +164,18 @@ export class EvidenceApi {
     const found = await findBundle(this.service.exportDir, bundleId);
     if (!found) throw Errors.notFound(`bundle ${bundleId}`);
     const { info } = found;
-    await Promise.all(info.evidenceIds.map((id) => this.journal.append({
-      source: 'api', type: 'evidence.bundle-downloaded', actor: user, subject: this.subjectOf(id), ref: id,
-      payload: { evidenceId: id, incidentId: info.incidentId, bundleId },
-    })));
+    await Promise.all(
+      info.evidenceIds.map((id) =>
+        this.journal.append({
+          source: 'api',
+          type: 'evidence.bundle-downloaded',
+          actor: user,
+          subject: this.subjectOf(id),
+          ref: id,
+          payload: { evidenceId: id, incidentId: info.incidentId, bundleId },
+        }),
+      ),
+    );
     return found;
   }
 

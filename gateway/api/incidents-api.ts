@@ -67,9 +67,16 @@ export class IncidentsApi {
     if (body.subjectId && !this.deps.projections.subjects.has(body.subjectId)) throw Errors.invalid([`subjectId: unknown subject "${body.subjectId}"`]);
     const incidentId = `inc-${ulid().toLowerCase()}`;
     const report: IncidentReport = {
-      incidentId, category: body.category, description: body.description, zone: where?.zone ?? null, position: where?.position ?? null,
-      premisesId: where?.premisesId ?? null, subjectId: body.subjectId ?? null, reportedAt: body.at ?? new Date().toISOString(),
-      origin: { kind: 'console', ref: null }, ...(body.channel ? { channel: body.channel } : {}),
+      incidentId,
+      category: body.category,
+      description: body.description,
+      zone: where?.zone ?? null,
+      position: where?.position ?? null,
+      premisesId: where?.premisesId ?? null,
+      subjectId: body.subjectId ?? null,
+      reportedAt: body.at ?? new Date().toISOString(),
+      origin: { kind: 'console', ref: null },
+      ...(body.channel ? { channel: body.channel } : {}),
       ...(body.subjectId ? { sharedRegionally: this.deps.projections.subjects.sharedRegionally(body.subjectId) } : {}),
     };
     await this.deps.journal.append({ source: 'api', type: 'incident.reported', actor: user, ref: incidentId, payload: report });
@@ -98,16 +105,24 @@ export class IncidentsApi {
     if (!i.position) throw new ApiError('TW_CONFLICT', 'the incident has no position to send units to', 409);
     // A unit in emergency is not sent anywhere, whatever its last status said.
     const units = [...projections.units.all()].map((u) => ({
-      ...u, state: u.emergencyId ? 'emergency' : u.state, fix: u.fix && { lat: u.fix.lat, lon: u.fix.lon, receivedAt: u.fix.receivedAt },
+      ...u,
+      state: u.emergencyId ? 'emergency' : u.state,
+      fix: u.fix && { lat: u.fix.lat, lon: u.fix.lon, receivedAt: u.fix.receivedAt },
     }));
-    return rankUnits(units, i.position, { graph: this.graph, zones: config.zones, walkSpeedMps: config.tracking.walkSpeedMps, staleFixSeconds: config.incidents.staleFixSeconds }, nowMs);
+    return rankUnits(
+      units,
+      i.position,
+      { graph: this.graph, zones: config.zones, walkSpeedMps: config.tracking.walkSpeedMps, staleFixSeconds: config.incidents.staleFixSeconds },
+      nowMs,
+    );
   }
 
   async dispatch(actor: Principal, id: string, input: unknown): Promise<IncidentRecord> {
     const user = requirePermission(actor, 'incident.dispatch', 'dispatch units');
     const { unitId, note } = parseInput(DispatchInput, input);
     const i = this.incident(id);
-    if (!mayDispatch(i.state)) throw new ApiError('TW_CONFLICT', i.state === 'reported' ? 'grade the incident before dispatching' : `incident is ${i.state}`, 409);
+    if (!mayDispatch(i.state))
+      throw new ApiError('TW_CONFLICT', i.state === 'reported' ? 'grade the incident before dispatching' : `incident is ${i.state}`, 409);
     const unit = this.deps.projections.units.get(unitId);
     if (!unit) throw Errors.invalid([`unitId: unknown unit "${unitId}"`]);
     if (i.units.some((u) => u.unitId === unitId)) throw new ApiError('TW_CONFLICT', `${unit.callsign} is already assigned`, 409);
@@ -116,10 +131,20 @@ export class IncidentsApi {
     const at = ranking.ranked.findIndex((r) => r.unitId === unitId);
     const msgId = ulid();
     await this.deps.journal.append({
-      source: 'api', type: 'incident.dispatched', actor: user, subject: `unit:${unitId}`, ref: id,
+      source: 'api',
+      type: 'incident.dispatched',
+      actor: user,
+      subject: `unit:${unitId}`,
+      ref: id,
       payload: {
-        incidentId: id, unitId, callsign: unit.callsign, issi: unit.issi, msgId, note: note ?? null,
-        travelSeconds: at >= 0 ? ranking.ranked[at]!.travelSeconds : null, rank: at >= 0 ? at + 1 : null,
+        incidentId: id,
+        unitId,
+        callsign: unit.callsign,
+        issi: unit.issi,
+        msgId,
+        note: note ?? null,
+        travelSeconds: at >= 0 ? ranking.ranked[at]!.travelSeconds : null,
+        rank: at >= 0 ? at + 1 : null,
         ranking: ranking.ranked.slice(0, 5).map((r) => ({ unitId: r.unitId, travelSeconds: r.travelSeconds, fixAgeSeconds: r.fixAgeSeconds })),
       },
     });

@@ -28,10 +28,18 @@ export class SubjectsApi {
   }
 
   private async viewed(user: string, shown: Array<{ s: SubjectRecord; access: Access }>, via: string, query?: unknown): Promise<void> {
-    await Promise.all(shown.map(({ s, access }) => this.deps.journal.append({
-      source: 'api', type: 'subject.viewed', actor: user, subject: `subject:${s.id}`, ref: s.id,
-      payload: { subjectId: s.id, fields: access, via, ...(query ? { query } : {}) },
-    })));
+    await Promise.all(
+      shown.map(({ s, access }) =>
+        this.deps.journal.append({
+          source: 'api',
+          type: 'subject.viewed',
+          actor: user,
+          subject: `subject:${s.id}`,
+          ref: s.id,
+          payload: { subjectId: s.id, fields: access, via, ...(query ? { query } : {}) },
+        }),
+      ),
+    );
   }
 
   private viewOf(s: SubjectRecord, access: Access): SubjectView {
@@ -42,7 +50,12 @@ export class SubjectsApi {
   async list(actor: Principal, query: unknown): Promise<SubjectView[]> {
     const user = requirePermission(actor, 'subjects.view', 'see subjects');
     const q = parseInput(SubjectQuery, query ?? {});
-    const features = q.features ? q.features.split(',').map((f) => f.trim()).filter(Boolean) : [];
+    const features = q.features
+      ? q.features
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean)
+      : [];
     const found = searchSubjects(this.deps.projections.subjects.all(), { text: q.q, features }, (s) => this.access(actor, s)).slice(0, q.limit);
     const shown = found.map((s) => ({ s, access: this.access(actor, s)! }));
     await this.viewed(user, shown, q.q || features.length ? 'search' : 'list', q.q || features.length ? { q: q.q ?? null, features } : undefined);
@@ -63,7 +76,14 @@ export class SubjectsApi {
     const user = requirePermission(actor, 'subjects.edit', 'add subjects');
     const body = parseInput(SubjectInput, input);
     const subjectId = `subj-${ulid().toLowerCase()}`;
-    await this.deps.journal.append({ source: 'api', type: 'subject.created', actor: user, subject: `subject:${subjectId}`, ref: subjectId, payload: { subjectId, ...body } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.created',
+      actor: user,
+      subject: `subject:${subjectId}`,
+      ref: subjectId,
+      payload: { subjectId, ...body },
+    });
     return this.viewOf(this.deps.projections.subjects.get(subjectId)!, 'full');
   }
 
@@ -82,7 +102,14 @@ export class SubjectsApi {
     // record as the region may hold it (never photo, markers or birth date).
     const nowShared = !s.sharedRegionally && changes.sharedRegionally === true;
     const shared = nowShared ? { status: s.status, name: s.name, aliases: s.aliases, description: s.description, features: s.features } : undefined;
-    await this.deps.journal.append({ source: 'api', type: 'subject.updated', actor: user, subject: `subject:${id}`, ref: id, payload: { subjectId: id, changes, sharedRegionally, shared } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.updated',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, changes, sharedRegionally, shared },
+    });
     return this.viewOf(this.deps.projections.subjects.get(id)!, 'full');
   }
 
@@ -111,12 +138,26 @@ export class SubjectsApi {
     ];
     if (issues.length) throw Errors.invalid(issues);
     const cboId = `cbo-${ulid().toLowerCase()}`;
-    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${terms.subjectId}`, ref: cboId, payload: { cboId, terms, sharedRegionally: this.deps.projections.subjects.sharedRegionally(terms.subjectId) } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: `cbo.${state}`,
+      actor: user,
+      subject: `subject:${terms.subjectId}`,
+      ref: cboId,
+      payload: { cboId, terms, sharedRegionally: this.deps.projections.subjects.sharedRegionally(terms.subjectId) },
+    });
     return structuredClone(this.cbo(cboId));
   }
 
   private async transition(user: string, c: CboRecord, state: 'issued' | 'extended' | 'revoked', extra: Record<string, unknown>): Promise<CboRecord> {
-    await this.deps.journal.append({ source: 'api', type: `cbo.${state}`, actor: user, subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, ...extra, sharedRegionally: this.deps.projections.subjects.sharedRegionally(c.subjectId) } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: `cbo.${state}`,
+      actor: user,
+      subject: `subject:${c.subjectId}`,
+      ref: c.id,
+      payload: { cboId: c.id, ...extra, sharedRegionally: this.deps.projections.subjects.sharedRegionally(c.subjectId) },
+    });
     return structuredClone(this.cbo(c.id));
   }
 

@@ -10,7 +10,19 @@ import { incidentGeoJson, trackGeoJson } from '../tracking/geojson';
 import { buildGraph, type ZoneGraph } from '../tracking/graph';
 import { hotspots, type HotspotItem, type Hotspots } from '../tracking/hotspots';
 import type { ReportedSightingPayload } from '../tracking/sightings';
-import { coverageTable, handover, predict, summary, type CameraCover, type Handover, type Prediction, type Sighting, type SourceKind, type Track, type TrackSummary } from '../tracking/track';
+import {
+  coverageTable,
+  handover,
+  predict,
+  summary,
+  type CameraCover,
+  type Handover,
+  type Prediction,
+  type Sighting,
+  type SourceKind,
+  type Track,
+  type TrackSummary,
+} from '../tracking/track';
 import { parseInput, requirePermission } from './guard';
 import { IncidentsApi, type IncidentsDeps } from './incidents-api';
 import { SubjectsApi } from './subjects-api';
@@ -63,7 +75,13 @@ export class TrackingApi {
       // A member may only name a subject shared with members; anything else is unknown to them.
       if (!s || (actor.consoleRole === 'member' && !s.sharedWithMembers)) throw Errors.invalid([`subjectId: unknown subject "${body.subjectId}"`]);
     }
-    const e = await this.deps.journal.append({ source: 'api', type: 'shop.report', actor: user, subject: `premises:${premisesId}`, payload: { premisesId, ...body } });
+    const e = await this.deps.journal.append({
+      source: 'api',
+      type: 'shop.report',
+      actor: user,
+      subject: `premises:${premisesId}`,
+      payload: { premisesId, ...body },
+    });
     return { reportId: e.id, sightingId: `sg-${e.id}`, incidentId: body.kind === 'incident' ? `inc-${e.id}` : null };
   }
 
@@ -76,12 +94,21 @@ export class TrackingApi {
     if (body.subjectId && !this.deps.projections.subjects.has(body.subjectId)) throw Errors.invalid([`subjectId: unknown subject "${body.subjectId}"`]);
     if (body.unitId && !this.deps.projections.units.get(body.unitId)) throw Errors.invalid([`unitId: unknown unit "${body.unitId}"`]);
     const payload: ReportedSightingPayload = {
-      subjectId: body.subjectId ?? null, description: body.description ?? null, at: body.at ?? new Date().toISOString(),
-      kind: body.source ?? SOURCE_OF[actor.consoleRole!] ?? 'patrol', place, unitId: body.unitId ?? null, media: body.media,
+      subjectId: body.subjectId ?? null,
+      description: body.description ?? null,
+      at: body.at ?? new Date().toISOString(),
+      kind: body.source ?? SOURCE_OF[actor.consoleRole!] ?? 'patrol',
+      place,
+      unitId: body.unitId ?? null,
+      media: body.media,
       ...(body.subjectId ? { sharedRegionally: this.deps.projections.subjects.sharedRegionally(body.subjectId) } : {}),
     };
     const e = await this.deps.journal.append({
-      source: 'api', type: 'sighting.reported', actor: user, subject: body.subjectId ? `subject:${body.subjectId}` : null, payload,
+      source: 'api',
+      type: 'sighting.reported',
+      actor: user,
+      subject: body.subjectId ? `subject:${body.subjectId}` : null,
+      payload,
     });
     return { sightingId: `sg-${e.id}` };
   }
@@ -92,7 +119,14 @@ export class TrackingApi {
     const { subjectId } = parseInput(LinkInput, input);
     if (!this.deps.projections.tracks.unlinkedSighting(sightingId)) throw Errors.notFound(`unlinked sighting ${sightingId}`);
     if (!this.deps.projections.subjects.has(subjectId)) throw Errors.invalid([`subjectId: unknown subject "${subjectId}"`]);
-    await this.deps.journal.append({ source: 'api', type: 'sighting.linked', actor: user, subject: `subject:${subjectId}`, ref: sightingId, payload: { sightingId, subjectId } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'sighting.linked',
+      actor: user,
+      subject: `subject:${subjectId}`,
+      ref: sightingId,
+      payload: { sightingId, subjectId },
+    });
     return { sightingId, subjectId };
   }
 
@@ -141,7 +175,14 @@ export class TrackingApi {
     const b = this.deps.projections.breaches.get(id);
     if (!b) throw Errors.notFound(`breach ${id}`);
     if (b.acknowledged) throw new ApiError('TW_CONFLICT', `already acknowledged by ${b.acknowledged.by ?? 'someone'}`, 409);
-    await this.deps.journal.append({ source: 'api', type: 'breach.acknowledged', actor: user, subject: `subject:${b.subjectId}`, ref: id, payload: { breachId: id, note: note ?? null } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'breach.acknowledged',
+      actor: user,
+      subject: `subject:${b.subjectId}`,
+      ref: id,
+      payload: { breachId: id, note: note ?? null },
+    });
     return structuredClone(this.deps.projections.breaches.get(id)!);
   }
 
@@ -168,7 +209,12 @@ export class TrackingApi {
         items.push({ kind: 'incident', zone: i.zone, atMs: Date.parse(i.reportedAt), subjectId: i.subjectId, premisesId: i.premisesId });
       }
     }
-    await this.deps.journal.append({ source: 'api', type: 'hotspots.viewed', actor: user, payload: { from: new Date(from).toISOString(), to: new Date(to).toISOString() } });
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'hotspots.viewed',
+      actor: user,
+      payload: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+    });
     return hotspots([...items, ...sightings.values()], from, to, this.deps.config.site.timezone);
   }
 
@@ -212,7 +258,9 @@ export class TrackingApi {
     if (format === 'cot') return { contentType: 'application/xml', filename: `${id}.cot.xml`, body: cotDocument(incidentCot(i, track, label, { nowMs })) };
     const s = i.subjectId ? projections.subjects.get(i.subjectId) : undefined;
     const eido = incidentEido(structuredClone(i), {
-      nowMs, siteId: config.site.id, zoneName: config.zones.find((z) => z.id === i.zone)?.name ?? null,
+      nowMs,
+      siteId: config.site.id,
+      zoneName: config.zones.find((z) => z.id === i.zone)?.name ?? null,
       premisesName: config.premises.find((p) => p.id === i.premisesId)?.name ?? null,
       person: i.subjectId ? { subjectId: i.subjectId, name: s?.name ?? null, description: s?.description ?? null } : null,
     });
@@ -225,7 +273,9 @@ export class TrackingApi {
     const { at } = parseInput(StateQuery, query ?? {});
     if (!at) throw Errors.invalid(['at: give the time to travel to']);
     const until = Date.parse(at);
-    const state = this.deps.timeTravel ? await this.deps.timeTravel.stateAt(until) : new Projections(this.deps.config).replay(this.deps.journal.replay(until)).snapshot();
+    const state = this.deps.timeTravel
+      ? await this.deps.timeTravel.stateAt(until)
+      : new Projections(this.deps.config).replay(this.deps.journal.replay(until)).snapshot();
     await this.deps.journal.append({ source: 'api', type: 'state.time-travel', actor: user, payload: { at } });
     return snapshotFor(state, actor.consoleRole);
   }

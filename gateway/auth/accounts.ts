@@ -22,9 +22,7 @@ type Account = Config['accounts'][number];
 
 /** What a login attempt came to. A locked-out attempt never reached the password check. */
 export type LoginOutcome =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: 'locked'; lockout: Lockout }
-  | { ok: false; reason: 'bad-credentials'; lockouts: Lockout[] };
+  { ok: true; principal: Principal } | { ok: false; reason: 'locked'; lockout: Lockout } | { ok: false; reason: 'bad-credentials'; lockouts: Lockout[] };
 
 /** Roles that speak for many devices over one connection (a radio IP gateway, a service). */
 const GATEWAY_ROLES: ReadonlySet<AccountRole> = new Set(['control-station', 'service']);

@@ -98,7 +98,10 @@ export class LoginThrottle {
   /** [scope, the key as reported, the key of the entry]. */
   private keys(username: string, address: string): Array<[LockScope, string, string]> {
     const addr = addrKey(address);
-    return [['username', userKey(username), pairKey(username, address)], ['address', addr, addr]];
+    return [
+      ['username', userKey(username), pairKey(username, address)],
+      ['address', addr, addr],
+    ];
   }
 }
 

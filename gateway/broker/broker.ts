@@ -121,7 +121,10 @@ export class MqttBroker {
         );
       },
       authorizePublish: (client, packet, done) => {
-        this.authorizePublish(client, packet).then(() => done(null), (err: Error) => done(err));
+        this.authorizePublish(client, packet).then(
+          () => done(null),
+          (err: Error) => done(err),
+        );
       },
       authorizeSubscribe: (client, sub, done) => done(null, this.authorizeSubscribe(client, sub)),
       authorizeForward: (client, packet) => {
@@ -135,7 +138,13 @@ export class MqttBroker {
     aedes.on('clientDisconnect', (client) => {
       this.opts.metrics.clients.dec();
       const p = this.principals.get(client);
-      if (p) void this.record({ source: `mqtt:${client.id}`, type: 'mqtt.disconnected', subject: `account:${p.username}`, payload: { clientId: client.id, username: p.username } });
+      if (p)
+        void this.record({
+          source: `mqtt:${client.id}`,
+          type: 'mqtt.disconnected',
+          subject: `account:${p.username}`,
+          payload: { clientId: client.id, username: p.username },
+        });
     });
     aedes.on('clientError', (client, err) => {
       this.opts.log.debug({ clientId: client.id, err: err.message }, 'client error');
@@ -179,8 +188,12 @@ export class MqttBroker {
     if (this.limiter.admit(address)) return true;
     this.opts.metrics.securityEvents.inc({ kind: 'connection-rate-limited' });
     this.digest.note({
-      type: 'security.connection-rate-limited', key: `addr:${address}`, source: 'mqtt', subject: null,
-      reason: 'too many new connections from this address', payload: { address },
+      type: 'security.connection-rate-limited',
+      key: `addr:${address}`,
+      source: 'mqtt',
+      subject: null,
+      reason: 'too many new connections from this address',
+      payload: { address },
     });
     return false;
   }
@@ -234,8 +247,10 @@ export class MqttBroker {
       this.opts.metrics.securityEvents.inc({ kind: 'malformed-string' });
       const p = this.principals.get(client);
       this.digest.note({
-        type: 'security.malformed-string', key: p ? `account:${p.username}` : `addr:${address}`,
-        source: client.id ? `mqtt:${client.id}` : 'mqtt', subject: p ? `account:${p.username}` : null,
+        type: 'security.malformed-string',
+        key: p ? `account:${p.username}` : `addr:${address}`,
+        source: client.id ? `mqtt:${client.id}` : 'mqtt',
+        subject: p ? `account:${p.username}` : null,
         reason: problem === 'invalid-utf8' ? 'string is not valid UTF-8 [MQTT-1.5.3-1]' : 'string holds U+0000 [MQTT-1.5.3-2]',
         payload: { clientId: client.id ?? null, username: p?.username ?? null, address, packet },
       });
@@ -248,9 +263,8 @@ export class MqttBroker {
     if (!aedes) return Promise.reject(new Error('broker not started'));
     this.opts.metrics.messagesOut.inc({ class: topicClass(topic) });
     return new Promise((resolve, reject) => {
-      aedes.publish(
-        { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos, retain, dup: false },
-        (err?: Error) => (err ? reject(err) : resolve()),
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos, retain, dup: false }, (err?: Error) =>
+        err ? reject(err) : resolve(),
       );
     });
   }
@@ -278,7 +292,11 @@ export class MqttBroker {
     const refuse = (reason: string, code: number, key: string, extra: Record<string, unknown> = {}): never => {
       this.opts.metrics.securityEvents.inc({ kind: 'connect-refused' });
       this.digest.note({
-        type: 'security.connect-refused', key, source: 'mqtt', subject: username ? `account:${username}` : null, reason,
+        type: 'security.connect-refused',
+        key,
+        source: 'mqtt',
+        subject: username ? `account:${username}` : null,
+        reason,
         payload: { clientId: clientId.slice(0, 256), username: username?.slice(0, 64) ?? null, address, ...extra },
       });
       throw authError(reason, code);
@@ -302,7 +320,12 @@ export class MqttBroker {
     if (!id.ok) return refuse(id.reason, CONNACK_IDENTIFIER_REJECTED, `account:${username}/client-id`, { owner: id.owner });
     this.principals.set(client, principal);
     this.throttle.connected(client, this.opts.accounts.publishLimitFor(principal));
-    await this.record({ source: `mqtt:${clientId}`, type: 'mqtt.connected', subject: `account:${username}`, payload: { clientId, username, role: principal.role } });
+    await this.record({
+      source: `mqtt:${clientId}`,
+      type: 'mqtt.connected',
+      subject: `account:${username}`,
+      payload: { clientId, username, role: principal.role },
+    });
     return principal;
   }
 
@@ -310,13 +333,25 @@ export class MqttBroker {
     const principal = client ? this.principals.get(client) : undefined;
     if (!client || !principal) throw new Error('publish from an unauthenticated client');
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const ctx: InboundContext = { topic: packet.topic, clientId: client.id, username: principal.username, payload, messageId: packet.messageId, qos: packet.qos };
+    const ctx: InboundContext = {
+      topic: packet.topic,
+      clientId: client.id,
+      username: principal.username,
+      payload,
+      messageId: packet.messageId,
+      qos: packet.qos,
+    };
     const cls = topicClass(packet.topic);
     const decision = decidePublish(principal, packet.topic);
     if (decision.kind === 'deny') {
       this.countIn(cls, 'denied');
       this.opts.metrics.securityEvents.inc({ kind: 'publish-denied' });
-      await this.record({ source: `mqtt:${client.id}`, type: 'security.publish-denied', subject: `account:${principal.username}`, payload: { clientId: client.id, username: principal.username, topic: packet.topic.slice(0, 512), reason: decision.reason } });
+      await this.record({
+        source: `mqtt:${client.id}`,
+        type: 'security.publish-denied',
+        subject: `account:${principal.username}`,
+        payload: { clientId: client.id, username: principal.username, topic: packet.topic.slice(0, 512), reason: decision.reason },
+      });
       // MQTT 3.1.1 cannot refuse one PUBLISH: closing the connection is the refusal ([MQTT-3.3.5-2]).
       throw new Error(`publish denied: ${decision.reason}`);
     }
@@ -346,7 +381,14 @@ export class MqttBroker {
     this.countIn(cls, 'accepted');
     // A position fix may be shed for a newer one of the same radio if the journal is overloaded.
     const coalesce = verdict.type === 'radio.position' && verdict.subject ? `position:${verdict.subject}` : undefined;
-    const committed = this.opts.journal.append({ source: `mqtt:${client.id}`, type: verdict.type, subject: verdict.subject, payload: verdict.payload, dedupe, ...(coalesce ? { coalesce } : {}) });
+    const committed = this.opts.journal.append({
+      source: `mqtt:${client.id}`,
+      type: verdict.type,
+      subject: verdict.subject,
+      payload: verdict.payload,
+      dedupe,
+      ...(coalesce ? { coalesce } : {}),
+    });
     // QoS 2 keeps aedes's own order (stored, routed once, PUBREC): a resend of it must not be
     // delivered again, and only aedes's incoming store knows one.
     if (packet.qos < 2 && this.opts.journal.isOpen) this.forwardNow(client, packet);
@@ -374,18 +416,31 @@ export class MqttBroker {
     const p = this.principals.get(client);
     if (!p || err.code || this.badString.has(client) || /^(connection closed|keep alive timeout)$|exceeds maxPacketSize/.test(err.message)) return;
     this.opts.metrics.securityEvents.inc({ kind: 'protocol-error' });
-    void this.record({ source: `mqtt:${client.id}`, type: 'security.protocol-error', subject: `account:${p.username}`, payload: { clientId: client.id, username: p.username, error: err.message.slice(0, 200) } });
+    void this.record({
+      source: `mqtt:${client.id}`,
+      type: 'security.protocol-error',
+      subject: `account:${p.username}`,
+      payload: { clientId: client.id, username: p.username, error: err.message.slice(0, 200) },
+    });
   }
 
   /** QoS 0 dropped over the publish limit: one quarantine record per client per second, with the count. */
   private async recordDropped(first: InboundContext, count: number): Promise<void> {
     const raw = first.payload.subarray(0, QUARANTINE_RAW_CAP);
     await this.record({
-      source: `mqtt:${first.clientId}`, type: 'quarantine.message', subject: `account:${first.username}`,
+      source: `mqtt:${first.clientId}`,
+      type: 'quarantine.message',
+      subject: `account:${first.username}`,
       payload: {
-        topic: first.topic.slice(0, 512), clientId: first.clientId, username: first.username, kind: 'rate-limit',
+        topic: first.topic.slice(0, 512),
+        clientId: first.clientId,
+        username: first.username,
+        kind: 'rate-limit',
         reason: `QoS 0 flood: ${count} message(s) dropped beyond the publish limit; the first is kept here`,
-        dropped: count, size: first.payload.length, rawBase64: raw.toString('base64'), truncated: raw.length < first.payload.length,
+        dropped: count,
+        size: first.payload.length,
+        rawBase64: raw.toString('base64'),
+        truncated: raw.length < first.payload.length,
       },
     });
   }
@@ -393,7 +448,9 @@ export class MqttBroker {
   private async recordLockout(l: Lockout, via: string, clientId: string | null): Promise<void> {
     this.opts.metrics.securityEvents.inc({ kind: 'lockout' });
     await this.record({
-      source: via, type: 'security.lockout', subject: l.scope === 'username' ? `account:${l.key.slice(5)}` : null,
+      source: via,
+      type: 'security.lockout',
+      subject: l.scope === 'username' ? `account:${l.key.slice(5)}` : null,
       payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, clientId, ip: l.address },
     });
   }
@@ -403,8 +460,11 @@ export class MqttBroker {
     if (principal && maySubscribe(principal, sub.topic)) return sub;
     this.opts.metrics.securityEvents.inc({ kind: 'subscribe-denied' });
     this.digest.note({
-      type: 'security.subscribe-denied', key: principal ? `account:${principal.username}` : `addr:${remoteAddress(client)}`,
-      source: `mqtt:${client.id}`, subject: principal ? `account:${principal.username}` : null, reason: 'topic filter outside the account\'s subscriptions',
+      type: 'security.subscribe-denied',
+      key: principal ? `account:${principal.username}` : `addr:${remoteAddress(client)}`,
+      source: `mqtt:${client.id}`,
+      subject: principal ? `account:${principal.username}` : null,
+      reason: "topic filter outside the account's subscriptions",
       payload: { clientId: client.id, username: principal?.username ?? null, topic: sub.topic.slice(0, 512) },
     });
     return null; // SUBACK 0x80 for this topic

@@ -76,7 +76,12 @@ export class SecurityDigest {
     const t = this.now();
     if (!w) {
       this.windows.set(id, { refusal, count: 0, reasons: new Map(), firstAt: t, lastAt: t });
-      const p = this.opts.record({ source: refusal.source, type: refusal.type, subject: refusal.subject, payload: { ...refusal.payload, reason: refusal.reason, key: refusal.key, count: 1 } });
+      const p = this.opts.record({
+        source: refusal.source,
+        type: refusal.type,
+        subject: refusal.subject,
+        payload: { ...refusal.payload, reason: refusal.reason, key: refusal.key, count: 1 },
+      });
       this.inFlight.add(p);
       void p.finally(() => this.inFlight.delete(p));
       return;
@@ -97,13 +102,22 @@ export class SecurityDigest {
         continue;
       }
       const { refusal } = w;
-      pending.push(this.opts.record({
-        source: refusal.source, type: refusal.type, subject: refusal.subject,
-        payload: {
-          ...refusal.payload, reason: refusal.reason, key: refusal.key, count: w.count,
-          reasons: Object.fromEntries(w.reasons), firstAt: new Date(w.firstAt).toISOString(), lastAt: new Date(w.lastAt).toISOString(),
-        },
-      }));
+      pending.push(
+        this.opts.record({
+          source: refusal.source,
+          type: refusal.type,
+          subject: refusal.subject,
+          payload: {
+            ...refusal.payload,
+            reason: refusal.reason,
+            key: refusal.key,
+            count: w.count,
+            reasons: Object.fromEntries(w.reasons),
+            firstAt: new Date(w.firstAt).toISOString(),
+            lastAt: new Date(w.lastAt).toISOString(),
+          },
+        }),
+      );
       w.count = 0;
       w.reasons = new Map();
     }

@@ -15,15 +15,16 @@ export class MqttTlsListener {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
-  constructor(
-    private readonly opts: { host: string; port: number; tls: TlsMaterial; handle: (socket: TLSSocket) => void; log: Logger },
-  ) {}
+  constructor(private readonly opts: { host: string; port: number; tls: TlsMaterial; handle: (socket: TLSSocket) => void; log: Logger }) {}
 
   async start(): Promise<void> {
-    const server = createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, minVersion: 'TLSv1.2' }, (socket) => {
-      socket.setNoDelay(true); // as the plain listener: no Nagle delay on small QoS 1 packets
-      this.opts.handle(socket);
-    });
+    const server = createServer(
+      { cert: this.opts.tls.cert, key: this.opts.tls.key, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, minVersion: 'TLSv1.2' },
+      (socket) => {
+        socket.setNoDelay(true); // as the plain listener: no Nagle delay on small QoS 1 packets
+        this.opts.handle(socket);
+      },
+    );
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));

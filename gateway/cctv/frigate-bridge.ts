@@ -27,19 +27,34 @@ export function frigateSighting(msg: FrigateEvent, cameraId: string): DerivedSig
   const { before, after } = msg;
   if (after.false_positive === true) return null;
   if (msg.type === 'update' && sameSet(before.entered_zones, after.entered_zones)) return null;
-  const seconds = msg.type === 'new' ? after.start_time : msg.type === 'end' ? (after.end_time ?? after.frame_time ?? after.start_time) : (after.frame_time ?? after.start_time);
+  const seconds =
+    msg.type === 'new'
+      ? after.start_time
+      : msg.type === 'end'
+        ? (after.end_time ?? after.frame_time ?? after.start_time)
+        : (after.frame_time ?? after.start_time);
   const newZones = after.entered_zones.filter((z) => !before.entered_zones.includes(z));
   const what = subLabel(after.sub_label) ? `${after.label} (${subLabel(after.sub_label)})` : after.label;
   const description =
-    msg.type === 'new' ? `${what} detected${after.current_zones.length ? ` in ${after.current_zones.join(', ')}` : ''}`
-    : msg.type === 'update' ? `${what} entered ${newZones.length ? newZones.join(', ') : after.current_zones.join(', ') || 'a zone'}`
-    : `${what} no longer tracked`;
+    msg.type === 'new'
+      ? `${what} detected${after.current_zones.length ? ` in ${after.current_zones.join(', ')}` : ''}`
+      : msg.type === 'update'
+        ? `${what} entered ${newZones.length ? newZones.join(', ') : after.current_zones.join(', ') || 'a zone'}`
+        : `${what} no longer tracked`;
   return {
     payload: {
-      cameraId, seenAt: new Date(seconds * 1000).toISOString(), operator: 'frigate', description,
+      cameraId,
+      seenAt: new Date(seconds * 1000).toISOString(),
+      operator: 'frigate',
+      description,
       frigate: {
-        eventId: after.id, phase: msg.type, label: after.label, subLabel: subLabel(after.sub_label),
-        currentZones: [...after.current_zones], enteredZones: [...after.entered_zones], topScore: after.top_score ?? null,
+        eventId: after.id,
+        phase: msg.type,
+        label: after.label,
+        subLabel: subLabel(after.sub_label),
+        currentZones: [...after.current_zones],
+        enteredZones: [...after.entered_zones],
+        topScore: after.top_score ?? null,
       },
     },
     dedupe: `frigate:${after.id}:${msg.type}:${[...after.entered_zones].sort().join(',')}`,
@@ -69,7 +84,8 @@ export class FrigateBridge {
       if (!msg.success) continue; // validated on the way in; only an erased payload gets here
       const cameraId = this.mapping[msg.data.after.camera];
       if (!cameraId) {
-        if (!this.unmapped.has(msg.data.after.camera)) this.log.warn({ frigateCamera: msg.data.after.camera }, 'Frigate camera not in cctv.frigateCameras; its events are not sightings');
+        if (!this.unmapped.has(msg.data.after.camera))
+          this.log.warn({ frigateCamera: msg.data.after.camera }, 'Frigate camera not in cctv.frigateCameras; its events are not sightings');
         this.unmapped.add(msg.data.after.camera);
         continue;
       }

@@ -54,7 +54,12 @@ export function camerasGeoJson(cameras: readonly Camera[], extra: (id: string) =
   const features = cameras.flatMap((c): CameraFeature[] => {
     const props = { cameraId: c.id, name: c.name, zone: c.zone, bearingDeg: c.bearingDeg, fovDeg: c.fovDeg, rangeM: c.rangeM, ptz: c.ptz, ...extra(c.id) };
     return [
-      { type: 'Feature', id: c.id, geometry: { type: 'Point', coordinates: [round(c.position[0]), round(c.position[1])] }, properties: { ...props, kind: 'camera' } },
+      {
+        type: 'Feature',
+        id: c.id,
+        geometry: { type: 'Point', coordinates: [round(c.position[0]), round(c.position[1])] },
+        properties: { ...props, kind: 'camera' },
+      },
       { type: 'Feature', id: `${c.id}-fov`, geometry: { type: 'Polygon', coordinates: [fovRing(c)] }, properties: { ...props, kind: 'fov' } },
     ];
   });

@@ -98,7 +98,12 @@ export class HealthWatch {
     if (!change) return;
     this.deps.log[change === 'offline' ? 'warn' : 'info']({ camera: c.id, reason: obs.detail }, `camera ${change}`);
     try {
-      await this.deps.journal.append({ source: 'gateway', type: `camera.${change}`, subject: `camera:${c.id}`, payload: { cameraId: c.id, reason: obs.detail } });
+      await this.deps.journal.append({
+        source: 'gateway',
+        type: `camera.${change}`,
+        subject: `camera:${c.id}`,
+        payload: { cameraId: c.id, reason: obs.detail },
+      });
     } catch (err) {
       this.deps.log.error({ err, camera: c.id }, 'could not journal camera health');
     }

@@ -47,22 +47,54 @@ export class CctvService {
     const { config, log } = deps;
     const s = config.cctv;
     for (const c of config.cameras) {
-      this.streams.set(c.id, new CameraStream({
-        id: c.id, url: c.rtspUrl, transport: s.rtspTransport, ioTimeoutMs: s.ioTimeoutSeconds * 1000, declaredFps: s.declaredFps,
-        quality: s.quality, gopFrames: s.gopFrames, ffmpegPath: s.ffmpegPath, idleStopMs: s.idleStopSeconds * 1000,
-        stallMs: s.stallSeconds * 1000, backoff: s.restartBackoff, log: log.child({ module: 'cctv-stream' }), guard: deps.guard,
-      }));
+      this.streams.set(
+        c.id,
+        new CameraStream({
+          id: c.id,
+          url: c.rtspUrl,
+          transport: s.rtspTransport,
+          ioTimeoutMs: s.ioTimeoutSeconds * 1000,
+          declaredFps: s.declaredFps,
+          quality: s.quality,
+          gopFrames: s.gopFrames,
+          ffmpegPath: s.ffmpegPath,
+          idleStopMs: s.idleStopSeconds * 1000,
+          stallMs: s.stallSeconds * 1000,
+          backoff: s.restartBackoff,
+          log: log.child({ module: 'cctv-stream' }),
+          guard: deps.guard,
+        }),
+      );
     }
     this.api = new CctvApi({ journal: deps.journal, projections: deps.projections, cameras: config.cameras, zones: config.zones, streams: this });
     this.hub = new VideoHub({
-      streams: this.streams, api: this.api, sessions: deps.sessions, metrics: deps.metrics, log: log.child({ module: 'video' }),
+      streams: this.streams,
+      api: this.api,
+      sessions: deps.sessions,
+      metrics: deps.metrics,
+      log: log.child({ module: 'video' }),
       sessionCheckMs: deps.sessionCheckMs,
       limits: { maxBufferBytes: s.viewerMaxBufferKb * 1024, slowDropMs: s.slowViewerSeconds * 1000 },
     });
     this.health = new HealthWatch({
-      cameras: config.cameras, streams: this.streams, projections: deps.projections, journal: deps.journal, metrics: deps.metrics,
-      log: log.child({ module: 'camera-health' }), intervalMs: s.probeIntervalSeconds * 1000, debounce: s.healthDebounce,
-      probe: (c, signal) => probeRtsp({ url: c.rtspUrl, transport: s.rtspTransport, ioTimeoutMs: s.ioTimeoutSeconds * 1000, timeoutMs: s.probeTimeoutSeconds * 1000, ffprobePath: s.ffprobePath, guard: deps.guard, signal }),
+      cameras: config.cameras,
+      streams: this.streams,
+      projections: deps.projections,
+      journal: deps.journal,
+      metrics: deps.metrics,
+      log: log.child({ module: 'camera-health' }),
+      intervalMs: s.probeIntervalSeconds * 1000,
+      debounce: s.healthDebounce,
+      probe: (c, signal) =>
+        probeRtsp({
+          url: c.rtspUrl,
+          transport: s.rtspTransport,
+          ioTimeoutMs: s.ioTimeoutSeconds * 1000,
+          timeoutMs: s.probeTimeoutSeconds * 1000,
+          ffprobePath: s.ffprobePath,
+          guard: deps.guard,
+          signal,
+        }),
     });
     this.frigate = new FrigateBridge(s.frigateCameras, deps.journal, log.child({ module: 'frigate' }));
   }

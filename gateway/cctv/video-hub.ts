@@ -30,13 +30,24 @@ interface Connection {
   ended: boolean;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /** Answers an upgrade request with a plain HTTP error and closes the connection. */
 function refuse(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify({ error: { code: status === 401 ? 'TW_UNAUTHENTICATED' : status === 403 ? 'TW_FORBIDDEN' : status === 404 ? 'TW_NOT_FOUND' : 'TW_VIDEO', message } });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const body = JSON.stringify({
+    error: { code: status === 401 ? 'TW_UNAUTHENTICATED' : status === 403 ? 'TW_FORBIDDEN' : status === 404 ? 'TW_NOT_FOUND' : 'TW_VIDEO', message },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /**

@@ -32,7 +32,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const login = await fetch(`${values.url}/api/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: values.user, password }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: values.user, password }),
   });
   if (login.status !== 200) {
     process.stderr.write(`evidence: login as ${values.user} failed (${login.status})\n`);
@@ -42,7 +44,9 @@ async function main(): Promise<number> {
   const { data: me } = (await login.json()) as { data: { csrfToken: string } };
   const headers = { cookie, 'x-csrf-token': me.csrfToken };
   const res = await fetch(`${values.url}/api/evidence/bundles`, {
-    method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ incidentId: values.incident }),
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ incidentId: values.incident }),
   });
   const body = (await res.json()) as { data?: { bundleId: string; files: number; download: string }; error?: { message: string } };
   if (!body.data) {
@@ -60,7 +64,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => (process.exitCode = code), (err: unknown) => {
-  process.stderr.write(`evidence: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    process.stderr.write(`evidence: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

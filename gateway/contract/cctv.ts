@@ -37,5 +37,13 @@ export interface CctvSightingPayload {
   /** … or the point the operator picked, [longitude, latitude], inside the camera's view. */
   lonLat?: readonly [number, number];
   /** Only on sightings from Frigate's object detection. */
-  frigate?: { eventId: string; phase: 'new' | 'update' | 'end'; label: string; subLabel: string | null; currentZones: string[]; enteredZones: string[]; topScore: number | null };
+  frigate?: {
+    eventId: string;
+    phase: 'new' | 'update' | 'end';
+    label: string;
+    subLabel: string | null;
+    currentZones: string[];
+    enteredZones: string[];
+    topScore: number | null;
+  };
 }

@@ -8,9 +8,7 @@ import { z } from 'zod';
 /** Device clocks drift; a time more than this far ahead of ours is a bad input, not a fact. */
 const MAX_FUTURE_MS = 5 * 60_000;
 
-export const isoTime = z.iso
-  .datetime({ offset: true })
-  .refine((s) => Date.parse(s) <= Date.now() + MAX_FUTURE_MS, 'time is in the future');
+export const isoTime = z.iso.datetime({ offset: true }).refine((s) => Date.parse(s) <= Date.now() + MAX_FUTURE_MS, 'time is in the future');
 
 const text = (max: number) => z.string().min(1).max(max);
 export const latitude = z.number().min(-90).max(90);

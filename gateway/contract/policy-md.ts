@@ -8,8 +8,12 @@ export const POLICY_END = '<!-- policy:end -->';
 const ROLES: readonly ConsoleRole[] = ['controller', 'cctv-operator', 'security-manager', 'police', 'engineer', 'member'];
 
 function usedBy(permission: Permission): string {
-  const routes = Object.entries(HTTP_ROUTES).filter(([, p]) => p === permission || (typeof p !== 'string' && p.includes(permission))).map(([r]) => `\`${r}\``);
-  const events = Object.entries(SOCKET_COMMANDS).filter(([, p]) => p === permission).map(([e]) => `\`${e}\``);
+  const routes = Object.entries(HTTP_ROUTES)
+    .filter(([, p]) => p === permission || (typeof p !== 'string' && p.includes(permission)))
+    .map(([r]) => `\`${r}\``);
+  const events = Object.entries(SOCKET_COMMANDS)
+    .filter(([, p]) => p === permission)
+    .map(([e]) => `\`${e}\``);
   return [...routes, ...events].join(', ') || (permission.startsWith('mqtt.') ? 'MQTT subscriptions' : 'console socket / video');
 }
 
@@ -24,8 +28,14 @@ export function renderPolicyMarkdown(): string {
       ([name, spec]) => `| \`${name}\` | ${spec.what} | ${ROLES.map((r) => (spec.roles.includes(r) ? '✓' : '')).join(' | ')} | ${usedBy(name)} |`,
     ),
     '',
-    `Public (no login): ${Object.entries(HTTP_ROUTES).filter(([, p]) => p === 'public').map(([r]) => `\`${r}\``).join(', ')}. ` +
-      `Any logged-in person: ${Object.entries(HTTP_ROUTES).filter(([, p]) => p === 'authenticated').map(([r]) => `\`${r}\``).join(', ')}.`,
+    `Public (no login): ${Object.entries(HTTP_ROUTES)
+      .filter(([, p]) => p === 'public')
+      .map(([r]) => `\`${r}\``)
+      .join(', ')}. ` +
+      `Any logged-in person: ${Object.entries(HTTP_ROUTES)
+        .filter(([, p]) => p === 'authenticated')
+        .map(([r]) => `\`${r}\``)
+        .join(', ')}.`,
     POLICY_END,
   ];
   return lines.join('\n');

@@ -19,7 +19,12 @@ interface PermissionSpec {
   what: string;
 }
 
-const C = 'controller', O = 'cctv-operator', S = 'security-manager', P = 'police', E = 'engineer', M = 'member';
+const C = 'controller',
+  O = 'cctv-operator',
+  S = 'security-manager',
+  P = 'police',
+  E = 'engineer',
+  M = 'member';
 
 export const PERMISSIONS = {
   'live.view': { roles: [C, O, S, P, E], what: 'see the live operational picture (state, live log, units, time travel)' },

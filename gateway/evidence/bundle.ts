@@ -69,19 +69,40 @@ export async function writeBundle(input: BundleInput): Promise<BundleInfo> {
       const name = bundleName(r);
       await pipeline(createReadStream(input.pathOf(r.receivedSha256)), pack.entry({ name: root + name, size: r.size, mode: 0o444 }));
       entries.push({
-        file: name, sha256: r.receivedSha256, deviceSha256: r.deviceSha256, size: r.size, camera: r.cam, wearer: r.wearer,
-        recordingStart: r.recStart, recordingEnd: r.recEnd, dock: r.dockId, category: r.category, custody: input.custody(r.id),
+        file: name,
+        sha256: r.receivedSha256,
+        deviceSha256: r.deviceSha256,
+        size: r.size,
+        camera: r.cam,
+        wearer: r.wearer,
+        recordingStart: r.recStart,
+        recordingEnd: r.recEnd,
+        dock: r.dockId,
+        category: r.category,
+        custody: input.custody(r.id),
       });
     }
     const exportedAt = new Date().toISOString();
-    const manifest = { format: 'townwatch-evidence-bundle/1', bundleId: input.bundleId, incident: { id: input.incidentId }, exportedBy: input.exportedBy, exportedAt, files: entries };
+    const manifest = {
+      format: 'townwatch-evidence-bundle/1',
+      bundleId: input.bundleId,
+      incident: { id: input.incidentId },
+      exportedBy: input.exportedBy,
+      exportedAt,
+      files: entries,
+    };
     await addText(pack, root + 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     await addText(pack, root + 'SHA256SUMS', entries.map((e) => `${e.sha256}  ${e.file}\n`).join(''));
     pack.finalize();
     await written;
     await rename(part, final);
     const info: BundleInfo = {
-      bundleId: input.bundleId, incidentId: input.incidentId, evidenceIds: input.records.map((r) => r.id), exportedBy: input.exportedBy, exportedAt, file: `${input.bundleId}.tar`,
+      bundleId: input.bundleId,
+      incidentId: input.incidentId,
+      evidenceIds: input.records.map((r) => r.id),
+      exportedBy: input.exportedBy,
+      exportedAt,
+      file: `${input.bundleId}.tar`,
     };
     await writeFile(infoPath(input.exportDir, input.bundleId), `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o640 });
     return info;

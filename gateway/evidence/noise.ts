@@ -22,7 +22,10 @@ export const MAX_FIRSTS = 16;
 
 /** The fault a reason describes, numbers and quoted text left out: "length 5 but 2 follow" → "length # but # follow". */
 function faultOf(reason: string): string {
-  return reason.replace(/"[^"]*"|'[^']*'/g, '"…"').replace(/0x[0-9a-f]+|\d+/gi, '#').slice(0, 120);
+  return reason
+    .replace(/"[^"]*"|'[^']*'/g, '"…"')
+    .replace(/0x[0-9a-f]+|\d+/gi, '#')
+    .slice(0, 120);
 }
 
 /** "crc: crc 0x1 != 0x2" → "crc", "FILE_OFFER: ✖ …" → "FILE_OFFER"; a bounded label for metrics. */

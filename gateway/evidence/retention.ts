@@ -43,8 +43,19 @@ export class RetentionJob {
       const shared = this.evidence.sharing(r.receivedSha256, r.id).length > 0;
       const existed = shared ? await this.store.has(r.receivedSha256) : await this.store.remove(r.receivedSha256);
       await this.journal.append({
-        source: 'gateway', type: 'evidence.deleted', subject: `bodycam:${r.cam}`, ref: r.id,
-        payload: { evidenceId: r.id, sha256: r.receivedSha256, size: r.size, reason: 'retention period ended', retainUntil: r.retainUntil, fileExisted: existed, fileKeptFor: shared ? this.evidence.sharing(r.receivedSha256, r.id).map((x) => x.id) : [] },
+        source: 'gateway',
+        type: 'evidence.deleted',
+        subject: `bodycam:${r.cam}`,
+        ref: r.id,
+        payload: {
+          evidenceId: r.id,
+          sha256: r.receivedSha256,
+          size: r.size,
+          reason: 'retention period ended',
+          retainUntil: r.retainUntil,
+          fileExisted: existed,
+          fileKeptFor: shared ? this.evidence.sharing(r.receivedSha256, r.id).map((x) => x.id) : [],
+        },
       });
       deleted.push(r.id);
     }
@@ -60,10 +71,15 @@ export class RetentionJob {
   async sweep(now = Date.now()): Promise<number> {
     if (!this.bounds) return 0;
     const removed = await this.store.sweep(this.bounds, now);
-    await Promise.all(removed.map((r) => this.journal.append({
-      source: 'gateway', type: r.area === 'partial' ? 'evidence.partial-removed' : 'evidence.quarantine-removed',
-      payload: { files: r.files, bytes: r.bytes, modifiedAt: r.modifiedAt, reason: r.reason, note: r.note },
-    })));
+    await Promise.all(
+      removed.map((r) =>
+        this.journal.append({
+          source: 'gateway',
+          type: r.area === 'partial' ? 'evidence.partial-removed' : 'evidence.quarantine-removed',
+          payload: { files: r.files, bytes: r.bytes, modifiedAt: r.modifiedAt, reason: r.reason, note: r.note },
+        }),
+      ),
+    );
     if (removed.length) this.log.info({ count: removed.length }, 'evidence store swept');
     return removed.length;
   }

@@ -72,8 +72,18 @@ export class EvidenceService {
       logger: log,
       minFreeBytes: config.evidence.disk.minFreeMiB * 1024 * 1024,
     });
-    this.noise = new NoiseAggregator(timing.noiseReportMs ?? NOISE_REPORT_MS, (s) => this.journalNoise(s), (dockId, reason, rawHex) =>
-      this.journalNoiseWrite(this.journal.append({ source: `dock:${dockId}`, type: 'quarantine.message', subject: `dock:${dockId}`, payload: { topic: null, dockId, kind: 'dock', reason, rawHex } })),
+    this.noise = new NoiseAggregator(
+      timing.noiseReportMs ?? NOISE_REPORT_MS,
+      (s) => this.journalNoise(s),
+      (dockId, reason, rawHex) =>
+        this.journalNoiseWrite(
+          this.journal.append({
+            source: `dock:${dockId}`,
+            type: 'quarantine.message',
+            subject: `dock:${dockId}`,
+            payload: { topic: null, dockId, kind: 'dock', reason, rawHex },
+          }),
+        ),
     );
   }
 
@@ -83,8 +93,12 @@ export class EvidenceService {
       if (!dock.serialPath) continue;
       const { retransmitMs, heartbeatMs } = this.timing;
       const session = new DockSession({
-        path: resolve(this.baseDir, dock.serialPath), dockId: dock.id, sink: this.store, logger: this.log,
-        ...(retransmitMs ? { retransmitMs } : {}), ...(heartbeatMs ? { heartbeatMs } : {}),
+        path: resolve(this.baseDir, dock.serialPath),
+        dockId: dock.id,
+        sink: this.store,
+        logger: this.log,
+        ...(retransmitMs ? { retransmitMs } : {}),
+        ...(heartbeatMs ? { heartbeatMs } : {}),
       });
       this.live.set(dock.id, { dockId: dock.id, linkUp: false, transfers: {}, refusing: null });
       session.on('event', (ev) => this.onEvent(ev));
@@ -95,7 +109,9 @@ export class EvidenceService {
 
   docks(): DockLive[] {
     return [...this.live.values()].map((d) => ({
-      ...d, transfers: Object.fromEntries(Object.entries(d.transfers).map(([k, t]) => [k, { ...t }])), refusing: d.refusing && { ...d.refusing },
+      ...d,
+      transfers: Object.fromEntries(Object.entries(d.transfers).map(([k, t]) => [k, { ...t }])),
+      refusing: d.refusing && { ...d.refusing },
     }));
   }
 
@@ -119,7 +135,13 @@ export class EvidenceService {
     const existing = this.projections.evidence.byKey(key.cam, key.fileNo, key.sha256);
     if (existing) {
       // Offered again after a link drop between our commit and the dock's ERASE_OK: same recording.
-      await this.journal.append({ source, type: 'evidence.erase-permitted', subject, ref: existing.id, payload: { evidenceId: existing.id, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo, repeat: true } });
+      await this.journal.append({
+        source,
+        type: 'evidence.erase-permitted',
+        subject,
+        ref: existing.id,
+        payload: { evidenceId: existing.id, dockId: key.dockId, cam: key.cam, fileNo: key.fileNo, repeat: true },
+      });
       return;
     }
     const ref = exhibitId(key);
@@ -128,12 +150,30 @@ export class EvidenceService {
     // Verified against the stored bytes (the store re-hashes them); say so, and with whom they are shared.
     const sharedWith = this.projections.evidence.sharing(info.sha256, ref).map((r) => r.id);
     await Promise.all([
-      this.journal.append({ source, type: 'evidence.received', subject, ref, payload: { ...common, size: info.size, receivedSha256: info.sha256, bytesSharedWith: sharedWith } }),
       this.journal.append({
-        source, type: 'evidence.verified', subject, ref,
+        source,
+        type: 'evidence.received',
+        subject,
+        ref,
+        payload: { ...common, size: info.size, receivedSha256: info.sha256, bytesSharedWith: sharedWith },
+      }),
+      this.journal.append({
+        source,
+        type: 'evidence.verified',
+        subject,
+        ref,
         payload: {
-          ...common, sha256: info.sha256, deviceSha256: key.sha256, size: info.size, bay: o.bay, name: o.name,
-          recStart: o.recStart, recEnd: o.recEnd, wearer: this.wearerOf(key.cam, o.wearer), gps: o.gps ?? null, verifiedAt: info.verifiedAt,
+          ...common,
+          sha256: info.sha256,
+          deviceSha256: key.sha256,
+          size: info.size,
+          bay: o.bay,
+          name: o.name,
+          recStart: o.recStart,
+          recEnd: o.recEnd,
+          wearer: this.wearerOf(key.cam, o.wearer),
+          gps: o.gps ?? null,
+          verifiedAt: info.verifiedAt,
         },
       }),
       this.journal.append({ source, type: 'evidence.erase-permitted', subject, ref, payload: common }),
@@ -151,10 +191,23 @@ export class EvidenceService {
     const { from, distrusted } = retentionStart(o.recStart, o.recEnd, receivedAt, this.config.evidence.recordingClock);
     if (!distrusted) return [];
     this.log.warn({ cam: key.cam, recEnd: o.recEnd, reason: distrusted }, 'camera clock not believed; retention counts from receipt');
-    return [this.journal.append({
-      source: 'gateway', type: 'evidence.clock-distrusted', subject: `bodycam:${key.cam}`, ref,
-      payload: { evidenceId: ref, cam: key.cam, recStart: o.recStart, recEnd: o.recEnd, receivedAt: info.verifiedAt, retentionFrom: new Date(from).toISOString(), reason: distrusted },
-    })];
+    return [
+      this.journal.append({
+        source: 'gateway',
+        type: 'evidence.clock-distrusted',
+        subject: `bodycam:${key.cam}`,
+        ref,
+        payload: {
+          evidenceId: ref,
+          cam: key.cam,
+          recStart: o.recStart,
+          recEnd: o.recEnd,
+          receivedAt: info.verifiedAt,
+          retentionFrom: new Date(from).toISOString(),
+          reason: distrusted,
+        },
+      }),
+    ];
   }
 
   private onEvent(ev: DockSessionEvent): void {
@@ -166,7 +219,18 @@ export class EvidenceService {
       case 'dock.progress': {
         const key = `${ev.cam}/${ev.fileNo}`;
         const was = live?.transfers[key];
-        if (live) live.transfers[key] = { cam: ev.cam, bay: ev.bay, fileNo: ev.fileNo, name: '', state: 'receiving', ...was, offset: ev.offset, size: ev.size, updatedAt: now };
+        if (live)
+          live.transfers[key] = {
+            cam: ev.cam,
+            bay: ev.bay,
+            fileNo: ev.fileNo,
+            name: '',
+            state: 'receiving',
+            ...was,
+            offset: ev.offset,
+            size: ev.size,
+            updatedAt: now,
+          };
         return;
       }
       case 'dock.link':
@@ -187,8 +251,20 @@ export class EvidenceService {
         live.refusing = { since: new Date().toISOString(), reason: ev.reason };
         this.metrics?.evidenceStorageFull.set(1);
         input = {
-          source: 'gateway', type: 'evidence.storage-full', subject: `dock:${ev.dockId}`,
-          payload: { dockId: ev.dockId, cam: ev.cam, fileNo: ev.fileNo, name: ev.name, size: ev.size, freeBytes: ev.freeBytes, neededBytes: ev.neededBytes, minFreeBytes: ev.minFreeBytes, reason: ev.reason },
+          source: 'gateway',
+          type: 'evidence.storage-full',
+          subject: `dock:${ev.dockId}`,
+          payload: {
+            dockId: ev.dockId,
+            cam: ev.cam,
+            fileNo: ev.fileNo,
+            name: ev.name,
+            size: ev.size,
+            freeBytes: ev.freeBytes,
+            neededBytes: ev.neededBytes,
+            minFreeBytes: ev.minFreeBytes,
+            reason: ev.reason,
+          },
         };
         break;
       case 'dock.offer':
@@ -196,10 +272,26 @@ export class EvidenceService {
           live.refusing = null;
           if (![...this.live.values()].some((d) => d.refusing)) this.metrics?.evidenceStorageFull.set(0);
         }
-        if (live) live.transfers[`${ev.cam}/${ev.fileNo}`] = { cam: ev.cam, bay: ev.bay, fileNo: ev.fileNo, name: ev.name, offset: ev.resumeFrom, size: ev.size, state: 'receiving', updatedAt: now };
+        if (live)
+          live.transfers[`${ev.cam}/${ev.fileNo}`] = {
+            cam: ev.cam,
+            bay: ev.bay,
+            fileNo: ev.fileNo,
+            name: ev.name,
+            offset: ev.resumeFrom,
+            size: ev.size,
+            state: 'receiving',
+            updatedAt: now,
+          };
         {
           const evidenceId = this.exhibitOf(ev);
-          input = { source, type: 'evidence.offered', subject: `bodycam:${ev.cam}`, ref: evidenceId, payload: { ...ev, evidenceId, wearer: this.wearerOf(ev.cam) } };
+          input = {
+            source,
+            type: 'evidence.offered',
+            subject: `bodycam:${ev.cam}`,
+            ref: evidenceId,
+            payload: { ...ev, evidenceId, wearer: this.wearerOf(ev.cam) },
+          };
         }
         break;
       case 'dock.verified':
@@ -240,10 +332,25 @@ export class EvidenceService {
   }
 
   private async appendNoise(s: NoiseSummary): Promise<void> {
-    const kinds = Object.entries(s.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
+    const kinds = Object.entries(s.byKind)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ');
     await this.journal.append({
-      source: `dock:${s.dockId}`, type: 'quarantine.message', subject: `dock:${s.dockId}`,
-      payload: { topic: null, dockId: s.dockId, kind: 'dock', reason: `${s.count} undecodable or malformed packet(s) from ${s.dockId} (${kinds})`, rawHex: s.samples[0]?.rawHex ?? '', count: s.count, byKind: s.byKind, samples: s.samples, from: s.from, to: s.to },
+      source: `dock:${s.dockId}`,
+      type: 'quarantine.message',
+      subject: `dock:${s.dockId}`,
+      payload: {
+        topic: null,
+        dockId: s.dockId,
+        kind: 'dock',
+        reason: `${s.count} undecodable or malformed packet(s) from ${s.dockId} (${kinds})`,
+        rawHex: s.samples[0]?.rawHex ?? '',
+        count: s.count,
+        byKind: s.byKind,
+        samples: s.samples,
+        from: s.from,
+        to: s.to,
+      },
     });
   }
 

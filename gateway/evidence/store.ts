@@ -117,7 +117,11 @@ export class EvidenceStore implements OffloadSink {
     if (bytes <= 0) return;
     const freeBytes = await this.freeBytes();
     if (freeBytes - bytes < minFreeBytes) {
-      throw new OfferRefused(`no space: ${bytes} bytes offered, ${freeBytes} free, ${minFreeBytes} must stay free`, { freeBytes, neededBytes: bytes, minFreeBytes });
+      throw new OfferRefused(`no space: ${bytes} bytes offered, ${freeBytes} free, ${minFreeBytes} must stay free`, {
+        freeBytes,
+        neededBytes: bytes,
+        minFreeBytes,
+      });
     }
   }
 
@@ -136,7 +140,14 @@ export class EvidenceStore implements OffloadSink {
       const st = await statOf(join(partialDir, name));
       if (!st || now - st.mtimeMs < bounds.partialMaxAgeMs) continue;
       if (!(await removeFile(join(partialDir, name)))) continue;
-      removed.push({ area: 'partial', files: [`partial/${name}`], bytes: st.size, modifiedAt: st.mtime.toISOString(), reason: 'partial transfer not resumed within its age limit', note: null });
+      removed.push({
+        area: 'partial',
+        files: [`partial/${name}`],
+        bytes: st.size,
+        modifiedAt: st.mtime.toISOString(),
+        reason: 'partial transfer not resumed within its age limit',
+        note: null,
+      });
     }
     if (removed.length) await fsyncDir(partialDir);
 
@@ -159,15 +170,27 @@ export class EvidenceStore implements OffloadSink {
     let bytes = entries.reduce((n, [, g]) => n + g.bytes, 0);
     const before = removed.length;
     for (const [base, g] of entries) {
-      const reason = now - g.mtimeMs >= bounds.quarantineMaxAgeMs ? 'quarantine older than its age limit'
-        : count > bounds.quarantineMaxFiles ? 'quarantine over its file limit'
-        : bytes > bounds.quarantineMaxBytes ? 'quarantine over its size limit' : null;
+      const reason =
+        now - g.mtimeMs >= bounds.quarantineMaxAgeMs
+          ? 'quarantine older than its age limit'
+          : count > bounds.quarantineMaxFiles
+            ? 'quarantine over its file limit'
+            : bytes > bounds.quarantineMaxBytes
+              ? 'quarantine over its size limit'
+              : null;
       if (!reason) continue;
       const note = await readNote(join(qDir, `${base}.json`));
       for (const f of g.files) await removeFile(join(qDir, f));
       count -= 1;
       bytes -= g.bytes;
-      removed.push({ area: 'quarantine', files: g.files.sort().map((f) => `quarantine/${f}`), bytes: g.bytes, modifiedAt: new Date(g.mtimeMs).toISOString(), reason, note });
+      removed.push({
+        area: 'quarantine',
+        files: g.files.sort().map((f) => `quarantine/${f}`),
+        bytes: g.bytes,
+        modifiedAt: new Date(g.mtimeMs).toISOString(),
+        reason,
+        note,
+      });
     }
     if (removed.length > before) await fsyncDir(qDir);
     return removed;
@@ -189,7 +212,7 @@ export class EvidenceStore implements OffloadSink {
       // Resuming below the end: whatever lies beyond the offset the gateway asked from is not trusted.
       if (offset < p.length) await p.fh.truncate(offset);
       p.length = offset;
-      for (let done = 0; done < bytes.length; ) {
+      for (let done = 0; done < bytes.length;) {
         const { bytesWritten } = await p.fh.write(bytes, done, bytes.length - done, offset + done);
         done += bytesWritten;
       }

@@ -70,7 +70,12 @@ async function tokenPrincipal(req: FastifyRequest, deps: HttpDeps): Promise<Prin
   // Bad tokens count towards the login lockouts; the lockout is journaled when it begins.
   for (const l of outcome.reason === 'bad-credentials' ? outcome.lockouts : []) {
     deps.metrics.securityEvents.inc({ kind: 'lockout' });
-    await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${m[1]!.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: req.ip, via: 'api-token' } });
+    await deps.journal.append({
+      source: 'http',
+      type: 'security.lockout',
+      subject: l.scope === 'username' ? `account:${m[1]!.slice(0, 64)}` : null,
+      payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: req.ip, via: 'api-token' },
+    });
   }
   return null;
 }
@@ -83,9 +88,16 @@ async function tokenPrincipal(req: FastifyRequest, deps: HttpDeps): Promise<Prin
 export async function buildHttp(deps: HttpDeps) {
   const tls = deps.https;
   const app = Fastify({
-    loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024,
+    loggerInstance: deps.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 256 * 1024,
     // An https.Server serves requests (and upgrades) as an http.Server does; fastify's types only know the latter here.
-    ...(tls ? { serverFactory: (handler: Parameters<typeof createHttpsServer>[1]) => createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) as unknown as Server } : {}),
+    ...(tls
+      ? {
+          serverFactory: (handler: Parameters<typeof createHttpsServer>[1]) =>
+            createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) as unknown as Server,
+        }
+      : {}),
   });
   await app.register(cookie);
   app.decorateRequest('principal', null);
@@ -139,34 +151,52 @@ export async function buildHttp(deps: HttpDeps) {
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 
-  zod.post('/api/login', { schema: { ...op('session', 'Log in: sets the session cookie, returns the CSRF token', OPEN), body: LoginBody } }, async (req, reply) => {
-    const body = req.body;
-    const outcome = await deps.accounts.login(body.username, body.password, req.ip);
-    if (!outcome.ok && outcome.reason === 'locked') {
-      // Refused before the password is checked; the lockout was journaled when it began.
-      deps.metrics.securityEvents.inc({ kind: 'login-locked-out' });
-      const seconds = Math.ceil(outcome.lockout.ms / 1000);
-      void reply.header('retry-after', String(seconds));
-      throw new ApiError('TW_LOCKED_OUT', `too many failed logins: try again in ${seconds} s`, 429);
-    }
-    for (const l of outcome.ok ? [] : outcome.lockouts) {
-      deps.metrics.securityEvents.inc({ kind: 'lockout' });
-      await deps.journal.append({ source: 'http', type: 'security.lockout', subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null, payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: l.address } });
-    }
-    const principal = outcome.ok ? outcome.principal : null;
-    // Only people log in to the console; machines use MQTT or API tokens.
-    if (!principal || principal.role !== 'console') {
-      deps.metrics.securityEvents.inc({ kind: 'login-failed' });
-      await deps.journal.append({ source: 'http', type: 'security.login-failed', subject: `account:${body.username.slice(0, 64)}`, payload: { username: body.username.slice(0, 64), ip: req.ip } });
-      throw Errors.badCredentials();
-    }
-    const session = deps.sessions.create(principal);
-    await deps.journal.append({ source: 'http', type: 'auth.login', actor: principal.username, payload: { ip: req.ip } });
-    void reply.setCookie(SESSION_COOKIE, session.id, {
-      httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, path: '/', maxAge: deps.sessionTtlMinutes * 60,
-    });
-    return { data: me(principal, csrf.tokenFor(session.id), deps.sessionTtlMinutes) };
-  });
+  zod.post(
+    '/api/login',
+    { schema: { ...op('session', 'Log in: sets the session cookie, returns the CSRF token', OPEN), body: LoginBody } },
+    async (req, reply) => {
+      const body = req.body;
+      const outcome = await deps.accounts.login(body.username, body.password, req.ip);
+      if (!outcome.ok && outcome.reason === 'locked') {
+        // Refused before the password is checked; the lockout was journaled when it began.
+        deps.metrics.securityEvents.inc({ kind: 'login-locked-out' });
+        const seconds = Math.ceil(outcome.lockout.ms / 1000);
+        void reply.header('retry-after', String(seconds));
+        throw new ApiError('TW_LOCKED_OUT', `too many failed logins: try again in ${seconds} s`, 429);
+      }
+      for (const l of outcome.ok ? [] : outcome.lockouts) {
+        deps.metrics.securityEvents.inc({ kind: 'lockout' });
+        await deps.journal.append({
+          source: 'http',
+          type: 'security.lockout',
+          subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null,
+          payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: l.address },
+        });
+      }
+      const principal = outcome.ok ? outcome.principal : null;
+      // Only people log in to the console; machines use MQTT or API tokens.
+      if (!principal || principal.role !== 'console') {
+        deps.metrics.securityEvents.inc({ kind: 'login-failed' });
+        await deps.journal.append({
+          source: 'http',
+          type: 'security.login-failed',
+          subject: `account:${body.username.slice(0, 64)}`,
+          payload: { username: body.username.slice(0, 64), ip: req.ip },
+        });
+        throw Errors.badCredentials();
+      }
+      const session = deps.sessions.create(principal);
+      await deps.journal.append({ source: 'http', type: 'auth.login', actor: principal.username, payload: { ip: req.ip } });
+      void reply.setCookie(SESSION_COOKIE, session.id, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: deps.secureCookies,
+        path: '/',
+        maxAge: deps.sessionTtlMinutes * 60,
+      });
+      return { data: me(principal, csrf.tokenFor(session.id), deps.sessionTtlMinutes) };
+    },
+  );
 
   zod.post('/api/logout', { schema: op('session', 'Log out: ends the session') }, async (req, reply) => {
     const id = req.cookies[SESSION_COOKIE];
@@ -188,13 +218,17 @@ export async function buildHttp(deps: HttpDeps) {
     return { data: { events, head: deps.journal.head.seq } };
   });
 
-  zod.get('/api/quarantine', { schema: { ...op('site', 'Quarantined MQTT messages, a page after a sequence number'), querystring: PageQuery } }, async (req) => {
-    const q = req.query;
-    const rows = deps.journal.database
-      .prepare("SELECT seq, ts, source, payload FROM events WHERE type = 'quarantine.message' AND seq > ? ORDER BY seq LIMIT ?")
-      .all(q.after, q.limit) as Array<{ seq: number; ts: number; source: string; payload: string | null }>;
-    return { data: rows.map((r) => ({ seq: r.seq, ts: r.ts, source: r.source, ...(r.payload ? (JSON.parse(r.payload) as object) : { erased: true }) })) };
-  });
+  zod.get(
+    '/api/quarantine',
+    { schema: { ...op('site', 'Quarantined MQTT messages, a page after a sequence number'), querystring: PageQuery } },
+    async (req) => {
+      const q = req.query;
+      const rows = deps.journal.database
+        .prepare("SELECT seq, ts, source, payload FROM events WHERE type = 'quarantine.message' AND seq > ? ORDER BY seq LIMIT ?")
+        .all(q.after, q.limit) as Array<{ seq: number; ts: number; source: string; payload: string | null }>;
+      return { data: rows.map((r) => ({ seq: r.seq, ts: r.ts, source: r.source, ...(r.payload ? (JSON.parse(r.payload) as object) : { erased: true }) })) };
+    },
+  );
 
   registerRadioRoutes(app as unknown as FastifyInstance, deps.api);
   registerEvidenceRoutes(app as unknown as FastifyInstance, deps.api.evidence);
@@ -203,11 +237,16 @@ export async function buildHttp(deps: HttpDeps) {
   await registerConsoleRoutes(app as unknown as FastifyInstance, { config: deps.config, projections: deps.projections, consoleDir: deps.consoleDir });
 
   // `?at=<ISO time>`: time travel, the journal replayed up to then (through the API, which journals it).
-  zod.get('/api/state', { schema: { ...op('site', 'The live state, or the state at a past time (`at`, journaled)'), querystring: StateQuery } }, async (req) => ({
-    data: req.query.at === undefined
-      ? snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole)
-      : await deps.api.tracking.stateAt(req.principal!, req.query),
-  }));
+  zod.get(
+    '/api/state',
+    { schema: { ...op('site', 'The live state, or the state at a past time (`at`, journaled)'), querystring: StateQuery } },
+    async (req) => ({
+      data:
+        req.query.at === undefined
+          ? snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole)
+          : await deps.api.tracking.stateAt(req.principal!, req.query),
+    }),
+  );
 
   return app;
 }

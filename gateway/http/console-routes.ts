@@ -14,7 +14,6 @@ import { op } from './openapi';
 /** Where `npm run build:console` writes the web app. */
 export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
-
 /** Paths that belong to other servers on this port (WebSocket upgrades, probes): never the SPA. */
 const NOT_THE_CONSOLE = /^\/(api|socket\.io|video|mqtt|healthz|readyz|metrics)(\/|$)/;
 
@@ -27,7 +26,14 @@ export function siteFor(role: ConsoleRole | null, config: Config | undefined, pr
   const operational = can(role, 'live.view');
   const cameras = projections.cameras.snapshot().map((c) => ({
     // rtspUrl stays on the gateway: it may carry the camera's credentials.
-    id: c.id, name: c.name, zone: c.zone, position: c.position, bearingDeg: c.bearingDeg, fovDeg: c.fovDeg, rangeM: c.rangeM, ptz: c.ptz,
+    id: c.id,
+    name: c.name,
+    zone: c.zone,
+    position: c.position,
+    bearingDeg: c.bearingDeg,
+    fovDeg: c.fovDeg,
+    rangeM: c.rangeM,
+    ptz: c.ptz,
   }));
   const units = config
     ? config.units.map((u) => ({ id: u.id, callsign: u.callsign, role: u.role, issi: u.issi, talkgroups: [...u.talkgroups] }))
@@ -39,7 +45,12 @@ export function siteFor(role: ConsoleRole | null, config: Config | undefined, pr
     cameras: operational ? cameras : [],
     talkgroups: operational ? (config?.talkgroups ?? []).map((t) => ({ id: t.id, gssi: t.gssi, name: t.name })) : [],
     units: operational ? units : [],
-    statusCodes: Object.entries(config?.radio.statusCodes ?? {}).map(([value, c]) => ({ value: Number(value), state: c.state, label: c.label, emergency: c.emergency ?? false })),
+    statusCodes: Object.entries(config?.radio.statusCodes ?? {}).map(([value, c]) => ({
+      value: Number(value),
+      state: c.state,
+      label: c.label,
+      emergency: c.emergency ?? false,
+    })),
     incidentGrades: operational ? (config?.incidents.grades ?? []).map((g) => ({ id: g.id, label: g.label, targetMinutes: g.targetMinutes })) : [],
     console: { tileUrl: config?.console.tileUrl ?? null, tileAttribution: config?.console.tileAttribution ?? null },
   };
@@ -51,11 +62,16 @@ export function siteFor(role: ConsoleRole | null, config: Config | undefined, pr
  */
 export async function registerConsoleRoutes(app: FastifyInstance, deps: { config?: Config; projections: Projections; consoleDir?: string }): Promise<void> {
   const dir = deps.consoleDir ?? CONSOLE_DIST;
-  app.get('/api/site', { schema: op('site', 'The town as the console draws it (what the role may see)') }, async (req) => ({ data: siteFor(req.principal?.consoleRole ?? null, deps.config, deps.projections) }));
+  app.get('/api/site', { schema: op('site', 'The town as the console draws it (what the role may see)') }, async (req) => ({
+    data: siteFor(req.principal?.consoleRole ?? null, deps.config, deps.projections),
+  }));
 
   // Registered even before the first build (wildcard routes look files up per request).
   await app.register(fastifyStatic, {
-    root: dir, prefix: '/', wildcard: true, suppressWarning: true,
+    root: dir,
+    prefix: '/',
+    wildcard: true,
+    suppressWarning: true,
     setHeaders: (res, path) => {
       // Vite puts content hashes in asset names: those never change; index.html always may.
       void res.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');

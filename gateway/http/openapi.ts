@@ -40,7 +40,11 @@ export type Tag = (typeof TAGS)[number]['name'];
  * A route's documentation: its summary, its tag and who may call it (logged in unless `OPEN`).
  * Spread into the route's `schema` beside its zod `params`, `querystring` and `body`.
  */
-export function op(tag: Tag, summary: string, security: ReadonlyArray<Record<string, string[]>> = LOGGED_IN): { summary: string; tags: Tag[]; security: Array<Record<string, string[]>> } {
+export function op(
+  tag: Tag,
+  summary: string,
+  security: ReadonlyArray<Record<string, string[]>> = LOGGED_IN,
+): { summary: string; tags: Tag[]; security: Array<Record<string, string[]>> } {
   return { summary, tags: [tag], security: [...security] };
 }
 
@@ -68,7 +72,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         title: 'Townwatch gateway REST API',
         version,
         description:
-          'The REST API of a Townwatch edge gateway, generated from its routes\' zod schemas. Every answer is `{ data }` or ' +
+          "The REST API of a Townwatch edge gateway, generated from its routes' zod schemas. Every answer is `{ data }` or " +
           '`{ error: { code, message, details? } }`; a request that does not match its schema gets 400 `TW_INVALID` with one ' +
           `\`path: message\` per problem in \`details\`. Log in with \`POST /api/login\` (cookie \`${SESSION_COOKIE}\`); with the ` +
           `cookie, every state change also carries the session's CSRF token as \`${CSRF_HEADER}\`. Machines use ` +
@@ -77,7 +81,12 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: `From POST /api/login; state changes also need the \`${CSRF_HEADER}\` header.` },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: SESSION_COOKIE,
+            description: `From POST /api/login; state changes also need the \`${CSRF_HEADER}\` header.`,
+          },
           token: { type: 'http', scheme: 'bearer', description: 'An API token of a machine account: `<name>:<token>`.' },
         },
       },
@@ -102,16 +111,21 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
  * Content-Security-Policy applies to it unchanged: no relaxed policy anywhere.
  */
 export async function registerOpenApiRoutes(app: FastifyInstance): Promise<void> {
-  app.withTypeProvider<ZodTypeProvider>().get('/api/openapi.json', {
-    schema: op('docs', 'This OpenAPI document'),
-  }, async () => app.swagger());
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/openapi.json',
+    {
+      schema: op('docs', 'This OpenAPI document'),
+    },
+    async () => app.swagger(),
+  );
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PREFIX,
     uiConfig: {
       // Without the standalone top bar: its Swagger logo is an inline SVG carrying a <style>
       // element, which `style-src 'self'` refuses (and the bar's URL box has no use here).
       layout: 'BaseLayout',
-      docExpansion: 'list', deepLinking: true,
+      docExpansion: 'list',
+      deepLinking: true,
       // "Try it out" only for reads: a state change needs the session's CSRF token, which this page does not hold.
       supportedSubmitMethods: ['get'],
     },

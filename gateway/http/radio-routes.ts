@@ -11,9 +11,17 @@ export function registerRadioRoutes(fastify: FastifyInstance, api: AppApi): void
   app.post('/api/emergencies/:id/acknowledge', { schema: { ...op('radio', 'Acknowledge an emergency'), params: IdParams } }, async (req) => ({
     data: await api.acknowledgeEmergency(req.principal!, req.params.id),
   }));
-  app.post('/api/emergencies/:id/resolve', { schema: { ...op('radio', 'Resolve an emergency as genuine or false'), params: IdParams, body: ResolveInput } }, async (req) => ({
-    data: await api.resolveEmergency(req.principal!, req.params.id, req.body),
+  app.post(
+    '/api/emergencies/:id/resolve',
+    { schema: { ...op('radio', 'Resolve an emergency as genuine or false'), params: IdParams, body: ResolveInput } },
+    async (req) => ({
+      data: await api.resolveEmergency(req.principal!, req.params.id, req.body),
+    }),
+  );
+  app.post('/api/alerts', { schema: { ...op('radio', 'Send a radio alert to talkgroups and units'), body: AlertInput } }, async (req) => ({
+    data: await api.sendAlert(req.principal!, req.body),
   }));
-  app.post('/api/alerts', { schema: { ...op('radio', 'Send a radio alert to talkgroups and units'), body: AlertInput } }, async (req) => ({ data: await api.sendAlert(req.principal!, req.body) }));
-  app.get('/api/alerts/:id', { schema: { ...op('radio', 'An alert and its delivery per radio'), params: IdParams } }, async (req) => ({ data: api.getAlert(req.principal!, req.params.id) }));
+  app.get('/api/alerts/:id', { schema: { ...op('radio', 'An alert and its delivery per radio'), params: IdParams } }, async (req) => ({
+    data: api.getAlert(req.principal!, req.params.id),
+  }));
 }

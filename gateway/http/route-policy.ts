@@ -29,7 +29,11 @@ export function declaredRoutes(app: object): readonly DeclaredRoute[] {
  * call it. The guard reads the policy of the route the router MATCHED (`req.routeOptions`), so
  * an encoded path (`/%61pi/…`) gets the same answer as the plain one.
  */
-export function declareRoutePolicies<P extends string | readonly string[]>(app: FastifyInstance, lookup: (method: string, url: string) => P | undefined, where: string): void {
+export function declareRoutePolicies<P extends string | readonly string[]>(
+  app: FastifyInstance,
+  lookup: (method: string, url: string) => P | undefined,
+  where: string,
+): void {
   const table: DeclaredRoute[] = [];
   declared.set(app, table);
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -45,6 +49,8 @@ export function declareRoutePolicies<P extends string | readonly string[]>(app: 
 }
 
 /** The policy of the route a request matched; `undefined` when none did (the not-found handler). */
-export function matchedPolicy<P extends string | readonly string[] = RoutePolicy>(req: { routeOptions: { config: { policy?: string | readonly string[] } } }): P | undefined {
+export function matchedPolicy<P extends string | readonly string[] = RoutePolicy>(req: {
+  routeOptions: { config: { policy?: string | readonly string[] } };
+}): P | undefined {
   return req.routeOptions.config.policy as P | undefined;
 }

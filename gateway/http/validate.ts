@@ -10,5 +10,10 @@ export function issueLine(path: readonly PropertyKey[], message: string): string
  * API's details: their `instancePath` is the zod path joined with `/` (`/place/lonLat/0`).
  */
 export function validationDetails(errors: readonly FastifySchemaValidationError[]): string[] {
-  return errors.map((e) => issueLine(e.instancePath.split('/').filter((p) => p !== ''), e.message ?? 'invalid'));
+  return errors.map((e) =>
+    issueLine(
+      e.instancePath.split('/').filter((p) => p !== ''),
+      e.message ?? 'invalid',
+    ),
+  );
 }

@@ -27,7 +27,5 @@ export function sha256Hex(data: string | Buffer): string {
 export function chainHash(h: HashedHeader): string {
   // A unit separator keeps field boundaries unambiguous ("ab"+"c" ≠ "a"+"bc").
   const sep = '\u001f';
-  return sha256Hex(
-    [h.prevHash, h.seq, h.id, h.ts, h.source, h.type, h.actor ?? '', h.subject ?? '', h.ref ?? '', h.dedupe ?? '', h.payloadSha256].join(sep),
-  );
+  return sha256Hex([h.prevHash, h.seq, h.id, h.ts, h.source, h.type, h.actor ?? '', h.subject ?? '', h.ref ?? '', h.dedupe ?? '', h.payloadSha256].join(sep));
 }

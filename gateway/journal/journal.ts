@@ -251,9 +251,19 @@ export class Journal {
       const { input } = batch[i]!;
       const k = events.length;
       const e: JournalEvent = {
-        seq: c.firstSeq + k, id: c.ids[k]!, ts: c.ts, source: input.source, type: input.type, actor: input.actor ?? null,
-        subject: input.subject ?? null, ref: input.ref ?? null, dedupe: input.dedupe ?? null, payload: input.payload ?? null,
-        payloadSha256: c.digests[k]!, prevHash: k === 0 ? c.prevHash : c.hashes[k - 1]!, hash: c.hashes[k]!,
+        seq: c.firstSeq + k,
+        id: c.ids[k]!,
+        ts: c.ts,
+        source: input.source,
+        type: input.type,
+        actor: input.actor ?? null,
+        subject: input.subject ?? null,
+        ref: input.ref ?? null,
+        dedupe: input.dedupe ?? null,
+        payload: input.payload ?? null,
+        payloadSha256: c.digests[k]!,
+        prevHash: k === 0 ? c.prevHash : c.hashes[k - 1]!,
+        hash: c.hashes[k]!,
       };
       events.push(e);
       results.push(e);
@@ -316,9 +326,7 @@ export class Journal {
 
   /** Events after `afterSeq`, oldest first. */
   read(afterSeq: number, limit: number): JournalEvent[] {
-    const rows = this.database
-      .prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
-      .all(afterSeq, limit) as EventRow[];
+    const rows = this.database.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as EventRow[];
     return rows.map(rowToEvent);
   }
 

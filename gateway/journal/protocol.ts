@@ -25,8 +25,13 @@ export interface WireBatch {
 export function toWire(batch: ReadonlyArray<{ input: AppendInput; payload: string }>): WireBatch {
   const col = <T>(f: (input: AppendInput) => T): T[] => batch.map((p) => f(p.input));
   return {
-    source: col((i) => i.source), type: col((i) => i.type), actor: col((i) => i.actor ?? null), subject: col((i) => i.subject ?? null),
-    ref: col((i) => i.ref ?? null), dedupe: col((i) => i.dedupe ?? null), payload: batch.map((p) => p.payload),
+    source: col((i) => i.source),
+    type: col((i) => i.type),
+    actor: col((i) => i.actor ?? null),
+    subject: col((i) => i.subject ?? null),
+    ref: col((i) => i.ref ?? null),
+    dedupe: col((i) => i.dedupe ?? null),
+    payload: batch.map((p) => p.payload),
   };
 }
 
@@ -70,8 +75,7 @@ export interface WriterResults {
 }
 
 export type WriterReply =
-  | { id: number; ok: true; result: WriterResults[keyof WriterResults] }
-  | { id: number; ok: false; error: { message: string; code?: string } };
+  { id: number; ok: true; result: WriterResults[keyof WriterResults] } | { id: number; ok: false; error: { message: string; code?: string } };
 
 /** A request before the client gives it an id. */
 type Request = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'id'> : never) : never;

@@ -3,9 +3,7 @@ import { chainHash, sha256Hex } from './hash';
 import type { EventRow } from './rows';
 import { GENESIS_HASH } from './types';
 
-export type VerifyResult =
-  | { ok: true; count: number; head: string }
-  | { ok: false; seq: number; reason: string; count: number };
+export type VerifyResult = { ok: true; count: number; head: string } | { ok: false; seq: number; reason: string; count: number };
 
 /**
  * Walks the whole chain: each row's hash must follow from its header and the previous hash,
@@ -34,8 +32,17 @@ export function verifyJournal(db: Database.Database): VerifyResult {
       return fail('payload does not match payload_sha256');
     }
     const hash = chainHash({
-      seq: row.seq, id: row.id, ts: row.ts, source: row.source, type: row.type, actor: row.actor,
-      subject: row.subject, ref: row.ref, dedupe: row.dedupe, payloadSha256: row.payload_sha256, prevHash: row.prev_hash,
+      seq: row.seq,
+      id: row.id,
+      ts: row.ts,
+      source: row.source,
+      type: row.type,
+      actor: row.actor,
+      subject: row.subject,
+      ref: row.ref,
+      dedupe: row.dedupe,
+      payloadSha256: row.payload_sha256,
+      prevHash: row.prev_hash,
     });
     if (hash !== row.hash) return fail('hash does not match the event');
     prev = row.hash;

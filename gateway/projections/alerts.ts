@@ -33,7 +33,11 @@ export class AlertsProjection implements Projection<AlertView[]> {
     switch (e.type) {
       case 'alert.sent':
         this.alerts.set(p.alertId as string, {
-          id: p.alertId as string, text: p.text as string, priority: p.priority as string, sentBy: e.actor, sentAt: e.ts,
+          id: p.alertId as string,
+          text: p.text as string,
+          priority: p.priority as string,
+          sentBy: e.actor,
+          sentAt: e.ts,
           talkgroups: p.talkgroups as string[],
           ...(typeof p.timeoutMs === 'number' ? { timeoutMs: p.timeoutMs } : {}),
           recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null, reason: null })),

@@ -24,8 +24,17 @@ export class CamerasProjection implements Projection<CameraView[]> {
   constructor(config: Config) {
     for (const c of config.cameras) {
       this.cameras.set(c.id, {
-        id: c.id, name: c.name, zone: c.zone, position: c.position, bearingDeg: c.bearingDeg, fovDeg: c.fovDeg,
-        rangeM: c.rangeM, ptz: c.ptz, health: 'unknown', healthSince: null, lastFault: null,
+        id: c.id,
+        name: c.name,
+        zone: c.zone,
+        position: c.position,
+        bearingDeg: c.bearingDeg,
+        fovDeg: c.fovDeg,
+        rangeM: c.rangeM,
+        ptz: c.ptz,
+        health: 'unknown',
+        healthSince: null,
+        lastFault: null,
       });
     }
   }

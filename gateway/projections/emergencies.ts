@@ -31,8 +31,19 @@ export class EmergenciesProjection implements Projection<EmergencyView[]> {
     const id = p.emergencyId as string;
     if (e.type === 'emergency.raised') {
       this.all.set(id, {
-        id, unitId: p.unitId as string, issi: p.issi as number, trigger: p.trigger as string, raisedAt: e.ts, presses: 1,
-        state: 'open', owner: null, acknowledgedAt: null, outcome: null, resolvedBy: null, resolvedAt: null, lastAlertAt: e.ts,
+        id,
+        unitId: p.unitId as string,
+        issi: p.issi as number,
+        trigger: p.trigger as string,
+        raisedAt: e.ts,
+        presses: 1,
+        state: 'open',
+        owner: null,
+        acknowledgedAt: null,
+        outcome: null,
+        resolvedBy: null,
+        resolvedAt: null,
+        lastAlertAt: e.ts,
       });
       this.openByUnit.set(p.unitId as string, id);
       return;

@@ -91,8 +91,16 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
     const p = e.payload as P;
     if (e.type === 'evidence.hash-mismatch') {
       this.mismatches.push({
-        id: e.id, at: e.ts, dockId: p.dockId as string, cam: p.cam as string, fileNo: p.fileNo as number, name: p.name as string,
-        offered: p.offered as string, received: p.received as string, reason: (p.reason as string | undefined) ?? '', acknowledged: null,
+        id: e.id,
+        at: e.ts,
+        dockId: p.dockId as string,
+        cam: p.cam as string,
+        fileNo: p.fileNo as number,
+        name: p.name as string,
+        offered: p.offered as string,
+        received: p.received as string,
+        reason: (p.reason as string | undefined) ?? '',
+        acknowledged: null,
       });
       return;
     }
@@ -109,11 +117,26 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
       const { from } = retentionStart(p.recStart as string, p.recEnd as string, e.ts, this.config.evidence.recordingClock);
       this.byKeys.set(keyOf(p.cam as string, p.fileNo as number, (p.deviceSha256 as string | undefined) ?? (p.sha256 as string)), id);
       this.records.set(id, {
-        id, cam: p.cam as string, fileNo: p.fileNo as number, wearer, unassigned: wearer === null, dockId: p.dockId as string,
-        bay: p.bay as number, name: p.name as string, recStart: p.recStart as string, recEnd: p.recEnd as string,
-        size: p.size as number, deviceSha256: p.deviceSha256 as string, receivedSha256: p.sha256 as string,
-        gps: (p.gps as EvidenceRecord['gps']) ?? null, category: 'non-evidential', incidents: [], hold: false,
-        retainUntil: from + this.config.evidence.retentionDays['non-evidential'] * DAY_MS, verifiedAt: e.ts, deleted: null,
+        id,
+        cam: p.cam as string,
+        fileNo: p.fileNo as number,
+        wearer,
+        unassigned: wearer === null,
+        dockId: p.dockId as string,
+        bay: p.bay as number,
+        name: p.name as string,
+        recStart: p.recStart as string,
+        recEnd: p.recEnd as string,
+        size: p.size as number,
+        deviceSha256: p.deviceSha256 as string,
+        receivedSha256: p.sha256 as string,
+        gps: (p.gps as EvidenceRecord['gps']) ?? null,
+        category: 'non-evidential',
+        incidents: [],
+        hold: false,
+        retainUntil: from + this.config.evidence.retentionDays['non-evidential'] * DAY_MS,
+        verifiedAt: e.ts,
+        deleted: null,
       });
       return;
     }

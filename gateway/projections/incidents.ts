@@ -62,8 +62,19 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
       this.perYear.set(year, n);
       this.changed.add(r.incidentId);
       this.incidents.set(r.incidentId, {
-        ...r, reference: `TW-${year}-${String(n).padStart(6, '0')}`, state: 'reported', openedAt: e.ts, grade: null, units: [], dispatchedAt: null, onSceneAt: null, responseSeconds: null,
-        withinTarget: null, closedAt: null, outcome: null, history: [{ state: 'reported', at: e.ts, actor: e.actor }],
+        ...r,
+        reference: `TW-${year}-${String(n).padStart(6, '0')}`,
+        state: 'reported',
+        openedAt: e.ts,
+        grade: null,
+        units: [],
+        dispatchedAt: null,
+        onSceneAt: null,
+        responseSeconds: null,
+        withinTarget: null,
+        closedAt: null,
+        outcome: null,
+        history: [{ state: 'reported', at: e.ts, actor: e.actor }],
       });
       return;
     }
@@ -78,8 +89,16 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
       case 'incident.dispatched': {
         const d = e.payload as DispatchedPayload;
         const a: Assignment = {
-          unitId: d.unitId, callsign: d.callsign, issi: d.issi, msgId: d.msgId, dispatchedAt: e.ts, dispatchedBy: e.actor,
-          travelSeconds: d.travelSeconds, rank: d.rank, receipt: 'pending', arrivedAt: null,
+          unitId: d.unitId,
+          callsign: d.callsign,
+          issi: d.issi,
+          msgId: d.msgId,
+          dispatchedAt: e.ts,
+          dispatchedBy: e.actor,
+          travelSeconds: d.travelSeconds,
+          rank: d.rank,
+          receipt: 'pending',
+          arrivedAt: null,
         };
         i.units.push(a);
         this.byMsg.set(d.msgId, i.incidentId);

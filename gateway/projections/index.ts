@@ -40,8 +40,17 @@ export class Projections {
 
   private get all() {
     return [
-      this.units, this.devices, this.cameras, this.emergencies, this.alerts, this.evidence,
-      this.subjects, this.cbos, this.breaches, this.tracks, this.incidents,
+      this.units,
+      this.devices,
+      this.cameras,
+      this.emergencies,
+      this.alerts,
+      this.evidence,
+      this.subjects,
+      this.cbos,
+      this.breaches,
+      this.tracks,
+      this.incidents,
     ];
   }
 
@@ -116,7 +125,8 @@ function redactSearch<E extends { type: string; payload: unknown }>(e: E, role?:
 export function journalFor(events: readonly JournalEvent[], role: string | null): JournalEvent[] {
   const evidence = role !== null && EVIDENCE_ROLES.has(role);
   return events.map((e) => {
-    if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: (e.payload as { evidenceId?: string } | null)?.evidenceId ?? null } };
+    if (!evidence && e.type.startsWith('evidence.'))
+      return { ...e, payload: { evidenceId: (e.payload as { evidenceId?: string } | null)?.evidenceId ?? null } };
     return redactGallery(e, role);
   });
 }

@@ -34,7 +34,14 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
       // Journals from before regional sharing have no flag: not shared.
       const p = e.payload as { subjectId: string; sharedRegionally?: boolean } & Omit<SubjectFields, 'sharedRegionally'>;
       const { subjectId, sharedRegionally, ...fields } = p;
-      this.subjects.set(subjectId, { id: subjectId, ...fields, sharedRegionally: sharedRegionally ?? false, createdAt: e.ts, updatedAt: e.ts, createdBy: e.actor });
+      this.subjects.set(subjectId, {
+        id: subjectId,
+        ...fields,
+        sharedRegionally: sharedRegionally ?? false,
+        createdAt: e.ts,
+        updatedAt: e.ts,
+        createdBy: e.actor,
+      });
     } else if (e.type === 'subject.updated') {
       const p = e.payload as { subjectId: string; changes: Partial<SubjectFields> };
       const s = this.subjects.get(p.subjectId);

@@ -14,13 +14,9 @@ import { rowToEvent, type EventRow } from '../journal/rows';
 import { Projections, type StateSnapshot } from './index';
 
 export type TimeTravelRequest =
-  | { id: number; kind: 'open'; path: string; config: Config }
-  | { id: number; kind: 'stateAt'; untilTs: number }
-  | { id: number; kind: 'close' };
+  { id: number; kind: 'open'; path: string; config: Config } | { id: number; kind: 'stateAt'; untilTs: number } | { id: number; kind: 'close' };
 
-export type TimeTravelReply =
-  | { id: number; ok: true; result: StateSnapshot | null; replayed?: number }
-  | { id: number; ok: false; error: string };
+export type TimeTravelReply = { id: number; ok: true; result: StateSnapshot | null; replayed?: number } | { id: number; ok: false; error: string };
 
 interface Checkpoint {
   projections: Projections;

@@ -51,9 +51,20 @@ export class UnitsProjection implements Projection<UnitView[]> {
   constructor(private readonly config: Config) {
     for (const u of config.units) {
       const view: UnitView = {
-        id: u.id, callsign: u.callsign, role: u.role, issi: u.issi, state: 'unknown', statusValue: null,
-        fix: null, lastHeard: null, talking: null, online: null, lostContact: false, bearer: null,
-        emergencyId: null, incidentId: null,
+        id: u.id,
+        callsign: u.callsign,
+        role: u.role,
+        issi: u.issi,
+        state: 'unknown',
+        statusValue: null,
+        fix: null,
+        lastHeard: null,
+        talking: null,
+        online: null,
+        lostContact: false,
+        bearer: null,
+        emergencyId: null,
+        incidentId: null,
       };
       this.units.set(u.id, view);
       this.byIssi.set(u.issi, view);
@@ -106,9 +117,7 @@ export class UnitsProjection implements Projection<UnitView[]> {
     }
     if (e.type === 'emergency.raised' || e.type === 'emergency.resolved') {
       const p = e.payload as { emergencyId: string; unitId?: string };
-      const u = e.type === 'emergency.raised'
-        ? this.units.get(p.unitId ?? '')
-        : [...this.units.values()].find((x) => x.emergencyId === p.emergencyId);
+      const u = e.type === 'emergency.raised' ? this.units.get(p.unitId ?? '') : [...this.units.values()].find((x) => x.emergencyId === p.emergencyId);
       if (!u) return;
       u.emergencyId = e.type === 'emergency.raised' ? p.emergencyId : null;
       this.changed.add(u.id);
@@ -132,9 +141,13 @@ export class UnitsProjection implements Projection<UnitView[]> {
     switch (e.type) {
       case 'radio.position':
         unit.fix = {
-          lat: p.lat as number, lon: p.lon as number, accuracyM: (p.accuracyM as number | null) ?? null,
-          speedKmh: (p.speedKmh as number | null) ?? null, headingDeg: (p.headingDeg as number | null) ?? null,
-          fixTime: p.fixTime as string, receivedAt: e.ts,
+          lat: p.lat as number,
+          lon: p.lon as number,
+          accuracyM: (p.accuracyM as number | null) ?? null,
+          speedKmh: (p.speedKmh as number | null) ?? null,
+          headingDeg: (p.headingDeg as number | null) ?? null,
+          fixTime: p.fixTime as string,
+          receivedAt: e.ts,
         };
         break;
       case 'radio.status': {

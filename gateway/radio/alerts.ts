@@ -75,7 +75,10 @@ export class AlertService {
     const tetra = this.viaTetra(recipients);
     const timeoutMs = this.timeoutMs(tetra.length);
     await this.journal.append({
-      source: 'api', type: 'alert.sent', actor, ref: alertId,
+      source: 'api',
+      type: 'alert.sent',
+      actor,
+      ref: alertId,
       payload: { alertId, text: req.text, priority: req.priority, talkgroups: req.talkgroups, units: req.units, recipients, timeoutMs },
     });
     const downlink = { msgId: alertId, kind: 'alert', priority: req.priority, from: actor, text: req.text, ackRequested: true };
@@ -123,7 +126,8 @@ export class AlertService {
     const alert = this.projections.alerts.get(alertId);
     const waiting = alert?.recipients.filter((r) => r.status === 'pending').map((r) => r.unitId) ?? [];
     if (waiting.length === 0) return;
-    await this.journal.append({ source: 'gateway', type: 'alert.timed-out', ref: alertId, payload: { alertId, unitIds: waiting } })
+    await this.journal
+      .append({ source: 'gateway', type: 'alert.timed-out', ref: alertId, payload: { alertId, unitIds: waiting } })
       .catch((err: unknown) => this.log.error({ err, alertId }, 'could not journal alert timeout'));
   }
 

@@ -27,7 +27,9 @@ export class ContactMonitor {
       if (unit.lostContact || unit.lastHeard === null || now - unit.lastHeard < this.silenceMs) continue;
       try {
         await this.journal.append({
-          source: 'gateway', type: 'unit.lost-contact', subject: `unit:${unit.id}`,
+          source: 'gateway',
+          type: 'unit.lost-contact',
+          subject: `unit:${unit.id}`,
           payload: { unitId: unit.id, issi: unit.issi, lastHeard: unit.lastHeard, silenceMs: now - unit.lastHeard },
         });
       } catch (err) {

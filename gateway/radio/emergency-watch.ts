@@ -54,8 +54,12 @@ export class EmergencyWatch {
       }
       this.raising.add(unit.id);
       const emergencyId = `em-${e.id}`;
-      void this.append('emergency.raised', unit.id, { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix, causeSeq: e.seq }, emergencyId)
-        .finally(() => this.raising.delete(unit.id));
+      void this.append(
+        'emergency.raised',
+        unit.id,
+        { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix, causeSeq: e.seq },
+        emergencyId,
+      ).finally(() => this.raising.delete(unit.id));
     }
   }
 

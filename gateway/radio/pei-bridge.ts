@@ -53,8 +53,12 @@ export class PeiBridge {
     for (const station of this.config.radio.controlStations) {
       const talkgroups = station.talkgroups.map((id) => this.config.talkgroups.find((t) => t.id === id)?.gssi).filter((g) => g !== undefined);
       const adapter = new PeiAdapter({
-        path: resolve(this.baseDir, station.serialPath), baudRate: station.baudRate, logger: this.log, ...this.timing,
-        optionalCommands: station.optionalCommands, talkgroups,
+        path: resolve(this.baseDir, station.serialPath),
+        baudRate: station.baudRate,
+        logger: this.log,
+        ...this.timing,
+        optionalCommands: station.optionalCommands,
+        talkgroups,
       });
       adapter.on('event', (ev) => this.record(station.id, ev));
       this.adapters.set(station.id, adapter);
@@ -139,7 +143,10 @@ export class PeiBridge {
   private async delivery(alertId: string, unitId: string, issi: number, status: 'failed' | 'queued', reason: string, station?: string): Promise<void> {
     try {
       await this.journal.append({
-        source: station ? `pei:${station}` : 'gateway', type: 'alert.delivery', subject: `unit:${unitId}`, ref: alertId,
+        source: station ? `pei:${station}` : 'gateway',
+        type: 'alert.delivery',
+        subject: `unit:${unitId}`,
+        ref: alertId,
         payload: { alertId, unitId, issi, status, reason },
       });
     } catch (err) {
@@ -161,7 +168,12 @@ export class PeiBridge {
           return this.journal.append({ source, type: 'radio.link', subject: `station:${station}`, payload: { station, state: ev.state, reason: ev.reason } });
         case 'radio.malformed':
           this.metrics?.quarantined.inc({ reason: 'pei' });
-          return this.journal.append({ source, type: 'quarantine.message', subject: `station:${station}`, payload: { topic: null, station, kind: 'pei', reason: ev.reason, raw: ev.raw } });
+          return this.journal.append({
+            source,
+            type: 'quarantine.message',
+            subject: `station:${station}`,
+            payload: { topic: null, station, kind: 'pei', reason: ev.reason, raw: ev.raw },
+          });
         default: {
           const { type, ...payload } = ev;
           return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload });

@@ -175,11 +175,15 @@ export class ConsoleSocket {
       if (permission && can(actingRole(actor()), permission)) return next();
       const ack = args[args.length - 1] as unknown;
       if (typeof ack === 'function') {
-        (ack as Ack<never>)({ error: { code: 'TW_FORBIDDEN', message: `your role may not ${permission ? PERMISSIONS[permission].what : `use ${event.slice(0, 64)}`}` } });
+        (ack as Ack<never>)({
+          error: { code: 'TW_FORBIDDEN', message: `your role may not ${permission ? PERMISSIONS[permission].what : `use ${event.slice(0, 64)}`}` },
+        });
       }
     });
     socket.on('emergency:acknowledge', (input, ack) => answer(ack, () => api.acknowledgeEmergency(actor(), String(input?.id))));
-    socket.on('emergency:resolve', (input, ack) => answer(ack, () => api.resolveEmergency(actor(), String(input?.id), { outcome: input?.outcome, note: input?.note })));
+    socket.on('emergency:resolve', (input, ack) =>
+      answer(ack, () => api.resolveEmergency(actor(), String(input?.id), { outcome: input?.outcome, note: input?.note })),
+    );
     socket.on('alert:send', (input, ack) => answer(ack, () => api.sendAlert(actor(), input)));
     registerTrackingCommands(socket, api.tracking, answer);
   }

@@ -42,8 +42,11 @@ const allow = (acltype: Acl['acltype'], topic: string): Acl => ({ acltype, topic
 function client(a: BrokerAccount, roles: string[], iterations = 101) {
   const salt = randomBytes(12);
   return {
-    username: a.username, textname: a.username, salt: salt.toString('base64'),
-    password: pbkdf2Sync(a.password, salt, iterations, 64, 'sha512').toString('base64'), iterations,
+    username: a.username,
+    textname: a.username,
+    salt: salt.toString('base64'),
+    password: pbkdf2Sync(a.password, salt, iterations, 64, 'sha512').toString('base64'),
+    iterations,
     roles: roles.map((rolename) => ({ rolename, priority: -1 })),
   };
 }

@@ -31,8 +31,17 @@ export function checkItem(e: WireItem): ItemCheck {
   const breaks: Break[] = [];
   const hashOk =
     chainHash({
-      seq: e.seq, id: e.id, ts: e.ts, source: e.source, type: e.type, actor: e.actor, subject: e.subject, ref: e.ref,
-      dedupe: e.dedupe, payloadSha256: e.payloadSha256, prevHash: e.prevHash,
+      seq: e.seq,
+      id: e.id,
+      ts: e.ts,
+      source: e.source,
+      type: e.type,
+      actor: e.actor,
+      subject: e.subject,
+      ref: e.ref,
+      dedupe: e.dedupe,
+      payloadSha256: e.payloadSha256,
+      prevHash: e.prevHash,
     }) === e.hash;
   if (!hashOk) breaks.push({ seq: e.seq, kind: 'hash', detail: `header of ${e.type} does not hash to ${e.hash.slice(0, 12)}…` });
   let payloadOk: boolean | null = null;

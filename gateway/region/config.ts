@@ -16,7 +16,10 @@ const PASSWORD_HASH_RE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=
 export const RegionConfigSchema = z
   .object({
     /** Names this instance in logs and in what it stored; also its MQTT client id suffix. */
-    instance: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug').default('region-1'),
+    instance: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a slug')
+      .default('region-1'),
     mqtt: z
       .object({
         url: z.string().regex(/^(mqtts?|wss?):\/\/\S+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
@@ -24,9 +27,16 @@ export const RegionConfigSchema = z
         password: z.string().min(1).optional(),
         ca: z.string().min(1).optional(),
         /** Instances in one group share the load: each message goes to one of them. */
-        group: z.string().regex(/^[A-Za-z0-9_-]+$/).default('region'),
+        group: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/)
+          .default('region'),
         /** How long the broker keeps this instance's session (and queues its share) while it is away. */
-        sessionExpirySeconds: z.coerce.number().int().min(0).default(7 * 86_400),
+        sessionExpirySeconds: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(7 * 86_400),
         /** On SIGTERM/SIGINT, end the session too (as `npm run region -- retire`): for an instance that will not come back. */
         retireOnStop: z.preprocess((v) => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v), z.boolean()).default(false),
       })
@@ -86,8 +96,13 @@ function fromEnv(env: NodeJS.ProcessEnv): unknown {
   return {
     instance: opt(env.TW_REGION_INSTANCE),
     mqtt: {
-      url: env.TW_REGION_MQTT_URL, username: opt(env.TW_REGION_MQTT_USERNAME), password: opt(env.TW_REGION_MQTT_PASSWORD), ca: opt(env.TW_REGION_MQTT_CA),
-      group: opt(env.TW_REGION_MQTT_GROUP), sessionExpirySeconds: opt(env.TW_REGION_SESSION_EXPIRY_SECONDS), retireOnStop: opt(env.TW_REGION_RETIRE_ON_STOP),
+      url: env.TW_REGION_MQTT_URL,
+      username: opt(env.TW_REGION_MQTT_USERNAME),
+      password: opt(env.TW_REGION_MQTT_PASSWORD),
+      ca: opt(env.TW_REGION_MQTT_CA),
+      group: opt(env.TW_REGION_MQTT_GROUP),
+      sessionExpirySeconds: opt(env.TW_REGION_SESSION_EXPIRY_SECONDS),
+      retireOnStop: opt(env.TW_REGION_RETIRE_ON_STOP),
     },
     postgres: { url: env.TW_REGION_PG_URL, poolSize: opt(env.TW_REGION_PG_POOL_SIZE) },
     http: { host: opt(env.TW_REGION_HTTP_HOST), port: opt(env.TW_REGION_HTTP_PORT) },

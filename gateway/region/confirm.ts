@@ -96,7 +96,10 @@ export async function confirmChain(store: RegionStore, siteId: string, log: Logg
       if (row.hash !== expected) {
         const item = await repair(db, store, siteId, seq, expected);
         if (!item) {
-          log.error({ site: siteId, seq, stored: row.hash.slice(0, 12), signed: expected.slice(0, 12) }, 'stored event is not the site’s signed version; asking the site for it');
+          log.error(
+            { site: siteId, seq, stored: row.hash.slice(0, 12), signed: expected.slice(0, 12) },
+            'stored event is not the site’s signed version; asking the site for it',
+          );
           out.askFor.push(seq);
           return out;
         }
@@ -107,7 +110,10 @@ export async function confirmChain(store: RegionStore, siteId: string, log: Logg
       }
       expected = row.prev_hash;
     }
-    const boundary = confirmed === 0 ? GENESIS_HASH : (await db.query<{ hash: string }>('SELECT hash FROM events WHERE site_id = $1 AND seq = $2', [siteId, confirmed])).rows[0]?.hash;
+    const boundary =
+      confirmed === 0
+        ? GENESIS_HASH
+        : (await db.query<{ hash: string }>('SELECT hash FROM events WHERE site_id = $1 AND seq = $2', [siteId, confirmed])).rows[0]?.hash;
     if (expected !== boundary) {
       log.error({ site: siteId, confirmed, signed }, 'the site’s signed chain does not meet what was confirmed before');
       return out;

@@ -40,7 +40,6 @@ export class RegionConsumer {
     return `$share/${this.cfg.mqtt.group}/${REGION_TOPIC_FILTER}`;
   }
 
-
   /** Resolves once connected and subscribed; keeps reconnecting by itself afterwards. */
   async start(): Promise<void> {
     const m = this.cfg.mqtt;
@@ -113,7 +112,10 @@ export class RegionConsumer {
     const reason = !site
       ? 'not a tw/v1/region/<site>/events topic'
       : !parsed.success
-        ? parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+        ? parsed.error.issues
+            .slice(0, 5)
+            .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+            .join('; ')
         : parsed.data.site !== site
           ? `message for site ${parsed.data.site} on the topic of ${site}`
           : null;
@@ -154,7 +156,10 @@ export class RegionConsumer {
     const r = await confirmChain(this.store, site, this.log);
     if (r.askFor.length === 0 || Date.now() - (this.askedToConfirm.get(site) ?? 0) < CONFIRM_ASK_MS) return;
     this.askedToConfirm.set(site, Date.now());
-    this.requestResend(site, r.askFor.map((seq) => [seq, seq] as const));
+    this.requestResend(
+      site,
+      r.askFor.map((seq) => [seq, seq] as const),
+    );
   }
 
   /** Asks a site to send every missing run again, in one request; the sweeper calls this. */

@@ -26,8 +26,15 @@ export interface SubjectHit {
  */
 export async function searchSubjects(pool: Pool, q: string, limit: number): Promise<SubjectHit[]> {
   const res = await pool.query<{
-    site_id: string; subject_id: string; name: string | null; aliases: string[] | null; description: string | null;
-    sightings: string; last_ts: string | null; last_zone: string | null; unconfirmed: boolean;
+    site_id: string;
+    subject_id: string;
+    name: string | null;
+    aliases: string[] | null;
+    description: string | null;
+    sightings: string;
+    last_ts: string | null;
+    last_zone: string | null;
+    unconfirmed: boolean;
   }>(
     `WITH hits AS (
        SELECT site_id, subject_id FROM subjects s
@@ -51,8 +58,14 @@ export async function searchSubjects(pool: Pool, q: string, limit: number): Prom
     [q, `%${likeEscape(q)}%`, limit],
   );
   return res.rows.map((r) => ({
-    siteId: r.site_id, subjectId: r.subject_id, name: r.name, aliases: r.aliases ?? [], description: r.description,
-    sightings: Number(r.sightings), lastSeenAt: r.last_ts === null ? null : new Date(Number(r.last_ts)).toISOString(), lastZone: r.last_zone,
+    siteId: r.site_id,
+    subjectId: r.subject_id,
+    name: r.name,
+    aliases: r.aliases ?? [],
+    description: r.description,
+    sightings: Number(r.sightings),
+    lastSeenAt: r.last_ts === null ? null : new Date(Number(r.last_ts)).toISOString(),
+    lastZone: r.last_zone,
     unconfirmed: r.unconfirmed,
   }));
 }
@@ -64,7 +77,14 @@ export async function sightingsOf(pool: Pool, siteId: string, subjectId: string,
       WHERE g.site_id = $1 AND g.subject_id = $2 ORDER BY g.ts DESC LIMIT $3`,
     [siteId, subjectId, limit],
   );
-  return res.rows.map((r) => ({ seq: Number(r.seq), at: new Date(Number(r.ts)).toISOString(), type: r.type, zone: r.zone, description: r.description, unconfirmed: r.unconfirmed }));
+  return res.rows.map((r) => ({
+    seq: Number(r.seq),
+    at: new Date(Number(r.ts)).toISOString(),
+    type: r.type,
+    zone: r.zone,
+    description: r.description,
+    unconfirmed: r.unconfirmed,
+  }));
 }
 
 export interface SiteSummary {
@@ -98,9 +118,17 @@ function lagOf(r: { contiguous_seq: string; reported_head: string | null; last_t
 
 export async function siteSummaries(pool: Pool): Promise<SiteSummary[]> {
   const res = await pool.query<{
-    site_id: string; contiguous_seq: string; reported_head: string | null; last_seq: string | null; last_ts: string | null; received: Date | null;
+    site_id: string;
+    contiguous_seq: string;
+    reported_head: string | null;
+    last_seq: string | null;
+    last_ts: string | null;
+    received: Date | null;
     contiguous_ts: string | null;
-    incidents: string; breaches: string; open_breaks: string; stalled_since: Date | null;
+    incidents: string;
+    breaches: string;
+    open_breaks: string;
+    stalled_since: Date | null;
   }>(
     `SELECT s.site_id, s.contiguous_seq, s.reported_head, s.stalled_since, l.seq AS last_seq, l.ts AS last_ts, l.received_at AS received,
             (SELECT c.ts FROM events c WHERE c.site_id = s.site_id AND c.seq = s.contiguous_seq) AS contiguous_ts,
@@ -115,13 +143,17 @@ export async function siteSummaries(pool: Pool): Promise<SiteSummary[]> {
   );
   const now = Date.now();
   return res.rows.map((r) => ({
-    siteId: r.site_id, lastSeq: Number(r.last_seq ?? 0), contiguousSeq: Number(r.contiguous_seq),
+    siteId: r.site_id,
+    lastSeq: Number(r.last_seq ?? 0),
+    contiguousSeq: Number(r.contiguous_seq),
     lastEventAt: r.last_ts === null ? null : new Date(Number(r.last_ts)).toISOString(),
     lagSeconds: lagOf(r, now),
     reportedHead: r.reported_head === null ? null : Number(r.reported_head),
     behindEvents: r.reported_head === null ? null : Math.max(0, Number(r.reported_head) - Number(r.contiguous_seq)),
     lastReceivedAt: r.received ? r.received.toISOString() : null,
-    incidents: Number(r.incidents), breaches: Number(r.breaches), openChainBreaks: Number(r.open_breaks),
+    incidents: Number(r.incidents),
+    breaches: Number(r.breaches),
+    openChainBreaks: Number(r.open_breaks),
     stalledSince: r.stalled_since?.toISOString() ?? null,
   }));
 }
@@ -132,8 +164,12 @@ export async function chainBreaks(pool: Pool, siteId: string) {
     [siteId],
   );
   return res.rows.map((r) => ({
-    seq: Number(r.seq), kind: r.kind, detail: r.detail, detectedAt: r.detected_at.toISOString(),
-    resolvedAt: r.resolved_at?.toISOString() ?? null, instance: r.instance,
+    seq: Number(r.seq),
+    kind: r.kind,
+    detail: r.detail,
+    detectedAt: r.detected_at.toISOString(),
+    resolvedAt: r.resolved_at?.toISOString() ?? null,
+    instance: r.instance,
   }));
 }
 
@@ -142,7 +178,14 @@ export async function incidentsOf(pool: Pool, siteId: string, limit: number) {
     'SELECT seq, incident_id, ts, category, zone, breach FROM incidents WHERE site_id = $1 ORDER BY ts DESC LIMIT $2',
     [siteId, limit],
   );
-  return res.rows.map((r) => ({ seq: Number(r.seq), incidentId: r.incident_id, at: new Date(Number(r.ts)).toISOString(), category: r.category, zone: r.zone, breach: r.breach }));
+  return res.rows.map((r) => ({
+    seq: Number(r.seq),
+    incidentId: r.incident_id,
+    at: new Date(Number(r.ts)).toISOString(),
+    category: r.category,
+    zone: r.zone,
+    breach: r.breach,
+  }));
 }
 
 /** Receipts of withdrawals: which subject, when, and how many raw payloads the region blanked. */
@@ -152,8 +195,12 @@ export async function withdrawalsOf(pool: Pool, siteId: string) {
     [siteId],
   );
   return res.rows.map((r) => ({
-    subjectId: r.subject_id, seq: Number(r.seq), withdrawnAt: new Date(Number(r.ts)).toISOString(), eventsBlanked: Number(r.events_blanked),
-    purgedAt: r.purged_at.toISOString(), instance: r.instance,
+    subjectId: r.subject_id,
+    seq: Number(r.seq),
+    withdrawnAt: new Date(Number(r.ts)).toISOString(),
+    eventsBlanked: Number(r.events_blanked),
+    purgedAt: r.purged_at.toISOString(),
+    instance: r.instance,
   }));
 }
 
@@ -165,10 +212,10 @@ export async function regionMetrics(pool: Pool): Promise<string> {
        FROM sites s ORDER BY site_id`,
   );
   const lines = [
-    '# HELP tw_region_site_behind_events Events the site says its broker acknowledged beyond the region\'s contiguous seq.',
+    "# HELP tw_region_site_behind_events Events the site says its broker acknowledged beyond the region's contiguous seq.",
     '# TYPE tw_region_site_behind_events gauge',
     ...res.rows.map((r) => `tw_region_site_behind_events{site="${r.site_id}"} ${Number(r.behind)}`),
-    '# HELP tw_region_site_stalled 1 when the site\'s contiguous seq has stopped moving while it reports more.',
+    "# HELP tw_region_site_stalled 1 when the site's contiguous seq has stopped moving while it reports more.",
     '# TYPE tw_region_site_stalled gauge',
     ...res.rows.map((r) => `tw_region_site_stalled{site="${r.site_id}"} ${r.stalled ? 1 : 0}`),
     '# HELP tw_region_site_open_chain_breaks Chain breaks of the site not resolved.',

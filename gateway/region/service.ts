@@ -28,9 +28,12 @@ export class RegionService {
     this.store = new RegionStore(this.pool, config.instance, log.child({ module: 'region-store' }));
     this.consumer = new RegionConsumer(config, this.store, log.child({ module: 'region-consumer' }));
     this.sweeper = new ChainSweeper(
-      this.pool, this.store,
+      this.pool,
+      this.store,
       {
-        sweepMs: config.chain.sweepSeconds * 1000, gapGraceMs: config.chain.gapGraceSeconds * 1000, resendAfterMs: config.chain.resendAfterSeconds * 1000,
+        sweepMs: config.chain.sweepSeconds * 1000,
+        gapGraceMs: config.chain.gapGraceSeconds * 1000,
+        resendAfterMs: config.chain.resendAfterSeconds * 1000,
         stallMs: config.chain.stallSeconds * 1000,
         resend: (site, ranges) => this.consumer.requestResend(site, ranges),
         confirm: (site) => this.consumer.confirm(site),
@@ -44,8 +47,13 @@ export class RegionService {
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
     await migrate(this.pool);
     const http = await buildRegionHttp({
-      pool: this.pool, auth: new TokenAuth(this.config.tokens), log: this.log.child({ module: 'region-http' }),
-      ready: () => ({ ready: this.consumer.subscribed, detail: { instance: this.config.instance, subscribed: this.consumer.subscribed, filter: this.consumer.filter } }),
+      pool: this.pool,
+      auth: new TokenAuth(this.config.tokens),
+      log: this.log.child({ module: 'region-http' }),
+      ready: () => ({
+        ready: this.consumer.subscribed,
+        detail: { instance: this.config.instance, subscribed: this.consumer.subscribed, filter: this.consumer.filter },
+      }),
     });
     await http.listen({ host: this.config.http.host, port: this.config.http.port });
     this.http = http;

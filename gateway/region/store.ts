@@ -68,16 +68,33 @@ export class RegionStore {
     const linked = items.map((e, i) => i > 0 || e.seq === 1);
     const inner = items.flatMap((e, i): Break[] => {
       const prevHash = i > 0 ? items[i - 1]!.hash : e.seq === 1 ? GENESIS_HASH : null;
-      return prevHash === null || e.prevHash === prevHash ? [] : [{ seq: e.seq, kind: 'link', detail: `prev_hash ${e.prevHash.slice(0, 12)}… is not the hash ${prevHash.slice(0, 12)}… of seq ${e.seq - 1}` }];
+      return prevHash === null || e.prevHash === prevHash
+        ? []
+        : [{ seq: e.seq, kind: 'link', detail: `prev_hash ${e.prevHash.slice(0, 12)}… is not the hash ${prevHash.slice(0, 12)}… of seq ${e.seq - 1}` }];
     });
     const ev = (f: (e: Extract<WireItem, { kind: 'event' }>) => unknown) => items.map((e) => (e.kind === 'event' ? f(e) : null));
     const res = await db.query<{ seq: string }>(INSERT_SQL, [
-      siteId, this.instance,
-      items.map((e) => e.seq), items.map((e) => e.id), items.map((e) => e.ts), items.map((e) => e.kind),
-      ev((e) => e.source), ev((e) => e.type), ev((e) => e.actor), ev((e) => e.subject), ev((e) => e.ref), ev((e) => e.dedupe),
-      ev((e) => e.payloadSha256), items.map((e) => e.prevHash), items.map((e) => e.hash), ev((e) => e.payloadMode),
-      items.map(storablePayload), ev((e) => (e.dropped ? JSON.stringify(e.dropped) : null)),
-      checks.map((c) => c.hashOk), checks.map((c) => c.payloadOk), linked,
+      siteId,
+      this.instance,
+      items.map((e) => e.seq),
+      items.map((e) => e.id),
+      items.map((e) => e.ts),
+      items.map((e) => e.kind),
+      ev((e) => e.source),
+      ev((e) => e.type),
+      ev((e) => e.actor),
+      ev((e) => e.subject),
+      ev((e) => e.ref),
+      ev((e) => e.dedupe),
+      ev((e) => e.payloadSha256),
+      items.map((e) => e.prevHash),
+      items.map((e) => e.hash),
+      ev((e) => e.payloadMode),
+      items.map(storablePayload),
+      ev((e) => (e.dropped ? JSON.stringify(e.dropped) : null)),
+      checks.map((c) => c.hashOk),
+      checks.map((c) => c.payloadOk),
+      linked,
     ]);
     const inserted = new Set(res.rows.map((r) => Number(r.seq)));
     const breaks: Break[] = [];
@@ -114,7 +131,8 @@ export class RegionStore {
    */
   private async forks(db: PoolClient, siteId: string, dups: readonly WireItem[]): Promise<Break[]> {
     const stored = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM events WHERE site_id = $1 AND seq = ANY($2::bigint[])', [
-      siteId, dups.map((e) => e.seq),
+      siteId,
+      dups.map((e) => e.seq),
     ]);
     const hashes = new Map(stored.rows.map((r) => [Number(r.seq), r.hash]));
     const out: Break[] = [];
@@ -127,7 +145,10 @@ export class RegionStore {
           [siteId, e.seq, e.hash, JSON.stringify(e), this.instance],
         );
       }
-      const detail = h === undefined ? `event ${e.id} is already stored at another seq` : `seq arrived again with hash ${e.hash.slice(0, 12)}…, stored ${h.slice(0, 12)}…; both kept`;
+      const detail =
+        h === undefined
+          ? `event ${e.id} is already stored at another seq`
+          : `seq arrived again with hash ${e.hash.slice(0, 12)}…, stored ${h.slice(0, 12)}…; both kept`;
       out.push({ seq: e.seq, kind: 'fork', detail });
     }
     return out;
@@ -152,17 +173,24 @@ export class RegionStore {
     );
     return res.rows
       .filter((r) => !r.ok)
-      .map((r) => ({ seq: Number(r.seq), kind: 'link' as const, detail: `prev_hash ${r.got.slice(0, 12)}… is not the hash ${r.expected.slice(0, 12)}… of seq ${Number(r.seq) - 1}` }));
+      .map((r) => ({
+        seq: Number(r.seq),
+        kind: 'link' as const,
+        detail: `prev_hash ${r.got.slice(0, 12)}… is not the hash ${r.expected.slice(0, 12)}… of seq ${Number(r.seq) - 1}`,
+      }));
   }
 
   /** Stores breaks, each once per site, seq and kind; returns those not reported before. */
   async record(db: PoolClient | Pool, siteId: string, breaks: readonly Break[]): Promise<Break[]> {
     const fresh: Break[] = [];
     for (const b of breaks) {
-      const res = await db.query(
-        'INSERT INTO chain_breaks (site_id, seq, kind, detail, instance) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-        [siteId, b.seq, b.kind, b.detail, this.instance],
-      );
+      const res = await db.query('INSERT INTO chain_breaks (site_id, seq, kind, detail, instance) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+        siteId,
+        b.seq,
+        b.kind,
+        b.detail,
+        this.instance,
+      ]);
       if (res.rowCount) fresh.push(b);
     }
     return fresh;
@@ -192,7 +220,10 @@ export class RegionStore {
 
   async quarantine(topic: string, reason: string, raw: Buffer): Promise<void> {
     await this.pool.query('INSERT INTO quarantine (topic, reason, raw, instance) VALUES ($1, $2, $3, $4)', [
-      topic.slice(0, 512), reason.slice(0, 2000), raw.subarray(0, 4096).toString('base64'), this.instance,
+      topic.slice(0, 512),
+      reason.slice(0, 2000),
+      raw.subarray(0, 4096).toString('base64'),
+      this.instance,
     ]);
     this.log.warn({ topic, reason }, 'uplink message quarantined');
   }

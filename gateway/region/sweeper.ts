@@ -58,7 +58,14 @@ export class ChainSweeper {
   }
 
   async sweep(): Promise<void> {
-    const sites = await this.pool.query<{ site_id: string; contiguous_seq: string; reported_acked: string | null; reported_ms: string | null; stalled: boolean; unconfirmed: boolean | null }>(
+    const sites = await this.pool.query<{
+      site_id: string;
+      contiguous_seq: string;
+      reported_acked: string | null;
+      reported_ms: string | null;
+      stalled: boolean;
+      unconfirmed: boolean | null;
+    }>(
       `SELECT site_id, contiguous_seq, reported_acked, (extract(epoch FROM now() - reported_at) * 1000)::bigint AS reported_ms,
               stalled_since IS NOT NULL AS stalled, signed_seq > confirmed_seq AS unconfirmed FROM sites`,
     );
@@ -83,7 +90,11 @@ export class ChainSweeper {
     );
     const r = res.rows[0];
     if (!r || r.stalled === wasStalled) return;
-    if (r.stalled) this.log.error({ site: siteId, contiguous: Number(r.contiguous_seq), reportedAcked: Number(r.reported_acked) }, 'site stalled: its contiguous seq is not moving while it reports more');
+    if (r.stalled)
+      this.log.error(
+        { site: siteId, contiguous: Number(r.contiguous_seq), reportedAcked: Number(r.reported_acked) },
+        'site stalled: its contiguous seq is not moving while it reports more',
+      );
     else this.log.info({ site: siteId, contiguous: Number(r.contiguous_seq) }, 'site moving again');
   }
 
@@ -108,7 +119,10 @@ export class ChainSweeper {
     if (due.length > 0 && Date.now() - last >= this.opts.resendAfterMs) {
       this.asked.set(siteId, Date.now());
       for (let i = 0; i < due.length; i += RUNS_PER_REQUEST) {
-        this.opts.resend(siteId, due.slice(i, i + RUNS_PER_REQUEST).map((m) => [m.from, m.to] as const));
+        this.opts.resend(
+          siteId,
+          due.slice(i, i + RUNS_PER_REQUEST).map((m) => [m.from, m.to] as const),
+        );
       }
     }
   }

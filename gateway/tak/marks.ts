@@ -28,8 +28,14 @@ export function unitMark(u: UnitView, c: MarkClock): string | null {
   const track = course || speed ? `<track${course}${speed}/>` : '';
   const remarks = `${u.role}, ${u.state}${u.lostContact ? ', lost contact' : ''}`;
   return event({
-    uid: unitUid(u.id), type: 'a-f-G-U-C', how: 'm-g', startMs: fix.receivedAt, nowMs: c.nowMs, staleMs: c.staleMs,
-    at: [fix.lon, fix.lat], ce: fix.accuracyM ?? UNKNOWN_CE,
+    uid: unitUid(u.id),
+    type: 'a-f-G-U-C',
+    how: 'm-g',
+    startMs: fix.receivedAt,
+    nowMs: c.nowMs,
+    staleMs: c.staleMs,
+    at: [fix.lon, fix.lat],
+    ce: fix.accuracyM ?? UNKNOWN_CE,
     detail: `<contact callsign="${escapeXml(u.callsign)}"/>${track}<remarks>${escapeXml(remarks)}</remarks>`,
   });
 }

@@ -22,7 +22,12 @@ export function siteBounds(config: Pick<Config, 'zones' | 'premises' | 'cameras'
   const points: LonLat[] = [...config.zones.flatMap((z) => z.polygon), ...config.premises.map((p) => p.position), ...config.cameras.map((c) => c.position)];
   const lons = points.map((p) => p[0]);
   const lats = points.map((p) => p[1]);
-  return { minLon: Math.min(...lons) - MARGIN_DEG, maxLon: Math.max(...lons) + MARGIN_DEG, minLat: Math.min(...lats) - MARGIN_DEG, maxLat: Math.max(...lats) + MARGIN_DEG };
+  return {
+    minLon: Math.min(...lons) - MARGIN_DEG,
+    maxLon: Math.max(...lons) + MARGIN_DEG,
+    minLat: Math.min(...lats) - MARGIN_DEG,
+    maxLat: Math.max(...lats) + MARGIN_DEG,
+  };
 }
 
 const inside = (p: LonLat, b: Bounds) => p[0] >= b.minLon && p[0] <= b.maxLon && p[1] >= b.minLat && p[1] <= b.maxLat;
@@ -56,9 +61,11 @@ export function areaProblems(polygon: readonly LonLat[], bounds: Bounds): string
   const outside = ring.filter((p) => !inside(p, bounds));
   if (outside.length) {
     const swapped = outside.every((p) => inside([p[1], p[0]], bounds));
-    problems.push(swapped
-      ? `latitude and longitude look swapped (${fmt(outside[0]!)}): give each point as [longitude, latitude]`
-      : `${outside.length} point(s) lie outside the site (first ${fmt(outside[0]!)}; the site spans longitude ${bounds.minLon.toFixed(3)} to ${bounds.maxLon.toFixed(3)}, latitude ${bounds.minLat.toFixed(3)} to ${bounds.maxLat.toFixed(3)})`);
+    problems.push(
+      swapped
+        ? `latitude and longitude look swapped (${fmt(outside[0]!)}): give each point as [longitude, latitude]`
+        : `${outside.length} point(s) lie outside the site (first ${fmt(outside[0]!)}; the site spans longitude ${bounds.minLon.toFixed(3)} to ${bounds.maxLon.toFixed(3)}, latitude ${bounds.minLat.toFixed(3)} to ${bounds.maxLat.toFixed(3)})`,
+    );
   }
   const n = polygon.length - 1; // edges
   for (let i = 0; i < n; i++) {

@@ -72,10 +72,7 @@ export interface BreachPlace {
   premisesId: string | null;
 }
 
-export type BreachReason =
-  | { kind: 'zone'; zone: string }
-  | { kind: 'area'; name: string }
-  | { kind: 'premises'; premisesId: string };
+export type BreachReason = { kind: 'zone'; zone: string } | { kind: 'area'; name: string } | { kind: 'premises'; premisesId: string };
 
 /**
  * Why a sighting at `atMs` breaches the order; empty when it does not. A drawn area only

@@ -57,7 +57,14 @@ function sightingEvent(s: Sighting, label: string, o: CotOptions): string | null
   if (!s.position) return null;
   const remarks = [`${s.kind} sighting${s.zone ? ` in ${s.zone}` : ''} at ${s.at}`, s.description].filter(Boolean).join(': ');
   return event({
-    uid: `townwatch.${s.id}`, type: 'a-h-G', how: 'h-e', startMs: s.atMs, nowMs: o.nowMs, staleMs: staleOf(o), at: s.position, ce: CE[s.precision],
+    uid: `townwatch.${s.id}`,
+    type: 'a-h-G',
+    how: 'h-e',
+    startMs: s.atMs,
+    nowMs: o.nowMs,
+    staleMs: staleOf(o),
+    at: s.position,
+    ce: CE[s.precision],
     detail: `<contact callsign="${escapeXml(label)}"/><remarks>${escapeXml(remarks)}</remarks>`,
   });
 }
@@ -68,8 +75,16 @@ function lineEvent(track: Track, label: string, o: CotOptions): string | null {
   const first = points[0]!;
   const links = points.map((s) => `<link point="${coord(s.position![1])},${coord(s.position![0])}"/>`).join('');
   return event({
-    uid: `townwatch.${track.trackId}`, type: 'u-d-f', how: 'h-e', startMs: first.atMs, nowMs: o.nowMs, staleMs: staleOf(o), at: first.position!, ce: CE[first.precision],
-    detail: `<contact callsign="${escapeXml(`${label} track`)}"/>${links}<strokeColor value="${RED}"/><strokeWeight value="3.0"/>` +
+    uid: `townwatch.${track.trackId}`,
+    type: 'u-d-f',
+    how: 'h-e',
+    startMs: first.atMs,
+    nowMs: o.nowMs,
+    staleMs: staleOf(o),
+    at: first.position!,
+    ce: CE[first.precision],
+    detail:
+      `<contact callsign="${escapeXml(`${label} track`)}"/>${links}<strokeColor value="${RED}"/><strokeWeight value="3.0"/>` +
       `<remarks>${escapeXml(`zones: ${track.enteredZones.join(' > ')}`)}</remarks>`,
   });
 }
@@ -86,10 +101,19 @@ export function incidentCot(incident: IncidentRecord, track: Track | null, label
   const out: string[] = [];
   if (incident.position) {
     const remarks = `${incident.category} (${incident.state}${incident.grade ? `, ${incident.grade.label}` : ''}): ${incident.description}`;
-    out.push(event({
-      uid: `townwatch.${incident.incidentId}`, type: 'b-m-p-s-m', how: 'h-e', startMs: Date.parse(incident.reportedAt), nowMs: o.nowMs, staleMs: staleOf(o),
-      at: incident.position, ce: CE.point, detail: `<contact callsign="${escapeXml(incident.incidentId)}"/><remarks>${escapeXml(remarks)}</remarks>`,
-    }));
+    out.push(
+      event({
+        uid: `townwatch.${incident.incidentId}`,
+        type: 'b-m-p-s-m',
+        how: 'h-e',
+        startMs: Date.parse(incident.reportedAt),
+        nowMs: o.nowMs,
+        staleMs: staleOf(o),
+        at: incident.position,
+        ce: CE.point,
+        detail: `<contact callsign="${escapeXml(incident.incidentId)}"/><remarks>${escapeXml(remarks)}</remarks>`,
+      }),
+    );
   }
   if (track) out.push(...trackCot(track, label, o));
   return out;

@@ -59,7 +59,13 @@ export function rankUnits(units: readonly UnitForRanking[], target: LonLat, ctx:
   for (const u of units) {
     const reason: ExcludedReason | null = !SENDABLE.has(u.state)
       ? 'not-available'
-      : u.lostContact ? 'lost-contact' : u.online === false ? 'offline' : !u.fix ? 'no-fix' : null;
+      : u.lostContact
+        ? 'lost-contact'
+        : u.online === false
+          ? 'offline'
+          : !u.fix
+            ? 'no-fix'
+            : null;
     if (reason || !u.fix) {
       excluded.push({ unitId: u.id, callsign: u.callsign, reason: reason ?? 'no-fix' });
       continue;
@@ -72,11 +78,19 @@ export function rankUnits(units: readonly UnitForRanking[], target: LonLat, ctx:
     }
     const fixAgeSeconds = Math.max(0, Math.round((nowMs - u.fix.receivedAt) / 1000));
     ranked.push({
-      unitId: u.id, callsign: u.callsign, role: u.role, state: u.state, zone: locate(at, ctx.zones),
-      travelSeconds: Math.round(secs), fixAgeSeconds, stale: fixAgeSeconds > ctx.staleFixSeconds,
+      unitId: u.id,
+      callsign: u.callsign,
+      role: u.role,
+      state: u.state,
+      zone: locate(at, ctx.zones),
+      travelSeconds: Math.round(secs),
+      fixAgeSeconds,
+      stale: fixAgeSeconds > ctx.staleFixSeconds,
       straightLineM: Math.round(metres(at, target)),
     });
   }
-  ranked.sort((a, b) => Number(a.stale) - Number(b.stale) || a.travelSeconds - b.travelSeconds || a.fixAgeSeconds - b.fixAgeSeconds || a.unitId.localeCompare(b.unitId));
+  ranked.sort(
+    (a, b) => Number(a.stale) - Number(b.stale) || a.travelSeconds - b.travelSeconds || a.fixAgeSeconds - b.fixAgeSeconds || a.unitId.localeCompare(b.unitId),
+  );
   return { ranked, excluded };
 }

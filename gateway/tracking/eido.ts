@@ -50,22 +50,40 @@ export function incidentEido(i: IncidentRecord, ctx: EidoContext): Record<string
   const prologue = (kind: string, n = 0) => ({ $id: `${kind}-${id}${n ? `-${n}` : ''}`, lastUpdateTimeStamp: now });
   const where = [ctx.premisesName, ctx.zoneName].filter(Boolean).join(', ') || null;
   const location = i.position
-    ? [{ ...prologue('loc'), locationTypeDescriptionRegistryText: 'Incident', locationByValue: pidfLo(i.position[0], i.position[1], where), locationDescriptionText: where }]
+    ? [
+        {
+          ...prologue('loc'),
+          locationTypeDescriptionRegistryText: 'Incident',
+          locationByValue: pidfLo(i.position[0], i.position[1], where),
+          locationDescriptionText: where,
+        },
+      ]
     : [];
   const person = ctx.person
-    ? [{
-        ...prologue('person'), personIncidentRoleRegistryText: ['Suspect'], personIdentifier: ctx.person.subjectId,
-        personDescriptionText: ctx.person.description,
-        ...(ctx.person.name ? { ncPersonComponent: { PersonName: { PersonFullName: ctx.person.name } } } : {}),
-      }]
+    ? [
+        {
+          ...prologue('person'),
+          personIncidentRoleRegistryText: ['Suspect'],
+          personIdentifier: ctx.person.subjectId,
+          personDescriptionText: ctx.person.description,
+          ...(ctx.person.name ? { ncPersonComponent: { PersonName: { PersonFullName: ctx.person.name } } } : {}),
+        },
+      ]
     : [];
   const resources = i.units.map((u, n) => ({
-    ...prologue('unit', n + 1), emergencyResourceTypeCommonRegistryText: 'Law Enforcement Unit', emergencyResourceName: u.callsign,
-    emergencyResourceTypeInternalText: u.unitId, primaryUnitStatusRegistryText: u.arrivedAt !== null ? 'OnScene' : 'Dispatched',
-    secondaryUnitStatusRegistryText: [], resourceAttributeRegistryText: [], eta: u.travelSeconds !== null ? ts(u.dispatchedAt + u.travelSeconds * 1000) : null,
+    ...prologue('unit', n + 1),
+    emergencyResourceTypeCommonRegistryText: 'Law Enforcement Unit',
+    emergencyResourceName: u.callsign,
+    emergencyResourceTypeInternalText: u.unitId,
+    primaryUnitStatusRegistryText: u.arrivedAt !== null ? 'OnScene' : 'Dispatched',
+    secondaryUnitStatusRegistryText: [],
+    resourceAttributeRegistryText: [],
+    eta: u.travelSeconds !== null ? ts(u.dispatchedAt + u.travelSeconds * 1000) : null,
   }));
   const notes = i.history.map((h, n) => ({
-    ...prologue('note', n + 1), noteDateTimeStamp: ts(h.at), noteText: `${h.state}${h.actor ? ` by ${h.actor}` : ''}`,
+    ...prologue('note', n + 1),
+    noteDateTimeStamp: ts(h.at),
+    noteText: `${h.state}${h.actor ? ` by ${h.actor}` : ''}`,
   }));
   const ref = (xs: Array<{ $id: string }>) => xs.map((x) => ({ $ref: x.$id }));
   return {

@@ -76,27 +76,41 @@ export interface SubjectView {
 
 function cboView(c: CboRecord): CboView {
   return {
-    id: c.id, state: c.state, reference: c.reference, conditions: c.conditions, excludedZones: [...c.excludedZones],
+    id: c.id,
+    state: c.state,
+    reference: c.reference,
+    conditions: c.conditions,
+    excludedZones: [...c.excludedZones],
     excludedAreas: c.excludedAreas.map((a) => ({ name: a.name, polygon: a.polygon.map((p) => [p[0], p[1]] as const) })),
-    excludedPremises: [...c.excludedPremises], windows: c.windows.map((w) => ({ ...w, days: [...w.days] })), startsAt: c.startsAt, expiresAt: c.expiresAt,
+    excludedPremises: [...c.excludedPremises],
+    windows: c.windows.map((w) => ({ ...w, days: [...w.days] })),
+    startsAt: c.startsAt,
+    expiresAt: c.expiresAt,
   };
 }
 
 /** A subject as a role may see it. Members get the orders shared with them that were issued. */
 export function subjectView(s: SubjectRecord, access: Access, cbos: readonly CboRecord[]): SubjectView {
   const shared: SubjectView = {
-    id: s.id, status: s.status, access, description: s.description, photoRef: s.photoRef, features: [...s.features],
+    id: s.id,
+    status: s.status,
+    access,
+    description: s.description,
+    photoRef: s.photoRef,
+    features: [...s.features],
     sharedWithMembers: s.sharedWithMembers,
     sharedRegionally: s.sharedRegionally,
-    cbos: cbos
-      .filter((c) => access === 'full' || (c.sharedWithMembers && (c.state === 'issued' || c.state === 'extended')))
-      .map(cboView),
+    cbos: cbos.filter((c) => access === 'full' || (c.sharedWithMembers && (c.state === 'issued' || c.state === 'extended'))).map(cboView),
   };
   if (access === 'shared') return shared;
   return { ...shared, name: s.name, aliases: [...s.aliases], dob: s.dob, markers: [...s.markers] };
 }
 
-const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
 
 export interface SearchQuery {
   text?: string | undefined;

@@ -11,9 +11,7 @@ import type { Sighting, Track } from './track';
 
 export type Position = [number, number];
 export type Geometry =
-  | { type: 'Point'; coordinates: Position }
-  | { type: 'LineString'; coordinates: Position[] }
-  | { type: 'Polygon'; coordinates: Position[][] };
+  { type: 'Point'; coordinates: Position } | { type: 'LineString'; coordinates: Position[] } | { type: 'Polygon'; coordinates: Position[][] };
 
 export interface Feature {
   type: 'Feature';
@@ -49,10 +47,21 @@ export function exteriorRing(polygon: readonly LonLat[]): Position[] {
 function sightingFeature(s: Sighting): Feature | null {
   if (!s.position) return null;
   return {
-    type: 'Feature', id: s.id, geometry: { type: 'Point', coordinates: pos(s.position) },
+    type: 'Feature',
+    id: s.id,
+    geometry: { type: 'Point', coordinates: pos(s.position) },
     properties: {
-      kind: 'sighting', subjectId: s.subjectId, at: s.at, source: s.kind, reporter: s.reporter, zone: s.zone, precision: s.precision,
-      premisesId: s.premisesId, cameraId: s.cameraId, unitId: s.unitId, description: s.description,
+      kind: 'sighting',
+      subjectId: s.subjectId,
+      at: s.at,
+      source: s.kind,
+      reporter: s.reporter,
+      zone: s.zone,
+      precision: s.precision,
+      premisesId: s.premisesId,
+      cameraId: s.cameraId,
+      unitId: s.unitId,
+      description: s.description,
     },
   };
 }
@@ -68,10 +77,18 @@ function pathFeature(track: Track, label: string | null): Feature | null {
   }
   if (line.length < 2) return null;
   return {
-    type: 'Feature', id: track.trackId, geometry: { type: 'LineString', coordinates: line },
+    type: 'Feature',
+    id: track.trackId,
+    geometry: { type: 'LineString', coordinates: line },
     properties: {
-      kind: 'track', subjectId: track.subjectId, label, state: track.state, from: track.sightings[0]!.at,
-      to: track.sightings[track.sightings.length - 1]!.at, enteredZones: track.enteredZones, currentZones: track.currentZones,
+      kind: 'track',
+      subjectId: track.subjectId,
+      label,
+      state: track.state,
+      from: track.sightings[0]!.at,
+      to: track.sightings[track.sightings.length - 1]!.at,
+      enteredZones: track.enteredZones,
+      currentZones: track.currentZones,
     },
   };
 }
@@ -91,15 +108,28 @@ export function incidentGeoJson(incident: IncidentRecord, zone: Zone | null, tra
   const features: Feature[] = [];
   if (incident.position) {
     features.push({
-      type: 'Feature', id: incident.incidentId, geometry: { type: 'Point', coordinates: pos(incident.position) },
+      type: 'Feature',
+      id: incident.incidentId,
+      geometry: { type: 'Point', coordinates: pos(incident.position) },
       properties: {
-        kind: 'incident', category: incident.category, state: incident.state, grade: incident.grade?.id ?? null, zone: incident.zone,
-        reportedAt: incident.reportedAt, description: incident.description, units: incident.units.map((u) => u.unitId),
+        kind: 'incident',
+        category: incident.category,
+        state: incident.state,
+        grade: incident.grade?.id ?? null,
+        zone: incident.zone,
+        reportedAt: incident.reportedAt,
+        description: incident.description,
+        units: incident.units.map((u) => u.unitId),
       },
     });
   }
   if (zone) {
-    features.push({ type: 'Feature', id: `zone-${zone.id}`, geometry: { type: 'Polygon', coordinates: [exteriorRing(zone.polygon)] }, properties: { kind: 'zone', zone: zone.id, name: zone.name } });
+    features.push({
+      type: 'Feature',
+      id: `zone-${zone.id}`,
+      geometry: { type: 'Polygon', coordinates: [exteriorRing(zone.polygon)] },
+      properties: { kind: 'zone', zone: zone.id, name: zone.name },
+    });
   }
   if (track) features.push(...trackFeatures(track, label));
   return { type: 'FeatureCollection', features };

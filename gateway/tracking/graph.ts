@@ -11,7 +11,11 @@ export interface ZoneGraph {
 
 export function buildGraph(zones: readonly Zone[]): ZoneGraph {
   const edges = new Map<string, Array<{ zone: string; seconds: number }>>();
-  for (const z of zones) edges.set(z.id, z.neighbours.map((n) => ({ zone: n.zone, seconds: n.walkSeconds })));
+  for (const z of zones)
+    edges.set(
+      z.id,
+      z.neighbours.map((n) => ({ zone: n.zone, seconds: n.walkSeconds })),
+    );
   return { edges };
 }
 

@@ -62,11 +62,20 @@ export function hotspots(items: readonly HotspotItem[], fromMs: number, toMs: nu
   }
   const total = (c: { incidents: number; sightings: number }) => c.incidents + c.sightings;
   return {
-    from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), timeZone,
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    timeZone,
     cells: [...cells.values()].sort((a, b) => total(b) - total(a) || a.zone.localeCompare(b.zone) || a.hourOfWeek - b.hourOfWeek),
     zones: [...zones.values()].sort((a, b) => b.total - a.total || a.zone.localeCompare(b.zone)),
     prolific: [...people.entries()]
-      .map(([subjectId, p]) => ({ subjectId, sightings: p.sightings, incidents: p.incidents, premises: p.premises.size, zones: p.zones.size, lastSeenAt: new Date(p.last).toISOString() }))
+      .map(([subjectId, p]) => ({
+        subjectId,
+        sightings: p.sightings,
+        incidents: p.incidents,
+        premises: p.premises.size,
+        zones: p.zones.size,
+        lastSeenAt: new Date(p.last).toISOString(),
+      }))
       // Reports from many different premises weigh more than one shop reporting often.
       .sort((a, b) => b.premises - a.premises || b.incidents + b.sightings - (a.incidents + a.sightings) || a.subjectId.localeCompare(b.subjectId))
       .slice(0, limit),

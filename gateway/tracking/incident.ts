@@ -79,8 +79,14 @@ export function incidentFromReport(e: JournalEvent, s: Sighting): IncidentReport
   const p = e.payload as { kind?: string; category?: string; description?: string } | null;
   if (e.type !== 'shop.report' || p?.kind !== 'incident') return null;
   return {
-    incidentId: `inc-${e.id}`, category: p.category ?? 'other', description: p.description ?? '', zone: s.zone,
-    position: s.position, premisesId: s.premisesId, subjectId: s.subjectId, reportedAt: s.at,
+    incidentId: `inc-${e.id}`,
+    category: p.category ?? 'other',
+    description: p.description ?? '',
+    zone: s.zone,
+    position: s.position,
+    premisesId: s.premisesId,
+    subjectId: s.subjectId,
+    reportedAt: s.at,
     origin: { kind: 'shop-report', ref: e.id },
   };
 }
@@ -103,8 +109,14 @@ export interface BreachDetected {
 export function incidentFromBreach(b: BreachDetected, zoneName: (id: string) => string): IncidentReport {
   const where = b.zone ? zoneName(b.zone) : 'an excluded area';
   return {
-    incidentId: `inc-${b.breachId}`, category: 'cbo-breach', description: `CBO ${b.cboId} breached: subject ${b.subjectId} seen in ${where}`,
-    zone: b.zone, position: b.position, premisesId: b.premisesId, subjectId: b.subjectId, reportedAt: b.at,
+    incidentId: `inc-${b.breachId}`,
+    category: 'cbo-breach',
+    description: `CBO ${b.cboId} breached: subject ${b.subjectId} seen in ${where}`,
+    zone: b.zone,
+    position: b.position,
+    premisesId: b.premisesId,
+    subjectId: b.subjectId,
+    reportedAt: b.at,
     origin: { kind: 'breach', ref: b.breachId },
   };
 }

@@ -41,8 +41,12 @@ export function judgeMove(from: Sighting, to: Sighting, ctx: MoveContext): Impla
   // A suspect runs: only a move beyond a sustained run (RUN_FACTOR × walking pace) is impossible.
   if (need / RUN_FACTOR <= elapsed + GRACE_S) return null;
   return {
-    fromSightingId: from.id, fromZone: from.zone, elapsedSeconds: Math.round(elapsed), walkSeconds: Math.round(need),
-    impliedSpeedMps: Math.round(((need * ctx.walkSpeedMps) / Math.max(1, elapsed)) * 10) / 10, confirmed: false,
+    fromSightingId: from.id,
+    fromZone: from.zone,
+    elapsedSeconds: Math.round(elapsed),
+    walkSeconds: Math.round(need),
+    impliedSpeedMps: Math.round(((need * ctx.walkSpeedMps) / Math.max(1, elapsed)) * 10) / 10,
+    confirmed: false,
   };
 }
 

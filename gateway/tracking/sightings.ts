@@ -60,8 +60,17 @@ export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: strin
     const place = resolvePlace({ premisesId: p.premisesId }, geo);
     if (!place) return null;
     return {
-      ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.occurredAt, atMs: Date.parse(p.occurredAt), kind: 'shop',
-      reporter: e.actor ?? e.source, description: p.description, category: p.category, media: p.media ?? [],
+      ...base,
+      ...place,
+      ...named(p.subjectId),
+      subjectId: subject(p.subjectId),
+      at: p.occurredAt,
+      atMs: Date.parse(p.occurredAt),
+      kind: 'shop',
+      reporter: e.actor ?? e.source,
+      description: p.description,
+      category: p.category,
+      media: p.media ?? [],
     };
   }
   if (e.type === 'cctv.sighting') {
@@ -75,15 +84,34 @@ export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: strin
     const place = resolvePlace({ cameraId: p.cameraId, zone: p.zone, lonLat }, geo, pick) ?? resolvePlace({ cameraId: p.cameraId }, geo, pick);
     if (!place) return null;
     return {
-      ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.seenAt, atMs, kind: 'cctv',
-      reporter: p.operator, description: p.description ?? null, category: null, media: p.snapshotRef ? [p.snapshotRef] : [],
+      ...base,
+      ...place,
+      ...named(p.subjectId),
+      subjectId: subject(p.subjectId),
+      at: p.seenAt,
+      atMs,
+      kind: 'cctv',
+      reporter: p.operator,
+      description: p.description ?? null,
+      category: null,
+      media: p.snapshotRef ? [p.snapshotRef] : [],
     };
   }
   const p = e.payload as ReportedSightingPayload;
   const place = resolvePlace(p.place, geo, pickFor(subject(p.subjectId), Date.parse(p.at)));
   if (!place) return null;
   return {
-    ...base, ...place, ...named(p.subjectId), subjectId: subject(p.subjectId), at: p.at, atMs: Date.parse(p.at), kind: p.kind, unitId: p.unitId,
-    reporter: e.actor, description: p.description, category: null, media: p.media,
+    ...base,
+    ...place,
+    ...named(p.subjectId),
+    subjectId: subject(p.subjectId),
+    at: p.at,
+    atMs: Date.parse(p.at),
+    kind: p.kind,
+    unitId: p.unitId,
+    reporter: e.actor,
+    description: p.description,
+    category: null,
+    media: p.media,
   };
 }

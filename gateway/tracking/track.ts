@@ -108,8 +108,12 @@ export function fuse(track: Track | null, s: Sighting & { subjectId: string }): 
   return {
     type,
     track: {
-      trackId: trackIdOf(s.subjectId), subjectId: s.subjectId, state: 'active', sightings,
-      currentZones: latest.zone ? [latest.zone] : [], enteredZones: entered,
+      trackId: trackIdOf(s.subjectId),
+      subjectId: s.subjectId,
+      state: 'active',
+      sightings,
+      currentZones: latest.zone ? [latest.zone] : [],
+      enteredZones: entered,
     },
   };
 }
@@ -122,10 +126,24 @@ export function summary(track: Track): TrackSummary {
   const last = track.sightings[track.sightings.length - 1]!;
   const sources = [...new Set(track.sightings.map((s) => s.kind))].sort();
   return {
-    trackId: track.trackId, subjectId: track.subjectId, state: track.state,
-    current_zones: [...track.currentZones], entered_zones: [...track.enteredZones],
-    sightings: track.sightings.length, sources, firstSeenAt: track.sightings[0]!.at,
-    last: { id: last.id, at: last.at, kind: last.kind, zone: last.zone, position: last.position, precision: last.precision, premisesId: last.premisesId, cameraId: last.cameraId },
+    trackId: track.trackId,
+    subjectId: track.subjectId,
+    state: track.state,
+    current_zones: [...track.currentZones],
+    entered_zones: [...track.enteredZones],
+    sightings: track.sightings.length,
+    sources,
+    firstSeenAt: track.sightings[0]!.at,
+    last: {
+      id: last.id,
+      at: last.at,
+      kind: last.kind,
+      zone: last.zone,
+      position: last.position,
+      precision: last.precision,
+      premisesId: last.premisesId,
+      cameraId: last.cameraId,
+    },
   };
 }
 
@@ -158,7 +176,14 @@ export function predict(track: Track, graph: ZoneGraph, nowMs: number, horizonSe
     if (zone === here || secs > budget) continue;
     const onward = !fromPrev || (fromPrev.get(zone) ?? Infinity) > (fromPrev.get(here) ?? 0);
     const likelihood = Math.round(Math.exp(-secs / LIKELIHOOD_SECONDS) * (onward ? 1 : BACK_WEIGHT) * 1000) / 1000;
-    out.push({ zone, walkSeconds: secs, reachableAt: new Date(last.atMs + secs * 1000).toISOString(), onward, likelihood, covered: (cover.get(zone)?.length ?? 0) > 0 });
+    out.push({
+      zone,
+      walkSeconds: secs,
+      reachableAt: new Date(last.atMs + secs * 1000).toISOString(),
+      onward,
+      likelihood,
+      covered: (cover.get(zone)?.length ?? 0) > 0,
+    });
   }
   out.sort((a, b) => b.likelihood - a.likelihood || a.walkSeconds - b.walkSeconds || a.zone.localeCompare(b.zone));
   return out;

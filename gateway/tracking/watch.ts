@@ -97,7 +97,8 @@ export class TrackingWatch {
   private sightingOf(e: JournalEvent): Sighting | null {
     if (e.type !== 'sighting.linked') {
       // A camera that sees several zones places the subject in the one his track makes likeliest.
-      const pick = (subjectId: string | null, atMs: number) => (subjectId ? consistentZone(this.projections.tracks.get(subjectId), atMs, this.moves) : undefined);
+      const pick = (subjectId: string | null, atMs: number) =>
+        subjectId ? consistentZone(this.projections.tracks.get(subjectId), atMs, this.moves) : undefined;
       return sightingFrom(e, this.config, (id) => this.projections.subjects.has(id), pick);
     }
     const p = e.payload as { sightingId: string; subjectId: string };
@@ -119,22 +120,39 @@ export class TrackingWatch {
       if (judged.confirmed && before) {
         // A flagged move that this sighting follows on from is confirmed: journaled again, it steers from now on.
         const again = fuse(before, { ...judged.confirmed, subjectId });
-        appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: again.track.trackId, payload: { type: 'update', sighting: judged.confirmed, before: summary(before), after: summary(again.track), trigger: e.seq } }));
+        appends.push(
+          this.append({
+            type: 'track.sighting',
+            subject: `subject:${subjectId}`,
+            ref: again.track.trackId,
+            payload: { type: 'update', sighting: judged.confirmed, before: summary(before), after: summary(again.track), trigger: e.seq },
+          }),
+        );
         before = again.track;
       }
-      if (s.implausible) this.log.warn({ sightingId: s.id, subjectId, move: s.implausible }, 'sighting implies an impossible move; kept, flagged, not steering predictions');
+      if (s.implausible)
+        this.log.warn({ sightingId: s.id, subjectId, move: s.implausible }, 'sighting implies an impossible move; kept, flagged, not steering predictions');
       const { track, type } = fuse(before, { ...s, subjectId });
       const predicted = predict(track, this.graph!, s.atMs, this.config.tracking.predictSeconds, this.cameras);
       const after = { ...summary(track), predicted, handover: handover(track, predicted, this.cameras) };
       const sighting = { ...s, sharedRegionally: this.projections.subjects.sharedRegionally(subjectId) };
-      appends.push(this.append({ type: 'track.sighting', subject: `subject:${subjectId}`, ref: track.trackId, payload: { type, sighting, before: before ? summary(before) : null, after, trigger: e.seq } }));
+      appends.push(
+        this.append({
+          type: 'track.sighting',
+          subject: `subject:${subjectId}`,
+          ref: track.trackId,
+          payload: { type, sighting, before: before ? summary(before) : null, after, trigger: e.seq },
+        }),
+      );
     } else {
       appends.push(this.append({ type: 'track.sighting', ref: s.id, payload: { type: 'new', sighting: s, before: null, after: null, trigger: e.seq } }));
     }
     const reported = incidentFromReport(e, s);
     if (reported) {
       const payload = reported.subjectId ? { ...reported, sharedRegionally: this.projections.subjects.sharedRegionally(reported.subjectId) } : reported;
-      appends.push(this.append({ type: 'incident.reported', subject: reported.premisesId ? `premises:${reported.premisesId}` : null, ref: reported.incidentId, payload }));
+      appends.push(
+        this.append({ type: 'incident.reported', subject: reported.premisesId ? `premises:${reported.premisesId}` : null, ref: reported.incidentId, payload }),
+      );
     }
     if (subjectId) appends.push(...this.breaches(e, { ...s, subjectId }));
     // One tick: the sighting, its incident and its breaches commit together.
@@ -152,8 +170,16 @@ export class TrackingWatch {
       const earlier: BreachMark[] = this.projections.breaches.forCbo(cbo.id).map((b) => ({ cboId: b.cboId, zone: b.zone, atMs: Date.parse(b.at) }));
       if (isRepeat(earlier, { cboId: cbo.id, zone: s.zone, atMs: s.atMs }, cooldownMs)) continue;
       const breach: BreachDetected = {
-        breachId: `br-${e.id}${n ? `-${n}` : ''}`, cboId: cbo.id, subjectId: s.subjectId, sightingId: s.id, at: s.at,
-        zone: s.zone, position: s.position, premisesId: s.premisesId, reasons, sharedRegionally: this.projections.subjects.sharedRegionally(s.subjectId),
+        breachId: `br-${e.id}${n ? `-${n}` : ''}`,
+        cboId: cbo.id,
+        subjectId: s.subjectId,
+        sightingId: s.id,
+        at: s.at,
+        zone: s.zone,
+        position: s.position,
+        premisesId: s.premisesId,
+        reasons,
+        sharedRegionally: this.projections.subjects.sharedRegionally(s.subjectId),
       };
       n++;
       const incident = { ...incidentFromBreach(breach, (id) => this.zoneName(id)), sharedRegionally: breach.sharedRegionally };
@@ -176,7 +202,8 @@ export class TrackingWatch {
     const when = new Intl.DateTimeFormat('en-GB', { timeZone: this.config.site.timezone, hour: '2-digit', minute: '2-digit' }).format(new Date(b.at));
     const where = b.zone ? this.zoneName(b.zone) : 'excluded area';
     const text = `CBO BREACH: ${who} in ${where} at ${when}. Order ${b.cboId}, incident inc-${b.breachId}`;
-    this.alerts.send({ text, priority: 'urgent', talkgroups: [tg], units: [] }, 'system:breach')
+    this.alerts
+      .send({ text, priority: 'urgent', talkgroups: [tg], units: [] }, 'system:breach')
       .catch((err: unknown) => this.log.error({ err, breachId: b.breachId }, 'breach radio alert not sent'));
   }
 
@@ -191,20 +218,33 @@ export class TrackingWatch {
     if (!unit || !incident || this.arriving.has(incident.incidentId)) return;
     const key = `${incident.incidentId}/${unit.id}`;
     const { arrivalRadiusM, arrivalHoldSeconds } = this.config.incidents;
-    const { by, holdingSince } = judgeArrival({
-      onSceneStatus: e.type === 'radio.status' && this.config.radio.statusCodes[String(p.value)]?.state === 'on-scene',
-      fix: p.lat !== undefined && p.lon !== undefined ? [p.lon, p.lat] : null,
-      at: e.ts, target: incident.position,
-      receipt: incident.units.find((u) => u.unitId === unit.id)?.receipt ?? 'pending',
-      holdingSince: this.holding.get(key) ?? null,
-    }, { radiusM: arrivalRadiusM, holdMs: arrivalHoldSeconds * 1000 });
+    const { by, holdingSince } = judgeArrival(
+      {
+        onSceneStatus: e.type === 'radio.status' && this.config.radio.statusCodes[String(p.value)]?.state === 'on-scene',
+        fix: p.lat !== undefined && p.lon !== undefined ? [p.lon, p.lat] : null,
+        at: e.ts,
+        target: incident.position,
+        receipt: incident.units.find((u) => u.unitId === unit.id)?.receipt ?? 'pending',
+        holdingSince: this.holding.get(key) ?? null,
+      },
+      { radiusM: arrivalRadiusM, holdMs: arrivalHoldSeconds * 1000 },
+    );
     if (holdingSince === null || by) this.holding.delete(key);
     else this.holding.set(key, holdingSince);
     if (!by) return;
     this.arriving.add(incident.incidentId);
     this.append({
-      type: 'incident.on-scene', subject: `unit:${unit.id}`, ref: incident.incidentId,
-      payload: { incidentId: incident.incidentId, unitId: unit.id, callsign: unit.callsign, by, causeSeq: e.seq, ...(by === 'position' ? { nearSince: holdingSince } : {}) },
+      type: 'incident.on-scene',
+      subject: `unit:${unit.id}`,
+      ref: incident.incidentId,
+      payload: {
+        incidentId: incident.incidentId,
+        unitId: unit.id,
+        callsign: unit.callsign,
+        by,
+        causeSeq: e.seq,
+        ...(by === 'position' ? { nearSince: holdingSince } : {}),
+      },
     })
       .catch((err: unknown) => this.log.error({ err, incidentId: incident.incidentId }, 'could not journal arrival'))
       .finally(() => this.arriving.delete(incident.incidentId));
@@ -217,11 +257,25 @@ export class TrackingWatch {
     for (const t of this.projections.tracks.all()) {
       const last = t.sightings[t.sightings.length - 1];
       if (t.state !== 'active' || !last || now - last.atMs < endAfterMs) continue;
-      appends.push(this.append({ type: 'track.ended', subject: `subject:${t.subjectId}`, ref: t.trackId, payload: { type: 'end', subjectId: t.subjectId, before: summary(t), after: summary(endTrack(t)) } }));
+      appends.push(
+        this.append({
+          type: 'track.ended',
+          subject: `subject:${t.subjectId}`,
+          ref: t.trackId,
+          payload: { type: 'end', subjectId: t.subjectId, before: summary(t), after: summary(endTrack(t)) },
+        }),
+      );
     }
     for (const c of this.projections.cbos.all()) {
       if ((c.state === 'warning' || c.state === 'issued' || c.state === 'extended') && now >= Date.parse(c.expiresAt)) {
-        appends.push(this.append({ type: 'cbo.expired', subject: `subject:${c.subjectId}`, ref: c.id, payload: { cboId: c.id, subjectId: c.subjectId, expiresAt: c.expiresAt } }));
+        appends.push(
+          this.append({
+            type: 'cbo.expired',
+            subject: `subject:${c.subjectId}`,
+            ref: c.id,
+            payload: { cboId: c.id, subjectId: c.subjectId, expiresAt: c.expiresAt },
+          }),
+        );
       }
     }
     await Promise.all(appends);

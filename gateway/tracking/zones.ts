@@ -62,7 +62,15 @@ export function resolvePlace(place: PlaceInput, config: Pick<Config, 'zones' | '
     if (place.zone && !views.includes(place.zone)) return null;
     const picked = pick?.(views);
     const zone = place.zone ?? (picked && views.includes(picked) ? picked : views[0]) ?? camera.zone;
-    return { ...base, position: viewPointIn(camera, config.zones.find((z) => z.id === zone)), zone, precision: 'camera' };
+    return {
+      ...base,
+      position: viewPointIn(
+        camera,
+        config.zones.find((z) => z.id === zone),
+      ),
+      zone,
+      precision: 'camera',
+    };
   }
   const zone = place.zone ? config.zones.find((z) => z.id === place.zone) : undefined;
   if (zone) return { ...base, position: polygonCentroid(zone.polygon), zone: zone.id, precision: 'zone' };
@@ -106,11 +114,16 @@ export function inView(camera: Camera, point: LonLat, slackM = 10): boolean {
 }
 
 /** What is wrong with where a camera sighting says it was in the picture (empty when nothing). */
-export function cameraPlaceProblems(camera: Camera, place: { zone?: string | undefined; lonLat?: readonly [number, number] | undefined }, zones: readonly Zone[]): string[] {
+export function cameraPlaceProblems(
+  camera: Camera,
+  place: { zone?: string | undefined; lonLat?: readonly [number, number] | undefined },
+  zones: readonly Zone[],
+): string[] {
   const problems: string[] = [];
   if (place.zone !== undefined) {
     const views = cameraViews(camera, zones).map((v) => v.zone);
-    if (!views.includes(place.zone)) problems.push(`zone: camera ${camera.id} does not look into zone "${place.zone}" (it sees ${views.join(', ') || 'no zone'})`);
+    if (!views.includes(place.zone))
+      problems.push(`zone: camera ${camera.id} does not look into zone "${place.zone}" (it sees ${views.join(', ') || 'no zone'})`);
   }
   if (place.lonLat && !inView(camera, place.lonLat)) problems.push(`lonLat: [${place.lonLat.join(', ')}] is not in camera ${camera.id}'s field of view`);
   if (place.lonLat && place.zone !== undefined) {

@@ -20,12 +20,26 @@ export interface Batch {
 
 function toItem(row: EventRow, policy: UplinkPolicy): { item: WireItem; mode: SentMode; dropped: string[] } {
   const o = policy.outcome(row.type, row.payload, row.subject);
-  if (o.kind === 'link') return { item: { kind: 'link', seq: row.seq, id: row.id, ts: row.ts, prevHash: row.prev_hash, hash: row.hash }, mode: 'link', dropped: [] };
+  if (o.kind === 'link')
+    return { item: { kind: 'link', seq: row.seq, id: row.id, ts: row.ts, prevHash: row.prev_hash, hash: row.hash }, mode: 'link', dropped: [] };
   return {
     item: {
-      kind: 'event', seq: row.seq, id: row.id, ts: row.ts, source: row.source, type: row.type, actor: row.actor,
-      subject: row.subject, ref: row.ref, dedupe: row.dedupe, payloadSha256: row.payload_sha256, prevHash: row.prev_hash,
-      hash: row.hash, payloadMode: o.mode, payload: o.payload, ...(o.dropped.length ? { dropped: o.dropped } : {}),
+      kind: 'event',
+      seq: row.seq,
+      id: row.id,
+      ts: row.ts,
+      source: row.source,
+      type: row.type,
+      actor: row.actor,
+      subject: row.subject,
+      ref: row.ref,
+      dedupe: row.dedupe,
+      payloadSha256: row.payload_sha256,
+      prevHash: row.prev_hash,
+      hash: row.hash,
+      payloadMode: o.mode,
+      payload: o.payload,
+      ...(o.dropped.length ? { dropped: o.dropped } : {}),
     },
     mode: o.mode,
     dropped: o.dropped,
@@ -40,7 +54,11 @@ function toItem(row: EventRow, policy: UplinkPolicy): { item: WireItem; mode: Se
 function custodyOf(row: EventRow, mode: SentMode, dropped: string[], broker: string): AppendInput | null {
   if (mode === 'link' || !row.type.startsWith('evidence.') || row.type === 'evidence.uplinked') return null;
   return {
-    source: 'uplink', type: 'evidence.uplinked', subject: row.subject, ref: row.ref, dedupe: `uplink:${row.id}`,
+    source: 'uplink',
+    type: 'evidence.uplinked',
+    subject: row.subject,
+    ref: row.ref,
+    dedupe: `uplink:${row.id}`,
     payload: { evidenceId: row.ref, seq: row.seq, eventId: row.id, eventType: row.type, payloadMode: mode, dropped, broker },
   };
 }

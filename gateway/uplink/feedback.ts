@@ -68,7 +68,10 @@ export class StatusBeacon {
     this.stop();
     const client = this.state.client();
     if (!client) return;
-    const sent = client.publishAsync(statusTopic(this.siteId), this.body(), { qos: 1, retain: true }).then(() => undefined, () => undefined);
+    const sent = client.publishAsync(statusTopic(this.siteId), this.body(), { qos: 1, retain: true }).then(
+      () => undefined,
+      () => undefined,
+    );
     let t: NodeJS.Timeout | undefined;
     await Promise.race([sent, new Promise<void>((r) => (t = setTimeout(r, FINAL_STATUS_MS)))]);
     clearTimeout(t);

@@ -79,12 +79,22 @@ export class UplinkForwarder {
     this.broker = deps.settings.url ? new URL(deps.settings.url).host : '';
     this.backoffMs = deps.settings.backoff.minMs;
     const state: LinkState = {
-      client: () => (this.connected ? this.client : null), ackedSeq: () => this.acked.seq, ackedHash: () => this.acked.hash, headSeq: () => deps.journal.head.seq,
+      client: () => (this.connected ? this.client : null),
+      ackedSeq: () => this.acked.seq,
+      ackedHash: () => this.acked.hash,
+      headSeq: () => deps.journal.head.seq,
     };
     this.beacon = new StatusBeacon(deps.siteId, state, deps.settings.signingKey ?? null);
     this.resender = new Resender({
-      siteId: deps.siteId, topic: this.topic, outbox: this.outbox, policy: this.policy, broker: this.broker,
-      batchSize: deps.settings.batchSize, state, metrics: deps.metrics, log: deps.log,
+      siteId: deps.siteId,
+      topic: this.topic,
+      outbox: this.outbox,
+      policy: this.policy,
+      broker: this.broker,
+      batchSize: deps.settings.batchSize,
+      state,
+      metrics: deps.metrics,
+      log: deps.log,
     });
   }
 
@@ -121,8 +131,13 @@ export class UplinkForwarder {
   status(): UplinkStatus {
     const { events, seconds } = this.lag();
     return {
-      enabled: true, connected: this.connected, ackedSeq: this.acked.seq, behindEvents: events,
-      behindSeconds: Math.round(seconds * 10) / 10, inflight: this.inflight.length, lastError: this.lastError,
+      enabled: true,
+      connected: this.connected,
+      ackedSeq: this.acked.seq,
+      behindEvents: events,
+      behindSeconds: Math.round(seconds * 10) / 10,
+      inflight: this.inflight.length,
+      lastError: this.lastError,
     };
   }
 
@@ -220,7 +235,9 @@ export class UplinkForwarder {
       this.readSeq = batch.last.seq;
       const conn = this.conn;
       const flight: Flight = {
-        ...batch, epoch: this.epoch, acked: false,
+        ...batch,
+        epoch: this.epoch,
+        acked: false,
         timer: setTimeout(() => this.fail(conn, 'timeout', new Error(`no PUBACK within ${s.ackTimeoutSeconds} s`)), s.ackTimeoutSeconds * 1000),
       };
       this.inflight.push(flight);

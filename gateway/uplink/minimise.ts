@@ -15,9 +15,7 @@ import type { PayloadMode } from './wire';
  *   config zone it falls in, unless `exactPositions` lists the event type.
  */
 
-export type Outcome =
-  | { kind: 'link' }
-  | { kind: 'event'; mode: PayloadMode; payload: string | null; dropped: string[] };
+export type Outcome = { kind: 'link' } | { kind: 'event'; mode: PayloadMode; payload: string | null; dropped: string[] };
 
 /**
  * Always sent: an erasure carries only a seq and a reason, and the region must erase its copy

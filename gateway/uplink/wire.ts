@@ -45,7 +45,12 @@ export function parseRegionTopic(topic: string): { site: string; kind: 'events' 
  */
 const Range = z.tuple([z.number().int().positive(), z.number().int().positive()]).refine(([f, t]) => f <= t, 'from is after to');
 export const ResendRequest = z
-  .strictObject({ v: z.literal(UPLINK_WIRE_VERSION), from: z.number().int().positive(), to: z.number().int().positive(), ranges: z.array(Range).max(10_000).optional() })
+  .strictObject({
+    v: z.literal(UPLINK_WIRE_VERSION),
+    from: z.number().int().positive(),
+    to: z.number().int().positive(),
+    ranges: z.array(Range).max(10_000).optional(),
+  })
   .refine((r) => r.from <= r.to, 'from is after to');
 export type ResendRequest = z.infer<typeof ResendRequest>;
 
@@ -112,7 +117,10 @@ export const UplinkMessage = z
   .strictObject({
     v: z.literal(UPLINK_WIRE_VERSION),
     site: z.string().min(1).max(64),
-    events: z.array(z.discriminatedUnion('kind', [WireEvent, WireLink])).min(1).max(5000),
+    events: z
+      .array(z.discriminatedUnion('kind', [WireEvent, WireLink]))
+      .min(1)
+      .max(5000),
   })
   .refine((m) => m.events.every((e, i) => i === 0 || e.seq === m.events[i - 1]!.seq + 1), 'events must be consecutive seqs');
 

@@ -18,8 +18,12 @@ export async function runCctvSimCli(argv: string[]): Promise<void> {
   const cameras = cameraNames(Number(arg(argv, 'cameras', '8')));
   const port = Number(arg(argv, 'port', '8554'));
   const sim = new RtspCameraSim({
-    cameras, clientPort: port, sourcePort: Number(arg(argv, 'source-port', String(port + 1))),
-    size: arg(argv, 'size', '640x360'), fps: Number(arg(argv, 'fps', '10')), log: (l) => console.log(`[cctv] ${l}`),
+    cameras,
+    clientPort: port,
+    sourcePort: Number(arg(argv, 'source-port', String(port + 1))),
+    size: arg(argv, 'size', '640x360'),
+    fps: Number(arg(argv, 'fps', '10')),
+    log: (l) => console.log(`[cctv] ${l}`),
   });
   try {
     await sim.start();

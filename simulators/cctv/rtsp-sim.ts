@@ -125,12 +125,27 @@ export class RtspCameraSim {
 
   async start(): Promise<void> {
     const missing = missingCctvSimDeps();
-    if (missing.length) throw new MissingDependencyError(`the CCTV simulator needs ${missing.join(' and ')}; npm start installs both as root (config/system-deps.sh demo)`);
+    if (missing.length)
+      throw new MissingDependencyError(`the CCTV simulator needs ${missing.join(' and ')}; npm start installs both as root (config/system-deps.sh demo)`);
     const rtpStart = String(this.opts.rtpStartPort ?? 20_000);
     const args = [
-      SERVER_LAUNCHER, rtpStart, String(RTP_SPAN), this.host, findExecutable(SERVER_BINARY)!,
-      '--clientport', String(this.clientPort), '--serverport', String(this.sourcePort),
-      '--client_listen_address', this.host, '--source_listen_address', this.host, '--rtp_start_port', rtpStart, '--loglevel', '1',
+      SERVER_LAUNCHER,
+      rtpStart,
+      String(RTP_SPAN),
+      this.host,
+      findExecutable(SERVER_BINARY)!,
+      '--clientport',
+      String(this.clientPort),
+      '--serverport',
+      String(this.sourcePort),
+      '--client_listen_address',
+      this.host,
+      '--source_listen_address',
+      this.host,
+      '--rtp_start_port',
+      rtpStart,
+      '--loglevel',
+      '1',
     ];
     const server = spawnTied('perl', args);
     this.server = server;
@@ -138,10 +153,14 @@ export class RtspCameraSim {
     server.stderr!.on('data', (d: Buffer) => this.serverLog.push(d));
     const open = (port: number) => rtspDescribe(this.host, port, '-').then((code) => code > 0);
     try {
-      await until(async () => {
-        if (server.exitCode !== null) throw new Error(`${SERVER_BINARY} exited: ${this.serverLog.lastLine()}`);
-        return (await open(this.clientPort)) && (await open(this.sourcePort));
-      }, 30_000, `${SERVER_BINARY} on ports ${this.clientPort}/${this.sourcePort}`);
+      await until(
+        async () => {
+          if (server.exitCode !== null) throw new Error(`${SERVER_BINARY} exited: ${this.serverLog.lastLine()}`);
+          return (await open(this.clientPort)) && (await open(this.sourcePort));
+        },
+        30_000,
+        `${SERVER_BINARY} on ports ${this.clientPort}/${this.sourcePort}`,
+      );
       await Promise.all(this.opts.cameras.map((c) => this.up(c)));
     } catch (err) {
       await this.stop();
@@ -168,11 +187,27 @@ export class RtspCameraSim {
     const [size, fps] = [this.opts.size ?? '640x360', this.opts.fps ?? 10];
     const label = labelFilter(camera);
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
-      '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${fps}`,
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=${size}:rate=${fps}`,
       ...(label ? ['-vf', label] : []),
-      '-c:v', 'mpeg4', '-q:v', '5', '-g', String(fps * 2),
-      '-f', 'rtsp', '-rtsp_transport', 'udp', `rtsp://${this.host}:${this.sourcePort}/${camera}`,
+      '-c:v',
+      'mpeg4',
+      '-q:v',
+      '5',
+      '-g',
+      String(fps * 2),
+      '-f',
+      'rtsp',
+      '-rtsp_transport',
+      'udp',
+      `rtsp://${this.host}:${this.sourcePort}/${camera}`,
     ];
     const child = spawnTied('ffmpeg', args);
     const stderr = new TailBuffer();
@@ -186,10 +221,14 @@ export class RtspCameraSim {
       }
     });
     const failed = () => new Error(`camera ${camera} did not start: ${stderr.lastLine()}`);
-    await until(async () => {
-      if (!this.pushes.has(camera)) throw failed();
-      return (await rtspDescribe(this.host, this.clientPort, camera)) === 200;
-    }, 30_000, `camera ${camera} to be mounted`);
+    await until(
+      async () => {
+        if (!this.pushes.has(camera)) throw failed();
+        return (await rtspDescribe(this.host, this.clientPort, camera)) === 200;
+      },
+      30_000,
+      `camera ${camera} to be mounted`,
+    );
     // ANNOUNCE mounts the camera; RECORD follows at once and, refused (its RTP port taken), the
     // publisher exits within moments, leaving a mount that will never carry video.
     await new Promise((r) => setTimeout(r, 500));

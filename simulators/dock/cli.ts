@@ -57,7 +57,10 @@ export async function runDockSimCli(argv: string[]): Promise<void> {
 
   await new Promise<void>((resolve) => {
     const shutdown = (): void => {
-      void sim.stop().then(() => pty.close()).finally(resolve);
+      void sim
+        .stop()
+        .then(() => pty.close())
+        .finally(resolve);
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);

@@ -53,7 +53,7 @@ export class FileContent {
   read(offset: number, length: number): Buffer {
     const end = Math.min(this.size, offset + length);
     const out = Buffer.alloc(Math.max(0, end - offset));
-    for (let pos = offset; pos < end; ) {
+    for (let pos = offset; pos < end;) {
       const index = Math.floor(pos / BLOCK);
       if (this.cached?.index !== index) this.cached = { index, bytes: block(this.base, index) };
       const from = pos - index * BLOCK;

@@ -45,7 +45,13 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
     const tap = (): FaultInjector => new FaultInjector(opts.faults);
     // Its own encoder (wire.ts), not the gateway's: the simulator must not share the code under test.
     this.line = new SerialLine({
-      path: opts.path, baudRate: opts.baudRate, reopenMinMs: opts.reopenMs, reopenMaxMs: opts.reopenMs, presenceMs: 200, tapOut: tap, tapIn: tap,
+      path: opts.path,
+      baudRate: opts.baudRate,
+      reopenMinMs: opts.reopenMs,
+      reopenMaxMs: opts.reopenMs,
+      presenceMs: 200,
+      tapOut: tap,
+      tapIn: tap,
       makeWriter: () => new SimFrameWriter(),
     });
     this.line.on('item', (item) => this.onItem(item));

@@ -34,15 +34,23 @@ export class Fleet {
     for (let i = 0; i < this.opts.units; i++) {
       const unit = config.units[i];
       const issi = unit ? unit.issi : extraIssis.next().value;
-      if (issi === undefined) throw new Error('the control-station account\'s ISSI ranges are too small for this many handsets');
+      if (issi === undefined) throw new Error("the control-station account's ISSI ranges are too small for this many handsets");
       const own = config.accounts.find((a) => a.role === 'handset' && a.issi === issi);
       const username = own?.username ?? gatewayAccount?.username;
       if (!username) throw new Error('no account for extra handsets: configure a control-station account');
       const talkgroups = (unit?.talkgroups ?? []).map((id) => config.talkgroups.find((t) => t.id === id)?.gssi).filter((g): g is number => g !== undefined);
-      this.handsets.push(new Handset({
-        url: this.opts.url, issi, username, password: this.opts.passwordFor(username), config, talkgroups,
-        startZone: zones[i % zones.length]!, seed: (this.opts.seed ?? 1) * 1000 + i,
-      }));
+      this.handsets.push(
+        new Handset({
+          url: this.opts.url,
+          issi,
+          username,
+          password: this.opts.passwordFor(username),
+          config,
+          talkgroups,
+          startZone: zones[i % zones.length]!,
+          seed: (this.opts.seed ?? 1) * 1000 + i,
+        }),
+      );
     }
     // Connect in small groups: a thousand simultaneous CONNECTs measure the harness.
     for (let i = 0; i < this.handsets.length; i += 50) {

@@ -87,8 +87,12 @@ export class Handset {
   async move(seconds: number): Promise<void> {
     const p = this.walker.step(seconds);
     await this.send('position', {
-      lat: round(p.lat, 6), lon: round(p.lon, 6), accuracyM: 5, speedKmh: round(p.speedKmh, 1),
-      headingDeg: round(p.headingDeg, 0), fixTime: new Date().toISOString(),
+      lat: round(p.lat, 6),
+      lon: round(p.lon, 6),
+      accuracyM: 5,
+      speedKmh: round(p.speedKmh, 1),
+      headingDeg: round(p.headingDeg, 0),
+      fixTime: new Date().toISOString(),
     });
   }
 

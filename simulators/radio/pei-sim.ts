@@ -170,11 +170,7 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
     await this.sds(AI_STATUS, issi, this.ownIssi, statusBits(value));
   }
 
-  async sendText(
-    issi: number,
-    text: string,
-    opts: { simple?: boolean; requestReport?: boolean | number; immediate?: boolean } = {},
-  ): Promise<number | null> {
+  async sendText(issi: number, text: string, opts: { simple?: boolean; requestReport?: boolean | number; immediate?: boolean } = {}): Promise<number | null> {
     if (opts.simple) {
       await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, simpleTextBits(text));
       return null;
@@ -344,17 +340,25 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
     }
     if (rec.decoded.kind !== 'tl-transfer' || rec.decoded.reportRequest === 0 || outcome.reply === 'none') return;
     const msgRef = rec.decoded.msgRef;
-    const reports = outcome.reply === 'short' ? [sdsShortReportBits(msgRef, 2)]
-      : outcome.reply === 'failed' ? [sdsTlReportBits(msgRef, STATUS_FAILED)]
-      : outcome.reply === 'consumed' ? [sdsTlReportBits(msgRef, STATUS_CONSUMED)]
-      // "Both" asked for: received now, consumed when the user opens it.
-      : rec.decoded.reportRequest === 3 ? [sdsTlReportBits(msgRef, STATUS_DELIVERED), sdsTlReportBits(msgRef, STATUS_CONSUMED)]
-      : [sdsTlReportBits(msgRef, rec.decoded.reportRequest === 2 ? STATUS_CONSUMED : STATUS_DELIVERED)];
+    const reports =
+      outcome.reply === 'short'
+        ? [sdsShortReportBits(msgRef, 2)]
+        : outcome.reply === 'failed'
+          ? [sdsTlReportBits(msgRef, STATUS_FAILED)]
+          : outcome.reply === 'consumed'
+            ? [sdsTlReportBits(msgRef, STATUS_CONSUMED)]
+            : // "Both" asked for: received now, consumed when the user opens it.
+              rec.decoded.reportRequest === 3
+              ? [sdsTlReportBits(msgRef, STATUS_DELIVERED), sdsTlReportBits(msgRef, STATUS_CONSUMED)]
+              : [sdsTlReportBits(msgRef, rec.decoded.reportRequest === 2 ? STATUS_CONSUMED : STATUS_DELIVERED)];
     // The far radio's reports come back over the air a moment after the submission.
     reports.forEach((bits, i) => {
-      setTimeout(() => {
-        this.sds(AI_SDS_TYPE4, head.to, this.ownIssi, bits).catch((err: unknown) => this.log(`report lost: ${String(err)}`));
-      }, 20 * (i + 1));
+      setTimeout(
+        () => {
+          this.sds(AI_SDS_TYPE4, head.to, this.ownIssi, bits).catch((err: unknown) => this.log(`report lost: ${String(err)}`));
+        },
+        20 * (i + 1),
+      );
     });
   }
 

@@ -42,7 +42,7 @@ function lonLat(fix: SimFix): string {
 
 /** LIP short location report: PI 0x0A then 76 bits, 84 in all. */
 export function lipShortBits(fix: SimFix): string {
-  const heading = Math.round((((fix.headingDeg ?? 0) % 360) + 360) % 360 / 22.5) % 16;
+  const heading = Math.round(((((fix.headingDeg ?? 0) % 360) + 360) % 360) / 22.5) % 16;
   return (
     field(0x0a, 8) +
     '00' + // short location report
@@ -118,7 +118,10 @@ export type SimDecodedPdu =
 /** Just enough SDS-TL decoding to answer the gateway's CMGS submissions. */
 export function decodeSubmission(hex: string, bits: number): SimDecodedPdu {
   if (!/^[0-9A-F]*$/i.test(hex) || hex.length * 4 < bits) return { kind: 'other', reason: 'bad hex or short PDU' };
-  const bin = [...hex].map((c) => parseInt(c, 16).toString(2).padStart(4, '0')).join('').slice(0, bits);
+  const bin = [...hex]
+    .map((c) => parseInt(c, 16).toString(2).padStart(4, '0'))
+    .join('')
+    .slice(0, bits);
   const at = (from: number, width: number): number => parseInt(bin.slice(from, from + width) || '0', 2);
   if (at(0, 8) !== 0x82) return { kind: 'other', reason: `PI ${at(0, 8)}` };
   const type = at(8, 4);

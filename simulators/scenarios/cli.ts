@@ -23,7 +23,11 @@ export async function runScenarioCli(args: string[], passwordFor: (u: string) =>
   }
   const config = loadConfig(resolveConfigPath());
   const result = await run({
-    mqttUrl: values.mqtt, httpUrl: values.http, config, passwordFor, stepMs: Number(values['step-ms']),
+    mqttUrl: values.mqtt,
+    httpUrl: values.http,
+    config,
+    passwordFor,
+    stepMs: Number(values['step-ms']),
     log: (line) => console.log(`scenario: ${line}`),
   });
   console.log(`scenario: done. incident ${result.incidentId}, unit ${result.dispatched} on scene`);

@@ -19,7 +19,11 @@ export class ConsoleClient {
   ) {}
 
   static async login(base: string, username: string, password: string): Promise<ConsoleClient> {
-    const res = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const res = await fetch(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     if (res.status !== 200) throw new Error(`login ${username}: HTTP ${res.status}`);
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     const body = (await res.json()) as { data: { csrfToken: string } };
@@ -58,7 +62,9 @@ export class ConsoleClient {
 
   async connect(): Promise<void> {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.base, {
-      transports: ['websocket'], extraHeaders: { cookie: this.cookie }, reconnection: false,
+      transports: ['websocket'],
+      extraHeaders: { cookie: this.cookie },
+      reconnection: false,
     });
     this.socket = socket;
     socket.on('journal:events', (batch) => this.events.push(...batch.events));
@@ -72,7 +78,9 @@ export class ConsoleClient {
   async command<T>(event: keyof ClientToServerEvents, input: unknown): Promise<T> {
     if (!this.socket) throw new Error('not connected');
     // The typed emit wants each command's own input type; the scenario passes plain objects.
-    const s = this.socket.timeout(10_000) as unknown as { emitWithAck(e: string, i: unknown): Promise<{ data?: T; error?: { code: string; message: string } }> };
+    const s = this.socket.timeout(10_000) as unknown as {
+      emitWithAck(e: string, i: unknown): Promise<{ data?: T; error?: { code: string; message: string } }>;
+    };
     const reply = await s.emitWithAck(event, input);
     if (reply.error) throw new Error(`${this.username} ${event}: ${reply.error.code} ${reply.error.message}`);
     return reply.data as T;

@@ -58,7 +58,10 @@ function pssMb(pid: number): number {
 /** The gateway's transcoders (its children running the MPEG-1 relay, not health probes). */
 function transcodersOf(pid: number): number[] {
   try {
-    const pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     return pids.filter((p) => {
       try {
         return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('mpeg1video');
@@ -119,7 +122,14 @@ interface Row {
 
 async function main(): Promise<void> {
   const [clientPort, sourcePort] = [await freePort(), await freePort()];
-  const sim = new RtspCameraSim({ cameras: names, clientPort, sourcePort, rtpStartPort: 30_000 + 2 * Math.floor(Math.random() * 14_000), size: SIZE, fps: FPS });
+  const sim = new RtspCameraSim({
+    cameras: names,
+    clientPort,
+    sourcePort,
+    rtpStartPort: 30_000 + 2 * Math.floor(Math.random() * 14_000),
+    size: SIZE,
+    fps: FPS,
+  });
   await sim.start();
   const cfg = testConfig((doc) => {
     doc.cameras = (doc.cameras as Array<Record<string, unknown>>).map((c) => ({ ...c, rtspUrl: sim.url(c.id as string) }));
@@ -139,8 +149,13 @@ async function main(): Promise<void> {
         const ffmpegs = transcodersOf(gwPid);
         const simPids = sim.pids();
         const before = {
-          pictures: viewers.map((v) => v.pictures), bytes: viewers.map((v) => v.bytes), gw: cpuTicks(gwPid),
-          ff: ffmpegs.reduce((a, p) => a + cpuTicks(p), 0), sim: simPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineTicks(), t: performance.now(),
+          pictures: viewers.map((v) => v.pictures),
+          bytes: viewers.map((v) => v.bytes),
+          gw: cpuTicks(gwPid),
+          ff: ffmpegs.reduce((a, p) => a + cpuTicks(p), 0),
+          sim: simPids.reduce((a, p) => a + cpuTicks(p), 0),
+          machine: machineTicks(),
+          t: performance.now(),
         };
         await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
         const seconds = (performance.now() - before.t) / 1000;
@@ -148,14 +163,17 @@ async function main(): Promise<void> {
         const fps = viewers.map((v, i) => (v.pictures - before.pictures[i]!) / seconds).sort((a, b) => a - b);
         const pct = (ticks: number) => Math.round((ticks / TICK / seconds) * 1000) / 10;
         rows.push({
-          cameras: n, viewersPerCamera: perCamera,
-          fpsMin: Math.round(fps[0]! * 10) / 10, fpsMedian: Math.round(fps[Math.floor(fps.length / 2)]! * 10) / 10,
-          kbpsPerViewer: Math.round(viewers.reduce((a, v, i) => a + v.bytes - before.bytes[i]!, 0) / viewers.length / seconds * 8 / 1000),
+          cameras: n,
+          viewersPerCamera: perCamera,
+          fpsMin: Math.round(fps[0]! * 10) / 10,
+          fpsMedian: Math.round(fps[Math.floor(fps.length / 2)]! * 10) / 10,
+          kbpsPerViewer: Math.round(((viewers.reduce((a, v, i) => a + v.bytes - before.bytes[i]!, 0) / viewers.length / seconds) * 8) / 1000),
           gatewayCpuPct: pct(cpuTicks(gwPid) - before.gw),
           ffmpegCpuPct: pct(ffmpegs.reduce((a, p) => a + cpuTicks(p), 0) - before.ff),
           simCpuPct: pct(simPids.reduce((a, p) => a + cpuTicks(p), 0) - before.sim),
           machineBusyPct: Math.round(((machine.busy - before.machine.busy) / (machine.total - before.machine.total)) * 1000) / 10,
-          gatewayRssMb: Math.round(rssMb(gwPid)), ffmpegPssMb: Math.round(ffmpegs.reduce((a, p) => a + pssMb(p), 0)),
+          gatewayRssMb: Math.round(rssMb(gwPid)),
+          ffmpegPssMb: Math.round(ffmpegs.reduce((a, p) => a + pssMb(p), 0)),
         });
         console.log(`${n} camera(s) x ${perCamera} viewer(s): ${JSON.stringify(rows[rows.length - 1])}`);
         for (const v of viewers) v.ws.close();
@@ -169,17 +187,23 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n${names.length} simulated cameras ${SIZE} @ ${FPS} fps; window ${WINDOW_S} s; CPU in % of one core (machine: 2 cores, shared)`);
-  console.log('| cameras | viewers/camera | fps per viewer (min / median) | kbit/s per viewer | gateway CPU | ffmpeg CPU (all) | simulator CPU | machine busy | gateway RSS | ffmpeg PSS (all) |');
+  console.log(
+    '| cameras | viewers/camera | fps per viewer (min / median) | kbit/s per viewer | gateway CPU | ffmpeg CPU (all) | simulator CPU | machine busy | gateway RSS | ffmpeg PSS (all) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.cameras} | ${r.viewersPerCamera} | ${r.fpsMin} / ${r.fpsMedian} | ${r.kbpsPerViewer} | ${r.gatewayCpuPct}% | ${r.ffmpegCpuPct}% | ${r.simCpuPct}% | ${r.machineBusyPct}% | ${r.gatewayRssMb} MB | ${r.ffmpegPssMb} MB |`);
+    console.log(
+      `| ${r.cameras} | ${r.viewersPerCamera} | ${r.fpsMin} / ${r.fpsMedian} | ${r.kbpsPerViewer} | ${r.gatewayCpuPct}% | ${r.ffmpegCpuPct}% | ${r.simCpuPct}% | ${r.machineBusyPct}% | ${r.gatewayRssMb} MB | ${r.ffmpegPssMb} MB |`,
+    );
   }
   const result = { bench: 'cctv', date: new Date().toISOString(), quick, size: SIZE, fps: FPS, windowSeconds: WINDOW_S, rows };
   const file = join(import.meta.dirname, 'results', `${result.date.slice(0, 10)}-cctv${quick ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   const eight = rows.filter((r) => r.cameras === 8);
   const met = eight.every((r) => r.fpsMin >= FPS * 0.9);
-  console.log(`\ngoal, 8 concurrent ${FPS} fps streams: ${met ? 'met' : 'NOT met'} (slowest viewer ${Math.min(...eight.map((r) => r.fpsMin))} fps); results in ${file}`);
+  console.log(
+    `\ngoal, 8 concurrent ${FPS} fps streams: ${met ? 'met' : 'NOT met'} (slowest viewer ${Math.min(...eight.map((r) => r.fpsMin))} fps); results in ${file}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -38,7 +38,13 @@ async function measure(system: SystemName, n: number, nodeOptions?: string): Pro
     await sleep(IDLE_SECONDS * 1000);
     const use = sampler.stop();
     return {
-      system: nodeOptions ? 'townwatch (small young gen)' : system, n, idleRssMb, rssMb: use.sut!.rssMaxMb, connectS: conn.totalMs / 1000, perConnect: conn.perConnect, failed: conn.failed,
+      system: nodeOptions ? 'townwatch (small young gen)' : system,
+      n,
+      idleRssMb,
+      rssMb: use.sut!.rssMaxMb,
+      connectS: conn.totalMs / 1000,
+      perConnect: conn.perConnect,
+      failed: conn.failed,
       loadgenRssMb: use.loadgen!.rssMaxMb,
     };
   } finally {
@@ -55,11 +61,17 @@ async function main(): Promise<void> {
     title: `Idle connections (each CONNECT + SUBSCRIBE to its downlink, 100 in flight; then ${IDLE_SECONDS} s idle)`,
     columns: ['system', 'handsets', 'RSS MB (before → with them)', 'MB per 1,000', 'connect all (s)', 'per CONNECT ms p50 / p99 / max', 'failed'],
     rows: results.map((r) => [
-      r.system, String(r.n), `${fmt(r.idleRssMb, 0)} → ${fmt(r.rssMb, 0)}`, fmt(((r.rssMb - r.idleRssMb) / r.n) * 1000, 1),
-      fmt(r.connectS, 1), fmtS(r.perConnect, 0), String(r.failed),
+      r.system,
+      String(r.n),
+      `${fmt(r.idleRssMb, 0)} → ${fmt(r.rssMb, 0)}`,
+      fmt(((r.rssMb - r.idleRssMb) / r.n) * 1000, 1),
+      fmt(r.connectS, 1),
+      fmtS(r.perConnect, 0),
+      String(r.failed),
     ]),
   };
-  const verdict = (r: Result | undefined) => (r ? `${fmt(r.rssMb, 0)} MB (goal < ${RSS_GOAL_MB} MB): ${r.rssMb < RSS_GOAL_MB && r.failed === 0 ? 'MET' : 'NOT MET'}` : '–');
+  const verdict = (r: Result | undefined) =>
+    r ? `${fmt(r.rssMb, 0)} MB (goal < ${RSS_GOAL_MB} MB): ${r.rssMb < RSS_GOAL_MB && r.failed === 0 ? 'MET' : 'NOT MET'}` : '–';
   t.notes = [
     `Townwatch with 5,000 handsets: ${verdict(results.find((r) => r.system === 'townwatch' && r.n === 5000))}`,
     `… with NODE_OPTIONS=${SMALL_HEAP}: ${verdict(results.find((r) => r.system === 'townwatch (small young gen)'))}`,

@@ -64,7 +64,7 @@ async function rawWrite(path: string, total: number, writeSize: number): Promise
   const port = await openPort(path);
   // One buffer of random bytes, cut into writes: the line sees what compressed video looks like.
   const pool = randomBytes(Math.max(writeSize, 1 << 20));
-  for (let sent = 0, at = 0; sent < total; ) {
+  for (let sent = 0, at = 0; sent < total;) {
     const n = Math.min(writeSize, total - sent);
     if (at + n > pool.length) at = 0;
     const ok = port.write(pool.subarray(at, at + n));
@@ -112,7 +112,9 @@ async function ping(path: string, count: number): Promise<void> {
 async function sim(path: string, spec: SimSpec): Promise<void> {
   const sim = new DockSimulator({ path, dockId: spec.dockId, bays: 6, seed: spec.seed, cameras: spec.cameras, log: (m) => process.stderr.write(`${m}\n`) });
   const hashes = await sim.prepare();
-  const files = spec.cameras.flatMap((c) => c.files.map((f) => ({ serial: c.serial, name: f.name, size: f.size, sha256: hashes.get(`${c.serial}/${f.name}`) ?? '' })));
+  const files = spec.cameras.flatMap((c) =>
+    c.files.map((f) => ({ serial: c.serial, name: f.name, size: f.size, sha256: hashes.get(`${c.serial}/${f.name}`) ?? '' })),
+  );
   say({ ev: 'hashes', files });
   sim.on('link', (up) => say({ ev: 'link', up, t: nowMs() }));
   sim.on('erased', (serial, name) => say({ ev: 'erased', key: `${serial}/${name}`, t: nowMs(), bytesSent: sim.bytesSent }));

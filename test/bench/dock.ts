@@ -183,7 +183,9 @@ async function offload(): Promise<Offload> {
   try {
     const sync = await syncCost(dataDir);
     const gatewayIdleRssMb = rssMbOf(gw.child.pid!);
-    console.log(`dock: gateway pid ${gw.child.pid}; fdatasync of a 4 KiB append p50 ${fmt(sync.p50Ms, 2)} ms; simulated dock hashing ${fmt(total / MB, 0)} MB …`);
+    console.log(
+      `dock: gateway pid ${gw.child.pid}; fdatasync of a 4 KiB append p50 ${fmt(sync.p50Ms, 2)} ms; simulated dock hashing ${fmt(total / MB, 0)} MB …`,
+    );
     sim = peer(['sim', pty.dockPath, JSON.stringify(spec)]);
     const { files } = await sim.next('hashes', 300_000);
     const sampler = new ProcSampler({ gateway: gw.child.pid!, sim: sim.child.pid! }, 250).start();
@@ -210,10 +212,24 @@ async function offload(): Promise<Offload> {
       db.close();
     }
     return {
-      files: files.length, bytes: total, seconds, bytesPerS: total / seconds,
-      bytesSent: done.bytesSent, framesOut: done.framesOut, naksIn: done.naksIn, linkResets: done.linkResets, verified, journalOk,
-      gatewayIdleRssMb, gatewayHwmMb, gatewayRssMaxMb: use.gateway!.rssMaxMb, gatewayCpuPct: use.gateway!.cpuPct, simRssMaxMb: use.sim!.rssMaxMb, simCpuPct: use.sim!.cpuPct,
-      syncP50Ms: sync.p50Ms, syncP99Ms: sync.p99Ms,
+      files: files.length,
+      bytes: total,
+      seconds,
+      bytesPerS: total / seconds,
+      bytesSent: done.bytesSent,
+      framesOut: done.framesOut,
+      naksIn: done.naksIn,
+      linkResets: done.linkResets,
+      verified,
+      journalOk,
+      gatewayIdleRssMb,
+      gatewayHwmMb,
+      gatewayRssMaxMb: use.gateway!.rssMaxMb,
+      gatewayCpuPct: use.gateway!.cpuPct,
+      simRssMaxMb: use.sim!.rssMaxMb,
+      simCpuPct: use.sim!.cpuPct,
+      syncP50Ms: sync.p50Ms,
+      syncP99Ms: sync.p99Ms,
     };
   } finally {
     if (sim) await stop(sim.child);
@@ -244,12 +260,27 @@ async function main(): Promise<void> {
     title: `Dock offload over a socat PTY pair: ${off.files} files, ${fmt(off.bytes / MB, 0)} MB; gateway (npm start) and simulated dock each in their own process`,
     columns: ['measure', 'value', 'goal', 'verdict'],
     rows: [
-      ['(a) raw PTY throughput, 64 KiB writes: mean (before / after offload)', `${fmt(raw / MB, 1)} MB/s (${fmt(rawBefore / MB, 1)} / ${fmt(rawAfter / MB, 1)})`, '', ''],
+      [
+        '(a) raw PTY throughput, 64 KiB writes: mean (before / after offload)',
+        `${fmt(raw / MB, 1)} MB/s (${fmt(rawBefore / MB, 1)} / ${fmt(rawAfter / MB, 1)})`,
+        '',
+        '',
+      ],
       ['    raw PTY throughput, 1050-byte writes (a DATA frame each)', `${fmt(rawPacket / MB, 1)} MB/s`, '', ''],
-      ['(b) offload, link up → last ERASE_OK', `${fmt(off.bytesPerS / MB, 2)} MB/s (${fmt(off.seconds, 0)} s)`, '', intact ? 'all verified, journal ok' : 'FILES MISSING OR JOURNAL BROKEN'],
+      [
+        '(b) offload, link up → last ERASE_OK',
+        `${fmt(off.bytesPerS / MB, 2)} MB/s (${fmt(off.seconds, 0)} s)`,
+        '',
+        intact ? 'all verified, journal ok' : 'FILES MISSING OR JOURNAL BROKEN',
+      ],
       ['    offload / raw', `${fmt(ratio, 3)}×`, `≥ ${RATIO_GOAL}×`, verdict(ratio >= RATIO_GOAL)],
       // Sampled in MiB; the goal is in MB (10^6 bytes).
-      ['(c) gateway peak RSS, VmHWM (VmRSS: idle → max sampled)', `${fmt((off.gatewayHwmMb * MiB) / MB, 0)} MB = ${fmt(off.gatewayHwmMb, 0)} MiB (${fmt(off.gatewayIdleRssMb, 0)} → ${fmt(off.gatewayRssMaxMb, 0)} MiB)`, `≤ ${RSS_GOAL_MB} MB`, verdict((off.gatewayHwmMb * MiB) / MB <= RSS_GOAL_MB)],
+      [
+        '(c) gateway peak RSS, VmHWM (VmRSS: idle → max sampled)',
+        `${fmt((off.gatewayHwmMb * MiB) / MB, 0)} MB = ${fmt(off.gatewayHwmMb, 0)} MiB (${fmt(off.gatewayIdleRssMb, 0)} → ${fmt(off.gatewayRssMaxMb, 0)} MiB)`,
+        `≤ ${RSS_GOAL_MB} MB`,
+        verdict((off.gatewayHwmMb * MiB) / MB <= RSS_GOAL_MB),
+      ],
       ['    CPU, % of one core: gateway / simulated dock', `${fmt(off.gatewayCpuPct, 0)} % / ${fmt(off.simCpuPct, 0)} %`, '', ''],
       ['    DATA bytes sent / file bytes; NAKs; link resets', `${fmt(off.bytesSent / off.bytes, 4)}; ${off.naksIn}; ${off.linkResets}`, '', ''],
       ['    4 KiB append + fdatasync on the evidence disk, p50 / p99', `${fmt(off.syncP50Ms, 2)} / ${fmt(off.syncP99Ms, 2)} ms`, '', ''],
@@ -264,7 +295,11 @@ async function main(): Promise<void> {
     ],
   };
   printTable(t);
-  const file = writeResult('dock', { rawBytesPerS: { before: rawBefore, after: rawAfter, packetSizedWrites: rawPacket }, turnaround: rtt, offload: off, ratio, ceilingBytesPerS: ceiling }, [t]);
+  const file = writeResult(
+    'dock',
+    { rawBytesPerS: { before: rawBefore, after: rawAfter, packetSizedWrites: rawPacket }, turnaround: rtt, offload: off, ratio, ceilingBytesPerS: ceiling },
+    [t],
+  );
   console.log(`\nwrote ${file}`);
   if (!intact) process.exitCode = 1;
 }

@@ -22,7 +22,17 @@ import { printTable, quick, writeResult, type Table } from './report';
 import { fmt, fmtS, ProcSampler, type Summary } from './stats';
 import { fleetClients, startSystem, SYSTEMS, type SystemName } from './systems';
 
-const CONFIGS = quick ? [{ n: 1000, hz: 1 }, { n: 1000, hz: 5 }] : [{ n: 1000, hz: 1 }, { n: 1000, hz: 2 }, { n: 1000, hz: 5 }, { n: 2000, hz: 4 }];
+const CONFIGS = quick
+  ? [
+      { n: 1000, hz: 1 },
+      { n: 1000, hz: 5 },
+    ]
+  : [
+      { n: 1000, hz: 1 },
+      { n: 1000, hz: 2 },
+      { n: 1000, hz: 5 },
+      { n: 2000, hz: 4 },
+    ];
 const SECONDS = quick ? 6 : 20;
 const WARMUP = quick ? 1 : 2;
 const PROBE_EVERY_MS = 50;
@@ -69,14 +79,29 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
     const use = sampler.stop();
     const tw = system === 'townwatch';
     return {
-      system, n, hz, connectS: conn.totalMs / 1000, achievedPerS: r.acked / r.durationS, sent: r.sent, unacked: r.unacked,
-      puback: r.puback, subscriber: join1(r.positions, obs.mqttPositions),
+      system,
+      n,
+      hz,
+      connectS: conn.totalMs / 1000,
+      achievedPerS: r.acked / r.durationS,
+      sent: r.sent,
+      unacked: r.unacked,
+      puback: r.puback,
+      subscriber: join1(r.positions, obs.mqttPositions),
       consoleProbe: tw ? join1(r.probes, obs.consoleProbes) : null,
       consolePositions: tw ? join1(r.positions, obs.consolePositions) : null,
-      emergency: tw ? joinPresses(r.emergencies, (issi) => (obs.consoleEmergencies.get(issi) ?? []).map((e) => e.t)) : joinPresses(r.emergencies, (issi) => obs.mqttEmergencies.get(issi) ?? []),
+      emergency: tw
+        ? joinPresses(r.emergencies, (issi) => (obs.consoleEmergencies.get(issi) ?? []).map((e) => e.t))
+        : joinPresses(r.emergencies, (issi) => obs.mqttEmergencies.get(issi) ?? []),
       raised: tw ? joinRaised(r.emergencies, obs) : null,
-      crashed: sys.crashed(), observerDropped: obs.dropped,
-      sutRssMb: use.sut!.rssMaxMb, sutCpuPct: use.sut!.cpuPct, sutCpuMsPer1k: use.sut!.cpuMs / (r.acked / 1000), loadgenCpuPct: r.cpuPct, loadgenLagP99: r.lag.p99, observerCpuPct: use.observer!.cpuPct,
+      crashed: sys.crashed(),
+      observerDropped: obs.dropped,
+      sutRssMb: use.sut!.rssMaxMb,
+      sutCpuPct: use.sut!.cpuPct,
+      sutCpuMsPer1k: use.sut!.cpuMs / (r.acked / 1000),
+      loadgenCpuPct: r.cpuPct,
+      loadgenLagP99: r.lag.p99,
+      observerCpuPct: use.observer!.cpuPct,
     };
   } finally {
     await obs.close();
@@ -88,12 +113,29 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
 function tables(runs: FleetRun[]): Table[] {
   const latency: Table = {
     title: `Fleet latency, ms p50 / p99 / max (QoS 1; ${SECONDS} s per run after ${WARMUP} s warm-up)`,
-    columns: ['system', 'handsets × Hz', 'msg/s', 'publish→PUBACK', 'publish→subscriber', 'publish→console (text probe)', 'lost', 'RSS MB', 'CPU % (ms per 1k msgs)', 'loadgen CPU % / lag p99'],
+    columns: [
+      'system',
+      'handsets × Hz',
+      'msg/s',
+      'publish→PUBACK',
+      'publish→subscriber',
+      'publish→console (text probe)',
+      'lost',
+      'RSS MB',
+      'CPU % (ms per 1k msgs)',
+      'loadgen CPU % / lag p99',
+    ],
     rows: runs.map((r) => [
-      r.system, `${r.n} × ${r.hz}`, fmt(r.achievedPerS, 0), fmtS(r.puback), fmtS(r.subscriber),
+      r.system,
+      `${r.n} × ${r.hz}`,
+      fmt(r.achievedPerS, 0),
+      fmtS(r.puback),
+      fmtS(r.subscriber),
       r.consoleProbe ? fmtS(r.consoleProbe) : 'n/a',
       r.crashed ? 'CRASHED' : r.observerDropped ? `${r.unacked} (observer dropped)` : String(r.unacked + r.subscriber.missing + (r.consoleProbe?.missing ?? 0)),
-      fmt(r.sutRssMb, 0), `${fmt(r.sutCpuPct, 0)} (${fmt(r.sutCpuMsPer1k, 0)})`, `${fmt(r.loadgenCpuPct, 0)} / ${fmt(r.loadgenLagP99)}`,
+      fmt(r.sutRssMb, 0),
+      `${fmt(r.sutCpuPct, 0)} (${fmt(r.sutCpuMsPer1k, 0)})`,
+      `${fmt(r.loadgenCpuPct, 0)} / ${fmt(r.loadgenLagP99)}`,
     ]),
     notes: [
       'publish→subscriber is the like-for-like figure: on Townwatch it includes validation; the journal commit is in publish→PUBACK only.',
@@ -112,11 +154,18 @@ function tables(runs: FleetRun[]): Table[] {
   const goals: string[] = [];
   if (tw && mq) {
     const ratio = tw.subscriber.p99 / mq.subscriber.p99;
-    goals.push(`1,000 × 5 Hz, publish→subscriber p99: Townwatch ${fmt(tw.subscriber.p99)} ms vs Mosquitto ${fmt(mq.subscriber.p99)} ms = ${fmt(ratio, 2)}× (goal ≤ 2×): ${ratio <= 2 ? 'MET' : 'NOT MET'}`);
-    if (tw.consoleProbe) goals.push(`1,000 × 5 Hz, publish→console p99 (text probes): ${fmt(tw.consoleProbe.p99)} ms = ${fmt(tw.consoleProbe.p99 / mq.subscriber.p99, 2)}× Mosquitto's publish→subscriber p99`);
+    goals.push(
+      `1,000 × 5 Hz, publish→subscriber p99: Townwatch ${fmt(tw.subscriber.p99)} ms vs Mosquitto ${fmt(mq.subscriber.p99)} ms = ${fmt(ratio, 2)}× (goal ≤ 2×): ${ratio <= 2 ? 'MET' : 'NOT MET'}`,
+    );
+    if (tw.consoleProbe)
+      goals.push(
+        `1,000 × 5 Hz, publish→console p99 (text probes): ${fmt(tw.consoleProbe.p99)} ms = ${fmt(tw.consoleProbe.p99 / mq.subscriber.p99, 2)}× Mosquitto's publish→subscriber p99`,
+      );
   }
   if (tw?.raised) {
-    goals.push(`Emergency at 1,000 × 5 Hz, publish→radio.emergency at console p99 ${fmt(tw.emergency.p99)} ms, →emergency.raised p99 ${fmt(tw.raised.p99)} ms (goal ≤ 10 ms): ${tw.raised.p99 <= 10 && tw.emergency.p99 <= 10 ? 'MET' : 'NOT MET'}`);
+    goals.push(
+      `Emergency at 1,000 × 5 Hz, publish→radio.emergency at console p99 ${fmt(tw.emergency.p99)} ms, →emergency.raised p99 ${fmt(tw.raised.p99)} ms (goal ≤ 10 ms): ${tw.raised.p99 <= 10 && tw.emergency.p99 <= 10 ? 'MET' : 'NOT MET'}`,
+    );
   }
   emergency.notes = goals;
   return [latency, emergency];
@@ -151,7 +200,9 @@ export function issue20Goals(runs: FleetRun[], fsync: Summary): Table {
     }
   }
   const t = goalsTable('fleet (goals 1–4)', goals);
-  t.notes = [`fdatasync of a 4 KiB page on this disk, same run: p50 ${fmt(fsync.p50, 2)} / p99 ${fmt(fsync.p99, 2)} / max ${fmt(fsync.max, 2)} ms (${fsync.n} rounds).`];
+  t.notes = [
+    `fdatasync of a 4 KiB page on this disk, same run: p50 ${fmt(fsync.p50, 2)} / p99 ${fmt(fsync.p99, 2)} / max ${fmt(fsync.max, 2)} ms (${fsync.n} rounds).`,
+  ];
   return t;
 }
 

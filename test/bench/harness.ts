@@ -76,7 +76,12 @@ export class Observer {
   async start(system: System, opts: { console: boolean; resolveEmergencies: boolean }): Promise<void> {
     // No keepalive: a broker with a backlog answers PINGREQ late, and a dropped observer would
     // count every later message as lost.
-    const sub = mqtt.connect(`mqtt://127.0.0.1:${system.mqttPort}`, { clientId: `service-bench-observer-${process.pid}`, reconnectPeriod: 0, keepalive: 0, ...system.observer });
+    const sub = mqtt.connect(`mqtt://127.0.0.1:${system.mqttPort}`, {
+      clientId: `service-bench-observer-${process.pid}`,
+      reconnectPeriod: 0,
+      keepalive: 0,
+      ...system.observer,
+    });
     await new Promise<void>((resolve, reject) => sub.once('connect', () => resolve()).once('error', reject));
     sub.on('message', (topic, payload) => this.onMqtt(topic, payload));
     sub.on('close', () => (this.dropped = true));
@@ -150,7 +155,16 @@ export class Observer {
 
   /** Forget what was seen (between runs on one connection). */
   reset(): void {
-    for (const m of [this.mqttPositions, this.mqttProbes, this.mqttEmergencies, this.consolePositions, this.consoleProbes, this.consoleEmergencies, this.consoleRaised]) m.clear();
+    for (const m of [
+      this.mqttPositions,
+      this.mqttProbes,
+      this.mqttEmergencies,
+      this.consolePositions,
+      this.consoleProbes,
+      this.consoleEmergencies,
+      this.consoleRaised,
+    ])
+      m.clear();
     this.mqttReceived = 0;
   }
 

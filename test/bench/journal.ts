@@ -19,7 +19,15 @@ const BATCH = 500;
 const PACED_RATE = 5000;
 const PACED_SECONDS = quick ? 3 : 8;
 
-const payload = (i: number) => ({ issi: 2001 + (i % 500), lat: 52.955 + i * 1e-7, lon: -1.15, accuracyM: 5, speedKmh: 4.9, headingDeg: 90, fixTime: new Date().toISOString() });
+const payload = (i: number) => ({
+  issi: 2001 + (i % 500),
+  lat: 52.955 + i * 1e-7,
+  lon: -1.15,
+  accuracyM: 5,
+  speedKmh: 4.9,
+  headingDeg: 90,
+  fixTime: new Date().toISOString(),
+});
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'tw-bench-'));
@@ -37,7 +45,21 @@ function rawInserts(): number {
   const insert = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       // Same row shape and sizes as the journal's, without hashing or chaining.
-      stmt.run(i + 1, `01J${String(i).padStart(23, '0')}`, Date.now(), 'mqtt:bench', 'radio.position', null, 'radio:2001', null, null, JSON.stringify(payload(i)), 'x'.repeat(64), 'y'.repeat(64), 'z'.repeat(64));
+      stmt.run(
+        i + 1,
+        `01J${String(i).padStart(23, '0')}`,
+        Date.now(),
+        'mqtt:bench',
+        'radio.position',
+        null,
+        'radio:2001',
+        null,
+        null,
+        JSON.stringify(payload(i)),
+        'x'.repeat(64),
+        'y'.repeat(64),
+        'z'.repeat(64),
+      );
     }
   });
   const t0 = performance.now();
@@ -55,7 +77,8 @@ async function journalAppends(): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < TOTAL; i += BATCH) {
     const chunk: Promise<unknown>[] = [];
-    for (let k = i; k < Math.min(TOTAL, i + BATCH); k++) chunk.push(journal.append({ source: 'mqtt:bench', type: 'radio.position', subject: 'radio:2001', payload: payload(k) }));
+    for (let k = i; k < Math.min(TOTAL, i + BATCH); k++)
+      chunk.push(journal.append({ source: 'mqtt:bench', type: 'radio.position', subject: 'radio:2001', payload: payload(k) }));
     await Promise.all(chunk);
   }
   const rate = TOTAL / ((performance.now() - t0) / 1000);
@@ -76,7 +99,8 @@ async function journalAppendsUnwaited(): Promise<number> {
   const all: Promise<unknown>[] = [];
   const t0 = performance.now();
   for (let i = 0; i < TOTAL; i += BATCH) {
-    for (let k = i; k < Math.min(TOTAL, i + BATCH); k++) all.push(journal.append({ source: 'mqtt:bench', type: 'radio.position', subject: 'radio:2001', payload: payload(k) }));
+    for (let k = i; k < Math.min(TOTAL, i + BATCH); k++)
+      all.push(journal.append({ source: 'mqtt:bench', type: 'radio.position', subject: 'radio:2001', payload: payload(k) }));
     await new Promise((r) => setImmediate(r));
   }
   await Promise.all(all);
@@ -102,8 +126,14 @@ async function paced(withJournal: boolean): Promise<Paced> {
   const commits: number[] = [];
   const batches: number[] = [];
   const journal = new Journal({
-    path: join(dir, 'p.db'), synchronous: 'full', maxBatch: 2000, log: pino({ level: 'silent' }),
-    onBatch: (size, seconds) => { batches.push(size); commits.push(seconds * 1000); },
+    path: join(dir, 'p.db'),
+    synchronous: 'full',
+    maxBatch: 2000,
+    log: pino({ level: 'silent' }),
+    onBatch: (size, seconds) => {
+      batches.push(size);
+      commits.push(seconds * 1000);
+    },
   });
   await journal.open();
   const latencies: number[] = [];
@@ -116,7 +146,9 @@ async function paced(withJournal: boolean): Promise<Paced> {
       for (let k = 0; k < perTick; k++, n++) {
         if (!withJournal) continue;
         const t = performance.now();
-        void journal.append({ source: 'mqtt:bench', type: 'radio.position', subject: 'radio:2001', payload: payload(n) }).then(() => latencies.push(performance.now() - t));
+        void journal
+          .append({ source: 'mqtt:bench', type: 'radio.position', subject: 'radio:2001', payload: payload(n) })
+          .then(() => latencies.push(performance.now() - t));
       }
       if (n >= PACED_RATE * PACED_SECONDS) {
         clearInterval(iv);
@@ -152,8 +184,11 @@ async function main(): Promise<void> {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     events: TOTAL,
     appendRate: {
-      rawSqlite: Math.round(raw), journal: Math.round(journal), ratio: +(journal / raw).toFixed(2),
-      journalUnwaited: Math.round(unwaited), unwaitedRatio: +(unwaited / raw).toFixed(2),
+      rawSqlite: Math.round(raw),
+      journal: Math.round(journal),
+      ratio: +(journal / raw).toFixed(2),
+      journalUnwaited: Math.round(unwaited),
+      unwaitedRatio: +(unwaited / raw).toFixed(2),
     },
     paced5000: { baseline: idle, journal: loaded },
   };
@@ -166,11 +201,15 @@ async function main(): Promise<void> {
   console.log(`  commit p50 / p99 / max (ms)                    ${fmt(loaded.commitP50Ms, 2)} / ${fmt(loaded.commitP99Ms, 2)} / ${fmt(loaded.commitMaxMs, 2)}`);
   console.log(`  append→durable p99 (ms)                        ${fmt(loaded.appendP99Ms, 2)}   mean batch ${fmt(loaded.meanBatch)}`);
   const file = join(import.meta.dirname, 'results', `${result.date.slice(0, 10)}-journal${quick ? '-quick' : ''}.json`);
-  const tables = [goalsTable('journal (goal 6)', [{
-    goal: '6. journal append ≥ 0.8× raw better-sqlite3 batched inserts of the same rows',
-    measured: `${fmt(journal, 0)} vs ${fmt(raw, 0)} events/s = ${result.appendRate.ratio}×`,
-    met: result.appendRate.ratio >= 0.8,
-  }])];
+  const tables = [
+    goalsTable('journal (goal 6)', [
+      {
+        goal: '6. journal append ≥ 0.8× raw better-sqlite3 batched inserts of the same rows',
+        measured: `${fmt(journal, 0)} vs ${fmt(raw, 0)} events/s = ${result.appendRate.ratio}×`,
+        met: result.appendRate.ratio >= 0.8,
+      },
+    ]),
+  ];
   writeFileSync(file, `${JSON.stringify({ ...result, tables }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }

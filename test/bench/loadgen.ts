@@ -9,7 +9,13 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { FleetClient } from './systems';
 import { nowMs, summarize, type Summary } from './stats';
 
-export interface ConnectCmd { cmd: 'connect'; url: string; clients: FleetClient[]; concurrency: number; subscribeDown: boolean }
+export interface ConnectCmd {
+  cmd: 'connect';
+  url: string;
+  clients: FleetClient[];
+  concurrency: number;
+  subscribeDown: boolean;
+}
 export interface RunCmd {
   cmd: 'run';
   hz: number;
@@ -24,7 +30,13 @@ export interface RunCmd {
 }
 export type LoadCmd = ConnectCmd | RunCmd | { cmd: 'stop' };
 
-export interface ConnectReply { connected: number; failed: number; errors: string[]; totalMs: number; perConnect: Summary }
+export interface ConnectReply {
+  connected: number;
+  failed: number;
+  errors: string[];
+  totalMs: number;
+  perConnect: Summary;
+}
 export interface RunReply {
   sent: number;
   acked: number;
@@ -54,7 +66,12 @@ async function connectAll(cmd: ConnectCmd): Promise<ConnectReply> {
       const f = cmd.clients[next++]!;
       const started = nowMs();
       const c = mqtt.connect(cmd.url, {
-        clientId: f.clientId, username: f.username, password: f.password, reconnectPeriod: 0, connectTimeout: 60_000, keepalive: 120,
+        clientId: f.clientId,
+        username: f.username,
+        password: f.password,
+        reconnectPeriod: 0,
+        connectTimeout: 60_000,
+        keepalive: 120,
       });
       try {
         await new Promise<void>((resolve, reject) => {
@@ -161,8 +178,17 @@ async function run(cmd: RunCmd): Promise<RunReply> {
   const graceEnd = nowMs() + 15_000;
   while (acked + errors < sent && nowMs() < graceEnd) await new Promise((r) => setTimeout(r, 50));
   return {
-    sent, acked, errors, unacked: sent - acked - errors, puback: summarize(puback), lag: summarize(lag),
-    cpuPct: ((cpu.user + cpu.system) / 1000 / (durationS * 1000)) * 100, positions, probes, emergencies, durationS,
+    sent,
+    acked,
+    errors,
+    unacked: sent - acked - errors,
+    puback: summarize(puback),
+    lag: summarize(lag),
+    cpuPct: ((cpu.user + cpu.system) / 1000 / (durationS * 1000)) * 100,
+    positions,
+    probes,
+    emergencies,
+    durationS,
   };
 }
 

@@ -35,7 +35,9 @@ for (const name of names) {
 
 // The whole table: every result this run wrote that carries tables (see report.ts).
 const dir = join(import.meta.dirname, 'results');
-const fresh = readdirSync(dir).filter((f) => f.endsWith('.json') && statSync(join(dir, f)).mtimeMs >= started).sort();
+const fresh = readdirSync(dir)
+  .filter((f) => f.endsWith('.json') && statSync(join(dir, f)).mtimeMs >= started)
+  .sort();
 const tables = fresh.flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { tables?: Table[] }).tables ?? []);
 if (tables.length) {
   console.log(`

@@ -88,7 +88,9 @@ async function main(): Promise<void> {
       ],
     };
     printTable(t);
-    console.log(`\nwrote ${writeResult('slow-console', { phases: rows, rss: use.samples, rssSlopeMbPerMinInB: slope, loadgen: { sent: r.sent, unacked: r.unacked } }, [t])}`);
+    console.log(
+      `\nwrote ${writeResult('slow-console', { phases: rows, rss: use.samples, rssSlopeMbPerMinInB: slope, loadgen: { sent: r.sent, unacked: r.unacked } }, [t])}`,
+    );
   } finally {
     await obs.close();
     await lg.close();

@@ -63,8 +63,13 @@ async function townwatch(nodeOptions?: string): Promise<System> {
   const gw = await starting;
   const watch = crashWatch(gw.child);
   return {
-    name: 'townwatch', pid: gw.child.pid!, mqttPort: gw.mqttPort, httpPort: gw.httpPort, config: t.config,
-    observer: { username: 'service', password: demoPassword('service') }, crashed: watch.crashed,
+    name: 'townwatch',
+    pid: gw.child.pid!,
+    mqttPort: gw.mqttPort,
+    httpPort: gw.httpPort,
+    config: t.config,
+    observer: { username: 'service', password: demoPassword('service') },
+    crashed: watch.crashed,
     async stop() {
       watch.stopping();
       await stopChild(gw.child, gw.exited);
@@ -81,7 +86,11 @@ async function bareAedes(): Promise<System> {
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const port = await eventually(() => Number(/listening (\d+)/.exec(out)?.[1]) || undefined, 20_000, 'bare aedes to listen');
   return {
-    name: 'aedes', pid: child.pid!, mqttPort: port, observer: {}, crashed: watch.crashed,
+    name: 'aedes',
+    pid: child.pid!,
+    mqttPort: port,
+    observer: {},
+    crashed: watch.crashed,
     stop: () => {
       watch.stopping();
       return stopChild(child, exited);
@@ -94,16 +103,29 @@ async function mosquitto(): Promise<System> {
   const port = await freePort();
   // Unlimited in-flight and queued messages, as aedes has: otherwise a fast publisher and one
   // subscriber measure Mosquitto's default flow-control limits (20 in flight, 1,000 queued).
-  writeFileSync(join(dir, 'mosquitto.conf'), [
-    `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest none',
-    'max_inflight_messages 0', 'max_queued_messages 0', 'set_tcp_nodelay true', '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'mosquitto.conf'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'log_dest none',
+      'max_inflight_messages 0',
+      'max_queued_messages 0',
+      'set_tcp_nodelay true',
+      '',
+    ].join('\n'),
+  );
   const child = spawn(binary('mosquitto'), ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = exitOf(child);
   const watch = crashWatch(child);
   await eventually(() => accepts(port), 10_000, 'mosquitto to listen');
   return {
-    name: 'mosquitto', pid: child.pid!, mqttPort: port, observer: {}, crashed: watch.crashed,
+    name: 'mosquitto',
+    pid: child.pid!,
+    mqttPort: port,
+    observer: {},
+    crashed: watch.crashed,
     async stop() {
       watch.stopping();
       await stopChild(child, exited);
@@ -145,7 +167,9 @@ export function fleetClients(system: System, n: number): FleetClient[] {
     if (id > to) throw new Error(`the control-station range ${from}-${to} is too small for ${n} handsets`);
     const username = unit ? `radio-${id}` : gateway.username;
     out.push({
-      clientId: `handset-${id}`, issi: id, unit,
+      clientId: `handset-${id}`,
+      issi: id,
+      unit,
       ...(system.name === 'townwatch' ? { username, password: demoPassword(username) } : {}),
     });
   }

@@ -50,14 +50,30 @@ async function ladder(system: SystemName): Promise<{ system: SystemName; steps: 
       const subscriber = join1(r.positions, obs.mqttPositions);
       const targetPerS = HANDSETS * hz;
       const achievedPerS = r.acked / r.durationS;
-      const verdict: Step['verdict'] =
-        sys.crashed() ? 'system crashed'
-        : obs.dropped ? 'observer dropped'
-        : r.unacked + r.errors + subscriber.missing > 0 ? 'messages not delivered'
-        : subscriber.p99 > P99_LIMIT_MS ? 'p99 over 100 ms'
-        : achievedPerS < targetPerS * 0.9 || r.lag.p99 > P99_LIMIT_MS ? 'load generator could not keep up'
-        : 'pass';
-      steps.push({ hz, targetPerS, achievedPerS, puback: r.puback, subscriber, unacked: r.unacked, lagP99: r.lag.p99, sutCpuPct: use.cpuPct, sutCpuMsPer1k: use.cpuMs / (r.acked / 1000), sutRssMb: use.rssMaxMb, verdict });
+      const verdict: Step['verdict'] = sys.crashed()
+        ? 'system crashed'
+        : obs.dropped
+          ? 'observer dropped'
+          : r.unacked + r.errors + subscriber.missing > 0
+            ? 'messages not delivered'
+            : subscriber.p99 > P99_LIMIT_MS
+              ? 'p99 over 100 ms'
+              : achievedPerS < targetPerS * 0.9 || r.lag.p99 > P99_LIMIT_MS
+                ? 'load generator could not keep up'
+                : 'pass';
+      steps.push({
+        hz,
+        targetPerS,
+        achievedPerS,
+        puback: r.puback,
+        subscriber,
+        unacked: r.unacked,
+        lagP99: r.lag.p99,
+        sutCpuPct: use.cpuPct,
+        sutCpuMsPer1k: use.cpuMs / (r.acked / 1000),
+        sutRssMb: use.rssMaxMb,
+        verdict,
+      });
       if (verdict !== 'pass') break;
       await sleep(1000);
     }
@@ -78,10 +94,20 @@ async function main(): Promise<void> {
   const detail: Table = {
     title: `Sustained throughput: ${HANDSETS} handsets, QoS 1, ${STEP_SECONDS} s per step; latency ms p50 / p99 / max`,
     columns: ['system', 'target msg/s', 'achieved', 'publish→PUBACK', 'publish→subscriber', 'lost', 'gen lag p99', 'CPU % (ms per 1k)', 'RSS MB', 'verdict'],
-    rows: results.flatMap((r) => r.steps.map((s) => [
-      r.system, String(s.targetPerS), fmt(s.achievedPerS, 0), fmtS(s.puback), fmtS(s.subscriber), String(s.unacked + s.subscriber.missing),
-      fmt(s.lagP99), `${fmt(s.sutCpuPct, 0)} (${fmt(s.sutCpuMsPer1k, 0)})`, fmt(s.sutRssMb, 0), s.verdict,
-    ])),
+    rows: results.flatMap((r) =>
+      r.steps.map((s) => [
+        r.system,
+        String(s.targetPerS),
+        fmt(s.achievedPerS, 0),
+        fmtS(s.puback),
+        fmtS(s.subscriber),
+        String(s.unacked + s.subscriber.missing),
+        fmt(s.lagP99),
+        `${fmt(s.sutCpuPct, 0)} (${fmt(s.sutCpuMsPer1k, 0)})`,
+        fmt(s.sutRssMb, 0),
+        s.verdict,
+      ]),
+    ),
   };
   const knees: Table = {
     title: 'Knee: highest rate with p99 publish→subscriber ≤ 100 ms and nothing lost',
@@ -90,11 +116,13 @@ async function main(): Promise<void> {
   };
   const tw = results.find((r) => r.system === 'townwatch');
   const ae = results.find((r) => r.system === 'aedes');
-  const goal = goalsTable('throughput (goal 3)', [{
-    goal: '3. throughput knee ≥ bare aedes\'s, same ladder',
-    measured: `${tw?.kneePerS ?? '–'} vs ${ae?.kneePerS ?? '–'} msg/s${tw?.kneePerS && ae?.kneePerS ? ` = ${fmt(tw.kneePerS / ae.kneePerS, 2)}×` : ''}`,
-    met: tw && ae ? (tw.kneePerS ?? 0) >= (ae.kneePerS ?? 0) : null,
-  }]);
+  const goal = goalsTable('throughput (goal 3)', [
+    {
+      goal: "3. throughput knee ≥ bare aedes's, same ladder",
+      measured: `${tw?.kneePerS ?? '–'} vs ${ae?.kneePerS ?? '–'} msg/s${tw?.kneePerS && ae?.kneePerS ? ` = ${fmt(tw.kneePerS / ae.kneePerS, 2)}×` : ''}`,
+      met: tw && ae ? (tw.kneePerS ?? 0) >= (ae.kneePerS ?? 0) : null,
+    },
+  ]);
   [goal, detail, knees].forEach(printTable);
   console.log(`\nwrote ${writeResult('throughput', { results }, [goal, knees, detail])}`);
 }

@@ -30,16 +30,44 @@ const silent = pino({ level: 'silent' });
 const demo = loadConfig(defaultConfigPath);
 
 function settings(url: string, windowSize: number): UplinkSettings {
-  return { ...demo.uplink, enabled: true, url, username: 'site-uplink', password: 'uplink-secret-3141', windowSize, batchSize: 500, backoff: { minMs: 100, maxMs: 500 } };
+  return {
+    ...demo.uplink,
+    enabled: true,
+    url,
+    username: 'site-uplink',
+    password: 'uplink-secret-3141',
+    windowSize,
+    batchSize: 500,
+    backoff: { minMs: 100, maxMs: 500 },
+  };
 }
 
 async function fill(journal: Journal, n: number): Promise<void> {
   for (let i = 0; i < n; i += 1000) {
     const batch: Promise<unknown>[] = [];
     for (let k = i; k < Math.min(n, i + 1000); k++) {
-      batch.push(k % 10 === 0
-        ? journal.append({ source: 'mqtt:shop-prem-001', type: 'shop.report', subject: 'premises:prem-001', payload: { premisesId: 'prem-001', kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: `report ${k}`, media: ['m.jpg'] } })
-        : journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.955 + k * 1e-7, lon: -1.15, accuracyM: 5, fixTime: new Date().toISOString() } }));
+      batch.push(
+        k % 10 === 0
+          ? journal.append({
+              source: 'mqtt:shop-prem-001',
+              type: 'shop.report',
+              subject: 'premises:prem-001',
+              payload: {
+                premisesId: 'prem-001',
+                kind: 'incident',
+                category: 'theft',
+                occurredAt: new Date().toISOString(),
+                description: `report ${k}`,
+                media: ['m.jpg'],
+              },
+            })
+          : journal.append({
+              source: 'mqtt:radio-2001',
+              type: 'radio.position',
+              subject: 'radio:2001',
+              payload: { issi: 2001, lat: 52.955 + k * 1e-7, lon: -1.15, accuracyM: 5, fixTime: new Date().toISOString() },
+            }),
+      );
     }
     await Promise.all(batch);
   }
@@ -54,7 +82,16 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number)
 }
 
 function forwarder(journal: Journal, path: string, url: string, windowSize: number): UplinkForwarder {
-  return new UplinkForwarder({ settings: settings(url, windowSize), siteId: 'bench-town', zones: demo.zones, journalPath: path, journal, metrics: new Metrics(), log: silent, baseDir: process.cwd() });
+  return new UplinkForwarder({
+    settings: settings(url, windowSize),
+    siteId: 'bench-town',
+    zones: demo.zones,
+    journalPath: path,
+    journal,
+    metrics: new Metrics(),
+    log: silent,
+    baseDir: process.cwd(),
+  });
 }
 
 /** A journal of N events forwarded from scratch; a plain subscriber stands in for the region. */
@@ -123,7 +160,11 @@ async function main(): Promise<void> {
       events: N,
       mix: '90% radio.position (chain link), 10% shop.report (minimised); 500 events per message',
       forwardEventsPerSecond: rates,
-      catchUpAfterOutage: { brokerSeconds: +outage.brokerSeconds.toFixed(2), regionSeconds: +outage.regionSeconds.toFixed(2), regionEventsPerSecond: Math.round(outage.regionRate) },
+      catchUpAfterOutage: {
+        brokerSeconds: +outage.brokerSeconds.toFixed(2),
+        regionSeconds: +outage.regionSeconds.toFixed(2),
+        regionEventsPerSecond: Math.round(outage.regionRate),
+      },
     };
     console.log(`\nUplink forwarding, ${N} journaled events to Mosquitto (PUBACKed), 500 events per message`);
     for (const w of windows) console.log(`  window ${String(w).padStart(2)} messages in flight   ${rates[`window${w}`]} events/s`);

@@ -43,7 +43,11 @@ describe('demo town', () => {
     expect(cfg.units).toHaveLength(10);
     expect(cfg.units.map((u) => u.issi)).toEqual([2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2010]);
     expect(new Set(cfg.units.map((u) => u.role))).toEqual(new Set(['police', 'pcso', 'security', 'warden']));
-    expect(cfg.docks.map((d) => [d.id, d.bays])).toEqual([['dock-1', 6], ['dock-2', 6], ['dock-3', 6]]);
+    expect(cfg.docks.map((d) => [d.id, d.bays])).toEqual([
+      ['dock-1', 6],
+      ['dock-2', 6],
+      ['dock-3', 6],
+    ]);
     for (const c of cfg.cameras) expect(c.rtspUrl).toBe(`rtsp://127.0.0.1:8554/${c.id}`);
   });
 
@@ -59,7 +63,7 @@ describe('demo town', () => {
     expect(codes['0']).toMatchObject({ emergency: true });
   });
 
-  it('declares the wardens\' TETRA radios and the control station\'s talkgroups', () => {
+  it("declares the wardens' TETRA radios and the control station's talkgroups", () => {
     expect(cfg.units.filter((u) => u.bearer === 'tetra').map((u) => u.issi)).toEqual([2009, 2010]);
     expect(cfg.radio.controlStations[0]).toMatchObject({ optionalCommands: [], talkgroups: ['tg-town'] });
   });
@@ -107,11 +111,7 @@ describe('demo town', () => {
   });
 
   it('keeps everything within about 600 m of the centre', () => {
-    const points = [
-      ...cfg.zones.flatMap((z) => z.polygon),
-      ...cfg.premises.map((p) => p.position),
-      ...cfg.cameras.map((c) => c.position),
-    ];
+    const points = [...cfg.zones.flatMap((z) => z.polygon), ...cfg.premises.map((p) => p.position), ...cfg.cameras.map((c) => c.position)];
     for (const p of points) expect(haversineMetres(CENTRE, p)).toBeLessThan(620);
   });
 

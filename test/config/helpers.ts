@@ -37,10 +37,7 @@ export function minimalDoc() {
       { id: 'north', name: 'North', polygon: square(0), neighbours: [{ zone: 'south', walkSeconds: 90 }] },
       { id: 'south', name: 'South', polygon: square(-1), neighbours: [{ zone: 'north', walkSeconds: 90 }] },
     ] as { id: string; name: string; polygon: [number, number][]; neighbours: Record<string, unknown>[] }[],
-    premises: [{ id: 'shop-a', name: 'Shop A', zone: 'north', position: [LON + 0.0005, LAT + 0.0005] }] as Record<
-      string,
-      unknown
-    >[],
+    premises: [{ id: 'shop-a', name: 'Shop A', zone: 'north', position: [LON + 0.0005, LAT + 0.0005] }] as Record<string, unknown>[],
     cameras: [
       {
         id: 'cam-01',
@@ -54,10 +51,7 @@ export function minimalDoc() {
       },
     ] as Record<string, unknown>[],
     talkgroups: [{ id: 'tg-a', gssi: 9001, name: 'Net A' }] as Record<string, unknown>[],
-    units: [{ id: 'u1', callsign: 'PC 1', role: 'police', issi: 3001, talkgroups: ['tg-a'] }] as Record<
-      string,
-      unknown
-    >[],
+    units: [{ id: 'u1', callsign: 'PC 1', role: 'police', issi: 3001, talkgroups: ['tg-a'] }] as Record<string, unknown>[],
     docks: [{ id: 'dock-a', name: 'Dock A', bays: 6 }] as Record<string, unknown>[],
     radio: { statusCodes: { '32768': { state: 'available', label: 'Available' } } } as Record<string, unknown>,
   };

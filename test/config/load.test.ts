@@ -1,14 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  checkProductionSafety,
-  defaultConfigPath,
-  loadConfig,
-  parseConfigValue,
-  resolveConfigPath,
-} from '../../config/load';
+import { ConfigError, checkProductionSafety, defaultConfigPath, loadConfig, parseConfigValue, resolveConfigPath } from '../../config/load';
 import { migrate } from '../../config/migrations';
 import { verifyPassword } from '../../gateway/auth/password';
 import { FAKE_HASH, issuesOf, minimalDoc, tempDir } from './helpers';
@@ -64,9 +57,7 @@ describe('loadConfig', () => {
   });
 
   it('uses (root) for problems with the document itself', () => {
-    expect(issuesOf(() => loadConfig(tmp.write('- just\n- a list\n'), {}))).toEqual([
-      '(root): the config must be a YAML mapping',
-    ]);
+    expect(issuesOf(() => loadConfig(tmp.write('- just\n- a list\n'), {}))).toEqual(['(root): the config must be a YAML mapping']);
     const [yamlIssue] = issuesOf(() => loadConfig(tmp.write('version: 1\nsite: [a, b\naccounts: []\n'), {}));
     expect(yamlIssue).toMatch(/^\(root\): YAML .*line 3/);
     const [readIssue] = issuesOf(() => loadConfig(join(tmp.dir, 'missing.yaml'), {}));
@@ -123,9 +114,7 @@ describe('${ENV} substitution', () => {
   it('rejects malformed references', () => {
     const doc = minimalDoc();
     doc.site.name = 'oops ${UNCLOSED';
-    expect(issuesOf(() => loadConfig(tmp.write(doc), {}))).toEqual([
-      'site.name: unterminated "${" (write "$${" for a literal "${")',
-    ]);
+    expect(issuesOf(() => loadConfig(tmp.write(doc), {}))).toEqual(['site.name: unterminated "${" (write "$${" for a literal "${")']);
   });
 
   it('accepts a substituted port as a number', () => {
@@ -160,9 +149,7 @@ describe('migrations', () => {
   it('refuses a v0 file whose old and new port disagree', () => {
     const doc = v0();
     const conflicting = { ...doc, gateway: { ...doc.gateway, http: { port: 9000 } } };
-    expect(issuesOf(() => loadConfig(tmp.write(conflicting), {}))).toEqual([
-      'gateway.httpPort: conflicts with gateway.http.port (9000); keep only one',
-    ]);
+    expect(issuesOf(() => loadConfig(tmp.write(conflicting), {}))).toEqual(['gateway.httpPort: conflicts with gateway.http.port (9000); keep only one']);
   });
 
   it('rejects a version newer than it knows, and a missing version', () => {

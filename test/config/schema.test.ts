@@ -20,9 +20,11 @@ describe('radio defaults (issue 21)', () => {
     expect(cfg.units.every((u) => u.bearer === 'mqtt')).toBe(true);
   });
 
-  it('a control station\'s talkgroups must exist, and optional commands look like AT+ commands', () => {
+  it("a control station's talkgroups must exist, and optional commands look like AT+ commands", () => {
     const doc = minimalDoc() as Record<string, unknown>;
-    (doc.radio as Record<string, unknown>).controlStations = [{ id: 'pei-1', serialPath: '/dev/ttyUSB0', talkgroups: ['tg-nope'], optionalCommands: ['reboot'] }];
+    (doc.radio as Record<string, unknown>).controlStations = [
+      { id: 'pei-1', serialPath: '/dev/ttyUSB0', talkgroups: ['tg-nope'], optionalCommands: ['reboot'] },
+    ];
     expect(() => parseConfigValue(doc, {})).toThrow(/radio\.controlStations\.0\.optionalCommands\.0: an AT\+ command/);
   });
 });
@@ -49,9 +51,7 @@ describe('ConfigSchema basics', () => {
   });
 
   it('requires closed polygons of at least 4 points', () => {
-    expect(issuesFor((d) => d.zones[0]?.polygon.pop())).toEqual([
-      'zones.0.polygon: polygon must be closed: the last point must equal the first',
-    ]);
+    expect(issuesFor((d) => d.zones[0]?.polygon.pop())).toEqual(['zones.0.polygon: polygon must be closed: the last point must equal the first']);
     expect(issuesFor((d) => d.zones[0]?.polygon.splice(1, 2))[0]).toMatch(/^zones\.0\.polygon: a polygon needs at least 4 points/);
   });
 
@@ -70,29 +70,21 @@ describe('ConfigSchema basics', () => {
       for (const z of d.zones) (z.neighbours[0] ?? {}).walkSeconds = 0;
       (d.docks[0] ?? {}).bays = 25;
     });
-    expect(issues.map((l) => l.split(':')[0])).toEqual([
-      'zones.0.neighbours.0.walkSeconds',
-      'zones.1.neighbours.0.walkSeconds',
-      'docks.0.bays',
-    ]);
+    expect(issues.map((l) => l.split(':')[0])).toEqual(['zones.0.neighbours.0.walkSeconds', 'zones.1.neighbours.0.walkSeconds', 'docks.0.bays']);
   });
 });
 
 describe('account role rules', () => {
   it('requires consoleRole for console accounts and forbids it elsewhere', () => {
-    expect(issuesFor((d) => delete (d.accounts[0] ?? {}).consoleRole)).toEqual([
-      'accounts.0.consoleRole: required for role "console"',
-    ]);
-    expect(issuesFor((d) => ((d.accounts[1] ?? {}).consoleRole = 'controller'))).toEqual([
-      'accounts.1.consoleRole: not allowed except for role "console"',
-    ]);
+    expect(issuesFor((d) => delete (d.accounts[0] ?? {}).consoleRole)).toEqual(['accounts.0.consoleRole: required for role "console"']);
+    expect(issuesFor((d) => ((d.accounts[1] ?? {}).consoleRole = 'controller'))).toEqual(['accounts.1.consoleRole: not allowed except for role "console"']);
   });
 
   it('requires issi for handsets, premisesId for shops and members, dockId for docks', () => {
     expect(issuesFor((d) => delete (d.accounts[1] ?? {}).issi)).toEqual(['accounts.1.issi: required for role "handset"']);
-    expect(
-      issuesFor((d) => d.accounts.push({ username: 'm1', role: 'console', consoleRole: 'member', passwordHash: FAKE_HASH })),
-    ).toEqual(['accounts.3.premisesId: required for role "shop-terminal" and consoleRole "member"']);
+    expect(issuesFor((d) => d.accounts.push({ username: 'm1', role: 'console', consoleRole: 'member', passwordHash: FAKE_HASH }))).toEqual([
+      'accounts.3.premisesId: required for role "shop-terminal" and consoleRole "member"',
+    ]);
     expect(issuesFor((d) => d.accounts.push({ username: 'dock-a', role: 'dock', passwordHash: FAKE_HASH }))).toEqual([
       'accounts.3.dockId: required for role "dock"',
     ]);
@@ -101,9 +93,17 @@ describe('account role rules', () => {
   it('requires ordered issiRanges for a control station', () => {
     const cs = { username: 'radio-gw', role: 'control-station', passwordHash: FAKE_HASH };
     expect(issuesFor((d) => d.accounts.push(cs))).toEqual(['accounts.3.issiRanges: required for role "control-station"']);
-    expect(issuesFor((d) => d.accounts.push({ ...cs, issiRanges: [[3000, 3999], [5000, 4000]] }))).toEqual([
-      'accounts.3.issiRanges.1: from 5000 is after to 4000',
-    ]);
+    expect(
+      issuesFor((d) =>
+        d.accounts.push({
+          ...cs,
+          issiRanges: [
+            [3000, 3999],
+            [5000, 4000],
+          ],
+        }),
+      ),
+    ).toEqual(['accounts.3.issiRanges.1: from 5000 is after to 4000']);
   });
 });
 
@@ -151,12 +151,10 @@ describe('cross-references', () => {
   });
 
   it('requires a handset ISSI to belong to a unit, once', () => {
-    expect(issuesFor((d) => ((d.accounts[1] ?? {}).issi = 3999))).toEqual([
-      'accounts.1.issi: ISSI 3999 does not belong to any configured unit',
+    expect(issuesFor((d) => ((d.accounts[1] ?? {}).issi = 3999))).toEqual(['accounts.1.issi: ISSI 3999 does not belong to any configured unit']);
+    expect(issuesFor((d) => d.accounts.push({ username: 'radio-dup', role: 'handset', issi: 3001, passwordHash: FAKE_HASH }))).toEqual([
+      'accounts.3.issi: ISSI 3001 already has a handset account (accounts.1)',
     ]);
-    expect(
-      issuesFor((d) => d.accounts.push({ username: 'radio-dup', role: 'handset', issi: 3001, passwordHash: FAKE_HASH })),
-    ).toEqual(['accounts.3.issi: ISSI 3001 already has a handset account (accounts.1)']);
   });
 
   it('does not run reference checks on malformed shapes', () => {

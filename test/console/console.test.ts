@@ -53,8 +53,14 @@ async function handset(issi: number): Promise<Handset> {
   const unit = gw.config.units.find((u) => u.issi === issi)!;
   const talkgroups = unit.talkgroups.map((id) => gw.config.talkgroups.find((t) => t.id === id)!.gssi);
   const h = new Handset({
-    url: `mqtt://127.0.0.1:${gw.broker.port}`, issi, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`),
-    config: gw.config, startZone: 'market-square', seed: issi, talkgroups,
+    url: `mqtt://127.0.0.1:${gw.broker.port}`,
+    issi,
+    username: `radio-${issi}`,
+    password: demoPassword(`radio-${issi}`),
+    config: gw.config,
+    startZone: 'market-square',
+    seed: issi,
+    talkgroups,
   });
   await h.connect();
   handsets.push(h);
@@ -65,11 +71,16 @@ const journal = (type: string, where: (e: JournalEvent) => boolean = () => true)
 const navLabels = (page: Page) => page.locator('nav.nav a').evaluateAll((as) => as.map((a) => a.firstChild?.textContent ?? ''));
 /** What the page gets from the API with its own cookie (and CSRF token for a POST). */
 const apiStatus = (page: Page, path: string, body?: unknown) =>
-  page.evaluate(async ({ path, body }) => {
-    if (body === undefined) return (await fetch(path)).status;
-    const me = (await (await fetch('/api/me')).json()) as { data: { csrfToken: string } };
-    return (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.data.csrfToken }, body: JSON.stringify(body) })).status;
-  }, { path, body });
+  page.evaluate(
+    async ({ path, body }) => {
+      if (body === undefined) return (await fetch(path)).status;
+      const me = (await (await fetch('/api/me')).json()) as { data: { csrfToken: string } };
+      return (
+        await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.data.csrfToken }, body: JSON.stringify(body) })
+      ).status;
+    },
+    { path, body },
+  );
 
 describe('login and roles', () => {
   const PANELS: Record<string, string[]> = {
@@ -154,10 +165,13 @@ describe('the map', () => {
     const first = (await marker.boundingBox())!;
     const lat0 = await marker.getAttribute('data-lat');
     await expect
-      .poll(async () => {
-        const box = (await marker.boundingBox())!;
-        return Math.hypot(box.x - first.x, box.y - first.y);
-      }, { timeout: 20_000 })
+      .poll(
+        async () => {
+          const box = (await marker.boundingBox())!;
+          return Math.hypot(box.x - first.x, box.y - first.y);
+        },
+        { timeout: 20_000 },
+      )
       .toBeGreaterThan(3);
     expect(await marker.getAttribute('data-lat')).not.toBe(lat0);
     expect(await s.page.locator('#unit-table tr[data-unit="unit-01"] .fix-age').textContent()).toMatch(/^\d+ s$/);
@@ -269,10 +283,11 @@ describe('emergencies while a controller is typing', () => {
     await s.page.keyboard.press('Alt+A');
     await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
     expect(journal('emergency.acknowledged', (e) => e.ref === em.id)[0]!.actor).toBe('controller');
-    const focused = () => s.page.evaluate(() => {
-      const a = document.activeElement as HTMLElement | null;
-      return a?.dataset.action ? `${a.closest<HTMLElement>('[data-emergency]')?.dataset.emergency ?? ''}/${a.dataset.action}` : a?.id ?? null;
-    });
+    const focused = () =>
+      s.page.evaluate(() => {
+        const a = document.activeElement as HTMLElement | null;
+        return a?.dataset.action ? `${a.closest<HTMLElement>('[data-emergency]')?.dataset.emergency ?? ''}/${a.dataset.action}` : (a?.id ?? null);
+      });
     await expect.poll(focused).toBe(`${em.id}/resolve-genuine`);
     // One key resolves it, and the controller is back in the half-written alert.
     await s.page.keyboard.press('Enter');
@@ -336,8 +351,9 @@ describe('alerts', () => {
     await s.page.getByRole('button', { name: 'Send to 10 radios' }).click();
     await s.page.locator('.alert-card', { hasText: 'grey hoodie' }).waitFor();
     const sent = journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('grey hoodie'));
-    expect(sent.map((e) => [e.actor, (e.payload as { text: string }).text, (e.payload as { recipients: unknown[] }).recipients.length]))
-      .toEqual([['controller', `${sentence} by the fountain`, 10]]);
+    expect(sent.map((e) => [e.actor, (e.payload as { text: string }).text, (e.payload as { recipients: unknown[] }).recipients.length])).toEqual([
+      ['controller', `${sentence} by the fountain`, 10],
+    ]);
     expect(await text.inputValue()).toBe('');
     expect(s.errors).toEqual([]);
   });
@@ -375,7 +391,10 @@ describe('the live connection', () => {
     await s.context.setOffline(false);
     await s.page.locator('#connection[data-state="live"]').waitFor({ timeout: 30_000 });
     const hidden = new Set(['radio.position', 'mqtt.connected', 'mqtt.disconnected', 'quarantine.message', 'dock.progress']);
-    const expected = gw.journal.read(from, to - from).filter((e) => !hidden.has(e.type)).map((e) => e.seq);
+    const expected = gw.journal
+      .read(from, to - from)
+      .filter((e) => !hidden.has(e.type))
+      .map((e) => e.seq);
     expect(expected.length).toBeGreaterThanOrEqual(4);
     await expect.poll(() => s.page.locator(`#event-log li[data-seq="${expected.at(-1)!}"]`).count(), { timeout: 15_000 }).toBe(1);
     const shown = await s.page.locator('#event-log li[data-seq]').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.seq)));

@@ -53,9 +53,21 @@ describe('the evidence panel', () => {
     await s.page.locator('#docks [data-dock="dock-1"]').waitFor();
 
     sim = new DockSimulator({
-      ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 5,
+      ...FAST,
+      path: pty.dockPath,
+      cable: pty,
+      dockId: 'dock-1',
+      bays: 6,
+      seed: 5,
       cameras: [
-        { serial: 'BWC-0001', bay: 1, files: [{ name: 'shift-b-001.mp4', size: 120_000 }, { name: 'shift-b-002.mp4', size: 80_000 }] },
+        {
+          serial: 'BWC-0001',
+          bay: 1,
+          files: [
+            { name: 'shift-b-001.mp4', size: 120_000 },
+            { name: 'shift-b-002.mp4', size: 80_000 },
+          ],
+        },
         // Docked by the alarm test below: its footage does not match its offer.
         { serial: 'BWC-0002', bay: 2, files: [{ name: 'tampered-b.mp4', size: 40_000 }], badHash: true, docked: false },
       ],

@@ -64,10 +64,15 @@ describe('CSRF protection', () => {
     const { cookie, csrf } = await loginSession(gw.httpPort, 'controller');
     expect(csrf).toMatch(/^[\w-]{20,}$/);
     const me = (await (await fetch(`${base}/api/me`, { headers: { cookie } })).json()) as { data: SessionInfo };
-    expect(me.data).toMatchObject({ username: 'controller', consoleRole: 'controller', csrfToken: csrf, sessionTtlMinutes: gw.config.gateway.sessionTtlMinutes });
+    expect(me.data).toMatchObject({
+      username: 'controller',
+      consoleRole: 'controller',
+      csrfToken: csrf,
+      sessionTtlMinutes: gw.config.gateway.sessionTtlMinutes,
+    });
   });
 
-  it('refuses a state change made with the cookie alone, or with another session\'s token', async () => {
+  it("refuses a state change made with the cookie alone, or with another session's token", async () => {
     const a = await loginSession(gw.httpPort, 'controller');
     const b = await loginSession(gw.httpPort, 'controller');
     const alert = { text: 'CSRF probe', talkgroups: ['tg-town'] };
@@ -87,7 +92,8 @@ describe('CSRF protection', () => {
 
   it('does not ask API-token callers for one: they carry no ambient credential', async () => {
     const res = await fetch(`${base}/api/alerts`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer controller:${TOKEN}` },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer controller:${TOKEN}` },
       body: JSON.stringify({ text: 'token caller', talkgroups: ['tg-town'] }),
     });
     expect(res.status).toBe(200);

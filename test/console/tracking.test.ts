@@ -23,7 +23,11 @@ let subjectId: string;
 
 async function call<T>(user: string, method: string, path: string, body?: unknown): Promise<T> {
   const cookie = await login(gw.httpPort, user);
-  const res = await fetch(`${base}${path}`, { method, headers: { ...withCsrf(cookie), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...withCsrf(cookie), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as { data?: T; error?: { message: string } };
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${json.error?.message ?? ''}`);
   return json.data!;
@@ -49,12 +53,22 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${gw.httpPort}`;
   browser = await launchChromium();
   // The police record a known shoplifter and his order: not to enter the Bus Station.
-  subjectId = (await call<{ id: string }>('police', 'POST', '/api/subjects', {
-    status: 'known', name: 'Jordan Reece', description: 'Slim male, grey hoodie, black cap', features: ['build:slim'], sharedWithMembers: true,
-  })).id;
+  subjectId = (
+    await call<{ id: string }>('police', 'POST', '/api/subjects', {
+      status: 'known',
+      name: 'Jordan Reece',
+      description: 'Slim male, grey hoodie, black cap',
+      features: ['build:slim'],
+      sharedWithMembers: true,
+    })
+  ).id;
   await call('police', 'POST', '/api/cbos', {
-    subjectId, conditions: 'Must not enter the Bus Station.', excludedZones: ['bus-station'], reference: 'DT/0042',
-    startsAt: new Date(Date.now() - 86_400_000).toISOString(), expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    subjectId,
+    conditions: 'Must not enter the Bus Station.',
+    excludedZones: ['bus-station'],
+    reference: 'DT/0042',
+    startsAt: new Date(Date.now() - 86_400_000).toISOString(),
+    expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
   });
 }, 60_000);
 
@@ -70,7 +84,15 @@ afterAll(async () => {
 
 describe('the incidents board', () => {
   it('shows a shop report; the controller grades, ranks units by walking time and dispatches from the board', async () => {
-    const h = new Handset({ url: `mqtt://127.0.0.1:${gw.broker.port}`, issi: 2002, username: 'radio-2002', password: demoPassword('radio-2002'), config: gw.config, startZone: 'market-square', seed: 2 });
+    const h = new Handset({
+      url: `mqtt://127.0.0.1:${gw.broker.port}`,
+      issi: 2002,
+      username: 'radio-2002',
+      password: demoPassword('radio-2002'),
+      config: gw.config,
+      startZone: 'market-square',
+      seed: 2,
+    });
     await h.connect();
     closers.push(() => h.close());
     await h.status(32768);
@@ -78,7 +100,11 @@ describe('the incidents board', () => {
     const s = await session('controller');
     await s.page.goto(`${base}/incidents`);
     const shop = await device('shop-prem-013');
-    await shop.publishAsync('tw/v1/shop/prem-013/report', JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: 'Six packs of razor blades taken' }), { qos: 1 });
+    await shop.publishAsync(
+      'tw/v1/shop/prem-013/report',
+      JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: 'Six packs of razor blades taken' }),
+      { qos: 1 },
+    );
 
     const card = s.page.locator('.incident-card', { hasText: 'razor blades' });
     await card.waitFor();
@@ -107,7 +133,11 @@ describe('the incidents board', () => {
 describe('tracking a subject', () => {
   it('builds the track with predictions and handover, draws it with the exclusion zone, and alarms a breach an operator marks', async () => {
     const shop = await device('shop-prem-007');
-    await shop.publishAsync('tw/v1/shop/prem-007/report', JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: new Date().toISOString(), description: 'Came in, left heading east', subjectId }), { qos: 1 });
+    await shop.publishAsync(
+      'tw/v1/shop/prem-007/report',
+      JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: new Date().toISOString(), description: 'Came in, left heading east', subjectId }),
+      { qos: 1 },
+    );
     const controller = await session('controller');
     await controller.page.goto(`${base}/tracking`);
     const entry = controller.page.locator(`#track-list button[data-subject="${subjectId}"]`);

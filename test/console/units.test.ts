@@ -21,7 +21,11 @@ const handsets: Handset[] = [];
 
 async function call<T>(user: string, method: string, path: string, body?: unknown): Promise<T> {
   const cookie = await login(gw.httpPort, user);
-  const res = await fetch(`${base}${path}`, { method, headers: { ...withCsrf(cookie), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...withCsrf(cookie), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as { data?: T; error?: { message: string } };
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${json.error?.message ?? ''}`);
   return json.data!;
@@ -35,7 +39,15 @@ async function session(username: string): Promise<Session> {
 }
 
 async function handset(issi: number, startZone: string): Promise<Handset> {
-  const h = new Handset({ url: `mqtt://127.0.0.1:${gw.broker.port}`, issi, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), config: gw.config, startZone, seed: issi });
+  const h = new Handset({
+    url: `mqtt://127.0.0.1:${gw.broker.port}`,
+    issi,
+    username: `radio-${issi}`,
+    password: demoPassword(`radio-${issi}`),
+    config: gw.config,
+    startZone,
+    seed: issi,
+  });
   await h.connect();
   handsets.push(h);
   return h;
@@ -61,7 +73,7 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-describe('the units table is the gateway\'s units projection', () => {
+describe("the units table is the gateway's units projection", () => {
   it('follows dispatch, arrival, close and emergency without a reload, as the gateway ranks them', async () => {
     const h = await handset(2002, 'market-square');
     await h.status(32768);
@@ -71,7 +83,11 @@ describe('the units table is the gateway\'s units projection', () => {
     await s.page.locator('#connection[data-state="live"]').waitFor();
     await expect.poll(() => shownState(s.page, 'unit-02')).toBe('Available');
 
-    const incident = await call<{ incidentId: string }>('controller', 'POST', '/api/incidents', { category: 'theft', description: 'Bottles taken', place: { premisesId: 'prem-004' } });
+    const incident = await call<{ incidentId: string }>('controller', 'POST', '/api/incidents', {
+      category: 'theft',
+      description: 'Bottles taken',
+      place: { premisesId: 'prem-004' },
+    });
     await call('controller', 'POST', `/api/incidents/${incident.incidentId}/grade`, { grade: 'priority' });
     await call('controller', 'POST', `/api/incidents/${incident.incidentId}/dispatch`, { unitId: 'unit-02' });
     // Sent: en route at the gateway, and on the screen.
@@ -87,9 +103,17 @@ describe('the units table is the gateway\'s units projection', () => {
     expect(journal('incident.closed', (e) => e.ref === incident.incidentId).map((e) => e.actor)).toEqual(['controller']);
     expect(gw.projections.units.get('unit-02')!.state).toBe('available');
     await expect.poll(() => shownState(s.page, 'unit-02')).toBe('Available');
-    const next = await call<{ incidentId: string }>('controller', 'POST', '/api/incidents', { category: 'theft', description: 'Again', place: { premisesId: 'prem-003' } });
+    const next = await call<{ incidentId: string }>('controller', 'POST', '/api/incidents', {
+      category: 'theft',
+      description: 'Again',
+      place: { premisesId: 'prem-003' },
+    });
     await call('controller', 'POST', `/api/incidents/${next.incidentId}/grade`, { grade: 'priority' });
-    const ranking = await call<{ ranked: Array<{ unitId: string }>; excluded: Array<{ unitId: string; reason: string }> }>('controller', 'GET', `/api/incidents/${next.incidentId}/candidates`);
+    const ranking = await call<{ ranked: Array<{ unitId: string }>; excluded: Array<{ unitId: string; reason: string }> }>(
+      'controller',
+      'GET',
+      `/api/incidents/${next.incidentId}/candidates`,
+    );
     expect(ranking.ranked.map((r) => r.unitId)).toContain('unit-02');
 
     // An emergency shows as EMERGENCY, not as the status before it, and takes the unit out of the ranking.
@@ -114,18 +138,23 @@ describe('the units table is the gateway\'s units projection', () => {
 });
 
 describe('arrival that means arrival', () => {
-  it('is not on scene at the incident\'s point until the radio acknowledged the dispatch and the unit stayed there', async () => {
+  it("is not on scene at the incident's point until the radio acknowledged the dispatch and the unit stayed there", async () => {
     // PC 3340's radio: a raw MQTT client, so the test decides when it acknowledges and where it is.
     const radio = await connectMqtt(gw.broker.port, 'radio-2003');
     const [lon, lat] = gw.config.premises.find((p) => p.id === 'prem-004')!.position;
-    const fixAt = (dLat = 0) => radio.publishAsync('tw/v1/radio/2003/position', JSON.stringify({ lat: lat + dLat, lon, accuracyM: 5, fixTime: new Date().toISOString() }), { qos: 1 });
+    const fixAt = (dLat = 0) =>
+      radio.publishAsync('tw/v1/radio/2003/position', JSON.stringify({ lat: lat + dLat, lon, accuracyM: 5, fixTime: new Date().toISOString() }), { qos: 1 });
     await radio.publishAsync('tw/v1/radio/2003/status', JSON.stringify({ value: 32768 }), { qos: 1 });
     await fixAt(0.0001);
     await eventually(() => gw.projections.units.get('unit-03')!.fix !== null, 10_000, 'first fix');
 
     const s = await session('controller');
     await s.page.goto(`${base}/incidents`);
-    const incident = await call<{ incidentId: string }>('controller', 'POST', '/api/incidents', { category: 'theft', description: 'Whisky taken at Northgate', place: { premisesId: 'prem-004' } });
+    const incident = await call<{ incidentId: string }>('controller', 'POST', '/api/incidents', {
+      category: 'theft',
+      description: 'Whisky taken at Northgate',
+      place: { premisesId: 'prem-004' },
+    });
     const id = incident.incidentId;
     await call('controller', 'POST', `/api/incidents/${id}/grade`, { grade: 'priority' });
     await call('controller', 'POST', `/api/incidents/${id}/dispatch`, { unitId: 'unit-03' });
@@ -236,7 +265,10 @@ describe('subjects and orders from the console', () => {
     await order.locator('[data-action="revoke"]').click();
     await expect.poll(() => order.getAttribute('data-state')).toBe('revoked');
     for (const type of ['cbo.warning', 'cbo.issued', 'cbo.extended', 'cbo.revoked']) {
-      expect(journal(type, (e) => e.ref === cboId).map((e) => e.actor), type).toEqual(['police']);
+      expect(
+        journal(type, (e) => e.ref === cboId).map((e) => e.actor),
+        type,
+      ).toEqual(['police']);
     }
     expect([...gw.projections.cbos.all()].find((c) => c.id === cboId)?.state).toBe('revoked');
     expect(s.errors).toEqual([]);

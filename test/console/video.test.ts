@@ -23,8 +23,16 @@ beforeAll(async () => {
   const t = testConfig((doc) => {
     doc.cameras = (doc.cameras as Array<Record<string, unknown>>).slice(0, 1).map((c) => ({ ...c, rtspUrl: sim.url(c.id as string) }));
     doc.cctv = {
-      rtspTransport: 'udp', ioTimeoutSeconds: 2, idleStopSeconds: 0.5, stallSeconds: 15, restartBackoff: { initialMs: 200, maxMs: 1000 },
-      probeIntervalSeconds: 1, probeTimeoutSeconds: 5, healthDebounce: 1, quality: 8, frigateCameras: {},
+      rtspTransport: 'udp',
+      ioTimeoutSeconds: 2,
+      idleStopSeconds: 0.5,
+      stallSeconds: 15,
+      restartBackoff: { initialMs: 200, maxMs: 1000 },
+      probeIntervalSeconds: 1,
+      probeTimeoutSeconds: 5,
+      healthDebounce: 1,
+      quality: 8,
+      frigateCameras: {},
     };
   });
   gw = await startGateway(t.config);

@@ -39,8 +39,7 @@ async function connack(gw: Gateway, username: string, password: string): Promise
   );
 }
 
-const payloads = (gw: Gateway, type: string) =>
-  journaled(gw, type);
+const payloads = (gw: Gateway, type: string) => journaled(gw, type);
 
 async function metric(gw: Gateway, name: string, labels: string): Promise<number> {
   const text = await gw.metrics.registry.metrics();
@@ -64,7 +63,11 @@ describe('repeated bad passwords', () => {
     expect(await connack(gw, 'radio-2002', demoPassword('radio-2002'))).toBe(0);
 
     // Once it expires, one more failure locks it again for twice as long.
-    await eventually(async () => (await connack(gw, 'radio-2001', 'guess again')) === 5 && payloads(gw, 'security.lockout').length === 2, 5000, 'second lockout');
+    await eventually(
+      async () => (await connack(gw, 'radio-2001', 'guess again')) === 5 && payloads(gw, 'security.lockout').length === 2,
+      5000,
+      'second lockout',
+    );
     expect(payloads(gw, 'security.lockout')[1]).toMatchObject({ key: 'user:radio-2001', failures: 4, lockedForMs: 2000 });
     // Each refusal is counted; the journal has the first at once, the rest in the minute's summary.
     expect(payloads(gw, 'security.connect-refused').filter((p) => p.username === 'radio-2001' && p.reason === 'bad username or password')).toHaveLength(1);
@@ -80,7 +83,9 @@ describe('repeated bad passwords', () => {
     const gw = await gateway();
     const attempt = (password: string) =>
       fetch(`http://127.0.0.1:${gw.httpPort}/api/login`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'controller', password }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'controller', password }),
       });
     for (let i = 0; i < 3; i++) expect((await attempt('wrong')).status).toBe(401);
     const checks = gw.accounts.passwordChecks;
@@ -106,7 +111,9 @@ describe('repeated bad passwords', () => {
     const checks = gw.accounts.passwordChecks;
     expect(await connack(gw, 'radio-2009', demoPassword('radio-2009'))).toBe(5);
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'engineer', password: demoPassword('engineer') }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'engineer', password: demoPassword('engineer') }),
     });
     expect(res.status).toBe(429);
     expect(gw.accounts.passwordChecks).toBe(checks);
@@ -125,7 +132,9 @@ describe('a client flooding publishes', () => {
     const FLOOD = 120;
     let floodAcked = 0;
     const t0 = performance.now();
-    const flood = Promise.all(Array.from({ length: FLOOD }, (_, i) => flooder.publishAsync('tw/v1/radio/2001/position', position(i), { qos: 1 }).then(() => floodAcked++)));
+    const flood = Promise.all(
+      Array.from({ length: FLOOD }, (_, i) => flooder.publishAsync('tw/v1/radio/2001/position', position(i), { qos: 1 }).then(() => floodAcked++)),
+    );
     for (let i = 0; i < 10; i++) {
       await bystander.publishAsync('tw/v1/radio/2002/position', position(10_000 + i), { qos: 1 });
       // The flooder never gets more than its bucket allows: a burst of 20, then 20 per second.
@@ -150,7 +159,11 @@ describe('a client flooding publishes', () => {
     for (let i = 0; i < 5; i++) await bystander.publishAsync('tw/v1/radio/2004/position', position(20_000 + i), { qos: 1 });
     // Every message is accounted for: journaled, or dropped and counted in a quarantine record.
     const dropped = () => payloads(gw, 'quarantine.message').filter((p) => p.kind === 'rate-limit' && p.clientId === 'radio-2003-flood');
-    await eventually(() => positionsFrom(gw, 2003).length + dropped().reduce((n, p) => n + (p.dropped as number), 0) === FLOOD, 15_000, 'every flooded message accounted for');
+    await eventually(
+      () => positionsFrom(gw, 2003).length + dropped().reduce((n, p) => n + (p.dropped as number), 0) === FLOOD,
+      15_000,
+      'every flooded message accounted for',
+    );
     expect(dropped().length).toBeGreaterThan(0);
     expect(dropped()[0]).toMatchObject({ topic: 'tw/v1/radio/2003/position', username: 'radio-2003', reason: expect.stringMatching(/QoS 0 flood/) as unknown });
     expect(await metric(gw, 'tw_mqtt_throttled_total', 'action="dropped"')).toBe(FLOOD - positionsFrom(gw, 2003).length);

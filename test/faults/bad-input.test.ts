@@ -9,9 +9,33 @@ import { connectMqtt, demoPassword, eventually, ROOT, spawnGateway, testConfig, 
 import { connectBytes, RawMqtt } from '../helpers/raw-mqtt';
 import { JournalFile, openConsole, rssMb, sleep } from './support';
 
-interface Build { repeat?: [string, number]; nest?: number; open?: string; close?: string; inner?: string; prefix?: string; suffix?: string }
-interface Expect { outcome: 'quarantined' | 'denied' | 'closed' | 'ignored'; kind?: string; reason?: string; journal?: string }
-interface Case { name: string; topic?: string; as?: string; utf8?: string; hex?: string; text?: string; build?: Build; connect?: boolean; close?: boolean; expect: Expect }
+interface Build {
+  repeat?: [string, number];
+  nest?: number;
+  open?: string;
+  close?: string;
+  inner?: string;
+  prefix?: string;
+  suffix?: string;
+}
+interface Expect {
+  outcome: 'quarantined' | 'denied' | 'closed' | 'ignored';
+  kind?: string;
+  reason?: string;
+  journal?: string;
+}
+interface Case {
+  name: string;
+  topic?: string;
+  as?: string;
+  utf8?: string;
+  hex?: string;
+  text?: string;
+  build?: Build;
+  connect?: boolean;
+  close?: boolean;
+  expect: Expect;
+}
 
 const OWN_ISSI = 1000001;
 const corpus = (file: string) => JSON.parse(readFileSync(join(ROOT, 'test/fixtures/bad', file), 'utf8')) as Case[];
@@ -61,7 +85,10 @@ beforeAll(async () => {
   let n = 0;
   bystanderTimer = setInterval(() => {
     const value = 32768 + (n++ % 5);
-    bystander.publishAsync('tw/v1/radio/2008/status', JSON.stringify({ value }), { qos: 1 }).then(() => bystanderAcked.push(value), () => bystanderFailed++);
+    bystander.publishAsync('tw/v1/radio/2008/status', JSON.stringify({ value }), { qos: 1 }).then(
+      () => bystanderAcked.push(value),
+      () => bystanderFailed++,
+    );
   }, 100);
 }, 60_000);
 
@@ -90,7 +117,9 @@ describe('bad MQTT payloads are quarantined or denied with their reason', () => 
       const payload = payloadOf(c);
       const { outcome, kind, reason } = c.expect;
       if (outcome === 'denied') {
-        const client = await connectMqtt(gw.mqttPort, c.as ?? 'radio-2001', { clientId: `${c.as ?? 'radio-2001'}-denied-${Math.random().toString(36).slice(2)}` });
+        const client = await connectMqtt(gw.mqttPort, c.as ?? 'radio-2001', {
+          clientId: `${c.as ?? 'radio-2001'}-denied-${Math.random().toString(36).slice(2)}`,
+        });
         const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
         client.publish(c.topic!, payload, { qos: 1 });
         await closed;
@@ -160,10 +189,14 @@ describe('serial line garbage from a control-station radio is quarantined with i
         expect(quarantine().filter((q) => q.kind === 'pei')).toHaveLength(before);
         return;
       }
-      const entries = await eventually(() => {
-        const q = quarantine().filter((x) => x.kind === 'pei');
-        return q.length > before ? q : undefined;
-      }, 5000, 'PEI quarantine entry');
+      const entries = await eventually(
+        () => {
+          const q = quarantine().filter((x) => x.kind === 'pei');
+          return q.length > before ? q : undefined;
+        },
+        5000,
+        'PEI quarantine entry',
+      );
       expect(entries).toHaveLength(before + 1);
       expect(entries.at(-1)!.reason).toMatch(new RegExp(c.expect.reason!));
     });
@@ -194,10 +227,14 @@ describe('damaged body-camera dock frames are quarantined with their reason', ()
       const before = quarantine().filter((q) => q.kind === 'dock').length;
       const frame = c.build ? fromHex(built(c.build)) : fromHex(c.hex!);
       await new Promise<void>((resolve, reject) => dockPort.write(slip(frame), (err) => (err ? reject(err) : dockPort.drain(() => resolve()))));
-      const entries = await eventually(() => {
-        const q = quarantine().filter((x) => x.kind === 'dock');
-        return q.length > before ? q : undefined;
-      }, 5000, 'dock quarantine entry');
+      const entries = await eventually(
+        () => {
+          const q = quarantine().filter((x) => x.kind === 'dock');
+          return q.length > before ? q : undefined;
+        },
+        5000,
+        'dock quarantine entry',
+      );
       expect(entries).toHaveLength(before + 1);
       expect(entries.at(-1)!.reason).toMatch(new RegExp(c.expect.reason!));
     });
@@ -208,7 +245,9 @@ describe('under a flood of bad input', () => {
   it('memory stays bounded, the gateway stays up, and the others never noticed', async () => {
     // The radio IP gateway's account, so the per-client publish limit does not pace the flood.
     const flood = await connectMqtt(gw.mqttPort, 'radio-gateway', { clientId: 'radio-gateway-flood' });
-    const heavy = corpus('mqtt-payloads.json').filter((c) => c.build).map((c) => ({ topic: c.topic!.replace('2001', '3001'), payload: payloadOf(c) }))
+    const heavy = corpus('mqtt-payloads.json')
+      .filter((c) => c.build)
+      .map((c) => ({ topic: c.topic!.replace('2001', '3001'), payload: payloadOf(c) }))
       .filter((c) => c.topic.startsWith('tw/v1/radio/'));
     const round = async (times: number) => {
       let bytes = 0;
@@ -230,7 +269,11 @@ describe('under a flood of bad input', () => {
     const acked = bystanderAcked.length;
     expect(acked).toBeGreaterThan(20);
     expect(bystanderFailed).toBe(0);
-    await eventually(() => con.events.filter((e) => e.type === 'radio.status' && (e.payload as { issi: number }).issi === 2008).length >= acked, 5000, 'console saw every status');
+    await eventually(
+      () => con.events.filter((e) => e.type === 'radio.status' && (e.payload as { issi: number }).issi === 2008).length >= acked,
+      5000,
+      'console saw every status',
+    );
     expect(con.socket.connected).toBe(true);
     expect(gw.child.exitCode).toBeNull();
     expect((await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).status).toBe(200);

@@ -14,7 +14,14 @@ const POSITION_HANDSETS = [2001, 2002, 2003, 2004];
 const EMERGENCY_HANDSET = 2005;
 /** Footage on two body cameras in the dock: big enough that offloads span several crashes. */
 const CAMERAS = [
-  { serial: 'BWC-0001', bay: 1, files: [{ name: 'a-001.mp4', size: 120_000 }, { name: 'a-002.mp4', size: 150_000 }] },
+  {
+    serial: 'BWC-0001',
+    bay: 1,
+    files: [
+      { name: 'a-001.mp4', size: 120_000 },
+      { name: 'a-002.mp4', size: 150_000 },
+    ],
+  },
   { serial: 'BWC-0002', bay: 2, files: [{ name: 'b-001.mp4', size: 180_000 }] },
 ];
 
@@ -43,11 +50,23 @@ async function checkRestart(config: Config, journalPath: string, httpPort: numbe
     const wrong = [...counts].filter(([, n]) => n !== 1);
     expect(wrong, 'acknowledged MQTT messages not journaled exactly once').toEqual([]);
     const alertSent = journal.ofType('alert.sent');
-    for (const id of acked.alerts) expect(alertSent.filter((e) => e.ref === id), `alert ${id}`).toHaveLength(1);
+    for (const id of acked.alerts)
+      expect(
+        alertSent.filter((e) => e.ref === id),
+        `alert ${id}`,
+      ).toHaveLength(1);
     const acks = journal.ofType('emergency.acknowledged');
-    for (const id of acked.acknowledged) expect(acks.filter((e) => e.ref === id), `acknowledge ${id}`).toHaveLength(1);
+    for (const id of acked.acknowledged)
+      expect(
+        acks.filter((e) => e.ref === id),
+        `acknowledge ${id}`,
+      ).toHaveLength(1);
     const resolutions = journal.ofType('emergency.resolved');
-    for (const id of acked.resolved) expect(resolutions.filter((e) => e.ref === id), `resolve ${id}`).toHaveLength(1);
+    for (const id of acked.resolved)
+      expect(
+        resolutions.filter((e) => e.ref === id),
+        `resolve ${id}`,
+      ).toHaveLength(1);
   } finally {
     journal.close();
   }
@@ -55,7 +74,11 @@ async function checkRestart(config: Config, journalPath: string, httpPort: numbe
 
 function connect(port: number, issi: number, round: number): Promise<MqttClient> {
   const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
-    clientId: `radio-${issi}-crash-r${round}`, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), reconnectPeriod: 0, connectTimeout: 5000,
+    clientId: `radio-${issi}-crash-r${round}`,
+    username: `radio-${issi}`,
+    password: demoPassword(`radio-${issi}`),
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
   });
   c.on('error', () => undefined);
   return new Promise((resolve) => c.once('connect', () => resolve(c)));
@@ -80,7 +103,13 @@ async function mixedLoad(g: ChildGateway, round: number, con: Awaited<ReturnType
   let n = 0;
   const positions = setInterval(() => {
     handsets.forEach((c, i) => {
-      if (c.connected) publish(c, `tw/v1/radio/${POSITION_HANDSETS[i]}/position`, { lat: 52.955, lon: -1.15, accuracyM: round * 100_000 + n, fixTime: new Date().toISOString() });
+      if (c.connected)
+        publish(c, `tw/v1/radio/${POSITION_HANDSETS[i]}/position`, {
+          lat: 52.955,
+          lon: -1.15,
+          accuracyM: round * 100_000 + n,
+          fixTime: new Date().toISOString(),
+        });
     });
     n++;
   }, 4);
@@ -91,7 +120,10 @@ async function mixedLoad(g: ChildGateway, round: number, con: Awaited<ReturnType
   let alertNo = 0;
   const alerts = setInterval(() => {
     if (!con.socket.connected) return;
-    command<{ id: string }>(con.socket, 'alert:send', { text: `crash round ${round} alert ${alertNo++}`, talkgroups: ['tg-town'] }).then((a) => acked.alerts.add(a.id), () => undefined);
+    command<{ id: string }>(con.socket, 'alert:send', { text: `crash round ${round} alert ${alertNo++}`, talkgroups: ['tg-town'] }).then(
+      (a) => acked.alerts.add(a.id),
+      () => undefined,
+    );
   }, 60);
   con.socket.on('journal:events', ({ events }) => {
     for (const e of events) {
@@ -103,7 +135,10 @@ async function mixedLoad(g: ChildGateway, round: number, con: Awaited<ReturnType
           acked.acknowledged.add(id);
           return command(con.socket, 'emergency:resolve', { id, outcome: 'false', note: `crash round ${round}` });
         })
-        .then(() => acked.resolved.add(id), () => undefined);
+        .then(
+          () => acked.resolved.add(id),
+          () => undefined,
+        );
     }
   });
   return async () => {
@@ -133,7 +168,16 @@ describe('crash safety under mixed load', () => {
     const config = t.config;
     const journalPath = config.gateway.journal.path;
     // A slow line (32 KB/s), so each file's offload is cut by several of the kills.
-    dock = new DockSimulator({ path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 9, cameras: CAMERAS, reopenMs: 100, slowBytesPerSec: 32 * 1024 });
+    dock = new DockSimulator({
+      path: pty.dockPath,
+      cable: pty,
+      dockId: 'dock-1',
+      bays: 6,
+      seed: 9,
+      cameras: CAMERAS,
+      reopenMs: 100,
+      slowBytesPerSec: 32 * 1024,
+    });
     dock.setFault('slow', true);
 
     const say = (msg: string) => process.env.TW_FAULTS_VERBOSE && process.stderr.write(`[${Date.now() - started} ms] ${msg}\n`);
@@ -173,11 +217,17 @@ describe('crash safety under mixed load', () => {
       const verified = journal.ofType('evidence.verified').map((e) => e.payload as { cam: string; name: string; sha256: string });
       const perHash = new Map<string, number>();
       for (const v of verified) perHash.set(v.sha256, (perHash.get(v.sha256) ?? 0) + 1);
-      expect([...perHash].filter(([, n]) => n > 1), 'footage with two custody records').toEqual([]);
+      expect(
+        [...perHash].filter(([, n]) => n > 1),
+        'footage with two custody records',
+      ).toEqual([]);
       expect(dock.erased.size, 'every file offloaded in the end').toBe(3);
       expect(dock.requests.filter((r) => r.offset > 0).length, 'offloads resumed mid-file after a kill').toBeGreaterThan(0);
       for (const key of dock.erased) {
-        expect(verified.filter((v) => `${v.cam}/${v.name}` === key), `custody of ${key}, erased by the dock`).toHaveLength(1);
+        expect(
+          verified.filter((v) => `${v.cam}/${v.name}` === key),
+          `custody of ${key}, erased by the dock`,
+        ).toHaveLength(1);
       }
     } finally {
       journal.close();
@@ -185,6 +235,9 @@ describe('crash safety under mixed load', () => {
     gw.child.kill('SIGTERM');
     await gw.exited;
     gw = null;
-    if (process.env.TW_FAULTS_VERBOSE) process.stderr.write(`crash rounds: ${acked.mqtt.size} MQTT acks, ${acked.alerts.size} alerts, ${acked.acknowledged.size} acknowledgements, ${acked.resolved.size} resolutions, ${dock.erased.size} files offloaded, ${Date.now() - started} ms\n`);
+    if (process.env.TW_FAULTS_VERBOSE)
+      process.stderr.write(
+        `crash rounds: ${acked.mqtt.size} MQTT acks, ${acked.alerts.size} alerts, ${acked.acknowledged.size} acknowledgements, ${acked.resolved.size} resolutions, ${dock.erased.size} files offloaded, ${Date.now() - started} ms\n`,
+      );
   }, 480_000);
 });

@@ -62,13 +62,16 @@ function tmpfsDisk(): FullDisk | null {
 function fileSizeLimitDisk(): FullDisk {
   const dir = mkdtempSync(join(tmpdir(), 'tw-diskfull-'));
   const journalDir = join(dir, 'journal');
-  const biggest = () => Math.max(...['journal.db', 'journal.db-wal'].map((f) => {
-    try {
-      return statSync(join(journalDir, f)).size;
-    } catch {
-      return 0;
-    }
-  }));
+  const biggest = () =>
+    Math.max(
+      ...['journal.db', 'journal.db-wal'].map((f) => {
+        try {
+          return statSync(join(journalDir, f)).size;
+        } catch {
+          return 0;
+        }
+      }),
+    );
   return {
     how: 'file-size limit (prlimit --fsize)',
     journalDir,
@@ -99,17 +102,23 @@ afterAll(async () => {
 /** `npm start`'s entry point, ignoring SIGXFSZ so that an over-limit write fails instead of killing it. */
 async function startChild(configFile: string): Promise<{ proc: ChildProcess; httpPort: number; mqttPort: number; output: () => string }> {
   const proc = spawn('sh', ['-c', `trap '' XFSZ; exec "${process.execPath}" --import tsx gateway/main.ts`], {
-    cwd: ROOT, env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const ports = await eventually(() => {
-    const http = /console +http:\/\/localhost:(\d+)/.exec(out);
-    const mq = /mqtt +mqtt:\/\/localhost:(\d+)/.exec(out);
-    if (proc.exitCode !== null) throw new Error(`gateway exited: ${out}`);
-    return http && mq ? { httpPort: Number(http[1]), mqttPort: Number(mq[1]) } : undefined;
-  }, 20_000, 'gateway to start');
+  const ports = await eventually(
+    () => {
+      const http = /console +http:\/\/localhost:(\d+)/.exec(out);
+      const mq = /mqtt +mqtt:\/\/localhost:(\d+)/.exec(out);
+      if (proc.exitCode !== null) throw new Error(`gateway exited: ${out}`);
+      return http && mq ? { httpPort: Number(http[1]), mqttPort: Number(mq[1]) } : undefined;
+    },
+    20_000,
+    'gateway to start',
+  );
   return { proc, ...ports, output: () => out };
 }
 
@@ -127,7 +136,11 @@ describe(`disk full under the journal (${disk.how})`, () => {
     };
 
     handset = mqtt.connect(`mqtt://127.0.0.1:${gw.mqttPort}`, {
-      clientId: 'radio-2001-diskfull', username: 'radio-2001', password: demoPassword('radio-2001'), reconnectPeriod: 200, connectTimeout: 5000,
+      clientId: 'radio-2001-diskfull',
+      username: 'radio-2001',
+      password: demoPassword('radio-2001'),
+      reconnectPeriod: 200,
+      connectTimeout: 5000,
     });
     handset.on('error', () => undefined);
     await new Promise<void>((resolve) => handset!.once('connect', () => resolve()));
@@ -153,10 +166,14 @@ describe(`disk full under the journal (${disk.how})`, () => {
     disk.fill(gw.proc.pid!);
     const sender = setInterval(send, 50);
     try {
-      const notReady = await eventually(async () => {
-        const r = await readyz();
-        return r.status === 503 ? r : undefined;
-      }, 15_000, '/readyz to report the journal failing');
+      const notReady = await eventually(
+        async () => {
+          const r = await readyz();
+          return r.status === 503 ? r : undefined;
+        },
+        15_000,
+        '/readyz to report the journal failing',
+      );
       const fullSince = Date.now();
       expect(notReady.body.checks.journal).toBe(false);
       expect(notReady.body.detail.journalError).toMatch(/full|disk|I\/O|too large/i);
@@ -185,7 +202,10 @@ describe(`disk full under the journal (${disk.how})`, () => {
     const journal = new JournalFile(t.config.gateway.journal.path);
     try {
       const counts = journal.dedupeCounts(acked.keys());
-      expect([...counts].filter(([, c]) => c !== 1), 'acknowledged messages not journaled exactly once').toEqual([]);
+      expect(
+        [...counts].filter(([, c]) => c !== 1),
+        'acknowledged messages not journaled exactly once',
+      ).toEqual([]);
       const texts = journal.ofType('radio.text').length;
       expect(texts).toBeGreaterThanOrEqual(acked.size);
       expect(texts).toBeLessThanOrEqual(n);

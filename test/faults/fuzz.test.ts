@@ -28,10 +28,34 @@ const topicArb = fc.oneof(
 );
 
 /** Mostly-plausible payloads: valid-ish JSON objects with the contract's field names, random JSON, raw bytes. */
-const fieldNames = ['lat', 'lon', 'accuracyM', 'fixTime', 'value', 'state', 'talkgroup', 'to', 'text', 'msgId', 'status', 'online', 'kind', 'category', 'occurredAt', 'description', '__proto__', 'constructor'];
+const fieldNames = [
+  'lat',
+  'lon',
+  'accuracyM',
+  'fixTime',
+  'value',
+  'state',
+  'talkgroup',
+  'to',
+  'text',
+  'msgId',
+  'status',
+  'online',
+  'kind',
+  'category',
+  'occurredAt',
+  'description',
+  '__proto__',
+  'constructor',
+];
 const valueArb = fc.oneof(
-  fc.double(), fc.integer(), fc.string({ maxLength: 30 }), fc.boolean(), fc.constant(null),
-  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('pressed', 'start', 'incident', 'theft', 'delivered'),
+  fc.double(),
+  fc.integer(),
+  fc.string({ maxLength: 30 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  fc.constantFrom('pressed', 'start', 'incident', 'theft', 'delivered'),
 );
 /** One valid payload per inbound topic; the fuzzer damages them (or not) one field at a time. */
 const now = new Date().toISOString();
@@ -48,18 +72,20 @@ const VALID: Record<string, Record<string, unknown>> = {
   'cctv.bookmark': { at: now, operator: 'op-1', note: 'door' },
   'cctv.fault': { operator: 'op-1', fault: 'lens obscured' },
 };
-const damaged = (name: string) => fc.record({
-  sample: fc.constant(VALID[name]!),
-  change: fc.option(fc.oneof(
-    fc.record({ set: fc.constantFrom(...fieldNames), value: valueArb }),
-    fc.record({ drop: fc.constantFrom(...fieldNames) }),
-  ), { freq: 3 }),
-}).map(({ sample, change }) => {
-  const o: Record<string, unknown> = { ...sample };
-  if (change && 'set' in change) o[change.set] = change.value;
-  if (change && 'drop' in change) delete o[change.drop];
-  return Buffer.from(JSON.stringify(o));
-});
+const damaged = (name: string) =>
+  fc
+    .record({
+      sample: fc.constant(VALID[name]!),
+      change: fc.option(fc.oneof(fc.record({ set: fc.constantFrom(...fieldNames), value: valueArb }), fc.record({ drop: fc.constantFrom(...fieldNames) })), {
+        freq: 3,
+      }),
+    })
+    .map(({ sample, change }) => {
+      const o: Record<string, unknown> = { ...sample };
+      if (change && 'set' in change) o[change.set] = change.value;
+      if (change && 'drop' in change) delete o[change.drop];
+      return Buffer.from(JSON.stringify(o));
+    });
 const payloadArb = fc.oneof(
   fc.dictionary(fc.constantFrom(...fieldNames), valueArb, { maxKeys: 6 }).map((o) => Buffer.from(JSON.stringify(o))),
   fc.json().map((j) => Buffer.from(j)),
@@ -152,10 +178,24 @@ function split(text: string, cuts: number[]): string[] {
 }
 
 const peiText = fc.oneof(
-  fc.array(fc.oneof(
-    fc.constantFrom('OK', 'ERROR', '+CTSDSR: 12,2001,0,1000001,0,84', '0A0FF2EA625A7CC90A8030', '+CTICN: 1,0,0,0,2001,1,1,0,1,1,0,9001,0', '+CME ERROR: 4', '+CTXG: 1,3,0,0,0,2001', 'AT+CTSP=1,3,130'),
-    fc.string({ maxLength: 40 }),
-  ), { maxLength: 12 }).chain((lines) => fc.constantFrom('\r\n', '\r', '\n').map((eol) => lines.join(eol) + eol)),
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          'OK',
+          'ERROR',
+          '+CTSDSR: 12,2001,0,1000001,0,84',
+          '0A0FF2EA625A7CC90A8030',
+          '+CTICN: 1,0,0,0,2001,1,1,0,1,1,0,9001,0',
+          '+CME ERROR: 4',
+          '+CTXG: 1,3,0,0,0,2001',
+          'AT+CTSP=1,3,130',
+        ),
+        fc.string({ maxLength: 40 }),
+      ),
+      { maxLength: 12 },
+    )
+    .chain((lines) => fc.constantFrom('\r\n', '\r', '\n').map((eol) => lines.join(eol) + eol)),
   fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b).toString('latin1')),
 );
 
@@ -234,21 +274,30 @@ describe('fuzz: dock serial parser (SLIP + frames)', () => {
     const frameArb = fc.record({ seq: fc.integer({ min: 0, max: 0xffff }), payload: fc.uint8Array({ maxLength: 100 }) });
     const noiseArb = fc.uint8Array({ minLength: 1, maxLength: 60 }).filter((b) => !b.includes(0xc0));
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(frameArb.map((f) => ({ good: f })), noiseArb.map((n) => ({ noise: n }))), { maxLength: 12 }), async (packets) => {
-        const wire = packets.map((p) => ('good' in p ? slip(encodeFrame(0x21, p.good.seq, Buffer.from(p.good.payload))) : slip(p.noise)));
-        const items = await parseDock([Buffer.concat(wire)]);
-        expect(items).toHaveLength(packets.length);
-        packets.forEach((p, i) => {
-          const item = items[i]!;
-          if ('good' in p) {
-            expect(isFrameError(item)).toBe(false);
-            expect(item).toMatchObject({ type: 0x21, seq: p.good.seq });
-          } else if (isFrameError(item)) {
-            expect(item.error.length).toBeGreaterThan(0);
-          }
-          // A noise packet may by chance be a well-formed frame (or end in one): then it is one item too.
-        });
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            frameArb.map((f) => ({ good: f })),
+            noiseArb.map((n) => ({ noise: n })),
+          ),
+          { maxLength: 12 },
+        ),
+        async (packets) => {
+          const wire = packets.map((p) => ('good' in p ? slip(encodeFrame(0x21, p.good.seq, Buffer.from(p.good.payload))) : slip(p.noise)));
+          const items = await parseDock([Buffer.concat(wire)]);
+          expect(items).toHaveLength(packets.length);
+          packets.forEach((p, i) => {
+            const item = items[i]!;
+            if ('good' in p) {
+              expect(isFrameError(item)).toBe(false);
+              expect(item).toMatchObject({ type: 0x21, seq: p.good.seq });
+            } else if (isFrameError(item)) {
+              expect(item.error.length).toBeGreaterThan(0);
+            }
+            // A noise packet may by chance be a well-formed frame (or end in one): then it is one item too.
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -76,7 +76,9 @@ export type ConsoleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export async function openConsole(httpPort: number, username = 'controller'): Promise<{ socket: ConsoleSocket; events: ConsoleEvent[]; cookie: string }> {
   const cookie = await login(httpPort, username);
   const socket: ConsoleSocket = ioClient(`http://127.0.0.1:${httpPort}`, {
-    transports: ['websocket'], extraHeaders: { cookie }, reconnection: false,
+    transports: ['websocket'],
+    extraHeaders: { cookie },
+    reconnection: false,
   });
   const events: ConsoleEvent[] = [];
   socket.on('journal:events', (batch) => events.push(...batch.events));
@@ -90,13 +92,17 @@ export async function openConsole(httpPort: number, username = 'controller'): Pr
 /** A Socket.IO command with its ack, as a promise: `{ data }` resolves, `{ error }` rejects. */
 export function command<T>(socket: ConsoleSocket, event: keyof ClientToServerEvents, input: unknown, timeoutMs = 5000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    (socket.timeout(timeoutMs).emit as (ev: string, input: unknown, ack: (err: Error | null, reply: { data?: T; error?: { code: string; message: string } }) => void) => void)(
-      event, input, (err, reply) => {
-        if (err) reject(err);
-        else if (reply.error) reject(new Error(`${reply.error.code}: ${reply.error.message}`));
-        else resolve(reply.data as T);
-      },
-    );
+    (
+      socket.timeout(timeoutMs).emit as (
+        ev: string,
+        input: unknown,
+        ack: (err: Error | null, reply: { data?: T; error?: { code: string; message: string } }) => void,
+      ) => void
+    )(event, input, (err, reply) => {
+      if (err) reject(err);
+      else if (reply.error) reject(new Error(`${reply.error.code}: ${reply.error.message}`));
+      else resolve(reply.data as T);
+    });
   });
 }
 

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../gateway/auth/accounts';
 import { decidePublish, filterCovers, mayReceive, maySubscribe } from '../../gateway/broker/acl';
 
-const handset: Principal = { username: 'radio-2001', role: 'handset', consoleRole: null, issi: 2001, issiRanges: [], premisesId: null, dockId: null, talkgroups: [9001] };
+const handset: Principal = {
+  username: 'radio-2001',
+  role: 'handset',
+  consoleRole: null,
+  issi: 2001,
+  issiRanges: [],
+  premisesId: null,
+  dockId: null,
+  talkgroups: [9001],
+};
 const station: Principal = { ...handset, username: 'radio-gateway', role: 'control-station', issi: null, issiRanges: [[3000, 3999]], talkgroups: [] };
 const shop: Principal = { ...handset, username: 'shop-a', role: 'shop-terminal', issi: null, premisesId: 'shop-a', talkgroups: [] };
 

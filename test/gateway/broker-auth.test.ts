@@ -15,12 +15,14 @@ afterAll(async () => {
   await gw.stop();
 });
 
-const eventsOfType = (type: string) =>
-  journaled(gw, type);
+const eventsOfType = (type: string) => journaled(gw, type);
 
 async function refusedCode(opts: Parameters<typeof connectMqtt>[2], username: string | null): Promise<number | undefined> {
   const err = await connectMqtt(gw.broker.port, username, opts).then(
-    (c) => { clients.push(c); return null; },
+    (c) => {
+      clients.push(c);
+      return null;
+    },
     (e: Error & { code?: number }) => e,
   );
   expect(err, 'connection should have been refused').not.toBeNull();
@@ -72,9 +74,10 @@ describe('broker access control', () => {
     const c = await connectMqtt(gw.broker.port, 'radio-2001', { clientId: 'radio-2001-sub' });
     clients.push(c);
     // MQTT.js rejects a SUBACK holding any 0x80; the packet it carries shows each grant.
-    const suback = await c
-      .subscribeAsync({ 'tw/v1/radio/2002/down': { qos: 1 }, 'tw/v1/radio/+/down': { qos: 1 }, 'tw/v1/radio/2001/down': { qos: 1 } })
-      .then(() => null, (err: { packet?: { granted: number[] } }) => err.packet);
+    const suback = await c.subscribeAsync({ 'tw/v1/radio/2002/down': { qos: 1 }, 'tw/v1/radio/+/down': { qos: 1 }, 'tw/v1/radio/2001/down': { qos: 1 } }).then(
+      () => null,
+      (err: { packet?: { granted: number[] } }) => err.packet,
+    );
     expect(suback?.granted).toEqual([128, 128, 1]);
     // The first refusal is journaled at once; the second waits for the minute's summary.
     const denied = await eventually(() => eventsOfType('security.subscribe-denied').find((e) => e.clientId === 'radio-2001-sub'));

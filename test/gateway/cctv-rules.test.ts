@@ -11,7 +11,16 @@ import type { WebSocket } from 'ws';
 
 // The CCTV pieces that need no camera; test/gateway/cctv.test.ts runs them end to end.
 describe('CCTV rules', () => {
-  const cameraSystem: Principal = { username: 'cctv', role: 'camera-system', consoleRole: null, issi: null, issiRanges: [], premisesId: null, dockId: null, talkgroups: [] };
+  const cameraSystem: Principal = {
+    username: 'cctv',
+    role: 'camera-system',
+    consoleRole: null,
+    issi: null,
+    issiRanges: [],
+    premisesId: null,
+    dockId: null,
+    talkgroups: [],
+  };
 
   it('lets only camera systems publish Frigate’s fixed topic, and nothing else outside tw/v1/', () => {
     expect(decidePublish(cameraSystem, 'frigate/events')).toMatchObject({ kind: 'allow', match: { spec: { name: 'frigate.event' } } });
@@ -35,16 +44,34 @@ describe('CCTV rules', () => {
 
   it('quarantines a message for a camera that is not configured, before looking at its payload', () => {
     const known = { cameraId: new Set(['cam-01']) };
-    expect(validateInbound(matchTopic('tw/v1/cctv/cam-09/fault'), Buffer.from('not json'), known)).toEqual({ ok: false, kind: 'unknown-id', reason: 'camera "cam-09" is not configured' });
-    expect(validateInbound(matchTopic('tw/v1/cctv/cam-01/fault'), Buffer.from(JSON.stringify({ operator: 'op', fault: 'dark' })), known)).toMatchObject({ ok: true, subject: 'camera:cam-01' });
+    expect(validateInbound(matchTopic('tw/v1/cctv/cam-09/fault'), Buffer.from('not json'), known)).toEqual({
+      ok: false,
+      kind: 'unknown-id',
+      reason: 'camera "cam-09" is not configured',
+    });
+    expect(validateInbound(matchTopic('tw/v1/cctv/cam-01/fault'), Buffer.from(JSON.stringify({ operator: 'op', fault: 'dark' })), known)).toMatchObject({
+      ok: true,
+      subject: 'camera:cam-01',
+    });
   });
 
   it('starts a viewer at a group of pictures, skips for a slow one, resumes at the next group, and drops one that never catches up', () => {
     // A socket whose queue the test drains by hand: the policy, not TCP, is under test here.
     const sent: Buffer[] = [];
-    const ws = { bufferedAmount: 0, send: (d: Buffer) => { sent.push(d); ws.bufferedAmount += d.length; } };
+    const ws = {
+      bufferedAmount: 0,
+      send: (d: Buffer) => {
+        sent.push(d);
+        ws.bufferedAmount += d.length;
+      },
+    };
     const v = new Viewer(ws as unknown as WebSocket, { maxBufferBytes: 10_000, slowDropMs: 5000 });
-    const seg = (keyframe: boolean): Segment => ({ data: Buffer.alloc(188 * 20, 0x47), keyframe, format: keyframe ? { width: 320, height: 240 } : null, pictures: 1 });
+    const seg = (keyframe: boolean): Segment => ({
+      data: Buffer.alloc(188 * 20, 0x47),
+      keyframe,
+      format: keyframe ? { width: 320, height: 240 } : null,
+      pictures: 1,
+    });
     expect(v.deliver(seg(false), 0)).toBe('waiting');
     expect(v.deliver(seg(true), 0)).toBe('sent');
     expect(sent[0]!.toString('latin1', 0, 4)).toBe('jsmp');

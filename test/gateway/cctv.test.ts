@@ -18,8 +18,16 @@ function cctvConfig(edit: (doc: Record<string, unknown>) => void = () => {}) {
   return testConfig((doc) => {
     doc.cameras = (doc.cameras as Array<Record<string, unknown>>).slice(0, 2).map((c) => ({ ...c, rtspUrl: sim.url(c.id as string) }));
     doc.cctv = {
-      rtspTransport: 'udp', ioTimeoutSeconds: 2, idleStopSeconds: 0.5, stallSeconds: 15, restartBackoff: { initialMs: 200, maxMs: 1000 },
-      probeIntervalSeconds: 1, probeTimeoutSeconds: 5, healthDebounce: 2, quality: 8, frigateCameras: { front_door: 'cam-01' },
+      rtspTransport: 'udp',
+      ioTimeoutSeconds: 2,
+      idleStopSeconds: 0.5,
+      stallSeconds: 15,
+      restartBackoff: { initialMs: 200, maxMs: 1000 },
+      probeIntervalSeconds: 1,
+      probeTimeoutSeconds: 5,
+      healthDebounce: 2,
+      quality: 8,
+      frigateCameras: { front_door: 'cam-01' },
     };
     edit(doc);
   });
@@ -83,7 +91,9 @@ function journal(typePattern: string): Row[] {
 
 async function api(method: string, path: string, user: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { ...withCsrf(cookies[user]!), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { ...withCsrf(cookies[user]!), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
@@ -125,12 +135,19 @@ describe('live video', () => {
     await close(b);
     await eventually(() => !alive(pids[0]!) && transcoders(sim.url('cam-01')).length === 0, 10_000, 'ffmpeg to stop after the last viewer');
 
-    const views = await eventually(() => {
-      const v = journal('video.view-%').filter((e) => e.payload.cameraId === 'cam-01');
-      return v.length === 4 ? v : undefined;
-    }, 10_000, 'four view events');
+    const views = await eventually(
+      () => {
+        const v = journal('video.view-%').filter((e) => e.payload.cameraId === 'cam-01');
+        return v.length === 4 ? v : undefined;
+      },
+      10_000,
+      'four view events',
+    );
     expect(views.map((v) => [v.type, v.actor])).toEqual([
-      ['video.view-started', 'operator'], ['video.view-started', 'police'], ['video.view-ended', 'operator'], ['video.view-ended', 'police'],
+      ['video.view-started', 'operator'],
+      ['video.view-started', 'police'],
+      ['video.view-ended', 'operator'],
+      ['video.view-ended', 'police'],
     ]);
     const ended = views[2]!;
     expect(ended.subject).toBe('camera:cam-01');
@@ -157,7 +174,10 @@ describe('camera register', () => {
   it('serves GeoJSON: [lon, lat] points and counterclockwise field-of-view sectors', async () => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/cameras.geojson`, { headers: { cookie: cookies.engineer! } });
     expect(res.headers.get('content-type')).toMatch(/^application\/geo\+json/);
-    const fc = (await res.json()) as { type: string; features: Array<{ geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }> };
+    const fc = (await res.json()) as {
+      type: string;
+      features: Array<{ geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }>;
+    };
     expect(fc.type).toBe('FeatureCollection');
     const point = fc.features.find((f) => f.properties.cameraId === 'cam-01' && f.properties.kind === 'camera')!;
     expect(point.geometry).toEqual({ type: 'Point', coordinates: [-1.15, 52.955404] });
@@ -186,7 +206,9 @@ describe('operator events', () => {
     expect((await api('POST', '/api/cameras/cam-02/sightings', 'operator', { description: 'x', colour: 'red' })).status).toBe(400);
     const rows = journal('cctv.%').filter((e) => e.source === 'api');
     expect(rows.map((r) => [r.type, r.actor, r.subject])).toEqual([
-      ['cctv.sighting', 'operator', 'camera:cam-02'], ['cctv.bookmark', 'operator', 'camera:cam-02'], ['cctv.fault', 'engineer', 'camera:cam-02'],
+      ['cctv.sighting', 'operator', 'camera:cam-02'],
+      ['cctv.bookmark', 'operator', 'camera:cam-02'],
+      ['cctv.fault', 'engineer', 'camera:cam-02'],
     ]);
     expect(Date.parse(rows[0]!.payload.seenAt as string)).not.toBeNaN();
     await eventually(() => gw.projections.cameras.snapshot().find((c) => c.id === 'cam-02')?.lastFault === 'lens obscured', 5000, 'the fault on the camera');
@@ -207,7 +229,25 @@ describe('operator events', () => {
 });
 
 describe('Frigate', () => {
-  const base = { id: '1700000000.1-abc', camera: 'front_door', label: 'person', sub_label: null, start_time: 1_700_000_000.1, end_time: null, frame_time: 1_700_000_001, top_score: 0.91, score: 0.88, false_positive: false, box: [1, 2, 3, 4], region: [0, 0, 10, 10], has_snapshot: true, has_clip: false, stationary: false, motionless_count: 0, position_changes: 1 };
+  const base = {
+    id: '1700000000.1-abc',
+    camera: 'front_door',
+    label: 'person',
+    sub_label: null,
+    start_time: 1_700_000_000.1,
+    end_time: null,
+    frame_time: 1_700_000_001,
+    top_score: 0.91,
+    score: 0.88,
+    false_positive: false,
+    box: [1, 2, 3, 4],
+    region: [0, 0, 10, 10],
+    has_snapshot: true,
+    has_clip: false,
+    stationary: false,
+    motionless_count: 0,
+    position_changes: 1,
+  };
   const msg = (type: string, before: object, after: object) => JSON.stringify({ type, before: { ...base, ...before }, after: { ...base, ...after } });
 
   it('journals new and end, and updates only when the zones entered change, as sightings on the mapped camera', async () => {
@@ -219,18 +259,27 @@ describe('Frigate', () => {
     await cctv.publishAsync('frigate/events', msg('update', yard, { ...yard, top_score: 0.97 }), { qos: 1 });
     await cctv.publishAsync('frigate/events', msg('end', yard, { ...yard, current_zones: [], end_time: 1_700_000_009 }), { qos: 1 });
     await cctv.publishAsync('frigate/events', msg('new', none, { ...none, id: 'other', camera: 'garden' }), { qos: 1 }); // not mapped
-    const sightings = await eventually(() => {
-      const s = journal('cctv.sighting').filter((e) => e.source === 'frigate');
-      return s.length >= 3 ? s : undefined;
-    }, 10_000, 'Frigate sightings');
+    const sightings = await eventually(
+      () => {
+        const s = journal('cctv.sighting').filter((e) => e.source === 'frigate');
+        return s.length >= 3 ? s : undefined;
+      },
+      10_000,
+      'Frigate sightings',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(journal('cctv.sighting').filter((e) => e.source === 'frigate')).toHaveLength(3);
     expect(journal('frigate.event')).toHaveLength(6); // each message as it came, validated
     expect(sightings.map((s) => [s.subject, s.ref, (s.payload.frigate as { phase: string }).phase])).toEqual([
-      ['camera:cam-01', 'frigate:1700000000.1-abc', 'new'], ['camera:cam-01', 'frigate:1700000000.1-abc', 'update'], ['camera:cam-01', 'frigate:1700000000.1-abc', 'end'],
+      ['camera:cam-01', 'frigate:1700000000.1-abc', 'new'],
+      ['camera:cam-01', 'frigate:1700000000.1-abc', 'update'],
+      ['camera:cam-01', 'frigate:1700000000.1-abc', 'end'],
     ]);
     expect(sightings[1]!.payload).toMatchObject({
-      cameraId: 'cam-01', operator: 'frigate', seenAt: new Date(1_700_000_003_000).toISOString(), description: 'person entered yard',
+      cameraId: 'cam-01',
+      operator: 'frigate',
+      seenAt: new Date(1_700_000_003_000).toISOString(),
+      description: 'person entered yard',
       frigate: { eventId: '1700000000.1-abc', label: 'person', enteredZones: ['yard'], currentZones: ['yard'], topScore: 0.91 },
     });
     expect(sightings[2]!.payload.seenAt).toBe(new Date(1_700_000_009_000).toISOString());
@@ -284,17 +333,22 @@ describe('a gateway killed with SIGKILL', () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const silentUrl = `rtsp://127.0.0.1:${(silent.address() as { port: number }).port}/silent`;
-    const child = await spawnGateway(cctvConfig((doc) => {
-      const cams = doc.cameras as Array<Record<string, unknown>>;
-      cams.push({ ...(cams[1] as object), id: 'cam-03', rtspUrl: silentUrl });
-      Object.assign(doc.cctv as object, { ioTimeoutSeconds: 120, stallSeconds: 120, probeTimeoutSeconds: 120 });
-    }).file);
+    const child = await spawnGateway(
+      cctvConfig((doc) => {
+        const cams = doc.cameras as Array<Record<string, unknown>>;
+        cams.push({ ...(cams[1] as object), id: 'cam-03', rtspUrl: silentUrl });
+        Object.assign(doc.cctv as object, { ioTimeoutSeconds: 120, stallSeconds: 120, probeTimeoutSeconds: 120 });
+      }).file,
+    );
     try {
       const cookie = await login(child.httpPort, 'operator');
       const v = await openVideo(child.httpPort, 'cam-01', cookie);
       await openVideo(child.httpPort, 'cam-03', cookie);
       await eventually(() => v.messages.length > 2, 30_000, 'video from the child gateway');
-      const pids = [...transcoders(sim.url('cam-01')), ...(await eventually(() => transcoders(silentUrl).length ? transcoders(silentUrl) : undefined, 10_000, 'the stuck ffmpeg'))];
+      const pids = [
+        ...transcoders(sim.url('cam-01')),
+        ...(await eventually(() => (transcoders(silentUrl).length ? transcoders(silentUrl) : undefined), 10_000, 'the stuck ffmpeg')),
+      ];
       expect(pids).toHaveLength(2);
       child.child.kill('SIGKILL');
       await child.exited;

@@ -25,7 +25,8 @@ afterAll(async () => {
 });
 
 const fix = (marker: number) => JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: marker, fixTime: new Date().toISOString() });
-const positionsOf = (events: JournalEvent[], issi: number) => events.filter((e) => e.type === 'radio.position' && (e.payload as { issi: number }).issi === issi);
+const positionsOf = (events: JournalEvent[], issi: number) =>
+  events.filter((e) => e.type === 'radio.position' && (e.payload as { issi: number }).issi === issi);
 
 describe('position coalescing under overload', () => {
   it('keeps the latest fix per radio, acknowledges every one, journals how many were shed, and never sheds an emergency', async () => {
@@ -43,7 +44,10 @@ describe('position coalescing under overload', () => {
     const SENT = 50;
     const acks = Array.from({ length: SENT }, (_, i) => radio.publishAsync('tw/v1/radio/2001/position', fix(1000 + i), { qos: 1 }));
     // From another handset: a connection's next packets wait for its current ones' commits.
-    const emergencies = [presser.publishAsync('tw/v1/radio/2005/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 }), presser.publishAsync('tw/v1/radio/2005/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 })];
+    const emergencies = [
+      presser.publishAsync('tw/v1/radio/2005/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 }),
+      presser.publishAsync('tw/v1/radio/2005/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 }),
+    ];
     await eventually(() => gw.journal.urgentCount === 2, 10_000, 'both presses queued');
     release();
     await Promise.all([...acks, ...emergencies, ...backlog]); // every publisher acknowledged

@@ -22,7 +22,10 @@ describe('crash safety', () => {
       const clients = await Promise.all(
         HANDSETS.map(async (issi) => {
           const c = mqtt.connect(`mqtt://127.0.0.1:${gw.mqttPort}`, {
-            clientId: `radio-${issi}-crash`, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), reconnectPeriod: 0,
+            clientId: `radio-${issi}-crash`,
+            username: `radio-${issi}`,
+            password: demoPassword(`radio-${issi}`),
+            reconnectPeriod: 0,
           });
           c.on('error', () => undefined);
           await new Promise<void>((resolve) => c.once('connect', () => resolve()));
@@ -36,8 +39,12 @@ describe('crash safety', () => {
           const marker = round * 20_000 + n;
           const key = `${issi}:${marker}`;
           sent++;
-          c.publishAsync(`tw/v1/radio/${issi}/position`, JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: marker, fixTime: new Date().toISOString() }), { qos: 1 })
-            .then(() => acked.add(key), () => undefined);
+          c.publishAsync(`tw/v1/radio/${issi}/position`, JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: marker, fixTime: new Date().toISOString() }), {
+            qos: 1,
+          }).then(
+            () => acked.add(key),
+            () => undefined,
+          );
         }
         n++;
       }, 2);

@@ -15,7 +15,12 @@ let sim: DockSimulator;
 beforeAll(async () => {
   ({ gw, pty } = await startDockGateway());
   sim = new DockSimulator({
-    ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: SEED,
+    ...FAST,
+    path: pty.dockPath,
+    cable: pty,
+    dockId: 'dock-1',
+    bays: 6,
+    seed: SEED,
     cameras: [
       { serial: 'BWC-0001', bay: 1, files: [{ name: ORIGINAL.name, size: 120_000 }] },
       // A second camera whose recording is byte-for-byte the first one's.
@@ -66,7 +71,14 @@ describe('custody per (camera, file) over a socat PTY', () => {
     const records = gw.projections.evidence.snapshot();
     const first = records.find((r) => r.cam === 'BWC-0001')!;
     const second = records.find((r) => r.cam === 'BWC-0004')!;
-    await gw.journal.append({ source: 'api', type: 'evidence.hold', actor: 'secmgr', subject: 'bodycam:BWC-0004', ref: second.id, payload: { evidenceId: second.id, on: true, reason: 'complaint' } });
+    await gw.journal.append({
+      source: 'api',
+      type: 'evidence.hold',
+      actor: 'secmgr',
+      subject: 'bodycam:BWC-0004',
+      ref: second.id,
+      payload: { evidenceId: second.id, on: true, reason: 'complaint' },
+    });
     expect(await gw.retention.run(Date.now() + 40 * 86_400_000)).toEqual([first.id]);
     expect(await gw.evidence.store.has(second.receivedSha256)).toBe(true);
     const receipt = custody(first.id).find((e) => e.type === 'evidence.deleted')!;

@@ -74,19 +74,27 @@ describe('npm start on the demo town', () => {
       const gw = (running = await spawnGateway(await demoConfig(), { built: true, simulators: true }));
       const pid = gw.child.pid!;
       // Wait until the devices are up: the simulator child, both socat pairs and the cameras' ffmpeg.
-      const tree = await eventually(() => {
-        const t = descendants(pid);
-        const socats = t.filter((p) => p.comm === 'socat').length;
-        return socats >= 2 && t.some((p) => p.comm === 'ffmpeg') && t.some((p) => p.comm === 'node') ? t : undefined;
-      }, 60_000, 'the demo simulators to start');
+      const tree = await eventually(
+        () => {
+          const t = descendants(pid);
+          const socats = t.filter((p) => p.comm === 'socat').length;
+          return socats >= 2 && t.some((p) => p.comm === 'ffmpeg') && t.some((p) => p.comm === 'node') ? t : undefined;
+        },
+        60_000,
+        'the demo simulators to start',
+      );
       expect(gw.output()).not.toMatch(/simulators off/);
 
       gw.child.kill(signal);
       await gw.exited;
-      const left = await eventually(() => {
-        const l = tree.filter((p) => alive(p.pid));
-        return l.length === 0 ? l : undefined;
-      }, 5000, `the gateway's children to end after ${signal}`).catch(() => tree.filter((p) => alive(p.pid)));
+      const left = await eventually(
+        () => {
+          const l = tree.filter((p) => alive(p.pid));
+          return l.length === 0 ? l : undefined;
+        },
+        5000,
+        `the gateway's children to end after ${signal}`,
+      ).catch(() => tree.filter((p) => alive(p.pid)));
       expect(left).toEqual([]);
     }, 120_000);
   }

@@ -16,7 +16,12 @@ let cookie: string;
 beforeAll(async () => {
   ({ gw, pty } = await startDockGateway());
   sim = new DockSimulator({
-    ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: SEED,
+    ...FAST,
+    path: pty.dockPath,
+    cable: pty,
+    dockId: 'dock-1',
+    bays: 6,
+    seed: SEED,
     cameras: [{ serial: 'BWC-0003', bay: 4, files: [{ name: 'night-9.mp4', size: SIZE }], docked: false }],
   });
   await sim.start();

@@ -38,8 +38,8 @@ afterAll(async () => {
   await sim.stop();
 });
 
-describe('the journal\'s urgent lane', () => {
-  it('puts emergencies from MQTT and PEI, and the control room\'s emergency events, in it; nothing else', () => {
+describe("the journal's urgent lane", () => {
+  it("puts emergencies from MQTT and PEI, and the control room's emergency events, in it; nothing else", () => {
     expect(isUrgent({ type: 'radio.emergency' })).toBe(true);
     expect(isUrgent({ type: 'emergency.raised' })).toBe(true);
     expect(isUrgent({ type: 'radio.position' })).toBe(false);
@@ -55,8 +55,14 @@ describe('the journal\'s urgent lane', () => {
     const acks: string[] = [];
     const positions = publishers.flatMap((c, u) =>
       Array.from({ length: PER_UNIT }, (_, i) =>
-        c.publishAsync(`tw/v1/radio/${POSITION_UNITS[u]}/position`, JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: 1000 + i, fixTime: new Date().toISOString() }), { qos: 1 })
-          .then(() => acks.push('position'))),
+        c
+          .publishAsync(
+            `tw/v1/radio/${POSITION_UNITS[u]}/position`,
+            JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: 1000 + i, fixTime: new Date().toISOString() }),
+            { qos: 1 },
+          )
+          .then(() => acks.push('position')),
+      ),
     );
     const backlog = await eventually(() => (gw.journal.pendingCount >= 1000 ? gw.journal.pendingCount : undefined), 30_000, 'a backlog of positions');
 
@@ -73,7 +79,9 @@ describe('the journal\'s urgent lane', () => {
     // commit was already in the writer when the emergency arrived: none here, commits were held.
     expect(acks.indexOf('emergency')).toBe(0);
     const events = [...gw.journal.replay()];
-    const firstPosition = Math.min(...events.filter((e) => e.type === 'radio.position' && (e.payload as { accuracyM?: number }).accuracyM! >= 1000).map((e) => e.seq));
+    const firstPosition = Math.min(
+      ...events.filter((e) => e.type === 'radio.position' && (e.payload as { accuracyM?: number }).accuracyM! >= 1000).map((e) => e.seq),
+    );
     const seqOf = (type: string, issi: number) => events.find((e) => e.type === type && (e.payload as { issi?: number }).issi === issi)!.seq;
     expect(backlog).toBeGreaterThanOrEqual(1000);
     expect(seqOf('radio.emergency', 2005)).toBeLessThan(firstPosition);

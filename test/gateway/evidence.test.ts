@@ -14,7 +14,14 @@ import { login, withCsrf } from '../helpers/gateway';
 const run = promisify(execFile);
 const SEED = 42;
 const CAMERAS = [
-  { serial: 'BWC-0001', bay: 1, files: [{ name: 'shift-a-001.mp4', size: 300_000 }, { name: 'shift-a-002.mp4', size: 900_000 }] },
+  {
+    serial: 'BWC-0001',
+    bay: 1,
+    files: [
+      { name: 'shift-a-001.mp4', size: 300_000 },
+      { name: 'shift-a-002.mp4', size: 900_000 },
+    ],
+  },
   { serial: 'BWC-9999', bay: 2, files: [{ name: 'spare-001.mp4', size: 200_000 }] }, // not assigned to anyone
   { serial: 'BWC-0002', bay: 3, files: [{ name: 'tampered.mp4', size: 150_000 }], badHash: true },
 ];
@@ -29,7 +36,9 @@ let secmgr: string;
 
 async function api<T>(method: string, path: string, body?: unknown, cookie = secmgr): Promise<{ status: number; data: T }> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { ...withCsrf(cookie), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { ...withCsrf(cookie), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const json = (await res.json()) as { data: T };
   return { status: res.status, data: json.data };
@@ -79,10 +88,20 @@ describe('body-worn camera offload', () => {
   });
 
   it('serves the hash-mismatch alarm at /api/evidence/alarms; an evidence handler acknowledges it, journaled', async () => {
-    type Alarm = { id: string; cam: string; name: string; offered: string; received: string; reason: string; acknowledged: { by: string; note: string } | null };
+    type Alarm = {
+      id: string;
+      cam: string;
+      name: string;
+      offered: string;
+      received: string;
+      reason: string;
+      acknowledged: { by: string; note: string } | null;
+    };
     const { status, data } = await api<Alarm[]>('GET', '/api/evidence/alarms');
     expect(status).toBe(200);
-    expect(data).toEqual([expect.objectContaining({ cam: 'BWC-0002', name: 'tampered.mp4', acknowledged: null, reason: expect.stringMatching(/does not match/) as unknown })]);
+    expect(data).toEqual([
+      expect.objectContaining({ cam: 'BWC-0002', name: 'tampered.mp4', acknowledged: null, reason: expect.stringMatching(/does not match/) as unknown }),
+    ]);
     const alarm = data[0]!;
     expect(alarm.received).not.toBe(alarm.offered);
     const member = await login(gw.httpPort, 'member');
@@ -104,7 +123,13 @@ describe('body-worn camera offload', () => {
     const view = await api<EvidenceRecord>('GET', `/api/evidence/${rec.id}`);
     expect(view.status).toBe(200);
     const custody = await api<Array<{ type: string; actor: string | null }>>('GET', `/api/evidence/${rec.id}/custody`);
-    expect(custody.data.map((c) => c.type)).toEqual(['evidence.offered', 'evidence.received', 'evidence.verified', 'evidence.erase-permitted', 'evidence.viewed']);
+    expect(custody.data.map((c) => c.type)).toEqual([
+      'evidence.offered',
+      'evidence.received',
+      'evidence.verified',
+      'evidence.erase-permitted',
+      'evidence.viewed',
+    ]);
     expect(custody.data.at(-1)!.actor).toBe('secmgr');
     const member = await login(gw.httpPort, 'member');
     expect((await api('GET', `/api/evidence/${rec.id}`, undefined, member)).status).toBe(403);
@@ -126,7 +151,9 @@ describe('bundles and retention', () => {
     const out = join(dir, res.data.bundleId);
 
     expect((await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out })).stdout).toMatch(/: OK\n.*: OK\n/);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: Array<{ file: string; custody: Array<{ type: string; actor: string }> }> };
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      files: Array<{ file: string; custody: Array<{ type: string; actor: string }> }>;
+    };
     expect(manifest.files[0]!.custody.map((c) => c.type)).toContain('evidence.exported');
 
     const victim = join(out, manifest.files[0]!.file);

@@ -93,7 +93,15 @@ describe('forward on validation, acknowledge on commit (in process)', () => {
 
   it('keeps QoS 2 exactly once: a resend before PUBREL is neither delivered nor journaled again', async () => {
     const raw = await rawClient(gw.broker.port, 'radio-2002-qos2');
-    const packet = { cmd: 'publish' as const, topic: 'tw/v1/radio/2002/position', payload: Buffer.from(position(103)), qos: 2 as const, messageId: 9, retain: false, dup: false };
+    const packet = {
+      cmd: 'publish' as const,
+      topic: 'tw/v1/radio/2002/position',
+      payload: Buffer.from(position(103)),
+      qos: 2 as const,
+      messageId: 9,
+      retain: false,
+      dup: false,
+    };
     raw.send(packet);
     await raw.next('pubrec', 10_000);
     raw.send({ ...packet, dup: true });
@@ -113,7 +121,9 @@ describe('forward on validation, acknowledge on commit (in process)', () => {
 /** A gateway in a child process whose commits the test can hold, then SIGKILL. */
 async function spawnHeld(configFile: string): Promise<{ kill: () => Promise<void>; hold: () => Promise<void>; mqttPort: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/held-gateway.ts')], {
-    cwd: ROOT, env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    cwd: ROOT,
+    env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1' },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -121,7 +131,11 @@ async function spawnHeld(configFile: string): Promise<{ kill: () => Promise<void
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const messages: Array<Record<string, unknown>> = [];
   child.on('message', (m) => messages.push(m as Record<string, unknown>));
-  const ready = await eventually(() => messages.find((m) => 'mqttPort' in m) ?? (child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 60_000, 'held gateway to start');
+  const ready = await eventually(
+    () => messages.find((m) => 'mqttPort' in m) ?? (child.exitCode !== null ? Promise.reject(new Error(out)) : undefined),
+    60_000,
+    'held gateway to start',
+  );
   return {
     mqttPort: ready.mqttPort as number,
     hold: async () => {
@@ -147,7 +161,15 @@ describe('forward on validation, acknowledge on commit (a crash between them)', 
   it('a message forwarded but not committed when the gateway dies is journaled once from its resends', async () => {
     const t = testConfig();
     const clientId = 'radio-2002-crash';
-    const packet = { cmd: 'publish' as const, topic: 'tw/v1/radio/2002/position', payload: Buffer.from(position(201)), qos: 1 as const, messageId: 42, retain: false, dup: false };
+    const packet = {
+      cmd: 'publish' as const,
+      topic: 'tw/v1/radio/2002/position',
+      payload: Buffer.from(position(201)),
+      qos: 1 as const,
+      messageId: 42,
+      retain: false,
+      dup: false,
+    };
 
     const first = await spawnHeld(t.file);
     const sub = await connectMqtt(first.mqttPort, 'service');
@@ -157,7 +179,10 @@ describe('forward on validation, acknowledge on commit (a crash between them)', 
     await first.hold();
     raw.send(packet);
     await eventually(() => got.get(201) === 1, 10_000, 'the subscriber to get the message before its commit');
-    expect(raw.packets.some((p) => p.cmd === 'puback'), 'PUBACK before the commit').toBe(false);
+    expect(
+      raw.packets.some((p) => p.cmd === 'puback'),
+      'PUBACK before the commit',
+    ).toBe(false);
     await first.kill(); // the batch never reached the disk
     raw.close();
     await sub.endAsync(true);

@@ -21,7 +21,10 @@ afterAll(async () => {
 
 function consoleSocket(cookie: string | null, auth: Record<string, unknown> = {}, origin?: string): Socket<ServerToClientEvents, ClientToServerEvents> {
   const s: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(base, {
-    transports: ['websocket'], extraHeaders: { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) }, auth, reconnection: false,
+    transports: ['websocket'],
+    extraHeaders: { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) },
+    auth,
+    reconnection: false,
   });
   sockets.push(s);
   return s;
@@ -34,7 +37,13 @@ describe('HTTP', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ ready: true, checks: { journal: true, broker: true, projections: true } });
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    for (const name of ['tw_journal_commit_seconds', 'tw_journal_batch_size', 'tw_mqtt_clients_connected', 'nodejs_eventloop_lag_seconds', 'tw_mqtt_messages_in_total']) {
+    for (const name of [
+      'tw_journal_commit_seconds',
+      'tw_journal_batch_size',
+      'tw_mqtt_clients_connected',
+      'nodejs_eventloop_lag_seconds',
+      'tw_mqtt_messages_in_total',
+    ]) {
       expect(metrics).toContain(name);
     }
   });
@@ -46,7 +55,11 @@ describe('HTTP', () => {
   });
 
   it('logs a person in with an httpOnly, SameSite=Strict cookie and journals it', async () => {
-    const res = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'controller', password: 'controller-demo' }) });
+    const res = await fetch(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'controller', password: 'controller-demo' }),
+    });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^tw_session=/);
@@ -83,7 +96,12 @@ describe('HTTP', () => {
   });
 
   it('keeps the gallery and custody records out of the raw journal: ids only, digests kept', async () => {
-    await gw.journal.append({ source: 'api', type: 'subject.created', actor: 'police', payload: { subjectId: 'subj-j1', status: 'known', name: 'Dana Quill', dob: '1991-03-04', aliases: [], description: 'tall' } });
+    await gw.journal.append({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'police',
+      payload: { subjectId: 'subj-j1', status: 'known', name: 'Dana Quill', dob: '1991-03-04', aliases: [], description: 'tall' },
+    });
     await gw.journal.append({ source: 'dock', type: 'evidence.verified', payload: { evidenceId: 'ev-j1', wearer: 'guard-7', name: 'shift-0712.mp4' } });
     const read = async (user: string) => {
       const res = await fetch(`${base}/api/journal?after=0&limit=1000`, { headers: { cookie: await login(gw.httpPort, user) } });
@@ -91,7 +109,10 @@ describe('HTTP', () => {
     };
     for (const user of ['engineer', 'controller']) {
       const events = await read(user);
-      expect(events.find((e) => e.type === 'subject.created'), user).toMatchObject({ payload: { subjectId: 'subj-j1' }, payloadSha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
+      expect(
+        events.find((e) => e.type === 'subject.created'),
+        user,
+      ).toMatchObject({ payload: { subjectId: 'subj-j1' }, payloadSha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
       expect(JSON.stringify(events), user).not.toContain('Dana Quill');
     }
     expect((await read('engineer')).find((e) => e.type === 'evidence.verified')?.payload).toEqual({ evidenceId: 'ev-j1' });
@@ -136,7 +157,8 @@ describe('console socket', () => {
     tcp.pause();
     const filler = 'x'.repeat(20_000);
     const appended: number[] = [];
-    for (let i = 0; i < 2500 && (await connected()) >= before; i++) appended.push((await gw.journal.append({ source: 'test', type: 'test.filler', payload: { i, filler } })).seq);
+    for (let i = 0; i < 2500 && (await connected()) >= before; i++)
+      appended.push((await gw.journal.append({ source: 'test', type: 'test.filler', payload: { i, filler } })).seq);
     const last = appended.at(-1)!;
     expect(await connected(), 'the stalled console was cut off').toBe(before - 1);
     const disconnected = new Promise<string>((resolve) => s.once('disconnect', resolve));
@@ -146,7 +168,10 @@ describe('console socket', () => {
     const resumed = consoleSocket(cookie, { lastSeq: seqs.at(-1) ?? snapshot.seq });
     resumed.on('journal:events', (b) => seqs.push(...b.events.map((e) => e.seq)));
     await eventually(() => seqs.at(-1)! >= last, 10_000, 'the resumed console to catch up');
-    expect(appended.filter((q) => seqs.filter((x) => x === q).length !== 1), 'each event seen exactly once').toEqual([]);
+    expect(
+      appended.filter((q) => seqs.filter((x) => x === q).length !== 1),
+      'each event seen exactly once',
+    ).toEqual([]);
   });
 
   it('sends the state on connect, then live changes; resumes after a drop with no gap or duplicate', async () => {
@@ -157,10 +182,21 @@ describe('console socket', () => {
     const seqs: number[] = [];
     let head = snapshot.seq;
     const positions: number[] = [];
-    s.on('journal:events', (b) => { seqs.push(...b.events.map((e) => e.seq)); head = b.head; });
+    s.on('journal:events', (b) => {
+      seqs.push(...b.events.map((e) => e.seq));
+      head = b.head;
+    });
     s.on('units:positions', (p) => positions.push(...p.map((x) => x.issi)));
 
-    const h = new Handset({ url: `mqtt://127.0.0.1:${gw.broker.port}`, issi: 2003, username: 'radio-2003', password: demoPassword('radio-2003'), config: gw.config, startZone: gw.config.zones[1]!.id, seed: 3 });
+    const h = new Handset({
+      url: `mqtt://127.0.0.1:${gw.broker.port}`,
+      issi: 2003,
+      username: 'radio-2003',
+      password: demoPassword('radio-2003'),
+      config: gw.config,
+      startZone: gw.config.zones[1]!.id,
+      seed: 3,
+    });
     await h.connect();
     await h.move(1);
     await h.status(32769);
@@ -174,7 +210,10 @@ describe('console socket', () => {
     await h.ptt('stop', 9001);
     const resumed = consoleSocket(cookie, { lastSeq: before });
     const batch = await new Promise<{ events: Array<{ seq: number; type: string }>; head: number }>((resolve) => resumed.once('journal:events', resolve));
-    const expected = gw.journal.read(before, 1000).filter((e) => !['radio.position', 'mqtt.connected', 'mqtt.disconnected', 'quarantine.message'].includes(e.type)).map((e) => e.seq);
+    const expected = gw.journal
+      .read(before, 1000)
+      .filter((e) => !['radio.position', 'mqtt.connected', 'mqtt.disconnected', 'quarantine.message'].includes(e.type))
+      .map((e) => e.seq);
     expect(batch.events.map((e) => e.seq)).toEqual(expected);
     expect(batch.events.map((e) => e.type)).toEqual(expect.arrayContaining(['radio.status', 'radio.ptt']));
     expect(Math.min(...batch.events.map((e) => e.seq))).toBeGreaterThan(before);
@@ -188,7 +227,15 @@ describe('console socket', () => {
     s.on('state:snapshot', () => got++);
     s.on('journal:events', () => got++);
     await new Promise<void>((resolve) => s.once('connect', () => resolve()));
-    const h = new Handset({ url: `mqtt://127.0.0.1:${gw.broker.port}`, issi: 2004, username: 'radio-2004', password: demoPassword('radio-2004'), config: gw.config, startZone: gw.config.zones[2]!.id, seed: 4 });
+    const h = new Handset({
+      url: `mqtt://127.0.0.1:${gw.broker.port}`,
+      issi: 2004,
+      username: 'radio-2004',
+      password: demoPassword('radio-2004'),
+      config: gw.config,
+      startZone: gw.config.zones[2]!.id,
+      seed: 4,
+    });
     await h.connect();
     await h.status(32768);
     await new Promise((r) => setTimeout(r, 300));

@@ -164,6 +164,11 @@ describe('journal', () => {
     const tail = await journalCli(path, 'tail', '-n', '1');
     expect(JSON.parse(tail.stdout.trim())).toMatchObject({ seq: 2, type: 'test.b' });
     const exported = await journalCli(path, 'export', '--from', '0', '--to', String(first.ts));
-    expect(exported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1]);
+    expect(
+      exported.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).toEqual([1]);
   });
 });

@@ -10,7 +10,9 @@ const run = promisify(execFile);
 
 function startOnly(configFile: string): Promise<{ code: number; stderr: string }> {
   return run(process.execPath, [GATEWAY_MAIN], {
-    cwd: ROOT, env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1' }, timeout: 20_000,
+    cwd: ROOT,
+    env: { ...process.env, TOWNWATCH_CONFIG: configFile, TW_NO_SIM: '1' },
+    timeout: 20_000,
   }).then(
     () => ({ code: 0, stderr: '' }),
     (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
@@ -35,7 +37,9 @@ describe('gateway process', () => {
 
   it('is what npm start runs: the bundle, with the environment the tests and benches give it', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const env = Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+    const env = Object.entries(START_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     expect(pkg.scripts.start).toBe(`${env} node --enable-source-maps gateway/dist/main.mjs`);
   });
 

@@ -85,7 +85,10 @@ describe('GET /api/openapi.json', () => {
     const { status, body } = await getJson('/api/openapi.json', cookie);
     expect(status).toBe(200);
     expect(String(body.openapi)).toMatch(/^3\.\d+\.\d+$/);
-    const paths = body.paths as Record<string, Record<string, { summary?: string; tags?: string[]; description?: string; parameters?: Array<{ in: string; name: string }> }>>;
+    const paths = body.paths as Record<
+      string,
+      Record<string, { summary?: string; tags?: string[]; description?: string; parameters?: Array<{ in: string; name: string }> }>
+    >;
 
     const missing: string[] = [];
     for (const r of documented()) {
@@ -96,13 +99,21 @@ describe('GET /api/openapi.json', () => {
     expect(missing).toEqual([]);
 
     // Nothing under /api that the route table does not have, and none of Swagger UI's own routes.
-    const listed = Object.entries(paths).filter(([p]) => p.startsWith('/api')).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
-    expect(listed.sort()).toEqual(documented().map((r) => `${r.method} ${openApiPath(r.url)}`).sort());
+    const listed = Object.entries(paths)
+      .filter(([p]) => p.startsWith('/api'))
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(listed.sort()).toEqual(
+      documented()
+        .map((r) => `${r.method} ${openApiPath(r.url)}`)
+        .sort(),
+    );
 
     // Path parameters in {id} form, typed from the zod schema; bodies and queries from the app API's schemas.
     const grade = paths['/api/incidents/{id}/grade']!.post!;
     expect(grade.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'id', required: true })]);
-    const alert = paths['/api/alerts']!.post! as unknown as { requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown>; required: string[] } } } } };
+    const alert = paths['/api/alerts']!.post! as unknown as {
+      requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown>; required: string[] } } } };
+    };
     const alertBody = alert.requestBody.content['application/json'].schema;
     expect(Object.keys(alertBody.properties).sort()).toEqual(['priority', 'talkgroups', 'text', 'units']);
     expect(alertBody.required).toEqual(['text']);
@@ -123,15 +134,21 @@ describe('schema validation', () => {
     const s = await loginSession(gw.httpPort, 'controller');
     const before = gw.journal.head.seq;
     const res = await fetch(`${base}/api/alerts`, {
-      method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
       body: JSON.stringify({ text: '', priority: 'loud', units: 'all', extra: true }),
     });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string; details: string[] } };
     expect(body.error.code).toBe('TW_INVALID');
-    expect(body.error.details).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^text: /), expect.stringMatching(/^priority: /), expect.stringMatching(/^units: /), expect.stringMatching(/^\(root\): .*extra/),
-    ]));
+    expect(body.error.details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^text: /),
+        expect.stringMatching(/^priority: /),
+        expect.stringMatching(/^units: /),
+        expect.stringMatching(/^\(root\): .*extra/),
+      ]),
+    );
     expect(body.error.details).toHaveLength(4);
     expect(body.error.message).toBe(body.error.details.join('; '));
     expect(gw.journal.head.seq).toBe(before);
@@ -156,7 +173,9 @@ describe('schema validation', () => {
   it('decides who may call before it validates: a member gets 403, not the schema', async () => {
     const s = await loginSession(gw.httpPort, 'member');
     const res = await fetch(`${base}/api/alerts`, {
-      method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ nonsense: 1 }),
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ nonsense: 1 }),
     });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('TW_FORBIDDEN');
@@ -165,7 +184,9 @@ describe('schema validation', () => {
   it('still takes a valid request, with the schema defaults applied', async () => {
     const s = await loginSession(gw.httpPort, 'controller');
     const res = await fetch(`${base}/api/alerts`, {
-      method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Suspect heading north', units: [gw.config.units[0]!.id] }),
+      method: 'POST',
+      headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Suspect heading north', units: [gw.config.units[0]!.id] }),
     });
     expect(res.status).toBe(200);
     const alert = ((await res.json()) as { data: { priority: string; text: string } }).data;

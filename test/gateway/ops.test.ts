@@ -40,7 +40,10 @@ function ruleExprs(): string[] {
   return doc.groups.flatMap((g) => g.rules.map((r) => r.expr));
 }
 
-interface Panel { title: string; targets?: Array<{ expr: string }> }
+interface Panel {
+  title: string;
+  targets?: Array<{ expr: string }>;
+}
 function dashboardExprs(): string[] {
   const doc = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[]; templating: { list: Array<{ query?: string }> } };
   const panels = doc.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
@@ -80,15 +83,23 @@ describe('the dashboard and alert rules against /metrics', () => {
   });
 
   it('reads metric names out of PromQL', () => {
-    expect(metricNames('histogram_quantile(0.99, sum by (le, instance) (rate(tw_journal_commit_seconds_bucket{instance=~"$instance"}[5m]))) > 0.25'))
-      .toEqual(['tw_journal_commit_seconds_bucket']);
-    expect(metricNames('tw_disk_free_bytes / tw_disk_size_bytes < 0.03 or tw_disk_free_bytes < 1e9')).toEqual(['tw_disk_free_bytes', 'tw_disk_size_bytes', 'tw_disk_free_bytes']);
+    expect(metricNames('histogram_quantile(0.99, sum by (le, instance) (rate(tw_journal_commit_seconds_bucket{instance=~"$instance"}[5m]))) > 0.25')).toEqual([
+      'tw_journal_commit_seconds_bucket',
+    ]);
+    expect(metricNames('tw_disk_free_bytes / tw_disk_size_bytes < 0.03 or tw_disk_free_bytes < 1e9')).toEqual([
+      'tw_disk_free_bytes',
+      'tw_disk_size_bytes',
+      'tw_disk_free_bytes',
+    ]);
     expect(metricNames('up{job="townwatch"} == 0')).toEqual(['up']);
   });
 
   it('every metric the rules and the dashboard use is in /metrics', async () => {
     const have = exported(await scrape());
-    for (const [file, exprs] of [['prometheus-rules.yml', ruleExprs()], ['grafana-dashboard.json', dashboardExprs()]] as const) {
+    for (const [file, exprs] of [
+      ['prometheus-rules.yml', ruleExprs()],
+      ['grafana-dashboard.json', dashboardExprs()],
+    ] as const) {
       const used = new Set(exprs.flatMap(metricNames));
       expect(used.size, file).toBeGreaterThan(5);
       const missing = [...used].filter((n) => !have.has(n) && !PROMETHEUS_OWN.has(n));
@@ -114,10 +125,14 @@ describe('the dashboard and alert rules against /metrics', () => {
 
     await radio.publishAsync('tw/v1/radio/2001/position', JSON.stringify({ lat: 52.953, lon: -1.15, fixTime: new Date().toISOString() }), { qos: 1 });
     await radio.publishAsync('tw/v1/radio/2001/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 });
-    text = await eventually(async () => {
-      const t = await scrape();
-      return sample(t, 'tw_emergencies_unacknowledged') === 1 && sample(t, 'tw_units_lost_contact')! >= 1 && t;
-    }, 10_000, 'the emergency and the silent unit in /metrics');
+    text = await eventually(
+      async () => {
+        const t = await scrape();
+        return sample(t, 'tw_emergencies_unacknowledged') === 1 && sample(t, 'tw_units_lost_contact')! >= 1 && t;
+      },
+      10_000,
+      'the emergency and the silent unit in /metrics',
+    );
     expect(sample(text, 'tw_emergency_unacknowledged_seconds')).toBeGreaterThan(0);
   });
 });
@@ -156,7 +171,9 @@ describe('the systemd unit', () => {
     expect(exec[0]).toMatch(/^\/.*\/node$/);
     expect(exec.at(-1)).toMatch(/\/gateway\/dist\/main\.mjs$/);
     expect(GATEWAY_MAIN.endsWith('gateway/dist/main.mjs')).toBe(true);
-    const env: Record<string, string> = Object.fromEntries((keys.get('Environment') ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const env: Record<string, string> = Object.fromEntries(
+      (keys.get('Environment') ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+    );
     expect(env.GLIBC_TUNABLES).toBe(START_ENV.GLIBC_TUNABLES);
     expect(env.TOWNWATCH_CONFIG).toMatch(/^\/etc\/townwatch\//);
   });

@@ -34,12 +34,48 @@ async function quarantineList(): Promise<Array<{ topic: string; kind: string; re
 
 const cases: Array<{ name: string; topic: string; payload: Buffer; kind: string; reason: RegExp }> = [
   { name: 'bad JSON', topic: 'tw/v1/radio/2001/position', payload: Buffer.from('{"lat": 52.9,'), kind: 'json', reason: /invalid JSON/ },
-  { name: 'schema mismatch', topic: 'tw/v1/radio/2001/position', payload: Buffer.from(JSON.stringify({ lat: 'north', lon: -1.15, fixTime: new Date().toISOString() })), kind: 'schema', reason: /^lat: / },
-  { name: 'NaN-like coordinate out of range', topic: 'tw/v1/radio/2001/position', payload: Buffer.from(JSON.stringify({ lat: 95, lon: -1.15, fixTime: new Date().toISOString() })), kind: 'schema', reason: /^lat: / },
-  { name: 'far-future time', topic: 'tw/v1/radio/2001/position', payload: Buffer.from(JSON.stringify({ lat: 52.9, lon: -1.15, fixTime: '2099-01-01T00:00:00Z' })), kind: 'schema', reason: /fixTime: time is in the future/ },
-  { name: 'unknown field', topic: 'tw/v1/radio/2001/status', payload: Buffer.from(JSON.stringify({ value: 1, colour: 'red' })), kind: 'schema', reason: /colour/ },
-  { name: 'oversize payload', topic: 'tw/v1/radio/2001/text', payload: Buffer.from(JSON.stringify({ to: 9001, text: 'x'.repeat(10_000) })), kind: 'oversize', reason: /exceeds 4096/ },
-  { name: 'unknown topic under tw/v1', topic: 'tw/v1/radio/2001/teleport', payload: Buffer.from('{}'), kind: 'unknown-topic', reason: /not in the tw\/v1 contract/ },
+  {
+    name: 'schema mismatch',
+    topic: 'tw/v1/radio/2001/position',
+    payload: Buffer.from(JSON.stringify({ lat: 'north', lon: -1.15, fixTime: new Date().toISOString() })),
+    kind: 'schema',
+    reason: /^lat: /,
+  },
+  {
+    name: 'NaN-like coordinate out of range',
+    topic: 'tw/v1/radio/2001/position',
+    payload: Buffer.from(JSON.stringify({ lat: 95, lon: -1.15, fixTime: new Date().toISOString() })),
+    kind: 'schema',
+    reason: /^lat: /,
+  },
+  {
+    name: 'far-future time',
+    topic: 'tw/v1/radio/2001/position',
+    payload: Buffer.from(JSON.stringify({ lat: 52.9, lon: -1.15, fixTime: '2099-01-01T00:00:00Z' })),
+    kind: 'schema',
+    reason: /fixTime: time is in the future/,
+  },
+  {
+    name: 'unknown field',
+    topic: 'tw/v1/radio/2001/status',
+    payload: Buffer.from(JSON.stringify({ value: 1, colour: 'red' })),
+    kind: 'schema',
+    reason: /colour/,
+  },
+  {
+    name: 'oversize payload',
+    topic: 'tw/v1/radio/2001/text',
+    payload: Buffer.from(JSON.stringify({ to: 9001, text: 'x'.repeat(10_000) })),
+    kind: 'oversize',
+    reason: /exceeds 4096/,
+  },
+  {
+    name: 'unknown topic under tw/v1',
+    topic: 'tw/v1/radio/2001/teleport',
+    payload: Buffer.from('{}'),
+    kind: 'unknown-topic',
+    reason: /not in the tw\/v1 contract/,
+  },
   { name: 'invalid UTF-8', topic: 'tw/v1/radio/2001/text', payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), kind: 'utf8', reason: /UTF-8/ },
 ];
 

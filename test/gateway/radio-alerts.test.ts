@@ -18,7 +18,10 @@ beforeAll(async () => {
     (doc.radio as Record<string, unknown>).alertTimeoutSeconds = 3;
   });
   const link = join(t.dir, 'pei-1');
-  const config = { ...t.config, radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] } };
+  const config = {
+    ...t.config,
+    radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] },
+  };
   sim = new PeiSimulator({ path: link, units: [], talkgroup: 9001 });
   await sim.start();
   gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 1000, keepaliveTimeoutMs: 1000 } });
@@ -35,7 +38,9 @@ const journaled = (type: string, where: (e: JournalEvent) => boolean = () => tru
 async function post(body: unknown): Promise<{ status: number; body: { data?: { id: string }; error?: { code: string; message: string } } }> {
   const cookie = await login(gw.httpPort, 'controller');
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/alerts`, {
-    method: 'POST', headers: { ...withCsrf(cookie), 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { ...withCsrf(cookie), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as never };
 }
@@ -55,10 +60,16 @@ describe('alerts to TETRA radios', () => {
     for (const u of members) await sim.waitForCmgs((c) => c.to === u.issi && c.decoded.kind === 'tl-transfer', 10_000);
 
     // Settled by the radios' answers, long before the alert's timeout.
-    const final = await eventually(() => {
-      const a = gw.projections.alerts.get(alertId)!;
-      return a.recipients.every((r) => r.status !== 'pending') ? a : undefined;
-    }, 10_000, `all recipients settled: ${JSON.stringify(gw.projections.alerts.get(alertId)?.recipients.map((r) => [r.issi, r.status]))}`).catch((err: unknown) => { throw new Error(`${String(err)} ${JSON.stringify(gw.projections.alerts.get(alertId)?.recipients.map((r) => [r.issi, r.status]))}`); });
+    const final = await eventually(
+      () => {
+        const a = gw.projections.alerts.get(alertId)!;
+        return a.recipients.every((r) => r.status !== 'pending') ? a : undefined;
+      },
+      10_000,
+      `all recipients settled: ${JSON.stringify(gw.projections.alerts.get(alertId)?.recipients.map((r) => [r.issi, r.status]))}`,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)} ${JSON.stringify(gw.projections.alerts.get(alertId)?.recipients.map((r) => [r.issi, r.status]))}`);
+    });
     const by = Object.fromEntries(final.recipients.map((r) => [r.issi, r]));
     expect(by[2003]).toMatchObject({ status: 'failed', reason: '+CME ERROR: 37' });
     expect(by[2005]).toMatchObject({ status: 'failed', reason: '+CMGS status 5 (failed)' });
@@ -89,8 +100,16 @@ describe('alerts to TETRA radios', () => {
     const sent = await post({ text: 'Queued while down', units: ['unit-09'] });
     expect(sent.status).toBe(200);
     const alertId = sent.body.data!.id;
-    await eventually(() => journaled('alert.delivery', (e) => e.ref === alertId && (e.payload as { status: string }).status === 'queued').length > 0, 5000, 'queued');
-    const waiting = await eventually(() => gw.projections.alerts.get(alertId)?.recipients[0]?.reason ? gw.projections.alerts.get(alertId)!.recipients[0] : undefined, 5000, 'reason shown');
+    await eventually(
+      () => journaled('alert.delivery', (e) => e.ref === alertId && (e.payload as { status: string }).status === 'queued').length > 0,
+      5000,
+      'queued',
+    );
+    const waiting = await eventually(
+      () => (gw.projections.alerts.get(alertId)?.recipients[0]?.reason ? gw.projections.alerts.get(alertId)!.recipients[0] : undefined),
+      5000,
+      'reason shown',
+    );
     expect(waiting).toMatchObject({ status: 'pending', reason: expect.stringMatching(/link down/) as unknown });
     const submissions = sim.submissions.length;
     await sim.restore();
@@ -104,10 +123,14 @@ describe('alerts to TETRA radios', () => {
     await eventually(() => !gw.pei.stations[0]!.linkUp, 15_000, 'link down');
     const sent = await post({ text: 'Never sent', units: ['unit-10'] });
     const alertId = sent.body.data!.id;
-    const r = await eventually(() => {
-      const x = gw.projections.alerts.get(alertId)!.recipients[0]!;
-      return x.status === 'failed' ? x : undefined;
-    }, 15_000, 'failed on expiry');
+    const r = await eventually(
+      () => {
+        const x = gw.projections.alerts.get(alertId)!.recipients[0]!;
+        return x.status === 'failed' ? x : undefined;
+      },
+      15_000,
+      'failed on expiry',
+    );
     expect(r.reason).toMatch(/link down until the alert expired/);
     await sim.restore();
     await eventually(() => gw.pei.stations[0]!.linkUp, 15_000, 'link up');

@@ -22,8 +22,18 @@ beforeAll(async () => {
     radio.emergencyRealertSeconds = 1;
   });
   link = join(t.dir, 'pei-1');
-  const config = { ...t.config, radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] } };
-  sim = new PeiSimulator({ path: link, units: [{ issi: 2009, lat: 52.955, lon: -1.15 }, { issi: 2010, lat: 52.955, lon: -1.15 }], talkgroup: 9001 });
+  const config = {
+    ...t.config,
+    radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] },
+  };
+  sim = new PeiSimulator({
+    path: link,
+    units: [
+      { issi: 2009, lat: 52.955, lon: -1.15 },
+      { issi: 2010, lat: 52.955, lon: -1.15 },
+    ],
+    talkgroup: 9001,
+  });
   await sim.start();
   gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 1000, keepaliveTimeoutMs: 1000 } });
   await eventually(() => gw.pei.stations[0]?.linkUp, 10_000, 'PEI link up');
@@ -38,8 +48,15 @@ function handset(issi: number, opts: { acknowledge?: boolean } = {}): Handset {
   const unit = gw.config.units.find((u) => u.issi === issi)!;
   const talkgroups = unit.talkgroups.map((id) => gw.config.talkgroups.find((t) => t.id === id)!.gssi);
   const h = new Handset({
-    url: `mqtt://127.0.0.1:${gw.broker.port}`, issi, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`),
-    config: gw.config, startZone: gw.config.zones[0]!.id, seed: issi, talkgroups, ...opts,
+    url: `mqtt://127.0.0.1:${gw.broker.port}`,
+    issi,
+    username: `radio-${issi}`,
+    password: demoPassword(`radio-${issi}`),
+    config: gw.config,
+    startZone: gw.config.zones[0]!.id,
+    seed: issi,
+    talkgroups,
+    ...opts,
   });
   handsets.push(h);
   return h;
@@ -50,9 +67,16 @@ const events = (type: string, where: (e: JournalEvent) => boolean = () => true):
 const unit = (issi: number) => gw.projections.units.unitByIssi(issi)!;
 const byIssi = (issi: number) => (e: JournalEvent) => (e.payload as { issi?: number }).issi === issi;
 
-async function api(cookie: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: { data?: unknown; error?: { code: string } } }> {
+async function api(
+  cookie: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: { data?: unknown; error?: { code: string } } }> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { ...withCsrf(cookie), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { ...withCsrf(cookie), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as { data?: unknown; error?: { code: string } } };
 }
@@ -141,10 +165,14 @@ describe('alerts', () => {
     for (const h of handsets.filter((x) => x.client)) {
       await eventually(() => h.received.some((m) => m.msgId === alertId), 10_000, `alert at ${h.issi}`);
     }
-    const final = await eventually(() => {
-      const a = gw.projections.alerts.get(alertId)!;
-      return a.recipients.every((r) => r.status !== 'pending') ? a : undefined;
-    }, 20_000, 'all recipients settled');
+    const final = await eventually(
+      () => {
+        const a = gw.projections.alerts.get(alertId)!;
+        return a.recipients.every((r) => r.status !== 'pending') ? a : undefined;
+      },
+      20_000,
+      'all recipients settled',
+    );
     const status = Object.fromEntries(final.recipients.map((r) => [r.issi, r.status]));
     expect(status[2002]).toBe('timed-out');
     expect(status[PEI_ISSI]).toBe('delivered');
@@ -184,7 +212,14 @@ describe('the PEI link', () => {
     sim.setFault('wrong-bits', true);
     await sim.sendPosition(2010, { lat: 52.955, lon: -1.15 });
     sim.setFault('wrong-bits', false);
-    const q = await eventually(() => events('quarantine.message').slice(before).find((e) => (e.payload as { kind: string }).kind === 'pei'), 10_000, 'PEI quarantine');
+    const q = await eventually(
+      () =>
+        events('quarantine.message')
+          .slice(before)
+          .find((e) => (e.payload as { kind: string }).kind === 'pei'),
+      10_000,
+      'PEI quarantine',
+    );
     expect((q.payload as { reason: string }).reason).toMatch(/bit/i);
     expect(gw.pei.stations[0]!.linkUp).toBe(true);
   });

@@ -39,7 +39,15 @@ describe('projections', () => {
     });
     const g = await startGateway(config);
     try {
-      const h = new Handset({ url: `mqtt://127.0.0.1:${g.broker.port}`, issi: 2005, username: 'radio-2005', password: demoPassword('radio-2005'), config, startZone: config.zones[0]!.id, seed: 1 });
+      const h = new Handset({
+        url: `mqtt://127.0.0.1:${g.broker.port}`,
+        issi: 2005,
+        username: 'radio-2005',
+        password: demoPassword('radio-2005'),
+        config,
+        startZone: config.zones[0]!.id,
+        seed: 1,
+      });
       await h.connect();
       await h.move(1);
       const unit = () => g.projections.units.unitByIssi(2005)!;

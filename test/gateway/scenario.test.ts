@@ -16,13 +16,22 @@ let result: ScenarioResult;
 beforeAll(async () => {
   gw = await startGateway(testConfig().config);
   // An operator's console, watching like the control room does.
-  operatorConsole = ioClient(`http://127.0.0.1:${gw.httpPort}`, { transports: ['websocket'], extraHeaders: { cookie: await login(gw.httpPort, 'operator') }, reconnection: false });
+  operatorConsole = ioClient(`http://127.0.0.1:${gw.httpPort}`, {
+    transports: ['websocket'],
+    extraHeaders: { cookie: await login(gw.httpPort, 'operator') },
+    reconnection: false,
+  });
   operatorConsole.on('journal:events', (b) => seen.push(...b.events));
   await new Promise<void>((resolve, reject) => {
     operatorConsole.once('connect', () => resolve());
     operatorConsole.once('connect_error', reject);
   });
-  result = await runShopliftBreach({ mqttUrl: `mqtt://127.0.0.1:${gw.broker.port}`, httpUrl: `http://127.0.0.1:${gw.httpPort}`, config: gw.config, passwordFor: demoPassword });
+  result = await runShopliftBreach({
+    mqttUrl: `mqtt://127.0.0.1:${gw.broker.port}`,
+    httpUrl: `http://127.0.0.1:${gw.httpPort}`,
+    config: gw.config,
+    passwordFor: demoPassword,
+  });
 }, 60_000);
 afterAll(async () => {
   operatorConsole.disconnect();
@@ -38,27 +47,47 @@ describe('scenario: shoplift, sightings, CBO breach, dispatch', () => {
     expect(events('subject.created', about(subjectId)).map((e) => e.actor)).toEqual(['police']);
     expect(events('cbo.issued', (e) => e.ref === result.cboId).map((e) => e.actor)).toEqual(['police']);
     expect(events('shop.report', about(subjectId)).map((e) => [e.subject, e.source])).toEqual([
-      ['premises:prem-013', 'mqtt:shop-prem-013-scenario'], ['premises:prem-007', 'mqtt:shop-prem-007-scenario'],
+      ['premises:prem-013', 'mqtt:shop-prem-013-scenario'],
+      ['premises:prem-007', 'mqtt:shop-prem-007-scenario'],
     ]);
     expect(events('cctv.sighting', about(subjectId)).map((e) => [e.subject, (e.payload as { operator: string }).operator])).toEqual([
-      ['camera:cam-04', 'operator'], ['camera:cam-06', 'operator'],
+      ['camera:cam-04', 'operator'],
+      ['camera:cam-06', 'operator'],
     ]);
     expect(events('sighting.reported', about(subjectId)).map((e) => [e.actor, (e.payload as { kind: string }).kind])).toEqual([['police', 'radio']]);
     expect(events('breach.detected', about(subjectId)).map((e) => [e.source, e.ref])).toEqual([['gateway', result.breachId]]);
-    expect(events('alert.sent', (e) => (e.payload as { text: string }).text.includes(result.breachId)).map((e) => [e.actor, (e.payload as { talkgroups: string[] }).talkgroups])).toEqual([
-      ['system:breach', ['tg-police']],
-    ]);
+    expect(
+      events('alert.sent', (e) => (e.payload as { text: string }).text.includes(result.breachId)).map((e) => [
+        e.actor,
+        (e.payload as { talkgroups: string[] }).talkgroups,
+      ]),
+    ).toEqual([['system:breach', ['tg-police']]]);
     expect(events('incident.graded', (e) => e.ref === result.incidentId).map((e) => e.actor)).toEqual(['controller']);
-    expect(events('incident.dispatched', (e) => e.ref === result.incidentId).map((e) => [e.actor, (e.payload as { unitId: string }).unitId])).toEqual([['controller', 'unit-02']]);
-    expect(events('incident.on-scene', (e) => e.ref === result.incidentId).map((e) => [(e.payload as { unitId: string; by: string }).unitId, (e.payload as { by: string }).by])).toEqual([['unit-02', 'status']]);
-    expect(events('export.created').map((e) => [e.actor, (e.payload as { format: string }).format])).toEqual([['controller', 'geojson'], ['controller', 'cot'], ['controller', 'eido']]);
+    expect(events('incident.dispatched', (e) => e.ref === result.incidentId).map((e) => [e.actor, (e.payload as { unitId: string }).unitId])).toEqual([
+      ['controller', 'unit-02'],
+    ]);
+    expect(
+      events('incident.on-scene', (e) => e.ref === result.incidentId).map((e) => [
+        (e.payload as { unitId: string; by: string }).unitId,
+        (e.payload as { by: string }).by,
+      ]),
+    ).toEqual([['unit-02', 'status']]);
+    expect(events('export.created').map((e) => [e.actor, (e.payload as { format: string }).format])).toEqual([
+      ['controller', 'geojson'],
+      ['controller', 'cot'],
+      ['controller', 'eido'],
+    ]);
     expect(events('state.time-travel').map((e) => e.actor)).toEqual(['controller']);
   });
 
   it('holds every source in one track, through the zones walked', () => {
     const track = gw.projections.tracks.get(result.subjectId)!;
     expect(track.sightings.map((s) => [s.kind, s.zone])).toEqual([
-      ['shop', 'victoria-centre'], ['shop', 'bridge-street'], ['cctv', 'bridge-street'], ['radio', 'bridge-street'], ['cctv', 'bus-station'],
+      ['shop', 'victoria-centre'],
+      ['shop', 'bridge-street'],
+      ['cctv', 'bridge-street'],
+      ['radio', 'bridge-street'],
+      ['cctv', 'bus-station'],
     ]);
     expect(track.enteredZones).toEqual(['victoria-centre', 'bridge-street', 'bus-station']);
     expect(track.currentZones).toEqual(['bus-station']);
@@ -92,7 +121,9 @@ describe('scenario: shoplift, sightings, CBO breach, dispatch', () => {
     expect(geoJsonProblems(JSON.parse(result.exports.geojson))).toEqual([]);
     const cot = [...result.exports.cot.matchAll(/<event [\s\S]*?<\/event>/g)].map((m) => new CoT(m[0]).to_geojson().properties.type);
     expect(cot).toEqual(['a-h-G', 'a-h-G', 'a-h-G', 'a-h-G', 'a-h-G', 'u-d-f']);
-    expect(JSON.parse(result.exports.eido)).toMatchObject({ incidentComponent: { internalIncidentId: result.incidentId, incidentStatusCommonRegistryText: ['OnScene'] } });
+    expect(JSON.parse(result.exports.eido)).toMatchObject({
+      incidentComponent: { internalIncidentId: result.incidentId, incidentStatusCommonRegistryText: ['OnScene'] },
+    });
     expect(result.stateBeforeDispatch).toEqual({ incidentState: 'graded', unitState: 'available' });
   });
 });

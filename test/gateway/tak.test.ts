@@ -49,18 +49,31 @@ const takConfig = (role: string) =>
 const position = (lon: number, lat: number) => JSON.stringify({ lat, lon, accuracyM: 8, speedKmh: 3.6, headingDeg: 90, fixTime: new Date().toISOString() });
 
 const unitAt = (c: TakClient, lon: number, lat: number) =>
-  c.events().find((f) => f.id === 'townwatch.unit.unit-01' && (f.geometry.coordinates as number[])[0] === lon && (f.geometry.coordinates as number[])[1] === lat);
+  c
+    .events()
+    .find((f) => f.id === 'townwatch.unit.unit-01' && (f.geometry.coordinates as number[])[0] === lon && (f.geometry.coordinates as number[])[1] === lat);
 
 /** A subject with a sighting on camera cam-04: the police record them, an operator marks the sighting. */
 async function sightedSubject(gw: Gateway): Promise<string> {
   const police = await login(gw.httpPort, 'police');
   const operator = await login(gw.httpPort, 'operator');
   const post = async (cookie: string, path: string, body: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, { method: 'POST', headers: { ...withCsrf(cookie), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
+      method: 'POST',
+      headers: { ...withCsrf(cookie), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     return ((await res.json()) as { data: { id?: string } }).data;
   };
-  const { id } = await post(police, '/api/subjects', { status: 'known', name: 'Jordan Reece', description: 'Slim male, grey hoodie', features: [], markers: [], sharedWithMembers: false });
+  const { id } = await post(police, '/api/subjects', {
+    status: 'known',
+    name: 'Jordan Reece',
+    description: 'Slim male, grey hoodie',
+    features: [],
+    markers: [],
+    sharedWithMembers: false,
+  });
   await post(operator, '/api/sightings', { subjectId: id, place: { cameraId: 'cam-04' } });
   await eventually(() => gw.projections.tracks.get(id!)?.sightings.length === 1, 5000, 'the track');
   return id!;
@@ -96,7 +109,12 @@ describe('the TAK feed, as the police see it', () => {
     expect(late.events().some((f) => f.id === 'townwatch.unit.unit-02')).toBe(false); // no fix, no mark
     tak.close();
     late.close();
-    expect(gw.journal.read(0, 10_000).filter((e) => e.type === 'tak.client-connected').map((e) => (e.payload as { role: string }).role)).toEqual(['police', 'police']); // who took the feed
+    expect(
+      gw.journal
+        .read(0, 10_000)
+        .filter((e) => e.type === 'tak.client-connected')
+        .map((e) => (e.payload as { role: string }).role),
+    ).toEqual(['police', 'police']); // who took the feed
   });
 
   it('sends every live mark again before it goes stale, with nothing new published', async () => {
@@ -104,13 +122,17 @@ describe('the TAK feed, as the police see it', () => {
     const tak = await TakClient.open(gw.tak!.port);
     const first = await eventually(() => unitAt(tak, -1.1495, 52.954), 5000, 'unit-01 on connect');
     // Refreshed at half the stale time (5 s here): the same place, a later stale time.
-    const again = await eventually(() => tak.events().find((f) => f.id === 'townwatch.unit.unit-01' && Date.parse(f.properties.stale) > Date.parse(first.properties.stale) + 1000), 9000, 'a refresh');
+    const again = await eventually(
+      () => tak.events().find((f) => f.id === 'townwatch.unit.unit-01' && Date.parse(f.properties.stale) > Date.parse(first.properties.stale) + 1000),
+      9000,
+      'a refresh',
+    );
     expect(again.geometry.coordinates.slice(0, 2)).toEqual([-1.1495, 52.954]);
     expect(Date.parse(again.properties.stale)).toBeLessThan(Date.parse(first.properties.stale) + 10_000);
     tak.close();
   }, 15_000);
 
-  it('streams a suspect\'s track, labelled by subject id and never by name', async () => {
+  it("streams a suspect's track, labelled by subject id and never by name", async () => {
     const tak = await TakClient.open(gw.tak!.port);
     const subjectId = await sightedSubject(gw);
     const hostile = await eventually(() => tak.events().find((f) => f.properties.type === 'a-h-G'), 5000, 'the sighting in the stream');
@@ -168,7 +190,10 @@ describe('TAK settings', () => {
     const config = takConfig('member');
     const log = pino({ level: 'silent' });
     const feed = new TakFeed({
-      settings: config.tak, projections: new Projections(config), bus: new Bus(log), log,
+      settings: config.tak,
+      projections: new Projections(config),
+      bus: new Bus(log),
+      log,
       journal: new Journal({ path: ':memory:', synchronous: 'full', maxBatch: 1, log }), // never opened: the feed refuses first
     });
     await expect(feed.start()).rejects.toThrow(/role "member" may see neither units nor tracks/);

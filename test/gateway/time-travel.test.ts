@@ -37,9 +37,18 @@ describe('time travel from checkpoints', () => {
     clients.push(...radios);
     const moments: number[] = [];
     for (let phase = 0; phase < 4; phase++) {
-      await Promise.all(radios.map((c, i) => c.publishAsync(`tw/v1/radio/${2001 + i}/position`,
-        JSON.stringify({ lat: 52.95 + phase * 0.001 + i * 0.0001, lon: -1.15, accuracyM: phase, fixTime: new Date().toISOString() }), { qos: 1 })));
-      await radios[phase % 3]!.publishAsync(`tw/v1/radio/${2001 + (phase % 3)}/emergency`, JSON.stringify({ state: phase % 2 ? 'cancelled' : 'pressed' }), { qos: 1 });
+      await Promise.all(
+        radios.map((c, i) =>
+          c.publishAsync(
+            `tw/v1/radio/${2001 + i}/position`,
+            JSON.stringify({ lat: 52.95 + phase * 0.001 + i * 0.0001, lon: -1.15, accuracyM: phase, fixTime: new Date().toISOString() }),
+            { qos: 1 },
+          ),
+        ),
+      );
+      await radios[phase % 3]!.publishAsync(`tw/v1/radio/${2001 + (phase % 3)}/emergency`, JSON.stringify({ state: phase % 2 ? 'cancelled' : 'pressed' }), {
+        qos: 1,
+      });
       await eventually(() => gw.journal.pendingCount === 0, 5000, 'commits');
       await new Promise((r) => setTimeout(r, 15)); // a moment between phases, on the journal's ms clock
       moments.push(Date.now());

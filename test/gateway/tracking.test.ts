@@ -34,7 +34,9 @@ interface Reply<T = unknown> {
 
 async function call<T = unknown>(user: string, method: string, path: string, body?: unknown): Promise<Reply<T>> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { ...withCsrf(cookies[user]!), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { ...withCsrf(cookies[user]!), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   const type = res.headers.get('content-type');
@@ -46,8 +48,16 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString(
 
 async function newSubject(extra: Record<string, unknown> = {}): Promise<string> {
   const r = await call<{ id: string }>('police', 'POST', '/api/subjects', {
-    status: 'known', name: 'Jordan Reece', aliases: ['JJ'], dob: '1994-05-01', photoRef: 'photos/jr.jpg',
-    description: 'Slim male, 30s, grey hoodie, black cap', features: ['build:slim'], markers: ['violent'], sharedWithMembers: true, ...extra,
+    status: 'known',
+    name: 'Jordan Reece',
+    aliases: ['JJ'],
+    dob: '1994-05-01',
+    photoRef: 'photos/jr.jpg',
+    description: 'Slim male, 30s, grey hoodie, black cap',
+    features: ['build:slim'],
+    markers: ['violent'],
+    sharedWithMembers: true,
+    ...extra,
   });
   expect(r.status, r.text).toBe(200);
   return r.body.data!.id;
@@ -63,7 +73,10 @@ describe('the gallery', () => {
     const controller = await call<Record<string, unknown>>('controller', 'GET', `/api/subjects/${id}`);
     expect(controller.body.data).toMatchObject({ name: 'Jordan Reece', aliases: ['JJ'], dob: '1994-05-01', markers: ['violent'], access: 'full' });
     const views = journal('subject.viewed', (e) => e.ref === id).map((e) => [e.actor, (e.payload as { fields: string }).fields]);
-    expect(views).toEqual([['member', 'shared'], ['controller', 'full']]);
+    expect(views).toEqual([
+      ['member', 'shared'],
+      ['controller', 'full'],
+    ]);
   });
 
   it('a member searching by name finds nobody; an engineer sees no subject; an unshared subject does not exist for a member', async () => {
@@ -85,25 +98,60 @@ describe('reports, the track and exports', () => {
   it('shop reports over REST (a member for their own premises) and MQTT join the subject’s track', async () => {
     subjectId = await newSubject();
     const own = await call<{ sightingId: string; incidentId: string }>('member', 'POST', '/api/reports', {
-      kind: 'incident', category: 'theft', occurredAt: minutesAgo(6), description: 'Took two bottles of perfume', subjectId,
+      kind: 'incident',
+      category: 'theft',
+      occurredAt: minutesAgo(6),
+      description: 'Took two bottles of perfume',
+      subjectId,
     });
     expect(own.status, own.text).toBe(200);
-    expect((await call('member', 'POST', '/api/reports', { premisesId: 'prem-007', kind: 'sighting', category: 'suspicious', occurredAt: minutesAgo(1), description: 'x' })).status).toBe(403);
-    await shop.publishAsync('tw/v1/shop/prem-013/report', JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: minutesAgo(4), description: 'Same man, loitering by the razors', subjectId }), { qos: 1 });
+    expect(
+      (
+        await call('member', 'POST', '/api/reports', {
+          premisesId: 'prem-007',
+          kind: 'sighting',
+          category: 'suspicious',
+          occurredAt: minutesAgo(1),
+          description: 'x',
+        })
+      ).status,
+    ).toBe(403);
+    await shop.publishAsync(
+      'tw/v1/shop/prem-013/report',
+      JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: minutesAgo(4), description: 'Same man, loitering by the razors', subjectId }),
+      { qos: 1 },
+    );
     const sighted = await call('operator', 'POST', '/api/sightings', { subjectId, place: { cameraId: 'cam-04' }, at: minutesAgo(2) });
     expect(sighted.status, sighted.text).toBe(200);
-    const view = await eventually(async () => {
-      const r = await call<{ track: { sightings: Array<{ kind: string; zone: string; reporter: string }> }; summary: { entered_zones: string[] }; predicted: unknown[]; handover: Array<{ cameraId: string }> }>('controller', 'GET', `/api/subjects/${subjectId}/track`);
-      return r.body.data?.track.sightings.length === 3 && r.body.data;
-    }, 5000, 'three sightings on the track');
-    expect(view.track.sightings.map((s) => [s.kind, s.zone])).toEqual([['shop', 'market-square'], ['shop', 'victoria-centre'], ['cctv', 'bridge-street']]);
+    const view = await eventually(
+      async () => {
+        const r = await call<{
+          track: { sightings: Array<{ kind: string; zone: string; reporter: string }> };
+          summary: { entered_zones: string[] };
+          predicted: unknown[];
+          handover: Array<{ cameraId: string }>;
+        }>('controller', 'GET', `/api/subjects/${subjectId}/track`);
+        return r.body.data?.track.sightings.length === 3 && r.body.data;
+      },
+      5000,
+      'three sightings on the track',
+    );
+    expect(view.track.sightings.map((s) => [s.kind, s.zone])).toEqual([
+      ['shop', 'market-square'],
+      ['shop', 'victoria-centre'],
+      ['cctv', 'bridge-street'],
+    ]);
     expect(view.track.sightings[0]!.reporter).toBe('member');
     expect(view.summary.entered_zones).toEqual(['market-square', 'victoria-centre', 'bridge-street']);
     expect(view.predicted.length).toBeGreaterThan(0);
     expect(view.handover[0]).toMatchObject({ cameraId: 'cam-04' });
     // The incident report opened an incident the member can follow; the track events are Frigate-shaped.
-    expect((await call<Array<{ incidentId: string }>>('member', 'GET', '/api/incidents')).body.data!.map((i) => i.incidentId)).toContain(own.body.data!.incidentId);
-    const updates = journal('track.sighting', (e) => e.ref === `trk-${subjectId}`).map((e) => e.payload as { type: string; before: unknown; after: { current_zones: string[] } });
+    expect((await call<Array<{ incidentId: string }>>('member', 'GET', '/api/incidents')).body.data!.map((i) => i.incidentId)).toContain(
+      own.body.data!.incidentId,
+    );
+    const updates = journal('track.sighting', (e) => e.ref === `trk-${subjectId}`).map(
+      (e) => e.payload as { type: string; before: unknown; after: { current_zones: string[] } },
+    );
     expect(updates.map((u) => u.type)).toEqual(['new', 'update', 'update']);
     expect(updates[2]!.after.current_zones).toEqual(['bridge-street']);
   });
@@ -119,7 +167,10 @@ describe('reports, the track and exports', () => {
     expect(parsed.map((f) => f.properties.type)).toEqual(['a-h-G', 'a-h-G', 'a-h-G', 'u-d-f']);
     expect(parsed[0]!.properties.callsign).toBe('Jordan Reece');
     expect((await call('member', 'GET', `/api/subjects/${subjectId}/track/export?format=cot`)).status).toBe(403);
-    expect(journal('export.created', (e) => e.ref === subjectId).map((e) => [e.actor, (e.payload as { format: string }).format])).toEqual([['police', 'geojson'], ['police', 'cot']]);
+    expect(journal('export.created', (e) => e.ref === subjectId).map((e) => [e.actor, (e.payload as { format: string }).format])).toEqual([
+      ['police', 'geojson'],
+      ['police', 'cot'],
+    ]);
   });
 
   it('time travel: the state at a past moment equals the state that was live then', async () => {
@@ -154,7 +205,11 @@ describe('reports, the track and exports', () => {
   });
 
   it('hotspots count the period’s incidents and sightings per zone, and name the prolific subjects', async () => {
-    const h = await call<{ zones: Array<{ zone: string }>; prolific: Array<{ subjectId: string }> }>('police', 'GET', `/api/hotspots?from=${encodeURIComponent(minutesAgo(60))}`);
+    const h = await call<{ zones: Array<{ zone: string }>; prolific: Array<{ subjectId: string }> }>(
+      'police',
+      'GET',
+      `/api/hotspots?from=${encodeURIComponent(minutesAgo(60))}`,
+    );
     expect(h.status, h.text).toBe(200);
     expect(h.body.data!.zones.map((z) => z.zone)).toEqual(expect.arrayContaining(['market-square', 'victoria-centre', 'bridge-street', 'bus-station']));
     expect(h.body.data!.prolific[0]!.subjectId).toBe(subjectId);
@@ -169,17 +224,35 @@ describe('camera sightings where they were seen', () => {
     try {
       const t0 = Date.now() - 3 * 60_000;
       const at = (s: number) => new Date(t0 + s * 1000).toISOString();
-      expect((await call('controller', 'POST', '/api/reports', { premisesId: 'prem-016', kind: 'sighting', category: 'suspicious', occurredAt: at(0), description: 'At the kiosk', subjectId })).status).toBe(200);
+      expect(
+        (
+          await call('controller', 'POST', '/api/reports', {
+            premisesId: 'prem-016',
+            kind: 'sighting',
+            category: 'suspicious',
+            occurredAt: at(0),
+            description: 'At the kiosk',
+            subjectId,
+          })
+        ).status,
+      ).toBe(200);
       await eventually(() => gw.projections.tracks.get(subjectId)?.sightings.length === 1, 5000, 'the shop sighting');
       // The towpath camera also looks across the water at the Bus Station: 31 s later he is there, not on the towpath.
       await cctv.publishAsync('tw/v1/cctv/cam-08/sighting', JSON.stringify({ seenAt: at(31), operator: 'op-7', subjectId }), { qos: 1 });
       await eventually(() => gw.projections.tracks.get(subjectId)?.sightings.length === 2, 5000, 'the camera sighting');
       // The operator says he was on the towpath, 9 s after that: kept, flagged with its speed, not followed.
       await cctv.publishAsync('tw/v1/cctv/cam-08/sighting', JSON.stringify({ seenAt: at(40), operator: 'op-7', subjectId, zone: 'canal-side' }), { qos: 1 });
-      const view = await eventually(async () => {
-        const r = await call<{ track: { sightings: Array<{ zone: string; implausible?: { impliedSpeedMps: number; confirmed: boolean } }>; currentZones: string[] }; predicted: Array<{ zone: string; walkSeconds: number }> }>('controller', 'GET', `/api/subjects/${subjectId}/track`);
-        return r.body.data?.track.sightings.length === 3 && r.body.data;
-      }, 5000, 'the third sighting');
+      const view = await eventually(
+        async () => {
+          const r = await call<{
+            track: { sightings: Array<{ zone: string; implausible?: { impliedSpeedMps: number; confirmed: boolean } }>; currentZones: string[] };
+            predicted: Array<{ zone: string; walkSeconds: number }>;
+          }>('controller', 'GET', `/api/subjects/${subjectId}/track`);
+          return r.body.data?.track.sightings.length === 3 && r.body.data;
+        },
+        5000,
+        'the third sighting',
+      );
       expect(view.track.sightings.map((s) => s.zone)).toEqual(['bus-station', 'bus-station', 'canal-side']);
       expect(view.track.sightings[1]!.implausible).toBeUndefined();
       expect(view.track.sightings[2]!.implausible).toMatchObject({ confirmed: false });
@@ -195,7 +268,7 @@ describe('camera sightings where they were seen', () => {
     const zone = await call('operator', 'POST', '/api/cameras/cam-08/sightings', { description: 'red jacket', zone: 'market-square' });
     expect(zone.status).toBe(400);
     expect(zone.text).toContain('camera cam-08 does not look into zone \\"market-square\\"');
-    const point = await call('operator', 'POST', '/api/sightings', { description: 'red jacket', place: { cameraId: 'cam-08', lonLat: [-1.1440, 52.9519] } });
+    const point = await call('operator', 'POST', '/api/sightings', { description: 'red jacket', place: { cameraId: 'cam-08', lonLat: [-1.144, 52.9519] } });
     expect(point.status).toBe(400);
     expect(point.text).toContain("not in camera cam-08's field of view");
     expect((await call('operator', 'POST', '/api/cameras/cam-08/sightings', { description: 'red jacket', zone: 'bus-station' })).status).toBe(201);
@@ -204,11 +277,19 @@ describe('camera sightings where they were seen', () => {
 
 describe('a report naming an unknown subject', () => {
   it('is kept, its sighting linked to nobody, and the id the shop typed is on the sighting for a controller to resolve', async () => {
-    await shop.publishAsync('tw/v1/shop/prem-013/report', JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: minutesAgo(1), description: 'The man from the poster', subjectId: 'subj-typo-7' }), { qos: 1 });
-    const s = await eventually(async () => {
-      const r = await call<Array<{ subjectId: string | null; unknownSubjectId?: string; zone: string }>>('controller', 'GET', '/api/sightings/unlinked');
-      return r.body.data?.find((x) => x.unknownSubjectId === 'subj-typo-7');
-    }, 5000, 'the unlinked sighting');
+    await shop.publishAsync(
+      'tw/v1/shop/prem-013/report',
+      JSON.stringify({ kind: 'sighting', category: 'suspicious', occurredAt: minutesAgo(1), description: 'The man from the poster', subjectId: 'subj-typo-7' }),
+      { qos: 1 },
+    );
+    const s = await eventually(
+      async () => {
+        const r = await call<Array<{ subjectId: string | null; unknownSubjectId?: string; zone: string }>>('controller', 'GET', '/api/sightings/unlinked');
+        return r.body.data?.find((x) => x.unknownSubjectId === 'subj-typo-7');
+      },
+      5000,
+      'the unlinked sighting',
+    );
     expect(s).toMatchObject({ subjectId: null, zone: 'victoria-centre' });
     expect(journal('shop.report', (e) => (e.payload as { subjectId?: string }).subjectId === 'subj-typo-7')).toHaveLength(1);
     expect(gw.projections.tracks.get('subj-typo-7')).toBeUndefined();
@@ -218,29 +299,67 @@ describe('a report naming an unknown subject', () => {
 describe('orders', () => {
   it('an area that crosses itself or has latitude and longitude swapped is a 400 naming the fault, and nothing is issued', async () => {
     const subjectId = await newSubject();
-    const order = (polygon: number[][]) => call('police', 'POST', '/api/cbos', {
-      subjectId, conditions: 'Not to enter the market', startsAt: minutesAgo(1), expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      excludedAreas: [{ name: 'Market', polygon }],
-    });
-    const bowTie = await order([[-1.1505, 52.9547], [-1.1495, 52.9553], [-1.1495, 52.9547], [-1.1505, 52.9553], [-1.1505, 52.9547]]);
+    const order = (polygon: number[][]) =>
+      call('police', 'POST', '/api/cbos', {
+        subjectId,
+        conditions: 'Not to enter the market',
+        startsAt: minutesAgo(1),
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        excludedAreas: [{ name: 'Market', polygon }],
+      });
+    const bowTie = await order([
+      [-1.1505, 52.9547],
+      [-1.1495, 52.9553],
+      [-1.1495, 52.9547],
+      [-1.1505, 52.9553],
+      [-1.1505, 52.9547],
+    ]);
     expect(bowTie.status).toBe(400);
     expect(bowTie.text).toContain('excludedAreas.0 (\\"Market\\"): edges 1 and 3 cross or touch');
-    const swapped = await order([[52.9547, -1.1505], [52.9547, -1.1495], [52.9553, -1.1495], [52.9553, -1.1505], [52.9547, -1.1505]]);
+    const swapped = await order([
+      [52.9547, -1.1505],
+      [52.9547, -1.1495],
+      [52.9553, -1.1495],
+      [52.9553, -1.1505],
+      [52.9547, -1.1505],
+    ]);
     expect(swapped.status).toBe(400);
     expect(swapped.text).toContain('latitude and longitude look swapped');
     expect(journal('cbo.issued', (e) => (e.payload as { terms: { subjectId: string } }).terms.subjectId === subjectId)).toEqual([]);
-    expect((await order([[-1.1505, 52.9547], [-1.1495, 52.9547], [-1.1495, 52.9553], [-1.1505, 52.9553], [-1.1505, 52.9547]])).status).toBe(200);
+    expect(
+      (
+        await order([
+          [-1.1505, 52.9547],
+          [-1.1495, 52.9547],
+          [-1.1495, 52.9553],
+          [-1.1505, 52.9553],
+          [-1.1505, 52.9547],
+        ])
+      ).status,
+    ).toBe(200);
   });
 });
 
 describe('dispatch', () => {
   it('grade first; the unit gets a dispatch on its radio, goes en route, and is on scene once when its status says so', async () => {
-    const h = new Handset({ url: `mqtt://127.0.0.1:${gw.broker.port}`, issi: 2003, username: 'radio-2003', password: demoPassword('radio-2003'), config: gw.config, startZone: 'market-square', seed: 3 });
+    const h = new Handset({
+      url: `mqtt://127.0.0.1:${gw.broker.port}`,
+      issi: 2003,
+      username: 'radio-2003',
+      password: demoPassword('radio-2003'),
+      config: gw.config,
+      startZone: 'market-square',
+      seed: 3,
+    });
     await h.connect();
     try {
       await h.status(32768);
       await h.move(1);
-      const created = await call<{ incidentId: string; zone: string }>('police', 'POST', '/api/incidents', { category: 'abuse', description: 'Verbal abuse at the till', place: { premisesId: 'prem-006' } });
+      const created = await call<{ incidentId: string; zone: string }>('police', 'POST', '/api/incidents', {
+        category: 'abuse',
+        description: 'Verbal abuse at the till',
+        place: { premisesId: 'prem-006' },
+      });
       expect(created.body.data).toMatchObject({ zone: 'high-street-south' });
       const id = created.body.data!.incidentId;
       expect((await call('controller', 'POST', `/api/incidents/${id}/dispatch`, { unitId: 'unit-03' })).body.error?.code).toBe('TW_CONFLICT');
@@ -276,7 +395,9 @@ describe('after a crash', () => {
     const j = new Journal({ path: t.config.gateway.journal.path, synchronous: 'full', maxBatch: 10, log: pino({ level: 'silent' }) });
     await j.open();
     const report = await j.append({
-      source: 'mqtt:shop-1', type: 'shop.report', subject: 'premises:prem-013',
+      source: 'mqtt:shop-1',
+      type: 'shop.report',
+      subject: 'premises:prem-013',
       payload: { premisesId: 'prem-013', kind: 'incident', category: 'theft', occurredAt: minutesAgo(1), description: 'Took a phone charger' },
     });
     await j.close();

@@ -140,17 +140,32 @@ export async function spawnGateway(configFile: string, opts: { built?: boolean; 
   if (opts.built && !existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: npm run build`);
   const child = spawn(process.execPath, [...extra, ...entry], {
     cwd: ROOT,
-    env: { ...process.env, ...(opts.built ? START_ENV : {}), TOWNWATCH_CONFIG: configFile, TW_NO_SIM: opts.simulators ? '0' : '1', TW_LOG_LEVEL: 'warn', ...opts.env },
+    env: {
+      ...process.env,
+      ...(opts.built ? START_ENV : {}),
+      TOWNWATCH_CONFIG: configFile,
+      TW_NO_SIM: opts.simulators ? '0' : '1',
+      TW_LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ports = await eventually(() => {
-    const http = /console +http:\/\/localhost:(\d+)/.exec(out);
-    const mq = /mqtt +mqtt:\/\/localhost:(\d+)/.exec(out);
-    return http && mq ? { httpPort: Number(http[1]), mqttPort: Number(mq[1]) } : child.exitCode !== null ? Promise.reject(new Error(`gateway exited: ${out}`)) : undefined;
-  }, 60_000, 'child gateway to start');
+  const ports = await eventually(
+    () => {
+      const http = /console +http:\/\/localhost:(\d+)/.exec(out);
+      const mq = /mqtt +mqtt:\/\/localhost:(\d+)/.exec(out);
+      return http && mq
+        ? { httpPort: Number(http[1]), mqttPort: Number(mq[1]) }
+        : child.exitCode !== null
+          ? Promise.reject(new Error(`gateway exited: ${out}`))
+          : undefined;
+    },
+    60_000,
+    'child gateway to start',
+  );
   return { child, ...ports, output: () => out, exited };
 }

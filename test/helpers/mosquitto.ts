@@ -37,10 +37,29 @@ export function binary(name: string): string {
 function selfSigned(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  const r = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`openssl could not make a test certificate (install the Debian package "openssl"): ${r.stderr}`);
   return { cert, key };
 }
@@ -61,7 +80,12 @@ export interface MosquittoOptions {
 
 /** Where Debian (and others) install Mosquitto's dynamic-security plugin. */
 export function dynsecPlugin(): string {
-  for (const p of ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so']) {
+  for (const p of [
+    '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so',
+    '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so',
+    '/usr/lib/mosquitto_dynamic_security.so',
+    '/usr/local/lib/mosquitto_dynamic_security.so',
+  ]) {
     if (existsSync(p)) return p;
   }
   throw new Error(`mosquitto_dynamic_security.so not found: ${HELP}`);

@@ -23,7 +23,11 @@ const HELP = 'install the Debian package "postgresql" (npm test installs it as r
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const v of versions) {
     const dir = join(root, v, 'bin');
     if (existsSync(join(dir, 'postgres')) && existsSync(join(dir, 'initdb'))) return dir;
@@ -51,7 +55,9 @@ function template(bin: string, as: { uid: number; gid: number } | null): string 
   const work = mkdtempSync(join(tmpdir(), 'tw-pg-initdb-'));
   own(work, as);
   const r = spawnSync(join(bin, 'initdb'), ['-D', join(work, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], {
-    encoding: 'utf8', cwd: work, ...(as ?? {}),
+    encoding: 'utf8',
+    cwd: work,
+    ...(as ?? {}),
   });
   if (r.status !== 0) throw new Error(`initdb failed (${r.status}): ${r.stderr || r.stdout}`);
   try {
@@ -92,8 +98,26 @@ export async function startPostgres(): Promise<PostgresServer> {
   own(base, as);
   const port = await freePort();
   // Durability settings off: the tests kill our processes, never the database server.
-  const args = ['-D', data, '-p', String(port), '-k', base, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=60', '-c', 'shared_buffers=16MB'];
+  const args = [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    base,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=60',
+    '-c',
+    'shared_buffers=16MB',
+  ];
   const child = spawn(join(bin, 'postgres'), args, { cwd: base, stdio: ['ignore', 'ignore', 'pipe'], ...(as ?? {}) });
   let out = '';
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));

@@ -58,8 +58,11 @@ export function connectBytes(o: { clientId: string; clean: boolean; username?: s
   const flags = (o.username !== undefined ? 0x80 : 0) | (o.password !== undefined ? 0x40 : 0) | (o.clean ? 0x02 : 0);
   const keepalive = o.keepalive ?? 30;
   const body = Buffer.concat([
-    str('MQTT'), Buffer.from([4, flags, keepalive >> 8, keepalive & 0xff]), str(o.clientId),
-    ...(o.username !== undefined ? [str(o.username)] : []), ...(o.password !== undefined ? [str(o.password)] : []),
+    str('MQTT'),
+    Buffer.from([4, flags, keepalive >> 8, keepalive & 0xff]),
+    str(o.clientId),
+    ...(o.username !== undefined ? [str(o.username)] : []),
+    ...(o.password !== undefined ? [str(o.password)] : []),
   ]);
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }

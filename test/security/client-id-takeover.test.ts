@@ -53,9 +53,9 @@ describe('a CONNECT with a client id of another account', () => {
     await gw.stop();
   });
 
-  const ofType = (type: string) =>
-    journaled(gw, type);
-  const metric = async (kind: string) => Number(new RegExp(`^tw_security_events_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(await gw.metrics.registry.metrics())?.[1] ?? 0);
+  const ofType = (type: string) => journaled(gw, type);
+  const metric = async (kind: string) =>
+    Number(new RegExp(`^tw_security_events_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(await gw.metrics.registry.metrics())?.[1] ?? 0);
   const refusedWith = (username: string, clientId: string) =>
     connectMqtt(gw.broker.port, username, { clientId }).then(
       (c) => {
@@ -83,7 +83,11 @@ describe('a CONNECT with a client id of another account', () => {
     await radio.publishAsync('tw/v1/radio/2001/position', JSON.stringify({ lat: 52.955, lon: -1.15, fixTime: new Date().toISOString() }), { qos: 1 });
     expect(radioClosed).toBe(false);
     expect(radio.connected).toBe(true);
-    expect(ofType('radio.presence').filter((p) => p.issi === 2001).map((p) => p.online)).toEqual([true]);
+    expect(
+      ofType('radio.presence')
+        .filter((p) => p.issi === 2001)
+        .map((p) => p.online),
+    ).toEqual([true]);
     expect(ofType('mqtt.disconnected').filter((p) => p.clientId === 'handset-2001')).toEqual([]);
 
     const refused = await eventually(() => {

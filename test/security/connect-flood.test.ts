@@ -56,7 +56,9 @@ function anonymousConnect(port: number, i: number): Promise<'connack' | 'closed'
 function securityEvents(journalPath: string): Array<{ type: string; payload: Record<string, unknown> }> {
   const db = new Database(journalPath, { readonly: true });
   try {
-    return db.prepare("SELECT type, payload FROM events WHERE type LIKE 'security.%' ORDER BY seq").all()
+    return db
+      .prepare("SELECT type, payload FROM events WHERE type LIKE 'security.%' ORDER BY seq")
+      .all()
       .map((r) => ({ type: (r as { type: string }).type, payload: JSON.parse((r as { payload: string }).payload) as Record<string, unknown> }));
   } finally {
     db.close();
@@ -70,9 +72,11 @@ describe('a flood of anonymous CONNECTs', () => {
     const CONCURRENT = 400;
     const answers: Array<'connack' | 'closed'> = [];
     let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENT }, async () => {
-      while (next < N) answers.push(await anonymousConnect(gw.broker.port, next++));
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENT }, async () => {
+        while (next < N) answers.push(await anonymousConnect(gw.broker.port, next++));
+      }),
+    );
     const refusedByBroker = answers.filter((a) => a === 'connack').length;
     // The limiter let the burst and the refill through, and hung up on the rest unread.
     expect(refusedByBroker).toBeGreaterThanOrEqual(CONNECT_LIMIT.burst);
@@ -83,7 +87,9 @@ describe('a flood of anonymous CONNECTs', () => {
     expect(await metric(gw, 'connect-refused')).toBe(refusedByBroker);
 
     // A person watching the journal sees it start at once…
-    const first = gw.journal.database.prepare("SELECT payload FROM events WHERE type = 'security.connect-refused'").all()
+    const first = gw.journal.database
+      .prepare("SELECT payload FROM events WHERE type = 'security.connect-refused'")
+      .all()
       .map((r) => JSON.parse((r as { payload: string }).payload) as Record<string, unknown>);
     expect(first[0]).toMatchObject({ reason: 'anonymous connection', address: '127.0.0.1', count: 1 });
 
@@ -96,20 +102,26 @@ describe('a flood of anonymous CONNECTs', () => {
     expect(total('security.connect-refused')).toBe(refusedByBroker);
     expect(total('security.connection-rate-limited')).toBe(N - refusedByBroker);
     const summary = events.find((e) => e.type === 'security.connect-refused' && (e.payload.count as number) > 1);
-    expect(summary?.payload).toMatchObject({ reasons: { 'anonymous connection': (summary?.payload.count as number) }, address: '127.0.0.1' });
+    expect(summary?.payload).toMatchObject({ reasons: { 'anonymous connection': summary?.payload.count as number }, address: '127.0.0.1' });
   }, 120_000);
 
   it('on the ws /mqtt listener is limited by the same bucket, before the WebSocket handshake', async () => {
     const { gw } = await gateway();
     const attempts = CONNECT_LIMIT.burst + 300;
-    const outcomes = await Promise.all(Array.from({ length: attempts }, () => new Promise<'open' | 'refused'>((resolve) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${gw.httpPort}/mqtt`, 'mqtt');
-      ws.once('open', () => {
-        ws.terminate();
-        resolve('open');
-      });
-      ws.once('error', () => resolve('refused'));
-    })));
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: attempts },
+        () =>
+          new Promise<'open' | 'refused'>((resolve) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${gw.httpPort}/mqtt`, 'mqtt');
+            ws.once('open', () => {
+              ws.terminate();
+              resolve('open');
+            });
+            ws.once('error', () => resolve('refused'));
+          }),
+      ),
+    );
     const opened = outcomes.filter((o) => o === 'open').length;
     expect(opened).toBeGreaterThan(0);
     expect(opened).toBeLessThan(attempts);
@@ -126,7 +138,10 @@ describe('denied SUBSCRIBE filters', () => {
     clients.push(c);
     const N = 300;
     const filters = Object.fromEntries(Array.from({ length: N }, (_, i) => [`tw/v1/radio/${3000 + i}/down`, { qos: 1 as const }]));
-    const granted = await c.subscribeAsync(filters).then(() => [], (err: { packet?: { granted: number[] } }) => err.packet?.granted ?? []);
+    const granted = await c.subscribeAsync(filters).then(
+      () => [],
+      (err: { packet?: { granted: number[] } }) => err.packet?.granted ?? [],
+    );
     expect(granted).toEqual(Array<number>(N).fill(0x80));
     expect(await metric(gw, 'subscribe-denied')).toBe(N);
     const now = gw.journal.database.prepare("SELECT payload FROM events WHERE type = 'security.subscribe-denied'").all();
@@ -165,7 +180,14 @@ describe('the connection limiter and the refusal digest (pure parts)', () => {
     const journaled: AppendInput[] = [];
     let t = 0;
     const digest = new SecurityDigest({ record: (e) => Promise.resolve(void journaled.push(e)), windowMs: 60_000, maxKeys: 2, now: () => t });
-    const refusal = (key: string, reason = 'anonymous connection') => ({ type: 'security.connect-refused', key, source: 'mqtt', subject: null, reason, payload: {} });
+    const refusal = (key: string, reason = 'anonymous connection') => ({
+      type: 'security.connect-refused',
+      key,
+      source: 'mqtt',
+      subject: null,
+      reason,
+      payload: {},
+    });
     for (let i = 0; i < 100; i++) digest.note(refusal('addr:a'));
     expect(journaled.map((e) => (e.payload as { count: number }).count)).toEqual([1]);
     await digest.flush();

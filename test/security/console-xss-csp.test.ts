@@ -53,16 +53,30 @@ beforeAll(async () => {
   // that right could type it.
   const cookie = await login(gw.httpPort, 'police');
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { ...withCsrf(cookie), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { ...withCsrf(cookie), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     return ((await res.json()) as { data: { id: string } }).data;
   };
-  const subject = await post('/api/subjects', { status: 'known', name: 'Test Subject', description: 'for the XSS test', features: [], sharedWithMembers: false });
+  const subject = await post('/api/subjects', {
+    status: 'known',
+    name: 'Test Subject',
+    description: 'for the XSS test',
+    features: [],
+    sharedWithMembers: false,
+  });
   const busStation = (t.config.zones.find((z) => z.id === 'bus-station') ?? t.config.zones[1]!).polygon;
   await post('/api/cbos', {
-    subjectId: subject.id, conditions: 'Must not enter.', reference: CBO_XSS, excludedZones: ['market-square'],
+    subjectId: subject.id,
+    conditions: 'Must not enter.',
+    reference: CBO_XSS,
+    excludedZones: ['market-square'],
     excludedAreas: [{ name: AREA_XSS, polygon: busStation }],
-    startsAt: new Date(Date.now() - 86_400_000).toISOString(), expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    startsAt: new Date(Date.now() - 86_400_000).toISOString(),
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
   });
   browser = await launchChromium();
 });

@@ -24,7 +24,9 @@ let ids: string[] = [];
 
 function call(method: string, path: string, who: string | null, body?: unknown): Promise<Response> {
   return fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { ...(who ? withCsrf(cookies[who]!) : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { ...(who ? withCsrf(cookies[who]!) : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
 }
 
@@ -53,8 +55,22 @@ const custody = (type: string) => [...gw.journal.replay()].filter((e) => e.type 
 beforeAll(async () => {
   ({ gw, pty, dir } = await startDockGateway());
   sim = new DockSimulator({
-    ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 11,
-    cameras: [{ serial: 'BWC-0001', bay: 1, files: [{ name: 'night-001.mp4', size: 150_000 }, { name: 'night-002.mp4', size: 70_001 }] }],
+    ...FAST,
+    path: pty.dockPath,
+    cable: pty,
+    dockId: 'dock-1',
+    bays: 6,
+    seed: 11,
+    cameras: [
+      {
+        serial: 'BWC-0001',
+        bay: 1,
+        files: [
+          { name: 'night-001.mp4', size: 150_000 },
+          { name: 'night-002.mp4', size: 70_001 },
+        ],
+      },
+    ],
   });
   await sim.start();
   await sim.whenSettled();
@@ -99,22 +115,49 @@ describe('evidence bundles', () => {
       expect(names).toContain(`${data.bundleId}/manifest.json`);
       // The recipient's check: every line of SHA256SUMS holds for the unpacked files.
       expect((await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: root })).stdout.match(/: OK$/gm)).toHaveLength(2);
-      const sums = readFileSync(join(root, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split('  ') as [string, string]);
-      expect(sums.map(([sha]) => sha).sort()).toEqual(gw.projections.evidence.snapshot().map((r) => r.receivedSha256).sort());
-      for (const [sha, file] of sums) expect(createHash('sha256').update(readFileSync(join(root, file))).digest('hex')).toBe(sha);
-      const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { exportedBy: string; files: Array<{ custody: Array<{ type: string; actor: string }> }> };
+      const sums = readFileSync(join(root, 'SHA256SUMS'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('  ') as [string, string]);
+      expect(sums.map(([sha]) => sha).sort()).toEqual(
+        gw.projections.evidence
+          .snapshot()
+          .map((r) => r.receivedSha256)
+          .sort(),
+      );
+      for (const [sha, file] of sums)
+        expect(
+          createHash('sha256')
+            .update(readFileSync(join(root, file)))
+            .digest('hex'),
+        ).toBe(sha);
+      const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as {
+        exportedBy: string;
+        files: Array<{ custody: Array<{ type: string; actor: string }> }>;
+      };
       expect(manifest.exportedBy).toBe('police');
       expect(manifest.files[0]!.custody.map((c) => c.type)).toContain('evidence.exported');
     }
     const downloads = custody('evidence.bundle-downloaded');
     expect(downloads.map((e) => `${e.actor} ${e.ref}`).sort()).toEqual(['police', 'secmgr'].flatMap((a) => ids.map((id) => `${a} ${id}`)).sort());
     for (const e of downloads) expect(e.payload).toMatchObject({ bundleId: data.bundleId, incidentId: 'INC-9' });
-    expect(custody('evidence.exported').map((e) => e.payload)).toEqual(ids.map(() => expect.not.objectContaining({ out: expect.anything() as unknown }) as unknown));
+    expect(custody('evidence.exported').map((e) => e.payload)).toEqual(
+      ids.map(() => expect.not.objectContaining({ out: expect.anything() as unknown }) as unknown),
+    );
     expect(verifyJournal(gw.journal.database)).toMatchObject({ ok: true });
   });
 
   it('gives a member 403, a controller 403 and no session 401, and journals no hand-over for them', async () => {
-    const { bundleId } = JSON.parse(readFileSync(join(dir, 'exports', readdirSync(join(dir, 'exports')).find((f) => f.endsWith('.json'))!), 'utf8')) as { bundleId: string };
+    const { bundleId } = JSON.parse(
+      readFileSync(
+        join(
+          dir,
+          'exports',
+          readdirSync(join(dir, 'exports')).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    ) as { bundleId: string };
     const before = custody('evidence.bundle-downloaded').length;
     expect((await call('GET', `/api/evidence/bundles/${bundleId}`, 'member')).status).toBe(403);
     expect((await call('GET', `/api/evidence/bundles/${bundleId}`, 'controller')).status).toBe(403);
@@ -122,7 +165,8 @@ describe('evidence bundles', () => {
     expect((await call('POST', '/api/evidence/bundles', 'member', { incidentId: 'INC-9' })).status).toBe(403);
     expect((await call('POST', '/api/evidence/bundles', null, { incidentId: 'INC-9' })).status).toBe(401);
     // Only our own ids name a file: nothing else in the data folder can be fetched this way.
-    for (const id of ['..%2Fjournal.db', '..%2F..%2Fconfig.yaml', `${bundleId}.json`]) expect((await call('GET', `/api/evidence/bundles/${id}`, 'police')).status).toBe(404);
+    for (const id of ['..%2Fjournal.db', '..%2F..%2Fconfig.yaml', `${bundleId}.json`])
+      expect((await call('GET', `/api/evidence/bundles/${id}`, 'police')).status).toBe(404);
     expect(custody('evidence.bundle-downloaded')).toHaveLength(before);
   });
 });

@@ -24,7 +24,12 @@ describe('an offer the evidence disk has no room for', () => {
       doc.evidence = { ...(doc.evidence as object), disk: { minFreeMiB: 1024 ** 4 } };
     }));
     sim = new DockSimulator({
-      ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 3,
+      ...FAST,
+      path: pty.dockPath,
+      cable: pty,
+      dockId: 'dock-1',
+      bays: 6,
+      seed: 3,
       cameras: [{ serial: 'BWC-0001', bay: 1, files: [{ name: 'full-001.mp4', size: 50_000 }] }],
     });
     await sim.start();
@@ -72,8 +77,24 @@ describe('partial/ and quarantine/ are bounded', () => {
     }));
     // Three recordings damaged after hashing: three quarantine entries, through the real protocol.
     sim = new DockSimulator({
-      ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 4,
-      cameras: [{ serial: 'BWC-0002', bay: 1, badHash: true, files: [{ name: 'bad-1.mp4', size: 20_000 }, { name: 'bad-2.mp4', size: 21_000 }, { name: 'bad-3.mp4', size: 22_000 }] }],
+      ...FAST,
+      path: pty.dockPath,
+      cable: pty,
+      dockId: 'dock-1',
+      bays: 6,
+      seed: 4,
+      cameras: [
+        {
+          serial: 'BWC-0002',
+          bay: 1,
+          badHash: true,
+          files: [
+            { name: 'bad-1.mp4', size: 20_000 },
+            { name: 'bad-2.mp4', size: 21_000 },
+            { name: 'bad-3.mp4', size: 22_000 },
+          ],
+        },
+      ],
     });
     await sim.start();
     await sim.whenSettled();
@@ -108,7 +129,10 @@ describe('partial/ and quarantine/ are bounded', () => {
     const quarantine = events(gw, 'evidence.quarantine-removed');
     expect(quarantine).toHaveLength(2);
     for (const q of quarantine) {
-      expect(q.payload).toMatchObject({ reason: 'quarantine over its file limit', note: { key: { cam: 'BWC-0002' }, reason: expect.stringMatching(/does not match/) as unknown } });
+      expect(q.payload).toMatchObject({
+        reason: 'quarantine over its file limit',
+        note: { key: { cam: 'BWC-0002' }, reason: expect.stringMatching(/does not match/) as unknown },
+      });
       expect((q.payload as { files: string[] }).files.map((f) => f.replace(/.*\./, ''))).toEqual(['bin', 'json']);
     }
     // Past the age limit the last one goes too.

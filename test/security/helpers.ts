@@ -12,7 +12,11 @@ export const STRANGER_ADDRESS = '127.0.0.2';
 /** A real MQTT.js client whose TCP connection comes from `localAddress`: its CONNACK code (0 accepted). */
 export async function connackFrom(port: number, localAddress: string, username: string, password: string): Promise<number> {
   const client = new MqttClient(() => netConnect({ host: '127.0.0.1', port, localAddress }), {
-    protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, username, password, // Client ids belong to accounts: `<username>-…` is this account's own.
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    username,
+    password, // Client ids belong to accounts: `<username>-…` is this account's own.
     clientId: `${username}-sec-${Math.random().toString(36).slice(2)}`,
   });
   try {
@@ -27,7 +31,11 @@ export async function connackFrom(port: number, localAddress: string, username: 
 
 /** A real HTTP request to the gateway from `localAddress`. */
 export function httpFrom(
-  port: number, localAddress: string, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {},
+  port: number,
+  localAddress: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);

@@ -8,7 +8,9 @@ const cookies: Record<string, string> = {};
 
 async function call<T>(method: string, path: string, who: string, body?: unknown): Promise<{ status: number; data: T; text: string }> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-    method, headers: { ...withCsrf(cookies[who]!), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { ...withCsrf(cookies[who]!), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   return { status: res.status, data: (JSON.parse(text) as { data: T }).data, text };
@@ -18,7 +20,10 @@ beforeAll(async () => {
   gw = await startGateway(testConfig().config);
   for (const who of ['controller', 'police', 'engineer', 'member', 'secmgr']) cookies[who] = await login(gw.httpPort, who);
   const created = await call<{ id: string }>('POST', '/api/subjects', 'controller', {
-    status: 'known', name: 'Jack Threlfall', description: 'tall, grey hoodie', features: ['hair:ginger'],
+    status: 'known',
+    name: 'Jack Threlfall',
+    description: 'tall, grey hoodie',
+    features: ['hair:ginger'],
   });
   expect(created.status).toBe(200);
   // A police officer searches the gallery by name: the search is journaled with its terms.
@@ -33,7 +38,7 @@ afterAll(async () => {
 const searches = (events: JournalEvent[]) => events.filter((e) => e.type === 'subject.viewed' && (e.payload as { via?: string }).via === 'search');
 
 describe('subject search terms in the raw journal (GET /api/journal)', () => {
-  it("are withheld from an engineer, who still sees that the search happened and who made it", async () => {
+  it('are withheld from an engineer, who still sees that the search happened and who made it', async () => {
     const res = await call<{ events: JournalEvent[] }>('GET', '/api/journal?after=0&limit=500', 'engineer');
     expect(res.status).toBe(200);
     const s = searches(res.data.events);

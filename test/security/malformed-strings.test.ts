@@ -18,9 +18,9 @@ afterAll(async () => {
   await gw.stop();
 });
 
-const ofType = (type: string) =>
-  journaled(gw, type);
-const metric = async (kind: string) => Number(new RegExp(`^tw_security_events_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(await gw.metrics.registry.metrics())?.[1] ?? 0);
+const ofType = (type: string) => journaled(gw, type);
+const metric = async (kind: string) =>
+  Number(new RegExp(`^tw_security_events_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(await gw.metrics.registry.metrics())?.[1] ?? 0);
 
 const str = (b: Buffer) => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
 

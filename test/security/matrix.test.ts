@@ -19,7 +19,12 @@ import { connectMqtt, demoPassword, eventually, loginSession, startGateway, test
  */
 
 const USER_OF: Record<ConsoleRole, string> = {
-  controller: 'controller', 'cctv-operator': 'operator', 'security-manager': 'secmgr', police: 'police', engineer: 'engineer', member: 'member',
+  controller: 'controller',
+  'cctv-operator': 'operator',
+  'security-manager': 'secmgr',
+  police: 'police',
+  engineer: 'engineer',
+  member: 'member',
 };
 const DEVICE_ACCOUNTS = ['radio-2006', 'radio-gateway', 'shop-prem-001', 'dock-1', 'cctv', 'service'] as const;
 
@@ -120,7 +125,9 @@ describe('HTTP routes', () => {
 
 function socketAs(role: ConsoleRole): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
   const s: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(base, {
-    transports: ['websocket'], extraHeaders: { cookie: sessions.get(role)!.cookie }, reconnection: false,
+    transports: ['websocket'],
+    extraHeaders: { cookie: sessions.get(role)!.cookie },
+    reconnection: false,
   });
   sockets.push(s);
   return new Promise((resolve, reject) => s.once('connect', () => resolve(s)).once('connect_error', reject));
@@ -149,7 +156,10 @@ describe('console socket', () => {
     await socketAs('controller');
     const io = (gw.consoleSocket as unknown as { io: { sockets: { sockets: Map<string, { eventNames(): Array<string | symbol> }> } } }).io;
     const server = [...io.sockets.sockets.values()].at(-1)!;
-    const handlers = server.eventNames().map(String).filter((e) => !['disconnect', 'disconnecting', 'error'].includes(e));
+    const handlers = server
+      .eventNames()
+      .map(String)
+      .filter((e) => !['disconnect', 'disconnecting', 'error'].includes(e));
     expect(handlers.filter((e) => !(e in SOCKET_COMMANDS))).toEqual([]);
     expect(Object.keys(SOCKET_COMMANDS).filter((e) => !handlers.includes(e))).toEqual([]);
   });
@@ -159,7 +169,12 @@ describe('console socket', () => {
 
 /** Concrete topics of a contract entry: the account's own parameters and foreign ones. */
 function instances(spec: TopicSpec): Array<{ topic: string; params: Record<string, string> }> {
-  const values: Record<string, string[]> = { issi: ['2006', '2002', '9500'], gssi: ['9001', '9002'], premisesId: ['prem-001', 'prem-007'], cameraId: ['cam-01'] };
+  const values: Record<string, string[]> = {
+    issi: ['2006', '2002', '9500'],
+    gssi: ['9001', '9002'],
+    premisesId: ['prem-001', 'prem-007'],
+    cameraId: ['cam-01'],
+  };
   let out: Array<Record<string, string>> = [{}];
   for (const [, name] of spec.pattern.matchAll(/\{(\w+)\}/g)) out = out.flatMap((p) => values[name!]!.map((v) => ({ ...p, [name!]: v })));
   return out.map((params) => ({ params, topic: spec.pattern.replace(/\{(\w+)\}/g, (_, k: string) => params[k]!) }));
@@ -173,9 +188,17 @@ function policyReads(p: Principal, spec: TopicSpec, params: Record<string, strin
     case 'service':
       return true;
     case 'handset':
-      return spec.direction === 'out' && spec.roles.includes('handset') && (params.issi === String(p.issi) || (params.gssi !== undefined && p.talkgroups.includes(Number(params.gssi))));
+      return (
+        spec.direction === 'out' &&
+        spec.roles.includes('handset') &&
+        (params.issi === String(p.issi) || (params.gssi !== undefined && p.talkgroups.includes(Number(params.gssi))))
+      );
     case 'control-station':
-      return spec.direction === 'out' && spec.roles.includes('control-station') && (params.issi === undefined || p.issiRanges.some(([a, b]) => Number(params.issi) >= a && Number(params.issi) <= b));
+      return (
+        spec.direction === 'out' &&
+        spec.roles.includes('control-station') &&
+        (params.issi === undefined || p.issiRanges.some(([a, b]) => Number(params.issi) >= a && Number(params.issi) <= b))
+      );
     default:
       return false;
   }
@@ -183,7 +206,11 @@ function policyReads(p: Principal, spec: TopicSpec, params: Record<string, strin
 
 function policyPublishes(p: Principal, spec: TopicSpec, params: Record<string, string>): boolean {
   if (spec.direction !== 'in' || !spec.roles.includes(p.role)) return false;
-  if (params.issi !== undefined && !(p.role === 'handset' ? params.issi === String(p.issi) : p.issiRanges.some(([a, b]) => Number(params.issi) >= a && Number(params.issi) <= b))) return false;
+  if (
+    params.issi !== undefined &&
+    !(p.role === 'handset' ? params.issi === String(p.issi) : p.issiRanges.some(([a, b]) => Number(params.issi) >= a && Number(params.issi) <= b))
+  )
+    return false;
   return params.premisesId === undefined || params.premisesId === p.premisesId;
 }
 
@@ -229,8 +256,12 @@ describe('MQTT topics', () => {
   }
 
   it('refuses each kind of subscription the policy denies on the real broker with SUBACK 0x80, grants the rest', async () => {
-    expect(await suback('member', ['tw/v1/#', 'tw/v1/radio/+/position', 'tw/v1/shop/prem-007/report', 'tw/v1/shop/+/report', 'tw/v1/shop/prem-001/report'])).toEqual([128, 128, 128, 128, 1]);
-    expect(await suback('engineer', ['tw/v1/radio/+/position', 'tw/v1/radio/+/text', 'tw/v1/radio/+/presence', 'tw/v1/cctv/+/fault'])).toEqual([128, 128, 1, 1]);
+    expect(
+      await suback('member', ['tw/v1/#', 'tw/v1/radio/+/position', 'tw/v1/shop/prem-007/report', 'tw/v1/shop/+/report', 'tw/v1/shop/prem-001/report']),
+    ).toEqual([128, 128, 128, 128, 1]);
+    expect(await suback('engineer', ['tw/v1/radio/+/position', 'tw/v1/radio/+/text', 'tw/v1/radio/+/presence', 'tw/v1/cctv/+/fault'])).toEqual([
+      128, 128, 1, 1,
+    ]);
     expect(await suback('operator', ['tw/v1/#', 'tw/v1/radio/+/text', 'tw/v1/radio/+/position', 'tw/v1/cctv/+/sighting'])).toEqual([128, 128, 1, 1]);
     expect(await suback('controller', ['tw/v1/#'])).toEqual([1]);
     expect(await suback('radio-2006', ['tw/v1/radio/2002/down', 'tw/v1/talkgroup/9002/down', 'tw/v1/radio/2006/down'])).toEqual([128, 128, 1]);
@@ -247,7 +278,8 @@ describe('MQTT topics', () => {
     const shop1 = await connectMqtt(gw.broker.port, 'shop-prem-001', { clientId: 'shop-prem-001-matrix' });
     const radio = await connectMqtt(gw.broker.port, 'radio-2006', { clientId: 'handset-2006' });
     mqttClients.push(shop7, shop1, radio);
-    const report = (premisesId: string) => JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: `matrix test at ${premisesId}` });
+    const report = (premisesId: string) =>
+      JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: `matrix test at ${premisesId}` });
     await shop7.publishAsync('tw/v1/shop/prem-007/report', report('prem-007'), { qos: 1 });
     await radio.publishAsync('tw/v1/radio/2006/position', JSON.stringify({ lat: 52.955, lon: -1.15, fixTime: new Date().toISOString() }), { qos: 1 });
     await shop1.publishAsync('tw/v1/shop/prem-001/report', report('prem-001'), { qos: 1 });

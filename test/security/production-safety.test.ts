@@ -66,7 +66,12 @@ describe('production refuses clear text off the machine', () => {
 
   it('refuses an uplink over mqtt:// or ws://, not mqtts:// or wss://', async () => {
     const doc = prodDoc();
-    for (const [url, refused] of [['mqtt://region.example:1883', true], ['ws://region.example/mqtt', true], ['mqtts://region.example:8883', false], ['wss://region.example/mqtt', false]] as const) {
+    for (const [url, refused] of [
+      ['mqtt://region.example:1883', true],
+      ['ws://region.example/mqtt', true],
+      ['mqtts://region.example:8883', false],
+      ['wss://region.example/mqtt', false],
+    ] as const) {
       doc.uplink = { enabled: true, url };
       const problems = await problemsOf(doc);
       if (refused) expect(problems, url).toEqual([expect.stringMatching(/^uplink\.url: the uplink to (mqtt|ws):\/\/ is not encrypted/)]);
@@ -86,12 +91,20 @@ describe('production refuses clear text off the machine', () => {
 describe('the gateway', () => {
   it('refuses to start in production with a rehashed demo password, naming the account', async () => {
     const doc = prodDoc();
-    doc.gateway = { ...doc.gateway, http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, journal: { path: join(tmp.dir, 'j.db') }, dataDir: tmp.dir };
+    doc.gateway = {
+      ...doc.gateway,
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { host: '127.0.0.1', port: 0 },
+      journal: { path: join(tmp.dir, 'j.db') },
+      dataDir: tmp.dir,
+    };
     doc.accounts[0]!.passwordHash = await hashPassword('controller-demo');
     doc.accounts[1]!.passwordHash = FAKE_HASH;
     const file = tmp.write(YAML.stringify(doc));
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/main.ts')], {
-      cwd: ROOT, env: { ...process.env, TOWNWATCH_CONFIG: file, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+      env: { ...process.env, TOWNWATCH_CONFIG: file, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -16,8 +16,23 @@ beforeAll(async () => {
   ({ gw, pty } = await startDockGateway());
   // A camera whose clock was reset: its shift "began" on 1 January 2000.
   sim = new DockSimulator({
-    ...FAST, path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: 7, shiftStart: Date.parse('2000-01-01T08:00:00Z'),
-    cameras: [{ serial: 'BWC-0001', bay: 1, files: [{ name: 'y2k-001.mp4', size: 120_000 }, { name: 'y2k-002.mp4', size: 80_000 }] }],
+    ...FAST,
+    path: pty.dockPath,
+    cable: pty,
+    dockId: 'dock-1',
+    bays: 6,
+    seed: 7,
+    shiftStart: Date.parse('2000-01-01T08:00:00Z'),
+    cameras: [
+      {
+        serial: 'BWC-0001',
+        bay: 1,
+        files: [
+          { name: 'y2k-001.mp4', size: 120_000 },
+          { name: 'y2k-002.mp4', size: 80_000 },
+        ],
+      },
+    ],
   });
   await sim.start();
   await sim.whenSettled();
@@ -51,7 +66,10 @@ describe("retention does not trust a camera's clock", () => {
     const records = gw.projections.evidence.snapshot();
     expect(notes.map((n) => n.ref).sort()).toEqual(records.map((r) => r.id).sort());
     for (const n of notes) {
-      expect(n.payload).toMatchObject({ reason: 'recording end is more than 24 h before the gateway received it', recEnd: expect.stringMatching(/^2000-01-01/) as unknown });
+      expect(n.payload).toMatchObject({
+        reason: 'recording end is more than 24 h before the gateway received it',
+        recEnd: expect.stringMatching(/^2000-01-01/) as unknown,
+      });
       const r = records.find((x) => x.id === n.ref)!;
       expect(Date.parse((n.payload as { retentionFrom: string }).retentionFrom)).toBeGreaterThanOrEqual(r.verifiedAt - 60_000);
     }

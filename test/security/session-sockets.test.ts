@@ -73,12 +73,19 @@ async function openVideo(gw: Gateway, cookie: string): Promise<{ ws: WebSocket; 
 }
 
 async function logout(gw: Gateway, session: { cookie: string; csrf: string }): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/logout`, { method: 'POST', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/logout`, {
+    method: 'POST',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
+    body: '{}',
+  });
   expect(res.status).toBe(200);
 }
 
 function viewEnds(gw: Gateway, user: string): Array<{ reason: string }> {
-  return gw.journal.read(0, 100_000).filter((e) => e.type === 'video.view-ended' && e.actor === user).map((e) => e.payload as { reason: string });
+  return gw.journal
+    .read(0, 100_000)
+    .filter((e) => e.type === 'video.view-ended' && e.actor === user)
+    .map((e) => e.payload as { reason: string });
 }
 
 describe('console socket and session', () => {

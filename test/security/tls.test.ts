@@ -16,7 +16,14 @@ const tlsOn = (tls: Record<string, unknown>) => (doc: Record<string, unknown>) =
 
 /** CONNECT over mqtts:// or wss://: 'connected', or the error that stopped it. */
 async function mqttsConnect(url: string, opts: IClientOptions): Promise<string> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, username: 'radio-2001', password: demoPassword('radio-2001'), clientId: 'handset-2001', ...opts });
+  const client = mqtt.connect(url, {
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    username: 'radio-2001',
+    password: demoPassword('radio-2001'),
+    clientId: 'handset-2001',
+    ...opts,
+  });
   try {
     return await new Promise<string>((resolve) => {
       client.once('connect', () => resolve('connected'));
@@ -31,10 +38,13 @@ async function mqttsConnect(url: string, opts: IClientOptions): Promise<string> 
 function httpsLogin(port: number, opts: RequestOptions): Promise<{ status: number; setCookie: string[] } | { error: string }> {
   return new Promise((resolve) => {
     const body = JSON.stringify({ username: 'controller', password: demoPassword('controller') });
-    const req = request({ host: '127.0.0.1', servername: 'localhost', port, method: 'POST', path: '/api/login', headers: { 'content-type': 'application/json' }, ...opts }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [] }));
-    });
+    const req = request(
+      { host: '127.0.0.1', servername: 'localhost', port, method: 'POST', path: '/api/login', headers: { 'content-type': 'application/json' }, ...opts },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [] }));
+      },
+    );
     req.once('error', (err: Error & { code?: string }) => resolve({ error: err.code ?? err.message }));
     req.end(body);
   });
@@ -103,10 +113,55 @@ describe('tls with a certificate and key from the config', () => {
     const dir = testConfig().dir;
     const at = (f: string) => join(dir, f);
     const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=Test Site CA', '-keyout', at('ca-key.pem'), '-out', at('ca.pem'));
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=gateway.test', '-keyout', at('key.pem'), '-out', at('req.csr'));
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Test Site CA',
+      '-keyout',
+      at('ca-key.pem'),
+      '-out',
+      at('ca.pem'),
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=gateway.test',
+      '-keyout',
+      at('key.pem'),
+      '-out',
+      at('req.csr'),
+    );
     writeFileSync(at('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    openssl('x509', '-req', '-in', at('req.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', at('ext.cnf'), '-out', at('cert.pem'));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at('req.csr'),
+      '-CA',
+      at('ca.pem'),
+      '-CAkey',
+      at('ca-key.pem'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      at('ext.cnf'),
+      '-out',
+      at('cert.pem'),
+    );
     caCert = readFileSync(at('ca.pem'));
     gw = await startGateway(testConfig(tlsOn({ cert: at('cert.pem'), key: at('key.pem') })).config);
   });

@@ -27,7 +27,18 @@ async function wsMqtt(): Promise<{ ws: WebSocket; closed: Promise<number> }> {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  ws.send(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'radio-2001-ws', keepalive: 30, username: 'radio-2001', password: Buffer.from(demoPassword('radio-2001')) }));
+  ws.send(
+    mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: 'radio-2001-ws',
+      keepalive: 30,
+      username: 'radio-2001',
+      password: Buffer.from(demoPassword('radio-2001')),
+    }),
+  );
   expect([...(await received(ws, 4))]).toEqual([0x20, 0x02, 0x00, 0x00]); // CONNACK, accepted
   return { ws, closed };
 }
@@ -47,7 +58,8 @@ function received(ws: WebSocket, n: number): Promise<Buffer> {
   });
 }
 
-const publish = (size: number) => mqttPacket.generate({ cmd: 'publish', topic: 'tw/v1/radio/2001/text', payload: Buffer.alloc(size, 0x61), qos: 0, dup: false, retain: false });
+const publish = (size: number) =>
+  mqttPacket.generate({ cmd: 'publish', topic: 'tw/v1/radio/2001/text', payload: Buffer.alloc(size, 0x61), qos: 0, dup: false, retain: false });
 
 describe('ws /mqtt frames', () => {
   it('larger than the MQTT packet limit close the connection, even when every packet in them is small', async () => {
@@ -70,7 +82,12 @@ describe('ws /mqtt frames', () => {
     ws.close();
     await closed;
 
-    const client = await mqtt.connectAsync(`ws://127.0.0.1:${gw.httpPort}/mqtt`, { username: 'radio-2002', password: demoPassword('radio-2002'), clientId: 'radio-2002-ws', reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(`ws://127.0.0.1:${gw.httpPort}/mqtt`, {
+      username: 'radio-2002',
+      password: demoPassword('radio-2002'),
+      clientId: 'radio-2002-ws',
+      reconnectPeriod: 0,
+    });
     await client.publishAsync('tw/v1/radio/2002/position', JSON.stringify({ lat: 52.955, lon: -1.15, fixTime: new Date().toISOString() }), { qos: 1 });
     await client.endAsync();
     expect((await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).status).toBe(200);

@@ -28,7 +28,11 @@ describe('the test run’s sweep (test/setup/run-scope.ts)', () => {
       await teardown();
       process.stdout.write(JSON.stringify({ pid, folder }));
     `;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TW_TEST_RUN: `sweep-${process.pid}` } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TW_TEST_RUN: `sweep-${process.pid}` },
+    });
     expect(r.status, r.stderr).toBe(0);
     const { pid, folder } = JSON.parse(r.stdout) as { pid: number; folder: string };
     expect(r.stderr).toMatch(new RegExp(`killed 1 process\\(es\\)[^]*${pid} sleep 600`));

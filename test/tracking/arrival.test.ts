@@ -22,7 +22,10 @@ describe('arrival at an incident', () => {
     const first = judgeArrival(base, RULE);
     expect(first).toEqual({ by: null, holdingSince: 100_000 });
     expect(judgeArrival({ ...base, at: 129_999, holdingSince: first.holdingSince }, RULE).by).toBeNull();
-    expect(judgeArrival({ ...base, fix: offset(SHOP, 90, 20), at: 130_000, holdingSince: first.holdingSince }, RULE)).toEqual({ by: 'position', holdingSince: 100_000 });
+    expect(judgeArrival({ ...base, fix: offset(SHOP, 90, 20), at: 130_000, holdingSince: first.holdingSince }, RULE)).toEqual({
+      by: 'position',
+      holdingSince: 100_000,
+    });
     // 40 m away: not there, and the hold starts over.
     expect(judgeArrival({ ...base, fix: offset(SHOP, 90, 40), at: 131_000, holdingSince: first.holdingSince }, RULE)).toEqual({ by: null, holdingSince: null });
   });

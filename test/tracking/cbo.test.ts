@@ -43,7 +43,13 @@ describe('breach: where', () => {
   });
 
   it('a drawn area counts for a known position only, not for a camera looking somewhere near', () => {
-    const square: Array<[number, number]> = [[-1.1480, 52.9530], [-1.1470, 52.9530], [-1.1470, 52.9536], [-1.1480, 52.9536], [-1.1480, 52.9530]];
+    const square: Array<[number, number]> = [
+      [-1.148, 52.953],
+      [-1.147, 52.953],
+      [-1.147, 52.9536],
+      [-1.148, 52.9536],
+      [-1.148, 52.953],
+    ];
     const order = cbo({ excludedZones: [], excludedAreas: [{ name: 'Concourse', polygon: square }] });
     expect(breaches(FRI_NIGHT, at(-1.1475, 52.9533), order)).toEqual([{ kind: 'area', name: 'Concourse' }]);
     expect(breaches(FRI_NIGHT, at(-1.1482, 52.9533), order)).toEqual([]);
@@ -94,7 +100,13 @@ describe('breach: the order itself', () => {
 
   it('only an issued or extended order is in force: not a warning, not revoked, not expired', () => {
     const t = Date.parse(FRI_NIGHT);
-    expect(['issued', 'extended', 'warning', 'revoked', 'expired'].map((state) => inForce(cbo({ state: state as never }), t))).toEqual([true, true, false, false, false]);
+    expect(['issued', 'extended', 'warning', 'revoked', 'expired'].map((state) => inForce(cbo({ state: state as never }), t))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(breaches(FRI_NIGHT, { zone: 'bus-station' }, cbo({ state: 'revoked' }))).toEqual([]);
   });
 
@@ -110,16 +122,34 @@ describe('breach: the order itself', () => {
 
 describe('areas drawn on an order', () => {
   const bounds = siteBounds(town);
-  const square: LonLat[] = [[-1.1505, 52.9547], [-1.1495, 52.9547], [-1.1495, 52.9553], [-1.1505, 52.9553], [-1.1505, 52.9547]];
+  const square: LonLat[] = [
+    [-1.1505, 52.9547],
+    [-1.1495, 52.9547],
+    [-1.1495, 52.9553],
+    [-1.1505, 52.9553],
+    [-1.1505, 52.9547],
+  ];
 
   it('a simple polygon in the town is fine', () => {
     expect(areaProblems(square, bounds)).toEqual([]);
   });
 
   it('a polygon that crosses itself (a bow tie) is refused, naming the crossing edges', () => {
-    const bowTie: LonLat[] = [[-1.1505, 52.9547], [-1.1495, 52.9553], [-1.1495, 52.9547], [-1.1505, 52.9553], [-1.1505, 52.9547]];
+    const bowTie: LonLat[] = [
+      [-1.1505, 52.9547],
+      [-1.1495, 52.9553],
+      [-1.1495, 52.9547],
+      [-1.1505, 52.9553],
+      [-1.1505, 52.9547],
+    ];
     expect(areaProblems(bowTie, bounds)).toEqual(['edges 1 and 3 cross or touch: an area must be a simple polygon that does not cross itself']);
-    const spike: LonLat[] = [[-1.1505, 52.9547], [-1.1495, 52.9547], [-1.1500, 52.9547], [-1.1500, 52.9553], [-1.1505, 52.9547]];
+    const spike: LonLat[] = [
+      [-1.1505, 52.9547],
+      [-1.1495, 52.9547],
+      [-1.15, 52.9547],
+      [-1.15, 52.9553],
+      [-1.1505, 52.9547],
+    ];
     expect(areaProblems(spike, bounds)[0]).toMatch(/cross or touch/);
   });
 
@@ -131,7 +161,27 @@ describe('areas drawn on an order', () => {
   });
 
   it('a flat or degenerate polygon is refused', () => {
-    expect(areaProblems([[-1.15, 52.955], [-1.149, 52.955], [-1.15, 52.955], [-1.15, 52.955]], bounds)).toEqual(['needs at least 3 different corners']);
-    expect(areaProblems([[-1.15, 52.955], [-1.149, 52.955], [-1.148, 52.955], [-1.15, 52.955]], bounds)[0]).toMatch(/cross or touch|no area/);
+    expect(
+      areaProblems(
+        [
+          [-1.15, 52.955],
+          [-1.149, 52.955],
+          [-1.15, 52.955],
+          [-1.15, 52.955],
+        ],
+        bounds,
+      ),
+    ).toEqual(['needs at least 3 different corners']);
+    expect(
+      areaProblems(
+        [
+          [-1.15, 52.955],
+          [-1.149, 52.955],
+          [-1.148, 52.955],
+          [-1.15, 52.955],
+        ],
+        bounds,
+      )[0],
+    ).toMatch(/cross or touch|no area/);
   });
 });

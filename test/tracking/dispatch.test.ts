@@ -10,16 +10,22 @@ const ctx = { graph, zones: town.zones, walkSpeedMps: 1.4, staleFixSeconds: 120 
 const NOW = Date.parse('2026-03-02T14:00:00Z');
 
 /** A breach on the south side of the Bus Station, by the canal. */
-const INCIDENT: LonLat = [-1.1480, 52.9526];
+const INCIDENT: LonLat = [-1.148, 52.9526];
 /** On the towpath across the water: ~80 m away, but the only bridge is at Wharf Road. */
-const TOWPATH: LonLat = [-1.1480, 52.9519];
+const TOWPATH: LonLat = [-1.148, 52.9519];
 /** Out in the Market Square: ~300 m away, but a straight walk down the High Street. */
-const SQUARE: LonLat = [-1.1500, 52.9550];
+const SQUARE: LonLat = [-1.15, 52.955];
 
 function unit(id: string, where: LonLat | null, extra: Partial<UnitForRanking> = {}, fixAgeS = 5): UnitForRanking {
   return {
-    id, callsign: id.toUpperCase(), role: 'police', state: 'available', lostContact: false, online: true,
-    fix: where ? { lon: where[0], lat: where[1], receivedAt: NOW - fixAgeS * 1000 } : null, ...extra,
+    id,
+    callsign: id.toUpperCase(),
+    role: 'police',
+    state: 'available',
+    lostContact: false,
+    online: true,
+    fix: where ? { lon: where[0], lat: where[1], receivedAt: NOW - fixAgeS * 1000 } : null,
+    ...extra,
   };
 }
 
@@ -51,29 +57,45 @@ describe('ranking units for an incident', () => {
   });
 
   it('within the incident zone, walks straight across it', () => {
-    const near: LonLat = [-1.1470, 52.9530];
+    const near: LonLat = [-1.147, 52.953];
     expect(travelSeconds(near, INCIDENT, ctx)).toBeCloseTo(haversineMetres(near, INCIDENT) / 1.4, 5);
   });
 
   it('ranks a unit whose fix is stale after every unit with a fresh one, and says how old each fix is', () => {
-    const { ranked } = rankUnits([unit('old-near', [-1.1470, 52.9530], {}, 600), unit('square', SQUARE, {}, 30)], INCIDENT, ctx, NOW);
-    expect(ranked.map((r) => [r.unitId, r.stale, r.fixAgeSeconds])).toEqual([['square', false, 30], ['old-near', true, 600]]);
+    const { ranked } = rankUnits([unit('old-near', [-1.147, 52.953], {}, 600), unit('square', SQUARE, {}, 30)], INCIDENT, ctx, NOW);
+    expect(ranked.map((r) => [r.unitId, r.stale, r.fixAgeSeconds])).toEqual([
+      ['square', false, 30],
+      ['old-near', true, 600],
+    ]);
   });
 
   it('leaves out units that cannot be sent, saying why', () => {
-    const { ranked, excluded } = rankUnits([
-      unit('busy', SQUARE, { state: 'on-scene' }), unit('lost', SQUARE, { lostContact: true }), unit('off', SQUARE, { online: false }),
-      unit('nofix', null), unit('never-said', SQUARE, { state: 'unknown' }),
-    ], INCIDENT, ctx, NOW);
+    const { ranked, excluded } = rankUnits(
+      [
+        unit('busy', SQUARE, { state: 'on-scene' }),
+        unit('lost', SQUARE, { lostContact: true }),
+        unit('off', SQUARE, { online: false }),
+        unit('nofix', null),
+        unit('never-said', SQUARE, { state: 'unknown' }),
+      ],
+      INCIDENT,
+      ctx,
+      NOW,
+    );
     expect(ranked.map((r) => r.unitId)).toEqual(['never-said']);
-    expect(excluded.map((x) => [x.unitId, x.reason])).toEqual([['busy', 'not-available'], ['lost', 'lost-contact'], ['off', 'offline'], ['nofix', 'no-fix']]);
+    expect(excluded.map((x) => [x.unitId, x.reason])).toEqual([
+      ['busy', 'not-available'],
+      ['lost', 'lost-contact'],
+      ['off', 'offline'],
+      ['nofix', 'no-fix'],
+    ]);
   });
 
   it('ranks a unit 10 m away across a zone boundary first, not behind units 145 m and 199 m away', () => {
     // Just inside High Street North; the first unit stands in the Market Square across the line.
-    const incident: LonLat = [-1.1500, 52.95558];
-    const beside: LonLat = [-1.1500, 52.95549];
-    const north = (m: number): LonLat => [-1.1500, incident[1] + m / 111_320];
+    const incident: LonLat = [-1.15, 52.95558];
+    const beside: LonLat = [-1.15, 52.95549];
+    const north = (m: number): LonLat => [-1.15, incident[1] + m / 111_320];
     expect(Math.round(haversineMetres(beside, incident))).toBe(10);
     const { ranked } = rankUnits([unit('far', north(199)), unit('mid', north(145)), unit('beside', beside)], incident, ctx, NOW);
     expect(ranked.map((r) => r.unitId)).toEqual(['beside', 'mid', 'far']);
@@ -82,28 +104,37 @@ describe('ranking units for an incident', () => {
 
   it('walks straight across a boundary the zones share even where no walk joins them', () => {
     // Castle Walk's corner meets the Market Square's north edge; the graph goes round by the High Street.
-    const square: LonLat = [-1.1507, 52.95550];
-    const castle: LonLat = [-1.1507, 52.95560];
+    const square: LonLat = [-1.1507, 52.9555];
+    const castle: LonLat = [-1.1507, 52.9556];
     expect(walkSeconds(graph, 'market-square', 'castle-walk')).toBe(150);
     expect(travelSeconds(square, castle, ctx)).toBeCloseTo(haversineMetres(square, castle) / 1.4, 5);
   });
 
   it('a unit within 25 m of the incident is never ranked behind one more than 100 m away (random positions in the town)', () => {
-    const inTown = fc.tuple(fc.double({ min: -1.1545, max: -1.1425, noNaN: true }), fc.double({ min: 52.9516, max: 52.9583, noNaN: true }))
+    const inTown = fc
+      .tuple(fc.double({ min: -1.1545, max: -1.1425, noNaN: true }), fc.double({ min: 52.9516, max: 52.9583, noNaN: true }))
       .map(([lon, lat]): LonLat => [lon, lat])
       .filter((p) => town.zones.some((z) => pointInPolygon(p, z.polygon)));
-    const around = (c: LonLat, min: number, max: number) => fc.tuple(fc.double({ min: 0, max: 360, noNaN: true }), fc.double({ min, max, noNaN: true }))
-      .map(([b, m]): LonLat => [c[0] + (m * Math.sin((b * Math.PI) / 180)) / (111_320 * Math.cos((c[1] * Math.PI) / 180)), c[1] + (m * Math.cos((b * Math.PI) / 180)) / 111_320])
-      .filter((p) => town.zones.some((z) => pointInPolygon(p, z.polygon)));
+    const around = (c: LonLat, min: number, max: number) =>
+      fc
+        .tuple(fc.double({ min: 0, max: 360, noNaN: true }), fc.double({ min, max, noNaN: true }))
+        .map(([b, m]): LonLat => [
+          c[0] + (m * Math.sin((b * Math.PI) / 180)) / (111_320 * Math.cos((c[1] * Math.PI) / 180)),
+          c[1] + (m * Math.cos((b * Math.PI) / 180)) / 111_320,
+        ])
+        .filter((p) => town.zones.some((z) => pointInPolygon(p, z.polygon)));
     // The far unit is often just beyond 100 m (where a bad ranking shows), sometimes anywhere.
     const far = (c: LonLat) => fc.oneof(around(c, 101, 160), inTown).filter((p) => haversineMetres(p, c) > 100);
-    fc.assert(fc.property(
-      inTown.chain((incident) => fc.tuple(fc.constant(incident), around(incident, 0, 24.9), far(incident))),
-      ([incident, near, far]) => {
-        const { ranked } = rankUnits([unit('far', far), unit('near', near)], incident, ctx, NOW);
-        expect(ranked.map((r) => r.unitId)).toEqual(['near', 'far']);
-      },
-    ), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        inTown.chain((incident) => fc.tuple(fc.constant(incident), around(incident, 0, 24.9), far(incident))),
+        ([incident, near, far]) => {
+          const { ranked } = rankUnits([unit('far', far), unit('near', near)], incident, ctx, NOW);
+          expect(ranked.map((r) => r.unitId)).toEqual(['near', 'far']);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('never walks faster than the straight line, and still goes round by the lock bridge', () => {
@@ -116,7 +147,7 @@ describe('ranking units for an incident', () => {
   });
 
   it('places a unit just off the map at the nearest zone', () => {
-    const offMap: LonLat = [-1.1400, 52.9550]; // east of Station Approach
+    const offMap: LonLat = [-1.14, 52.955]; // east of Station Approach
     expect(travelSeconds(offMap, INCIDENT, ctx)).toBeGreaterThan(walkSeconds(graph, 'station-approach', 'bus-station'));
   });
 });

@@ -14,7 +14,7 @@ function track(): Track {
   const seen = [
     { ...sighting('2026-03-02T14:00:00Z', { premisesId: 'prem-013' }, { kind: 'shop' }), description: 'Grey hoodie, took razors <£50 & ran>' },
     sighting('2026-03-02T14:03:00Z', { cameraId: 'cam-04' }),
-    sighting('2026-03-02T14:06:00Z', { lonLat: [-1.1480, 52.9526] }, { kind: 'radio' }),
+    sighting('2026-03-02T14:06:00Z', { lonLat: [-1.148, 52.9526] }, { kind: 'radio' }),
   ];
   let t: Track | null = null;
   for (const s of seen) t = fuse(t, { ...s, subjectId: 'subj-1' }).track;
@@ -23,12 +23,42 @@ function track(): Track {
 
 function incident(t: Track): IncidentRecord {
   return {
-    incidentId: 'inc-br-1', category: 'cbo-breach', description: 'CBO breached in Bus Station', zone: 'bus-station', position: [-1.1480, 52.9526],
-    premisesId: null, subjectId: 'subj-1', reportedAt: t.sightings[2]!.at, origin: { kind: 'breach', ref: 'br-1' }, state: 'on-scene',
-    openedAt: Date.parse('2026-03-02T14:06:01Z'), grade: { id: 'immediate', label: 'Grade 1 - Immediate', targetMinutes: 10 },
-    units: [{ unitId: 'unit-02', callsign: 'PC 2781', issi: 2002, msgId: 'm1', dispatchedAt: Date.parse('2026-03-02T14:07:00Z'), dispatchedBy: 'controller', travelSeconds: 200, rank: 1, receipt: 'delivered', arrivedAt: Date.parse('2026-03-02T14:10:00Z') }],
-    dispatchedAt: Date.parse('2026-03-02T14:07:00Z'), onSceneAt: Date.parse('2026-03-02T14:10:00Z'), responseSeconds: 180, withinTarget: true, closedAt: null, outcome: null,
-    history: [{ state: 'reported', at: Date.parse('2026-03-02T14:06:01Z'), actor: null }, { state: 'graded', at: Date.parse('2026-03-02T14:06:30Z'), actor: 'controller' }],
+    incidentId: 'inc-br-1',
+    category: 'cbo-breach',
+    description: 'CBO breached in Bus Station',
+    zone: 'bus-station',
+    position: [-1.148, 52.9526],
+    premisesId: null,
+    subjectId: 'subj-1',
+    reportedAt: t.sightings[2]!.at,
+    origin: { kind: 'breach', ref: 'br-1' },
+    state: 'on-scene',
+    openedAt: Date.parse('2026-03-02T14:06:01Z'),
+    grade: { id: 'immediate', label: 'Grade 1 - Immediate', targetMinutes: 10 },
+    units: [
+      {
+        unitId: 'unit-02',
+        callsign: 'PC 2781',
+        issi: 2002,
+        msgId: 'm1',
+        dispatchedAt: Date.parse('2026-03-02T14:07:00Z'),
+        dispatchedBy: 'controller',
+        travelSeconds: 200,
+        rank: 1,
+        receipt: 'delivered',
+        arrivedAt: Date.parse('2026-03-02T14:10:00Z'),
+      },
+    ],
+    dispatchedAt: Date.parse('2026-03-02T14:07:00Z'),
+    onSceneAt: Date.parse('2026-03-02T14:10:00Z'),
+    responseSeconds: 180,
+    withinTarget: true,
+    closedAt: null,
+    outcome: null,
+    history: [
+      { state: 'reported', at: Date.parse('2026-03-02T14:06:01Z'), actor: null },
+      { state: 'graded', at: Date.parse('2026-03-02T14:06:30Z'), actor: 'controller' },
+    ],
   };
 }
 
@@ -38,7 +68,9 @@ const events = (doc: string) => [...doc.matchAll(/<event [\s\S]*?<\/event>/g)].m
 describe('GeoJSON (RFC 7946)', () => {
   it('a track is a valid FeatureCollection: a point per sighting, [lon, lat], and the path', () => {
     const t = track();
-    const doc = JSON.parse(JSON.stringify(trackGeoJson(t, 'Jordan Reece'))) as { features: Array<{ geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }> };
+    const doc = JSON.parse(JSON.stringify(trackGeoJson(t, 'Jordan Reece'))) as {
+      features: Array<{ geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }>;
+    };
     expect(geoJsonProblems(doc)).toEqual([]);
     expect(doc.features.map((f) => f.geometry.type)).toEqual(['Point', 'Point', 'Point', 'LineString']);
     expect(doc.features[0]!.geometry.coordinates).toEqual([-1.147614, 52.955899]); // longitude first
@@ -55,9 +87,9 @@ describe('GeoJSON (RFC 7946)', () => {
     // A clockwise ring from the config comes out anticlockwise, still closed.
     const clockwise = [...zone.polygon].reverse();
     expect(exteriorRing(clockwise)).toEqual(exteriorRing(zone.polygon));
-    expect(geoJsonProblems({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [clockwise] } }] })).toEqual([
-      'features[0].geometry.coordinates[0]: exterior ring is not anticlockwise',
-    ]);
+    expect(
+      geoJsonProblems({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [clockwise] } }] }),
+    ).toEqual(['features[0].geometry.coordinates[0]: exterior ring is not anticlockwise']);
   });
 });
 
@@ -90,7 +122,13 @@ describe('Cursor-on-Target', () => {
 describe('NENA EIDO', () => {
   it('links its components by $id/$ref and places the incident as a PIDF-LO point', () => {
     const t = track();
-    const eido = incidentEido(incident(t), { nowMs: NOW, siteId: 'demo-town', zoneName: 'Bus Station', premisesName: null, person: { subjectId: 'subj-1', name: 'Jordan Reece', description: 'grey hoodie' } }) as Record<string, unknown> & {
+    const eido = incidentEido(incident(t), {
+      nowMs: NOW,
+      siteId: 'demo-town',
+      zoneName: 'Bus Station',
+      premisesName: null,
+      person: { subjectId: 'subj-1', name: 'Jordan Reece', description: 'grey hoodie' },
+    }) as Record<string, unknown> & {
       incidentComponent: Record<string, unknown> & { locationReference: Array<{ $ref: string }>; personReference: Array<{ $ref: string }> };
       locationComponent: Array<{ $id: string; locationByValue: string }>;
       personComponent: Array<{ $id: string; personIncidentRoleRegistryText: string[] }>;
@@ -98,7 +136,9 @@ describe('NENA EIDO', () => {
     };
     expect(eido).toMatchObject({ eidoVersion: '1.0', issuingElementIdentification: 'townwatch.demo-town' });
     expect(eido.incidentComponent).toMatchObject({
-      internalIncidentId: 'inc-br-1', incidentTypeCommonRegistryText: 'Court Order Violation', incidentStatusCommonRegistryText: ['OnScene'],
+      internalIncidentId: 'inc-br-1',
+      incidentTypeCommonRegistryText: 'Court Order Violation',
+      incidentStatusCommonRegistryText: ['OnScene'],
       incidentPriorityInternalText: 'Grade 1 - Immediate',
     });
     const ids = new Set([...eido.locationComponent, ...eido.personComponent].map((c) => c.$id));

@@ -16,17 +16,38 @@ export function sighting(at: string, place: PlaceInput, opts: { subjectId?: stri
   if (!where) throw new Error(`no such place ${JSON.stringify(place)}`);
   n++;
   return {
-    id: `sg-${n}`, subjectId: opts.subjectId === undefined ? 'subj-1' : opts.subjectId, at, atMs: Date.parse(at), kind: opts.kind ?? 'cctv', via: 'api',
-    reporter: 'operator', unitId: null, description: null, category: null, media: [], causeSeq: n, ...where,
+    id: `sg-${n}`,
+    subjectId: opts.subjectId === undefined ? 'subj-1' : opts.subjectId,
+    at,
+    atMs: Date.parse(at),
+    kind: opts.kind ?? 'cctv',
+    via: 'api',
+    reporter: 'operator',
+    unitId: null,
+    description: null,
+    category: null,
+    media: [],
+    causeSeq: n,
+    ...where,
   };
 }
 
 export function cbo(overrides: Partial<CboRecord> = {}): CboRecord {
   return {
-    id: 'cbo-1', subjectId: 'subj-1', reference: 'DT/2026/0042', conditions: 'Not to enter the Bus Station between 20:00 and 06:00 on Fridays',
-    excludedZones: ['bus-station'], excludedAreas: [], excludedPremises: [], windows: [{ days: ['fri'], from: '20:00', to: '06:00' }],
-    startsAt: '2026-01-01T00:00:00Z', expiresAt: '2026-12-31T00:00:00Z', sharedWithMembers: true, state: 'issued',
-    history: [], ...overrides,
+    id: 'cbo-1',
+    subjectId: 'subj-1',
+    reference: 'DT/2026/0042',
+    conditions: 'Not to enter the Bus Station between 20:00 and 06:00 on Fridays',
+    excludedZones: ['bus-station'],
+    excludedAreas: [],
+    excludedPremises: [],
+    windows: [{ days: ['fri'], from: '20:00', to: '06:00' }],
+    startsAt: '2026-01-01T00:00:00Z',
+    expiresAt: '2026-12-31T00:00:00Z',
+    sharedWithMembers: true,
+    state: 'issued',
+    history: [],
+    ...overrides,
   };
 }
 

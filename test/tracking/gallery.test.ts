@@ -5,21 +5,45 @@ import { cbo, TZ } from './fixtures';
 
 function subject(id: string, extra: Partial<SubjectRecord>): SubjectRecord {
   return {
-    id, status: 'known', name: null, aliases: [], dob: null, photoRef: null, description: '', features: [], markers: [], sharedWithMembers: false, sharedRegionally: false,
-    createdAt: 0, updatedAt: 0, createdBy: 'police', ...extra,
+    id,
+    status: 'known',
+    name: null,
+    aliases: [],
+    dob: null,
+    photoRef: null,
+    description: '',
+    features: [],
+    markers: [],
+    sharedWithMembers: false,
+    sharedRegionally: false,
+    createdAt: 0,
+    updatedAt: 0,
+    createdBy: 'police',
+    ...extra,
   };
 }
 
 const reece = subject('subj-1', {
-  name: 'Jordan Reece', aliases: ['JJ'], dob: '1994-05-01', photoRef: 'photos/subj-1.jpg', description: 'Slim white male, 30s, grey hoodie, black cap',
-  features: ['build:slim', 'hair:brown'], markers: ['violent'], sharedWithMembers: true,
+  name: 'Jordan Reece',
+  aliases: ['JJ'],
+  dob: '1994-05-01',
+  photoRef: 'photos/subj-1.jpg',
+  description: 'Slim white male, 30s, grey hoodie, black cap',
+  features: ['build:slim', 'hair:brown'],
+  markers: ['violent'],
+  sharedWithMembers: true,
 });
 const sought = subject('subj-2', { status: 'sought', description: 'Woman in red coat, walks with a limp', features: ['coat:red'] });
 
 describe('who sees what of a subject', () => {
   it('gives the full record to the roles that act on it, the shared part to members, nothing to engineers', () => {
     expect(['controller', 'police', 'security-manager', 'cctv-operator', 'member', 'engineer'].map((r) => accessTo(r as never, reece))).toEqual([
-      'full', 'full', 'full', 'full', 'shared', null,
+      'full',
+      'full',
+      'full',
+      'full',
+      'shared',
+      null,
     ]);
     expect(accessTo('member', sought)).toBeNull(); // not shared with members
   });
@@ -58,7 +82,13 @@ describe('searching the gallery', () => {
 });
 
 describe('hotspots', () => {
-  const item = (kind: HotspotItem['kind'], zone: string, at: string, subjectId: string | null = null, premisesId: string | null = null): HotspotItem => ({ kind, zone, atMs: Date.parse(at), subjectId, premisesId });
+  const item = (kind: HotspotItem['kind'], zone: string, at: string, subjectId: string | null = null, premisesId: string | null = null): HotspotItem => ({
+    kind,
+    zone,
+    atMs: Date.parse(at),
+    subjectId,
+    premisesId,
+  });
 
   it('counts per zone and local hour of the week, and ranks prolific subjects by how many premises report them', () => {
     const items = [
@@ -74,8 +104,15 @@ describe('hotspots', () => {
     expect(h.cells[0]).toEqual({ zone: 'market-square', hourOfWeek: 4 * 24 + 10, day: 'fri', hour: 10, incidents: 1, sightings: 2 });
     expect(h.cells).toContainEqual({ zone: 'victoria-centre', hourOfWeek: 4 * 24 + 14, day: 'fri', hour: 14, incidents: 1, sightings: 1 });
     expect(h.cells).toContainEqual({ zone: 'bus-station', hourOfWeek: 5 * 24 + 23, day: 'sat', hour: 23, incidents: 0, sightings: 1 });
-    expect(h.zones.map((z) => [z.zone, z.total])).toEqual([['market-square', 3], ['victoria-centre', 2], ['bus-station', 1]]);
+    expect(h.zones.map((z) => [z.zone, z.total])).toEqual([
+      ['market-square', 3],
+      ['victoria-centre', 2],
+      ['bus-station', 1],
+    ]);
     // subj-1: two premises over three events beats subj-2: one premises over three.
-    expect(h.prolific.map((p) => [p.subjectId, p.premises, p.incidents + p.sightings])).toEqual([['subj-1', 2, 3], ['subj-2', 1, 3]]);
+    expect(h.prolific.map((p) => [p.subjectId, p.premises, p.incidents + p.sightings])).toEqual([
+      ['subj-1', 2, 3],
+      ['subj-2', 1, 3],
+    ]);
   });
 });

@@ -32,14 +32,16 @@ describe('camera sightings are placed where the camera looks', () => {
   it('in the zone the operator names, which must be one the camera sees', () => {
     expect(resolvePlace({ cameraId: 'cam-08', zone: 'bus-station' }, town)).toMatchObject({ zone: 'bus-station', precision: 'camera', cameraId: 'cam-08' });
     expect(resolvePlace({ cameraId: 'cam-08', zone: 'market-square' }, town)).toBeNull();
-    expect(cameraPlaceProblems(cam08, { zone: 'market-square' }, town.zones)).toEqual(['zone: camera cam-08 does not look into zone "market-square" (it sees canal-side, bus-station)']);
+    expect(cameraPlaceProblems(cam08, { zone: 'market-square' }, town.zones)).toEqual([
+      'zone: camera cam-08 does not look into zone "market-square" (it sees canal-side, bus-station)',
+    ]);
   });
 
   it('at the point picked in the picture, which must be in its field of view', () => {
     const inPicture = [-1.1475, 52.9519] as const; // on the towpath, west of the camera
     expect(cameraPlaceProblems(cam08, { lonLat: inPicture }, town.zones)).toEqual([]);
     expect(resolvePlace({ cameraId: 'cam-08', lonLat: inPicture }, town)).toMatchObject({ zone: 'canal-side', precision: 'point', position: inPicture });
-    expect(cameraPlaceProblems(cam08, { lonLat: [-1.1440, 52.9519] }, town.zones)[0]).toMatch(/not in camera cam-08's field of view/); // behind it
+    expect(cameraPlaceProblems(cam08, { lonLat: [-1.144, 52.9519] }, town.zones)[0]).toMatch(/not in camera cam-08's field of view/); // behind it
   });
 
   it('without either, in the zone it sees that follows on from the track: a Bus Station shop report, then the towpath camera 31 s later', () => {
@@ -51,7 +53,12 @@ describe('camera sightings are placed where the camera looks', () => {
 
   it('prefers the camera’s best view among the zones he could have reached by then', () => {
     const { track } = follow(sighting('2026-03-02T14:00:00Z', { premisesId: 'prem-013' }, { kind: 'shop' })); // Victoria Centre
-    expect(cameraViews(town.cameras.find((c) => c.id === 'cam-04')!, town.zones).map((v) => v.zone)).toEqual(['bridge-street', 'bus-station', 'victoria-centre']);
+    expect(
+      cameraViews(
+        town.cameras.find((c) => c.id === 'cam-04')!,
+        town.zones,
+      ).map((v) => v.zone),
+    ).toEqual(['bridge-street', 'bus-station', 'victoria-centre']);
     const place = (at: string) => resolvePlace({ cameraId: 'cam-04' }, town, consistentZone(track, Date.parse(at), ctx))!.zone;
     expect(place('2026-03-02T14:02:00Z')).toBe('bridge-street'); // 120 s' walk: he could be in Bridge Street
     expect(place('2026-03-02T14:00:10Z')).toBe('victoria-centre'); // 10 s later: still where the camera looks into the centre

@@ -32,7 +32,12 @@ describe('places', () => {
 
   it('keeps a camera that sees nothing of a zone at the camera itself', () => {
     const cam = town.cameras.find((c) => c.id === 'cam-06')!;
-    expect(viewPointIn(cam, town.zones.find((z) => z.id === 'queen-street'))).toEqual(cam.position);
+    expect(
+      viewPointIn(
+        cam,
+        town.zones.find((z) => z.id === 'queen-street'),
+      ),
+    ).toEqual(cam.position);
   });
 });
 
@@ -40,14 +45,19 @@ describe('fusing sightings into one track', () => {
   it('orders sightings by when they were seen, from every source, and follows the zones', () => {
     const shop = sighting('2026-03-02T14:00:00Z', { premisesId: 'prem-013' }, { kind: 'shop' });
     const cam = sighting('2026-03-02T14:04:00Z', { cameraId: 'cam-04' }, { kind: 'cctv' });
-    const radio = sighting('2026-03-02T14:06:00Z', { lonLat: [-1.1470, 52.9540] }, { kind: 'radio' });
+    const radio = sighting('2026-03-02T14:06:00Z', { lonLat: [-1.147, 52.954] }, { kind: 'radio' });
     const lateShop = sighting('2026-03-02T14:02:00Z', { premisesId: 'prem-007' }, { kind: 'shop' }); // reported late
     const { track, types } = trackOf(shop, cam, radio, lateShop);
     expect(types).toEqual(['new', 'update', 'update', 'update']);
     expect(track.sightings.map((s) => s.id)).toEqual([shop.id, lateShop.id, cam.id, radio.id]);
     expect(track.enteredZones).toEqual(['victoria-centre', 'bridge-street', 'bus-station']);
     expect(track.currentZones).toEqual(['bus-station']);
-    expect(summary(track)).toMatchObject({ current_zones: ['bus-station'], entered_zones: ['victoria-centre', 'bridge-street', 'bus-station'], sightings: 4, sources: ['cctv', 'radio', 'shop'] });
+    expect(summary(track)).toMatchObject({
+      current_zones: ['bus-station'],
+      entered_zones: ['victoria-centre', 'bridge-street', 'bus-station'],
+      sightings: 4,
+      sources: ['cctv', 'radio', 'shop'],
+    });
   });
 
   it('ends, and a later sighting starts it anew', () => {
@@ -62,10 +72,7 @@ describe('fusing sightings into one track', () => {
 
 describe('predictions and camera handover', () => {
   // From the Victoria Centre into Bridge Street: onward is away from the Victoria Centre.
-  const { track } = trackOf(
-    sighting('2026-03-02T14:00:00Z', { premisesId: 'prem-013' }),
-    sighting('2026-03-02T14:03:00Z', { cameraId: 'cam-04' }),
-  );
+  const { track } = trackOf(sighting('2026-03-02T14:00:00Z', { premisesId: 'prem-013' }), sighting('2026-03-02T14:03:00Z', { cameraId: 'cam-04' }));
   const seenAt = Date.parse('2026-03-02T14:03:00Z');
 
   it('keeps every zone reachable in time, both ways, ranked by likelihood with the direction of travel as a weight', () => {
@@ -108,7 +115,11 @@ describe('predictions and camera handover', () => {
         expect(predicted, `${exit} after coming from ${from}`).toBeDefined();
         const covering = table.get(exit)!.map((c) => c.cameraId);
         expect(predicted!.covered).toBe(covering.length > 0);
-        if (covering.length) expect(cams.some((c) => covering.includes(c.cameraId)), `a camera on ${exit}`).toBe(true);
+        if (covering.length)
+          expect(
+            cams.some((c) => covering.includes(c.cameraId)),
+            `a camera on ${exit}`,
+          ).toBe(true);
       }
     }
     expect(table.get('queen-street')).toEqual([]); // no camera looks into Queen Street

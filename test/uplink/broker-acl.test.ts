@@ -73,7 +73,11 @@ describe('the recommended regional broker ACL', () => {
     // Mosquitto closes the connection after a refused publish.
     await expect(rogue.publishAsync(`tw/v1/region/${SITE}/events`, '{}', { qos: 1 })).rejects.toThrow(/Not authorized|closed/);
 
-    await Promise.all(Array.from({ length: 300 }, (_, i) => gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+      ),
+    );
     const { journal, stored } = await settled(region.pool, SITE, journalPath, 300);
     expect(stored).toEqual(journal);
   }, 60_000);
@@ -81,7 +85,10 @@ describe('the recommended regional broker ACL', () => {
   it('(the old recommendation, Mosquitto’s acl_file, grants a site the $share subscription)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-acl-'));
     const acl = join(dir, 'acl');
-    writeFileSync(acl, `user ${REGION_USER}\ntopic read tw/v1/region/#\ntopic write tw/v1/region/+/resend\npattern write tw/v1/region/%u/events\npattern write tw/v1/region/%u/status\npattern read tw/v1/region/%u/resend\n`);
+    writeFileSync(
+      acl,
+      `user ${REGION_USER}\ntopic read tw/v1/region/#\ntopic write tw/v1/region/+/resend\npattern write tw/v1/region/%u/events\npattern write tw/v1/region/%u/status\npattern read tw/v1/region/%u/resend\n`,
+    );
     const old = await startMosquitto({ users: { [ROGUE.username]: ROGUE.password }, aclFile: acl });
     try {
       const rogue = await connect(old.url, ROGUE.username, ROGUE.password);

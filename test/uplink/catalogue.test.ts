@@ -88,7 +88,10 @@ describe('the event catalogue', () => {
       const leaks: string[] = [];
       for (const [type, entry] of Object.entries(EVENT_CATALOGUE)) {
         const header = entry.header === 'subject' ? `subject:${PII}` : entry.header === 'other' ? 'radio:2001' : null;
-        for (const [label, policy] of [['configured', asConfigured], ['all types', everything]] as const) {
+        for (const [label, policy] of [
+          ['configured', asConfigured],
+          ['all types', everything],
+        ] as const) {
           const out = policy.outcome(type, JSON.stringify(sample(type)), header);
           if (out.kind === 'link') continue;
           if (entry.header === 'subject') leaks.push(`${type} (${label}): header names an unshared subject but leaves as an event`);
@@ -103,7 +106,11 @@ describe('the event catalogue', () => {
 
   it('keeps what a shared subject may show, with positions as zones', () => {
     const policy = new UplinkPolicy(demo.uplink, demo.zones);
-    const payload = { type: 'update', sighting: { subjectId: 's-1', description: 'red cap', position: [LON, LAT], sharedRegionally: true, reporter: 'op-1' }, after: { subjectId: 's-1', last: { position: [LON, LAT] } } };
+    const payload = {
+      type: 'update',
+      sighting: { subjectId: 's-1', description: 'red cap', position: [LON, LAT], sharedRegionally: true, reporter: 'op-1' },
+      after: { subjectId: 's-1', last: { position: [LON, LAT] } },
+    };
     const out = policy.outcome('track.sighting', JSON.stringify(payload), 'subject:s-1');
     expect(out).toMatchObject({ kind: 'event', mode: 'minimised' });
     const sent = JSON.parse((out as { payload: string }).payload) as typeof payload & { sighting: { zone: string }; after: { last: { zone: string } } };
@@ -116,6 +123,9 @@ describe('the event catalogue', () => {
     const policy = new UplinkPolicy({ ...demo.uplink, eventTypes: ['*'], minimise: [], exactPositions: ['radio.position'] }, demo.zones);
     const text = JSON.stringify({ lat: LAT, lon: LON });
     expect(policy.outcome('radio.position', text, 'radio:1')).toEqual({ kind: 'event', mode: 'full', payload: text, dropped: [] });
-    expect(policy.outcome('unit.lost-contact', JSON.stringify({ last: { lat: LAT, lon: LON } }), 'unit:u1')).toMatchObject({ mode: 'minimised', dropped: ['last.lat', 'last.lon'] });
+    expect(policy.outcome('unit.lost-contact', JSON.stringify({ last: { lat: LAT, lon: LON } }), 'unit:u1')).toMatchObject({
+      mode: 'minimised',
+      dropped: ['last.lat', 'last.lon'],
+    });
   });
 });

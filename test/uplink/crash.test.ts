@@ -35,7 +35,9 @@ interface Child {
 
 async function spawnRegion(): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/region/main.ts')], {
-    cwd: ROOT, env: { ...process.env, TW_REGION_CONFIG: regionYaml, TW_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, TW_REGION_CONFIG: regionYaml, TW_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -43,7 +45,11 @@ async function spawnRegion(): Promise<Child> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     // Generous: on a loaded machine a cold `node --import tsx` start alone can take many seconds.
-    await eventually(() => (out.includes('Townwatch region') ? true : child.exitCode !== null ? Promise.reject(new Error('exited')) : undefined), 60_000, 'region to start');
+    await eventually(
+      () => (out.includes('Townwatch region') ? true : child.exitCode !== null ? Promise.reject(new Error('exited')) : undefined),
+      60_000,
+      'region to start',
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`the regional service did not start (${(err as Error).message}): ${out}`);
@@ -71,7 +77,12 @@ function cursorOf(journalPath: string): number {
 /** Radios and a shop terminal publishing at QoS 1 to the site until stopped. */
 async function load(mqttPort: number): Promise<() => Promise<void>> {
   const connect = (username: string) => {
-    const c = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { username, password: demoPassword(username), reconnectPeriod: 0, clientId: `${username}-${Math.random().toString(36).slice(2, 8)}` });
+    const c = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
+      username,
+      password: demoPassword(username),
+      reconnectPeriod: 0,
+      clientId: `${username}-${Math.random().toString(36).slice(2, 8)}`,
+    });
     c.on('error', () => undefined);
     return new Promise<MqttClient>((resolve) => c.once('connect', () => resolve(c)));
   };
@@ -80,10 +91,15 @@ async function load(mqttPort: number): Promise<() => Promise<void>> {
   let n = 0;
   const timer = setInterval(() => {
     for (const [i, c] of radios.entries()) {
-      if (c.connected) c.publish(`tw/v1/radio/${2001 + i}/position`, JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: n, fixTime: new Date().toISOString() }), { qos: 1 });
+      if (c.connected)
+        c.publish(`tw/v1/radio/${2001 + i}/position`, JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: n, fixTime: new Date().toISOString() }), { qos: 1 });
     }
     if (n % 25 === 0 && shop.connected) {
-      shop.publish('tw/v1/shop/prem-001/report', JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: `report ${n}` }), { qos: 1 });
+      shop.publish(
+        'tw/v1/shop/prem-001/report',
+        JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: `report ${n}` }),
+        { qos: 1 },
+      );
     }
     n++;
   }, 10);
@@ -108,11 +124,16 @@ describe('crashes on both sides of the uplink', () => {
   it(`still stores every event exactly once after ${ROUNDS} rounds of SIGKILLs`, async () => {
     const site = siteConfig(SITE, broker.url, { windowSize: 4, batchSize: 25 });
     regionYaml = join(site.dir, 'region.yaml');
-    writeFileSync(regionYaml, YAML.stringify({
-      instance: 'crash', mqtt: { url: broker.url, username: REGION_USER, password: REGION_PASSWORD },
-      postgres: { url: pgServer.url, poolSize: 2 }, http: { host: '127.0.0.1', port: 0 },
-      chain: { sweepSeconds: 0.3, gapGraceSeconds: 60, resendAfterSeconds: 1 },
-    }));
+    writeFileSync(
+      regionYaml,
+      YAML.stringify({
+        instance: 'crash',
+        mqtt: { url: broker.url, username: REGION_USER, password: REGION_PASSWORD },
+        postgres: { url: pgServer.url, poolSize: 2 },
+        http: { host: '127.0.0.1', port: 0 },
+        chain: { sweepSeconds: 0.3, gapGraceSeconds: 60, resendAfterSeconds: 1 },
+      }),
+    );
 
     // Each round: the site starts and takes traffic, the region is killed and comes back while
     // events flow, then the site is killed. The region lives on into the next round.
@@ -144,7 +165,11 @@ describe('crashes on both sides of the uplink', () => {
     try {
       const final = await settled(pool, SITE, site.config.gateway.journal.path, stored, 40_000);
       expect(final.stored, 'every seq once, in order, with the hash the site chained').toEqual(final.journal);
-      await eventually(async () => (await pool.query('SELECT 1 FROM events WHERE site_id = $1 AND NOT linked', [SITE])).rowCount === 0, 10_000, 'every link checked');
+      await eventually(
+        async () => (await pool.query('SELECT 1 FROM events WHERE site_id = $1 AND NOT linked', [SITE])).rowCount === 0,
+        10_000,
+        'every link checked',
+      );
       expect(await unresolvedBreaks(pool, SITE), 'no break; a gap, if any, filled').toEqual([]);
       const reports = await pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE site_id = $1 AND type = 'shop.report'", [SITE]);
       expect(Number(reports.rows[0]!.n)).toBeGreaterThan(0);

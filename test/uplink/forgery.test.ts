@@ -29,12 +29,16 @@ let gw: Gateway;
 let journalPath: string;
 
 async function search(q: string): Promise<Array<{ siteId: string; subjectId: string; unconfirmed: boolean }>> {
-  const res = await fetch(`http://127.0.0.1:${region.httpPort}/api/subjects?q=${encodeURIComponent(q)}`, { headers: { authorization: `Bearer analyst:${TOKEN}` } });
+  const res = await fetch(`http://127.0.0.1:${region.httpPort}/api/subjects?q=${encodeURIComponent(q)}`, {
+    headers: { authorization: `Bearer analyst:${TOKEN}` },
+  });
   return ((await res.json()) as { data: Array<{ siteId: string; subjectId: string; unconfirmed: boolean }> }).data;
 }
 
 async function siteRow(): Promise<{ confirmed: number; signedHash: string | null }> {
-  const r = await region.pool.query<{ confirmed_seq: string; signed_hash: string | null }>('SELECT confirmed_seq, signed_hash FROM sites WHERE site_id = $1', [SITE]);
+  const r = await region.pool.query<{ confirmed_seq: string; signed_hash: string | null }>('SELECT confirmed_seq, signed_hash FROM sites WHERE site_id = $1', [
+    SITE,
+  ]);
   return { confirmed: Number(r.rows[0]?.confirmed_seq ?? 0), signedHash: r.rows[0]?.signed_hash ?? null };
 }
 
@@ -56,8 +60,27 @@ afterAll(async () => {
 
 describe('a forged event from a holder of the site’s MQTT password', () => {
   it('is flagged, kept apart, and replaced by the site’s own event once the site signs its chain', async () => {
-    await gw.journal.append({ source: 'api', type: 'subject.created', actor: 'controller', subject: 'subject:real-1', ref: 'real-1', payload: { subjectId: 'real-1', status: 'sought', name: 'Real Person Sentinel', aliases: [], description: 'blue hat', features: [], sharedRegionally: true } });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })));
+    await gw.journal.append({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      subject: 'subject:real-1',
+      ref: 'real-1',
+      payload: {
+        subjectId: 'real-1',
+        status: 'sought',
+        name: 'Real Person Sentinel',
+        aliases: [],
+        description: 'blue hat',
+        features: [],
+        sharedRegionally: true,
+      },
+    });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+      ),
+    );
     const head = gw.journal.head.seq;
     await settled(region.pool, SITE, journalPath, head);
     await eventually(async () => (await siteRow()).confirmed === head, 10_000, 'the site’s signed status to confirm its chain');
@@ -65,12 +88,36 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
 
     // The forger knows the head's hash (it reads the region's broker traffic) and computes a valid one.
     const prev = (await region.pool.query<{ hash: string }>('SELECT hash FROM events WHERE site_id = $1 AND seq = $2', [SITE, head])).rows[0]!.hash;
-    const payload = JSON.stringify({ subjectId: 'forged-1', status: 'sought', name: 'Forged Name Sentinel', aliases: [], description: 'invented', features: [], sharedRegionally: true });
-    const header = { seq: head + 1, id: randomUUID(), ts: Date.now(), source: 'api', type: 'subject.created', actor: 'controller', subject: 'subject:forged-1', ref: 'forged-1', dedupe: null, payloadSha256: sha256Hex(payload), prevHash: prev };
+    const payload = JSON.stringify({
+      subjectId: 'forged-1',
+      status: 'sought',
+      name: 'Forged Name Sentinel',
+      aliases: [],
+      description: 'invented',
+      features: [],
+      sharedRegionally: true,
+    });
+    const header = {
+      seq: head + 1,
+      id: randomUUID(),
+      ts: Date.now(),
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      subject: 'subject:forged-1',
+      ref: 'forged-1',
+      dedupe: null,
+      payloadSha256: sha256Hex(payload),
+      prevHash: prev,
+    };
     const forged: WireEvent = { kind: 'event', ...header, hash: chainHash(header), payloadMode: 'full', payload };
     const forger = await mqtt.connectAsync(broker.url, { username: UPLINK_USER, password: UPLINK_PASSWORD, protocolVersion: 5, clientId: 'forger' });
     await forger.publishAsync(uplinkTopic(SITE), JSON.stringify({ v: 1, site: SITE, events: [forged] }), { qos: 1 });
-    await eventually(async () => (await region.pool.query('SELECT 1 FROM events WHERE site_id = $1 AND hash = $2', [SITE, forged.hash])).rowCount === 1, 10_000, 'the forgery to be stored');
+    await eventually(
+      async () => (await region.pool.query('SELECT 1 FROM events WHERE site_id = $1 AND hash = $2', [SITE, forged.hash])).rowCount === 1,
+      10_000,
+      'the forgery to be stored',
+    );
     expect(await search('Forged Name'), 'shown, but flagged').toEqual([expect.objectContaining({ subjectId: 'forged-1', unconfirmed: true })]);
 
     // A status vouching for the forgery, signed with another key, changes nothing.
@@ -82,7 +129,16 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     expect((await siteRow()).confirmed).toBe(head);
 
     // The site's own events, the first of them at the forged seq.
-    await Promise.all(Array.from({ length: 5 }, (_, i) => gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 100 + i } })));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        gw.journal.append({
+          source: 'mqtt:radio-2001',
+          type: 'radio.position',
+          subject: 'radio:2001',
+          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 100 + i },
+        }),
+      ),
+    );
     const end = gw.journal.head.seq;
     await eventually(async () => (await siteRow()).confirmed === end, 20_000, 'the region to confirm the site’s chain past the forged seq');
 

@@ -16,14 +16,23 @@ process.env.TW_TEST_UPLINK_PASSWORD = UPLINK_PASSWORD;
 
 export const BROKER_USERS = { [UPLINK_USER]: UPLINK_PASSWORD, [REGION_USER]: REGION_PASSWORD };
 
-export function regionConfig(mqttUrl: string, pgUrl: string, over: { instance?: string; tokens?: RegionConfig['tokens']; gapGraceSeconds?: number; stallSeconds?: number; ca?: string | null } = {}): RegionConfig {
+export function regionConfig(
+  mqttUrl: string,
+  pgUrl: string,
+  over: { instance?: string; tokens?: RegionConfig['tokens']; gapGraceSeconds?: number; stallSeconds?: number; ca?: string | null } = {},
+): RegionConfig {
   return parseRegionConfig({
     instance: over.instance ?? 'r1',
     mqtt: { url: mqttUrl, username: REGION_USER, password: REGION_PASSWORD, ...(over.ca ? { ca: over.ca } : {}) },
     postgres: { url: pgUrl, poolSize: 3 },
     http: { host: '127.0.0.1', port: 0 },
     tokens: over.tokens ?? [],
-    chain: { sweepSeconds: 0.3, gapGraceSeconds: over.gapGraceSeconds ?? 20, resendAfterSeconds: 1, ...(over.stallSeconds ? { stallSeconds: over.stallSeconds } : {}) },
+    chain: {
+      sweepSeconds: 0.3,
+      gapGraceSeconds: over.gapGraceSeconds ?? 20,
+      resendAfterSeconds: 1,
+      ...(over.stallSeconds ? { stallSeconds: over.stallSeconds } : {}),
+    },
   });
 }
 
@@ -69,31 +78,50 @@ export function journalChain(path: string): ChainRow[] {
 }
 
 export async function storedChain(pool: pg.Pool, siteId: string): Promise<ChainRow[]> {
-  const res = await pool.query<{ seq: string; event_id: string; hash: string }>('SELECT seq, event_id, hash FROM events WHERE site_id = $1 ORDER BY seq', [siteId]);
+  const res = await pool.query<{ seq: string; event_id: string; hash: string }>('SELECT seq, event_id, hash FROM events WHERE site_id = $1 ORDER BY seq', [
+    siteId,
+  ]);
   return res.rows.map((r) => ({ seq: Number(r.seq), id: r.event_id, hash: r.hash }));
 }
 
 export async function waitStored(pool: pg.Pool, siteId: string, count: number, timeoutMs = 20_000): Promise<void> {
-  await eventually(async () => {
-    const r = await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [siteId]);
-    return Number(r.rows[0]!.n) >= count;
-  }, timeoutMs, `${count} events of ${siteId} in PostgreSQL`);
+  await eventually(
+    async () => {
+      const r = await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [siteId]);
+      return Number(r.rows[0]!.n) >= count;
+    },
+    timeoutMs,
+    `${count} events of ${siteId} in PostgreSQL`,
+  );
 }
 
 /**
  * Waits until the region holds as many events of the site as its journal (the site's watchers
  * may still be deriving events), then returns both chains for comparison.
  */
-export async function settled(pool: pg.Pool, siteId: string, journalPath: string, atLeast: number, timeoutMs = 30_000): Promise<{ journal: ChainRow[]; stored: ChainRow[] }> {
-  return eventually(async () => {
-    const journal = journalChain(journalPath);
-    const stored = await storedChain(pool, siteId);
-    return journal.length >= atLeast && stored.length >= journal.length ? { journal, stored } : undefined;
-  }, timeoutMs, `the region to hold all of ${siteId}'s journal`);
+export async function settled(
+  pool: pg.Pool,
+  siteId: string,
+  journalPath: string,
+  atLeast: number,
+  timeoutMs = 30_000,
+): Promise<{ journal: ChainRow[]; stored: ChainRow[] }> {
+  return eventually(
+    async () => {
+      const journal = journalChain(journalPath);
+      const stored = await storedChain(pool, siteId);
+      return journal.length >= atLeast && stored.length >= journal.length ? { journal, stored } : undefined;
+    },
+    timeoutMs,
+    `the region to hold all of ${siteId}'s journal`,
+  );
 }
 
 export async function breaksOf(pool: pg.Pool, siteId: string): Promise<Array<{ seq: number; kind: string; resolved: boolean }>> {
-  const res = await pool.query<{ seq: string; kind: string; resolved_at: Date | null }>('SELECT seq, kind, resolved_at FROM chain_breaks WHERE site_id = $1 ORDER BY seq, kind', [siteId]);
+  const res = await pool.query<{ seq: string; kind: string; resolved_at: Date | null }>(
+    'SELECT seq, kind, resolved_at FROM chain_breaks WHERE site_id = $1 ORDER BY seq, kind',
+    [siteId],
+  );
   return res.rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, resolved: r.resolved_at !== null }));
 }
 

@@ -17,10 +17,34 @@ const MARKET = { lat: 52.9551234, lon: -1.1502 };
 
 function row(seq: number, type: string, payload: unknown, prevHash = GENESIS_HASH, extra: Partial<EventRow> = {}): EventRow {
   const text = payload === null ? null : JSON.stringify(payload);
-  const h = { seq, id: `01TEST${String(seq).padStart(20, '0')}`, ts: 1_800_000_000_000 + seq, source: 'test', type, actor: null, subject: null, ref: null, dedupe: null, payloadSha256: sha256Hex(text ?? 'null'), prevHash, ...extra };
+  const h = {
+    seq,
+    id: `01TEST${String(seq).padStart(20, '0')}`,
+    ts: 1_800_000_000_000 + seq,
+    source: 'test',
+    type,
+    actor: null,
+    subject: null,
+    ref: null,
+    dedupe: null,
+    payloadSha256: sha256Hex(text ?? 'null'),
+    prevHash,
+    ...extra,
+  };
   return {
-    seq: h.seq, id: h.id, ts: h.ts, source: h.source, type, actor: h.actor, subject: h.subject, ref: h.ref, dedupe: h.dedupe, payload: text,
-    payload_sha256: h.payloadSha256, prev_hash: prevHash, hash: chainHash(h),
+    seq: h.seq,
+    id: h.id,
+    ts: h.ts,
+    source: h.source,
+    type,
+    actor: h.actor,
+    subject: h.subject,
+    ref: h.ref,
+    dedupe: h.dedupe,
+    payload: text,
+    payload_sha256: h.payloadSha256,
+    prev_hash: prevHash,
+    hash: chainHash(h),
   };
 }
 
@@ -50,7 +74,9 @@ describe('what leaves the site', () => {
     const subject = policy.outcome('subject.created', JSON.stringify({ subjectId: 's-1', name: 'X', photoRef: 'p.jpg', sharedRegionally: true }));
     expect(subject.kind === 'event' && JSON.parse(subject.payload!)).toEqual({ subjectId: 's-1', name: 'X', sharedRegionally: true });
     // An update leaves while the subject is (or was, until this update) shared: the API says so at the top.
-    expect(policy.outcome('subject.updated', JSON.stringify({ subjectId: 's-1', changes: { name: 'Y' }, sharedRegionally: true }))).toMatchObject({ kind: 'event' });
+    expect(policy.outcome('subject.updated', JSON.stringify({ subjectId: 's-1', changes: { name: 'Y' }, sharedRegionally: true }))).toMatchObject({
+      kind: 'event',
+    });
     expect(policy.outcome('subject.updated', JSON.stringify({ subjectId: 's-1', changes: { name: 'Y' }, sharedRegionally: false }))).toEqual({ kind: 'link' });
   });
 
@@ -66,19 +92,38 @@ describe('what leaves the site', () => {
   });
 
   it('withholds a payload when a rule says so', () => {
-    const strict = new UplinkPolicy({ eventTypes: ['alert.*'], minimise: [{ types: ['alert.*'], drop: [], zone: [], unlessShared: [], onlyIfShared: false, sharedFlag: 'sharedRegionally', withhold: true }] }, []);
+    const strict = new UplinkPolicy(
+      {
+        eventTypes: ['alert.*'],
+        minimise: [{ types: ['alert.*'], drop: [], zone: [], unlessShared: [], onlyIfShared: false, sharedFlag: 'sharedRegionally', withhold: true }],
+      },
+      [],
+    );
     expect(strict.outcome('alert.sent', '{"text":"x"}')).toEqual({ kind: 'event', mode: 'withheld', payload: null, dropped: [] });
   });
 });
 
 describe('uplink batches', () => {
   it('are valid wire messages of consecutive seqs, with a custody record for each evidence event', () => {
-    const rows = [row(1, 'radio.position', { lat: 1, lon: 1 }), row(2, 'evidence.verified', { evidenceId: 'e1', name: 'F.MP4' }, undefined, { ref: 'e1' }), row(3, 'evidence.uplinked', { evidenceId: 'e1' })];
+    const rows = [
+      row(1, 'radio.position', { lat: 1, lon: 1 }),
+      row(2, 'evidence.verified', { evidenceId: 'e1', name: 'F.MP4' }, undefined, { ref: 'e1' }),
+      row(3, 'evidence.uplinked', { evidenceId: 'e1' }),
+    ];
     const b = buildBatch('demo-town', rows, policy, 'region.example:8883')!;
     const msg = UplinkMessage.parse(JSON.parse(b.body));
-    expect(msg.events.map((e) => [e.seq, e.kind])).toEqual([[1, 'link'], [2, 'event'], [3, 'event']]);
+    expect(msg.events.map((e) => [e.seq, e.kind])).toEqual([
+      [1, 'link'],
+      [2, 'event'],
+      [3, 'event'],
+    ]);
     expect(b.custody).toHaveLength(1);
-    expect(b.custody[0]).toMatchObject({ type: 'evidence.uplinked', ref: 'e1', dedupe: `uplink:${rows[1]!.id}`, payload: { seq: 2, payloadMode: 'minimised', dropped: ['name'] } });
+    expect(b.custody[0]).toMatchObject({
+      type: 'evidence.uplinked',
+      ref: 'e1',
+      dedupe: `uplink:${rows[1]!.id}`,
+      payload: { seq: 2, payloadMode: 'minimised', dropped: ['name'] },
+    });
     expect(b.last).toEqual({ seq: 3, hash: rows[2]!.hash });
   });
 
@@ -95,8 +140,22 @@ describe('uplink batches', () => {
 
 describe('what the region verifies of one event', () => {
   const wire = (r: EventRow, over: Partial<WireEvent> = {}): WireEvent => ({
-    kind: 'event', seq: r.seq, id: r.id, ts: r.ts, source: r.source, type: r.type, actor: r.actor, subject: r.subject, ref: r.ref, dedupe: r.dedupe,
-    payloadSha256: r.payload_sha256, prevHash: r.prev_hash, hash: r.hash, payloadMode: 'full', payload: r.payload, ...over,
+    kind: 'event',
+    seq: r.seq,
+    id: r.id,
+    ts: r.ts,
+    source: r.source,
+    type: r.type,
+    actor: r.actor,
+    subject: r.subject,
+    ref: r.ref,
+    dedupe: r.dedupe,
+    payloadSha256: r.payload_sha256,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    payloadMode: 'full',
+    payload: r.payload,
+    ...over,
   });
   const r = row(7, 'incident.closed', { incidentId: 'i-7' });
 
@@ -111,10 +170,12 @@ describe('what the region verifies of one event', () => {
   });
 
   it('indexes subjects, sightings, incidents and breaches from the sites’ own event types', () => {
-    expect(derive({ seq: 1, ts: 5, type: 'subject.created' }, { subjectId: 's', name: 'N', aliases: ['a'], description: 'd', features: ['f'] }).subject)
-      .toEqual({ subjectId: 's', name: 'N', aliases: ['a'], description: 'd', features: ['f'], ts: 5 });
-    expect(derive({ seq: 9, ts: 5, type: 'track.sighting' }, { sighting: { subjectId: 's', zone: 'z', causeSeq: 4, description: null } }).sighting)
-      .toMatchObject({ seq: 4, subjectId: 's', zone: 'z' });
+    expect(
+      derive({ seq: 1, ts: 5, type: 'subject.created' }, { subjectId: 's', name: 'N', aliases: ['a'], description: 'd', features: ['f'] }).subject,
+    ).toEqual({ subjectId: 's', name: 'N', aliases: ['a'], description: 'd', features: ['f'], ts: 5 });
+    expect(
+      derive({ seq: 9, ts: 5, type: 'track.sighting' }, { sighting: { subjectId: 's', zone: 'z', causeSeq: 4, description: null } }).sighting,
+    ).toMatchObject({ seq: 4, subjectId: 's', zone: 'z' });
     expect(derive({ seq: 2, ts: 5, type: 'shop.report' }, { category: 'theft' })).toEqual({});
     expect(derive({ seq: 3, ts: 5, type: 'incident.reported' }, { incidentId: 'i', category: 'cbo-breach' }).incident).toMatchObject({ breach: true });
     expect(derive({ seq: 3, ts: 5, type: 'journal.payload-erased' }, { seq: 2, reason: 'r' }).erasure).toEqual({ seq: 2, reason: 'r' });

@@ -40,12 +40,32 @@ async function readyz(): Promise<{ status: number; body: { ready: boolean; detai
 function appendMix(n: number, tag: string): Promise<unknown> {
   const all: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
-    all.push(gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: LAT, lon: -1.1502, fixTime: new Date().toISOString(), n: i, tag } }));
+    all.push(
+      gw.journal.append({
+        source: 'mqtt:radio-2001',
+        type: 'radio.position',
+        subject: 'radio:2001',
+        payload: { issi: 2001, lat: LAT, lon: -1.1502, fixTime: new Date().toISOString(), n: i, tag },
+      }),
+    );
     if (i % 10 === 0) {
-      all.push(gw.journal.append({
-        source: 'mqtt:shop-prem-001', type: 'shop.report', subject: 'premises:prem-001',
-        payload: { premisesId: 'prem-001', kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: PRIVATE_DESC, subjectId: 'sub-private', media: [MEDIA], tag },
-      }));
+      all.push(
+        gw.journal.append({
+          source: 'mqtt:shop-prem-001',
+          type: 'shop.report',
+          subject: 'premises:prem-001',
+          payload: {
+            premisesId: 'prem-001',
+            kind: 'incident',
+            category: 'theft',
+            occurredAt: new Date().toISOString(),
+            description: PRIVATE_DESC,
+            subjectId: 'sub-private',
+            media: [MEDIA],
+            tag,
+          },
+        }),
+      );
     }
   }
   return Promise.all(all);
@@ -85,7 +105,11 @@ describe('uplink through an outage', () => {
     const { journal, stored } = await settled(region.pool, SITE, journalPath, gw.journal.head.seq);
     expect(stored, 'every seq once, in order, with the hash the site chained').toEqual(journal);
     await eventually(async () => (await metric('tw_uplink_lag_events')) === 0, 10_000, 'lag back to 0');
-    await eventually(async () => (await region.pool.query("SELECT 1 FROM events WHERE site_id = $1 AND NOT linked", [SITE])).rowCount === 0, 10_000, 'every link checked');
+    await eventually(
+      async () => (await region.pool.query('SELECT 1 FROM events WHERE site_id = $1 AND NOT linked', [SITE])).rowCount === 0,
+      10_000,
+      'every link checked',
+    );
     expect(await unresolvedBreaks(region.pool, SITE)).toEqual([]);
   }, 60_000);
 
@@ -120,22 +144,54 @@ describe('uplink through an outage', () => {
   it('sends evidence custody records minimised, and journals each as evidence.uplinked', async () => {
     const evidenceId = 'a'.repeat(64);
     const verified = await gw.journal.append({
-      source: 'dock:dock-1', type: 'evidence.verified', subject: 'bodycam:BWC-0001', ref: evidenceId,
-      payload: { evidenceId, dockId: 'dock-1', cam: 'BWC-0001', fileNo: 3, sha256: evidenceId, size: 1000, bay: 2, name: 'FILE0042.MP4', wearer: WEARER, gps: { lat: LAT, lon: -1.1502 }, recStart: '2026-11-23T10:00:00Z', recEnd: '2026-11-23T10:05:00Z' },
+      source: 'dock:dock-1',
+      type: 'evidence.verified',
+      subject: 'bodycam:BWC-0001',
+      ref: evidenceId,
+      payload: {
+        evidenceId,
+        dockId: 'dock-1',
+        cam: 'BWC-0001',
+        fileNo: 3,
+        sha256: evidenceId,
+        size: 1000,
+        bay: 2,
+        name: 'FILE0042.MP4',
+        wearer: WEARER,
+        gps: { lat: LAT, lon: -1.1502 },
+        recStart: '2026-11-23T10:00:00Z',
+        recEnd: '2026-11-23T10:05:00Z',
+      },
     });
     const exported = await gw.journal.append({
-      source: 'api', type: 'evidence.exported', actor: 'secmgr', subject: 'bodycam:BWC-0001', ref: evidenceId,
+      source: 'api',
+      type: 'evidence.exported',
+      actor: 'secmgr',
+      subject: 'bodycam:BWC-0001',
+      ref: evidenceId,
       payload: { evidenceId, incidentId: 'inc-77', out: EXPORT_DIR },
     });
     await waitStored(region.pool, SITE, exported.seq);
-    const custody = await eventually(() => {
-      const rows = gw.journal.database.prepare("SELECT payload FROM events WHERE type = 'evidence.uplinked' AND ref = ?").all(evidenceId) as Array<{ payload: string }>;
-      return rows.length >= 2 ? rows.map((r) => JSON.parse(r.payload) as { seq: number; payloadMode: string; dropped: string[] }) : undefined;
-    }, 10_000, 'custody records');
+    const custody = await eventually(
+      () => {
+        const rows = gw.journal.database.prepare("SELECT payload FROM events WHERE type = 'evidence.uplinked' AND ref = ?").all(evidenceId) as Array<{
+          payload: string;
+        }>;
+        return rows.length >= 2 ? rows.map((r) => JSON.parse(r.payload) as { seq: number; payloadMode: string; dropped: string[] }) : undefined;
+      },
+      10_000,
+      'custody records',
+    );
     expect(custody.map((c) => c.seq).sort((a, b) => a - b)).toEqual([verified.seq, exported.seq]);
-    expect(custody.find((c) => c.seq === verified.seq)).toMatchObject({ payloadMode: 'minimised', dropped: expect.arrayContaining(['name', 'wearer', 'gps.lat']) as unknown });
+    expect(custody.find((c) => c.seq === verified.seq)).toMatchObject({
+      payloadMode: 'minimised',
+      dropped: expect.arrayContaining(['name', 'wearer', 'gps.lat']) as unknown,
+    });
 
-    const row = await region.pool.query<{ payload: Record<string, unknown>; payload_mode: string; actor: string }>('SELECT payload, payload_mode, actor FROM events WHERE site_id = $1 AND seq = $2', [SITE, verified.seq]);
+    const row = await region.pool.query<{ payload: Record<string, unknown>; payload_mode: string; actor: string }>(
+      'SELECT payload, payload_mode, actor FROM events WHERE site_id = $1 AND seq = $2',
+      [SITE, verified.seq],
+    );
     expect(row.rows[0]).toMatchObject({ payload_mode: 'minimised', payload: { evidenceId, gps: { zone: 'market-square' } } });
   }, 30_000);
 
@@ -144,9 +200,15 @@ describe('uplink through an outage', () => {
     expect(all.length).toBeGreaterThan(1000);
     for (const secret of [MEDIA, EXPORT_DIR, WEARER, PRIVATE_DESC, 'sub-private', String(LAT), 'FILE0042']) expect(all).not.toContain(secret);
     // The reports themselves did leave, with what may be shared.
-    const reports = await region.pool.query<{ payload: Record<string, unknown> }>("SELECT payload FROM events WHERE site_id = $1 AND type = 'shop.report' LIMIT 1", [SITE]);
+    const reports = await region.pool.query<{ payload: Record<string, unknown> }>(
+      "SELECT payload FROM events WHERE site_id = $1 AND type = 'shop.report' LIMIT 1",
+      [SITE],
+    );
     expect(reports.rows[0]!.payload).toMatchObject({ premisesId: 'prem-001', category: 'theft', kind: 'incident' });
-    const positions = await region.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE site_id = $1 AND kind = 'link' AND type IS NULL AND payload IS NULL", [SITE]);
+    const positions = await region.pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM events WHERE site_id = $1 AND kind = 'link' AND type IS NULL AND payload IS NULL",
+      [SITE],
+    );
     expect(Number(positions.rows[0]!.n)).toBeGreaterThanOrEqual(550);
   });
 });

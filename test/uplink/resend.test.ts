@@ -55,7 +55,11 @@ describe('events lost after the broker acknowledged them', () => {
 
     gw = await startGateway(site.config);
     const head = gw.journal.head.seq;
-    await Promise.all(Array.from({ length: EVENTS }, (_, i) => gw!.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })));
+    await Promise.all(
+      Array.from({ length: EVENTS }, (_, i) =>
+        gw!.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+      ),
+    );
     const total = head + EVENTS;
     await eventually(() => gw!.uplink?.status().ackedSeq === total, 30_000, 'the broker to acknowledge every event');
     // The site's status (acked = total) is retained; the site goes away before it can answer many resends.
@@ -65,12 +69,20 @@ describe('events lost after the broker acknowledged them', () => {
     rogue = null;
     expect(dropped, 'the rogue took a share').toBeGreaterThan(100);
 
-    const runs = await eventually(async () => {
-      const open = (await breaksOf(region.pool, SITE)).filter((b) => b.kind === 'gap' && !b.resolved);
-      return open.length > 100 ? open.length : undefined;
-    }, 20_000, 'more than a hundred gaps reported');
+    const runs = await eventually(
+      async () => {
+        const open = (await breaksOf(region.pool, SITE)).filter((b) => b.kind === 'gap' && !b.resolved);
+        return open.length > 100 ? open.length : undefined;
+      },
+      20_000,
+      'more than a hundred gaps reported',
+    );
     expect(runs).toBeGreaterThan(100);
-    await eventually(async () => (await regionApi<string>('/metrics')).includes(`tw_region_site_stalled{site="${SITE}"} 1`), 15_000, 'the site to be flagged as stalled');
+    await eventually(
+      async () => (await regionApi<string>('/metrics')).includes(`tw_region_site_stalled{site="${SITE}"} 1`),
+      15_000,
+      'the site to be flagged as stalled',
+    );
 
     gw = await startGateway(site.config);
     const { journal, stored } = await settled(region.pool, SITE, site.config.gateway.journal.path, total, 25_000);

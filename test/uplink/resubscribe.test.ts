@@ -20,7 +20,16 @@ let gw: Gateway;
 let journalPath: string;
 
 const positions = (n: number, tag: string) =>
-  Promise.all(Array.from({ length: n }, (_, i) => gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i, tag } })));
+  Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      gw.journal.append({
+        source: 'mqtt:radio-2001',
+        type: 'radio.position',
+        subject: 'radio:2001',
+        payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i, tag },
+      }),
+    ),
+  );
 
 async function readyz(): Promise<number> {
   return (await fetch(`http://127.0.0.1:${region.httpPort}/readyz`)).status;

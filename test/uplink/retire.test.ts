@@ -25,12 +25,19 @@ let gw: Gateway;
 let journalPath: string;
 
 const positions = (n: number) =>
-  Promise.all(Array.from({ length: n }, (_, i) => gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })));
+  Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+    ),
+  );
 
 beforeAll(async () => {
   [pgServer, broker] = await Promise.all([startPostgres(), startMosquitto({ users: BROKER_USERS })]);
   // Gaps are only asked for again after a minute: the instances alone must deliver.
-  const cfg = (instance: string) => ({ ...regionConfig(broker.url, pgServer.url, { instance }), chain: { sweepSeconds: 0.3, gapGraceSeconds: 60, resendAfterSeconds: 60, stallSeconds: 120 } });
+  const cfg = (instance: string) => ({
+    ...regionConfig(broker.url, pgServer.url, { instance }),
+    chain: { sweepSeconds: 0.3, gapGraceSeconds: 60, resendAfterSeconds: 60, stallSeconds: 120 },
+  });
   [r1, r2] = await Promise.all([startRegion(cfg('r1')), startRegion(cfg('r2'))]);
   const site = siteConfig(SITE, broker.url, { batchSize: 5 });
   journalPath = site.config.gateway.journal.path;
@@ -76,7 +83,11 @@ describe('an instance stopped and retired', () => {
 
 describe('npm run region -- hash-token', () => {
   it('prints a token and a hash that verifies it, quoted for the shell', async () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'gateway/region/main.ts'), 'hash-token', 'analyst'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'gateway/region/main.ts'), 'hash-token', 'analyst'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const token = /Bearer analyst:(\S+)/.exec(r.stdout)![1]!;
     const env = /TW_REGION_TOKENS='analyst=(scrypt\$[^']+)'/.exec(r.stdout)![1]!;
@@ -84,6 +95,12 @@ describe('npm run region -- hash-token', () => {
     // Run the printed assignment through a real shell: single quotes keep every $.
     const sh = spawnSync('sh', ['-c', `TW_REGION_TOKENS='analyst=${env}'; printf %s "$TW_REGION_TOKENS"`], { encoding: 'utf8' });
     expect(sh.stdout).toBe(`analyst=${env}`);
-    expect(spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'gateway/region/main.ts'), 'hash-token'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 }).status).toBe(2);
+    expect(
+      spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'gateway/region/main.ts'), 'hash-token'], {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      }).status,
+    ).toBe(2);
   }, 90_000);
 });

@@ -37,7 +37,9 @@ const TOKEN = 'status-token-2b7e';
 beforeAll(async () => {
   const { hashPassword } = await import('../../gateway/auth/password');
   [pgServer, broker] = await Promise.all([startPostgres(), startMosquitto({ users: BROKER_USERS })]);
-  region = await startRegion(regionConfig(broker.url, pgServer.url, { tokens: [{ name: 'analyst', hash: await hashPassword(TOKEN, { N: 1024, r: 8, p: 1 }) }] }));
+  region = await startRegion(
+    regionConfig(broker.url, pgServer.url, { tokens: [{ name: 'analyst', hash: await hashPassword(TOKEN, { N: 1024, r: 8, p: 1 }) }] }),
+  );
   const site = siteConfig(SITE, broker.url);
   journalPath = site.config.gateway.journal.path;
   gw = await startGateway(site.config);
@@ -56,29 +58,47 @@ describe('site status at the region', () => {
     const future = Date.now() + 365 * 86_400_000;
     await forger.publishAsync(statusTopic(SITE), JSON.stringify({ v: 1, site: SITE, head: 0, acked: 0, at: future }), { qos: 1, retain: true });
     await forger.endAsync();
-    await eventually(async () => {
-      const r = await region.pool.query<{ site_at: Date | null }>('SELECT reported_site_at AS site_at FROM sites WHERE site_id = $1', [SITE]);
-      return r.rows[0]?.site_at && r.rows[0].site_at.getTime() > Date.now() + 86_400_000;
-    }, 10_000, 'the forged status to arrive');
+    await eventually(
+      async () => {
+        const r = await region.pool.query<{ site_at: Date | null }>('SELECT reported_site_at AS site_at FROM sites WHERE site_id = $1', [SITE]);
+        return r.rows[0]?.site_at && r.rows[0].site_at.getTime() > Date.now() + 86_400_000;
+      },
+      10_000,
+      'the forged status to arrive',
+    );
 
-    await Promise.all(Array.from({ length: 30 }, (_, i) => gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+      ),
+    );
     const head = gw.journal.head.seq;
     await settled(region.pool, SITE, journalPath, head);
     // The site's next status (about a second after its cursor moves) replaces the forged one.
-    const row = await eventually(async () => {
-      const r = await region.pool.query<{ acked: string; at: Date }>('SELECT reported_acked AS acked, reported_at AS at FROM sites WHERE site_id = $1', [SITE]);
-      return Number(r.rows[0]?.acked) === head ? r.rows[0] : undefined;
-    }, 10_000, 'the real status to replace the forged one');
+    const row = await eventually(
+      async () => {
+        const r = await region.pool.query<{ acked: string; at: Date }>('SELECT reported_acked AS acked, reported_at AS at FROM sites WHERE site_id = $1', [
+          SITE,
+        ]);
+        return Number(r.rows[0]?.acked) === head ? r.rows[0] : undefined;
+      },
+      10_000,
+      'the real status to replace the forged one',
+    );
     expect(row.at.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
   }, 60_000);
 
   it('does not count a quiet site it has caught up with as behind', async () => {
     // The site's last event was an hour ago; the region has everything up to the head it reports.
     await region.pool.query('UPDATE events SET ts = ts - 3600000 WHERE site_id = $1', [SITE]);
-    const caughtUp = await eventually(async () => {
-      const s = await siteRow();
-      return s && s.behindEvents === 0 ? s : undefined;
-    }, 10_000, 'the region to have caught up');
+    const caughtUp = await eventually(
+      async () => {
+        const s = await siteRow();
+        return s && s.behindEvents === 0 ? s : undefined;
+      },
+      10_000,
+      'the region to have caught up',
+    );
     expect(caughtUp.lagSeconds).toBe(0);
     // Behind the head the site reports, the lag is the age of what the region holds contiguously.
     await region.pool.query('UPDATE sites SET reported_head = reported_head + 5 WHERE site_id = $1', [SITE]);

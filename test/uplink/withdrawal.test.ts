@@ -47,23 +47,63 @@ afterAll(async () => {
 describe('tracking and withdrawal at the region', () => {
   it('never stores an unshared subject’s track sightings, and stores a shared one’s positions only as zones', async () => {
     const j = gw.journal;
-    await j.append({ source: 'api', type: 'subject.created', actor: 'controller', subject: `subject:${SECRET_ID}`, ref: SECRET_ID, payload: { subjectId: SECRET_ID, status: 'known', name: 'Secret Person', aliases: [], description: 'grey coat', features: [], sharedRegionally: false } });
-    await j.append({ source: 'api', type: 'subject.created', actor: 'controller', subject: `subject:${SHARED_ID}`, ref: SHARED_ID, payload: { subjectId: SHARED_ID, status: 'sought', name: SHARED_NAME, aliases: ['fountain man'], description: 'red scarf', features: [], sharedRegionally: true } });
+    await j.append({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      subject: `subject:${SECRET_ID}`,
+      ref: SECRET_ID,
+      payload: { subjectId: SECRET_ID, status: 'known', name: 'Secret Person', aliases: [], description: 'grey coat', features: [], sharedRegionally: false },
+    });
+    await j.append({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      subject: `subject:${SHARED_ID}`,
+      ref: SHARED_ID,
+      payload: {
+        subjectId: SHARED_ID,
+        status: 'sought',
+        name: SHARED_NAME,
+        aliases: ['fountain man'],
+        description: 'red scarf',
+        features: [],
+        sharedRegionally: true,
+      },
+    });
     for (const id of [SECRET_ID, SHARED_ID, SECRET_ID]) {
       await j.append({
-        source: 'api', type: 'sighting.reported', actor: 'operator', subject: `subject:${id}`,
-        payload: { subjectId: id, description: id === SHARED_ID ? SIGHTING_TEXT : 'secret sighting', at: at(), kind: 'cctv', place: { lonLat: MARKET }, unitId: null, media: [] },
+        source: 'api',
+        type: 'sighting.reported',
+        actor: 'operator',
+        subject: `subject:${id}`,
+        payload: {
+          subjectId: id,
+          description: id === SHARED_ID ? SIGHTING_TEXT : 'secret sighting',
+          at: at(),
+          kind: 'cctv',
+          place: { lonLat: MARKET },
+          unitId: null,
+          media: [],
+        },
       });
     }
     // The site's tracking derives one track.sighting per report.
-    await eventually(() => {
-      const n = gw.journal.database.prepare("SELECT count(*) AS n FROM events WHERE type = 'track.sighting'").get() as { n: number };
-      return n.n >= 3;
-    }, 10_000, 'three track sightings at the site');
+    await eventually(
+      () => {
+        const n = gw.journal.database.prepare("SELECT count(*) AS n FROM events WHERE type = 'track.sighting'").get() as { n: number };
+        return n.n >= 3;
+      },
+      10_000,
+      'three track sightings at the site',
+    );
 
     const { journal, stored } = await settled(region.pool, SITE, journalPath, 8);
     expect(stored).toEqual(journal);
-    const tracks = await region.pool.query<{ kind: string; subject: string | null }>("SELECT e.kind, e.subject FROM events e WHERE site_id = $1 AND (type = 'track.sighting' OR kind = 'link') ORDER BY seq", [SITE]);
+    const tracks = await region.pool.query<{ kind: string; subject: string | null }>(
+      "SELECT e.kind, e.subject FROM events e WHERE site_id = $1 AND (type = 'track.sighting' OR kind = 'link') ORDER BY seq",
+      [SITE],
+    );
     expect(tracks.rows.filter((r) => r.kind === 'event').map((r) => r.subject)).toEqual([`subject:${SHARED_ID}`]);
 
     const all = await everythingStored(region.pool);
@@ -71,23 +111,40 @@ describe('tracking and withdrawal at the region', () => {
     expect(all).not.toContain('Secret Person');
     expect(all).not.toContain(String(MARKET[1]));
     expect(all).not.toContain(String(MARKET[0]));
-    const shared = await region.pool.query<{ payload: { sighting: { zone: string; subjectId: string } } }>("SELECT payload FROM events WHERE site_id = $1 AND type = 'track.sighting' AND kind = 'event'", [SITE]);
+    const shared = await region.pool.query<{ payload: { sighting: { zone: string; subjectId: string } } }>(
+      "SELECT payload FROM events WHERE site_id = $1 AND type = 'track.sighting' AND kind = 'event'",
+      [SITE],
+    );
     expect(shared.rows[0]!.payload.sighting).toMatchObject({ subjectId: SHARED_ID, zone: 'market-square' });
   }, 60_000);
 
   it('blanks the raw payloads of a withdrawn subject’s events, keeps the chain, and says so in a receipt', async () => {
-    const before = await region.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE site_id = $1 AND payload::text LIKE '%' || $2 || '%'", [SITE, SHARED_ID]);
+    const before = await region.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE site_id = $1 AND payload::text LIKE '%' || $2 || '%'", [
+      SITE,
+      SHARED_ID,
+    ]);
     // Its creation and its track sighting (the report itself names the subject in its header without a sharing flag: a link).
     expect(Number(before.rows[0]!.n)).toBeGreaterThanOrEqual(2);
     const w = await gw.journal.append({
-      source: 'api', type: 'subject.updated', actor: 'controller', subject: `subject:${SHARED_ID}`, ref: SHARED_ID,
+      source: 'api',
+      type: 'subject.updated',
+      actor: 'controller',
+      subject: `subject:${SHARED_ID}`,
+      ref: SHARED_ID,
       payload: { subjectId: SHARED_ID, changes: { sharedRegionally: false }, sharedRegionally: true, shared: null },
     });
 
-    const receipt = await eventually(async () => {
-      const r = await region.pool.query<{ seq: string; events_blanked: string }>('SELECT seq, events_blanked FROM withdrawal_receipts WHERE site_id = $1 AND subject_id = $2', [SITE, SHARED_ID]);
-      return r.rows[0];
-    }, 20_000, 'a withdrawal receipt');
+    const receipt = await eventually(
+      async () => {
+        const r = await region.pool.query<{ seq: string; events_blanked: string }>(
+          'SELECT seq, events_blanked FROM withdrawal_receipts WHERE site_id = $1 AND subject_id = $2',
+          [SITE, SHARED_ID],
+        );
+        return r.rows[0];
+      },
+      20_000,
+      'a withdrawal receipt',
+    );
     expect(Number(receipt.seq)).toBe(w.seq);
     expect(Number(receipt.events_blanked)).toBeGreaterThanOrEqual(Number(before.rows[0]!.n));
 
@@ -99,7 +156,10 @@ describe('tracking and withdrawal at the region', () => {
     // The chain is whole: every seq, with its hash, as the site's journal has it.
     const { journal, stored } = await settled(region.pool, SITE, journalPath, w.seq);
     expect(stored).toEqual(journal);
-    const blanked = await region.pool.query<{ payload_mode: string; payload_sha256: string | null }>("SELECT payload_mode, payload_sha256 FROM events WHERE site_id = $1 AND payload_mode = 'withdrawn'", [SITE]);
+    const blanked = await region.pool.query<{ payload_mode: string; payload_sha256: string | null }>(
+      "SELECT payload_mode, payload_sha256 FROM events WHERE site_id = $1 AND payload_mode = 'withdrawn'",
+      [SITE],
+    );
     expect(blanked.rows.length).toBe(Number(receipt.events_blanked));
     expect(blanked.rows.every((r) => /^[0-9a-f]{64}$/.test(r.payload_sha256 ?? ''))).toBe(true);
   }, 60_000);

@@ -13,23 +13,49 @@ const STATUS_TEXT: Record<string, string> = { pending: 'pending', delivered: 'de
 export function alertsView(ctx: Ctx): View {
   const site = ctx.store.site!;
   const list = h('div', { class: 'alert-list', id: 'alert-list' });
-  const el = h('section', { class: 'panel alerts-panel' }, may.sendAlert(ctx.me.consoleRole) ? composeForm(ctx) : null,
-    h('div', {}, h('h2', {}, 'Sent alerts'), list));
+  const el = h(
+    'section',
+    { class: 'panel alerts-panel' },
+    may.sendAlert(ctx.me.consoleRole) ? composeForm(ctx) : null,
+    h('div', {}, h('h2', {}, 'Sent alerts'), list),
+  );
 
   const card = (a: AlertView) => {
     const counts = a.recipients.reduce<Record<string, number>>((m, r) => ((m[r.status] = (m[r.status] ?? 0) + 1), m), {});
-    return h('article', { class: `alert-card priority-${a.priority}`, 'data-alert': a.id },
-      h('header', {},
+    return h(
+      'article',
+      { class: `alert-card priority-${a.priority}`, 'data-alert': a.id },
+      h(
+        'header',
+        {},
         h('strong', {}, a.text),
         h('span', { class: 'muted' }, ` ${a.priority} · ${clock(a.sentAt)} · by ${a.sentBy ?? '?'}`),
-        a.talkgroups.length ? h('span', { class: 'muted' }, ` · to ${a.talkgroups.map((t) => site.talkgroups.find((x) => x.id === t)?.name ?? t).join(', ')}`) : null,
+        a.talkgroups.length
+          ? h('span', { class: 'muted' }, ` · to ${a.talkgroups.map((t) => site.talkgroups.find((x) => x.id === t)?.name ?? t).join(', ')}`)
+          : null,
       ),
-      h('p', { class: 'muted' }, Object.entries(counts).map(([k, n]) => `${n} ${STATUS_TEXT[k] ?? k}`).join(' · ')),
-      h('ul', { class: 'recipients' },
-        a.recipients.map((r) => h('li', { class: `delivery ${r.status}`, 'data-unit': r.unitId, 'data-status': r.status },
-          ctx.store.callsign(r.unitId), ' ', h('span', { class: 'chip' }, STATUS_TEXT[r.status] ?? r.status),
-          // Why it failed (e.g. "+CME ERROR: 37") or why it still waits (link down): what an engineer acts on.
-          r.reason ? h('span', { class: 'muted delivery-reason' }, ` ${r.reason}`) : null))),
+      h(
+        'p',
+        { class: 'muted' },
+        Object.entries(counts)
+          .map(([k, n]) => `${n} ${STATUS_TEXT[k] ?? k}`)
+          .join(' · '),
+      ),
+      h(
+        'ul',
+        { class: 'recipients' },
+        a.recipients.map((r) =>
+          h(
+            'li',
+            { class: `delivery ${r.status}`, 'data-unit': r.unitId, 'data-status': r.status },
+            ctx.store.callsign(r.unitId),
+            ' ',
+            h('span', { class: 'chip' }, STATUS_TEXT[r.status] ?? r.status),
+            // Why it failed (e.g. "+CME ERROR: 37") or why it still waits (link down): what an engineer acts on.
+            r.reason ? h('span', { class: 'muted delivery-reason' }, ` ${r.reason}`) : null,
+          ),
+        ),
+      ),
     );
   };
 
@@ -44,8 +70,10 @@ export function alertsView(ctx: Ctx): View {
 }
 
 /** What the controller is about to send, in words, and whether it needs a second look. */
-export function describeSend(site: { talkgroups: Array<{ id: string; name: string }>; units: Array<{ id: string; callsign: string; talkgroups: string[] }> },
-  req: { priority: string; talkgroups: string[]; units: string[] }): { radios: number; groups: string[]; confirm: boolean } {
+export function describeSend(
+  site: { talkgroups: Array<{ id: string; name: string }>; units: Array<{ id: string; callsign: string; talkgroups: string[] }> },
+  req: { priority: string; talkgroups: string[]; units: string[] },
+): { radios: number; groups: string[]; confirm: boolean } {
   // The gateway's rule (radio/alerts.ts): every unit in the talkgroups, plus the units named.
   const radios = site.units.filter((u) => req.units.includes(u.id) || u.talkgroups.some((t) => req.talkgroups.includes(t))).length;
   const groups = req.talkgroups.map((t) => site.talkgroups.find((x) => x.id === t)?.name ?? t);
@@ -55,19 +83,32 @@ export function describeSend(site: { talkgroups: Array<{ id: string; name: strin
 function composeForm(ctx: Ctx): HTMLElement {
   const site = ctx.store.site!;
   const text = h('textarea', { id: 'alert-text', required: true, maxlength: 500, rows: 3, placeholder: 'e.g. Male, red jacket, heading to Market Square' });
-  const priority = h('select', { id: 'alert-priority' }, ['urgent', 'normal', 'emergency'].map((p) => h('option', { value: p }, p)));
+  const priority = h(
+    'select',
+    { id: 'alert-priority' },
+    ['urgent', 'normal', 'emergency'].map((p) => h('option', { value: p }, p)),
+  );
   const tg = site.talkgroups.map((t) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'talkgroup', value: t.id }), ` ${t.name}`));
   const units = site.units.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'unit', value: u.id }), ` ${u.callsign}`));
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send alert');
   const question = h('p', { id: 'alert-confirm-text' });
   const confirmSend = h('button', { type: 'button', class: 'primary', 'data-action': 'confirm-send' }, 'Send');
   const cancel = h('button', { type: 'button', 'data-action': 'cancel-send' }, 'Cancel: keep editing');
-  const dialog = h('dialog', { class: 'confirm', id: 'alert-confirm', 'aria-labelledby': 'alert-confirm-title', 'aria-describedby': 'alert-confirm-text' },
-    h('h2', { id: 'alert-confirm-title' }, 'Send this alert?'), question, h('div', { class: 'actions' }, cancel, confirmSend));
-  const form = h('form', { class: 'compose', id: 'alert-form', 'aria-labelledby': 'compose-title' },
+  const dialog = h(
+    'dialog',
+    { class: 'confirm', id: 'alert-confirm', 'aria-labelledby': 'alert-confirm-title', 'aria-describedby': 'alert-confirm-text' },
+    h('h2', { id: 'alert-confirm-title' }, 'Send this alert?'),
+    question,
+    h('div', { class: 'actions' }, cancel, confirmSend),
+  );
+  const form = h(
+    'form',
+    { class: 'compose', id: 'alert-form', 'aria-labelledby': 'compose-title' },
     h('h2', { id: 'compose-title' }, 'New radio alert'),
-    h('label', { for: 'alert-text' }, 'Message'), text,
-    h('label', { for: 'alert-priority' }, 'Priority'), priority,
+    h('label', { for: 'alert-text' }, 'Message'),
+    text,
+    h('label', { for: 'alert-priority' }, 'Priority'),
+    priority,
     h('fieldset', {}, h('legend', {}, 'Talkgroups'), tg),
     h('fieldset', { class: 'unit-checks' }, h('legend', {}, 'Units'), units),
     send,
@@ -102,9 +143,12 @@ function composeForm(ctx: Ctx): HTMLElement {
     const what = describeSend(site, req);
     if (!what.confirm) return post(req);
     pending = req;
-    question.textContent = `${req.priority.toUpperCase()} alert to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}`
-      + (what.groups.length ? ` (talkgroups: ${what.groups.join(', ')}${req.units.length ? `, and ${req.units.length} named ${req.units.length === 1 ? 'unit' : 'units'}` : ''})` : '')
-      + `: "${req.text}"`;
+    question.textContent =
+      `${req.priority.toUpperCase()} alert to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}` +
+      (what.groups.length
+        ? ` (talkgroups: ${what.groups.join(', ')}${req.units.length ? `, and ${req.units.length} named ${req.units.length === 1 ? 'unit' : 'units'}` : ''})`
+        : '') +
+      `: "${req.text}"`;
     confirmSend.textContent = `Send to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}`;
     dialog.showModal();
     // The safe choice has the focus: Enter or Escape goes back to the text.

@@ -31,7 +31,9 @@ export function camerasView(ctx: Ctx): View {
     b.addEventListener('click', () => setLayout(n));
     return b;
   });
-  const el = h('section', { class: 'panel cameras-panel' },
+  const el = h(
+    'section',
+    { class: 'panel cameras-panel' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Cameras'), h('span', { role: 'group', 'aria-label': 'Layout', class: 'seg' }, 'Layout ', buttons)),
     grid,
   );
@@ -52,7 +54,12 @@ export function camerasView(ctx: Ctx): View {
     t.lastFrame = 0;
     t.started = Date.now();
     t.player = new JSMpeg.Player(url(t.cameraId), {
-      canvas, autoplay: true, audio: false, disableGl: true, pauseWhenHidden: false, reconnectInterval: 3,
+      canvas,
+      autoplay: true,
+      audio: false,
+      disableGl: true,
+      pauseWhenHidden: false,
+      reconnectInterval: 3,
       onVideoDecode: () => (t.lastFrame = Date.now()),
     });
     status(t);
@@ -71,9 +78,15 @@ export function camerasView(ctx: Ctx): View {
   };
 
   const makeTile = (cameraId: string): Tile => {
-    const select = h('select', { 'aria-label': 'Camera for this tile' }, site.cameras.map((c) => h('option', { value: c.id }, c.name)));
+    const select = h(
+      'select',
+      { 'aria-label': 'Camera for this tile' },
+      site.cameras.map((c) => h('option', { value: c.id }, c.name)),
+    );
     select.value = cameraId;
-    const el = h('figure', { class: 'tile', 'data-camera': cameraId },
+    const el = h(
+      'figure',
+      { class: 'tile', 'data-camera': cameraId },
       h('div', { class: 'screen' }, h('span', { class: 'video-state' })),
       h('figcaption', {}, select, h('span', { class: 'chip health' })),
     );
@@ -96,7 +109,10 @@ export function camerasView(ctx: Ctx): View {
       tiles.push(t);
       if (visible) startTile(t);
     }
-    fill(grid, tiles.map((t) => t.el));
+    fill(
+      grid,
+      tiles.map((t) => t.el),
+    );
     for (const t of tiles) status(t);
   };
 

@@ -33,7 +33,10 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     if (button) button.disabled = true;
     if (what === 'acknowledge') focusResolve.add(em.id);
     ctx.api.post(`/api/emergencies/${encodeURIComponent(em.id)}/${what}`, body).then(
-      () => ctx.notify(what === 'acknowledge' ? `You own the emergency of ${ctx.store.callsign(em.unitId)}` : `Emergency of ${ctx.store.callsign(em.unitId)} resolved`),
+      () =>
+        ctx.notify(
+          what === 'acknowledge' ? `You own the emergency of ${ctx.store.callsign(em.unitId)}` : `Emergency of ${ctx.store.callsign(em.unitId)} resolved`,
+        ),
       (err: unknown) => {
         focusResolve.delete(em.id);
         if (button) button.disabled = false;
@@ -63,8 +66,12 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     const who = ctx.store.callsign(em.unitId);
     const actions: HTMLElement[] = [];
     if (may.respondToEmergency(role) && em.state === 'open') {
-      const b = h('button', { class: 'danger big', 'data-action': 'acknowledge', 'aria-keyshortcuts': ACKNOWLEDGE_SHORTCUT },
-        'Acknowledge', h('kbd', {}, ACKNOWLEDGE_SHORTCUT));
+      const b = h(
+        'button',
+        { class: 'danger big', 'data-action': 'acknowledge', 'aria-keyshortcuts': ACKNOWLEDGE_SHORTCUT },
+        'Acknowledge',
+        h('kbd', {}, ACKNOWLEDGE_SHORTCUT),
+      );
       b.addEventListener('click', () => act(em, 'acknowledge', {}, b));
       actions.push(b);
     }
@@ -81,7 +88,9 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     const state = em.state === 'open' ? 'NOT ACKNOWLEDGED' : `owned by ${em.owner ?? '?'}`;
     // Not role="alert": the card's ticking "ago" would be read out again every few seconds; the
     // announcer below says each new emergency once.
-    return h('div', { class: `emergency ${em.state}`, role: 'group', 'aria-label': `Emergency of ${who}`, 'data-emergency': em.id, 'data-state': em.state },
+    return h(
+      'div',
+      { class: `emergency ${em.state}`, role: 'group', 'aria-label': `Emergency of ${who}`, 'data-emergency': em.id, 'data-state': em.state },
       h('strong', { class: 'emergency-title' }, `EMERGENCY — ${who}`),
       h('span', {}, `${em.trigger === 'button' ? 'emergency button' : em.trigger} at ${clock(em.raisedAt)}`),
       h('span', { class: 'since' }, `${age(Date.now() - em.raisedAt)} ago`),
@@ -129,9 +138,16 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
         });
         const track = h('button', {}, 'Track');
         track.addEventListener('click', () => ctx.navigate(`/tracking?subject=${encodeURIComponent(b.subjectId)}`));
-        bc = { sig: b.breachId, el: h('div', { class: 'breach', role: 'group', 'aria-label': 'CBO breach', 'data-breach': b.breachId },
-          h('strong', {}, 'CBO BREACH'), h('span', {}, `Subject ${b.subjectId} seen in ${zone} at ${clock(b.at)} (order ${b.cboId})`),
-          h('span', { class: 'actions' }, ack, track)) };
+        bc = {
+          sig: b.breachId,
+          el: h(
+            'div',
+            { class: 'breach', role: 'group', 'aria-label': 'CBO breach', 'data-breach': b.breachId },
+            h('strong', {}, 'CBO BREACH'),
+            h('span', {}, `Subject ${b.subjectId} seen in ${zone} at ${clock(b.at)} (order ${b.cboId})`),
+            h('span', { class: 'actions' }, ack, track),
+          ),
+        };
         breachCards.set(b.breachId, bc);
       }
       keep.push(bc.el);
@@ -168,8 +184,10 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     const fresh = open.filter((e) => e.state === 'open' && !seen.has(e.id));
     for (const e of open) seen.add(e.id);
     if (fresh.length) {
-      announcer.textContent = fresh.map((e) => `Emergency: ${ctx.store.callsign(e.unitId)}, ${e.trigger === 'button' ? 'emergency button' : e.trigger}, at ${clock(e.raisedAt)}.`).join(' ')
-        + (may.respondToEmergency(role) ? ` Press ${ACKNOWLEDGE_SHORTCUT} to acknowledge.` : '');
+      announcer.textContent =
+        fresh
+          .map((e) => `Emergency: ${ctx.store.callsign(e.unitId)}, ${e.trigger === 'button' ? 'emergency button' : e.trigger}, at ${clock(e.raisedAt)}.`)
+          .join(' ') + (may.respondToEmergency(role) ? ` Press ${ACKNOWLEDGE_SHORTCUT} to acknowledge.` : '');
     }
   };
 

@@ -17,13 +17,30 @@ export function evidenceView(ctx: Ctx): View {
   const alarms = h('div', { class: 'evidence-alarms', id: 'evidence-alarms', role: 'region', 'aria-label': 'Hash-mismatch alarms' });
   const files = h('tbody', {});
   const detail = h('div', { class: 'evidence-detail', id: 'evidence-detail' }, h('p', { class: 'muted' }, 'Choose a file to see its chain of custody.'));
-  const el = h('section', { class: 'panel evidence-panel' },
-    h('div', {},
+  const el = h(
+    'section',
+    { class: 'panel evidence-panel' },
+    h(
+      'div',
+      {},
       alarms,
-      h('h2', {}, 'Docks'), docks,
+      h('h2', {}, 'Docks'),
+      docks,
       h('h2', {}, 'Files'),
-      h('table', { class: 'files', id: 'evidence-files' },
-        h('thead', {}, h('tr', {}, ['Camera', 'Wearer', 'File', 'Recorded', 'Category', 'Hold'].map((c) => h('th', { scope: 'col' }, c)))), files),
+      h(
+        'table',
+        { class: 'files', id: 'evidence-files' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Camera', 'Wearer', 'File', 'Recorded', 'Category', 'Hold'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        files,
+      ),
       may.handleEvidence(ctx.me.consoleRole) ? bundleForm(ctx) : null,
     ),
     detail,
@@ -34,14 +51,30 @@ export function evidenceView(ctx: Ctx): View {
   const pollDocks = async () => {
     try {
       const list = await ctx.api.get<DockLive[]>('/api/docks');
-      fill(docks, list.length ? list.map((d) => h('article', { class: 'dock', 'data-dock': d.dockId },
-        h('strong', {}, d.dockId), h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
-        d.refusing ? h('span', { class: 'chip bad', 'data-storage': 'full', title: d.refusing.reason }, 'evidence disk full: offers refused') : null,
-        Object.values(d.transfers).map((t) => h('div', { class: 'transfer', 'data-transfer': `${t.cam}/${t.fileNo}`, 'data-state': t.state },
-          `bay ${t.bay} · ${t.cam} ${t.name}`, h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }),
-          ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${t.offset} of ${t.size} bytes) `,
-          h('span', { class: `chip ${t.state === 'verified' ? 'ok' : t.state === 'receiving' ? '' : 'bad'}` }, t.state))),
-      )) : h('p', { class: 'muted' }, 'No docks are attached to this gateway.'));
+      fill(
+        docks,
+        list.length
+          ? list.map((d) =>
+              h(
+                'article',
+                { class: 'dock', 'data-dock': d.dockId },
+                h('strong', {}, d.dockId),
+                h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
+                d.refusing ? h('span', { class: 'chip bad', 'data-storage': 'full', title: d.refusing.reason }, 'evidence disk full: offers refused') : null,
+                Object.values(d.transfers).map((t) =>
+                  h(
+                    'div',
+                    { class: 'transfer', 'data-transfer': `${t.cam}/${t.fileNo}`, 'data-state': t.state },
+                    `bay ${t.bay} · ${t.cam} ${t.name}`,
+                    h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }),
+                    ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${t.offset} of ${t.size} bytes) `,
+                    h('span', { class: `chip ${t.state === 'verified' ? 'ok' : t.state === 'receiving' ? '' : 'bad'}` }, t.state),
+                  ),
+                ),
+              ),
+            )
+          : h('p', { class: 'muted' }, 'No docks are attached to this gateway.'),
+      );
     } catch (err) {
       fill(docks, h('p', { class: 'form-error' }, err instanceof ApiFailure ? err.message : String(err)));
     }
@@ -52,25 +85,55 @@ export function evidenceView(ctx: Ctx): View {
     const list = await ctx.api.get<MismatchAlarm[]>('/api/evidence/alarms').catch(() => null);
     if (!list) return;
     const open = list.filter((a) => !a.acknowledged);
-    fill(alarms, list.length ? [
-      h('h2', {}, `Hash-mismatch alarms (${open.length} open)`),
-      h('ul', { class: 'alarms' }, list.map((a) => h('li', { class: a.acknowledged ? 'muted' : 'alarm', 'data-alarm': a.id },
-        h('strong', {}, `${a.cam} ${a.name}`), ` via ${a.dockId}, ${dateTime(new Date(a.at).toISOString())}: ${a.reason}`,
-        a.acknowledged ? h('span', {}, ` · acknowledged by ${a.acknowledged.by}: ${a.acknowledged.note}`)
-          : may.handleEvidence(ctx.me.consoleRole) ? ackForm(ctx, a, () => void pollAlarms()) : null))),
-    ] : []);
+    fill(
+      alarms,
+      list.length
+        ? [
+            h('h2', {}, `Hash-mismatch alarms (${open.length} open)`),
+            h(
+              'ul',
+              { class: 'alarms' },
+              list.map((a) =>
+                h(
+                  'li',
+                  { class: a.acknowledged ? 'muted' : 'alarm', 'data-alarm': a.id },
+                  h('strong', {}, `${a.cam} ${a.name}`),
+                  ` via ${a.dockId}, ${dateTime(new Date(a.at).toISOString())}: ${a.reason}`,
+                  a.acknowledged
+                    ? h('span', {}, ` · acknowledged by ${a.acknowledged.by}: ${a.acknowledged.note}`)
+                    : may.handleEvidence(ctx.me.consoleRole)
+                      ? ackForm(ctx, a, () => void pollAlarms())
+                      : null,
+                ),
+              ),
+            ),
+          ]
+        : [],
+    );
   };
 
   const renderFiles = () => {
     const records = [...ctx.store.evidence.values()].sort((a, b) => b.recStart.localeCompare(a.recStart));
-    fill(files, records.length ? records.map((r) => {
-      const tr = h('tr', { 'data-evidence': r.id, tabindex: '0', 'aria-current': r.id === selected ? 'true' : null, class: r.deleted ? 'deleted' : '' },
-        h('td', {}, r.cam), h('td', {}, r.wearer ?? h('span', { class: 'chip bad' }, 'unassigned')), h('td', {}, r.name),
-        h('td', {}, dateTime(r.recStart)), h('td', {}, r.deleted ? 'deleted' : r.category), h('td', {}, r.hold ? 'on hold' : ''));
-      tr.addEventListener('click', () => void open(r.id));
-      tr.addEventListener('keydown', (ev) => ev.key === 'Enter' && void open(r.id));
-      return tr;
-    }) : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No footage yet.')));
+    fill(
+      files,
+      records.length
+        ? records.map((r) => {
+            const tr = h(
+              'tr',
+              { 'data-evidence': r.id, tabindex: '0', 'aria-current': r.id === selected ? 'true' : null, class: r.deleted ? 'deleted' : '' },
+              h('td', {}, r.cam),
+              h('td', {}, r.wearer ?? h('span', { class: 'chip bad' }, 'unassigned')),
+              h('td', {}, r.name),
+              h('td', {}, dateTime(r.recStart)),
+              h('td', {}, r.deleted ? 'deleted' : r.category),
+              h('td', {}, r.hold ? 'on hold' : ''),
+            );
+            tr.addEventListener('click', () => void open(r.id));
+            tr.addEventListener('keydown', (ev) => ev.key === 'Enter' && void open(r.id));
+            return tr;
+          })
+        : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No footage yet.')),
+    );
   };
 
   /** The facts and the custody log of the open file; the forms stay as they are (someone may be typing). */
@@ -82,14 +145,26 @@ export function evidenceView(ctx: Ctx): View {
   const refresh = async (id: string) => {
     const r = ctx.store.evidence.get(id);
     if (!r || selected !== id) return;
-    fill(facts,
-      h('dt', {}, 'Exhibit'), h('dd', { class: 'mono', 'data-exhibit': r.id }, r.id),
-      h('dt', {}, 'Camera'), h('dd', {}, `${r.cam}, file ${r.fileNo}`),
-      h('dt', {}, 'SHA-256 (received)'), h('dd', { class: 'mono' }, r.receivedSha256),
-      h('dt', {}, 'Recorded'), h('dd', {}, `${dateTime(r.recStart)} – ${dateTime(r.recEnd)}`),
-      h('dt', {}, 'Dock'), h('dd', {}, `${r.dockId} bay ${r.bay}`),
-      h('dt', {}, 'Incidents'), h('dd', { id: 'evidence-incidents' }, r.incidents.join(', ') || '—'),
-      h('dt', {}, 'Retention'), h('dd', {}, r.deleted ? `deleted: ${r.deleted.reason}` : r.category === 'evidential' || r.hold ? 'kept (evidential or on hold)' : `until ${dateTime(retainUntil)}`),
+    fill(
+      facts,
+      h('dt', {}, 'Exhibit'),
+      h('dd', { class: 'mono', 'data-exhibit': r.id }, r.id),
+      h('dt', {}, 'Camera'),
+      h('dd', {}, `${r.cam}, file ${r.fileNo}`),
+      h('dt', {}, 'SHA-256 (received)'),
+      h('dd', { class: 'mono' }, r.receivedSha256),
+      h('dt', {}, 'Recorded'),
+      h('dd', {}, `${dateTime(r.recStart)} – ${dateTime(r.recEnd)}`),
+      h('dt', {}, 'Dock'),
+      h('dd', {}, `${r.dockId} bay ${r.bay}`),
+      h('dt', {}, 'Incidents'),
+      h('dd', { id: 'evidence-incidents' }, r.incidents.join(', ') || '—'),
+      h('dt', {}, 'Retention'),
+      h(
+        'dd',
+        {},
+        r.deleted ? `deleted: ${r.deleted.reason}` : r.category === 'evidential' || r.hold ? 'kept (evidential or on hold)' : `until ${dateTime(retainUntil)}`,
+      ),
     );
     if (holdForm) {
       holdForm.label.textContent = r.hold ? 'Release hold' : 'Put on hold';
@@ -97,7 +172,10 @@ export function evidenceView(ctx: Ctx): View {
     }
     const custody = await ctx.api.get<CustodyEntry[]>(`/api/evidence/${id}/custody`).catch(() => null);
     if (custody && selected === id) {
-      fill(custodyList, custody.map((c) => h('li', {}, h('time', {}, dateTime(c.ts)), ` ${c.type}`, h('span', { class: 'muted' }, ` · ${c.actor ?? c.source}`))));
+      fill(
+        custodyList,
+        custody.map((c) => h('li', {}, h('time', {}, dateTime(c.ts)), ` ${c.type}`, h('span', { class: 'muted' }, ` · ${c.actor ?? c.source}`))),
+      );
     }
   };
 
@@ -159,7 +237,13 @@ function ackForm(ctx: Ctx, a: MismatchAlarm, changed: () => void): HTMLElement {
 
 function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; hold: { label: HTMLElement; button: HTMLElement } } {
   const incident = h('input', { id: 'mark-incident', placeholder: 'Incident id', maxlength: 64, required: true });
-  const mark = h('form', { class: 'inline' }, h('label', { for: 'mark-incident' }, 'Mark evidential for incident'), incident, h('button', { type: 'submit' }, 'Mark evidential'));
+  const mark = h(
+    'form',
+    { class: 'inline' },
+    h('label', { for: 'mark-incident' }, 'Mark evidential for incident'),
+    incident,
+    h('button', { type: 'submit' }, 'Mark evidential'),
+  );
   const reason = h('input', { id: 'hold-reason', placeholder: 'Reason', maxlength: 500, required: true });
   const holdLabel = h('label', { for: 'hold-reason' }, 'Put on hold');
   const holdButton = h('button', { type: 'submit' }, 'Hold');
@@ -190,8 +274,15 @@ function bundleForm(ctx: Ctx): HTMLElement {
   // The gateway writes the archive to its own export folder; the browser downloads it from there
   // (each download is journaled as custody).
   const link = h('p', { id: 'bundle-link' });
-  const form = h('form', { class: 'bundle' }, h('h3', {}, 'Export an incident bundle'),
-    h('label', { for: 'bundle-incident' }, 'Incident'), incident, h('button', { type: 'submit' }, 'Export'), link);
+  const form = h(
+    'form',
+    { class: 'bundle' },
+    h('h3', {}, 'Export an incident bundle'),
+    h('label', { for: 'bundle-incident' }, 'Incident'),
+    incident,
+    h('button', { type: 'submit' }, 'Export'),
+    link,
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     ctx.api.post<{ bundleId: string; files: number; download: string }>('/api/evidence/bundles', { incidentId: incident.value.trim() }).then(

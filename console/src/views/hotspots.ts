@@ -19,10 +19,16 @@ export function hotspotsView(ctx: Ctx): View {
   const slider = h('input', { type: 'range', id: 'replay-at', min: 0, max: STEPS, value: STEPS, step: 1, 'aria-label': 'Replay time, last 24 hours' });
   const when = h('output', { for: 'replay-at', id: 'replay-time' }, 'now');
   const replay = h('div', { class: 'replay', id: 'replay-state' });
-  const el = h('section', { class: 'panel hotspots-panel' },
-    h('h2', {}, 'Hotspots by zone and hour (last 28 days)'), heat,
-    h('h3', {}, 'Prolific subjects'), prolific,
-    h('h2', {}, 'Replay'), h('div', { class: 'toolbar' }, slider, when), replay,
+  const el = h(
+    'section',
+    { class: 'panel hotspots-panel' },
+    h('h2', {}, 'Hotspots by zone and hour (last 28 days)'),
+    heat,
+    h('h3', {}, 'Prolific subjects'),
+    prolific,
+    h('h2', {}, 'Replay'),
+    h('div', { class: 'toolbar' }, slider, when),
+    replay,
   );
   const fail = (target: HTMLElement) => (err: unknown) => fill(target, h('p', { class: 'form-error' }, err instanceof ApiFailure ? err.message : String(err)));
 
@@ -32,22 +38,49 @@ export function hotspotsView(ctx: Ctx): View {
     for (const c of data.cells) counts.set(`${c.zone}/${c.hour}`, (counts.get(`${c.zone}/${c.hour}`) ?? 0) + c.incidents + c.sightings);
     const max = Math.max(1, ...counts.values());
     const hours = Array.from({ length: 24 }, (_, i) => i);
-    fill(heat, h('table', { class: 'heatmap' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Zone'), hours.map((hr) => h('th', { scope: 'col' }, String(hr).padStart(2, '0'))))),
-      h('tbody', {}, zones.map((z) => h('tr', { 'data-zone': z },
-        h('th', { scope: 'row' }, site.zones.find((x) => x.id === z)?.name ?? z),
-        hours.map((hr) => {
-          const n = counts.get(`${z}/${hr}`) ?? 0;
-          const cell = h('td', { title: `${n} reports ${String(hr).padStart(2, '0')}:00–${String(hr + 1).padStart(2, '0')}:00` }, n ? String(n) : '');
-          // Through the CSSOM: the Content-Security-Policy refuses style attributes.
-          cell.style.setProperty('--heat', (n / max).toFixed(2));
-          return cell;
-        }),
-      ))),
-    ));
-    fill(prolific, data.prolific.length
-      ? data.prolific.map((p) => h('li', {}, `Subject ${p.subjectId}: ${p.sightings} sightings, ${p.incidents} incidents, ${p.premises} premises, last ${dateTime(p.lastSeenAt)}`))
-      : h('li', { class: 'muted' }, 'None in this period.'));
+    fill(
+      heat,
+      h(
+        'table',
+        { class: 'heatmap' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Zone'),
+            hours.map((hr) => h('th', { scope: 'col' }, String(hr).padStart(2, '0'))),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          zones.map((z) =>
+            h(
+              'tr',
+              { 'data-zone': z },
+              h('th', { scope: 'row' }, site.zones.find((x) => x.id === z)?.name ?? z),
+              hours.map((hr) => {
+                const n = counts.get(`${z}/${hr}`) ?? 0;
+                const cell = h('td', { title: `${n} reports ${String(hr).padStart(2, '0')}:00–${String(hr + 1).padStart(2, '0')}:00` }, n ? String(n) : '');
+                // Through the CSSOM: the Content-Security-Policy refuses style attributes.
+                cell.style.setProperty('--heat', (n / max).toFixed(2));
+                return cell;
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
+    fill(
+      prolific,
+      data.prolific.length
+        ? data.prolific.map((p) =>
+            h('li', {}, `Subject ${p.subjectId}: ${p.sightings} sightings, ${p.incidents} incidents, ${p.premises} premises, last ${dateTime(p.lastSeenAt)}`),
+          )
+        : h('li', { class: 'muted' }, 'None in this period.'),
+    );
   };
 
   const loadHeat = async () => {
@@ -70,10 +103,30 @@ export function hotspotsView(ctx: Ctx): View {
     if (!s) return;
     const open = s.emergencies.filter((e) => e.state !== 'resolved');
     const incidents = (s.incidents ?? []).filter((i) => i.state !== 'closed');
-    fill(replay,
-      h('p', {}, `As of journal event #${s.seq}: ${open.length} emergencies open, ${incidents.length} incidents open, ${(s.tracks?.tracks ?? []).filter((t) => t.state === 'active').length} subjects tracked.`),
-      h('table', { class: 'units' }, h('tbody', {}, s.units.map((u) => h('tr', {},
-        h('td', {}, u.callsign), h('td', {}, u.state), h('td', {}, u.fix ? `${u.fix.lat.toFixed(5)}, ${u.fix.lon.toFixed(5)} at ${clock(u.fix.fixTime)}` : 'no fix'))))),
+    fill(
+      replay,
+      h(
+        'p',
+        {},
+        `As of journal event #${s.seq}: ${open.length} emergencies open, ${incidents.length} incidents open, ${(s.tracks?.tracks ?? []).filter((t) => t.state === 'active').length} subjects tracked.`,
+      ),
+      h(
+        'table',
+        { class: 'units' },
+        h(
+          'tbody',
+          {},
+          s.units.map((u) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, u.callsign),
+              h('td', {}, u.state),
+              h('td', {}, u.fix ? `${u.fix.lat.toFixed(5)}, ${u.fix.lon.toFixed(5)} at ${clock(u.fix.fixTime)}` : 'no fix'),
+            ),
+          ),
+        ),
+      ),
     );
   };
 

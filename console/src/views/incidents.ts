@@ -10,7 +10,13 @@ const COLUMNS: Array<{ id: string; label: string; states: readonly string[] }> =
   { id: 'on-scene', label: 'On scene', states: ['on-scene'] },
   { id: 'closed', label: 'Closed', states: ['closed'] },
 ];
-const RECEIPT_TEXT: Record<string, string> = { pending: 'not yet acknowledged', delivered: 'received', read: 'read', failed: 'failed', 'timed-out': 'no receipt' };
+const RECEIPT_TEXT: Record<string, string> = {
+  pending: 'not yet acknowledged',
+  delivered: 'received',
+  read: 'read',
+  failed: 'failed',
+  'timed-out': 'no receipt',
+};
 const CHANNEL_TEXT: Record<string, string> = { '101': '101 call', radio: 'radio call', 'walk-in': 'walk-in', cctv: 'CCTV' };
 const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'damage', 'other'];
 const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'];
@@ -28,7 +34,10 @@ export function responseText(i: IncidentRecord, now: number): { text: string; ov
   if (i.onSceneAt !== null) {
     const took = i.onSceneAt - i.openedAt;
     const fromDispatch = i.responseSeconds !== null ? `, ${age(i.responseSeconds * 1000)} after dispatch` : '';
-    return { text: `On scene ${age(took)} after the report${fromDispatch}: ${i.withinTarget === false ? 'OVER' : 'within'} the ${i.grade.targetMinutes} min target`, over: i.withinTarget === false };
+    return {
+      text: `On scene ${age(took)} after the report${fromDispatch}: ${i.withinTarget === false ? 'OVER' : 'within'} the ${i.grade.targetMinutes} min target`,
+      over: i.withinTarget === false,
+    };
   }
   if (i.state === 'closed') return { text: `Closed with no unit on scene (target ${i.grade.targetMinutes} min)`, over: false };
   const elapsed = now - i.openedAt;
@@ -45,10 +54,16 @@ export function incidentsView(ctx: Ctx): View {
   const role = ctx.me.consoleRole;
   const cols = new Map(COLUMNS.map((c) => [c.id, h('ol', { class: 'cards', 'data-column': c.id })]));
   const note = h('p', { class: 'muted', id: 'incidents-source' });
-  const el = h('section', { class: 'panel incidents-panel' },
+  const el = h(
+    'section',
+    { class: 'panel incidents-panel' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Incidents'), note),
     may.openIncident(role) ? callForm(ctx) : null,
-    h('div', { class: 'board' }, COLUMNS.map((c) => h('section', { class: 'column', 'aria-label': c.label }, h('h3', {}, c.label), cols.get(c.id)))),
+    h(
+      'div',
+      { class: 'board' },
+      COLUMNS.map((c) => h('section', { class: 'column', 'aria-label': c.label }, h('h3', {}, c.label), cols.get(c.id))),
+    ),
   );
   const cards = new Map<string, { sig: string; el: HTMLElement }>();
   const fail = (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
@@ -57,7 +72,12 @@ export function incidentsView(ctx: Ctx): View {
     if (!ctx.store.tracking.available || i.state === 'closed') return null;
     const box = h('div', { class: 'incident-actions' });
     if (may.dispatch(role) && (i.state === 'reported' || i.state === 'graded')) {
-      const grade = h('select', { 'aria-label': `Grade of ${i.incidentId}` }, h('option', { value: '' }, 'Grade…'), site.incidentGrades.map((g) => h('option', { value: g.id }, g.label)));
+      const grade = h(
+        'select',
+        { 'aria-label': `Grade of ${i.incidentId}` },
+        h('option', { value: '' }, 'Grade…'),
+        site.incidentGrades.map((g) => h('option', { value: g.id }, g.label)),
+      );
       grade.addEventListener('change', () => grade.value && void ctx.tracking.grade(i.incidentId, grade.value).catch(fail));
       box.append(grade);
     }
@@ -65,19 +85,32 @@ export function incidentsView(ctx: Ctx): View {
       const list = h('ol', { class: 'candidates' });
       const suggest = h('button', { 'data-action': 'candidates' }, 'Suggest units');
       suggest.addEventListener('click', () => {
-        ctx.tracking.candidates(i.incidentId).then((r) => fill(list,
-          r.ranked.slice(0, 5).map((u) => {
-            const send = h('button', { class: 'small', 'data-action': 'dispatch', 'data-unit': u.unitId }, 'Dispatch');
-            send.addEventListener('click', () => void ctx.tracking.dispatch(i.incidentId, u.unitId).then(() => ctx.notify(`${u.callsign} dispatched`), fail));
-            return h('li', {}, `${u.callsign} · ${Math.round(u.travelSeconds / 60)} min walk${u.stale ? ' (old fix)' : ''} `, send);
-          }),
-          r.ranked.length ? null : h('li', { class: 'muted' }, `No unit available (${r.excluded.length} excluded)`),
-        ), fail);
+        ctx.tracking.candidates(i.incidentId).then(
+          (r) =>
+            fill(
+              list,
+              r.ranked.slice(0, 5).map((u) => {
+                const send = h('button', { class: 'small', 'data-action': 'dispatch', 'data-unit': u.unitId }, 'Dispatch');
+                send.addEventListener(
+                  'click',
+                  () => void ctx.tracking.dispatch(i.incidentId, u.unitId).then(() => ctx.notify(`${u.callsign} dispatched`), fail),
+                );
+                return h('li', {}, `${u.callsign} · ${Math.round(u.travelSeconds / 60)} min walk${u.stale ? ' (old fix)' : ''} `, send);
+              }),
+              r.ranked.length ? null : h('li', { class: 'muted' }, `No unit available (${r.excluded.length} excluded)`),
+            ),
+          fail,
+        );
       });
       box.append(suggest, list);
     }
     if (may.closeIncident(role)) {
-      const outcome = h('select', { 'aria-label': `Outcome of ${i.incidentId}` }, h('option', { value: '' }, 'Close as…'), OUTCOMES.map((o) => h('option', { value: o }, o)));
+      const outcome = h(
+        'select',
+        { 'aria-label': `Outcome of ${i.incidentId}` },
+        h('option', { value: '' }, 'Close as…'),
+        OUTCOMES.map((o) => h('option', { value: o }, o)),
+      );
       outcome.addEventListener('change', () => outcome.value && void ctx.tracking.close(i.incidentId, outcome.value).catch(fail));
       box.append(outcome);
     }
@@ -88,14 +121,33 @@ export function incidentsView(ctx: Ctx): View {
     const prem = i.premisesId ? site.premises.find((p) => p.id === i.premisesId) : undefined;
     const zone = site.zones.find((z) => z.id === (i.zone ?? prem?.zone))?.name;
     const reported = Date.parse(i.reportedAt) || i.openedAt;
-    return h('li', { class: `incident-card ${i.category}`, 'data-incident': i.incidentId, 'data-state': i.state },
-      h('header', {}, i.reference ? h('strong', { class: 'reference' }, `${i.reference} `) : null, h('strong', {}, i.category),
-        h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}${i.channel ? ` · ${CHANNEL_TEXT[i.channel] ?? i.channel}` : ''}`)),
+    return h(
+      'li',
+      { class: `incident-card ${i.category}`, 'data-incident': i.incidentId, 'data-state': i.state },
+      h(
+        'header',
+        {},
+        i.reference ? h('strong', { class: 'reference' }, `${i.reference} `) : null,
+        h('strong', {}, i.category),
+        h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}${i.channel ? ` · ${CHANNEL_TEXT[i.channel] ?? i.channel}` : ''}`),
+      ),
       h('p', {}, i.description || '—'),
       h('p', { class: 'muted' }, [prem?.name, zone].filter(Boolean).join(', ') || 'place not given'),
       h('p', { class: 'muted' }, `${clock(reported)} (${age(Date.now() - reported)} ago)${i.subjectId ? ` · subject ${i.subjectId}` : ''}`),
-      i.units.length ? h('p', {}, 'Units: ', i.units.map((u) => h('span', { class: `chip receipt-${u.receipt}`, 'data-unit': u.unitId, 'data-receipt': u.receipt },
-        `${u.callsign}${u.arrivedAt ? ' on scene' : ` (dispatch ${RECEIPT_TEXT[u.receipt] ?? u.receipt})`}`))) : null,
+      i.units.length
+        ? h(
+            'p',
+            {},
+            'Units: ',
+            i.units.map((u) =>
+              h(
+                'span',
+                { class: `chip receipt-${u.receipt}`, 'data-unit': u.unitId, 'data-receipt': u.receipt },
+                `${u.callsign}${u.arrivedAt ? ' on scene' : ` (dispatch ${RECEIPT_TEXT[u.receipt] ?? u.receipt})`}`,
+              ),
+            ),
+          )
+        : null,
       h('p', { class: 'response-clock' }),
       i.outcome ? h('p', {}, `Outcome: ${i.outcome}`) : null,
       actions(i),
@@ -111,13 +163,16 @@ export function incidentsView(ctx: Ctx): View {
     for (const c of COLUMNS) {
       const rows = incidents.filter((i) => c.states.includes(i.state)).sort((a, b) => b.openedAt - a.openedAt);
       const list = cols.get(c.id)!;
-      sync(list, rows.slice(0, 100).map((i) => {
-        // Rebuilt only when what it shows changes: a select someone has open stays open.
-        const sig = JSON.stringify([i.state, i.grade?.id, i.outcome, i.units.map((u) => [u.unitId, u.receipt, u.arrivedAt])]);
-        let k = cards.get(i.incidentId);
-        if (!k || k.sig !== sig) cards.set(i.incidentId, (k = { sig, el: card(i) }));
-        return k.el;
-      }));
+      sync(
+        list,
+        rows.slice(0, 100).map((i) => {
+          // Rebuilt only when what it shows changes: a select someone has open stays open.
+          const sig = JSON.stringify([i.state, i.grade?.id, i.outcome, i.units.map((u) => [u.unitId, u.receipt, u.arrivedAt])]);
+          let k = cards.get(i.incidentId);
+          if (!k || k.sig !== sig) cards.set(i.incidentId, (k = { sig, el: card(i) }));
+          return k.el;
+        }),
+      );
     }
     tick();
   };
@@ -147,24 +202,60 @@ export function incidentsView(ctx: Ctx): View {
  */
 function callForm(ctx: Ctx): HTMLElement {
   const site = ctx.store.site!;
-  const channel = h('select', { id: 'call-channel', required: true }, Object.entries(CHANNEL_TEXT).map(([v, label]) => h('option', { value: v }, label)));
-  const category = h('select', { id: 'call-category', required: true }, CATEGORIES.map((c) => h('option', { value: c }, c)));
-  const description = h('textarea', { id: 'call-description', required: true, maxlength: 2000, rows: 2, placeholder: 'What the caller says: who, what, which way' });
-  const premises = h('select', { id: 'call-premises' }, h('option', { value: '' }, '(no premises)'),
-    site.premises.map((p) => h('option', { value: p.id }, `${p.name}, ${site.zones.find((z) => z.id === p.zone)?.name ?? p.zone}`)));
-  const zone = h('select', { id: 'call-zone' }, h('option', { value: '' }, '(choose a zone)'), site.zones.map((z) => h('option', { value: z.id }, z.name)));
+  const channel = h(
+    'select',
+    { id: 'call-channel', required: true },
+    Object.entries(CHANNEL_TEXT).map(([v, label]) => h('option', { value: v }, label)),
+  );
+  const category = h(
+    'select',
+    { id: 'call-category', required: true },
+    CATEGORIES.map((c) => h('option', { value: c }, c)),
+  );
+  const description = h('textarea', {
+    id: 'call-description',
+    required: true,
+    maxlength: 2000,
+    rows: 2,
+    placeholder: 'What the caller says: who, what, which way',
+  });
+  const premises = h(
+    'select',
+    { id: 'call-premises' },
+    h('option', { value: '' }, '(no premises)'),
+    site.premises.map((p) => h('option', { value: p.id }, `${p.name}, ${site.zones.find((z) => z.id === p.zone)?.name ?? p.zone}`)),
+  );
+  const zone = h(
+    'select',
+    { id: 'call-zone' },
+    h('option', { value: '' }, '(choose a zone)'),
+    site.zones.map((z) => h('option', { value: z.id }, z.name)),
+  );
   const grade = may.dispatch(ctx.me.consoleRole)
-    ? h('select', { id: 'call-grade' }, h('option', { value: '' }, '(grade later)'), site.incidentGrades.map((g) => h('option', { value: g.id }, `${g.label} (${g.targetMinutes} min)`)))
+    ? h(
+        'select',
+        { id: 'call-grade' },
+        h('option', { value: '' }, '(grade later)'),
+        site.incidentGrades.map((g) => h('option', { value: g.id }, `${g.label} (${g.targetMinutes} min)`)),
+      )
     : null;
   const open = h('button', { type: 'submit', class: 'primary' }, 'Open incident');
-  const form = h('form', { class: 'compose call-form', id: 'call-form', 'aria-labelledby': 'call-title' },
+  const form = h(
+    'form',
+    { class: 'compose call-form', id: 'call-form', 'aria-labelledby': 'call-title' },
     h('h3', { id: 'call-title' }, 'Take a call'),
-    h('label', { for: 'call-channel' }, 'Came in by'), channel,
-    h('label', { for: 'call-category' }, 'Category'), category,
-    h('label', { for: 'call-description' }, 'What happened'), description,
-    h('label', { for: 'call-premises' }, 'Premises'), premises,
-    h('label', { for: 'call-zone' }, 'or zone'), zone,
-    grade ? h('label', { for: 'call-grade' }, 'Grade') : null, grade,
+    h('label', { for: 'call-channel' }, 'Came in by'),
+    channel,
+    h('label', { for: 'call-category' }, 'Category'),
+    category,
+    h('label', { for: 'call-description' }, 'What happened'),
+    description,
+    h('label', { for: 'call-premises' }, 'Premises'),
+    premises,
+    h('label', { for: 'call-zone' }, 'or zone'),
+    zone,
+    grade ? h('label', { for: 'call-grade' }, 'Grade') : null,
+    grade,
     open,
   );
   // Enter in a select must not open an incident half-described.
@@ -181,7 +272,8 @@ function callForm(ctx: Ctx): HTMLElement {
     }
     open.disabled = true;
     const gradeId = grade?.value ?? '';
-    ctx.tracking.openIncident({ channel: channel.value, category: category.value, description: description.value, place })
+    ctx.tracking
+      .openIncident({ channel: channel.value, category: category.value, description: description.value, place })
       .then(async (i) => {
         if (gradeId) await ctx.tracking.grade(i.incidentId, gradeId);
         description.value = '';

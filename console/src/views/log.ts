@@ -13,10 +13,7 @@ export function logView(ctx: Ctx): View {
   const list = h('ol', { class: 'log', id: 'event-log', reversed: true, 'aria-label': 'Journal events, newest first' });
   const filter = h('input', { type: 'search', placeholder: 'Filter by type, subject or actor', 'aria-label': 'Filter events', id: 'log-filter' });
   const count = h('span', { class: 'muted', id: 'log-count' });
-  const el = h('section', { class: 'panel log-panel' },
-    h('div', { class: 'toolbar' }, h('h2', {}, 'Live log'), filter, count),
-    list,
-  );
+  const el = h('section', { class: 'panel log-panel' }, h('div', { class: 'toolbar' }, h('h2', {}, 'Live log'), filter, count), list);
   let shownSeq = 0;
 
   const describe = (e: ConsoleEvent): string => {
@@ -32,7 +29,9 @@ export function logView(ctx: Ctx): View {
   };
 
   const row = (e: ConsoleEvent) =>
-    h('li', { 'data-seq': e.seq, 'data-type': e.type },
+    h(
+      'li',
+      { 'data-seq': e.seq, 'data-type': e.type },
       h('span', { class: 'seq' }, `#${e.seq}`),
       h('time', { datetime: new Date(e.ts).toISOString() }, clock(e.ts)),
       h('span', { class: 'type' }, e.type),
@@ -42,11 +41,15 @@ export function logView(ctx: Ctx): View {
 
   // Positions are the map's business (a resumed console is sent the ones it missed): not a log line each.
   const matches = (e: ConsoleEvent, q: string) =>
-    e.type !== 'radio.position' && (!q || e.type.includes(q) || (e.subject ?? '').includes(q) || (e.actor ?? '').includes(q) || describe(e).toLowerCase().includes(q));
+    e.type !== 'radio.position' &&
+    (!q || e.type.includes(q) || (e.subject ?? '').includes(q) || (e.actor ?? '').includes(q) || describe(e).toLowerCase().includes(q));
 
   const renderAll = () => {
     const q = filter.value.trim().toLowerCase();
-    const events = ctx.store.log.filter((e) => matches(e, q)).slice(-MAX_ROWS).reverse();
+    const events = ctx.store.log
+      .filter((e) => matches(e, q))
+      .slice(-MAX_ROWS)
+      .reverse();
     fill(list, events.map(row));
     shownSeq = ctx.store.log.at(-1)?.seq ?? 0;
     count.textContent = `${events.length} shown`;

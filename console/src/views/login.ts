@@ -8,12 +8,17 @@ export function loginView(api: Api, opts: { message?: string; onLogin: (me: Sess
   const username = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true, maxlength: 64 });
   const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256 });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Log in');
-  const form = h('form', { class: 'login', 'aria-labelledby': 'login-title' },
+  const form = h(
+    'form',
+    { class: 'login', 'aria-labelledby': 'login-title' },
     h('h1', { id: 'login-title' }, 'Townwatch'),
     h('p', { class: 'muted' }, 'Town centre control room console'),
-    h('label', { for: 'username' }, 'Username'), username,
-    h('label', { for: 'password' }, 'Password'), password,
-    submit, error,
+    h('label', { for: 'username' }, 'Username'),
+    username,
+    h('label', { for: 'password' }, 'Password'),
+    password,
+    submit,
+    error,
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();

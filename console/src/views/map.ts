@@ -8,7 +8,12 @@ import { centre, fieldOfView, ll } from '../geo';
 const STALE_FIX_MS = 30_000;
 
 const STATE_LABEL: Record<string, string> = {
-  available: 'Available', 'en-route': 'En route', 'on-scene': 'On scene', busy: 'Busy', 'off-duty': 'Off duty', unknown: 'Unknown',
+  available: 'Available',
+  'en-route': 'En route',
+  'on-scene': 'On scene',
+  busy: 'Busy',
+  'off-duty': 'Off duty',
+  unknown: 'Unknown',
 };
 
 /**
@@ -21,11 +26,16 @@ export function mapView(ctx: Ctx): View {
   const site = ctx.store.site!;
   const mapEl = h('div', { class: 'map', id: 'map', 'aria-label': 'Town map', role: 'region' });
   const unitList = h('tbody', {});
-  const side = h('aside', { class: 'map-side', 'aria-label': 'Units' },
+  const side = h(
+    'aside',
+    { class: 'map-side', 'aria-label': 'Units' },
     h('h2', {}, 'Units'),
-    h('table', { class: 'units', id: 'unit-table' },
+    h(
+      'table',
+      { class: 'units', id: 'unit-table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Unit'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Fix'))),
-      unitList),
+      unitList,
+    ),
     legend(),
   );
   const el = h('section', { class: 'panel map-panel' }, mapEl, side);
@@ -58,7 +68,13 @@ export function mapView(ctx: Ctx): View {
 
   const cameraLayers = new Map<string, { fov: L.Polygon; dot: L.CircleMarker }>();
   for (const c of site.cameras) {
-    const fov = L.polygon(fieldOfView(c.position, c.bearingDeg, c.fovDeg, c.rangeM).map(ll), { className: 'camera-fov', color: '#4cc2ff', weight: 1, fillOpacity: 0.12, interactive: false }).addTo(map);
+    const fov = L.polygon(fieldOfView(c.position, c.bearingDeg, c.fovDeg, c.rangeM).map(ll), {
+      className: 'camera-fov',
+      color: '#4cc2ff',
+      weight: 1,
+      fillOpacity: 0.12,
+      interactive: false,
+    }).addTo(map);
     const dot = L.circleMarker(ll(c.position), { radius: 5, color: '#4cc2ff', weight: 2, fillColor: '#0b1620', fillOpacity: 1 })
       .bindTooltip(text(`${c.name} (${c.id})`))
       .addTo(map);
@@ -74,8 +90,16 @@ export function mapView(ctx: Ctx): View {
     let m = units.get(u.id);
     if (!m) {
       m = L.marker([u.fix.lat, u.fix.lon], {
-        keyboard: true, title: u.callsign, alt: u.callsign, riseOnHover: true,
-        icon: L.divIcon({ className: 'unit-marker', iconSize: [14, 14], iconAnchor: [7, 7], html: h('span', {}, h('span', { class: 'dot' }), h('span', { class: 'label' }, h('b', {}), ' ', h('i', { class: 'age' }))) }),
+        keyboard: true,
+        title: u.callsign,
+        alt: u.callsign,
+        riseOnHover: true,
+        icon: L.divIcon({
+          className: 'unit-marker',
+          iconSize: [14, 14],
+          iconAnchor: [7, 7],
+          html: h('span', {}, h('span', { class: 'dot' }), h('span', { class: 'label' }, h('b', {}), ' ', h('i', { class: 'age' }))),
+        }),
       }).addTo(map);
       units.set(u.id, m);
     }
@@ -117,8 +141,13 @@ export function mapView(ctx: Ctx): View {
       row.classList.toggle('stale', stale);
       row.classList.toggle('in-emergency', emergencyUnits.has(u.id));
       const [name, state, fix] = Array.from(row.children) as HTMLElement[];
-      fill(name!, h('span', { class: `swatch state-${u.state}`, 'aria-hidden': 'true' }), u.callsign, u.talking ? h('span', { class: 'chip' }, 'talking') : null);
-      state!.textContent = u.emergencyId ? 'EMERGENCY' : u.lostContact ? 'Lost contact' : STATE_LABEL[u.state] ?? u.state;
+      fill(
+        name!,
+        h('span', { class: `swatch state-${u.state}`, 'aria-hidden': 'true' }),
+        u.callsign,
+        u.talking ? h('span', { class: 'chip' }, 'talking') : null,
+      );
+      state!.textContent = u.emergencyId ? 'EMERGENCY' : u.lostContact ? 'Lost contact' : (STATE_LABEL[u.state] ?? u.state);
       fix!.textContent = fixAge === null ? 'no fix' : age(fixAge);
     }
   };
@@ -134,19 +163,33 @@ export function mapView(ctx: Ctx): View {
       if (inc.state === 'closed') continue;
       const prem = inc.premisesId ? site.premises.find((p) => p.id === inc.premisesId) : undefined;
       const at = inc.position ?? prem?.position ?? (inc.zone ? zoneCentre.get(inc.zone) : undefined);
-      if (at) L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' }).bindTooltip(text(`${inc.category} (${inc.state})`)).addTo(overlay);
+      if (at)
+        L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' })
+          .bindTooltip(text(`${inc.category} (${inc.state})`))
+          .addTo(overlay);
     }
     const t = ctx.store.track;
     if (t) {
       for (const p of t.predicted) {
         const z = zoneLayers.get(p.zone);
-        if (z) L.polygon(z.getLatLngs(), { className: 'predicted', color: '#ff4fd8', weight: 3, dashArray: '4 4', fillOpacity: 0.18 })
-          .bindTooltip(text(`${t.neighboursOnly ? 'Reachable next' : 'Predicted next'}: ${site.zones.find((x) => x.id === p.zone)?.name ?? p.zone}${p.probability !== null ? ` (${Math.round(p.probability * 100)}%)` : ''}`)).addTo(overlay);
+        if (z)
+          L.polygon(z.getLatLngs(), { className: 'predicted', color: '#ff4fd8', weight: 3, dashArray: '4 4', fillOpacity: 0.18 })
+            .bindTooltip(
+              text(
+                `${t.neighboursOnly ? 'Reachable next' : 'Predicted next'}: ${site.zones.find((x) => x.id === p.zone)?.name ?? p.zone}${p.probability !== null ? ` (${Math.round(p.probability * 100)}%)` : ''}`,
+              ),
+            )
+            .addTo(overlay);
       }
       if (t.points.length) {
-        L.polyline(t.points.map((p) => ll(p.position)), { className: 'track', color: '#ff4fd8', weight: 4 }).addTo(overlay);
+        L.polyline(
+          t.points.map((p) => ll(p.position)),
+          { className: 'track', color: '#ff4fd8', weight: 4 },
+        ).addTo(overlay);
         const last = t.points.at(-1)!;
-        L.circleMarker(ll(last.position), { radius: 7, color: '#fff', fillColor: '#ff4fd8', fillOpacity: 1, className: 'track-head' }).bindTooltip(text(`${t.subjectId} last seen`)).addTo(overlay);
+        L.circleMarker(ll(last.position), { radius: 7, color: '#fff', fillColor: '#ff4fd8', fillOpacity: 1, className: 'track-head' })
+          .bindTooltip(text(`${t.subjectId} last seen`))
+          .addTo(overlay);
       }
     }
     // Orders in force, last so their red outline stays on top: excluded zones and drawn areas.
@@ -156,9 +199,15 @@ export function mapView(ctx: Ctx): View {
       const label = `CBO ${c.reference ?? c.id}: subject ${c.subjectId} excluded`;
       for (const zoneId of c.excludedZones) {
         const z = site.zones.find((x) => x.id === zoneId);
-        if (z) L.polygon(z.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 3, dashArray: '6 4', fillOpacity: 0.12 }).bindTooltip(text(label)).addTo(overlay);
+        if (z)
+          L.polygon(z.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 3, dashArray: '6 4', fillOpacity: 0.12 })
+            .bindTooltip(text(label))
+            .addTo(overlay);
       }
-      for (const a of c.excludedAreas) L.polygon(a.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 2, dashArray: '6 4', fillOpacity: 0.2 }).bindTooltip(text(`${label}: ${a.name}`)).addTo(overlay);
+      for (const a of c.excludedAreas)
+        L.polygon(a.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 2, dashArray: '6 4', fillOpacity: 0.2 })
+          .bindTooltip(text(`${label}: ${a.name}`))
+          .addTo(overlay);
     }
   };
 
@@ -208,9 +257,13 @@ function attribution(label: string): L.Control {
 }
 
 function legend(): HTMLElement {
-  return h('div', { class: 'legend', 'aria-label': 'Legend' },
+  return h(
+    'div',
+    { class: 'legend', 'aria-label': 'Legend' },
     h('h3', {}, 'Legend'),
-    h('ul', {},
+    h(
+      'ul',
+      {},
       Object.entries(STATE_LABEL).map(([k, v]) => h('li', {}, h('span', { class: `swatch state-${k}`, 'aria-hidden': 'true' }), v)),
       h('li', {}, h('span', { class: 'swatch camera', 'aria-hidden': 'true' }), 'Camera and field of view'),
       h('li', {}, h('span', { class: 'swatch premises', 'aria-hidden': 'true' }), 'Member premises'),

@@ -23,11 +23,16 @@ export function subjectsView(ctx: Ctx): View {
   const description = h('textarea', { id: 'subject-description', required: true, maxlength: 2000, rows: 2 });
   const markers = MARKERS.map((m) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'marker', value: m }), ` ${m}`));
   const shared = h('input', { type: 'checkbox', id: 'subject-shared' });
-  const create = h('form', { class: 'compose', id: 'subject-form', 'aria-labelledby': 'subject-form-title' },
+  const create = h(
+    'form',
+    { class: 'compose', id: 'subject-form', 'aria-labelledby': 'subject-form-title' },
     h('h2', { id: 'subject-form-title' }, 'New subject'),
-    h('label', { for: 'subject-status' }, 'Status'), status,
-    h('label', { for: 'subject-name' }, 'Name'), name,
-    h('label', { for: 'subject-description' }, 'Description'), description,
+    h('label', { for: 'subject-status' }, 'Status'),
+    status,
+    h('label', { for: 'subject-name' }, 'Name'),
+    name,
+    h('label', { for: 'subject-description' }, 'Description'),
+    description,
     h('fieldset', {}, h('legend', {}, 'Warning markers'), markers),
     h('label', { class: 'check' }, shared, ' share with members'),
     h('button', { type: 'submit', class: 'primary' }, 'Add subject'),
@@ -35,13 +40,19 @@ export function subjectsView(ctx: Ctx): View {
   create.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const chosen = Array.from(create.querySelectorAll<HTMLInputElement>('input[name="marker"]:checked')).map((i) => i.value);
-    ctx.api.post<SubjectView>('/api/subjects', {
-      status: status.value, name: name.value.trim() || null, description: description.value, markers: chosen, sharedWithMembers: shared.checked,
-    }).then((s) => {
-      create.reset();
-      ctx.notify(`${label(s)} added`);
-      select(s);
-    }, fail);
+    ctx.api
+      .post<SubjectView>('/api/subjects', {
+        status: status.value,
+        name: name.value.trim() || null,
+        description: description.value,
+        markers: chosen,
+        sharedWithMembers: shared.checked,
+      })
+      .then((s) => {
+        create.reset();
+        ctx.notify(`${label(s)} added`);
+        select(s);
+      }, fail);
   });
 
   // Find.
@@ -50,11 +61,19 @@ export function subjectsView(ctx: Ctx): View {
   const find = h('form', { class: 'toolbar', id: 'subject-find' }, query, h('button', { type: 'submit' }, 'Find'), results);
   find.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    ctx.tracking.subjects(query.value.trim()).then((list) => fill(results, list.map((s) => {
-      const b = h('button', { type: 'button', 'data-subject': s.id }, label(s));
-      b.addEventListener('click', () => select(s));
-      return h('li', {}, b);
-    }), list.length ? null : h('li', { class: 'muted' }, 'Nobody found.')), fail);
+    ctx.tracking.subjects(query.value.trim()).then(
+      (list) =>
+        fill(
+          results,
+          list.map((s) => {
+            const b = h('button', { type: 'button', 'data-subject': s.id }, label(s));
+            b.addEventListener('click', () => select(s));
+            return h('li', {}, b);
+          }),
+          list.length ? null : h('li', { class: 'muted' }, 'Nobody found.'),
+        ),
+      fail,
+    );
   });
 
   // The selected subject: details, edit, orders.
@@ -70,13 +89,19 @@ export function subjectsView(ctx: Ctx): View {
     const zones = site.zones.map((z) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'order-zone', value: z.id }), ` ${z.name}`));
     const state = h('select', { id: 'order-state' }, h('option', { value: 'issued' }, 'issued (in force)'), h('option', { value: 'warning' }, 'warning only'));
     const until = h('input', { id: 'order-expires', type: 'date', required: true, value: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10) });
-    const form = h('form', { class: 'compose', id: 'order-form', 'aria-labelledby': 'order-form-title' },
+    const form = h(
+      'form',
+      { class: 'compose', id: 'order-form', 'aria-labelledby': 'order-form-title' },
       h('h3', { id: 'order-form-title' }, `New exclusion order for ${label(s)}`),
-      h('label', { for: 'order-reference' }, 'Reference'), reference,
-      h('label', { for: 'order-conditions' }, 'Conditions'), conditions,
+      h('label', { for: 'order-reference' }, 'Reference'),
+      reference,
+      h('label', { for: 'order-conditions' }, 'Conditions'),
+      conditions,
       h('fieldset', {}, h('legend', {}, 'Excluded zones'), zones),
-      h('label', { for: 'order-state' }, 'Stage'), state,
-      h('label', { for: 'order-expires' }, 'Until'), until,
+      h('label', { for: 'order-state' }, 'Stage'),
+      state,
+      h('label', { for: 'order-expires' }, 'Until'),
+      until,
       h('button', { type: 'submit', class: 'primary' }, 'Record order'),
     );
     form.addEventListener('keydown', (ev) => {
@@ -85,10 +110,17 @@ export function subjectsView(ctx: Ctx): View {
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const excludedZones = Array.from(form.querySelectorAll<HTMLInputElement>('input[name="order-zone"]:checked')).map((i) => i.value);
-      ctx.api.post<CboRecord>('/api/cbos', {
-        subjectId: s.id, state: state.value, reference: reference.value.trim() || null, conditions: conditions.value, excludedZones,
-        startsAt: new Date().toISOString(), expiresAt: new Date(`${until.value}T23:59:59`).toISOString(),
-      }).then((c) => ctx.notify(`Order ${c.reference ?? ''} recorded for ${label(s)}`), fail);
+      ctx.api
+        .post<CboRecord>('/api/cbos', {
+          subjectId: s.id,
+          state: state.value,
+          reference: reference.value.trim() || null,
+          conditions: conditions.value,
+          excludedZones,
+          startsAt: new Date().toISOString(),
+          expiresAt: new Date(`${until.value}T23:59:59`).toISOString(),
+        })
+        .then((c) => ctx.notify(`Order ${c.reference ?? ''} recorded for ${label(s)}`), fail);
     });
     return form;
   };
@@ -102,9 +134,16 @@ export function subjectsView(ctx: Ctx): View {
       actions.append(issue);
     }
     if (c.state === 'issued' || c.state === 'extended') {
-      const until = h('input', { type: 'date', 'aria-label': `New expiry of ${c.reference ?? 'the order'}`, value: new Date(Date.parse(c.expiresAt) + 90 * 86_400_000).toISOString().slice(0, 10) });
+      const until = h('input', {
+        type: 'date',
+        'aria-label': `New expiry of ${c.reference ?? 'the order'}`,
+        value: new Date(Date.parse(c.expiresAt) + 90 * 86_400_000).toISOString().slice(0, 10),
+      });
       const extend = h('button', { type: 'button', 'data-action': 'extend' }, 'Extend');
-      extend.addEventListener('click', () => void ctx.api.post(`/api/cbos/${encodeURIComponent(c.id)}/extend`, { expiresAt: new Date(`${until.value}T23:59:59`).toISOString() }).catch(fail));
+      extend.addEventListener(
+        'click',
+        () => void ctx.api.post(`/api/cbos/${encodeURIComponent(c.id)}/extend`, { expiresAt: new Date(`${until.value}T23:59:59`).toISOString() }).catch(fail),
+      );
       actions.append(until, extend);
     }
     if (c.state !== 'revoked' && c.state !== 'expired') {
@@ -116,8 +155,13 @@ export function subjectsView(ctx: Ctx): View {
       });
       actions.append(reason, revoke);
     }
-    return h('li', { class: 'order', 'data-order': c.id, 'data-state': c.state },
-      h('strong', {}, c.reference ?? 'order'), ` ${STATE_TEXT[c.state] ?? c.state} · ${zones} · until ${dateTime(c.expiresAt)} `, actions);
+    return h(
+      'li',
+      { class: 'order', 'data-order': c.id, 'data-state': c.state },
+      h('strong', {}, c.reference ?? 'order'),
+      ` ${STATE_TEXT[c.state] ?? c.state} · ${zones} · until ${dateTime(c.expiresAt)} `,
+      actions,
+    );
   };
 
   let orderSig = '';
@@ -134,16 +178,24 @@ export function subjectsView(ctx: Ctx): View {
       const desc = h('textarea', { id: 'subject-edit-description', rows: 2, maxlength: 2000, 'aria-label': 'Description' });
       desc.value = s.description;
       const save = h('button', { type: 'button', 'data-action': 'save-description' }, 'Save description');
-      save.addEventListener('click', () => void ctx.api.patch<SubjectView>(`/api/subjects/${encodeURIComponent(s.id)}`, { description: desc.value }).then((u) => {
-        selected = u;
-        ctx.notify(`${label(u)} updated`);
-      }, fail));
-      fill(detail,
+      save.addEventListener(
+        'click',
+        () =>
+          void ctx.api.patch<SubjectView>(`/api/subjects/${encodeURIComponent(s.id)}`, { description: desc.value }).then((u) => {
+            selected = u;
+            ctx.notify(`${label(u)} updated`);
+          }, fail),
+      );
+      fill(
+        detail,
         h('h2', { id: 'subject-title' }, label(s)),
         h('p', {}, `${s.status === 'known' ? 'Known' : 'Identity sought'}${s.markers?.length ? ` · markers: ${s.markers.join(', ')}` : ''}`),
-        desc, save,
-        h('h3', {}, 'Orders'), orders,
-        orderForm(s));
+        desc,
+        save,
+        h('h3', {}, 'Orders'),
+        orders,
+        orderForm(s),
+      );
       orderSig = '';
     }
     const list = [...ctx.store.tracking.cbos.values()].filter((c) => c.subjectId === s.id);

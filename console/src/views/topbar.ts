@@ -15,9 +15,20 @@ const CONNECTION_TEXT: Record<Connection, string> = {
  */
 export function topbar(ctx: Ctx, opts: { siteName: string; onLogout: () => void; onIdleExpired: () => void }): HTMLElement {
   const conn = h('span', { class: 'conn', role: 'status', 'aria-live': 'polite', 'data-state': ctx.store.connection, id: 'connection' });
-  const session = h('span', { class: 'session', id: 'session', title: `The gateway ends a session after ${ctx.me.sessionTtlMinutes} minutes without activity` });
+  const session = h('span', {
+    class: 'session',
+    id: 'session',
+    title: `The gateway ends a session after ${ctx.me.sessionTtlMinutes} minutes without activity`,
+  });
   const stay = h('button', { class: 'small', hidden: true }, 'Stay logged in');
-  stay.addEventListener('click', () => void ctx.api.get('/api/me').catch(() => undefined).then(() => tick()));
+  stay.addEventListener(
+    'click',
+    () =>
+      void ctx.api
+        .get('/api/me')
+        .catch(() => undefined)
+        .then(() => tick()),
+  );
   const logout = h('button', { class: 'small', id: 'logout' }, 'Log out');
   logout.addEventListener('click', opts.onLogout);
   const live = ctx.me.consoleRole !== 'member';
@@ -51,11 +62,14 @@ export function topbar(ctx: Ctx, opts: { siteName: string; onLogout: () => void;
   tick();
   timer = window.setInterval(tick, 1000);
 
-  return h('header', { class: 'topbar' },
+  return h(
+    'header',
+    { class: 'topbar' },
     h('span', { class: 'brand' }, 'Townwatch', h('span', { class: 'muted' }, ` · ${opts.siteName}`)),
     h('span', { class: 'spacer' }),
     conn,
-    session, stay,
+    session,
+    stay,
     h('span', { class: 'user', id: 'user' }, `${ctx.me.username} (${ctx.me.consoleRole ?? 'no role'})`),
     logout,
   );

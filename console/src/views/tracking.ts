@@ -26,12 +26,21 @@ export function trackingView(ctx: Ctx): View {
   const breaches = h('ul', { class: 'breaches', id: 'breach-list' });
   const detail = h('div', { class: 'track-detail', id: 'track-detail' }, h('p', { class: 'muted' }, 'Choose a subject to see their track.'));
   const source = h('p', { class: 'muted', id: 'tracking-source' });
-  const el = h('section', { class: 'panel tracking-panel' },
-    h('div', { class: 'tracking-side' },
-      h('h2', {}, 'Live tracks'), source, tracks,
+  const el = h(
+    'section',
+    { class: 'panel tracking-panel' },
+    h(
+      'div',
+      { class: 'tracking-side' },
+      h('h2', {}, 'Live tracks'),
+      source,
+      tracks,
       may.searchSubjects(role) ? [h('h2', {}, 'Find a subject'), searchForm, results] : null,
-      h('h2', {}, 'Unidentified sightings'), unlinked,
-      h('h2', {}, 'Breach alarms'), breaches),
+      h('h2', {}, 'Unidentified sightings'),
+      unlinked,
+      h('h2', {}, 'Breach alarms'),
+      breaches,
+    ),
     detail,
   );
   let selected: string | null = null;
@@ -57,9 +66,13 @@ export function trackingView(ctx: Ctx): View {
     } else {
       const last = track.sightings.at(-1)?.zone;
       const neighboursOnly = !view;
-      const predicted = view ? view.predicted.map((p) => ({ zone: p.zone, probability: null })) : (site.zones.find((z) => z.id === last)?.neighbours ?? []).map((n) => ({ zone: n.zone, probability: null }));
+      const predicted = view
+        ? view.predicted.map((p) => ({ zone: p.zone, probability: null }))
+        : (site.zones.find((z) => z.id === last)?.neighbours ?? []).map((n) => ({ zone: n.zone, probability: null }));
       ctx.store.track = {
-        subjectId: selected, neighboursOnly, predicted,
+        subjectId: selected,
+        neighboursOnly,
+        predicted,
         points: track.sightings.flatMap((s) => {
           const position = positionOf(s);
           return position ? [{ at: s.atMs, position, zone: s.zone }] : [];
@@ -82,33 +95,89 @@ export function trackingView(ctx: Ctx): View {
       markForm = markSighting(ctx, subjectId, () => void refreshTrack(subjectId));
       detail.append(markForm);
     }
-    fill(info,
-      h('div', { class: 'toolbar' },
+    fill(
+      info,
+      h(
+        'div',
+        { class: 'toolbar' },
         h('h2', {}, subject?.name ?? `Subject ${selected}`),
-        h('a', { href: '/map', 'data-action': 'show-on-map', onclick: (ev: Event) => (ev.preventDefault(), ctx.navigate('/map')) }, 'Show on map')),
+        h('a', { href: '/map', 'data-action': 'show-on-map', onclick: (ev: Event) => (ev.preventDefault(), ctx.navigate('/map')) }, 'Show on map'),
+      ),
       subject ? h('p', {}, subject.description, subject.features.length ? h('span', { class: 'muted' }, ` · ${subject.features.join(', ')}`) : null) : null,
       subject?.markers?.length ? h('p', { class: 'form-error' }, `Warning markers: ${subject.markers.join(', ')}`) : null,
-      subject?.cbos.length ? h('p', {}, subject.cbos.map((c) => h('span', { class: 'chip danger' }, `CBO ${c.reference ?? c.id} (${c.state}) excludes ${c.excludedZones.map(zoneName).join(', ') || 'areas'} until ${c.expiresAt.slice(0, 10)}`))) : null,
+      subject?.cbos.length
+        ? h(
+            'p',
+            {},
+            subject.cbos.map((c) =>
+              h(
+                'span',
+                { class: 'chip danger' },
+                `CBO ${c.reference ?? c.id} (${c.state}) excludes ${c.excludedZones.map(zoneName).join(', ') || 'areas'} until ${c.expiresAt.slice(0, 10)}`,
+              ),
+            ),
+          )
+        : null,
       h('h3', {}, `Timeline (${sightings.length})`),
       sightings.length
-        ? h('ol', { class: 'timeline', id: 'track-timeline' }, sightings.map((s) => h('li', { 'data-sighting': s.id },
-            h('time', { datetime: s.at }, clock(s.at)), ` ${zoneName(s.zone)}`,
-            h('span', { class: 'muted' }, ` · ${s.kind}${s.cameraId ? ` ${cameraName(s.cameraId)}` : ''}${s.premisesId ? ` ${site.premises.find((p) => p.id === s.premisesId)?.name ?? s.premisesId}` : ''}${s.reporter ? ` · ${s.reporter}` : ''}`),
-            s.description ? h('div', { class: 'muted' }, s.description) : null,
-            s.implausible ? h('div', { class: s.implausible.confirmed ? 'muted' : 'form-error', 'data-implausible': s.id },
-              `Implausible move: ${s.implausible.impliedSpeedMps} m/s from ${zoneName(s.implausible.fromZone)} in ${s.implausible.elapsedSeconds} s${s.implausible.confirmed ? ' (since confirmed)' : '; not used for predictions'}`) : null)))
+        ? h(
+            'ol',
+            { class: 'timeline', id: 'track-timeline' },
+            sightings.map((s) =>
+              h(
+                'li',
+                { 'data-sighting': s.id },
+                h('time', { datetime: s.at }, clock(s.at)),
+                ` ${zoneName(s.zone)}`,
+                h(
+                  'span',
+                  { class: 'muted' },
+                  ` · ${s.kind}${s.cameraId ? ` ${cameraName(s.cameraId)}` : ''}${s.premisesId ? ` ${site.premises.find((p) => p.id === s.premisesId)?.name ?? s.premisesId}` : ''}${s.reporter ? ` · ${s.reporter}` : ''}`,
+                ),
+                s.description ? h('div', { class: 'muted' }, s.description) : null,
+                s.implausible
+                  ? h(
+                      'div',
+                      { class: s.implausible.confirmed ? 'muted' : 'form-error', 'data-implausible': s.id },
+                      `Implausible move: ${s.implausible.impliedSpeedMps} m/s from ${zoneName(s.implausible.fromZone)} in ${s.implausible.elapsedSeconds} s${s.implausible.confirmed ? ' (since confirmed)' : '; not used for predictions'}`,
+                    )
+                  : null,
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, 'No sightings yet.'),
       h('h3', {}, view ? 'Predicted next zones' : 'Reachable next (zone graph)'),
-      h('ul', { class: 'predicted', id: 'predicted-zones' }, view
-        ? predicted.map((p) => h('li', {}, `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}${p.covered ? '' : ' · no camera covers it'}`))
-        : (site.zones.find((z) => z.id === sightings.at(-1)?.zone)?.neighbours ?? []).map((n) => h('li', {}, `${zoneName(n.zone)} · ${Math.round(n.walkSeconds / 60)} min walk`))),
+      h(
+        'ul',
+        { class: 'predicted', id: 'predicted-zones' },
+        view
+          ? predicted.map((p) =>
+              h(
+                'li',
+                {},
+                `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}${p.covered ? '' : ' · no camera covers it'}`,
+              ),
+            )
+          : (site.zones.find((z) => z.id === sightings.at(-1)?.zone)?.neighbours ?? []).map((n) =>
+              h('li', {}, `${zoneName(n.zone)} · ${Math.round(n.walkSeconds / 60)} min walk`),
+            ),
+      ),
       h('h3', {}, 'Camera handover'),
       handover.length
-        ? h('ol', { class: 'handover', id: 'handover' }, handover.map((c) => {
-            const open = h('button', { class: 'small' }, 'Open');
-            open.addEventListener('click', () => ctx.navigate(`/cameras?camera=${encodeURIComponent(c.cameraId)}`));
-            return h('li', {}, `${cameraName(c.cameraId)} → ${zoneName(c.zone)}${c.reachableAt ? ` from ${clock(c.reachableAt)}` : ' (now)'}${c.ptz ? ' · PTZ' : ''} `, open);
-          }))
+        ? h(
+            'ol',
+            { class: 'handover', id: 'handover' },
+            handover.map((c) => {
+              const open = h('button', { class: 'small' }, 'Open');
+              open.addEventListener('click', () => ctx.navigate(`/cameras?camera=${encodeURIComponent(c.cameraId)}`));
+              return h(
+                'li',
+                {},
+                `${cameraName(c.cameraId)} → ${zoneName(c.zone)}${c.reachableAt ? ` from ${clock(c.reachableAt)}` : ' (now)'}${c.ptz ? ' · PTZ' : ''} `,
+                open,
+              );
+            }),
+          )
         : h('p', { class: 'muted' }, view ? 'No camera covers where they may go.' : 'Needs the tracking service.'),
     );
   };
@@ -124,7 +193,10 @@ export function trackingView(ctx: Ctx): View {
     if (ctx.store.tracking.available) {
       fetched = subjectId;
       // Opening a subject is a view of personal data: the gateway journals it.
-      const [v, s] = await Promise.allSettled([ctx.tracking.track(subjectId), may.searchSubjects(role) ? ctx.tracking.subject(subjectId) : Promise.reject(new Error('no access'))]);
+      const [v, s] = await Promise.allSettled([
+        ctx.tracking.track(subjectId),
+        may.searchSubjects(role) ? ctx.tracking.subject(subjectId) : Promise.reject(new Error('no access')),
+      ]);
       if (selected !== subjectId) return;
       view = v.status === 'fulfilled' ? v.value : null;
       subject = s.status === 'fulfilled' ? s.value : null;
@@ -153,28 +225,77 @@ export function trackingView(ctx: Ctx): View {
     const t = ctx.store.tracking;
     source.textContent = t.available ? '' : 'From CCTV and shop sightings in the live journal (the tracking service is not running).';
     const live = [...t.tracks.values()].sort((a, b) => (b.sightings.at(-1)?.atMs ?? 0) - (a.sightings.at(-1)?.atMs ?? 0));
-    fill(tracks, live.length ? live.slice(0, 30).map((tr) => {
-      const last = tr.sightings.at(-1);
-      return subjectItem(tr.subjectId, `Subject ${tr.subjectId}`, [
-        h('span', { class: 'muted' }, ` · ${tr.state === 'active' ? zoneName(tr.currentZones[0]) : 'track ended'}${last ? ` · ${age(Date.now() - last.atMs)} ago` : ''}`),
-      ]);
-    }) : h('li', { class: 'muted' }, 'Nobody is being tracked.'));
-    fill(unlinked, t.unlinked.length ? t.unlinked.slice(-10).reverse().map((s) => {
-      const link = may.respondToBreach(role) && selected && t.available ? h('button', { class: 'small' }, `Link to ${selected}`) : null;
-      link?.addEventListener('click', () => void ctx.tracking.link(s.id, selected!).then(() => ctx.notify('Sighting linked'), fail));
-      return h('li', { 'data-sighting': s.id }, `${clock(s.at)} ${zoneName(s.zone)}: ${s.description ?? s.category ?? s.kind} `,
-        s.unknownSubjectId ? h('span', { class: 'chip danger', 'data-unknown-subject': s.unknownSubjectId }, `named an unknown subject: ${s.unknownSubjectId}`) : null, link);
-    }) : h('li', { class: 'muted' }, 'None.'));
-    fill(breaches, [...t.breaches.values()].sort((a, b) => b.detectedAt - a.detectedAt).slice(0, 20).map((b) =>
-      h('li', { 'data-breach': b.breachId, class: b.acknowledged ? 'muted' : 'form-error' },
-        `${clock(b.at)} subject ${b.subjectId} in ${zoneName(b.zone)}`, b.acknowledged ? ` · acknowledged by ${b.acknowledged.by ?? '?'}` : ' · NOT ACKNOWLEDGED')));
+    fill(
+      tracks,
+      live.length
+        ? live.slice(0, 30).map((tr) => {
+            const last = tr.sightings.at(-1);
+            return subjectItem(tr.subjectId, `Subject ${tr.subjectId}`, [
+              h(
+                'span',
+                { class: 'muted' },
+                ` · ${tr.state === 'active' ? zoneName(tr.currentZones[0]) : 'track ended'}${last ? ` · ${age(Date.now() - last.atMs)} ago` : ''}`,
+              ),
+            ]);
+          })
+        : h('li', { class: 'muted' }, 'Nobody is being tracked.'),
+    );
+    fill(
+      unlinked,
+      t.unlinked.length
+        ? t.unlinked
+            .slice(-10)
+            .reverse()
+            .map((s) => {
+              const link = may.respondToBreach(role) && selected && t.available ? h('button', { class: 'small' }, `Link to ${selected}`) : null;
+              link?.addEventListener('click', () => void ctx.tracking.link(s.id, selected!).then(() => ctx.notify('Sighting linked'), fail));
+              return h(
+                'li',
+                { 'data-sighting': s.id },
+                `${clock(s.at)} ${zoneName(s.zone)}: ${s.description ?? s.category ?? s.kind} `,
+                s.unknownSubjectId
+                  ? h('span', { class: 'chip danger', 'data-unknown-subject': s.unknownSubjectId }, `named an unknown subject: ${s.unknownSubjectId}`)
+                  : null,
+                link,
+              );
+            })
+        : h('li', { class: 'muted' }, 'None.'),
+    );
+    fill(
+      breaches,
+      [...t.breaches.values()]
+        .sort((a, b) => b.detectedAt - a.detectedAt)
+        .slice(0, 20)
+        .map((b) =>
+          h(
+            'li',
+            { 'data-breach': b.breachId, class: b.acknowledged ? 'muted' : 'form-error' },
+            `${clock(b.at)} subject ${b.subjectId} in ${zoneName(b.zone)}`,
+            b.acknowledged ? ` · acknowledged by ${b.acknowledged.by ?? '?'}` : ' · NOT ACKNOWLEDGED',
+          ),
+        ),
+    );
   };
 
   searchForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    ctx.tracking.subjects(search.value.trim()).then((list) => fill(results, list.length
-      ? list.map((s) => subjectItem(s.id, s.name ?? `Subject ${s.id}`, [h('span', { class: 'muted' }, ` · ${s.status}`), s.cbos.length ? h('span', { class: 'chip danger' }, 'CBO') : null]))
-      : h('li', { class: 'muted' }, 'No match.')), fail);
+    ctx.tracking
+      .subjects(search.value.trim())
+      .then(
+        (list) =>
+          fill(
+            results,
+            list.length
+              ? list.map((s) =>
+                  subjectItem(s.id, s.name ?? `Subject ${s.id}`, [
+                    h('span', { class: 'muted' }, ` · ${s.status}`),
+                    s.cbos.length ? h('span', { class: 'chip danger' }, 'CBO') : null,
+                  ]),
+                )
+              : h('li', { class: 'muted' }, 'No match.'),
+          ),
+        fail,
+      );
   });
 
   let lastTrackSeq = 0;
@@ -202,17 +323,37 @@ export function trackingView(ctx: Ctx): View {
 
 function markSighting(ctx: Ctx, subjectId: string, done: () => void): HTMLElement {
   const site = ctx.store.site!;
-  const camera = h('select', { id: 'sighting-camera' }, site.cameras.map((c) => h('option', { value: c.id }, `${c.name} (${c.id})`)));
+  const camera = h(
+    'select',
+    { id: 'sighting-camera' },
+    site.cameras.map((c) => h('option', { value: c.id }, `${c.name} (${c.id})`)),
+  );
   const note = h('input', { id: 'sighting-note', maxlength: 500, placeholder: 'What they are doing, wearing…' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Mark sighting now');
-  const form = h('form', { class: 'mark-sighting' }, h('h3', {}, 'Mark a sighting on a camera'),
-    h('label', { for: 'sighting-camera' }, 'Camera'), camera, h('label', { for: 'sighting-note' }, 'Note'), note, submit);
+  const form = h(
+    'form',
+    { class: 'mark-sighting' },
+    h('h3', {}, 'Mark a sighting on a camera'),
+    h('label', { for: 'sighting-camera' }, 'Camera'),
+    camera,
+    h('label', { for: 'sighting-note' }, 'Note'),
+    note,
+    submit,
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     submit.disabled = true;
     ctx.tracking.reportSighting({ subjectId, place: { cameraId: camera.value }, source: 'cctv', ...(note.value ? { description: note.value } : {}) }).then(
-      () => { submit.disabled = false; note.value = ''; ctx.notify('Sighting marked'); done(); },
-      (err: unknown) => { submit.disabled = false; ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'); },
+      () => {
+        submit.disabled = false;
+        note.value = '';
+        ctx.notify('Sighting marked');
+        done();
+      },
+      (err: unknown) => {
+        submit.disabled = false;
+        ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
+      },
     );
   });
   return form;

@@ -1,14 +1,7 @@
 // SDS user data the gateway originates: SDS-TL text (alerts to units and talkgroups),
 // SDS-TL reports (acknowledging what units send), plus simple text and status for tools.
 import { BitWriter } from '../bits';
-import {
-  DELIVERY_REPORT,
-  PI,
-  SDS_MAX_BITS,
-  SDS_TL_TYPE,
-  TEXT_CODING,
-  type DeliveryReportRequest,
-} from './constants';
+import { DELIVERY_REPORT, PI, SDS_MAX_BITS, SDS_TL_TYPE, TEXT_CODING, type DeliveryReportRequest } from './constants';
 
 export interface EncodedSds {
   pdu: Buffer;

@@ -6,10 +6,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { MAX_LINE_LENGTH } from './constants';
 
 export type LineItem =
-  | { kind: 'line'; line: string }
-  | { kind: 'sds'; header: string; pdu: string }
-  | { kind: 'prompt' }
-  | { kind: 'garbage'; reason: string; raw: string };
+  { kind: 'line'; line: string } | { kind: 'sds'; header: string; pdu: string } | { kind: 'prompt' } | { kind: 'garbage'; reason: string; raw: string };
 
 export interface LineParserOptions {
   maxLineLength?: number;

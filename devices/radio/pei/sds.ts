@@ -2,16 +2,7 @@
 // §29). Only the bit count from the header is trusted: radios pad the hex differently.
 import { BitReader, hexToBuffer } from '../bits';
 import { decodeLip, type LipShortReport } from '../lip';
-import {
-  AI_SERVICE,
-  DELIVERY_REPORT,
-  PI,
-  SDS_TL_TYPE,
-  SHORT_REPORT_MARK,
-  TEXT_CODING,
-  deliveryOutcome,
-  type DeliveryReportRequest,
-} from './constants';
+import { AI_SERVICE, DELIVERY_REPORT, PI, SDS_TL_TYPE, SHORT_REPORT_MARK, TEXT_CODING, deliveryOutcome, type DeliveryReportRequest } from './constants';
 import type { SdsHeader } from './urc';
 
 export type SdsPayload =

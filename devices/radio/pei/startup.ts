@@ -38,10 +38,7 @@ export async function runStartup(
 ): Promise<StartupResult> {
   const optional = new Set((options.optionalCommands ?? []).map((c) => c.toUpperCase()));
   const result: StartupResult = { ownIssi: null, operatingMode: null, refused: [] };
-  const steps: Array<{ line: string; expect?: string }> = [
-    ...STARTUP_COMMANDS,
-    ...(options.talkgroups ?? []).map((gssi) => ({ line: ctgsCommand(gssi) })),
-  ];
+  const steps: Array<{ line: string; expect?: string }> = [...STARTUP_COMMANDS, ...(options.talkgroups ?? []).map((gssi) => ({ line: ctgsCommand(gssi) }))];
   for (const step of steps) {
     const spec: CommandSpec = {
       line: step.line,

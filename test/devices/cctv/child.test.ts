@@ -12,7 +12,10 @@ describe('children tied to the process that started them', () => {
 
   for (const guard of ['pdeathsig', 'stdin-watchdog'] as DeathGuard[]) {
     it(`${guard}: the child dies when its parent is SIGKILLed`, async () => {
-      const parent = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/devices/cctv/tied-parent.ts'), guard], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      const parent = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/devices/cctv/tied-parent.ts'), guard], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const pid = await eventually(() => (/^(\d+)\n/.exec(out) ? Number(/^(\d+)\n/.exec(out)![1]) : undefined), 20_000, 'the tied child to start');

@@ -14,12 +14,18 @@ let ffprobeFrames: number;
 beforeAll(() => {
   const args = transcodeArgs({ url: 'x', transport: 'udp', ioTimeoutMs: 1000, declaredFps: 25, quality: 5, gopFrames: 10 });
   const output = args.slice(args.indexOf('-an'));
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '3', ...output], { maxBuffer: 64 << 20 });
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '3', ...output], {
+    maxBuffer: 64 << 20,
+  });
   expect(r.status, r.stderr?.toString()).toBe(0);
   ts = r.stdout;
   const file = join(mkdtempSync(join(tmpdir(), 'tw-ts-')), 'clip.ts');
   writeFileSync(file, ts);
-  const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'json', file], { encoding: 'utf8' });
+  const probe = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'json', file],
+    { encoding: 'utf8' },
+  );
   ffprobeFrames = Number((JSON.parse(probe.stdout) as { streams: Array<{ nb_read_frames: string }> }).streams[0]?.nb_read_frames);
 });
 

@@ -17,7 +17,11 @@ export async function startSim(cameras: string[]): Promise<RtspCameraSim> {
 export function transcoders(url: string): number[] {
   try {
     const out = execFileSync('pgrep', ['-f', '--', `-i ${url} .*mpeg1video`], { encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+      .filter((pid) => pid !== process.pid);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

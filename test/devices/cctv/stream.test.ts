@@ -21,14 +21,30 @@ afterAll(async () => {
 // down is seen the way it is in production: ffmpeg reports the input lost.
 function stream(over: Partial<CameraStreamOptions> = {}): CameraStream {
   return new CameraStream({
-    id: 'cam-a', url: sim.url('cam-a'), transport: 'udp', ioTimeoutMs: 2000, declaredFps: 25, quality: 8, gopFrames: 10,
-    ffmpegPath: 'ffmpeg', idleStopMs: 300, stallMs: 15_000, backoff: { initialMs: 200, maxMs: 800 }, log: pino({ level: 'silent' }), ...over,
+    id: 'cam-a',
+    url: sim.url('cam-a'),
+    transport: 'udp',
+    ioTimeoutMs: 2000,
+    declaredFps: 25,
+    quality: 8,
+    gopFrames: 10,
+    ffmpegPath: 'ffmpeg',
+    idleStopMs: 300,
+    stallMs: 15_000,
+    backoff: { initialMs: 200, maxMs: 800 },
+    log: pino({ level: 'silent' }),
+    ...over,
   });
 }
 
 describe('RTSP probe', () => {
   it('reports the codec and size of a camera that answers', async () => {
-    expect(await probeRtsp({ url: sim.url('cam-a'), transport: 'udp', ioTimeoutMs: 3000, timeoutMs: 10_000, ffprobePath: 'ffprobe' })).toEqual({ ok: true, codec: 'mpeg4', width: 320, height: 240 });
+    expect(await probeRtsp({ url: sim.url('cam-a'), transport: 'udp', ioTimeoutMs: 3000, timeoutMs: 10_000, ffprobePath: 'ffprobe' })).toEqual({
+      ok: true,
+      codec: 'mpeg4',
+      width: 320,
+      height: 240,
+    });
   });
 
   it("says why a camera does not answer: the server's 404, not the URL", async () => {

@@ -62,24 +62,44 @@ describe('gateway SIGKILL mid-file', () => {
     const stored = store.pathOf(sha256);
 
     gw = await spawnGateway(t.file);
-    sim = new DockSimulator({ path: pty.dockPath, cable: pty, dockId: 'dock-1', bays: 6, seed: SEED, cameras: [{ serial: CAM, bay: 1, files: [{ name: NAME, size: SIZE }] }] });
+    sim = new DockSimulator({
+      path: pty.dockPath,
+      cable: pty,
+      dockId: 'dock-1',
+      bays: 6,
+      seed: SEED,
+      cameras: [{ serial: CAM, bay: 1, files: [{ name: NAME, size: SIZE }] }],
+    });
     // What the gateway had done when the camera was told it may erase: checked at that moment.
     let atErase: { stored: number | null; verified: boolean; erasePermitted: boolean } | undefined;
     sim.on('erased', () => {
       const db = journalOf(journalPath);
       try {
-        const count = (type: string) => (db.prepare('SELECT count(*) AS n FROM events WHERE type = ? AND ref = ?').get(type, exhibitId({ cam: CAM, fileNo: FILE_NO, sha256 })) as { n: number }).n;
-        atErase = { stored: existsSync(stored) ? statSync(stored).size : null, verified: count('evidence.verified') > 0, erasePermitted: count('evidence.erase-permitted') > 0 };
+        const count = (type: string) =>
+          (
+            db.prepare('SELECT count(*) AS n FROM events WHERE type = ? AND ref = ?').get(type, exhibitId({ cam: CAM, fileNo: FILE_NO, sha256 })) as {
+              n: number;
+            }
+          ).n;
+        atErase = {
+          stored: existsSync(stored) ? statSync(stored).size : null,
+          verified: count('evidence.verified') > 0,
+          erasePermitted: count('evidence.erase-permitted') > 0,
+        };
       } finally {
         db.close();
       }
     });
     await sim.start();
 
-    const half = await eventually(() => {
-      const n = existsSync(partial) ? statSync(partial).size : 0;
-      return n >= SIZE / 2 && n;
-    }, 120_000, 'half the file durable at the first gateway');
+    const half = await eventually(
+      () => {
+        const n = existsSync(partial) ? statSync(partial).size : 0;
+        return n >= SIZE / 2 && n;
+      },
+      120_000,
+      'half the file durable at the first gateway',
+    );
     gw.child.kill('SIGKILL');
     await gw.exited;
     const sentBeforeKill = sim.bytesSent;
@@ -105,7 +125,11 @@ describe('gateway SIGKILL mid-file', () => {
 
     expect(await sha256Of(stored)).toBe(sha256);
     expect(existsSync(partial)).toBe(false);
-    expect(atErase, 'ERASE_OK only once the whole file was stored, verified and its custody journaled').toEqual({ stored: SIZE, verified: true, erasePermitted: true });
+    expect(atErase, 'ERASE_OK only once the whole file was stored, verified and its custody journaled').toEqual({
+      stored: SIZE,
+      verified: true,
+      erasePermitted: true,
+    });
 
     gw.child.kill('SIGTERM');
     await gw.exited;
@@ -114,7 +138,9 @@ describe('gateway SIGKILL mid-file', () => {
     try {
       expect(verifyJournal(db)).toMatchObject({ ok: true });
       const verified = db.prepare("SELECT payload FROM events WHERE type = 'evidence.verified'").all() as Array<{ payload: string }>;
-      expect(verified.map((r) => JSON.parse(r.payload) as { sha256: string; size: number })).toEqual([expect.objectContaining({ sha256, size: SIZE, deviceSha256: sha256 })]);
+      expect(verified.map((r) => JSON.parse(r.payload) as { sha256: string; size: number })).toEqual([
+        expect.objectContaining({ sha256, size: SIZE, deviceSha256: sha256 }),
+      ]);
       const offers = db.prepare("SELECT payload FROM events WHERE type = 'evidence.offered' ORDER BY seq").all() as Array<{ payload: string }>;
       const resumeFrom = offers.map((r) => (JSON.parse(r.payload) as { resumeFrom: number }).resumeFrom);
       expect(resumeFrom[0]).toBe(0);
@@ -124,7 +150,9 @@ describe('gateway SIGKILL mid-file', () => {
       db.close();
     }
     if (process.env.TW_DOCK_VERBOSE) {
-      process.stderr.write(`crash: durable at kill ${durableAtKill} of ${SIZE}, resumed from ${resumed[0]!.offset}, sent after kill ${sentAfterKill} (${((100 * sentAfterKill) / SIZE).toFixed(1)} %)\n`);
+      process.stderr.write(
+        `crash: durable at kill ${durableAtKill} of ${SIZE}, resumed from ${resumed[0]!.offset}, sent after kill ${sentAfterKill} (${((100 * sentAfterKill) / SIZE).toFixed(1)} %)\n`,
+      );
     }
   }, 420_000);
 });

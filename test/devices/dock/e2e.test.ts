@@ -82,7 +82,12 @@ describe('dock offload end to end over a socat PTY pair', () => {
 
   it('the bad-hash switch sends footage that does not match its offer: quarantined, never erased', async () => {
     rig = new Rig();
-    await rig.open({ dockId: 'dock-1', bays: 2, seed: SEED, cameras: [{ serial: 'CAM-C', bay: 1, files: [{ name: 'C_0001.mp4', size: 64_000 }], docked: false }] });
+    await rig.open({
+      dockId: 'dock-1',
+      bays: 2,
+      seed: SEED,
+      cameras: [{ serial: 'CAM-C', bay: 1, files: [{ name: 'C_0001.mp4', size: 64_000 }], docked: false }],
+    });
     rig.sim.setFault('bad-hash', true);
     rig.sim.dock('CAM-C');
     await rig.sim.whenSettled();
@@ -120,7 +125,9 @@ describe('dock offload end to end over a socat PTY pair', () => {
     rig.sim.dock('CAM-E');
     await until(() => rig.of('dock.progress').some((p) => p.offset >= 0.4 * size), 20_000, '40 % progress');
     await rig.stopGateway();
-    const durable = await rig.store.durableOffset(rig.journal.committed[0]?.key ?? { dockId: 'dock-1', cam: 'CAM-E', fileNo: (1 << 16) | 1, sha256: await fileSha256(SEED, 'CAM-E', 'E_0001.mp4', size) });
+    const durable = await rig.store.durableOffset(
+      rig.journal.committed[0]?.key ?? { dockId: 'dock-1', cam: 'CAM-E', fileNo: (1 << 16) | 1, sha256: await fileSha256(SEED, 'CAM-E', 'E_0001.mp4', size) },
+    );
     expect(durable).toBeGreaterThanOrEqual(0.4 * size);
     await new Promise((r) => setTimeout(r, 300));
 

@@ -11,8 +11,15 @@ import { until } from './harness';
 
 const CHUNK = 1024;
 const OFFER = {
-  fileNo: 3, cam: 'BWC3', bay: 1, name: 'BWC3_0003.mp4', size: 16 * CHUNK, sha256: 'ab'.repeat(32),
-  recStart: '2025-06-01T08:00:00Z', recEnd: '2025-06-01T08:00:16Z', chunk: CHUNK,
+  fileNo: 3,
+  cam: 'BWC3',
+  bay: 1,
+  name: 'BWC3_0003.mp4',
+  size: 16 * CHUNK,
+  sha256: 'ab'.repeat(32),
+  recStart: '2025-06-01T08:00:00Z',
+  recEnd: '2025-06-01T08:00:16Z',
+  chunk: CHUNK,
 };
 /** Long enough that a test can tell "held for the rest of the window" from "not held" by its clock. */
 const GATHER_MS = 5000;
@@ -41,7 +48,8 @@ class CountingSink implements OffloadSink {
 /** SLIP by hand, several frames in one write when asked: the gateway then reads them together. */
 const slip = (...frames: Buffer[]): Buffer =>
   Buffer.concat(frames.map((f) => Buffer.from([0xc0, ...[...f].flatMap((b) => (b === 0xc0 ? [0xdb, 0xdc] : b === 0xdb ? [0xdb, 0xdd] : [b])), 0xc0])));
-const data = (seq: number, chunkNo: number): Buffer => encodeFrame(FrameType.DATA, seq, encodeData(OFFER.fileNo, chunkNo * CHUNK, Buffer.alloc(CHUNK, chunkNo)));
+const data = (seq: number, chunkNo: number): Buffer =>
+  encodeFrame(FrameType.DATA, seq, encodeData(OFFER.fileNo, chunkNo * CHUNK, Buffer.alloc(CHUNK, chunkNo)));
 
 describe('DockSession syncs a window of DATA at once', () => {
   let pty: PtyPair;

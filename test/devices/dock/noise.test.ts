@@ -86,7 +86,8 @@ describe('dock line noise and malformed frames over a socat PTY', () => {
       writer.writeFrame(FrameType.HELLO, 0, encodeJson({ dockId: 'dock-1', fw: '1.0', bays: 4, nonce: 'a1b2c3' }));
       await new Promise((r) => setTimeout(r, 50));
     }
-    const naks = () => got.filter((i): i is Frame => !isFrameError(i) && i.type === FrameType.NAK).map((f) => JSON.parse(f.payload.toString()) as { reason: number });
+    const naks = () =>
+      got.filter((i): i is Frame => !isFrameError(i) && i.type === FrameType.NAK).map((f) => JSON.parse(f.payload.toString()) as { reason: number });
     await until(() => naks().filter((n) => n.reason === NakCode.payload).length === 10, 5000, '10 NAK 7');
     await until(() => dockQuarantine().length > before, 5000, 'the quarantine record');
     await new Promise((r) => setTimeout(r, 3 * WINDOW_MS));

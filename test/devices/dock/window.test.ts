@@ -49,7 +49,17 @@ describe('the gateway learns a dock window that shrinks, over a socat PTY', () =
   it('after a window of 4, a dock that drops to stop-and-wait is not made to wait out the gather time on every frame', async () => {
     send(FrameType.HELLO, 0, { dockId: 'dock-w', fw: '1', bays: 1, nonce: 9 });
     await until(() => got.some((f) => f.type === FrameType.HELLO_ACK), 5000, 'HELLO_ACK');
-    send(FrameType.FILE_OFFER, 0, { fileNo: 1, cam: 'C1', bay: 0, name: 'a.mp4', size: CHUNKS * 1024, sha256: 'ab'.repeat(32), recStart: '2026-01-01T00:00:00Z', recEnd: '2026-01-01T00:01:00Z', chunk: 1024 });
+    send(FrameType.FILE_OFFER, 0, {
+      fileNo: 1,
+      cam: 'C1',
+      bay: 0,
+      name: 'a.mp4',
+      size: CHUNKS * 1024,
+      sha256: 'ab'.repeat(32),
+      recStart: '2026-01-01T00:00:00Z',
+      recEnd: '2026-01-01T00:01:00Z',
+      chunk: 1024,
+    });
     await until(() => got.some((f) => f.type === FrameType.FILE_REQ), 5000, 'FILE_REQ');
     const req = got.find((f) => f.type === FrameType.FILE_REQ)!;
     send(FrameType.ACK, 0, { seq: req.seq });

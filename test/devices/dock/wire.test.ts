@@ -12,7 +12,15 @@ function examples(): Buffer[] {
   const doc = readFileSync(new URL('../../../devices/dock/PROTOCOL.md', import.meta.url), 'utf8');
   const section = doc.slice(doc.indexOf('### Byte-level example'));
   const blocks = [...section.matchAll(/```\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]!);
-  return blocks.map((b) => Buffer.from(b.split('\n').map((l) => (/^((?:[0-9a-f]{2} ?)+)/.exec(l)?.[1] ?? '').replace(/ /g, '')).join(''), 'hex'));
+  return blocks.map((b) =>
+    Buffer.from(
+      b
+        .split('\n')
+        .map((l) => (/^((?:[0-9a-f]{2} ?)+)/.exec(l)?.[1] ?? '').replace(/ /g, ''))
+        .join(''),
+      'hex',
+    ),
+  );
 }
 
 describe("the simulator's own encoder (simulators/dock/wire.ts) against PROTOCOL.md", () => {
@@ -37,7 +45,9 @@ describe("the simulator's own encoder (simulators/dock/wire.ts) against PROTOCOL
     sim.on('data', (b: Buffer) => simOut.push(b));
     gw.on('data', (b: Buffer) => gwOut.push(b));
     for (let i = 0; i < 1000; i++) {
-      const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(rng() * 1024) }, () => (rng() < 0.2 ? 0xc0 + Math.floor(rng() * 28) : Math.floor(rng() * 256))));
+      const bytes = Buffer.from(
+        Array.from({ length: 1 + Math.floor(rng() * 1024) }, () => (rng() < 0.2 ? 0xc0 + Math.floor(rng() * 28) : Math.floor(rng() * 256))),
+      );
       const payload = i % 2 ? encodeData(i, i * 1024, bytes) : encodeJson({ fileNo: i, note: bytes.toString('latin1').slice(0, 100) });
       const type = i % 2 ? FrameType.DATA : FrameType.FILE_END;
       expect(simEncodeFrame(type, i, payload)).toEqual(encodeFrame(type, i, payload));

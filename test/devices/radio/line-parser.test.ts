@@ -62,7 +62,7 @@ describe('PeiLineParser', () => {
   });
 
   it('recognises the unterminated "> " prompt after AT+CMGS', async () => {
-    const items = await feed([hex('0d 0a 3e 20')]); // \r\n> 
+    const items = await feed([hex('0d 0a 3e 20')]); // \r\n>
     expect(items).toEqual([{ kind: 'prompt' }]);
   });
 

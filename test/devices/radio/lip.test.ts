@@ -217,15 +217,11 @@ describe('LIP round trip (property)', () => {
     const lonStep = 360 / 2 ** 25;
     const latStep = 180 / 2 ** 24;
     fc.assert(
-      fc.property(
-        fc.double({ min: -90, max: 90 - latStep, noNaN: true }),
-        fc.double({ min: -180, max: 180 - lonStep, noNaN: true }),
-        (lat, lon) => {
-          const r = decodeOk(encodeLipShort({ latitude: lat, longitude: lon }).toString('hex'));
-          expect(Math.abs(r.latitude - lat)).toBeLessThanOrEqual(latStep / 2 + 1e-12);
-          expect(Math.abs(r.longitude - lon)).toBeLessThanOrEqual(lonStep / 2 + 1e-12);
-        },
-      ),
+      fc.property(fc.double({ min: -90, max: 90 - latStep, noNaN: true }), fc.double({ min: -180, max: 180 - lonStep, noNaN: true }), (lat, lon) => {
+        const r = decodeOk(encodeLipShort({ latitude: lat, longitude: lon }).toString('hex'));
+        expect(Math.abs(r.latitude - lat)).toBeLessThanOrEqual(latStep / 2 + 1e-12);
+        expect(Math.abs(r.longitude - lon)).toBeLessThanOrEqual(lonStep / 2 + 1e-12);
+      }),
     );
   });
 

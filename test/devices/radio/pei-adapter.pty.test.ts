@@ -147,7 +147,10 @@ describe('PeiAdapter over a socat PTY pair', () => {
     sim.setFault('garble', true);
     await sim.sendStatus(2001, 0x8004);
     sim.setFault('garble', false);
-    expect(await bad).toMatchObject({ reason: 'PDU line contains non-hex characters', raw: { header: expect.stringContaining('+CTSDSR: 13,2001') as unknown } });
+    expect(await bad).toMatchObject({
+      reason: 'PDU line contains non-hex characters',
+      raw: { header: expect.stringContaining('+CTSDSR: 13,2001') as unknown },
+    });
     const good = next(adapter, 'radio.status', (e) => e.value === 0x8005);
     await sim.sendStatus(2001, 0x8005);
     await good;
@@ -208,13 +211,7 @@ describe('PeiAdapter over a socat PTY pair', () => {
     for (const e of events) {
       if (e.type !== 'radio.link') expect(Object.keys(e.raw).length).toBeGreaterThan(0);
     }
-    expect(events.filter((e) => e.type === 'radio.link').map((e) => e.type === 'radio.link' && e.state)).toEqual([
-      'up',
-      'down',
-      'up',
-      'down',
-      'up',
-    ]);
+    expect(events.filter((e) => e.type === 'radio.link').map((e) => e.type === 'radio.link' && e.state)).toEqual(['up', 'down', 'up', 'down', 'up']);
   });
 });
 

@@ -41,15 +41,15 @@ export interface Rig {
 }
 
 /** A simulator and an adapter on a fresh PTY; the adapter is started but may not be up yet. */
-export async function rig(
-  sim: Partial<Omit<PeiSimulatorOptions, 'path'>> = {},
-  adapter: Partial<Omit<PeiAdapterOptions, 'path'>> = {},
-): Promise<Rig> {
+export async function rig(sim: Partial<Omit<PeiSimulatorOptions, 'path'>> = {}, adapter: Partial<Omit<PeiAdapterOptions, 'path'>> = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'townwatch-pei-'));
   const path = join(dir, 'radio');
   const s = new PeiSimulator({
     path,
-    units: [{ issi: 2001, lat: 52.953, lon: -1.15 }, { issi: 2002, lat: 52.9541, lon: -1.1462 }],
+    units: [
+      { issi: 2001, lat: 52.953, lon: -1.15 },
+      { issi: 2002, lat: 52.9541, lon: -1.1462 },
+    ],
     talkgroup: TALKGROUP,
     ownIssi: OWN,
     ...sim,

@@ -36,7 +36,7 @@ describe('inbound PEI traffic as real terminals send it', () => {
     r.sim.setFault('echo-stuck', false);
   });
 
-  it('a URC written between a command\'s echo and its OK is still decoded, and an unknown line is counted', async () => {
+  it("a URC written between a command's echo and its OK is still decoded, and an unknown line is counted", async () => {
     const before = r.adapter.stats.unknownLines;
     // The next answer (the keepalive AT, after 300 ms of quiet) carries a status SDS and an unknown URC.
     r.sim.interleaveNext(['+CTSDSR: 13,2001,0,1000001,0,16', '8004', '+CREG: 1']);

@@ -18,7 +18,7 @@ describe('SDS-TL delivery reports over a PTY', () => {
     expect(cmgs.decoded).toMatchObject({ kind: 'tl-transfer', standardReportOnly: true, reportRequest: 1 });
   });
 
-  it('reads a terminal\'s SDS-SHORT-REPORT (+CTSDSR: 12,…,16) as a delivery, not a quarantine', async () => {
+  it("reads a terminal's SDS-SHORT-REPORT (+CTSDSR: 12,…,16) as a delivery, not a quarantine", async () => {
     r.sim.outcomes.set(2002, { reply: 'short' });
     const receipt = next(r.adapter, 'radio.receipt', (e) => e.issi === 2002);
     const { msgRef } = await r.adapter.sendText(2002, 'Shop theft, Market St');
