@@ -28,13 +28,18 @@ describe('the test run’s sweep (test/setup/run-scope.ts)', () => {
       await teardown();
       process.stdout.write(JSON.stringify({ pid, folder }));
     `;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    // Two shells above it carry the mark too, as npm and its script shell do under .ci/run:
+    // the sweep must spare every ancestor, not only its parent.
+    const inner = '"$0" --import tsx --input-type=module -e "$1"; status=$?; echo; exit $status';
+    const r = spawnSync('sh', ['-c', 'sh -c "$2" "$0" "$1" && echo "the shells above the run survived"', process.execPath, script, inner], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, TW_TEST_RUN: `sweep-${process.pid}` },
     });
     expect(r.status, r.stderr).toBe(0);
-    const { pid, folder } = JSON.parse(r.stdout) as { pid: number; folder: string };
+    const [json, survived] = r.stdout.trim().split('\n');
+    expect(survived).toBe('the shells above the run survived');
+    const { pid, folder } = JSON.parse(json!) as { pid: number; folder: string };
     expect(r.stderr).toMatch(new RegExp(`killed 1 process\\(es\\)[^]*${pid} sleep 600`));
     expect(alive(pid)).toBe(false);
     expect(existsSync(folder)).toBe(false);

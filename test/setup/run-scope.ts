@@ -11,10 +11,26 @@ import { join } from 'node:path';
  */
 export const RUN_MARK = 'TW_TEST_RUN';
 
-/** Processes (not us, our parent or our own children) whose environment carries `mark`. */
+/** This process and every process above it, up to init. */
+function ancestors(): Set<number> {
+  const out = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !out.has(pid);) {
+    out.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Processes (not us, our ancestors or our own children) whose environment carries `mark`. */
 export function marked(mark: string): Array<{ pid: number; cmd: string }> {
   const needle = `${RUN_MARK}=${mark}\0`;
-  const spared = new Set<number>([process.pid, process.ppid]);
+  // Whoever started this run (npm, its shell, .ci/run) may carry the mark too: never ours to kill.
+  const spared = ancestors();
   const out: Array<{ pid: number; cmd: string }> = [];
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
