@@ -79,8 +79,23 @@ function consoleRoots(p: Principal): string[] {
   return everything ? [`${TOPIC_PREFIX}#`] : roots;
 }
 
-/** Topic filters an account may subscribe to; a request must be covered by one of them. */
-export function subscriptionRoots(p: Principal): string[] {
+const rootsOf = new WeakMap<Principal, readonly string[]>();
+
+/**
+ * Topic filters an account may subscribe to; a request must be covered by one of them. They
+ * depend only on the principal (fixed for the process), and `mayReceive` asks for every message
+ * forwarded to every subscriber: worked out once per principal.
+ */
+export function subscriptionRoots(p: Principal): readonly string[] {
+  let roots = rootsOf.get(p);
+  if (!roots) {
+    roots = Object.freeze(rootsFor(p));
+    rootsOf.set(p, roots);
+  }
+  return roots;
+}
+
+function rootsFor(p: Principal): string[] {
   switch (p.role) {
     case 'handset':
       return [`tw/v1/radio/${p.issi}/down`, ...p.talkgroups.map((g) => `tw/v1/talkgroup/${g}/down`)];

@@ -2,41 +2,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import { verifyJournal } from '../../gateway/journal/verify';
 import { DockSimulator, fileSha256 } from '../../simulators/dock/dock-sim';
-import type { PtyPair } from '../../simulators/dock/pty';
-import { FAST, startDockGateway } from '../devices/dock/harness';
+import { startDockGatewayWithSim } from '../devices/dock/harness';
 
 const SEED = 7;
 const ORIGINAL = { serial: 'BWC-0001', name: 'arrest-0001.mp4' };
 
 let gw: Gateway;
-let pty: PtyPair;
+let stop: (() => Promise<void>) | undefined;
 let sim: DockSimulator;
 
 beforeAll(async () => {
-  ({ gw, pty } = await startDockGateway());
-  sim = new DockSimulator({
-    ...FAST,
-    path: pty.dockPath,
-    cable: pty,
-    dockId: 'dock-1',
-    bays: 6,
+  ({ gw, sim, stop } = await startDockGatewayWithSim({
     seed: SEED,
     cameras: [
       { serial: 'BWC-0001', bay: 1, files: [{ name: ORIGINAL.name, size: 120_000 }] },
       // A second camera whose recording is byte-for-byte the first one's.
       { serial: 'BWC-0004', bay: 2, files: [{ name: 'warden-0001.mp4', size: 120_000, sameAs: ORIGINAL }], docked: false },
     ],
-  });
-  await sim.start();
+  }));
   await sim.whenSettled();
   sim.dock('BWC-0004');
   await sim.whenSettled();
 }, 60_000);
 
 afterAll(async () => {
-  await sim?.stop();
-  await gw?.stop();
-  await pty?.close();
+  await stop?.();
 });
 
 const custody = (id: string) => [...gw.journal.replay()].filter((e) => e.ref === id && e.type.startsWith('evidence.'));

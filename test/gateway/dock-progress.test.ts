@@ -2,36 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { DockLive } from '../../gateway/evidence/service';
 import { DockSimulator, fileSha256 } from '../../simulators/dock/dock-sim';
-import type { PtyPair } from '../../simulators/dock/pty';
-import { FAST, startDockGateway, until } from '../devices/dock/harness';
+import { startDockGatewayWithSim, until } from '../devices/dock/harness';
 import { login, withCsrf } from '../helpers/gateway';
 
 const SEED = 4;
 const SIZE = 1_500_000;
 let gw: Gateway;
-let pty: PtyPair;
+let stop: (() => Promise<void>) | undefined;
 let sim: DockSimulator;
 let cookie: string;
 
 beforeAll(async () => {
-  ({ gw, pty } = await startDockGateway());
-  sim = new DockSimulator({
-    ...FAST,
-    path: pty.dockPath,
-    cable: pty,
-    dockId: 'dock-1',
-    bays: 6,
+  ({ gw, sim, stop } = await startDockGatewayWithSim({
     seed: SEED,
     cameras: [{ serial: 'BWC-0003', bay: 4, files: [{ name: 'night-9.mp4', size: SIZE }], docked: false }],
-  });
-  await sim.start();
+  }));
   cookie = await login(gw.httpPort, 'controller');
 }, 60_000);
 
 afterAll(async () => {
-  await sim?.stop();
-  await gw?.stop();
-  await pty?.close();
+  await stop?.();
 });
 
 async function docks(): Promise<DockLive[]> {

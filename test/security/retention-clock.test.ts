@@ -4,23 +4,16 @@ import type { Gateway } from '../../gateway/app';
 import { verifyJournal } from '../../gateway/journal/verify';
 import { retentionStart } from '../../gateway/projections/evidence';
 import { DockSimulator } from '../../simulators/dock/dock-sim';
-import type { PtyPair } from '../../simulators/dock/pty';
-import { FAST, startDockGateway } from '../devices/dock/harness';
+import { startDockGatewayWithSim } from '../devices/dock/harness';
 
 const DAY = 86_400_000;
 let gw: Gateway;
-let pty: PtyPair;
+let stop: (() => Promise<void>) | undefined;
 let sim: DockSimulator;
 
 beforeAll(async () => {
-  ({ gw, pty } = await startDockGateway());
   // A camera whose clock was reset: its shift "began" on 1 January 2000.
-  sim = new DockSimulator({
-    ...FAST,
-    path: pty.dockPath,
-    cable: pty,
-    dockId: 'dock-1',
-    bays: 6,
+  ({ gw, sim, stop } = await startDockGatewayWithSim({
     seed: 7,
     shiftStart: Date.parse('2000-01-01T08:00:00Z'),
     cameras: [
@@ -33,15 +26,12 @@ beforeAll(async () => {
         ],
       },
     ],
-  });
-  await sim.start();
+  }));
   await sim.whenSettled();
 }, 60_000);
 
 afterAll(async () => {
-  await sim?.stop();
-  await gw?.stop();
-  await pty?.close();
+  await stop?.();
 });
 
 describe("retention does not trust a camera's clock", () => {

@@ -25,6 +25,29 @@ export async function startDockGateway(
   return { gw, pty, dir: t.dir };
 }
 
+/**
+ * startDockGateway with a simulated dock-1 (six bays, FAST timings) on the other end of its PTY,
+ * started; `stop()` ends the dock, the gateway and the PTY in that order.
+ */
+export async function startDockGatewayWithSim(
+  sim: Omit<DockSimulatorOptions, 'path' | 'cable' | 'dockId' | 'bays'>,
+  overrides?: (doc: Record<string, unknown>) => void,
+): Promise<{ gw: Gateway; pty: PtyPair; sim: DockSimulator; stop: () => Promise<void> }> {
+  const { gw, pty } = await startDockGateway(overrides);
+  const dock = new DockSimulator({ ...FAST, dockId: 'dock-1', bays: 6, ...sim, path: pty.dockPath, cable: pty });
+  await dock.start();
+  return {
+    gw,
+    pty,
+    sim: dock,
+    stop: async () => {
+      await dock.stop();
+      await gw.stop();
+      await pty.close();
+    },
+  };
+}
+
 export interface Journal {
   /** Order of custody commits and erasures, as both sides saw them. */
   log: string[];

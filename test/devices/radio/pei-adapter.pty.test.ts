@@ -5,34 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeiAdapter } from '../../../devices/radio/pei-adapter';
-import type { RadioEvent, RadioEventOf, RadioEventType } from '../../../devices/radio/types';
+import type { RadioEvent } from '../../../devices/radio/types';
 import { PeiSimulator } from '../../../simulators/radio/pei-sim';
-
-const OWN = 1000001;
-const TALKGROUP = 9001;
-const TIMINGS = { keepaliveIdleMs: 300, keepaliveTimeoutMs: 400, reconnectMinMs: 50, reconnectMaxMs: 250, commandTimeoutMs: 1000 };
-
-/** Resolves with the next event of `type` matching `match`; register before triggering it. */
-function next<T extends RadioEventType>(
-  adapter: PeiAdapter,
-  type: T,
-  match: (e: RadioEventOf<T>) => boolean = () => true,
-  timeoutMs = 3000,
-): Promise<RadioEventOf<T>> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (e: RadioEvent): void => {
-      if (e.type !== type || !match(e as RadioEventOf<T>)) return;
-      clearTimeout(timer);
-      adapter.off('event', onEvent);
-      resolve(e as RadioEventOf<T>);
-    };
-    const timer = setTimeout(() => {
-      adapter.off('event', onEvent);
-      reject(new Error(`no ${type} event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    adapter.on('event', onEvent);
-  });
-}
+import { next, OWN, TALKGROUP, TIMINGS } from './pei-harness';
 
 describe('PeiAdapter over a socat PTY pair', () => {
   let dir: string;
