@@ -96,7 +96,7 @@ describe('the evidence panel', () => {
     await s.page.locator('#bundle-incident').fill('INC-7');
     await s.page.getByRole('button', { name: 'Export' }).click();
     await eventually(() => journal('evidence.exported', (e) => e.ref === id).length === 1, 10_000, 'exported');
-    await expect.poll(() => s.page.locator('#toast').textContent()).toMatch(/Bundle of 1 files ready/);
+    await expect.poll(() => s.page.locator('#toast').textContent()).toMatch(/Bundle of 1 file ready/);
     // The browser downloads the archive through the API with its session; the hand-over is journaled.
     const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.locator('#bundle-download').click()]);
     const saved = join(dir, 'bundle-INC-7.tar');

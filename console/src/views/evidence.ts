@@ -287,8 +287,9 @@ function bundleForm(ctx: Ctx): HTMLElement {
     ev.preventDefault();
     ctx.api.post<{ bundleId: string; files: number; download: string }>('/api/evidence/bundles', { incidentId: incident.value.trim() }).then(
       (b) => {
-        link.replaceChildren(h('a', { id: 'bundle-download', href: b.download, download: `${b.bundleId}.tar` }, `Download the bundle (${b.files} files, tar)`));
-        ctx.notify(`Bundle of ${b.files} files ready to download`);
+        const files = b.files === 1 ? '1 file' : `${b.files} files`;
+        link.replaceChildren(h('a', { id: 'bundle-download', href: b.download, download: `${b.bundleId}.tar` }, `Download the bundle (${files}, tar)`));
+        ctx.notify(`Bundle of ${files} ready to download`);
       },
       (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'),
     );
