@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { Principal } from '../../gateway/auth/accounts';
 import { decidePublish, mayReceive, maySubscribe } from '../../gateway/broker/acl';
-import { can, HTTP_ROUTES, MQTT_CONSOLE_READ, SOCKET_COMMANDS, type Permission, type RoutePolicy } from '../../gateway/contract/policy';
+import { can, HTTP_ROUTES, MQTT_CONSOLE_READ, SOCKET_COMMANDS, SOCKET_STREAMS, type Permission, type RoutePolicy } from '../../gateway/contract/policy';
 import { CONSOLE_ROLES, type ConsoleRole } from '../../gateway/contract/roles';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../gateway/contract/socket';
 import { TOPICS, type TopicSpec } from '../../gateway/contract/topics';
@@ -151,6 +151,29 @@ describe('console socket', () => {
       expect((await emit(s, 'journal:erase', { id: 'x' })).error?.code).toBe('TW_FORBIDDEN');
     }, 30_000);
   }
+
+  it('sends each role only the streams the policy gives it', async () => {
+    const got = new Map<ConsoleRole, Set<string>>();
+    for (const role of CONSOLE_ROLES) {
+      const seen = new Set<string>();
+      got.set(role, seen);
+      (await socketAs(role)).onAny((event: string) => seen.add(event));
+    }
+    // Something for every live stream to carry: a radio moves (units, positions, journal events).
+    const radio = await connectMqtt(gw.broker.port, 'radio-2006', { clientId: 'handset-2006' });
+    mqttClients.push(radio);
+    await radio.publishAsync('tw/v1/radio/2006/position', JSON.stringify({ lat: 52.9548, lon: -1.1495, fixTime: new Date().toISOString() }), { qos: 1 });
+    await eventually(() => got.get('controller')!.has('journal:events'), 10_000, 'the controller to get the journal stream');
+    await new Promise((r) => setTimeout(r, 500));
+    const wrong: string[] = [];
+    for (const role of CONSOLE_ROLES) {
+      for (const [stream, permission] of Object.entries(SOCKET_STREAMS)) {
+        if (got.get(role)!.has(stream) && !can(role, permission)) wrong.push(`${role} got ${stream}`);
+      }
+      if (can(role, SOCKET_STREAMS['journal:events']) && !got.get(role)!.has('journal:events')) wrong.push(`${role} missed journal:events`);
+    }
+    expect(wrong).toEqual([]);
+  });
 
   it('has a policy for every handler the server registers, and a handler for every policy entry', async () => {
     await socketAs('controller');
