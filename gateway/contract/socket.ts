@@ -1,4 +1,4 @@
-import type { JournalEvent } from '../journal/types';
+import type { JournalEvent } from './events';
 import type { StateSnapshot } from '../projections';
 import type { TrackingCommands } from './tracking';
 import type { UnitView } from '../projections/units';

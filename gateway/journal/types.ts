@@ -29,21 +29,6 @@ export interface AppendInput {
   coalesce?: string;
 }
 
-/** A committed journal row. `payload` is null only after a retention erasure. */
-export interface JournalEvent {
-  seq: number;
-  id: string;
-  ts: number;
-  source: string;
-  type: string;
-  actor: string | null;
-  subject: string | null;
-  ref: string | null;
-  dedupe: string | null;
-  payload: unknown;
-  payloadSha256: string;
-  prevHash: string;
-  hash: string;
-}
+export type { JournalEvent } from '../contract/events';
 
 export const GENESIS_HASH = '0'.repeat(64);
