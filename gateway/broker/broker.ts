@@ -15,6 +15,7 @@ import { topicClass, type Metrics } from '../metrics';
 import { decidePublish, mayReceive, maySubscribe } from './acl';
 import { decideClientId, type ClientIdIndex } from './client-ids';
 import { ConnectionLimiter } from './connection-limiter';
+import { corkPerTurn } from './cork';
 import { limitPacketSize } from './packet-limit';
 import { SecurityDigest } from './security-digest';
 import { guardStrings } from './utf8-guard';
@@ -236,6 +237,7 @@ export class MqttBroker {
       stream.destroy();
       return;
     }
+    corkPerTurn(stream);
     const client = this.aedes.handle(stream, req);
     limitPacketSize(client, this.opts.maxPacketSize, (size) => {
       this.opts.metrics.securityEvents.inc({ kind: 'oversize-packet' });

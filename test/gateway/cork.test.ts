@@ -1,0 +1,50 @@
+import { Duplex } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { corkPerTurn } from '../../gateway/broker/cork';
+
+/** A connection that records each system-call-sized write it is asked to make. */
+function recordingStream(): { stream: Duplex; writes: string[][] } {
+  const writes: string[][] = [];
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      writes.push([chunk.toString()]);
+      cb();
+    },
+    writev(chunks, cb) {
+      writes.push(chunks.map((c) => (c.chunk as Buffer).toString()));
+      cb();
+    },
+  });
+  return { stream, writes };
+}
+
+describe('writes corked per turn of the event loop', () => {
+  it('sends what one turn wrote to a connection in one write, and the next turn in another', async () => {
+    const { stream, writes } = recordingStream();
+    corkPerTurn(stream);
+    stream.write('PUBLISH 1');
+    stream.write('PUBLISH 2');
+    stream.write('PUBLISH 3');
+    expect(writes).toEqual([]); // held until the turn ends
+    await nextTurn();
+    expect(writes).toEqual([['PUBLISH 1', 'PUBLISH 2', 'PUBLISH 3']]);
+    stream.write('PUBACK 4');
+    await nextTurn();
+    expect(writes).toEqual([['PUBLISH 1', 'PUBLISH 2', 'PUBLISH 3'], ['PUBACK 4']]);
+  });
+
+  it('keeps connections apart and loses nothing written to one that is closing', async () => {
+    const a = recordingStream();
+    const b = recordingStream();
+    corkPerTurn(a.stream);
+    corkPerTurn(b.stream);
+    a.stream.write('to a');
+    b.stream.write('to b');
+    a.stream.end('last to a');
+    await nextTurn();
+    expect(a.writes.flat()).toEqual(['to a', 'last to a']);
+    expect(b.writes).toEqual([['to b']]);
+  });
+});
