@@ -72,6 +72,9 @@ export class ConsoleSocket {
   private positionTimer: NodeJS.Timeout | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** The last committed seq broadcast, and the last head each room was sent. */
+  private head = 0;
+  private readonly roomHead = new Map<string, number>();
 
   constructor(private readonly deps: ConsoleSocketDeps) {}
 
@@ -210,15 +213,34 @@ export class ConsoleSocket {
         reliable.push(e);
       }
     }
-    const head = batch[batch.length - 1]!.seq;
+    this.head = batch[batch.length - 1]!.seq;
     this.cutOffStalled(io);
-    io.to(ROOM_EVIDENCE).emit('journal:events', { events: this.visible(reliable, true), head });
-    io.to(ROOM_BASIC).emit('journal:events', { events: this.visible(reliable, false), head });
+    this.sendEvents(io, ROOM_EVIDENCE, this.visible(reliable, true));
+    this.sendEvents(io, ROOM_BASIC, this.visible(reliable, false));
     // The units as the projection now has them: the console shows the gateway's state, not its own guess.
     const units = this.deps.projections.units.takeChanged();
     if (units.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('units:state', units);
     const incidents = this.deps.projections.incidents.takeChanged();
     if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
+  }
+
+  /**
+   * A batch with something the room may see goes at once. One with nothing (position fixes only,
+   * most batches under load) is not sent: the room's head catches up with the next positions
+   * round, so a busy fleet costs each console a few messages a second, not one per commit.
+   */
+  private sendEvents(io: NonNullable<typeof this.io>, room: string, events: ConsoleEvent[]): void {
+    if (events.length === 0) return;
+    io.to(room).emit('journal:events', { events, head: this.head });
+    this.roomHead.set(room, this.head);
+  }
+
+  private sendHeads(io: NonNullable<typeof this.io>): void {
+    for (const room of [ROOM_EVIDENCE, ROOM_BASIC]) {
+      if ((this.roomHead.get(room) ?? 0) >= this.head) continue;
+      io.to(room).emit('journal:events', { events: [], head: this.head });
+      this.roomHead.set(room, this.head);
+    }
   }
 
   private cutOffStalled(io: NonNullable<typeof this.io>): void {
@@ -237,7 +259,9 @@ export class ConsoleSocket {
    */
   private flushPositions(): void {
     const io = this.io;
-    if (!io || this.positions.size === 0) return;
+    if (!io) return;
+    this.sendHeads(io);
+    if (this.positions.size === 0) return;
     const update = [...this.positions.values()];
     this.positions.clear();
     const live = [...(io.sockets.adapter.rooms.get(ROOM_BASIC) ?? []), ...(io.sockets.adapter.rooms.get(ROOM_EVIDENCE) ?? [])];

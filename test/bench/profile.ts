@@ -55,7 +55,7 @@ function top(map: Map<string, number>, total: number, count: number): string[] {
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-profile-'));
 await buildGateway();
-process.env.TW_GATEWAY_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
+process.env.TW_GATEWAY_NODE_ARGS ??= `--cpu-prof --cpu-prof-dir=${dir}`;
 const sys = await startSystem('townwatch');
 const lg = LoadGen.start();
 const obs = new Observer();

@@ -220,6 +220,33 @@ describe('console socket', () => {
     await h.close();
   });
 
+  it('does not send a console one message per commit of position fixes; its head still catches up', async () => {
+    const cookie = await login(gw.httpPort, 'controller');
+    const s = consoleSocket(cookie);
+    await new Promise<StateSnapshot>((resolve) => s.once('state:snapshot', resolve));
+    const batches: Array<{ events: number; head: number }> = [];
+    s.on('journal:events', (b) => batches.push({ events: b.events.length, head: b.head }));
+    const h = new Handset({
+      url: `mqtt://127.0.0.1:${gw.broker.port}`,
+      issi: 2005,
+      username: 'radio-2005',
+      password: demoPassword('radio-2005'),
+      config: gw.config,
+      startZone: gw.config.zones[0]!.id,
+      seed: 5,
+    });
+    await h.connect();
+    const before = batches.length;
+    // Each fix waits for its PUBACK, so each is a commit of its own.
+    for (let i = 0; i < 30; i++) await h.move(1);
+    const last = gw.journal.head.seq;
+    await eventually(() => batches.at(-1)!.head >= last, 5000, "the console's head to reach the last fix");
+    const sent = batches.slice(before);
+    expect(sent.every((b) => b.events === 0)).toBe(true);
+    expect(sent.length, 'head-only messages, a few a second, not one per commit').toBeLessThan(15);
+    await h.close();
+  });
+
   it('gives a member no live operational picture', async () => {
     const cookie = await login(gw.httpPort, 'member');
     const s = consoleSocket(cookie);
