@@ -5,7 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
+import { JournalReader } from '../../gateway/journal/reader';
 import { demoPassword, eventually, ROOT, spawnGateway, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
