@@ -224,7 +224,7 @@ export async function buildHttp(deps: HttpDeps) {
     async (req) => {
       const q = req.query;
       const events = deps.journal.reader.events({ types: ['quarantine.message'], afterSeq: q.after, limit: q.limit });
-      return { data: events.map((e) => ({ seq: e.seq, ts: e.ts, source: e.source, ...(e.payload ? (e.payload as object) : { erased: true }) })) };
+      return { data: events.map((e) => ({ seq: e.seq, ts: e.ts, source: e.source, ...(e.payload ? e.payload : { erased: true }) })) };
     },
   );
 
