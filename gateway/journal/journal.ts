@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isUrgent } from './lanes';
 import { toWire, WriterClient, type Committed } from './protocol';
 import { JournalReader, type CursorPosition } from './reader';
+import type { JournalStore } from './store';
 import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
 
 export interface JournalOptions {
@@ -52,7 +53,7 @@ const toError = (err: unknown): Error => (err instanceof Error ? err : new Error
  * committed, and so acknowledged and broadcast, within one commit of arriving. Its seq is then
  * lower than those of fixes appended before it; nothing orders unrelated producers' appends.
  */
-export class Journal {
+export class Journal implements JournalStore {
   private db: JournalReader | null = null;
   private writer: WriterClient | null = null;
   private pending: Pending[] = [];
@@ -331,9 +332,11 @@ export class Journal {
     for (const p of [...this.urgent.splice(0), ...this.pending.splice(0)]) p.reject(err);
   }
 
-  /** Events after `afterSeq`, oldest first. */
+  /** Events after `afterSeq`, oldest first; at most `limit` (none when it is not positive). */
   read(afterSeq: number, limit: number): JournalEvent[] {
-    return this.reader.events({ afterSeq, limit });
+    // A console resuming from past the head asks for a negative count: it has missed nothing.
+    if (!(limit >= 1)) return [];
+    return this.reader.events({ afterSeq, limit: Math.floor(limit) });
   }
 
   /**

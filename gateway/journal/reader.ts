@@ -60,7 +60,7 @@ function compile(q: EventQuery): { filter: string; clause: string; params: Array
   const params: Array<string | number> = [];
   const seqBound = (name: string, n: number | undefined, op: string) => {
     if (n === undefined) return;
-    if (!Number.isSafeInteger(n)) throw new RangeError(`journal query: ${name} must be an integer`);
+    if (!Number.isFinite(n)) throw new RangeError(`journal query: ${name} is not a seq`);
     where.push(`seq ${op} ?`);
     params.push(n);
   };

@@ -57,6 +57,15 @@ describe('journal', () => {
     }
   });
 
+  it('reads a page after a seq, and nothing for a resume from past the head (a console of an older journal)', async () => {
+    const { journal } = await openJournal();
+    for (let i = 0; i < 5; i++) await journal.append({ source: 'test', type: 'test.n', payload: { i } });
+    expect(journal.read(2, 2).map((e) => e.seq)).toEqual([3, 4]);
+    // The console socket asks for head - lastSeq events: negative when its lastSeq is past our head.
+    expect(journal.read(9, 5 - 9)).toEqual([]);
+    expect(journal.read(2.5, 1.5).map((e) => e.seq)).toEqual([3]);
+  });
+
   it('allows a payload erasure that is itself journaled, and the chain still verifies', async () => {
     const { journal } = await openJournal();
     await journal.append({ source: 'test', type: 'subject.created', payload: { name: 'J. Bloggs' } });
