@@ -185,7 +185,6 @@ export class Gateway {
           settings: config.uplink,
           siteId: config.site.id,
           zones: config.zones,
-          journalPath: resolve(base, config.gateway.journal.path),
           journal: this.journal,
           metrics: this.metrics,
           log: log.child({ module: 'uplink' }),

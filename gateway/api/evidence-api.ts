@@ -86,10 +86,9 @@ export class EvidenceApi {
   }
 
   private custodyOf(id: string): CustodyEntry[] {
-    const rows = this.journal.database
-      .prepare("SELECT seq, ts, type, actor, source FROM events WHERE ref = ? AND type LIKE 'evidence.%' ORDER BY seq")
-      .all(id) as Array<{ seq: number; ts: number; type: string; actor: string | null; source: string }>;
-    return rows.map((r) => ({ ...r, ts: new Date(r.ts).toISOString() }));
+    return this.journal.reader
+      .events({ ref: id, typePrefix: 'evidence.' })
+      .map((e) => ({ seq: e.seq, ts: new Date(e.ts).toISOString(), type: e.type, actor: e.actor, source: e.source }));
   }
 
   async markEvidential(actor: Principal, id: string, input: unknown): Promise<EvidenceRecord> {

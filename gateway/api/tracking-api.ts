@@ -194,18 +194,15 @@ export class TrackingApi {
     const from = q.from ? Date.parse(q.from) : to - 28 * DAY_MS;
     if (from >= to) throw Errors.invalid(['from: must be before to']);
     // Facts are journaled after they happen: anything that happened from `from` on was journaled after it.
-    const rows = this.deps.journal.database
-      .prepare("SELECT type, payload FROM events WHERE type IN ('track.sighting', 'incident.reported') AND ts >= ? ORDER BY seq")
-      .all(from) as Array<{ type: string; payload: string | null }>;
     const sightings = new Map<string, HotspotItem>();
     const items: HotspotItem[] = [];
-    for (const r of rows) {
-      if (!r.payload) continue; // erased under retention
+    for (const r of this.deps.journal.reader.iterate({ types: ['track.sighting', 'incident.reported'], fromTs: from })) {
+      if (r.payload === null) continue; // erased under retention
       if (r.type === 'track.sighting') {
-        const s = (JSON.parse(r.payload) as { sighting: Sighting }).sighting;
+        const s = (r.payload as { sighting: Sighting }).sighting;
         sightings.set(s.id, { kind: 'sighting', zone: s.zone, atMs: s.atMs, subjectId: s.subjectId, premisesId: s.premisesId }); // a later link wins
       } else {
-        const i = JSON.parse(r.payload) as { zone: string | null; reportedAt: string; subjectId: string | null; premisesId: string | null };
+        const i = r.payload as { zone: string | null; reportedAt: string; subjectId: string | null; premisesId: string | null };
         items.push({ kind: 'incident', zone: i.zone, atMs: Date.parse(i.reportedAt), subjectId: i.subjectId, premisesId: i.premisesId });
       }
     }

@@ -5,10 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { loadConfig, resolveConfigPath } from '../../config/load';
-import { rowToEvent, type EventRow } from '../journal/rows';
-import { verifyJournal } from '../journal/verify';
+import { JournalReader } from '../journal/reader';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,11 +32,11 @@ function time(s: string | undefined, fallback: number): number {
 
 function run(): number {
   const command = positionals[0];
-  const db = new Database(dbPath(), { readonly: true, fileMustExist: true });
+  const journal = JournalReader.open(dbPath());
   try {
     switch (command) {
       case 'verify': {
-        const r = verifyJournal(db);
+        const r = journal.verify();
         if (r.ok) {
           process.stdout.write(`ok ${r.count} events, head ${r.head}\n`);
           return 0;
@@ -47,14 +45,13 @@ function run(): number {
         return 1;
       }
       case 'tail': {
-        const rows = db.prepare('SELECT * FROM events ORDER BY seq DESC LIMIT ?').all(Number(values.n)) as EventRow[];
-        for (const row of rows.reverse()) process.stdout.write(`${JSON.stringify(rowToEvent(row))}\n`);
+        const events = journal.events({ newestFirst: true, limit: Number(values.n) });
+        for (const e of events.reverse()) process.stdout.write(`${JSON.stringify(e)}\n`);
         return 0;
       }
       case 'export': {
-        const stmt = db.prepare('SELECT * FROM events WHERE ts >= ? AND ts <= ? ORDER BY seq');
-        for (const row of stmt.iterate(time(values.from, 0), time(values.to, Number.MAX_SAFE_INTEGER)) as IterableIterator<EventRow>) {
-          process.stdout.write(`${JSON.stringify(rowToEvent(row))}\n`);
+        for (const e of journal.iterate({ fromTs: time(values.from, 0), toTs: time(values.to, Number.MAX_SAFE_INTEGER) })) {
+          process.stdout.write(`${JSON.stringify(e)}\n`);
         }
         return 0;
       }
@@ -63,7 +60,7 @@ function run(): number {
         return 2;
     }
   } finally {
-    db.close();
+    journal.close();
   }
 }
 

@@ -223,10 +223,8 @@ export async function buildHttp(deps: HttpDeps) {
     { schema: { ...op('site', 'Quarantined MQTT messages, a page after a sequence number'), querystring: PageQuery } },
     async (req) => {
       const q = req.query;
-      const rows = deps.journal.database
-        .prepare("SELECT seq, ts, source, payload FROM events WHERE type = 'quarantine.message' AND seq > ? ORDER BY seq LIMIT ?")
-        .all(q.after, q.limit) as Array<{ seq: number; ts: number; source: string; payload: string | null }>;
-      return { data: rows.map((r) => ({ seq: r.seq, ts: r.ts, source: r.source, ...(r.payload ? (JSON.parse(r.payload) as object) : { erased: true }) })) };
+      const events = deps.journal.reader.events({ types: ['quarantine.message'], afterSeq: q.after, limit: q.limit });
+      return { data: events.map((e) => ({ seq: e.seq, ts: e.ts, source: e.source, ...(e.payload ? e.payload : { erased: true }) })) };
     },
   );
 

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { isUrgent } from './lanes';
 import { toWire, WriterClient, type Committed } from './protocol';
-import { rowToEvent, type EventRow } from './rows';
+import { JournalReader, type CursorPosition } from './reader';
+import type { JournalStore } from './store';
 import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
 
 export interface JournalOptions {
@@ -42,16 +43,18 @@ const toError = (err: unknown): Error => (err instanceof Error ? err : new Error
  * off the event loop. While one batch is being committed there, the next gathers here
  * (group commit): a thousand handsets publishing at once cost one fsync, not a thousand. An
  * append's promise resolves only after its transaction is committed: callers acknowledge to
- * the outside world (a QoS 1 PUBACK, an API reply) only then. Reads use a second connection
- * on this thread; WAL shows them every committed row.
+ * the outside world (a QoS 1 PUBACK, an API reply) only then. Reads go through `reader`
+ * (reader.ts), a read-only connection on this thread; WAL shows it every committed row. The
+ * writer is the only connection that writes the file: appends, erasures and consumers'
+ * cursors (`saveCursor`) all go through it.
  *
  * Emergencies (lanes.ts) wait in a lane of their own and go to the writer as their own small
  * batch ahead of everything queued: under a backlog of position fixes a panic button is
  * committed, and so acknowledged and broadcast, within one commit of arriving. Its seq is then
  * lower than those of fixes appended before it; nothing orders unrelated producers' appends.
  */
-export class Journal {
-  private db: Database.Database | null = null;
+export class Journal implements JournalStore {
+  private db: JournalReader | null = null;
   private writer: WriterClient | null = null;
   private pending: Pending[] = [];
   /** The urgent lane: sent before `pending`, in a batch of its own. */
@@ -84,7 +87,7 @@ export class Journal {
     this.closing = null;
     try {
       const head = await writer.call({ kind: 'open', path: this.opts.path, synchronous: this.opts.synchronous });
-      this.db = new Database(this.opts.path, { fileMustExist: true });
+      this.db = JournalReader.open(this.opts.path);
       this.headSeq = head.seq;
       this.headHash = head.hash;
     } catch (err) {
@@ -113,10 +116,15 @@ export class Journal {
     return this.urgent.length;
   }
 
-  /** The database handle, for read-only queries by projections and APIs. */
-  get database(): Database.Database {
+  /** Every read of the journal: by seq, type, subject, ref or time, pages or long scans. */
+  get reader(): JournalReader {
     if (!this.db) throw new Error('journal is not open');
     return this.db;
+  }
+
+  /** The reader's read-only connection, for verify and for tests that inspect the file. */
+  get database(): Database.Database {
+    return this.reader.database;
   }
 
   append(input: AppendInput): Promise<JournalEvent> {
@@ -290,8 +298,8 @@ export class Journal {
   /** A resend: its append resolves with the event committed the first time (rare: read it back). */
   private resolveDuplicate(p: Pending, seq: number): void {
     try {
-      const row = this.database.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow | undefined;
-      if (row) p.resolve(rowToEvent(row));
+      const event = this.reader.get(seq);
+      if (event) p.resolve(event);
       else p.reject(new Error(`journal: duplicate of seq ${seq}, which cannot be read`));
     } catch (err) {
       p.reject(toError(err));
@@ -324,19 +332,29 @@ export class Journal {
     for (const p of [...this.urgent.splice(0), ...this.pending.splice(0)]) p.reject(err);
   }
 
-  /** Events after `afterSeq`, oldest first. */
+  /** Events after `afterSeq`, oldest first; at most `limit` (none when it is not positive). */
   read(afterSeq: number, limit: number): JournalEvent[] {
-    const rows = this.database.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as EventRow[];
-    return rows.map(rowToEvent);
+    // A console resuming from past the head asks for a negative count: it has missed nothing.
+    if (!(limit >= 1)) return [];
+    return this.reader.events({ afterSeq, limit: Math.floor(limit) });
   }
 
   /**
    * Streams every event (optionally up to a time), for replay. Drain it in one go: while it is
    * open, this connection reads a snapshot and does not see the writer's newer commits.
    */
-  *replay(untilTs = Number.MAX_SAFE_INTEGER): Generator<JournalEvent> {
-    const stmt = this.database.prepare('SELECT * FROM events WHERE ts <= ? ORDER BY seq');
-    for (const row of stmt.iterate(untilTs) as IterableIterator<EventRow>) yield rowToEvent(row);
+  replay(untilTs?: number): Generator<JournalEvent> {
+    return this.reader.iterate(untilTs === undefined ? {} : { toTs: untilTs });
+  }
+
+  /**
+   * Saves a consumer's position (the uplink's acknowledged seq and hash) in the journal's own
+   * file, through the writer, so no consumer opens the file to write. Read it back with
+   * `reader.cursor(name)`; `cursor.ts` checks it still belongs to this journal.
+   */
+  async saveCursor(name: string, position: CursorPosition): Promise<void> {
+    if (!this.isOpen || !this.writer) throw new Error(this.closing ? 'journal is closing' : 'journal is not open');
+    await this.writer.call({ kind: 'cursor', name, seq: position.seq, hash: position.hash });
   }
 
   /**

@@ -65,12 +65,14 @@ export type WriterRequest =
   | { id: number; kind: 'open'; path: string; synchronous: 'full' | 'normal' }
   | { id: number; kind: 'append'; batch: WireBatch }
   | { id: number; kind: 'erase'; seq: number }
+  | { id: number; kind: 'cursor'; name: string; seq: number; hash: string }
   | { id: number; kind: 'close' };
 
 export interface WriterResults {
   open: Head;
   append: Committed;
   erase: null;
+  cursor: null;
   close: null;
 }
 

@@ -59,4 +59,25 @@ CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS cursors (
+  name       TEXT    PRIMARY KEY,
+  seq        INTEGER NOT NULL,
+  hash       TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 `;
+
+/**
+ * Consumers' durable positions (Journal.saveCursor). Written by the journal's writer, so
+ * nothing else opens the file to write: the uplink used to keep its own `uplink_cursor`
+ * table on a second writable connection, and its row moves here as `uplink:<target>`.
+ */
+export const MIGRATE_SQL = `
+INSERT OR IGNORE INTO cursors (name, seq, hash, updated_at)
+  SELECT 'uplink:' || target, seq, hash, updated_at FROM uplink_cursor;
+DROP TABLE uplink_cursor;
+`;
+
+export const SAVE_CURSOR_SQL =
+  'INSERT INTO cursors (name, seq, hash, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at';

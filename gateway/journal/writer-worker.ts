@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { monotonicFactory } from 'ulid';
 import { chainHash, sha256Hex } from './hash';
 import type { Committed, Head, WireBatch, WriterReply, WriterRequest, WriterResults } from './protocol';
-import { SCHEMA_SQL } from './schema';
+import { MIGRATE_SQL, SAVE_CURSOR_SQL, SCHEMA_SQL } from './schema';
 import { GENESIS_HASH } from './types';
 
 /**
@@ -29,6 +29,8 @@ let db: Database.Database | null = null;
 let insert: ((rows: Row[]) => void) | null = null;
 let erase: Database.Statement | null = null;
 let findDedupe: Database.Statement<[string, number], { seq: number }> | null = null;
+let saveCursor: Database.Statement<[string, number, string, number]> | null = null;
+let durability: 'FULL' | 'NORMAL' = 'FULL';
 let head: Head = { seq: 0, hash: GENESIS_HASH };
 // Generated here, in commit order, so ids sort in seq order like they always have.
 const nextId = monotonicFactory();
@@ -37,9 +39,12 @@ function open(path: string, synchronous: 'full' | 'normal'): Head {
   mkdirSync(dirname(path), { recursive: true });
   const conn = new Database(path);
   conn.pragma('journal_mode = WAL');
-  conn.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  durability = synchronous === 'full' ? 'FULL' : 'NORMAL';
+  conn.pragma(`synchronous = ${durability}`);
   conn.pragma('foreign_keys = ON');
   conn.exec(SCHEMA_SQL);
+  const legacyCursor = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uplink_cursor'").get();
+  if (legacyCursor) conn.transaction(() => conn.exec(MIGRATE_SQL))();
   // Positional parameters: binding by name costs a property lookup per column per row.
   const stmt = conn.prepare(
     `INSERT INTO events (seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payload_sha256, prev_hash, hash)
@@ -49,6 +54,7 @@ function open(path: string, synchronous: 'full' | 'normal'): Head {
     for (const row of rows) stmt.run(row);
   });
   erase = conn.prepare('UPDATE events SET payload = NULL WHERE seq = ?');
+  saveCursor = conn.prepare(SAVE_CURSOR_SQL);
   // Checked here, on the writer's own connection: its page cache stays warm, where a reader on
   // the main thread would reload pages after every commit, on the event loop.
   findDedupe = conn.prepare<[string, number], { seq: number }>('SELECT seq FROM events WHERE dedupe = ? AND ts >= ? ORDER BY seq DESC LIMIT 1');
@@ -111,12 +117,24 @@ function handle(req: WriterRequest): WriterResults[keyof WriterResults] {
       if (!erase) throw new Error('journal writer is not open');
       erase.run(req.seq);
       return null;
+    case 'cursor':
+      if (!saveCursor || !db) throw new Error('journal writer is not open');
+      // A cursor lost in a power cut only means re-sending (consumers deduplicate by event id),
+      // so it costs no fsync of its own; the next append's commit makes it durable too.
+      db.pragma('synchronous = NORMAL');
+      try {
+        saveCursor.run(req.name, req.seq, req.hash, Date.now());
+      } finally {
+        db.pragma(`synchronous = ${durability}`);
+      }
+      return null;
     case 'close':
       db?.close();
       db = null;
       insert = null;
       erase = null;
       findDedupe = null;
+      saveCursor = null;
       return null;
   }
 }

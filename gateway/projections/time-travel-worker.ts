@@ -8,9 +8,8 @@
  * successive queries (a controller scrubbing forward through an evening) cost what is new.
  */
 import { parentPort } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import type { Config } from '../../config/schema';
-import { rowToEvent, type EventRow } from '../journal/rows';
+import { JournalReader } from '../journal/reader';
 import { Projections, type StateSnapshot } from './index';
 
 export type TimeTravelRequest =
@@ -33,7 +32,7 @@ const MAX_CHECKPOINTS = 4;
 const port = parentPort;
 if (!port) throw new Error('time-travel-worker runs only as a worker thread');
 
-let db: Database.Database | null = null;
+let db: JournalReader | null = null;
 let config: Config | null = null;
 const checkpoints: Checkpoint[] = [];
 let clock = 0;
@@ -50,22 +49,20 @@ function stateAt(untilTs: number): { state: StateSnapshot; replayed: number } {
   cp.lastUsed = ++clock;
   // Events after the checkpoint, in seq order, as far as the first one after T: the new prefix.
   let replayed = 0;
-  const next = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq');
   let seq = cp.seq;
-  for (const row of next.iterate(cp.seq) as IterableIterator<EventRow>) {
-    if (row.ts > untilTs) break;
-    cp.projections.apply(rowToEvent(row));
-    seq = row.seq;
+  for (const e of db.iterate({ afterSeq: cp.seq })) {
+    if (e.ts > untilTs) break;
+    cp.projections.apply(e);
+    seq = e.seq;
     replayed++;
   }
   cp.seq = seq;
   cp.untilTs = untilTs;
   // Times come from the writer's clock; if it ever stepped back, an event after the first one
   // past T may still be at or before T. Then the exact answer is a replay from the start.
-  const straggler = db.prepare('SELECT 1 FROM events WHERE seq > ? AND ts <= ? LIMIT 1').get(seq, untilTs);
-  if (!straggler) return { state: cp.projections.snapshot(), replayed };
+  if (!db.exists({ afterSeq: seq, toTs: untilTs })) return { state: cp.projections.snapshot(), replayed };
   const full = new Projections(config);
-  for (const row of db.prepare('SELECT * FROM events WHERE ts <= ? ORDER BY seq').iterate(untilTs) as IterableIterator<EventRow>) full.apply(rowToEvent(row));
+  for (const e of db.iterate({ toTs: untilTs })) full.apply(e);
   return { state: full.snapshot(), replayed };
 }
 
@@ -74,7 +71,7 @@ port.on('message', (req: TimeTravelRequest) => {
   try {
     switch (req.kind) {
       case 'open':
-        db = new Database(req.path, { readonly: true, fileMustExist: true });
+        db = JournalReader.open(req.path);
         config = req.config;
         reply = { id: req.id, ok: true, result: null };
         break;

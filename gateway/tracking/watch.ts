@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { Journal } from '../journal/journal';
-import { rowToEvent, type EventRow } from '../journal/rows';
 import type { AppendInput, JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
 import type { AlertService } from '../radio/alerts';
@@ -49,13 +48,7 @@ export class TrackingWatch {
     this.cameras = coverageTable(this.config);
     // Only the report types, through the (type, seq) index: a start must not scan every position fix.
     const types = [...SIGHTING_SOURCES, 'sighting.linked'];
-    const missed = this.journal.database
-      .prepare(`SELECT * FROM events WHERE type IN (${types.map(() => '?').join(', ')}) AND seq > ? ORDER BY seq`)
-      .all(...types, this.projections.tracks.lastTrigger) as EventRow[];
-    for (const row of missed) {
-      const e = rowToEvent(row);
-      this.run(() => this.derive(e));
-    }
+    for (const e of this.journal.reader.events({ types, afterSeq: this.projections.tracks.lastTrigger })) this.run(() => this.derive(e));
     this.timer = setInterval(() => this.run(() => this.tick(Date.now())), TICK_MS);
     this.timer.unref();
     this.started = true;

@@ -18,8 +18,7 @@ export interface ForwarderDeps {
   settings: UplinkSettings;
   siteId: string;
   zones: readonly Zone[];
-  journalPath: string;
-  journal: Pick<Journal, 'append' | 'head'>;
+  journal: Pick<Journal, 'append' | 'head' | 'reader' | 'saveCursor'>;
   metrics: Metrics;
   log: Logger;
   baseDir: string;
@@ -45,7 +44,7 @@ interface Flight extends Batch {
  * The journal is the outbox. Events after the durable cursor go to the regional broker in
  * order, in batches, at QoS 1, with at most `windowSize` messages awaiting PUBACK. The cursor
  * moves only over a contiguous run of acknowledged messages, and is saved in the journal's own
- * database, so a crash re-sends at most the window; the region drops what it already has by
+ * database (by the journal's writer), so a crash re-sends at most the window; the region drops what it already has by
  * event id. Any failure rewinds to the cursor and tries again after a growing, jittered pause.
  */
 export class UplinkForwarder {
@@ -74,7 +73,7 @@ export class UplinkForwarder {
 
   constructor(private readonly deps: ForwarderDeps) {
     this.policy = new UplinkPolicy(deps.settings, deps.zones);
-    this.outbox = new Outbox(deps.journalPath);
+    this.outbox = new Outbox(deps.journal);
     this.topic = uplinkTopic(deps.siteId);
     this.broker = deps.settings.url ? new URL(deps.settings.url).host : '';
     this.backoffMs = deps.settings.backoff.minMs;
@@ -100,7 +99,7 @@ export class UplinkForwarder {
 
   /** Opens the cursor and starts connecting; never waits for the region (it may be unreachable). */
   start(): void {
-    this.outbox.open();
+    this.outbox.start();
     const { cursor, reset } = this.outbox.cursor();
     if (reset) this.deps.log.error({ reason: reset }, 'uplink cursor does not match this journal: sending it again from the start');
     this.acked = cursor;
@@ -281,8 +280,9 @@ export class UplinkForwarder {
       if (custody.length > 0) await Promise.all(custody.map((c) => this.deps.journal.append(c)));
       if (epoch !== this.epoch) return;
       const last = done[done.length - 1]!.last;
-      this.outbox.save(last);
+      // The broker has these: a rewind while the journal's writer saves the cursor goes back to here, not before.
       this.acked = last;
+      await this.outbox.save(last);
       this.lastError = null;
       this.beacon.schedule();
       for (const f of done) for (const [mode, n] of Object.entries(f.modes)) this.deps.metrics.uplinkEvents.inc({ mode }, n);

@@ -1,64 +1,33 @@
-import Database from 'better-sqlite3';
-import type { EventRow } from '../journal/rows';
+import { ConsumerCursor, type CursorStore } from '../journal/cursor';
+import type { CursorPosition, StoredEvent } from '../journal/reader';
 
 /**
- * The journal read as an outbox, and the uplink's durable cursor, on the uplink's own
- * connection to the journal file. The cursor lives in its own table next to `events`, so it
- * survives exactly what the journal survives; `events` is only read. The journal's writer
- * runs in another thread: a busy timeout lets the small cursor update wait out its commits.
+ * The journal read as an outbox, and the uplink's durable cursor. Both go through the
+ * journal's interface: events are read on its read-only connection, and the cursor is kept
+ * by the journal's writer in the journal's own file (journal/cursor.ts), so it survives
+ * exactly what the journal survives and nothing else ever opens the file to write.
  */
 
-const CURSOR_SQL = `
-CREATE TABLE IF NOT EXISTS uplink_cursor (
-  target     TEXT    PRIMARY KEY,
-  seq        INTEGER NOT NULL,
-  hash       TEXT    NOT NULL,
-  updated_at INTEGER NOT NULL
-);`;
+/** One uplink per gateway for now; the name leaves room for a second destination. */
+const CURSOR_NAME = 'uplink:region';
 
-/** One uplink per gateway for now; the key leaves room for a second destination. */
-const TARGET = 'region';
-
-export interface Cursor {
-  seq: number;
-  hash: string;
-}
+export type Cursor = CursorPosition;
 
 export class Outbox {
-  private db: Database.Database | null = null;
-  private stmts: {
-    read: Database.Statement<[number, number]>;
-    cursor: Database.Statement<[string]>;
-    save: Database.Statement<[string, number, string, number]>;
-    tsOf: Database.Statement<[number]>;
-    hashOf: Database.Statement<[number]>;
-    head: Database.Statement<[]>;
-  } | null = null;
+  private readonly stored: ConsumerCursor;
+  private open = false;
 
-  constructor(private readonly path: string) {}
-
-  open(): void {
-    const db = new Database(this.path, { fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
-    // A cursor lost in a power cut only means re-sending: the region deduplicates by event id.
-    db.pragma('synchronous = NORMAL');
-    db.exec(CURSOR_SQL);
-    this.stmts = {
-      read: db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
-      cursor: db.prepare('SELECT seq, hash FROM uplink_cursor WHERE target = ?'),
-      save: db.prepare(
-        'INSERT INTO uplink_cursor (target, seq, hash, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(target) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at',
-      ),
-      tsOf: db.prepare('SELECT ts FROM events WHERE seq = ?'),
-      hashOf: db.prepare('SELECT hash FROM events WHERE seq = ?'),
-      head: db.prepare('SELECT seq FROM events ORDER BY seq DESC LIMIT 1'),
-    };
-    this.db = db;
+  constructor(private readonly journal: CursorStore) {
+    this.stored = new ConsumerCursor(journal, CURSOR_NAME);
   }
 
-  private get s() {
-    if (!this.stmts) throw new Error('uplink outbox is not open');
-    return this.stmts;
+  start(): void {
+    this.open = true;
+  }
+
+  private get reader() {
+    if (!this.open) throw new Error('uplink outbox is not open');
+    return this.journal.reader;
   }
 
   /**
@@ -66,32 +35,30 @@ export class Outbox {
    * an event with another hash, belongs to a journal that was replaced, so start again.
    */
   cursor(): { cursor: Cursor; reset: string | null } {
-    const row = this.s.cursor.get(TARGET) as Cursor | undefined;
-    if (!row || row.seq === 0) return { cursor: { seq: 0, hash: '' }, reset: null };
-    const hash = (this.s.hashOf.get(row.seq) as { hash: string } | undefined)?.hash;
-    if (hash === row.hash) return { cursor: row, reset: null };
-    return { cursor: { seq: 0, hash: '' }, reset: hash ? `event ${row.seq} has another hash` : `event ${row.seq} is not in the journal` };
+    if (!this.open) throw new Error('uplink outbox is not open');
+    const { position, reset } = this.stored.load();
+    return { cursor: position, reset };
   }
 
-  save(c: Cursor): void {
-    this.s.save.run(TARGET, c.seq, c.hash, Date.now());
+  save(c: Cursor): Promise<void> {
+    if (!this.open) return Promise.reject(new Error('uplink outbox is not open'));
+    return this.stored.save(c);
   }
 
-  read(afterSeq: number, limit: number): EventRow[] {
-    return this.s.read.all(afterSeq, limit) as EventRow[];
+  /** Events after `afterSeq` as stored: the payload text is what the policy minimises and sends. */
+  read(afterSeq: number, limit: number): StoredEvent[] {
+    return this.reader.rows({ afterSeq, limit });
   }
 
   tsOf(seq: number): number | null {
-    return (this.s.tsOf.get(seq) as { ts: number } | undefined)?.ts ?? null;
+    return this.reader.header(seq)?.ts ?? null;
   }
 
   headSeq(): number {
-    return (this.s.head.get() as { seq: number } | undefined)?.seq ?? 0;
+    return this.reader.head().seq;
   }
 
   close(): void {
-    this.db?.close();
-    this.db = null;
-    this.stmts = null;
+    this.open = false;
   }
 }

@@ -81,12 +81,11 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number)
   }
 }
 
-function forwarder(journal: Journal, path: string, url: string, windowSize: number): UplinkForwarder {
+function forwarder(journal: Journal, url: string, windowSize: number): UplinkForwarder {
   return new UplinkForwarder({
     settings: settings(url, windowSize),
     siteId: 'bench-town',
     zones: demo.zones,
-    journalPath: path,
     journal,
     metrics: new Metrics(),
     log: silent,
@@ -103,7 +102,7 @@ async function throughput(broker: MosquittoBroker, windowSize: number): Promise<
   await fill(journal, N);
   const sub = await mqtt.connectAsync(broker.url, { username: 'region', password: 'region-secret-2718', protocolVersion: 5 });
   await sub.subscribeAsync(REGION_TOPIC_FILTER, { qos: 1 });
-  const fw = forwarder(journal, path, broker.url, windowSize);
+  const fw = forwarder(journal, broker.url, windowSize);
   const t0 = performance.now();
   fw.start();
   await until(() => fw.lag().events === 0, 300_000);
@@ -129,7 +128,7 @@ async function catchUp(broker: MosquittoBroker, pgUrl: string): Promise<CatchUp>
   await journal.open();
   const region = new RegionService({ ...regionConfig(broker.url, pgUrl), postgres: { url: pgUrl, poolSize: 4 } }, silent);
   await region.start();
-  const fw = forwarder(journal, path, broker.url, 8);
+  const fw = forwarder(journal, broker.url, 8);
   fw.start();
   await broker.stop();
   await fill(journal, N);

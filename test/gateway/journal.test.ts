@@ -44,12 +44,26 @@ describe('journal', () => {
   });
 
   it('refuses UPDATE and DELETE of events', async () => {
-    const { journal } = await openJournal();
+    const { journal, path } = await openJournal();
     await journal.append({ source: 'test', type: 'test.a', payload: { a: 1 } });
-    const db = journal.database;
-    expect(() => db.prepare("UPDATE events SET type = 'x' WHERE seq = 1").run()).toThrow(/append-only/);
-    expect(() => db.prepare('DELETE FROM events WHERE seq = 1').run()).toThrow(/append-only/);
-    expect(() => db.prepare('UPDATE events SET payload = \'{"a":2}\' WHERE seq = 1').run()).toThrow(/append-only/);
+    // A writable connection of its own: the journal's reader is read-only (see conformance.test.ts).
+    const db = new Database(path);
+    try {
+      expect(() => db.prepare("UPDATE events SET type = 'x' WHERE seq = 1").run()).toThrow(/append-only/);
+      expect(() => db.prepare('DELETE FROM events WHERE seq = 1').run()).toThrow(/append-only/);
+      expect(() => db.prepare('UPDATE events SET payload = \'{"a":2}\' WHERE seq = 1').run()).toThrow(/append-only/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads a page after a seq, and nothing for a resume from past the head (a console of an older journal)', async () => {
+    const { journal } = await openJournal();
+    for (let i = 0; i < 5; i++) await journal.append({ source: 'test', type: 'test.n', payload: { i } });
+    expect(journal.read(2, 2).map((e) => e.seq)).toEqual([3, 4]);
+    // The console socket asks for head - lastSeq events: negative when its lastSeq is past our head.
+    expect(journal.read(9, 5 - 9)).toEqual([]);
+    expect(journal.read(2.5, 1.5).map((e) => e.seq)).toEqual([3]);
   });
 
   it('allows a payload erasure that is itself journaled, and the chain still verifies', async () => {
@@ -92,10 +106,11 @@ describe('journal', () => {
   });
 
   it('refuses every append of a batch whose commit fails, and clears the error on the next commit', async () => {
-    const { journal } = await openJournal();
+    const { journal, path } = await openJournal();
     await journal.append({ source: 'test', type: 'test.a', payload: {} });
     // Stands in for a full disk: the writer's INSERT fails for this one batch.
-    journal.database.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'test.boom' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const side = new Database(path);
+    side.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'test.boom' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     const results = await Promise.allSettled([
       journal.append({ source: 'test', type: 'test.b', payload: {} }),
       journal.append({ source: 'test', type: 'test.boom', payload: {} }),
@@ -103,7 +118,8 @@ describe('journal', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(journal.lastError?.message).toMatch(/disk full/);
     expect(journal.head.seq).toBe(1);
-    journal.database.exec('DROP TRIGGER boom');
+    side.exec('DROP TRIGGER boom');
+    side.close();
     expect((await journal.append({ source: 'test', type: 'test.c', payload: {} })).seq).toBe(2);
     expect(journal.lastError).toBeNull();
     expect(verifyJournal(journal.database)).toMatchObject({ ok: true, count: 2, head: journal.head.hash });

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JournalReader } from '../../gateway/journal/reader';
 import { demoPassword, eventually, ROOT, spawnGateway, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
@@ -66,11 +66,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The uplink's durable cursor in the (dead) site's journal: the broker acknowledged at least this much. */
 function cursorOf(journalPath: string): number {
-  const db = new Database(journalPath, { readonly: true });
+  const journal = JournalReader.open(journalPath);
   try {
-    return (db.prepare('SELECT seq FROM uplink_cursor').get() as { seq: number } | undefined)?.seq ?? 0;
+    return journal.cursor('uplink:region')?.seq ?? 0;
   } finally {
-    db.close();
+    journal.close();
   }
 }
 
