@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { asJournalEvent } from '../contract/events';
 import { isUrgent } from './lanes';
 import { toWire, WriterClient, type Committed } from './protocol';
 import { rowToEvent, type EventRow } from './rows';
@@ -250,7 +251,7 @@ export class Journal {
       }
       const { input } = batch[i]!;
       const k = events.length;
-      const e: JournalEvent = {
+      const e: JournalEvent = asJournalEvent({
         seq: c.firstSeq + k,
         id: c.ids[k]!,
         ts: c.ts,
@@ -264,7 +265,7 @@ export class Journal {
         payloadSha256: c.digests[k]!,
         prevHash: k === 0 ? c.prevHash : c.hashes[k - 1]!,
         hash: c.hashes[k]!,
-      };
+      });
       events.push(e);
       results.push(e);
     }

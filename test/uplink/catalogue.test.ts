@@ -52,7 +52,7 @@ function set(root: Record<string, unknown>, path: string, value: unknown): void 
 
 /** A payload about an unshared subject: sentinels in every personal field, exact positions everywhere. */
 function sample(type: string): Record<string, unknown> {
-  const entry = EVENT_CATALOGUE[type]!;
+  const entry = EVENT_CATALOGUE[type as keyof typeof EVENT_CATALOGUE];
   const p: Record<string, unknown> = { sharedRegionally: false };
   for (const f of entry.personal) set(p, f, `${PII}-${f}`);
   for (const f of entry.positions) {
