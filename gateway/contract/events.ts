@@ -295,7 +295,7 @@ export const EVENTS = {
     payload: P.ShopReport.extend({ premisesId: z.string() }),
     description: "A member premises' incident or sighting report",
     writers: [BROKER, 'gateway/api/tracking-api.ts'],
-    readers: ['gateway/tracking/sightings.ts', 'gateway/tracking/incident.ts', 'gateway/tracking/hotspots.ts', TRACKING_STATE, DERIVE],
+    readers: ['gateway/tracking/sightings.ts', 'gateway/tracking/incident.ts', TRACKING_STATE, DERIVE],
     privacy: privacy('other', ['subjectId', 'description', 'media'], ['place.lonLat']),
   }),
   'cctv.sighting': spec({
@@ -593,14 +593,14 @@ export const EVENTS = {
     description: 'The store swept an abandoned partial upload',
     writers: ['gateway/evidence/retention.ts'],
     readers: [],
-    privacy: privacy('none', ['files']),
+    privacy: privacy('none'),
   }),
   'evidence.quarantine-removed': spec({
     payload: z.looseObject({ files: z.array(z.string()), bytes: z.number(), reason: z.string() }),
     description: 'The store swept an old quarantined upload',
     writers: ['gateway/evidence/retention.ts'],
     readers: [],
-    privacy: privacy('none', ['files']),
+    privacy: privacy('none'),
   }),
   'evidence.hold': spec({
     payload: z.object({ evidenceId: z.string(), on: z.boolean(), reason: z.string() }),
@@ -954,6 +954,13 @@ export type EventType = keyof typeof EVENTS;
 export type EventPayload<K extends EventType> = z.infer<(typeof EVENTS)[K]['payload']>;
 
 export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
+
+/** The MQTT message of an inbound topic's event type (contract/topics.ts); a type with none fails at load. */
+export function wireOf(type: EventType): z.ZodType {
+  const wire = (EVENTS[type] as EventSpec).wire;
+  if (!wire) throw new Error(`event type ${type} has no wire schema`);
+  return wire;
+}
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(EVENTS, type);
