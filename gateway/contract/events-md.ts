@@ -22,7 +22,7 @@ export function renderEventsMarkdown(): string {
     'Generated from `gateway/contract/events.ts` by `npm run events:docs`; a test fails when this file and the catalogue disagree,',
     'when the gateway journals a type the catalogue lacks, when a listed writer does not write its type, and when a real',
     "scenario's journal does not parse against these schemas. Every payload is JSON; it is `null` only after a retention",
-    'erasure (`journal.payload-erased`). Inbound MQTT topics (`TOPICS.md`) journal their message with the topic\'s parameters',
+    "erasure (`journal.payload-erased`). Inbound MQTT topics (`TOPICS.md`) journal their message with the topic's parameters",
     "added (a radio's `issi`, a shop's `premisesId`, a camera's `cameraId`). Header: what the event's `subject` names (`subject`:",
     'a person, `other`: a device, premises or account); the uplink minimises by it.',
     '',

@@ -160,7 +160,12 @@ const SubjectFields = z.object({
 });
 
 const CboCreated = z.object({ cboId: z.string(), terms: CboTermsPayload, sharedRegionally: z.boolean().optional() });
-const CboChanged = z.looseObject({ cboId: z.string(), expiresAt: z.string().optional(), reason: z.string().optional(), sharedRegionally: z.boolean().optional() });
+const CboChanged = z.looseObject({
+  cboId: z.string(),
+  expiresAt: z.string().optional(),
+  reason: z.string().optional(),
+  sharedRegionally: z.boolean().optional(),
+});
 
 const Offer = z.looseObject({
   evidenceId: z.string(),
@@ -204,10 +209,8 @@ const Quarantine = z.looseObject({
 
 const CameraHealth = z.object({ cameraId: z.string(), reason: z.string().nullable().optional() });
 
-/** An inbound MQTT message: its wire schema, with the topic's ISSI (every radio topic has one). */
-const radio = <W extends z.ZodObject>(wire: W) => wire.extend({ issi: R.Ssi });
-/** A PEI event as journaled: the decoded event without its `type` (which is the journal's). */
-const pei = <E extends z.ZodObject<{ type: z.ZodLiteral<string> }>>(ev: E) => ev.omit({ type: true });
+// An inbound MQTT message is journaled with its topic's ISSI (every radio topic has one); a PEI
+// event without its `type` (which is the journal's).
 
 const BROKER = 'gateway/broker/broker.ts';
 const PEI = 'gateway/radio/pei-bridge.ts';
@@ -228,7 +231,7 @@ export const EVENTS = {
   // Radios: over MQTT (the topic contract), or decoded from a TETRA control station (PEI).
   'radio.position': spec({
     wire: P.RadioPosition,
-    payload: z.union([radio(P.RadioPosition), pei(R.PeiRadioPosition)]),
+    payload: z.union([P.RadioPosition.extend({ issi: R.Ssi }), R.PeiRadioPosition.omit({ type: true })]),
     description: 'GPS fix of a handset',
     writers: [BROKER, PEI],
     readers: [UNITS, 'gateway/realtime/console-socket.ts', WATCH, STORE],
@@ -236,7 +239,7 @@ export const EVENTS = {
   }),
   'radio.ptt': spec({
     wire: P.RadioPtt,
-    payload: z.union([radio(P.RadioPtt), pei(R.PeiRadioPtt)]),
+    payload: z.union([P.RadioPtt.extend({ issi: R.Ssi }), R.PeiRadioPtt.omit({ type: true })]),
     description: 'Push-to-talk start or stop on a talkgroup',
     writers: [BROKER, PEI],
     readers: [UNITS],
@@ -244,7 +247,7 @@ export const EVENTS = {
   }),
   'radio.status': spec({
     wire: P.RadioStatus,
-    payload: z.union([radio(P.RadioStatus), pei(R.PeiRadioStatus)]),
+    payload: z.union([P.RadioStatus.extend({ issi: R.Ssi }), R.PeiRadioStatus.omit({ type: true })]),
     description: "A radio's status message (16-bit value; its meaning is configuration)",
     writers: [BROKER, PEI],
     readers: [UNITS, 'gateway/radio/emergency-watch.ts', WATCH],
@@ -252,7 +255,7 @@ export const EVENTS = {
   }),
   'radio.emergency': spec({
     wire: P.RadioEmergency,
-    payload: z.union([radio(P.RadioEmergency), pei(R.PeiRadioEmergency)]),
+    payload: z.union([P.RadioEmergency.extend({ issi: R.Ssi }), R.PeiRadioEmergency.omit({ type: true })]),
     description: 'Emergency button pressed (or cancelled, over MQTT)',
     writers: [BROKER, PEI],
     readers: ['gateway/radio/emergency-watch.ts'],
@@ -260,7 +263,7 @@ export const EVENTS = {
   }),
   'radio.text': spec({
     wire: P.RadioText,
-    payload: z.union([radio(P.RadioText), pei(R.PeiRadioText)]),
+    payload: z.union([P.RadioText.extend({ issi: R.Ssi }), R.PeiRadioText.omit({ type: true })]),
     description: 'Short text message from a handset',
     writers: [BROKER, PEI],
     readers: [],
@@ -268,7 +271,7 @@ export const EVENTS = {
   }),
   'radio.receipt': spec({
     wire: P.RadioReceipt,
-    payload: z.union([radio(P.RadioReceipt), pei(R.PeiRadioReceipt)]),
+    payload: z.union([P.RadioReceipt.extend({ issi: R.Ssi }), R.PeiRadioReceipt.omit({ type: true })]),
     description: 'Delivery receipt for a downlink (by message id over MQTT, by SDS message reference over PEI)',
     writers: [BROKER, PEI],
     readers: ['gateway/projections/alerts.ts', INCIDENTS, STORE],
@@ -276,7 +279,7 @@ export const EVENTS = {
   }),
   'radio.presence': spec({
     wire: P.RadioPresence,
-    payload: radio(P.RadioPresence),
+    payload: P.RadioPresence.extend({ issi: R.Ssi }),
     description: 'Link state of a handset; set offline by its Last Will',
     writers: [BROKER],
     readers: [UNITS],
@@ -339,7 +342,7 @@ export const EVENTS = {
   'frigate.event': spec({
     wire: P.FrigateEvent,
     payload: P.FrigateEvent,
-    description: "A Frigate tracked object (new, update, end), as Frigate sent it; mapped to a camera sighting",
+    description: 'A Frigate tracked object (new, update, end), as Frigate sent it; mapped to a camera sighting',
     writers: [BROKER],
     readers: ['gateway/cctv/frigate-bridge.ts'],
     privacy: privacy('other'),
@@ -382,7 +385,16 @@ export const EVENTS = {
     readers: ['gateway/projections/tracks.ts', 'gateway/tak/feed.ts', TRACKING_STATE, DERIVE],
     privacy: privacy(
       'subject',
-      ['sighting.subjectId', 'sighting.description', 'sighting.reporter', 'sighting.media', 'before.subjectId', 'before.trackId', 'after.subjectId', 'after.trackId'],
+      [
+        'sighting.subjectId',
+        'sighting.description',
+        'sighting.reporter',
+        'sighting.media',
+        'before.subjectId',
+        'before.trackId',
+        'after.subjectId',
+        'after.trackId',
+      ],
       ['sighting.position', 'before.last.position', 'after.last.position'],
     ),
   }),
@@ -451,7 +463,7 @@ export const EVENTS = {
       causeSeq: z.number(),
       nearSince: z.number().nullable().optional(),
     }),
-    description: "A dispatched unit arrives (its own status, or fixes held near the incident)",
+    description: 'A dispatched unit arrives (its own status, or fixes held near the incident)',
     writers: [WATCH],
     readers: [INCIDENTS, UNITS, TRACKING_STATE],
     privacy: privacy('other'),
@@ -696,7 +708,8 @@ export const EVENTS = {
       talkgroups: z.array(z.string()),
       units: z.array(z.string()),
       recipients: z.array(z.object({ unitId: z.string(), issi: z.number() })),
-      timeoutMs: z.number(),
+      /** Journals from before alert timeouts have none. */
+      timeoutMs: z.number().optional(),
     }),
     description: 'A controller sends a radio alert',
     writers: ['gateway/radio/alerts.ts'],
@@ -797,7 +810,15 @@ export const EVENTS = {
     privacy: privacy('other'),
   }),
   'video.view-ended': spec({
-    payload: z.object({ cameraId: z.string(), viewId: z.string(), from: z.string(), to: z.string(), seconds: z.number(), bytes: z.number(), reason: z.string() }),
+    payload: z.object({
+      cameraId: z.string(),
+      viewId: z.string(),
+      from: z.string(),
+      to: z.string(),
+      seconds: z.number(),
+      bytes: z.number(),
+      reason: z.string(),
+    }),
     description: 'A live view ended, with how long and how much',
     writers: ['gateway/api/cctv-api.ts'],
     readers: [],
@@ -988,8 +1009,8 @@ export interface JournalEventHeader {
 export type JournalEvent<K extends EventType = EventType> = { [T in K]: JournalEventHeader & { type: T; payload: EventPayload<T> | null } }[K];
 
 /** Narrows an event to one type (or several), e.g. `if (isEvent(e, 'radio.position')) e.payload?.lat`. */
-export function isEvent<K extends EventType>(e: { type: string }, ...types: K[]): e is JournalEvent<K> {
-  return (types as string[]).includes(e.type);
+export function isEvent<E extends { type: string }, K extends EventType>(e: E, ...types: K[]): e is Extract<E, { type: K }> {
+  return (types as readonly string[]).includes(e.type);
 }
 
 /** A journal row whose payload is not (or no longer) its type's: a redacted copy, or a row read without its catalogue. */

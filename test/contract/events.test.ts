@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
-import { EVENTS, isEvent, isEventType, type EventSpec } from '../../gateway/contract/events';
+import { EVENTS, isEvent, isEventType, type EventSpec, type JournalEvent } from '../../gateway/contract/events';
 import { renderEventsMarkdown } from '../../gateway/contract/events-md';
 import { EXTERNAL_TOPICS, TOPICS } from '../../gateway/contract/topics';
 import { runShopliftBreach } from '../../simulators/scenarios/shoplift-breach';
@@ -50,7 +50,8 @@ describe('the event catalogue', () => {
   });
 
   it('narrows an event by type', () => {
-    const e = { type: 'radio.position', payload: { issi: 2001, lat: 52.95, lon: -1.15, fixTime: new Date().toISOString() } };
+    const header = { seq: 1, id: 'e1', ts: 0, source: 'test', actor: null, subject: null, ref: null, dedupe: null, payloadSha256: '', prevHash: '', hash: '' };
+    const e: JournalEvent = { ...header, type: 'radio.position', payload: { issi: 2001, lat: 52.95, lon: -1.15, fixTime: new Date().toISOString() } };
     expect(isEvent(e, 'radio.position') && e.payload?.issi).toBe(2001);
     expect(isEvent(e, 'radio.status')).toBe(false);
   });
