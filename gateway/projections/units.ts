@@ -36,11 +36,6 @@ export interface UnitView {
   incidentId: string | null;
 }
 
-interface RadioPayload {
-  issi?: number;
-  [key: string]: unknown;
-}
-
 /** Units (officers and guards with radios): position, state, talking, contact. */
 export class UnitsProjection implements Projection<UnitView[]> {
   readonly name = 'units';
