@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EXTERNAL_TOPICS, TOPICS, type TopicSpec } from './topics';
 
-interface JsonSchema {
+export interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -19,8 +19,12 @@ function typeOf(s: JsonSchema): string {
   return Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'any');
 }
 
-function fields(schema: z.ZodType): string {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+export function fields(schema: z.ZodType): string {
+  return fieldsOf(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
+}
+
+/** An object schema's fields, `name?: type`, as one line. */
+export function fieldsOf(json: JsonSchema): string {
   const required = new Set(json.required ?? []);
   return Object.entries(json.properties ?? {})
     .map(([name, s]) => `\`${name}${required.has(name) ? '' : '?'}\`: ${typeOf(s)}`)

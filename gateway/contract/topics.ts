@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { wireOf } from './events';
 import * as P from './payloads';
 import type { AccountRole } from './roles';
 
@@ -15,7 +16,7 @@ export const TOPIC_PREFIX = 'tw/v1/';
 export type TopicParam = 'issi' | 'gssi' | 'premisesId' | 'cameraId';
 
 export interface TopicSpec {
-  /** Also the journal event type of an accepted inbound message. */
+  /** Also the journal event type of an accepted inbound message (its schema is the catalogue's `wire`, contract/events.ts). */
   name: string;
   pattern: string;
   direction: 'in' | 'out';
@@ -40,7 +41,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: RADIO_IN,
-    schema: P.RadioPosition,
+    schema: wireOf('radio.position'),
     maxPayload: SMALL,
     description: 'GPS fix of a handset, about once a second',
   },
@@ -51,7 +52,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: RADIO_IN,
-    schema: P.RadioPtt,
+    schema: wireOf('radio.ptt'),
     maxPayload: SMALL,
     description: 'Push-to-talk start/stop on a talkgroup',
   },
@@ -62,7 +63,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: RADIO_IN,
-    schema: P.RadioStatus,
+    schema: wireOf('radio.status'),
     maxPayload: SMALL,
     description: 'Status message (16-bit value; meaning set in config)',
   },
@@ -73,7 +74,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: RADIO_IN,
-    schema: P.RadioEmergency,
+    schema: wireOf('radio.emergency'),
     maxPayload: SMALL,
     description: 'Emergency button pressed or cancelled',
   },
@@ -84,7 +85,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: RADIO_IN,
-    schema: P.RadioText,
+    schema: wireOf('radio.text'),
     maxPayload: SMALL,
     description: 'Short text message from a handset',
   },
@@ -95,7 +96,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: RADIO_IN,
-    schema: P.RadioReceipt,
+    schema: wireOf('radio.receipt'),
     maxPayload: SMALL,
     description: 'Delivery receipt for a downlink message',
   },
@@ -106,7 +107,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: true,
     roles: RADIO_IN,
-    schema: P.RadioPresence,
+    schema: wireOf('radio.presence'),
     maxPayload: SMALL,
     description: 'Link state; set offline by the Last Will',
   },
@@ -139,7 +140,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: ['shop-terminal'],
-    schema: P.ShopReport,
+    schema: wireOf('shop.report'),
     maxPayload: 16 * 1024,
     description: "A member premises' incident or sighting report",
   },
@@ -150,7 +151,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: ['camera-system'],
-    schema: P.CctvSighting,
+    schema: wireOf('cctv.sighting'),
     maxPayload: 16 * 1024,
     description: 'An operator marks a subject on a camera',
   },
@@ -161,7 +162,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: ['camera-system'],
-    schema: P.CctvBookmark,
+    schema: wireOf('cctv.bookmark'),
     maxPayload: 16 * 1024,
     description: 'An operator bookmarks a moment on a camera',
   },
@@ -172,7 +173,7 @@ export const TOPICS: readonly TopicSpec[] = [
     qos: 1,
     retained: false,
     roles: ['camera-system'],
-    schema: P.CctvFault,
+    schema: wireOf('cctv.fault'),
     maxPayload: SMALL,
     description: 'An operator reports a camera fault',
   },
@@ -192,7 +193,7 @@ export const EXTERNAL_TOPICS: readonly TopicSpec[] = [
     qos: 0,
     retained: false,
     roles: ['camera-system'],
-    schema: P.FrigateEvent,
+    schema: wireOf('frigate.event'),
     maxPayload: 64 * 1024,
     description: 'A Frigate tracked object: new, update (better snapshot or zone change) or end; mapped to a camera sighting',
   },

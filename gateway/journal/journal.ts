@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { asJournalEvent } from '../contract/events';
 import { isUrgent } from './lanes';
 import { toWire, WriterClient, type Committed } from './protocol';
 import { JournalReader, type CursorPosition } from './reader';
@@ -258,7 +259,7 @@ export class Journal implements JournalStore {
       }
       const { input } = batch[i]!;
       const k = events.length;
-      const e: JournalEvent = {
+      const e: JournalEvent = asJournalEvent({
         seq: c.firstSeq + k,
         id: c.ids[k]!,
         ts: c.ts,
@@ -272,7 +273,7 @@ export class Journal implements JournalStore {
         payloadSha256: c.digests[k]!,
         prevHash: k === 0 ? c.prevHash : c.hashes[k - 1]!,
         hash: c.hashes[k]!,
-      };
+      });
       events.push(e);
       results.push(e);
     }

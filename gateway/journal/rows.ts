@@ -1,3 +1,4 @@
+import { asJournalEvent } from '../contract/events';
 import type { JournalEvent } from './types';
 
 /** A row of `events` as SQLite returns it. */
@@ -18,7 +19,7 @@ export interface EventRow {
 }
 
 export function rowToEvent(row: EventRow): JournalEvent {
-  return {
+  return asJournalEvent({
     seq: row.seq,
     id: row.id,
     ts: row.ts,
@@ -32,5 +33,5 @@ export function rowToEvent(row: EventRow): JournalEvent {
     payloadSha256: row.payload_sha256,
     prevHash: row.prev_hash,
     hash: row.hash,
-  };
+  });
 }

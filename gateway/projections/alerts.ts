@@ -16,8 +16,6 @@ export interface AlertView {
   recipients: Array<{ unitId: string; issi: number; status: DeliveryStatus; at: number | null; reason?: string | null }>;
 }
 
-type P = Record<string, unknown>;
-
 /**
  * Alerts and each recipient's delivery. A receipt arrives by MQTT with the alert's id, or by
  * PEI with the SDS message reference the control station gave it (journaled as `alert.pei-sent`).
@@ -29,42 +27,47 @@ export class AlertsProjection implements Projection<AlertView[]> {
   private readonly byRef = new Map<string, string>();
 
   apply(e: JournalEvent): void {
-    const p = e.payload as P;
+    // An erased payload (retention) no longer says which alert it was about.
+    if (e.payload === null) return;
     switch (e.type) {
-      case 'alert.sent':
-        this.alerts.set(p.alertId as string, {
-          id: p.alertId as string,
-          text: p.text as string,
-          priority: p.priority as string,
+      case 'alert.sent': {
+        const p = e.payload;
+        this.alerts.set(p.alertId, {
+          id: p.alertId,
+          text: p.text,
+          priority: p.priority,
           sentBy: e.actor,
           sentAt: e.ts,
-          talkgroups: p.talkgroups as string[],
-          ...(typeof p.timeoutMs === 'number' ? { timeoutMs: p.timeoutMs } : {}),
-          recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null, reason: null })),
+          talkgroups: p.talkgroups,
+          ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+          recipients: p.recipients.map((r) => ({ ...r, status: 'pending', at: null, reason: null })),
         });
         break;
+      }
       case 'alert.delivery': {
         // A send outcome from the gateway's side: failed (with the radio's reason) or queued.
-        const r = this.alerts.get(p.alertId as string)?.recipients.find((x) => x.unitId === p.unitId);
+        const p = e.payload;
+        const r = this.alerts.get(p.alertId)?.recipients.find((x) => x.unitId === p.unitId);
         if (!r || r.status === 'delivered' || r.status === 'read') break;
-        if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
-        else if (r.status === 'pending') r.reason = p.reason as string;
+        if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason });
+        else if (r.status === 'pending') r.reason = p.reason;
         break;
       }
       case 'alert.pei-sent':
-        this.byRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
+        this.byRef.set(`${e.payload.to}/${e.payload.msgRef}`, e.payload.alertId);
         break;
       case 'alert.timed-out': {
-        const alert = this.alerts.get(p.alertId as string);
+        const alert = this.alerts.get(e.payload.alertId);
         for (const r of alert?.recipients ?? []) if (r.status === 'pending') Object.assign(r, { status: 'timed-out', at: e.ts });
         break;
       }
       case 'radio.receipt': {
-        const alertId = typeof p.msgId === 'string' ? p.msgId : this.byRef.get(`${p.issi as number}/${p.msgRef as number}`);
+        const p = e.payload;
+        const alertId = 'msgId' in p && typeof p.msgId === 'string' ? p.msgId : 'msgRef' in p ? this.byRef.get(`${p.issi}/${String(p.msgRef)}`) : undefined;
         const r = alertId ? this.alerts.get(alertId)?.recipients.find((x) => x.issi === p.issi) : undefined;
         // A late receipt still counts: "timed out" means we stopped waiting, not that it failed.
         if (r && (r.status === 'pending' || r.status === 'timed-out' || (r.status === 'delivered' && p.status === 'read'))) {
-          Object.assign(r, { status: p.status as DeliveryStatus, at: e.ts, reason: typeof p.reason === 'string' ? p.reason : null });
+          Object.assign(r, { status: p.status, at: e.ts, reason: 'reason' in p && typeof p.reason === 'string' ? p.reason : null });
         }
         break;
       }

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import { isEvent } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
@@ -40,14 +41,14 @@ export class CamerasProjection implements Projection<CameraView[]> {
   }
 
   apply(e: JournalEvent): void {
-    const p = e.payload as { cameraId?: string; fault?: string } | null;
-    const cam = p?.cameraId ? this.cameras.get(p.cameraId) : undefined;
+    if (!isEvent(e, 'camera.online', 'camera.offline', 'cctv.fault') || !e.payload) return;
+    const cam = this.cameras.get(e.payload.cameraId);
     if (!cam) return;
-    if (e.type === 'camera.online' || e.type === 'camera.offline') {
+    if (e.type === 'cctv.fault') {
+      cam.lastFault = e.payload.fault;
+    } else {
       cam.health = e.type === 'camera.online' ? 'online' : 'offline';
       cam.healthSince = e.ts;
-    } else if (e.type === 'cctv.fault') {
-      cam.lastFault = p?.fault ?? null;
     }
   }
 

@@ -15,12 +15,11 @@ export class DevicesProjection implements Projection<DeviceView[]> {
   private readonly devices = new Map<string, DeviceView>();
 
   apply(e: JournalEvent): void {
-    const p = e.payload as { clientId?: string; username?: string; role?: string } | null;
-    if (!p?.clientId) return;
-    if (e.type === 'mqtt.connected') {
-      this.devices.set(p.clientId, { clientId: p.clientId, username: p.username ?? '', role: p.role ?? null, online: true, since: e.ts });
-    } else if (e.type === 'mqtt.disconnected') {
-      const d = this.devices.get(p.clientId);
+    if (e.type === 'mqtt.connected' && e.payload) {
+      const p = e.payload;
+      this.devices.set(p.clientId, { clientId: p.clientId, username: p.username, role: p.role, online: true, since: e.ts });
+    } else if (e.type === 'mqtt.disconnected' && e.payload) {
+      const d = this.devices.get(e.payload.clientId);
       if (d) Object.assign(d, { online: false, since: e.ts });
     }
   }

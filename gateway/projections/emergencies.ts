@@ -1,3 +1,4 @@
+import { isEvent } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
@@ -17,8 +18,6 @@ export interface EmergencyView {
   lastAlertAt: number;
 }
 
-type P = Record<string, unknown>;
-
 /** Emergencies: one per unit while open; repeat presses attach to it. */
 export class EmergenciesProjection implements Projection<EmergencyView[]> {
   readonly name = 'emergencies';
@@ -26,15 +25,14 @@ export class EmergenciesProjection implements Projection<EmergencyView[]> {
   private readonly openByUnit = new Map<string, string>();
 
   apply(e: JournalEvent): void {
-    if (!e.type.startsWith('emergency.')) return;
-    const p = e.payload as P;
-    const id = p.emergencyId as string;
+    if (!isEvent(e, 'emergency.raised', 'emergency.repeat', 'emergency.realert', 'emergency.acknowledged', 'emergency.resolved') || !e.payload) return;
     if (e.type === 'emergency.raised') {
-      this.all.set(id, {
-        id,
-        unitId: p.unitId as string,
-        issi: p.issi as number,
-        trigger: p.trigger as string,
+      const p = e.payload;
+      this.all.set(p.emergencyId, {
+        id: p.emergencyId,
+        unitId: p.unitId,
+        issi: p.issi,
+        trigger: p.trigger,
         raisedAt: e.ts,
         presses: 1,
         state: 'open',
@@ -45,10 +43,10 @@ export class EmergenciesProjection implements Projection<EmergencyView[]> {
         resolvedAt: null,
         lastAlertAt: e.ts,
       });
-      this.openByUnit.set(p.unitId as string, id);
+      this.openByUnit.set(p.unitId, p.emergencyId);
       return;
     }
-    const em = this.all.get(id);
+    const em = this.all.get(e.payload.emergencyId);
     if (!em) return;
     switch (e.type) {
       case 'emergency.repeat':
@@ -61,7 +59,7 @@ export class EmergenciesProjection implements Projection<EmergencyView[]> {
         Object.assign(em, { state: 'acknowledged', owner: e.actor, acknowledgedAt: e.ts });
         break;
       case 'emergency.resolved':
-        Object.assign(em, { state: 'resolved', outcome: p.outcome, resolvedBy: e.actor, resolvedAt: e.ts });
+        Object.assign(em, { state: 'resolved', outcome: e.payload.outcome, resolvedBy: e.actor, resolvedAt: e.ts });
         this.openByUnit.delete(em.unitId);
         break;
     }

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema';
 import { rolesWith } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
+import type { UntypedJournalEvent } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
 import { FULL_ACCESS } from '../tracking/gallery';
 import { AlertsProjection } from './alerts';
@@ -101,8 +102,14 @@ export function snapshotFor(state: StateSnapshot, role: string | null): StateSna
 export function redactGallery<E extends { type: string; payload: unknown }>(e: E, role?: string | null): E {
   if (!e.type.startsWith('subject.')) return e;
   if (e.type === 'subject.viewed') return redactSearch(e, role);
-  const p = e.payload as { subjectId?: string } | null;
-  return { ...e, payload: { subjectId: p?.subjectId ?? null } };
+  return { ...e, payload: { subjectId: stringField(e.payload, 'subjectId') } };
+}
+
+/** A string field of a payload of any shape (a redacted copy keeps only its id), or null. */
+function stringField(payload: unknown, key: string): string | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const v: unknown = Reflect.get(payload, key);
+  return typeof v === 'string' ? v : null;
 }
 
 /**
@@ -111,8 +118,8 @@ export function redactGallery<E extends { type: string; payload: unknown }>(e: E
  * happened, by whom and what it showed, but not what was searched for.
  */
 function redactSearch<E extends { type: string; payload: unknown }>(e: E, role?: string | null): E {
-  const p = e.payload as { query?: unknown } | null;
-  if (!p || p.query === undefined || (role && FULL_ACCESS.has(role as ConsoleRole))) return e;
+  const p = e.payload;
+  if (typeof p !== 'object' || p === null || !('query' in p) || p.query === undefined || (role && FULL_ACCESS.has(role as ConsoleRole))) return e;
   const { query: _query, ...rest } = p;
   return { ...e, payload: { ...rest, query: 'redacted' } };
 }
@@ -120,14 +127,14 @@ function redactSearch<E extends { type: string; payload: unknown }>(e: E, role?:
 /**
  * The raw journal as a role may read it (`GET /api/journal`): gallery payloads redacted, and
  * custody records (wearers, file names) only for the evidence roles. Headers and digests stay,
- * so a reader still sees every event and that a payload was withheld.
+ * so a reader still sees every event and that a payload was withheld. Redacted payloads are no
+ * longer their type's, so the rows are untyped.
  */
-export function journalFor(events: readonly JournalEvent[], role: string | null): JournalEvent[] {
+export function journalFor(events: readonly JournalEvent[], role: string | null): UntypedJournalEvent[] {
   const evidence = role !== null && EVIDENCE_ROLES.has(role);
   return events.map((e) => {
-    if (!evidence && e.type.startsWith('evidence.'))
-      return { ...e, payload: { evidenceId: (e.payload as { evidenceId?: string } | null)?.evidenceId ?? null } };
-    return redactGallery(e, role);
+    if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: stringField(e.payload, 'evidenceId') } };
+    return redactGallery<UntypedJournalEvent>(e, role);
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import { isEvent } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
@@ -33,11 +34,6 @@ export interface UnitView {
   emergencyId: string | null;
   /** The incident the unit was sent to, until it closes (which releases the unit). */
   incidentId: string | null;
-}
-
-interface RadioPayload {
-  issi?: number;
-  [key: string]: unknown;
 }
 
 /** Units (officers and guards with radios): position, state, talking, contact. */
@@ -94,19 +90,20 @@ export class UnitsProjection implements Projection<UnitView[]> {
   }
 
   apply(e: JournalEvent): void {
+    // An erased payload (retention) no longer says which unit it was about.
+    if (e.payload === null) return;
     if (e.type === 'incident.dispatched' || e.type === 'incident.on-scene') {
       // Sent by the control room, then there: until its radio says otherwise.
-      const p = e.payload as { unitId: string; incidentId: string };
-      const u = this.units.get(p.unitId);
+      const u = this.units.get(e.payload.unitId);
       if (!u) return;
       u.state = e.type === 'incident.dispatched' ? 'en-route' : 'on-scene';
-      u.incidentId = p.incidentId;
+      u.incidentId = e.payload.incidentId;
       this.changed.add(u.id);
       return;
     }
     if (e.type === 'incident.closed') {
       // The incident is over: its units are free for the next one (and its ranking) again.
-      const id = (e.payload as { incidentId: string }).incidentId;
+      const id = e.payload.incidentId;
       for (const u of this.units.values()) {
         if (u.incidentId !== id) continue;
         u.incidentId = null;
@@ -116,22 +113,21 @@ export class UnitsProjection implements Projection<UnitView[]> {
       return;
     }
     if (e.type === 'emergency.raised' || e.type === 'emergency.resolved') {
-      const p = e.payload as { emergencyId: string; unitId?: string };
-      const u = e.type === 'emergency.raised' ? this.units.get(p.unitId ?? '') : [...this.units.values()].find((x) => x.emergencyId === p.emergencyId);
+      const p = e.payload;
+      const u = e.type === 'emergency.raised' ? this.units.get(p.unitId) : [...this.units.values()].find((x) => x.emergencyId === p.emergencyId);
       if (!u) return;
       u.emergencyId = e.type === 'emergency.raised' ? p.emergencyId : null;
       this.changed.add(u.id);
       return;
     }
     if (e.type === 'unit.lost-contact') {
-      const u = this.units.get((e.payload as { unitId: string }).unitId);
+      const u = this.units.get(e.payload.unitId);
       if (u) u.lostContact = true;
       if (u) this.changed.add(u.id);
       return;
     }
-    if (!e.type.startsWith('radio.')) return;
-    const p = (e.payload ?? {}) as RadioPayload;
-    const unit = p.issi !== undefined ? this.byIssi.get(p.issi) : undefined;
+    if (!isEvent(e, 'radio.position', 'radio.status', 'radio.ptt', 'radio.presence', 'radio.emergency', 'radio.text', 'radio.receipt') || !e.payload) return;
+    const unit = this.byIssi.get(e.payload.issi);
     if (!unit) return;
     // A fix alone goes to consoles as a position; anything else, or a fix that ends a lost contact, is a change of state.
     if (e.type !== 'radio.position' || unit.lostContact) this.changed.add(unit.id);
@@ -139,19 +135,21 @@ export class UnitsProjection implements Projection<UnitView[]> {
     unit.lostContact = false;
     unit.bearer = e.source.startsWith('pei:') ? 'pei' : 'mqtt';
     switch (e.type) {
-      case 'radio.position':
+      case 'radio.position': {
+        const p = e.payload;
         unit.fix = {
-          lat: p.lat as number,
-          lon: p.lon as number,
-          accuracyM: (p.accuracyM as number | null) ?? null,
-          speedKmh: (p.speedKmh as number | null) ?? null,
-          headingDeg: (p.headingDeg as number | null) ?? null,
-          fixTime: p.fixTime as string,
+          lat: p.lat,
+          lon: p.lon,
+          accuracyM: p.accuracyM ?? null,
+          speedKmh: p.speedKmh ?? null,
+          headingDeg: p.headingDeg ?? null,
+          fixTime: p.fixTime,
           receivedAt: e.ts,
         };
         break;
+      }
       case 'radio.status': {
-        const value = p.value as number;
+        const value = e.payload.value;
         unit.statusValue = value;
         const code = this.config.radio.statusCodes[String(value)];
         if (code) unit.state = code.state;
@@ -160,10 +158,10 @@ export class UnitsProjection implements Projection<UnitView[]> {
         break;
       }
       case 'radio.ptt':
-        unit.talking = p.state === 'start' ? { talkgroup: p.talkgroup as number, since: e.ts } : null;
+        unit.talking = e.payload.state === 'start' ? { talkgroup: e.payload.talkgroup, since: e.ts } : null;
         break;
       case 'radio.presence':
-        unit.online = p.online as boolean;
+        unit.online = e.payload.online;
         if (!unit.online) unit.talking = null;
         break;
     }
