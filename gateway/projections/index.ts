@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema';
 import { rolesWith } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
+import type { StateSnapshot } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import { FULL_ACCESS } from '../tracking/gallery';
 import { AlertsProjection } from './alerts';
@@ -13,6 +14,9 @@ import { IncidentsProjection } from './incidents';
 import { SubjectsProjection } from './subjects';
 import { TracksProjection } from './tracks';
 import { UnitsProjection } from './units';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { StateSnapshot } from '../contract/views';
 
 /**
  * Every view of current state, rebuilt from the journal at start and kept current from each
@@ -129,19 +133,4 @@ export function journalFor(events: readonly JournalEvent[], role: string | null)
       return { ...e, payload: { evidenceId: (e.payload as { evidenceId?: string } | null)?.evidenceId ?? null } };
     return redactGallery(e, role);
   });
-}
-
-export interface StateSnapshot {
-  seq: number;
-  units: ReturnType<UnitsProjection['snapshot']>;
-  devices: ReturnType<DevicesProjection['snapshot']>;
-  cameras: ReturnType<CamerasProjection['snapshot']>;
-  emergencies: ReturnType<EmergenciesProjection['snapshot']>;
-  alerts: ReturnType<AlertsProjection['snapshot']>;
-  evidence: ReturnType<EvidenceProjection['snapshot']>;
-  subjects: ReturnType<SubjectsProjection['snapshot']>;
-  cbos: ReturnType<CbosProjection['snapshot']>;
-  breaches: ReturnType<BreachesProjection['snapshot']>;
-  tracks: ReturnType<TracksProjection['snapshot']>;
-  incidents: ReturnType<IncidentsProjection['snapshot']>;
 }

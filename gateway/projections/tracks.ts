@@ -1,12 +1,10 @@
+import type { TracksState } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import { endTrack, fuse, type Sighting, type Track } from '../tracking/track';
 import type { Projection } from './types';
 
-export interface TracksState {
-  tracks: Track[];
-  /** Sightings not (yet) linked to any subject, newest last. */
-  unlinked: Sighting[];
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { TracksState } from '../contract/views';
 
 /** Kept in memory for operators to link; older ones remain in the journal. */
 const MAX_UNLINKED = 200;
