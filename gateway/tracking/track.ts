@@ -1,48 +1,20 @@
 import type { Config } from '../../config/schema';
-import type { CameraCover, Handover, Prediction, Sighting, Track, TrackSummary } from '../contract/tracking-views';
+import { steers } from '../contract/track-fusion';
+import type { CameraCover, Handover, Prediction, Track, TrackSummary } from '../contract/tracking-views';
 import { walkTimes, type ZoneGraph } from './graph';
 import { viewShare } from './zones';
 
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
 export type { SourceKind, Sighting, ImplausibleMove, Track, Prediction, TrackSummary, CameraCover, Handover } from '../contract/tracking-views';
 
+/** How sightings fold into a track is shared with the console through the contract. */
+export { MAX_SIGHTINGS, trackIdOf, steers, fuse, endTrack } from '../contract/track-fusion';
+
 /**
  * One track per subject: every sighting from every source (shops, CCTV operators, Frigate,
  * officers on the radio, body-worn video), ordered by when the subject was seen; the zones
  * they are in and have entered; where they may go next and which cameras look there.
  */
-
-/** A track keeps its most recent sightings in memory; the journal keeps them all. */
-export const MAX_SIGHTINGS = 500;
-
-export const trackIdOf = (subjectId: string) => `trk-${subjectId}`;
-
-/** The track after one more sighting of its subject, and whether the subject is newly (re)appeared. */
-export function fuse(track: Track | null, s: Sighting & { subjectId: string }): { track: Track; type: 'new' | 'update' } {
-  const type = !track || track.state === 'ended' ? 'new' : 'update';
-  const sightings = [...(track?.sightings ?? []).filter((x) => x.id !== s.id), s]
-    .sort((a, b) => a.atMs - b.atMs || a.causeSeq - b.causeSeq)
-    .slice(-MAX_SIGHTINGS);
-  const entered: string[] = [];
-  for (const x of sightings) if (x.zone && !entered.includes(x.zone)) entered.push(x.zone);
-  // Where he is now: the latest sighting that steers (an unconfirmed impossible move does not).
-  const latest = [...sightings].reverse().find(steers) ?? sightings[sightings.length - 1]!;
-  return {
-    type,
-    track: {
-      trackId: trackIdOf(s.subjectId),
-      subjectId: s.subjectId,
-      state: 'active',
-      sightings,
-      currentZones: latest.zone ? [latest.zone] : [],
-      enteredZones: entered,
-    },
-  };
-}
-
-export function endTrack(track: Track): Track {
-  return { ...track, state: 'ended', currentZones: [] };
-}
 
 export function summary(track: Track): TrackSummary {
   const last = track.sightings[track.sightings.length - 1]!;
@@ -73,9 +45,6 @@ export function summary(track: Track): TrackSummary {
 const LIKELIHOOD_SECONDS = 120;
 /** Doubling back is this much less likely than going on. */
 const BACK_WEIGHT = 0.5;
-
-/** Sightings that may steer predictions: placed in a zone, and not an unconfirmed impossible move. */
-export const steers = (s: Sighting): boolean => s.zone !== null && !(s.implausible && !s.implausible.confirmed);
 
 /**
  * Every zone the subject could have reached by `nowMs` plus `horizonSeconds`, from the zone
