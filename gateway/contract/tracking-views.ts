@@ -113,6 +113,14 @@ export interface Handover extends CameraCover {
   reachableAt: string | null;
 }
 
+/** `GET /api/subjects/:id/track`: the fused track, where they may be heading, which cameras to use. */
+export interface TrackView {
+  track: Track;
+  summary: TrackSummary;
+  predicted: Prediction[];
+  handover: Handover[];
+}
+
 // Subjects and their orders
 
 export type CboState = 'warning' | 'issued' | 'extended' | 'expired' | 'revoked';

@@ -135,7 +135,7 @@ export const StateQuery = z.strictObject({ at: anyTime.optional() });
 /** What the tracking API returns (defined in contract/tracking-views.ts), for the console. */
 export type { SubjectView, CboView, SubjectRecord } from './tracking-views';
 export type { CboRecord, TimeWindow } from './tracking-views';
-export type { Track, TrackSummary, Sighting, Prediction, Handover, CameraCover } from './tracking-views';
+export type { Track, TrackSummary, TrackView, Sighting, Prediction, Handover, CameraCover } from './tracking-views';
 export type { IncidentRecord, Assignment } from './tracking-views';
 export type { Ranking, RankedUnit } from './tracking-views';
 export type { Hotspots } from './tracking-views';
