@@ -1,14 +1,8 @@
 import type { StateSnapshot } from '../../gateway/contract/socket';
-import type { BreachRecord, Handover, Hotspots, IncidentRecord, Prediction, Ranking, SubjectView, Track, TrackSummary } from '../../gateway/contract/tracking';
+import type { BreachRecord, Hotspots, IncidentRecord, Ranking, SubjectView, TrackView } from '../../gateway/contract/tracking';
 import type { Api } from './api';
 
-/** `GET /api/subjects/:id/track`: the fused track, where they may be heading, which cameras to use. */
-export interface TrackView {
-  track: Track;
-  summary: TrackSummary;
-  predicted: Prediction[];
-  handover: Handover[];
-}
+export type { TrackView };
 
 const enc = encodeURIComponent;
 

@@ -1,5 +1,6 @@
 import type { LonLat } from '../../gateway/contract/api';
 import type { ConsoleEvent, StateSnapshot } from '../../gateway/contract/socket';
+import { endTrack, fuse as fuseTrack, unlinkedAfter } from '../../gateway/contract/track-fusion';
 import type { BreachRecord, CboRecord, IncidentRecord, Sighting, Track } from '../../gateway/contract/tracking';
 
 /**
@@ -20,7 +21,6 @@ export interface TrackingState {
 }
 
 type P = Record<string, unknown>;
-const MAX_UNLINKED = 200;
 
 export function emptyTracking(): TrackingState {
   return { available: false, incidents: new Map(), tracks: new Map(), unlinked: [], breaches: new Map(), cbos: new Map() };
@@ -39,28 +39,10 @@ export function trackingFrom(s: StateSnapshot): TrackingState {
   };
 }
 
-/** Adds a sighting to its subject's track: ordered by when seen, as the gateway's `fuse` does. */
+/** Adds a sighting to its subject's track (or to the unlinked list), as the gateway's tracks projection does. */
 function fuse(t: TrackingState, s: Sighting): void {
-  if (s.subjectId === null) {
-    t.unlinked = [...t.unlinked.filter((u) => u.id !== s.id), s].slice(-MAX_UNLINKED);
-    return;
-  }
-  t.unlinked = t.unlinked.filter((u) => u.id !== s.id);
-  const prev = t.tracks.get(s.subjectId);
-  const sightings = [...(prev && prev.state === 'active' ? prev.sightings : (prev?.sightings ?? [])).filter((x) => x.id !== s.id), s]
-    .sort((a, b) => a.atMs - b.atMs || a.causeSeq - b.causeSeq)
-    .slice(-500);
-  const entered: string[] = [];
-  for (const x of sightings) if (x.zone && !entered.includes(x.zone)) entered.push(x.zone);
-  const latest = sightings.at(-1)!;
-  t.tracks.set(s.subjectId, {
-    trackId: `trk-${s.subjectId}`,
-    subjectId: s.subjectId,
-    state: 'active',
-    sightings,
-    currentZones: latest.zone ? [latest.zone] : [],
-    enteredZones: entered,
-  });
+  t.unlinked = unlinkedAfter(t.unlinked, s);
+  if (s.subjectId !== null) t.tracks.set(s.subjectId, fuseTrack(t.tracks.get(s.subjectId) ?? null, { ...s, subjectId: s.subjectId }).track);
 }
 
 /** Applies one event; true if the tracking picture changed. */
@@ -73,7 +55,7 @@ export function applyTracking(t: TrackingState, e: ConsoleEvent, place: (p: P) =
   }
   if (e.type === 'track.ended') {
     const tr = t.tracks.get(p.subjectId as string);
-    if (tr) t.tracks.set(tr.subjectId, { ...tr, state: 'ended', currentZones: [] });
+    if (tr) t.tracks.set(tr.subjectId, endTrack(tr));
     return true;
   }
   if (e.type === 'breach.detected') {

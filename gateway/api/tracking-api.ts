@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/accounts';
 import type { ConsoleRole } from '../contract/roles';
 import { ExportQuery, HotspotQuery, LinkInput, NoteInput, ReportInput, SightingInput, StateQuery } from '../contract/tracking';
+import type { TrackView } from '../contract/tracking-views';
 import { ApiError, Errors } from '../http/errors';
 import { Projections, snapshotFor, type StateSnapshot } from '../projections';
 import type { BreachRecord } from '../projections/cbos';
@@ -10,19 +11,7 @@ import { incidentGeoJson, trackGeoJson } from '../tracking/geojson';
 import { buildGraph, type ZoneGraph } from '../tracking/graph';
 import { hotspots, type HotspotItem, type Hotspots } from '../tracking/hotspots';
 import type { ReportedSightingPayload } from '../tracking/sightings';
-import {
-  coverageTable,
-  handover,
-  predict,
-  summary,
-  type CameraCover,
-  type Handover,
-  type Prediction,
-  type Sighting,
-  type SourceKind,
-  type Track,
-  type TrackSummary,
-} from '../tracking/track';
+import { coverageTable, handover, predict, summary, type CameraCover, type Sighting, type SourceKind, type Track } from '../tracking/track';
 import { parseInput, requirePermission } from './guard';
 import { IncidentsApi, type IncidentsDeps } from './incidents-api';
 import { SubjectsApi } from './subjects-api';
@@ -31,13 +20,6 @@ import { checkPlace, journalPlace } from './tracking-common';
 /** What a sighting reported through the API is, unless the reporter says: an operator watches cameras, an officer radios in. */
 const SOURCE_OF: Partial<Record<ConsoleRole, SourceKind>> = { 'cctv-operator': 'cctv', police: 'radio', 'security-manager': 'bodycam', controller: 'radio' };
 const DAY_MS = 86_400_000;
-
-export interface TrackView {
-  track: Track;
-  summary: TrackSummary;
-  predicted: Prediction[];
-  handover: Handover[];
-}
 
 export interface ExportFile {
   contentType: string;

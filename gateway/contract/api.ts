@@ -59,6 +59,4 @@ export interface SiteInfo {
 }
 
 /** Evidence views the REST API returns (`GET /api/docks`, `GET /api/evidence/:id/custody`). */
-export type { DockLive } from '../evidence/service';
-export type { CustodyEntry } from '../evidence/bundle';
-export type { MismatchAlarm } from '../projections/evidence';
+export type { DockLive, CustodyEntry, MismatchAlarm } from './views';

@@ -1,6 +1,6 @@
-import type { CameraView } from '../projections/cameras';
 import { rolesWith } from './policy';
 import type { ConsoleRole } from './roles';
+import type { CameraView } from './views';
 
 /**
  * Live CCTV, as the console sees it. Video: a WebSocket at `/video/<cameraId>` on the

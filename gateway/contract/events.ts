@@ -35,7 +35,7 @@ export interface EventSpec<S extends z.ZodType = z.ZodType> {
   privacy: EventPrivacy;
 }
 
-const lonLat = z.tuple([P.longitude, P.latitude]);
+const lonLat = z.tuple([P.longitude, P.latitude]).readonly();
 const nstr = z.string().nullable();
 const privacy = (header: EventPrivacy['header'], personal: string[] = [], positions: string[] = []): EventPrivacy => ({ header, personal, positions });
 

@@ -1,8 +1,7 @@
 import type { JournalEvent } from './events';
-import type { StateSnapshot } from '../projections';
 import type { TrackingCommands } from './tracking';
-import type { UnitView } from '../projections/units';
-import type { IncidentRecord } from '../tracking/incident';
+import type { IncidentRecord } from './tracking-views';
+import type { StateSnapshot, UnitView } from './views';
 
 /**
  * The Socket.IO contract between the gateway and the console. On connect the console gets
@@ -63,11 +62,17 @@ export function toConsoleEvent(e: JournalEvent): ConsoleEvent {
   return { seq: e.seq, ts: e.ts, type: e.type, actor: e.actor, subject: e.subject, ref: e.ref, payload: e.payload };
 }
 
-/** The views inside the snapshot, for the console: it imports only the contract. */
-export type { StateSnapshot } from '../projections';
-export type { UnitView, UnitState, Fix } from '../projections/units';
-export type { EmergencyView } from '../projections/emergencies';
-export type { AlertView, DeliveryStatus } from '../projections/alerts';
-export type { CameraView } from '../projections/cameras';
-export type { EvidenceRecord } from '../projections/evidence';
-export type { DeviceView } from '../projections/devices';
+/** The views inside the snapshot (defined in contract/views.ts), for the console beside the socket's own types. */
+export type {
+  StateSnapshot,
+  UnitView,
+  UnitState,
+  Fix,
+  EmergencyView,
+  AlertView,
+  DeliveryStatus,
+  CameraView,
+  EvidenceRecord,
+  DeviceView,
+  TracksState,
+} from './views';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { DAYS } from '../tracking/clock';
-import { CALL_CHANNELS, OUTCOMES } from '../tracking/incident';
 import { isoTime, latitude, longitude, ShopReport } from './payloads';
+import { CALL_CHANNELS, DAYS, OUTCOMES } from './tracking-views';
 
 /**
  * Bodies and queries of the tracking API (REST and Socket.IO commands alike): reports,
@@ -133,14 +132,14 @@ export const ExportQuery = z.strictObject({ format: z.enum(['geojson', 'cot', 'e
 export const HotspotQuery = z.strictObject({ from: anyTime.optional(), to: anyTime.optional() });
 export const StateQuery = z.strictObject({ at: anyTime.optional() });
 
-/** What the tracking API returns, for the console. */
-export type { SubjectView, CboView, SubjectRecord } from '../tracking/gallery';
-export type { CboRecord, TimeWindow } from '../tracking/cbo';
-export type { Track, TrackSummary, Sighting, Prediction, Handover, CameraCover } from '../tracking/track';
-export type { IncidentRecord, Assignment } from '../tracking/incident';
-export type { Ranking, RankedUnit } from '../tracking/dispatch';
-export type { Hotspots } from '../tracking/hotspots';
-export type { BreachRecord } from '../projections/cbos';
+/** What the tracking API returns (defined in contract/tracking-views.ts), for the console. */
+export type { SubjectView, CboView, SubjectRecord } from './tracking-views';
+export type { CboRecord, TimeWindow } from './tracking-views';
+export type { Track, TrackSummary, TrackView, Sighting, Prediction, Handover, CameraCover } from './tracking-views';
+export type { IncidentRecord, Assignment } from './tracking-views';
+export type { Ranking, RankedUnit } from './tracking-views';
+export type { Hotspots } from './tracking-views';
+export type { BreachRecord } from './tracking-views';
 
 type In<S extends z.ZodType> = z.input<S>;
 type Ack<T = unknown> = (reply: { data: T } | { error: { code: string; message: string } }) => void;

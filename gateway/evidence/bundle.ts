@@ -4,15 +4,11 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { ulid } from 'ulid';
+import type { CustodyEntry } from '../contract/views';
 import type { EvidenceRecord } from '../projections/evidence';
 
-export interface CustodyEntry {
-  seq: number;
-  ts: string;
-  type: string;
-  actor: string | null;
-  source: string;
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { CustodyEntry } from '../contract/views';
 
 export interface BundleInput {
   incidentId: string;

@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema';
 import type { DockSessionEvent } from '../../devices/dock/events';
 import { DockSession } from '../../devices/dock/session';
 import type { OfferKey, VerifiedInfo } from '../../devices/dock/sink';
+import type { DockLive, DockTransfer } from '../contract/views';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
 import type { AppendInput } from '../journal/types';
@@ -13,33 +14,11 @@ import { exhibitId } from './exhibit';
 import { NoiseAggregator, noiseKind, type NoiseSummary } from './noise';
 import { EvidenceStore } from './store';
 
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { DockTransfer, DockLive } from '../contract/views';
+
 /** A dock's line noise: the first of each kind at once, the rest as one summary per this window. */
 export const NOISE_REPORT_MS = 60_000;
-
-export interface DockTransfer {
-  cam: string;
-  bay: number;
-  fileNo: number;
-  name: string;
-  /** Bytes durable at the gateway. */
-  offset: number;
-  size: number;
-  state: 'receiving' | 'verified' | 'quarantined' | 'undocked' | 'interrupted';
-  updatedAt: string;
-}
-
-export interface DockLive {
-  dockId: string;
-  linkUp: boolean;
-  /**
-   * Per camera and file (`cam/fileNo`): the durable offset, updated at least every second while
-   * bytes arrive, and the final state kept after the transfer ends or the camera leaves the bay
-   * (until that camera docks again).
-   */
-  transfers: Record<string, DockTransfer>;
-  /** Set while offers are refused for want of disk space (an alarm is journaled once per episode). */
-  refusing: { since: string; reason: string } | null;
-}
 
 /**
  * Body-worn camera docks into evidence. Each dock's session streams files into the

@@ -1,20 +1,9 @@
+import type { AlertView } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'read' | 'failed' | 'timed-out';
-
-export interface AlertView {
-  id: string;
-  text: string;
-  priority: string;
-  sentBy: string | null;
-  sentAt: number;
-  talkgroups: string[];
-  /** How long recipients had to confirm (scaled by the number of TETRA radios); absent on old alerts. */
-  timeoutMs?: number;
-  /** `reason`: why a send failed, or why it is still waiting (link down), in the radio's words. */
-  recipients: Array<{ unitId: string; issi: number; status: DeliveryStatus; at: number | null; reason?: string | null }>;
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { DeliveryStatus, AlertView } from '../contract/views';
 
 /**
  * Alerts and each recipient's delivery. A receipt arrives by MQTT with the alert's id, or by

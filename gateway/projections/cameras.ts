@@ -1,21 +1,11 @@
 import type { Config } from '../../config/schema';
 import { isEvent } from '../contract/events';
+import type { CameraView } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
-export interface CameraView {
-  id: string;
-  name: string;
-  zone: string;
-  position: readonly [number, number];
-  bearingDeg: number;
-  fovDeg: number;
-  rangeM: number;
-  ptz: boolean;
-  health: 'unknown' | 'online' | 'offline';
-  healthSince: number | null;
-  lastFault: string | null;
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { CameraView } from '../contract/views';
 
 /** The camera register from config, with health from the journal. */
 export class CamerasProjection implements Projection<CameraView[]> {

@@ -1,7 +1,11 @@
+import type { BreachRecord } from '../contract/tracking-views';
 import type { JournalEvent } from '../journal/types';
 import type { CboRecord, CboState, CboTerms } from '../tracking/cbo';
 import type { BreachDetected } from '../tracking/incident';
 import type { Projection } from './types';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { BreachRecord } from '../contract/tracking-views';
 
 /** CBOs and exclusion notices through their lifecycle: warning → issued → extended → expired / revoked. */
 export class CbosProjection implements Projection<CboRecord[]> {
@@ -38,13 +42,6 @@ export class CbosProjection implements Projection<CboRecord[]> {
   snapshot(): CboRecord[] {
     return [...this.cbos.values()].map((c) => structuredClone(c)).sort((a, b) => a.id.localeCompare(b.id));
   }
-}
-
-export interface BreachRecord extends BreachDetected {
-  detectedAt: number;
-  /** The incident the breach opened. */
-  incidentId: string;
-  acknowledged: { by: string | null; at: number; note: string | null } | null;
 }
 
 /** Breaches of orders, as detected, and who acknowledged each alarm. */

@@ -1,13 +1,9 @@
+import type { DeviceView } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
-export interface DeviceView {
-  clientId: string;
-  username: string;
-  role: string | null;
-  online: boolean;
-  since: number;
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { DeviceView } from '../contract/views';
 
 /** MQTT clients the broker has accepted, and whether each is connected now. */
 export class DevicesProjection implements Projection<DeviceView[]> {

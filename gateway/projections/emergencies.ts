@@ -1,22 +1,10 @@
 import { isEvent } from '../contract/events';
+import type { EmergencyView } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
-export interface EmergencyView {
-  id: string;
-  unitId: string;
-  issi: number;
-  trigger: string;
-  raisedAt: number;
-  presses: number;
-  state: 'open' | 'acknowledged' | 'resolved';
-  owner: string | null;
-  acknowledgedAt: number | null;
-  outcome: 'genuine' | 'false' | null;
-  resolvedBy: string | null;
-  resolvedAt: number | null;
-  lastAlertAt: number;
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { EmergencyView } from '../contract/views';
 
 /** Emergencies: one per unit while open; repeat presses attach to it. */
 export class EmergenciesProjection implements Projection<EmergencyView[]> {

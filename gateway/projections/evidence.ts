@@ -1,52 +1,12 @@
 import type { Config } from '../../config/schema';
+import type { EvidenceRecord, MismatchAlarm } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
-export interface EvidenceRecord {
-  /**
-   * The exhibit: one recording of one camera (see gateway/evidence/exhibit.ts). Journals from
-   * before exhibits used the content hash here. The bytes are `receivedSha256` in the store,
-   * which several exhibits may share.
-   */
-  id: string;
-  cam: string;
-  fileNo: number;
-  wearer: string | null;
-  /** No camera-to-wearer assignment was found: someone must attribute this footage. */
-  unassigned: boolean;
-  dockId: string;
-  bay: number;
-  name: string;
-  recStart: string;
-  recEnd: string;
-  size: number;
-  deviceSha256: string;
-  receivedSha256: string;
-  gps: { lat: number; lon: number } | null;
-  category: 'non-evidential' | 'evidential';
-  incidents: string[];
-  hold: boolean;
-  retainUntil: number;
-  verifiedAt: number;
-  deleted: { at: number; reason: string } | null;
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { EvidenceRecord, MismatchAlarm } from '../contract/views';
 
 type P = Record<string, unknown>;
-
-/** A received file whose hash or size did not match its offer: quarantined, the camera kept it. */
-export interface MismatchAlarm {
-  /** The journal event id of the `evidence.hash-mismatch`. */
-  id: string;
-  at: number;
-  dockId: string;
-  cam: string;
-  fileNo: number;
-  name: string;
-  offered: string;
-  received: string;
-  reason: string;
-  acknowledged: { by: string; at: number; note: string } | null;
-}
 
 const DAY_MS = 86_400_000;
 

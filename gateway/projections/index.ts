@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema';
 import { rolesWith } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { UntypedJournalEvent } from '../contract/events';
+import type { StateSnapshot } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import { FULL_ACCESS } from '../tracking/gallery';
 import { AlertsProjection } from './alerts';
@@ -14,6 +15,9 @@ import { IncidentsProjection } from './incidents';
 import { SubjectsProjection } from './subjects';
 import { TracksProjection } from './tracks';
 import { UnitsProjection } from './units';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { StateSnapshot } from '../contract/views';
 
 /**
  * Every view of current state, rebuilt from the journal at start and kept current from each
@@ -136,19 +140,4 @@ export function journalFor(events: readonly JournalEvent[], role: string | null)
     if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: stringField(e.payload, 'evidenceId') } };
     return redactGallery<UntypedJournalEvent>(e, role);
   });
-}
-
-export interface StateSnapshot {
-  seq: number;
-  units: ReturnType<UnitsProjection['snapshot']>;
-  devices: ReturnType<DevicesProjection['snapshot']>;
-  cameras: ReturnType<CamerasProjection['snapshot']>;
-  emergencies: ReturnType<EmergenciesProjection['snapshot']>;
-  alerts: ReturnType<AlertsProjection['snapshot']>;
-  evidence: ReturnType<EvidenceProjection['snapshot']>;
-  subjects: ReturnType<SubjectsProjection['snapshot']>;
-  cbos: ReturnType<CbosProjection['snapshot']>;
-  breaches: ReturnType<BreachesProjection['snapshot']>;
-  tracks: ReturnType<TracksProjection['snapshot']>;
-  incidents: ReturnType<IncidentsProjection['snapshot']>;
 }

@@ -1,19 +1,15 @@
+import { endTrack, fuse, unlinkedAfter } from '../contract/track-fusion';
+import type { Sighting, Track } from '../contract/tracking-views';
+import type { TracksState } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
-import { endTrack, fuse, type Sighting, type Track } from '../tracking/track';
 import type { Projection } from './types';
 
-export interface TracksState {
-  tracks: Track[];
-  /** Sightings not (yet) linked to any subject, newest last. */
-  unlinked: Sighting[];
-}
-
-/** Kept in memory for operators to link; older ones remain in the journal. */
-const MAX_UNLINKED = 200;
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { TracksState } from '../contract/views';
 
 /**
  * One fused track per subject, built only from `track.sighting` / `track.ended`, which the
- * tracking watcher journals. `lastTrigger` is the seq of the last source event turned into a
+ * tracking watcher journals (folded as contract/track-fusion.ts says, as the console folds them). `lastTrigger` is the seq of the last source event turned into a
  * sighting: after a crash the watcher resumes from there.
  */
 export class TracksProjection implements Projection<TracksState> {
@@ -40,12 +36,8 @@ export class TracksProjection implements Projection<TracksState> {
       this.lastTrigger = Math.max(this.lastTrigger, p.trigger);
       const s = structuredClone(p.sighting);
       // A linked sighting leaves the unlinked list for its subject's track.
-      this.unlinked = this.unlinked.filter((u) => u.id !== s.id);
-      if (s.subjectId === null) {
-        this.unlinked.push(s);
-        if (this.unlinked.length > MAX_UNLINKED) this.unlinked.shift();
-        return;
-      }
+      this.unlinked = unlinkedAfter(this.unlinked, s);
+      if (s.subjectId === null) return;
       this.tracks.set(s.subjectId, fuse(this.tracks.get(s.subjectId) ?? null, { ...s, subjectId: s.subjectId }).track);
     } else if (e.type === 'track.ended') {
       const p = e.payload as { subjectId: string };

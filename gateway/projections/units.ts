@@ -1,40 +1,11 @@
 import type { Config } from '../../config/schema';
 import { isEvent } from '../contract/events';
+import type { UnitView } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
-export type UnitState = Config['radio']['statusCodes'][string]['state'] | 'unknown';
-
-export interface Fix {
-  lat: number;
-  lon: number;
-  accuracyM: number | null;
-  speedKmh: number | null;
-  headingDeg: number | null;
-  fixTime: string;
-  /** Journal time the fix was received: the age shown to controllers counts from here. */
-  receivedAt: number;
-}
-
-export interface UnitView {
-  id: string;
-  callsign: string;
-  role: string;
-  issi: number;
-  state: UnitState;
-  statusValue: number | null;
-  fix: Fix | null;
-  lastHeard: number | null;
-  talking: { talkgroup: number; since: number } | null;
-  online: boolean | null;
-  lostContact: boolean;
-  /** How the unit's radio was last heard: an MQTT handset or a TETRA radio via PEI. */
-  bearer: 'mqtt' | 'pei' | null;
-  /** The unit's open emergency: shown as EMERGENCY whatever its status says, until resolved. */
-  emergencyId: string | null;
-  /** The incident the unit was sent to, until it closes (which releases the unit). */
-  incidentId: string | null;
-}
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { UnitState, Fix, UnitView } from '../contract/views';
 
 /** Units (officers and guards with radios): position, state, talking, contact. */
 export class UnitsProjection implements Projection<UnitView[]> {

@@ -1,48 +1,16 @@
 import { pointInPolygon, type LonLat } from '../../config/geo';
+import type { CboRecord, TimeWindow } from '../contract/tracking-views';
 import { localTime, minutesOf, previousDay, type Day } from './clock';
 import type { Precision } from './zones';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { CboState, TimeWindow, ExclusionArea, CboTerms, CboRecord } from '../contract/tracking-views';
 
 /**
  * Criminal Behaviour Orders and exclusion notices: when one is in force, and whether a
  * sighting breaches it. Pure: the same order, sighting and time zone always give the same
  * answer, so a breach found live is the breach found on replay.
  */
-
-export type CboState = 'warning' | 'issued' | 'extended' | 'expired' | 'revoked';
-
-/** Local times; `from` > `to` crosses midnight (20:00–06:00). `days` are days the window starts; empty = every day. */
-export interface TimeWindow {
-  days: Day[];
-  from: string;
-  to: string;
-}
-
-export interface ExclusionArea {
-  name: string;
-  polygon: LonLat[];
-}
-
-export interface CboTerms {
-  subjectId: string;
-  /** Court or notice reference, as written on the order. */
-  reference: string | null;
-  conditions: string;
-  excludedZones: string[];
-  excludedAreas: ExclusionArea[];
-  excludedPremises: string[];
-  /** When the exclusion applies; empty = at all times. */
-  windows: TimeWindow[];
-  startsAt: string;
-  expiresAt: string;
-  /** Shared with member premises, as orders are, so they can report breaches. */
-  sharedWithMembers: boolean;
-}
-
-export interface CboRecord extends CboTerms {
-  id: string;
-  state: CboState;
-  history: Array<{ state: CboState; at: number; actor: string | null }>;
-}
 
 /** Only an order that was issued (or extended), and is between its start and its expiry. A warning is not enforceable. */
 export function inForce(cbo: Pick<CboRecord, 'state' | 'startsAt' | 'expiresAt'>, atMs: number): boolean {

@@ -3,8 +3,10 @@
  * hours are local times: a court order says 8 pm whatever the UTC offset is that day.
  */
 
-export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Day = (typeof DAYS)[number];
+import { DAYS, type Day } from '../contract/tracking-views';
+
+/** The days of the week live in the contract (CBO windows carry them); re-exported for the tracking code. */
+export { DAYS, type Day };
 
 export interface LocalTime {
   day: Day;

@@ -1,8 +1,12 @@
 import type { LonLat } from '../../config/geo';
 import type { Zone } from '../../config/schema';
+import type { ExcludedReason, RankedUnit, Ranking } from '../contract/tracking-views';
 import type { ZoneGraph } from './graph';
 import { travelSeconds } from './route';
 import { locate, metres } from './zones';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { RankedUnit, ExcludedReason, Ranking } from '../contract/tracking-views';
 
 /**
  * Which unit to send: the one that can walk there soonest, from where its radio last said it
@@ -18,26 +22,6 @@ export interface UnitForRanking {
   fix: { lat: number; lon: number; receivedAt: number } | null;
   lostContact: boolean;
   online: boolean | null;
-}
-
-export interface RankedUnit {
-  unitId: string;
-  callsign: string;
-  role: string;
-  state: string;
-  zone: string | null;
-  travelSeconds: number;
-  fixAgeSeconds: number;
-  stale: boolean;
-  /** For the record only: what a naive ranking would have used. */
-  straightLineM: number;
-}
-
-export type ExcludedReason = 'not-available' | 'no-fix' | 'lost-contact' | 'offline' | 'unreachable';
-
-export interface Ranking {
-  ranked: RankedUnit[];
-  excluded: Array<{ unitId: string; callsign: string; reason: ExcludedReason }>;
 }
 
 export interface RankContext {

@@ -1,6 +1,10 @@
 import { rolesWith } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
+import type { Access, CboView, SubjectRecord, SubjectView } from '../contract/tracking-views';
 import type { CboRecord } from './cbo';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { SubjectRecord, Access, CboView, SubjectView } from '../contract/tracking-views';
 
 /**
  * The gallery of subjects, and who may see what of them. Identity (name, aliases, date of
@@ -9,27 +13,6 @@ import type { CboRecord } from './cbo';
  * the orders they help enforce. Pure: the API applies it and journals every view.
  */
 
-export interface SubjectRecord {
-  id: string;
-  /** Known: identified by name. Sought: identity unknown, described and pictured. */
-  status: 'known' | 'sought';
-  name: string | null;
-  aliases: string[];
-  dob: string | null;
-  photoRef: string | null;
-  description: string;
-  /** Searchable physical features, `key:value` tags such as `hair:ginger`, `tattoo:left-hand`. */
-  features: string[];
-  /** Warning markers for officers (violent, weapons…): restricted. */
-  markers: string[];
-  sharedWithMembers: boolean;
-  /** Shared with the region: its record and sightings leave the site (see the uplink rules). */
-  sharedRegionally: boolean;
-  createdAt: number;
-  updatedAt: number;
-  createdBy: string | null;
-}
-
 /**
  * Roles that see the restricted fields: the control room, the police, security managers (who
  * brief guards) and CCTV operators (who identify subjects on camera). Engineers see no subject
@@ -37,41 +20,10 @@ export interface SubjectRecord {
  */
 export const FULL_ACCESS: ReadonlySet<ConsoleRole> = new Set(rolesWith('subjects.identity'));
 
-export type Access = 'full' | 'shared';
-
 export function accessTo(role: ConsoleRole | null, subject: Pick<SubjectRecord, 'sharedWithMembers'>): Access | null {
   if (role && FULL_ACCESS.has(role)) return 'full';
   if (role === 'member' && subject.sharedWithMembers) return 'shared';
   return null;
-}
-
-export interface CboView {
-  id: string;
-  state: CboRecord['state'];
-  reference: string | null;
-  conditions: string;
-  excludedZones: string[];
-  excludedAreas: CboRecord['excludedAreas'];
-  excludedPremises: string[];
-  windows: CboRecord['windows'];
-  startsAt: string;
-  expiresAt: string;
-}
-
-export interface SubjectView {
-  id: string;
-  status: SubjectRecord['status'];
-  access: Access;
-  description: string;
-  photoRef: string | null;
-  features: string[];
-  sharedWithMembers: boolean;
-  sharedRegionally: boolean;
-  name?: string | null;
-  aliases?: string[];
-  dob?: string | null;
-  markers?: string[];
-  cbos: CboView[];
 }
 
 function cboView(c: CboRecord): CboView {

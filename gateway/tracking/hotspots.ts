@@ -1,4 +1,8 @@
+import type { HotspotCell, Hotspots } from '../contract/tracking-views';
 import { DAYS, hourOfWeek } from './clock';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { HotspotCell, Hotspots } from '../contract/tracking-views';
 
 /**
  * Hotspot analysis: where and when incidents and sightings cluster (zone × local hour of the
@@ -13,24 +17,6 @@ export interface HotspotItem {
   atMs: number;
   subjectId: string | null;
   premisesId: string | null;
-}
-
-export interface HotspotCell {
-  zone: string;
-  hourOfWeek: number;
-  day: string;
-  hour: number;
-  incidents: number;
-  sightings: number;
-}
-
-export interface Hotspots {
-  from: string;
-  to: string;
-  timeZone: string;
-  cells: HotspotCell[];
-  zones: Array<{ zone: string; incidents: number; sightings: number; total: number }>;
-  prolific: Array<{ subjectId: string; sightings: number; incidents: number; premises: number; zones: number; lastSeenAt: string }>;
 }
 
 export function hotspots(items: readonly HotspotItem[], fromMs: number, toMs: number, timeZone: string, limit = 10): Hotspots {

@@ -1,71 +1,25 @@
-import type { LonLat } from '../../config/geo';
 import type { IncidentGrade } from '../../config/schema';
+import type { BreachDetected, IncidentReport, IncidentState } from '../contract/tracking-views';
 import type { JournalEvent } from '../journal/types';
 import type { Sighting } from './track';
+
+/** The shapes and values this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export {
+  CALL_CHANNELS,
+  OUTCOMES,
+  type CallChannel,
+  type IncidentState,
+  type Outcome,
+  type IncidentReport,
+  type Assignment,
+  type IncidentRecord,
+  type BreachDetected,
+} from '../contract/tracking-views';
 
 /**
  * Incidents: reported → graded → dispatched → on scene → closed. The rules of the lifecycle
  * and the incidents that reports and breaches open, as pure functions.
  */
-
-/** How a call reaches the control room: the 101 line, a radio call, someone at the desk, a camera. */
-export const CALL_CHANNELS = ['101', 'radio', 'walk-in', 'cctv'] as const;
-export type CallChannel = (typeof CALL_CHANNELS)[number];
-
-export type IncidentState = 'reported' | 'graded' | 'dispatched' | 'on-scene' | 'closed';
-
-export const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-export interface IncidentReport {
-  incidentId: string;
-  category: string;
-  description: string;
-  zone: string | null;
-  position: LonLat | null;
-  premisesId: string | null;
-  subjectId: string | null;
-  /** When it happened, as reported. */
-  reportedAt: string;
-  origin: { kind: 'shop-report' | 'breach' | 'console'; ref: string | null };
-  /** How a call taken in the control room came in (console incidents only). */
-  channel?: CallChannel;
-  /** The subject is shared with the region (stamped when journaled; the uplink rules read it). */
-  sharedRegionally?: boolean;
-}
-
-export interface Assignment {
-  unitId: string;
-  callsign: string;
-  issi: number;
-  msgId: string;
-  dispatchedAt: number;
-  dispatchedBy: string | null;
-  /** Walking seconds the ranking estimated at dispatch, and the unit's place in it. */
-  travelSeconds: number | null;
-  rank: number | null;
-  receipt: 'pending' | 'delivered' | 'read' | 'failed';
-  arrivedAt: number | null;
-}
-
-export interface IncidentRecord extends IncidentReport {
-  /** The number people quote (`TW-2026-000123`): the incident's place in its year, from the journal's order. */
-  reference?: string;
-  state: IncidentState;
-  /** Journal time it was opened: response targets count from here. */
-  openedAt: number;
-  grade: IncidentGrade | null;
-  units: Assignment[];
-  dispatchedAt: number | null;
-  onSceneAt: number | null;
-  /** Dispatch to first arrival. */
-  responseSeconds: number | null;
-  /** Opened to first arrival within the grade's target. */
-  withinTarget: boolean | null;
-  closedAt: number | null;
-  outcome: Outcome | null;
-  history: Array<{ state: IncidentState; at: number; actor: string | null }>;
-}
 
 export const mayGrade = (s: IncidentState) => s === 'reported' || s === 'graded';
 /** Grade first: the grade sets the target the response is measured against. Extra units may follow. */
@@ -89,20 +43,6 @@ export function incidentFromReport(e: JournalEvent, s: Sighting): IncidentReport
     reportedAt: s.at,
     origin: { kind: 'shop-report', ref: e.id },
   };
-}
-
-export interface BreachDetected {
-  breachId: string;
-  cboId: string;
-  subjectId: string;
-  sightingId: string;
-  at: string;
-  zone: string | null;
-  position: LonLat | null;
-  premisesId: string | null;
-  reasons: Array<{ kind: string; zone?: string; name?: string; premisesId?: string }>;
-  /** As on IncidentReport. */
-  sharedRegionally?: boolean;
 }
 
 /** A breach needs a response: it opens an incident at the place of the sighting. */

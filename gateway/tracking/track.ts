@@ -1,126 +1,20 @@
-import type { LonLat } from '../../config/geo';
 import type { Config } from '../../config/schema';
+import { steers } from '../contract/track-fusion';
+import type { CameraCover, Handover, Prediction, Track, TrackSummary } from '../contract/tracking-views';
 import { walkTimes, type ZoneGraph } from './graph';
-import { viewShare, type Precision } from './zones';
+import { viewShare } from './zones';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { SourceKind, Sighting, ImplausibleMove, Track, Prediction, TrackSummary, CameraCover, Handover } from '../contract/tracking-views';
+
+/** How sightings fold into a track is shared with the console through the contract. */
+export { MAX_SIGHTINGS, trackIdOf, steers, fuse, endTrack } from '../contract/track-fusion';
 
 /**
  * One track per subject: every sighting from every source (shops, CCTV operators, Frigate,
  * officers on the radio, body-worn video), ordered by when the subject was seen; the zones
  * they are in and have entered; where they may go next and which cameras look there.
  */
-
-export type SourceKind = 'shop' | 'cctv' | 'radio' | 'bodycam' | 'patrol';
-
-export interface Sighting {
-  /** `sg-<journal id of the report it came from>`: stable across replays. */
-  id: string;
-  subjectId: string | null;
-  at: string;
-  atMs: number;
-  kind: SourceKind;
-  via: 'mqtt' | 'api';
-  /** Who reported it: a username, a camera operator, or the device account. */
-  reporter: string | null;
-  premisesId: string | null;
-  cameraId: string | null;
-  unitId: string | null;
-  position: LonLat | null;
-  zone: string | null;
-  precision: Precision;
-  description: string | null;
-  category: string | null;
-  media: string[];
-  causeSeq: number;
-  /**
-   * Set when the sighting implies a move faster than anyone walks from the one before: kept on
-   * the track and shown, but it steers no prediction until `confirmed` (a later sighting that
-   * follows on from it).
-   */
-  implausible?: ImplausibleMove | undefined;
-  /** The subject id the reporter gave when it names nobody in the gallery: kept for a controller to resolve. */
-  unknownSubjectId?: string | undefined;
-}
-
-export interface ImplausibleMove {
-  /** The sighting it was judged against. */
-  fromSightingId: string;
-  fromZone: string | null;
-  elapsedSeconds: number;
-  /** The least walking time the move needs, allowing for how loosely each place is known. */
-  walkSeconds: number;
-  /** The walking distance over the time elapsed. */
-  impliedSpeedMps: number;
-  confirmed: boolean;
-}
-
-export interface Track {
-  trackId: string;
-  subjectId: string;
-  state: 'active' | 'ended';
-  /** Oldest first, by the time seen (a late report slots into its place). */
-  sightings: Sighting[];
-  currentZones: string[];
-  enteredZones: string[];
-}
-
-export interface Prediction {
-  zone: string;
-  /** Shortest walk from the zone last seen in. */
-  walkSeconds: number;
-  /** The earliest they could be there: last seen + walk. */
-  reachableAt: string;
-  /** Away from where they came from (more likely than doubling back, but doubling back is kept). */
-  onward: boolean;
-  /** Relative likelihood, 0–1: nearer is likelier; doubling back counts half. The list is in this order. */
-  likelihood: number;
-  /** Some camera's field of view covers the zone (or a PTZ camera homed there can turn to it). */
-  covered: boolean;
-}
-
-/** Frigate's shape for an object's state in `{type, before, after}`. */
-export interface TrackSummary {
-  trackId: string;
-  subjectId: string;
-  state: 'active' | 'ended';
-  current_zones: string[];
-  entered_zones: string[];
-  sightings: number;
-  sources: SourceKind[];
-  firstSeenAt: string;
-  last: Pick<Sighting, 'id' | 'at' | 'kind' | 'zone' | 'position' | 'precision' | 'premisesId' | 'cameraId'>;
-}
-
-/** A track keeps its most recent sightings in memory; the journal keeps them all. */
-export const MAX_SIGHTINGS = 500;
-
-export const trackIdOf = (subjectId: string) => `trk-${subjectId}`;
-
-/** The track after one more sighting of its subject, and whether the subject is newly (re)appeared. */
-export function fuse(track: Track | null, s: Sighting & { subjectId: string }): { track: Track; type: 'new' | 'update' } {
-  const type = !track || track.state === 'ended' ? 'new' : 'update';
-  const sightings = [...(track?.sightings ?? []).filter((x) => x.id !== s.id), s]
-    .sort((a, b) => a.atMs - b.atMs || a.causeSeq - b.causeSeq)
-    .slice(-MAX_SIGHTINGS);
-  const entered: string[] = [];
-  for (const x of sightings) if (x.zone && !entered.includes(x.zone)) entered.push(x.zone);
-  // Where he is now: the latest sighting that steers (an unconfirmed impossible move does not).
-  const latest = [...sightings].reverse().find(steers) ?? sightings[sightings.length - 1]!;
-  return {
-    type,
-    track: {
-      trackId: trackIdOf(s.subjectId),
-      subjectId: s.subjectId,
-      state: 'active',
-      sightings,
-      currentZones: latest.zone ? [latest.zone] : [],
-      enteredZones: entered,
-    },
-  };
-}
-
-export function endTrack(track: Track): Track {
-  return { ...track, state: 'ended', currentZones: [] };
-}
 
 export function summary(track: Track): TrackSummary {
   const last = track.sightings[track.sightings.length - 1]!;
@@ -151,9 +45,6 @@ export function summary(track: Track): TrackSummary {
 const LIKELIHOOD_SECONDS = 120;
 /** Doubling back is this much less likely than going on. */
 const BACK_WEIGHT = 0.5;
-
-/** Sightings that may steer predictions: placed in a zone, and not an unconfirmed impossible move. */
-export const steers = (s: Sighting): boolean => s.zone !== null && !(s.implausible && !s.implausible.confirmed);
 
 /**
  * Every zone the subject could have reached by `nowMs` plus `horizonSeconds`, from the zone
@@ -189,13 +80,6 @@ export function predict(track: Track, graph: ZoneGraph, nowMs: number, horizonSe
   return out;
 }
 
-export interface CameraCover {
-  cameraId: string;
-  /** Share of the camera's field of view inside the zone (0 for a camera homed there that looks out). */
-  share: number;
-  ptz: boolean;
-}
-
 /** For each zone, the cameras that can see into it, best view first. Computed once from config. */
 export function coverageTable(config: Pick<Config, 'zones' | 'cameras'>): Map<string, CameraCover[]> {
   const table = new Map<string, CameraCover[]>();
@@ -210,13 +94,6 @@ export function coverageTable(config: Pick<Config, 'zones' | 'cameras'>): Map<st
     table.set(zone.id, covers);
   }
   return table;
-}
-
-/** One camera to bring up: on the zone the subject is in now, or on a zone they may reach next. */
-export interface Handover extends CameraCover {
-  zone: string;
-  /** Null for the current zone; otherwise the earliest the subject could be there. */
-  reachableAt: string | null;
 }
 
 /**

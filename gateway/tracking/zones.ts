@@ -1,13 +1,14 @@
 import { haversineMetres, pointInPolygon, polygonCentroid, type LonLat } from '../../config/geo';
 import type { Camera, Config, Zone } from '../../config/schema';
+import type { Precision } from '../contract/tracking-views';
+
+/** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
+export type { Precision } from '../contract/tracking-views';
 
 /**
  * Where things are: a point → its zone, a reported place → a position and a zone, and which
  * zones a camera's field of view covers. Pure functions of the static config.
  */
-
-/** How exactly a sighting's position is known. */
-export type Precision = 'point' | 'premises' | 'camera' | 'zone';
 
 /** What a report says about where: any one of these, most precise first. */
 export interface PlaceInput {

@@ -1,0 +1,334 @@
+import type { LonLat } from '../../config/geo';
+import type { IncidentGrade } from '../../config/schema';
+
+/**
+ * What the tracking API and the tracking parts of the state snapshot carry: sightings and
+ * tracks, subjects and their orders, incidents and breaches, dispatch rankings, hotspots; and
+ * the fixed vocabularies their fields take (days, call channels, outcomes), which the API's
+ * input schemas (contract/tracking.ts) validate against. The gateway's tracking logic
+ * (gateway/tracking/) computes these shapes; it does not define them.
+ */
+
+/** Days of the week, as CBO windows name them (local time, see gateway/tracking/clock.ts). */
+export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Day = (typeof DAYS)[number];
+
+// Sightings and tracks
+
+/** How exactly a sighting's position is known. */
+export type Precision = 'point' | 'premises' | 'camera' | 'zone';
+
+export type SourceKind = 'shop' | 'cctv' | 'radio' | 'bodycam' | 'patrol';
+
+export interface Sighting {
+  /** `sg-<journal id of the report it came from>`: stable across replays. */
+  id: string;
+  subjectId: string | null;
+  at: string;
+  atMs: number;
+  kind: SourceKind;
+  via: 'mqtt' | 'api';
+  /** Who reported it: a username, a camera operator, or the device account. */
+  reporter: string | null;
+  premisesId: string | null;
+  cameraId: string | null;
+  unitId: string | null;
+  position: LonLat | null;
+  zone: string | null;
+  precision: Precision;
+  description: string | null;
+  category: string | null;
+  media: string[];
+  causeSeq: number;
+  /**
+   * Set when the sighting implies a move faster than anyone walks from the one before: kept on
+   * the track and shown, but it steers no prediction until `confirmed` (a later sighting that
+   * follows on from it).
+   */
+  implausible?: ImplausibleMove | undefined;
+  /** The subject id the reporter gave when it names nobody in the gallery: kept for a controller to resolve. */
+  unknownSubjectId?: string | undefined;
+}
+
+export interface ImplausibleMove {
+  /** The sighting it was judged against. */
+  fromSightingId: string;
+  fromZone: string | null;
+  elapsedSeconds: number;
+  /** The least walking time the move needs, allowing for how loosely each place is known. */
+  walkSeconds: number;
+  /** The walking distance over the time elapsed. */
+  impliedSpeedMps: number;
+  confirmed: boolean;
+}
+
+export interface Track {
+  trackId: string;
+  subjectId: string;
+  state: 'active' | 'ended';
+  /** Oldest first, by the time seen (a late report slots into its place). */
+  sightings: Sighting[];
+  currentZones: string[];
+  enteredZones: string[];
+}
+
+export interface Prediction {
+  zone: string;
+  /** Shortest walk from the zone last seen in. */
+  walkSeconds: number;
+  /** The earliest they could be there: last seen + walk. */
+  reachableAt: string;
+  /** Away from where they came from (more likely than doubling back, but doubling back is kept). */
+  onward: boolean;
+  /** Relative likelihood, 0–1: nearer is likelier; doubling back counts half. The list is in this order. */
+  likelihood: number;
+  /** Some camera's field of view covers the zone (or a PTZ camera homed there can turn to it). */
+  covered: boolean;
+}
+
+/** Frigate's shape for an object's state in `{type, before, after}`. */
+export interface TrackSummary {
+  trackId: string;
+  subjectId: string;
+  state: 'active' | 'ended';
+  current_zones: string[];
+  entered_zones: string[];
+  sightings: number;
+  sources: SourceKind[];
+  firstSeenAt: string;
+  last: Pick<Sighting, 'id' | 'at' | 'kind' | 'zone' | 'position' | 'precision' | 'premisesId' | 'cameraId'>;
+}
+
+export interface CameraCover {
+  cameraId: string;
+  /** Share of the camera's field of view inside the zone (0 for a camera homed there that looks out). */
+  share: number;
+  ptz: boolean;
+}
+
+/** One camera to bring up: on the zone the subject is in now, or on a zone they may reach next. */
+export interface Handover extends CameraCover {
+  zone: string;
+  /** Null for the current zone; otherwise the earliest the subject could be there. */
+  reachableAt: string | null;
+}
+
+/** `GET /api/subjects/:id/track`: the fused track, where they may be heading, which cameras to use. */
+export interface TrackView {
+  track: Track;
+  summary: TrackSummary;
+  predicted: Prediction[];
+  handover: Handover[];
+}
+
+// Subjects and their orders
+
+export type CboState = 'warning' | 'issued' | 'extended' | 'expired' | 'revoked';
+
+/** Local times; `from` > `to` crosses midnight (20:00–06:00). `days` are days the window starts; empty = every day. */
+export interface TimeWindow {
+  days: Day[];
+  from: string;
+  to: string;
+}
+
+export interface ExclusionArea {
+  name: string;
+  polygon: LonLat[];
+}
+
+export interface CboTerms {
+  subjectId: string;
+  /** Court or notice reference, as written on the order. */
+  reference: string | null;
+  conditions: string;
+  excludedZones: string[];
+  excludedAreas: ExclusionArea[];
+  excludedPremises: string[];
+  /** When the exclusion applies; empty = at all times. */
+  windows: TimeWindow[];
+  startsAt: string;
+  expiresAt: string;
+  /** Shared with member premises, as orders are, so they can report breaches. */
+  sharedWithMembers: boolean;
+}
+
+export interface CboRecord extends CboTerms {
+  id: string;
+  state: CboState;
+  history: Array<{ state: CboState; at: number; actor: string | null }>;
+}
+
+export interface SubjectRecord {
+  id: string;
+  /** Known: identified by name. Sought: identity unknown, described and pictured. */
+  status: 'known' | 'sought';
+  name: string | null;
+  aliases: string[];
+  dob: string | null;
+  photoRef: string | null;
+  description: string;
+  /** Searchable physical features, `key:value` tags such as `hair:ginger`, `tattoo:left-hand`. */
+  features: string[];
+  /** Warning markers for officers (violent, weapons…): restricted. */
+  markers: string[];
+  sharedWithMembers: boolean;
+  /** Shared with the region: its record and sightings leave the site (see the uplink rules). */
+  sharedRegionally: boolean;
+  createdAt: number;
+  updatedAt: number;
+  createdBy: string | null;
+}
+
+export type Access = 'full' | 'shared';
+
+export interface CboView {
+  id: string;
+  state: CboRecord['state'];
+  reference: string | null;
+  conditions: string;
+  excludedZones: string[];
+  excludedAreas: CboRecord['excludedAreas'];
+  excludedPremises: string[];
+  windows: CboRecord['windows'];
+  startsAt: string;
+  expiresAt: string;
+}
+
+export interface SubjectView {
+  id: string;
+  status: SubjectRecord['status'];
+  access: Access;
+  description: string;
+  photoRef: string | null;
+  features: string[];
+  sharedWithMembers: boolean;
+  sharedRegionally: boolean;
+  name?: string | null;
+  aliases?: string[];
+  dob?: string | null;
+  markers?: string[];
+  cbos: CboView[];
+}
+
+// Incidents and breaches
+
+/** How a call reaches the control room: the 101 line, a radio call, someone at the desk, a camera. */
+export const CALL_CHANNELS = ['101', 'radio', 'walk-in', 'cctv'] as const;
+export type CallChannel = (typeof CALL_CHANNELS)[number];
+
+export type IncidentState = 'reported' | 'graded' | 'dispatched' | 'on-scene' | 'closed';
+
+export const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface IncidentReport {
+  incidentId: string;
+  category: string;
+  description: string;
+  zone: string | null;
+  position: LonLat | null;
+  premisesId: string | null;
+  subjectId: string | null;
+  /** When it happened, as reported. */
+  reportedAt: string;
+  origin: { kind: 'shop-report' | 'breach' | 'console'; ref: string | null };
+  /** How a call taken in the control room came in (console incidents only). */
+  channel?: CallChannel;
+  /** The subject is shared with the region (stamped when journaled; the uplink rules read it). */
+  sharedRegionally?: boolean;
+}
+
+export interface Assignment {
+  unitId: string;
+  callsign: string;
+  issi: number;
+  msgId: string;
+  dispatchedAt: number;
+  dispatchedBy: string | null;
+  /** Walking seconds the ranking estimated at dispatch, and the unit's place in it. */
+  travelSeconds: number | null;
+  rank: number | null;
+  receipt: 'pending' | 'delivered' | 'read' | 'failed';
+  arrivedAt: number | null;
+}
+
+export interface IncidentRecord extends IncidentReport {
+  /** The number people quote (`TW-2026-000123`): the incident's place in its year, from the journal's order. */
+  reference?: string;
+  state: IncidentState;
+  /** Journal time it was opened: response targets count from here. */
+  openedAt: number;
+  grade: IncidentGrade | null;
+  units: Assignment[];
+  dispatchedAt: number | null;
+  onSceneAt: number | null;
+  /** Dispatch to first arrival. */
+  responseSeconds: number | null;
+  /** Opened to first arrival within the grade's target. */
+  withinTarget: boolean | null;
+  closedAt: number | null;
+  outcome: Outcome | null;
+  history: Array<{ state: IncidentState; at: number; actor: string | null }>;
+}
+
+export interface BreachDetected {
+  breachId: string;
+  cboId: string;
+  subjectId: string;
+  sightingId: string;
+  at: string;
+  zone: string | null;
+  position: LonLat | null;
+  premisesId: string | null;
+  reasons: Array<{ kind: string; zone?: string; name?: string; premisesId?: string }>;
+  /** As on IncidentReport. */
+  sharedRegionally?: boolean;
+}
+
+export interface BreachRecord extends BreachDetected {
+  detectedAt: number;
+  /** The incident the breach opened. */
+  incidentId: string;
+  acknowledged: { by: string | null; at: number; note: string | null } | null;
+}
+
+// Dispatch and analysis
+
+export interface RankedUnit {
+  unitId: string;
+  callsign: string;
+  role: string;
+  state: string;
+  zone: string | null;
+  travelSeconds: number;
+  fixAgeSeconds: number;
+  stale: boolean;
+  /** For the record only: what a naive ranking would have used. */
+  straightLineM: number;
+}
+
+export type ExcludedReason = 'not-available' | 'no-fix' | 'lost-contact' | 'offline' | 'unreachable';
+
+export interface Ranking {
+  ranked: RankedUnit[];
+  excluded: Array<{ unitId: string; callsign: string; reason: ExcludedReason }>;
+}
+
+export interface HotspotCell {
+  zone: string;
+  hourOfWeek: number;
+  day: string;
+  hour: number;
+  incidents: number;
+  sightings: number;
+}
+
+export interface Hotspots {
+  from: string;
+  to: string;
+  timeZone: string;
+  cells: HotspotCell[];
+  zones: Array<{ zone: string; incidents: number; sightings: number; total: number }>;
+  prolific: Array<{ subjectId: string; sightings: number; incidents: number; premises: number; zones: number; lastSeenAt: string }>;
+}
