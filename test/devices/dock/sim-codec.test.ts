@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as constants from '../../../devices/dock/constants';
 import { FrameType } from '../../../devices/dock/constants';
 import { decodeFrame, encodeFrame } from '../../../devices/dock/frame';
 import { encodeJson } from '../../../devices/dock/messages';
@@ -173,5 +174,10 @@ describe('the simulator shares no protocol code with the gateway', () => {
       .flatMap((f) => [...readFileSync(new URL(f, dir), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => `${f}: ${m[1]}`));
     expect(imports.filter((i) => i.includes('devices/') && !i.endsWith(': ../../devices/dock/constants'))).toEqual([]);
     expect(imports.some((i) => i.includes('devices/dock/constants'))).toBe(true);
+  });
+
+  it('and that constants module holds numbers, no logic', () => {
+    const values = Object.values(constants).flatMap((v): unknown[] => (typeof v === 'object' ? Object.values(v as Record<string, unknown>) : [v]));
+    expect(values.filter((v) => typeof v !== 'number')).toEqual([]);
   });
 });
