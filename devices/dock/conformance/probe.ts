@@ -28,7 +28,15 @@ export class Probe {
   private writer: FrameWriter | undefined;
   private readonly line: SerialLine;
 
-  constructor(path: string, baudRate: number) {
+  /** Whether this side considers the link up: what its heartbeats say. */
+  private isLinked = false;
+  private beat: NodeJS.Timeout | undefined;
+
+  constructor(
+    path: string,
+    baudRate: number,
+    private readonly heartbeatMs: number,
+  ) {
     this.line = new SerialLine({
       path,
       baudRate,
@@ -37,6 +45,8 @@ export class Probe {
       presenceMs: 1000,
       makeWriter: () => (this.writer = new FrameWriter()),
     });
+    // As the gateway does: a dock still linked to whoever had the port before starts again with HELLO.
+    this.line.on('open', () => this.sendLink(FrameType.HEARTBEAT, { linked: false }));
     this.line.on('item', (item) => {
       if (isFrameError(item)) {
         // Empty or sub-header packets are idle-line noise; the kit counts what claims to be a frame.
@@ -52,12 +62,21 @@ export class Probe {
     });
   }
 
+  /** Heartbeats every period, as a gateway sends them, so a dock never sees this side go silent. */
   start(): Promise<void> {
+    this.beat = setInterval(() => this.sendLink(FrameType.HEARTBEAT, { linked: this.isLinked }), this.heartbeatMs);
     return this.line.start();
   }
 
   stop(): Promise<void> {
+    clearInterval(this.beat);
     return this.line.stop();
+  }
+
+  /** Tells the dock this side has no link (HEARTBEAT {linked:false}); it should restart with HELLO. */
+  unlink(): void {
+    this.isLinked = false;
+    this.sendLink(FrameType.HEARTBEAT, { linked: false });
   }
 
   /** The first frame (oldest first) that matches, removed from the inbox; undefined after `ms`. */
@@ -133,6 +152,7 @@ export class Probe {
   linked(nonce: number, window: number): void {
     this.expect = 0;
     this.gseq = 0;
+    this.isLinked = true;
     this.inbox = this.inbox.filter((f) => f.type === FrameType.HELLO);
     this.sendLink(FrameType.HELLO_ACK, { nonce, window });
   }

@@ -49,7 +49,7 @@ export async function runConformance(opts: ConformanceOptions): Promise<Statemen
     log(`${ok ? 'pass' : 'FAIL'} ${id}${detail ? `: ${detail}` : ''}`);
   };
   const skip = (id: StatementId, detail: string): void => void verdicts.set(id, { verdict: 'skip', detail });
-  const probe = new Probe(opts.port, opts.baudRate ?? 115200);
+  const probe = new Probe(opts.port, opts.baudRate ?? 115200, HB);
   await probe.start();
   try {
     await script(probe, { ...opts, R, HB, judge, skip, log });
@@ -272,7 +272,7 @@ async function receive(p: Probe, c: Ctx, offer: Offer, from: number, into: Buffe
 async function relink(p: Probe, c: Ctx, old: number): Promise<number> {
   await sleep(c.R);
   p.drop((f) => f.type === FrameType.HELLO);
-  p.sendLink(FrameType.HEARTBEAT, { linked: false });
+  p.unlink();
   const hello = await p.next((f) => f.type === FrameType.HELLO, 4 * c.R);
   const nonce = hello ? Number(jsonField(hello.payload, 'nonce')) : NaN;
   c.judge('D17 relink', hello !== undefined && nonce !== old, hello ? (nonce === old ? 'HELLO repeats the old nonce' : '') : 'no HELLO');
