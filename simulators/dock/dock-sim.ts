@@ -333,7 +333,7 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
       return;
     }
     // Verified is not enough: the footage may be erased only once custody is recorded.
-    await this.link.mail.take((m) => m.type === 'erase' && m.fileNo === fileNo, gone, CameraGone);
+    if (!this.faults.on.has('erase-early')) await this.link.mail.take((m) => m.type === 'erase' && m.fileNo === fileNo, gone, CameraGone);
     file.erased = true;
     this.erased.add(key);
     this.log(`${key} erased after ERASE_OK`);

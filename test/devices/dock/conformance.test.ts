@@ -90,6 +90,18 @@ describe('npm run dock:conformance against the independent simulator over a soca
     expect(sim.erased.size).toBe(0);
   });
 
+  it('catches a dock that erases on FILE_DONE without waiting for ERASE_OK: erase-early fails D18 keep-until-erase', { timeout: 60_000 }, async () => {
+    const { pty, sim } = await simulatedDock('erase-early');
+    const res = await conformance(['--port', pty.gatewayPath, ...timingArgs]);
+    const verdicts = rows(res.stdout);
+    expect(verdicts.get('D18 keep-until-erase')).toBe('FAIL');
+    expect(res.stdout).toMatch(/^D18 keep-until-erase\s+FAIL\s+the recording was not offered again after FILE_DONE without ERASE_OK$/m);
+    expect(verdicts.get('D16 offer-hash')).toBe('PASS');
+    expect(res.code).toBe(1);
+    // The kit never sent ERASE_OK; the broken dock erased anyway.
+    expect([...sim.erased]).toEqual(['BWC-0001/BWC-0001_0001.mp4']);
+  });
+
   it('without --allow-erase never lets the dock erase, and says what it skipped', { timeout: 60_000 }, async () => {
     const { pty, sim } = await simulatedDock();
     const res = await conformance(['--port', pty.gatewayPath, ...timingArgs]);
