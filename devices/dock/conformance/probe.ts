@@ -30,6 +30,8 @@ export class Probe {
 
   /** Whether this side considers the link up: what its heartbeats say. */
   private isLinked = false;
+  /** Why the port last closed or would not open, for a step that waits in vain. */
+  lineTrouble: string | undefined;
   private beat: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,6 +49,7 @@ export class Probe {
     });
     // As the gateway does: a dock still linked to whoever had the port before starts again with HELLO.
     this.line.on('open', () => this.sendLink(FrameType.HEARTBEAT, { linked: false }));
+    this.line.on('down', (reason) => (this.lineTrouble = reason));
     this.line.on('item', (item) => {
       if (isFrameError(item)) {
         // Empty or sub-header packets are idle-line noise; the kit counts what claims to be a frame.
@@ -100,7 +103,7 @@ export class Probe {
 
   async must(pred: (f: Received) => boolean, ms: number, what: string): Promise<Received> {
     const f = await this.next(pred, ms);
-    if (!f) throw new Timeout(`no ${what} within ${ms} ms`);
+    if (!f) throw new Timeout(`no ${what} within ${ms} ms${this.lineTrouble ? `; serial line: ${this.lineTrouble}` : ''}`);
     return f;
   }
 

@@ -111,6 +111,13 @@ describe('npm run dock:conformance against the independent simulator over a soca
     expect(sim.erased.size).toBe(0);
   });
 
+  it('fails every statement, saying why, when the port cannot be opened', { timeout: 20_000 }, async () => {
+    const res = await conformance(['--port', '/nonexistent/ttyUSB9', '--hello-timeout-ms', '300']);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^D1 hello-payload\s+FAIL\s+not reached \(no HELLO .*cannot open \/nonexistent\/ttyUSB9/m);
+    expect(res.stdout).toContain(`0 pass, ${STATEMENTS.length} fail, 0 skipped`);
+  });
+
   it('refuses to run without a port', async () => {
     const res = await conformance([]);
     expect(res.code).toBe(2);
