@@ -237,7 +237,15 @@ async function receive(p: Probe, c: Ctx, offer: Offer, from: number, into: Buffe
   let cursor = from;
   let firstData = true;
   for (;;) {
-    const f = await p.must((x) => x.type === FrameType.DATA || x.type === FrameType.FILE_END, 4 * c.R + c.HB, `DATA or FILE_END at ${cursor}/${offer.size}`);
+    const f = await p.must(
+      (x) => x.type === FrameType.DATA || x.type === FrameType.FILE_END || x.type === FrameType.FILE_OFFER,
+      4 * c.R + c.HB,
+      `DATA or FILE_END at ${cursor}/${offer.size}`,
+    );
+    if (f.type === FrameType.FILE_OFFER) {
+      if (p.accept(f) === 'next') c.judge('D6 offer-payload', false, `a second FILE_OFFER during the transfer of file ${offer.fileNo}`);
+      continue;
+    }
     if (f.type === FrameType.FILE_END) {
       if (p.accept(f) !== 'next') continue;
       if (cursor !== offer.size) problems.push(`FILE_END at ${cursor} of ${offer.size}`);
