@@ -12,7 +12,7 @@ import { ROOT } from '../../helpers/gateway';
 
 const run = promisify(execFile);
 /** The simulator's timers, scaled down, and the same told to the kit. */
-const TIMING = { retransmitMs: 250, heartbeatMs: 1000, maxTries: 10 } as const;
+const TIMING = { retransmitMs: 300, heartbeatMs: 1000, maxTries: 10 } as const;
 const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
