@@ -3,7 +3,7 @@
  *   demo  [--mqtt URL]                               the demo town's devices, as `npm start` runs them
  *   radio [--mqtt URL] [--units N] [--rate HZ]       MQTT handsets walking the town
  *   pei   [--link PATH] [--units N] [--interval MS]  a TETRA control station (AT/PEI) on a pseudo-terminal
- *   dock  [--bays N] [--seed N] [--mb MB] [--faults flip,drop,duplicate,slow,bad-hash]  a body-worn camera dock
+ *   dock  [--bays N] [--seed N] [--mb MB] [--faults flip,drop,duplicate,slow,bad-hash,erase-early]  a body-worn camera dock
  *   cctv  [--cameras N] [--port 8554] [--size WxH] [--fps N] [--down cam-03]  RTSP test cameras (stdin: down/up <camera>)
  *   scenario shoplift-breach [--mqtt URL] [--http URL] [--step-ms N]  a scripted scenario against a running gateway
  * Simulators use the demo accounts' passwords (`<username>-demo`) unless TW_SIM_PASSWORD is set.

@@ -1,6 +1,8 @@
 /**
  * Townwatch dock protocol, version 1. PROTOCOL.md is the normative description; the numbers
- * live here so that the gateway, the simulator and the tests cannot drift apart.
+ * live here so that the gateway, the simulator and the tests cannot drift apart. Numbers only:
+ * this is the one module of devices/dock the simulator may import (it must not share logic with
+ * the gateway it tests), so functions on them live in frame-types.ts.
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -19,23 +21,6 @@ export const FrameType = {
   ERASE_OK: 0x25,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
-
-const TYPE_NAMES = new Map<number, string>(Object.entries(FrameType).map(([k, v]) => [v, k]));
-export function typeName(type: number): string {
-  return TYPE_NAMES.get(type) ?? `0x${type.toString(16).padStart(2, '0')}`;
-}
-export function isKnownType(type: number): type is FrameType {
-  return TYPE_NAMES.has(type);
-}
-
-/**
- * Link frames keep the link itself alive and are never acknowledged or ordered: acknowledging
- * an ACK would never terminate, and HELLO is what (re)starts the sequence numbers.
- */
-const LINK_TYPES = new Set<number>([FrameType.HELLO, FrameType.HELLO_ACK, FrameType.HEARTBEAT, FrameType.ACK, FrameType.NAK]);
-export function isSequenced(type: number): boolean {
-  return !LINK_TYPES.has(type);
-}
 
 /** NAK reason codes as they travel on the wire. */
 /**

@@ -1,5 +1,6 @@
 import { crc16ccitt } from 'crc';
-import { CRC_LEN, HEADER_LEN, MAX_FRAME, MAX_PAYLOAD, MIN_FRAME, NakCode, PROTOCOL_VERSION, isKnownType, type NakReason } from './constants';
+import { CRC_LEN, HEADER_LEN, MAX_FRAME, MAX_PAYLOAD, MIN_FRAME, NakCode, PROTOCOL_VERSION, type NakReason } from './constants';
+import { isKnownType } from './frame-types';
 
 /** One frame as it sits inside a SLIP packet, before escaping. */
 export interface Frame {

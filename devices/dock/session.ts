@@ -1,19 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ArqReceiver, ArqSender } from './arq';
-import {
-  DEFAULT_BAUD,
-  FrameType,
-  HEADER_LEN,
-  HEARTBEAT_MS,
-  MAX_TRIES,
-  MAX_WINDOW,
-  MISSED_HEARTBEATS,
-  NakCode,
-  RETRANSMIT_MS,
-  SEQ_MOD,
-  typeName,
-} from './constants';
+import { DEFAULT_BAUD, FrameType, HEADER_LEN, HEARTBEAT_MS, MAX_TRIES, MAX_WINDOW, MISSED_HEARTBEATS, NakCode, RETRANSMIT_MS, SEQ_MOD } from './constants';
+import { typeName } from './frame-types';
 import { capHex, type DockSessionEvent } from './events';
 import type { Frame } from './frame';
 import { Ack, Hello, Nak, decodeJson, encodeJson } from './messages';

@@ -1,7 +1,7 @@
 /**
  * Run a simulated dock on a PTY pair (gateway side: data/pty/<dock>/gateway) and print its files:
  *
- *   npm run sim -- dock [--bays 6] [--seed 7] [--faults flip,drop,duplicate,slow,bad-hash] [--mb 64]
+ *   npm run sim -- dock [--bays 6] [--seed 7] [--faults flip,drop,duplicate,slow,bad-hash,erase-early] [--mb 64]
  *
  * Files are a few to `--mb` megabytes each, like short body-worn clips; contents are deterministic
  * from the seed, so their hashes can be recomputed with fileSha256().

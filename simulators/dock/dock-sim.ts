@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { LinkReset } from '../../devices/dock/arq';
 import { FrameType, HEARTBEAT_MS, MAX_CHUNK, MAX_TRIES, MAX_WINDOW, RETRANSMIT_MS } from '../../devices/dock/constants';
-import { encodeData } from '../../devices/dock/messages';
 import { mulberry32 } from '../random';
 import { FileContent, fileSha256 } from './content';
 import type { FaultName, FaultState } from './faults';
+import { SimLinkReset } from './sim-arq';
 import { SimLink } from './sim-link';
+import { simEncodeData } from './wire';
 
 export { fileSha256 } from './content';
 
@@ -226,7 +226,7 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
         await this.offload();
       } catch (err) {
         if (this.stopped) return;
-        if (!(err instanceof LinkReset)) {
+        if (!(err instanceof SimLinkReset)) {
           this.log(`offload error: ${(err as Error).message}`);
           await sleep(this.cfg.retransmitMs);
         }
@@ -241,7 +241,7 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
 
   private async offload(): Promise<void> {
     for (;;) {
-      if (this.stopped) throw new LinkReset('stopped');
+      if (this.stopped) throw new SimLinkReset('stopped');
       const cam = this.cams.find((c) => c.docked && c.files.some((f) => !f.erased && !f.settled));
       const file = cam?.files.find((f) => !f.erased && !f.settled);
       if (!cam || !file) {
@@ -315,7 +315,7 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
         this.maybePull(file, offset);
         await this.link.whenWritable();
         const n = Math.min(this.cfg.chunk, size - offset);
-        this.link.send(FrameType.DATA, encodeData(fileNo, offset, content.read(offset, n)));
+        this.link.send(FrameType.DATA, simEncodeData(fileNo, offset, content.read(offset, n)));
         offset += n;
       }
       this.link.ensureLinked();
@@ -333,7 +333,7 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
       return;
     }
     // Verified is not enough: the footage may be erased only once custody is recorded.
-    await this.link.mail.take((m) => m.type === 'erase' && m.fileNo === fileNo, gone, CameraGone);
+    if (!this.faults.on.has('erase-early')) await this.link.mail.take((m) => m.type === 'erase' && m.fileNo === fileNo, gone, CameraGone);
     file.erased = true;
     this.erased.add(key);
     this.log(`${key} erased after ERASE_OK`);

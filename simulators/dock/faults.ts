@@ -1,7 +1,12 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
-export type FaultName = 'flip' | 'drop' | 'duplicate' | 'slow' | 'bad-hash';
-export const FAULTS: readonly FaultName[] = ['flip', 'drop', 'duplicate', 'slow', 'bad-hash'];
+/**
+ * Line faults (flip, drop, duplicate, slow), a camera whose copy no longer matches its hash
+ * (bad-hash), and a dock that breaks the erase rule (erase-early: erases on FILE_DONE ok without
+ * waiting for ERASE_OK, the one thing a dock must never do; the conformance kit must catch it).
+ */
+export type FaultName = 'flip' | 'drop' | 'duplicate' | 'slow' | 'bad-hash' | 'erase-early';
+export const FAULTS: readonly FaultName[] = ['flip', 'drop', 'duplicate', 'slow', 'bad-hash', 'erase-early'];
 
 export interface FaultCounters {
   dropped: number;

@@ -1,13 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ArqReceiver, ArqSender, LinkReset } from '../../devices/dock/arq';
-import { DATA_HEADER_LEN, FrameType, HEADER_LEN, MISSED_HEARTBEATS, NakCode } from '../../devices/dock/constants';
-import { SerialLine } from '../../devices/dock/line';
-import { Ack, EraseOk, FileDone, FileReq, HelloAck, Heartbeat, Nak, decodeJson, encodeJson } from '../../devices/dock/messages';
-import { isFrameError, type ParsedItem } from '../../devices/dock/parser';
+import { FrameType, MISSED_HEARTBEATS, NakCode } from '../../devices/dock/constants';
 import { FaultInjector, type FaultState } from './faults';
 import { Mailbox, type Mail } from './mailbox';
-import { SimFrameWriter } from './wire';
+import { SimLinkReset, SimReceiver, SimSender } from './sim-arq';
+import { SimLine } from './sim-line';
+import { SimAck, SimEraseOk, SimFileDone, SimFileReq, SimHeartbeat, SimHelloAck, SimNak, simJson, simParse } from './sim-messages';
+import { isBadPacket, simDecodePacket } from './wire';
 
 export interface SimLinkOptions {
   path: string;
@@ -23,7 +22,9 @@ export interface SimLinkOptions {
 }
 
 /**
- * The dock's end of the link: HELLO until answered, heartbeats, go-back-N out, in-order mail in.
+ * The dock's end of the link (PROTOCOL.md section 3): HELLO until answered, heartbeats,
+ * go-back-N out, in-order mail in. Everything here (line, SLIP, frame decoding, ARQ, payload
+ * checks) is the simulator's own, written from the document; only the numbers are shared.
  * A reset (retries spent, silence, port closed, gateway says it is not linked) fails every wait
  * so the offload script starts again from HELLO.
  */
@@ -32,9 +33,9 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
   bytesSent = 0;
   readonly stats = { linkResets: 0, naksIn: 0, framesOut: 0 };
   readonly mail = new Mailbox();
-  private readonly line: SerialLine;
-  private readonly sender: ArqSender;
-  private readonly receiver = new ArqReceiver();
+  private readonly line: SimLine;
+  private readonly sender: SimSender;
+  private readonly receiver = new SimReceiver();
   private linked = false;
   private nonce = 0;
   private lastRx = 0;
@@ -43,25 +44,15 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
   constructor(private readonly opts: SimLinkOptions) {
     super();
     const tap = (): FaultInjector => new FaultInjector(opts.faults);
-    // Its own encoder (wire.ts), not the gateway's: the simulator must not share the code under test.
-    this.line = new SerialLine({
-      path: opts.path,
-      baudRate: opts.baudRate,
-      reopenMinMs: opts.reopenMs,
-      reopenMaxMs: opts.reopenMs,
-      presenceMs: 200,
-      tapOut: tap,
-      tapIn: tap,
-      makeWriter: () => new SimFrameWriter(),
-    });
-    this.line.on('item', (item) => this.onItem(item));
+    this.line = new SimLine({ path: opts.path, baudRate: opts.baudRate, reopenMs: opts.reopenMs, presenceMs: 200, tapOut: tap, tapIn: tap });
+    this.line.on('packet', (p) => this.onPacket(p));
     this.line.on('down', (reason) => this.reset(reason));
-    this.sender = new ArqSender({
+    this.sender = new SimSender({
       window: opts.window,
       retransmitMs: opts.retransmitMs,
       maxTries: opts.maxTries,
       write: (type, seq, payload) => this.write(type, seq, payload),
-      onFail: (reason) => this.reset(reason),
+      onGiveUp: (reason) => this.reset(reason),
     });
   }
 
@@ -80,11 +71,11 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
     await this.line.stop();
   }
 
-  /** Resolves once a HELLO_ACK for a fresh nonce has arrived. */
+  /** Resolves once a HELLO_ACK for a fresh nonce has arrived; HELLO is resent every retransmit interval until then. */
   async handshake(stopped: () => boolean): Promise<void> {
     this.nonce = randomInt(0xffffffff);
     while (!this.linked) {
-      if (stopped()) throw new LinkReset('stopped');
+      if (stopped()) throw new SimLinkReset('stopped');
       this.writeLink(FrameType.HELLO, { ...this.opts.hello, nonce: this.nonce });
       await this.mail.idle(this.opts.retransmitMs);
     }
@@ -92,15 +83,16 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
 
   /** The offload script runs between awaits; a reset in between must not leave it talking to nobody. */
   ensureLinked(): void {
-    if (!this.linked) throw new LinkReset('link lost');
+    if (!this.linked) throw new SimLinkReset('link lost');
   }
 
+  /** A seq frame: JSON for control, the binary DATA payload as a Buffer. */
   send(type: number, payload: unknown): void {
-    this.sender.enqueue(type, Buffer.isBuffer(payload) ? payload : encodeJson(payload));
+    this.sender.send(type, Buffer.isBuffer(payload) ? payload : simJson(payload));
   }
 
   whenWritable(): Promise<void> {
-    return this.sender.whenWritable();
+    return this.sender.room();
   }
 
   reset(reason: string): void {
@@ -110,20 +102,20 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
       this.emit('link', false);
     }
     this.linked = false;
-    this.sender.reset(reason);
-    this.receiver.reset();
-    this.mail.fail(new LinkReset(reason));
+    this.sender.clear(reason);
+    this.receiver.clear();
+    this.mail.fail(new SimLinkReset(reason));
   }
 
   private write(type: number, seq: number, payload: Buffer): void {
     if (!this.line.isOpen) return;
-    if (type === FrameType.DATA) this.bytesSent += payload.length - DATA_HEADER_LEN;
+    if (type === FrameType.DATA) this.bytesSent += payload.length - 8;
     this.stats.framesOut++;
     this.line.writeFrame(type, seq, payload);
   }
 
   private writeLink(type: number, payload: unknown): void {
-    this.write(type, 0, encodeJson(payload));
+    this.write(type, 0, simJson(payload));
   }
 
   private tick(): void {
@@ -131,66 +123,70 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
     if (this.linked && Date.now() - this.lastRx > MISSED_HEARTBEATS * this.opts.heartbeatMs) this.reset('heartbeat timeout');
   }
 
-  private onItem(item: ParsedItem): void {
-    if (isFrameError(item)) {
-      if (this.linked && item.raw.length >= HEADER_LEN) this.writeLink(FrameType.NAK, { seq: item.seq ?? 0, reason: NakCode[item.reason] });
+  private onPacket(packet: Buffer): void {
+    const d = simDecodePacket(packet);
+    if (isBadPacket(d)) {
+      // Shorter than a header: noise, no NAK. Otherwise NAK with the reason and the seq as read.
+      if (this.linked && d.size >= 6) this.writeLink(FrameType.NAK, { seq: d.seq ?? 0, reason: NakCode[d.bad] });
       return;
     }
     this.lastRx = Date.now();
-    const { type, seq, payload } = item;
+    const { type, seq, payload } = d;
     if (type === FrameType.HELLO_ACK) {
-      const m = decodeJson(HelloAck, payload);
-      if (m.ok && !this.linked && m.value.nonce === this.nonce) {
+      const m = simParse(SimHelloAck, payload);
+      if (m && !this.linked && m.nonce === this.nonce) {
         this.linked = true;
-        this.sender.setWindow(m.value.window);
+        this.sender.grant(m.window);
         this.emit('link', true);
         this.mail.poke();
       }
       return;
     }
     if (type === FrameType.HEARTBEAT) {
-      const m = decodeJson(Heartbeat, payload);
-      if (m.ok && !m.value.linked && this.linked) this.reset('gateway is not linked');
+      const m = simParse(SimHeartbeat, payload);
+      if (m && !m.linked && this.linked) this.reset('gateway is not linked');
       return;
     }
     if (!this.linked) return;
-    if (type === FrameType.ACK || type === FrameType.NAK) return this.onAckNak(type, payload);
-    const kind = this.receiver.classify(seq);
-    if (kind === 'dup') return this.writeLink(FrameType.ACK, { seq });
-    if (kind === 'ahead') {
-      if (this.receiver.shouldNakGap()) this.writeLink(FrameType.NAK, { seq, reason: NakCode.order, expect: this.receiver.expected });
+    if (type === FrameType.ACK) {
+      const m = simParse(SimAck, payload);
+      if (m) this.sender.ack(m.seq);
       return;
     }
-    this.receiver.accept({ seq });
+    if (type === FrameType.NAK) {
+      this.stats.naksIn++;
+      const m = simParse(SimNak, payload);
+      if (m) this.sender.nak(m.reason, m.expect);
+      return;
+    }
+    // HELLO is the dock's own; a gateway never sends it. Everything else here is a seq frame.
+    if (type === FrameType.HELLO) return;
+    const kind = this.receiver.classify(seq);
+    if (kind === 'again') return this.writeLink(FrameType.ACK, { seq });
+    if (kind === 'gap') {
+      if (this.receiver.firstOfGap()) this.writeLink(FrameType.NAK, { seq, reason: NakCode.order, expect: this.receiver.expect });
+      return;
+    }
+    this.receiver.took(seq);
     this.writeLink(FrameType.ACK, { seq });
+    // A seq frame with a bad payload is acknowledged (so it is not resent forever) and otherwise ignored.
     const mail = parseMail(type, payload);
     if (mail) this.mail.put(mail);
-  }
-
-  private onAckNak(type: number, payload: Buffer): void {
-    if (type === FrameType.ACK) {
-      const m = decodeJson(Ack, payload);
-      if (m.ok) this.sender.onAck(m.value.seq);
-      return;
-    }
-    const m = decodeJson(Nak, payload);
-    this.stats.naksIn++;
-    if (m.ok) this.sender.onNak(m.value.seq, m.value.reason, m.value.expect);
   }
 }
 
 function parseMail(type: number, payload: Buffer): Mail | undefined {
   if (type === FrameType.FILE_REQ) {
-    const m = decodeJson(FileReq, payload);
-    return m.ok ? { type: 'req', ...m.value } : undefined;
+    const m = simParse(SimFileReq, payload);
+    return m && { type: 'req', ...m };
   }
   if (type === FrameType.FILE_DONE) {
-    const m = decodeJson(FileDone, payload);
-    return m.ok ? { type: 'done', ...m.value } : undefined;
+    const m = simParse(SimFileDone, payload);
+    return m && { type: 'done', ...m };
   }
   if (type === FrameType.ERASE_OK) {
-    const m = decodeJson(EraseOk, payload);
-    return m.ok ? { type: 'erase', ...m.value } : undefined;
+    const m = simParse(SimEraseOk, payload);
+    return m && { type: 'erase', ...m };
   }
   return undefined;
 }

@@ -61,3 +61,114 @@ export class SimFrameWriter extends Transform {
     cb(null, packet);
   }
 }
+
+/* ---- Decoding, from PROTOCOL.md section 1 alone ---- */
+
+/** The frame types of section 2's table, by number; anything else is "unknown". */
+const KNOWN_TYPES = new Set([0x01, 0x02, 0x03, 0x06, 0x15, 0x10, 0x20, 0x22, 0x21, 0x23, 0x24, 0x25]);
+
+export interface SimFrame {
+  type: number;
+  seq: number;
+  payload: Buffer;
+}
+
+/** Why a packet is not a frame, in the words of the NAK reasons (1 crc, 2 length, 3 unknown). */
+export interface SimBadPacket {
+  bad: 'crc' | 'length' | 'unknown';
+  /** The seq read from the header, when the packet is long enough to have one (it may be damaged too). */
+  seq?: number;
+  size: number;
+}
+
+export type SimDecoded = SimFrame | SimBadPacket;
+
+export function isBadPacket(d: SimDecoded): d is SimBadPacket {
+  return 'bad' in d;
+}
+
+/** The checks in the document's order: size 8..1544, CRC, `len` against the bytes present, version and type. */
+function decodeExact(p: Uint8Array): SimDecoded {
+  const size = p.length;
+  const seq = size >= 4 ? ((p[2] ?? 0) << 8) | (p[3] ?? 0) : undefined;
+  const bad = (why: SimBadPacket['bad']): SimBadPacket => (seq === undefined ? { bad: why, size } : { bad: why, seq, size });
+  if (size < 8 || size > 1544) return bad('length');
+  const crc = ((p[size - 2] ?? 0) << 8) | (p[size - 1] ?? 0);
+  if (simCrc16(p.subarray(0, size - 2)) !== crc) return bad('crc');
+  const len = ((p[4] ?? 0) << 8) | (p[5] ?? 0);
+  if (len !== size - 8) return bad('length');
+  if (p[0] !== 1 || !KNOWN_TYPES.has(p[1] ?? -1)) return bad('unknown');
+  return { type: p[1] ?? 0, seq: seq ?? 0, payload: Buffer.from(p.subarray(6, size - 2)) };
+}
+
+/**
+ * One SLIP packet (already unescaped) to a frame. A packet that fails is searched for a valid
+ * frame ending exactly at its end (noise glued to the front of a frame), as section 1 says.
+ */
+export function simDecodePacket(packet: Uint8Array): SimDecoded {
+  const first = decodeExact(packet);
+  if (!isBadPacket(first)) return first;
+  for (let at = 1; packet.length - at >= 8; at++) {
+    const tail = decodeExact(packet.subarray(at));
+    if (!isBadPacket(tail)) return tail;
+  }
+  return first;
+}
+
+/**
+ * SLIP (RFC 1055) bytes in, one unescaped packet per chunk out (object mode). Empty packets (the
+ * sender's opening END) are skipped. An ESC followed by anything but ESC_END/ESC_ESC is not
+ * valid SLIP: the packet ends there (it will fail its CRC and be NAKed like any damaged frame)
+ * and the byte starts the next one, as section 1 says. A packet longer than any frame can be is cut off and dropped too,
+ * so noise without an END cannot grow the buffer without bound.
+ */
+export class SimSlipDecoder extends Transform {
+  private bytes: number[] = [];
+  private escaped = false;
+  private overflow = false;
+
+  constructor() {
+    super({ readableObjectMode: true });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    for (const b of chunk) {
+      if (this.escaped) {
+        this.escaped = false;
+        if (b === ESC_END) this.add(END);
+        else if (b === ESC_ESC) this.add(ESC);
+        else {
+          this.finish();
+          this.add(b);
+        }
+      } else if (b === END) this.finish();
+      else if (b === ESC) this.escaped = true;
+      else this.add(b);
+    }
+    cb();
+  }
+
+  private add(b: number): void {
+    // Room for the largest frame plus noise before it; beyond that it is noise only.
+    if (this.bytes.length >= 4096) this.overflow = true;
+    else this.bytes.push(b);
+  }
+
+  private finish(): void {
+    const packet = this.bytes;
+    const overflow = this.overflow;
+    this.bytes = [];
+    this.overflow = false;
+    if (packet.length > 0 && !overflow) this.push(Buffer.from(packet));
+  }
+}
+
+/** DATA's binary payload: fileNo u32be | offset u32be | 1..1024 bytes. */
+export function simEncodeData(fileNo: number, offset: number, bytes: Uint8Array): Buffer {
+  if (bytes.length < 1 || bytes.length > 1024) throw new RangeError(`DATA of ${bytes.length} bytes; the protocol allows 1..1024`);
+  const out = Buffer.alloc(8 + bytes.length);
+  out.writeUInt32BE(fileNo >>> 0, 0);
+  out.writeUInt32BE(offset >>> 0, 4);
+  out.set(bytes, 8);
+  return out;
+}
