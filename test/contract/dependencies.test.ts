@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildGraph, layerOf, violations, type Exception, type ImportGraph, type Layer, type Rules } from './import-graph';
+import { buildGraph, layerOf, violations, type ImportGraph, type Layer, type Rules } from './import-graph';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,21 +36,6 @@ const SIMULATOR_DEVICE_FILES: readonly string[] = [
   'devices/cctv/child.ts',
   // The dock protocol's numbers (frame types, NAK codes, timings), which PROTOCOL.md states too.
   'devices/dock/constants.ts',
-];
-
-/**
- * TEMPORARY: the dock simulator still frames, acknowledges and parses with the gateway's own
- * dock code. Another branch replaces these imports with the simulator's own codec from
- * devices/dock/PROTOCOL.md; when it lands this list must be emptied (the last test fails on
- * any entry whose import is gone).
- */
-const TEMPORARY_DOCK_SIMULATOR_EXCEPTIONS: readonly Exception[] = [
-  { from: 'simulators/dock/dock-sim.ts', to: 'devices/dock/arq.ts', why: 'LinkReset' },
-  { from: 'simulators/dock/dock-sim.ts', to: 'devices/dock/messages.ts', why: 'encodeData' },
-  { from: 'simulators/dock/sim-link.ts', to: 'devices/dock/arq.ts', why: 'ArqReceiver, ArqSender, LinkReset' },
-  { from: 'simulators/dock/sim-link.ts', to: 'devices/dock/line.ts', why: 'SerialLine' },
-  { from: 'simulators/dock/sim-link.ts', to: 'devices/dock/messages.ts', why: 'the message codecs' },
-  { from: 'simulators/dock/sim-link.ts', to: 'devices/dock/parser.ts', why: 'the frame parser' },
 ];
 
 /** What each layer may depend on at all: the layers its imports lead to, followed through. */
@@ -87,7 +72,7 @@ describe('dependency direction (whole graph, transitively)', () => {
   });
 
   it('no file depends on a layer its own may not: config ← contract ← devices ← gateway, contract ← console, simulators', () => {
-    expect(violations(project.graph, RULES, TEMPORARY_DOCK_SIMULATOR_EXCEPTIONS)).toEqual([]);
+    expect(violations(project.graph, RULES)).toEqual([]);
   });
 
   it('gateway/contract/ imports only itself and config/', () => {
@@ -104,11 +89,6 @@ describe('dependency direction (whole graph, transitively)', () => {
     expect(project.graph.get('gateway/contract/socket.ts')).toContain('gateway/contract/views.ts');
     expect(project.graph.get('console/src/store.ts')).toContain('gateway/contract/socket.ts');
     expect(project.graph.get('simulators/serial/pty.ts')).toContain('devices/cctv/child.ts');
-  });
-
-  it('the temporary exceptions are all still needed (empty the list as the dock simulator stops importing them)', () => {
-    const stale = TEMPORARY_DOCK_SIMULATOR_EXCEPTIONS.filter((x) => !project.graph.get(x.from)?.includes(x.to));
-    expect(stale).toEqual([]);
   });
 });
 
@@ -171,17 +151,10 @@ describe('the dependency check itself (it cannot silently pass)', () => {
     ]);
   });
 
-  it('tolerates exactly the excepted import, not another one from the same file', () => {
-    const g = graph({ 'simulators/dock/s.ts': ['devices/dock/arq.ts', 'devices/dock/frame.ts'], 'devices/dock/arq.ts': [], 'devices/dock/frame.ts': [] });
-    expect(violations(g, RULES, [{ from: 'simulators/dock/s.ts', to: 'devices/dock/arq.ts', why: 'test' }])).toEqual([
-      'simulators/dock/s.ts → devices/dock/frame.ts (simulators may not import devices)',
-    ]);
-  });
-
   it('on the real graph, one forbidden arrow added to the contract is reported for the contract and for its importers', () => {
     const real = new Map(project.graph);
     real.set('gateway/contract/socket.ts', [...(real.get('gateway/contract/socket.ts') ?? []), 'gateway/projections/index.ts']);
-    const found = violations(real, RULES, TEMPORARY_DOCK_SIMULATOR_EXCEPTIONS);
+    const found = violations(real, RULES);
     expect(found).toContain('gateway/contract/socket.ts → gateway/projections/index.ts (contract may not import gateway)');
     expect(found).toContain('console/src/live.ts → gateway/contract/socket.ts → gateway/projections/index.ts (console may not depend on gateway)');
   });

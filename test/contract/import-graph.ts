@@ -25,13 +25,6 @@ export interface Rules {
   mayReach(layer: Layer, target: string): boolean;
 }
 
-/** An import the rules forbid but that is tolerated for now: `from` imports `to`. */
-export interface Exception {
-  from: string;
-  to: string;
-  why: string;
-}
-
 export const SOURCE_ROOTS = ['config', 'gateway', 'devices', 'console', 'simulators'] as const;
 
 export function layerOf(file: string): Layer | null {
@@ -119,8 +112,6 @@ export function buildGraph(root: string, dirs: readonly string[] = SOURCE_ROOTS)
   return { graph, unresolved };
 }
 
-const isException = (exceptions: readonly Exception[], from: string, to: string) => exceptions.some((x) => x.from === from && x.to === to);
-
 /**
  * Every forbidden dependency in the graph, as a readable chain:
  * - a direct import the importer's layer may not make (`a.ts → b.ts`), and
@@ -128,15 +119,15 @@ const isException = (exceptions: readonly Exception[], from: string, to: string)
  *   (`console/x.ts → gateway/contract/y.ts → gateway/z.ts`), each origin and target once, by
  *   a shortest chain.
  * A file outside every layer (tests, tools) is not checked as an origin, and is forbidden as a
- * target. The exceptions' edges are neither reported nor followed.
+ * target.
  */
-export function violations(graph: ImportGraph, rules: Rules, exceptions: readonly Exception[] = []): string[] {
+export function violations(graph: ImportGraph, rules: Rules): string[] {
   const out: string[] = [];
   for (const [file, targets] of graph) {
     const layer = layerOf(file);
     if (layer === null) continue;
     for (const t of targets) {
-      if (!isException(exceptions, file, t) && !rules.mayImport(layer, t)) out.push(`${file} → ${t} (${layer} may not import ${layerOf(t) ?? t})`);
+      if (!rules.mayImport(layer, t)) out.push(`${file} → ${t} (${layer} may not import ${layerOf(t) ?? t})`);
     }
     // Breadth first from the file, so each forbidden file is reported by its shortest chain.
     const via = new Map<string, string | null>([[file, null]]);
@@ -144,7 +135,7 @@ export function violations(graph: ImportGraph, rules: Rules, exceptions: readonl
     while (queue.length > 0) {
       const at = queue.shift()!;
       for (const next of graph.get(at) ?? []) {
-        if (via.has(next) || isException(exceptions, at, next)) continue;
+        if (via.has(next)) continue;
         via.set(next, at);
         if (!rules.mayReach(layer, next)) {
           // A forbidden direct import is already reported above; here what a chain brings in.
