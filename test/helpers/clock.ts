@@ -39,6 +39,15 @@ export class ManualClock implements Clock {
     return this.timers.filter((s) => !s.cleared).length;
   }
 
+  /**
+   * Moves to `ms` past the real time now (or by `ms`, if the clock is already ahead), firing
+   * timers on the way. Journal timestamps come from the real clock, so "an hour after that
+   * fix" is an hour after the real now, however long the test has run so far.
+   */
+  async advancePastReal(ms: number): Promise<void> {
+    await this.advance(Math.max(0, Date.now() - this.t) + ms);
+  }
+
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
     for (;;) {
