@@ -200,6 +200,7 @@ export class Gateway {
       bus: this.bus,
       log,
       sessionCheckMs: this.sessionCheckMs,
+      clock,
     });
     this.timeTravel = new TimeTravel({ path: resolve(this.baseDir, config.gateway.journal.path), config, log: log.child({ module: 'time-travel' }) });
     this.api = new AppApi({
@@ -242,6 +243,7 @@ export class Gateway {
       metrics: this.metrics,
       log: log.child({ module: 'console-socket' }),
       sessionCheckMs: this.sessionCheckMs,
+      clock,
     });
     this.contact = new ContactMonitor({
       units: this.projections.units,
