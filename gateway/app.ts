@@ -279,7 +279,6 @@ export class Gateway {
       { name: 'mqtt-tls', start: () => this.startMqttTls(), stop: () => this.stopMqttTls() },
       { name: 'sessions', start: () => this.sessions.start(), stop: () => this.sessions.stop() },
       { name: 'http', start: () => this.startHttp(), stop: () => this.stopHttp() },
-      { name: 'cctv', start: () => this.cctv.start(), stop: () => this.cctv.stop() },
       { name: 'contact', start: () => this.contact.start(), stop: () => this.contact.stop() },
       { name: 'emergencies', start: () => this.emergencyWatch.start(), stop: () => this.emergencyWatch.stop() },
       { name: 'tracking', start: () => this.trackingWatch.start(), stop: () => this.trackingWatch.stop() },
@@ -287,6 +286,8 @@ export class Gateway {
       { name: 'pei', start: () => this.pei.start(), stop: () => this.pei.stop() },
       { name: 'evidence', start: () => this.evidence.start(), stop: () => this.evidence.stop() },
       { name: 'retention', start: () => this.retention.start(), stop: () => this.retention.stop() },
+      // Late, so it stops early: no ffmpeg outlives a stop that a later part holds up.
+      { name: 'cctv', start: () => this.cctv.start(), stop: () => this.cctv.stop() },
       ...(tak ? [{ name: 'tak', start: () => tak.start(), stop: () => tak.stop() }] : []),
       // Last: the site works without the region, and the uplink only reads what is committed.
       ...(uplink
