@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Gateway } from '../../gateway/app';
+import { Gateway } from '../../gateway/app';
 import { connectMqtt, startGateway, testConfig } from '../helpers/gateway';
 import { accepts } from '../helpers/net';
 
@@ -98,8 +98,7 @@ describe('the composition root stops every part, each in isolation', () => {
   it('a start that fails part-way stops what it had started, so nothing is left bound', async () => {
     const { config } = testConfig();
     const { log, lines } = capturedLog();
-    const { Gateway: GatewayClass } = await import('../../gateway/app');
-    gw = new GatewayClass(config, { log });
+    gw = new Gateway(config, { log });
     vi.spyOn(gw.evidence, 'start').mockRejectedValue(new Error('no space for the evidence store'));
 
     await expect(gw.start()).rejects.toThrow('no space for the evidence store');
