@@ -22,16 +22,16 @@ export interface BundleCreated {
   download: string;
 }
 
-/**
- * Evidence through the application API: every view, mark, hold and export is journaled with
- * its actor and the evidence id as `ref`, so the chain of custody is one journal query.
- */
 export interface EvidenceApiOptions {
   journal: Journal;
   projections: Projections;
   service: EvidenceService;
 }
 
+/**
+ * Evidence through the application API: every view, mark, hold and export is journaled with
+ * its actor and the evidence id as `ref`, so the chain of custody is one journal query.
+ */
 export class EvidenceApi {
   private readonly journal: Journal;
   private readonly projections: Projections;

@@ -19,12 +19,6 @@ export type SessionEndListener = (id: string, reason: SessionEnd) => void;
  */
 export const SESSION_CHECK_MS = 15_000;
 
-/**
- * Console login sessions, in memory: a gateway restart logs everyone out, which is the safe
- * failure. A session ends after `idleMs` without a request. Ends are announced (`onEnd`) so
- * long-lived connections opened under a session (Socket.IO, video) close at once instead of
- * carrying on with the authority of a person who has left.
- */
 export interface SessionsOptions {
   /** A session ends after this long without a request. */
   idleMs: number;
@@ -33,6 +27,12 @@ export interface SessionsOptions {
   clock?: Clock;
 }
 
+/**
+ * Console login sessions, in memory: a gateway restart logs everyone out, which is the safe
+ * failure. A session ends after `idleMs` without a request. Ends are announced (`onEnd`) so
+ * long-lived connections opened under a session (Socket.IO, video) close at once instead of
+ * carrying on with the authority of a person who has left.
+ */
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
   private readonly listeners = new Set<SessionEndListener>();

@@ -4,11 +4,6 @@ import type { Journal } from '../journal/journal';
 import type { EvidenceProjection } from '../projections/evidence';
 import type { EvidenceStore, StoreBounds } from './store';
 
-/**
- * Deletes footage whose retention has run out (non-evidential, not on hold), leaving a receipt
- * in the journal: what was deleted (id, hash, size), why and when. The journal keeps its
- * events; only the file goes, so `journal verify` still passes afterwards.
- */
 export interface RetentionOptions {
   evidence: EvidenceProjection;
   store: EvidenceStore;
@@ -21,6 +16,11 @@ export interface RetentionOptions {
   clock?: Clock;
 }
 
+/**
+ * Deletes footage whose retention has run out (non-evidential, not on hold), leaving a receipt
+ * in the journal: what was deleted (id, hash, size), why and when. The journal keeps its
+ * events; only the file goes, so `journal verify` still passes afterwards.
+ */
 export class RetentionJob {
   private timer: Timer | null = null;
   private readonly evidence: EvidenceProjection;

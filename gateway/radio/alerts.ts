@@ -16,11 +16,6 @@ export interface AlertRequest {
   units: string[];
 }
 
-/**
- * Sends a controller's alert to talkgroups and units over every bearer (MQTT downlinks and
- * TETRA SDS through the control stations), and closes the wait on recipients that never
- * confirm. Deliveries themselves come back as `radio.receipt` events.
- */
 export interface AlertServiceOptions {
   config: Config;
   projections: Projections;
@@ -31,6 +26,11 @@ export interface AlertServiceOptions {
   clock?: Clock;
 }
 
+/**
+ * Sends a controller's alert to talkgroups and units over every bearer (MQTT downlinks and
+ * TETRA SDS through the control stations), and closes the wait on recipients that never
+ * confirm. Deliveries themselves come back as `radio.receipt` events.
+ */
 export class AlertService {
   private readonly timers = new Map<string, Timer>();
   private readonly config: Config;

@@ -3,11 +3,6 @@ import { systemClock, type Clock, type Timer } from '../clock';
 import type { Journal } from '../journal/journal';
 import type { UnitsProjection } from '../projections/units';
 
-/**
- * Marks a unit lost-contact when nothing has been heard from it for a configured time. The
- * decision is journaled once (the projection only applies it), so a replay agrees with what
- * controllers saw live; the next message from the unit clears it.
- */
 export interface ContactMonitorOptions {
   units: UnitsProjection;
   journal: Journal;
@@ -19,6 +14,11 @@ export interface ContactMonitorOptions {
   checkEveryMs?: number;
 }
 
+/**
+ * Marks a unit lost-contact when nothing has been heard from it for a configured time. The
+ * decision is journaled once (the projection only applies it), so a replay agrees with what
+ * controllers saw live; the next message from the unit clears it.
+ */
 export class ContactMonitor {
   private timer: Timer | null = null;
   private readonly units: UnitsProjection;

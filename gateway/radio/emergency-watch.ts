@@ -13,11 +13,6 @@ export function emergencyTrigger(e: JournalEvent, config: Config): string | null
   return null;
 }
 
-/**
- * Opens an emergency when a unit's radio signals one, attaches repeat presses to the open one,
- * and re-alerts the control room while nobody has acknowledged it. Each decision is journaled
- * (`emergency.raised`, `.repeat`, `.realert`), so replay shows exactly what controllers saw.
- */
 export interface EmergencyWatchOptions {
   config: Config;
   projections: Projections;
@@ -26,6 +21,11 @@ export interface EmergencyWatchOptions {
   clock?: Clock;
 }
 
+/**
+ * Opens an emergency when a unit's radio signals one, attaches repeat presses to the open one,
+ * and re-alerts the control room while nobody has acknowledged it. Each decision is journaled
+ * (`emergency.raised`, `.repeat`, `.realert`), so replay shows exactly what controllers saw.
+ */
 export class EmergencyWatch {
   private timer: Timer | null = null;
   /** Units whose `emergency.raised` is appended but not yet committed. */

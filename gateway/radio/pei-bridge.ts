@@ -14,11 +14,6 @@ interface Queued {
   unitId: string;
 }
 
-/**
- * TETRA control stations (PEI over serial) into the journal. Their events take the same types
- * as MQTT handsets' (`radio.position`, `radio.status`…), so every view treats both alike; the
- * raw AT header and SDS PDU travel in the event, so any decode can be checked again.
- */
 export interface PeiTiming {
   keepaliveIdleMs?: number;
   keepaliveTimeoutMs?: number;
@@ -35,6 +30,11 @@ export interface PeiBridgeOptions {
   metrics?: Metrics;
 }
 
+/**
+ * TETRA control stations (PEI over serial) into the journal. Their events take the same types
+ * as MQTT handsets' (`radio.position`, `radio.status`…), so every view treats both alike; the
+ * raw AT header and SDS PDU travel in the event, so any decode can be checked again.
+ */
 export class PeiBridge {
   private readonly adapters = new Map<string, PeiAdapter>();
   /** Alert SDS held while no station is up: sent on recovery, or failed when the alert expires. */
