@@ -14,16 +14,19 @@ import { indexClientIds } from './broker/client-ids';
 import { MqttTlsListener } from './broker/tls-listener';
 import { Bus } from './bus';
 import { CctvService } from './cctv/service';
+import { systemClock, type Clock } from './clock';
 import { RetentionJob } from './evidence/retention';
 import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
 import { applySecurityHeaders, securityHeaders } from './http/security-headers';
 import { Journal } from './journal/journal';
 import { Metrics } from './metrics';
+import { PART_STOP_TIMEOUT_MS, stopParts, type Part } from './parts';
 import { Projections } from './projections';
 import { TimeTravel } from './projections/time-travel';
 import { AlertService } from './radio/alerts';
 import { ContactMonitor } from './radio/contact-monitor';
+import { BearerDispatchRadio } from './radio/dispatch-radio';
 import { EmergencyWatch } from './radio/emergency-watch';
 import { PeiBridge } from './radio/pei-bridge';
 import { siteProbe } from './site-probe';
@@ -46,11 +49,20 @@ export interface GatewayOptions {
    * often idle sessions are swept and live connections re-check theirs (default 15 s).
    */
   sessionTiming?: { idleMs?: number; checkMs?: number };
+  /**
+   * What the scheduling services (sessions, login lockouts, alert timeouts, lost contact,
+   * emergency re-alerts, tracking, retention) read the time from and set their timers on;
+   * tests pass a manual clock to move time on instead of waiting. Default: the system clock.
+   */
+  clock?: Clock;
+  /** How long one part may take to stop before the next is stopped anyway (default 2 s). */
+  partStopTimeoutMs?: number;
 }
 
 /**
- * The composition root: builds every part, starts them in order and stops them in reverse.
- * Constructors elsewhere only assign; all work starts here, in `start()`.
+ * The composition root: builds every part, starts them in order and stops them in reverse,
+ * each stop isolated (one that throws or hangs is logged and the next still stops; the journal
+ * closes last). Constructors elsewhere only assign; all work starts here, in `start()`.
  */
 export class Gateway {
   readonly metrics = new Metrics();
@@ -86,6 +98,12 @@ export class Gateway {
   private replayed = false;
   private readonly log: Logger;
   private readonly sessionCheckMs: number;
+  private readonly clock: Clock;
+  private readonly partStopTimeoutMs: number;
+  /** Every part in start order; `start()` walks it forwards, `stop()` backwards. */
+  private readonly parts: Part[];
+  /** The parts started so far (a failed start stops only these). */
+  private started: Part[] = [];
 
   constructor(
     readonly config: Config,
@@ -93,7 +111,9 @@ export class Gateway {
   ) {
     const log = (this.log = opts.log);
     const base = (this.baseDir = opts.baseDir ?? process.cwd());
-    this.bus = new Bus(log.child({ module: 'bus' }));
+    const clock = (this.clock = opts.clock ?? systemClock);
+    this.partStopTimeoutMs = opts.partStopTimeoutMs ?? PART_STOP_TIMEOUT_MS;
+    this.bus = new Bus({ log: log.child({ module: 'bus' }) });
     this.projections = new Projections(config);
     this.journal = new Journal({
       path: resolve(base, config.gateway.journal.path),
@@ -111,9 +131,9 @@ export class Gateway {
         journal: dirname(resolve(base, config.gateway.journal.path)),
         data: resolve(base, config.gateway.dataDir),
       });
-    this.accounts = new Accounts(config);
-    this.sessions = new Sessions(opts.sessionTiming?.idleMs ?? config.gateway.sessionTtlMinutes * 60_000);
+    this.accounts = new Accounts({ config, clock });
     this.sessionCheckMs = opts.sessionTiming?.checkMs ?? SESSION_CHECK_MS;
+    this.sessions = new Sessions({ idleMs: opts.sessionTiming?.idleMs ?? config.gateway.sessionTtlMinutes * 60_000, checkMs: this.sessionCheckMs, clock });
     this.broker = new MqttBroker({
       host: config.gateway.mqtt.host,
       port: config.gateway.mqtt.port,
@@ -130,15 +150,46 @@ export class Gateway {
     // up to 100 MiB by default: no frame may be larger than the largest MQTT packet we accept
     // (remaining length up to maxPacketSize, plus at most 5 bytes of fixed header).
     this.mqttWs = new WebSocketServer({ noServer: true, maxPayload: config.gateway.mqtt.maxPacketSize + 5 });
-    this.pei = new PeiBridge(config, this.journal, log.child({ module: 'pei' }), base, opts.peiTiming, this.metrics);
-    this.alerts = new AlertService(config, this.projections, this.journal, this.broker, this.pei, log.child({ module: 'alerts' }));
-    this.evidence = new EvidenceService(config, this.journal, this.projections, log.child({ module: 'evidence' }), base, opts.dockTiming, this.metrics);
+    this.pei = new PeiBridge({
+      config,
+      journal: this.journal,
+      log: log.child({ module: 'pei' }),
+      baseDir: base,
+      timing: opts.peiTiming,
+      metrics: this.metrics,
+    });
+    this.alerts = new AlertService({
+      config,
+      projections: this.projections,
+      journal: this.journal,
+      broker: this.broker,
+      pei: this.pei,
+      log: log.child({ module: 'alerts' }),
+      clock,
+    });
+    this.evidence = new EvidenceService({
+      config,
+      journal: this.journal,
+      projections: this.projections,
+      log: log.child({ module: 'evidence' }),
+      baseDir: base,
+      timing: opts.dockTiming,
+      metrics: this.metrics,
+    });
     const disk = config.evidence.disk;
-    this.retention = new RetentionJob(this.projections.evidence, this.evidence.store, this.journal, log.child({ module: 'retention' }), {
-      partialMaxAgeMs: disk.partialMaxAgeHours * 3_600_000,
-      quarantineMaxFiles: disk.quarantineMaxFiles,
-      quarantineMaxBytes: disk.quarantineMaxMiB * 1024 * 1024,
-      quarantineMaxAgeMs: disk.quarantineMaxAgeDays * 86_400_000,
+    this.retention = new RetentionJob({
+      evidence: this.projections.evidence,
+      store: this.evidence.store,
+      journal: this.journal,
+      log: log.child({ module: 'retention' }),
+      everyMs: config.evidence.retentionCheckMinutes * 60_000,
+      bounds: {
+        partialMaxAgeMs: disk.partialMaxAgeHours * 3_600_000,
+        quarantineMaxFiles: disk.quarantineMaxFiles,
+        quarantineMaxBytes: disk.quarantineMaxMiB * 1024 * 1024,
+        quarantineMaxAgeMs: disk.quarantineMaxAgeDays * 86_400_000,
+      },
+      clock,
     });
     this.cctv = new CctvService({
       config,
@@ -149,6 +200,7 @@ export class Gateway {
       bus: this.bus,
       log,
       sessionCheckMs: this.sessionCheckMs,
+      clock,
     });
     this.timeTravel = new TimeTravel({ path: resolve(this.baseDir, config.gateway.journal.path), config, log: log.child({ module: 'time-travel' }) });
     this.api = new AppApi({
@@ -156,20 +208,33 @@ export class Gateway {
       projections: this.projections,
       alerts: this.alerts,
       cctv: this.cctv.api,
-      evidence: new EvidenceApi(this.journal, this.projections, this.evidence),
+      evidence: new EvidenceApi({ journal: this.journal, projections: this.projections, service: this.evidence }),
       tracking: new TrackingApi({
         config,
         journal: this.journal,
         projections: this.projections,
         log: log.child({ module: 'dispatch' }),
         timeTravel: this.timeTravel,
-        radio: { publish: (topic, payload) => this.broker.publish(topic, payload), sendText: (issi, text, msgId) => this.pei.sendText(issi, text, msgId) },
+        radio: new BearerDispatchRadio({ broker: this.broker, pei: this.pei }),
       }),
       talkgroupIds: new Set(config.talkgroups.map((t) => t.id)),
       unitIds: new Set(config.units.map((u) => u.id)),
     });
-    this.emergencyWatch = new EmergencyWatch(config, this.projections, this.journal, log.child({ module: 'emergencies' }));
-    this.trackingWatch = new TrackingWatch(config, this.projections, this.journal, this.alerts, log.child({ module: 'tracking' }));
+    this.emergencyWatch = new EmergencyWatch({
+      config,
+      projections: this.projections,
+      journal: this.journal,
+      log: log.child({ module: 'emergencies' }),
+      clock,
+    });
+    this.trackingWatch = new TrackingWatch({
+      config,
+      projections: this.projections,
+      journal: this.journal,
+      alerts: this.alerts,
+      log: log.child({ module: 'tracking' }),
+      clock,
+    });
     this.consoleSocket = new ConsoleSocket({
       api: this.api,
       sessions: this.sessions,
@@ -178,8 +243,15 @@ export class Gateway {
       metrics: this.metrics,
       log: log.child({ module: 'console-socket' }),
       sessionCheckMs: this.sessionCheckMs,
+      clock,
     });
-    this.contact = new ContactMonitor(this.projections.units, this.journal, config.gateway.unitLostContactSeconds * 1000, log.child({ module: 'contact' }));
+    this.contact = new ContactMonitor({
+      units: this.projections.units,
+      journal: this.journal,
+      silenceMs: config.gateway.unitLostContactSeconds * 1000,
+      log: log.child({ module: 'contact' }),
+      clock,
+    });
     this.uplink = config.uplink.enabled
       ? new UplinkForwarder({
           settings: config.uplink,
@@ -194,8 +266,48 @@ export class Gateway {
     this.tak = config.tak.enabled
       ? new TakFeed({ settings: config.tak, projections: this.projections, bus: this.bus, journal: this.journal, log: log.child({ module: 'tak' }) })
       : null;
+    const tak = this.tak;
+    const uplink = this.uplink;
+    this.parts = [
+      // The journal opens first and, stopped in reverse, closes last: every other part may
+      // still journal as it stops (views ended, alerts timed out, receipts).
+      { name: 'journal', start: () => this.journal.open(), stop: () => this.journal.close() },
+      { name: 'time-travel', start: () => undefined, stop: () => this.timeTravel.stop() },
+      { name: 'projections', start: () => this.replay(), stop: () => BUS_OWNERS.forEach((owner) => this.bus.removeOwner(owner)) },
+      { name: 'broker', start: () => this.broker.start(), stop: () => this.broker.stop() },
+      { name: 'mqtt-tls', start: () => this.startMqttTls(), stop: () => this.stopMqttTls() },
+      { name: 'sessions', start: () => this.sessions.start(), stop: () => this.sessions.stop() },
+      { name: 'http', start: () => this.startHttp(), stop: () => this.stopHttp() },
+      { name: 'contact', start: () => this.contact.start(), stop: () => this.contact.stop() },
+      { name: 'emergencies', start: () => this.emergencyWatch.start(), stop: () => this.emergencyWatch.stop() },
+      { name: 'tracking', start: () => this.trackingWatch.start(), stop: () => this.trackingWatch.stop() },
+      { name: 'alerts', start: () => this.alerts.resume(), stop: () => this.alerts.stop() },
+      { name: 'pei', start: () => this.pei.start(), stop: () => this.pei.stop() },
+      { name: 'evidence', start: () => this.evidence.start(), stop: () => this.evidence.stop() },
+      { name: 'retention', start: () => this.retention.start(), stop: () => this.retention.stop() },
+      // Late, so it stops early: no ffmpeg outlives a stop that a later part holds up.
+      { name: 'cctv', start: () => this.cctv.start(), stop: () => this.cctv.stop() },
+      ...(tak ? [{ name: 'tak', start: () => tak.start(), stop: () => tak.stop() }] : []),
+      // Last: the site works without the region, and the uplink only reads what is committed.
+      ...(uplink
+        ? [
+            {
+              name: 'uplink',
+              start: () => {
+                uplink.start();
+                this.bus.on('committed', 'uplink', () => uplink.wake());
+              },
+              stop: () => {
+                this.bus.removeOwner('uplink');
+                return uplink.stop();
+              },
+            },
+          ]
+        : []),
+    ];
   }
 
+  /** Starts every part in order; if one fails, those already started are stopped again. */
   async start(): Promise<void> {
     // First: a missing certificate fails the start before anything is opened.
     const tlsSettings = this.config.gateway.tls;
@@ -208,10 +320,24 @@ export class Gateway {
         log: this.log.child({ module: 'tls' }),
       });
     }
-    await this.journal.open();
-    const started = Date.now();
+    for (const part of this.parts) {
+      try {
+        await part.start();
+      } catch (err) {
+        this.log.error({ err, part: part.name }, 'part failed to start; stopping the parts already started');
+        await this.stopStarted();
+        throw err;
+      }
+      this.started.push(part);
+    }
+    this.log.info({ http: this.httpPort, mqtt: this.broker.port, mqttTls: this.mqttTlsPort || null }, 'gateway started');
+  }
+
+  /** Projections rebuilt from the journal, then kept current by every committed batch. */
+  private async replay(): Promise<void> {
+    const started = this.clock.now();
     this.projections.replay(this.journal.replay());
-    this.log.info({ events: this.projections.seq, ms: Date.now() - started }, 'projections rebuilt from journal');
+    this.log.info({ events: this.projections.seq, ms: this.clock.now() - started }, 'projections rebuilt from journal');
     this.bus.on('committed', 'projections', (events) => {
       for (const e of events) this.projections.apply(e);
     });
@@ -221,19 +347,28 @@ export class Gateway {
     this.bus.on('committed', 'time-travel', (events) => this.timeTravel.onCommitted(events));
     this.replayed = true;
     await this.closeLeftOpen();
+  }
 
-    await this.broker.start();
-    if (tlsSettings && this.tls) {
-      this.mqttTls = new MqttTlsListener({
-        host: tlsSettings.mqttHost,
-        port: tlsSettings.mqttPort,
-        tls: this.tls,
-        handle: (socket) => this.broker.handle(socket),
-        log: this.log.child({ module: 'mqtt-tls' }),
-      });
-      await this.mqttTls.start();
-    }
-    this.sessions.start(this.sessionCheckMs);
+  private async startMqttTls(): Promise<void> {
+    const tlsSettings = this.config.gateway.tls;
+    if (!tlsSettings || !this.tls) return;
+    this.mqttTls = new MqttTlsListener({
+      host: tlsSettings.mqttHost,
+      port: tlsSettings.mqttPort,
+      tls: this.tls,
+      handle: (socket) => this.broker.handle(socket),
+      log: this.log.child({ module: 'mqtt-tls' }),
+    });
+    await this.mqttTls.start();
+  }
+
+  private async stopMqttTls(): Promise<void> {
+    const listener = this.mqttTls;
+    this.mqttTls = null;
+    await listener?.stop();
+  }
+
+  private async startHttp(): Promise<void> {
     const http = await buildHttp({
       api: this.api,
       accounts: this.accounts,
@@ -256,22 +391,18 @@ export class Gateway {
     http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     await http.listen({ host: this.config.gateway.http.host, port: this.config.gateway.http.port });
     this.http = http;
-    this.cctv.start();
-    this.contact.start();
-    this.emergencyWatch.start();
-    this.trackingWatch.start();
-    this.alerts.resume();
-    await this.pei.start();
-    await this.evidence.start();
-    this.retention.start(this.config.evidence.retentionCheckMinutes * 60_000);
-    await this.tak?.start();
-    // Last: the site works without the region, and the uplink only reads what is committed.
-    if (this.uplink) {
-      const uplink = this.uplink;
-      uplink.start();
-      this.bus.on('committed', 'uplink', () => uplink.wake());
+  }
+
+  /** The console's sockets, then the HTTP server, then MQTT over WebSocket on it. */
+  private async stopHttp(): Promise<void> {
+    this.consoleSocket.close();
+    const http = this.http;
+    this.http = null;
+    try {
+      if (http) await http.close();
+    } finally {
+      this.mqttWs.close();
     }
-    this.log.info({ http: this.httpPort, mqtt: this.broker.port, mqttTls: this.mqttTlsPort || null }, 'gateway started');
   }
 
   /** MQTT over WebSocket on the HTTP server; other upgrade paths belong to Socket.IO. */
@@ -341,34 +472,21 @@ export class Gateway {
     return addr && typeof addr === 'object' ? addr.port : 0;
   }
 
+  /**
+   * Stops the started parts in reverse, each in isolation (see `stopParts`): a part that throws
+   * or hangs is logged with its name and the next one still stops, the journal last of all.
+   */
   async stop(): Promise<void> {
-    // First: views are journaled as ended while the journal is open, and no ffmpeg outlives us.
-    await this.cctv.stop();
-    await this.tak?.stop();
-    this.bus.removeOwner('uplink');
-    await this.uplink?.stop();
-    this.retention.stop();
-    await this.evidence.stop();
-    await this.pei.stop();
-    await this.trackingWatch.stop();
-    this.alerts.stop();
-    this.emergencyWatch.stop();
-    this.contact.stop();
-    this.consoleSocket.close();
-    this.sessions.stop();
-    if (this.http) await this.http.close();
-    this.http = null;
-    this.mqttWs.close();
-    await this.broker.stop();
-    await this.mqttTls?.stop();
-    this.mqttTls = null;
-    this.bus.removeOwner('projections');
-    this.bus.removeOwner('console');
-    this.bus.removeOwner('emergencies');
-    this.bus.removeOwner('tracking');
-    this.bus.removeOwner('time-travel');
-    await this.timeTravel.stop();
-    await this.journal.close();
+    await this.stopStarted();
     this.log.info('gateway stopped');
   }
+
+  private async stopStarted(): Promise<void> {
+    const parts = this.started.reverse();
+    this.started = [];
+    await stopParts(parts, { log: this.log, timeoutMs: this.partStopTimeoutMs });
+  }
 }
+
+/** Owners of the bus listeners the projections part registers. */
+const BUS_OWNERS = ['projections', 'console', 'emergencies', 'tracking', 'time-travel'] as const;

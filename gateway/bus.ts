@@ -14,10 +14,17 @@ export interface BusEvents {
 
 type Listener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;
 
+export interface BusOptions {
+  log: Logger;
+}
+
 export class Bus {
   private readonly listeners = new Map<keyof BusEvents, Array<{ owner: string; fn: Listener<never> }>>();
+  private readonly log: Logger;
 
-  constructor(private readonly log: Logger) {}
+  constructor(opts: BusOptions) {
+    this.log = opts.log;
+  }
 
   on<K extends keyof BusEvents>(event: K, owner: string, fn: Listener<K>): void {
     const list = this.listeners.get(event) ?? [];

@@ -22,16 +22,26 @@ export interface BundleCreated {
   download: string;
 }
 
+export interface EvidenceApiOptions {
+  journal: Journal;
+  projections: Projections;
+  service: EvidenceService;
+}
+
 /**
  * Evidence through the application API: every view, mark, hold and export is journaled with
  * its actor and the evidence id as `ref`, so the chain of custody is one journal query.
  */
 export class EvidenceApi {
-  constructor(
-    private readonly journal: Journal,
-    private readonly projections: Projections,
-    private readonly service: EvidenceService,
-  ) {}
+  private readonly journal: Journal;
+  private readonly projections: Projections;
+  private readonly service: EvidenceService;
+
+  constructor(opts: EvidenceApiOptions) {
+    this.journal = opts.journal;
+    this.projections = opts.projections;
+    this.service = opts.service;
+  }
 
   private record(id: string): EvidenceRecord {
     const r = this.projections.evidence.get(id);

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config/schema';
+import { systemClock, type Clock } from '../clock';
 import type { AccountRole, ConsoleRole } from '../contract/roles';
 import { LoginThrottle, type Lockout } from './login-throttle';
 import { dummyHashLike, verifyPassword } from './password';
@@ -26,6 +27,12 @@ export type LoginOutcome =
 
 /** Roles that speak for many devices over one connection (a radio IP gateway, a service). */
 const GATEWAY_ROLES: ReadonlySet<AccountRole> = new Set(['control-station', 'service']);
+
+export interface AccountsOptions {
+  config: Config;
+  /** What login lockouts are timed by. */
+  clock?: Clock;
+}
 
 /** Verified API tokens remembered at once; beyond it the oldest are forgotten. */
 const MAX_VERIFIED_TOKENS = 1000;
@@ -55,9 +62,11 @@ export class Accounts {
   /** scrypt verifications run so far (cache misses): a lockout must not add to it. */
   passwordChecks = 0;
 
-  constructor(config: Config) {
+  constructor(opts: AccountsOptions) {
+    const { config } = opts;
+    const clock = opts.clock ?? systemClock;
     this.limits = config.gateway.limits;
-    this.throttle = new LoginThrottle(config.gateway.limits.login);
+    this.throttle = new LoginThrottle(config.gateway.limits.login, () => clock.now());
     this.dummyHash = dummyHashLike(config.accounts[0]?.passwordHash);
     const unitByIssi = new Map(config.units.map((u) => [u.issi, u]));
     const gssiOf = new Map(config.talkgroups.map((t) => [t.id, t.gssi]));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock, type Timer } from '../clock';
 import type { Principal } from './accounts';
 
 export interface Session {
@@ -18,6 +19,14 @@ export type SessionEndListener = (id: string, reason: SessionEnd) => void;
  */
 export const SESSION_CHECK_MS = 15_000;
 
+export interface SessionsOptions {
+  /** A session ends after this long without a request. */
+  idleMs: number;
+  /** How often idle sessions are swept (default `SESSION_CHECK_MS`). */
+  checkMs?: number;
+  clock?: Clock;
+}
+
 /**
  * Console login sessions, in memory: a gateway restart logs everyone out, which is the safe
  * failure. A session ends after `idleMs` without a request. Ends are announced (`onEnd`) so
@@ -27,12 +36,19 @@ export const SESSION_CHECK_MS = 15_000;
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
   private readonly listeners = new Set<SessionEndListener>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
+  readonly idleMs: number;
+  readonly checkMs: number;
+  private readonly clock: Clock;
 
-  constructor(readonly idleMs: number) {}
+  constructor(opts: SessionsOptions) {
+    this.idleMs = opts.idleMs;
+    this.checkMs = opts.checkMs ?? SESSION_CHECK_MS;
+    this.clock = opts.clock ?? systemClock;
+  }
 
   create(principal: Principal): Session {
-    const now = Date.now();
+    const now = this.clock.now();
     const session = { id: randomBytes(32).toString('base64url'), principal, createdAt: now, lastSeen: now };
     this.sessions.set(session.id, session);
     return session;
@@ -41,7 +57,7 @@ export class Sessions {
   /** The live session for an id, refreshed (a request is activity); null if unknown or idle too long. */
   touch(id: string | undefined): Session | null {
     const s = this.peek(id);
-    if (s) s.lastSeen = Date.now();
+    if (s) s.lastSeen = this.clock.now();
     return s;
   }
 
@@ -53,7 +69,7 @@ export class Sessions {
     if (!id) return null;
     const s = this.sessions.get(id);
     if (!s) return null;
-    if (Date.now() - s.lastSeen > this.idleMs) {
+    if (this.clock.now() - s.lastSeen > this.idleMs) {
       this.end(id, 'idle');
       return null;
     }
@@ -75,15 +91,14 @@ export class Sessions {
     for (const id of [...this.sessions.keys()]) this.peek(id);
   }
 
-  /** Sweeps idle sessions every `intervalMs`, so their connections close without waiting for a request. */
-  start(intervalMs: number = SESSION_CHECK_MS): void {
+  /** Sweeps idle sessions every `checkMs`, so their connections close without waiting for a request. */
+  start(): void {
     this.stop();
-    this.timer = setInterval(() => this.sweep(), intervalMs);
-    this.timer.unref();
+    this.timer = this.clock.setInterval(() => this.sweep(), this.checkMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     this.timer = null;
   }
 

@@ -8,6 +8,7 @@ import { CameraStream } from '../../devices/cctv/stream';
 import { CctvApi, type StreamSummary } from '../api/cctv-api';
 import type { Sessions } from '../auth/sessions';
 import type { Bus } from '../bus';
+import type { Clock } from '../clock';
 import type { Journal } from '../journal/journal';
 import type { Metrics } from '../metrics';
 import type { Projections } from '../projections';
@@ -25,6 +26,8 @@ export interface CctvServiceDeps {
   log: Logger;
   /** How often a video view re-checks its session (default 15 s; tests shorten it). */
   sessionCheckMs?: number;
+  /** What the session re-check is scheduled on (the sessions' own clock). */
+  clock?: Clock;
   /** How ffmpeg is tied to the gateway (tests pin it; by default the best this system offers). */
   guard?: DeathGuard;
 }
@@ -74,6 +77,7 @@ export class CctvService {
       metrics: deps.metrics,
       log: log.child({ module: 'video' }),
       sessionCheckMs: deps.sessionCheckMs,
+      clock: deps.clock,
       limits: { maxBufferBytes: s.viewerMaxBufferKb * 1024, slowDropMs: s.slowViewerSeconds * 1000 },
     });
     this.health = new HealthWatch({

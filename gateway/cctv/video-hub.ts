@@ -6,6 +6,7 @@ import type { Segment } from '../../devices/cctv/mpegts';
 import type { CameraStream } from '../../devices/cctv/stream';
 import type { CctvApi, ViewTicket } from '../api/cctv-api';
 import { cookieFrom, sameOrigin, SESSION_CHECK_MS, SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import { systemClock, type Clock, type Timer } from '../clock';
 import { VIDEO_PATH_PREFIX } from '../contract/cctv';
 import { ApiError } from '../http/errors';
 import type { Metrics } from '../metrics';
@@ -20,6 +21,8 @@ export interface VideoHubDeps {
   limits: ViewerLimits;
   /** How often open views re-check their session (default 15 s). */
   sessionCheckMs?: number;
+  /** What the session re-check is scheduled on (the sessions' own clock). */
+  clock?: Clock;
 }
 
 interface Connection {
@@ -61,7 +64,7 @@ export class VideoHub {
   private readonly byCamera = new Map<string, Set<Connection>>();
   private readonly listeners: Array<[CameraStream, (seg: Segment) => void]> = [];
   private readonly pending = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private unsubscribe: (() => void) | null = null;
   private stopping = false;
 
@@ -77,8 +80,8 @@ export class VideoHub {
     // A view outlives no session: a logout or idle expiry ends it at once (announced by
     // Sessions), and the periodic re-check bounds it even if an announcement were missed.
     this.unsubscribe = this.deps.sessions.onEnd((id) => this.endSession(id));
-    this.timer = setInterval(() => this.checkSessions(), this.deps.sessionCheckMs ?? SESSION_CHECK_MS);
-    this.timer.unref();
+    this.timer?.clear();
+    this.timer = (this.deps.clock ?? systemClock).setInterval(() => this.checkSessions(), this.deps.sessionCheckMs ?? SESSION_CHECK_MS);
   }
 
   viewers(cameraId: string): number {
@@ -202,7 +205,7 @@ export class VideoHub {
   /** Ends every view (journaled) before the streams stop and the journal closes. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     this.timer = null;
     this.unsubscribe?.();
     this.unsubscribe = null;

@@ -1,7 +1,20 @@
 import type { Logger } from 'pino';
+import { systemClock, type Clock, type Timer } from '../clock';
 import type { Journal } from '../journal/journal';
 import type { EvidenceProjection } from '../projections/evidence';
 import type { EvidenceStore, StoreBounds } from './store';
+
+export interface RetentionOptions {
+  evidence: EvidenceProjection;
+  store: EvidenceStore;
+  journal: Journal;
+  log: Logger;
+  /** How often a pass runs. */
+  everyMs: number;
+  /** Bounds of `partial/` and `quarantine/`; without them the store is not swept. */
+  bounds?: StoreBounds;
+  clock?: Clock;
+}
 
 /**
  * Deletes footage whose retention has run out (non-evidential, not on hold), leaving a receipt
@@ -9,32 +22,44 @@ import type { EvidenceStore, StoreBounds } from './store';
  * events; only the file goes, so `journal verify` still passes afterwards.
  */
 export class RetentionJob {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
+  private readonly evidence: EvidenceProjection;
+  private readonly store: EvidenceStore;
+  private readonly journal: Journal;
+  private readonly log: Logger;
+  private readonly everyMs: number;
+  private readonly bounds: StoreBounds | undefined;
+  private readonly clock: Clock;
 
-  constructor(
-    private readonly evidence: EvidenceProjection,
-    private readonly store: EvidenceStore,
-    private readonly journal: Journal,
-    private readonly log: Logger,
-    /** Bounds of `partial/` and `quarantine/`; without them the store is not swept. */
-    private readonly bounds?: StoreBounds,
-  ) {}
+  constructor(opts: RetentionOptions) {
+    this.evidence = opts.evidence;
+    this.store = opts.store;
+    this.journal = opts.journal;
+    this.log = opts.log;
+    this.everyMs = opts.everyMs;
+    this.bounds = opts.bounds;
+    this.clock = opts.clock ?? systemClock;
+  }
 
-  start(everyMs: number): void {
-    this.timer = setInterval(() => {
-      void this.run().catch((err: unknown) => this.log.error({ err }, 'retention run failed'));
-      void this.sweep().catch((err: unknown) => this.log.error({ err }, 'evidence store sweep failed'));
-    }, everyMs);
-    this.timer.unref();
+  start(): void {
+    this.stop();
+    this.timer = this.clock.setInterval(
+      () =>
+        Promise.all([
+          this.run().catch((err: unknown) => this.log.error({ err }, 'retention run failed')),
+          this.sweep().catch((err: unknown) => this.log.error({ err }, 'evidence store sweep failed')),
+        ]),
+      this.everyMs,
+    );
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     this.timer = null;
   }
 
   /** One pass; returns the ids deleted. */
-  async run(now = Date.now()): Promise<string[]> {
+  async run(now = this.clock.now()): Promise<string[]> {
     const deleted: string[] = [];
     for (const r of this.evidence.expired(now)) {
       // File first, receipt second: a crash in between leaves an expired record whose file is
@@ -68,7 +93,7 @@ export class RetentionJob {
    * receipt in the journal (what, how big, why). None of it is custody-bearing evidence: a
    * partial's recording is still on the camera (no ERASE_OK), and quarantine never had custody.
    */
-  async sweep(now = Date.now()): Promise<number> {
+  async sweep(now = this.clock.now()): Promise<number> {
     if (!this.bounds) return 0;
     const removed = await this.store.sweep(this.bounds, now);
     await Promise.all(

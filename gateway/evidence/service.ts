@@ -20,6 +20,24 @@ export type { DockTransfer, DockLive } from '../contract/views';
 /** A dock's line noise: the first of each kind at once, the rest as one summary per this window. */
 export const NOISE_REPORT_MS = 60_000;
 
+export interface DockTiming {
+  retransmitMs?: number;
+  heartbeatMs?: number;
+  noiseReportMs?: number;
+}
+
+export interface EvidenceServiceOptions {
+  config: Config;
+  journal: Journal;
+  projections: Projections;
+  log: Logger;
+  /** Paths in the config are relative to this directory. */
+  baseDir: string;
+  /** Dock protocol timings (tests shorten them). */
+  timing?: DockTiming;
+  metrics?: Metrics;
+}
+
 /**
  * Body-worn camera docks into evidence. Each dock's session streams files into the
  * content-addressed store; when a file's hash matches the offer, its custody (offered,
@@ -35,15 +53,24 @@ export class EvidenceService {
   private readonly noise: NoiseAggregator;
   private readonly noiseWrites = new Set<Promise<void>>();
 
-  constructor(
-    private readonly config: Config,
-    private readonly journal: Journal,
-    private readonly projections: Projections,
-    private readonly log: Logger,
-    private readonly baseDir: string,
-    private readonly timing: { retransmitMs?: number; heartbeatMs?: number; noiseReportMs?: number } = {},
-    private readonly metrics?: Metrics,
-  ) {
+  private readonly config: Config;
+  private readonly journal: Journal;
+  private readonly projections: Projections;
+  private readonly log: Logger;
+  private readonly baseDir: string;
+  private readonly timing: DockTiming;
+  private readonly metrics: Metrics | undefined;
+
+  constructor(opts: EvidenceServiceOptions) {
+    const { config, log, baseDir } = opts;
+    const timing = opts.timing ?? {};
+    this.config = config;
+    this.journal = opts.journal;
+    this.projections = opts.projections;
+    this.log = log;
+    this.baseDir = baseDir;
+    this.timing = timing;
+    this.metrics = opts.metrics;
     this.exportDir = resolve(baseDir, config.gateway.dataDir, config.evidence.exportDir);
     this.store = new EvidenceStore({
       dir: resolve(baseDir, config.gateway.dataDir, 'evidence'),

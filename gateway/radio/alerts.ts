@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ulid } from 'ulid';
 import type { Config } from '../../config/schema';
 import type { MqttBroker } from '../broker/broker';
+import { systemClock, type Clock, type Timer } from '../clock';
 import { topicFor } from '../contract/topics';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
@@ -15,22 +16,40 @@ export interface AlertRequest {
   units: string[];
 }
 
+export interface AlertServiceOptions {
+  config: Config;
+  projections: Projections;
+  journal: Journal;
+  broker: MqttBroker;
+  pei: PeiBridge;
+  log: Logger;
+  clock?: Clock;
+}
+
 /**
  * Sends a controller's alert to talkgroups and units over every bearer (MQTT downlinks and
  * TETRA SDS through the control stations), and closes the wait on recipients that never
  * confirm. Deliveries themselves come back as `radio.receipt` events.
  */
 export class AlertService {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, Timer>();
+  private readonly config: Config;
+  private readonly projections: Projections;
+  private readonly journal: Journal;
+  private readonly broker: MqttBroker;
+  private readonly pei: PeiBridge;
+  private readonly log: Logger;
+  private readonly clock: Clock;
 
-  constructor(
-    private readonly config: Config,
-    private readonly projections: Projections,
-    private readonly journal: Journal,
-    private readonly broker: MqttBroker,
-    private readonly pei: PeiBridge,
-    private readonly log: Logger,
-  ) {}
+  constructor(opts: AlertServiceOptions) {
+    this.config = opts.config;
+    this.projections = opts.projections;
+    this.journal = opts.journal;
+    this.broker = opts.broker;
+    this.pei = opts.pei;
+    this.log = opts.log;
+    this.clock = opts.clock ?? systemClock;
+  }
 
   /** Recipients: every unit in the talkgroups, plus the units named. */
   recipients(req: AlertRequest): Array<{ unitId: string; issi: number }> {
@@ -91,7 +110,7 @@ export class AlertService {
     for (const r of await Promise.allSettled(sends)) {
       if (r.status === 'rejected') this.log.warn({ err: r.reason as unknown, alertId }, 'alert not sent on one bearer');
     }
-    this.scheduleTimeout(alertId, Date.now(), timeoutMs);
+    this.scheduleTimeout(alertId, this.clock.now(), timeoutMs);
     // TETRA group SDS carries no per-radio delivery report, so TETRA radios get the alert
     // individually, in the background: the API answers at once and each outcome is journaled.
     void this.sendByPei(tetra, req.text, alertId);
@@ -112,10 +131,11 @@ export class AlertService {
   }
 
   private scheduleTimeout(alertId: string, sentAt: number, timeoutMs: number): void {
-    const wait = Math.max(0, sentAt + timeoutMs - Date.now());
-    const t = setTimeout(() => void this.expire(alertId), wait);
-    t.unref();
-    this.timers.set(alertId, t);
+    const wait = Math.max(0, sentAt + timeoutMs - this.clock.now());
+    this.timers.set(
+      alertId,
+      this.clock.setTimeout(() => this.expire(alertId), wait),
+    );
   }
 
   private async expire(alertId: string): Promise<void> {
@@ -132,7 +152,7 @@ export class AlertService {
   }
 
   stop(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) t.clear();
     this.timers.clear();
   }
 }

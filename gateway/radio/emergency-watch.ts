@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
+import { systemClock, type Clock, type Timer } from '../clock';
 import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
@@ -12,30 +13,44 @@ export function emergencyTrigger(e: JournalEvent, config: Config): string | null
   return null;
 }
 
+export interface EmergencyWatchOptions {
+  config: Config;
+  projections: Projections;
+  journal: Journal;
+  log: Logger;
+  clock?: Clock;
+}
+
 /**
  * Opens an emergency when a unit's radio signals one, attaches repeat presses to the open one,
  * and re-alerts the control room while nobody has acknowledged it. Each decision is journaled
  * (`emergency.raised`, `.repeat`, `.realert`), so replay shows exactly what controllers saw.
  */
 export class EmergencyWatch {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   /** Units whose `emergency.raised` is appended but not yet committed. */
   private readonly raising = new Set<string>();
+  private readonly config: Config;
+  private readonly projections: Projections;
+  private readonly journal: Journal;
+  private readonly log: Logger;
+  private readonly clock: Clock;
 
-  constructor(
-    private readonly config: Config,
-    private readonly projections: Projections,
-    private readonly journal: Journal,
-    private readonly log: Logger,
-  ) {}
+  constructor(opts: EmergencyWatchOptions) {
+    this.config = opts.config;
+    this.projections = opts.projections;
+    this.journal = opts.journal;
+    this.log = opts.log;
+    this.clock = opts.clock ?? systemClock;
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.realert(), 1000);
-    this.timer.unref();
+    this.stop();
+    this.timer = this.clock.setInterval(() => this.realert(), 1000);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     this.timer = null;
   }
 
@@ -63,7 +78,7 @@ export class EmergencyWatch {
     }
   }
 
-  private async realert(now = Date.now()): Promise<void> {
+  private async realert(now = this.clock.now()): Promise<void> {
     const everyMs = this.config.radio.emergencyRealertSeconds * 1000;
     for (const em of this.projections.emergencies.open()) {
       if (em.state === 'open' && now - em.lastAlertAt >= everyMs) {

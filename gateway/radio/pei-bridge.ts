@@ -14,6 +14,22 @@ interface Queued {
   unitId: string;
 }
 
+export interface PeiTiming {
+  keepaliveIdleMs?: number;
+  keepaliveTimeoutMs?: number;
+}
+
+export interface PeiBridgeOptions {
+  config: Config;
+  journal: Journal;
+  log: Logger;
+  /** Serial paths in the config are relative to this directory. */
+  baseDir: string;
+  /** Keepalive timings (tests shorten them). */
+  timing?: PeiTiming;
+  metrics?: Metrics;
+}
+
 /**
  * TETRA control stations (PEI over serial) into the journal. Their events take the same types
  * as MQTT handsets' (`radio.position`, `radio.status`…), so every view treats both alike; the
@@ -33,15 +49,21 @@ export class PeiBridge {
    */
   private readonly inFlight = new Map<number, Promise<void>>();
 
-  constructor(
-    private readonly config: Config,
-    private readonly journal: Journal,
-    private readonly log: Logger,
-    private readonly baseDir: string,
-    private readonly timing: { keepaliveIdleMs?: number; keepaliveTimeoutMs?: number } = {},
-    private readonly metrics?: Metrics,
-  ) {
-    if (metrics) metrics.radioStations = () => this.monitoring();
+  private readonly config: Config;
+  private readonly journal: Journal;
+  private readonly log: Logger;
+  private readonly baseDir: string;
+  private readonly timing: PeiTiming;
+  private readonly metrics: Metrics | undefined;
+
+  constructor(opts: PeiBridgeOptions) {
+    this.config = opts.config;
+    this.journal = opts.journal;
+    this.log = opts.log;
+    this.baseDir = opts.baseDir;
+    this.timing = opts.timing ?? {};
+    this.metrics = opts.metrics;
+    if (opts.metrics) opts.metrics.radioStations = () => this.monitoring();
   }
 
   /** Link state, last heard and counters per station: for /metrics and /readyz. */

@@ -4,6 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import type { AppApi } from '../api/app-api';
 import type { Principal } from '../auth/accounts';
 import { cookieFrom, sameOrigin, SESSION_CHECK_MS, SESSION_COOKIE, type Sessions } from '../auth/sessions';
+import { systemClock, type Clock, type Timer } from '../clock';
 import { actingRole, can, SOCKET_EVIDENCE_EVENTS, SOCKET_STREAMS, socketCommandPermission, PERMISSIONS } from '../contract/policy';
 import {
   toConsoleEvent,
@@ -60,6 +61,8 @@ export interface ConsoleSocketDeps {
   log: Logger;
   /** How often open sockets re-check their session (default 15 s; tests shorten it). */
   sessionCheckMs?: number;
+  /** What the session re-check is scheduled on (the sessions' own clock). */
+  clock?: Clock;
 }
 
 /**
@@ -70,7 +73,7 @@ export class ConsoleSocket {
   private io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData> | null = null;
   private readonly positions = new Map<number, PositionUpdate>();
   private positionTimer: NodeJS.Timeout | null = null;
-  private sessionTimer: NodeJS.Timeout | null = null;
+  private sessionTimer: Timer | null = null;
   private unsubscribe: (() => void) | null = null;
   /** The last committed seq broadcast, and the last head each room was sent. */
   private head = 0;
@@ -97,8 +100,7 @@ export class ConsoleSocket {
     // expiry disconnects it at once, and the periodic re-check bounds it should one be missed.
     // The console then reconnects, is refused, and shows the login.
     this.unsubscribe = this.deps.sessions.onEnd((id, reason) => this.endSession(io, id, reason));
-    this.sessionTimer = setInterval(() => this.checkSessions(io), this.deps.sessionCheckMs ?? SESSION_CHECK_MS);
-    this.sessionTimer.unref();
+    this.sessionTimer = (this.deps.clock ?? systemClock).setInterval(() => this.checkSessions(io), this.deps.sessionCheckMs ?? SESSION_CHECK_MS);
     io.on('connection', (socket: ConsoleClient) => this.onConnection(socket));
     this.io = io;
     this.positionTimer = setInterval(() => this.flushPositions(), POSITION_FLUSH_MS);
@@ -274,7 +276,7 @@ export class ConsoleSocket {
   close(): void {
     if (this.positionTimer) clearInterval(this.positionTimer);
     this.positionTimer = null;
-    if (this.sessionTimer) clearInterval(this.sessionTimer);
+    this.sessionTimer?.clear();
     this.sessionTimer = null;
     this.unsubscribe?.();
     this.unsubscribe = null;

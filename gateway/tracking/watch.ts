@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
+import { systemClock, type Clock, type Timer } from '../clock';
 import type { Journal } from '../journal/journal';
 import type { AppendInput, JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
@@ -14,6 +15,15 @@ import { judgeArrival } from './arrival';
 
 const TICK_MS = 5000;
 
+export interface TrackingWatchOptions {
+  config: Config;
+  projections: Projections;
+  journal: Journal;
+  alerts: Pick<AlertService, 'send'>;
+  log: Logger;
+  clock?: Clock;
+}
+
 /**
  * Turns committed reports into the tracking picture, and journals every decision so replay
  * shows exactly what the control room saw: `track.sighting` ({type: new|update, before,
@@ -24,7 +34,7 @@ const TICK_MS = 5000;
  */
 export class TrackingWatch {
   private queue: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private graph: ZoneGraph | null = null;
   private cameras = new Map<string, CameraCover[]>();
   /** Incidents whose arrival is appended but not yet committed. */
@@ -34,13 +44,21 @@ export class TrackingWatch {
   /** Batches committed before start() are covered by its catch-up; after stop(), by the next start's. */
   private started = false;
 
-  constructor(
-    private readonly config: Config,
-    private readonly projections: Projections,
-    private readonly journal: Journal,
-    private readonly alerts: Pick<AlertService, 'send'>,
-    private readonly log: Logger,
-  ) {}
+  private readonly config: Config;
+  private readonly projections: Projections;
+  private readonly journal: Journal;
+  private readonly alerts: Pick<AlertService, 'send'>;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+
+  constructor(opts: TrackingWatchOptions) {
+    this.config = opts.config;
+    this.projections = opts.projections;
+    this.journal = opts.journal;
+    this.alerts = opts.alerts;
+    this.log = opts.log;
+    this.clock = opts.clock ?? systemClock;
+  }
 
   /** Catches up on reports committed but not yet derived (a crash in between), then keeps time. */
   start(): void {
@@ -49,14 +67,18 @@ export class TrackingWatch {
     // Only the report types, through the (type, seq) index: a start must not scan every position fix.
     const types = [...SIGHTING_SOURCES, 'sighting.linked'];
     for (const e of this.journal.reader.events({ types, afterSeq: this.projections.tracks.lastTrigger })) this.run(() => this.derive(e));
-    this.timer = setInterval(() => this.run(() => this.tick(Date.now())), TICK_MS);
-    this.timer.unref();
+    this.timer?.clear();
+    // The tick's promise goes back to the clock: a test clock awaits what the tick journals.
+    this.timer = this.clock.setInterval(() => {
+      this.run(() => this.tick(this.clock.now()));
+      return this.queue;
+    }, TICK_MS);
     this.started = true;
   }
 
   async stop(): Promise<void> {
     this.started = false;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     this.timer = null;
     await this.queue;
   }

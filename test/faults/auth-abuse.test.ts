@@ -1,9 +1,10 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
+import { ManualClock } from '../helpers/clock';
 import { connectMqtt, demoPassword, eventually, startGateway, testConfig, journaled } from '../helpers/gateway';
 
-/** Short lockouts so the test can wait one out: 3 failures per username, 8 per address, 1 s doubling to 4 s. */
+/** 3 failures per username, 8 per address, 1 s doubling to 4 s; the tests move a manual clock past them. */
 const LIMITS = {
   login: { userFailures: 3, addressFailures: 8, lockoutSeconds: 1, maxLockoutSeconds: 4 },
   publish: { perSecond: 20, burst: 20, gatewayPerSecond: 5000, gatewayBurst: 10000 },
@@ -12,11 +13,11 @@ const LIMITS = {
 const gateways: Gateway[] = [];
 const clients: MqttClient[] = [];
 
-async function gateway(): Promise<Gateway> {
+async function gateway(clock?: ManualClock): Promise<Gateway> {
   const { config } = testConfig((doc) => {
     (doc.gateway as Record<string, unknown>).limits = LIMITS;
   });
-  const gw = await startGateway(config);
+  const gw = await startGateway(config, { clock });
   gateways.push(gw);
   return gw;
 }
@@ -49,9 +50,11 @@ async function metric(gw: Gateway, name: string, labels: string): Promise<number
 
 describe('repeated bad passwords', () => {
   it('lock an MQTT username out with CONNACK 5, without checking the password, and back off', async () => {
-    const gw = await gateway();
+    const clock = new ManualClock();
+    const gw = await gateway(clock);
     for (let i = 0; i < 3; i++) expect(await connack(gw, 'radio-2001', 'guess')).toBe(5);
-    const lockout = await eventually(() => payloads(gw, 'security.lockout').find((p) => p.scope === 'username'), 3000, 'lockout journaled');
+    await gw.journal.flush(); // the lockout is appended before the CONNACK goes
+    const lockout = payloads(gw, 'security.lockout').find((p) => p.scope === 'username');
     expect(lockout).toMatchObject({ key: 'user:radio-2001', failures: 3, lockedForMs: 1000 });
 
     // Locked: even the right password is refused, and scrypt is never run for it.
@@ -62,25 +65,29 @@ describe('repeated bad passwords', () => {
     // Other accounts are not locked by it.
     expect(await connack(gw, 'radio-2002', demoPassword('radio-2002'))).toBe(0);
 
-    // Once it expires, one more failure locks it again for twice as long.
-    await eventually(
-      async () => (await connack(gw, 'radio-2001', 'guess again')) === 5 && payloads(gw, 'security.lockout').length === 2,
-      5000,
-      'second lockout',
-    );
+    // Still locked a moment before it expires; once it has, one more failure locks it again for twice as long.
+    await clock.advance(990);
+    expect(await connack(gw, 'radio-2001', demoPassword('radio-2001'))).toBe(5);
+    await clock.advance(10);
+    expect(await connack(gw, 'radio-2001', 'guess again')).toBe(5);
+    await gw.journal.flush();
+    expect(payloads(gw, 'security.lockout')).toHaveLength(2);
     expect(payloads(gw, 'security.lockout')[1]).toMatchObject({ key: 'user:radio-2001', failures: 4, lockedForMs: 2000 });
     // Each refusal is counted; the journal has the first at once, the rest in the minute's summary.
     expect(payloads(gw, 'security.connect-refused').filter((p) => p.username === 'radio-2001' && p.reason === 'bad username or password')).toHaveLength(1);
     expect(await metric(gw, 'tw_security_events_total', 'kind="connect-refused"')).toBe(4);
+    expect(await metric(gw, 'tw_security_events_total', 'kind="login-locked-out"')).toBe(2);
 
     // After the lockout the right password works, and success clears the username's record.
-    await eventually(async () => (await connack(gw, 'radio-2001', demoPassword('radio-2001'))) === 0, 5000, 'login after lockout');
+    await clock.advance(2000);
+    expect(await connack(gw, 'radio-2001', demoPassword('radio-2001'))).toBe(0);
     expect(await connack(gw, 'radio-2001', 'one typo')).toBe(5);
     expect(await connack(gw, 'radio-2001', demoPassword('radio-2001'))).toBe(0);
   });
 
   it('answer the console login with 429 and Retry-After while locked, and journal the lockout', async () => {
-    const gw = await gateway();
+    const clock = new ManualClock();
+    const gw = await gateway(clock);
     const attempt = (password: string) =>
       fetch(`http://127.0.0.1:${gw.httpPort}/api/login`, {
         method: 'POST',
@@ -94,10 +101,12 @@ describe('repeated bad passwords', () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('TW_LOCKED_OUT');
     expect(gw.accounts.passwordChecks).toBe(checks);
-    const lockout = await eventually(() => payloads(gw, 'security.lockout')[0]);
+    await gw.journal.flush();
+    const lockout = payloads(gw, 'security.lockout')[0];
     expect(lockout).toMatchObject({ scope: 'username', key: 'user:controller', failures: 3 });
     expect(payloads(gw, 'security.login-failed').filter((p) => p.username === 'controller')).toHaveLength(3);
-    await eventually(async () => (await attempt(demoPassword('controller'))).status === 200, 5000, 'login after lockout');
+    await clock.advance(1000);
+    expect((await attempt(demoPassword('controller'))).status).toBe(200);
   });
 
   it('lock out an address that guesses across many usernames, over MQTT and HTTP alike', async () => {
@@ -106,7 +115,8 @@ describe('repeated bad passwords', () => {
     for (const user of ['radio-2003', 'radio-2004', 'radio-2005', 'radio-2006']) {
       for (let i = 0; i < 2; i++) expect(await connack(gw, user, 'nope')).toBe(5);
     }
-    const lockout = await eventually(() => payloads(gw, 'security.lockout').find((p) => p.scope === 'address'));
+    await gw.journal.flush();
+    const lockout = payloads(gw, 'security.lockout').find((p) => p.scope === 'address');
     expect(lockout).toMatchObject({ key: 'addr:127.0.0.1', failures: 8 });
     const checks = gw.accounts.passwordChecks;
     expect(await connack(gw, 'radio-2009', demoPassword('radio-2009'))).toBe(5);

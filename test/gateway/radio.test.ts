@@ -4,11 +4,14 @@ import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { Handset } from '../../simulators/radio/handset';
 import { PeiSimulator } from '../../simulators/radio/pei-sim';
+import { ManualClock } from '../helpers/clock';
 import { demoPassword, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 
 let gw: Gateway;
 let sim: PeiSimulator;
 let link: string;
+/** Re-alerts and alert timeouts run on this clock: the tests move it on instead of waiting. */
+const clock = new ManualClock();
 const handsets: Handset[] = [];
 
 // unit-09 (ISSI 2009) and unit-10 (2010) carry TETRA radios behind the control station.
@@ -17,9 +20,8 @@ const PEI_ISSI = 2009;
 beforeAll(async () => {
   const t = testConfig((doc) => {
     const radio = doc.radio as Record<string, unknown>;
-    // Long enough that confirming radios answer first even on a loaded machine.
+    // The timeout passes only when the test moves the clock on, after the confirming radios answered.
     radio.alertTimeoutSeconds = 5;
-    radio.emergencyRealertSeconds = 1;
   });
   link = join(t.dir, 'pei-1');
   const config = {
@@ -35,7 +37,7 @@ beforeAll(async () => {
     talkgroup: 9001,
   });
   await sim.start();
-  gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 1000, keepaliveTimeoutMs: 1000 } });
+  gw = await startGateway(config, { baseDir: t.dir, peiTiming: { keepaliveIdleMs: 1000, keepaliveTimeoutMs: 1000 }, clock });
   await eventually(() => gw.pei.stations[0]?.linkUp, 10_000, 'PEI link up');
 });
 afterAll(async () => {
@@ -121,7 +123,14 @@ describe('an MQTT handset', () => {
 
   it('re-alerts an unacknowledged emergency, then acknowledge → resolve journals each step with its actor', async () => {
     const em = gw.projections.emergencies.openFor('unit-01')!;
-    await eventually(() => events('emergency.realert', (e) => e.ref === em.id).length > 0, 10_000, 're-alert');
+    // Due `emergencyRealertSeconds` after it was raised (its journal time); checked every second.
+    const due = em.lastAlertAt + gw.config.radio.emergencyRealertSeconds * 1000;
+    const realerts = () => events('emergency.realert', (e) => e.ref === em.id);
+    await clock.advance(due - 1000 - clock.now());
+    expect(realerts()).toEqual([]);
+    while (realerts().length === 0 && clock.now() < due + 2000) await clock.advance(1000);
+    expect(realerts()).toHaveLength(1);
+    expect(clock.now()).toBeGreaterThanOrEqual(due);
     const cookie = await login(gw.httpPort, 'controller');
     // Resolving before anyone owns it is refused.
     expect((await api(cookie, 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'genuine' })).status).toBe(409);
@@ -165,14 +174,14 @@ describe('alerts', () => {
     for (const h of handsets.filter((x) => x.client)) {
       await eventually(() => h.received.some((m) => m.msgId === alertId), 10_000, `alert at ${h.issi}`);
     }
-    const final = await eventually(
-      () => {
-        const a = gw.projections.alerts.get(alertId)!;
-        return a.recipients.every((r) => r.status !== 'pending') ? a : undefined;
-      },
+    await eventually(
+      () => gw.projections.alerts.get(alertId)!.recipients.every((r) => r.status !== 'pending' || r.issi === 2002),
       20_000,
-      'all recipients settled',
+      'every confirming radio settled',
     );
+    expect(gw.projections.alerts.get(alertId)!.recipients.find((r) => r.issi === 2002)?.status).toBe('pending');
+    await clock.advancePastReal(gw.projections.alerts.get(alertId)!.timeoutMs!);
+    const final = gw.projections.alerts.get(alertId)!;
     const status = Object.fromEntries(final.recipients.map((r) => [r.issi, r.status]));
     expect(status[2002]).toBe('timed-out');
     expect(status[PEI_ISSI]).toBe('delivered');

@@ -3,6 +3,7 @@ import type { Gateway } from '../../gateway/app';
 import { Projections } from '../../gateway/projections';
 import { Fleet } from '../../simulators/radio/fleet';
 import { Handset } from '../../simulators/radio/handset';
+import { ManualClock } from '../helpers/clock';
 import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
 
 let gw: Gateway;
@@ -34,10 +35,10 @@ describe('projections', () => {
   });
 
   it('a silent unit becomes lost-contact once, and the next message clears it', async () => {
-    const { config } = testConfig((doc) => {
-      (doc.gateway as Record<string, unknown>).unitLostContactSeconds = 1;
-    });
-    const g = await startGateway(config);
+    const { config } = testConfig();
+    const silenceMs = config.gateway.unitLostContactSeconds * 1000;
+    const clock = new ManualClock();
+    const g = await startGateway(config, { clock });
     try {
       const h = new Handset({
         url: `mqtt://127.0.0.1:${g.broker.port}`,
@@ -49,14 +50,17 @@ describe('projections', () => {
         seed: 1,
       });
       await h.connect();
-      await h.move(1);
+      await h.move(1); // acknowledged once journaled and applied
       const unit = () => g.projections.units.unitByIssi(2005)!;
-      await eventually(() => unit().lostContact, 5000, 'lost contact');
-      await new Promise((r) => setTimeout(r, 1500));
-      const lost = g.journal.database.prepare("SELECT count(*) AS n FROM events WHERE type = 'unit.lost-contact'").get() as { n: number };
-      expect(lost.n).toBe(1); // journaled once, not on every check
+      const lostCount = () => (g.journal.database.prepare("SELECT count(*) AS n FROM events WHERE type = 'unit.lost-contact'").get() as { n: number }).n;
+      await clock.advancePastReal(silenceMs - 1000);
+      expect(unit().lostContact).toBe(false); // still within the allowed silence
+      await clock.advance(10_000); // two checks (every 5 s) later, past the silence
+      expect(unit().lostContact).toBe(true);
+      await clock.advance(10 * silenceMs); // many more checks
+      expect(lostCount()).toBe(1); // journaled once, not on every check
       await h.move(1);
-      await eventually(() => !unit().lostContact, 2000, 'contact restored');
+      expect(unit().lostContact).toBe(false);
       await h.close();
     } finally {
       await g.stop();

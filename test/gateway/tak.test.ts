@@ -192,7 +192,7 @@ describe('TAK settings', () => {
     const feed = new TakFeed({
       settings: config.tak,
       projections: new Projections(config),
-      bus: new Bus(log),
+      bus: new Bus({ log }),
       log,
       journal: new Journal({ path: ':memory:', synchronous: 'full', maxBatch: 1, log }), // never opened: the feed refuses first
     });

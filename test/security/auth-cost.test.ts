@@ -11,7 +11,7 @@ import { connackFrom, httpFrom, journaled, OWNER_ADDRESS, STRANGER_ADDRESS } fro
  */
 describe('a login with an unknown username', () => {
   it('costs one scrypt verification, as a wrong password for a real username does', async () => {
-    const accounts = new Accounts(testConfig().config);
+    const accounts = new Accounts({ config: testConfig().config });
     const before = accounts.passwordChecks;
     expect(await accounts.login('no-such-user', 'whatever', '10.0.0.9')).toMatchObject({ ok: false, reason: 'bad-credentials' });
     expect(accounts.passwordChecks - before).toBe(1);

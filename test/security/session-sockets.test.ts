@@ -2,7 +2,9 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Gateway } from '../../gateway/app';
+import { cookieFrom, SESSION_COOKIE } from '../../gateway/auth/sessions';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../gateway/contract/socket';
+import { ManualClock } from '../helpers/clock';
 import { eventually, loginSession, startGateway, testConfig } from '../helpers/gateway';
 import { freePort } from '../helpers/net';
 
@@ -19,11 +21,15 @@ const videos: WebSocket[] = [];
 /**
  * Two gateways: `slow` re-checks sessions only every minute (so what happens there within
  * seconds is the logout notification or the per-command check), `fast` has a short idle
- * timeout and re-checks often (idle expiry with no command at all).
+ * timeout and re-checks often (idle expiry with no command at all). Each has its own clock,
+ * which the tests move on past the idle timeout instead of waiting for it.
  */
 let slow: Gateway;
 let fast: Gateway;
+const slowClock = new ManualClock();
+const fastClock = new ManualClock();
 const SLOW_IDLE_MS = 3_000;
+const FAST = { idleMs: 1_500, checkMs: 250 };
 
 /** The demo town's cameras on a port where nobody serves RTSP: a view opens (and is journaled) without a stream. */
 async function config() {
@@ -34,8 +40,8 @@ async function config() {
 }
 
 beforeAll(async () => {
-  slow = await startGateway(await config(), { sessionTiming: { idleMs: SLOW_IDLE_MS, checkMs: 60_000 } });
-  fast = await startGateway(await config(), { sessionTiming: { idleMs: 1_500, checkMs: 250 } });
+  slow = await startGateway(await config(), { sessionTiming: { idleMs: SLOW_IDLE_MS, checkMs: 60_000 }, clock: slowClock });
+  fast = await startGateway(await config(), { sessionTiming: FAST, clock: fastClock });
 }, 60_000);
 
 afterAll(async () => {
@@ -113,7 +119,7 @@ describe('console socket and session', () => {
     const { socket, disconnects } = await openConsole(slow, session.cookie);
     // An open socket is not activity: after the idle timeout (and well before the minute's
     // re-check) the next command finds the session gone.
-    await new Promise((r) => setTimeout(r, SLOW_IDLE_MS + 500));
+    await slowClock.advance(SLOW_IDLE_MS + 500);
     const seqBefore = slow.journal.head.seq;
     const reply: unknown = await socket.timeout(5_000).emitWithAck('alert:send', { text: 'after idle expiry', priority: 'high', talkgroups: ['tg-town'] });
     expect(reply).toEqual({ error: { code: 'TW_UNAUTHENTICATED', message: expect.any(String) as string } });
@@ -124,8 +130,12 @@ describe('console socket and session', () => {
 
   it('an idle expiry disconnects an open console socket with no command sent', async () => {
     const session = await loginSession(fast.httpPort, 'controller');
-    const { disconnects } = await openConsole(fast, session.cookie);
-    await eventually(() => disconnects.length > 0, 10_000, 'the idle console socket to be disconnected');
+    const { socket, disconnects } = await openConsole(fast, session.cookie);
+    const disconnected = new Promise((resolve) => socket.once('disconnect', resolve));
+    await fastClock.advance(FAST.idleMs - FAST.checkMs);
+    expect(fast.sessions.peek(cookieFrom(session.cookie, SESSION_COOKIE))).not.toBeNull(); // not idle long enough yet
+    await fastClock.advance(2 * FAST.checkMs);
+    await disconnected;
     expect(disconnects).toEqual(['io server disconnect']);
     const me = await fetch(`http://127.0.0.1:${fast.httpPort}/api/me`, { headers: { cookie: session.cookie } });
     expect(me.status).toBe(401);
@@ -147,7 +157,9 @@ describe('video socket and session', () => {
   it('an idle expiry closes an open video WebSocket: watching is not activity', async () => {
     const session = await loginSession(fast.httpPort, 'operator');
     const video = await openVideo(fast, session.cookie);
-    await eventually(() => video.closed() !== null, 10_000, 'the idle video WebSocket to close');
+    const closed = new Promise((resolve) => video.ws.once('close', resolve));
+    await fastClock.advance(FAST.idleMs + 2 * FAST.checkMs);
+    await closed;
     expect(video.closed()).toBe(1008);
     await eventually(() => viewEnds(fast, 'operator').some((p) => p.reason === 'session ended'), 5_000, 'the view end in the journal');
   });
