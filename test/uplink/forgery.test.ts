@@ -151,4 +151,67 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     expect(breaks.filter((b) => b.seq === head + 1 && b.kind === 'fork')).toEqual([{ seq: head + 1, kind: 'fork', resolved: true }]);
     expect(breaks.filter((b) => !b.resolved)).toEqual([]);
   }, 60_000);
+  it('rolling back a forged subject.updated rebuilds the subject from the site’s earlier events', async () => {
+    await gw.journal.append({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      subject: 'subject:real-2',
+      ref: 'real-2',
+      payload: {
+        subjectId: 'real-2',
+        status: 'sought',
+        name: 'Genuine Two Sentinel',
+        aliases: ['G2'],
+        description: 'green coat',
+        features: [],
+        sharedRegionally: true,
+      },
+    });
+    const head = gw.journal.head.seq;
+    await settled(region.pool, SITE, journalPath, head);
+    await eventually(async () => (await siteRow()).confirmed === head, 10_000, 'the site’s signed status to confirm its chain');
+    expect((await search('Genuine Two'))[0]).toMatchObject({ subjectId: 'real-2', unconfirmed: false });
+
+    // A forged rename of the genuine subject at the site's next seq, hash computed correctly.
+    const prev = (await region.pool.query<{ hash: string }>('SELECT hash FROM events WHERE site_id = $1 AND seq = $2', [SITE, head])).rows[0]!.hash;
+    const payload = JSON.stringify({ subjectId: 'real-2', changes: { name: 'Forged Rename Sentinel', description: 'invented' } });
+    const header = {
+      seq: head + 1,
+      id: randomUUID(),
+      ts: Date.now(),
+      source: 'api',
+      type: 'subject.updated',
+      actor: 'controller',
+      subject: 'subject:real-2',
+      ref: 'real-2',
+      dedupe: null,
+      payloadSha256: sha256Hex(payload),
+      prevHash: prev,
+    };
+    const forged: WireEvent = { kind: 'event', ...header, hash: chainHash(header), payloadMode: 'full', payload };
+    const forger = await mqtt.connectAsync(broker.url, { username: UPLINK_USER, password: UPLINK_PASSWORD, protocolVersion: 5, clientId: 'forger-2' });
+    await forger.publishAsync(uplinkTopic(SITE), JSON.stringify({ v: 1, site: SITE, events: [forged] }), { qos: 1 });
+    await forger.endAsync();
+    await eventually(async () => (await search('Forged Rename')).length === 1, 10_000, 'the forged rename to be indexed');
+    expect(await search('Forged Rename'), 'the forged state, flagged').toEqual([expect.objectContaining({ subjectId: 'real-2', unconfirmed: true })]);
+
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        gw.journal.append({
+          source: 'mqtt:radio-2001',
+          type: 'radio.position',
+          subject: 'radio:2001',
+          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 200 + i },
+        }),
+      ),
+    );
+    const end = gw.journal.head.seq;
+    await eventually(async () => (await siteRow()).confirmed === end, 20_000, 'the region to confirm the site’s chain past the forged seq');
+    expect(await search('Forged Rename'), 'nothing of the forged rename remains').toEqual([]);
+    expect(await search('Genuine Two'), 'the genuine subject, rebuilt from its subject.created').toEqual([
+      expect.objectContaining({ siteId: SITE, subjectId: 'real-2', name: 'Genuine Two Sentinel', aliases: ['G2'], unconfirmed: false }),
+    ]);
+    expect(await search('green coat'), 'its genuine description').toEqual([expect.objectContaining({ subjectId: 'real-2' })]);
+  }, 60_000);
 });
