@@ -9,10 +9,16 @@ import { issueLine } from './errors';
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv): { value: unknown; issues: string[] } {
-  const issues: string[] = [];
+export interface EnvProblem {
+  path: (string | number)[];
+  /** `uplink.password: environment variable TW_UPLINK_PASSWORD is not set` */
+  line: string;
+}
+
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv): { value: unknown; issues: string[]; problems: EnvProblem[] } {
+  const problems: EnvProblem[] = [];
   const walk = (v: unknown, path: (string | number)[]): unknown => {
-    if (typeof v === 'string') return substituteString(v, env, (msg) => issues.push(issueLine(path, msg)));
+    if (typeof v === 'string') return substituteString(v, env, (msg) => problems.push({ path, line: issueLine(path, msg) }));
     if (Array.isArray(v)) return v.map((item: unknown, i) => walk(item, [...path, i]));
     if (typeof v === 'object' && v !== null) {
       const out: Record<string, unknown> = {};
@@ -21,7 +27,8 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv): { value: 
     }
     return v;
   };
-  return { value: walk(value, []), issues };
+  const out = walk(value, []);
+  return { value: out, issues: problems.map((p) => p.line), problems };
 }
 
 export function substituteString(s: string, env: NodeJS.ProcessEnv, fail: (message: string) => void): string {

@@ -45,3 +45,13 @@ export function formatZodError(error: z.ZodError): string[] {
   }
   return lines;
 }
+
+/**
+ * How a command prints a ConfigError before exiting: one line per problem, each naming the key
+ * (and, for an unset `${VAR}`, the variable), e.g. `sim: uplink.password: environment variable
+ * TW_UPLINK_PASSWORD is not set (config /etc/townwatch/site.yaml)`.
+ */
+export function configErrorText(err: ConfigError, command: string): string {
+  const where = err.file ? ` (config ${err.file})` : '';
+  return err.issues.map((issue) => `${command}: ${issue}${where}\n`).join('');
+}

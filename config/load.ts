@@ -5,7 +5,7 @@ import { ConfigError, formatZodError, issueLine } from './errors';
 import { substituteEnv } from './env';
 import { isRecord, migrate } from './migrations';
 import { PROJECT_ROOT } from './root';
-import { ConfigSchema, type Config } from './schema';
+import { BaseConfigSchema, ConfigSchema, type Config } from './schema';
 
 export { ConfigError, formatZodError } from './errors';
 export type { Config } from './schema';
@@ -19,22 +19,33 @@ export function resolveConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   return fromEnv ? resolve(fromEnv) : defaultConfigPath;
 }
 
+export interface LoadOptions {
+  /**
+   * For commands that read only part of the config (`npm run sim`, `npm run journal`): a section
+   * whose `${VAR}` is unset (the uplink's password, say) loads without it, and reading that
+   * section throws the ConfigError naming the variable and the key. Only sections that may be
+   * left out of a config can wait; an unset variable anywhere else still fails at once. The
+   * gateway itself reads everything, so it loads eagerly and refuses to start on any of them.
+   */
+  lazyEnv?: boolean;
+}
+
 /**
  * Read, substitute `${ENV}`, migrate, validate and deep-freeze a config file. Throws
  * ConfigError with `path: message` lines for anything wrong.
  */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError([issueLine([], `cannot read config file: ${errorMessage(err)}`)], file);
   }
-  return parseConfigText(text, env, file);
+  return parseConfigText(text, env, file, opts);
 }
 
 /** As loadConfig, from YAML text already in hand (`file` only labels the error). */
-export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env, file?: string): Config {
+export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env, file?: string, opts: LoadOptions = {}): Config {
   const doc = YAML.parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -42,23 +53,54 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
       file,
     );
   }
-  return parseConfigValue(doc.toJS(), env, file);
+  return parseConfigValue(doc.toJS(), env, file, opts);
 }
 
 /** As loadConfig, from an already-parsed document (tests, tools that build configs). */
-export function parseConfigValue(raw: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): Config {
+export function parseConfigValue(raw: unknown, env: NodeJS.ProcessEnv = process.env, file?: string, opts: LoadOptions = {}): Config {
   const substituted = substituteEnv(raw, env);
-  if (substituted.issues.length > 0) throw new ConfigError(substituted.issues, file);
+  let doc = substituted.value;
+  // Sections waiting for an unset variable (lazyEnv): section → its `key: variable … not set` lines.
+  const waiting = new Map<string, string[]>();
+  for (const p of substituted.problems) {
+    const section = p.path[0];
+    if (opts.lazyEnv && typeof section === 'string' && mayBeLeftOut(section)) waiting.set(section, [...(waiting.get(section) ?? []), p.line]);
+  }
+  if (substituted.issues.length > 0) {
+    const now = substituted.problems.filter((p) => typeof p.path[0] !== 'string' || !waiting.has(p.path[0])).map((p) => p.line);
+    if (now.length > 0) throw new ConfigError(now, file);
+    doc = Object.fromEntries(Object.entries(doc as Record<string, unknown>).filter(([k]) => !waiting.has(k)));
+  }
   let migrated: unknown;
   try {
-    migrated = migrate(substituted.value).doc;
+    migrated = migrate(doc).doc;
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(err.issues, file);
     throw err;
   }
   const parsed = ConfigSchema.safeParse(migrated);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error), file);
-  return deepFreeze(parsed.data);
+  // Without a waiting section, another may not validate (a reference into it): both causes are shown.
+  if (!parsed.success) throw new ConfigError([...[...waiting.values()].flat(), ...formatZodError(parsed.error)], file);
+  if (waiting.size === 0) return deepFreeze(parsed.data);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed.data)) {
+    const lines = waiting.get(key);
+    if (!lines) out[key] = deepFreeze(value);
+    else
+      Object.defineProperty(out, key, {
+        enumerable: true,
+        get: () => {
+          throw new ConfigError(lines, file);
+        },
+      });
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** Whether a top-level section has a default, so a config may leave it out. */
+function mayBeLeftOut(section: string): boolean {
+  const shape = BaseConfigSchema.shape as Record<string, { safeParse: (v: unknown) => { success: boolean } } | undefined>;
+  return shape[section]?.safeParse(undefined).success ?? false;
 }
 
 /** Checks a password against a stored scrypt hash (`verifyPassword` of gateway/auth/password.ts). */

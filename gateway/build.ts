@@ -9,14 +9,17 @@ import { PROJECT_ROOT } from '../config/root';
  * gateway carries no TypeScript loader. Under tsx each thread (the main one, the journal
  * writer, the loader's own hooks thread) holds a transpiler: ~45 MB more at idle.
  *
- * Three files in `gateway/dist/`: `main.mjs`, the journal writer's `writer-worker.mjs`, which
- * gateway/journal/protocol.ts starts from beside the bundle, and time travel's
- * `time-travel-worker.mjs` (gateway/projections/time-travel.ts). Our code is bundled; packages
+ * Four files in `gateway/dist/`: `main.mjs`, the journal writer's `writer-worker.mjs`, which
+ * gateway/journal/protocol.ts starts from beside the bundle, time travel's
+ * `time-travel-worker.mjs` (gateway/projections/time-travel.ts), and the regional service's
+ * `region.mjs`, which `npm run region` runs the same way (one node process, which a SIGTERM or
+ * Ctrl-C stops, with no loader, npm or shell of its own left behind). Our code is bundled; packages
  * stay imports from node_modules (native modules included), resolved as they always are.
  * Written beside the target and renamed into place, so a concurrent build never leaves half.
  */
 export const GATEWAY_DIST = join(PROJECT_ROOT, 'gateway', 'dist');
 export const GATEWAY_MAIN = join(GATEWAY_DIST, 'main.mjs');
+export const REGION_MAIN = join(GATEWAY_DIST, 'region.mjs');
 
 /**
  * The environment `npm start` runs the bundle with (package.json says the same). Each scrypt
@@ -30,11 +33,12 @@ export const START_ENV = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4194304'
 export async function buildGateway(): Promise<void> {
   const tmp = `${GATEWAY_DIST}.${process.pid}.${Date.now()}`;
   await build({
-    entryPoints: [
-      join(PROJECT_ROOT, 'gateway', 'main.ts'),
-      join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts'),
-      join(PROJECT_ROOT, 'gateway', 'projections', 'time-travel-worker.ts'),
-    ],
+    entryPoints: {
+      main: join(PROJECT_ROOT, 'gateway', 'main.ts'),
+      'writer-worker': join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts'),
+      'time-travel-worker': join(PROJECT_ROOT, 'gateway', 'projections', 'time-travel-worker.ts'),
+      region: join(PROJECT_ROOT, 'gateway', 'region', 'main.ts'),
+    },
     outdir: tmp,
     entryNames: '[name]',
     outExtension: { '.js': '.mjs' },

@@ -9,7 +9,8 @@
  * Simulators use the demo accounts' passwords (`<username>-demo`) unless TW_SIM_PASSWORD is set.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, resolveConfigPath } from '../config/load';
+import { configErrorText } from '../config/errors';
+import { ConfigError, loadConfig, resolveConfigPath } from '../config/load';
 import { startDemo } from './demo';
 import { runCctvSimCli } from './cctv/cli';
 import { runDockSimCli } from './dock/cli';
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '1' },
     },
   });
-  const config = loadConfig(resolveConfigPath());
+  // Lazily: the simulators do not read the uplink (or other sections) whose secrets may be unset here.
+  const config = loadConfig(resolveConfigPath(), process.env, { lazyEnv: true });
   let stop: () => Promise<void>;
   switch (kind) {
     case 'demo':
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`sim: ${err instanceof Error ? err.message : String(err)}`);
+  if (err instanceof ConfigError) process.stderr.write(configErrorText(err, 'sim'));
+  else console.error(`sim: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

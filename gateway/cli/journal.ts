@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, resolveConfigPath } from '../../config/load';
+import { configErrorText } from '../../config/errors';
+import { ConfigError, loadConfig, resolveConfigPath } from '../../config/load';
 import { JournalReader } from '../journal/reader';
 
 const { values, positionals } = parseArgs({
@@ -20,7 +21,8 @@ const { values, positionals } = parseArgs({
 
 function dbPath(): string {
   if (values.db) return resolve(values.db);
-  return resolve(loadConfig(resolveConfigPath()).gateway.journal.path);
+  // Only the journal's path is read: an unset `${VAR}` of another section (the uplink's) is no error here.
+  return resolve(loadConfig(resolveConfigPath(), process.env, { lazyEnv: true }).gateway.journal.path);
 }
 
 function time(s: string | undefined, fallback: number): number {
@@ -67,6 +69,7 @@ function run(): number {
 try {
   process.exitCode = run();
 } catch (err) {
-  process.stderr.write(`journal: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof ConfigError) process.stderr.write(configErrorText(err, 'journal'));
+  else process.stderr.write(`journal: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 2;
 }

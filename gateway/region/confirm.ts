@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { statusSigningText, UplinkMessage, type SiteStatus, type WireItem } from '../uplink/wire';
 import { GENESIS_HASH } from './chain';
+import { footprintOf, rebuildFootprint } from './rebuild';
 import type { RegionStore } from './store';
 
 /**
@@ -11,7 +12,8 @@ import type { RegionStore } from './store';
  * region walks back from that hash along `prev_hash`: every seq on the way is the site's own.
  * Where the stored event is another version (a forgery stored first, or a tampered resend), the
  * site's version, if it has arrived (kept in `event_versions` as a fork), replaces it, and what was
- * derived from the forgery goes; if it has not, the region asks the site for that seq again.
+ * derived from the forgery goes (subject and sighting rows are rebuilt from the other events); if
+ * it has not, the region asks the site for that seq again.
  * Until a signed head covers a seq, what is derived from it is shown as unconfirmed.
  */
 
@@ -49,14 +51,15 @@ async function repair(db: PoolClient, store: RegionStore, siteId: string, seq: n
      ON CONFLICT (site_id, seq, hash) DO UPDATE SET status = 'rejected'`,
     [siteId, seq, store.instanceName],
   );
-  await db.query('DELETE FROM sightings WHERE site_id = $1 AND (seq = $2 OR src_seq = $2)', [siteId, seq]);
-  await db.query('DELETE FROM subjects WHERE site_id = $1 AND src_seq = $2', [siteId, seq]);
+  // Subject and sighting rows merge several events: rebuilt from the rest, not just deleted.
+  const touched = await footprintOf(db, siteId, seq);
   await db.query('DELETE FROM incidents WHERE site_id = $1 AND seq = $2', [siteId, seq]);
   await db.query('DELETE FROM breaches WHERE site_id = $1 AND seq = $2', [siteId, seq]);
   await db.query('DELETE FROM events WHERE site_id = $1 AND seq = $2', [siteId, seq]);
   await db.query('DELETE FROM event_versions WHERE site_id = $1 AND seq = $2 AND hash = $3', [siteId, seq, hash]);
   await db.query('UPDATE events SET linked = false WHERE site_id = $1 AND seq = $2', [siteId, seq + 1]);
   await store.ingestIn(db, siteId, [item]);
+  await rebuildFootprint(db, siteId, touched);
   await db.query(
     `UPDATE chain_breaks SET resolved_at = now(), detail = detail || ' (repaired to the site''s signed version)'
       WHERE site_id = $1 AND seq = ANY($2::bigint[]) AND kind IN ('fork', 'link', 'hash', 'payload') AND resolved_at IS NULL`,

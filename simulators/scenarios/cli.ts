@@ -21,7 +21,7 @@ export async function runScenarioCli(args: string[], passwordFor: (u: string) =>
     console.error(`usage: npm run sim -- scenario <${Object.keys(SCENARIOS).join('|')}> [--mqtt URL] [--http URL] [--step-ms N]`);
     process.exit(2);
   }
-  const config = loadConfig(resolveConfigPath());
+  const config = loadConfig(resolveConfigPath(), process.env, { lazyEnv: true });
   const result = await run({
     mqttUrl: values.mqtt,
     httpUrl: values.http,

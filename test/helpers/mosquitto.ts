@@ -76,6 +76,8 @@ export interface MosquittoOptions {
    * it instead of `users`, as config/region/mosquitto.conf recommends.
    */
   dynsec?: object;
+  /** As `dynsec`, a plugin file already written (by `mosquitto_ctrl dynsec init`), used in place. */
+  dynsecFile?: string;
 }
 
 /** Where Debian (and others) install Mosquitto's dynamic-security plugin. */
@@ -109,9 +111,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   ];
   // As root, mosquitto would switch to its own user, which cannot read our temporary files.
   if (process.getuid?.() === 0) lines.push('user root');
-  if (opts.dynsec) {
-    const file = join(dir, 'dynamic-security.json');
-    writeFileSync(file, JSON.stringify(opts.dynsec, null, 2));
+  if (opts.dynsec || opts.dynsecFile) {
+    const file = opts.dynsecFile ?? join(dir, 'dynamic-security.json');
+    if (!opts.dynsecFile) writeFileSync(file, JSON.stringify(opts.dynsec, null, 2));
     lines.push('allow_anonymous false', `plugin ${dynsecPlugin()}`, `plugin_opt_config_file ${file}`);
   } else if (opts.users) {
     const passwd = join(dir, 'passwd');

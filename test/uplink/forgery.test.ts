@@ -28,11 +28,11 @@ let region: RegionService;
 let gw: Gateway;
 let journalPath: string;
 
-async function search(q: string): Promise<Array<{ siteId: string; subjectId: string; unconfirmed: boolean }>> {
+async function search(q: string): Promise<Array<{ siteId: string; subjectId: string; unconfirmed: boolean; lastZone: string | null }>> {
   const res = await fetch(`http://127.0.0.1:${region.httpPort}/api/subjects?q=${encodeURIComponent(q)}`, {
     headers: { authorization: `Bearer analyst:${TOKEN}` },
   });
-  return ((await res.json()) as { data: Array<{ siteId: string; subjectId: string; unconfirmed: boolean }> }).data;
+  return ((await res.json()) as { data: Array<{ siteId: string; subjectId: string; unconfirmed: boolean; lastZone: string | null }> }).data;
 }
 
 async function siteRow(): Promise<{ confirmed: number; signedHash: string | null }> {
@@ -150,5 +150,117 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     const breaks = await breaksOf(region.pool, SITE);
     expect(breaks.filter((b) => b.seq === head + 1 && b.kind === 'fork')).toEqual([{ seq: head + 1, kind: 'fork', resolved: true }]);
     expect(breaks.filter((b) => !b.resolved)).toEqual([]);
+  }, 60_000);
+  it('rolling back a forged subject.updated rebuilds the subject from the site’s earlier events', async () => {
+    await gw.journal.append({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      subject: 'subject:real-2',
+      ref: 'real-2',
+      payload: {
+        subjectId: 'real-2',
+        status: 'sought',
+        name: 'Genuine Two Sentinel',
+        aliases: ['G2'],
+        description: 'green coat',
+        features: [],
+        sharedRegionally: true,
+      },
+    });
+    const head = gw.journal.head.seq;
+    await settled(region.pool, SITE, journalPath, head);
+    await eventually(async () => (await siteRow()).confirmed === head, 10_000, 'the site’s signed status to confirm its chain');
+    expect((await search('Genuine Two'))[0]).toMatchObject({ subjectId: 'real-2', unconfirmed: false });
+
+    // A forged rename of the genuine subject at the site's next seq, hash computed correctly.
+    const prev = (await region.pool.query<{ hash: string }>('SELECT hash FROM events WHERE site_id = $1 AND seq = $2', [SITE, head])).rows[0]!.hash;
+    const payload = JSON.stringify({ subjectId: 'real-2', changes: { name: 'Forged Rename Sentinel', description: 'invented' } });
+    const header = {
+      seq: head + 1,
+      id: randomUUID(),
+      ts: Date.now(),
+      source: 'api',
+      type: 'subject.updated',
+      actor: 'controller',
+      subject: 'subject:real-2',
+      ref: 'real-2',
+      dedupe: null,
+      payloadSha256: sha256Hex(payload),
+      prevHash: prev,
+    };
+    const forged: WireEvent = { kind: 'event', ...header, hash: chainHash(header), payloadMode: 'full', payload };
+    const forger = await mqtt.connectAsync(broker.url, { username: UPLINK_USER, password: UPLINK_PASSWORD, protocolVersion: 5, clientId: 'forger-2' });
+    await forger.publishAsync(uplinkTopic(SITE), JSON.stringify({ v: 1, site: SITE, events: [forged] }), { qos: 1 });
+    await forger.endAsync();
+    await eventually(async () => (await search('Forged Rename')).length === 1, 10_000, 'the forged rename to be indexed');
+    expect(await search('Forged Rename'), 'the forged state, flagged').toEqual([expect.objectContaining({ subjectId: 'real-2', unconfirmed: true })]);
+
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        gw.journal.append({
+          source: 'mqtt:radio-2001',
+          type: 'radio.position',
+          subject: 'radio:2001',
+          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 200 + i },
+        }),
+      ),
+    );
+    const end = gw.journal.head.seq;
+    await eventually(async () => (await siteRow()).confirmed === end, 20_000, 'the region to confirm the site’s chain past the forged seq');
+    expect(await search('Forged Rename'), 'nothing of the forged rename remains').toEqual([]);
+    expect(await search('Genuine Two'), 'the genuine subject, rebuilt from its subject.created').toEqual([
+      expect.objectContaining({ siteId: SITE, subjectId: 'real-2', name: 'Genuine Two Sentinel', aliases: ['G2'], unconfirmed: false }),
+    ]);
+    expect(await search('green coat'), 'its genuine description').toEqual([expect.objectContaining({ subjectId: 'real-2' })]);
+  }, 60_000);
+  it('rolling back a forged track.sighting keeps the genuine sighting it was merged into', async () => {
+    await gw.journal.append({
+      source: 'api',
+      type: 'shop.report',
+      actor: 'shop-1',
+      payload: { subjectId: 'real-3', description: 'seen at the till sentinel', place: { zone: 'market-square' }, sharedRegionally: true },
+    });
+    const head = gw.journal.head.seq;
+    const reportSeq = head;
+    await settled(region.pool, SITE, journalPath, head);
+    await eventually(async () => (await siteRow()).confirmed >= head, 10_000, 'the site’s signed status to confirm its chain');
+    const lastZone = async () => (await search('seen at the till')).map((r) => r.lastZone);
+    await eventually(async () => (await lastZone())[0] === 'market-square', 10_000, 'the genuine sighting');
+
+    // A forged track entry for that report (the same sighting row), moving it to another zone.
+    const at = gw.journal.head.seq;
+    const prev = (await region.pool.query<{ hash: string }>('SELECT hash FROM events WHERE site_id = $1 AND seq = $2', [SITE, at])).rows[0]!.hash;
+    const payload = JSON.stringify({
+      sighting: { subjectId: 'real-3', causeSeq: reportSeq, zone: 'forged-zone', description: 'forged text', sharedRegionally: true },
+    });
+    const header = {
+      seq: at + 1,
+      id: randomUUID(),
+      ts: Date.now(),
+      source: 'tracking',
+      type: 'track.sighting',
+      actor: null,
+      subject: null,
+      ref: null,
+      dedupe: null,
+      payloadSha256: sha256Hex(payload),
+      prevHash: prev,
+    };
+    const forged: WireEvent = { kind: 'event', ...header, hash: chainHash(header), payloadMode: 'full', payload };
+    const forger = await mqtt.connectAsync(broker.url, { username: UPLINK_USER, password: UPLINK_PASSWORD, protocolVersion: 5, clientId: 'forger-3' });
+    await forger.publishAsync(uplinkTopic(SITE), JSON.stringify({ v: 1, site: SITE, events: [forged] }), { qos: 1 });
+    await forger.endAsync();
+    await eventually(async () => (await lastZone())[0] === 'forged-zone', 10_000, 'the forged zone to be indexed');
+
+    await gw.journal.append({
+      source: 'mqtt:radio-2001',
+      type: 'radio.position',
+      subject: 'radio:2001',
+      payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 300 },
+    });
+    const end = gw.journal.head.seq;
+    await eventually(async () => (await siteRow()).confirmed === end, 20_000, 'the region to confirm the site’s chain past the forged seq');
+    expect(await lastZone(), 'the genuine sighting, rebuilt from the report').toEqual(['market-square']);
   }, 60_000);
 });
