@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, spawnGateway, testConfig, type ChildGateway } from '../helpers/gateway';
+import { spawn } from 'node:child_process';
+import { START_ENV } from '../../gateway/build';
+import { eventually, ROOT, spawnGateway, testConfig, type ChildGateway } from '../helpers/gateway';
+import { groupMembers, killGroup } from '../helpers/process-group';
 import { freePort } from '../helpers/net';
 import { pathWithout } from '../helpers/path';
 
@@ -116,4 +119,29 @@ describe('npm start on the demo town', () => {
     expect(lines.filter((l) => l.includes('radio link down; retrying')).length).toBe(1);
     expect(lines.filter((l) => l.includes('"reconnecting"')).length).toBe(0);
   }, 120_000);
+
+  it('stops when the npm in front of it gets SIGTERM, leaving no npm, shell or node behind', async () => {
+    const { file } = testConfig();
+    // `--ignore-scripts` skips only prestart (the Debian packages and the build, done by the test setup).
+    const npm = spawn('npm', ['start', '--silent', '--ignore-scripts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...START_ENV, TOWNWATCH_CONFIG: file, TW_NO_SIM: '1', TW_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const pgid = npm.pid!;
+    let out = '';
+    npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await eventually(() => /console +http:\/\/localhost:\d+/.test(out) || undefined, 60_000, `the gateway to start: ${out}`);
+      expect(groupMembers(pgid).some((m) => m.includes('gateway/dist/main.mjs'))).toBe(true);
+      npm.kill('SIGTERM');
+      await eventually(() => groupMembers(pgid).length === 0, 15_000, 'every process of `npm start` to exit').catch(() => {
+        throw new Error(`left running:\n${groupMembers(pgid).join('\n')}`);
+      });
+    } finally {
+      killGroup(pgid);
+    }
+  }, 90_000);
 });

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../config/root';
 import { REGION_MAIN, START_ENV } from '../../gateway/build';
 import { eventually } from '../helpers/gateway';
+import { groupMembers, killGroup } from '../helpers/process-group';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, REGION_PASSWORD, REGION_USER } from './harness';
@@ -64,32 +65,6 @@ async function startService(cmd: string, args: string[], instance: string): Prom
     throw new Error(`the regional service did not start (${(err as Error).message}): ${out}`);
   }
   return { child, exited, output: () => out };
-}
-
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** Every live process in process group `pgid`, as `pid command line` (from /proc). */
-function groupMembers(pgid: number): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // pid (comm) state ppid pgrp …: comm may hold spaces, so split after its closing paren.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z' || Number(fields[2]) !== pgid) continue;
-      out.push(`${name} ${readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim()}`);
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
 }
 
 describe('npm run region', () => {
