@@ -28,6 +28,7 @@ import { AlertService } from './radio/alerts';
 import { ContactMonitor } from './radio/contact-monitor';
 import { BearerDispatchRadio } from './radio/dispatch-radio';
 import { EmergencyWatch } from './radio/emergency-watch';
+import { emergencyStatusValues } from './radio/emergency-status';
 import { PeiBridge } from './radio/pei-bridge';
 import { siteProbe } from './site-probe';
 import { ConsoleSocket } from './realtime/console-socket';
@@ -145,6 +146,7 @@ export class Gateway {
       knownIds: { cameraId: new Set(config.cameras.map((c) => c.id)) },
       clientIds: indexClientIds(config.accounts),
       connectLimit: config.gateway.limits.connect,
+      emergencyStatus: emergencyStatusValues(config),
     });
     // ws buffers a whole frame before the MQTT parser (and its packet limit) sees a byte of it,
     // up to 100 MiB by default: no frame may be larger than the largest MQTT packet we accept

@@ -35,6 +35,8 @@ export interface BrokerOptions {
   clientIds: ClientIdIndex;
   /** New connections per remote address, TCP and WebSocket alike. */
   connectLimit: RateLimit;
+  /** `radio.status` values that are emergencies (radio/emergency-status.ts): committed in the urgent lane. */
+  emergencyStatus?: ReadonlySet<number>;
 }
 
 /** Repeated refusals are journaled as one summary per address or account and minute. */
@@ -383,6 +385,8 @@ export class MqttBroker {
     this.countIn(cls, 'accepted');
     // A position fix may be shed for a newer one of the same radio if the journal is overloaded.
     const coalesce = verdict.type === 'radio.position' && verdict.subject ? `position:${verdict.subject}` : undefined;
+    const status = verdict.type === 'radio.status' ? verdict.payload.value : undefined;
+    const urgent = typeof status === 'number' && this.opts.emergencyStatus?.has(status) === true;
     const committed = this.opts.journal.append({
       source: `mqtt:${client.id}`,
       type: verdict.type,
@@ -390,6 +394,7 @@ export class MqttBroker {
       payload: verdict.payload,
       dedupe,
       ...(coalesce ? { coalesce } : {}),
+      ...(urgent ? { urgent } : {}),
     });
     // QoS 2 keeps aedes's own order (stored, routed once, PUBREC): a resend of it must not be
     // delivered again, and only aedes's incoming store knows one.

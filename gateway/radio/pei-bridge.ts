@@ -5,6 +5,7 @@ import { PeiAdapter, SendError } from '../../devices/radio/pei-adapter';
 import type { RadioEvent } from '../../devices/radio/types';
 import type { Journal } from '../journal/journal';
 import type { Metrics, RadioStationStats } from '../metrics';
+import { emergencyStatusValues } from './emergency-status';
 
 /** An SDS waiting for a control station's link to come back. */
 interface Queued {
@@ -55,6 +56,7 @@ export class PeiBridge {
   private readonly baseDir: string;
   private readonly timing: PeiTiming;
   private readonly metrics: Metrics | undefined;
+  private readonly emergencyStatus: ReadonlySet<number>;
 
   constructor(opts: PeiBridgeOptions) {
     this.config = opts.config;
@@ -63,6 +65,7 @@ export class PeiBridge {
     this.baseDir = opts.baseDir;
     this.timing = opts.timing ?? {};
     this.metrics = opts.metrics;
+    this.emergencyStatus = emergencyStatusValues(opts.config);
     if (opts.metrics) opts.metrics.radioStations = () => this.monitoring();
   }
 
@@ -198,7 +201,8 @@ export class PeiBridge {
           });
         default: {
           const { type, ...payload } = ev;
-          return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload });
+          const urgent = ev.type === 'radio.status' && this.emergencyStatus.has(ev.value);
+          return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload, ...(urgent ? { urgent } : {}) });
         }
       }
     })();

@@ -90,4 +90,41 @@ describe("the journal's urgent lane", () => {
     for (const e of events.filter((x) => x.type === 'emergency.raised')) expect(e.seq).toBeLessThan(firstPosition);
     expect(events.filter((e) => e.type === 'emergency.raised')).toHaveLength(2);
   }, 90_000);
+
+  it('commits an emergency status (the TETRA emergency button, over MQTT and PEI) ahead of a backlog', async () => {
+    const publishers = await Promise.all([2001, 2003, 2004].map((issi) => connectMqtt(gw.broker.port, `radio-${issi}`)));
+    const handset = await connectMqtt(gw.broker.port, 'radio-2002');
+    clients.push(...publishers, handset);
+    const release = gw.journal.holdCommits();
+    const positions = publishers.flatMap((c, u) =>
+      Array.from({ length: 100 }, (_, i) =>
+        c.publishAsync(
+          `tw/v1/radio/${[2001, 2003, 2004][u]}/position`,
+          JSON.stringify({ lat: 52.955, lon: -1.15, accuracyM: 5000 + i, fixTime: new Date().toISOString() }),
+          {
+            qos: 1,
+          },
+        ),
+      ),
+    );
+    await eventually(() => gw.journal.pendingCount >= 100 || undefined, 30_000, 'a backlog of positions');
+    const emergency = handset.publishAsync('tw/v1/radio/2002/status', JSON.stringify({ value: 0 }), { qos: 1 });
+    await sim.sendStatus(PEI_ISSI, 65535);
+    const routine = handset.publishAsync('tw/v1/radio/2002/status', JSON.stringify({ value: 32769 }), { qos: 1 });
+    await eventually(() => gw.journal.urgentCount === 2, 10_000, 'both emergency statuses in the urgent lane, the routine one not');
+    release();
+    await Promise.all([emergency, routine, ...positions]);
+    await eventually(() => [...gw.journal.replay()].some((e) => e.type === 'radio.status' && (e.payload as { issi?: number }).issi === PEI_ISSI) || undefined);
+    const events = [...gw.journal.replay()];
+    const firstPosition = Math.min(
+      ...events.filter((e) => e.type === 'radio.position' && (e.payload as { accuracyM?: number }).accuracyM! >= 5000).map((e) => e.seq),
+    );
+    const status = (issi: number, value: number) =>
+      events.find(
+        (e) => e.type === 'radio.status' && (e.payload as { issi?: number; value?: number }).issi === issi && (e.payload as { value?: number }).value === value,
+      )!.seq;
+    expect(status(2002, 0)).toBeLessThan(firstPosition);
+    expect(status(PEI_ISSI, 65535)).toBeLessThan(firstPosition);
+    expect(status(2002, 32769)).toBeGreaterThan(firstPosition);
+  }, 90_000);
 });
