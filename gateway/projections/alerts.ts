@@ -45,14 +45,20 @@ export class AlertsProjection implements Projection<AlertView[]> {
         break;
       case 'alert.delivery': {
         // A send outcome from the gateway's side: failed (with the radio's reason) or queued.
+        // Delivered or read: a concatenated alert whose parts all reported (the gateway settles those).
         const r = this.alerts.get(p.alertId as string)?.recipients.find((x) => x.unitId === p.unitId);
-        if (!r || r.status === 'delivered' || r.status === 'read') break;
-        if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
+        if (!r || r.status === 'read') break;
+        if (p.status === 'read' || (p.status === 'delivered' && r.status !== 'delivered')) Object.assign(r, { status: p.status, at: e.ts, reason: null });
+        else if (r.status === 'delivered') break;
+        else if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
         else if (r.status === 'pending') r.reason = p.reason as string;
         break;
       }
       case 'alert.pei-sent':
-        this.byRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
+        // A concatenated alert lists its parts: their reports settle it through alert.delivery, so a
+        // part's recycled reference must not match an older alert here.
+        if (Array.isArray(p.parts)) for (const ref of p.parts as number[]) this.byRef.delete(`${p.to as number}/${ref}`);
+        else this.byRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
         break;
       case 'alert.timed-out': {
         const alert = this.alerts.get(p.alertId as string);
