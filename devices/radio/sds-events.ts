@@ -2,6 +2,7 @@
 // asked for an SDS-TL report that the gateway, as the consuming application, must send.
 import type { IncomingPart } from './concat';
 import { LIP_REASON_EMERGENCY } from './lip';
+import { longFixTime } from './lip-long';
 import { DELIVERY_STATUS } from './pei/constants';
 import { decodeSds } from './pei/sds';
 import { parseSdsHeader } from './pei/urc';
@@ -62,6 +63,29 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
       if (r.reasonCode === LIP_REASON_EMERGENCY) {
         events.push({ type: 'radio.emergency', issi: from, state: 'pressed', raw });
       }
+      return { events, replies: [], note: null };
+    }
+    case 'lip-long': {
+      const r = payload.report;
+      const { time } = r;
+      const fix = time.type === 'elapsed' ? fixTime(now, time.code) : (longFixTime(now, time)?.toISOString() ?? now.toISOString());
+      const events: RadioEvent[] = [
+        {
+          type: 'radio.position',
+          issi: from,
+          lat: r.latitude,
+          lon: r.longitude,
+          // The uncertainty circle's code is kept in the raw PDU, not turned into metres here.
+          accuracyM: null,
+          speedKmh: r.speedKmh,
+          headingDeg: r.headingDeg,
+          reason: r.reason,
+          fixTime: fix,
+          raw,
+        },
+      ];
+      // The emergency button sends a long report as readily as a short one.
+      if (r.reasonCode === LIP_REASON_EMERGENCY) events.push({ type: 'radio.emergency', issi: from, state: 'pressed', raw });
       return { events, replies: [], note: null };
     }
     case 'status':

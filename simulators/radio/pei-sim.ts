@@ -1,7 +1,7 @@
 // A TETRA control station on the far end of a PTY pair: answers the PEI start-up
 // commands, emits URCs for a group of units, takes CMGS submissions and reports their
 // delivery, and can misbehave on demand (garbled and fragmented lines, wrong bit counts,
-// long LIP reports, a modem that stops answering, the port vanishing).
+// a modem that stops answering, the port vanishing), and sends long LIP reports on request.
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
 import { openPtyPair, pointLink, removeLink, type PtyPair } from '../serial/pty';
@@ -72,6 +72,8 @@ export interface PositionReport {
   reason?: number;
   /** LIP time elapsed code: 0 <5 s (default), 1 <5 min, 2 <30 min, 3 unknown. */
   timeElapsed?: number;
+  /** With the long-lip flag: the fix's UTC time, sent as a time of position. */
+  timeOfPosition?: Date;
 }
 
 const AI_SDS_TYPE4 = 12;

@@ -56,20 +56,42 @@ export function lipShortBits(fix: SimFix): string {
   );
 }
 
-/** A long location report (PDU type 1), which the gateway is meant to refuse with a reason. */
-export function lipLongBits(fix: SimFix): string {
+export interface SimLongFix extends SimFix {
+  /** UTC time of the fix: sent as time type 2 (day, hour, minute, second) instead of time elapsed. */
+  timeOfPosition?: Date;
+  /** Location shape 2 with this 6-bit horizontal position uncertainty code; default shape 1 (point). */
+  uncertaintyCode?: number;
+  /** Velocity type 0: no velocity information at all. */
+  noVelocity?: boolean;
+}
+
+/**
+ * LIP long location report (TS 100 392-18-1: PDU type 01, extension 0011). Time type 1 (time
+ * elapsed) or 2 (time of position); shape 1 (point) or 2 (point with uncertainty circle);
+ * velocity type 1 (horizontal velocity), 5 (plus direction of travel extended, 8 bits over
+ * 360°) when a heading is given, or 0; then acknowledgement request 0, reason for sending.
+ */
+export function lipLongBits(fix: SimLongFix): string {
+  const t = fix.timeOfPosition;
+  const time = t
+    ? '10' + field(t.getUTCDate(), 5) + field(t.getUTCHours(), 5) + field(t.getUTCMinutes(), 6) + field(t.getUTCSeconds(), 6)
+    : '01' + field(fix.timeElapsed ?? 0, 2);
+  const shape = fix.uncertaintyCode === undefined ? field(1, 4) + lonLat(fix) : field(2, 4) + lonLat(fix) + field(fix.uncertaintyCode, 6);
+  const direction = fix.headingDeg === undefined ? null : Math.round(((((fix.headingDeg % 360) + 360) % 360) * 256) / 360) % 256;
+  const velocity = fix.noVelocity
+    ? '000'
+    : direction === null
+      ? '001' + field(speedCode(fix.speedKmh), 7)
+      : '101' + field(speedCode(fix.speedKmh), 7) + field(direction, 8);
   return (
     field(0x0a, 8) +
     '01' + // PDU type: with extension
     '0011' + // extension: long location report
-    '01' + // time type: time elapsed
-    '00' +
-    '0001' + // location shape: point
-    lonLat(fix) +
-    '001' + // velocity type: horizontal
-    field(speedCode(fix.speedKmh), 7) +
+    time +
+    shape +
+    velocity +
     '0' + // no acknowledgement requested
-    '0' +
+    '0' + // additional data is a reason for sending
     field(fix.reason ?? 129, 8)
   );
 }

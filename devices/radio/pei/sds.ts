@@ -2,6 +2,7 @@
 // §29). Only the bit count from the header is trusted: radios pad the hex differently.
 import { BitReader, hexToBuffer } from '../bits';
 import { decodeLip, type LipShortReport } from '../lip';
+import { LIP_PDU_TYPE_EXTENDED, decodeLipLong, type LipLongReport } from '../lip-long';
 import {
   AI_SERVICE,
   DELIVERY_REPORT,
@@ -17,6 +18,7 @@ import type { SdsHeader } from './urc';
 
 export type SdsPayload =
   | { kind: 'lip'; report: LipShortReport }
+  | { kind: 'lip-long'; report: LipLongReport }
   | { kind: 'status'; value: number }
   | {
       kind: 'text';
@@ -82,6 +84,11 @@ function type4(pdu: Buffer, bits: number): SdsPayload {
   if (pi >> 6 === SHORT_REPORT_MARK) return shortReport(new BitReader(pdu, bits));
   switch (pi) {
     case PI.LIP: {
+      if (bits >= 10 && (pdu[1] ?? 0) >> 6 === LIP_PDU_TYPE_EXTENDED) {
+        const long = decodeLipLong(pdu, bits);
+        if (!long.ok) throw new Reject(long.reason);
+        return { kind: 'lip-long', report: long.value };
+      }
       const lip = decodeLip(pdu, bits);
       if (!lip.ok) throw new Reject(lip.reason);
       return { kind: 'lip', report: lip.value };

@@ -36,6 +36,7 @@ describe('SDS-TL (PI 0x82, EN 300 392-2 §29)', () => {
       codingScheme: 1,
       msgRef: 42,
       reportRequest: 'received',
+      part: null,
     });
   });
 
@@ -103,6 +104,7 @@ describe('other SDS payloads', () => {
       codingScheme: 1,
       msgRef: null,
       reportRequest: null,
+      part: null,
     });
   });
 
@@ -218,7 +220,8 @@ describe('interpretSds: SDS to normalised events', () => {
     expect(interpretSds('+CTSDSR: 12,2001,0,1000001,0,84', '0A4FF2EA625A7CC90A8030', now).events).toEqual([
       {
         type: 'radio.malformed',
-        reason: expect.stringMatching(/PDU type 1/) as unknown,
+        // 0x4F: PDU type 01, extension 0011 (a long report), time type 11, which is reserved.
+        reason: 'LIP long location report: time type 3 is reserved',
         raw: { header: '+CTSDSR: 12,2001,0,1000001,0,84', pdu: '0A4FF2EA625A7CC90A8030' },
       },
     ]);
