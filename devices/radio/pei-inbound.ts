@@ -65,6 +65,7 @@ export class PeiInbound {
   /** The adapter stops: texts half reassembled are dropped with their timers. */
   close(): void {
     this.concat.clear();
+    this.pendingReplies.clear();
   }
 
   private outOfRange(issi: number): string | null {
@@ -141,6 +142,8 @@ export class PeiInbound {
     }
     if (outcome.kind === 'pending') {
       this.pendingReplies.set(`${incoming.from}/${incoming.msgRef}`, laterReplies);
+      // Parts of texts that never complete leave their entry: keep only the recent ones.
+      if (this.pendingReplies.size > 1024) this.pendingReplies.delete(this.pendingReplies.keys().next().value!);
       return;
     }
     this.ctx.emit(outcome.event);
