@@ -102,6 +102,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private lastMsgRef = 0;
   /** SDS instance (from +CMGS) → what we sent, so an unsolicited +CMGS failure names its message. */
   private readonly sent = new Map<number, { to: number; msgRef: number }>();
+  /** ISSIs sent to lately, whose reports are accepted even from outside the station's ranges. */
+  private readonly destinations = new Set<number>();
   /**
    * Pacing learnt from the radio: null until a CMGS shows whether this MT prompts with `> `.
    * One that does is waited for; one that does not gets the user data with the command, so no
@@ -140,6 +142,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       log: this.log,
       concatTimeoutMs: this.settings.concatTimeoutMs,
       issiRanges: this.settings.issiRanges,
+      sentTo: (issi) => this.destinations.has(issi),
     });
   }
 
@@ -208,6 +211,9 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
 
   /** One AT+CMGS; a failure the MT reports at once (+CME ERROR, +CMGS status 5) is thrown. */
   private async submitText(to: number, sds: EncodedSds, msgRef: number): Promise<void> {
+    this.destinations.delete(to);
+    this.destinations.add(to);
+    if (this.destinations.size > 4096) this.destinations.delete(this.destinations.values().next().value!);
     let info: string[];
     try {
       ({ info } = await this.submit(to, sds));

@@ -32,6 +32,8 @@ export interface InboundContext {
    * quarantined with the reason rather than put on the map or answered.
    */
   issiRanges: ReadonlyArray<readonly [number, number]>;
+  /** Whether the gateway recently sent an SDS to this ISSI: its delivery reports are expected. */
+  sentTo(issi: number): boolean;
 }
 
 export class PeiInbound {
@@ -120,7 +122,8 @@ export class PeiInbound {
   private onSds(header: string, pdu: string): void {
     const h = parseSdsHeader(header);
     const from = h.ok ? (h.value.calling?.ssi ?? null) : null;
-    const foreign = from === null ? null : this.outOfRange(from);
+    // A radio we sent to may report on it even from outside the ranges (a unit misfiled in config).
+    const foreign = from === null || this.ctx.sentTo(from) ? null : this.outOfRange(from);
     if (foreign) {
       // Neither journaled as traffic nor answered: the station is not this radio's control room.
       return this.malformed(`SDS not accepted: ${foreign}`, { header, pdu });

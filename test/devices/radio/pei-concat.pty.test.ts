@@ -115,6 +115,12 @@ describe('traffic from ISSIs outside the station range', () => {
     expect(r.events.filter((e) => e.type !== 'radio.malformed' && e.type !== 'radio.link' && 'issi' in e && e.issi === 3001)).toEqual([]);
   });
 
+  it('a radio the gateway sent to is heard on its report even from outside the ranges', async () => {
+    const receipt = next(r.adapter, 'radio.receipt', (e) => e.issi === 3005);
+    const { msgRef } = await r.adapter.sendText(3005, 'To a unit misfiled outside the range');
+    expect(await receipt).toMatchObject({ msgRef, status: 'delivered' });
+  });
+
   it('talk from it is quarantined too; talk from the station range is not', async () => {
     const bad = next(r.adapter, 'radio.malformed', (e) => /push-to-talk start/.test(e.reason));
     await r.sim.startPtt(3002);
