@@ -41,6 +41,13 @@ describe('concatenated SDS texts', () => {
     expect(r.events.filter((e) => e.type === 'radio.malformed')).toEqual([]);
   });
 
+  it("the simulator's concatenated text (last part first) arrives whole", async () => {
+    const text = 'Two males on bikes, one in a red cap, riding towards the Broadmarsh car park.';
+    const got = next(r.adapter, 'radio.text', (e) => e.text === text);
+    await r.sim.sendConcatText(2001, text, { partChars: 30, order: [3, 2, 1] });
+    expect((await got).raw.parts).toHaveLength(3);
+  });
+
   it('a text missing a part is quarantined after the timeout, with the parts that came and the reason', async () => {
     const bad = next(r.adapter, 'radio.malformed', () => true, CONCAT_TIMEOUT_MS + 3000);
     await r.sim.sendSdsBits(2002, sdsTlConcatPartBits({ msgRef: 60, concatRef: 60, total: 3, seq: 1, text: 'Van, reg ' }));
