@@ -289,6 +289,11 @@ const ControlStationSchema = z
     optionalCommands: z.array(z.string().regex(/^AT\+[A-Z]+[=?]/i, 'an AT+ command as the gateway sends it')).default([]),
     /** Talkgroups the station selects (AT+CTGS) at start-up; empty leaves it to the codeplug. */
     talkgroups: z.array(Id).default([]),
+    /**
+     * The ISSIs this station serves, [from, to] inclusive. SDS and talk from any other ISSI are
+     * quarantined with the reason, not journaled as traffic nor answered. Empty accepts any.
+     */
+    issiRanges: z.array(z.tuple([Issi, Issi]).refine(([from, to]) => from <= to, 'from is after to')).default([]),
   })
   .strict();
 

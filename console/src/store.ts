@@ -219,14 +219,18 @@ export class Store {
         recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null })),
       });
     } else if (e.type === 'alert.pei-sent') {
-      this.alertByRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
+      // Same rule as the gateway's projection: a concatenated alert is settled by alert.delivery.
+      if (Array.isArray(p.parts)) for (const ref of p.parts as number[]) this.alertByRef.delete(`${p.to as number}/${ref}`);
+      else this.alertByRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
     } else if (e.type === 'alert.timed-out') {
       for (const r of this.alerts.get(p.alertId as string)?.recipients ?? []) if (r.status === 'pending') Object.assign(r, { status: 'timed-out', at: e.ts });
     } else if (e.type === 'alert.delivery') {
       // Same rule as the gateway's projection: a send failure (or a wait for the link) with its reason.
       const r = this.alerts.get(p.alertId as string)?.recipients.find((x) => x.unitId === p.unitId);
-      if (r && r.status !== 'delivered' && r.status !== 'read') {
-        if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
+      if (r && r.status !== 'read') {
+        if (p.status === 'read' || (p.status === 'delivered' && r.status !== 'delivered')) Object.assign(r, { status: p.status, at: e.ts, reason: null });
+        else if (r.status === 'delivered') return ['alerts'];
+        else if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
         else if (r.status === 'pending') r.reason = p.reason as string;
       }
     }

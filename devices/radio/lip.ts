@@ -1,6 +1,6 @@
-// TETRA Location Information Protocol (ETSI TS 100 392-18-1), short location report only.
-// Radios on the partnership's net are configured for short reports; anything else is
-// rejected with a reason so the raw PDU can be looked at, rather than guessed at.
+// TETRA Location Information Protocol (ETSI TS 100 392-18-1): the short location report. Long
+// reports (PDU type 1) are decoded in lip-long.ts; anything else is rejected with a reason so
+// the raw PDU can be looked at, rather than guessed at.
 import { BitReader, BitWriter } from './bits';
 
 export const LIP_PI = 0x0a;

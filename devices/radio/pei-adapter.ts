@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import { CommandError, CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
 import { CMGS_STATUS } from './pei/constants';
-import { encodeSdsTlAck, encodeSdsTlReport, encodeSdsTlTransfer, type EncodedSds } from './pei/encode';
+import { encodeSdsTlAck, encodeSdsTlConcatPart, encodeSdsTlReport, encodeSdsTlTransfer, sdsTextProblem, splitText, type EncodedSds } from './pei/encode';
 import { PeiLineParser, type LineItem } from './pei/line-parser';
 import { runStartup } from './pei/startup';
 import { parseLine } from './pei/urc';
@@ -42,6 +42,10 @@ export interface PeiAdapterOptions {
   optionalCommands?: readonly string[];
   /** Talkgroups (GSSI) selected with AT+CTGS at start-up. */
   talkgroups?: readonly number[];
+  /** How long the first part of an inbound concatenated text waits for the rest. Default 60 s. */
+  concatTimeoutMs?: number;
+  /** ISSI ranges this station serves, [from, to] inclusive; traffic from others is quarantined. Empty: any. */
+  issiRanges?: ReadonlyArray<readonly [number, number]>;
   bindings?: PortBinding;
   now?: () => Date;
 }
@@ -98,6 +102,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private lastMsgRef = 0;
   /** SDS instance (from +CMGS) → what we sent, so an unsolicited +CMGS failure names its message. */
   private readonly sent = new Map<number, { to: number; msgRef: number }>();
+  /** ISSIs sent to lately, whose reports are accepted even from outside the station's ranges. */
+  private readonly destinations = new Set<number>();
   /**
    * Pacing learnt from the radio: null until a CMGS shows whether this MT prompts with `> `.
    * One that does is waited for; one that does not gets the user data with the command, so no
@@ -118,6 +124,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       acknowledgeTexts: true,
       optionalCommands: [],
       talkgroups: [],
+      concatTimeoutMs: 60_000,
+      issiRanges: [],
       now: () => new Date(),
       ...options,
       bindings: options.bindings,
@@ -132,6 +140,9 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       unknown: () => void this.stats.unknownLines++,
       now: () => this.settings.now(),
       log: this.log,
+      concatTimeoutMs: this.settings.concatTimeoutMs,
+      issiRanges: this.settings.issiRanges,
+      sentTo: (issi) => this.destinations.has(issi),
     });
   }
 
@@ -156,19 +167,53 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     await this.teardown('adapter stopped');
+    this.inbound.close();
     if (this.link === 'up') this.setLink('down', 'adapter stopped');
   }
 
-  /** Send an SDS-TL text to an ISSI or a talkgroup GSSI; resolves once the MT accepted it. */
-  async sendText(to: number, text: string, options: SendTextOptions = {}): Promise<{ msgRef: number }> {
+  /**
+   * Send an SDS-TL text to an ISSI or a talkgroup GSSI; resolves once the MT accepted it. A text
+   * longer than one SDS goes as concatenated parts (PI 0x8A), one AT+CMGS each: `parts` lists
+   * their message references in order (each part has its own delivery report), `msgRef` is the
+   * first. Above MAX_CONCAT_PARTS parts it is refused before anything is sent.
+   */
+  async sendText(to: number, text: string, options: SendTextOptions = {}): Promise<{ msgRef: number; parts: number[] }> {
     if (!Number.isInteger(to) || to < 0 || to > 0xffffff) throw new RangeError(`not an ISSI/GSSI: ${to}`);
-    const msgRef = this.allocMsgRef();
-    let sds: EncodedSds;
-    try {
-      sds = encodeSdsTlTransfer({ msgRef, text, report: options.requestReport === false ? 'none' : 'received' });
-    } catch (err) {
-      throw new SendError(message(err));
+    const report = options.requestReport === false ? 'none' : 'received';
+    const problem = sdsTextProblem(text);
+    if (problem) throw new SendError(problem);
+    const { codingScheme, chunks } = splitText(text);
+    if (chunks.length === 1) {
+      const msgRef = this.allocMsgRef();
+      let sds: EncodedSds;
+      try {
+        sds = encodeSdsTlTransfer({ msgRef, text, report });
+      } catch (err) {
+        throw new SendError(message(err));
+      }
+      await this.submitText(to, sds, msgRef);
+      return { msgRef, parts: [msgRef] };
     }
+    const refs = chunks.map(() => this.allocMsgRef());
+    const concatRef = refs[0]!;
+    for (const [i, bytes] of chunks.entries()) {
+      const sds = encodeSdsTlConcatPart({ msgRef: refs[i]!, concatRef, total: chunks.length, seq: i + 1, codingScheme, bytes, report });
+      try {
+        await this.submitText(to, sds, refs[i]!);
+      } catch (err) {
+        if (!(err instanceof SendError)) throw err;
+        // Only a first part that never left is worth holding for the link: later ones would be resent in full.
+        throw new SendError(`part ${i + 1} of ${chunks.length}: ${err.reason}`, i === 0 && err.linkDown);
+      }
+    }
+    return { msgRef: concatRef, parts: refs };
+  }
+
+  /** One AT+CMGS; a failure the MT reports at once (+CME ERROR, +CMGS status 5) is thrown. */
+  private async submitText(to: number, sds: EncodedSds, msgRef: number): Promise<void> {
+    this.destinations.delete(to);
+    this.destinations.add(to);
+    if (this.destinations.size > 4096) this.destinations.delete(this.destinations.values().next().value!);
     let info: string[];
     try {
       ({ info } = await this.submit(to, sds));
@@ -193,7 +238,6 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
       // Instances recycle in the MT; keep only the recent ones.
       if (this.sent.size > 512) this.sent.delete(this.sent.keys().next().value!);
     }
-    return { msgRef };
   }
 
   private async connect(): Promise<void> {

@@ -30,8 +30,19 @@ export class PttTracker {
     }
     const call = this.calls.get(item.ccInstance);
     if (call === undefined) {
-      // Joined mid-call (e.g. after a reconnect): without the set-up there is no talkgroup.
-      return [malformed(`${item.kind.toUpperCase()} for unknown call instance ${item.ccInstance}`, line)];
+      // The end of a call we never saw: nothing was shown for it, so nothing to close.
+      if (item.kind === 'ctcr') return [];
+      // Joined mid-call (the link came up, or the station scanned in, during it). Only the set-up
+      // names the talkgroup, and guessing one would put a radio on the wrong group: say so once,
+      // then follow the call silently (like an individual call) until its +CTCR.
+      this.calls.set(item.ccInstance, { talkgroup: null, talker: null });
+      const talker = item.kind === 'ctxg' ? (item.tpi?.ssi ?? null) : null;
+      return [
+        malformed(
+          `+${item.kind.toUpperCase()} for call ${item.ccInstance} whose set-up (+CTICN) was not seen (joined mid-call): talkgroup unknown, so ${talker === null ? 'its talk is' : `talker ${talker} is`} not shown until the next call`,
+          line,
+        ),
+      ];
     }
     switch (item.kind) {
       case 'ctxg': {

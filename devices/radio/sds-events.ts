@@ -1,6 +1,8 @@
 // One received SDS (header line + PDU line) to normalised events, and whether the sender
 // asked for an SDS-TL report that the gateway, as the consuming application, must send.
+import type { IncomingPart } from './concat';
 import { LIP_REASON_EMERGENCY } from './lip';
+import { longFixTime } from './lip-long';
 import { DELIVERY_STATUS } from './pei/constants';
 import { decodeSds } from './pei/sds';
 import { parseSdsHeader } from './pei/urc';
@@ -20,6 +22,11 @@ export interface SdsInterpretation {
   replies: ReportReply[];
   /** Set when the SDS was understood but produces no event (e.g. a "message stored" report). */
   note: string | null;
+  /**
+   * One part of a concatenated text: no event until every part is in. `replies` then holds only
+   * "received"; a "consumed" report waits in `laterReplies` until the whole text is journaled.
+   */
+  textPart?: { incoming: IncomingPart; laterReplies: ReportReply[] };
 }
 
 export function interpretSds(header: string, pdu: string, now: Date): SdsInterpretation {
@@ -36,7 +43,6 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
   const from = h.value.calling?.ssi ?? null;
   if (from === null) return bad('SDS without a calling party SSI');
   const payload = decoded.value;
-
   switch (payload.kind) {
     case 'lip': {
       const r = payload.report;
@@ -59,13 +65,42 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
       }
       return { events, replies: [], note: null };
     }
+    case 'lip-long': {
+      const r = payload.report;
+      const { time } = r;
+      const fix = time.type === 'elapsed' ? fixTime(now, time.code) : (longFixTime(now, time)?.toISOString() ?? now.toISOString());
+      const events: RadioEvent[] = [
+        {
+          type: 'radio.position',
+          issi: from,
+          lat: r.latitude,
+          lon: r.longitude,
+          // The uncertainty circle's code is kept in the raw PDU, not turned into metres here.
+          accuracyM: null,
+          speedKmh: r.speedKmh,
+          headingDeg: r.headingDeg,
+          reason: r.reason,
+          fixTime: fix,
+          raw,
+        },
+      ];
+      // The emergency button sends a long report as readily as a short one.
+      if (r.reasonCode === LIP_REASON_EMERGENCY) events.push({ type: 'radio.emergency', issi: from, state: 'pressed', raw });
+      return { events, replies: [], note: null };
+    }
     case 'status':
       return { events: [{ type: 'radio.status', issi: from, value: payload.value, raw }], replies: [], note: null };
     case 'text': {
       const to = h.value.called.ssi;
       if (to === null) return bad(`text to a non-SSI identity ${h.value.called.identity}`);
+      const replies = reportsFor(from, payload.msgRef, payload.reportRequest);
+      if (payload.part && payload.part.total > 1) {
+        const incoming: IncomingPart = { from: from, to, part: payload.part, text: payload.text, msgRef: payload.msgRef, raw: { header, pdu } };
+        const now = replies.filter((r) => r.deliveryStatus === DELIVERY_STATUS.RECEIVED);
+        return { events: [], replies: now, note: null, textPart: { incoming, laterReplies: replies.filter((r) => !now.includes(r)) } };
+      }
       const event: RadioEvent = { type: 'radio.text', issi: from, to, text: payload.text, msgRef: payload.msgRef, raw };
-      return { events: [event], replies: reportsFor(from, payload.msgRef, payload.reportRequest), note: null };
+      return { events: [event], replies, note: null };
     }
     case 'report': {
       if (payload.outcome === 'pending') {

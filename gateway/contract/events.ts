@@ -717,15 +717,25 @@ export const EVENTS = {
     privacy: privacy('none', ['text']),
   }),
   'alert.pei-sent': spec({
-    payload: z.object({ alertId: z.string(), station: z.string(), to: z.number(), msgRef: z.number() }),
-    description: 'An alert went out as an SDS through a control station (its message reference)',
+    payload: z.union([
+      z.object({ alertId: z.string(), station: z.string(), to: z.number(), msgRef: z.number() }),
+      /** A text longer than one SDS: the message reference of each concatenated part, in order. */
+      z.object({ alertId: z.string(), station: z.string(), to: z.number(), parts: z.array(z.number()) }),
+    ]),
+    description: "An alert went out as an SDS through a control station (its message reference, or its parts' when concatenated)",
     writers: [PEI],
     readers: ['gateway/projections/alerts.ts', STORE],
     privacy: privacy('none'),
   }),
   'alert.delivery': spec({
-    payload: z.object({ alertId: z.string(), unitId: z.string(), issi: z.number(), status: z.enum(['failed', 'queued']), reason: z.string() }),
-    description: 'An alert could not be sent to a radio yet (queued) or at all (failed), with why',
+    payload: z.object({
+      alertId: z.string(),
+      unitId: z.string(),
+      issi: z.number(),
+      status: z.enum(['failed', 'queued', 'delivered', 'read']),
+      reason: z.string(),
+    }),
+    description: 'An alert could not be sent to a radio yet (queued) or at all (failed), with why; or every part of a concatenated one was delivered or read',
     writers: [PEI],
     readers: ['gateway/projections/alerts.ts', STORE],
     privacy: privacy('other'),

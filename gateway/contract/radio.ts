@@ -14,6 +14,8 @@ export const RawRecord = z.object({
   header: z.string().optional(),
   pdu: z.string().optional(),
   line: z.string().optional(),
+  /** Every part of a concatenated text, in part order (header and PDU each). */
+  parts: z.array(z.object({ header: z.string(), pdu: z.string() })).optional(),
 });
 export type RawRecord = z.infer<typeof RawRecord>;
 

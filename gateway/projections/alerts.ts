@@ -35,16 +35,24 @@ export class AlertsProjection implements Projection<AlertView[]> {
       }
       case 'alert.delivery': {
         // A send outcome from the gateway's side: failed (with the radio's reason) or queued.
+        // Delivered or read: a concatenated alert whose parts all reported (the gateway settles those).
         const p = e.payload;
         const r = this.alerts.get(p.alertId)?.recipients.find((x) => x.unitId === p.unitId);
-        if (!r || r.status === 'delivered' || r.status === 'read') break;
-        if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason });
+        if (!r || r.status === 'read') break;
+        if (p.status === 'read' || (p.status === 'delivered' && r.status !== 'delivered')) Object.assign(r, { status: p.status, at: e.ts, reason: null });
+        else if (r.status === 'delivered') break;
+        else if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason });
         else if (r.status === 'pending') r.reason = p.reason;
         break;
       }
-      case 'alert.pei-sent':
-        this.byRef.set(`${e.payload.to}/${e.payload.msgRef}`, e.payload.alertId);
+      case 'alert.pei-sent': {
+        // A concatenated alert lists its parts: their reports settle it through alert.delivery, so a
+        // part's recycled reference must not match an older alert here.
+        const p = e.payload;
+        if ('parts' in p) for (const ref of p.parts) this.byRef.delete(`${p.to}/${ref}`);
+        else this.byRef.set(`${p.to}/${p.msgRef}`, p.alertId);
         break;
+      }
       case 'alert.timed-out': {
         const alert = this.alerts.get(e.payload.alertId);
         for (const r of alert?.recipients ?? []) if (r.status === 'pending') Object.assign(r, { status: 'timed-out', at: e.ts });

@@ -7,6 +7,19 @@ import type { Journal } from '../journal/journal';
 import type { Metrics, RadioStationStats } from '../metrics';
 import { emergencyStatusValues } from './emergency-status';
 
+/**
+ * An alert sent as concatenated SDS: one delivery report per part. The radio has the alert once
+ * every part is delivered (read once every part is), and has not if any part failed.
+ */
+interface Multipart {
+  alertId: string;
+  unitId: string;
+  station: string;
+  refs: number[];
+  got: Map<number, 'delivered' | 'read'>;
+  settled: 'delivered' | 'read' | 'failed' | null;
+}
+
 /** An SDS waiting for a control station's link to come back. */
 interface Queued {
   to: number;
@@ -49,6 +62,8 @@ export class PeiBridge {
    * receipt would be journaled first and match no alert.
    */
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Concatenated alerts awaiting their parts' reports, by `<issi>/<part msgRef>`. */
+  private readonly multipart = new Map<string, Multipart>();
 
   private readonly config: Config;
   private readonly journal: Journal;
@@ -84,6 +99,7 @@ export class PeiBridge {
         ...this.timing,
         optionalCommands: station.optionalCommands,
         talkgroups,
+        issiRanges: station.issiRanges,
       });
       adapter.on('event', (ev) => this.record(station.id, ev));
       this.adapters.set(station.id, adapter);
@@ -124,9 +140,17 @@ export class PeiBridge {
   private async sendOn(station: string, adapter: PeiAdapter, to: number, text: string, alertId: string, unitId: string): Promise<void> {
     const t0 = Date.now();
     try {
-      const { msgRef } = await adapter.sendText(to, text, { requestReport: true });
-      this.sendMs = 0.8 * this.sendMs + 0.2 * (Date.now() - t0);
-      await this.journal.append({ source: `pei:${station}`, type: 'alert.pei-sent', ref: alertId, payload: { alertId, station, to, msgRef } });
+      const { msgRef, parts } = await adapter.sendText(to, text, { requestReport: true });
+      this.sendMs = 0.8 * this.sendMs + 0.2 * ((Date.now() - t0) / parts.length);
+      if (parts.length === 1) {
+        await this.journal.append({ source: `pei:${station}`, type: 'alert.pei-sent', ref: alertId, payload: { alertId, station, to, msgRef } });
+        return;
+      }
+      // No single reference stands for the alert: its outcome is journaled as alert.delivery once the parts' reports say.
+      const m: Multipart = { alertId, unitId, station, refs: parts, got: new Map(), settled: null };
+      for (const ref of parts) this.multipart.set(`${to}/${ref}`, m);
+      if (this.multipart.size > 4096) this.multipart.delete(this.multipart.keys().next().value!);
+      await this.journal.append({ source: `pei:${station}`, type: 'alert.pei-sent', ref: alertId, payload: { alertId, station, to, parts } });
     } catch (err) {
       if (err instanceof SendError && err.linkDown) return this.enqueue({ to, text, alertId, unitId });
       const reason = err instanceof SendError ? err.reason : `internal error: ${err instanceof Error ? err.message : String(err)}`;
@@ -165,7 +189,32 @@ export class PeiBridge {
     })();
   }
 
-  private async delivery(alertId: string, unitId: string, issi: number, status: 'failed' | 'queued', reason: string, station?: string): Promise<void> {
+  /** A part's report: settle the whole concatenated alert once the parts say so. */
+  private onPartReceipt(ev: Extract<RadioEvent, { type: 'radio.receipt' }>): void {
+    const m = this.multipart.get(`${ev.issi}/${ev.msgRef}`);
+    if (!m || m.settled === 'failed' || m.settled === 'read') return;
+    const n = m.refs.length;
+    const settle = (status: 'delivered' | 'read' | 'failed', reason: string): void => {
+      m.settled = status;
+      if (status !== 'delivered') for (const ref of m.refs) this.multipart.delete(`${ev.issi}/${ref}`);
+      void this.delivery(m.alertId, m.unitId, ev.issi, status, reason, m.station);
+    };
+    if (ev.status === 'failed') return settle('failed', `part ${m.refs.indexOf(ev.msgRef) + 1} of ${n} failed${ev.reason ? `: ${ev.reason}` : ''}`);
+    if (m.got.get(ev.msgRef) !== 'read') m.got.set(ev.msgRef, ev.status);
+    if (m.got.size < n) return;
+    const allRead = [...m.got.values()].every((s) => s === 'read');
+    if (allRead) settle('read', `all ${n} parts read`);
+    else if (m.settled === null) settle('delivered', `all ${n} parts delivered`);
+  }
+
+  private async delivery(
+    alertId: string,
+    unitId: string,
+    issi: number,
+    status: 'failed' | 'queued' | 'delivered' | 'read',
+    reason: string,
+    station?: string,
+  ): Promise<void> {
     try {
       await this.journal.append({
         source: station ? `pei:${station}` : 'gateway',
@@ -201,6 +250,8 @@ export class PeiBridge {
           });
         default: {
           const { type, ...payload } = ev;
+          // The part's own report is journaled as it came; the alert's outcome follows from all parts.
+          if (ev.type === 'radio.receipt') this.onPartReceipt(ev);
           const urgent = ev.type === 'radio.status' && this.emergencyStatus.has(ev.value);
           return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload, ...(urgent ? { urgent } : {}) });
         }

@@ -14,6 +14,8 @@ const PROFILES: PeiProfile[] = ['generic', 'motorola', 'sepura'];
 
 const HELP = `commands:
   pos <issi> | emergency <issi> | status <issi> <value> | text <issi> <words...>
+  concat <issi> <words...> (a concatenated text, parts of 40 characters sent last first)
+  fault long-lip on: positions as LIP long reports (time of position, direction of travel)
   ptt <issi> | unptt <issi> | fault <${FAULTS.join('|')}> <on|off>
   vanish | restore | reply <delivered|failed|none|short|consumed> | cme <issi> <code> | help | quit`;
 
@@ -82,6 +84,13 @@ async function command(sim: PeiSimulator, cmd: string, a: string, rest: string[]
     case 'text':
       await sim.sendText(issi, rest.join(' '));
       return;
+    case 'concat': {
+      const text = rest.join(' ');
+      const parts = Math.ceil(text.length / 40);
+      // Last part first: the gateway must still journal one text, in order.
+      await sim.sendConcatText(issi, text, { partChars: 40, order: Array.from({ length: parts }, (_, i) => parts - i) });
+      return;
+    }
     case 'ptt':
       return sim.startPtt(issi);
     case 'unptt':

@@ -1,7 +1,7 @@
 // A TETRA control station on the far end of a PTY pair: answers the PEI start-up
 // commands, emits URCs for a group of units, takes CMGS submissions and reports their
 // delivery, and can misbehave on demand (garbled and fragmented lines, wrong bit counts,
-// long LIP reports, a modem that stops answering, the port vanishing).
+// a modem that stops answering, the port vanishing), and sends long LIP reports on request.
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
 import { openPtyPair, pointLink, removeLink, type PtyPair } from '../serial/pty';
@@ -11,6 +11,7 @@ import {
   lipLongBits,
   lipShortBits,
   sdsShortReportBits,
+  sdsTlConcatPartBits,
   sdsTlReportBits,
   sdsTlTextBits,
   simpleTextBits,
@@ -72,6 +73,8 @@ export interface PositionReport {
   reason?: number;
   /** LIP time elapsed code: 0 <5 s (default), 1 <5 min, 2 <30 min, 3 unknown. */
   timeElapsed?: number;
+  /** With the long-lip flag: the fix's UTC time, sent as a time of position. */
+  timeOfPosition?: Date;
 }
 
 const AI_SDS_TYPE4 = 12;
@@ -162,7 +165,7 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
   async sendPosition(issi: number, report: PositionReport): Promise<void> {
     const unit = this.units.get(issi);
     if (unit) Object.assign(unit, { lat: report.lat, lon: report.lon });
-    const bits = this.faults.has('long-lip') ? lipLongBits(report) : lipShortBits(report);
+    const bits = this.faults.has('long-lip') ? lipLongBits({ ...report, timeOfPosition: report.timeOfPosition ?? new Date() }) : lipShortBits(report);
     await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, bits);
   }
 
@@ -179,6 +182,27 @@ export class PeiSimulator extends EventEmitter<{ cmgs: [CmgsReceived]; command: 
     this.nextMsgRef = (this.nextMsgRef % 255) + 1;
     await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, sdsTlTextBits(msgRef, text, opts.requestReport ?? true, opts.immediate ? 0x89 : 0x82));
     return msgRef;
+  }
+
+  /**
+   * A text as a terminal sends one too long for a single SDS: concatenated SDS-TL parts (PI
+   * 0x8A) of `partChars` characters, sent in `order` (part numbers from 1; default 1, 2, ...;
+   * leave one out to lose it). Resolves with each part's message reference, by part number.
+   */
+  async sendConcatText(issi: number, text: string, opts: { partChars?: number; order?: number[]; requestReport?: number } = {}): Promise<number[]> {
+    const size = opts.partChars ?? 200;
+    const chunks = Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+    const refs = chunks.map(() => {
+      const ref = this.nextMsgRef;
+      this.nextMsgRef = (this.nextMsgRef % 255) + 1;
+      return ref;
+    });
+    const concatRef = refs[0] ?? 1;
+    for (const seq of opts.order ?? chunks.map((_, i) => i + 1)) {
+      const part = { msgRef: refs[seq - 1]!, concatRef, total: chunks.length, seq, text: chunks[seq - 1]!, requestReport: opts.requestReport ?? 1 };
+      await this.sds(AI_SDS_TYPE4, issi, this.ownIssi, sdsTlConcatPartBits(part));
+    }
+    return refs;
   }
 
   /** A group call set-up with `issi` holding the floor. */

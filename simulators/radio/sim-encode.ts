@@ -56,20 +56,42 @@ export function lipShortBits(fix: SimFix): string {
   );
 }
 
-/** A long location report (PDU type 1), which the gateway is meant to refuse with a reason. */
-export function lipLongBits(fix: SimFix): string {
+export interface SimLongFix extends SimFix {
+  /** UTC time of the fix: sent as time type 2 (day, hour, minute, second) instead of time elapsed. */
+  timeOfPosition?: Date;
+  /** Location shape 2 with this 6-bit horizontal position uncertainty code; default shape 1 (point). */
+  uncertaintyCode?: number;
+  /** Velocity type 0: no velocity information at all. */
+  noVelocity?: boolean;
+}
+
+/**
+ * LIP long location report (TS 100 392-18-1: PDU type 01, extension 0011). Time type 1 (time
+ * elapsed) or 2 (time of position); shape 1 (point) or 2 (point with uncertainty circle);
+ * velocity type 1 (horizontal velocity), 5 (plus direction of travel extended, 8 bits over
+ * 360°) when a heading is given, or 0; then acknowledgement request 0, reason for sending.
+ */
+export function lipLongBits(fix: SimLongFix): string {
+  const t = fix.timeOfPosition;
+  const time = t
+    ? '10' + field(t.getUTCDate(), 5) + field(t.getUTCHours(), 5) + field(t.getUTCMinutes(), 6) + field(t.getUTCSeconds(), 6)
+    : '01' + field(fix.timeElapsed ?? 0, 2);
+  const shape = fix.uncertaintyCode === undefined ? field(1, 4) + lonLat(fix) : field(2, 4) + lonLat(fix) + field(fix.uncertaintyCode, 6);
+  const direction = fix.headingDeg === undefined ? null : Math.round(((((fix.headingDeg % 360) + 360) % 360) * 256) / 360) % 256;
+  const velocity = fix.noVelocity
+    ? '000'
+    : direction === null
+      ? '001' + field(speedCode(fix.speedKmh), 7)
+      : '101' + field(speedCode(fix.speedKmh), 7) + field(direction, 8);
   return (
     field(0x0a, 8) +
     '01' + // PDU type: with extension
     '0011' + // extension: long location report
-    '01' + // time type: time elapsed
-    '00' +
-    '0001' + // location shape: point
-    lonLat(fix) +
-    '001' + // velocity type: horizontal
-    field(speedCode(fix.speedKmh), 7) +
+    time +
+    shape +
+    velocity +
     '0' + // no acknowledgement requested
-    '0' +
+    '0' + // additional data is a reason for sending
     field(fix.reason ?? 129, 8)
   );
 }
@@ -97,6 +119,30 @@ export function sdsTlTextBits(msgRef: number, text: string, requestReport: boole
   );
 }
 
+/**
+ * One part of a concatenated text as a terminal sends it: SDS-TL TRANSFER with PI 0x8A
+ * ("message with user data header", EN 300 392-2 §29.5.10), Latin-1, then a UDH of one
+ * concatenation element (IEI 0x00: 8-bit reference, total parts, this part from 1).
+ */
+export function sdsTlConcatPartBits(p: { msgRef: number; concatRef: number; total: number; seq: number; text: string; requestReport?: number }): string {
+  return (
+    field(0x8a, 8) +
+    '0000' +
+    field(p.requestReport ?? 1, 2) +
+    '0' +
+    '0' +
+    field(p.msgRef, 8) +
+    field(1, 8) + // no timestamp, ISO 8859-1
+    field(5, 8) + // UDH length
+    field(0x00, 8) +
+    field(3, 8) +
+    field(p.concatRef, 8) +
+    field(p.total, 8) +
+    field(p.seq, 8) +
+    [...Buffer.from(p.text, 'latin1')].map((b) => field(b, 8)).join('')
+  );
+}
+
 export function sdsTlReportBits(msgRef: number, deliveryStatus: number, ackRequired = false): string {
   return field(0x82, 8) + '0001' + (ackRequired ? '1' : '0') + '00' + '0' + field(deliveryStatus, 8) + field(msgRef, 8);
 }
@@ -110,7 +156,16 @@ export function sdsShortReportBits(msgRef: number, shortType: number): string {
 }
 
 export type SimDecodedPdu =
-  | { kind: 'tl-transfer'; msgRef: number; reportRequest: number; standardReportOnly: boolean; codingScheme: number; text: string }
+  | {
+      kind: 'tl-transfer';
+      msgRef: number;
+      reportRequest: number;
+      standardReportOnly: boolean;
+      codingScheme: number;
+      text: string;
+      /** A part of a concatenated text (PI 0x8A): its UDH concatenation element. */
+      part?: { ref: number; total: number; seq: number };
+    }
   | { kind: 'tl-report'; msgRef: number; deliveryStatus: number }
   | { kind: 'tl-ack'; msgRef: number; deliveryStatus: number }
   | { kind: 'other'; reason: string };
@@ -123,13 +178,35 @@ export function decodeSubmission(hex: string, bits: number): SimDecodedPdu {
     .join('')
     .slice(0, bits);
   const at = (from: number, width: number): number => parseInt(bin.slice(from, from + width) || '0', 2);
-  if (at(0, 8) !== 0x82) return { kind: 'other', reason: `PI ${at(0, 8)}` };
+  const pi = at(0, 8);
+  if (pi !== 0x82 && pi !== 0x8a) return { kind: 'other', reason: `PI ${pi}` };
   const type = at(8, 4);
   if (type === 1) return { kind: 'tl-report', deliveryStatus: at(16, 8), msgRef: at(24, 8) };
   if (type === 2) return { kind: 'tl-ack', deliveryStatus: at(16, 8), msgRef: at(24, 8) };
   if (type !== 0) return { kind: 'other', reason: `SDS-TL type ${type}` };
   const codingScheme = at(25, 7);
-  const body = Buffer.from(hex.slice(8, Math.floor(bits / 8) * 2), 'hex');
+  let textAt = 4; // octets: PI, type/flags, reference, timestamp flag + coding scheme
+  let part: { ref: number; total: number; seq: number } | undefined;
+  if (pi === 0x8a) {
+    const udhl = at(32, 8);
+    // Walk the elements: IEI, length, data.
+    for (let o = 5; o < 5 + udhl;) {
+      const iei = at(o * 8, 8);
+      const iel = at(o * 8 + 8, 8);
+      if (iei === 0x00 && iel === 3) part = { ref: at(o * 8 + 16, 8), total: at(o * 8 + 24, 8), seq: at(o * 8 + 32, 8) };
+      o += 2 + iel;
+    }
+    textAt = 5 + udhl;
+  }
+  const body = Buffer.from(hex.slice(textAt * 2, Math.floor(bits / 8) * 2), 'hex');
   const text = codingScheme === 26 && body.length % 2 === 0 ? body.swap16().toString('utf16le') : body.toString('latin1');
-  return { kind: 'tl-transfer', reportRequest: at(12, 2), standardReportOnly: at(14, 1) === 1, msgRef: at(16, 8), codingScheme, text };
+  return {
+    kind: 'tl-transfer',
+    reportRequest: at(12, 2),
+    standardReportOnly: at(14, 1) === 1,
+    msgRef: at(16, 8),
+    codingScheme,
+    text,
+    ...(part ? { part } : {}),
+  };
 }

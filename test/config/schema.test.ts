@@ -27,6 +27,23 @@ describe('radio defaults (issue 21)', () => {
     ];
     expect(() => parseConfigValue(doc, {})).toThrow(/radio\.controlStations\.0\.optionalCommands\.0: an AT\+ command/);
   });
+
+  it("a control station's ISSI ranges default to none (any ISSI) and must be ordered", () => {
+    const doc = minimalDoc() as Record<string, unknown>;
+    (doc.radio as Record<string, unknown>).controlStations = [{ id: 'pei-1', serialPath: '/dev/ttyUSB0' }];
+    expect(parseConfigValue(doc, {}).radio.controlStations[0]?.issiRanges).toEqual([]);
+    (doc.radio as Record<string, unknown>).controlStations = [
+      {
+        id: 'pei-1',
+        serialPath: '/dev/ttyUSB0',
+        issiRanges: [
+          [2001, 2999],
+          [4000, 3000],
+        ],
+      },
+    ];
+    expect(() => parseConfigValue(doc, {})).toThrow(/radio\.controlStations\.0\.issiRanges\.1: from is after to/);
+  });
 });
 
 describe('ConfigSchema basics', () => {

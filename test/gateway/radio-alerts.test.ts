@@ -23,7 +23,10 @@ beforeAll(async () => {
   const link = join(t.dir, 'pei-1');
   const config = {
     ...t.config,
-    radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] },
+    radio: {
+      ...t.config.radio,
+      controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'], issiRanges: [] }],
+    },
   };
   sim = new PeiSimulator({ path: link, units: [], talkgroup: 9001 });
   await sim.start();
@@ -91,11 +94,55 @@ describe('alerts to TETRA radios', () => {
     for (const k of [2003, 2004, 2005]) sim.outcomes.delete(k);
   });
 
-  it('a text longer than one SDS is refused up front with a 400 naming the limit', async () => {
+  it('a text longer than one SDS goes as concatenated parts, and the radio counts as delivered once every part is', async () => {
+    const text = `Suspect described as: ${'male, about 30, grey hoodie, white trainers, carrying a blue holdall; '.repeat(4)}`.slice(0, 329).trimEnd() + '.';
+    const before = sim.submissions.length;
+    const sent = await post({ text, units: ['unit-09'] });
+    expect(sent.status).toBe(200);
+    const alertId = sent.body.data!.id;
+    const r = await eventually(
+      () => {
+        const x = gw.projections.alerts.get(alertId)!.recipients[0]!;
+        return x.status !== 'pending' ? x : undefined;
+      },
+      10_000,
+      'settled',
+    );
+    expect(r).toMatchObject({ unitId: 'unit-09', status: 'delivered' });
+    const parts = sim.submissions.slice(before).filter((c) => c.to === 2009 && c.decoded.kind === 'tl-transfer');
+    expect(parts).toHaveLength(2);
+    expect(parts.map((c) => (c.decoded.kind === 'tl-transfer' ? c.decoded.text : '')).join('')).toBe(text);
+    const pei = journaled('alert.pei-sent', (e) => e.ref === alertId).map((e) => e.payload as { parts?: number[] });
+    expect(pei).toHaveLength(1);
+    expect(pei[0]!.parts).toHaveLength(2);
+    expect(journaled('alert.delivery', (e) => e.ref === alertId).map((e) => e.payload)).toEqual([
+      { alertId, unitId: 'unit-09', issi: 2009, status: 'delivered', reason: 'all 2 parts delivered' },
+    ]);
+  });
+
+  it('one failed part fails the whole concatenated alert for that radio, with the part named', async () => {
+    sim.outcomes.set(2008, { reply: 'failed' });
+    const sent = await post({ text: 'y'.repeat(300), units: ['unit-08'] });
+    const alertId = sent.body.data!.id;
+    const r = await eventually(
+      () => {
+        const x = gw.projections.alerts.get(alertId)!.recipients[0]!;
+        return x.status !== 'pending' ? x : undefined;
+      },
+      10_000,
+      'settled',
+    );
+    sim.outcomes.delete(2008);
+    expect(r).toMatchObject({ status: 'failed', reason: 'part 1 of 2 failed' });
+  });
+
+  it('a text needing more than 4 SDS parts is refused up front with a 400 naming the limit', async () => {
     const before = journaled('alert.sent').length;
-    const res = await post({ text: 'x'.repeat(330), units: ['unit-09'] });
+    const res = await post({ text: 'ŵ'.repeat(500), units: ['unit-09'] });
     expect(res.status).toBe(400);
-    expect(res.body.error?.message).toMatch(/330 characters do not fit one TETRA SDS .*at most 251 characters/);
+    expect(res.body.error?.message).toMatch(
+      /500 characters need 5 TETRA SDS parts; at most 4 parts are sent \(488 characters when it has characters outside Latin-1\)/,
+    );
     expect(journaled('alert.sent')).toHaveLength(before);
   });
 

@@ -26,7 +26,10 @@ beforeAll(async () => {
   link = join(t.dir, 'pei-1');
   const config = {
     ...t.config,
-    radio: { ...t.config.radio, controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'] }] },
+    radio: {
+      ...t.config.radio,
+      controlStations: [{ id: 'pei-1', serialPath: link, baudRate: 115200, optionalCommands: [], talkgroups: ['tg-town'], issiRanges: [] }],
+    },
   };
   sim = new PeiSimulator({
     path: link,

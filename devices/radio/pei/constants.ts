@@ -23,8 +23,12 @@ export const PI = {
   SDS_TL_TEXT: 0x82,
   /** SDS-TL text to be shown at once (a "flash" message). */
   IMMEDIATE_TEXT: 0x89,
-  /** SDS-TL concatenated text: one part of a text too long for one SDS. */
-  CONCAT_TEXT: 0x8a,
+  /**
+   * SDS-TL "message with user data header" (EN 300 392-2 §29.5.10): text after a GSM-style UDH.
+   * Its concatenation element (IEI 0x00, 8-bit reference; 0x08, 16-bit) carries one part of a
+   * text too long for one SDS: reference, total parts, this part's number (1-based).
+   */
+  UDH_TEXT: 0x8a,
 } as const;
 
 /**
@@ -122,5 +126,15 @@ export const CMGS_STATUS = {
   FAILED: 5,
 } as const;
 
-/** Largest SDS type 4 user data; longer texts would need SDS-TL concatenation. */
+/** Largest SDS type 4 user data; longer texts go as concatenated parts (PI 0x8A). */
 export const SDS_MAX_BITS = 2047;
+
+/** UDH information elements of a concatenated text: 8-bit and 16-bit reference. */
+export const UDH_CONCAT_IEI = { SHORT_REF: 0x00, LONG_REF: 0x08 } as const;
+
+/**
+ * Most parts the gateway splits one outbound text into. Each part is a separate SDS over the
+ * air: more parts multiply the airtime and the odds one is lost, and terminals commonly hold
+ * messages of about 1000 characters. 4 parts carry 980 Latin-1 characters (488 in UCS-2).
+ */
+export const MAX_CONCAT_PARTS = 4;

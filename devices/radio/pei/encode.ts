@@ -1,7 +1,7 @@
 // SDS user data the gateway originates: SDS-TL text (alerts to units and talkgroups),
 // SDS-TL reports (acknowledging what units send), plus simple text and status for tools.
 import { BitWriter } from '../bits';
-import { DELIVERY_REPORT, PI, SDS_MAX_BITS, SDS_TL_TYPE, TEXT_CODING, type DeliveryReportRequest } from './constants';
+import { DELIVERY_REPORT, MAX_CONCAT_PARTS, PI, SDS_MAX_BITS, SDS_TL_TYPE, TEXT_CODING, UDH_CONCAT_IEI, type DeliveryReportRequest } from './constants';
 
 export interface EncodedSds {
   pdu: Buffer;
@@ -23,17 +23,76 @@ export function encodeText(text: string): { codingScheme: number; bytes: Buffer 
 /** Bits of an SDS-TL transfer before its text: PI, type and flags, reference, coding scheme. */
 const TL_TRANSFER_HEADER_BITS = 32;
 
+/** User data header of a concatenated part: UDHL, IEI 0x00, IEL 3, reference, total, sequence. */
+const UDH_CONCAT_BITS = 48;
+/** Text octets in one SDS-TL transfer, alone or as a concatenated part. */
+const SINGLE_ROOM = Math.floor((SDS_MAX_BITS - TL_TRANSFER_HEADER_BITS) / 8);
+const PART_ROOM = Math.floor((SDS_MAX_BITS - TL_TRANSFER_HEADER_BITS - UDH_CONCAT_BITS) / 8);
+
 /**
- * Why `text` does not fit one SDS-TL transfer, naming the limit, or null when it does.
- * 2047 bits less the header leave 251 Latin-1 characters, or 125 in UCS-2.
+ * The text as the octets of each SDS it needs: one when it fits (251 Latin-1 characters, 125 in
+ * UCS-2), else parts of 245 octets (122 UCS-2 characters) for concatenation. UCS-2 is cut
+ * between characters, never inside one or between the halves of a surrogate pair.
+ */
+export function splitText(text: string): { codingScheme: number; chunks: Buffer[] } {
+  const { codingScheme, bytes } = encodeText(text);
+  if (bytes.length <= SINGLE_ROOM) return { codingScheme, chunks: [bytes] };
+  const chunks: Buffer[] = [];
+  const unit = codingScheme === TEXT_CODING.UCS2 ? 2 : 1;
+  for (let at = 0; at < bytes.length;) {
+    let end = Math.min(bytes.length, at + PART_ROOM - (PART_ROOM % unit));
+    // A high surrogate (0xD800-0xDBFF) must stay with the low one after it.
+    if (unit === 2 && end < bytes.length && ((bytes[end - 2] ?? 0) & 0xfc) === 0xd8) end -= 2;
+    chunks.push(bytes.subarray(at, end));
+    at = end;
+  }
+  return { codingScheme, chunks };
+}
+
+/**
+ * Why `text` cannot be sent even as concatenated SDS, naming the limit, or null when it can.
+ * Up to MAX_CONCAT_PARTS parts: 980 Latin-1 characters, or 488 with characters outside Latin-1.
  */
 export function sdsTextProblem(text: string): string | null {
-  const { codingScheme, bytes } = encodeText(text);
-  const bits = TL_TRANSFER_HEADER_BITS + bytes.length * 8;
-  if (bits <= SDS_MAX_BITS) return null;
-  const room = Math.floor((SDS_MAX_BITS - TL_TRANSFER_HEADER_BITS) / 8);
-  const limit = codingScheme === TEXT_CODING.UCS2 ? `${Math.floor(room / 2)} characters when it has characters outside Latin-1` : `${room} characters`;
-  return `text: ${text.length} characters do not fit one TETRA SDS (${bits} bits; at most ${SDS_MAX_BITS}): at most ${limit}`;
+  const { codingScheme, chunks } = splitText(text);
+  if (chunks.length <= MAX_CONCAT_PARTS) return null;
+  const chars =
+    codingScheme === TEXT_CODING.UCS2
+      ? `${Math.floor(PART_ROOM / 2) * MAX_CONCAT_PARTS} characters when it has characters outside Latin-1`
+      : `${PART_ROOM * MAX_CONCAT_PARTS} characters`;
+  return `text: ${text.length} characters need ${chunks.length} TETRA SDS parts; at most ${MAX_CONCAT_PARTS} parts are sent (${chars})`;
+}
+
+export interface ConcatPartFields {
+  msgRef: number;
+  /** The concatenation reference shared by every part (the first part's message reference). */
+  concatRef: number;
+  total: number;
+  seq: number;
+  codingScheme: number;
+  bytes: Buffer;
+  report: DeliveryReportRequest;
+}
+
+/** One part of a concatenated text: an SDS-TL transfer with PI 0x8A and a concatenation UDH. */
+export function encodeSdsTlConcatPart(f: ConcatPartFields): EncodedSds {
+  const w = new BitWriter()
+    .write(PI.UDH_TEXT, 8)
+    .write(SDS_TL_TYPE.TRANSFER, 4)
+    .write(DELIVERY_REPORT[f.report], 2)
+    .write(1, 1) // standard report only, as for single texts
+    .write(0, 1)
+    .write(f.msgRef, 8)
+    .write(0, 1)
+    .write(f.codingScheme, 7)
+    .write(5, 8) // UDH length: one 5-octet element
+    .write(UDH_CONCAT_IEI.SHORT_REF, 8)
+    .write(3, 8)
+    .write(f.concatRef, 8)
+    .write(f.total, 8)
+    .write(f.seq, 8)
+    .writeBytes(f.bytes);
+  return finish(w);
 }
 
 export function encodeSdsTlTransfer(fields: TlTransferFields): EncodedSds {
@@ -87,7 +146,7 @@ export function encodeStatus(value: number): EncodedSds {
 
 function finish(w: BitWriter): EncodedSds {
   if (w.length > SDS_MAX_BITS) {
-    throw new RangeError(`SDS of ${w.length} bits exceeds ${SDS_MAX_BITS}; concatenation is not supported`);
+    throw new RangeError(`SDS of ${w.length} bits exceeds ${SDS_MAX_BITS}; too long for one SDS`);
   }
   return { pdu: w.toBuffer(), bits: w.length };
 }

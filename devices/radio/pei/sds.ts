@@ -2,11 +2,23 @@
 // §29). Only the bit count from the header is trusted: radios pad the hex differently.
 import { BitReader, hexToBuffer } from '../bits';
 import { decodeLip, type LipShortReport } from '../lip';
-import { AI_SERVICE, DELIVERY_REPORT, PI, SDS_TL_TYPE, SHORT_REPORT_MARK, TEXT_CODING, deliveryOutcome, type DeliveryReportRequest } from './constants';
+import { LIP_PDU_TYPE_EXTENDED, decodeLipLong, type LipLongReport } from '../lip-long';
+import {
+  AI_SERVICE,
+  DELIVERY_REPORT,
+  PI,
+  SDS_TL_TYPE,
+  SHORT_REPORT_MARK,
+  TEXT_CODING,
+  UDH_CONCAT_IEI,
+  deliveryOutcome,
+  type DeliveryReportRequest,
+} from './constants';
 import type { SdsHeader } from './urc';
 
 export type SdsPayload =
   | { kind: 'lip'; report: LipShortReport }
+  | { kind: 'lip-long'; report: LipLongReport }
   | { kind: 'status'; value: number }
   | {
       kind: 'text';
@@ -15,6 +27,8 @@ export type SdsPayload =
       codingScheme: number;
       msgRef: number | null;
       reportRequest: DeliveryReportRequest | null;
+      /** Set for one part of a concatenated text (PI 0x8A with a concatenation element). */
+      part: ConcatPart | null;
     }
   | {
       kind: 'report';
@@ -25,6 +39,13 @@ export type SdsPayload =
       outcome: 'delivered' | 'read' | 'failed' | 'pending';
       ackRequired: boolean;
     };
+
+/** Where one part sits in a concatenated text: the sender's reference, the part count, this part (1-based). */
+export interface ConcatPart {
+  ref: number;
+  total: number;
+  seq: number;
+}
 
 export type SdsResult = { ok: true; value: SdsPayload } | { ok: false; reason: string };
 
@@ -63,6 +84,11 @@ function type4(pdu: Buffer, bits: number): SdsPayload {
   if (pi >> 6 === SHORT_REPORT_MARK) return shortReport(new BitReader(pdu, bits));
   switch (pi) {
     case PI.LIP: {
+      if (bits >= 10 && (pdu[1] ?? 0) >> 6 === LIP_PDU_TYPE_EXTENDED) {
+        const long = decodeLipLong(pdu, bits);
+        if (!long.ok) throw new Reject(long.reason);
+        return { kind: 'lip-long', report: long.value };
+      }
       const lip = decodeLip(pdu, bits);
       if (!lip.ok) throw new Reject(lip.reason);
       return { kind: 'lip', report: lip.value };
@@ -71,11 +97,12 @@ function type4(pdu: Buffer, bits: number): SdsPayload {
       const r = new BitReader(pdu, bits);
       r.skip(8 + 1); // PI, reserved bit
       const codingScheme = r.read(7);
-      return { kind: 'text', protocol: 'simple', text: text(r, codingScheme), codingScheme, msgRef: null, reportRequest: null };
+      return { kind: 'text', protocol: 'simple', text: text(r, codingScheme), codingScheme, msgRef: null, reportRequest: null, part: null };
     }
     case PI.SDS_TL_TEXT:
     case PI.IMMEDIATE_TEXT: // same SDS-TL layout; "immediate" only tells a terminal to show it at once
-      return sdsTl(new BitReader(pdu, bits));
+    case PI.UDH_TEXT: // the same again, with a user data header before the text
+      return sdsTl(new BitReader(pdu, bits), pi === PI.UDH_TEXT);
     default:
       throw new Reject(`unsupported protocol identifier 0x${pi.toString(16).toUpperCase().padStart(2, '0')}`);
   }
@@ -91,7 +118,7 @@ function shortReport(r: BitReader): SdsPayload {
   return { kind: 'report', form: 'short', msgRef, deliveryStatus: null, outcome, ackRequired: false };
 }
 
-function sdsTl(r: BitReader): SdsPayload {
+function sdsTl(r: BitReader, withUdh = false): SdsPayload {
   r.skip(8);
   const messageType = r.read(4);
   switch (messageType) {
@@ -104,7 +131,8 @@ function sdsTl(r: BitReader): SdsPayload {
       const timestampUsed = r.read(1);
       const codingScheme = r.read(7);
       if (timestampUsed) r.skip(24);
-      return { kind: 'text', protocol: 'sds-tl', text: text(r, codingScheme), codingScheme, msgRef, reportRequest };
+      const part = withUdh ? userDataHeader(r) : null;
+      return { kind: 'text', protocol: 'sds-tl', text: text(r, codingScheme), codingScheme, msgRef, reportRequest, part };
     }
     case SDS_TL_TYPE.REPORT: {
       const ackRequired = r.read(1) === 1;
@@ -122,6 +150,37 @@ function sdsTl(r: BitReader): SdsPayload {
     default:
       throw new Reject(`unsupported SDS-TL message type ${messageType}`);
   }
+}
+
+/**
+ * The user data header: its length in octets, then information elements (IEI, length, data).
+ * Only the concatenation element matters here; others (e.g. port addressing) are skipped.
+ */
+function userDataHeader(r: BitReader): ConcatPart | null {
+  const length = r.read(8);
+  if (length * 8 > r.remaining) throw new Reject(`user data header of ${length} octets runs past the PDU`);
+  let left = length;
+  let part: ConcatPart | null = null;
+  while (left > 0) {
+    if (left < 2) throw new Reject('user data header ends inside an information element');
+    const iei = r.read(8);
+    const iel = r.read(8);
+    left -= 2;
+    if (iel > left) throw new Reject(`UDH element 0x${iei.toString(16)} of ${iel} octets runs past the header`);
+    left -= iel;
+    const short = iei === UDH_CONCAT_IEI.SHORT_REF;
+    if (short || iei === UDH_CONCAT_IEI.LONG_REF) {
+      const want = short ? 3 : 4;
+      if (iel !== want) throw new Reject(`concatenation element 0x${iei.toString(16)} is ${iel} octets, not ${want}`);
+      // The reference is only a key shared by the parts: its byte order does not matter.
+      const ref = r.read(short ? 8 : 16);
+      const total = r.read(8);
+      const seq = r.read(8);
+      if (total === 0 || seq === 0 || seq > total) throw new Reject(`concatenated part ${seq} of ${total} is impossible`);
+      part = { ref, total, seq };
+    } else r.skip(iel * 8);
+  }
+  return part;
 }
 
 /** Validity period then a forward address whose size depends on its type. */

@@ -143,17 +143,27 @@ describe('PeiAdapter over a socat PTY pair', () => {
     await stop;
   });
 
-  it('wrong bit counts and long LIP reports are malformed with a reason', async () => {
+  it('wrong bit counts are malformed with a reason', async () => {
     const wrongBits = next(adapter, 'radio.malformed');
     sim.setFault('wrong-bits', true);
     await sim.sendPosition(2001, { lat: 52.95, lon: -1.15 });
     sim.setFault('wrong-bits', false);
     expect((await wrongBits).reason).toBe('header says 92 bits but the PDU line has only 88');
-    const longLip = next(adapter, 'radio.malformed');
+  });
+
+  it('a long LIP report with the emergency reason is a position dated by its time of position, and an emergency', async () => {
+    const position = next(adapter, 'radio.position', (e) => e.issi === 2002);
+    const emergency = next(adapter, 'radio.emergency', (e) => e.issi === 2002);
+    const taken = new Date(Math.floor(Date.now() / 1000) * 1000 - 20_000);
     sim.setFault('long-lip', true);
-    await sim.sendPosition(2001, { lat: 52.95, lon: -1.15 });
+    await sim.sendPosition(2002, { lat: 52.9541, lon: -1.1462, speedKmh: 9, headingDeg: 90, reason: 2, timeOfPosition: taken });
     sim.setFault('long-lip', false);
-    expect((await longLip).reason).toMatch(/LIP PDU type 1 .*not supported/);
+    const p = await position;
+    expect(p.lat).toBeCloseTo(52.9541, 4);
+    expect(p.lon).toBeCloseTo(-1.1462, 4);
+    expect(p).toMatchObject({ speedKmh: 9, headingDeg: 90, reason: 'emergency', fixTime: taken.toISOString() });
+    expect(p.raw.pdu?.slice(0, 3)).toBe('0A4'); // PI 0x0A, PDU type 01 (long report)
+    await emergency;
   });
 
   it('a modem that stops answering is marked down, and comes back when it answers', async () => {

@@ -45,7 +45,21 @@ describe('PttTracker', () => {
     const t = new PttTracker();
     expect(run(t, ['+CTICN: 2,0,0,0,2001,1,1,0,0,1,0,2002,0', '+CTXG: 2,3,0,0,0,2002', '+CTCR: 2,1'])).toEqual([]);
     expect(run(t, ['+CTICN: 3,0,0,0,2001,1,1,0,1,1,0,9001,0', '+CTXG: 3,1,0,0,0,2005'])).toEqual(['2001:9001:start']);
-    expect(run(t, ['+CDTXC: 7,0'])).toEqual(['malformed:CDTXC for unknown call instance 7']);
+    expect(run(t, ['+CDTXC: 7,0'])).toEqual([expect.stringMatching(/^malformed:\+CDTXC for call 7 whose set-up \(\+CTICN\) was not seen/)]);
+  });
+
+  it('a call joined mid-call (+CTXG first) is flagged once with the talker and why, then followed quietly to its end', () => {
+    const t = new PttTracker();
+    // The link came up during call 5: its set-up went by before we listened.
+    expect(run(t, ['+CTXG: 5,3,0,0,0,2004'])).toEqual([
+      'malformed:+CTXG for call 5 whose set-up (+CTICN) was not seen (joined mid-call): talkgroup unknown, so talker 2004 is not shown until the next call',
+    ]);
+    // Its later URCs are neither flagged again nor guessed onto a talkgroup.
+    expect(run(t, ['+CDTXC: 5,0', '+CTXG: 5,3,0,0,0,2006', '+CDTXC: 5,0', '+CTCR: 5,1'])).toEqual([]);
+    // The next call on that instance is set up properly and shown.
+    expect(run(t, ['+CTICN: 5,0,0,0,2001,1,1,0,1,1,0,9001,0'])).toEqual(['2001:9001:start']);
+    // The end of a call never seen at all has nothing to close.
+    expect(run(t, ['+CTCR: 9,1'])).toEqual([]);
   });
 
   it('stops every talker on reset (link lost)', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSdsTlReport, encodeSdsTlTransfer, encodeSimpleText, encodeStatus } from '../../../devices/radio/pei/encode';
+import {
+  encodeSdsTlConcatPart,
+  encodeSdsTlReport,
+  encodeSdsTlTransfer,
+  encodeSimpleText,
+  encodeStatus,
+  sdsTextProblem,
+  splitText,
+} from '../../../devices/radio/pei/encode';
 import { decodeSds, type SdsResult } from '../../../devices/radio/pei/sds';
 import type { SdsHeader } from '../../../devices/radio/pei/urc';
 import { cmgsCommand, formatCmgs, formatCommand } from '../../../devices/radio/pei/writer';
@@ -36,6 +44,7 @@ describe('SDS-TL (PI 0x82, EN 300 392-2 §29)', () => {
       codingScheme: 1,
       msgRef: 42,
       reportRequest: 'received',
+      part: null,
     });
   });
 
@@ -93,6 +102,34 @@ describe('SDS-TL (PI 0x82, EN 300 392-2 §29)', () => {
   });
 });
 
+describe('SDS-TL with a user data header (PI 0x8A, EN 300 392-2 §29.5.10): concatenated text', () => {
+  // 8A        PI: message with user data header
+  // 04 2A 01  transfer, "received" requested, reference 42, no timestamp, Latin 1
+  // 05        UDH length 5 | 00 concatenation, 8-bit reference | 03 element length
+  // 07 02 01  reference 7, 2 parts, this is part 1 | 48 69 "Hi"          12 octets = 96 bits
+  it('decodes one part with its place in the text', () => {
+    expect(ok(decodeSds(header(12, 96), '8A042A010500030702014869'))).toMatchObject({
+      kind: 'text',
+      text: 'Hi',
+      msgRef: 42,
+      reportRequest: 'received',
+      part: { ref: 7, total: 2, seq: 1 },
+    });
+  });
+
+  // 06 UDH length | 08 concatenation, 16-bit reference | 04 | 12 34 reference | 03 parts | 02 part | "OK"
+  it('reads the 16-bit reference form, and skips elements it does not use', () => {
+    expect(ok(decodeSds(header(12, 104), '8A042B0106080412340302' + '4F4B'))).toMatchObject({ text: 'OK', part: { ref: 0x1234, total: 3, seq: 2 } });
+    // 08 UDH length: a 3-octet element 0x24 (national language) before the concatenation element
+    expect(ok(decodeSds(header(12, 120), '8A042B0108240100' + '000307020248' + '69'))).toMatchObject({ text: 'Hi', part: { ref: 7, total: 2, seq: 2 } });
+  });
+
+  it('refuses an impossible part or a header that runs past the PDU', () => {
+    expect(decodeSds(header(12, 96), '8A042A010500030702034869')).toEqual({ ok: false, reason: 'concatenated part 3 of 2 is impossible' });
+    expect(decodeSds(header(12, 96), '8A042A012000030702014869')).toEqual({ ok: false, reason: 'user data header of 32 octets runs past the PDU' });
+  });
+});
+
 describe('other SDS payloads', () => {
   // 02 PI simple text | 01: 0 reserved, 000 0001 Latin 1 | 4F 4B "OK" | 00 padding beyond 32 bits
   it('decodes simple text from the bit count, ignoring padding', () => {
@@ -103,6 +140,7 @@ describe('other SDS payloads', () => {
       codingScheme: 1,
       msgRef: null,
       reportRequest: null,
+      part: null,
     });
   });
 
@@ -151,8 +189,22 @@ describe('encoders agree with the fixtures and with the simulator', () => {
     expect(u.pdu.toString('hex').toUpperCase()).toBe('8202071A004820AC');
   });
 
-  it('refuses texts that need concatenation', () => {
+  it('a single transfer refuses a text too long for one SDS (sendText splits those first)', () => {
     expect(() => encodeSdsTlTransfer({ msgRef: 1, text: 'x'.repeat(300), report: 'none' })).toThrow(/exceeds 2047/);
+  });
+
+  it('splits a long text into parts of at most one SDS, UCS-2 between characters, and names the limit past 4 parts', () => {
+    expect(splitText('x'.repeat(251)).chunks).toHaveLength(1);
+    expect(splitText('x'.repeat(252)).chunks.map((c) => c.length)).toEqual([245, 7]);
+    // 🚓 is a surrogate pair: never cut between its halves.
+    const ucs = `${'ŵ'.repeat(121)}🚓${'ŵ'.repeat(10)}`;
+    const parts = splitText(ucs).chunks;
+    expect(parts.map((c) => Buffer.from(c).swap16().toString('utf16le')).join('')).toBe(ucs);
+    expect(parts[0]!.length).toBe(242); // 121 characters: the pair goes whole into part 2
+    const p = encodeSdsTlConcatPart({ msgRef: 9, concatRef: 8, total: 2, seq: 2, codingScheme: 1, bytes: Buffer.from('Hi'), report: 'received' });
+    expect(p.pdu.toString('hex').toUpperCase()).toBe('8A0609010500030802024869');
+    expect(sdsTextProblem('x'.repeat(980))).toBeNull();
+    expect(sdsTextProblem('x'.repeat(981))).toBe('text: 981 characters need 5 TETRA SDS parts; at most 4 parts are sent (980 characters)');
   });
 
   it('formats commands and the CMGS submission', () => {
@@ -218,7 +270,8 @@ describe('interpretSds: SDS to normalised events', () => {
     expect(interpretSds('+CTSDSR: 12,2001,0,1000001,0,84', '0A4FF2EA625A7CC90A8030', now).events).toEqual([
       {
         type: 'radio.malformed',
-        reason: expect.stringMatching(/PDU type 1/) as unknown,
+        // 0x4F: PDU type 01, extension 0011 (a long report), time type 11, which is reserved.
+        reason: 'LIP long location report: time type 3 is reserved',
         raw: { header: '+CTSDSR: 12,2001,0,1000001,0,84', pdu: '0A4FF2EA625A7CC90A8030' },
       },
     ]);
