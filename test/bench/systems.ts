@@ -48,6 +48,13 @@ function crashWatch(child: ChildProcess): { crashed: () => boolean; stopping: ()
   return { crashed: () => crashed, stopping: () => (stopping = true) };
 }
 
+/**
+ * The ISSIs the fleet's handsets take beyond the configured units': the demo town's control
+ * station speaks for 2001–8999, too few for 10,000 handsets, so on the benches it speaks for
+ * this range (the peers' handsets take the same ISSIs).
+ */
+const FLEET_ISSI_RANGE: [number, number] = [2001, 29_999];
+
 export interface TownwatchOptions {
   /** V8 settings for the gateway process, e.g. a smaller young generation. */
   nodeOptions?: string;
@@ -62,6 +69,8 @@ export async function startTownwatch(opts: TownwatchOptions = {}): Promise<Syste
   // floods, and a benchmark measuring connections must not measure it.
   const t = testConfig((doc) => {
     (doc.gateway as Record<string, unknown>).limits = { connect: { perSecond: 1_000_000, burst: 1_000_000 } };
+    const station = (doc.accounts as Array<Record<string, unknown>>).find((a) => a.role === 'control-station')!;
+    station.issiRanges = [FLEET_ISSI_RANGE];
   });
   await opts.prepare?.(t.config);
   const { nodeOptions } = opts;
@@ -168,7 +177,7 @@ export function fleetClients(system: System, n: number): FleetClient[] {
   const config = system.config ?? loadConfig(defaultConfigPath);
   const units = config.units.map((u) => u.issi);
   const gateway = config.accounts.find((a) => a.role === 'control-station')!;
-  const [from, to] = gateway.issiRanges![0]!;
+  const [from, to] = system.config ? gateway.issiRanges![0]! : FLEET_ISSI_RANGE;
   const used = new Set(units);
   const out: FleetClient[] = [];
   for (let issi = from, i = 0; out.length < n; i++) {
