@@ -105,14 +105,23 @@ function generator(config: Config, radios: number, rnd: () => number) {
     const p = pos.get(issi)!;
     p.lat = Math.min(lat0 + 0.004, Math.max(lat0 - 0.004, p.lat + (rnd() - 0.5) * 0.0002));
     p.lon = Math.min(lon0 + 0.004, Math.max(lon0 - 0.004, p.lon + (rnd() - 0.5) * 0.0002));
-    const fix = { lat: +p.lat.toFixed(6), lon: +p.lon.toFixed(6), accuracyM: 5 + Math.round(rnd() * 20), speedKmh: +(rnd() * 6).toFixed(1), headingDeg: Math.round(rnd() * 359), fixTime: new Date(ts - 300).toISOString() };
+    const fix = {
+      lat: +p.lat.toFixed(6),
+      lon: +p.lon.toFixed(6),
+      accuracyM: 5 + Math.round(rnd() * 20),
+      speedKmh: +(rnd() * 6).toFixed(1),
+      headingDeg: Math.round(rnd() * 359),
+      fixTime: new Date(ts - 300).toISOString(),
+    };
     return radio(issi, 'radio.position', fix);
   };
 
   const sighting = (ts: number, subjectId: string, premisesId: string | null, zone: string): Draft => {
     const at = new Date(ts).toISOString();
     const before = tracks.get(subjectId);
-    const track = before ? { ...before, sightings: before.sightings + 1 } : { trackId: `trk-${subjectId}-${ts}`, firstSeenAt: at, sightings: 1, zones: [] as string[] };
+    const track = before
+      ? { ...before, sightings: before.sightings + 1 }
+      : { trackId: `trk-${subjectId}-${ts}`, firstSeenAt: at, sightings: 1, zones: [] as string[] };
     if (!track.zones.includes(zone)) track.zones = [...track.zones, zone];
     tracks.set(subjectId, track);
     const id = `sgt-${++counter}`;
@@ -192,7 +201,16 @@ function generator(config: Config, radios: number, rnd: () => number) {
       return {
         ...base,
         type: 'incident.dispatched',
-        payload: { incidentId: open.id, unitId: open.unit.id, callsign: open.unit.callsign, issi: open.unit.issi, msgId: `dsp-${++counter}`, note: null, travelSeconds: 180, rank: 1 },
+        payload: {
+          incidentId: open.id,
+          unitId: open.unit.id,
+          callsign: open.unit.callsign,
+          issi: open.unit.issi,
+          msgId: `dsp-${++counter}`,
+          note: null,
+          travelSeconds: 180,
+          rank: 1,
+        },
       };
     incidents.shift();
     return { ...base, type: 'incident.closed', payload: { incidentId: open.id, outcome: pick(OUTCOMES), note: null } };
@@ -258,8 +276,18 @@ function generator(config: Config, radios: number, rnd: () => number) {
       if (r < 0.997) {
         const issi = pick(issis);
         const up = rnd() < 0.5;
-        const payload = up ? { clientId: `handset-${issi}`, username: clientOf(issi), role: 'handset' } : { clientId: `handset-${issi}`, username: clientOf(issi), reason: 'keepalive' };
-        return { source: 'gateway', type: up ? 'mqtt.connected' : 'mqtt.disconnected', actor: null, subject: `account:${clientOf(issi)}`, ref: null, dedupe: null, payload };
+        const payload = up
+          ? { clientId: `handset-${issi}`, username: clientOf(issi), role: 'handset' }
+          : { clientId: `handset-${issi}`, username: clientOf(issi), reason: 'keepalive' };
+        return {
+          source: 'gateway',
+          type: up ? 'mqtt.connected' : 'mqtt.disconnected',
+          actor: null,
+          subject: `account:${clientOf(issi)}`,
+          ref: null,
+          dedupe: null,
+          payload,
+        };
       }
       return { source: 'http', type: 'auth.login', actor: pick(consoleUsers), subject: null, ref: null, dedupe: null, payload: { ip: '10.0.4.21' } };
     },
@@ -308,7 +336,19 @@ export function writeBigJournal(opts: BigJournalOptions): BigJournal {
       const payload = JSON.stringify(d.payload);
       const payloadSha256 = sha256Hex(payload);
       const id = nextId(ts);
-      const hash = chainHash({ seq, id, ts, source: d.source, type: d.type, actor: d.actor, subject: d.subject, ref: d.ref, dedupe: d.dedupe, payloadSha256, prevHash });
+      const hash = chainHash({
+        seq,
+        id,
+        ts,
+        source: d.source,
+        type: d.type,
+        actor: d.actor,
+        subject: d.subject,
+        ref: d.ref,
+        dedupe: d.dedupe,
+        payloadSha256,
+        prevHash,
+      });
       rows.push([seq, id, ts, d.source, d.type, d.actor, d.subject, d.ref, d.dedupe, payload, payloadSha256, prevHash, hash]);
       prevHash = hash;
       if (rows.length === 20_000) {

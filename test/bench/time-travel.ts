@@ -127,7 +127,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < SEQUENTIAL; i++) sequential.push(await stateAt());
     const hotspotSeq: number[] = [];
     for (let i = 0; i < Math.ceil(SEQUENTIAL / 4); i++) hotspotSeq.push(await hotspots());
-    console.log(`time-travel: /api/state?at= first ${fmt(first, 0)} ms, then p50 / p99 / max ${fmtS(summarize(sequential), 0)} ms; /api/hotspots ${fmtS(summarize(hotspotSeq), 0)} ms`);
+    console.log(
+      `time-travel: /api/state?at= first ${fmt(first, 0)} ms, then p50 / p99 / max ${fmtS(summarize(sequential), 0)} ms; /api/hotspots ${fmtS(summarize(hotspotSeq), 0)} ms`,
+    );
 
     const conn = await lg.connect({ url: `mqtt://127.0.0.1:${sys.mqttPort}`, clients: fleetClients(sys, HANDSETS), concurrency: 100, subscribeDown: true });
     if (conn.failed > 0) throw new Error(`${conn.failed} of ${HANDSETS} handsets could not connect: ${conn.errors.join('; ')}`);
@@ -208,7 +210,15 @@ async function main(): Promise<void> {
     ];
     const t: Table = {
       title: `Time travel and hotspots under a handset load (${size}; ${HANDSETS} handsets × ${HZ} Hz QoS 1, ${SECONDS} s per phase after ${WARMUP} s warm-up)`,
-      columns: ['phase', 'msg/s', 'PUBACK ms p50 / p99 / max', 'unacked', 'loop delay ms p50 / p99 / max (as reported)', 'queries ms p50 / p99 / max (n, failed)', 'loadgen lag p99'],
+      columns: [
+        'phase',
+        'msg/s',
+        'PUBACK ms p50 / p99 / max',
+        'unacked',
+        'loop delay ms p50 / p99 / max (as reported)',
+        'queries ms p50 / p99 / max (n, failed)',
+        'loadgen lag p99',
+      ],
       rows: phases.map((p) => [
         p.name,
         fmt(p.achievedPerS, 0),
