@@ -154,11 +154,16 @@ async function main(): Promise<void> {
         : [];
       // The loop-delay window starts with the recorded sends (after the warm-up) and ends with them.
       const window = sleep(WARMUP * 1000).then(() => scrapeLag(httpPort));
-      const r = await lg.run({ hz: HZ, seconds: SECONDS, warmupSeconds: WARMUP, probeEveryMs: 0, probeBytes: 0, emergencyEveryMs: 0 });
-      const lagRaw = await scrapeLag(httpPort);
-      await window;
-      done = true;
-      await Promise.all(loops);
+      let r: Awaited<ReturnType<LoadGen['run']>>;
+      let lagRaw: Lag;
+      try {
+        r = await lg.run({ hz: HZ, seconds: SECONDS, warmupSeconds: WARMUP, probeEveryMs: 0, probeBytes: 0, emergencyEveryMs: 0 });
+        lagRaw = await scrapeLag(httpPort);
+      } finally {
+        // The query loops end with the phase, whatever ended it.
+        done = true;
+        await Promise.allSettled([window, ...loops]);
+      }
       return {
         name,
         puback: r.puback,
