@@ -134,7 +134,10 @@ export interface ChildGateway {
  * `npm start` does. `TW_GATEWAY_NODE_ARGS` adds node flags
  * NODE_OPTIONS refuses, e.g. `--cpu-prof` to profile a bench.
  */
-export async function spawnGateway(configFile: string, opts: { built?: boolean; simulators?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ChildGateway> {
+export async function spawnGateway(
+  configFile: string,
+  opts: { built?: boolean; simulators?: boolean; env?: NodeJS.ProcessEnv; startTimeoutMs?: number } = {},
+): Promise<ChildGateway> {
   const extra = process.env.TW_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const entry = opts.built ? [GATEWAY_MAIN] : ['--import', 'tsx', join(ROOT, 'gateway/main.ts')];
   if (opts.built && !existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: npm run build`);
@@ -164,7 +167,7 @@ export async function spawnGateway(configFile: string, opts: { built?: boolean; 
           ? Promise.reject(new Error(`gateway exited: ${out}`))
           : undefined;
     },
-    60_000,
+    opts.startTimeoutMs ?? 60_000,
     'child gateway to start',
   );
   return { child, ...ports, output: () => out, exited };
