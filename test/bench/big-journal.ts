@@ -16,6 +16,7 @@ import { EVENTS } from '../../gateway/contract/events';
 import { chainHash, sha256Hex } from '../../gateway/journal/hash';
 import { SCHEMA_SQL } from '../../gateway/journal/schema';
 import { GENESIS_HASH } from '../../gateway/journal/types';
+import { mulberry32 } from '../../simulators/random';
 
 export interface BigJournalOptions {
   path: string;
@@ -45,18 +46,6 @@ interface Draft {
   ref: string | null;
   dedupe: string | null;
   payload: unknown;
-}
-
-/** mulberry32: a seeded, repeatable stream, so two runs build the same journal. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'damage', 'other'] as const;
@@ -300,7 +289,7 @@ function generator(config: Config, radios: number, rnd: () => number) {
  * schema, so the journal holds what the gateway itself would have written.
  */
 export function writeBigJournal(opts: BigJournalOptions): BigJournal {
-  const rnd = prng(opts.seed ?? 20);
+  const rnd = mulberry32(opts.seed ?? 20);
   const gen = generator(opts.config, opts.radios ?? 200, rnd);
   const db = new Database(opts.path);
   db.pragma('journal_mode = WAL');
@@ -315,7 +304,7 @@ export function writeBigJournal(opts: BigJournalOptions): BigJournal {
     for (const row of rows) stmt.run(row);
   });
   // ulid's default randomness draws from the OS a byte at a time: most of this setup's time.
-  const nextId = monotonicFactory(prng((opts.seed ?? 20) + 1));
+  const nextId = monotonicFactory(mulberry32((opts.seed ?? 20) + 1));
   const checked = new Set<string>();
   const byType: Record<string, number> = {};
   const firstTs = opts.endMs - opts.spanMs;
