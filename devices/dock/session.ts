@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { ArqReceiver, ArqSender } from './arq';
+import { ArqReceiver, ArqSender, type Answer } from './arq';
 import { DEFAULT_BAUD, FrameType, HEADER_LEN, HEARTBEAT_MS, MAX_TRIES, MAX_WINDOW, MISSED_HEARTBEATS, NakCode, RETRANSMIT_MS, SEQ_MOD } from './constants';
 import { typeName } from './frame-types';
 import { capHex, type DockSessionEvent } from './events';
@@ -56,6 +56,8 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   /** Last state reported, so an outage is reported once however many reopen attempts it takes. */
   private reported: 'up' | 'down' | undefined;
   private nonce: number | undefined;
+  /** The `bays` of the current link's HELLO. */
+  private bays = 0;
   private epoch = 0;
   private lastRx = 0;
   private lastNudge = 0;
@@ -110,6 +112,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       emit: (ev) => this.emit('event', ev),
       send: (type, payload) => this.sender.enqueue(type, encodeJson(payload)),
       epoch: () => this.epoch,
+      bays: () => this.bays,
       progressMs: this.cfg.progressMs,
       logger: opts.logger,
     });
@@ -142,6 +145,13 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
 
   private writeLink(type: number, payload: unknown): void {
     this.writeFrame(type, 0, encodeJson(payload));
+  }
+
+  /** ACK, or for a refused frame NAK with its reason and `expect` past it (it is consumed, not applied). */
+  private answer(a: Answer): void {
+    const { refuse, ...ack } = a;
+    if (refuse === undefined) this.writeLink(FrameType.ACK, ack);
+    else this.writeLink(FrameType.NAK, { seq: a.seq, reason: refuse, expect: (a.seq + 1) % SEQ_MOD });
   }
 
   private tick(): void {
@@ -252,7 +262,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       return;
     }
     const kind = this.receiver.classify(f.seq);
-    if (kind === 'dup') return this.writeLink(FrameType.ACK, this.receiver.ackFor(f.seq));
+    if (kind === 'dup') return this.answer(this.receiver.ackFor(f.seq));
     if (kind === 'ahead') {
       if (this.receiver.shouldNakGap()) this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.order, expect: this.receiver.expected });
       return;
@@ -286,8 +296,10 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     }
     if (epoch !== this.epoch) return;
     for (const a of acks) this.receiver.accept(a);
+    // Each refusal is told (its `expect` acknowledges everything before it); the last ACK covers the rest.
+    for (const a of acks) if (a.refuse !== undefined) this.answer(a);
     const last = acks[acks.length - 1];
-    if (last) this.writeLink(FrameType.ACK, last);
+    if (last && last.refuse === undefined) this.answer(last);
   }
 
   private onHello(f: Frame): void {
@@ -301,17 +313,27 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.payload });
       return;
     }
-    this.badHello = undefined;
     const hello = m.value;
+    if (hello.dockId !== this.opts.dockId) {
+      // Another dock on this line (cables swapped, a dock misconfigured): its recordings would be
+      // filed under the wrong dock, so it is refused until the configuration or the cable is fixed.
+      const reason = `HELLO: dock id ${hello.dockId}, but this line is configured for ${this.opts.dockId}`;
+      const repeat = reason === this.badHello;
+      this.badHello = reason;
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason, rawHex: capHex(f.payload), ...(repeat ? { repeat } : {}) });
+      this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.dockId });
+      return;
+    }
+    this.badHello = undefined;
     const window = Math.min(this.cfg.window, MAX_WINDOW);
     // A repeated HELLO of the current link means our HELLO_ACK was lost: answer, do not reset.
     if (this.linked && hello.nonce === this.nonce) return this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
     this.linkDown('dock restarted the link', false);
     this.linked = true;
     this.nonce = hello.nonce;
+    this.bays = hello.bays;
     this.lastRx = Date.now();
     this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
-    const reason = hello.dockId === this.opts.dockId ? 'hello' : `hello from a dock calling itself ${hello.dockId}`;
-    this.emitLink('up', reason, { fw: hello.fw, bays: hello.bays });
+    this.emitLink('up', 'hello', { fw: hello.fw, bays: hello.bays });
   }
 }
