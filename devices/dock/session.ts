@@ -37,6 +37,8 @@ export interface DockSessionOptions {
 
 /** Frames the dock sends that must be handled in order, one at a time. */
 const INBOUND = new Set<number>([FrameType.HELLO, FrameType.DOCK_EVENT, FrameType.FILE_OFFER, FrameType.DATA, FrameType.FILE_END]);
+/** Liveness checks per heartbeat period: the link is declared down at most a tenth of a period late. */
+export const LIVENESS_CHECKS = 10;
 /** Consecutive DATA frames written with one fdatasync; the dock's window bounds it anyway. */
 const MAX_BATCH = 16;
 
@@ -73,6 +75,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   private more: (() => void) | undefined;
   private stopped = true;
   private heartbeat: NodeJS.Timeout | undefined;
+  private liveness: NodeJS.Timeout | undefined;
   private readonly cfg: Required<Omit<DockSessionOptions, 'logger' | 'bindings'>>;
 
   constructor(private readonly opts: DockSessionOptions) {
@@ -126,6 +129,9 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     if (!this.stopped) return;
     this.stopped = false;
     this.heartbeat = setInterval(() => this.tick(), this.cfg.heartbeatMs);
+    // Checked at a tenth of the heartbeat, not at each heartbeat: a vendor reading "15 s" found
+    // the link declared down anywhere from 15 to 20 s after the last frame.
+    this.liveness = setInterval(() => this.checkLive(), Math.max(1, this.cfg.heartbeatMs / LIVENESS_CHECKS));
     await this.line.start();
   }
 
@@ -133,6 +139,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.heartbeat);
+    clearInterval(this.liveness);
     this.linkDown('stopped', true);
     await this.draining;
     await this.offload.idle();
@@ -156,7 +163,10 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
 
   private tick(): void {
     this.writeLink(FrameType.HEARTBEAT, { linked: this.linked });
-    if (this.linked && Date.now() - this.lastRx > MISSED_HEARTBEATS * this.cfg.heartbeatMs) this.linkDown('heartbeat timeout', true);
+  }
+
+  private checkLive(): void {
+    if (this.linked && Date.now() - this.lastRx >= MISSED_HEARTBEATS * this.cfg.heartbeatMs) this.linkDown('heartbeat timeout', true);
   }
 
   private emitLink(state: 'up' | 'down', reason: string, extra: { fw?: string; bays?: number } = {}): void {
