@@ -33,7 +33,20 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
  * while one is in transfer (offer it again after its FILE_DONE). 11 (dockId): a HELLO naming another
  * dock id than the one configured for the line. 12 (noTransfer): DATA for a file not being received.
  */
-export const NakCode = { crc: 1, length: 2, unknown: 3, order: 4, busy: 5, noSpace: 6, payload: 7, chunk: 8, bay: 9, oneAtATime: 10, dockId: 11, noTransfer: 12 } as const;
+export const NakCode = {
+  crc: 1,
+  length: 2,
+  unknown: 3,
+  order: 4,
+  busy: 5,
+  noSpace: 6,
+  payload: 7,
+  chunk: 8,
+  bay: 9,
+  oneAtATime: 10,
+  dockId: 11,
+  noTransfer: 12,
+} as const;
 export type NakReason = keyof typeof NakCode;
 export type NakCodeValue = (typeof NakCode)[NakReason];
 

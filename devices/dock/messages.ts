@@ -45,10 +45,10 @@ export const NAK_REASONS: Record<NakCodeValue, string> = {
   5: 'busy',
   6: 'no space',
   7: 'payload does not match its schema',
-  8: 'DATA longer than the offer\'s chunk',
-  9: 'bay above the HELLO\'s bays',
+  8: "DATA longer than the offer's chunk",
+  9: "bay above the HELLO's bays",
   10: 'another recording is in transfer',
-  11: 'HELLO from another dock id than the line\'s',
+  11: "HELLO from another dock id than the line's",
   12: 'DATA for a file not being received',
 };
 export const Nak = z.object({
@@ -61,7 +61,9 @@ export const Nak = z.object({
     .describe(
       `${Object.entries(NAK_REASONS)
         .map(([n, what]) => `${n} ${what}`)
-        .join(', ')}; 7 and up refuse a frame for its content: for a seq frame \`expect\` is its seq + 1 (it is consumed, not applied) and resending it unchanged cannot help`,
+        .join(
+          ', ',
+        )}; 7 and up refuse a frame for its content: for a seq frame \`expect\` is its seq + 1 (it is consumed, not applied) and resending it unchanged cannot help`,
     ),
   expect: u16.optional().describe('the next seq the sender of the NAK expects'),
 });

@@ -2,12 +2,10 @@ import { SerialPort, SerialPortMock } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FrameType, NakCode } from '../../../devices/dock/constants';
 import type { DockSessionEvent } from '../../../devices/dock/events';
-import { encodeFrame, type Frame } from '../../../devices/dock/frame';
+import { encodeFrame } from '../../../devices/dock/frame';
 import { encodeData, encodeJson } from '../../../devices/dock/messages';
-import { isFrameError, pipeDockParser, type ParsedItem } from '../../../devices/dock/parser';
 import { DockSession } from '../../../devices/dock/session';
 import type { OfferKey, OffloadSink, VerifiedInfo } from '../../../devices/dock/sink';
-import { FrameWriter } from '../../../devices/dock/writer';
 import { openPtyPair, type PtyPair } from '../../../simulators/dock/pty';
 import { ScriptedDock, until } from './harness';
 
@@ -194,7 +192,7 @@ describe('DockSession against a scripted dock', () => {
     expect(events.filter((e) => e.type === 'dock.link')).toHaveLength(1);
   });
 
-  it('G4 refuses DATA longer than the offer\'s chunk with NAK 8, storing none of it', async () => {
+  it("G4 refuses DATA longer than the offer's chunk with NAK 8, storing none of it", async () => {
     dock.send(FrameType.FILE_OFFER, 0, { ...OFFER, chunk: 2 });
     const [req] = await dock.waitFor(FrameType.FILE_REQ);
     dock.send(FrameType.ACK, 0, { seq: req?.seq });
