@@ -102,7 +102,7 @@ export class OffloadHandler {
     const m = decodeJson(DockEvent, f.payload);
     if (!m.ok) return this.malformed(`DOCK_EVENT: ${m.error}`, f.payload);
     const { e, bay, cam, batt, files, detail } = m.value;
-    const bad = this.badBay(`DOCK_EVENT ${e}`, bay, f.payload);
+    const bad = this.badBay('DOCK_EVENT', bay, f.payload);
     if (bad) return bad;
     if (e === 'docked' || e === 'undocked') {
       this.refused.delete(cam);
@@ -181,7 +181,7 @@ export class OffloadHandler {
         const refuse = !d.ok
           ? this.malformed(`DATA: ${d.error}`, f.payload, f.payload.length > DATA_HEADER_LEN + MAX_CHUNK ? NakCode.chunk : NakCode.payload)
           : !t || t.state !== 'receiving'
-            ? this.malformed(`DATA for file ${d.value.fileNo}, which is not being received`, f.payload, NakCode.noTransfer)
+            ? this.malformed(`DATA: file ${d.value.fileNo} is not being received`, f.payload, NakCode.noTransfer)
             : this.malformed(`DATA: ${d.value.bytes.length} bytes, longer than the offer's chunk of ${t.offer.chunk}`, f.payload, NakCode.chunk);
         acks.push({ seq: f.seq, refuse });
         continue;

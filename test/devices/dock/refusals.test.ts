@@ -79,11 +79,13 @@ describe('a dock refused for what it says, over a socat PTY', () => {
     ]);
     await until(() => quarantined(/bay 9/).length >= 2, 5000, 'both refusals in the journal');
     const reasons = quarantined(/bay 9/).map((e) => (e.payload as { reason: string }).reason);
-    expect(reasons).toEqual([
-      expect.stringMatching(/^DOCK_EVENT docked: bay 9 is above the 6 bays/),
-      expect.stringMatching(/^FILE_OFFER: bay 9 is above the 6 bays/),
-    ]);
+    expect(reasons).toEqual([expect.stringMatching(/^DOCK_EVENT: bay 9 is above the 6 bays/), expect.stringMatching(/^FILE_OFFER: bay 9 is above the 6 bays/)]);
     expect(dock.frames(FrameType.FILE_REQ)).toEqual([]);
+    const counted = (await gw.metrics.dockMalformed.get()).values.filter((v) => v.labels.kind === 'DOCK_EVENT' || v.labels.kind === 'FILE_OFFER');
+    expect(counted.map((v) => [v.labels.kind, v.value]).sort()).toEqual([
+      ['DOCK_EVENT', 1],
+      ['FILE_OFFER', 1],
+    ]);
     expect(journal().filter((e) => e.type === 'dock.event' || e.type === 'evidence.offered')).toEqual([]);
     // Bay 6 is one of the six: taken.
     dock.send(FrameType.DOCK_EVENT, 2, { e: 'docked', bay: 6, cam: 'BWC-0001', batt: 80, files: 1 });
