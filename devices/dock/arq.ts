@@ -92,6 +92,8 @@ export class ArqSender {
       this.schedule();
       return;
     }
+    // 7 and up refuse a frame for its content (its `expect` consumed it): resending cannot help.
+    if (code >= NakCode.payload) return;
     if (Date.now() - this.lastGoBack >= this.opts.retransmitMs / 5) this.goBack();
   }
 
@@ -168,6 +170,9 @@ export class ArqSender {
 
 const ACK_MEMORY = 64;
 
+/** The answer to one applied seq frame: an ACK, or a refusal (NAK `refuse` with `expect` = seq + 1, which consumes it). */
+export type Answer = Ack & { refuse?: number };
+
 /**
  * Receiver half: accepts only the next seq, re-acknowledges duplicates with the same answer as
  * the first time (so a repeated DATA re-reports its durable offset without being re-applied),
@@ -175,7 +180,7 @@ const ACK_MEMORY = 64;
  */
 export class ArqReceiver {
   expected = 0;
-  private acks = new Map<number, Ack>();
+  private acks = new Map<number, Answer>();
   private nakedFor: number | undefined;
 
   classify(seq: number): 'next' | 'dup' | 'ahead' {
@@ -184,14 +189,14 @@ export class ArqReceiver {
     return behind <= SEQ_MOD / 2 ? 'dup' : 'ahead';
   }
 
-  accept(ack: Ack): void {
+  accept(ack: Answer): void {
     this.acks.set(ack.seq, ack);
     if (this.acks.size > ACK_MEMORY) this.acks.delete(this.acks.keys().next().value as number);
     this.expected = (ack.seq + 1) % SEQ_MOD;
     this.nakedFor = undefined;
   }
 
-  ackFor(seq: number): Ack {
+  ackFor(seq: number): Answer {
     return this.acks.get(seq) ?? { seq };
   }
 

@@ -22,12 +22,31 @@ export const FrameType = {
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-/** NAK reason codes as they travel on the wire. */
 /**
- * 6 (noSpace): the gateway has no room for this offer; the dock keeps the recording and offers it again later.
- * 7 (payload): a HELLO whose payload does not match its schema (good CRC, bad fields): the dock must fix it, not resend it.
+ * NAK reason codes as they travel on the wire.
+ * 1-4: the frame did not arrive intact or in order: nothing was taken, go back (resend it).
+ * 5 (busy), 6 (noSpace): not taken now; the dock keeps it and resends it after the retransmit interval.
+ * 7 and up refuse a frame for what it says: resending it unchanged cannot help. For a seq frame the
+ * NAK carries `expect` = its seq + 1, which acknowledges it: the frame is consumed, not applied.
+ * 7 (payload): the payload does not match its schema. 8 (chunk): DATA longer than the offer's `chunk`.
+ * 9 (bay): a bay above the `bays` the dock announced. 10 (oneAtATime): an offer of another recording
+ * while one is in transfer (offer it again after its FILE_DONE). 11 (dockId): a HELLO naming another
+ * dock id than the one configured for the line. 12 (noTransfer): DATA for a file not being received.
  */
-export const NakCode = { crc: 1, length: 2, unknown: 3, order: 4, busy: 5, noSpace: 6, payload: 7 } as const;
+export const NakCode = {
+  crc: 1,
+  length: 2,
+  unknown: 3,
+  order: 4,
+  busy: 5,
+  noSpace: 6,
+  payload: 7,
+  chunk: 8,
+  bay: 9,
+  oneAtATime: 10,
+  dockId: 11,
+  noTransfer: 12,
+} as const;
 export type NakReason = keyof typeof NakCode;
 export type NakCodeValue = (typeof NakCode)[NakReason];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATA_HEADER_LEN, FrameType, MAX_CHUNK, MAX_WINDOW } from './constants';
+import { DATA_HEADER_LEN, FrameType, MAX_CHUNK, MAX_WINDOW, type NakCodeValue } from './constants';
 
 /**
  * Payload schemas, one per control frame. Control payloads are JSON because they are rare and
@@ -36,9 +36,35 @@ export const Ack = z.object({
   fileNo: u32.optional().describe('gateway only, for DATA'),
   offset: u32.optional().describe('gateway only, for DATA: bytes of the file durable at the gateway'),
 });
+/** What each NAK reason means, as the document states it (NakCode has the numbers). */
+export const NAK_REASONS: Record<NakCodeValue, string> = {
+  1: 'crc',
+  2: 'length',
+  3: 'unknown type/version',
+  4: 'out of order',
+  5: 'busy',
+  6: 'no space',
+  7: 'payload does not match its schema',
+  8: "DATA longer than the offer's chunk",
+  9: "bay above the HELLO's bays",
+  10: 'another recording is in transfer',
+  11: "HELLO from another dock id than the line's",
+  12: 'DATA for a file not being received',
+};
 export const Nak = z.object({
   seq: u16,
-  reason: z.number().int().min(1).max(7).describe('1 crc, 2 length, 3 unknown type/version, 4 out of order, 5 busy, 6 no space, 7 bad HELLO payload'),
+  reason: z
+    .number()
+    .int()
+    .min(1)
+    .max(12)
+    .describe(
+      `${Object.entries(NAK_REASONS)
+        .map(([n, what]) => `${n} ${what}`)
+        .join(
+          ', ',
+        )}; 7 and up refuse a frame for its content: for a seq frame \`expect\` is its seq + 1 (it is consumed, not applied) and resending it unchanged cannot help`,
+    ),
   expect: u16.optional().describe('the next seq the sender of the NAK expects'),
 });
 export const DockEvent = z.object({

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { FrameType } from './constants';
+import { DATA_HEADER_LEN, FrameType, MAX_CHUNK, NakCode } from './constants';
 import type { DockSessionEvent } from './events';
 import { capHex } from './events';
 import type { Frame } from './frame';
-import { DockEvent, FileEnd, FileOffer, decodeData, decodeJson, type Ack } from './messages';
+import type { Answer } from './arq';
+import { DockEvent, FileEnd, FileOffer, decodeData, decodeJson } from './messages';
 import { OfferRefused, type OfferKey, type OffloadSink } from './sink';
 
 interface Transfer {
@@ -27,6 +28,8 @@ export interface OffloadDeps {
   send(type: number, payload: unknown): void;
   /** Changes whenever the link resets; answers computed in an older epoch are not sent. */
   epoch(): number;
+  /** The `bays` of the dock's HELLO on this link: a bay above it is refused (NAK 9). */
+  bays(): number;
   progressMs: number;
   logger?: Logger | undefined;
 }
@@ -58,37 +61,79 @@ export class OffloadHandler {
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
   }
 
-  async handle(batch: Frame[]): Promise<Ack[]> {
+  /**
+   * The answer to each frame, in order: an ACK once what it asks is done, or a refusal (NAK 7 and
+   * up) when what it says cannot be taken; PROTOCOL.md section 3, "Refusals".
+   */
+  async handle(batch: Frame[]): Promise<Answer[]> {
     const first = batch[0];
     if (!first) return [];
     if (first.type === FrameType.DATA) return this.onData(batch);
-    if (first.type === FrameType.DOCK_EVENT) this.onDockEvent(first);
-    else if (first.type === FrameType.FILE_OFFER) await this.onOffer(first);
-    else if (first.type === FrameType.FILE_END) this.onEnd(first);
-    return [{ seq: first.seq }];
+    let refuse: number | undefined;
+    if (first.type === FrameType.DOCK_EVENT) refuse = this.onDockEvent(first);
+    else if (first.type === FrameType.FILE_OFFER) refuse = await this.onOffer(first);
+    else if (first.type === FrameType.FILE_END) refuse = this.onEnd(first);
+    return [refuse === undefined ? { seq: first.seq } : { seq: first.seq, refuse }];
   }
 
-  private malformed(reason: string, raw: Buffer): void {
+  /** Journaled (as noise: the first of each fault at once) and answered with NAK `code`. */
+  private malformed(reason: string, raw: Buffer, code: number = NakCode.payload): number {
     this.deps.emit({ type: 'dock.malformed', dockId: this.deps.dockId, reason, rawHex: capHex(raw) });
+    return code;
   }
 
-  private onDockEvent(f: Frame): void {
+  /** NAK 9 for a bay the dock did not announce; 0 (the dock cannot tell) and 1..bays are bays. */
+  private badBay(what: string, bay: number, raw: Buffer): number | undefined {
+    const bays = this.deps.bays();
+    if (bay <= bays) return undefined;
+    return this.malformed(`${what}: bay ${bay} is above the ${bays} bays of the dock's HELLO`, raw, NakCode.bay);
+  }
+
+  /** A camera leaving or coming back ends its transfer here; what is durable stays for resume. */
+  private endTransfersOf(cam: string): void {
+    for (const [fileNo, t] of this.transfers) {
+      if (t.offer.cam !== cam || t.state !== 'receiving') continue;
+      if (t.progressTimer) this.reportProgress(t);
+      this.transfers.delete(fileNo);
+    }
+  }
+
+  private onDockEvent(f: Frame): number | undefined {
     const m = decodeJson(DockEvent, f.payload);
     if (!m.ok) return this.malformed(`DOCK_EVENT: ${m.error}`, f.payload);
     const { e, bay, cam, batt, files, detail } = m.value;
-    if (e === 'docked' || e === 'undocked') this.refused.delete(cam);
+    const bad = this.badBay('DOCK_EVENT', bay, f.payload);
+    if (bad) return bad;
+    if (e === 'docked' || e === 'undocked') {
+      this.refused.delete(cam);
+      this.endTransfersOf(cam);
+    }
     this.deps.emit({ type: 'dock.event', dockId: this.deps.dockId, e, bay, cam, batt: batt ?? null, files: files ?? null, ...(detail ? { detail } : {}) });
+    return undefined;
   }
 
-  private async onOffer(f: Frame): Promise<void> {
+  private async onOffer(f: Frame): Promise<number | undefined> {
     const m = decodeJson(FileOffer, f.payload);
     if (!m.ok) return this.malformed(`FILE_OFFER: ${m.error}`, f.payload);
     const offer = m.value;
+    const bad = this.badBay('FILE_OFFER', offer.bay, f.payload);
+    if (bad) return bad;
+    // One recording at a time: another recording's offer before this one's FILE_DONE is refused,
+    // not served alongside (the dock offers it again after the FILE_DONE). An offer of the same
+    // recording again (a dock that lost our FILE_REQ) is served: it only restarts from what is durable.
+    for (const t of this.transfers.values()) {
+      if (t.offer.fileNo === offer.fileNo && t.offer.cam === offer.cam) continue;
+      return this.malformed(
+        `FILE_OFFER: ${offer.cam} file ${offer.fileNo} offered while ${t.offer.cam} file ${t.offer.fileNo} is in transfer (${t.state}); offer it again after its FILE_DONE`,
+        f.payload,
+        NakCode.oneAtATime,
+      );
+    }
     const key: OfferKey = { dockId: this.deps.dockId, cam: offer.cam, fileNo: offer.fileNo, sha256: offer.sha256 };
     if (this.refused.get(offer.cam)?.has(`${offer.fileNo}/${offer.sha256}`)) {
       const reason = 'quarantined earlier in this docking; offer it again at the next docking';
       this.deps.send(FrameType.FILE_DONE, { fileNo: offer.fileNo, ok: false, sha256: '', reason });
-      return;
+      return undefined;
     }
     // A re-offer while the first copy is still being verified waits here on the store's per-file
     // lock, then finds the file stored whole and asks for nothing but FILE_END.
@@ -110,14 +155,15 @@ export class OffloadHandler {
     this.transfers.set(offer.fileNo, { key, offer, offset, state: 'receiving', lastProgress: 0 });
     this.deps.emit({ type: 'dock.offer', dockId: this.deps.dockId, cam, bay, fileNo, name, size, sha256, resumeFrom: offset });
     this.deps.send(FrameType.FILE_REQ, { fileNo, offset });
+    return undefined;
   }
 
   /**
    * Consecutive chunks of one file that queued up while the previous write was syncing are
    * written and synced together: one fdatasync per batch instead of one per kilobyte.
    */
-  private async onData(frames: Frame[]): Promise<Ack[]> {
-    const acks: Ack[] = [];
+  private async onData(frames: Frame[]): Promise<Answer[]> {
+    const acks: Answer[] = [];
     let run: { t: Transfer; start: number; parts: Buffer[]; end: number } | undefined;
     const flush = async (): Promise<void> => {
       if (!run) return;
@@ -130,9 +176,14 @@ export class OffloadHandler {
     for (const f of frames) {
       const d = decodeData(f.payload);
       const t = d.ok ? this.transfers.get(d.value.fileNo) : undefined;
-      if (!d.ok || !t || t.state !== 'receiving') {
-        this.malformed(d.ok ? `DATA for file ${d.value.fileNo}, which is not being received` : d.error, f.payload);
-        acks.push({ seq: f.seq });
+      if (!d.ok || !t || t.state !== 'receiving' || d.value.bytes.length > t.offer.chunk) {
+        // Nothing of it is stored; the frame is consumed with a NAK saying why.
+        const refuse = !d.ok
+          ? this.malformed(`DATA: ${d.error}`, f.payload, f.payload.length > DATA_HEADER_LEN + MAX_CHUNK ? NakCode.chunk : NakCode.payload)
+          : !t || t.state !== 'receiving'
+            ? this.malformed(`DATA: file ${d.value.fileNo} is not being received`, f.payload, NakCode.noTransfer)
+            : this.malformed(`DATA: ${d.value.bytes.length} bytes, longer than the offer's chunk of ${t.offer.chunk}`, f.payload, NakCode.chunk);
+        acks.push({ seq: f.seq, refuse });
         continue;
       }
       if (run && run.t !== t) await flush();
@@ -177,19 +228,19 @@ export class OffloadHandler {
     this.deps.emit({ type: 'dock.progress', dockId: this.deps.dockId, cam, bay, fileNo, offset: t.offset, size });
   }
 
-  private onEnd(f: Frame): void {
+  private onEnd(f: Frame): number | undefined {
     const m = decodeJson(FileEnd, f.payload);
     if (!m.ok) return this.malformed(`FILE_END: ${m.error}`, f.payload);
     const { fileNo } = m.value;
     const t = this.transfers.get(fileNo);
     if (!t) {
       this.deps.send(FrameType.FILE_DONE, { fileNo, ok: false, sha256: '', reason: 'no offer for this file on this link' });
-      return;
+      return undefined;
     }
-    if (t.state === 'verifying') return;
+    if (t.state === 'verifying') return undefined;
     if (t.offset < t.offer.size) {
       this.deps.send(FrameType.FILE_REQ, { fileNo, offset: t.offset });
-      return;
+      return undefined;
     }
     // Hashing a big file takes longer than the dock's retransmit budget, so FILE_END is
     // acknowledged now and the verdict follows as FILE_DONE.
@@ -197,6 +248,7 @@ export class OffloadHandler {
     const task = this.verify(t, this.deps.epoch()).catch((err: unknown) => this.deps.logger?.error({ err, key: t.key }, 'verification failed'));
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task));
+    return undefined;
   }
 
   private async verify(t: Transfer, epoch: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { ArqReceiver, ArqSender } from './arq';
+import { ArqReceiver, ArqSender, type Answer } from './arq';
 import { DEFAULT_BAUD, FrameType, HEADER_LEN, HEARTBEAT_MS, MAX_TRIES, MAX_WINDOW, MISSED_HEARTBEATS, NakCode, RETRANSMIT_MS, SEQ_MOD } from './constants';
 import { typeName } from './frame-types';
 import { capHex, type DockSessionEvent } from './events';
@@ -37,6 +37,8 @@ export interface DockSessionOptions {
 
 /** Frames the dock sends that must be handled in order, one at a time. */
 const INBOUND = new Set<number>([FrameType.HELLO, FrameType.DOCK_EVENT, FrameType.FILE_OFFER, FrameType.DATA, FrameType.FILE_END]);
+/** Liveness checks per heartbeat period: the link is declared down at most a tenth of a period late. */
+export const LIVENESS_CHECKS = 10;
 /** Consecutive DATA frames written with one fdatasync; the dock's window bounds it anyway. */
 const MAX_BATCH = 16;
 
@@ -56,6 +58,8 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   /** Last state reported, so an outage is reported once however many reopen attempts it takes. */
   private reported: 'up' | 'down' | undefined;
   private nonce: number | undefined;
+  /** The `bays` of the current link's HELLO. */
+  private bays = 0;
   private epoch = 0;
   private lastRx = 0;
   private lastNudge = 0;
@@ -71,6 +75,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   private more: (() => void) | undefined;
   private stopped = true;
   private heartbeat: NodeJS.Timeout | undefined;
+  private liveness: NodeJS.Timeout | undefined;
   private readonly cfg: Required<Omit<DockSessionOptions, 'logger' | 'bindings'>>;
 
   constructor(private readonly opts: DockSessionOptions) {
@@ -110,6 +115,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       emit: (ev) => this.emit('event', ev),
       send: (type, payload) => this.sender.enqueue(type, encodeJson(payload)),
       epoch: () => this.epoch,
+      bays: () => this.bays,
       progressMs: this.cfg.progressMs,
       logger: opts.logger,
     });
@@ -123,6 +129,9 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     if (!this.stopped) return;
     this.stopped = false;
     this.heartbeat = setInterval(() => this.tick(), this.cfg.heartbeatMs);
+    // Checked at a tenth of the heartbeat, not at each heartbeat: a vendor reading "15 s" found
+    // the link declared down anywhere from 15 to 20 s after the last frame.
+    this.liveness = setInterval(() => this.checkLive(), Math.max(1, this.cfg.heartbeatMs / LIVENESS_CHECKS));
     await this.line.start();
   }
 
@@ -130,6 +139,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.heartbeat);
+    clearInterval(this.liveness);
     this.linkDown('stopped', true);
     await this.draining;
     await this.offload.idle();
@@ -144,9 +154,19 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     this.writeFrame(type, 0, encodeJson(payload));
   }
 
+  /** ACK, or for a refused frame NAK with its reason and `expect` past it (it is consumed, not applied). */
+  private answer(a: Answer): void {
+    const { refuse, ...ack } = a;
+    if (refuse === undefined) this.writeLink(FrameType.ACK, ack);
+    else this.writeLink(FrameType.NAK, { seq: a.seq, reason: refuse, expect: (a.seq + 1) % SEQ_MOD });
+  }
+
   private tick(): void {
     this.writeLink(FrameType.HEARTBEAT, { linked: this.linked });
-    if (this.linked && Date.now() - this.lastRx > MISSED_HEARTBEATS * this.cfg.heartbeatMs) this.linkDown('heartbeat timeout', true);
+  }
+
+  private checkLive(): void {
+    if (this.linked && Date.now() - this.lastRx >= MISSED_HEARTBEATS * this.cfg.heartbeatMs) this.linkDown('heartbeat timeout', true);
   }
 
   private emitLink(state: 'up' | 'down', reason: string, extra: { fw?: string; bays?: number } = {}): void {
@@ -252,7 +272,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       return;
     }
     const kind = this.receiver.classify(f.seq);
-    if (kind === 'dup') return this.writeLink(FrameType.ACK, this.receiver.ackFor(f.seq));
+    if (kind === 'dup') return this.answer(this.receiver.ackFor(f.seq));
     if (kind === 'ahead') {
       if (this.receiver.shouldNakGap()) this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.order, expect: this.receiver.expected });
       return;
@@ -286,8 +306,10 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     }
     if (epoch !== this.epoch) return;
     for (const a of acks) this.receiver.accept(a);
+    // Each refusal is told (its `expect` acknowledges everything before it); the last ACK covers the rest.
+    for (const a of acks) if (a.refuse !== undefined) this.answer(a);
     const last = acks[acks.length - 1];
-    if (last) this.writeLink(FrameType.ACK, last);
+    if (last && last.refuse === undefined) this.answer(last);
   }
 
   private onHello(f: Frame): void {
@@ -301,17 +323,27 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.payload });
       return;
     }
-    this.badHello = undefined;
     const hello = m.value;
+    if (hello.dockId !== this.opts.dockId) {
+      // Another dock on this line (cables swapped, a dock misconfigured): its recordings would be
+      // filed under the wrong dock, so it is refused until the configuration or the cable is fixed.
+      const reason = `HELLO: dock id ${hello.dockId}, but this line is configured for ${this.opts.dockId}`;
+      const repeat = reason === this.badHello;
+      this.badHello = reason;
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason, rawHex: capHex(f.payload), ...(repeat ? { repeat } : {}) });
+      this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.dockId });
+      return;
+    }
+    this.badHello = undefined;
     const window = Math.min(this.cfg.window, MAX_WINDOW);
     // A repeated HELLO of the current link means our HELLO_ACK was lost: answer, do not reset.
     if (this.linked && hello.nonce === this.nonce) return this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
     this.linkDown('dock restarted the link', false);
     this.linked = true;
     this.nonce = hello.nonce;
+    this.bays = hello.bays;
     this.lastRx = Date.now();
     this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
-    const reason = hello.dockId === this.opts.dockId ? 'hello' : `hello from a dock calling itself ${hello.dockId}`;
-    this.emitLink('up', reason, { fw: hello.fw, bays: hello.bays });
+    this.emitLink('up', 'hello', { fw: hello.fw, bays: hello.bays });
   }
 }

@@ -32,7 +32,7 @@ afterAll(async () => {
 const custody = (id: string) => [...gw.journal.replay()].filter((e) => e.ref === id && e.type.startsWith('evidence.'));
 
 describe('custody per (camera, file) over a socat PTY', () => {
-  it("gives a second camera's identical recording its own exhibit, camera, wearer and custody chain, sharing the stored bytes", async () => {
+  it("G17 gives a second camera's identical recording its own exhibit, camera, wearer and custody chain, sharing the stored bytes", async () => {
     const sha = await fileSha256(SEED, ORIGINAL.serial, ORIGINAL.name, 120_000);
     expect([...sim.erased].sort()).toEqual(['BWC-0001/arrest-0001.mp4', 'BWC-0004/warden-0001.mp4']);
     const records = gw.projections.evidence.snapshot();

@@ -31,7 +31,7 @@ async function docks(): Promise<DockLive[]> {
 }
 
 describe('offload progress in /api/docks over a socat PTY', () => {
-  it('shows the durable offset per bay and file, and after undocking keeps the final durable offset, not an older one', async () => {
+  it('G19 shows the durable offset per bay and file, and after undocking keeps the final durable offset, not an older one', async () => {
     sim.dock('BWC-0003');
     const fileNo = (1 << 16) | 1;
     const key = { dockId: 'dock-1', cam: 'BWC-0003', fileNo, sha256: await fileSha256(SEED, 'BWC-0003', 'night-9.mp4', SIZE) };

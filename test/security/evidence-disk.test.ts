@@ -41,7 +41,7 @@ describe('an offer the evidence disk has no room for', () => {
     await pty?.close();
   });
 
-  it('is refused with NAK 6 before any byte, the camera keeps it, and one alarm is journaled however often it is offered', async () => {
+  it('G16 is refused with NAK 6 before any byte, the camera keeps it, and one alarm is journaled however often it is offered', async () => {
     // The gateway counts a refusal as it sends the NAK; the dock sees it a moment later, over the line.
     await eventually(() => gw.metrics.evidenceOffersRefused.get().then((m) => (m.values[0]?.value ?? 0) >= 3), 20_000, 'three refusals');
     await eventually(() => sim.stats.naksIn >= 3, 5000, 'the dock to receive three NAKs');

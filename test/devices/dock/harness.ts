@@ -1,8 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { SerialPort } from 'serialport';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FrameType } from '../../../devices/dock/constants';
 import type { DockSessionEvent } from '../../../devices/dock/events';
+import type { Frame } from '../../../devices/dock/frame';
+import { encodeJson } from '../../../devices/dock/messages';
+import { isFrameError, pipeDockParser, type ParsedItem } from '../../../devices/dock/parser';
 import { DockSession, type DockSessionOptions } from '../../../devices/dock/session';
+import { FrameWriter } from '../../../devices/dock/writer';
 import type { OfferKey, VerifiedInfo } from '../../../devices/dock/sink';
 import type { Gateway } from '../../../gateway/app';
 import { EvidenceStore } from '../../../gateway/evidence/store';
@@ -130,4 +136,38 @@ export function until(cond: () => boolean, timeoutMs = 20_000, what = 'condition
       }
     }, 10);
   });
+}
+
+/** A dock played by hand: raw frames out, everything the gateway says collected. */
+export class ScriptedDock {
+  got: ParsedItem[] = [];
+  /** Stops the dock's heartbeats, as a dock that died would. */
+  silent = false;
+  private writer = new FrameWriter();
+  private beat: NodeJS.Timeout;
+  constructor(private readonly port: SerialPort) {
+    this.writer.pipe(port);
+    pipeDockParser(port).on('data', (item: ParsedItem) => this.got.push(item));
+    this.beat = setInterval(() => {
+      if (!this.silent) this.send(FrameType.HEARTBEAT, 0, { linked: true });
+    }, 100);
+  }
+  close(): void {
+    clearInterval(this.beat);
+  }
+  send(type: number, seq: number, payload: unknown): void {
+    this.writer.writeFrame(type, seq, Buffer.isBuffer(payload) ? payload : encodeJson(payload));
+  }
+  raw(bytes: Buffer): void {
+    this.port.write(bytes);
+  }
+  frames(type: number): Array<{ seq: number; body: Record<string, unknown> }> {
+    return this.got
+      .filter((i): i is Frame => !isFrameError(i) && i.type === type)
+      .map((f) => ({ seq: f.seq, body: JSON.parse(f.payload.toString()) as Record<string, unknown> }));
+  }
+  async waitFor(type: number, n = 1): Promise<Array<{ seq: number; body: Record<string, unknown> }>> {
+    await until(() => this.frames(type).length >= n, 5000, `${n} frame(s) of type 0x${type.toString(16)}`);
+    return this.frames(type);
+  }
 }

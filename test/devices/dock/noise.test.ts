@@ -39,7 +39,7 @@ const malformedCount = async (kind?: string): Promise<number> => {
 };
 
 describe('dock line noise and malformed frames over a socat PTY', () => {
-  it('counts 2,000 noise packets in metrics and journals the first of each fault and one summary per dock per window', async () => {
+  it('G18 counts 2,000 noise packets in metrics and journals the first of each fault and one summary per dock per window', async () => {
     const rng = mulberry32(18);
     const packets: Buffer[] = [];
     for (let i = 0; i < 2000; i++) {
@@ -77,7 +77,7 @@ describe('dock line noise and malformed frames over a socat PTY', () => {
     expect(Object.values(first.byKind).reduce((a, b) => a + b, 0)).toBe(first.count);
   });
 
-  it('answers a malformed HELLO with NAK 7 every time and journals it once, however often the dock retries', async () => {
+  it('G2 answers a malformed HELLO with NAK 7 every time and journals it once, however often the dock retries', async () => {
     const before = dockQuarantine().length;
     const writer = new FrameWriter();
     writer.pipe(port);

@@ -46,7 +46,7 @@ const send = (type: number, seq: number, payload: unknown) => writer.writeFrame(
 const acked = (seq: number) => got.some((f) => f.type === FrameType.ACK && (JSON.parse(f.payload.toString()) as { seq: number }).seq === seq);
 
 describe('the gateway learns a dock window that shrinks, over a socat PTY', () => {
-  it('after a window of 4, a dock that drops to stop-and-wait is not made to wait out the gather time on every frame', async () => {
+  it('G20 after a window of 4, a dock that drops to stop-and-wait is not made to wait out the gather time on every frame', async () => {
     send(FrameType.HELLO, 0, { dockId: 'dock-w', fw: '1', bays: 1, nonce: 9 });
     await until(() => got.some((f) => f.type === FrameType.HELLO_ACK), 5000, 'HELLO_ACK');
     send(FrameType.FILE_OFFER, 0, {
