@@ -383,14 +383,8 @@ export class MqttBroker {
     this.countIn(cls, 'accepted');
     // A position fix may be shed for a newer one of the same radio if the journal is overloaded.
     const coalesce = verdict.type === 'radio.position' && verdict.subject ? `position:${verdict.subject}` : undefined;
-    const committed = this.opts.journal.append({
-      source: `mqtt:${client.id}`,
-      type: verdict.type,
-      subject: verdict.subject,
-      payload: verdict.payload,
-      dedupe,
-      ...(coalesce ? { coalesce } : {}),
-    });
+    const { ok: _accepted, subject, ...event } = verdict;
+    const committed = this.opts.journal.append({ source: `mqtt:${client.id}`, subject, dedupe, ...(coalesce ? { coalesce } : {}), ...event });
     // QoS 2 keeps aedes's own order (stored, routed once, PUBREC): a resend of it must not be
     // delivered again, and only aedes's incoming store knows one.
     if (packet.qos < 2 && this.opts.journal.isOpen) this.forwardNow(client, packet);

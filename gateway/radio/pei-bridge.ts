@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema';
 import { PeiAdapter, SendError } from '../../devices/radio/pei-adapter';
 import type { RadioEvent } from '../../devices/radio/types';
 import type { Journal } from '../journal/journal';
+import type { AppendInput } from '../journal/types';
 import type { Metrics, RadioStationStats } from '../metrics';
 
 /** An SDS waiting for a control station's link to come back. */
@@ -176,7 +177,9 @@ export class PeiBridge {
           });
         default: {
           const { type, ...payload } = ev;
-          return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload });
+          // Narrow cast: TypeScript does not carry `type` to `payload` through the destructuring; a
+          // PEI event without its `type` is that type's catalogue payload (contract/events.ts `R.Pei*`).
+          return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload } as AppendInput<typeof type>);
         }
       }
     })();

@@ -87,6 +87,12 @@ export class TakFeed {
       socket.destroy();
       return;
     }
+    // start() refuses to listen without a role; fail closed all the same.
+    const { role } = settings;
+    if (!role) {
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay(true);
     // TAK clients send their own position and pings; this feed is one-way, so read and drop.
     socket.on('data', () => {});
@@ -95,7 +101,7 @@ export class TakFeed {
     log.info({ ...peer, clients: this.clients.size }, 'TAK client connected');
     // Who took the feed, and from where: it carries a console role's view of the town.
     const audit = journal
-      .append({ source: 'tak', type: 'tak.client-connected', payload: { ...peer, role: settings.role } })
+      .append({ source: 'tak', type: 'tak.client-connected', payload: { ...peer, role } })
       .catch((err: unknown) => log.error({ err }, 'could not journal a TAK connection'))
       .finally(() => this.audits.delete(audit));
     this.audits.add(audit);

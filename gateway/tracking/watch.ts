@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { Journal } from '../journal/journal';
-import type { AppendInput, JournalEvent } from '../journal/types';
+import type { AppendInput, DistributiveOmit, JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
 import type { AlertService } from '../radio/alerts';
 import { breachReasons, isRepeat, type BreachMark } from './cbo';
@@ -79,7 +79,7 @@ export class TrackingWatch {
     this.queue = this.queue.then(task).catch((err: unknown) => this.log.error({ err }, 'tracking derivation failed'));
   }
 
-  private append(input: Omit<AppendInput, 'source'>): Promise<JournalEvent> {
+  private append(input: DistributiveOmit<AppendInput, 'source'>): Promise<JournalEvent> {
     return this.journal.append({ source: 'gateway', ...input });
   }
 

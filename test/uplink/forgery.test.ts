@@ -10,6 +10,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, breaksOf, regionConfig, settled, siteConfig, startRegion, UPLINK_PASSWORD, UPLINK_USER } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * Someone holding a site's MQTT password (not its signing key) publishes a well-formed event at
@@ -60,7 +61,7 @@ afterAll(async () => {
 
 describe('a forged event from a holder of the site’s MQTT password', () => {
   it('is flagged, kept apart, and replaced by the site’s own event once the site signs its chain', async () => {
-    await gw.journal.append({
+    await gw.journal.append(untyped({
       source: 'api',
       type: 'subject.created',
       actor: 'controller',
@@ -75,10 +76,10 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
         features: [],
         sharedRegionally: true,
       },
-    });
+    }));
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        gw.journal.append(untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })),
       ),
     );
     const head = gw.journal.head.seq;
@@ -131,12 +132,12 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     // The site's own events, the first of them at the forged seq.
     await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        gw.journal.append({
+        gw.journal.append(untyped({
           source: 'mqtt:radio-2001',
           type: 'radio.position',
           subject: 'radio:2001',
           payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 100 + i },
-        }),
+        })),
       ),
     );
     const end = gw.journal.head.seq;

@@ -5,6 +5,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, everythingStored, regionConfig, settled, siteConfig, startRegion, unresolvedBreaks, waitStored } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * One site forwarding to a real Mosquitto (TLS, passwords) and a region writing to a real
@@ -41,16 +42,16 @@ function appendMix(n: number, tag: string): Promise<unknown> {
   const all: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
     all.push(
-      gw.journal.append({
+      gw.journal.append(untyped({
         source: 'mqtt:radio-2001',
         type: 'radio.position',
         subject: 'radio:2001',
         payload: { issi: 2001, lat: LAT, lon: -1.1502, fixTime: new Date().toISOString(), n: i, tag },
-      }),
+      })),
     );
     if (i % 10 === 0) {
       all.push(
-        gw.journal.append({
+        gw.journal.append(untyped({
           source: 'mqtt:shop-prem-001',
           type: 'shop.report',
           subject: 'premises:prem-001',
@@ -64,7 +65,7 @@ function appendMix(n: number, tag: string): Promise<unknown> {
             media: [MEDIA],
             tag,
           },
-        }),
+        })),
       );
     }
   }
@@ -143,7 +144,7 @@ describe('uplink through an outage', () => {
 
   it('sends evidence custody records minimised, and journals each as evidence.uplinked', async () => {
     const evidenceId = 'a'.repeat(64);
-    const verified = await gw.journal.append({
+    const verified = await gw.journal.append(untyped({
       source: 'dock:dock-1',
       type: 'evidence.verified',
       subject: 'bodycam:BWC-0001',
@@ -162,15 +163,15 @@ describe('uplink through an outage', () => {
         recStart: '2026-11-23T10:00:00Z',
         recEnd: '2026-11-23T10:05:00Z',
       },
-    });
-    const exported = await gw.journal.append({
+    }));
+    const exported = await gw.journal.append(untyped({
       source: 'api',
       type: 'evidence.exported',
       actor: 'secmgr',
       subject: 'bodycam:BWC-0001',
       ref: evidenceId,
       payload: { evidenceId, incidentId: 'inc-77', out: EXPORT_DIR },
-    });
+    }));
     await waitStored(region.pool, SITE, exported.seq);
     const custody = await eventually(
       () => {
