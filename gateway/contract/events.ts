@@ -182,9 +182,11 @@ const SubjectFields = z.object({
 });
 
 const CboCreated = z.object({ cboId: z.string(), terms: CboTermsPayload, sharedRegionally: z.boolean().optional() });
-const CboChanged = z.looseObject({
+/** A change to an order: its new expiry (extended, with the one before), or why it was revoked. */
+const CboChanged = z.object({
   cboId: z.string(),
   expiresAt: z.string().optional(),
+  previousExpiresAt: z.string().optional(),
   reason: z.string().optional(),
   sharedRegionally: z.boolean().optional(),
 });

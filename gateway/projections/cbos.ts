@@ -1,8 +1,18 @@
 import type { BreachRecord } from '../contract/tracking-views';
+import { isEvent } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
-import type { CboRecord, CboState, CboTerms } from '../tracking/cbo';
-import type { BreachDetected } from '../tracking/incident';
+import type { CboRecord, CboState } from '../tracking/cbo';
 import type { Projection } from './types';
+
+const CBO_EVENTS = ['cbo.warning', 'cbo.issued', 'cbo.extended', 'cbo.revoked', 'cbo.expired'] as const;
+/** The state each order event moves an order to. */
+const CBO_STATE: Record<(typeof CBO_EVENTS)[number], CboState> = {
+  'cbo.warning': 'warning',
+  'cbo.issued': 'issued',
+  'cbo.extended': 'extended',
+  'cbo.revoked': 'revoked',
+  'cbo.expired': 'expired',
+};
 
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
 export type { BreachRecord } from '../contract/tracking-views';
@@ -25,17 +35,18 @@ export class CbosProjection implements Projection<CboRecord[]> {
   }
 
   apply(e: JournalEvent): void {
-    if (!e.type.startsWith('cbo.')) return;
-    const p = e.payload as { cboId: string; terms?: CboTerms; expiresAt?: string };
-    const state = e.type.slice(4) as CboState;
+    // An erased payload (retention) changes nothing.
+    if (!isEvent(e, ...CBO_EVENTS) || !e.payload) return;
+    const p = e.payload;
+    const state = CBO_STATE[e.type];
     const existing = this.cbos.get(p.cboId);
-    if (p.terms && !existing && (state === 'warning' || state === 'issued')) {
+    if ('terms' in p && !existing && (state === 'warning' || state === 'issued')) {
       this.cbos.set(p.cboId, { id: p.cboId, ...structuredClone(p.terms), state, history: [{ state, at: e.ts, actor: e.actor }] });
       return;
     }
-    if (!existing || !['issued', 'extended', 'expired', 'revoked'].includes(state)) return;
+    if (!existing || state === 'warning') return;
     existing.state = state;
-    if (state === 'extended' && p.expiresAt) existing.expiresAt = p.expiresAt;
+    if (state === 'extended' && 'expiresAt' in p && p.expiresAt) existing.expiresAt = p.expiresAt;
     existing.history.push({ state, at: e.ts, actor: e.actor });
   }
 
@@ -59,10 +70,11 @@ export class BreachesProjection implements Projection<BreachRecord[]> {
 
   apply(e: JournalEvent): void {
     if (e.type === 'breach.detected') {
-      const p = structuredClone(e.payload) as BreachDetected;
+      if (!e.payload) return;
+      const p = structuredClone(e.payload);
       this.breaches.set(p.breachId, { ...p, detectedAt: e.ts, incidentId: `inc-${p.breachId}`, acknowledged: null });
-    } else if (e.type === 'breach.acknowledged') {
-      const p = e.payload as { breachId: string; note: string | null };
+    } else if (e.type === 'breach.acknowledged' && e.payload) {
+      const p = e.payload;
       const b = this.breaches.get(p.breachId);
       if (b && !b.acknowledged) b.acknowledged = { by: e.actor, at: e.ts, note: p.note };
     }
