@@ -118,9 +118,7 @@ const TrackAfter = TrackSummary.extend({
       }),
     )
     .optional(),
-  handover: z
-    .array(z.object({ cameraId: z.string(), share: z.number(), ptz: z.boolean(), zone: z.string(), reachableAt: z.string().nullable() }))
-    .optional(),
+  handover: z.array(z.object({ cameraId: z.string(), share: z.number(), ptz: z.boolean(), zone: z.string(), reachableAt: z.string().nullable() })).optional(),
 });
 
 /** gateway/tracking/incident.ts `IncidentReport`. */

@@ -7,7 +7,6 @@ import type { Projection } from './types';
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
 export type { EvidenceRecord, MismatchAlarm } from '../contract/views';
 
-
 const DAY_MS = 86_400_000;
 
 export interface ClockBounds {
@@ -47,7 +46,18 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
   constructor(private readonly config: Config) {}
 
   apply(e: JournalEvent): void {
-    if (!isEvent(e, 'evidence.hash-mismatch', 'evidence.alarm-acknowledged', 'evidence.verified', 'evidence.marked-evidential', 'evidence.hold', 'evidence.deleted')) return;
+    if (
+      !isEvent(
+        e,
+        'evidence.hash-mismatch',
+        'evidence.alarm-acknowledged',
+        'evidence.verified',
+        'evidence.marked-evidential',
+        'evidence.hold',
+        'evidence.deleted',
+      )
+    )
+      return;
     // An erased payload (retention) changes nothing.
     if (!e.payload) return;
     if (e.type === 'evidence.hash-mismatch') {

@@ -1,8 +1,8 @@
 import type { Config } from '../../config/schema';
 import { isEvent, type EventPayload } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
-import type { Sighting, SourceKind } from './track';
-import { inView, resolvePlace, type PlaceInput, type ZonePicker } from './zones';
+import type { Sighting } from './track';
+import { inView, resolvePlace, type ZonePicker } from './zones';
 
 /**
  * The events a sighting can come from, turned into one normalised shape. Shop terminals over

@@ -10,7 +10,12 @@ import type { AppendInput, DistributiveOmit } from '../../gateway/journal/types'
 
 describe('AppendInput', () => {
   it('takes an event type with its own payload, and refuses another type’s or a malformed one', () => {
-    const fix: AppendInput = { source: 'test', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, fixTime: '2026-01-01T00:00:00Z' } };
+    const fix: AppendInput = {
+      source: 'test',
+      type: 'radio.position',
+      subject: 'radio:2001',
+      payload: { issi: 2001, lat: 52.95, lon: -1.15, fixTime: '2026-01-01T00:00:00Z' },
+    };
     const ack: AppendInput = { source: 'api', type: 'emergency.acknowledged', actor: 'controller', payload: { emergencyId: 'em-1', unitId: 'u-01' } };
     const refused: unknown[] = [
       // @ts-expect-error a type the catalogue lacks
@@ -22,7 +27,10 @@ describe('AppendInput', () => {
       // @ts-expect-error a field the catalogue does not know
       { source: 'api', type: 'breach.acknowledged', payload: { breachId: 'b-1', note: null, by: 'x' } } satisfies AppendInput,
     ];
-    const partial: DistributiveOmit<AppendInput<'cbo.expired'>, 'source'> = { type: 'cbo.expired', payload: { cboId: 'c-1', subjectId: 's-1', expiresAt: '2026-01-01' } };
+    const partial: DistributiveOmit<AppendInput<'cbo.expired'>, 'source'> = {
+      type: 'cbo.expired',
+      payload: { cboId: 'c-1', subjectId: 's-1', expiresAt: '2026-01-01' },
+    };
     // The payloads typed here are what the catalogue's schemas accept.
     expect(EVENTS['radio.position'].payload.safeParse(fix.payload).success).toBe(true);
     expect(EVENTS['emergency.acknowledged'].payload.safeParse(ack.payload).success).toBe(true);

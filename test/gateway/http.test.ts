@@ -97,13 +97,17 @@ describe('HTTP', () => {
   });
 
   it('keeps the gallery and custody records out of the raw journal: ids only, digests kept', async () => {
-    await gw.journal.append(untyped({
-      source: 'api',
-      type: 'subject.created',
-      actor: 'police',
-      payload: { subjectId: 'subj-j1', status: 'known', name: 'Dana Quill', dob: '1991-03-04', aliases: [], description: 'tall' },
-    }));
-    await gw.journal.append(untyped({ source: 'dock', type: 'evidence.verified', payload: { evidenceId: 'ev-j1', wearer: 'guard-7', name: 'shift-0712.mp4' } }));
+    await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'subject.created',
+        actor: 'police',
+        payload: { subjectId: 'subj-j1', status: 'known', name: 'Dana Quill', dob: '1991-03-04', aliases: [], description: 'tall' },
+      }),
+    );
+    await gw.journal.append(
+      untyped({ source: 'dock', type: 'evidence.verified', payload: { evidenceId: 'ev-j1', wearer: 'guard-7', name: 'shift-0712.mp4' } }),
+    );
     const read = async (user: string) => {
       const res = await fetch(`${base}/api/journal?after=0&limit=1000`, { headers: { cookie: await login(gw.httpPort, user) } });
       return ((await res.json()) as { data: { events: Array<{ type: string; payload: unknown; payloadSha256: string }> } }).data.events;

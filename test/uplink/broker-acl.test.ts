@@ -76,7 +76,9 @@ describe('the recommended regional broker ACL', () => {
 
     await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
-        gw.journal.append(untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })),
+        gw.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const { journal, stored } = await settled(region.pool, SITE, journalPath, 300);

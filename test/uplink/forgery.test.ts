@@ -61,25 +61,29 @@ afterAll(async () => {
 
 describe('a forged event from a holder of the site’s MQTT password', () => {
   it('is flagged, kept apart, and replaced by the site’s own event once the site signs its chain', async () => {
-    await gw.journal.append(untyped({
-      source: 'api',
-      type: 'subject.created',
-      actor: 'controller',
-      subject: 'subject:real-1',
-      ref: 'real-1',
-      payload: {
-        subjectId: 'real-1',
-        status: 'sought',
-        name: 'Real Person Sentinel',
-        aliases: [],
-        description: 'blue hat',
-        features: [],
-        sharedRegionally: true,
-      },
-    }));
+    await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'subject.created',
+        actor: 'controller',
+        subject: 'subject:real-1',
+        ref: 'real-1',
+        payload: {
+          subjectId: 'real-1',
+          status: 'sought',
+          name: 'Real Person Sentinel',
+          aliases: [],
+          description: 'blue hat',
+          features: [],
+          sharedRegionally: true,
+        },
+      }),
+    );
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        gw.journal.append(untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })),
+        gw.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const head = gw.journal.head.seq;
@@ -132,12 +136,14 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     // The site's own events, the first of them at the forged seq.
     await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        gw.journal.append(untyped({
-          source: 'mqtt:radio-2001',
-          type: 'radio.position',
-          subject: 'radio:2001',
-          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 100 + i },
-        })),
+        gw.journal.append(
+          untyped({
+            source: 'mqtt:radio-2001',
+            type: 'radio.position',
+            subject: 'radio:2001',
+            payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 100 + i },
+          }),
+        ),
       ),
     );
     const end = gw.journal.head.seq;

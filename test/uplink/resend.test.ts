@@ -58,7 +58,9 @@ describe('events lost after the broker acknowledged them', () => {
     const head = gw.journal.head.seq;
     await Promise.all(
       Array.from({ length: EVENTS }, (_, i) =>
-        gw!.journal.append(untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })),
+        gw!.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const total = head + EVENTS;

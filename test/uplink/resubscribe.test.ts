@@ -23,12 +23,14 @@ let journalPath: string;
 const positions = (n: number, tag: string) =>
   Promise.all(
     Array.from({ length: n }, (_, i) =>
-      gw.journal.append(untyped({
-        source: 'mqtt:radio-2001',
-        type: 'radio.position',
-        subject: 'radio:2001',
-        payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i, tag },
-      })),
+      gw.journal.append(
+        untyped({
+          source: 'mqtt:radio-2001',
+          type: 'radio.position',
+          subject: 'radio:2001',
+          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i, tag },
+        }),
+      ),
     ),
   );
 

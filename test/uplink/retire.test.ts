@@ -28,7 +28,9 @@ let journalPath: string;
 const positions = (n: number) =>
   Promise.all(
     Array.from({ length: n }, (_, i) =>
-      gw.journal.append(untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })),
+      gw.journal.append(
+        untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+      ),
     ),
   );
 

@@ -73,7 +73,9 @@ describe('site status at the region', () => {
 
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        gw.journal.append(untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } })),
+        gw.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const head = gw.journal.head.seq;
