@@ -736,7 +736,8 @@ export const EVENTS = {
     }),
     description: "A camera's clock is not believed: retention counts from receipt",
     writers: [EVIDENCE],
-    readers: [EVIDENCE_VIEW],
+    // The evidence projection applies the same rule to `evidence.verified` itself, so a replay agrees.
+    readers: [],
     privacy: privacy('other'),
   }),
   'evidence.storage-full': spec({
