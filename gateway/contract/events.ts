@@ -1081,10 +1081,7 @@ export interface JournalEventHeader {
  */
 export type JournalEvent<K extends EventType = EventType> = { [T in K]: JournalEventHeader & { type: T; payload: EventPayload<T> | null } }[K];
 
-/** Narrows an event to one type (or several), e.g. `if (isEvent(e, 'radio.position')) e.payload?.lat`. */
-export function isEvent<E extends { type: string }, K extends EventType>(e: E, ...types: K[]): e is Extract<E, { type: K }> {
-  return (types as readonly string[]).includes(e.type);
-}
+export { isEvent } from './is-event';
 
 /** A journal row whose payload is not (or no longer) its type's: a redacted copy, or a row read without its catalogue. */
 export type UntypedJournalEvent = JournalEventHeader & { type: string; payload: unknown };
