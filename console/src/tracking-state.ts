@@ -1,4 +1,5 @@
 import type { LonLat } from '../../gateway/contract/api';
+import { applyCboEvent, CBO_EVENTS } from '../../gateway/contract/cbo-lifecycle';
 import { isEvent } from '../../gateway/contract/is-event';
 import type { ConsoleEvent, StateSnapshot } from '../../gateway/contract/socket';
 import { endTrack, fuse as fuseTrack, unlinkedAfter } from '../../gateway/contract/track-fusion';
@@ -75,7 +76,8 @@ export function applyTracking(t: TrackingState, e: ConsoleEvent, place: Placer):
     if (b && !b.acknowledged) b.acknowledged = { by: e.actor, at: e.ts, note: e.payload.note };
     return true;
   }
-  if (isEvent(e, ...CBO_EVENTS)) return applyCbo(t, e);
+  // Orders: the same lifecycle as the gateway's projection (contract/cbo-lifecycle.ts).
+  if (isEvent(e, ...CBO_EVENTS)) return applyCboEvent(t.cbos, e);
   if (isEvent(e, 'incident.reported', 'incident.graded', 'incident.dispatched', 'incident.on-scene', 'incident.closed')) return applyIncident(t, e);
   if (e.type === 'radio.receipt' && e.payload && 'msgId' in e.payload) {
     const p = e.payload;
@@ -88,32 +90,6 @@ export function applyTracking(t: TrackingState, e: ConsoleEvent, place: Placer):
     }
   }
   return false;
-}
-
-const CBO_EVENTS = ['cbo.warning', 'cbo.issued', 'cbo.extended', 'cbo.revoked', 'cbo.expired'] as const;
-/** The state each order event moves an order to. */
-const CBO_STATE: Record<(typeof CBO_EVENTS)[number], CboRecord['state']> = {
-  'cbo.warning': 'warning',
-  'cbo.issued': 'issued',
-  'cbo.extended': 'extended',
-  'cbo.revoked': 'revoked',
-  'cbo.expired': 'expired',
-};
-
-function applyCbo(t: TrackingState, e: ConsoleEvent<(typeof CBO_EVENTS)[number]>): boolean {
-  const p = e.payload;
-  if (!p) return false;
-  const state = CBO_STATE[e.type];
-  const existing = t.cbos.get(p.cboId);
-  if ('terms' in p && !existing && (state === 'warning' || state === 'issued')) {
-    t.cbos.set(p.cboId, { id: p.cboId, ...structuredClone(p.terms), state, history: [{ state, at: e.ts, actor: e.actor }] });
-    return true;
-  }
-  if (!existing || state === 'warning') return false;
-  existing.state = state;
-  if (state === 'extended' && 'expiresAt' in p && p.expiresAt) existing.expiresAt = p.expiresAt;
-  existing.history.push({ state, at: e.ts, actor: e.actor });
-  return true;
 }
 
 function applyIncident(

@@ -263,6 +263,8 @@ const EVIDENCE_API = 'gateway/api/evidence-api.ts';
 const EVIDENCE_VIEW = 'gateway/projections/evidence.ts';
 const INCIDENTS = 'gateway/projections/incidents.ts';
 const DERIVE = 'gateway/region/derive.ts';
+/** Applied by the orders projection and the console's tracking state alike. */
+const CBO_LIFECYCLE = 'gateway/contract/cbo-lifecycle.ts';
 
 /** Keeps each entry's own schema type (so payloads are typed per event) while checking its shape. */
 const spec = <S extends z.ZodType>(s: EventSpec<S>): EventSpec<S> => s;
@@ -558,35 +560,35 @@ export const EVENTS = {
     payload: CboCreated,
     description: 'An exclusion notice (a warning, not enforceable) is recorded',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['terms.subjectId', 'terms.conditions', 'terms.excludedAreas']),
   }),
   'cbo.issued': spec({
     payload: z.union([CboCreated, CboChanged]),
     description: 'A Criminal Behaviour Order is recorded as issued, or a warning becomes one',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['terms.subjectId', 'terms.conditions', 'terms.excludedAreas']),
   }),
   'cbo.extended': spec({
     payload: CboChanged,
     description: "An order's expiry is extended",
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['cboId']),
   }),
   'cbo.revoked': spec({
     payload: CboChanged,
     description: 'An order is revoked',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['cboId']),
   }),
   'cbo.expired': spec({
     payload: z.object({ cboId: z.string(), subjectId: z.string(), expiresAt: z.string() }),
     description: 'An order passed its expiry',
     writers: [WATCH],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['subjectId']),
   }),
   // Evidence from body-worn camera docks.

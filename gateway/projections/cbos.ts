@@ -1,18 +1,9 @@
-import type { BreachRecord } from '../contract/tracking-views';
+import { applyCboEvent, CBO_EVENTS } from '../contract/cbo-lifecycle';
 import { isEvent } from '../contract/events';
+import type { BreachRecord } from '../contract/tracking-views';
 import type { JournalEvent } from '../journal/types';
-import type { CboRecord, CboState } from '../tracking/cbo';
+import type { CboRecord } from '../tracking/cbo';
 import type { Projection } from './types';
-
-const CBO_EVENTS = ['cbo.warning', 'cbo.issued', 'cbo.extended', 'cbo.revoked', 'cbo.expired'] as const;
-/** The state each order event moves an order to. */
-const CBO_STATE: Record<(typeof CBO_EVENTS)[number], CboState> = {
-  'cbo.warning': 'warning',
-  'cbo.issued': 'issued',
-  'cbo.extended': 'extended',
-  'cbo.revoked': 'revoked',
-  'cbo.expired': 'expired',
-};
 
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
 export type { BreachRecord } from '../contract/tracking-views';
@@ -35,19 +26,7 @@ export class CbosProjection implements Projection<CboRecord[]> {
   }
 
   apply(e: JournalEvent): void {
-    // An erased payload (retention) changes nothing.
-    if (!isEvent(e, ...CBO_EVENTS) || !e.payload) return;
-    const p = e.payload;
-    const state = CBO_STATE[e.type];
-    const existing = this.cbos.get(p.cboId);
-    if ('terms' in p && !existing && (state === 'warning' || state === 'issued')) {
-      this.cbos.set(p.cboId, { id: p.cboId, ...structuredClone(p.terms), state, history: [{ state, at: e.ts, actor: e.actor }] });
-      return;
-    }
-    if (!existing || state === 'warning') return;
-    existing.state = state;
-    if (state === 'extended' && 'expiresAt' in p && p.expiresAt) existing.expiresAt = p.expiresAt;
-    existing.history.push({ state, at: e.ts, actor: e.actor });
+    if (isEvent(e, ...CBO_EVENTS)) applyCboEvent(this.cbos, e);
   }
 
   snapshot(): CboRecord[] {
