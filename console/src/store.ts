@@ -1,4 +1,5 @@
 import type { LonLat, SiteInfo } from '../../gateway/contract/api';
+import { isEvent } from '../../gateway/contract/is-event';
 import type {
   AlertView,
   CameraView,
@@ -12,7 +13,7 @@ import type {
 } from '../../gateway/contract/socket';
 import type { IncidentRecord } from '../../gateway/contract/tracking';
 import { centre } from './geo';
-import { applyTracking, emptyTracking, trackingFrom, type TrackingState } from './tracking-state';
+import { applyTracking, emptyTracking, trackingFrom, type Place, type TrackingState } from './tracking-state';
 
 export interface TrackOverlay {
   subjectId: string;
@@ -25,8 +26,6 @@ export interface TrackOverlay {
 
 export type Topic = 'units' | 'positions' | 'emergencies' | 'alerts' | 'cameras' | 'evidence' | 'events' | 'tracking' | 'connection';
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
-
-type P = Record<string, unknown>;
 
 /** How many journal events the live log keeps in memory. */
 const LOG_LIMIT = 2000;
@@ -147,30 +146,24 @@ export class Store {
   }
 
   private apply(e: ConsoleEvent): Topic[] {
-    const p = (e.payload ?? {}) as P;
     const topics: Topic[] = applyTracking(this.tracking, e, (x) => this.placeOf(x)) ? ['tracking'] : [];
+    // An erased payload (retention) changes nothing here.
+    if (e.payload === null) return topics;
     // A resumed console gets the fixes it missed here; each unit's state comes as `units:state`.
-    if (e.type === 'radio.position' && typeof p.issi === 'number') {
-      this.applyPositions([
-        {
-          issi: p.issi,
-          lat: p.lat as number,
-          lon: p.lon as number,
-          accuracyM: (p.accuracyM as number | null) ?? null,
-          fixTime: p.fixTime as string,
-          seq: e.seq,
-        },
-      ]);
-    } else if (e.type === 'radio.receipt') topics.push(...this.applyReceipt(e, p));
-    else if (e.type.startsWith('emergency.')) topics.push(...this.applyEmergency(e, p));
-    else if (e.type.startsWith('alert.')) topics.push(...this.applyAlert(e, p));
-    else if (e.type.startsWith('camera.') || e.type === 'cctv.fault') topics.push(...this.applyCamera(e, p));
-    else if (e.type.startsWith('evidence.')) topics.push(...this.applyEvidence(e, p));
+    if (isEvent(e, 'radio.position') && e.payload) {
+      const p = e.payload;
+      this.applyPositions([{ issi: p.issi, lat: p.lat, lon: p.lon, accuracyM: p.accuracyM ?? null, fixTime: p.fixTime, seq: e.seq }]);
+    } else if (isEvent(e, 'radio.receipt')) topics.push(...this.applyReceipt(e));
+    else if (isEvent(e, 'emergency.raised', 'emergency.repeat', 'emergency.realert', 'emergency.acknowledged', 'emergency.resolved'))
+      topics.push(...this.applyEmergency(e));
+    else if (isEvent(e, 'alert.sent', 'alert.pei-sent', 'alert.timed-out', 'alert.delivery')) topics.push(...this.applyAlert(e));
+    else if (isEvent(e, 'camera.online', 'camera.offline', 'cctv.fault')) topics.push(...this.applyCamera(e));
+    else if (isEvent(e, 'evidence.verified', 'evidence.marked-evidential', 'evidence.hold', 'evidence.deleted')) topics.push(...this.applyEvidence(e));
     return topics;
   }
 
   /** Where a shop report or CCTV sighting puts someone: the premises, or the camera's zone. */
-  private placeOf(p: P): { zone: string | null; position: LonLat | null } {
+  private placeOf(p: Place): { zone: string | null; position: LonLat | null } {
     const prem = this.site?.premises.find((x) => x.id === p.premisesId);
     if (prem) return { zone: prem.zone, position: prem.position };
     const cam = this.site?.cameras.find((x) => x.id === p.cameraId);
@@ -178,14 +171,18 @@ export class Store {
     return { zone: zone?.id ?? null, position: zone ? centre(zone.polygon) : null };
   }
 
-  private applyEmergency(e: ConsoleEvent, p: P): Topic[] {
-    const id = p.emergencyId as string;
+  private applyEmergency(
+    e: ConsoleEvent<'emergency.raised' | 'emergency.repeat' | 'emergency.realert' | 'emergency.acknowledged' | 'emergency.resolved'>,
+  ): Topic[] {
+    if (!e.payload) return [];
+    const id = e.payload.emergencyId;
     if (e.type === 'emergency.raised') {
+      const p = e.payload;
       this.emergencies.set(id, {
         id,
-        unitId: p.unitId as string,
-        issi: p.issi as number,
-        trigger: p.trigger as string,
+        unitId: p.unitId,
+        issi: p.issi,
+        trigger: p.trigger,
         raisedAt: e.ts,
         presses: 1,
         state: 'open',
@@ -203,81 +200,91 @@ export class Store {
     if (e.type === 'emergency.repeat') em.presses += 1;
     else if (e.type === 'emergency.realert') em.lastAlertAt = e.ts;
     else if (e.type === 'emergency.acknowledged') Object.assign(em, { state: 'acknowledged', owner: e.actor, acknowledgedAt: e.ts });
-    else if (e.type === 'emergency.resolved') Object.assign(em, { state: 'resolved', outcome: p.outcome, resolvedBy: e.actor, resolvedAt: e.ts });
+    else if (e.type === 'emergency.resolved' && e.payload)
+      Object.assign(em, { state: 'resolved', outcome: e.payload.outcome, resolvedBy: e.actor, resolvedAt: e.ts });
     return ['emergencies'];
   }
 
-  private applyAlert(e: ConsoleEvent, p: P): Topic[] {
-    if (e.type === 'alert.sent') {
-      this.alerts.set(p.alertId as string, {
-        id: p.alertId as string,
-        text: p.text as string,
-        priority: p.priority as string,
+  private applyAlert(e: ConsoleEvent<'alert.sent' | 'alert.pei-sent' | 'alert.timed-out' | 'alert.delivery'>): Topic[] {
+    if (e.type === 'alert.sent' && e.payload) {
+      const p = e.payload;
+      this.alerts.set(p.alertId, {
+        id: p.alertId,
+        text: p.text,
+        priority: p.priority,
         sentBy: e.actor,
         sentAt: e.ts,
-        talkgroups: p.talkgroups as string[],
-        recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null })),
+        talkgroups: p.talkgroups,
+        recipients: p.recipients.map((r) => ({ ...r, status: 'pending', at: null })),
       });
-    } else if (e.type === 'alert.pei-sent') {
+    } else if (e.type === 'alert.pei-sent' && e.payload) {
       // Same rule as the gateway's projection: a concatenated alert is settled by alert.delivery.
-      if (Array.isArray(p.parts)) for (const ref of p.parts as number[]) this.alertByRef.delete(`${p.to as number}/${ref}`);
-      else this.alertByRef.set(`${p.to as number}/${p.msgRef as number}`, p.alertId as string);
-    } else if (e.type === 'alert.timed-out') {
-      for (const r of this.alerts.get(p.alertId as string)?.recipients ?? []) if (r.status === 'pending') Object.assign(r, { status: 'timed-out', at: e.ts });
-    } else if (e.type === 'alert.delivery') {
+      const p = e.payload;
+      if ('parts' in p) for (const ref of p.parts) this.alertByRef.delete(`${p.to}/${ref}`);
+      else this.alertByRef.set(`${p.to}/${p.msgRef}`, p.alertId);
+    } else if (e.type === 'alert.timed-out' && e.payload) {
+      for (const r of this.alerts.get(e.payload.alertId)?.recipients ?? []) if (r.status === 'pending') Object.assign(r, { status: 'timed-out', at: e.ts });
+    } else if (e.type === 'alert.delivery' && e.payload) {
       // Same rule as the gateway's projection: a send failure (or a wait for the link) with its reason.
-      const r = this.alerts.get(p.alertId as string)?.recipients.find((x) => x.unitId === p.unitId);
+      const p = e.payload;
+      const r = this.alerts.get(p.alertId)?.recipients.find((x) => x.unitId === p.unitId);
       if (r && r.status !== 'read') {
         if (p.status === 'read' || (p.status === 'delivered' && r.status !== 'delivered')) Object.assign(r, { status: p.status, at: e.ts, reason: null });
         else if (r.status === 'delivered') return ['alerts'];
-        else if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason as string });
-        else if (r.status === 'pending') r.reason = p.reason as string;
+        else if (p.status === 'failed') Object.assign(r, { status: 'failed', at: e.ts, reason: p.reason });
+        else if (r.status === 'pending') r.reason = p.reason;
       }
     }
     return ['alerts'];
   }
 
-  private applyReceipt(e: ConsoleEvent, p: P): Topic[] {
-    const alertId = typeof p.msgId === 'string' ? p.msgId : this.alertByRef.get(`${p.issi as number}/${p.msgRef as number}`);
+  private applyReceipt(e: ConsoleEvent<'radio.receipt'>): Topic[] {
+    const p = e.payload;
+    if (!p) return [];
+    // Over MQTT a receipt names the alert (its message id); over PEI, the SDS it answers.
+    const alertId = 'msgId' in p ? p.msgId : this.alertByRef.get(`${p.issi}/${p.msgRef}`);
     const r = alertId ? this.alerts.get(alertId)?.recipients.find((x) => x.issi === p.issi) : undefined;
     // A late receipt still counts; "read" may follow "delivered".
     if (r && (r.status === 'pending' || r.status === 'timed-out' || (r.status === 'delivered' && p.status === 'read'))) {
-      Object.assign(r, { status: p.status as DeliveryStatus, at: e.ts, reason: typeof p.reason === 'string' ? p.reason : null });
+      const status: DeliveryStatus = p.status;
+      Object.assign(r, { status, at: e.ts, reason: 'reason' in p && typeof p.reason === 'string' ? p.reason : null });
       return ['alerts'];
     }
     return [];
   }
 
-  private applyCamera(e: ConsoleEvent, p: P): Topic[] {
-    const cam = this.cameras.get(p.cameraId as string);
+  private applyCamera(e: ConsoleEvent<'camera.online' | 'camera.offline' | 'cctv.fault'>): Topic[] {
+    const cam = e.payload ? this.cameras.get(e.payload.cameraId) : undefined;
     if (!cam) return [];
     if (e.type === 'camera.online' || e.type === 'camera.offline')
       Object.assign(cam, { health: e.type === 'camera.online' ? 'online' : 'offline', healthSince: e.ts });
-    else if (e.type === 'cctv.fault') cam.lastFault = (p.fault as string | undefined) ?? null;
+    else if (e.type === 'cctv.fault') cam.lastFault = e.payload?.fault ?? null;
     return ['cameras'];
   }
 
-  private applyEvidence(e: ConsoleEvent, p: P): Topic[] {
+  private applyEvidence(e: ConsoleEvent<'evidence.verified' | 'evidence.marked-evidential' | 'evidence.hold' | 'evidence.deleted'>): Topic[] {
+    if (!e.payload) return [];
     if (e.type === 'evidence.verified') {
-      // Keyed by exhibit (one camera's recording), as the gateway is; old journals used the hash.
-      const id = (p.evidenceId as string | undefined) ?? (p.sha256 as string);
+      // Keyed by exhibit (one camera's recording), as the gateway is.
+      const p = e.payload;
+      const id = p.evidenceId;
       if (this.evidence.has(id)) return [];
-      const wearer = (p.wearer as string | null) ?? null;
+      const wearer = p.wearer;
       this.evidence.set(id, {
         id,
-        cam: p.cam as string,
-        fileNo: p.fileNo as number,
+        cam: p.cam,
+        fileNo: p.fileNo,
         wearer,
         unassigned: wearer === null,
-        dockId: p.dockId as string,
-        bay: p.bay as number,
-        name: p.name as string,
-        recStart: p.recStart as string,
-        recEnd: p.recEnd as string,
-        size: p.size as number,
-        deviceSha256: p.deviceSha256 as string,
-        receivedSha256: p.sha256 as string,
-        gps: (p.gps as EvidenceRecord['gps']) ?? null,
+        dockId: p.dockId,
+        bay: p.bay,
+        name: p.name,
+        recStart: p.recStart,
+        recEnd: p.recEnd,
+        size: p.size,
+        deviceSha256: p.deviceSha256,
+        receivedSha256: p.sha256,
+        gps: p.gps,
         category: 'non-evidential',
         incidents: [],
         hold: false,
@@ -287,13 +294,13 @@ export class Store {
       });
       return ['evidence'];
     }
-    const r = this.evidence.get(p.evidenceId as string);
+    const r = this.evidence.get(e.payload.evidenceId);
     if (!r) return [];
     if (e.type === 'evidence.marked-evidential') {
       r.category = 'evidential';
-      if (typeof p.incidentId === 'string' && !r.incidents.includes(p.incidentId)) r.incidents.push(p.incidentId);
-    } else if (e.type === 'evidence.hold') r.hold = p.on === true;
-    else if (e.type === 'evidence.deleted') r.deleted = { at: e.ts, reason: p.reason as string };
+      if (!r.incidents.includes(e.payload.incidentId)) r.incidents.push(e.payload.incidentId);
+    } else if (e.type === 'evidence.hold') r.hold = e.payload.on;
+    else if (e.type === 'evidence.deleted') r.deleted = { at: e.ts, reason: e.payload.reason };
     return ['evidence'];
   }
 

@@ -1,4 +1,6 @@
 import type { LonLat } from '../../gateway/contract/api';
+import { applyCboEvent, CBO_EVENTS } from '../../gateway/contract/cbo-lifecycle';
+import { isEvent } from '../../gateway/contract/is-event';
 import type { ConsoleEvent, StateSnapshot } from '../../gateway/contract/socket';
 import { endTrack, fuse as fuseTrack, unlinkedAfter } from '../../gateway/contract/track-fusion';
 import type { BreachRecord, CboRecord, IncidentRecord, Sighting, Track } from '../../gateway/contract/tracking';
@@ -20,7 +22,13 @@ export interface TrackingState {
   cbos: Map<string, CboRecord>;
 }
 
-type P = Record<string, unknown>;
+/** What of a shop report or CCTV sighting says where it was. */
+export interface Place {
+  premisesId?: string;
+  cameraId?: string;
+  zone?: string;
+}
+type Placer = (p: Place) => { zone: string | null; position: LonLat | null };
 
 export function emptyTracking(): TrackingState {
   return { available: false, incidents: new Map(), tracks: new Map(), unlinked: [], breaches: new Map(), cbos: new Map() };
@@ -46,35 +54,37 @@ function fuse(t: TrackingState, s: Sighting): void {
 }
 
 /** Applies one event; true if the tracking picture changed. */
-export function applyTracking(t: TrackingState, e: ConsoleEvent, place: (p: P) => { zone: string | null; position: LonLat | null }): boolean {
-  const p = (e.payload ?? {}) as P;
-  if (!t.available) return fallback(t, e, p, place);
-  if (e.type === 'track.sighting') {
-    fuse(t, structuredClone((p as { sighting: Sighting }).sighting));
+export function applyTracking(t: TrackingState, e: ConsoleEvent, place: Placer): boolean {
+  if (!t.available) return fallback(t, e, place);
+  if (e.payload === null) return false; // erased under retention
+  if (e.type === 'track.sighting' && e.payload) {
+    fuse(t, structuredClone(e.payload.sighting));
     return true;
   }
-  if (e.type === 'track.ended') {
-    const tr = t.tracks.get(p.subjectId as string);
+  if (e.type === 'track.ended' && e.payload) {
+    const tr = t.tracks.get(e.payload.subjectId);
     if (tr) t.tracks.set(tr.subjectId, endTrack(tr));
     return true;
   }
-  if (e.type === 'breach.detected') {
-    const b = structuredClone(p) as unknown as BreachRecord;
+  if (e.type === 'breach.detected' && e.payload) {
+    const b = structuredClone(e.payload);
     t.breaches.set(b.breachId, { ...b, detectedAt: e.ts, incidentId: `inc-${b.breachId}`, acknowledged: null });
     return true;
   }
-  if (e.type === 'breach.acknowledged') {
-    const b = t.breaches.get(p.breachId as string);
-    if (b && !b.acknowledged) b.acknowledged = { by: e.actor, at: e.ts, note: (p.note as string | null) ?? null };
+  if (e.type === 'breach.acknowledged' && e.payload) {
+    const b = t.breaches.get(e.payload.breachId);
+    if (b && !b.acknowledged) b.acknowledged = { by: e.actor, at: e.ts, note: e.payload.note };
     return true;
   }
-  if (e.type.startsWith('cbo.')) return applyCbo(t, e, p);
-  if (e.type.startsWith('incident.')) return applyIncident(t, e, p);
-  if (e.type === 'radio.receipt' && typeof p.msgId === 'string') {
+  // Orders: the same lifecycle as the gateway's projection (contract/cbo-lifecycle.ts).
+  if (isEvent(e, ...CBO_EVENTS)) return applyCboEvent(t.cbos, e);
+  if (isEvent(e, 'incident.reported', 'incident.graded', 'incident.dispatched', 'incident.on-scene', 'incident.closed')) return applyIncident(t, e);
+  if (e.type === 'radio.receipt' && e.payload && 'msgId' in e.payload) {
+    const p = e.payload;
     for (const i of t.incidents.values()) {
       const a = i.units.find((u) => u.msgId === p.msgId);
-      if (a && p.status && !(a.receipt === 'read' && p.status === 'delivered')) {
-        a.receipt = p.status as typeof a.receipt;
+      if (a && !(a.receipt === 'read' && p.status === 'delivered')) {
+        a.receipt = p.status;
         return true;
       }
     }
@@ -82,28 +92,13 @@ export function applyTracking(t: TrackingState, e: ConsoleEvent, place: (p: P) =
   return false;
 }
 
-function applyCbo(t: TrackingState, e: ConsoleEvent, p: P): boolean {
-  const state = e.type.slice(4) as CboRecord['state'];
-  const existing = t.cbos.get(p.cboId as string);
-  if (p.terms && !existing && (state === 'warning' || state === 'issued')) {
-    t.cbos.set(p.cboId as string, {
-      id: p.cboId as string,
-      ...(structuredClone(p.terms) as Omit<CboRecord, 'id' | 'state' | 'history'>),
-      state,
-      history: [{ state, at: e.ts, actor: e.actor }],
-    });
-    return true;
-  }
-  if (!existing || !['issued', 'extended', 'expired', 'revoked'].includes(state)) return false;
-  existing.state = state;
-  if (state === 'extended' && typeof p.expiresAt === 'string') existing.expiresAt = p.expiresAt;
-  existing.history.push({ state, at: e.ts, actor: e.actor });
-  return true;
-}
-
-function applyIncident(t: TrackingState, e: ConsoleEvent, p: P): boolean {
+function applyIncident(
+  t: TrackingState,
+  e: ConsoleEvent<'incident.reported' | 'incident.graded' | 'incident.dispatched' | 'incident.on-scene' | 'incident.closed'>,
+): boolean {
+  if (!e.payload) return false;
   if (e.type === 'incident.reported') {
-    const r = structuredClone(p) as unknown as IncidentRecord;
+    const r = structuredClone(e.payload);
     t.incidents.set(r.incidentId, {
       ...r,
       state: 'reported',
@@ -120,69 +115,72 @@ function applyIncident(t: TrackingState, e: ConsoleEvent, p: P): boolean {
     });
     return true;
   }
-  const i = t.incidents.get(p.incidentId as string);
+  const i = t.incidents.get(e.payload.incidentId);
   if (!i) return false;
   if (e.type === 'incident.graded') {
-    i.grade = structuredClone(p.grade) as IncidentRecord['grade'];
+    i.grade = structuredClone(e.payload.grade);
     i.state = 'graded';
   } else if (e.type === 'incident.dispatched') {
+    const p = e.payload;
     i.units.push({
-      unitId: p.unitId as string,
-      callsign: p.callsign as string,
-      issi: p.issi as number,
-      msgId: p.msgId as string,
+      unitId: p.unitId,
+      callsign: p.callsign,
+      issi: p.issi,
+      msgId: p.msgId,
       dispatchedAt: e.ts,
       dispatchedBy: e.actor,
-      travelSeconds: (p.travelSeconds as number | null) ?? null,
-      rank: (p.rank as number | null) ?? null,
+      travelSeconds: p.travelSeconds,
+      rank: p.rank,
       receipt: 'pending',
       arrivedAt: null,
     });
     i.dispatchedAt ??= e.ts;
     if (i.state === 'graded') i.state = 'dispatched';
   } else if (e.type === 'incident.on-scene') {
-    const unit = i.units.find((u) => u.unitId === p.unitId);
+    const { unitId } = e.payload;
+    const unit = i.units.find((u) => u.unitId === unitId);
     if (unit) unit.arrivedAt ??= e.ts;
     i.onSceneAt ??= e.ts;
     i.responseSeconds = i.dispatchedAt !== null ? Math.round((i.onSceneAt - i.dispatchedAt) / 1000) : null;
     i.state = 'on-scene';
-  } else if (e.type === 'incident.closed') {
-    Object.assign(i, { state: 'closed', closedAt: e.ts, outcome: p.outcome });
-  } else return false;
+  } else {
+    Object.assign(i, { state: 'closed', closedAt: e.ts, outcome: e.payload.outcome });
+  }
   i.history.push({ state: i.state, at: e.ts, actor: e.actor });
   return true;
 }
 
 /** Without the tracking service: shop reports become incidents and sightings; CCTV sightings join tracks. */
-function fallback(t: TrackingState, e: ConsoleEvent, p: P, place: (p: P) => { zone: string | null; position: LonLat | null }): boolean {
-  if (e.type !== 'shop.report' && e.type !== 'cctv.sighting') return false;
+function fallback(t: TrackingState, e: ConsoleEvent, place: Placer): boolean {
+  if (!isEvent(e, 'shop.report', 'cctv.sighting') || !e.payload) return false;
+  const p = e.payload;
   const where = place(p);
-  const at = typeof p.occurredAt === 'string' ? p.occurredAt : typeof p.seenAt === 'string' ? p.seenAt : new Date(e.ts).toISOString();
+  const at = 'occurredAt' in p ? p.occurredAt : 'seenAt' in p ? p.seenAt : new Date(e.ts).toISOString();
   const s: Sighting = {
     id: `sg-${e.seq}`,
-    subjectId: (p.subjectId as string | undefined) ?? null,
+    subjectId: p.subjectId ?? null,
     at,
     atMs: Date.parse(at),
     kind: e.type === 'shop.report' ? 'shop' : 'cctv',
     via: 'mqtt',
-    reporter: e.actor ?? (p.operator as string | undefined) ?? null,
-    premisesId: (p.premisesId as string | undefined) ?? null,
-    cameraId: (p.cameraId as string | undefined) ?? null,
+    reporter: e.actor ?? ('operator' in p ? p.operator : null),
+    premisesId: 'premisesId' in p ? p.premisesId : null,
+    cameraId: 'cameraId' in p ? p.cameraId : null,
     unitId: null,
     position: where.position,
     zone: where.zone,
-    precision: p.cameraId ? 'camera' : p.premisesId ? 'premises' : 'zone',
-    description: (p.description as string | undefined) ?? null,
-    category: (p.category as string | undefined) ?? null,
+    precision: 'cameraId' in p ? 'camera' : 'premisesId' in p ? 'premises' : 'zone',
+    description: p.description ?? null,
+    category: 'category' in p ? p.category : null,
     media: [],
     causeSeq: e.seq,
   };
   fuse(t, s);
-  if (e.type === 'shop.report' && p.kind === 'incident') {
+  if ('kind' in p && p.kind === 'incident') {
     const id = `inc-${e.seq}`;
     t.incidents.set(id, {
       incidentId: id,
-      category: (p.category as string) ?? 'other',
+      category: p.category,
       description: s.description ?? '',
       zone: s.zone,
       position: s.position,

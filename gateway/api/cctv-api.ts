@@ -4,6 +4,7 @@ import type { Camera, Zone } from '../../config/schema';
 import type { Principal } from '../auth/accounts';
 import { camerasGeoJson, type FeatureCollection } from '../cctv/geojson';
 import { VIDEO_PATH_PREFIX, type CameraInfo, type CctvSightingPayload } from '../contract/cctv';
+import type { EventPayload } from '../contract/events';
 import { CctvBookmark, CctvFault, CctvSighting, isoTime } from '../contract/payloads';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
@@ -11,8 +12,13 @@ import type { Projections } from '../projections';
 import { cameraPlaceProblems } from '../tracking/zones';
 import { parseInput, requirePermission } from './guard';
 
+type MarkType = 'cctv.sighting' | 'cctv.bookmark' | 'cctv.fault';
+/** What an operator records on a camera, typed by the catalogue. */
+type CameraMark = { [K in MarkType]: { type: K; payload: EventPayload<K> } }[MarkType];
+
 // The MQTT payloads without `operator` (the logged-in person is the operator) and with the
 // time defaulting to now: one event shape, so one projection reads both.
+
 export const SightingInput = CctvSighting.omit({ operator: true }).extend({ seenAt: isoTime.optional() });
 export const BookmarkInput = CctvBookmark.omit({ operator: true }).extend({ at: isoTime.optional() });
 export const FaultInput = CctvFault.omit({ operator: true });
@@ -138,25 +144,25 @@ export class CctvApi {
     const problems = cameraPlaceProblems(camera, body, this.deps.zones ?? []);
     if (problems.length) throw Errors.invalid(problems);
     const payload: CctvSightingPayload = { cameraId, ...body, seenAt: body.seenAt ?? new Date().toISOString(), operator: user };
-    return this.record(user, 'cctv.sighting', cameraId, payload);
+    return this.record(user, cameraId, { type: 'cctv.sighting', payload });
   }
 
   async bookmark(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
     const user = requirePermission(actor, 'cctv.mark', 'bookmark camera footage');
     this.camera(cameraId);
     const body = parseInput(BookmarkInput, input);
-    return this.record(user, 'cctv.bookmark', cameraId, { cameraId, ...body, at: body.at ?? new Date().toISOString(), operator: user });
+    return this.record(user, cameraId, { type: 'cctv.bookmark', payload: { cameraId, ...body, at: body.at ?? new Date().toISOString(), operator: user } });
   }
 
   async fault(actor: Principal, cameraId: string, input: unknown): Promise<RecordedEvent> {
     const user = requirePermission(actor, 'cctv.fault.report', 'report camera faults');
     this.camera(cameraId);
     const body = parseInput(FaultInput, input);
-    return this.record(user, 'cctv.fault', cameraId, { cameraId, ...body, operator: user });
+    return this.record(user, cameraId, { type: 'cctv.fault', payload: { cameraId, ...body, operator: user } });
   }
 
-  private async record(user: string, type: string, cameraId: string, payload: object): Promise<RecordedEvent> {
-    const e = await this.deps.journal.append({ source: 'api', type, actor: user, subject: `camera:${cameraId}`, payload });
+  private async record(user: string, cameraId: string, event: CameraMark): Promise<RecordedEvent> {
+    const e = await this.deps.journal.append({ source: 'api', actor: user, subject: `camera:${cameraId}`, ...event });
     return { seq: e.seq, eventId: e.id, type: e.type, payload: e.payload };
   }
 }

@@ -149,7 +149,12 @@ export class SubjectsApi {
     return structuredClone(this.cbo(cboId));
   }
 
-  private async transition(user: string, c: CboRecord, state: 'issued' | 'extended' | 'revoked', extra: Record<string, unknown>): Promise<CboRecord> {
+  private async transition(
+    user: string,
+    c: CboRecord,
+    state: 'issued' | 'extended' | 'revoked',
+    extra: { expiresAt?: string; previousExpiresAt?: string; reason?: string },
+  ): Promise<CboRecord> {
     await this.deps.journal.append({
       source: 'api',
       type: `cbo.${state}`,

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/accounts';
+import { isEvent } from '../contract/events';
 import type { ConsoleRole } from '../contract/roles';
 import { ExportQuery, HotspotQuery, LinkInput, NoteInput, ReportInput, SightingInput, StateQuery } from '../contract/tracking';
 import type { TrackView } from '../contract/tracking-views';
@@ -180,11 +181,11 @@ export class TrackingApi {
     const items: HotspotItem[] = [];
     for (const r of this.deps.journal.reader.iterate({ types: ['track.sighting', 'incident.reported'], fromTs: from })) {
       if (r.payload === null) continue; // erased under retention
-      if (r.type === 'track.sighting') {
-        const s = (r.payload as { sighting: Sighting }).sighting;
+      if (isEvent(r, 'track.sighting') && r.payload) {
+        const s = r.payload.sighting;
         sightings.set(s.id, { kind: 'sighting', zone: s.zone, atMs: s.atMs, subjectId: s.subjectId, premisesId: s.premisesId }); // a later link wins
-      } else {
-        const i = r.payload as { zone: string | null; reportedAt: string; subjectId: string | null; premisesId: string | null };
+      } else if (isEvent(r, 'incident.reported') && r.payload) {
+        const i = r.payload;
         items.push({ kind: 'incident', zone: i.zone, atMs: Date.parse(i.reportedAt), subjectId: i.subjectId, premisesId: i.premisesId });
       }
     }

@@ -385,16 +385,15 @@ export class MqttBroker {
     this.countIn(cls, 'accepted');
     // A position fix may be shed for a newer one of the same radio if the journal is overloaded.
     const coalesce = verdict.type === 'radio.position' && verdict.subject ? `position:${verdict.subject}` : undefined;
-    const status = verdict.type === 'radio.status' ? verdict.payload.value : undefined;
-    const urgent = typeof status === 'number' && this.opts.emergencyStatus?.has(status) === true;
+    const { ok: _accepted, subject, ...event } = verdict;
+    const urgent = event.type === 'radio.status' && this.opts.emergencyStatus?.has(event.payload.value) === true;
     const committed = this.opts.journal.append({
       source: `mqtt:${client.id}`,
-      type: verdict.type,
-      subject: verdict.subject,
-      payload: verdict.payload,
+      subject,
       dedupe,
       ...(coalesce ? { coalesce } : {}),
       ...(urgent ? { urgent } : {}),
+      ...event,
     });
     // QoS 2 keeps aedes's own order (stored, routed once, PUBREC): a resend of it must not be
     // delivered again, and only aedes's incoming store knows one.

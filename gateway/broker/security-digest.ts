@@ -19,8 +19,11 @@ export interface DigestOptions {
   now?: () => number;
 }
 
+/** The refusals the digest summarises. */
+export type RefusalType = 'security.connect-refused' | 'security.connection-rate-limited' | 'security.malformed-string' | 'security.subscribe-denied';
+
 export interface Refusal {
-  type: string;
+  type: RefusalType;
   /** What refusals are summed by, e.g. `addr:10.0.0.7` or `account:shop-prem-001`. */
   key: string;
   source: string;
@@ -39,6 +42,15 @@ interface Window {
 }
 
 export const OVERFLOW_KEY = '*';
+
+/** The event journaled for a refusal (the first of its key) or a window of them. */
+function summaryOf(refusal: Refusal, digest: { count: number; reasons?: Record<string, number>; firstAt?: string; lastAt?: string }): AppendInput<RefusalType> {
+  const payload = { ...refusal.payload, reason: refusal.reason, key: refusal.key, ...digest };
+  // Justified cast: every refusal type's payload is the broker's details of the refusal (a loose
+  // object, `Refusal.payload`) with the digest's fields (contract/events.ts `Digest`), which is
+  // what this builds; the details are not typed per refusal type where the broker notes them.
+  return { source: refusal.source, type: refusal.type, subject: refusal.subject, payload } as AppendInput<RefusalType>;
+}
 
 export class SecurityDigest {
   private readonly windows = new Map<string, Window>();
@@ -76,12 +88,7 @@ export class SecurityDigest {
     const t = this.now();
     if (!w) {
       this.windows.set(id, { refusal, count: 0, reasons: new Map(), firstAt: t, lastAt: t });
-      const p = this.opts.record({
-        source: refusal.source,
-        type: refusal.type,
-        subject: refusal.subject,
-        payload: { ...refusal.payload, reason: refusal.reason, key: refusal.key, count: 1 },
-      });
+      const p = this.opts.record(summaryOf(refusal, { count: 1 }));
       this.inFlight.add(p);
       void p.finally(() => this.inFlight.delete(p));
       return;
@@ -103,20 +110,14 @@ export class SecurityDigest {
       }
       const { refusal } = w;
       pending.push(
-        this.opts.record({
-          source: refusal.source,
-          type: refusal.type,
-          subject: refusal.subject,
-          payload: {
-            ...refusal.payload,
-            reason: refusal.reason,
-            key: refusal.key,
+        this.opts.record(
+          summaryOf(refusal, {
             count: w.count,
             reasons: Object.fromEntries(w.reasons),
             firstAt: new Date(w.firstAt).toISOString(),
             lastAt: new Date(w.lastAt).toISOString(),
-          },
-        }),
+          }),
+        ),
       );
       w.count = 0;
       w.reasons = new Map();

@@ -1,3 +1,4 @@
+import type { EventPayload } from './events';
 import { rolesWith } from './policy';
 import type { ConsoleRole } from './roles';
 import type { CameraView } from './views';
@@ -24,26 +25,9 @@ export interface CameraInfo extends CameraView {
   videoPath: string;
 }
 
-/** The payload of `cctv.sighting` events, whichever way they came (MQTT, REST, Frigate). */
-export interface CctvSightingPayload {
-  cameraId: string;
-  seenAt: string;
-  operator: string;
-  subjectId?: string;
-  description?: string;
-  snapshotRef?: string;
-  /** Where in the picture: the zone (one the camera sees) … */
-  zone?: string;
-  /** … or the point the operator picked, [longitude, latitude], inside the camera's view. */
-  lonLat?: readonly [number, number];
-  /** Only on sightings from Frigate's object detection. */
-  frigate?: {
-    eventId: string;
-    phase: 'new' | 'update' | 'end';
-    label: string;
-    subLabel: string | null;
-    currentZones: string[];
-    enteredZones: string[];
-    topScore: number | null;
-  };
-}
+/**
+ * The payload of `cctv.sighting` events, whichever way they came (MQTT, REST, Frigate): where
+ * in the picture is a zone the camera sees or the point the operator picked ([longitude,
+ * latitude], inside the camera's view); `frigate` only on sightings from Frigate's detection.
+ */
+export type CctvSightingPayload = EventPayload<'cctv.sighting'>;

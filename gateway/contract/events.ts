@@ -8,9 +8,12 @@ import * as R from './radio';
  * against that, test/uplink/catalogue.test.ts). `EVENTS.md` is generated from this table
  * (`npm run events:docs`), and the MQTT topics' payloads are the `wire` schemas here.
  *
- * The schemas type the journal for the code that reads it and prove the catalogue true in tests
- * (test/contract/events.test.ts parses what real scenarios journal). They are NOT run when an
- * event is appended: the hot path journals what its writer built, which the compiler checks.
+ * The schemas type the journal both ways: `AppendInput` (gateway/journal/types.ts) is a union
+ * over this table, so the compiler checks every `journal.append({ type, payload })` against its
+ * type's payload (test/contract/append-input.test.ts), and `JournalEvent` types what readers get.
+ * Tests prove the catalogue true (test/contract/events.test.ts parses what real scenarios
+ * journal). The schemas are NOT run when an event is appended: the hot path journals what its
+ * writer built, which the compiler has checked.
  */
 
 /** What in an event can identify or locate a person (see gateway/uplink/minimise.ts). */
@@ -79,8 +82,8 @@ export const SightingPayload = z.object({
   sharedRegionally: z.boolean().optional(),
 });
 
-/** A track in Frigate's `{type, before, after}` shape (gateway/tracking/track.ts `TrackSummary`); `after` also carries predictions. */
-const TrackSummary = z.looseObject({
+/** A track in Frigate's `{type, before, after}` shape (contract/tracking-views.ts `TrackSummary`). */
+const TrackSummary = z.object({
   trackId: z.string(),
   subjectId: z.string(),
   state: z.enum(['active', 'ended']),
@@ -99,6 +102,23 @@ const TrackSummary = z.looseObject({
     premisesId: nstr,
     cameraId: nstr,
   }),
+});
+
+/** The track after a sighting, with where the subject may go next and the cameras to bring up (contract/tracking-views.ts `Prediction`, `Handover`). */
+const TrackAfter = TrackSummary.extend({
+  predicted: z
+    .array(
+      z.object({
+        zone: z.string(),
+        walkSeconds: z.number(),
+        reachableAt: z.string(),
+        onward: z.boolean(),
+        likelihood: z.number(),
+        covered: z.boolean(),
+      }),
+    )
+    .optional(),
+  handover: z.array(z.object({ cameraId: z.string(), share: z.number(), ptz: z.boolean(), zone: z.string(), reachableAt: z.string().nullable() })).optional(),
 });
 
 /** gateway/tracking/incident.ts `IncidentReport`. */
@@ -160,9 +180,11 @@ const SubjectFields = z.object({
 });
 
 const CboCreated = z.object({ cboId: z.string(), terms: CboTermsPayload, sharedRegionally: z.boolean().optional() });
-const CboChanged = z.looseObject({
+/** A change to an order: its new expiry (extended, with the one before), or why it was revoked. */
+const CboChanged = z.object({
   cboId: z.string(),
   expiresAt: z.string().optional(),
+  previousExpiresAt: z.string().optional(),
   reason: z.string().optional(),
   sharedRegionally: z.boolean().optional(),
 });
@@ -181,7 +203,19 @@ const Offer = z.looseObject({
 const Custody = z.object({ evidenceId: z.string(), dockId: z.string(), cam: z.string(), fileNo: z.number() });
 const Gps = z.object({ lat: z.number(), lon: z.number() });
 
-const MqttClient = z.looseObject({ clientId: z.string().nullable(), username: nstr });
+/**
+ * What gateway/broker/security-digest.ts adds to a refusal it journals: the key refusals are
+ * summed by, and the first refusal of a key (`count: 1`) or the window's summary.
+ */
+const Digest = {
+  reason: z.string(),
+  key: z.string(),
+  count: z.number(),
+  reasons: z.record(z.string(), z.number()).optional(),
+  firstAt: z.string().optional(),
+  lastAt: z.string().optional(),
+};
+const MqttClient = z.looseObject({ clientId: z.string().nullable(), username: nstr, address: z.string().optional(), ...Digest });
 const Lockout = z.object({
   scope: z.string(),
   key: z.string(),
@@ -205,6 +239,12 @@ const Quarantine = z.looseObject({
   rawHex: z.string().optional(),
   raw: R.RawRecord.optional(),
   truncated: z.boolean().optional(),
+  /** A dock's summary of a window's undecodable packets (gateway/evidence/noise.ts `NoiseSummary`). */
+  count: z.number().optional(),
+  byKind: z.record(z.string(), z.number()).optional(),
+  samples: z.array(z.object({ kind: z.string(), reason: z.string(), rawHex: z.string() })).optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
 });
 
 const CameraHealth = z.object({ cameraId: z.string(), reason: z.string().nullable().optional() });
@@ -223,6 +263,8 @@ const EVIDENCE_API = 'gateway/api/evidence-api.ts';
 const EVIDENCE_VIEW = 'gateway/projections/evidence.ts';
 const INCIDENTS = 'gateway/projections/incidents.ts';
 const DERIVE = 'gateway/region/derive.ts';
+/** Applied by the orders projection and the console's tracking state alike. */
+const CBO_LIFECYCLE = 'gateway/contract/cbo-lifecycle.ts';
 
 /** Keeps each entry's own schema type (so payloads are typed per event) while checking its shape. */
 const spec = <S extends z.ZodType>(s: EventSpec<S>): EventSpec<S> => s;
@@ -376,7 +418,7 @@ export const EVENTS = {
       type: z.enum(['new', 'update']),
       sighting: SightingPayload,
       before: TrackSummary.nullable(),
-      after: TrackSummary.nullable(),
+      after: TrackAfter.nullable(),
       /** Seq of the event the sighting came from. */
       trigger: z.number(),
     }),
@@ -448,6 +490,8 @@ export const EVENTS = {
       note: nstr,
       travelSeconds: z.number().nullable(),
       rank: z.number().nullable(),
+      /** The first five of the ranking the controller chose from, kept with the decision. */
+      ranking: z.array(z.object({ unitId: z.string(), travelSeconds: z.number(), fixAgeSeconds: z.number() })),
     }),
     description: 'A unit is sent to an incident (the dispatch goes to its radio as `msgId`)',
     writers: ['gateway/api/incidents-api.ts'],
@@ -488,12 +532,22 @@ export const EVENTS = {
       subjectId: z.string(),
       changes: SubjectFields.partial(),
       sharedRegionally: z.boolean().optional(),
-      shared: z.boolean().optional(),
+      /** When sharing starts: the record as the region may hold it (gateway/region/derive.ts reads it). */
+      shared: SubjectFields.pick({ status: true, name: true, aliases: true, description: true, features: true }).optional(),
     }),
     description: "A subject's record is edited",
     writers: ['gateway/api/subjects-api.ts'],
     readers: ['gateway/projections/subjects.ts', DERIVE],
-    privacy: privacy('subject', ['subjectId', 'changes.name', 'changes.description', 'changes.photoRef', 'changes.dob']),
+    privacy: privacy('subject', [
+      'subjectId',
+      'changes.name',
+      'changes.description',
+      'changes.photoRef',
+      'changes.dob',
+      'shared.name',
+      'shared.aliases',
+      'shared.description',
+    ]),
   }),
   'subject.viewed': spec({
     payload: z.object({ subjectId: z.string(), fields: z.enum(['full', 'shared']), via: z.string(), query: z.unknown().optional() }),
@@ -506,35 +560,35 @@ export const EVENTS = {
     payload: CboCreated,
     description: 'An exclusion notice (a warning, not enforceable) is recorded',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['terms.subjectId', 'terms.conditions', 'terms.excludedAreas']),
   }),
   'cbo.issued': spec({
     payload: z.union([CboCreated, CboChanged]),
     description: 'A Criminal Behaviour Order is recorded as issued, or a warning becomes one',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['terms.subjectId', 'terms.conditions', 'terms.excludedAreas']),
   }),
   'cbo.extended': spec({
     payload: CboChanged,
     description: "An order's expiry is extended",
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['cboId']),
   }),
   'cbo.revoked': spec({
     payload: CboChanged,
     description: 'An order is revoked',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['cboId']),
   }),
   'cbo.expired': spec({
     payload: z.object({ cboId: z.string(), subjectId: z.string(), expiresAt: z.string() }),
     description: 'An order passed its expiry',
     writers: [WATCH],
-    readers: ['gateway/projections/cbos.ts'],
+    readers: [CBO_LIFECYCLE],
     privacy: privacy('subject', ['subjectId']),
   }),
   // Evidence from body-worn camera docks.
@@ -650,7 +704,16 @@ export const EVENTS = {
     privacy: privacy('other'),
   }),
   'evidence.uplinked': spec({
-    payload: z.looseObject({ evidenceId: z.string().optional() }),
+    payload: z.object({
+      /** The evidence event's `ref`. */
+      evidenceId: nstr,
+      seq: z.number(),
+      eventId: z.string(),
+      eventType: z.string(),
+      payloadMode: z.string(),
+      dropped: z.array(z.string()),
+      broker: z.string(),
+    }),
     description: "An evidence event's custody record left for the region",
     writers: ['gateway/uplink/batch.ts'],
     readers: [],
@@ -675,7 +738,8 @@ export const EVENTS = {
     }),
     description: "A camera's clock is not believed: retention counts from receipt",
     writers: [EVIDENCE],
-    readers: [EVIDENCE_VIEW],
+    // The evidence projection applies the same rule to `evidence.verified` itself, so a replay agrees.
+    readers: [],
     privacy: privacy('other'),
   }),
   'evidence.storage-full': spec({
@@ -754,7 +818,18 @@ export const EVENTS = {
       issi: z.number(),
       trigger: z.string(),
       callsign: z.string(),
-      fix: z.looseObject({ lat: z.number(), lon: z.number() }).nullable(),
+      /** The unit's last fix as the units projection held it (contract/views.ts `Fix`). */
+      fix: z
+        .object({
+          lat: z.number(),
+          lon: z.number(),
+          accuracyM: z.number().nullable(),
+          speedKmh: z.number().nullable(),
+          headingDeg: z.number().nullable(),
+          fixTime: z.string(),
+          receivedAt: z.number(),
+        })
+        .nullable(),
       causeSeq: z.number(),
     }),
     description: "A unit's emergency (button or status) opens an emergency",
@@ -871,7 +946,7 @@ export const EVENTS = {
     privacy: privacy('other', ['username']),
   }),
   'security.connection-rate-limited': spec({
-    payload: z.looseObject({ address: z.string() }),
+    payload: z.looseObject({ address: z.string(), ...Digest }),
     description: 'Connections from an address beyond the rate limit were refused',
     writers: [BROKER],
     readers: [],
@@ -920,7 +995,7 @@ export const EVENTS = {
     privacy: privacy('other', ['username']),
   }),
   'security.subscribe-denied': spec({
-    payload: z.looseObject({ clientId: z.string().optional(), username: nstr.optional(), topic: z.string().optional() }),
+    payload: z.looseObject({ clientId: z.string().optional(), username: nstr.optional(), topic: z.string().optional(), ...Digest }),
     description: 'Subscriptions outside the account’s rights (summarised per account)',
     writers: [BROKER],
     readers: [],
@@ -934,7 +1009,7 @@ export const EVENTS = {
     privacy: privacy('other', ['raw', 'rawHex']),
   }),
   'tak.client-connected': spec({
-    payload: z.looseObject({ address: z.string().optional(), role: z.string() }),
+    payload: z.object({ address: nstr, port: z.number().nullable(), role: z.string() }),
     description: 'A TAK client connected to the CoT feed',
     writers: ['gateway/tak/feed.ts'],
     readers: [],
@@ -1018,10 +1093,7 @@ export interface JournalEventHeader {
  */
 export type JournalEvent<K extends EventType = EventType> = { [T in K]: JournalEventHeader & { type: T; payload: EventPayload<T> | null } }[K];
 
-/** Narrows an event to one type (or several), e.g. `if (isEvent(e, 'radio.position')) e.payload?.lat`. */
-export function isEvent<E extends { type: string }, K extends EventType>(e: E, ...types: K[]): e is Extract<E, { type: K }> {
-  return (types as readonly string[]).includes(e.type);
-}
+export { isEvent } from './is-event';
 
 /** A journal row whose payload is not (or no longer) its type's: a redacted copy, or a row read without its catalogue. */
 export type UntypedJournalEvent = JournalEventHeader & { type: string; payload: unknown };

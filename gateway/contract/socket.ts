@@ -1,4 +1,4 @@
-import type { JournalEvent } from './events';
+import type { EventPayload, EventType, JournalEvent } from './events';
 import type { TrackingCommands } from './tracking';
 import type { IncidentRecord } from './tracking-views';
 import type { StateSnapshot, UnitView } from './views';
@@ -9,15 +9,28 @@ import type { StateSnapshot, UnitView } from './views';
  * live changes. Positions are high-rate and droppable: they are coalesced per radio and sent
  * a few times a second, outside the seq-ordered stream.
  */
-export interface ConsoleEvent {
+export interface ConsoleEventHeader {
   seq: number;
   ts: number;
-  type: string;
   actor: string | null;
   subject: string | null;
   ref: string | null;
-  payload: unknown;
 }
+
+/** Gallery events whose payload the console never gets (names, dates of birth): see `toConsoleEvent`. */
+export type RedactedSubjectType = 'subject.created' | 'subject.updated';
+
+/** A gallery event as the console gets it: only which subject changed; the gallery API says what the role may see. */
+export type RedactedSubjectPayload = { subjectId: string | null };
+
+/** The payload of an event type as the console gets it. */
+export type ConsolePayload<K extends EventType> = K extends RedactedSubjectType ? RedactedSubjectPayload : EventPayload<K>;
+
+/**
+ * A journal event as the console gets it, discriminated by `type` like `JournalEvent`
+ * (`isEvent(e, 'alert.sent')` narrows it). `payload` is null once erased under retention.
+ */
+export type ConsoleEvent<K extends EventType = EventType> = { [T in K]: ConsoleEventHeader & { type: T; payload: ConsolePayload<T> | null } }[K];
 
 export interface PositionUpdate {
   issi: number;
@@ -58,8 +71,15 @@ export interface SocketAuth {
   lastSeq?: number;
 }
 
+/**
+ * The console's copy of a journal event: the header without the chain's fields (source, hashes,
+ * dedupe key), and gallery payloads cut to the subject's id. A field added to
+ * `JournalEventHeader` reaches the console unless it is left out here.
+ */
 export function toConsoleEvent(e: JournalEvent): ConsoleEvent {
-  return { seq: e.seq, ts: e.ts, type: e.type, actor: e.actor, subject: e.subject, ref: e.ref, payload: e.payload };
+  const { id: _id, source: _source, dedupe: _dedupe, payloadSha256: _sha, prevHash: _prev, hash: _hash, ...event } = e;
+  if (event.type === 'subject.created' || event.type === 'subject.updated') return { ...event, payload: { subjectId: event.payload?.subjectId ?? null } };
+  return event;
 }
 
 /** The views inside the snapshot (defined in contract/views.ts), for the console beside the socket's own types. */

@@ -1,7 +1,8 @@
+import { applyCboEvent, CBO_EVENTS } from '../contract/cbo-lifecycle';
+import { isEvent } from '../contract/events';
 import type { BreachRecord } from '../contract/tracking-views';
 import type { JournalEvent } from '../journal/types';
-import type { CboRecord, CboState, CboTerms } from '../tracking/cbo';
-import type { BreachDetected } from '../tracking/incident';
+import type { CboRecord } from '../tracking/cbo';
 import type { Projection } from './types';
 
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
@@ -25,18 +26,7 @@ export class CbosProjection implements Projection<CboRecord[]> {
   }
 
   apply(e: JournalEvent): void {
-    if (!e.type.startsWith('cbo.')) return;
-    const p = e.payload as { cboId: string; terms?: CboTerms; expiresAt?: string };
-    const state = e.type.slice(4) as CboState;
-    const existing = this.cbos.get(p.cboId);
-    if (p.terms && !existing && (state === 'warning' || state === 'issued')) {
-      this.cbos.set(p.cboId, { id: p.cboId, ...structuredClone(p.terms), state, history: [{ state, at: e.ts, actor: e.actor }] });
-      return;
-    }
-    if (!existing || !['issued', 'extended', 'expired', 'revoked'].includes(state)) return;
-    existing.state = state;
-    if (state === 'extended' && p.expiresAt) existing.expiresAt = p.expiresAt;
-    existing.history.push({ state, at: e.ts, actor: e.actor });
+    if (isEvent(e, ...CBO_EVENTS)) applyCboEvent(this.cbos, e);
   }
 
   snapshot(): CboRecord[] {
@@ -59,10 +49,11 @@ export class BreachesProjection implements Projection<BreachRecord[]> {
 
   apply(e: JournalEvent): void {
     if (e.type === 'breach.detected') {
-      const p = structuredClone(e.payload) as BreachDetected;
+      if (!e.payload) return;
+      const p = structuredClone(e.payload);
       this.breaches.set(p.breachId, { ...p, detectedAt: e.ts, incidentId: `inc-${p.breachId}`, acknowledged: null });
-    } else if (e.type === 'breach.acknowledged') {
-      const p = e.payload as { breachId: string; note: string | null };
+    } else if (e.type === 'breach.acknowledged' && e.payload) {
+      const p = e.payload;
       const b = this.breaches.get(p.breachId);
       if (b && !b.acknowledged) b.acknowledged = { by: e.actor, at: e.ts, note: p.note };
     }

@@ -1,12 +1,11 @@
 import type { Config } from '../../config/schema';
+import { isEvent } from '../contract/events';
 import type { EvidenceRecord, MismatchAlarm } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import type { Projection } from './types';
 
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
 export type { EvidenceRecord, MismatchAlarm } from '../contract/views';
-
-type P = Record<string, unknown>;
 
 const DAY_MS = 86_400_000;
 
@@ -47,50 +46,65 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
   constructor(private readonly config: Config) {}
 
   apply(e: JournalEvent): void {
-    if (!e.type.startsWith('evidence.')) return;
-    const p = e.payload as P;
+    if (
+      !isEvent(
+        e,
+        'evidence.hash-mismatch',
+        'evidence.alarm-acknowledged',
+        'evidence.verified',
+        'evidence.marked-evidential',
+        'evidence.hold',
+        'evidence.deleted',
+      )
+    )
+      return;
+    // An erased payload (retention) changes nothing.
+    if (!e.payload) return;
     if (e.type === 'evidence.hash-mismatch') {
+      const p = e.payload;
       this.mismatches.push({
         id: e.id,
         at: e.ts,
-        dockId: p.dockId as string,
-        cam: p.cam as string,
-        fileNo: p.fileNo as number,
-        name: p.name as string,
-        offered: p.offered as string,
-        received: p.received as string,
-        reason: (p.reason as string | undefined) ?? '',
+        dockId: p.dockId,
+        cam: p.cam,
+        fileNo: p.fileNo,
+        name: p.name,
+        offered: p.offered,
+        received: p.received,
+        reason: p.reason,
         acknowledged: null,
       });
       return;
     }
     if (e.type === 'evidence.alarm-acknowledged') {
+      const p = e.payload;
       const a = this.mismatches.find((m) => m.id === p.alarmId);
-      if (a && !a.acknowledged) a.acknowledged = { by: e.actor ?? 'unknown', at: e.ts, note: (p.note as string | undefined) ?? '' };
+      if (a && !a.acknowledged) a.acknowledged = { by: e.actor ?? 'unknown', at: e.ts, note: p.note };
       return;
     }
     if (e.type === 'evidence.verified') {
-      const id = (p.evidenceId as string | undefined) ?? (p.sha256 as string);
+      const p = e.payload;
+      const id = p.evidenceId;
       if (this.records.has(id)) return; // the same recording offered again
-      const wearer = (p.wearer as string | null) ?? null;
+      const wearer = p.wearer;
       // The same rule the service journals `evidence.clock-distrusted` by, so a replay agrees.
-      const { from } = retentionStart(p.recStart as string, p.recEnd as string, e.ts, this.config.evidence.recordingClock);
-      this.byKeys.set(keyOf(p.cam as string, p.fileNo as number, (p.deviceSha256 as string | undefined) ?? (p.sha256 as string)), id);
+      const { from } = retentionStart(p.recStart, p.recEnd, e.ts, this.config.evidence.recordingClock);
+      this.byKeys.set(keyOf(p.cam, p.fileNo, p.deviceSha256), id);
       this.records.set(id, {
         id,
-        cam: p.cam as string,
-        fileNo: p.fileNo as number,
+        cam: p.cam,
+        fileNo: p.fileNo,
         wearer,
         unassigned: wearer === null,
-        dockId: p.dockId as string,
-        bay: p.bay as number,
-        name: p.name as string,
-        recStart: p.recStart as string,
-        recEnd: p.recEnd as string,
-        size: p.size as number,
-        deviceSha256: p.deviceSha256 as string,
-        receivedSha256: p.sha256 as string,
-        gps: (p.gps as EvidenceRecord['gps']) ?? null,
+        dockId: p.dockId,
+        bay: p.bay,
+        name: p.name,
+        recStart: p.recStart,
+        recEnd: p.recEnd,
+        size: p.size,
+        deviceSha256: p.deviceSha256,
+        receivedSha256: p.sha256,
+        gps: p.gps,
         category: 'non-evidential',
         incidents: [],
         hold: false,
@@ -100,18 +114,18 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
       });
       return;
     }
-    const r = this.records.get(p.evidenceId as string);
+    const r = this.records.get(e.payload.evidenceId);
     if (!r) return;
     switch (e.type) {
       case 'evidence.marked-evidential':
         r.category = 'evidential';
-        if (typeof p.incidentId === 'string' && !r.incidents.includes(p.incidentId)) r.incidents.push(p.incidentId);
+        if (!r.incidents.includes(e.payload.incidentId)) r.incidents.push(e.payload.incidentId);
         break;
       case 'evidence.hold':
-        r.hold = p.on === true;
+        r.hold = e.payload.on;
         break;
       case 'evidence.deleted':
-        r.deleted = { at: e.ts, reason: p.reason as string };
+        r.deleted = { at: e.ts, reason: e.payload.reason };
         break;
     }
   }

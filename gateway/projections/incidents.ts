@@ -1,17 +1,7 @@
-import type { IncidentGrade } from '../../config/schema';
+import { isEvent } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
-import { metTarget, type Assignment, type IncidentRecord, type IncidentReport, type Outcome } from '../tracking/incident';
+import { metTarget, type Assignment, type IncidentRecord } from '../tracking/incident';
 import type { Projection } from './types';
-
-interface DispatchedPayload {
-  incidentId: string;
-  unitId: string;
-  callsign: string;
-  issi: number;
-  msgId: string;
-  travelSeconds: number | null;
-  rank: number | null;
-}
 
 /** Incidents and the units sent to them, with the response clock and radio delivery of each dispatch. */
 export class IncidentsProjection implements Projection<IncidentRecord[]> {
@@ -52,11 +42,11 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
   }
 
   apply(e: JournalEvent): void {
-    if (e.type === 'radio.receipt') return this.receipt(e);
-    if (!e.type.startsWith('incident.')) return;
-    const p = e.payload as { incidentId: string };
+    if (isEvent(e, 'radio.receipt')) return this.receipt(e);
+    // An erased payload (retention) changes nothing.
+    if (!isEvent(e, 'incident.reported', 'incident.graded', 'incident.dispatched', 'incident.on-scene', 'incident.closed') || !e.payload) return;
     if (e.type === 'incident.reported') {
-      const r = structuredClone(e.payload) as IncidentReport;
+      const r = structuredClone(e.payload);
       const year = new Date(e.ts).getUTCFullYear();
       const n = (this.perYear.get(year) ?? 0) + 1;
       this.perYear.set(year, n);
@@ -78,16 +68,16 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
       });
       return;
     }
-    const i = this.incidents.get(p.incidentId);
+    const i = this.incidents.get(e.payload.incidentId);
     if (!i) return;
     this.changed.add(i.incidentId);
     switch (e.type) {
       case 'incident.graded':
-        i.grade = { ...(e.payload as { grade: IncidentGrade }).grade };
+        i.grade = { ...e.payload.grade };
         i.state = 'graded';
         break;
       case 'incident.dispatched': {
-        const d = e.payload as DispatchedPayload;
+        const d = e.payload;
         const a: Assignment = {
           unitId: d.unitId,
           callsign: d.callsign,
@@ -108,7 +98,8 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
         break;
       }
       case 'incident.on-scene': {
-        const unit = i.units.find((u) => u.unitId === (e.payload as { unitId: string }).unitId);
+        const { unitId } = e.payload;
+        const unit = i.units.find((u) => u.unitId === unitId);
         if (unit) unit.arrivedAt ??= e.ts;
         i.onSceneAt ??= e.ts;
         i.responseSeconds = i.dispatchedAt !== null ? Math.round((i.onSceneAt - i.dispatchedAt) / 1000) : null;
@@ -119,20 +110,19 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
       case 'incident.closed':
         i.state = 'closed';
         i.closedAt = e.ts;
-        i.outcome = (e.payload as { outcome: Outcome }).outcome;
+        i.outcome = e.payload.outcome;
         break;
-      default:
-        return;
     }
     i.history.push({ state: i.state, at: e.ts, actor: e.actor });
   }
 
-  private receipt(e: JournalEvent): void {
-    const p = e.payload as { msgId?: string; status?: Assignment['receipt'] } | null;
-    const id = p?.msgId ? this.byMsg.get(p.msgId) : undefined;
+  private receipt(e: JournalEvent<'radio.receipt'>): void {
+    // Dispatches go out over MQTT with a message id; a PEI receipt (by SDS reference) is the alerts'.
+    const p = e.payload && 'msgId' in e.payload ? e.payload : null;
+    const id = p ? this.byMsg.get(p.msgId) : undefined;
     const a = id ? this.incidents.get(id)?.units.find((u) => u.msgId === p!.msgId) : undefined;
     // A "read" is never downgraded by a late "delivered".
-    if (a && p?.status && !(a.receipt === 'read' && p.status === 'delivered')) {
+    if (a && p && !(a.receipt === 'read' && p.status === 'delivered')) {
       a.receipt = p.status;
       this.changed.add(id!);
     }

@@ -30,10 +30,10 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
   }
 
   apply(e: JournalEvent): void {
-    if (e.type === 'subject.created') {
+    // An erased payload (retention) changes nothing.
+    if (e.type === 'subject.created' && e.payload) {
       // Journals from before regional sharing have no flag: not shared.
-      const p = e.payload as { subjectId: string; sharedRegionally?: boolean } & Omit<SubjectFields, 'sharedRegionally'>;
-      const { subjectId, sharedRegionally, ...fields } = p;
+      const { subjectId, sharedRegionally, ...fields } = e.payload;
       this.subjects.set(subjectId, {
         id: subjectId,
         ...fields,
@@ -42,8 +42,8 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
         updatedAt: e.ts,
         createdBy: e.actor,
       });
-    } else if (e.type === 'subject.updated') {
-      const p = e.payload as { subjectId: string; changes: Partial<SubjectFields> };
+    } else if (e.type === 'subject.updated' && e.payload) {
+      const p = e.payload;
       const s = this.subjects.get(p.subjectId);
       if (s) Object.assign(s, structuredClone(p.changes), { updatedAt: e.ts });
     }

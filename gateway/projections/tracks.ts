@@ -31,16 +31,17 @@ export class TracksProjection implements Projection<TracksState> {
   }
 
   apply(e: JournalEvent): void {
-    if (e.type === 'track.sighting') {
-      const p = e.payload as { sighting: Sighting; trigger: number };
+    // An erased payload (retention) changes nothing.
+    if (e.type === 'track.sighting' && e.payload) {
+      const p = e.payload;
       this.lastTrigger = Math.max(this.lastTrigger, p.trigger);
       const s = structuredClone(p.sighting);
       // A linked sighting leaves the unlinked list for its subject's track.
       this.unlinked = unlinkedAfter(this.unlinked, s);
       if (s.subjectId === null) return;
       this.tracks.set(s.subjectId, fuse(this.tracks.get(s.subjectId) ?? null, { ...s, subjectId: s.subjectId }).track);
-    } else if (e.type === 'track.ended') {
-      const p = e.payload as { subjectId: string };
+    } else if (e.type === 'track.ended' && e.payload) {
+      const p = e.payload;
       const t = this.tracks.get(p.subjectId);
       if (t) this.tracks.set(p.subjectId, endTrack(t));
     }

@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import { systemClock, type Clock, type Timer } from '../clock';
+import { isEvent, type EventPayload } from '../contract/events';
 import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
 
 /** What in a committed radio event means "emergency", or null. Pure. */
 export function emergencyTrigger(e: JournalEvent, config: Config): string | null {
-  const p = e.payload as { state?: string; value?: number } | null;
-  if (e.type === 'radio.emergency' && p?.state === 'pressed') return 'button';
-  if (e.type === 'radio.status' && p?.value !== undefined && config.radio.statusCodes[String(p.value)]?.emergency) return 'status';
+  if (isEvent(e, 'radio.emergency') && e.payload?.state === 'pressed') return 'button';
+  if (isEvent(e, 'radio.status') && e.payload && config.radio.statusCodes[String(e.payload.value)]?.emergency) return 'status';
   return null;
 }
 
@@ -20,6 +20,9 @@ export interface EmergencyWatchOptions {
   log: Logger;
   clock?: Clock;
 }
+type EmergencyType = 'emergency.raised' | 'emergency.repeat' | 'emergency.realert';
+/** One of the watch's decisions, typed by the catalogue. */
+type EmergencyDecision = { [K in EmergencyType]: { type: K; payload: EventPayload<K> } }[EmergencyType];
 
 /**
  * Opens an emergency when a unit's radio signals one, attaches repeat presses to the open one,
@@ -58,23 +61,22 @@ export class EmergencyWatch {
   onCommitted(events: JournalEvent[]): void {
     for (const e of events) {
       const trigger = emergencyTrigger(e, this.config);
-      if (!trigger) continue;
-      const issi = (e.payload as { issi: number }).issi;
+      // A trigger is only ever a radio emergency or status with its payload (not erased).
+      if (!trigger || !isEvent(e, 'radio.emergency', 'radio.status') || !e.payload) continue;
+      const issi = e.payload.issi;
       const unit = this.projections.units.unitByIssi(issi);
       if (!unit) continue;
       const open = this.projections.emergencies.openFor(unit.id);
       if (open || this.raising.has(unit.id)) {
-        if (open) void this.append('emergency.repeat', unit.id, { emergencyId: open.id, unitId: unit.id, issi, trigger, causeSeq: e.seq });
+        if (open) void this.append(unit.id, { type: 'emergency.repeat', payload: { emergencyId: open.id, unitId: unit.id, issi, trigger, causeSeq: e.seq } });
         continue;
       }
       this.raising.add(unit.id);
       const emergencyId = `em-${e.id}`;
-      void this.append(
-        'emergency.raised',
-        unit.id,
-        { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix, causeSeq: e.seq },
-        emergencyId,
-      ).finally(() => this.raising.delete(unit.id));
+      void this.append(unit.id, {
+        type: 'emergency.raised',
+        payload: { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix, causeSeq: e.seq },
+      }).finally(() => this.raising.delete(unit.id));
     }
   }
 
@@ -82,15 +84,16 @@ export class EmergencyWatch {
     const everyMs = this.config.radio.emergencyRealertSeconds * 1000;
     for (const em of this.projections.emergencies.open()) {
       if (em.state === 'open' && now - em.lastAlertAt >= everyMs) {
-        await this.append('emergency.realert', em.unitId, { emergencyId: em.id, unitId: em.unitId, unacknowledgedMs: now - em.raisedAt }, em.id);
+        await this.append(em.unitId, { type: 'emergency.realert', payload: { emergencyId: em.id, unitId: em.unitId, unacknowledgedMs: now - em.raisedAt } });
       }
     }
   }
 
-  private append(type: string, unitId: string, payload: Record<string, unknown>, ref = payload.emergencyId as string): Promise<void> {
-    return this.journal.append({ source: 'gateway', type, subject: `unit:${unitId}`, ref, payload }).then(
+  /** Journals a decision about the emergency (its `ref`). */
+  private append(unitId: string, decision: EmergencyDecision): Promise<void> {
+    return this.journal.append({ source: 'gateway', subject: `unit:${unitId}`, ref: decision.payload.emergencyId, ...decision }).then(
       () => undefined,
-      (err: unknown) => this.log.error({ err, type, unitId }, 'could not journal emergency'),
+      (err: unknown) => this.log.error({ err, type: decision.type, unitId }, 'could not journal emergency'),
     );
   }
 }

@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema';
 import { PeiAdapter, SendError } from '../../devices/radio/pei-adapter';
 import type { RadioEvent } from '../../devices/radio/types';
 import type { Journal } from '../journal/journal';
+import type { AppendInput } from '../journal/types';
 import type { Metrics, RadioStationStats } from '../metrics';
 import { emergencyStatusValues } from './emergency-status';
 
@@ -253,7 +254,9 @@ export class PeiBridge {
           // The part's own report is journaled as it came; the alert's outcome follows from all parts.
           if (ev.type === 'radio.receipt') this.onPartReceipt(ev);
           const urgent = ev.type === 'radio.status' && this.emergencyStatus.has(ev.value);
-          return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload, ...(urgent ? { urgent } : {}) });
+          // Narrow cast: TypeScript does not carry `type` to `payload` through the destructuring; a
+          // PEI event without its `type` is that type's catalogue payload (contract/events.ts `R.Pei*`).
+          return this.journal.append({ source, type, subject: `radio:${ev.issi}`, payload, ...(urgent ? { urgent } : {}) } as AppendInput<typeof type>);
         }
       }
     })();

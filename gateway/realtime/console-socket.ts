@@ -209,7 +209,8 @@ export class ConsoleSocket {
     const reliable: JournalEvent[] = [];
     for (const e of batch) {
       if (e.type === 'radio.position') {
-        const p = e.payload as { issi: number; lat: number; lon: number; accuracyM?: number | null; fixTime: string };
+        const p = e.payload;
+        if (!p) continue; // erased: nothing to show
         this.positions.set(p.issi, { issi: p.issi, lat: p.lat, lon: p.lon, accuracyM: p.accuracyM ?? null, fixTime: p.fixTime, seq: e.seq });
       } else {
         reliable.push(e);

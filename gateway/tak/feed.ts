@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { TakSettings } from '../../config/schema';
 import type { Bus } from '../bus';
+import { isEvent } from '../contract/events';
 import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
@@ -87,6 +88,12 @@ export class TakFeed {
       socket.destroy();
       return;
     }
+    // start() refuses to listen without a role; fail closed all the same.
+    const { role } = settings;
+    if (!role) {
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay(true);
     // TAK clients send their own position and pings; this feed is one-way, so read and drop.
     socket.on('data', () => {});
@@ -95,7 +102,7 @@ export class TakFeed {
     log.info({ ...peer, clients: this.clients.size }, 'TAK client connected');
     // Who took the feed, and from where: it carries a console role's view of the town.
     const audit = journal
-      .append({ source: 'tak', type: 'tak.client-connected', payload: { ...peer, role: settings.role } })
+      .append({ source: 'tak', type: 'tak.client-connected', payload: { ...peer, role } })
       .catch((err: unknown) => log.error({ err }, 'could not journal a TAK connection'))
       .finally(() => this.audits.delete(audit));
     this.audits.add(audit);
@@ -104,16 +111,16 @@ export class TakFeed {
 
   private onCommitted(events: readonly JournalEvent[]): void {
     for (const e of events) {
-      const p = (e.payload ?? {}) as { issi?: number; unitId?: string; subjectId?: string; sighting?: { subjectId: string | null } };
-      if (e.type.startsWith('radio.') && p.issi !== undefined) {
-        const unit = this.deps.projections.units.unitByIssi(p.issi);
+      if (e.payload === null) continue; // erased under retention
+      if (isEvent(e, 'radio.position', 'radio.ptt', 'radio.status', 'radio.emergency', 'radio.text', 'radio.receipt', 'radio.presence') && e.payload) {
+        const unit = this.deps.projections.units.unitByIssi(e.payload.issi);
         if (unit) this.dirtyUnits.add(unit.id);
-      } else if ((e.type === 'unit.lost-contact' || e.type.startsWith('incident.')) && p.unitId) {
-        this.dirtyUnits.add(p.unitId);
-      } else if (e.type === 'track.sighting' && p.sighting?.subjectId) {
-        this.dirtyTracks.add(p.sighting.subjectId);
-      } else if (e.type === 'track.ended' && p.subjectId) {
-        this.dirtyTracks.add(p.subjectId);
+      } else if (isEvent(e, 'unit.lost-contact', 'incident.dispatched', 'incident.on-scene') && e.payload) {
+        this.dirtyUnits.add(e.payload.unitId);
+      } else if (e.type === 'track.sighting' && e.payload?.sighting.subjectId) {
+        this.dirtyTracks.add(e.payload.sighting.subjectId);
+      } else if (e.type === 'track.ended' && e.payload) {
+        this.dirtyTracks.add(e.payload.subjectId);
       }
     }
   }

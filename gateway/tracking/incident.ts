@@ -1,4 +1,5 @@
 import type { IncidentGrade } from '../../config/schema';
+import { isEvent } from '../contract/events';
 import type { BreachDetected, IncidentReport, IncidentState } from '../contract/tracking-views';
 import type { JournalEvent } from '../journal/types';
 import type { Sighting } from './track';
@@ -30,12 +31,12 @@ export const awaitsArrival = (s: IncidentState) => s === 'dispatched';
 
 /** A shop's report of an incident (not a mere sighting) opens one, where the shop is. */
 export function incidentFromReport(e: JournalEvent, s: Sighting): IncidentReport | null {
-  const p = e.payload as { kind?: string; category?: string; description?: string } | null;
-  if (e.type !== 'shop.report' || p?.kind !== 'incident') return null;
+  if (!isEvent(e, 'shop.report') || e.payload?.kind !== 'incident') return null;
+  const p = e.payload;
   return {
     incidentId: `inc-${e.id}`,
-    category: p.category ?? 'other',
-    description: p.description ?? '',
+    category: p.category,
+    description: p.description,
     zone: s.zone,
     position: s.position,
     premisesId: s.premisesId,

@@ -1,8 +1,8 @@
 import type { Config } from '../../config/schema';
-import type { CctvSightingPayload } from '../contract/cctv';
+import { isEvent, type EventPayload } from '../contract/events';
 import type { JournalEvent } from '../journal/types';
-import type { Sighting, SourceKind } from './track';
-import { inView, resolvePlace, type PlaceInput, type ZonePicker } from './zones';
+import type { Sighting } from './track';
+import { inView, resolvePlace, type ZonePicker } from './zones';
 
 /**
  * The events a sighting can come from, turned into one normalised shape. Shop terminals over
@@ -13,30 +13,12 @@ import { inView, resolvePlace, type PlaceInput, type ZonePicker } from './zones'
  */
 export const SIGHTING_SOURCES: ReadonlySet<string> = new Set(['shop.report', 'cctv.sighting', 'sighting.reported']);
 
-interface ShopReportPayload {
-  premisesId: string;
-  kind: 'incident' | 'sighting';
-  category: string;
-  occurredAt: string;
-  description: string;
-  subjectId?: string;
-  media?: string[];
-}
-
-export interface ReportedSightingPayload {
-  subjectId: string | null;
-  description: string | null;
-  at: string;
-  kind: SourceKind;
-  place: PlaceInput;
-  unitId: string | null;
-  media: string[];
-  /**
-   * Whether the named subject is shared regionally: the header names them (`subject:<id>`), so the
-   * uplink lets the report out only when this is true (gateway/uplink/minimise.ts).
-   */
-  sharedRegionally?: boolean;
-}
+/**
+ * What an officer, operator or guard reports through the API (the catalogue's `sighting.reported`).
+ * `sharedRegionally` says whether the named subject is shared regionally: the header names them
+ * (`subject:<id>`), so the uplink lets the report out only when this is true (gateway/uplink/minimise.ts).
+ */
+export type ReportedSightingPayload = EventPayload<'sighting.reported'>;
 
 type Geo = Pick<Config, 'zones' | 'premises' | 'cameras'>;
 
@@ -49,14 +31,14 @@ export type PickerFor = (subjectId: string | null, atMs: number) => ZonePicker |
  * an unknown id stays unlinked rather than starting a track for a typo.
  */
 export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: string) => boolean, pickFor: PickerFor = () => undefined): Sighting | null {
-  if (!SIGHTING_SOURCES.has(e.type) || !e.payload) return null;
+  if (!isEvent(e, 'shop.report', 'cctv.sighting', 'sighting.reported') || !e.payload) return null;
   const via = e.source === 'api' ? 'api' : 'mqtt';
   const subject = (id: string | null | undefined) => (id && knownSubject(id) ? id : null);
   // A report naming nobody we know stays unlinked, and says whom it named.
   const named = (id: string | null | undefined) => (id && !knownSubject(id) ? { unknownSubjectId: id } : {});
   const base = { id: `sg-${e.id}`, via, causeSeq: e.seq, unitId: null } as const;
   if (e.type === 'shop.report') {
-    const p = e.payload as ShopReportPayload;
+    const p = e.payload;
     const place = resolvePlace({ premisesId: p.premisesId }, geo);
     if (!place) return null;
     return {
@@ -74,7 +56,7 @@ export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: strin
     };
   }
   if (e.type === 'cctv.sighting') {
-    const p = e.payload as CctvSightingPayload;
+    const p = e.payload;
     const camera = geo.cameras.find((c) => c.id === p.cameraId);
     // Where in the picture, if the operator said and it is somewhere this camera sees (the API
     // refuses anything else; over MQTT a hint that does not fit falls back to the camera's view).
@@ -97,7 +79,7 @@ export function sightingFrom(e: JournalEvent, geo: Geo, knownSubject: (id: strin
       media: p.snapshotRef ? [p.snapshotRef] : [],
     };
   }
-  const p = e.payload as ReportedSightingPayload;
+  const p = e.payload;
   const place = resolvePlace(p.place, geo, pickFor(subject(p.subjectId), Date.parse(p.at)));
   if (!place) return null;
   return {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import { systemClock, type Clock, type Timer } from '../clock';
 import type { Journal } from '../journal/journal';
-import type { AppendInput, JournalEvent } from '../journal/types';
+import type { AppendInput, DistributiveOmit, JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
 import type { AlertService } from '../radio/alerts';
 import { breachReasons, isRepeat, type BreachMark } from './cbo';
@@ -92,8 +92,9 @@ export class TrackingWatch {
     if (!this.started) return;
     for (const e of events) {
       if (this.derives(e)) this.run(() => this.derive(e));
-      else if (e.type === 'breach.detected') this.alertBreach(e.payload as BreachDetected);
-      else if (e.type === 'radio.position' || e.type === 'radio.status') this.checkArrival(e);
+      else if (e.type === 'breach.detected') {
+        if (e.payload) this.alertBreach(e.payload);
+      } else if (e.type === 'radio.position' || e.type === 'radio.status') this.checkArrival(e);
     }
   }
 
@@ -101,7 +102,7 @@ export class TrackingWatch {
     this.queue = this.queue.then(task).catch((err: unknown) => this.log.error({ err }, 'tracking derivation failed'));
   }
 
-  private append(input: Omit<AppendInput, 'source'>): Promise<JournalEvent> {
+  private append(input: DistributiveOmit<AppendInput, 'source'>): Promise<JournalEvent> {
     return this.journal.append({ source: 'gateway', ...input });
   }
 
@@ -116,7 +117,8 @@ export class TrackingWatch {
         subjectId ? consistentZone(this.projections.tracks.get(subjectId), atMs, this.moves) : undefined;
       return sightingFrom(e, this.config, (id) => this.projections.subjects.has(id), pick);
     }
-    const p = e.payload as { sightingId: string; subjectId: string };
+    const p = e.payload;
+    if (!p) return null; // erased
     const s = this.projections.tracks.unlinkedSighting(p.sightingId);
     return s && this.projections.subjects.has(p.subjectId) ? { ...s, subjectId: p.subjectId } : null;
   }
@@ -226,17 +228,17 @@ export class TrackingWatch {
    * A dispatched unit is on scene when it says so by status, or (judgeArrival) when its radio
    * acknowledged the dispatch and its fixes stay near the incident's point for the hold time.
    */
-  private checkArrival(e: JournalEvent): void {
-    const p = e.payload as { issi: number; lat?: number; lon?: number; value?: number };
-    const unit = this.projections.units.unitByIssi(p.issi);
+  private checkArrival(e: JournalEvent<'radio.position' | 'radio.status'>): void {
+    if (!e.payload) return; // erased
+    const unit = this.projections.units.unitByIssi(e.payload.issi);
     const incident = unit ? this.projections.incidents.awaitingUnit(unit.id) : undefined;
     if (!unit || !incident || this.arriving.has(incident.incidentId)) return;
     const key = `${incident.incidentId}/${unit.id}`;
     const { arrivalRadiusM, arrivalHoldSeconds } = this.config.incidents;
     const { by, holdingSince } = judgeArrival(
       {
-        onSceneStatus: e.type === 'radio.status' && this.config.radio.statusCodes[String(p.value)]?.state === 'on-scene',
-        fix: p.lat !== undefined && p.lon !== undefined ? [p.lon, p.lat] : null,
+        onSceneStatus: e.type === 'radio.status' && this.config.radio.statusCodes[String(e.payload.value)]?.state === 'on-scene',
+        fix: e.type === 'radio.position' && e.payload ? [e.payload.lon, e.payload.lat] : null,
         at: e.ts,
         target: incident.position,
         receipt: incident.units.find((u) => u.unitId === unit.id)?.receipt ?? 'pending',

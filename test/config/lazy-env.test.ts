@@ -68,7 +68,12 @@ describe('npm run journal -- verify and npm run sim, with the uplink secret unse
 
   beforeAll(async () => {
     gw = await startGateway(loadConfig(site.file, { ...process.env, [UNSET]: 'only-the-gateway-has-it' }));
-    await gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15 } });
+    await gw.journal.append({
+      source: 'mqtt:radio-2001',
+      type: 'radio.position',
+      subject: 'radio:2001',
+      payload: { issi: 2001, lat: 52.95, lon: -1.15, fixTime: new Date().toISOString() },
+    });
   }, 60_000);
 
   afterAll(async () => {

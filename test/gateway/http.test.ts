@@ -5,6 +5,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../gateway/c
 import type { StateSnapshot } from '../../gateway/projections';
 import { Handset } from '../../simulators/radio/handset';
 import { demoPassword, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
+import { untyped } from '../helpers/untyped';
 
 let gw: Gateway;
 let base: string;
@@ -96,13 +97,17 @@ describe('HTTP', () => {
   });
 
   it('keeps the gallery and custody records out of the raw journal: ids only, digests kept', async () => {
-    await gw.journal.append({
-      source: 'api',
-      type: 'subject.created',
-      actor: 'police',
-      payload: { subjectId: 'subj-j1', status: 'known', name: 'Dana Quill', dob: '1991-03-04', aliases: [], description: 'tall' },
-    });
-    await gw.journal.append({ source: 'dock', type: 'evidence.verified', payload: { evidenceId: 'ev-j1', wearer: 'guard-7', name: 'shift-0712.mp4' } });
+    await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'subject.created',
+        actor: 'police',
+        payload: { subjectId: 'subj-j1', status: 'known', name: 'Dana Quill', dob: '1991-03-04', aliases: [], description: 'tall' },
+      }),
+    );
+    await gw.journal.append(
+      untyped({ source: 'dock', type: 'evidence.verified', payload: { evidenceId: 'ev-j1', wearer: 'guard-7', name: 'shift-0712.mp4' } }),
+    );
     const read = async (user: string) => {
       const res = await fetch(`${base}/api/journal?after=0&limit=1000`, { headers: { cookie: await login(gw.httpPort, user) } });
       return ((await res.json()) as { data: { events: Array<{ type: string; payload: unknown; payloadSha256: string }> } }).data.events;
@@ -158,7 +163,7 @@ describe('console socket', () => {
     const filler = 'x'.repeat(20_000);
     const appended: number[] = [];
     for (let i = 0; i < 2500 && (await connected()) >= before; i++)
-      appended.push((await gw.journal.append({ source: 'test', type: 'test.filler', payload: { i, filler } })).seq);
+      appended.push((await gw.journal.append(untyped({ source: 'test', type: 'test.filler', payload: { i, filler } }))).seq);
     const last = appended.at(-1)!;
     expect(await connected(), 'the stalled console was cut off').toBe(before - 1);
     const disconnected = new Promise<string>((resolve) => s.once('disconnect', resolve));

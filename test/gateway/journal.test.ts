@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../gateway/journal/journal';
 import { verifyJournal } from '../../gateway/journal/verify';
 import { ROOT } from '../helpers/gateway';
+import { untyped } from '../helpers/untyped';
 
 const run = promisify(execFile);
 const journals: Journal[] = [];
@@ -36,7 +37,7 @@ describe('journal', () => {
   it('commits appends made in one turn of the event loop as one batch, in order', async () => {
     const sizes: number[] = [];
     const { journal } = await openJournal((n) => sizes.push(n));
-    const events = await Promise.all(Array.from({ length: 1200 }, (_, i) => journal.append({ source: 'test', type: 'test.n', payload: { i } })));
+    const events = await Promise.all(Array.from({ length: 1200 }, (_, i) => journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } }))));
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
     expect(sizes).toEqual([500, 500, 200]); // maxBatch bounds a transaction
     expect(new Set(events.map((e) => e.id)).size).toBe(1200);
@@ -45,7 +46,7 @@ describe('journal', () => {
 
   it('refuses UPDATE and DELETE of events', async () => {
     const { journal, path } = await openJournal();
-    await journal.append({ source: 'test', type: 'test.a', payload: { a: 1 } });
+    await journal.append(untyped({ source: 'test', type: 'test.a', payload: { a: 1 } }));
     // A writable connection of its own: the journal's reader is read-only (see conformance.test.ts).
     const db = new Database(path);
     try {
@@ -59,7 +60,7 @@ describe('journal', () => {
 
   it('reads a page after a seq, and nothing for a resume from past the head (a console of an older journal)', async () => {
     const { journal } = await openJournal();
-    for (let i = 0; i < 5; i++) await journal.append({ source: 'test', type: 'test.n', payload: { i } });
+    for (let i = 0; i < 5; i++) await journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } }));
     expect(journal.read(2, 2).map((e) => e.seq)).toEqual([3, 4]);
     // The console socket asks for head - lastSeq events: negative when its lastSeq is past our head.
     expect(journal.read(9, 5 - 9)).toEqual([]);
@@ -68,8 +69,8 @@ describe('journal', () => {
 
   it('allows a payload erasure that is itself journaled, and the chain still verifies', async () => {
     const { journal } = await openJournal();
-    await journal.append({ source: 'test', type: 'subject.created', payload: { name: 'J. Bloggs' } });
-    await journal.append({ source: 'test', type: 'test.b', payload: {} });
+    await journal.append(untyped({ source: 'test', type: 'subject.created', payload: { name: 'J. Bloggs' } }));
+    await journal.append(untyped({ source: 'test', type: 'test.b', payload: {} }));
     await journal.erasePayload(1, 'retention', 'secmgr');
     expect(journal.read(0, 10)[0]!.payload).toBeNull();
     expect(verifyJournal(journal.database)).toMatchObject({ ok: true, count: 3 });
@@ -77,10 +78,10 @@ describe('journal', () => {
 
   it('does not append the same device message twice (QoS 1 resend after reconnect)', async () => {
     const { journal } = await openJournal();
-    const a = await journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' });
+    const a = await journal.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' }));
     const [b, c] = await Promise.all([
-      journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' }),
-      journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/8/abc' }),
+      journal.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/7/abc' })),
+      journal.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 1 }, dedupe: 'h1/8/abc' })),
     ]);
     expect(b.seq).toBe(a.seq);
     expect(c.seq).toBe(2);
@@ -89,14 +90,14 @@ describe('journal', () => {
 
   it('knows a resend after a restart: the event committed before comes back, nothing is added', async () => {
     const { journal, path } = await openJournal();
-    const a = await journal.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 3 }, dedupe: 'h1/9/def' });
+    const a = await journal.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 3 }, dedupe: 'h1/9/def' }));
     await journal.close();
     const reopened = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }) });
     await reopened.open();
     journals.push(reopened);
     const [again, next] = await Promise.all([
-      reopened.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 3 }, dedupe: 'h1/9/def' }),
-      reopened.append({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 4 }, dedupe: 'h1/10/def' }),
+      reopened.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 3 }, dedupe: 'h1/9/def' })),
+      reopened.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 4 }, dedupe: 'h1/10/def' })),
     ]);
     expect(again).toEqual(a);
     expect(next.seq).toBe(2);
@@ -107,29 +108,29 @@ describe('journal', () => {
 
   it('refuses every append of a batch whose commit fails, and clears the error on the next commit', async () => {
     const { journal, path } = await openJournal();
-    await journal.append({ source: 'test', type: 'test.a', payload: {} });
+    await journal.append(untyped({ source: 'test', type: 'test.a', payload: {} }));
     // Stands in for a full disk: the writer's INSERT fails for this one batch.
     const side = new Database(path);
     side.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'test.boom' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     const results = await Promise.allSettled([
-      journal.append({ source: 'test', type: 'test.b', payload: {} }),
-      journal.append({ source: 'test', type: 'test.boom', payload: {} }),
+      journal.append(untyped({ source: 'test', type: 'test.b', payload: {} })),
+      journal.append(untyped({ source: 'test', type: 'test.boom', payload: {} })),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(journal.lastError?.message).toMatch(/disk full/);
     expect(journal.head.seq).toBe(1);
     side.exec('DROP TRIGGER boom');
     side.close();
-    expect((await journal.append({ source: 'test', type: 'test.c', payload: {} })).seq).toBe(2);
+    expect((await journal.append(untyped({ source: 'test', type: 'test.c', payload: {} }))).seq).toBe(2);
     expect(journal.lastError).toBeNull();
     expect(verifyJournal(journal.database)).toMatchObject({ ok: true, count: 2, head: journal.head.hash });
   });
 
   it('commits everything appended before close, and refuses appends after it', async () => {
     const { journal, path } = await openJournal();
-    const appends = Array.from({ length: 1500 }, (_, i) => journal.append({ source: 'test', type: 'test.n', payload: { i } }));
+    const appends = Array.from({ length: 1500 }, (_, i) => journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } })));
     const closed = journal.close();
-    await expect(journal.append({ source: 'test', type: 'test.late', payload: {} })).rejects.toThrow(/closing/);
+    await expect(journal.append(untyped({ source: 'test', type: 'test.late', payload: {} }))).rejects.toThrow(/closing/);
     await closed;
     expect((await Promise.all(appends)).at(-1)!.seq).toBe(1500);
     const db = new Database(path, { readonly: true });
@@ -139,7 +140,7 @@ describe('journal', () => {
 
   it('`journal verify` prints ok with the count and head, and exits 0', async () => {
     const { journal, path } = await openJournal();
-    for (let i = 0; i < 50; i++) await journal.append({ source: 'test', type: 'test.n', payload: { i } });
+    for (let i = 0; i < 50; i++) await journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } }));
     const head = journal.head.hash;
     await journal.close();
     const r = await journalCli(path, 'verify');
@@ -148,7 +149,7 @@ describe('journal', () => {
 
   it('`journal verify` names the first broken seq when a row is edited behind the gateway', async () => {
     const { journal, path } = await openJournal();
-    for (let i = 0; i < 20; i++) await journal.append({ source: 'test', type: 'radio.status', payload: { value: i } });
+    for (let i = 0; i < 20; i++) await journal.append(untyped({ source: 'test', type: 'radio.status', payload: { value: i } }));
     await journal.close();
     // Someone with file access drops the guard and rewrites history.
     const db = new Database(path);
@@ -162,7 +163,7 @@ describe('journal', () => {
 
   it('`journal verify` detects a rewritten header with a recomputed digest', async () => {
     const { journal, path } = await openJournal();
-    for (let i = 0; i < 5; i++) await journal.append({ source: 'test', type: 'radio.status', payload: { value: i } });
+    for (let i = 0; i < 5; i++) await journal.append(untyped({ source: 'test', type: 'radio.status', payload: { value: i } }));
     await journal.close();
     const db = new Database(path);
     db.exec('DROP TRIGGER events_erase_only');
@@ -173,9 +174,9 @@ describe('journal', () => {
 
   it('`journal tail` and `journal export` print NDJSON', async () => {
     const { journal, path } = await openJournal();
-    const first = await journal.append({ source: 'test', type: 'test.a', payload: { n: 1 } });
+    const first = await journal.append(untyped({ source: 'test', type: 'test.a', payload: { n: 1 } }));
     await new Promise((r) => setTimeout(r, 5));
-    await journal.append({ source: 'test', type: 'test.b', payload: { n: 2 } });
+    await journal.append(untyped({ source: 'test', type: 'test.b', payload: { n: 2 } }));
     await journal.close();
     const tail = await journalCli(path, 'tail', '-n', '1');
     expect(JSON.parse(tail.stdout.trim())).toMatchObject({ seq: 2, type: 'test.b' });

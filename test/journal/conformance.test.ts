@@ -13,9 +13,10 @@ import { ConsumerCursor } from '../../gateway/journal/cursor';
 import { Journal } from '../../gateway/journal/journal';
 import { JournalReader, type EventQuery } from '../../gateway/journal/reader';
 import type { JournalStore } from '../../gateway/journal/store';
-import type { AppendInput, JournalEvent } from '../../gateway/journal/types';
+import type { JournalEvent, UntypedAppendInput } from '../../gateway/journal/types';
 import { Outbox } from '../../gateway/uplink/outbox';
 import { ROOT } from '../helpers/gateway';
+import { untyped } from '../helpers/untyped';
 
 const open: Array<{ close(): unknown }> = [];
 
@@ -36,7 +37,7 @@ async function openJournal(path = newPath()): Promise<{ journal: Subject; path: 
 }
 
 /** A small town's worth of events: several types, subjects, refs and actors. */
-const FIXTURE: AppendInput[] = [
+const FIXTURE: UntypedAppendInput[] = [
   { source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { lat: 52.95, lon: -1.15 } },
   { source: 'api', type: 'evidence.viewed', actor: 'police', subject: 'bodycam:7', ref: 'ev-1', payload: { evidenceId: 'ev-1' } },
   { source: 'dock:dock-1', type: 'evidence.received', subject: 'bodycam:7', ref: 'ev-1', payload: { sha256: 'ab' } },
@@ -53,7 +54,7 @@ const FIXTURE: AppendInput[] = [
 async function filled(): Promise<{ journal: Subject; path: string; all: JournalEvent[] }> {
   const { journal, path } = await openJournal();
   const all: JournalEvent[] = [];
-  for (const input of FIXTURE) all.push(await journal.append(input));
+  for (const input of FIXTURE) all.push(await journal.append(untyped(input)));
   return { journal, path, all };
 }
 
@@ -77,7 +78,7 @@ describe('journal conformance: append and read', () => {
 
   it('orders by seq: concurrent appends get contiguous seqs, read oldest first or newest first', async () => {
     const { journal } = await openJournal();
-    const appended = await Promise.all(Array.from({ length: 150 }, (_, i) => journal.append({ source: 'test', type: 'test.n', payload: { i } })));
+    const appended = await Promise.all(Array.from({ length: 150 }, (_, i) => journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } }))));
     expect(seqs(appended)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     expect(seqs(journal.reader.events())).toEqual(seqs(appended));
     expect(seqs(journal.reader.events({ newestFirst: true, limit: 3 }))).toEqual([150, 149, 148]);
@@ -127,7 +128,7 @@ describe('journal conformance: append and read', () => {
     const { journal } = await openJournal();
     // Commits until the writer's clock has moved on at least twice, so a time range has edges to test.
     const all: JournalEvent[] = [];
-    while (new Set(all.map((e) => e.ts)).size < 3) all.push(await journal.append({ source: 'test', type: 'test.t', payload: { n: all.length } }));
+    while (new Set(all.map((e) => e.ts)).size < 3) all.push(await journal.append(untyped({ source: 'test', type: 'test.t', payload: { n: all.length } })));
     const [t0, t1] = [...new Set(all.map((e) => e.ts))] as [number, number, number];
     expect(journal.reader.events({ fromTs: t1, toTs: t1 })).toEqual(all.filter((e) => e.ts === t1));
     expect(journal.reader.events({ fromTs: t1 })).toEqual(all.filter((e) => e.ts >= t1));
@@ -148,7 +149,7 @@ describe('journal conformance: append and read', () => {
   it('sees every commit of the writer thread without reopening', async () => {
     const { journal } = await filled();
     const before = journal.reader.head().seq;
-    const e = await journal.append({ source: 'test', type: 'test.late', payload: { late: true } });
+    const e = await journal.append(untyped({ source: 'test', type: 'test.late', payload: { late: true } }));
     expect(journal.reader.head()).toEqual({ seq: before + 1, hash: e.hash });
     expect(journal.reader.events({ afterSeq: before })).toEqual([e]);
   });
@@ -166,7 +167,7 @@ describe('journal conformance: the reader cannot write', () => {
     ]) {
       expect(() => db.exec(sql), sql).toThrow(/readonly/);
     }
-    expect((await journal.append({ source: 'test', type: 'test.after', payload: {} })).seq).toBe(FIXTURE.length + 1);
+    expect((await journal.append(untyped({ source: 'test', type: 'test.after', payload: {} }))).seq).toBe(FIXTURE.length + 1);
     expect(journal.reader.verify()).toMatchObject({ ok: true, count: FIXTURE.length + 1 });
   });
 

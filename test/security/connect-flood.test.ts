@@ -181,7 +181,7 @@ describe('the connection limiter and the refusal digest (pure parts)', () => {
     let t = 0;
     const digest = new SecurityDigest({ record: (e) => Promise.resolve(void journaled.push(e)), windowMs: 60_000, maxKeys: 2, now: () => t });
     const refusal = (key: string, reason = 'anonymous connection') => ({
-      type: 'security.connect-refused',
+      type: 'security.connect-refused' as const,
       key,
       source: 'mqtt',
       subject: null,

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../gateway/journal/journal';
 import { verifyJournal } from '../../gateway/journal/verify';
+import { untyped } from '../helpers/untyped';
 
 const run = promisify(execFile);
 
@@ -35,8 +36,8 @@ beforeAll(async () => {
   path = join(mkdtempSync(join(tmpdir(), 'tw-sec-journal-')), 'journal.db');
   journal = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }) });
   await journal.open();
-  await journal.append({ source: 'test', type: 'subject.created', actor: 'controller', payload: { name: 'J. Bloggs' } });
-  await journal.append({ source: 'test', type: 'test.b', payload: { b: 2 } });
+  await journal.append(untyped({ source: 'test', type: 'subject.created', actor: 'controller', payload: { name: 'J. Bloggs' } }));
+  await journal.append(untyped({ source: 'test', type: 'test.b', payload: { b: 2 } }));
   original = journal.database.prepare('SELECT * FROM events WHERE seq = 1').get();
 });
 
@@ -70,7 +71,7 @@ describe('the journal refuses replacing an event (INSERT OR REPLACE, REPLACE, up
   });
 
   it('still appends, and `journal verify` is still ok', async () => {
-    const e = await journal.append({ source: 'test', type: 'test.c', payload: { c: 3 } });
+    const e = await journal.append(untyped({ source: 'test', type: 'test.c', payload: { c: 3 } }));
     expect(e.seq).toBe(3);
     expect(journal.read(0, 10).map((x) => x.type)).toEqual(['subject.created', 'test.b', 'test.c']);
     expect(verifyJournal(journal.database)).toEqual({ ok: true, count: 3, head: e.hash });

@@ -10,6 +10,7 @@ import { startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { REGION_PASSWORD, REGION_USER, regionConfig, settled, siteConfig, startRegion, UPLINK_PASSWORD, UPLINK_USER } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * The recommended regional broker (Mosquitto 2 with the dynamic-security plugin, as
@@ -75,7 +76,9 @@ describe('the recommended regional broker ACL', () => {
 
     await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
-        gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        gw.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const { journal, stored } = await settled(region.pool, SITE, journalPath, 300);

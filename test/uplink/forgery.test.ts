@@ -10,6 +10,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, breaksOf, regionConfig, settled, siteConfig, startRegion, UPLINK_PASSWORD, UPLINK_USER } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * Someone holding a site's MQTT password (not its signing key) publishes a well-formed event at
@@ -60,25 +61,29 @@ afterAll(async () => {
 
 describe('a forged event from a holder of the site’s MQTT password', () => {
   it('is flagged, kept apart, and replaced by the site’s own event once the site signs its chain', async () => {
-    await gw.journal.append({
-      source: 'api',
-      type: 'subject.created',
-      actor: 'controller',
-      subject: 'subject:real-1',
-      ref: 'real-1',
-      payload: {
-        subjectId: 'real-1',
-        status: 'sought',
-        name: 'Real Person Sentinel',
-        aliases: [],
-        description: 'blue hat',
-        features: [],
-        sharedRegionally: true,
-      },
-    });
+    await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'subject.created',
+        actor: 'controller',
+        subject: 'subject:real-1',
+        ref: 'real-1',
+        payload: {
+          subjectId: 'real-1',
+          status: 'sought',
+          name: 'Real Person Sentinel',
+          aliases: [],
+          description: 'blue hat',
+          features: [],
+          sharedRegionally: true,
+        },
+      }),
+    );
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        gw.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const head = gw.journal.head.seq;
@@ -131,12 +136,14 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     // The site's own events, the first of them at the forged seq.
     await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        gw.journal.append({
-          source: 'mqtt:radio-2001',
-          type: 'radio.position',
-          subject: 'radio:2001',
-          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 100 + i },
-        }),
+        gw.journal.append(
+          untyped({
+            source: 'mqtt:radio-2001',
+            type: 'radio.position',
+            subject: 'radio:2001',
+            payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 100 + i },
+          }),
+        ),
       ),
     );
     const end = gw.journal.head.seq;
@@ -152,22 +159,24 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     expect(breaks.filter((b) => !b.resolved)).toEqual([]);
   }, 60_000);
   it('rolling back a forged subject.updated rebuilds the subject from the site’s earlier events', async () => {
-    await gw.journal.append({
-      source: 'api',
-      type: 'subject.created',
-      actor: 'controller',
-      subject: 'subject:real-2',
-      ref: 'real-2',
-      payload: {
-        subjectId: 'real-2',
-        status: 'sought',
-        name: 'Genuine Two Sentinel',
-        aliases: ['G2'],
-        description: 'green coat',
-        features: [],
-        sharedRegionally: true,
-      },
-    });
+    await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'subject.created',
+        actor: 'controller',
+        subject: 'subject:real-2',
+        ref: 'real-2',
+        payload: {
+          subjectId: 'real-2',
+          status: 'sought',
+          name: 'Genuine Two Sentinel',
+          aliases: ['G2'],
+          description: 'green coat',
+          features: [],
+          sharedRegionally: true,
+        },
+      }),
+    );
     const head = gw.journal.head.seq;
     await settled(region.pool, SITE, journalPath, head);
     await eventually(async () => (await siteRow()).confirmed === head, 10_000, 'the site’s signed status to confirm its chain');
@@ -198,12 +207,14 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
 
     await Promise.all(
       Array.from({ length: 3 }, (_, i) =>
-        gw.journal.append({
-          source: 'mqtt:radio-2001',
-          type: 'radio.position',
-          subject: 'radio:2001',
-          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 200 + i },
-        }),
+        gw.journal.append(
+          untyped({
+            source: 'mqtt:radio-2001',
+            type: 'radio.position',
+            subject: 'radio:2001',
+            payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 200 + i },
+          }),
+        ),
       ),
     );
     const end = gw.journal.head.seq;
@@ -215,12 +226,14 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     expect(await search('green coat'), 'its genuine description').toEqual([expect.objectContaining({ subjectId: 'real-2' })]);
   }, 60_000);
   it('rolling back a forged track.sighting keeps the genuine sighting it was merged into', async () => {
-    await gw.journal.append({
-      source: 'api',
-      type: 'shop.report',
-      actor: 'shop-1',
-      payload: { subjectId: 'real-3', description: 'seen at the till sentinel', place: { zone: 'market-square' }, sharedRegionally: true },
-    });
+    await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'shop.report',
+        actor: 'shop-1',
+        payload: { subjectId: 'real-3', description: 'seen at the till sentinel', place: { zone: 'market-square' }, sharedRegionally: true },
+      }),
+    );
     const head = gw.journal.head.seq;
     const reportSeq = head;
     await settled(region.pool, SITE, journalPath, head);
@@ -253,12 +266,14 @@ describe('a forged event from a holder of the site’s MQTT password', () => {
     await forger.endAsync();
     await eventually(async () => (await lastZone())[0] === 'forged-zone', 10_000, 'the forged zone to be indexed');
 
-    await gw.journal.append({
-      source: 'mqtt:radio-2001',
-      type: 'radio.position',
-      subject: 'radio:2001',
-      payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 300 },
-    });
+    await gw.journal.append(
+      untyped({
+        source: 'mqtt:radio-2001',
+        type: 'radio.position',
+        subject: 'radio:2001',
+        payload: { issi: 2001, lat: 52.95, lon: -1.15, n: 300 },
+      }),
+    );
     const end = gw.journal.head.seq;
     await eventually(async () => (await siteRow()).confirmed === end, 20_000, 'the region to confirm the site’s chain past the forged seq');
     expect(await lastZone(), 'the genuine sighting, rebuilt from the report').toEqual(['market-square']);

@@ -5,6 +5,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, everythingStored, regionConfig, settled, siteConfig, startRegion, unresolvedBreaks, waitStored } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * One site forwarding to a real Mosquitto (TLS, passwords) and a region writing to a real
@@ -41,30 +42,34 @@ function appendMix(n: number, tag: string): Promise<unknown> {
   const all: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
     all.push(
-      gw.journal.append({
-        source: 'mqtt:radio-2001',
-        type: 'radio.position',
-        subject: 'radio:2001',
-        payload: { issi: 2001, lat: LAT, lon: -1.1502, fixTime: new Date().toISOString(), n: i, tag },
-      }),
+      gw.journal.append(
+        untyped({
+          source: 'mqtt:radio-2001',
+          type: 'radio.position',
+          subject: 'radio:2001',
+          payload: { issi: 2001, lat: LAT, lon: -1.1502, fixTime: new Date().toISOString(), n: i, tag },
+        }),
+      ),
     );
     if (i % 10 === 0) {
       all.push(
-        gw.journal.append({
-          source: 'mqtt:shop-prem-001',
-          type: 'shop.report',
-          subject: 'premises:prem-001',
-          payload: {
-            premisesId: 'prem-001',
-            kind: 'incident',
-            category: 'theft',
-            occurredAt: new Date().toISOString(),
-            description: PRIVATE_DESC,
-            subjectId: 'sub-private',
-            media: [MEDIA],
-            tag,
-          },
-        }),
+        gw.journal.append(
+          untyped({
+            source: 'mqtt:shop-prem-001',
+            type: 'shop.report',
+            subject: 'premises:prem-001',
+            payload: {
+              premisesId: 'prem-001',
+              kind: 'incident',
+              category: 'theft',
+              occurredAt: new Date().toISOString(),
+              description: PRIVATE_DESC,
+              subjectId: 'sub-private',
+              media: [MEDIA],
+              tag,
+            },
+          }),
+        ),
       );
     }
   }
@@ -143,34 +148,38 @@ describe('uplink through an outage', () => {
 
   it('sends evidence custody records minimised, and journals each as evidence.uplinked', async () => {
     const evidenceId = 'a'.repeat(64);
-    const verified = await gw.journal.append({
-      source: 'dock:dock-1',
-      type: 'evidence.verified',
-      subject: 'bodycam:BWC-0001',
-      ref: evidenceId,
-      payload: {
-        evidenceId,
-        dockId: 'dock-1',
-        cam: 'BWC-0001',
-        fileNo: 3,
-        sha256: evidenceId,
-        size: 1000,
-        bay: 2,
-        name: 'FILE0042.MP4',
-        wearer: WEARER,
-        gps: { lat: LAT, lon: -1.1502 },
-        recStart: '2026-11-23T10:00:00Z',
-        recEnd: '2026-11-23T10:05:00Z',
-      },
-    });
-    const exported = await gw.journal.append({
-      source: 'api',
-      type: 'evidence.exported',
-      actor: 'secmgr',
-      subject: 'bodycam:BWC-0001',
-      ref: evidenceId,
-      payload: { evidenceId, incidentId: 'inc-77', out: EXPORT_DIR },
-    });
+    const verified = await gw.journal.append(
+      untyped({
+        source: 'dock:dock-1',
+        type: 'evidence.verified',
+        subject: 'bodycam:BWC-0001',
+        ref: evidenceId,
+        payload: {
+          evidenceId,
+          dockId: 'dock-1',
+          cam: 'BWC-0001',
+          fileNo: 3,
+          sha256: evidenceId,
+          size: 1000,
+          bay: 2,
+          name: 'FILE0042.MP4',
+          wearer: WEARER,
+          gps: { lat: LAT, lon: -1.1502 },
+          recStart: '2026-11-23T10:00:00Z',
+          recEnd: '2026-11-23T10:05:00Z',
+        },
+      }),
+    );
+    const exported = await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'evidence.exported',
+        actor: 'secmgr',
+        subject: 'bodycam:BWC-0001',
+        ref: evidenceId,
+        payload: { evidenceId, incidentId: 'inc-77', out: EXPORT_DIR },
+      }),
+    );
     await waitStored(region.pool, SITE, exported.seq);
     const custody = await eventually(
       () => {

@@ -11,6 +11,7 @@ import { eventually, login, startGateway, withCsrf } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, everythingStored, regionConfig, settled, siteConfig, startRegion, unresolvedBreaks } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * Two towns forward to one region that runs as two instances on a shared subscription. The
@@ -35,54 +36,64 @@ let forgedLink = 0;
 async function tamperedJournal(path: string): Promise<void> {
   const journal = new Journal({ path, synchronous: 'normal', maxBatch: 2000, log: pino({ level: 'silent' }) });
   await journal.open();
-  await journal.append({
-    source: 'api',
-    type: 'subject.created',
-    actor: 'controller',
-    payload: {
-      subjectId: 's-4',
-      status: 'sought',
-      name: null,
-      aliases: ['red cap'],
-      description: 'man in a red cap, shoplifting',
-      features: ['hat:red'],
-      sharedRegionally: true,
-    },
-  });
-  await journal.append({
-    source: 'api',
-    type: 'subject.created',
-    actor: 'controller',
-    payload: { subjectId: 's-secret', status: 'known', name: 'Private Person', aliases: ['red cap'], description: 'red cap', sharedRegionally: false },
-  });
-  await journal.append({
-    source: 'mqtt:shop-prem-001',
-    type: 'shop.report',
-    subject: 'premises:prem-001',
-    payload: {
-      premisesId: 'prem-001',
-      kind: 'sighting',
-      category: 'suspicious',
-      occurredAt: now(),
-      description: 'red cap again',
-      subjectId: 's-4',
-      sharedRegionally: true,
-    },
-  });
-  const report = await journal.append({
-    source: 'mqtt:shop-prem-001',
-    type: 'shop.report',
-    subject: 'premises:prem-001',
-    payload: { premisesId: 'prem-001', kind: 'incident', category: 'theft', occurredAt: now(), description: 'two bottles of gin', sharedRegionally: true },
-  });
+  await journal.append(
+    untyped({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      payload: {
+        subjectId: 's-4',
+        status: 'sought',
+        name: null,
+        aliases: ['red cap'],
+        description: 'man in a red cap, shoplifting',
+        features: ['hat:red'],
+        sharedRegionally: true,
+      },
+    }),
+  );
+  await journal.append(
+    untyped({
+      source: 'api',
+      type: 'subject.created',
+      actor: 'controller',
+      payload: { subjectId: 's-secret', status: 'known', name: 'Private Person', aliases: ['red cap'], description: 'red cap', sharedRegionally: false },
+    }),
+  );
+  await journal.append(
+    untyped({
+      source: 'mqtt:shop-prem-001',
+      type: 'shop.report',
+      subject: 'premises:prem-001',
+      payload: {
+        premisesId: 'prem-001',
+        kind: 'sighting',
+        category: 'suspicious',
+        occurredAt: now(),
+        description: 'red cap again',
+        subjectId: 's-4',
+        sharedRegionally: true,
+      },
+    }),
+  );
+  const report = await journal.append(
+    untyped({
+      source: 'mqtt:shop-prem-001',
+      type: 'shop.report',
+      subject: 'premises:prem-001',
+      payload: { premisesId: 'prem-001', kind: 'incident', category: 'theft', occurredAt: now(), description: 'two bottles of gin', sharedRegionally: true },
+    }),
+  );
   const positions = await Promise.all(
     Array.from({ length: 40 }, (_, i) =>
-      journal.append({
-        source: 'mqtt:radio-2001',
-        type: 'radio.position',
-        subject: 'radio:2001',
-        payload: { issi: 2001, lat: MARKET[1], lon: MARKET[0], n: i },
-      }),
+      journal.append(
+        untyped({
+          source: 'mqtt:radio-2001',
+          type: 'radio.position',
+          subject: 'radio:2001',
+          payload: { issi: 2001, lat: MARKET[1], lon: MARKET[0], n: i },
+        }),
+      ),
     ),
   );
   await journal.close();
@@ -206,12 +217,14 @@ describe('the region', () => {
     });
     await Promise.all(
       Array.from({ length: 400 }, (_, i) =>
-        north.journal.append({
-          source: 'mqtt:radio-2002',
-          type: 'radio.position',
-          subject: 'radio:2002',
-          payload: { issi: 2002, lat: MARKET[1], lon: MARKET[0], n: i },
-        }),
+        north.journal.append(
+          untyped({
+            source: 'mqtt:radio-2002',
+            type: 'radio.position',
+            subject: 'radio:2002',
+            payload: { issi: 2002, lat: MARKET[1], lon: MARKET[0], n: i },
+          }),
+        ),
       ),
     );
 

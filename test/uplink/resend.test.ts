@@ -6,6 +6,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, breaksOf, regionConfig, settled, siteConfig, startRegion, UPLINK_PASSWORD, UPLINK_USER } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * A site account joins the region's shared group (a broker without the recommended ACL) and
@@ -57,7 +58,9 @@ describe('events lost after the broker acknowledged them', () => {
     const head = gw.journal.head.seq;
     await Promise.all(
       Array.from({ length: EVENTS }, (_, i) =>
-        gw!.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        gw!.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const total = head + EVENTS;

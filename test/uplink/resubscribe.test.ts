@@ -5,6 +5,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, regionConfig, settled, siteConfig, startRegion, waitStored } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * Mosquitto with persistence, restarted: it restores the region's session (CONNACK says
@@ -22,12 +23,14 @@ let journalPath: string;
 const positions = (n: number, tag: string) =>
   Promise.all(
     Array.from({ length: n }, (_, i) =>
-      gw.journal.append({
-        source: 'mqtt:radio-2001',
-        type: 'radio.position',
-        subject: 'radio:2001',
-        payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i, tag },
-      }),
+      gw.journal.append(
+        untyped({
+          source: 'mqtt:radio-2001',
+          type: 'radio.position',
+          subject: 'radio:2001',
+          payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i, tag },
+        }),
+      ),
     ),
   );
 

@@ -9,6 +9,7 @@ import { startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, regionConfig, settled, siteConfig, startRegion, storedChain } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * Two instances share the load. One stops (its persistent session keeps taking its share, which
@@ -27,7 +28,9 @@ let journalPath: string;
 const positions = (n: number) =>
   Promise.all(
     Array.from({ length: n }, (_, i) =>
-      gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+      gw.journal.append(
+        untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+      ),
     ),
   );
 

@@ -7,6 +7,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, regionConfig, settled, siteConfig, startRegion, UPLINK_PASSWORD, UPLINK_USER } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * A site's status is timed by the region's clock: a status from the future (a skewed clock, or
@@ -72,7 +73,9 @@ describe('site status at the region', () => {
 
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        gw.journal.append({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        gw.journal.append(
+          untyped({ source: 'mqtt:radio-2001', type: 'radio.position', subject: 'radio:2001', payload: { issi: 2001, lat: 52.95, lon: -1.15, n: i } }),
+        ),
       ),
     );
     const head = gw.journal.head.seq;

@@ -5,6 +5,7 @@ import { eventually, startGateway } from '../helpers/gateway';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { BROKER_USERS, everythingStored, regionConfig, settled, siteConfig, startRegion } from './harness';
+import { untyped } from '../helpers/untyped';
 
 /**
  * A town's tracking, forwarded to a real region: the track sightings of a subject the town does
@@ -47,30 +48,34 @@ afterAll(async () => {
 describe('tracking and withdrawal at the region', () => {
   it('never stores an unshared subject’s track sightings, and stores a shared one’s positions only as zones', async () => {
     const j = gw.journal;
-    await j.append({
-      source: 'api',
-      type: 'subject.created',
-      actor: 'controller',
-      subject: `subject:${SECRET_ID}`,
-      ref: SECRET_ID,
-      payload: { subjectId: SECRET_ID, status: 'known', name: 'Secret Person', aliases: [], description: 'grey coat', features: [], sharedRegionally: false },
-    });
-    await j.append({
-      source: 'api',
-      type: 'subject.created',
-      actor: 'controller',
-      subject: `subject:${SHARED_ID}`,
-      ref: SHARED_ID,
-      payload: {
-        subjectId: SHARED_ID,
-        status: 'sought',
-        name: SHARED_NAME,
-        aliases: ['fountain man'],
-        description: 'red scarf',
-        features: [],
-        sharedRegionally: true,
-      },
-    });
+    await j.append(
+      untyped({
+        source: 'api',
+        type: 'subject.created',
+        actor: 'controller',
+        subject: `subject:${SECRET_ID}`,
+        ref: SECRET_ID,
+        payload: { subjectId: SECRET_ID, status: 'known', name: 'Secret Person', aliases: [], description: 'grey coat', features: [], sharedRegionally: false },
+      }),
+    );
+    await j.append(
+      untyped({
+        source: 'api',
+        type: 'subject.created',
+        actor: 'controller',
+        subject: `subject:${SHARED_ID}`,
+        ref: SHARED_ID,
+        payload: {
+          subjectId: SHARED_ID,
+          status: 'sought',
+          name: SHARED_NAME,
+          aliases: ['fountain man'],
+          description: 'red scarf',
+          features: [],
+          sharedRegionally: true,
+        },
+      }),
+    );
     for (const id of [SECRET_ID, SHARED_ID, SECRET_ID]) {
       await j.append({
         source: 'api',
@@ -125,14 +130,16 @@ describe('tracking and withdrawal at the region', () => {
     ]);
     // Its creation and its track sighting (the report itself names the subject in its header without a sharing flag: a link).
     expect(Number(before.rows[0]!.n)).toBeGreaterThanOrEqual(2);
-    const w = await gw.journal.append({
-      source: 'api',
-      type: 'subject.updated',
-      actor: 'controller',
-      subject: `subject:${SHARED_ID}`,
-      ref: SHARED_ID,
-      payload: { subjectId: SHARED_ID, changes: { sharedRegionally: false }, sharedRegionally: true, shared: null },
-    });
+    const w = await gw.journal.append(
+      untyped({
+        source: 'api',
+        type: 'subject.updated',
+        actor: 'controller',
+        subject: `subject:${SHARED_ID}`,
+        ref: SHARED_ID,
+        payload: { subjectId: SHARED_ID, changes: { sharedRegionally: false }, sharedRegionally: true, shared: null },
+      }),
+    );
 
     const receipt = await eventually(
       async () => {

@@ -17,7 +17,8 @@ export function logView(ctx: Ctx): View {
   let shownSeq = 0;
 
   const describe = (e: ConsoleEvent): string => {
-    const p = (e.payload ?? {}) as Record<string, unknown>;
+    // Any event's payload, read field by field for a one-line summary.
+    const p: Record<string, unknown> = e.payload ?? {};
     const bits: string[] = [];
     if (typeof p.issi === 'number') bits.push(ctx.store.unitByIssi(p.issi)?.callsign ?? `ISSI ${p.issi}`);
     if (typeof p.unitId === 'string') bits.push(ctx.store.callsign(p.unitId));
