@@ -16,6 +16,9 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true, execArgv: [] });
 }
 
+/** How long after a retention erasure a running worker waits to start again (see onCommitted). */
+const ERASE_SETTLE_MS = 2_000;
+
 /**
  * `GET /api/state?at=` and hotspots: the state at a moment, computed in a worker thread from
  * periodic checkpoints (time-travel-worker.ts), so a query over a long journal never holds up
@@ -29,6 +32,8 @@ export class TimeTravel {
   private opened: Promise<unknown> | null = null;
   private readonly calls = new Map<number, { resolve: (r: TimeTravelReply & { ok: true }) => void; reject: (err: Error) => void }>();
   private nextId = 1;
+  /** After an erasure: when the worker starts again (see onCommitted). */
+  private restart: NodeJS.Timeout | null = null;
   /** Events the last query replayed beyond its checkpoint (metrics, tests). */
   lastReplayed = 0;
 
@@ -61,19 +66,27 @@ export class TimeTravel {
 
   /**
    * Checkpoints are whole states: after a retention erasure they would still hold what was
-   * erased, so they are dropped (a running worker restarts and rebuilds them from the erased
-   * journal). A journal grown to a checkpoint's worth starts the worker.
+   * erased, so they are dropped at once. A running worker is started again, to rebuild them from
+   * the erased journal, ERASE_SETTLE_MS after the last erasure: the erasure is journaled first and
+   * the payload blanked by the writer's next call, so a worker started at once could read it
+   * before it is blanked. (A query meanwhile starts it sooner, as it always has.) A journal grown
+   * to a checkpoint's worth starts the worker.
    */
   onCommitted(events: readonly JournalEvent[]): void {
     if (events.some((e) => e.type === 'journal.payload-erased')) {
-      const running = this.worker !== null;
-      this.stop()
-        .then(() => running && this.warm())
-        .catch((err: unknown) => this.opts.log.error({ err }, 'time travel restart failed'));
+      const running = this.worker !== null || this.restart !== null;
+      this.stop().catch((err: unknown) => this.opts.log.error({ err }, 'time travel stop failed'));
+      if (running) {
+        this.restart = setTimeout(() => {
+          this.restart = null;
+          this.warm();
+        }, ERASE_SETTLE_MS);
+        this.restart.unref();
+      }
       return;
     }
     const last = events.at(-1);
-    if (!this.worker && last && last.seq >= this.opts.checkpointEvery) this.warm();
+    if (!this.worker && !this.restart && last && last.seq >= this.opts.checkpointEvery) this.warm();
   }
 
   private warm(): void {
@@ -131,6 +144,8 @@ export class TimeTravel {
   }
 
   async stop(): Promise<void> {
+    if (this.restart) clearTimeout(this.restart);
+    this.restart = null;
     const worker = this.worker;
     if (!worker) return;
     this.reset(new Error('time travel stopped'));

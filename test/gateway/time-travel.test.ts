@@ -200,4 +200,31 @@ describe('time travel from periodic checkpoints', () => {
     }
     expect(evidenceSeen).toEqual(new Set([0, 1])); // the filter mattered: some roles see the recording, some do not
   });
+
+  it('after a retention erasure, rebuilds its checkpoints from the erased journal', async () => {
+    const before = await g.timeTravel.status();
+    expect(before.checkpoints.length).toBeGreaterThan(0);
+    // The first position fix, inside the first checkpoint: at its moment the unit had a fix, and once erased it has none.
+    const fix = [...g.journal.replay()].find((e) => e.type === 'radio.position')!;
+    expect(fix.seq).toBeLessThanOrEqual(before.checkpoints[0]!.seq);
+    const unitAt = (s: StateSnapshot) => s.units.find((u) => u.issi === 2001)!;
+    expect(unitAt((await ask(fix.ts, 'controller')).data).fix).not.toBeNull();
+    await g.journal.erasePayload(fix.seq, 'retention', 'secmgr');
+    const after = await ask(fix.ts, 'controller');
+    expect(after.data).toEqual(replayFor(fix.ts, 'controller'));
+    expect(unitAt(after.data).fix).toBeNull();
+    // Rebuilt in full: a checkpoint every EVERY events again, and each moment still equals a full replay from them.
+    const rebuilt = await eventually(
+      async () => {
+        const s = await g.timeTravel.status();
+        return s.caughtUp && s.checkpoints.length >= before.checkpoints.length && s;
+      },
+      10_000,
+      'the rebuilt checkpoints',
+    );
+    for (const at of [fix.ts, ...rebuilt.checkpoints.map((c) => c.maxTs)]) {
+      expect((await ask(at, 'controller')).data).toEqual(replayFor(at, 'controller'));
+      expect(g.timeTravel.lastReplayed).toBeLessThanOrEqual(EVERY);
+    }
+  });
 });
