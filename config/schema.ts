@@ -131,6 +131,11 @@ const GatewaySchema = z
         path: z.string().min(1).default('data/journal.db'),
         synchronous: z.enum(['full', 'normal']).default('full'),
         maxBatch: envInt(z.number().int().min(1)).default(2000),
+        /**
+         * Time travel keeps a whole state every this many events (built in its worker), so a
+         * query replays at most this many: fewer means faster answers and more memory.
+         */
+        timeTravelCheckpointEvery: envInt(z.number().int().min(1)).default(50_000),
       })
       .strict()
       .prefault({}),

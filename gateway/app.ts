@@ -204,7 +204,12 @@ export class Gateway {
       sessionCheckMs: this.sessionCheckMs,
       clock,
     });
-    this.timeTravel = new TimeTravel({ path: resolve(this.baseDir, config.gateway.journal.path), config, log: log.child({ module: 'time-travel' }) });
+    this.timeTravel = new TimeTravel({
+      path: resolve(this.baseDir, config.gateway.journal.path),
+      config,
+      log: log.child({ module: 'time-travel' }),
+      checkpointEvery: config.gateway.journal.timeTravelCheckpointEvery,
+    });
     this.api = new AppApi({
       journal: this.journal,
       projections: this.projections,
@@ -274,7 +279,7 @@ export class Gateway {
       // The journal opens first and, stopped in reverse, closes last: every other part may
       // still journal as it stops (views ended, alerts timed out, receipts).
       { name: 'journal', start: () => this.journal.open(), stop: () => this.journal.close() },
-      { name: 'time-travel', start: () => undefined, stop: () => this.timeTravel.stop() },
+      { name: 'time-travel', start: () => this.timeTravel.startIfLong(this.journal.reader.head().seq), stop: () => this.timeTravel.stop() },
       { name: 'projections', start: () => this.replay(), stop: () => BUS_OWNERS.forEach((owner) => this.bus.removeOwner(owner)) },
       { name: 'broker', start: () => this.broker.start(), stop: () => this.broker.stop() },
       { name: 'mqtt-tls', start: () => this.startMqttTls(), stop: () => this.stopMqttTls() },

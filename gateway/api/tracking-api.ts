@@ -1,16 +1,15 @@
 import type { Principal } from '../auth/accounts';
-import { isEvent } from '../contract/events';
 import type { ConsoleRole } from '../contract/roles';
 import { ExportQuery, HotspotQuery, LinkInput, NoteInput, ReportInput, SightingInput, StateQuery } from '../contract/tracking';
 import type { TrackView } from '../contract/tracking-views';
 import { ApiError, Errors } from '../http/errors';
-import { Projections, snapshotFor, type StateSnapshot } from '../projections';
+import { Projections, stateJsonFor } from '../projections';
 import type { BreachRecord } from '../projections/cbos';
 import { cotDocument, incidentCot, trackCot } from '../tracking/cot';
 import { incidentEido } from '../tracking/eido';
 import { incidentGeoJson, trackGeoJson } from '../tracking/geojson';
 import { buildGraph, type ZoneGraph } from '../tracking/graph';
-import { hotspots, type HotspotItem, type Hotspots } from '../tracking/hotspots';
+import { HOTSPOT_TYPES, hotspotItems, hotspots, type Hotspots } from '../tracking/hotspots';
 import type { ReportedSightingPayload } from '../tracking/sightings';
 import { coverageTable, handover, predict, summary, type CameraCover, type Sighting, type SourceKind, type Track } from '../tracking/track';
 import { parseInput, requirePermission } from './guard';
@@ -176,26 +175,18 @@ export class TrackingApi {
     const to = q.to ? Date.parse(q.to) : nowMs;
     const from = q.from ? Date.parse(q.from) : to - 28 * DAY_MS;
     if (from >= to) throw Errors.invalid(['from: must be before to']);
-    // Facts are journaled after they happen: anything that happened from `from` on was journaled after it.
-    const sightings = new Map<string, HotspotItem>();
-    const items: HotspotItem[] = [];
-    for (const r of this.deps.journal.reader.iterate({ types: ['track.sighting', 'incident.reported'], fromTs: from })) {
-      if (r.payload === null) continue; // erased under retention
-      if (isEvent(r, 'track.sighting') && r.payload) {
-        const s = r.payload.sighting;
-        sightings.set(s.id, { kind: 'sighting', zone: s.zone, atMs: s.atMs, subjectId: s.subjectId, premisesId: s.premisesId }); // a later link wins
-      } else if (isEvent(r, 'incident.reported') && r.payload) {
-        const i = r.payload;
-        items.push({ kind: 'incident', zone: i.zone, atMs: Date.parse(i.reportedAt), subjectId: i.subjectId, premisesId: i.premisesId });
-      }
-    }
+    // Off the main thread (time travel's worker reads its own connection); a plain scan without it.
+    const result = this.deps.timeTravel
+      ? await this.deps.timeTravel.hotspots(from, to)
+      : // Facts are journaled after they happen: anything that happened from `from` on was journaled after it.
+        hotspots(hotspotItems(this.deps.journal.reader.iterate({ types: HOTSPOT_TYPES, fromTs: from })), from, to, this.deps.config.site.timezone);
     await this.deps.journal.append({
       source: 'api',
       type: 'hotspots.viewed',
       actor: user,
       payload: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     });
-    return hotspots([...items, ...sightings.values()], from, to, this.deps.config.site.timezone);
+    return result;
   }
 
   private label(subjectId: string): string {
@@ -247,16 +238,19 @@ export class TrackingApi {
     return { contentType: 'application/json', filename: `${id}.eido.json`, body: JSON.stringify(eido) };
   }
 
-  /** The town as it was at a moment: the journal replayed up to then into fresh projections. */
-  async stateAt(actor: Principal, query: unknown): Promise<StateSnapshot> {
+  /**
+   * The town as it was at a moment, as the actor's role may see it: JSON text (`snapshotFor`),
+   * made in time travel's worker from its checkpoints, or replayed here without one.
+   */
+  async stateJsonAt(actor: Principal, query: unknown): Promise<string> {
     const user = requirePermission(actor, 'live.view', 'see the state');
     const { at } = parseInput(StateQuery, query ?? {});
     if (!at) throw Errors.invalid(['at: give the time to travel to']);
     const until = Date.parse(at);
-    const state = this.deps.timeTravel
-      ? await this.deps.timeTravel.stateAt(until)
-      : new Projections(this.deps.config).replay(this.deps.journal.replay(until)).snapshot();
+    const json = this.deps.timeTravel
+      ? await this.deps.timeTravel.stateJsonAt(until, actor.consoleRole)
+      : stateJsonFor(new Projections(this.deps.config).replay(this.deps.journal.replay(until)).snapshot(), actor.consoleRole);
     await this.deps.journal.append({ source: 'api', type: 'state.time-travel', actor: user, payload: { at } });
-    return snapshotFor(state, actor.consoleRole);
+    return json;
   }
 }

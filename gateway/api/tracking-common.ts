@@ -2,15 +2,19 @@ import type { Config } from '../../config/schema';
 import type { PlaceInput } from '../contract/tracking';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import type { Projections, StateSnapshot } from '../projections';
+import type { Projections } from '../projections';
+import type { Hotspots } from '../tracking/hotspots';
 import { cameraPlaceProblems, type PlaceInput as ResolvablePlace } from '../tracking/zones';
 
 export interface TrackingDeps {
   config: Config;
   journal: Journal;
   projections: Projections;
-  /** State at a moment, off the event loop (projections/time-travel.ts); without it, replayed here. */
-  timeTravel?: { stateAt(untilTs: number): Promise<StateSnapshot> };
+  /**
+   * State at a moment (as the role's JSON text) and hotspots, off the event loop
+   * (projections/time-travel.ts); without it, computed here by the same functions.
+   */
+  timeTravel?: { stateJsonAt(untilTs: number, role: string | null): Promise<string>; hotspots(fromMs: number, toMs: number): Promise<Hotspots> };
 }
 
 /**

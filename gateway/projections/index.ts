@@ -100,6 +100,14 @@ export function snapshotFor(state: StateSnapshot, role: string | null): StateSna
 }
 
 /**
+ * `snapshotFor` as JSON text: what `GET /api/state?at=` sends. Time travel's worker runs it
+ * (time-travel-worker.ts), so the main thread neither copies nor serialises a whole state.
+ */
+export function stateJsonFor(state: StateSnapshot, role: string | null): string {
+  return JSON.stringify(snapshotFor(state, role));
+}
+
+/**
  * Gallery events carry names and dates of birth: outside the gallery API (which journals each
  * view), a reader gets only "this subject changed" and asks the API for what the role may see.
  */

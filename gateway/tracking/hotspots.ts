@@ -1,5 +1,6 @@
 import type { HotspotCell, Hotspots } from '../contract/tracking-views';
 import { DAYS, hourOfWeek } from './clock';
+import { isEvent, type JournalEvent } from '../contract/events';
 
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
 export type { HotspotCell, Hotspots } from '../contract/tracking-views';
@@ -18,6 +19,30 @@ export interface HotspotItem {
   subjectId: string | null;
   premisesId: string | null;
 }
+
+/**
+ * The items of `track.sighting` and `incident.reported` events, in journal order: a sighting
+ * journaled again (linked to a subject later) counts once, as its latest record says. Run in
+ * time travel's worker (time-travel-worker.ts) over its own read of the journal.
+ */
+export function hotspotItems(events: Iterable<JournalEvent>): HotspotItem[] {
+  const sightings = new Map<string, HotspotItem>();
+  const items: HotspotItem[] = [];
+  for (const r of events) {
+    // A null payload was erased under retention.
+    if (isEvent(r, 'track.sighting') && r.payload) {
+      const s = r.payload.sighting;
+      sightings.set(s.id, { kind: 'sighting', zone: s.zone, atMs: s.atMs, subjectId: s.subjectId, premisesId: s.premisesId }); // a later link wins
+    } else if (isEvent(r, 'incident.reported') && r.payload) {
+      const i = r.payload;
+      items.push({ kind: 'incident', zone: i.zone, atMs: Date.parse(i.reportedAt), subjectId: i.subjectId, premisesId: i.premisesId });
+    }
+  }
+  return [...items, ...sightings.values()];
+}
+
+/** The event types hotspots read. */
+export const HOTSPOT_TYPES = ['track.sighting', 'incident.reported'] as const;
 
 export function hotspots(items: readonly HotspotItem[], fromMs: number, toMs: number, timeZone: string, limit = 10): Hotspots {
   const cells = new Map<string, HotspotCell>();

@@ -7,6 +7,8 @@ import type { Gateway } from '../../gateway/app';
 import { Journal } from '../../gateway/journal/journal';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { Projections, type StateSnapshot } from '../../gateway/projections';
+import { hotspots, type HotspotItem, type Hotspots } from '../../gateway/tracking/hotspots';
+import type { Sighting } from '../../gateway/tracking/track';
 import { Handset } from '../../simulators/radio/handset';
 import { connectMqtt, demoPassword, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 import { geoJsonProblems } from '../tracking/geojson-check';
@@ -214,6 +216,50 @@ describe('reports, the track and exports', () => {
     expect(h.body.data!.zones.map((z) => z.zone)).toEqual(expect.arrayContaining(['market-square', 'victoria-centre', 'bridge-street', 'bus-station']));
     expect(h.body.data!.prolific[0]!.subjectId).toBe(subjectId);
     expect((await call('member', 'GET', '/api/hotspots')).status).toBe(403);
+  });
+
+  it('hotspots computed off the main thread equal the scan the gateway made on it before, for any period', async () => {
+    // The main-thread scan as it was (issue 20 moved it into time travel's worker): incidents in
+    // journal order, then each sighting as its latest record says.
+    const before = (from: number, to: number): Hotspots => {
+      const sightings = new Map<string, HotspotItem>();
+      const items: HotspotItem[] = [];
+      for (const r of gw.journal.reader.iterate({ types: ['track.sighting', 'incident.reported'], fromTs: from })) {
+        if (r.payload === null) continue;
+        if (r.type === 'track.sighting') {
+          const s = (r.payload as { sighting: Sighting }).sighting;
+          sightings.set(s.id, { kind: 'sighting', zone: s.zone, atMs: s.atMs, subjectId: s.subjectId, premisesId: s.premisesId });
+        } else {
+          const i = r.payload as { zone: string | null; reportedAt: string; subjectId: string | null; premisesId: string | null };
+          items.push({ kind: 'incident', zone: i.zone, atMs: Date.parse(i.reportedAt), subjectId: i.subjectId, premisesId: i.premisesId });
+        }
+      }
+      return hotspots([...items, ...sightings.values()], from, to, gw.config.site.timezone);
+    };
+    // A sighting described, then linked to a subject: journaled twice, counted once as linked.
+    const described = await call<{ sightingId: string }>('controller', 'POST', '/api/sightings', {
+      description: 'grey hoodie',
+      place: { zone: 'market-square' },
+    });
+    expect(described.status, described.text).toBe(200);
+    const linkTo = await newSubject();
+    const linked = await call('controller', 'POST', `/api/sightings/${described.body.data!.sightingId}/link`, { subjectId: linkTo });
+    expect(linked.status, linked.text).toBeLessThan(300);
+    await eventually(
+      () => journal('track.sighting', (e) => (e.payload as { sighting: Sighting }).sighting.subjectId === linkTo).length > 0,
+      5000,
+      'the link journaled',
+    );
+    const relinked = journal('track.sighting').length - new Set(journal('track.sighting').map((e) => (e.payload as { sighting: Sighting }).sighting.id)).size;
+    expect(relinked).toBeGreaterThan(0); // a sighting linked later is journaled twice and counts once
+    const to = Date.now() + 60_000;
+    for (const from of [to - 28 * 86_400_000, Date.parse(minutesAgo(60)), Date.parse(minutesAgo(1))]) {
+      const q = `from=${encodeURIComponent(new Date(from).toISOString())}&to=${encodeURIComponent(new Date(to).toISOString())}`;
+      const h = await call<Hotspots>('controller', 'GET', `/api/hotspots?${q}`);
+      expect(h.status, h.text).toBe(200);
+      expect(h.body.data, q).toEqual(before(from, to));
+    }
+    expect(before(to - 28 * 86_400_000, to).cells.length).toBeGreaterThan(0);
   });
 });
 
