@@ -199,6 +199,7 @@ function generator(config: Config, radios: number, rnd: () => number) {
           note: null,
           travelSeconds: 180,
           rank: 1,
+          ranking: [{ unitId: open.unit.id, travelSeconds: 180, fixAgeSeconds: 20 }],
         },
       };
     incidents.shift();

@@ -40,7 +40,8 @@ describe('gateway process', () => {
     const env = Object.entries(START_ENV)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    expect(pkg.scripts.start).toBe(`${env} node --enable-source-maps gateway/dist/main.mjs`);
+    // `exec`: npm's shell hands over to node, so a signal to npm reaches the gateway (demo-start.test.ts).
+    expect(pkg.scripts.start).toBe(`exec env ${env} node --enable-source-maps gateway/dist/main.mjs`);
   });
 
   it('refuses a config error with exit 1, naming the path', async () => {

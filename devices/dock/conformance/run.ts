@@ -79,11 +79,14 @@ async function script(p: Probe, c: Ctx): Promise<void> {
   // HELLOs written before the port was open may arrive in a burst: time two fresh ones.
   await sleep(2 * R);
   p.drop((f) => f.type === FrameType.HELLO);
-  const a = await p.must((f) => f.type === FrameType.HELLO, 4 * R, 'repeated HELLO');
-  const b = await p.must((f) => f.type === FrameType.HELLO, 4 * R, 'repeated HELLO');
-  const gap = b.at - a.at;
-  judge('D2 hello-retry', gap >= 0.5 * R && gap <= 2 * R, `${gap} ms between HELLOs`);
-  let nonce = Number(jsonField(b.payload, 'nonce'));
+  // Three gaps: one late frame (a busy host, a loaded serial driver) must not fail a dock that
+  // keeps the interval; one too early, or a typical gap too long, does.
+  const hellos: Received[] = [];
+  for (let i = 0; i < 4; i++) hellos.push(await p.must((f) => f.type === FrameType.HELLO, 4 * R, 'repeated HELLO'));
+  const helloGaps = hellos.slice(1).map((f, i) => f.at - hellos[i]!.at);
+  const median = [...helloGaps].sort((x, y) => x - y)[1]!;
+  judge('D2 hello-retry', Math.min(...helloGaps) >= 0.5 * R && median <= 2 * R, `${helloGaps.join(', ')} ms between HELLOs`);
+  let nonce = Number(jsonField(hellos.at(-1)!.payload, 'nonce'));
   p.linked(nonce, WINDOW);
 
   // The offer, after the dock's events.
