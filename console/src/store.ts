@@ -216,6 +216,7 @@ export class Store {
         sentBy: e.actor,
         sentAt: e.ts,
         talkgroups: p.talkgroups as string[],
+        kind: p.kind === 'text' ? 'text' : 'alert',
         recipients: (p.recipients as Array<{ unitId: string; issi: number }>).map((r) => ({ ...r, status: 'pending', at: null })),
       });
     } else if (e.type === 'alert.pei-sent') {

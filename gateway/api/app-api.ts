@@ -10,6 +10,7 @@ import type { CctvApi } from './cctv-api';
 import type { EvidenceApi } from './evidence-api';
 import type { TrackingApi } from './tracking-api';
 import { parseInput, requirePermission } from './guard';
+import { MessagesApi } from './messages-api';
 
 /**
  * The one application API. REST routes and Socket.IO commands only build `(actor, input)` and
@@ -44,8 +45,11 @@ export class AppApi {
   readonly tracking: TrackingApi;
   /** Cameras: the register, live views (each journaled), operators' sightings, bookmarks and faults. */
   readonly cctv: CctvApi;
+  /** Conversations with units: texts in and out, receipts, read marks. */
+  readonly messages: MessagesApi;
 
   constructor(private readonly deps: AppApiDeps) {
+    this.messages = new MessagesApi(deps);
     this.evidence = deps.evidence;
     this.tracking = deps.tracking;
     this.cctv = deps.cctv;

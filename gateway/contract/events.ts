@@ -266,7 +266,7 @@ export const EVENTS = {
     payload: z.union([P.RadioText.extend({ issi: R.Ssi }), R.PeiRadioText.omit({ type: true })]),
     description: 'Short text message from a handset',
     writers: [BROKER, PEI],
-    readers: [],
+    readers: ['gateway/projections/texts.ts'],
     privacy: privacy('other', ['text']),
   }),
   'radio.receipt': spec({
@@ -710,8 +710,10 @@ export const EVENTS = {
       recipients: z.array(z.object({ unitId: z.string(), issi: z.number() })),
       /** Journals from before alert timeouts have none. */
       timeoutMs: z.number().optional(),
+      /** `text`: a message in a unit's conversation, not an alert. Journals from before messaging have none (an alert). */
+      kind: z.enum(['alert', 'text']).optional(),
     }),
-    description: 'A controller sends a radio alert',
+    description: 'A controller sends a radio alert, or a text to one unit',
     writers: ['gateway/radio/alerts.ts'],
     readers: ['gateway/projections/alerts.ts', STORE],
     privacy: privacy('none', ['text']),
@@ -729,6 +731,13 @@ export const EVENTS = {
     writers: [PEI],
     readers: ['gateway/projections/alerts.ts', STORE],
     privacy: privacy('other'),
+  }),
+  'message.read': spec({
+    payload: z.object({ unitId: z.string(), seq: z.number().int().nonnegative() }),
+    description: "A person read a unit's conversation up to an incoming text (its journal seq)",
+    writers: ['gateway/api/messages-api.ts'],
+    readers: ['gateway/projections/texts.ts'],
+    privacy: privacy('none'),
   }),
   'alert.timed-out': spec({
     payload: z.object({ alertId: z.string(), unitIds: z.array(z.string()) }),
