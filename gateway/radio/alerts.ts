@@ -100,7 +100,16 @@ export class AlertService {
       type: 'alert.sent',
       actor,
       ref: alertId,
-      payload: { alertId, text: req.text, priority: req.priority, talkgroups: req.talkgroups, units: req.units, recipients, timeoutMs, kind: req.kind ?? 'alert' },
+      payload: {
+        alertId,
+        text: req.text,
+        priority: req.priority,
+        talkgroups: req.talkgroups,
+        units: req.units,
+        recipients,
+        timeoutMs,
+        kind: req.kind ?? 'alert',
+      },
     });
     const downlink = { msgId: alertId, kind: req.kind ?? 'alert', priority: req.priority, from: actor, text: req.text, ackRequested: true };
     const gssis = this.config.talkgroups.filter((t) => req.talkgroups.includes(t.id)).map((t) => t.gssi);
