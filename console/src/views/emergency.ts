@@ -2,6 +2,7 @@ import type { EmergencyView } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx } from '../context';
 import { age, clock, coalesce, h, sync } from '../dom';
+import { orderName, subjectName } from '../names';
 import { may } from '../roles';
 
 /** The dedicated acknowledge shortcut: it types nothing in a field, so it cannot be hit by typing. */
@@ -136,6 +137,10 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
             ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
           });
         });
+        // Names, not ids: the subject's name arrives from the gallery API (journaled as a view).
+        const where = ` seen in ${zone} at ${clock(b.at)} (${orderName(ctx, b.cboId)})`;
+        const breachText = h('span', { class: 'breach-text' }, `A subject under an order${where}`);
+        void subjectName(ctx, b.subjectId).then((name) => (breachText.textContent = `${name}${where}`));
         const track = h('button', {}, 'Track');
         track.addEventListener('click', () => ctx.navigate(`/tracking?subject=${encodeURIComponent(b.subjectId)}`));
         bc = {
@@ -144,7 +149,7 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
             'div',
             { class: 'breach', role: 'group', 'aria-label': 'CBO breach', 'data-breach': b.breachId },
             h('strong', {}, 'CBO BREACH'),
-            h('span', {}, `Subject ${b.subjectId} seen in ${zone} at ${clock(b.at)} (order ${b.cboId})`),
+            breachText,
             h('span', { class: 'actions' }, ack, track),
           ),
         };

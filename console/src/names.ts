@@ -1,0 +1,35 @@
+import type { Ctx } from './context';
+
+/**
+ * Names, not ids, where a person reads: a subject by name (or description while the identity is
+ * sought), an order by its court reference, a status by its configured label. A subject's name
+ * comes only from the gallery API, which journals who looked: asked once per subject and page,
+ * when an alarm about that subject is on screen, never in the background.
+ */
+const asked = new WeakMap<Ctx, Map<string, Promise<string>>>();
+
+export function subjectName(ctx: Ctx, subjectId: string): Promise<string> {
+  // Per login (ctx): the next person's console asks, and is journaled, for itself.
+  let subjects = asked.get(ctx);
+  if (!subjects) asked.set(ctx, (subjects = new Map()));
+  let p = subjects.get(subjectId);
+  if (!p) {
+    p = ctx.tracking.subject(subjectId).then(
+      (s) => s.name ?? (s.description ? `Unknown person: ${s.description.slice(0, 60)}` : 'A subject under an order'),
+      () => 'A subject under an order',
+    );
+    subjects.set(subjectId, p);
+  }
+  return p;
+}
+
+/** The order as written on it (`DT/2026/0042`), or words when it has no reference. */
+export function orderName(ctx: Ctx, cboId: string): string {
+  const ref = ctx.store.tracking.cbos.get(cboId)?.reference;
+  return ref ? `order ${ref}` : 'an order without a reference';
+}
+
+/** "On scene (32770)" → "On scene": the label the site configured for a status value. */
+export function statusName(ctx: Ctx, value: number): string {
+  return ctx.store.site?.statusCodes.find((c) => c.value === value)?.label ?? `status ${value}`;
+}
