@@ -1,4 +1,5 @@
 import type { SessionInfo, SiteInfo } from '../../gateway/contract/api';
+import { startAgoTicker } from './ago';
 import { Api, ApiFailure } from './api';
 import { Alarm } from './audio';
 import type { Ctx, View } from './context';
@@ -118,6 +119,7 @@ export class ConsoleApp {
     this.ctx = ctx;
     this.live.onUnauthenticated = () => this.loggedOut('Your session has ended. Please log in again.');
     if (may.live(me.consoleRole)) this.live.start();
+    startAgoTicker();
 
     const panels = panelsFor(me.consoleRole);
     this.nav = h(

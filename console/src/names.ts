@@ -11,7 +11,7 @@ const asked = new WeakMap<Ctx, Map<string, Promise<string>>>();
 export function subjectName(ctx: Ctx, subjectId: string): Promise<string> {
   // Per login (ctx): the next person's console asks, and is journaled, for itself.
   let subjects = asked.get(ctx);
-  if (!subjects) asked.set(ctx, (subjects = new Map()));
+  if (!subjects) asked.set(ctx, (subjects = new Map<string, Promise<string>>()));
   let p = subjects.get(subjectId);
   if (!p) {
     p = ctx.tracking.subject(subjectId).then(
@@ -32,4 +32,11 @@ export function orderName(ctx: Ctx, cboId: string): string {
 /** "On scene (32770)" → "On scene": the label the site configured for a status value. */
 export function statusName(ctx: Ctx, value: number): string {
   return ctx.store.site?.statusCodes.find((c) => c.value === value)?.label ?? `status ${value}`;
+}
+
+const CATEGORIES: Record<string, string> = { 'cbo-breach': 'order breach' };
+
+/** An incident or report category as people say it ("cbo-breach" → "order breach"). */
+export function categoryName(category: string): string {
+  return CATEGORIES[category] ?? category;
 }

@@ -118,6 +118,7 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/alerts': 'alert.send',
   'GET /api/alerts/:id': 'alert.view',
   'GET /api/messages': 'message.view',
+  'GET /api/log': 'live.view',
   'POST /api/units/:id/messages': 'message.send',
   'POST /api/units/:id/messages/read': 'message.view',
   'GET /api/evidence': 'evidence.view',

@@ -1,7 +1,9 @@
 import type { IncidentRecord } from '../../../gateway/contract/tracking';
+import { ago } from '../ago';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { age, clock, coalesce, fill, h, sync } from '../dom';
+import { categoryName } from '../names';
 import { may } from '../roles';
 
 const COLUMNS: Array<{ id: string; label: string; states: readonly string[] }> = [
@@ -128,12 +130,13 @@ export function incidentsView(ctx: Ctx): View {
         'header',
         {},
         i.reference ? h('strong', { class: 'reference' }, `${i.reference} `) : null,
-        h('strong', {}, i.category),
+        h('strong', {}, categoryName(i.category)),
         h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}${i.channel ? ` · ${CHANNEL_TEXT[i.channel] ?? i.channel}` : ''}`),
       ),
       h('p', {}, i.description || '—'),
       h('p', { class: 'muted' }, [prem?.name, zone].filter(Boolean).join(', ') || 'place not given'),
-      h('p', { class: 'muted' }, `${clock(reported)} (${age(Date.now() - reported)} ago)${i.subjectId ? ` · subject ${i.subjectId}` : ''}`),
+      // A live "ago"; the subject's name is in the gallery (each look journaled), not on every card.
+      h('p', { class: 'muted' }, `${clock(reported)} (`, ago(reported), ')', i.subjectId ? ' · a subject on file is linked' : null),
       i.units.length
         ? h(
             'p',
