@@ -40,3 +40,21 @@ const CATEGORIES: Record<string, string> = { 'cbo-breach': 'order breach' };
 export function categoryName(category: string): string {
   return CATEGORIES[category] ?? category;
 }
+
+/** Incident outcomes as a control room says them (contract OUTCOMES), in the order offered. */
+export const OUTCOME_WORDS: ReadonlyArray<[string, string]> = [
+  ['arrest', 'Arrest'],
+  ['referred-open-to-recovery', 'Referred: Open to Recovery'],
+  ['community-resolution', 'Diverted: community resolution'],
+  ['restorative-justice', 'Diverted: restorative justice'],
+  ['youth-diversion', 'Diverted: youth diversion'],
+  ['no-further-action', 'No further action'],
+  ['words-of-advice', 'Words of advice'],
+  ['no-trace', 'No trace'],
+  ['false-report', 'False report'],
+  ['resolved', 'Resolved'],
+];
+
+export function outcomeName(outcome: string): string {
+  return OUTCOME_WORDS.find(([id]) => id === outcome)?.[1] ?? outcome;
+}

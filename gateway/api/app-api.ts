@@ -25,7 +25,11 @@ export const AlertInput = z.strictObject({
 });
 export type AlertInput = z.input<typeof AlertInput>;
 
-export const ResolveInput = z.strictObject({ outcome: z.enum(['genuine', 'false']), note: z.string().max(1000).optional() });
+/** Resolving an emergency needs a note as well as the outcome: what it was, for the record. */
+export const ResolveInput = z.strictObject({
+  outcome: z.enum(['genuine', 'false']),
+  note: z.string({ error: 'a note is required to resolve an emergency' }).trim().min(1, 'a note is required to resolve an emergency').max(1000),
+});
 
 export interface AppApiDeps {
   journal: Journal;

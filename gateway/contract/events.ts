@@ -469,7 +469,23 @@ export const EVENTS = {
     privacy: privacy('other'),
   }),
   'incident.closed': spec({
-    payload: z.object({ incidentId: z.string(), outcome: z.enum(['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved']), note: nstr }),
+    payload: z.object({
+      incidentId: z.string(),
+      outcome: z.enum([
+        'arrest',
+        'referred-open-to-recovery',
+        'community-resolution',
+        'restorative-justice',
+        'youth-diversion',
+        'no-further-action',
+        'words-of-advice',
+        'no-trace',
+        'false-report',
+        'resolved',
+      ]),
+      /** Required since issue 16 (a close needs a note); older journals may have none. */
+      note: nstr,
+    }),
     description: 'An incident is closed with its outcome',
     writers: ['gateway/api/incidents-api.ts'],
     readers: [INCIDENTS, UNITS, TRACKING_STATE],

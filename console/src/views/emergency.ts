@@ -28,6 +28,8 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
   const focusResolve = new Set<string>();
   /** Where the focus was when a controller turned to an emergency, to return there afterwards. */
   const returnTo = new Map<string, HTMLElement>();
+  /** Resolve notes being written, by emergency: kept if the card is redrawn meanwhile. */
+  const notes = new Map<string, string>();
 
   const act = (em: EmergencyView, what: 'acknowledge' | 'resolve', body: unknown, button: HTMLButtonElement | null) => {
     ctx.alarm.unlock();
@@ -77,11 +79,39 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
       actions.push(b);
     }
     if (may.respondToEmergency(role) && em.state === 'acknowledged') {
+      // Resolving needs a note (the gateway refuses without one): Resolve with the note empty
+      // takes the controller to it, and Enter there resolves as the button pressed said.
       const genuine = h('button', { class: 'danger', 'data-action': 'resolve-genuine' }, 'Resolve: genuine');
       const falseAlarm = h('button', { 'data-action': 'resolve-false' }, 'Resolve: false alarm');
-      genuine.addEventListener('click', () => act(em, 'resolve', { outcome: 'genuine' }, genuine));
-      falseAlarm.addEventListener('click', () => act(em, 'resolve', { outcome: 'false' }, falseAlarm));
-      actions.push(genuine, falseAlarm);
+      const note = h('input', {
+        type: 'text',
+        maxlength: 1000,
+        'data-field': 'resolve-note',
+        'aria-label': `Note to resolve the emergency of ${who} (required)`,
+        placeholder: 'Note (required to resolve)',
+        value: notes.get(em.id) ?? '',
+      });
+      const hint = h('span', { class: 'resolve-hint', role: 'status' });
+      let chosen: 'genuine' | 'false' = 'genuine';
+      const resolve = (outcome: 'genuine' | 'false') => {
+        chosen = outcome;
+        const text = note.value.trim();
+        if (!text) {
+          hint.textContent = `Write a note, then Enter resolves as ${outcome === 'genuine' ? 'genuine' : 'a false alarm'}.`;
+          note.focus();
+          return;
+        }
+        act(em, 'resolve', { outcome, note: text }, outcome === 'genuine' ? genuine : falseAlarm);
+      };
+      note.addEventListener('input', () => notes.set(em.id, note.value));
+      note.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Enter') return;
+        ev.preventDefault();
+        resolve(chosen);
+      });
+      genuine.addEventListener('click', () => resolve('genuine'));
+      falseAlarm.addEventListener('click', () => resolve('false'));
+      actions.push(genuine, falseAlarm, note, hint);
     }
     const locate = h('button', { 'data-action': 'locate' }, 'Show on map');
     locate.addEventListener('click', () => ctx.navigate(`/map?unit=${encodeURIComponent(em.unitId)}`));
