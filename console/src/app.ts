@@ -1,9 +1,11 @@
 import type { SessionInfo, SiteInfo } from '../../gateway/contract/api';
+import { startAgoTicker } from './ago';
 import { Api, ApiFailure } from './api';
 import { Alarm } from './audio';
 import type { Ctx, View } from './context';
 import { fill, h } from './dom';
 import { Live } from './live';
+import { MessagesState } from './messages-state';
 import { may, PANELS, panelsFor, type PanelId } from './roles';
 import { Store } from './store';
 import { TrackingApi } from './tracking-api';
@@ -16,12 +18,13 @@ import { incidentsView } from './views/incidents';
 import { logView } from './views/log';
 import { loginView } from './views/login';
 import { mapView } from './views/map';
+import { messagesView } from './views/messages';
 import { premisesView } from './views/premises';
 import { subjectsView } from './views/subjects';
 import { topbar } from './views/topbar';
 import { trackingView } from './views/tracking';
 
-const FACTORIES: Record<PanelId, (ctx: Ctx) => View> = {
+const FACTORIES: Record<Exclude<PanelId, 'messages'>, (ctx: Ctx) => View> = {
   map: mapView,
   incidents: incidentsView,
   tracking: trackingView,
@@ -47,6 +50,7 @@ export class ConsoleApp {
   private views = new Map<PanelId, View>();
   private current: PanelId | null = null;
   private ctx: Ctx | null = null;
+  private messages: MessagesState | null = null;
   private main: HTMLElement | null = null;
   private nav: HTMLElement | null = null;
   private toast = h('div', { class: 'toast', role: 'status', 'aria-live': 'polite', id: 'toast' });
@@ -92,6 +96,7 @@ export class ConsoleApp {
     this.views.clear();
     this.current = null;
     this.ctx = null;
+    this.messages = null;
     document.body.classList.remove('has-emergency');
     this.showLogin(message);
   }
@@ -114,6 +119,7 @@ export class ConsoleApp {
     this.ctx = ctx;
     this.live.onUnauthenticated = () => this.loggedOut('Your session has ended. Please log in again.');
     if (may.live(me.consoleRole)) this.live.start();
+    startAgoTicker();
 
     const panels = panelsFor(me.consoleRole);
     this.nav = h(
@@ -122,9 +128,9 @@ export class ConsoleApp {
       panels.map((p, i) => {
         const b = h(
           'a',
-          { href: p.path, 'data-panel': p.id, 'aria-keyshortcuts': i < 9 ? `Alt+${i + 1}` : null },
+          { href: p.path, 'data-panel': p.id, 'aria-keyshortcuts': i < 10 ? `Alt+${(i + 1) % 10}` : null },
           p.label,
-          i < 9 ? h('kbd', {}, `Alt+${i + 1}`) : null,
+          i < 10 ? h('kbd', {}, `Alt+${(i + 1) % 10}`) : null,
         );
         b.addEventListener('click', (ev) => {
           ev.preventDefault();
@@ -143,14 +149,41 @@ export class ConsoleApp {
       h('div', { class: 'body' }, this.nav, this.main),
       this.toast,
     );
+    if (may.readMessages(me.consoleRole)) this.watchMessages(ctx);
     const path = location.pathname === '/' ? (panels[0]?.path ?? '/') : location.pathname + location.search;
     this.route(path, false, true);
+  }
+
+  /**
+   * Texts from units: a chime and a polite announcement for each new one, and the unread count
+   * on the Messages link, wherever the controller is. Never the focus: they may be typing.
+   */
+  private watchMessages(ctx: Ctx): void {
+    const state = new MessagesState(ctx.api, ctx.store);
+    this.messages = state;
+    const link = this.nav?.querySelector<HTMLAnchorElement>('a[data-panel="messages"]');
+    const badge = h('span', { class: 'badge', id: 'messages-unread', hidden: true });
+    link?.insertBefore(badge, link.querySelector('kbd'));
+    state.subscribe(() => {
+      const n = state.unread;
+      badge.hidden = n === 0;
+      badge.textContent = String(n);
+      link?.setAttribute('aria-label', n ? `Messages, ${n} unread` : 'Messages');
+    });
+    state.onIncoming = (e) => {
+      const p = (e.payload ?? {}) as { issi?: number; text?: string };
+      const who = typeof p.issi === 'number' ? (ctx.store.unitByIssi(p.issi)?.callsign ?? `ISSI ${p.issi}`) : 'a radio';
+      this.alarm.chime();
+      if (this.current !== 'messages') ctx.notify(`Text from ${who}: ${String(p.text ?? '').slice(0, 80)}`);
+    };
+    void state.load();
   }
 
   /** Alt+1…9 opens the n-th panel of the navigation. */
   private shortcut(ev: KeyboardEvent): void {
     if (!ev.altKey || ev.ctrlKey || ev.metaKey || !this.ctx) return;
-    const n = Number(ev.key);
+    // Alt+0 is the tenth panel.
+    const n = ev.key === '0' ? 10 : Number(ev.key);
     const p = Number.isInteger(n) && n >= 1 ? panelsFor(this.ctx.me.consoleRole)[n - 1] : undefined;
     if (!p) return;
     ev.preventDefault();
@@ -186,7 +219,7 @@ export class ConsoleApp {
     }
     let view = this.views.get(panel.id);
     if (!view) {
-      view = FACTORIES[panel.id](ctx);
+      view = panel.id === 'messages' ? messagesView(ctx, this.messages ?? new MessagesState(ctx.api, ctx.store)) : FACTORIES[panel.id](ctx);
       view.el.dataset.panel = panel.id;
       this.views.set(panel.id, view);
       this.main.append(view.el);

@@ -5,7 +5,7 @@ import type { ConsoleRole } from '../../gateway/contract/roles';
  * What each console role is shown. The gateway enforces every permission on its own (each API
  * call checks the role); this only keeps people from seeing buttons they may not press.
  */
-export type PanelId = 'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises';
+export type PanelId = 'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'messages' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises';
 
 export interface Panel {
   id: PanelId;
@@ -19,6 +19,7 @@ export const PANELS: readonly Panel[] = [
   { id: 'tracking', path: '/tracking', label: 'Tracking' },
   { id: 'cameras', path: '/cameras', label: 'Cameras' },
   { id: 'alerts', path: '/alerts', label: 'Alerts' },
+  { id: 'messages', path: '/messages', label: 'Messages' },
   { id: 'evidence', path: '/evidence', label: 'Evidence' },
   { id: 'hotspots', path: '/hotspots', label: 'Hotspots' },
   { id: 'subjects', path: '/subjects', label: 'Subjects' },
@@ -27,10 +28,10 @@ export const PANELS: readonly Panel[] = [
 ];
 
 const VISIBLE: Record<ConsoleRole, readonly PanelId[]> = {
-  controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'evidence', 'hotspots', 'subjects', 'log'],
+  controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log'],
   'cctv-operator': ['map', 'cameras', 'tracking', 'incidents', 'log'],
   'security-manager': ['map', 'evidence', 'incidents', 'log'],
-  police: ['map', 'incidents', 'tracking', 'alerts', 'evidence', 'hotspots', 'subjects', 'log'],
+  police: ['map', 'incidents', 'tracking', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log'],
   engineer: ['map', 'cameras', 'log'],
   member: ['premises'],
 };
@@ -48,6 +49,10 @@ export const may = {
   respondToEmergency: (role: string | null) => can(role, 'emergency.respond'),
   seeEmergencies: (role: string | null) => can(role, 'emergency.view'),
   sendAlert: (role: string | null) => can(role, 'alert.send'),
+  /** Read the conversations with units. */
+  readMessages: (role: string | null) => can(role, 'message.view'),
+  /** Reply to a unit from its conversation. */
+  sendText: (role: string | null) => can(role, 'message.send'),
   handleEvidence: (role: string | null) => can(role, 'evidence.handle'),
   reportSighting: (role: string | null) => can(role, 'sighting.report'),
   /** Acknowledge CBO breach alarms and link sightings to subjects. */

@@ -215,6 +215,7 @@ export class Store {
         sentBy: e.actor,
         sentAt: e.ts,
         talkgroups: p.talkgroups,
+        kind: p.kind === 'text' ? 'text' : 'alert',
         recipients: p.recipients.map((r) => ({ ...r, status: 'pending', at: null })),
       });
     } else if (e.type === 'alert.pei-sent' && e.payload) {

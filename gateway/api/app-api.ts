@@ -10,6 +10,7 @@ import type { CctvApi } from './cctv-api';
 import type { EvidenceApi } from './evidence-api';
 import type { TrackingApi } from './tracking-api';
 import { parseInput, requirePermission } from './guard';
+import { MessagesApi } from './messages-api';
 
 /**
  * The one application API. REST routes and Socket.IO commands only build `(actor, input)` and
@@ -24,7 +25,11 @@ export const AlertInput = z.strictObject({
 });
 export type AlertInput = z.input<typeof AlertInput>;
 
-export const ResolveInput = z.strictObject({ outcome: z.enum(['genuine', 'false']), note: z.string().max(1000).optional() });
+/** Resolving an emergency needs a note as well as the outcome: what it was, for the record. */
+export const ResolveInput = z.strictObject({
+  outcome: z.enum(['genuine', 'false']),
+  note: z.string({ error: 'a note is required to resolve an emergency' }).trim().min(1, 'a note is required to resolve an emergency').max(1000),
+});
 
 export interface AppApiDeps {
   journal: Journal;
@@ -44,8 +49,11 @@ export class AppApi {
   readonly tracking: TrackingApi;
   /** Cameras: the register, live views (each journaled), operators' sightings, bookmarks and faults. */
   readonly cctv: CctvApi;
+  /** Conversations with units: texts in and out, receipts, read marks. */
+  readonly messages: MessagesApi;
 
   constructor(private readonly deps: AppApiDeps) {
+    this.messages = new MessagesApi(deps);
     this.evidence = deps.evidence;
     this.tracking = deps.tracking;
     this.cctv = deps.cctv;

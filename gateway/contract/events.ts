@@ -308,7 +308,7 @@ export const EVENTS = {
     payload: z.union([P.RadioText.extend({ issi: R.Ssi }), R.PeiRadioText.omit({ type: true })]),
     description: 'Short text message from a handset',
     writers: [BROKER, PEI],
-    readers: [],
+    readers: ['gateway/projections/texts.ts'],
     privacy: privacy('other', ['text']),
   }),
   'radio.receipt': spec({
@@ -513,7 +513,23 @@ export const EVENTS = {
     privacy: privacy('other'),
   }),
   'incident.closed': spec({
-    payload: z.object({ incidentId: z.string(), outcome: z.enum(['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved']), note: nstr }),
+    payload: z.object({
+      incidentId: z.string(),
+      outcome: z.enum([
+        'arrest',
+        'referred-open-to-recovery',
+        'community-resolution',
+        'restorative-justice',
+        'youth-diversion',
+        'no-further-action',
+        'words-of-advice',
+        'no-trace',
+        'false-report',
+        'resolved',
+      ]),
+      /** Required since issue 16 (a close needs a note); older journals may have none. */
+      note: nstr,
+    }),
     description: 'An incident is closed with its outcome',
     writers: ['gateway/api/incidents-api.ts'],
     readers: [INCIDENTS, UNITS, TRACKING_STATE],
@@ -774,8 +790,10 @@ export const EVENTS = {
       recipients: z.array(z.object({ unitId: z.string(), issi: z.number() })),
       /** Journals from before alert timeouts have none. */
       timeoutMs: z.number().optional(),
+      /** `text`: a message in a unit's conversation, not an alert. Journals from before messaging have none (an alert). */
+      kind: z.enum(['alert', 'text']).optional(),
     }),
-    description: 'A controller sends a radio alert',
+    description: 'A controller sends a radio alert, or a text to one unit',
     writers: ['gateway/radio/alerts.ts'],
     readers: ['gateway/projections/alerts.ts', STORE],
     privacy: privacy('none', ['text']),
@@ -803,6 +821,13 @@ export const EVENTS = {
     writers: [PEI],
     readers: ['gateway/projections/alerts.ts', STORE],
     privacy: privacy('other'),
+  }),
+  'message.read': spec({
+    payload: z.object({ unitId: z.string(), seq: z.number().int().nonnegative() }),
+    description: "A person read a unit's conversation up to an incoming text (its journal seq)",
+    writers: ['gateway/api/messages-api.ts'],
+    readers: ['gateway/projections/texts.ts'],
+    privacy: privacy('none'),
   }),
   'alert.timed-out': spec({
     payload: z.object({ alertId: z.string(), unitIds: z.array(z.string()) }),

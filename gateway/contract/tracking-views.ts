@@ -219,7 +219,23 @@ export type CallChannel = (typeof CALL_CHANNELS)[number];
 
 export type IncidentState = 'reported' | 'graded' | 'dispatched' | 'on-scene' | 'closed';
 
-export const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'] as const;
+/**
+ * How an incident ended. Diversions and referrals are outcomes of their own (a partnership counts
+ * them): Open to Recovery, community resolution, restorative justice, youth diversion. The last
+ * five were the only ones before; journals keep them.
+ */
+export const OUTCOMES = [
+  'arrest',
+  'referred-open-to-recovery',
+  'community-resolution',
+  'restorative-justice',
+  'youth-diversion',
+  'no-further-action',
+  'words-of-advice',
+  'no-trace',
+  'false-report',
+  'resolved',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export interface IncidentReport {

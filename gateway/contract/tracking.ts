@@ -126,7 +126,11 @@ export const IncidentInput = z.strictObject({
 });
 export const GradeInput = z.strictObject({ grade: Id });
 export const DispatchInput = z.strictObject({ unitId: Id, note: z.string().max(500).optional() });
-export const CloseInput = z.strictObject({ outcome: z.enum(OUTCOMES), note: z.string().max(1000).optional() });
+/** A close needs an outcome and a note: what happened, in words, for whoever reads the incident later. */
+export const CloseInput = z.strictObject({
+  outcome: z.enum(OUTCOMES),
+  note: z.string({ error: 'a note is required to close an incident' }).trim().min(1, 'a note is required to close an incident').max(1000),
+});
 
 export const ExportQuery = z.strictObject({ format: z.enum(['geojson', 'cot', 'eido']) });
 export const HotspotQuery = z.strictObject({ from: anyTime.optional(), to: anyTime.optional() });

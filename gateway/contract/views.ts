@@ -66,6 +66,8 @@ export interface AlertView {
   sentBy: string | null;
   sentAt: number;
   talkgroups: string[];
+  /** `text`: a message in one unit's conversation (Messages), not an alert. */
+  kind: 'alert' | 'text';
   /** How long recipients had to confirm (scaled by the number of TETRA radios); absent on old alerts. */
   timeoutMs?: number;
   /** `reason`: why a send failed, or why it is still waiting (link down), in the radio's words. */

@@ -20,6 +20,7 @@ import { ApiError, Errors } from './errors';
 import { securityHeaders } from './security-headers';
 import { registerCctvRoutes } from '../cctv/routes';
 import { registerEvidenceRoutes } from './evidence-routes';
+import { registerLogRoutes } from './log-routes';
 import { registerRadioRoutes } from './radio-routes';
 import { registerTrackingRoutes } from './tracking-routes';
 import { op, OPEN, registerOpenApi, registerOpenApiRoutes } from './openapi';
@@ -229,6 +230,7 @@ export async function buildHttp(deps: HttpDeps) {
   );
 
   registerRadioRoutes(app as unknown as FastifyInstance, deps.api);
+  registerLogRoutes(app as unknown as FastifyInstance, deps.journal);
   registerEvidenceRoutes(app as unknown as FastifyInstance, deps.api.evidence);
   registerCctvRoutes(app as unknown as FastifyInstance, deps.api.cctv);
   registerTrackingRoutes(app as unknown as FastifyInstance, deps.api.tracking);

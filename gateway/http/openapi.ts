@@ -25,7 +25,7 @@ export const OPEN: ReadonlyArray<Record<string, string[]>> = [];
 export const TAGS = [
   { name: 'session', description: 'Logging in and out; who is logged in.' },
   { name: 'site', description: 'The town as the console draws it, the live state and the raw journal.' },
-  { name: 'radio', description: 'Emergencies and radio alerts.' },
+  { name: 'radio', description: 'Emergencies, radio alerts and texts with units.' },
   { name: 'evidence', description: 'Body-worn footage, docks, custody and evidence bundles.' },
   { name: 'cameras', description: 'CCTV cameras, their health, and marks on them.' },
   { name: 'tracking', description: 'Shop reports, sightings, tracks, breaches and hotspots.' },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AlertInput, ResolveInput, type AppApi } from '../api/app-api';
+import { ReadInput, TextInput } from '../api/messages-api';
 import { IdParams } from '../contract/api';
 import { op } from './openapi';
 
@@ -24,4 +25,17 @@ export function registerRadioRoutes(fastify: FastifyInstance, api: AppApi): void
   app.get('/api/alerts/:id', { schema: { ...op('radio', 'An alert and its delivery per radio'), params: IdParams } }, async (req) => ({
     data: api.getAlert(req.principal!, req.params.id),
   }));
+  app.get('/api/messages', { schema: op('radio', 'Conversations with units: texts in and out, receipts, unread') }, async (req) => ({
+    data: api.messages.conversations(req.principal!),
+  }));
+  app.post(
+    '/api/units/:id/messages',
+    { schema: { ...op('radio', "Send a text to one unit's radio (MQTT or TETRA SDS)"), params: IdParams, body: TextInput } },
+    async (req) => ({ data: await api.messages.send(req.principal!, req.params.id, req.body) }),
+  );
+  app.post(
+    '/api/units/:id/messages/read',
+    { schema: { ...op('radio', "Mark a unit's conversation read up to an incoming text"), params: IdParams, body: ReadInput } },
+    async (req) => ({ data: await api.messages.markRead(req.principal!, req.params.id, req.body) }),
+  );
 }

@@ -28,6 +28,7 @@ export class AlertsProjection implements Projection<AlertView[]> {
           sentBy: e.actor,
           sentAt: e.ts,
           talkgroups: p.talkgroups,
+          kind: p.kind ?? 'alert',
           ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
           recipients: p.recipients.map((r) => ({ ...r, status: 'pending', at: null, reason: null })),
         });

@@ -13,6 +13,7 @@ import { EmergenciesProjection } from './emergencies';
 import { EvidenceProjection } from './evidence';
 import { IncidentsProjection } from './incidents';
 import { SubjectsProjection } from './subjects';
+import { TextsProjection } from './texts';
 import { TracksProjection } from './tracks';
 import { UnitsProjection } from './units';
 
@@ -35,12 +36,14 @@ export class Projections {
   readonly breaches = new BreachesProjection();
   readonly tracks = new TracksProjection();
   readonly incidents = new IncidentsProjection();
+  readonly texts: TextsProjection;
   seq = 0;
 
   constructor(config: Config) {
     this.units = new UnitsProjection(config);
     this.cameras = new CamerasProjection(config);
     this.evidence = new EvidenceProjection(config);
+    this.texts = new TextsProjection(config);
   }
 
   private get all() {
@@ -56,6 +59,7 @@ export class Projections {
       this.breaches,
       this.tracks,
       this.incidents,
+      this.texts,
     ];
   }
 

@@ -14,6 +14,8 @@ export interface AlertRequest {
   priority: 'normal' | 'urgent' | 'emergency';
   talkgroups: string[];
   units: string[];
+  /** `text`: a message to one unit's conversation; it travels and is confirmed as an alert does. */
+  kind?: 'alert' | 'text';
 }
 
 export interface AlertServiceOptions {
@@ -98,9 +100,18 @@ export class AlertService {
       type: 'alert.sent',
       actor,
       ref: alertId,
-      payload: { alertId, text: req.text, priority: req.priority, talkgroups: req.talkgroups, units: req.units, recipients, timeoutMs },
+      payload: {
+        alertId,
+        text: req.text,
+        priority: req.priority,
+        talkgroups: req.talkgroups,
+        units: req.units,
+        recipients,
+        timeoutMs,
+        kind: req.kind ?? 'alert',
+      },
     });
-    const downlink = { msgId: alertId, kind: 'alert', priority: req.priority, from: actor, text: req.text, ackRequested: true };
+    const downlink = { msgId: alertId, kind: req.kind ?? 'alert', priority: req.priority, from: actor, text: req.text, ackRequested: true };
     const gssis = this.config.talkgroups.filter((t) => req.talkgroups.includes(t.id)).map((t) => t.gssi);
     const direct = this.config.units.filter((u) => req.units.includes(u.id)).map((u) => u.issi);
     const sends: Array<Promise<unknown>> = [

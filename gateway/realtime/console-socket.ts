@@ -45,7 +45,7 @@ const SLOW_CONSOLE_BUFFER = 64;
  */
 const MAX_CONSOLE_BACKLOG = 1000;
 /** Event types the console never needs: raw bytes and device sessions. */
-const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected', 'dock.progress']);
+export const HIDDEN = new Set(['quarantine.message', 'mqtt.connected', 'mqtt.disconnected', 'dock.progress']);
 
 /** engine.io's outgoing queue for one console (typed private, but the public way to see backpressure). */
 function queued(socket: ConsoleClient): number {

@@ -5,6 +5,7 @@ import type { Journal } from '../journal/journal';
 import type { AppendInput, DistributiveOmit, JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
 import type { AlertService } from '../radio/alerts';
+import { breachRadioText } from './breach-text';
 import { breachReasons, isRepeat, type BreachMark } from './cbo';
 import { buildGraph, type ZoneGraph } from './graph';
 import { incidentFromBreach, incidentFromReport, type BreachDetected } from './incident';
@@ -92,8 +93,10 @@ export class TrackingWatch {
     if (!this.started) return;
     for (const e of events) {
       if (this.derives(e)) this.run(() => this.derive(e));
-      else if (e.type === 'breach.detected') {
-        if (e.payload) this.alertBreach(e.payload);
+      // The breach's radio alert quotes its incident's reference number: sent once that incident is journaled.
+      else if (e.type === 'incident.reported') {
+        const origin = e.payload?.origin;
+        if (origin?.kind === 'breach' && origin.ref) this.alertBreach(origin.ref);
       } else if (e.type === 'radio.position' || e.type === 'radio.status') this.checkArrival(e);
     }
   }
@@ -210,15 +213,21 @@ export class TrackingWatch {
     return this.config.zones.find((z) => z.id === id)?.name ?? id;
   }
 
-  /** Radio alert to the configured talkgroup: who, where, when, and the incident to quote. */
-  private alertBreach(b: BreachDetected): void {
+  /**
+   * Radio alert to the configured talkgroup: who, where, when, the order and the incident, in
+   * the words an officer quotes (name, court reference, TW- number), never internal ids.
+   */
+  private alertBreach(breachId: string): void {
     const tg = this.config.tracking.breachTalkgroup;
-    if (!tg) return;
-    const subject = this.projections.subjects.get(b.subjectId);
-    const who = subject?.name ?? subject?.description.slice(0, 40) ?? b.subjectId;
-    const when = new Intl.DateTimeFormat('en-GB', { timeZone: this.config.site.timezone, hour: '2-digit', minute: '2-digit' }).format(new Date(b.at));
-    const where = b.zone ? this.zoneName(b.zone) : 'excluded area';
-    const text = `CBO BREACH: ${who} in ${where} at ${when}. Order ${b.cboId}, incident inc-${b.breachId}`;
+    const b = this.projections.breaches.get(breachId);
+    if (!tg || !b) return;
+    const text = breachRadioText(b, {
+      subject: this.projections.subjects.get(b.subjectId),
+      order: this.projections.cbos.get(b.cboId),
+      incident: this.projections.incidents.get(`inc-${b.breachId}`),
+      zoneName: (id) => this.zoneName(id),
+      timezone: this.config.site.timezone,
+    });
     this.alerts
       .send({ text, priority: 'urgent', talkgroups: [tg], units: [] }, 'system:breach')
       .catch((err: unknown) => this.log.error({ err, breachId: b.breachId }, 'breach radio alert not sent'));

@@ -112,6 +112,11 @@ export class Handset {
     return this.send('text', { to, text });
   }
 
+  /** The user opened a downlink: the read receipt the topic contract allows after "delivered". */
+  read(msgId: string): Promise<void> {
+    return this.send('receipt', { msgId, status: 'read' });
+  }
+
   async close(): Promise<void> {
     if (!this.client) return;
     await this.send('presence', { online: false }, true).catch(() => undefined);

@@ -210,7 +210,8 @@ export async function runShopliftBreach(o: ScenarioOptions): Promise<ScenarioRes
     const breachId = (alarm.payload as { breachId: string }).breachId;
     const radioAlert = await waitFor('the radio alert', () => {
       for (const h of handsets) {
-        const m = h.received.find((r) => r.kind === 'alert' && r.text.includes(breachId));
+        // The radio text names no ids (officers read it): the breach alert of this run is the only one.
+        const m = h.received.find((r) => r.kind === 'alert' && r.text.startsWith('CBO BREACH:'));
         if (m) return { issi: h.issi, text: m.text };
       }
       return undefined;

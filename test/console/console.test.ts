@@ -84,10 +84,10 @@ const apiStatus = (page: Page, path: string, body?: unknown) =>
 
 describe('login and roles', () => {
   const PANELS: Record<string, string[]> = {
-    controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
+    controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
     operator: ['Map', 'Cameras', 'Tracking', 'Incidents', 'Live log'],
     secmgr: ['Map', 'Evidence', 'Incidents', 'Live log'],
-    police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
+    police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
     engineer: ['Map', 'Cameras', 'Live log'],
     member: ['My premises'],
   };
@@ -240,11 +240,17 @@ describe('emergencies', () => {
     await expect.poll(() => controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action ?? null)).toBe('resolve-genuine');
     await expect.poll(() => operator.page.locator('[data-emergency] .emergency-state').textContent()).toMatch(/owned by controller/);
 
+    // Resolve asks for the note first: the click alone resolves nothing.
     await controller.page.locator('[data-emergency] [data-action="resolve-false"]').click();
+    await expect.poll(() => controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.field ?? null)).toBe('resolve-note');
+    expect(await controller.page.locator('[data-emergency] .resolve-hint').textContent()).toMatch(/Write a note, then Enter resolves as a false alarm/);
+    expect(journal('emergency.resolved', (e) => e.ref === em.id)).toEqual([]);
+    await controller.page.keyboard.type('Pocket press, confirmed with PCSO 5188 by phone');
+    await controller.page.keyboard.press('Enter');
     await eventually(() => journal('emergency.resolved', (e) => e.ref === em.id).length === 1, 10_000, 'resolved');
     const resolved = journal('emergency.resolved', (e) => e.ref === em.id)[0]!;
     expect(resolved.actor).toBe('controller');
-    expect(resolved.payload).toMatchObject({ outcome: 'false' });
+    expect(resolved.payload).toMatchObject({ outcome: 'false', note: 'Pocket press, confirmed with PCSO 5188 by phone' });
     await controller.page.locator('[data-emergency]').waitFor({ state: 'detached' });
     await screenshot(controller.page, 'emergency-resolved');
     expect(controller.errors).toEqual([]);
@@ -289,9 +295,15 @@ describe('emergencies while a controller is typing', () => {
         return a?.dataset.action ? `${a.closest<HTMLElement>('[data-emergency]')?.dataset.emergency ?? ''}/${a.dataset.action}` : (a?.id ?? null);
       });
     await expect.poll(focused).toBe(`${em.id}/resolve-genuine`);
-    // One key resolves it, and the controller is back in the half-written alert.
+    // One key to Resolve, which asks for the note; Enter after the note resolves it, and the
+    // controller is back in the half-written alert.
+    await s.page.keyboard.press('Enter');
+    await expect.poll(() => s.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.field ?? null)).toBe('resolve-note');
+    expect(journal('emergency.resolved', (e) => e.ref === em.id)).toEqual([]);
+    await s.page.keyboard.type('Officer safe, assisted by SEC 7');
     await s.page.keyboard.press('Enter');
     await eventually(() => journal('emergency.resolved', (e) => e.ref === em.id).length === 1, 10_000, 'resolved');
+    expect(journal('emergency.resolved', (e) => e.ref === em.id)[0]!.payload).toMatchObject({ outcome: 'genuine', note: 'Officer safe, assisted by SEC 7' });
     await s.page.locator(`[data-emergency="${em.id}"]`).waitFor({ state: 'detached' });
     await expect.poll(focused).toBe('alert-text');
     expect(await text.inputValue()).toBe('Male, red jacket, heading to the Market Square\nApproach with care');

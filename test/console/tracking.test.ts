@@ -165,7 +165,9 @@ describe('tracking a subject', () => {
 
     const alarm = controller.page.locator('.alarms [data-breach]');
     await alarm.waitFor({ timeout: 15_000 });
-    expect(await alarm.textContent()).toMatch(/CBO BREACH.*Bus Station/);
+    // Names, not ids: who, where and the order as written on it.
+    await expect.poll(() => alarm.textContent()).toMatch(/CBO BREACH.*Jordan Reece seen in Bus Station at \d\d:\d\d:\d\d \(order DT\/0042\)/);
+    expect(await alarm.textContent()).not.toMatch(/subj-|cbo-/);
     await screenshot(controller.page, 'breach');
     const breachId = (await alarm.getAttribute('data-breach'))!;
     await alarm.locator('[data-action="acknowledge-breach"]').click();

@@ -99,7 +99,7 @@ describe("the units table is the gateway's units projection", () => {
     await expect.poll(() => shownState(s.page, 'unit-02')).toBe('On scene');
 
     // Closing the incident releases its unit: available again, and in the next ranking.
-    await call('controller', 'POST', `/api/incidents/${incident.incidentId}/close`, { outcome: 'resolved' });
+    await call('controller', 'POST', `/api/incidents/${incident.incidentId}/close`, { outcome: 'resolved', note: 'Dealt with on scene' });
     expect(journal('incident.closed', (e) => e.ref === incident.incidentId).map((e) => e.actor)).toEqual(['controller']);
     expect(gw.projections.units.get('unit-02')!.state).toBe('available');
     await expect.poll(() => shownState(s.page, 'unit-02')).toBe('Available');
@@ -126,7 +126,7 @@ describe("the units table is the gateway's units projection", () => {
     await screenshot(s.page, 'units-emergency');
     const em = gw.projections.emergencies.openFor('unit-02')!;
     await call('controller', 'POST', `/api/emergencies/${em.id}/acknowledge`, {});
-    await call('controller', 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'false' });
+    await call('controller', 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'false', note: 'Pocket press' });
     await expect.poll(() => shownState(s.page, 'unit-02')).toBe('Available');
 
     // A fresh console (a reload) shows exactly what the live one came to.

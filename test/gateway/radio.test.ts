@@ -136,7 +136,7 @@ describe('an MQTT handset', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(due);
     const cookie = await login(gw.httpPort, 'controller');
     // Resolving before anyone owns it is refused.
-    expect((await api(cookie, 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'genuine' })).status).toBe(409);
+    expect((await api(cookie, 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'genuine', note: 'n/a' })).status).toBe(409);
     const member = await login(gw.httpPort, 'member');
     expect((await api(member, 'POST', `/api/emergencies/${em.id}/acknowledge`)).status).toBe(403);
 
@@ -144,6 +144,11 @@ describe('an MQTT handset', () => {
     expect(ack.status).toBe(200);
     expect(ack.body.data).toMatchObject({ state: 'acknowledged', owner: 'controller' });
     expect((await api(cookie, 'POST', `/api/emergencies/${em.id}/acknowledge`)).status).toBe(409);
+    // Resolving needs a note: refused without one, and the emergency stays open.
+    const bare = await api(cookie, 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'false' });
+    expect(bare.status).toBe(400);
+    expect(JSON.stringify(bare.body)).toMatch(/a note is required to resolve an emergency/);
+    expect(gw.projections.emergencies.get(em.id)!.state).toBe('acknowledged');
     const resolved = await api(cookie, 'POST', `/api/emergencies/${em.id}/resolve`, { outcome: 'false', note: 'pocket press' });
     expect(resolved.body.data).toMatchObject({ state: 'resolved', outcome: 'false', resolvedBy: 'controller' });
 

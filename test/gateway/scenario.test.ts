@@ -57,7 +57,7 @@ describe('scenario: shoplift, sightings, CBO breach, dispatch', () => {
     expect(events('sighting.reported', about(subjectId)).map((e) => [e.actor, (e.payload as { kind: string }).kind])).toEqual([['police', 'radio']]);
     expect(events('breach.detected', about(subjectId)).map((e) => [e.source, e.ref])).toEqual([['gateway', result.breachId]]);
     expect(
-      events('alert.sent', (e) => (e.payload as { text: string }).text.includes(result.breachId)).map((e) => [
+      events('alert.sent', (e) => (e.payload as { text: string }).text === result.radioAlert.text).map((e) => [
         e.actor,
         (e.payload as { talkgroups: string[] }).talkgroups,
       ]),
@@ -96,7 +96,11 @@ describe('scenario: shoplift, sightings, CBO breach, dispatch', () => {
   it('alarms the console over Socket.IO and the police talkgroup by radio', async () => {
     await eventually(() => seen.some((e) => e.type === 'breach.detected' && e.ref === result.breachId), 5000, 'breach on the operator console');
     expect(result.alarm.payload).toMatchObject({ cboId: result.cboId, zone: 'bus-station', reasons: [{ kind: 'zone', zone: 'bus-station' }] });
-    expect(result.radioAlert.text).toMatch(/^CBO BREACH: Jordan Reece in Bus Station/);
+    // In the words an officer quotes: the name, the court reference, the incident's number; no internal id.
+    const incident = gw.projections.incidents.get(`inc-${result.breachId}`)!;
+    expect(result.radioAlert.text).toMatch(/^CBO BREACH: Jordan Reece in Bus Station at \d\d:\d\d\. Order DT\/\d{4}\/0042, incident TW-\d{4}-\d{6}$/);
+    expect(result.radioAlert.text).toContain(incident.reference);
+    expect(result.radioAlert.text).not.toMatch(/subj-|cbo-|inc-/);
     const police = gw.config.units.filter((u) => u.talkgroups.includes('tg-police')).map((u) => u.issi);
     expect(police).toContain(result.radioAlert.issi);
   });

@@ -423,8 +423,20 @@ describe('dispatch', () => {
       await h.move(1);
       await eventually(() => journal('radio.position', (e) => (e.payload as { issi: number }).issi === 2003).length >= 2, 5000, 'second fix');
       expect(journal('incident.on-scene', (e) => e.ref === id).map((e) => [e.source, (e.payload as { by: string }).by])).toEqual([['gateway', 'status']]);
-      const closed = await call<{ state: string; outcome: string }>('police', 'POST', `/api/incidents/${id}/close`, { outcome: 'words-of-advice' });
-      expect(closed.body.data).toMatchObject({ state: 'closed', outcome: 'words-of-advice' });
+      // A close needs an outcome and a note: without the note it is refused, and nothing is journaled.
+      const bare = await call<never>('police', 'POST', `/api/incidents/${id}/close`, { outcome: 'words-of-advice' });
+      expect(bare.status).toBe(400);
+      expect(JSON.stringify(bare.body)).toMatch(/a note is required to close an incident/);
+      expect((await call('police', 'POST', `/api/incidents/${id}/close`, { outcome: 'words-of-advice', note: '   ' })).status).toBe(400);
+      expect(journal('incident.closed', (e) => e.ref === id)).toEqual([]);
+      const closed = await call<{ state: string; outcome: string }>('police', 'POST', `/api/incidents/${id}/close`, {
+        outcome: 'referred-open-to-recovery',
+        note: 'Referred to Open to Recovery; agreed to attend',
+      });
+      expect(closed.body.data).toMatchObject({ state: 'closed', outcome: 'referred-open-to-recovery' });
+      expect(journal('incident.closed', (e) => e.ref === id).map((e) => e.payload)).toEqual([
+        { incidentId: id, outcome: 'referred-open-to-recovery', note: 'Referred to Open to Recovery; agreed to attend' },
+      ]);
       expect(journal('incident.closed', (e) => e.ref === id).map((e) => e.actor)).toEqual(['police']);
     } finally {
       await h.close();

@@ -60,7 +60,11 @@ export function alertsView(ctx: Ctx): View {
   };
 
   const render = () => {
-    const alerts = [...ctx.store.alerts.values()].sort((a, b) => b.sentAt - a.sentAt).slice(0, 50);
+    // Texts to one unit live in its conversation (Messages), not among the alerts.
+    const alerts = [...ctx.store.alerts.values()]
+      .filter((a) => a.kind !== 'text')
+      .sort((a, b) => b.sentAt - a.sentAt)
+      .slice(0, 50);
     fill(list, alerts.length ? alerts.map(card) : h('p', { class: 'muted' }, 'No alerts sent yet.'));
   };
   const redraw = coalesce(render, 100);

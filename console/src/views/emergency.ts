@@ -2,6 +2,7 @@ import type { EmergencyView } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx } from '../context';
 import { age, clock, coalesce, h, sync } from '../dom';
+import { orderName, subjectName } from '../names';
 import { may } from '../roles';
 
 /** The dedicated acknowledge shortcut: it types nothing in a field, so it cannot be hit by typing. */
@@ -27,6 +28,8 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
   const focusResolve = new Set<string>();
   /** Where the focus was when a controller turned to an emergency, to return there afterwards. */
   const returnTo = new Map<string, HTMLElement>();
+  /** Resolve notes being written, by emergency: kept if the card is redrawn meanwhile. */
+  const notes = new Map<string, string>();
 
   const act = (em: EmergencyView, what: 'acknowledge' | 'resolve', body: unknown, button: HTMLButtonElement | null) => {
     ctx.alarm.unlock();
@@ -76,11 +79,39 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
       actions.push(b);
     }
     if (may.respondToEmergency(role) && em.state === 'acknowledged') {
+      // Resolving needs a note (the gateway refuses without one): Resolve with the note empty
+      // takes the controller to it, and Enter there resolves as the button pressed said.
       const genuine = h('button', { class: 'danger', 'data-action': 'resolve-genuine' }, 'Resolve: genuine');
       const falseAlarm = h('button', { 'data-action': 'resolve-false' }, 'Resolve: false alarm');
-      genuine.addEventListener('click', () => act(em, 'resolve', { outcome: 'genuine' }, genuine));
-      falseAlarm.addEventListener('click', () => act(em, 'resolve', { outcome: 'false' }, falseAlarm));
-      actions.push(genuine, falseAlarm);
+      const note = h('input', {
+        type: 'text',
+        maxlength: 1000,
+        'data-field': 'resolve-note',
+        'aria-label': `Note to resolve the emergency of ${who} (required)`,
+        placeholder: 'Note (required to resolve)',
+        value: notes.get(em.id) ?? '',
+      });
+      const hint = h('span', { class: 'resolve-hint', role: 'status' });
+      let chosen: 'genuine' | 'false' = 'genuine';
+      const resolve = (outcome: 'genuine' | 'false') => {
+        chosen = outcome;
+        const text = note.value.trim();
+        if (!text) {
+          hint.textContent = `Write a note, then Enter resolves as ${outcome === 'genuine' ? 'genuine' : 'a false alarm'}.`;
+          note.focus();
+          return;
+        }
+        act(em, 'resolve', { outcome, note: text }, outcome === 'genuine' ? genuine : falseAlarm);
+      };
+      note.addEventListener('input', () => notes.set(em.id, note.value));
+      note.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Enter') return;
+        ev.preventDefault();
+        resolve(chosen);
+      });
+      genuine.addEventListener('click', () => resolve('genuine'));
+      falseAlarm.addEventListener('click', () => resolve('false'));
+      actions.push(genuine, falseAlarm, note, hint);
     }
     const locate = h('button', { 'data-action': 'locate' }, 'Show on map');
     locate.addEventListener('click', () => ctx.navigate(`/map?unit=${encodeURIComponent(em.unitId)}`));
@@ -136,6 +167,10 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
             ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
           });
         });
+        // Names, not ids: the subject's name arrives from the gallery API (journaled as a view).
+        const where = ` seen in ${zone} at ${clock(b.at)} (${orderName(ctx, b.cboId)})`;
+        const breachText = h('span', { class: 'breach-text' }, `A subject under an order${where}`);
+        void subjectName(ctx, b.subjectId).then((name) => (breachText.textContent = `${name}${where}`));
         const track = h('button', {}, 'Track');
         track.addEventListener('click', () => ctx.navigate(`/tracking?subject=${encodeURIComponent(b.subjectId)}`));
         bc = {
@@ -144,7 +179,7 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
             'div',
             { class: 'breach', role: 'group', 'aria-label': 'CBO breach', 'data-breach': b.breachId },
             h('strong', {}, 'CBO BREACH'),
-            h('span', {}, `Subject ${b.subjectId} seen in ${zone} at ${clock(b.at)} (order ${b.cboId})`),
+            breachText,
             h('span', { class: 'actions' }, ack, track),
           ),
         };

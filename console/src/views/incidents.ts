@@ -1,7 +1,9 @@
 import type { IncidentRecord } from '../../../gateway/contract/tracking';
+import { ago } from '../ago';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { age, clock, coalesce, fill, h, sync } from '../dom';
+import { categoryName, OUTCOME_WORDS, outcomeName } from '../names';
 import { may } from '../roles';
 
 const COLUMNS: Array<{ id: string; label: string; states: readonly string[] }> = [
@@ -19,7 +21,6 @@ const RECEIPT_TEXT: Record<string, string> = {
 };
 const CHANNEL_TEXT: Record<string, string> = { '101': '101 call', radio: 'radio call', 'walk-in': 'walk-in', cctv: 'CCTV' };
 const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'damage', 'other'];
-const OUTCOMES = ['arrest', 'words-of-advice', 'no-trace', 'false-report', 'resolved'];
 /** Closed incidents stay on the board this long. */
 const CLOSED_SHOWN_MS = 4 * 3600_000;
 
@@ -105,14 +106,37 @@ export function incidentsView(ctx: Ctx): View {
       box.append(suggest, list);
     }
     if (may.closeIncident(role)) {
+      // Closing takes an outcome and a note, then the button: choosing in the list alone (arrow
+      // keys included) never closes anything. The gateway refuses a close without either.
+      const name = i.reference ?? i.incidentId;
       const outcome = h(
         'select',
-        { 'aria-label': `Outcome of ${i.incidentId}` },
-        h('option', { value: '' }, 'Close as…'),
-        OUTCOMES.map((o) => h('option', { value: o }, o)),
+        { 'aria-label': `Outcome of ${name}`, 'data-field': 'outcome' },
+        h('option', { value: '' }, 'Outcome…'),
+        OUTCOME_WORDS.map(([id, words]) => h('option', { value: id }, words)),
       );
-      outcome.addEventListener('change', () => outcome.value && void ctx.tracking.close(i.incidentId, outcome.value).catch(fail));
-      box.append(outcome);
+      const note = h('input', {
+        type: 'text',
+        maxlength: 1000,
+        'aria-label': `Closing note for ${name}`,
+        placeholder: 'Note (required)',
+        'data-field': 'note',
+      });
+      const close = h('button', { type: 'button', 'data-action': 'close-incident' }, 'Close incident');
+      close.addEventListener('click', () => {
+        const missing = !outcome.value ? outcome : !note.value.trim() ? note : null;
+        if (missing) {
+          ctx.notify(`To close ${name}, choose an outcome and write a note.`, 'error');
+          missing.focus();
+          return;
+        }
+        close.disabled = true;
+        ctx.tracking.close(i.incidentId, outcome.value, note.value.trim()).catch((err: unknown) => {
+          close.disabled = false;
+          fail(err);
+        });
+      });
+      box.append(h('span', { class: 'close-incident' }, outcome, note, close));
     }
     return box.children.length ? box : null;
   };
@@ -128,12 +152,13 @@ export function incidentsView(ctx: Ctx): View {
         'header',
         {},
         i.reference ? h('strong', { class: 'reference' }, `${i.reference} `) : null,
-        h('strong', {}, i.category),
+        h('strong', {}, categoryName(i.category)),
         h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}${i.channel ? ` · ${CHANNEL_TEXT[i.channel] ?? i.channel}` : ''}`),
       ),
       h('p', {}, i.description || '—'),
       h('p', { class: 'muted' }, [prem?.name, zone].filter(Boolean).join(', ') || 'place not given'),
-      h('p', { class: 'muted' }, `${clock(reported)} (${age(Date.now() - reported)} ago)${i.subjectId ? ` · subject ${i.subjectId}` : ''}`),
+      // A live "ago"; the subject's name is in the gallery (each look journaled), not on every card.
+      h('p', { class: 'muted' }, `${clock(reported)} (`, ago(reported), ')', i.subjectId ? ' · a subject on file is linked' : null),
       i.units.length
         ? h(
             'p',
@@ -149,7 +174,7 @@ export function incidentsView(ctx: Ctx): View {
           )
         : null,
       h('p', { class: 'response-clock' }),
-      i.outcome ? h('p', {}, `Outcome: ${i.outcome}`) : null,
+      i.outcome ? h('p', {}, `Outcome: ${outcomeName(i.outcome)}`) : null,
       actions(i),
     );
   };

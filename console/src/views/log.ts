@@ -1,6 +1,8 @@
 import type { ConsoleEvent } from '../../../gateway/contract/socket';
 import type { Ctx, View } from '../context';
 import { clock, coalesce, fill, h } from '../dom';
+import { LogHistory } from '../log-history';
+import { describeEvent, typeWords } from '../log-words';
 
 /** Rows kept on screen; the store keeps more, and the journal everything. */
 const MAX_ROWS = 500;
@@ -16,18 +18,9 @@ export function logView(ctx: Ctx): View {
   const el = h('section', { class: 'panel log-panel' }, h('div', { class: 'toolbar' }, h('h2', {}, 'Live log'), filter, count), list);
   let shownSeq = 0;
 
-  const describe = (e: ConsoleEvent): string => {
-    // Any event's payload, read field by field for a one-line summary.
-    const p: Record<string, unknown> = e.payload ?? {};
-    const bits: string[] = [];
-    if (typeof p.issi === 'number') bits.push(ctx.store.unitByIssi(p.issi)?.callsign ?? `ISSI ${p.issi}`);
-    if (typeof p.unitId === 'string') bits.push(ctx.store.callsign(p.unitId));
-    for (const k of ['value', 'state', 'online', 'status', 'outcome', 'text', 'category', 'description', 'cameraId', 'premisesId']) {
-      const v = p[k];
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') bits.push(`${k}: ${String(v).slice(0, 80)}`);
-    }
-    return bits.join(' · ');
-  };
+  const describe = (e: ConsoleEvent): string => describeEvent(ctx, e);
+  // What came before this page was opened (the journal, as the stream would have sent it): a reload keeps the log.
+  const history = new LogHistory(ctx);
 
   const row = (e: ConsoleEvent) =>
     h(
@@ -35,7 +28,7 @@ export function logView(ctx: Ctx): View {
       { 'data-seq': e.seq, 'data-type': e.type },
       h('span', { class: 'seq' }, `#${e.seq}`),
       h('time', { datetime: new Date(e.ts).toISOString() }, clock(e.ts)),
-      h('span', { class: 'type' }, e.type),
+      h('span', { class: 'type', title: e.type }, typeWords(e.type)),
       h('span', { class: 'detail' }, describe(e)),
       e.actor ? h('span', { class: 'actor' }, `by ${e.actor}`) : null,
     );
@@ -47,7 +40,7 @@ export function logView(ctx: Ctx): View {
 
   const renderAll = () => {
     const q = filter.value.trim().toLowerCase();
-    const events = ctx.store.log
+    const events = [...history.before(ctx.store.log[0]?.seq), ...ctx.store.log]
       .filter((e) => matches(e, q))
       .slice(-MAX_ROWS)
       .reverse();
@@ -69,7 +62,9 @@ export function logView(ctx: Ctx): View {
   const redraw = coalesce(renderNew, 50);
   ctx.store.subscribe((t) => {
     if (t.has('events')) redraw();
+    if (t.has('events') && history.wanted()) void history.load().then(renderAll);
   });
+  if (history.wanted()) void history.load().then(renderAll);
   renderAll();
   return { el };
 }

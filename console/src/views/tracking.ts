@@ -1,8 +1,9 @@
 import type { LonLat } from '../../../gateway/contract/api';
 import type { Sighting, SubjectView } from '../../../gateway/contract/tracking';
+import { ago } from '../ago';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
-import { age, clock, coalesce, fill, h } from '../dom';
+import { clock, coalesce, fill, h } from '../dom';
 import { centre } from '../geo';
 import { may } from '../roles';
 import type { TrackView } from '../tracking-api';
@@ -234,7 +235,8 @@ export function trackingView(ctx: Ctx): View {
               h(
                 'span',
                 { class: 'muted' },
-                ` · ${tr.state === 'active' ? zoneName(tr.currentZones[0]) : 'track ended'}${last ? ` · ${age(Date.now() - last.atMs)} ago` : ''}`,
+                ` · ${tr.state === 'active' ? zoneName(tr.currentZones[0]) : 'track ended'}${last ? ' · ' : ''}`,
+                last ? ago(last.atMs) : null,
               ),
             ]);
           })
