@@ -1,4 +1,5 @@
 import type { LonLat, SiteInfo } from '../../gateway/contract/api';
+import { applyEmergencyEvent } from '../../gateway/contract/emergency-lifecycle';
 import { isEvent } from '../../gateway/contract/is-event';
 import type {
   AlertView,
@@ -35,7 +36,7 @@ const LOG_LIMIT = 2000;
  * events that follow, as the gateway's projections are. Units are not derived here at all: the
  * gateway sends each unit's state as its projection computes it (`units:state`), so dispatch,
  * arrival, close and emergencies cannot drift from what the gateway ranks and records. The few
- * rules still restated (receipts, emergencies, evidence) come from the event types the
+ * rules still restated (receipts, evidence) come from the event types the
  * contract names; the snapshot on every reconnect corrects any drift.
  */
 export class Store {
@@ -174,35 +175,8 @@ export class Store {
   private applyEmergency(
     e: ConsoleEvent<'emergency.raised' | 'emergency.repeat' | 'emergency.realert' | 'emergency.acknowledged' | 'emergency.resolved'>,
   ): Topic[] {
-    if (!e.payload) return [];
-    const id = e.payload.emergencyId;
-    if (e.type === 'emergency.raised') {
-      const p = e.payload;
-      this.emergencies.set(id, {
-        id,
-        unitId: p.unitId,
-        issi: p.issi,
-        trigger: p.trigger,
-        raisedAt: e.ts,
-        presses: 1,
-        state: 'open',
-        owner: null,
-        acknowledgedAt: null,
-        outcome: null,
-        resolvedBy: null,
-        resolvedAt: null,
-        lastAlertAt: e.ts,
-      });
-      return ['emergencies'];
-    }
-    const em = this.emergencies.get(id);
-    if (!em) return [];
-    if (e.type === 'emergency.repeat') em.presses += 1;
-    else if (e.type === 'emergency.realert') em.lastAlertAt = e.ts;
-    else if (e.type === 'emergency.acknowledged') Object.assign(em, { state: 'acknowledged', owner: e.actor, acknowledgedAt: e.ts });
-    else if (e.type === 'emergency.resolved' && e.payload)
-      Object.assign(em, { state: 'resolved', outcome: e.payload.outcome, resolvedBy: e.actor, resolvedAt: e.ts });
-    return ['emergencies'];
+    // The gateway's emergencies projection applies the same function (contract/emergency-lifecycle.ts).
+    return applyEmergencyEvent(this.emergencies, e) ? ['emergencies'] : [];
   }
 
   private applyAlert(e: ConsoleEvent<'alert.sent' | 'alert.pei-sent' | 'alert.timed-out' | 'alert.delivery'>): Topic[] {

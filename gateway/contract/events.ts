@@ -265,6 +265,7 @@ const INCIDENTS = 'gateway/projections/incidents.ts';
 const DERIVE = 'gateway/region/derive.ts';
 /** Applied by the orders projection and the console's tracking state alike. */
 const CBO_LIFECYCLE = 'gateway/contract/cbo-lifecycle.ts';
+const EMERGENCY_LIFECYCLE = 'gateway/contract/emergency-lifecycle.ts';
 
 /** Keeps each entry's own schema type (so payloads are typed per event) while checking its shape. */
 const spec = <S extends z.ZodType>(s: EventSpec<S>): EventSpec<S> => s;
@@ -859,35 +860,35 @@ export const EVENTS = {
     }),
     description: "A unit's emergency (button or status) opens an emergency",
     writers: ['gateway/radio/emergency-watch.ts'],
-    readers: ['gateway/projections/emergencies.ts', UNITS, STORE],
+    readers: [EMERGENCY_LIFECYCLE, 'gateway/projections/emergencies.ts', UNITS],
     privacy: privacy('other', [], ['fix']),
   }),
   'emergency.repeat': spec({
     payload: z.object({ emergencyId: z.string(), unitId: z.string(), issi: z.number(), trigger: z.string(), causeSeq: z.number() }),
     description: 'The emergency is pressed again while open',
     writers: ['gateway/radio/emergency-watch.ts'],
-    readers: ['gateway/projections/emergencies.ts', STORE],
+    readers: [EMERGENCY_LIFECYCLE],
     privacy: privacy('other'),
   }),
   'emergency.realert': spec({
     payload: z.object({ emergencyId: z.string(), unitId: z.string(), unacknowledgedMs: z.number() }),
     description: 'An emergency still unacknowledged alarms again',
     writers: ['gateway/radio/emergency-watch.ts'],
-    readers: ['gateway/projections/emergencies.ts', STORE],
+    readers: [EMERGENCY_LIFECYCLE],
     privacy: privacy('other'),
   }),
   'emergency.acknowledged': spec({
     payload: z.object({ emergencyId: z.string(), unitId: z.string() }),
     description: 'A controller takes the emergency',
     writers: ['gateway/api/app-api.ts'],
-    readers: ['gateway/projections/emergencies.ts', STORE],
+    readers: [EMERGENCY_LIFECYCLE],
     privacy: privacy('other'),
   }),
   'emergency.resolved': spec({
     payload: z.object({ emergencyId: z.string(), unitId: z.string(), outcome: z.enum(['genuine', 'false']), note: nstr }),
     description: 'A controller resolves the emergency (genuine or false)',
     writers: ['gateway/api/app-api.ts'],
-    readers: ['gateway/projections/emergencies.ts', UNITS, STORE],
+    readers: [EMERGENCY_LIFECYCLE, 'gateway/projections/emergencies.ts', UNITS],
     privacy: privacy('other', ['note']),
   }),
   'unit.lost-contact': spec({

@@ -1,3 +1,4 @@
+import { applyEmergencyEvent, EMERGENCY_EVENTS } from '../contract/emergency-lifecycle';
 import { isEvent } from '../contract/events';
 import type { EmergencyView } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
@@ -13,44 +14,10 @@ export class EmergenciesProjection implements Projection<EmergencyView[]> {
   private readonly openByUnit = new Map<string, string>();
 
   apply(e: JournalEvent): void {
-    if (!isEvent(e, 'emergency.raised', 'emergency.repeat', 'emergency.realert', 'emergency.acknowledged', 'emergency.resolved') || !e.payload) return;
-    if (e.type === 'emergency.raised') {
-      const p = e.payload;
-      this.all.set(p.emergencyId, {
-        id: p.emergencyId,
-        unitId: p.unitId,
-        issi: p.issi,
-        trigger: p.trigger,
-        raisedAt: e.ts,
-        presses: 1,
-        state: 'open',
-        owner: null,
-        acknowledgedAt: null,
-        outcome: null,
-        resolvedBy: null,
-        resolvedAt: null,
-        lastAlertAt: e.ts,
-      });
-      this.openByUnit.set(p.unitId, p.emergencyId);
-      return;
-    }
-    const em = this.all.get(e.payload.emergencyId);
-    if (!em) return;
-    switch (e.type) {
-      case 'emergency.repeat':
-        em.presses += 1;
-        break;
-      case 'emergency.realert':
-        em.lastAlertAt = e.ts;
-        break;
-      case 'emergency.acknowledged':
-        Object.assign(em, { state: 'acknowledged', owner: e.actor, acknowledgedAt: e.ts });
-        break;
-      case 'emergency.resolved':
-        Object.assign(em, { state: 'resolved', outcome: e.payload.outcome, resolvedBy: e.actor, resolvedAt: e.ts });
-        this.openByUnit.delete(em.unitId);
-        break;
-    }
+    if (!isEvent(e, ...EMERGENCY_EVENTS)) return;
+    const em = applyEmergencyEvent(this.all, e);
+    if (em && e.type === 'emergency.raised') this.openByUnit.set(em.unitId, em.id);
+    else if (em && e.type === 'emergency.resolved') this.openByUnit.delete(em.unitId);
   }
 
   openFor(unitId: string): EmergencyView | undefined {
