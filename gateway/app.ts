@@ -9,7 +9,7 @@ import { EvidenceApi } from './api/evidence-api';
 import { TrackingApi } from './api/tracking-api';
 import { Accounts } from './auth/accounts';
 import { SESSION_CHECK_MS, Sessions } from './auth/sessions';
-import { MqttBroker } from './broker/broker';
+import { BrokerThread } from './broker/broker-thread';
 import { indexClientIds } from './broker/client-ids';
 import { MqttTlsListener } from './broker/tls-listener';
 import { Bus } from './bus';
@@ -72,7 +72,7 @@ export class Gateway {
   readonly projections: Projections;
   readonly accounts: Accounts;
   readonly sessions: Sessions;
-  readonly broker: MqttBroker;
+  readonly broker: BrokerThread;
   readonly consoleSocket: ConsoleSocket;
   readonly pei: PeiBridge;
   readonly alerts: AlertService;
@@ -135,7 +135,7 @@ export class Gateway {
     this.accounts = new Accounts({ config, clock });
     this.sessionCheckMs = opts.sessionTiming?.checkMs ?? SESSION_CHECK_MS;
     this.sessions = new Sessions({ idleMs: opts.sessionTiming?.idleMs ?? config.gateway.sessionTtlMinutes * 60_000, checkMs: this.sessionCheckMs, clock });
-    this.broker = new MqttBroker({
+    this.broker = new BrokerThread({
       host: config.gateway.mqtt.host,
       port: config.gateway.mqtt.port,
       maxPacketSize: config.gateway.mqtt.maxPacketSize,
@@ -417,11 +417,16 @@ export class Gateway {
     if (this.cctv.handleUpgrade(req, socket, head)) return; // /video/<cameraId>
     const path = (req.url ?? '').split('?')[0];
     if (path !== this.config.gateway.mqtt.websocketPath) return;
-    // Rate-limited per address like the TCP listener, before the WebSocket handshake.
-    if (!this.broker.admit(req.socket.remoteAddress ?? 'unknown')) {
-      socket.destroy();
-      return;
-    }
+    // Rate-limited per address like the TCP listener (the broker thread keeps the count), before
+    // the WebSocket handshake.
+    this.broker.admit(req.socket.remoteAddress ?? 'unknown').then(
+      (admitted) => (admitted ? this.upgradeMqtt(req, socket, head) : socket.destroy()),
+      () => socket.destroy(),
+    );
+  }
+
+  private upgradeMqtt(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (socket.destroyed) return;
     this.mqttWs.handleUpgrade(req, socket, head, (ws) => {
       ws.once('error', (err: Error & { code?: string }) => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.metrics.securityEvents.inc({ kind: 'oversize-packet' });

@@ -9,8 +9,9 @@ import { PROJECT_ROOT } from '../config/root';
  * gateway carries no TypeScript loader. Under tsx each thread (the main one, the journal
  * writer, the loader's own hooks thread) holds a transpiler: ~45 MB more at idle.
  *
- * Four files in `gateway/dist/`: `main.mjs`, the journal writer's `writer-worker.mjs`, which
- * gateway/journal/protocol.ts starts from beside the bundle, time travel's
+ * Five files in `gateway/dist/`: `main.mjs`, the journal writer's `writer-worker.mjs`, which
+ * gateway/journal/protocol.ts starts from beside the bundle, the broker thread's
+ * `broker-worker.mjs` (gateway/broker/broker-thread.ts), time travel's
  * `time-travel-worker.mjs` (gateway/projections/time-travel.ts), and the regional service's
  * `region.mjs`, which `npm run region` runs the same way (one node process, which a SIGTERM or
  * Ctrl-C stops, with no loader, npm or shell of its own left behind). Our code is bundled; packages
@@ -36,6 +37,7 @@ export async function buildGateway(): Promise<void> {
     entryPoints: {
       main: join(PROJECT_ROOT, 'gateway', 'main.ts'),
       'writer-worker': join(PROJECT_ROOT, 'gateway', 'journal', 'writer-worker.ts'),
+      'broker-worker': join(PROJECT_ROOT, 'gateway', 'broker', 'broker-worker.ts'),
       'time-travel-worker': join(PROJECT_ROOT, 'gateway', 'projections', 'time-travel-worker.ts'),
       region: join(PROJECT_ROOT, 'gateway', 'region', 'main.ts'),
     },

@@ -3,15 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
-import type { Logger } from 'pino';
-import type { Accounts, Principal } from '../auth/accounts';
+import type { LoginOutcome, Principal } from '../auth/accounts';
 import type { Lockout } from '../auth/login-throttle';
 import { PublishThrottle } from '../auth/publish-throttle';
 import type { RateLimit } from '../auth/token-bucket';
 import { dedupeKey, QUARANTINE_RAW_CAP, quarantineEvent, validateInbound, type InboundContext, type KnownIds } from '../ingest';
-import type { Journal } from '../journal/journal';
 import type { AppendInput } from '../journal/types';
-import { topicClass, type Metrics } from '../metrics';
+import { topicClass } from '../metrics';
 import { decidePublish, mayReceive, maySubscribe } from './acl';
 import { decideClientId, type ClientIdIndex } from './client-ids';
 import { ConnectionLimiter } from './connection-limiter';
@@ -21,14 +19,50 @@ import { SecurityDigest } from './security-digest';
 import { guardStrings } from './utf8-guard';
 import { listen } from './listen';
 
+/** The gateway's own publishes (downlinks to radios and terminals): the broker, or its thread. */
+export interface MqttPublisher {
+  publish(topic: string, payload: unknown, qos?: 0 | 1, retain?: boolean): Promise<void>;
+}
+
+/** Logins and publish limits: the gateway's accounts (gateway/auth/accounts.ts). */
+export interface BrokerAccounts {
+  login(username: string, password: string, address: string): Promise<LoginOutcome>;
+  publishLimitFor(principal: Principal): RateLimit;
+}
+
+/** Where the broker's events go: the journal (an append resolves once committed). */
+export interface BrokerJournal {
+  append(input: AppendInput): Promise<unknown>;
+  readonly isOpen: boolean;
+}
+
+/** What the broker counts (gateway/metrics.ts holds the counters these feed). */
+export interface BrokerMetrics {
+  clients(delta: 1 | -1): void;
+  securityEvent(kind: string): void;
+  messageIn(cls: string, outcome: 'accepted' | 'quarantined' | 'denied'): void;
+  quarantined(reason: string): void;
+  throttled(action: 'dropped' | 'delayed'): void;
+  messageOut(cls: string): void;
+}
+
+type LogFn = (obj: Record<string, unknown>, msg?: string) => void;
+/** The few logger methods the broker uses (a pino Logger, or the broker thread's relay of one). */
+export interface BrokerLog {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
 export interface BrokerOptions {
   host: string;
   port: number;
   maxPacketSize: number;
-  accounts: Accounts;
-  journal: Journal;
-  metrics: Metrics;
-  log: Logger;
+  accounts: BrokerAccounts;
+  journal: BrokerJournal;
+  metrics: BrokerMetrics;
+  log: BrokerLog;
   /** Ids topic parameters must name (configured cameras); others are quarantined. */
   knownIds?: KnownIds;
   /** Who owns which client id (client-ids.ts). */
@@ -79,7 +113,7 @@ type Forward = (packet: PublishPacket, client: Client | null, done: (err?: Error
  * allows the duplicate delivery, and the journal keeps one (its dedupe key). QoS 2 (exactly once)
  * is routed by aedes after the commit, as before: only aedes's incoming store knows a resend.
  */
-export class MqttBroker {
+export class MqttBroker implements MqttPublisher {
   private aedes: Aedes | null = null;
   private server: Server | null = null;
   private readonly principals = new WeakMap<Client, Principal>();
@@ -97,8 +131,6 @@ export class MqttBroker {
   private readonly routed = new WeakSet<PublishPacket>();
   /** aedes's own `publish`: routes a packet to subscribers, retained store and offline queues. */
   private forward: Forward | null = null;
-  /** `tw_mqtt_messages_in_total` children by class and outcome, bound once (no label hashing per message). */
-  private readonly inCounters = new Map<string, { inc: () => void }>();
   private readonly throttle = new PublishThrottle<Client, InboundContext>((first, count) => void this.recordDropped(first, count));
 
   constructor(private readonly opts: BrokerOptions) {
@@ -137,9 +169,9 @@ export class MqttBroker {
       },
     });
     this.takeOverPublish(aedes);
-    aedes.on('client', () => this.opts.metrics.clients.inc());
+    aedes.on('client', () => this.opts.metrics.clients(1));
     aedes.on('clientDisconnect', (client) => {
-      this.opts.metrics.clients.dec();
+      this.opts.metrics.clients(-1);
       const p = this.principals.get(client);
       if (p)
         void this.record({
@@ -156,7 +188,7 @@ export class MqttBroker {
     aedes.on('connectionError', (_client, err) => {
       // Before CONNECT there is no account to hold to account: counted, not journaled.
       this.opts.log.debug({ err: err.message }, 'connection error');
-      this.opts.metrics.securityEvents.inc({ kind: 'protocol-error' });
+      this.opts.metrics.securityEvent('protocol-error');
     });
     this.aedes = aedes;
 
@@ -189,7 +221,7 @@ export class MqttBroker {
    */
   admit(address: string): boolean {
     if (this.limiter.admit(address)) return true;
-    this.opts.metrics.securityEvents.inc({ kind: 'connection-rate-limited' });
+    this.opts.metrics.securityEvent('connection-rate-limited');
     this.digest.note({
       type: 'security.connection-rate-limited',
       key: `addr:${address}`,
@@ -242,13 +274,13 @@ export class MqttBroker {
     corkPerTurn(stream);
     const client = this.aedes.handle(stream, req);
     limitPacketSize(client, this.opts.maxPacketSize, (size) => {
-      this.opts.metrics.securityEvents.inc({ kind: 'oversize-packet' });
+      this.opts.metrics.securityEvent('oversize-packet');
       void this.record({ source: 'mqtt', type: 'security.oversize-packet', payload: { clientId: client.id ?? null, size, max: this.opts.maxPacketSize } });
     });
     const address = streamAddress(stream, req);
     guardStrings(client, (problem, packet) => {
       this.badString.add(client);
-      this.opts.metrics.securityEvents.inc({ kind: 'malformed-string' });
+      this.opts.metrics.securityEvent('malformed-string');
       const p = this.principals.get(client);
       this.digest.note({
         type: 'security.malformed-string',
@@ -263,13 +295,16 @@ export class MqttBroker {
 
   /** Publishes from the gateway itself (downlinks); resolves when handed to subscribers. */
   publish(topic: string, payload: unknown, qos: 0 | 1 = 1, retain = false): Promise<void> {
+    return this.publishRaw(topic, Buffer.from(JSON.stringify(payload)), qos, retain);
+  }
+
+  /** `publish` of a payload already serialised (the broker thread's downlinks from the main thread). */
+  publishRaw(topic: string, payload: Buffer, qos: 0 | 1 = 1, retain = false): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker not started'));
-    this.opts.metrics.messagesOut.inc({ class: topicClass(topic) });
+    this.opts.metrics.messageOut(topicClass(topic));
     return new Promise((resolve, reject) => {
-      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos, retain, dup: false }, (err?: Error) =>
-        err ? reject(err) : resolve(),
-      );
+      aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (err?: Error) => (err ? reject(err) : resolve()));
     });
   }
 
@@ -294,7 +329,7 @@ export class MqttBroker {
      * kind of refusal (an attacker chooses the username and client id freely); after, per account.
      */
     const refuse = (reason: string, code: number, key: string, extra: Record<string, unknown> = {}): never => {
-      this.opts.metrics.securityEvents.inc({ kind: 'connect-refused' });
+      this.opts.metrics.securityEvent('connect-refused');
       this.digest.note({
         type: 'security.connect-refused',
         key,
@@ -311,7 +346,7 @@ export class MqttBroker {
     if (!outcome.ok && outcome.reason === 'locked') {
       // Not journaled one by one: a client hammering a locked account would flood the journal.
       // The lockout itself was journaled when it began.
-      this.opts.metrics.securityEvents.inc({ kind: 'login-locked-out' });
+      this.opts.metrics.securityEvent('login-locked-out');
       throw authError(`locked out for ${Math.ceil(outcome.lockout.ms / 1000)} s`, CONNACK_NOT_AUTHORIZED);
     }
     if (!outcome.ok) {
@@ -349,7 +384,7 @@ export class MqttBroker {
     const decision = decidePublish(principal, packet.topic);
     if (decision.kind === 'deny') {
       this.countIn(cls, 'denied');
-      this.opts.metrics.securityEvents.inc({ kind: 'publish-denied' });
+      this.opts.metrics.securityEvent('publish-denied');
       await this.record({
         source: `mqtt:${client.id}`,
         type: 'security.publish-denied',
@@ -361,14 +396,14 @@ export class MqttBroker {
     }
     const admission = this.throttle.admit(client, packet.qos, ctx);
     if (admission.drop) {
-      this.opts.metrics.throttled.inc({ action: 'dropped' });
+      this.opts.metrics.throttled('dropped');
       this.quarantined.add(packet.payload as Buffer); // never forwarded, never retained
       this.routed.add(packet);
       packet.retain = false;
       return;
     }
     if (admission.waitMs > 0) {
-      this.opts.metrics.throttled.inc({ action: 'delayed' });
+      this.opts.metrics.throttled('delayed');
       await new Promise((r) => setTimeout(r, admission.waitMs));
     }
     const verdict = validateInbound(decision.kind === 'allow' ? decision.match : null, payload, this.opts.knownIds);
@@ -378,7 +413,7 @@ export class MqttBroker {
       this.routed.add(packet); // not routed at all
       packet.retain = false; // never keep a quarantined message as the retained state
       this.countIn(cls, 'quarantined');
-      this.opts.metrics.quarantined.inc({ reason: verdict.kind });
+      this.opts.metrics.quarantined(verdict.kind);
       await this.opts.journal.append({ ...quarantineEvent(ctx, verdict.kind, verdict.reason), dedupe });
       return;
     }
@@ -404,13 +439,7 @@ export class MqttBroker {
   }
 
   private countIn(cls: string, outcome: 'accepted' | 'quarantined' | 'denied'): void {
-    const key = `${cls} ${outcome}`;
-    let counter = this.inCounters.get(key);
-    if (!counter) {
-      counter = this.opts.metrics.messagesIn.labels({ class: cls, outcome });
-      this.inCounters.set(key, counter);
-    }
-    counter.inc();
+    this.opts.metrics.messageIn(cls, outcome);
   }
 
   /**
@@ -421,7 +450,7 @@ export class MqttBroker {
   private onProtocolError(client: Client, err: Error & { code?: string }): void {
     const p = this.principals.get(client);
     if (!p || err.code || this.badString.has(client) || /^(connection closed|keep alive timeout)$|exceeds maxPacketSize/.test(err.message)) return;
-    this.opts.metrics.securityEvents.inc({ kind: 'protocol-error' });
+    this.opts.metrics.securityEvent('protocol-error');
     void this.record({
       source: `mqtt:${client.id}`,
       type: 'security.protocol-error',
@@ -452,7 +481,7 @@ export class MqttBroker {
   }
 
   private async recordLockout(l: Lockout, via: string, clientId: string | null): Promise<void> {
-    this.opts.metrics.securityEvents.inc({ kind: 'lockout' });
+    this.opts.metrics.securityEvent('lockout');
     await this.record({
       source: via,
       type: 'security.lockout',
@@ -464,7 +493,7 @@ export class MqttBroker {
   private authorizeSubscribe(client: Client, sub: Subscription): Subscription | null {
     const principal = this.principals.get(client);
     if (principal && maySubscribe(principal, sub.topic)) return sub;
-    this.opts.metrics.securityEvents.inc({ kind: 'subscribe-denied' });
+    this.opts.metrics.securityEvent('subscribe-denied');
     this.digest.note({
       type: 'security.subscribe-denied',
       key: principal ? `account:${principal.username}` : `addr:${remoteAddress(client)}`,

@@ -129,6 +129,14 @@ export class Journal implements JournalStore {
   }
 
   append(input: AppendInput): Promise<JournalEvent> {
+    return this.appendSerialized(input);
+  }
+
+  /**
+   * `append` of an input whose payload a producer has already serialised (the broker thread
+   * posts it as JSON): `payloadJson` must be `JSON.stringify(input.payload ?? null)`.
+   */
+  appendSerialized(input: AppendInput, payloadJson?: string): Promise<JournalEvent> {
     if (!this.isOpen) return Promise.reject(new Error(this.closing ? 'journal is closing' : 'journal is not open'));
     if (input.dedupe) {
       // A resend racing its original joins it; one of an event already committed is found by
@@ -136,17 +144,17 @@ export class Journal implements JournalStore {
       const seen = this.inflight.get(input.dedupe);
       if (seen) return seen;
       const key = input.dedupe;
-      const promise = this.enqueue(input).finally(() => this.inflight.delete(key));
+      const promise = this.enqueue(input, payloadJson).finally(() => this.inflight.delete(key));
       this.inflight.set(key, promise);
       return promise;
     }
-    return this.enqueue(input);
+    return this.enqueue(input, payloadJson);
   }
 
-  private enqueue(input: AppendInput): Promise<JournalEvent> {
+  private enqueue(input: AppendInput, payloadJson?: string): Promise<JournalEvent> {
     let payload: string;
     try {
-      payload = JSON.stringify(input.payload ?? null);
+      payload = payloadJson ?? JSON.stringify(input.payload ?? null);
     } catch (err) {
       return Promise.reject(toError(err));
     }

@@ -3,7 +3,7 @@
  * an id and gets exactly one reply with the same id; the worker handles requests one at a
  * time, in the order they were posted.
  */
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread';
 import type { AppendInput } from './types';
 
 /**
@@ -82,24 +82,9 @@ export type WriterReply =
 /** A request before the client gives it an id. */
 type Request = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'id'> : never) : never;
 
-/**
- * Node 20 cannot load a .ts worker by itself, and tsx's `--import` hook does not reach worker
- * threads (neither inherited nor passed in execArgv), whether the gateway runs under the tsx
- * CLI, `node --import tsx` or vitest. So the worker is an inline bootstrap that registers
- * tsx's ESM hooks in its own thread and then imports the real module; the same everywhere.
- */
-function startWorker(): Worker {
-  // Built (`npm start` runs the bundle in dist/): the worker is the bundle's sibling.
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer-worker.mjs', import.meta.url));
-  const entry = new URL('./writer-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, execArgv: [] });
-}
-
 /** The main thread's end: one promise per request, settled by the worker's reply. */
 export class WriterClient {
-  private readonly worker = startWorker();
+  private readonly worker = startWorker(new URL('./writer-worker.ts', import.meta.url), 'writer-worker');
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private stopped: Error | null = null;

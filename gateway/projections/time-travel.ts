@@ -1,20 +1,14 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { JournalEvent } from '../journal/types';
 import type { Hotspots } from '../tracking/hotspots';
+import { startWorker } from '../worker-thread';
 import type { TimeTravelReply, TimeTravelRequest, TimeTravelStatus } from './time-travel-worker';
 
 type Request = TimeTravelRequest extends infer R ? (R extends TimeTravelRequest ? Omit<R, 'id'> : never) : never;
 
-/** As protocol.ts starts the journal writer: the bundle's sibling when built, through tsx from source. */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./time-travel-worker.mjs', import.meta.url));
-  const entry = new URL('./time-travel-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, execArgv: [] });
-}
+const startTimeTravelWorker = (): Worker => startWorker(new URL('./time-travel-worker.ts', import.meta.url), 'time-travel-worker');
 
 /** How long after a retention erasure a running worker waits to start again (see onCommitted). */
 const ERASE_SETTLE_MS = 2_000;
@@ -116,7 +110,7 @@ export class TimeTravel {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = startWorker();
+    const worker = startTimeTravelWorker();
     worker.on('message', (reply: TimeTravelReply) => {
       const call = this.calls.get(reply.id);
       if (!call) return;

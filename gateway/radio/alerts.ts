@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ulid } from 'ulid';
 import type { Config } from '../../config/schema';
-import type { MqttBroker } from '../broker/broker';
+import type { MqttPublisher } from '../broker/broker';
 import { systemClock, type Clock, type Timer } from '../clock';
 import { topicFor } from '../contract/topics';
 import type { Journal } from '../journal/journal';
@@ -22,7 +22,7 @@ export interface AlertServiceOptions {
   config: Config;
   projections: Projections;
   journal: Journal;
-  broker: MqttBroker;
+  broker: MqttPublisher;
   pei: PeiBridge;
   log: Logger;
   clock?: Clock;
@@ -38,7 +38,7 @@ export class AlertService {
   private readonly config: Config;
   private readonly projections: Projections;
   private readonly journal: Journal;
-  private readonly broker: MqttBroker;
+  private readonly broker: MqttPublisher;
   private readonly pei: PeiBridge;
   private readonly log: Logger;
   private readonly clock: Clock;

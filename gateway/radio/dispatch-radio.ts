@@ -1,9 +1,9 @@
 import type { DispatchRadio } from '../api/incidents-api';
-import type { MqttBroker } from '../broker/broker';
+import type { MqttPublisher } from '../broker/broker';
 import type { PeiBridge } from './pei-bridge';
 
 export interface DispatchRadioOptions {
-  broker: Pick<MqttBroker, 'publish'>;
+  broker: MqttPublisher;
   pei: Pick<PeiBridge, 'sendText'>;
 }
 
