@@ -15,6 +15,7 @@ import { decideClientId, type ClientIdIndex } from './client-ids';
 import { ConnectionLimiter } from './connection-limiter';
 import { corkPerTurn } from './cork';
 import { limitPacketSize } from './packet-limit';
+import { PubAcks, type HeldAck } from './pubacks';
 import { SecurityDigest } from './security-digest';
 import { guardStrings } from './utf8-guard';
 import { listen } from './listen';
@@ -131,6 +132,8 @@ export class MqttBroker implements MqttPublisher {
   private readonly routed = new WeakSet<PublishPacket>();
   /** aedes's own `publish`: routes a packet to subscribers, retained store and offline queues. */
   private forward: Forward | null = null;
+  /** QoS 1 acknowledgements that follow their commit, in arrival order. */
+  private readonly pubacks = new PubAcks<Client>((client) => client.conn);
   private readonly throttle = new PublishThrottle<Client, InboundContext>((first, count) => void this.recordDropped(first, count));
 
   constructor(private readonly opts: BrokerOptions) {
@@ -371,6 +374,8 @@ export class MqttBroker implements MqttPublisher {
   private async authorizePublish(client: Client | null, packet: PublishPacket): Promise<void> {
     const principal = client ? this.principals.get(client) : undefined;
     if (!client || !principal) throw new Error('publish from an unauthenticated client');
+    // Its place in the line of acknowledgements is taken on arrival, before any wait.
+    const ack = packet.qos === 1 ? this.pubacks.reserve(client, packet.messageId ?? 0) : null;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const ctx: InboundContext = {
       topic: packet.topic,
@@ -414,7 +419,7 @@ export class MqttBroker implements MqttPublisher {
       packet.retain = false; // never keep a quarantined message as the retained state
       this.countIn(cls, 'quarantined');
       this.opts.metrics.quarantined(verdict.kind);
-      await this.opts.journal.append({ ...quarantineEvent(ctx, verdict.kind, verdict.reason), dedupe });
+      await this.acknowledgeOnCommit(client, packet, ack, this.opts.journal.append({ ...quarantineEvent(ctx, verdict.kind, verdict.reason), dedupe }));
       return;
     }
     this.countIn(cls, 'accepted');
@@ -433,9 +438,34 @@ export class MqttBroker implements MqttPublisher {
     // QoS 2 keeps aedes's own order (stored, routed once, PUBREC): a resend of it must not be
     // delivered again, and only aedes's incoming store knows one.
     if (packet.qos < 2 && this.opts.journal.isOpen) this.forwardNow(client, packet);
-    // The PUBACK (sent by aedes when this resolves) waits for the commit; a refused commit
-    // closes the connection unacknowledged, and the publisher resends.
-    await committed;
+    await this.acknowledgeOnCommit(client, packet, ack, committed);
+  }
+
+  /**
+   * The PUBACK waits for the commit; a refused commit closes the connection unacknowledged,
+   * and the publisher resends. For a QoS 1 PUBLISH already routed (or refused), the broker
+   * writes the PUBACK itself (pubacks.ts), so that a connection's PUBACKs keep the order its
+   * PUBLISHes came in ([MQTT-4.6.0-2]) when a later emergency is committed first, and so that
+   * aedes, told the packet is QoS 0, is done with it at once. Otherwise (QoS 2, a journal
+   * closing, a connection with too many unacknowledged) aedes acknowledges when this resolves.
+   */
+  private async acknowledgeOnCommit(client: Client, packet: PublishPacket, ack: HeldAck | null, committed: Promise<unknown>): Promise<void> {
+    if (ack && this.routed.has(packet) && !this.pubacks.full(client)) {
+      packet.qos = 0;
+      committed.then(
+        () => this.pubacks.ready(client, ack),
+        (err: unknown) => {
+          this.opts.log.warn({ err, clientId: client.id }, 'commit refused: closing the connection unacknowledged');
+          client.close();
+        },
+      );
+      return;
+    }
+    try {
+      await committed;
+    } finally {
+      if (ack) this.pubacks.forget(client, ack); // aedes writes this one itself
+    }
   }
 
   private countIn(cls: string, outcome: 'accepted' | 'quarantined' | 'denied'): void {

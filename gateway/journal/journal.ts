@@ -12,6 +12,11 @@ export interface JournalOptions {
   synchronous: 'full' | 'normal';
   /** Largest number of events committed in one transaction. */
   maxBatch: number;
+  /**
+   * How long a batch of ordinary appends should take the writer, at its recent pace (default
+   * 4 ms): what an emergency arriving meanwhile waits at most before its own batch.
+   */
+  batchTargetMs?: number;
   log: Logger;
   /** Called after each commit with the batch size and commit time (metrics). */
   onBatch?: (size: number, seconds: number) => void;
@@ -23,6 +28,11 @@ export interface JournalOptions {
    */
   coalesceAbove?: number;
 }
+
+/** How long a batch of ordinary appends should take the writer (`batchCap`). */
+const DEFAULT_BATCH_TARGET_MS = 4;
+/** Batches smaller than this say little about the writer's pace per event (the fsync dominates). */
+const PACE_MIN_SAMPLE = 16;
 
 /** How often the number of coalesced appends is journaled (per key, one event per window). */
 const COALESCE_REPORT_MS = 1000;
@@ -76,6 +86,8 @@ export class Journal implements JournalStore {
   private headHash = GENESIS_HASH;
   /** Appends not yet committed, by dedupe key, so a resend racing its original joins it. */
   private readonly inflight = new Map<string, Promise<JournalEvent>>();
+  /** The writer's recent time per appended event (moving average), for `batchCap`. */
+  private perEventSeconds = 0;
   /** The last commit error, cleared by the next successful commit (readiness). */
   lastError: Error | null = null;
 
@@ -237,7 +249,7 @@ export class Journal implements JournalStore {
 
   private writeNext(): void {
     if (this.writing || this.held || this.queued === 0 || !this.writer) return;
-    const batch = this.urgent.length > 0 ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.opts.maxBatch);
+    const batch = this.urgent.length > 0 ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.batchCap());
     if (this.coalescible.size > 0) {
       for (const p of batch) if (p.input.coalesce && this.coalescible.get(p.input.coalesce) === p) this.coalescible.delete(p.input.coalesce);
     }
@@ -246,6 +258,18 @@ export class Journal implements JournalStore {
       (c) => this.settle(() => this.committed(batch, c)),
       (err: unknown) => this.settle(() => this.refused(batch, toError(err))),
     );
+  }
+
+  /**
+   * How many queued appends go to the writer at once: as many as it commits in about
+   * `batchTargetMs`, by its recent pace (at least 16, at most maxBatch). An emergency arriving while a batch
+   * is being committed waits for that batch, so no batch may be long; a small one costs an
+   * fsync more often, which the disk's own limit makes cheap next to the rows.
+   */
+  private batchCap(): number {
+    if (this.perEventSeconds === 0) return this.opts.maxBatch;
+    const target = (this.opts.batchTargetMs ?? DEFAULT_BATCH_TARGET_MS) / 1000;
+    return Math.max(PACE_MIN_SAMPLE, Math.min(this.opts.maxBatch, Math.floor(target / this.perEventSeconds)));
   }
 
   private settle(then: () => void): void {
@@ -257,6 +281,7 @@ export class Journal implements JournalStore {
 
   private committed(batch: Pending[], c: Committed): void {
     this.lastError = null;
+    if (batch.length >= PACE_MIN_SAMPLE) this.perEventSeconds = this.perEventSeconds * 0.8 + (c.seconds / batch.length) * 0.2;
     const events: JournalEvent[] = [];
     const results: Array<JournalEvent | number> = [];
     for (let i = 0; i < batch.length; i++) {

@@ -91,6 +91,51 @@ describe('forward on validation, acknowledge on commit (in process)', () => {
     expect(quarantined).toHaveLength(1);
   });
 
+  it("reads and forwards a connection's next message while its last one waits for the commit", async () => {
+    const raw = await rawClient(gw.broker.port, 'radio-2002-pipeline');
+    const publish = (marker: number, messageId: number) =>
+      raw.send({ cmd: 'publish', topic: 'tw/v1/radio/2002/position', payload: Buffer.from(position(marker)), qos: 1, messageId, retain: false, dup: false });
+    const release = gw.journal.holdCommits();
+    publish(111, 21);
+    await eventually(() => got.get(111) === 1, 10_000, 'the first message at the subscriber');
+    // Sent on its own once the first was out: forwarding never waits for an earlier commit.
+    publish(112, 22);
+    await eventually(() => got.get(112) === 1, 10_000, 'the second message at the subscriber before either commit');
+    expect(
+      raw.packets.filter((p) => p.cmd === 'puback'),
+      'PUBACK before the commit',
+    ).toEqual([]);
+    release();
+    const acks = [await raw.next('puback', 10_000), await raw.next('puback', 10_000)];
+    expect(acks.map((p) => p.messageId)).toEqual([21, 22]);
+    expect(journaled(path, 111)).toBe(1);
+    expect(journaled(path, 112)).toBe(1);
+    raw.close();
+  });
+
+  it('acknowledges in the order messages came in, even when a later emergency is committed first', async () => {
+    const raw = await rawClient(gw.broker.port, 'radio-2002-order');
+    const release = gw.journal.holdCommits();
+    raw.send({ cmd: 'publish', topic: 'tw/v1/radio/2002/position', payload: Buffer.from(position(121)), qos: 1, messageId: 31, retain: false, dup: false });
+    raw.send({
+      cmd: 'publish',
+      topic: 'tw/v1/radio/2002/emergency',
+      payload: Buffer.from(JSON.stringify({ state: 'pressed' })),
+      qos: 1,
+      messageId: 32,
+      retain: false,
+      dup: false,
+    });
+    await eventually(() => gw.journal.urgentCount === 1, 10_000, 'the emergency in the urgent lane');
+    release();
+    const acks = [await raw.next('puback', 10_000), await raw.next('puback', 10_000)];
+    expect(acks.map((p) => p.messageId)).toEqual([31, 32]);
+    // The emergency was committed first all the same.
+    const seqs = [...gw.journal.replay()].filter((e) => e.source === 'mqtt:radio-2002-order' && e.type.startsWith('radio.')).map((e) => e.type);
+    expect(seqs).toEqual(['radio.emergency', 'radio.position']);
+    raw.close();
+  });
+
   it('keeps QoS 2 exactly once: a resend before PUBREL is neither delivered nor journaled again', async () => {
     const raw = await rawClient(gw.broker.port, 'radio-2002-qos2');
     const packet = {
