@@ -96,7 +96,7 @@ describe('reference numbers', () => {
     await radio.publishAsync('tw/v1/radio/2002/position', JSON.stringify({ lat, lon, accuracyM: 5, fixTime: new Date().toISOString() }), { qos: 1 });
     await eventually(() => gw.projections.units.get('unit-02')?.fix !== null, 5000, 'a fix');
 
-    const made = [];
+    const made: IncidentRecord[] = [];
     for (const d of ['first', 'second', 'third']) made.push(await open({ description: `${d} call` }));
     const numbers = made.map((i) => Number(i.reference!.slice(-6)));
     expect(numbers).toEqual([numbers[0], numbers[0]! + 1, numbers[0]! + 2]);
