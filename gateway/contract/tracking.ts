@@ -125,7 +125,7 @@ export const CallerInput = z
       .regex(/^\+?[0-9][0-9 ()-]{2,24}$/, 'a phone number: digits, spaces, brackets and dashes, optionally starting with +')
       .optional(),
   })
-  .refine((c) => c.name !== undefined || c.phone !== undefined, 'give the caller\'s name or number, or leave the caller out');
+  .refine((c) => c.name !== undefined || c.phone !== undefined, "give the caller's name or number, or leave the caller out");
 
 export const IncidentInput = z.strictObject({
   /** A call taken in the control room: how it came in. */

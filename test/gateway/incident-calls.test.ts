@@ -63,17 +63,15 @@ describe('taking a call', () => {
     expect(e.actor).toBe('controller');
     expect(e.payload).toMatchObject({ channel: '999', caller: { name: 'Sam Carter', phone: '+44 7700 900123' }, position: [lon, lat + 0.0001] });
     // A caller who gives only a number.
-    expect((await open({ channel: '101', caller: { phone: '0115 496 0000' }, description: 'Shoplifter' })).caller).toEqual({ name: null, phone: '0115 496 0000' });
+    expect((await open({ channel: '101', caller: { phone: '0115 496 0000' }, description: 'Shoplifter' })).caller).toEqual({
+      name: null,
+      phone: '0115 496 0000',
+    });
   });
 
   it('refuses a caller that is not one, with a reason, and journals nothing', async () => {
     const before = journal('incident.reported').length;
-    const bad = [
-      { caller: { phone: 'call me' } },
-      { caller: {} },
-      { caller: { name: 'x'.repeat(121) } },
-      { channel: '112' },
-    ];
+    const bad = [{ caller: { phone: 'call me' } }, { caller: {} }, { caller: { name: 'x'.repeat(121) } }, { channel: '112' }];
     for (const extra of bad) {
       const r = await call('controller', 'POST', '/api/incidents', { category: 'theft', description: 'x', place: { zone: 'market-square' }, ...extra });
       expect(r.status, JSON.stringify(extra)).toBe(400);

@@ -30,7 +30,7 @@ describe('arrival at an incident', () => {
     expect(judgeArrival({ ...base, fix: offset(SHOP, 90, 40), at: 131_000, holdingSince: first.holdingSince }, RULE)).toEqual({ by: null, holdingSince: null });
   });
 
-  it('does not count walking into the incident\'s zone: fixes 60 m off the point, held for ten minutes, are not arrival', () => {
+  it("does not count walking into the incident's zone: fixes 60 m off the point, held for ten minutes, are not arrival", () => {
     let holdingSince: number | null = null;
     for (let t = 0; t <= 600_000; t += 10_000) {
       const d = judgeArrival({ ...base, fix: offset(SHOP, 180, 60), at: 100_000 + t, holdingSince }, RULE);

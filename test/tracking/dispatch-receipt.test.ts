@@ -49,7 +49,17 @@ function dispatched(): IncidentsProjection {
   );
   p.apply(ev('incident.graded', { incidentId, grade: { id: 'priority', label: 'Priority', targetMinutes: 30 } }));
   p.apply(
-    ev('incident.dispatched', { incidentId, unitId: 'unit-09', callsign: 'WARDEN 3', issi: 2009, msgId: MSG, note: null, travelSeconds: 60, rank: 1, ranking: [] }),
+    ev('incident.dispatched', {
+      incidentId,
+      unitId: 'unit-09',
+      callsign: 'WARDEN 3',
+      issi: 2009,
+      msgId: MSG,
+      note: null,
+      travelSeconds: 60,
+      rank: 1,
+      ranking: [],
+    }),
   );
   return p;
 }

@@ -96,10 +96,7 @@ export function incidentsView(ctx: Ctx): View {
             list,
             r.ranked.slice(0, 5).map((u) => {
               const send = h('button', { class: 'small', 'data-action': 'dispatch', 'data-unit': u.unitId }, 'Dispatch');
-              send.addEventListener(
-                'click',
-                () => void ctx.tracking.dispatch(i.incidentId, u.unitId).then(() => ctx.notify(`${u.callsign} dispatched`), fail),
-              );
+              send.addEventListener('click', () => void ctx.tracking.dispatch(i.incidentId, u.unitId).then(() => ctx.notify(`${u.callsign} dispatched`), fail));
               const old = u.stale ? ` (fix ${age(u.fixAgeSeconds * 1000)} old)` : '';
               return h('li', {}, `${u.callsign} · ${Math.round(u.travelSeconds / 60)} min walk${old} `, send);
             }),
