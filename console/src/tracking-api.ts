@@ -60,6 +60,11 @@ export class TrackingApi {
     return this.api.post(`/api/incidents/${enc(id)}/close`, { outcome, ...(note ? { note } : {}) });
   }
 
+  /** One incident as the role may see it: with its caller for the roles that may see him. */
+  incident(id: string): Promise<IncidentRecord> {
+    return this.api.get(`/api/incidents/${enc(id)}`);
+  }
+
   /** A call taken in the control room becomes an incident (journaled with the controller). */
   openIncident(input: {
     channel: string;

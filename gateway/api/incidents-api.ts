@@ -7,6 +7,7 @@ import { ApiError, Errors } from '../http/errors';
 import { rankUnits, type Ranking } from '../tracking/dispatch';
 import { buildGraph, type ZoneGraph } from '../tracking/graph';
 import { mayClose, mayDispatch, mayGrade, type IncidentRecord, type IncidentReport } from '../tracking/incident';
+import { withoutCaller } from '../contract/tracking-views';
 import { resolvePlace } from '../tracking/zones';
 import { actingRole, can } from '../contract/policy';
 import { parseInput, requirePermission } from './guard';
@@ -43,10 +44,13 @@ export class IncidentsApi {
     return i;
   }
 
-  /** Members see the incidents their own premises reported; the roles that respond see all. */
+  /**
+   * Members see the incidents their own premises reported; the roles that respond see all. Who
+   * called is for the roles that call back and investigate (`incident.caller`).
+   */
   list(actor: Principal): IncidentRecord[] {
-    const all = this.deps.projections.incidents.snapshot();
     const role = actingRole(actor);
+    const all = can(role, 'incident.caller') ? this.deps.projections.incidents.snapshot() : this.deps.projections.incidents.snapshot().map(withoutCaller);
     if (!can(role, 'incident.view') && can(role, 'incident.view-own')) return all.filter((i) => i.premisesId !== null && i.premisesId === actor.premisesId);
     requirePermission(actor, 'incident.view', 'see incidents');
     return all;

@@ -253,6 +253,11 @@ export interface IncidentReport {
   channel?: CallChannel;
   /** Who called, when they gave it (console calls only): personal data, dropped by the uplink and erasable. */
   caller?: CallerDetails;
+  /**
+   * In the live picture the caller is never sent (see `withoutCaller`): this says there is one,
+   * and a role with `incident.caller` asks the incident's own record for it.
+   */
+  callerOnFile?: boolean;
   /** The subject is shared with the region (stamped when journaled; the uplink rules read it). */
   sharedRegionally?: boolean;
 }
@@ -373,4 +378,14 @@ export interface Hotspots {
   cells: HotspotCell[];
   zones: Array<{ zone: string; incidents: number; sightings: number; total: number }>;
   prolific: Array<{ subjectId: string; sightings: number; incidents: number; premises: number; zones: number; lastSeenAt: string }>;
+}
+
+/**
+ * An incident as the live picture carries it (the console's stream, snapshots, time travel, the
+ * Live log): the caller's name and number left out, only that there is a caller on file.
+ */
+export function withoutCaller<T extends { caller?: CallerDetails }>(i: T): Omit<T, 'caller'> & { callerOnFile?: boolean } {
+  if (!i.caller) return i;
+  const { caller: _caller, ...rest } = i;
+  return { ...rest, callerOnFile: true };
 }

@@ -94,7 +94,11 @@ describe('a call becomes an incident', () => {
     expect(said).toBe(zoneName ? `Point on the map, in ${zoneName}` : 'Point on the map, outside every zone');
     expect(await page.locator('#toast').textContent()).toBe(`Incident ${reference} opened`);
     expect(await card.locator('header').textContent()).toBe(`${reference} violence Grade 1 - Immediate · 999 transfer`);
-    expect(await card.locator('.caller').textContent()).toBe('Caller: Sam Carter, 07700 900123');
+    // Who called is not in the live picture: the controller asks the incident's record for it.
+    expect(await card.locator('.caller').textContent()).toBe('Caller on file Show caller');
+    expect(await page.evaluate(() => document.body.innerHTML.includes('900123'))).toBe(false);
+    await card.locator('[data-action="show-caller"]').click();
+    await expect.poll(() => card.locator('.caller').textContent()).toBe('Caller: Sam Carter, 07700 900123');
     await expect.poll(() => card.locator('.response-clock').textContent()).toMatch(/^Response clock \d+ s of 10 min$/);
     // The form is ready for the next call.
     expect(await page.locator('#call-caller-name').inputValue()).toBe('');

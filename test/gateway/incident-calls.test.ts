@@ -62,6 +62,25 @@ describe('taking a call', () => {
     const e = journal('incident.reported').find((x) => x.ref === i.incidentId)!;
     expect(e.actor).toBe('controller');
     expect(e.payload).toMatchObject({ channel: '999', caller: { name: 'Sam Carter', phone: '+44 7700 900123' }, position: [lon, lat + 0.0001] });
+    // Who called stays in the incident's own record, for the roles that call back and investigate:
+    // not in the live picture (state, Live log) nor for a CCTV operator.
+    const asController = await call<IncidentRecord>('controller', 'GET', `/api/incidents/${i.incidentId}`);
+    expect(asController.body.data!.caller).toEqual({ name: 'Sam Carter', phone: '+44 7700 900123' });
+    const asOperator = await call<IncidentRecord>('operator', 'GET', `/api/incidents/${i.incidentId}`);
+    expect(asOperator.status).toBe(200);
+    expect(asOperator.body.data).toMatchObject({ incidentId: i.incidentId, callerOnFile: true });
+    expect(asOperator.body.data!.caller).toBeUndefined();
+    for (const user of ['controller', 'operator', 'police']) {
+      for (const path of ['/api/state', '/api/log?limit=200', '/api/incidents']) {
+        const r = await call<unknown>(user, 'GET', path);
+        const text = JSON.stringify(r.body);
+        expect(text, `${user} ${path}`).toContain(i.incidentId);
+        // The incidents API gives the caller to the roles that may see him (controller, police).
+        if (path === '/api/incidents' && user !== 'operator') continue;
+        expect(text, `${user} ${path}`).not.toContain('900123');
+        expect(text, `${user} ${path}`).not.toContain('Sam Carter');
+      }
+    }
     // A caller who gives only a number.
     expect((await open({ channel: '101', caller: { phone: '0115 496 0000' }, description: 'Shoplifter' })).caller).toEqual({
       name: null,

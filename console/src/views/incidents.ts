@@ -162,7 +162,7 @@ export function incidentsView(ctx: Ctx): View {
         h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}${i.channel ? ` · ${CHANNEL_TEXT[i.channel] ?? i.channel}` : ''}`),
       ),
       h('p', {}, i.description || '—'),
-      i.caller ? h('p', { class: 'muted caller' }, `Caller: ${[i.caller.name, i.caller.phone].filter(Boolean).join(', ')}`) : null,
+      i.caller || i.callerOnFile ? callerLine(ctx, i) : null,
       h('p', { class: 'muted' }, [prem?.name, zone].filter(Boolean).join(', ') || 'place not given'),
       // A live "ago"; the subject's name is in the gallery (each look journaled), not on every card.
       h('p', { class: 'muted' }, `${clock(reported)} (`, ago(reported), ')', i.subjectId ? ' · a subject on file is linked' : null),
@@ -225,6 +225,30 @@ export function incidentsView(ctx: Ctx): View {
   ctx.store.subscribe((t) => t.has('tracking') && redraw());
   render();
   return { el, show: render };
+}
+
+/**
+ * Who called: never in the live picture. A role that may see him asks the incident's own record
+ * (one request, on purpose); the others see only that a caller is on file.
+ */
+function callerLine(ctx: Ctx, i: IncidentRecord): HTMLElement {
+  const said = (c: NonNullable<IncidentRecord['caller']>) => `Caller: ${[c.name, c.phone].filter(Boolean).join(', ')}`;
+  if (i.caller) return h('p', { class: 'muted caller' }, said(i.caller));
+  const line = h('p', { class: 'muted caller' }, 'Caller on file ');
+  if (!may.seeCaller(ctx.me.consoleRole)) return line;
+  const show = h('button', { type: 'button', class: 'small', 'data-action': 'show-caller' }, 'Show caller');
+  show.addEventListener('click', () => {
+    show.disabled = true;
+    ctx.tracking.incident(i.incidentId).then(
+      (full) => (line.textContent = full.caller ? said(full.caller) : 'Caller: not given'),
+      (err: unknown) => {
+        show.disabled = false;
+        ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
+      },
+    );
+  });
+  line.append(show);
+  return line;
 }
 
 /**
