@@ -147,6 +147,12 @@ describe('a call becomes an incident', () => {
     expect(close.payload).toMatchObject({ outcome: 'arrest', note: 'One man arrested for affray, the other left before we arrived' });
     expect(gw.projections.units.get('unit-02')!.state).toBe('available');
     await screenshot(page, 'call-closed');
+    // The Live log names it by its number too.
+    await page.goto(`${base}/log`);
+    const logged = page.locator('#event-log li[data-type="incident.closed"]');
+    await expect
+      .poll(() => logged.locator('.detail').textContent())
+      .toBe(`${reference} · Arrest · “One man arrested for affray, the other left before we arrived”`);
     expect(s.errors).toEqual([]);
   });
 });
