@@ -368,6 +368,8 @@ const IncidentsSchema = z
     grades: z.array(GradeSchema).min(1).max(10).default(DEFAULT_GRADES),
     /** A unit whose last fix is older than this is ranked after every unit with a fresh one. */
     staleFixSeconds: envInt(z.number().int().min(1)).default(120),
+    /** A unit whose last fix is older than this is left out of the ranking ("no fix for 10 min"): where it is is a guess. */
+    maxFixAgeSeconds: envInt(z.number().int().min(1)).default(600),
     /**
      * Arrival by position: a dispatched unit whose radio acknowledged the dispatch and whose
      * fixes stay within this distance of the incident for this long is on scene. Entering the
@@ -451,7 +453,7 @@ const DEFAULT_UPLINK_RULES = [
   { types: ['subject.*', 'cbo.*'], onlyIfShared: true, drop: ['photoRef', 'markers', 'dob', 'terms.excludedAreas'] },
   { types: ['subject.updated'], onlyIfShared: true, drop: ['changes.photoRef', 'changes.markers', 'changes.dob'] },
   { types: ['breach.detected'], unlessShared: ['subjectId'], zone: ['position'] },
-  { types: ['incident.*'], drop: ['note'], unlessShared: ['subjectId', 'description'], zone: ['position'] },
+  { types: ['incident.*'], drop: ['note', 'caller'], unlessShared: ['subjectId', 'description'], zone: ['position'] },
   { types: ['evidence.*'], drop: ['name', 'out', 'path', 'wearer', 'dockId', 'bay', 'fileNo', 'reason', 'note'], zone: ['gps'] },
   { types: ['radio.position'], zone: ['.'] },
   { types: WITHHELD_TYPES, withhold: true },

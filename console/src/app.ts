@@ -179,9 +179,16 @@ export class ConsoleApp {
     void state.load();
   }
 
-  /** Alt+1…9 opens the n-th panel of the navigation. */
+  /** Alt+1…9 opens the n-th panel of the navigation; Alt+N a new incident. */
   private shortcut(ev: KeyboardEvent): void {
     if (!ev.altKey || ev.ctrlKey || ev.metaKey || !this.ctx) return;
+    // Alt+N: a new incident, from anywhere (by key position, so any layout).
+    if (ev.code === 'KeyN' && may.openIncident(this.ctx.me.consoleRole) && panelsFor(this.ctx.me.consoleRole).some((p) => p.id === 'incidents')) {
+      ev.preventDefault();
+      this.route('/incidents', true);
+      document.querySelector<HTMLElement>('#call-channel')?.focus();
+      return;
+    }
     // Alt+0 is the tenth panel.
     const n = ev.key === '0' ? 10 : Number(ev.key);
     const p = Number.isInteger(n) && n >= 1 ? panelsFor(this.ctx.me.consoleRole)[n - 1] : undefined;

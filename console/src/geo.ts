@@ -29,3 +29,19 @@ export function centre(polygon: readonly LonLat[]): LonLat {
   const lat = pts.reduce((s, p) => s + p[1], 0) / Math.max(1, pts.length);
   return [lon, lat];
 }
+
+/** Whether a point is inside a polygon (ray casting; [lon, lat] as the config has them). */
+export function inside(p: LonLat, polygon: readonly LonLat[]): boolean {
+  let yes = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [xi, yi] = polygon[i]!;
+    const [xj, yj] = polygon[j]!;
+    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) yes = !yes;
+  }
+  return yes;
+}
+
+/** The zone a point falls in, as the gateway's place rule files it, to say so before sending. */
+export function zoneAt<Z extends { polygon: readonly LonLat[] }>(p: LonLat, zones: readonly Z[]): Z | undefined {
+  return zones.find((z) => inside(p, z.polygon));
+}

@@ -1,6 +1,6 @@
 import type { ConsoleEvent } from '../../gateway/contract/socket';
 import type { Ctx } from './context';
-import { categoryName, statusName } from './names';
+import { categoryName, outcomeName, statusName } from './names';
 
 type P = Record<string, unknown>;
 
@@ -79,6 +79,7 @@ export function describeEvent(ctx: Ctx, e: ConsoleEvent): string {
   const premises = (id: unknown) => (typeof id === 'string' ? (site?.premises.find((x) => x.id === id)?.name ?? id) : null);
   const talkgroup = (gssi: unknown) => site?.talkgroups.find((t) => t.gssi === gssi)?.name ?? `talkgroup ${String(gssi)}`;
   const recipients = Array.isArray(p.recipients) ? p.recipients.length : 0;
+  const reference = typeof p.incidentId === 'string' ? (ctx.store.tracking.incidents.get(p.incidentId)?.reference ?? null) : null;
   switch (e.type) {
     case 'radio.status':
       return `${unit}: ${typeof p.value === 'number' ? statusName(ctx, p.value) : 'status'}`;
@@ -120,7 +121,18 @@ export function describeEvent(ctx: Ctx, e: ConsoleEvent): string {
       return [camera(p.cameraId), typeof p.note === 'string' ? quote(p.note, 60) : null].filter(Boolean).join(': ');
     case 'incident.dispatched':
     case 'incident.on-scene':
-      return [unit, zone(p.zone)].filter(Boolean).join(' · ');
+      return [reference, unit, zone(p.zone)].filter(Boolean).join(' · ');
+    case 'incident.reported':
+    case 'incident.graded':
+    case 'incident.closed': {
+      // The number people quote, then what the default would say.
+      const grade = typeof p.grade === 'object' && p.grade !== null ? str((p.grade as P).label) : '';
+      const bits = [reference, zone(p.zone), premises(p.premisesId), grade, typeof p.category === 'string' ? categoryName(p.category) : null];
+      if (typeof p.outcome === 'string') bits.push(outcomeName(p.outcome));
+      if (typeof p.note === 'string') bits.push(quote(p.note, 80));
+      if (typeof p.description === 'string') bits.push(p.description.slice(0, 80));
+      return bits.filter(Boolean).join(' · ');
+    }
     case 'breach.detected':
       return `seen in ${zone(p.zone) ?? 'an excluded area'}`;
     default: {

@@ -61,6 +61,8 @@ export const may = {
   dispatch: (role: string | null) => can(role, 'incident.dispatch'),
   /** Rank units and close incidents. */
   closeIncident: (role: string | null) => can(role, 'incident.manage'),
+  /** See who called about an incident (asked of the incident's record, never in the live picture). */
+  seeCaller: (role: string | null) => can(role, 'incident.caller'),
   /** Take a call: open an incident from the control room. */
   openIncident: (role: string | null) => can(role, 'incident.manage'),
   /** Search the gallery of subjects with full access (members see only what is shared, in their own panel). */

@@ -1,4 +1,5 @@
 import type { StateSnapshot } from '../../gateway/contract/socket';
+import type { LonLat } from '../../gateway/contract/api';
 import type { BreachRecord, Hotspots, IncidentRecord, Ranking, SubjectView, TrackView } from '../../gateway/contract/tracking';
 import type { Api } from './api';
 
@@ -59,8 +60,19 @@ export class TrackingApi {
     return this.api.post(`/api/incidents/${enc(id)}/close`, { outcome, ...(note ? { note } : {}) });
   }
 
+  /** One incident as the role may see it: with its caller for the roles that may see him. */
+  incident(id: string): Promise<IncidentRecord> {
+    return this.api.get(`/api/incidents/${enc(id)}`);
+  }
+
   /** A call taken in the control room becomes an incident (journaled with the controller). */
-  openIncident(input: { channel: string; category: string; description: string; place: { zone?: string; premisesId?: string } }): Promise<IncidentRecord> {
+  openIncident(input: {
+    channel: string;
+    category: string;
+    description: string;
+    place: { zone?: string; premisesId?: string; lonLat?: LonLat };
+    caller?: { name?: string; phone?: string };
+  }): Promise<IncidentRecord> {
     return this.api.post('/api/incidents', input);
   }
 

@@ -7,6 +7,7 @@ import { ApiError, Errors } from '../http/errors';
 import { rankUnits, type Ranking } from '../tracking/dispatch';
 import { buildGraph, type ZoneGraph } from '../tracking/graph';
 import { mayClose, mayDispatch, mayGrade, type IncidentRecord, type IncidentReport } from '../tracking/incident';
+import { withoutCaller } from '../contract/tracking-views';
 import { resolvePlace } from '../tracking/zones';
 import { actingRole, can } from '../contract/policy';
 import { parseInput, requirePermission } from './guard';
@@ -43,10 +44,13 @@ export class IncidentsApi {
     return i;
   }
 
-  /** Members see the incidents their own premises reported; the roles that respond see all. */
+  /**
+   * Members see the incidents their own premises reported; the roles that respond see all. Who
+   * called is for the roles that call back and investigate (`incident.caller`).
+   */
   list(actor: Principal): IncidentRecord[] {
-    const all = this.deps.projections.incidents.snapshot();
     const role = actingRole(actor);
+    const all = can(role, 'incident.caller') ? this.deps.projections.incidents.snapshot() : this.deps.projections.incidents.snapshot().map(withoutCaller);
     if (!can(role, 'incident.view') && can(role, 'incident.view-own')) return all.filter((i) => i.premisesId !== null && i.premisesId === actor.premisesId);
     requirePermission(actor, 'incident.view', 'see incidents');
     return all;
@@ -77,6 +81,7 @@ export class IncidentsApi {
       reportedAt: body.at ?? new Date().toISOString(),
       origin: { kind: 'console', ref: null },
       ...(body.channel ? { channel: body.channel } : {}),
+      ...(body.caller ? { caller: { name: body.caller.name ?? null, phone: body.caller.phone ?? null } } : {}),
       ...(body.subjectId ? { sharedRegionally: this.deps.projections.subjects.sharedRegionally(body.subjectId) } : {}),
     };
     await this.deps.journal.append({ source: 'api', type: 'incident.reported', actor: user, ref: incidentId, payload: report });
@@ -103,18 +108,28 @@ export class IncidentsApi {
   private rank(i: IncidentRecord, nowMs: number): Ranking {
     const { config, projections } = this.deps;
     if (!i.position) throw new ApiError('TW_CONFLICT', 'the incident has no position to send units to', 409);
-    // A unit in emergency is not sent anywhere, whatever its last status said.
     const units = [...projections.units.all()].map((u) => ({
       ...u,
-      state: u.emergencyId ? 'emergency' : u.state,
       fix: u.fix && { lat: u.fix.lat, lon: u.fix.lon, receivedAt: u.fix.receivedAt },
     }));
-    return rankUnits(
+    const ranking = rankUnits(
       units,
       i.position,
-      { graph: this.graph, zones: config.zones, walkSpeedMps: config.tracking.walkSpeedMps, staleFixSeconds: config.incidents.staleFixSeconds },
+      {
+        graph: this.graph,
+        zones: config.zones,
+        walkSpeedMps: config.tracking.walkSpeedMps,
+        staleFixSeconds: config.incidents.staleFixSeconds,
+        maxFixAgeSeconds: config.incidents.maxFixAgeSeconds,
+      },
       nowMs,
     );
+    // "On another incident" names it as people do: by its reference number.
+    for (const x of ranking.excluded) {
+      const reference = x.incidentId ? projections.incidents.get(x.incidentId)?.reference : undefined;
+      if (reference) x.incidentReference = reference;
+    }
+    return ranking;
   }
 
   async dispatch(actor: Principal, id: string, input: unknown): Promise<IncidentRecord> {
@@ -156,7 +171,7 @@ export class IncidentsApi {
     const zone = this.deps.config.zones.find((z) => z.id === i.zone)?.name ?? 'see map';
     const premises = this.deps.config.premises.find((p) => p.id === i.premisesId)?.name;
     const where = premises ? `${premises}, ${zone}` : zone;
-    return `DISPATCH ${i.grade?.label ?? ''}: ${i.category} at ${where}. ${note ?? i.description}`.slice(0, 480) + ` Ref ${i.incidentId}`;
+    return `DISPATCH ${i.grade?.label ?? ''}: ${i.category} at ${where}. ${note ?? i.description}`.slice(0, 480) + ` Ref ${i.reference ?? i.incidentId}`;
   }
 
   /** Like alerts: MQTT downlink always, and SDS when the radio was last heard through a control station. */

@@ -132,7 +132,9 @@ export const IncidentReportPayload = z.object({
   subjectId: nstr,
   reportedAt: z.string(),
   origin: z.object({ kind: z.enum(['shop-report', 'breach', 'console']), ref: nstr }),
-  channel: z.enum(['101', 'radio', 'walk-in', 'cctv']).optional(),
+  channel: z.enum(['101', '999', 'radio', 'walk-in', 'cctv']).optional(),
+  /** Who called (console calls only, when given): personal, dropped by the uplink. */
+  caller: z.object({ name: nstr, phone: nstr }).optional(),
   sharedRegionally: z.boolean().optional(),
 });
 
@@ -472,7 +474,7 @@ export const EVENTS = {
     description: 'An incident opens: a call taken, a shop report of an incident, a breach',
     writers: ['gateway/api/incidents-api.ts', WATCH],
     readers: [INCIDENTS, TRACKING_STATE, DERIVE],
-    privacy: privacy('subject', ['subjectId', 'description'], ['position']),
+    privacy: privacy('subject', ['subjectId', 'description', 'caller'], ['position']),
   }),
   'incident.graded': spec({
     payload: z.object({ incidentId: z.string(), grade: Grade }),
@@ -807,7 +809,7 @@ export const EVENTS = {
     ]),
     description: "An alert went out as an SDS through a control station (its message reference, or its parts' when concatenated)",
     writers: [PEI],
-    readers: ['gateway/projections/alerts.ts', STORE],
+    readers: ['gateway/projections/alerts.ts', INCIDENTS, STORE],
     privacy: privacy('none'),
   }),
   'alert.delivery': spec({
@@ -820,7 +822,7 @@ export const EVENTS = {
     }),
     description: 'An alert could not be sent to a radio yet (queued) or at all (failed), with why; or every part of a concatenated one was delivered or read',
     writers: [PEI],
-    readers: ['gateway/projections/alerts.ts', STORE],
+    readers: ['gateway/projections/alerts.ts', INCIDENTS, STORE],
     privacy: privacy('other'),
   }),
   'message.read': spec({

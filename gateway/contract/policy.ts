@@ -48,6 +48,8 @@ export const PERMISSIONS = {
   'incident.view': { roles: [C, P, O, S], what: 'see incidents' },
   'incident.view-own': { roles: [M], what: 'see the incidents its own premises reported' },
   'incident.manage': { roles: [C, P], what: 'open incidents, rank units and close incidents' },
+  // A caller's name and number are for calling back and for the investigation: never in the live picture.
+  'incident.caller': { roles: [C, P], what: "see who called about an incident (name and number, from the incident's own record)" },
   'incident.dispatch': { roles: [C], what: 'grade incidents and dispatch units' },
   'tracking.export': { roles: [C, P], what: 'export tracks and incidents' },
   'subjects.view': { roles: [C, P, S, O, M], what: 'see subjects and orders (members: only what is shared with members)' },

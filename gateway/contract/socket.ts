@@ -1,6 +1,6 @@
 import type { EventPayload, EventType, JournalEvent } from './events';
 import type { TrackingCommands } from './tracking';
-import type { IncidentRecord } from './tracking-views';
+import { withoutCaller, type IncidentRecord } from './tracking-views';
 import type { StateSnapshot, UnitView } from './views';
 
 /**
@@ -23,8 +23,15 @@ export type RedactedSubjectType = 'subject.created' | 'subject.updated';
 /** A gallery event as the console gets it: only which subject changed; the gallery API says what the role may see. */
 export type RedactedSubjectPayload = { subjectId: string | null };
 
+/** A call's opening as the console gets it: the caller left out, only that there is one (see `withoutCaller`). */
+export type ConsoleIncidentReported = Omit<EventPayload<'incident.reported'>, 'caller'> & { callerOnFile?: boolean };
+
 /** The payload of an event type as the console gets it. */
-export type ConsolePayload<K extends EventType> = K extends RedactedSubjectType ? RedactedSubjectPayload : EventPayload<K>;
+export type ConsolePayload<K extends EventType> = K extends RedactedSubjectType
+  ? RedactedSubjectPayload
+  : K extends 'incident.reported'
+    ? ConsoleIncidentReported
+    : EventPayload<K>;
 
 /**
  * A journal event as the console gets it, discriminated by `type` like `JournalEvent`
@@ -73,12 +80,14 @@ export interface SocketAuth {
 
 /**
  * The console's copy of a journal event: the header without the chain's fields (source, hashes,
- * dedupe key), and gallery payloads cut to the subject's id. A field added to
+ * dedupe key), gallery payloads cut to the subject's id, and a call's caller left out (the
+ * roles that may see him ask the incident's record). A field added to
  * `JournalEventHeader` reaches the console unless it is left out here.
  */
 export function toConsoleEvent(e: JournalEvent): ConsoleEvent {
   const { id: _id, source: _source, dedupe: _dedupe, payloadSha256: _sha, prevHash: _prev, hash: _hash, ...event } = e;
   if (event.type === 'subject.created' || event.type === 'subject.updated') return { ...event, payload: { subjectId: event.payload?.subjectId ?? null } };
+  if (event.type === 'incident.reported' && event.payload) return { ...event, payload: withoutCaller(event.payload) };
   return event;
 }
 

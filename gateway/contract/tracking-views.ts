@@ -213,8 +213,8 @@ export interface SubjectView {
 
 // Incidents and breaches
 
-/** How a call reaches the control room: the 101 line, a radio call, someone at the desk, a camera. */
-export const CALL_CHANNELS = ['101', 'radio', 'walk-in', 'cctv'] as const;
+/** How a call reaches the control room: the 101 line, a 999 call transferred by the police, a radio call, someone at the desk, a camera. */
+export const CALL_CHANNELS = ['101', '999', 'radio', 'walk-in', 'cctv'] as const;
 export type CallChannel = (typeof CALL_CHANNELS)[number];
 
 export type IncidentState = 'reported' | 'graded' | 'dispatched' | 'on-scene' | 'closed';
@@ -251,8 +251,21 @@ export interface IncidentReport {
   origin: { kind: 'shop-report' | 'breach' | 'console'; ref: string | null };
   /** How a call taken in the control room came in (console incidents only). */
   channel?: CallChannel;
+  /** Who called, when they gave it (console calls only): personal data, dropped by the uplink and erasable. */
+  caller?: CallerDetails;
+  /**
+   * In the live picture the caller is never sent (see `withoutCaller`): this says there is one,
+   * and a role with `incident.caller` asks the incident's own record for it.
+   */
+  callerOnFile?: boolean;
   /** The subject is shared with the region (stamped when journaled; the uplink rules read it). */
   sharedRegionally?: boolean;
+}
+
+export interface CallerDetails {
+  name: string | null;
+  /** A number to call back on. */
+  phone: string | null;
 }
 
 export interface Assignment {
@@ -324,11 +337,29 @@ export interface RankedUnit {
   straightLineM: number;
 }
 
-export type ExcludedReason = 'not-available' | 'no-fix' | 'lost-contact' | 'offline' | 'unreachable';
+/**
+ * Why a unit is left out of a ranking: in emergency, on another incident (en route or on scene),
+ * otherwise not available (busy, off duty), lost contact, radio offline, no fix (none yet, or
+ * none for longer than `incidents.maxFixAgeSeconds`), or no walk from where it is.
+ */
+export type ExcludedReason = 'emergency' | 'on-incident' | 'not-available' | 'no-fix' | 'lost-contact' | 'offline' | 'unreachable';
+
+export interface ExcludedUnit {
+  unitId: string;
+  callsign: string;
+  reason: ExcludedReason;
+  /** The unit's state as its radio last said (for "not-available": busy, off duty…). */
+  state?: string;
+  /** "on-incident": the incident it is on, and the number people quote. */
+  incidentId?: string;
+  incidentReference?: string;
+  /** "no-fix": how old its last fix is; "lost-contact": how long since it was last heard (absent when never). */
+  sinceSeconds?: number;
+}
 
 export interface Ranking {
   ranked: RankedUnit[];
-  excluded: Array<{ unitId: string; callsign: string; reason: ExcludedReason }>;
+  excluded: ExcludedUnit[];
 }
 
 export interface HotspotCell {
@@ -347,4 +378,14 @@ export interface Hotspots {
   cells: HotspotCell[];
   zones: Array<{ zone: string; incidents: number; sightings: number; total: number }>;
   prolific: Array<{ subjectId: string; sightings: number; incidents: number; premises: number; zones: number; lastSeenAt: string }>;
+}
+
+/**
+ * An incident as the live picture carries it (the console's stream, snapshots, time travel, the
+ * Live log): the caller's name and number left out, only that there is a caller on file.
+ */
+export function withoutCaller<T extends { caller?: CallerDetails }>(i: T): Omit<T, 'caller'> & { callerOnFile?: boolean } {
+  if (!i.caller) return i;
+  const { caller: _caller, ...rest } = i;
+  return { ...rest, callerOnFile: true };
 }

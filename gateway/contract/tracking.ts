@@ -115,9 +115,22 @@ export const CboExtendInput = z.strictObject({ expiresAt: anyTime });
 export const CboRevokeInput = z.strictObject({ reason: text(1000) });
 export const NoteInput = z.strictObject({ note: z.string().max(1000).optional() });
 
+/** Who called, if they said: a name and a number to call back, either or both. */
+export const CallerInput = z
+  .strictObject({
+    name: text(120).optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9][0-9 ()-]{2,24}$/, 'a phone number: digits, spaces, brackets and dashes, optionally starting with +')
+      .optional(),
+  })
+  .refine((c) => c.name !== undefined || c.phone !== undefined, "give the caller's name or number, or leave the caller out");
+
 export const IncidentInput = z.strictObject({
   /** A call taken in the control room: how it came in. */
   channel: z.enum(CALL_CHANNELS).optional(),
+  caller: CallerInput.optional(),
   category: ShopReport.shape.category,
   description: text(2000),
   place: PlaceInput,
@@ -140,8 +153,8 @@ export const StateQuery = z.strictObject({ at: anyTime.optional() });
 export type { SubjectView, CboView, SubjectRecord } from './tracking-views';
 export type { CboRecord, TimeWindow } from './tracking-views';
 export type { Track, TrackSummary, TrackView, Sighting, Prediction, Handover, CameraCover } from './tracking-views';
-export type { IncidentRecord, Assignment } from './tracking-views';
-export type { Ranking, RankedUnit } from './tracking-views';
+export type { IncidentRecord, Assignment, CallerDetails } from './tracking-views';
+export type { Ranking, RankedUnit, ExcludedUnit, ExcludedReason } from './tracking-views';
 export type { Hotspots } from './tracking-views';
 export type { BreachRecord } from './tracking-views';
 

@@ -9,6 +9,8 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
   private readonly incidents = new Map<string, IncidentRecord>();
   /** Dispatch message id → incident, so a radio receipt finds its assignment. */
   private readonly byMsg = new Map<string, string>();
+  /** `issi/SDS reference` → dispatch message id, for a dispatch that went over TETRA too. */
+  private readonly bySdsRef = new Map<string, string>();
   /** Unit → the incident it was last sent to: arrival is checked on every position fix, so no scan. */
   private readonly sentTo = new Map<string, string>();
   /** Incidents opened per year, for reference numbers: derived from the journal's order, so a replay gives the same. */
@@ -43,13 +45,19 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
 
   apply(e: JournalEvent): void {
     if (isEvent(e, 'radio.receipt')) return this.receipt(e);
-    // An erased payload (retention) changes nothing.
+    if (isEvent(e, 'alert.pei-sent', 'alert.delivery')) return this.sds(e);
+    if (e.type === 'incident.reported') {
+      // Numbered before anything else: an incident whose payload retention erased still had its
+      // number, so the ones after it keep theirs when the journal is replayed.
+      const year = new Date(e.ts).getUTCFullYear();
+      this.perYear.set(year, (this.perYear.get(year) ?? 0) + 1);
+    }
+    // An erased payload (retention) changes nothing else.
     if (!isEvent(e, 'incident.reported', 'incident.graded', 'incident.dispatched', 'incident.on-scene', 'incident.closed') || !e.payload) return;
     if (e.type === 'incident.reported') {
       const r = structuredClone(e.payload);
       const year = new Date(e.ts).getUTCFullYear();
-      const n = (this.perYear.get(year) ?? 0) + 1;
-      this.perYear.set(year, n);
+      const n = this.perYear.get(year)!;
       this.changed.add(r.incidentId);
       this.incidents.set(r.incidentId, {
         ...r,
@@ -117,15 +125,44 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
   }
 
   private receipt(e: JournalEvent<'radio.receipt'>): void {
-    // Dispatches go out over MQTT with a message id; a PEI receipt (by SDS reference) is the alerts'.
-    const p = e.payload && 'msgId' in e.payload ? e.payload : null;
-    const id = p ? this.byMsg.get(p.msgId) : undefined;
-    const a = id ? this.incidents.get(id)?.units.find((u) => u.msgId === p!.msgId) : undefined;
-    // A "read" is never downgraded by a late "delivered".
-    if (a && p && !(a.receipt === 'read' && p.status === 'delivered')) {
-      a.receipt = p.status;
-      this.changed.add(id!);
+    const p = e.payload;
+    if (!p) return;
+    // Over MQTT the receipt names the dispatch's message id; over TETRA, the SDS reference the
+    // control station gave the dispatch text (alert.pei-sent).
+    const msgId = 'msgId' in p ? p.msgId : this.bySdsRef.get(`${p.issi}/${p.msgRef}`);
+    if (msgId) this.settle(msgId, p.status);
+  }
+
+  /** A dispatch that also went as an SDS (the unit was last heard through a control station). */
+  private sds(e: JournalEvent<'alert.pei-sent' | 'alert.delivery'>): void {
+    const p = e.payload;
+    if (!p) return;
+    if (e.type === 'alert.delivery') {
+      // A concatenated text settles here once all its parts reported; "queued" is not an answer yet.
+      const d = e.payload!;
+      if (d.status !== 'queued') this.settle(d.alertId, d.status);
+      return;
     }
+    const sent = e.payload!;
+    if (!('msgRef' in sent)) return;
+    // References wrap at 255: the newest text to that radio owns its reference.
+    const key = `${sent.to}/${sent.msgRef}`;
+    if (this.byMsg.has(sent.alertId)) this.bySdsRef.set(key, sent.alertId);
+    else this.bySdsRef.delete(key);
+  }
+
+  /**
+   * The radio's answer to a dispatch. An answer never goes back: "read" stays read when a late
+   * "delivered" comes, and one bearer's failure does not undo the other's delivery.
+   */
+  private settle(msgId: string, status: Assignment['receipt']): void {
+    const id = this.byMsg.get(msgId);
+    const a = id ? this.incidents.get(id)?.units.find((u) => u.msgId === msgId) : undefined;
+    if (!a || !id) return;
+    const order: Record<Assignment['receipt'], number> = { pending: 0, failed: 1, delivered: 2, read: 3 };
+    if (order[status] <= order[a.receipt]) return;
+    a.receipt = status;
+    this.changed.add(id);
   }
 
   snapshot(): IncidentRecord[] {

@@ -2,6 +2,7 @@ import type { Config } from '../../config/schema';
 import { rolesWith } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { UntypedJournalEvent } from '../contract/events';
+import { withoutCaller } from '../contract/tracking-views';
 import type { StateSnapshot } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import { FULL_ACCESS } from '../tracking/gallery';
@@ -98,8 +99,9 @@ export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(rolesWith('evidence.v
 /** The state a person with this console role may see: personal data only where the role needs it. */
 export function snapshotFor(state: StateSnapshot, role: string | null): StateSnapshot {
   // The gallery (names, dates of birth, markers) is never in a snapshot: each view of a subject
-  // goes through the tracking API, which journals it. Tracks, orders and incidents carry ids only.
-  const shared = { ...state, subjects: [] };
+  // goes through the tracking API, which journals it. Tracks, orders and incidents carry ids
+  // only, and an incident's caller stays in the incident's own record (incidents API).
+  const shared = { ...state, subjects: [], incidents: state.incidents.map(withoutCaller) };
   return role && EVIDENCE_ROLES.has(role) ? shared : { ...shared, evidence: [] };
 }
 

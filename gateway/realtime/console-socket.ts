@@ -19,6 +19,7 @@ import type { Journal } from '../journal/journal';
 import type { JournalEvent } from '../journal/types';
 import type { Metrics } from '../metrics';
 import { redactGallery, snapshotFor, type Projections } from '../projections';
+import { withoutCaller } from '../contract/tracking-views';
 import { registerTrackingCommands } from './tracking-commands';
 
 interface SocketData {
@@ -122,7 +123,7 @@ export class ConsoleSocket {
       const missed = this.deps.journal.read(lastSeq, head - lastSeq).filter((e) => e.seq <= head);
       socket.emit('journal:events', { events: this.visible(missed, evidence), head });
       socket.emit('units:state', this.deps.projections.units.snapshot());
-      socket.emit('incidents:state', this.deps.projections.incidents.snapshot());
+      socket.emit('incidents:state', this.deps.projections.incidents.snapshot().map(withoutCaller));
     } else {
       socket.emit('state:snapshot', snapshotFor(this.deps.projections.snapshot(), role));
     }
@@ -223,7 +224,7 @@ export class ConsoleSocket {
     // The units as the projection now has them: the console shows the gateway's state, not its own guess.
     const units = this.deps.projections.units.takeChanged();
     if (units.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('units:state', units);
-    const incidents = this.deps.projections.incidents.takeChanged();
+    const incidents = this.deps.projections.incidents.takeChanged().map(withoutCaller);
     if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
   }
 

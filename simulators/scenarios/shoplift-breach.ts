@@ -220,7 +220,7 @@ export async function runShopliftBreach(o: ScenarioOptions): Promise<ScenarioRes
     await pause();
 
     const incidentId = `inc-${breachId}`;
-    await waitFor('the breach incident', () => controller.get(`/api/incidents/${incidentId}`).catch(() => null));
+    const incident = await waitFor('the breach incident', () => controller.get<{ reference: string }>(`/api/incidents/${incidentId}`).catch(() => null));
     await controller.command('incident:grade', { id: incidentId, grade: o.config.incidents.grades[0]!.id });
     const { ranked } = await controller.command<{ ranked: Array<{ unitId: string; travelSeconds: number; straightLineM: number }> }>('incident:candidates', {
       id: incidentId,
@@ -234,7 +234,8 @@ export async function runShopliftBreach(o: ScenarioOptions): Promise<ScenarioRes
     const unit = o.config.units.find((u) => u.id === dispatched)!;
     const handset = handsets.find((h) => h.issi === unit.issi)!;
     const dispatchMessage = await waitFor('the dispatch on the radio', () => {
-      const m = handset.received.find((r) => r.kind === 'dispatch' && r.text.includes(incidentId));
+      // The radio text quotes the number people use, not the incident's id.
+      const m = handset.received.find((r) => r.kind === 'dispatch' && r.text.endsWith(`Ref ${incident.reference}`));
       return m && { issi: handset.issi, text: m.text };
     });
     log(`dispatched ${unit.callsign}: "${dispatchMessage.text}"`);

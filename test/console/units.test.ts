@@ -122,7 +122,7 @@ describe("the units table is the gateway's units projection", () => {
     await expect.poll(() => shownState(s.page, 'unit-02')).toBe('EMERGENCY');
     expect(await s.page.locator('#unit-table tr[data-unit="unit-02"]').getAttribute('class')).toMatch(/in-emergency/);
     const during = await call<{ excluded: Array<{ unitId: string; reason: string }> }>('controller', 'GET', `/api/incidents/${next.incidentId}/candidates`);
-    expect(during.excluded).toContainEqual(expect.objectContaining({ unitId: 'unit-02', reason: 'not-available' }));
+    expect(during.excluded).toContainEqual(expect.objectContaining({ unitId: 'unit-02', reason: 'emergency' }));
     await screenshot(s.page, 'units-emergency');
     const em = gw.projections.emergencies.openFor('unit-02')!;
     await call('controller', 'POST', `/api/emergencies/${em.id}/acknowledge`, {});

@@ -415,7 +415,9 @@ describe('dispatch', () => {
       expect(ranking.body.data!.ranked.map((r) => r.unitId)).toEqual(['unit-03']);
       expect((await call('controller', 'POST', `/api/incidents/${id}/dispatch`, { unitId: 'unit-03' })).status).toBe(200);
       const msg = await eventually(() => h.received.find((r) => r.kind === 'dispatch'), 5000, 'dispatch downlink');
-      expect(msg.text).toContain(id);
+      // The officer hears the number people quote, never an internal id.
+      expect(msg.text).toContain(`Ref ${gw.projections.incidents.get(id)!.reference!}`);
+      expect(msg.text).not.toContain(id);
       expect(gw.projections.units.get('unit-03')!.state).toBe('en-route');
       await h.status(32770); // on scene
       await eventually(() => gw.projections.incidents.get(id)?.state === 'on-scene', 5000, 'on scene');

@@ -30,6 +30,16 @@ describe('arrival at an incident', () => {
     expect(judgeArrival({ ...base, fix: offset(SHOP, 90, 40), at: 131_000, holdingSince: first.holdingSince }, RULE)).toEqual({ by: null, holdingSince: null });
   });
 
+  it("does not count walking into the incident's zone: fixes 60 m off the point, held for ten minutes, are not arrival", () => {
+    let holdingSince: number | null = null;
+    for (let t = 0; t <= 600_000; t += 10_000) {
+      const d = judgeArrival({ ...base, fix: offset(SHOP, 180, 60), at: 100_000 + t, holdingSince }, RULE);
+      expect(d.by).toBeNull();
+      holdingSince = d.holdingSince;
+    }
+    expect(holdingSince).toBeNull();
+  });
+
   it('reaches an incident known only by its zone by status alone', () => {
     expect(judgeArrival({ ...base, target: null, holdingSince: 0 }, RULE)).toEqual({ by: null, holdingSince: null });
   });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { haversineMetres, pointInPolygon, type LonLat } from '../../config/geo';
+import { excludedWords } from '../../gateway/contract/ranking-words';
 import { rankUnits, travelSeconds, type UnitForRanking } from '../../gateway/tracking/dispatch';
 import { buildGraph, walkSeconds, walkTimes } from '../../gateway/tracking/graph';
 import { town } from './fixtures';
@@ -69,26 +70,41 @@ describe('ranking units for an incident', () => {
     ]);
   });
 
-  it('leaves out units that cannot be sent, saying why', () => {
+  it('leaves out units that cannot be sent, saying why in words a controller reads', () => {
     const { ranked, excluded } = rankUnits(
       [
-        unit('busy', SQUARE, { state: 'on-scene' }),
-        unit('lost', SQUARE, { lostContact: true }),
+        unit('busy', SQUARE, { state: 'busy' }),
+        unit('elsewhere', SQUARE, { state: 'on-scene', incidentId: 'inc-7' }),
+        // An emergency outranks the incident it was on: that is what the controller must see.
+        unit('pressed', SQUARE, { state: 'en-route', incidentId: 'inc-7', emergencyId: 'em-1' }),
+        unit('pressed-free', SQUARE, { emergencyId: 'em-2' }),
+        unit('lost', SQUARE, { lostContact: true, lastHeard: NOW - 190_000 }),
         unit('off', SQUARE, { online: false }),
         unit('nofix', null),
+        unit('old-fix', SQUARE, {}, 601),
         unit('never-said', SQUARE, { state: 'unknown' }),
       ],
       INCIDENT,
-      ctx,
+      { ...ctx, maxFixAgeSeconds: 600 },
       NOW,
     );
     expect(ranked.map((r) => r.unitId)).toEqual(['never-said']);
-    expect(excluded.map((x) => [x.unitId, x.reason])).toEqual([
-      ['busy', 'not-available'],
-      ['lost', 'lost-contact'],
-      ['off', 'offline'],
-      ['nofix', 'no-fix'],
+    expect(excluded.map((x) => [x.unitId, x.reason, excludedWords({ ...x, ...(x.incidentId ? { incidentReference: 'TW-2026-000007' } : {}) })])).toEqual([
+      ['busy', 'not-available', 'busy'],
+      ['elsewhere', 'on-incident', 'on another incident (TW-2026-000007)'],
+      ['pressed', 'emergency', 'in emergency'],
+      ['pressed-free', 'emergency', 'in emergency'],
+      ['lost', 'lost-contact', 'lost contact: nothing heard for 3 min'],
+      ['off', 'offline', 'radio offline'],
+      ['nofix', 'no-fix', 'no fix yet'],
+      ['old-fix', 'no-fix', 'no fix for 10 min'],
     ]);
+  });
+
+  it('keeps a unit with an old fix in the ranking when no limit is set, and up to the limit when one is', () => {
+    const old = unit('old', SQUARE, {}, 3600);
+    expect(rankUnits([old], INCIDENT, ctx, NOW).ranked.map((r) => r.unitId)).toEqual(['old']);
+    expect(rankUnits([unit('at-limit', SQUARE, {}, 600)], INCIDENT, { ...ctx, maxFixAgeSeconds: 600 }, NOW).ranked.map((r) => r.unitId)).toEqual(['at-limit']);
   });
 
   it('ranks a unit 10 m away across a zone boundary first, not behind units 145 m and 199 m away', () => {

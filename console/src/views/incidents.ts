@@ -1,8 +1,12 @@
+import L from 'leaflet';
+import type { LonLat } from '../../../gateway/contract/api';
+import { excludedWords } from '../../../gateway/contract/ranking-words';
 import type { IncidentRecord } from '../../../gateway/contract/tracking';
 import { ago } from '../ago';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { age, clock, coalesce, fill, h, sync } from '../dom';
+import { ll, zoneAt } from '../geo';
 import { categoryName, OUTCOME_WORDS, outcomeName } from '../names';
 import { may } from '../roles';
 
@@ -19,7 +23,7 @@ const RECEIPT_TEXT: Record<string, string> = {
   failed: 'failed',
   'timed-out': 'no receipt',
 };
-const CHANNEL_TEXT: Record<string, string> = { '101': '101 call', radio: 'radio call', 'walk-in': 'walk-in', cctv: 'CCTV' };
+const CHANNEL_TEXT: Record<string, string> = { '101': '101 call', '999': '999 transfer', radio: 'radio call', 'walk-in': 'walk-in', cctv: 'CCTV' };
 const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'damage', 'other'];
 /** Closed incidents stay on the board this long. */
 const CLOSED_SHOWN_MS = 4 * 3600_000;
@@ -84,26 +88,28 @@ export function incidentsView(ctx: Ctx): View {
     }
     if (may.dispatch(role) && i.state !== 'reported') {
       const list = h('ol', { class: 'candidates' });
+      const left = h('ul', { class: 'excluded muted', 'aria-label': 'Units left out' });
       const suggest = h('button', { 'data-action': 'candidates' }, 'Suggest units');
       suggest.addEventListener('click', () => {
-        ctx.tracking.candidates(i.incidentId).then(
-          (r) =>
-            fill(
-              list,
-              r.ranked.slice(0, 5).map((u) => {
-                const send = h('button', { class: 'small', 'data-action': 'dispatch', 'data-unit': u.unitId }, 'Dispatch');
-                send.addEventListener(
-                  'click',
-                  () => void ctx.tracking.dispatch(i.incidentId, u.unitId).then(() => ctx.notify(`${u.callsign} dispatched`), fail),
-                );
-                return h('li', {}, `${u.callsign} · ${Math.round(u.travelSeconds / 60)} min walk${u.stale ? ' (old fix)' : ''} `, send);
-              }),
-              r.ranked.length ? null : h('li', { class: 'muted' }, `No unit available (${r.excluded.length} excluded)`),
-            ),
-          fail,
-        );
+        ctx.tracking.candidates(i.incidentId).then((r) => {
+          fill(
+            list,
+            r.ranked.slice(0, 5).map((u) => {
+              const send = h('button', { class: 'small', 'data-action': 'dispatch', 'data-unit': u.unitId }, 'Dispatch');
+              send.addEventListener('click', () => void ctx.tracking.dispatch(i.incidentId, u.unitId).then(() => ctx.notify(`${u.callsign} dispatched`), fail));
+              const old = u.stale ? ` (fix ${age(u.fixAgeSeconds * 1000)} old)` : '';
+              return h('li', {}, `${u.callsign} · ${Math.round(u.travelSeconds / 60)} min walk${old} `, send);
+            }),
+            r.ranked.length ? null : h('li', { class: 'muted' }, `No unit available (${r.excluded.length} left out)`),
+          );
+          // Why each other unit is not on the list: a controller must not wonder where PC 3340 went.
+          fill(
+            left,
+            r.excluded.map((x) => h('li', { 'data-unit': x.unitId, 'data-reason': x.reason }, `${x.callsign}: ${excludedWords(x)}`)),
+          );
+        }, fail);
       });
-      box.append(suggest, list);
+      box.append(suggest, list, left);
     }
     if (may.closeIncident(role)) {
       // Closing takes an outcome and a note, then the button: choosing in the list alone (arrow
@@ -156,6 +162,7 @@ export function incidentsView(ctx: Ctx): View {
         h('span', { class: 'muted' }, ` ${i.grade ? i.grade.label : i.state}${i.channel ? ` · ${CHANNEL_TEXT[i.channel] ?? i.channel}` : ''}`),
       ),
       h('p', {}, i.description || '—'),
+      i.caller || i.callerOnFile ? callerLine(ctx, i) : null,
       h('p', { class: 'muted' }, [prem?.name, zone].filter(Boolean).join(', ') || 'place not given'),
       // A live "ago"; the subject's name is in the gallery (each look journaled), not on every card.
       h('p', { class: 'muted' }, `${clock(reported)} (`, ago(reported), ')', i.subjectId ? ' · a subject on file is linked' : null),
@@ -221,9 +228,36 @@ export function incidentsView(ctx: Ctx): View {
 }
 
 /**
- * Take a call: a 101 call, a radio call, someone at the desk or a camera operator becomes an
- * incident with its reference number, graded at once when the controller knows the grade, so
- * its response clock starts on the board.
+ * Who called: never in the live picture. A role that may see him asks the incident's own record
+ * (one request, on purpose); the others see only that a caller is on file.
+ */
+function callerLine(ctx: Ctx, i: IncidentRecord): HTMLElement {
+  const said = (c: NonNullable<IncidentRecord['caller']>) => `Caller: ${[c.name, c.phone].filter(Boolean).join(', ')}`;
+  if (i.caller) return h('p', { class: 'muted caller' }, said(i.caller));
+  const line = h('p', { class: 'muted caller' }, 'Caller on file ');
+  if (!may.seeCaller(ctx.me.consoleRole)) return line;
+  const show = h('button', { type: 'button', class: 'small', 'data-action': 'show-caller' }, 'Show caller');
+  show.addEventListener('click', () => {
+    show.disabled = true;
+    ctx.tracking.incident(i.incidentId).then(
+      (full) => (line.textContent = full.caller ? said(full.caller) : 'Caller: not given'),
+      (err: unknown) => {
+        show.disabled = false;
+        ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
+      },
+    );
+  });
+  line.append(show);
+  return line;
+}
+
+/**
+ * A new incident from a call: a 101 call, a 999 call the police transferred, a radio call,
+ * someone at the desk or a camera operator. Keyboard first (Alt+N lands on "Came in by"; every
+ * field is a plain control in reading order; Enter in a list never submits); the map is there
+ * for the place a caller describes ("outside the bank") when no premises or zone fits. The
+ * gateway gives it its reference number; graded at once when the controller knows the grade,
+ * so its response clock starts on the board.
  */
 function callForm(ctx: Ctx): HTMLElement {
   const site = ctx.store.site!;
@@ -232,6 +266,8 @@ function callForm(ctx: Ctx): HTMLElement {
     { id: 'call-channel', required: true },
     Object.entries(CHANNEL_TEXT).map(([v, label]) => h('option', { value: v }, label)),
   );
+  const callerName = h('input', { id: 'call-caller-name', type: 'text', maxlength: 120, autocomplete: 'off', placeholder: 'optional' });
+  const callerPhone = h('input', { id: 'call-caller-phone', type: 'tel', maxlength: 25, autocomplete: 'off', placeholder: 'optional' });
   const category = h(
     'select',
     { id: 'call-category', required: true },
@@ -256,6 +292,14 @@ function callForm(ctx: Ctx): HTMLElement {
     h('option', { value: '' }, '(choose a zone)'),
     site.zones.map((z) => h('option', { value: z.id }, z.name)),
   );
+  const picker = placePicker(ctx);
+  // One place at a time: choosing a premises or zone drops a point clicked on the map, and a click drops them.
+  premises.addEventListener('change', () => premises.value && picker.clear());
+  zone.addEventListener('change', () => zone.value && picker.clear());
+  picker.onPick = () => {
+    premises.value = '';
+    zone.value = '';
+  };
   const grade = may.dispatch(ctx.me.consoleRole)
     ? h(
         'select',
@@ -268,9 +312,13 @@ function callForm(ctx: Ctx): HTMLElement {
   const form = h(
     'form',
     { class: 'compose call-form', id: 'call-form', 'aria-labelledby': 'call-title' },
-    h('h3', { id: 'call-title' }, 'Take a call'),
+    h('h3', { id: 'call-title' }, 'New incident ', h('kbd', {}, 'Alt+N')),
     h('label', { for: 'call-channel' }, 'Came in by'),
     channel,
+    h('label', { for: 'call-caller-name' }, "Caller's name"),
+    callerName,
+    h('label', { for: 'call-caller-phone' }, "Caller's number"),
+    callerPhone,
     h('label', { for: 'call-category' }, 'Category'),
     category,
     h('label', { for: 'call-description' }, 'What happened'),
@@ -279,6 +327,7 @@ function callForm(ctx: Ctx): HTMLElement {
     premises,
     h('label', { for: 'call-zone' }, 'or zone'),
     zone,
+    picker.el,
     grade ? h('label', { for: 'call-grade' }, 'Grade') : null,
     grade,
     open,
@@ -289,23 +338,97 @@ function callForm(ctx: Ctx): HTMLElement {
   });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const place = premises.value ? { premisesId: premises.value } : zone.value ? { zone: zone.value } : null;
+    const point = picker.point;
+    const place = point ? { lonLat: point } : premises.value ? { premisesId: premises.value } : zone.value ? { zone: zone.value } : null;
     if (!place) {
-      ctx.notify('Say where: a premises or a zone', 'error');
-      zone.focus();
+      ctx.notify('Say where: a premises, a zone, or a point on the map', 'error');
+      premises.focus();
       return;
     }
+    const name = callerName.value.trim();
+    const phone = callerPhone.value.trim();
+    const caller = name || phone ? { ...(name ? { name } : {}), ...(phone ? { phone } : {}) } : undefined;
     open.disabled = true;
     const gradeId = grade?.value ?? '';
     ctx.tracking
-      .openIncident({ channel: channel.value, category: category.value, description: description.value, place })
+      .openIncident({ channel: channel.value, category: category.value, description: description.value, place, ...(caller ? { caller } : {}) })
       .then(async (i) => {
         if (gradeId) await ctx.tracking.grade(i.incidentId, gradeId);
-        description.value = '';
+        // Ready for the next call: what was said is cleared, how calls come in is kept.
+        for (const f of [description, callerName, callerPhone]) f.value = '';
+        premises.value = '';
+        zone.value = '';
+        picker.clear();
         ctx.notify(`Incident ${i.reference ?? i.incidentId} opened`);
       })
       .catch((err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'))
       .finally(() => (open.disabled = false));
   });
   return form;
+}
+
+/**
+ * A small map of the town to click the place a caller describes. It says in words where the
+ * point fell (the zone, as the gateway will file it), and a button takes the point back.
+ */
+interface PlacePicker {
+  el: HTMLElement;
+  /** The point clicked, or null. */
+  point: LonLat | null;
+  clear(): void;
+  /** Called after each click on the map. */
+  onPick: () => void;
+}
+
+function placePicker(ctx: Ctx): PlacePicker {
+  const site = ctx.store.site!;
+  const mapEl = h('div', { class: 'call-map', id: 'call-map', role: 'application', 'aria-label': 'Town map: click where it happened' });
+  const said = h('span', { id: 'call-point', 'aria-live': 'polite' }, 'or click the map');
+  const clearBtn = h('button', { type: 'button', class: 'small', hidden: true }, 'Clear point');
+  const el = h('div', { class: 'call-place' }, mapEl, h('p', { class: 'muted' }, said, ' ', clearBtn));
+  const map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, zoomControl: false, keyboard: false });
+  if (site.console.tileUrl) L.tileLayer(site.console.tileUrl, { maxZoom: 20 }).addTo(map);
+  // Not interactive: a click anywhere is a point for the map, and the zone is said in words below.
+  for (const z of site.zones) {
+    L.polygon(z.polygon.map(ll), { color: '#6f8196', weight: 1, fillColor: '#3a4a5c', fillOpacity: 0.35, interactive: false }).addTo(map);
+  }
+  for (const p of site.premises) {
+    L.circleMarker(ll(p.position), { radius: 3, color: '#c9b458', weight: 1, fillOpacity: 0.9, interactive: false }).addTo(map);
+  }
+  const bounds = L.latLngBounds(site.zones.flatMap((z) => z.polygon.map(ll)));
+  map.setView(bounds.isValid() ? bounds.getCenter() : L.latLng(52.955, -1.15), 15);
+  // Built before it is on screen: fit once Leaflet can measure it.
+  const fit = () => {
+    if (!mapEl.isConnected || mapEl.clientHeight === 0) return;
+    map.invalidateSize();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [6, 6] });
+    observer.disconnect();
+  };
+  const observer = new ResizeObserver(fit);
+  observer.observe(mapEl);
+  let marker: L.CircleMarker | null = null;
+  const picker: PlacePicker = {
+    el,
+    point: null,
+    onPick: () => undefined,
+    clear() {
+      picker.point = null;
+      marker?.remove();
+      marker = null;
+      said.textContent = 'or click the map';
+      clearBtn.hidden = true;
+    },
+  };
+  map.on('click', (ev: L.LeafletMouseEvent) => {
+    const p: LonLat = [Number(ev.latlng.lng.toFixed(6)), Number(ev.latlng.lat.toFixed(6))];
+    picker.point = p;
+    marker?.remove();
+    marker = L.circleMarker(ll(p), { radius: 8, color: '#ffb020', weight: 3, fillOpacity: 0.3, className: 'call-point' }).addTo(map);
+    const z = zoneAt(p, site.zones);
+    said.textContent = `Point on the map, ${z ? `in ${z.name}` : 'outside every zone'}`;
+    clearBtn.hidden = false;
+    picker.onPick();
+  });
+  clearBtn.addEventListener('click', () => picker.clear());
+  return picker;
 }

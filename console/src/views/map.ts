@@ -165,7 +165,7 @@ export function mapView(ctx: Ctx): View {
       const at = inc.position ?? prem?.position ?? (inc.zone ? zoneCentre.get(inc.zone) : undefined);
       if (at)
         L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' })
-          .bindTooltip(text(`${inc.category} (${inc.state})`))
+          .bindTooltip(text(`${inc.reference ? `${inc.reference} ` : ''}${inc.category} (${inc.state})`))
           .addTo(overlay);
     }
     const t = ctx.store.track;

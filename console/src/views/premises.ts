@@ -42,7 +42,7 @@ export function premisesView(ctx: Ctx): View {
           ? incidents.value
               .slice(-20)
               .reverse()
-              .map((i) => h('li', {}, `${clock(i.reportedAt)} ${i.category}: ${i.description} (${i.state})`))
+              .map((i) => h('li', {}, `${clock(i.reportedAt)} ${i.reference ? `${i.reference} ` : ''}${i.category}: ${i.description} (${i.state})`))
           : h('li', { class: 'muted' }, 'None.'),
       );
     } else fill(mine, h('li', { class: 'muted' }, 'Not available on this gateway.'));
