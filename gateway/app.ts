@@ -222,6 +222,7 @@ export class Gateway {
         projections: this.projections,
         log: log.child({ module: 'dispatch' }),
         timeTravel: this.timeTravel,
+        clock,
         radio: new BearerDispatchRadio({ broker: this.broker, pei: this.pei }),
       }),
       talkgroupIds: new Set(config.talkgroups.map((t) => t.id)),

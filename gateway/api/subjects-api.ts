@@ -1,6 +1,18 @@
 import { ulid } from 'ulid';
 import type { Principal } from '../auth/accounts';
-import { CboExtendInput, CboInput, CboRevokeInput, SubjectInput, SubjectPatch, SubjectQuery } from '../contract/tracking';
+import { systemClock } from '../clock';
+import {
+  CboExtendInput,
+  CboInput,
+  CboRevokeInput,
+  ShareInput,
+  SubjectInput,
+  SubjectPatch,
+  SubjectQuery,
+  UnwatchInput,
+  WatchInput,
+  WithdrawInput,
+} from '../contract/tracking';
 import { ApiError, Errors } from '../http/errors';
 import { areaProblems, siteBounds, type Bounds } from '../tracking/areas';
 import type { CboRecord } from '../tracking/cbo';
@@ -13,6 +25,9 @@ import type { TrackingDeps } from './tracking-common';
  * person is journaled (`subject.viewed`, with the fields shown), so "who looked at this
  * person, and what did they see" is one query on `ref`.
  */
+const MAX_SHARE_DAYS = 366;
+const MAX_SHARE_MS = MAX_SHARE_DAYS * 86_400_000;
+
 export class SubjectsApi {
   private boundsCache: Bounds | null = null;
 
@@ -23,8 +38,19 @@ export class SubjectsApi {
     return (this.boundsCache ??= siteBounds(this.deps.config));
   }
 
+  private now(): number {
+    return (this.deps.clock ?? systemClock).now();
+  }
+
   private access(actor: Principal, s: SubjectRecord): Access | null {
-    return accessTo(actor.consoleRole, s);
+    return accessTo(actor.consoleRole, s, this.now());
+  }
+
+  /** A share's expiry: in the future, and not so far that it is a share without an end. */
+  private shareExpiry(until: string, field: string): void {
+    const t = Date.parse(until);
+    if (t <= this.now()) throw Errors.invalid([`${field}: the share must end in the future`]);
+    if (t > this.now() + MAX_SHARE_MS) throw Errors.invalid([`${field}: a share with members lasts at most ${MAX_SHARE_DAYS} days; renew it then`]);
   }
 
   private async viewed(user: string, shown: Array<{ s: SubjectRecord; access: Access }>, via: string, query?: unknown): Promise<void> {
@@ -75,6 +101,10 @@ export class SubjectsApi {
   async create(actor: Principal, input: unknown): Promise<SubjectView> {
     const user = requirePermission(actor, 'subjects.edit', 'add subjects');
     const body = parseInput(SubjectInput, input);
+    if (body.sharedWithMembersUntil !== null) {
+      if (!body.sharedWithMembers) throw Errors.invalid(['sharedWithMembersUntil: only for a subject shared with members']);
+      this.shareExpiry(body.sharedWithMembersUntil, 'sharedWithMembersUntil');
+    }
     const subjectId = `subj-${ulid().toLowerCase()}`;
     await this.deps.journal.append({
       source: 'api',
@@ -90,6 +120,9 @@ export class SubjectsApi {
   async update(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
     const user = requirePermission(actor, 'subjects.edit', 'edit subjects');
     const changes = parseInput(SubjectPatch, input);
+    // Sharing with members is its own decision, with an expiry (share); an edit may only end it.
+    if (changes.sharedWithMembers === true)
+      throw Errors.invalid([`sharedWithMembers: share with members through POST /api/subjects/${id}/share, with an expiry`]);
     const s = this.deps.projections.subjects.get(id);
     if (!s) throw Errors.notFound(`subject ${id}`);
     if ((changes.status ?? s.status) === 'known' && (changes.name === undefined ? s.name : changes.name) === null) {
@@ -111,6 +144,76 @@ export class SubjectsApi {
       payload: { subjectId: id, changes, sharedRegionally, shared },
     });
     return this.viewOf(this.deps.projections.subjects.get(id)!, 'full');
+  }
+
+  private subject(id: string): SubjectRecord {
+    const s = this.deps.projections.subjects.get(id);
+    if (!s) throw Errors.notFound(`subject ${id}`);
+    return s;
+  }
+
+  /** Members see the subject (description, photo, orders shared with them) until `until`. */
+  async share(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.share', 'share subjects with members');
+    const { until, note } = parseInput(ShareInput, input);
+    this.subject(id);
+    this.shareExpiry(until, 'until');
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.shared',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, until, note: note ?? null },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  /** Members stop seeing the subject now. */
+  async withdraw(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.share', 'withdraw subjects from members');
+    const { reason } = parseInput(WithdrawInput, input);
+    const s = this.subject(id);
+    if (!s.sharedWithMembers) throw new ApiError('TW_CONFLICT', 'this subject is not shared with members', 409);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.withdrawn',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, reason },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  async watch(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.edit', 'put subjects on the watch list');
+    const { reason } = parseInput(WatchInput, input);
+    if (this.subject(id).watch) throw new ApiError('TW_CONFLICT', 'this subject is already on the watch list', 409);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.watched',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, reason },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  async unwatch(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.edit', 'take subjects off the watch list');
+    const { note } = parseInput(UnwatchInput, input ?? {});
+    if (!this.subject(id).watch) throw new ApiError('TW_CONFLICT', 'this subject is not on the watch list', 409);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.unwatched',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, note: note ?? null },
+    });
+    return this.viewOf(this.subject(id), 'full');
   }
 
   /** Orders as a role may see them: all for full-access roles; for members, issued orders shared with them. */

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import type { Clock } from '../clock';
 import type { PlaceInput } from '../contract/tracking';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
@@ -10,6 +11,8 @@ export interface TrackingDeps {
   config: Config;
   journal: Journal;
   projections: Projections;
+  /** What "now" is for time-limited decisions (a share with members ends at its expiry). Default: the system clock. */
+  clock?: Clock;
   /**
    * State at a moment (as the role's JSON text) and hotspots, off the event loop
    * (projections/time-travel.ts); without it, computed here by the same functions.

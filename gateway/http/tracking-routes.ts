@@ -15,10 +15,14 @@ import {
   LinkInput,
   NoteInput,
   ReportInput,
+  ShareInput,
   SightingInput,
   SubjectInput,
   SubjectPatch,
   SubjectQuery,
+  UnwatchInput,
+  WatchInput,
+  WithdrawInput,
 } from '../contract/tracking';
 import { op } from './openapi';
 
@@ -63,6 +67,24 @@ export function registerTrackingRoutes(fastify: FastifyInstance, api: TrackingAp
   app.patch('/api/subjects/:id', { schema: { ...op('subjects', 'Change a subject'), params, body: SubjectPatch } }, async (req) => ({
     data: await subjects.update(req.principal!, req.params.id, req.body),
   }));
+  app.post('/api/subjects/:id/watch', { schema: { ...op('subjects', 'Put a subject on the watch list'), params, body: WatchInput } }, async (req) => ({
+    data: await subjects.watch(req.principal!, req.params.id, req.body),
+  }));
+  app.post('/api/subjects/:id/unwatch', { schema: { ...op('subjects', 'Take a subject off the watch list'), params, body: UnwatchInput } }, async (req) => ({
+    data: await subjects.unwatch(req.principal!, req.params.id, req.body),
+  }));
+  app.post(
+    '/api/subjects/:id/share',
+    { schema: { ...op('subjects', 'Share a subject with members until an expiry'), params, body: ShareInput } },
+    async (req) => ({
+      data: await subjects.share(req.principal!, req.params.id, req.body),
+    }),
+  );
+  app.post(
+    '/api/subjects/:id/withdraw',
+    { schema: { ...op('subjects', 'Stop sharing a subject with members'), params, body: WithdrawInput } },
+    async (req) => ({ data: await subjects.withdraw(req.principal!, req.params.id, req.body) }),
+  );
   app.get(
     '/api/subjects/:id/track',
     { schema: { ...op('tracking', "A subject's track, where they may be heading and the cameras to hand over to"), params } },
