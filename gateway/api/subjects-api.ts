@@ -82,9 +82,19 @@ export class SubjectsApi {
           .map((f) => f.trim())
           .filter(Boolean)
       : [];
-    const found = searchSubjects(this.deps.projections.subjects.all(), { text: q.q, features }, (s) => this.access(actor, s)).slice(0, q.limit);
+    const watched = q.watched === 'true';
+    const found = searchSubjects(this.deps.projections.subjects.all(), { text: q.q, features }, (s) => {
+      const access = this.access(actor, s);
+      // The watch list is not shared with members: asking for it shows them nobody.
+      return watched && (access !== 'full' || !s.watch) ? null : access;
+    }).slice(0, q.limit);
     const shown = found.map((s) => ({ s, access: this.access(actor, s)! }));
-    await this.viewed(user, shown, q.q || features.length ? 'search' : 'list', q.q || features.length ? { q: q.q ?? null, features } : undefined);
+    await this.viewed(
+      user,
+      shown,
+      q.q || features.length ? 'search' : watched ? 'watch-list' : 'list',
+      q.q || features.length ? { q: q.q ?? null, features } : undefined,
+    );
     return shown.map(({ s, access }) => this.viewOf(s, access));
   }
 

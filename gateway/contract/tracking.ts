@@ -89,6 +89,8 @@ export const SubjectQuery = z.strictObject({
   q: z.string().max(200).optional(),
   /** Comma-separated feature tags, all of which must match. */
   features: z.string().max(500).optional(),
+  /** `true`: only subjects on the watch list (full-access roles; a member sees no watch list). */
+  watched: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
