@@ -586,14 +586,14 @@ export const EVENTS = {
     payload: z.object({ subjectId: z.string(), reason: z.string() }),
     description: 'A subject is put on the watch list',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/subjects.ts'],
+    readers: ['gateway/projections/subjects.ts', TRACKING_STATE],
     privacy: privacy('subject', ['subjectId', 'reason']),
   }),
   'subject.unwatched': spec({
     payload: z.object({ subjectId: z.string(), note: nstr }),
     description: 'A subject is taken off the watch list',
     writers: ['gateway/api/subjects-api.ts'],
-    readers: ['gateway/projections/subjects.ts'],
+    readers: ['gateway/projections/subjects.ts', TRACKING_STATE],
     privacy: privacy('subject', ['subjectId', 'note']),
   }),
   'subject.viewed': spec({

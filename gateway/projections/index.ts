@@ -88,6 +88,7 @@ export class Projections {
       breaches: this.breaches.snapshot(),
       tracks: this.tracks.snapshot(),
       incidents: this.incidents.snapshot(),
+      watched: this.subjects.watched(),
     };
   }
 }

@@ -25,6 +25,14 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
     return this.subjects.get(id)?.sharedRegionally ?? false;
   }
 
+  /** The watch list, as ids. */
+  watched(): string[] {
+    return [...this.subjects.values()]
+      .filter((s) => s.watch)
+      .map((s) => s.id)
+      .sort();
+  }
+
   all(): IterableIterator<SubjectRecord> {
     return this.subjects.values();
   }

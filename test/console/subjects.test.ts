@@ -58,6 +58,16 @@ async function session(username: string): Promise<Session> {
 const journal = (type: string, where: (e: JournalEvent) => boolean = () => true) => [...gw.journal.replay()].filter((e) => e.type === type && where(e));
 const tones = (s: Session) => s.page.evaluate(() => (window as unknown as { __tones: string[] }).__tones);
 const payload = <T>(e: JournalEvent | undefined) => e?.payload as T;
+const person = (username: string, consoleRole: 'police' | 'cctv-operator') => ({
+  username,
+  role: 'console' as const,
+  consoleRole,
+  issi: null,
+  issiRanges: [],
+  premisesId: null,
+  dockId: null,
+  talkgroups: [],
+});
 
 describe('a suspect under an order, from the console', () => {
   it('a controller creates a suspect, watches and shares him, puts him under an order, and a breach fires from a member’s sighting report', async () => {
@@ -282,20 +292,60 @@ describe('keyboard and focus', () => {
     await c.page.locator('#order-conditions').focus();
     await c.page.keyboard.type('Not to enter');
     // Someone else records an order for him meanwhile: the list redraws under the typist.
-    const other = await gw.api.tracking.subjects.createCbo(
-      { username: 'police', role: 'console', consoleRole: 'police', issi: null, issiRanges: [], premisesId: null, dockId: null, talkgroups: [] },
-      {
-        subjectId,
-        conditions: 'Recorded elsewhere',
-        excludedZones: ['market-square'],
-        startsAt: new Date().toISOString(),
-        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      },
-    );
+    const other = await gw.api.tracking.subjects.createCbo(person('police', 'police'), {
+      subjectId,
+      conditions: 'Recorded elsewhere',
+      excludedZones: ['market-square'],
+      startsAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     await c.page.locator(`#subject-orders li[data-order="${other.id}"]`).waitFor();
     await c.page.keyboard.type(' the Market Square.');
     expect(await c.page.evaluate(() => document.activeElement?.id)).toBe('order-conditions');
     expect(await c.page.locator('#order-conditions').inputValue()).toBe('Not to enter the Market Square.');
+    expect(c.errors).toEqual([]);
+  });
+});
+
+describe('the watch list', () => {
+  it('a sighting of someone on the watch list is announced by name with a chime, without taking the focus from a call being typed', async () => {
+    const subjects = gw.api.tracking.subjects;
+    const s = await subjects.create(person('police', 'police'), { status: 'known', name: 'Wayne Pratt', description: 'Stocky, black puffer jacket' });
+    const c = await session('controller');
+    await c.page.locator('nav a[data-panel="incidents"]').click();
+    await c.page.locator('#connection[data-state="live"]').waitFor();
+    // Put on the watch list after this console connected: it learns it from the live stream.
+    await subjects.watch(person('police', 'police'), s.id, { reason: 'Wanted on warrant' });
+    const described = c.page.locator('#call-description');
+    await described.click();
+    await c.page.keyboard.type('Caller says a man is');
+    await gw.api.tracking.reportSighting(person('operator', 'cctv-operator'), { subjectId: s.id, place: { zone: 'market-square' }, source: 'cctv' });
+    await expect
+      .poll(() => c.page.locator('#toast').textContent(), { timeout: 15_000 })
+      .toMatch(/^Watch list: Wayne Pratt seen in Market Square at \d\d:\d\d:\d\d$/);
+    await expect.poll(() => tones(c)).toContain('sine');
+    await c.page.keyboard.type(' shouting at staff');
+    expect(await c.page.evaluate(() => document.activeElement?.id)).toBe('call-description');
+    expect(await described.inputValue()).toBe('Caller says a man is shouting at staff');
+
+    // Off the list: his next sighting is not announced.
+    await subjects.unwatch(person('police', 'police'), s.id, {});
+    const before = (await tones(c)).length;
+    const second = await gw.api.tracking.reportSighting(person('operator', 'cctv-operator'), {
+      subjectId: s.id,
+      place: { zone: 'bridge-street' },
+      source: 'cctv',
+    });
+    const fused = await eventually(
+      () => journal('track.sighting', (e) => payload<{ sighting: { id: string } }>(e).sighting.id === second.sightingId)[0],
+      10_000,
+      'second sighting',
+    );
+    // Its event reaches the console (the Live log) without a chime or an announcement.
+    await c.page.locator('nav a[data-panel="log"]').click();
+    await c.page.locator(`#event-log li[data-seq="${fused.seq}"]`).waitFor();
+    expect((await tones(c)).length).toBe(before);
+    expect(await c.page.locator('#toast').textContent()).not.toMatch(/Bridge Street/);
     expect(c.errors).toEqual([]);
   });
 });

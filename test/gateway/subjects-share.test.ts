@@ -130,16 +130,23 @@ describe('the watch list', () => {
     expect(w.body.data?.watch).toMatchObject({ by: 'police', reason: 'Seen with a knife' });
     expect((await call('police', 'POST', `/api/subjects/${id}/watch`, { reason: 'again' })).status).toBe(409);
     expect((await call<{ watch: unknown }>('operator', 'GET', `/api/subjects/${id}`)).body.data?.watch).toMatchObject({ by: 'police' });
+    // The watch list, by name for the roles that read the gallery; its ids in the live state for the consoles.
+    const listed = await call<Array<{ id: string }>>('controller', 'GET', '/api/subjects?watched=true');
+    expect(listed.body.data!.map((s) => s.id)).toEqual([id]);
+    expect(journal('subject.viewed', id).some((e) => e.actor === 'controller' && (e.payload as { via: string }).via === 'watch-list')).toBe(true);
+    expect((await call<{ watched: string[] }>('operator', 'GET', '/api/state')).body.data?.watched).toEqual([id]);
 
     // Members never learn who is watched, even of a subject shared with them.
     expect((await call('controller', 'POST', `/api/subjects/${id}/share`, { until: inMinutes(60) })).status).toBe(200);
     const member = await call('member', 'GET', `/api/subjects/${id}`);
     expect(member.status).toBe(200);
+    expect((await call<unknown[]>('member', 'GET', '/api/subjects?watched=true')).body.data).toEqual([]);
     expect(member.text).not.toMatch(/knife|"watch"/);
 
     const u = await call<{ watch: unknown }>('controller', 'POST', `/api/subjects/${id}/unwatch`, { note: 'Arrested' });
     expect(u.status, u.text).toBe(200);
     expect(u.body.data?.watch).toBeNull();
+    expect((await call<{ watched: string[] }>('operator', 'GET', '/api/state')).body.data?.watched).toEqual([]);
     expect((await call('controller', 'POST', `/api/subjects/${id}/unwatch`, {})).status).toBe(409);
     expect(journal('subject.watched', id).map((e) => e.actor)).toEqual(['police']);
     expect(journal('subject.unwatched', id).map((e) => [e.actor, (e.payload as { note: string }).note])).toEqual([['controller', 'Arrested']]);
