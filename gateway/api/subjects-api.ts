@@ -5,6 +5,7 @@ import {
   CboExtendInput,
   CboInput,
   CboRevokeInput,
+  PhotoInput,
   ShareInput,
   SubjectInput,
   SubjectPatch,
@@ -17,6 +18,8 @@ import { ApiError, Errors } from '../http/errors';
 import { areaProblems, siteBounds, type Bounds } from '../tracking/areas';
 import type { CboRecord } from '../tracking/cbo';
 import { accessTo, searchSubjects, subjectView, type Access, type SubjectRecord, type SubjectView } from '../tracking/gallery';
+import { PHOTO_REF } from '../projections/subjects';
+import { PhotoError, stripPhotoMetadata, type PhotoType } from '../tracking/photo';
 import { parseInput, requirePermission } from './guard';
 import type { TrackingDeps } from './tracking-common';
 
@@ -25,6 +28,7 @@ import type { TrackingDeps } from './tracking-common';
  * person is journaled (`subject.viewed`, with the fields shown), so "who looked at this
  * person, and what did they see" is one query on `ref`.
  */
+const MAX_PHOTO_BYTES = 6 * 1024 * 1024;
 const MAX_SHARE_DAYS = 366;
 const MAX_SHARE_MS = MAX_SHARE_DAYS * 86_400_000;
 
@@ -160,6 +164,48 @@ export class SubjectsApi {
     const s = this.deps.projections.subjects.get(id);
     if (!s) throw Errors.notFound(`subject ${id}`);
     return s;
+  }
+
+  /**
+   * A photo of the subject, stored content-addressed once its metadata (GPS, camera, owner,
+   * times) is stripped; the journal records its hash and what was taken out.
+   */
+  async setPhoto(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.edit', 'add photos of subjects');
+    const { image } = parseInput(PhotoInput, input);
+    this.subject(id);
+    const store = this.deps.photos;
+    if (!store) throw new ApiError('TW_UNAVAILABLE', 'this gateway does not store photos', 503);
+    let photo;
+    try {
+      photo = stripPhotoMetadata(Buffer.from(image, 'base64'));
+    } catch (err) {
+      if (err instanceof PhotoError) throw Errors.invalid([`image: ${err.message}`]);
+      throw err;
+    }
+    if (photo.bytes.length > MAX_PHOTO_BYTES) throw Errors.invalid([`image: at most ${MAX_PHOTO_BYTES / 1024 / 1024} MiB`]);
+    const { sha256, size } = await store.put(photo.bytes);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.photo-set',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, sha256, contentType: photo.contentType, size, removed: photo.removed },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  /** The photo, to a role that may see the subject; each look is journaled like a view of the record. */
+  async photo(actor: Principal, id: string): Promise<{ contentType: PhotoType; bytes: Buffer }> {
+    const user = requirePermission(actor, 'subjects.view', 'see subjects');
+    const s = this.deps.projections.subjects.get(id);
+    const access = s ? this.access(actor, s) : null;
+    if (!s || !access) throw Errors.notFound(`subject ${id}`);
+    const bytes = s.photoRef?.startsWith(PHOTO_REF) ? await this.deps.photos?.get(s.photoRef.slice(PHOTO_REF.length)) : null;
+    if (!bytes) throw Errors.notFound(`photo of subject ${id}`);
+    await this.viewed(user, [{ s, access }], 'photo');
+    return { contentType: bytes[0] === 0xff ? 'image/jpeg' : 'image/png', bytes };
   }
 
   /** Members see the subject (description, photo, orders shared with them) until `until`. */

@@ -596,6 +596,20 @@ export const EVENTS = {
     readers: ['gateway/projections/subjects.ts', TRACKING_STATE],
     privacy: privacy('subject', ['subjectId', 'note']),
   }),
+  'subject.photo-set': spec({
+    payload: z.object({
+      subjectId: z.string(),
+      sha256: z.string(),
+      contentType: z.enum(['image/jpeg', 'image/png']),
+      size: z.number(),
+      /** The metadata taken out before it was stored (`exif`, `xmp`, `tEXt`…). */
+      removed: z.array(z.string()),
+    }),
+    description: "A subject's photo is uploaded (stored content-addressed, its metadata stripped)",
+    writers: ['gateway/api/subjects-api.ts'],
+    readers: ['gateway/projections/subjects.ts'],
+    privacy: privacy('subject', ['subjectId', 'sha256']),
+  }),
   'subject.viewed': spec({
     payload: z.object({ subjectId: z.string(), fields: z.enum(['full', 'shared']), via: z.string(), query: z.unknown().optional() }),
     description: "Someone saw a subject's record (every view of personal data is on the record)",

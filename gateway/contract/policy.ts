@@ -149,6 +149,9 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/subjects/:id': 'subjects.view',
   'PATCH /api/subjects/:id': 'subjects.edit',
   'POST /api/subjects/:id/watch': 'subjects.edit',
+  'POST /api/subjects/:id/photo': 'subjects.edit',
+  // Members too, for a subject shared with them (the handler decides, as for the record).
+  'GET /api/subjects/:id/photo': 'subjects.view',
   'POST /api/subjects/:id/unwatch': 'subjects.edit',
   'POST /api/subjects/:id/share': 'subjects.share',
   'POST /api/subjects/:id/withdraw': 'subjects.share',

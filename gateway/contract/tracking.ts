@@ -85,6 +85,14 @@ export const WithdrawInput = z.strictObject({ reason: text(500) });
 export const WatchInput = z.strictObject({ reason: text(500) });
 export const UnwatchInput = z.strictObject({ note: text(500).optional() });
 
+/** A photo of a subject: a JPEG or PNG, base64 (at most 6 MiB of image); its metadata is stripped on arrival. */
+export const PhotoInput = z.strictObject({
+  image: z
+    .base64()
+    .min(4)
+    .max(8 * 1024 * 1024),
+});
+
 export const SubjectQuery = z.strictObject({
   q: z.string().max(200).optional(),
   /** Comma-separated feature tags, all of which must match. */

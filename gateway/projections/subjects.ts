@@ -2,6 +2,9 @@ import type { JournalEvent } from '../journal/types';
 import type { SubjectRecord } from '../tracking/gallery';
 import type { Projection } from './types';
 
+/** A photo the gateway stores (gateway/tracking/photo-store.ts): its reference is its hash. */
+export const PHOTO_REF = 'sha256:';
+
 export type SubjectFields = Omit<SubjectRecord, 'id' | 'createdAt' | 'updatedAt' | 'createdBy'>;
 
 /**
@@ -64,6 +67,9 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
     } else if (e.type === 'subject.withdrawn' && e.payload) {
       const s = this.subjects.get(e.payload.subjectId);
       if (s) Object.assign(s, { sharedWithMembers: false, sharedWithMembersUntil: null, updatedAt: e.ts });
+    } else if (e.type === 'subject.photo-set' && e.payload) {
+      const s = this.subjects.get(e.payload.subjectId);
+      if (s) Object.assign(s, { photoRef: `${PHOTO_REF}${e.payload.sha256}`, updatedAt: e.ts });
     } else if (e.type === 'subject.watched' && e.payload) {
       const s = this.subjects.get(e.payload.subjectId);
       if (s) Object.assign(s, { watch: { since: e.ts, by: e.actor, reason: e.payload.reason }, updatedAt: e.ts });

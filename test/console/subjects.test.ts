@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { eventually, startGateway, testConfig } from '../helpers/gateway';
+import { EXIF_GPS, realJpeg, withSegments } from '../helpers/photos';
 import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
 
 /**
@@ -93,6 +94,14 @@ describe('a suspect under an order, from the console', () => {
       markers: ['violence', 'weapons'],
     });
 
+    // His photo, as a phone took it: stored without the phone's GPS, shown through the API.
+    await c.page.locator('#subject-photo-file').setInputFiles({ name: 'IMG_2041.jpg', mimeType: 'image/jpeg', buffer: withSegments(realJpeg(), EXIF_GPS) });
+    await c.page.locator('[data-action="upload-photo"]').click();
+    const img = c.page.locator('#subject-photo img');
+    await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(32);
+    const photoSet = journal('subject.photo-set', (e) => e.ref === subjectId);
+    expect(photoSet.map((e) => [e.actor, payload<{ removed: string[] }>(e).removed])).toEqual([['controller', ['exif']]]);
+
     // An edit changes only what was changed.
     await c.page.locator('#subject-edit-status').selectOption('known');
     await c.page.locator('#subject-edit-aliases').fill('Deano, DH, The Parka');
@@ -152,6 +161,7 @@ describe('a suspect under an order, from the console', () => {
       /Tall male, shaved head, green parka.*CBO DT\/2026\/0042: excluded from Market Square, Market Square Pharmacy/,
     );
     expect(await m.page.locator('main').textContent()).not.toMatch(/Dean|Hollis|Deano|weapons|watch list|Threatened/);
+    await expect.poll(() => sharedItem.locator('img').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(32);
     expect(await m.page.locator('#shared-subjects').textContent()).not.toMatch(/violence/);
     await m.page.locator('#report-kind').selectOption('sighting');
     await m.page.locator('#report-category').selectOption('cbo-breach');

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { ManualClock } from '../helpers/clock';
 import { login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
+import { EXIF_GPS, realJpeg, withSegments } from '../helpers/photos';
 
 /**
  * Issue 16, item 4: a subject is shared with members only by a controller's or officer's
@@ -10,12 +14,15 @@ import { login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
  * watch list and taken off it. Each is role-checked at the gateway and journaled with its actor.
  */
 let gw: Gateway;
+let dataDir: string;
 const clock = new ManualClock();
 const cookies: Record<string, string> = {};
 const USERS = ['controller', 'police', 'member', 'engineer', 'operator', 'secmgr'];
 
 beforeAll(async () => {
-  gw = await startGateway(testConfig().config, { clock });
+  const cfg = testConfig();
+  dataDir = cfg.dir;
+  gw = await startGateway(cfg.config, { clock });
   for (const u of USERS) cookies[u] = await login(gw.httpPort, u);
 });
 afterAll(async () => {
@@ -172,5 +179,60 @@ describe('orders of each kind', () => {
     expect(view.body.data!.cbos.map((c) => c.kind).sort()).toEqual(['cpn', 'cpw']);
     expect(journal('cbo.issued', cpn.body.data!.id).map((e) => e.actor)).toEqual(['police']);
     expect((await call('controller', 'POST', '/api/cbos', { ...base, kind: 'asbo' })).status).toBe(400);
+  });
+});
+
+describe('photos of subjects', () => {
+  it('stores a photo content-addressed with its GPS and owner stripped, and serves it only to roles that may see the subject, each look journaled', async () => {
+    const id = await newSubject('Photo Subject');
+    const phone = withSegments(realJpeg(), EXIF_GPS);
+    const image = phone.toString('base64');
+    for (const user of ['member', 'engineer', 'operator', 'secmgr']) {
+      expect((await call(user, 'POST', `/api/subjects/${id}/photo`, { image })).status, user).toBe(403);
+    }
+    const up = await call<{ photoRef: string }>('police', 'POST', `/api/subjects/${id}/photo`, { image });
+    expect(up.status, up.text).toBe(200);
+    const set = journal('subject.photo-set', id);
+    expect(set.map((e) => [e.actor, (e.payload as { removed: string[] }).removed])).toEqual([['police', ['exif']]]);
+    const sha256 = (set[0]!.payload as { sha256: string }).sha256;
+    expect(up.body.data?.photoRef).toBe(`sha256:${sha256}`);
+
+    // On disk under its own hash, without what the phone wrote.
+    const stored = readFileSync(join(dataDir, 'photos', 'sha256', sha256.slice(0, 2), sha256));
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(sha256);
+    expect(stored.toString('latin1')).not.toMatch(/GPSLatitude|Jane Member/);
+
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/subjects/${id}/photo`, { headers: withCsrf(cookies.operator!) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(Buffer.from(await res.arrayBuffer()).equals(stored)).toBe(true);
+    expect(
+      journal('subject.viewed', id)
+        .filter((e) => (e.payload as { via: string }).via === 'photo')
+        .map((e) => e.actor),
+    ).toEqual(['operator']);
+
+    // Members: only while the subject is shared with them.
+    const photo = (user: string) =>
+      fetch(`http://127.0.0.1:${gw.httpPort}/api/subjects/${id}/photo`, { headers: withCsrf(cookies[user]!) }).then((r) => r.status);
+    expect(await photo('member')).toBe(404);
+    expect(await photo('engineer')).toBe(403);
+    expect((await call('controller', 'POST', `/api/subjects/${id}/share`, { until: inMinutes(60) })).status).toBe(200);
+    expect(await photo('member')).toBe(200);
+
+    // The same picture again is the same file; something that is not a photo is refused.
+    const again = await call<{ photoRef: string }>('controller', 'POST', `/api/subjects/${id}/photo`, { image });
+    expect(again.body.data?.photoRef).toBe(`sha256:${sha256}`);
+    const bad = await call('controller', 'POST', `/api/subjects/${id}/photo`, { image: Buffer.from('<svg onload=alert(1)>').toString('base64') });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.details).toEqual(['image: a photo must be a JPEG or PNG image']);
+    expect((await call('controller', 'POST', `/api/subjects/${id}/photo`, { image: 'not base64!' })).status).toBe(400);
+    expect(journal('subject.photo-set', id)).toHaveLength(2);
+  });
+
+  it('a subject without a stored photo has none to serve', async () => {
+    const id = await newSubject('No Photo');
+    expect((await call('controller', 'GET', `/api/subjects/${id}/photo`)).status).toBe(404);
   });
 });

@@ -8,6 +8,21 @@ import { orderForm, orderRow } from './orders';
 /** Warning markers officers are told about (the gateway keeps any others already recorded). */
 const MARKERS = ['violence', 'weapons', 'drugs', 'escape-risk', 'self-harm'];
 const DAY_MS = 86_400_000;
+/** The gateway's limit on a photo (gateway/api/subjects-api.ts). */
+const MAX_PHOTO_BYTES = 6 * 1024 * 1024;
+/** A photo the gateway stores and serves (its reference is its hash). */
+const PHOTO_REF = 'sha256:';
+
+/** A file as base64, without the `data:…;base64,` prefix. */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () =>
+      typeof reader.result === 'string' ? resolve(reader.result.replace(/^data:[^,]*,/, '')) : reject(new Error('the photo could not be read'));
+    reader.onerror = () => reject(reader.error ?? new Error('the photo could not be read'));
+    reader.readAsDataURL(file);
+  });
+}
 /** A share with members is offered for four weeks unless the person says otherwise. */
 const DEFAULT_SHARE_DAYS = 28;
 
@@ -161,6 +176,9 @@ export function subjectsView(ctx: Ctx): View {
   const watchBox = h('div', { class: 'subject-watch', id: 'subject-watch' });
   const shareBox = h('div', { class: 'subject-share', id: 'subject-share' });
   const orders = h('ul', { class: 'orders', id: 'subject-orders' });
+  const photoBox = h('div', { class: 'subject-photo', id: 'subject-photo' });
+  const picture = h('div', { class: 'subject-picture' });
+  let pictureOf = '';
 
   const select = (s: SubjectView) => {
     selected = s;
@@ -300,6 +318,47 @@ export function subjectsView(ctx: Ctx): View {
     );
   };
 
+  /** The photo is fetched again only when it changed: each fetch is a journaled view. */
+  const renderPicture = (s: SubjectView) => {
+    const ref = `${s.id}|${s.photoRef ?? ''}`;
+    if (ref === pictureOf) return;
+    pictureOf = ref;
+    fill(
+      picture,
+      s.photoRef?.startsWith(PHOTO_REF)
+        ? h('img', { src: `/api/subjects/${encodeURIComponent(s.id)}/photo`, alt: `Photo of ${label(s)}`, class: 'subject-img' })
+        : h('p', { class: 'muted' }, 'No photo.'),
+    );
+  };
+
+  const photoForm = (s: SubjectView): HTMLElement => {
+    const file = h('input', { type: 'file', id: 'subject-photo-file', accept: 'image/jpeg,image/png' });
+    const upload = h('button', { type: 'button', 'data-action': 'upload-photo' }, 'Upload photo');
+    upload.addEventListener('click', () => {
+      const f = file.files?.[0];
+      if (!f) {
+        ctx.notify('Choose a JPEG or PNG photo first', 'error');
+        return file.focus();
+      }
+      if (f.size > MAX_PHOTO_BYTES) return ctx.notify('The photo is too large (at most 6 MB)', 'error');
+      upload.disabled = true;
+      void readBase64(f)
+        .then((image) => ctx.api.post<SubjectView>(`/api/subjects/${encodeURIComponent(s.id)}/photo`, { image }))
+        .then((u) => {
+          file.value = '';
+          updated(u, `Photo of ${label(u)} stored, its location and camera details removed`);
+        }, fail)
+        .finally(() => (upload.disabled = false));
+    });
+    return h(
+      'div',
+      { class: 'subject-photo-form' },
+      h('label', { for: 'subject-photo-file' }, 'Photo (JPEG or PNG; location and camera details are removed)'),
+      file,
+      upload,
+    );
+  };
+
   const renderState = () => {
     const s = selected;
     if (!s) return;
@@ -308,6 +367,7 @@ export function subjectsView(ctx: Ctx): View {
     if (s.watch) bits.push('on the watch list');
     if (sharedNow(s)) bits.push(`shared with members until ${s.sharedWithMembersUntil ? dateTime(s.sharedWithMembersUntil) : 'withdrawn'}`);
     summary.textContent = bits.join(' · ');
+    renderPicture(s);
     renderWatch(s);
     renderShare(s);
   };
@@ -325,7 +385,8 @@ export function subjectsView(ctx: Ctx): View {
     if (detail.dataset.subject !== s.id) {
       detail.dataset.subject = s.id;
       title.textContent = label(s);
-      fill(detail, title, summary, editForm(s), watchBox, shareBox, h('h3', {}, 'Orders'), orders, orderForm(ctx, s, label(s)));
+      fill(photoBox, picture, photoForm(s));
+      fill(detail, title, summary, photoBox, editForm(s), watchBox, shareBox, h('h3', {}, 'Orders'), orders, orderForm(ctx, s, label(s)));
       renderState();
       orderSig = '';
     }
