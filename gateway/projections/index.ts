@@ -100,7 +100,8 @@ export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(rolesWith('evidence.v
 export function snapshotFor(state: StateSnapshot, role: string | null): StateSnapshot {
   // The gallery (names, dates of birth, markers) is never in a snapshot: each view of a subject
   // goes through the tracking API, which journals it. Tracks, orders and incidents carry ids only.
-  const shared = { ...state, subjects: [] };
+  // Who is on the watch list (ids) only for the roles that may know who is watched.
+  const shared = { ...state, subjects: [], watched: role && FULL_ACCESS.has(role as ConsoleRole) ? state.watched : [] };
   return role && EVIDENCE_ROLES.has(role) ? shared : { ...shared, evidence: [] };
 }
 

@@ -142,6 +142,7 @@ describe('the watch list', () => {
     expect(listed.body.data!.map((s) => s.id)).toEqual([id]);
     expect(journal('subject.viewed', id).some((e) => e.actor === 'controller' && (e.payload as { via: string }).via === 'watch-list')).toBe(true);
     expect((await call<{ watched: string[] }>('operator', 'GET', '/api/state')).body.data?.watched).toEqual([id]);
+    expect((await call<{ watched: string[] }>('engineer', 'GET', '/api/state')).body.data?.watched).toEqual([]);
 
     // Members never learn who is watched, even of a subject shared with them.
     expect((await call('controller', 'POST', `/api/subjects/${id}/share`, { until: inMinutes(60) })).status).toBe(200);
