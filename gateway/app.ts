@@ -34,6 +34,7 @@ import { siteProbe } from './site-probe';
 import { ConsoleSocket } from './realtime/console-socket';
 import { TakFeed } from './tak/feed';
 import { loadTls, type TlsMaterial } from './tls';
+import { PhotoStore } from './tracking/photo-store';
 import { TrackingWatch } from './tracking/watch';
 import { UplinkForwarder } from './uplink/forwarder';
 
@@ -222,6 +223,8 @@ export class Gateway {
         projections: this.projections,
         log: log.child({ module: 'dispatch' }),
         timeTravel: this.timeTravel,
+        clock,
+        photos: new PhotoStore(resolve(base, config.gateway.dataDir, 'photos')),
         radio: new BearerDispatchRadio({ broker: this.broker, pei: this.pei }),
       }),
       talkgroupIds: new Set(config.talkgroups.map((t) => t.id)),

@@ -21,6 +21,7 @@ import { mapView } from './views/map';
 import { messagesView } from './views/messages';
 import { premisesView } from './views/premises';
 import { subjectsView } from './views/subjects';
+import { startWatchAlerts } from './watch-alerts';
 import { topbar } from './views/topbar';
 import { trackingView } from './views/tracking';
 
@@ -150,6 +151,7 @@ export class ConsoleApp {
       this.toast,
     );
     if (may.readMessages(me.consoleRole)) this.watchMessages(ctx);
+    if (may.live(me.consoleRole) && may.searchSubjects(me.consoleRole)) startWatchAlerts(ctx);
     const path = location.pathname === '/' ? (panels[0]?.path ?? '/') : location.pathname + location.search;
     this.route(path, false, true);
   }

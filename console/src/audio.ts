@@ -3,6 +3,9 @@
  * only allow audio after a user gesture, so the context is created or resumed on the login
  * click and on any later click or key press; until then the banner says sound is blocked.
  */
+/** Where the breach tone's sweep starts (it falls an octave). */
+const BREACH_HZ = 1040;
+
 export class Alarm {
   private ctx: AudioContext | null = null;
   private timer: number | null = null;
@@ -52,6 +55,31 @@ export class Alarm {
       osc.connect(gain).connect(ctx.destination);
       osc.start(t0 + i * 0.22);
       osc.stop(t0 + i * 0.22 + 0.21);
+    }
+  }
+
+  /**
+   * An order breach: its own tone, so a controller knows without looking that this is not an
+   * emergency (square 880/660 repeating) nor a text (one sine chime). Two falling sawtooth
+   * sweeps, once per new breach.
+   */
+  breach(): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const t0 = ctx.currentTime;
+    for (const i of [0, 1]) {
+      const at = t0 + i * 0.45;
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = 'sawtooth';
+      osc.frequency.setValueAtTime(BREACH_HZ, at);
+      osc.frequency.exponentialRampToValueAtTime(BREACH_HZ / 2, at + 0.35);
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.38);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(at);
+      osc.stop(at + 0.4);
     }
   }
 

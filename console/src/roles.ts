@@ -67,6 +67,8 @@ export const may = {
   openIncident: (role: string | null) => can(role, 'incident.manage'),
   /** Search the gallery of subjects with full access (members see only what is shared, in their own panel). */
   searchSubjects: (role: string | null) => can(role, 'subjects.identity'),
+  /** Share a subject with members until an expiry, and withdraw him. */
+  shareSubjects: (role: string | null) => can(role, 'subjects.share'),
   /** Report for a premises. */
   report: (role: string | null) => can(role, 'report.create'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */

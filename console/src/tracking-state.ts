@@ -20,6 +20,8 @@ export interface TrackingState {
   unlinked: Sighting[];
   breaches: Map<string, BreachRecord>;
   cbos: Map<string, CboRecord>;
+  /** Subjects on the watch list, by id (`subject.watched` / `subject.unwatched`). */
+  watched: Set<string>;
 }
 
 /** What of a shop report or CCTV sighting says where it was. */
@@ -31,7 +33,7 @@ export interface Place {
 type Placer = (p: Place) => { zone: string | null; position: LonLat | null };
 
 export function emptyTracking(): TrackingState {
-  return { available: false, incidents: new Map(), tracks: new Map(), unlinked: [], breaches: new Map(), cbos: new Map() };
+  return { available: false, incidents: new Map(), tracks: new Map(), unlinked: [], breaches: new Map(), cbos: new Map(), watched: new Set() };
 }
 
 export function trackingFrom(s: StateSnapshot): TrackingState {
@@ -44,6 +46,7 @@ export function trackingFrom(s: StateSnapshot): TrackingState {
     unlinked: [...t.tracks.unlinked],
     breaches: new Map((t.breaches ?? []).map((b) => [b.breachId, b])),
     cbos: new Map((t.cbos ?? []).map((c) => [c.id, c])),
+    watched: new Set(s.watched ?? []),
   };
 }
 
@@ -76,6 +79,12 @@ export function applyTracking(t: TrackingState, e: ConsoleEvent, place: Placer):
     if (b && !b.acknowledged) b.acknowledged = { by: e.actor, at: e.ts, note: e.payload.note };
     return true;
   }
+  // The watch list: the stream carries only the subject's id (gallery events are redacted).
+  if (e.type === 'subject.watched' && e.payload) {
+    t.watched.add(e.payload.subjectId);
+    return true;
+  }
+  if (e.type === 'subject.unwatched' && e.payload) return t.watched.delete(e.payload.subjectId);
   // Orders: the same lifecycle as the gateway's projection (contract/cbo-lifecycle.ts).
   if (isEvent(e, ...CBO_EVENTS)) return applyCboEvent(t.cbos, e);
   if (isEvent(e, 'incident.reported', 'incident.graded', 'incident.dispatched', 'incident.on-scene', 'incident.closed')) return applyIncident(t, e);

@@ -1,10 +1,25 @@
 import { ulid } from 'ulid';
 import type { Principal } from '../auth/accounts';
-import { CboExtendInput, CboInput, CboRevokeInput, SubjectInput, SubjectPatch, SubjectQuery } from '../contract/tracking';
+import { systemClock } from '../clock';
+import {
+  CboExtendInput,
+  CboInput,
+  CboRevokeInput,
+  PhotoInput,
+  ShareInput,
+  SubjectInput,
+  SubjectPatch,
+  SubjectQuery,
+  UnwatchInput,
+  WatchInput,
+  WithdrawInput,
+} from '../contract/tracking';
 import { ApiError, Errors } from '../http/errors';
 import { areaProblems, siteBounds, type Bounds } from '../tracking/areas';
 import type { CboRecord } from '../tracking/cbo';
 import { accessTo, searchSubjects, subjectView, type Access, type SubjectRecord, type SubjectView } from '../tracking/gallery';
+import { PHOTO_REF } from '../projections/subjects';
+import { PhotoError, stripPhotoMetadata, type PhotoType } from '../tracking/photo';
 import { parseInput, requirePermission } from './guard';
 import type { TrackingDeps } from './tracking-common';
 
@@ -13,6 +28,10 @@ import type { TrackingDeps } from './tracking-common';
  * person is journaled (`subject.viewed`, with the fields shown), so "who looked at this
  * person, and what did they see" is one query on `ref`.
  */
+const MAX_PHOTO_BYTES = 6 * 1024 * 1024;
+const MAX_SHARE_DAYS = 366;
+const MAX_SHARE_MS = MAX_SHARE_DAYS * 86_400_000;
+
 export class SubjectsApi {
   private boundsCache: Bounds | null = null;
 
@@ -23,8 +42,19 @@ export class SubjectsApi {
     return (this.boundsCache ??= siteBounds(this.deps.config));
   }
 
+  private now(): number {
+    return (this.deps.clock ?? systemClock).now();
+  }
+
   private access(actor: Principal, s: SubjectRecord): Access | null {
-    return accessTo(actor.consoleRole, s);
+    return accessTo(actor.consoleRole, s, this.now());
+  }
+
+  /** A share's expiry: in the future, and not so far that it is a share without an end. */
+  private shareExpiry(until: string, field: string): void {
+    const t = Date.parse(until);
+    if (t <= this.now()) throw Errors.invalid([`${field}: the share must end in the future`]);
+    if (t > this.now() + MAX_SHARE_MS) throw Errors.invalid([`${field}: a share with members lasts at most ${MAX_SHARE_DAYS} days; renew it then`]);
   }
 
   private async viewed(user: string, shown: Array<{ s: SubjectRecord; access: Access }>, via: string, query?: unknown): Promise<void> {
@@ -56,9 +86,19 @@ export class SubjectsApi {
           .map((f) => f.trim())
           .filter(Boolean)
       : [];
-    const found = searchSubjects(this.deps.projections.subjects.all(), { text: q.q, features }, (s) => this.access(actor, s)).slice(0, q.limit);
+    const watched = q.watched === 'true';
+    const found = searchSubjects(this.deps.projections.subjects.all(), { text: q.q, features }, (s) => {
+      const access = this.access(actor, s);
+      // The watch list is not shared with members: asking for it shows them nobody.
+      return watched && (access !== 'full' || !s.watch) ? null : access;
+    }).slice(0, q.limit);
     const shown = found.map((s) => ({ s, access: this.access(actor, s)! }));
-    await this.viewed(user, shown, q.q || features.length ? 'search' : 'list', q.q || features.length ? { q: q.q ?? null, features } : undefined);
+    await this.viewed(
+      user,
+      shown,
+      q.q || features.length ? 'search' : watched ? 'watch-list' : 'list',
+      q.q || features.length ? { q: q.q ?? null, features } : undefined,
+    );
     return shown.map(({ s, access }) => this.viewOf(s, access));
   }
 
@@ -75,6 +115,10 @@ export class SubjectsApi {
   async create(actor: Principal, input: unknown): Promise<SubjectView> {
     const user = requirePermission(actor, 'subjects.edit', 'add subjects');
     const body = parseInput(SubjectInput, input);
+    if (body.sharedWithMembersUntil !== null) {
+      if (!body.sharedWithMembers) throw Errors.invalid(['sharedWithMembersUntil: only for a subject shared with members']);
+      this.shareExpiry(body.sharedWithMembersUntil, 'sharedWithMembersUntil');
+    }
     const subjectId = `subj-${ulid().toLowerCase()}`;
     await this.deps.journal.append({
       source: 'api',
@@ -90,6 +134,9 @@ export class SubjectsApi {
   async update(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
     const user = requirePermission(actor, 'subjects.edit', 'edit subjects');
     const changes = parseInput(SubjectPatch, input);
+    // Sharing with members is its own decision, with an expiry (share); an edit may only end it.
+    if (changes.sharedWithMembers === true)
+      throw Errors.invalid([`sharedWithMembers: share with members through POST /api/subjects/${id}/share, with an expiry`]);
     const s = this.deps.projections.subjects.get(id);
     if (!s) throw Errors.notFound(`subject ${id}`);
     if ((changes.status ?? s.status) === 'known' && (changes.name === undefined ? s.name : changes.name) === null) {
@@ -111,6 +158,118 @@ export class SubjectsApi {
       payload: { subjectId: id, changes, sharedRegionally, shared },
     });
     return this.viewOf(this.deps.projections.subjects.get(id)!, 'full');
+  }
+
+  private subject(id: string): SubjectRecord {
+    const s = this.deps.projections.subjects.get(id);
+    if (!s) throw Errors.notFound(`subject ${id}`);
+    return s;
+  }
+
+  /**
+   * A photo of the subject, stored content-addressed once its metadata (GPS, camera, owner,
+   * times) is stripped; the journal records its hash and what was taken out.
+   */
+  async setPhoto(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.edit', 'add photos of subjects');
+    const { image } = parseInput(PhotoInput, input);
+    this.subject(id);
+    const store = this.deps.photos;
+    if (!store) throw new ApiError('TW_UNAVAILABLE', 'this gateway does not store photos', 503);
+    let photo;
+    try {
+      photo = stripPhotoMetadata(Buffer.from(image, 'base64'));
+    } catch (err) {
+      if (err instanceof PhotoError) throw Errors.invalid([`image: ${err.message}`]);
+      throw err;
+    }
+    if (photo.bytes.length > MAX_PHOTO_BYTES) throw Errors.invalid([`image: at most ${MAX_PHOTO_BYTES / 1024 / 1024} MiB`]);
+    const { sha256, size } = await store.put(photo.bytes);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.photo-set',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, sha256, contentType: photo.contentType, size, removed: photo.removed },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  /** The photo, to a role that may see the subject; each look is journaled like a view of the record. */
+  async photo(actor: Principal, id: string): Promise<{ contentType: PhotoType; bytes: Buffer }> {
+    const user = requirePermission(actor, 'subjects.view', 'see subjects');
+    const s = this.deps.projections.subjects.get(id);
+    const access = s ? this.access(actor, s) : null;
+    if (!s || !access) throw Errors.notFound(`subject ${id}`);
+    const bytes = s.photoRef?.startsWith(PHOTO_REF) ? await this.deps.photos?.get(s.photoRef.slice(PHOTO_REF.length)) : null;
+    if (!bytes) throw Errors.notFound(`photo of subject ${id}`);
+    await this.viewed(user, [{ s, access }], 'photo');
+    return { contentType: bytes[0] === 0xff ? 'image/jpeg' : 'image/png', bytes };
+  }
+
+  /** Members see the subject (description, photo, orders shared with them) until `until`. */
+  async share(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.share', 'share subjects with members');
+    const { until, note } = parseInput(ShareInput, input);
+    this.subject(id);
+    this.shareExpiry(until, 'until');
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.shared',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, until, note: note ?? null },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  /** Members stop seeing the subject now. */
+  async withdraw(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.share', 'withdraw subjects from members');
+    const { reason } = parseInput(WithdrawInput, input);
+    const s = this.subject(id);
+    if (!s.sharedWithMembers) throw new ApiError('TW_CONFLICT', 'this subject is not shared with members', 409);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.withdrawn',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, reason },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  async watch(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.edit', 'put subjects on the watch list');
+    const { reason } = parseInput(WatchInput, input);
+    if (this.subject(id).watch) throw new ApiError('TW_CONFLICT', 'this subject is already on the watch list', 409);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.watched',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, reason },
+    });
+    return this.viewOf(this.subject(id), 'full');
+  }
+
+  async unwatch(actor: Principal, id: string, input: unknown): Promise<SubjectView> {
+    const user = requirePermission(actor, 'subjects.edit', 'take subjects off the watch list');
+    const { note } = parseInput(UnwatchInput, input ?? {});
+    if (!this.subject(id).watch) throw new ApiError('TW_CONFLICT', 'this subject is not on the watch list', 409);
+    await this.deps.journal.append({
+      source: 'api',
+      type: 'subject.unwatched',
+      actor: user,
+      subject: `subject:${id}`,
+      ref: id,
+      payload: { subjectId: id, note: note ?? null },
+    });
+    return this.viewOf(this.subject(id), 'full');
   }
 
   /** Orders as a role may see them: all for full-access roles; for members, issued orders shared with them. */

@@ -5,6 +5,8 @@ import type { TrackView } from '../contract/tracking-views';
 import { ApiError, Errors } from '../http/errors';
 import { Projections, stateJsonFor } from '../projections';
 import type { BreachRecord } from '../projections/cbos';
+import { systemClock } from '../clock';
+import { sharedWithMembersAt } from '../tracking/gallery';
 import { cotDocument, incidentCot, trackCot } from '../tracking/cot';
 import { incidentEido } from '../tracking/eido';
 import { incidentGeoJson, trackGeoJson } from '../tracking/geojson';
@@ -55,7 +57,8 @@ export class TrackingApi {
     if (body.subjectId) {
       const s = this.deps.projections.subjects.get(body.subjectId);
       // A member may only name a subject shared with members; anything else is unknown to them.
-      if (!s || (actor.consoleRole === 'member' && !s.sharedWithMembers)) throw Errors.invalid([`subjectId: unknown subject "${body.subjectId}"`]);
+      if (!s || (actor.consoleRole === 'member' && !sharedWithMembersAt(s, (this.deps.clock ?? systemClock).now())))
+        throw Errors.invalid([`subjectId: unknown subject "${body.subjectId}"`]);
     }
     const e = await this.deps.journal.append({
       source: 'api',

@@ -1,15 +1,21 @@
 import type { Config } from '../../config/schema';
+import type { Clock } from '../clock';
 import type { PlaceInput } from '../contract/tracking';
 import { Errors } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Projections } from '../projections';
 import type { Hotspots } from '../tracking/hotspots';
+import type { PhotoStore } from '../tracking/photo-store';
 import { cameraPlaceProblems, type PlaceInput as ResolvablePlace } from '../tracking/zones';
 
 export interface TrackingDeps {
   config: Config;
   journal: Journal;
   projections: Projections;
+  /** What "now" is for time-limited decisions (a share with members ends at its expiry). Default: the system clock. */
+  clock?: Clock;
+  /** Where subjects' photos are kept; without it, photos cannot be uploaded (503). */
+  photos?: PhotoStore;
   /**
    * State at a moment (as the role's JSON text) and hotspots, off the event loop
    * (projections/time-travel.ts); without it, computed here by the same functions.

@@ -156,6 +156,8 @@ const Day = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 /** gateway/tracking/cbo.ts `CboTerms`. */
 export const CboTermsPayload = z.object({
   subjectId: z.string(),
+  /** Absent in journals from before kinds: a CBO. */
+  kind: z.enum(['cbo', 'exclusion-notice', 'cpw', 'cpn']).optional(),
   reference: nstr,
   conditions: z.string(),
   excludedZones: z.array(z.string()),
@@ -540,7 +542,7 @@ export const EVENTS = {
   }),
   // Subjects and orders.
   'subject.created': spec({
-    payload: SubjectFields.partial({ sharedRegionally: true }).extend({ subjectId: z.string() }),
+    payload: SubjectFields.partial({ sharedRegionally: true }).extend({ subjectId: z.string(), sharedWithMembersUntil: nstr.optional() }),
     description: 'A subject is added to the gallery',
     writers: ['gateway/api/subjects-api.ts'],
     readers: ['gateway/projections/subjects.ts', DERIVE],
@@ -567,6 +569,48 @@ export const EVENTS = {
       'shared.aliases',
       'shared.description',
     ]),
+  }),
+  'subject.shared': spec({
+    payload: z.object({ subjectId: z.string(), until: z.string(), note: nstr }),
+    description: 'A controller or officer shares a subject with members, until an expiry',
+    writers: ['gateway/api/subjects-api.ts'],
+    readers: ['gateway/projections/subjects.ts'],
+    privacy: privacy('subject', ['subjectId', 'note']),
+  }),
+  'subject.withdrawn': spec({
+    payload: z.object({ subjectId: z.string(), reason: z.string() }),
+    description: 'A subject is no longer shared with members, before the expiry',
+    writers: ['gateway/api/subjects-api.ts'],
+    readers: ['gateway/projections/subjects.ts'],
+    privacy: privacy('subject', ['subjectId', 'reason']),
+  }),
+  'subject.watched': spec({
+    payload: z.object({ subjectId: z.string(), reason: z.string() }),
+    description: 'A subject is put on the watch list',
+    writers: ['gateway/api/subjects-api.ts'],
+    readers: ['gateway/projections/subjects.ts', TRACKING_STATE],
+    privacy: privacy('subject', ['subjectId', 'reason']),
+  }),
+  'subject.unwatched': spec({
+    payload: z.object({ subjectId: z.string(), note: nstr }),
+    description: 'A subject is taken off the watch list',
+    writers: ['gateway/api/subjects-api.ts'],
+    readers: ['gateway/projections/subjects.ts', TRACKING_STATE],
+    privacy: privacy('subject', ['subjectId', 'note']),
+  }),
+  'subject.photo-set': spec({
+    payload: z.object({
+      subjectId: z.string(),
+      sha256: z.string(),
+      contentType: z.enum(['image/jpeg', 'image/png']),
+      size: z.number(),
+      /** The metadata taken out before it was stored (`exif`, `xmp`, `tEXt`…). */
+      removed: z.array(z.string()),
+    }),
+    description: "A subject's photo is uploaded (stored content-addressed, its metadata stripped)",
+    writers: ['gateway/api/subjects-api.ts'],
+    readers: ['gateway/projections/subjects.ts'],
+    privacy: privacy('subject', ['subjectId', 'sha256']),
   }),
   'subject.viewed': spec({
     payload: z.object({ subjectId: z.string(), fields: z.enum(['full', 'shared']), via: z.string(), query: z.unknown().optional() }),

@@ -54,7 +54,10 @@ export const PERMISSIONS = {
   'tracking.export': { roles: [C, P], what: 'export tracks and incidents' },
   'subjects.view': { roles: [C, P, S, O, M], what: 'see subjects and orders (members: only what is shared with members)' },
   'subjects.identity': { roles: [C, P, S, O], what: "see subjects' identity and warning markers" },
-  'subjects.edit': { roles: [C, P], what: 'add and edit subjects and record orders' },
+  'subjects.edit': { roles: [C, P], what: 'add and edit subjects, put them on the watch list and record orders' },
+  // Showing a person to the members' shops is the control room's or police's decision, and
+  // always ends: every share carries an expiry.
+  'subjects.share': { roles: [C, P], what: 'share subjects with members until an expiry, and withdraw them' },
   // The browsable REST reference (Swagger UI) is for the engineers who integrate with the
   // gateway; the document itself (`GET /api/openapi.json`) is open to anyone logged in.
   'api.docs': { roles: [E], what: "browse the REST API's documentation" },
@@ -147,6 +150,13 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/subjects': 'subjects.edit',
   'GET /api/subjects/:id': 'subjects.view',
   'PATCH /api/subjects/:id': 'subjects.edit',
+  'POST /api/subjects/:id/watch': 'subjects.edit',
+  'POST /api/subjects/:id/photo': 'subjects.edit',
+  // Members too, for a subject shared with them (the handler decides, as for the record).
+  'GET /api/subjects/:id/photo': 'subjects.view',
+  'POST /api/subjects/:id/unwatch': 'subjects.edit',
+  'POST /api/subjects/:id/share': 'subjects.share',
+  'POST /api/subjects/:id/withdraw': 'subjects.share',
   'GET /api/subjects/:id/track': 'tracking.view',
   'GET /api/subjects/:id/track/export': 'tracking.export',
   'GET /api/tracks': 'tracking.view',

@@ -125,6 +125,15 @@ export interface TrackView {
 
 export type CboState = 'warning' | 'issued' | 'extended' | 'expired' | 'revoked';
 
+/**
+ * What kind of order: a court's Criminal Behaviour Order, the partnership's own exclusion
+ * notice, or a Community Protection Warning / Notice (Anti-social Behaviour, Crime and Policing
+ * Act 2014, s.43: a written warning first, then the notice). All follow one lifecycle: a CPW is
+ * recorded as a warning, a CPN or CBO as issued. Journals from before kinds hold CBOs.
+ */
+export const ORDER_KINDS = ['cbo', 'exclusion-notice', 'cpw', 'cpn'] as const;
+export type OrderKind = (typeof ORDER_KINDS)[number];
+
 /** Local times; `from` > `to` crosses midnight (20:00–06:00). `days` are days the window starts; empty = every day. */
 export interface TimeWindow {
   days: Day[];
@@ -139,6 +148,8 @@ export interface ExclusionArea {
 
 export interface CboTerms {
   subjectId: string;
+  /** Absent in journals from before kinds: a CBO. */
+  kind?: OrderKind;
   /** Court or notice reference, as written on the order. */
   reference: string | null;
   conditions: string;
@@ -173,6 +184,13 @@ export interface SubjectRecord {
   /** Warning markers for officers (violent, weapons…): restricted. */
   markers: string[];
   sharedWithMembers: boolean;
+  /**
+   * Until when members may see the subject (ISO time): the controller's or officer's decision to
+   * share always carries an expiry. Null or absent: shared (by the API's create) until withdrawn.
+   */
+  sharedWithMembersUntil?: string | null;
+  /** On the watch list: who put them there, when and why (journal time). Absent: not watched. */
+  watch?: SubjectWatch | null;
   /** Shared with the region: its record and sightings leave the site (see the uplink rules). */
   sharedRegionally: boolean;
   createdAt: number;
@@ -180,10 +198,17 @@ export interface SubjectRecord {
   createdBy: string | null;
 }
 
+export interface SubjectWatch {
+  since: number;
+  by: string | null;
+  reason: string;
+}
+
 export type Access = 'full' | 'shared';
 
 export interface CboView {
   id: string;
+  kind?: OrderKind;
   state: CboRecord['state'];
   reference: string | null;
   conditions: string;
@@ -203,11 +228,14 @@ export interface SubjectView {
   photoRef: string | null;
   features: string[];
   sharedWithMembers: boolean;
+  sharedWithMembersUntil?: string | null;
   sharedRegionally: boolean;
   name?: string | null;
   aliases?: string[];
   dob?: string | null;
   markers?: string[];
+  /** Full access only. */
+  watch?: SubjectWatch | null;
   cbos: CboView[];
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoTime, latitude, longitude, ShopReport } from './payloads';
-import { CALL_CHANNELS, DAYS, OUTCOMES } from './tracking-views';
+import { CALL_CHANNELS, DAYS, ORDER_KINDS, OUTCOMES } from './tracking-views';
 
 /**
  * Bodies and queries of the tracking API (REST and Socket.IO commands alike): reports,
@@ -66,6 +66,8 @@ export const SubjectInput = z
     features: subjectFields.features.default([]),
     markers: subjectFields.markers.default([]),
     sharedWithMembers: subjectFields.sharedWithMembers.default(false),
+    /** Shared with members until then (the console always sets it); without it, until withdrawn. */
+    sharedWithMembersUntil: anyTime.nullable().default(null),
     sharedRegionally: subjectFields.sharedRegionally.default(false),
   })
   .refine((s) => s.status === 'sought' || s.name !== null, { path: ['name'], message: 'a known subject needs a name' });
@@ -75,10 +77,28 @@ export const SubjectPatch = z
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'change at least one field');
 
+/** Share a subject with members: a controller's or officer's decision, always with an expiry. */
+export const ShareInput = z.strictObject({ until: anyTime, note: text(500).optional() });
+/** Stop sharing a subject with members before the expiry. */
+export const WithdrawInput = z.strictObject({ reason: text(500) });
+/** Put a subject on the watch list: why, for whoever reads the list later. */
+export const WatchInput = z.strictObject({ reason: text(500) });
+export const UnwatchInput = z.strictObject({ note: text(500).optional() });
+
+/** A photo of a subject: a JPEG or PNG, base64 (at most 6 MiB of image); its metadata is stripped on arrival. */
+export const PhotoInput = z.strictObject({
+  image: z
+    .base64()
+    .min(4)
+    .max(8 * 1024 * 1024),
+});
+
 export const SubjectQuery = z.strictObject({
   q: z.string().max(200).optional(),
   /** Comma-separated feature tags, all of which must match. */
   features: z.string().max(500).optional(),
+  /** `true`: only subjects on the watch list (full-access roles; a member sees no watch list). */
+  watched: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
@@ -97,6 +117,7 @@ const AreaInput = z.strictObject({
 export const CboInput = z
   .strictObject({
     subjectId: Id,
+    kind: z.enum(ORDER_KINDS).default('cbo'),
     state: z.enum(['warning', 'issued']).default('issued'),
     reference: text(100).nullable().default(null),
     conditions: text(4000),
@@ -109,7 +130,9 @@ export const CboInput = z
     sharedWithMembers: z.boolean().default(true),
   })
   .refine((c) => Date.parse(c.expiresAt) > Date.parse(c.startsAt), { path: ['expiresAt'], message: 'must be after startsAt' })
-  .refine((c) => c.excludedZones.length + c.excludedAreas.length + c.excludedPremises.length > 0, 'exclude at least one zone, area or premises');
+  .refine((c) => c.excludedZones.length + c.excludedAreas.length + c.excludedPremises.length > 0, 'exclude at least one zone, area or premises')
+  // A Community Protection Warning is the written warning itself: it is never in force.
+  .refine((c) => c.kind !== 'cpw' || c.state === 'warning', { path: ['state'], message: 'a Community Protection Warning is recorded as a warning' });
 
 export const CboExtendInput = z.strictObject({ expiresAt: anyTime });
 export const CboRevokeInput = z.strictObject({ reason: text(1000) });

@@ -160,6 +160,8 @@ export interface StateSnapshot {
   breaches: BreachRecord[];
   tracks: TracksState;
   incidents: IncidentRecord[];
+  /** Ids of the subjects on the watch list (ids only: names come from the gallery API, which journals each view). */
+  watched?: string[];
 }
 
 /** A dock's live transfers (`GET /api/docks`): progress is live state, not journaled. */

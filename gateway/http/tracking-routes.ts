@@ -14,11 +14,16 @@ import {
   IncidentInput,
   LinkInput,
   NoteInput,
+  PhotoInput,
   ReportInput,
+  ShareInput,
   SightingInput,
   SubjectInput,
   SubjectPatch,
   SubjectQuery,
+  UnwatchInput,
+  WatchInput,
+  WithdrawInput,
 } from '../contract/tracking';
 import { op } from './openapi';
 
@@ -63,6 +68,38 @@ export function registerTrackingRoutes(fastify: FastifyInstance, api: TrackingAp
   app.patch('/api/subjects/:id', { schema: { ...op('subjects', 'Change a subject'), params, body: SubjectPatch } }, async (req) => ({
     data: await subjects.update(req.principal!, req.params.id, req.body),
   }));
+  app.post(
+    '/api/subjects/:id/photo',
+    // A photo is larger than any other body: its own limit (base64 of at most 6 MiB, and the JSON around it).
+    {
+      bodyLimit: 9 * 1024 * 1024,
+      schema: { ...op('subjects', 'Upload a photo of a subject (JPEG or PNG, base64; metadata is stripped)'), params, body: PhotoInput },
+    },
+    async (req) => ({ data: await subjects.setPhoto(req.principal!, req.params.id, req.body) }),
+  );
+  app.get('/api/subjects/:id/photo', { schema: { ...op('subjects', "A subject's photo, to a role that may see the subject"), params } }, async (req, reply) => {
+    const photo = await subjects.photo(req.principal!, req.params.id);
+    // Personal data: never kept by a shared cache or the browser's disk cache.
+    return reply.type(photo.contentType).header('cache-control', 'private, no-store').header('content-disposition', 'inline').send(photo.bytes);
+  });
+  app.post('/api/subjects/:id/watch', { schema: { ...op('subjects', 'Put a subject on the watch list'), params, body: WatchInput } }, async (req) => ({
+    data: await subjects.watch(req.principal!, req.params.id, req.body),
+  }));
+  app.post('/api/subjects/:id/unwatch', { schema: { ...op('subjects', 'Take a subject off the watch list'), params, body: UnwatchInput } }, async (req) => ({
+    data: await subjects.unwatch(req.principal!, req.params.id, req.body),
+  }));
+  app.post(
+    '/api/subjects/:id/share',
+    { schema: { ...op('subjects', 'Share a subject with members until an expiry'), params, body: ShareInput } },
+    async (req) => ({
+      data: await subjects.share(req.principal!, req.params.id, req.body),
+    }),
+  );
+  app.post(
+    '/api/subjects/:id/withdraw',
+    { schema: { ...op('subjects', 'Stop sharing a subject with members'), params, body: WithdrawInput } },
+    async (req) => ({ data: await subjects.withdraw(req.principal!, req.params.id, req.body) }),
+  );
   app.get(
     '/api/subjects/:id/track',
     { schema: { ...op('tracking', "A subject's track, where they may be heading and the cameras to hand over to"), params } },

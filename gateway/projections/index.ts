@@ -89,6 +89,7 @@ export class Projections {
       breaches: this.breaches.snapshot(),
       tracks: this.tracks.snapshot(),
       incidents: this.incidents.snapshot(),
+      watched: this.subjects.watched(),
     };
   }
 }
@@ -100,8 +101,14 @@ export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(rolesWith('evidence.v
 export function snapshotFor(state: StateSnapshot, role: string | null): StateSnapshot {
   // The gallery (names, dates of birth, markers) is never in a snapshot: each view of a subject
   // goes through the tracking API, which journals it. Tracks, orders and incidents carry ids
-  // only, and an incident's caller stays in the incident's own record (incidents API).
-  const shared = { ...state, subjects: [], incidents: state.incidents.map(withoutCaller) };
+  // only, and an incident's caller stays in the incident's own record (incidents API). Who is on
+  // the watch list (ids) only for the roles that may know who is watched.
+  const shared = {
+    ...state,
+    subjects: [],
+    incidents: state.incidents.map(withoutCaller),
+    watched: role && FULL_ACCESS.has(role as ConsoleRole) ? state.watched : [],
+  };
   return role && EVIDENCE_ROLES.has(role) ? shared : { ...shared, evidence: [] };
 }
 

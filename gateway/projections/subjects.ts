@@ -2,6 +2,9 @@ import type { JournalEvent } from '../journal/types';
 import type { SubjectRecord } from '../tracking/gallery';
 import type { Projection } from './types';
 
+/** A photo the gateway stores (gateway/tracking/photo-store.ts): its reference is its hash. */
+export const PHOTO_REF = 'sha256:';
+
 export type SubjectFields = Omit<SubjectRecord, 'id' | 'createdAt' | 'updatedAt' | 'createdBy'>;
 
 /**
@@ -25,6 +28,14 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
     return this.subjects.get(id)?.sharedRegionally ?? false;
   }
 
+  /** The watch list, as ids. */
+  watched(): string[] {
+    return [...this.subjects.values()]
+      .filter((s) => s.watch)
+      .map((s) => s.id)
+      .sort();
+  }
+
   all(): IterableIterator<SubjectRecord> {
     return this.subjects.values();
   }
@@ -33,10 +44,12 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
     // An erased payload (retention) changes nothing.
     if (e.type === 'subject.created' && e.payload) {
       // Journals from before regional sharing have no flag: not shared.
-      const { subjectId, sharedRegionally, ...fields } = e.payload;
+      const { subjectId, sharedRegionally, sharedWithMembersUntil, ...fields } = e.payload;
       this.subjects.set(subjectId, {
         id: subjectId,
         ...fields,
+        sharedWithMembersUntil: sharedWithMembersUntil ?? null,
+        watch: null,
         sharedRegionally: sharedRegionally ?? false,
         createdAt: e.ts,
         updatedAt: e.ts,
@@ -45,7 +58,24 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
     } else if (e.type === 'subject.updated' && e.payload) {
       const p = e.payload;
       const s = this.subjects.get(p.subjectId);
-      if (s) Object.assign(s, structuredClone(p.changes), { updatedAt: e.ts });
+      if (!s) return;
+      Object.assign(s, structuredClone(p.changes), { updatedAt: e.ts });
+      if (p.changes.sharedWithMembers === false) s.sharedWithMembersUntil = null;
+    } else if (e.type === 'subject.shared' && e.payload) {
+      const s = this.subjects.get(e.payload.subjectId);
+      if (s) Object.assign(s, { sharedWithMembers: true, sharedWithMembersUntil: e.payload.until, updatedAt: e.ts });
+    } else if (e.type === 'subject.withdrawn' && e.payload) {
+      const s = this.subjects.get(e.payload.subjectId);
+      if (s) Object.assign(s, { sharedWithMembers: false, sharedWithMembersUntil: null, updatedAt: e.ts });
+    } else if (e.type === 'subject.photo-set' && e.payload) {
+      const s = this.subjects.get(e.payload.subjectId);
+      if (s) Object.assign(s, { photoRef: `${PHOTO_REF}${e.payload.sha256}`, updatedAt: e.ts });
+    } else if (e.type === 'subject.watched' && e.payload) {
+      const s = this.subjects.get(e.payload.subjectId);
+      if (s) Object.assign(s, { watch: { since: e.ts, by: e.actor, reason: e.payload.reason }, updatedAt: e.ts });
+    } else if (e.type === 'subject.unwatched' && e.payload) {
+      const s = this.subjects.get(e.payload.subjectId);
+      if (s) Object.assign(s, { watch: null, updatedAt: e.ts });
     }
   }
 

@@ -20,15 +20,30 @@ export type { SubjectRecord, Access, CboView, SubjectView } from '../contract/tr
  */
 export const FULL_ACCESS: ReadonlySet<ConsoleRole> = new Set(rolesWith('subjects.identity'));
 
-export function accessTo(role: ConsoleRole | null, subject: Pick<SubjectRecord, 'sharedWithMembers'>): Access | null {
+/**
+ * Shared with members at this moment: shared, and the expiry (if the share has one) not passed.
+ * Judged at every read, so a share ends on time without anything being journaled first.
+ */
+export function sharedWithMembersAt(subject: Pick<SubjectRecord, 'sharedWithMembers' | 'sharedWithMembersUntil'>, now: number): boolean {
+  if (!subject.sharedWithMembers) return false;
+  const until = subject.sharedWithMembersUntil;
+  return until == null || Date.parse(until) > now;
+}
+
+export function accessTo(
+  role: ConsoleRole | null,
+  subject: Pick<SubjectRecord, 'sharedWithMembers' | 'sharedWithMembersUntil'>,
+  now: number = Date.now(),
+): Access | null {
   if (role && FULL_ACCESS.has(role)) return 'full';
-  if (role === 'member' && subject.sharedWithMembers) return 'shared';
+  if (role === 'member' && sharedWithMembersAt(subject, now)) return 'shared';
   return null;
 }
 
 function cboView(c: CboRecord): CboView {
   return {
     id: c.id,
+    kind: c.kind ?? 'cbo',
     state: c.state,
     reference: c.reference,
     conditions: c.conditions,
@@ -51,11 +66,12 @@ export function subjectView(s: SubjectRecord, access: Access, cbos: readonly Cbo
     photoRef: s.photoRef,
     features: [...s.features],
     sharedWithMembers: s.sharedWithMembers,
+    sharedWithMembersUntil: s.sharedWithMembersUntil ?? null,
     sharedRegionally: s.sharedRegionally,
     cbos: cbos.filter((c) => access === 'full' || (c.sharedWithMembers && (c.state === 'issued' || c.state === 'extended'))).map(cboView),
   };
   if (access === 'shared') return shared;
-  return { ...shared, name: s.name, aliases: [...s.aliases], dob: s.dob, markers: [...s.markers] };
+  return { ...shared, name: s.name, aliases: [...s.aliases], dob: s.dob, markers: [...s.markers], watch: s.watch ? { ...s.watch } : null };
 }
 
 const words = (text: string) =>

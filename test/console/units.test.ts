@@ -242,7 +242,7 @@ describe('subjects and orders from the console', () => {
     const subjectId = (created[0]!.payload as { subjectId: string }).subjectId;
 
     await s.page.locator('#subject-edit-description').fill('Tall male, shaved head, green parka, limps');
-    await s.page.getByRole('button', { name: 'Save description' }).click();
+    await s.page.getByRole('button', { name: 'Save changes' }).click();
     await eventually(() => journal('subject.updated', (e) => e.ref === subjectId).length === 1, 10_000, 'subject updated');
     expect(journal('subject.updated', (e) => e.ref === subjectId)[0]!.actor).toBe('police');
 

@@ -184,6 +184,8 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
           ),
         };
         breachCards.set(b.breachId, bc);
+        // Each new breach sounds once, in the breach tone (never the emergency's).
+        ctx.alarm.breach();
       }
       keep.push(bc.el);
     }

@@ -3,6 +3,7 @@ import type { UnitView } from '../../../gateway/contract/socket';
 import type { Ctx, View } from '../context';
 import { age, coalesce, fill, h, text } from '../dom';
 import { centre, fieldOfView, ll } from '../geo';
+import { orderTitle, windowsText } from '../order-words';
 
 /** A fix older than this is shown as stale (faded, with its age in red). */
 const STALE_FIX_MS = 30_000;
@@ -196,12 +197,20 @@ export function mapView(ctx: Ctx): View {
     const now = Date.now();
     for (const c of ctx.store.tracking.cbos.values()) {
       if ((c.state !== 'issued' && c.state !== 'extended') || Date.parse(c.startsAt) > now || Date.parse(c.expiresAt) <= now) continue;
-      const label = `CBO ${c.reference ?? c.id}: subject ${c.subjectId} excluded`;
+      // Names, not ids: the order by its kind and reference, and when it applies.
+      const label = `${orderTitle(c)}: excluded ${windowsText(c.windows)}`;
       for (const zoneId of c.excludedZones) {
         const z = site.zones.find((x) => x.id === zoneId);
         if (z)
           L.polygon(z.polygon.map(ll), { className: 'exclusion', color: '#ff5c5c', weight: 3, dashArray: '6 4', fillOpacity: 0.12 })
             .bindTooltip(text(label))
+            .addTo(overlay);
+      }
+      for (const premisesId of c.excludedPremises) {
+        const p = site.premises.find((x) => x.id === premisesId);
+        if (p)
+          L.circleMarker(ll(p.position), { className: 'exclusion exclusion-premises', color: '#ff5c5c', weight: 3, radius: 11, fillOpacity: 0.2 })
+            .bindTooltip(text(`${label}: ${p.name}`))
             .addTo(overlay);
       }
       for (const a of c.excludedAreas)

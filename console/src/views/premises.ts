@@ -1,7 +1,8 @@
 import type { IncidentRecord, SubjectView } from '../../../gateway/contract/tracking';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
-import { clock, fill, h } from '../dom';
+import { clock, dateTime, fill, h } from '../dom';
+import { orderTitle, placesText, windowsText } from '../order-words';
 
 const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'cbo-breach', 'damage', 'other'];
 
@@ -17,12 +18,13 @@ export function premisesView(ctx: Ctx): View {
   const zone = site.zones.find((z) => z.id === prem?.zone);
   const shared = h('div', { id: 'shared-subjects' });
   const mine = h('ol', { id: 'my-incidents' });
+  const report = reportForm(ctx, () => void load());
   const el = h(
     'section',
     { class: 'panel premises-panel' },
     h('h2', {}, prem ? prem.name : 'Your premises'),
     h('p', {}, prem ? `${prem.kind ?? 'member'} in ${zone?.name ?? prem.zone}` : 'No premises is linked to this account.'),
-    reportForm(ctx, () => void load()),
+    report.form,
     h('h2', {}, 'Your reports'),
     mine,
     h('h2', {}, 'Shared with members'),
@@ -62,6 +64,7 @@ export function premisesView(ctx: Ctx): View {
       return;
     }
     subjects = list.value;
+    report.offer(subjects);
     fill(
       shared,
       subjects.length
@@ -72,13 +75,17 @@ export function premisesView(ctx: Ctx): View {
               h(
                 'li',
                 { 'data-subject': s.id },
+                // The photo only through the API, which checks the share and journals the look.
+                s.photoRef?.startsWith('sha256:')
+                  ? h('img', { src: `/api/subjects/${encodeURIComponent(s.id)}/photo`, alt: `Photo: ${s.description.slice(0, 60)}`, class: 'subject-img' })
+                  : null,
                 h('strong', {}, s.status === 'sought' ? 'Sought: ' : 'Known: '),
                 s.description,
                 s.cbos.map((c) =>
                   h(
                     'div',
                     { class: 'muted' },
-                    `Order ${c.reference ?? c.id}: excluded from ${c.excludedZones.map((z) => site.zones.find((x) => x.id === z)?.name ?? z).join(', ') || 'named places'} until ${c.expiresAt.slice(0, 10)}. ${c.conditions}`,
+                    `${orderTitle(c)}: excluded from ${placesText(c, site)}, ${windowsText(c.windows)}, until ${dateTime(c.expiresAt)}. ${c.conditions}`,
                   ),
                 ),
               ),
@@ -97,7 +104,12 @@ export function premisesView(ctx: Ctx): View {
   };
 }
 
-function reportForm(ctx: Ctx, done: () => void): HTMLElement {
+/** How a member names someone shared with them: the description, never a name they were not given. */
+function sharedLabel(s: SubjectView): string {
+  return `${s.status === 'sought' ? 'Sought' : 'Known'}: ${s.description.slice(0, 80)}`;
+}
+
+function reportForm(ctx: Ctx, done: () => void): { form: HTMLElement; offer(subjects: SubjectView[]): void } {
   const kind = h('select', { id: 'report-kind' }, h('option', { value: 'incident' }, 'Incident'), h('option', { value: 'sighting' }, 'Sighting of someone'));
   const category = h(
     'select',
@@ -105,6 +117,8 @@ function reportForm(ctx: Ctx, done: () => void): HTMLElement {
     CATEGORIES.map((c) => h('option', { value: c }, c)),
   );
   const description = h('textarea', { id: 'report-description', required: true, maxlength: 2000, rows: 3 });
+  // "It's him again": one of the people shared with members, by description.
+  const who = h('select', { id: 'report-subject' }, h('option', { value: '' }, 'nobody shared with members'));
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send report');
   const form = h(
     'form',
@@ -116,6 +130,8 @@ function reportForm(ctx: Ctx, done: () => void): HTMLElement {
     category,
     h('label', { for: 'report-description' }, 'Description'),
     description,
+    h('label', { for: 'report-subject' }, 'Same person as'),
+    who,
     send,
   );
   form.addEventListener('submit', (ev) => {
@@ -127,11 +143,13 @@ function reportForm(ctx: Ctx, done: () => void): HTMLElement {
         category: category.value,
         description: description.value.trim(),
         occurredAt: new Date().toISOString(),
+        ...(who.value ? { subjectId: who.value } : {}),
       })
       .then(
         () => {
           send.disabled = false;
           description.value = '';
+          who.value = '';
           ctx.notify('Report sent to the control room');
           done();
         },
@@ -141,5 +159,15 @@ function reportForm(ctx: Ctx, done: () => void): HTMLElement {
         },
       );
   });
-  return form;
+  const offer = (subjects: SubjectView[]) => {
+    const chosen = who.value;
+    fill(
+      who,
+      h('option', { value: '' }, 'nobody shared with members'),
+      subjects.map((s) => h('option', { value: s.id }, sharedLabel(s))),
+    );
+    // A refresh keeps the choice of someone still shared.
+    if (subjects.some((s) => s.id === chosen)) who.value = chosen;
+  };
+  return { form, offer };
 }
