@@ -435,6 +435,11 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     this.writeLink(FrameType.HELLO_ACK, ack, PROTOCOL_VERSION);
     this.version = version;
     this.granted = window;
+    // Version 2 starts out trusting the grant: on a PTY or USB adapter a window arrives in reads of a
+    // frame or two, and a window learnt from arrivals would never grow past what one read brings
+    // (an fdatasync per 8 KiB). A dock that keeps fewer in flight shows it by a gather running out
+    // of time, which lowers this to what arrived, as on version 1.
+    if (version >= 2) this.dockWindow = window;
     this.emitLink('up', 'hello', { fw: hello.fw, bays: hello.bays, version, window });
   }
 }
