@@ -141,7 +141,7 @@ describe('a version 2 window over a socat PTY', () => {
     pty = await openPtyPair();
     const sink = new CountingSink();
     // A long gather time: the window must be taken as one because it arrived as one, not by luck of timing.
-    session = new DockSession({ path: pty.gatewayPath, dockId: 'dock-1', sink, retransmitMs: 100, heartbeatMs: 500, gatherMs: 200 });
+    session = new DockSession({ path: pty.gatewayPath, dockId: 'dock-1', sink, retransmitMs: 100, heartbeatMs: 500, gatherMsV2: 200 });
     await session.start();
     port = new SerialPort({ path: pty.dockPath, baudRate: 115200 });
     await new Promise((resolve) => port.once('open', resolve));
