@@ -265,7 +265,12 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       // its link frames are ignored. Linked at a lower version, it is what version 1 always called
       // an unknown version: NAK 3 and journaled.
       if (this.linked) {
-        this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason: `unknown: version ${ver} on a version ${this.version} link`, rawHex: capHex(item.payload) });
+        this.emit('event', {
+          type: 'dock.malformed',
+          dockId: this.opts.dockId,
+          reason: `unknown: version ${ver} on a version ${this.version} link`,
+          rawHex: capHex(item.payload),
+        });
         this.writeLink(FrameType.NAK, { seq: item.seq, reason: NakCode.unknown });
         return;
       }

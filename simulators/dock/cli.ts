@@ -49,7 +49,16 @@ export async function runDockSimCli(argv: string[]): Promise<void> {
 
   // The gateway opens <dir>/gateway: the demo config's `docks[].serialPath`.
   const pty = await openPtyPair({ dir: values.dir ?? join('data', 'pty', values.dock) });
-  const sim = new DockSimulator({ path: pty.dockPath, dockId: values.dock, bays, seed, cameras, cable: pty, log: (m) => console.log(m), ...(versions ? { versions } : {}) });
+  const sim = new DockSimulator({
+    path: pty.dockPath,
+    dockId: values.dock,
+    bays,
+    seed,
+    cameras,
+    cable: pty,
+    log: (m) => console.log(m),
+    ...(versions ? { versions } : {}),
+  });
   for (const f of values.faults.split(',').filter(Boolean)) {
     if (!FAULTS.includes(f as FaultName)) throw new Error(`unknown fault ${f}; one of ${FAULTS.join(', ')}`);
     sim.setFault(f as FaultName, true);

@@ -185,7 +185,9 @@ async function offload(versions: number[] | undefined, fileMiB: number[]): Promi
   const spec: SimSpec = {
     dockId: 'dock-1',
     seed: SEED,
-    cameras: [{ serial: 'BWC-0001', bay: 1, files: fileMiB.map((mib, i) => ({ name: `BWC-0001_${String(i + 1).padStart(4, '0')}.mp4`, size: mib * MiB + i })) }],
+    cameras: [
+      { serial: 'BWC-0001', bay: 1, files: fileMiB.map((mib, i) => ({ name: `BWC-0001_${String(i + 1).padStart(4, '0')}.mp4`, size: mib * MiB + i })) },
+    ],
     ...(versions ? { versions } : {}),
   };
   const label = versions ? `version ${Math.max(...versions)} dock` : 'version 1 dock';
@@ -222,7 +224,9 @@ async function offload(versions: number[] | undefined, fileMiB: number[]): Promi
       verified = files.filter((f) => got.has(f.sha256)).length;
       journalOk = verifyJournal(db).ok;
       const links = db.prepare("SELECT payload FROM events WHERE type = 'dock.link'").all() as Array<{ payload: string }>;
-      journaledVersions = links.map((r) => JSON.parse(r.payload) as { state: string; version?: number }).flatMap((l) => (l.state === 'up' ? [l.version ?? 0] : []));
+      journaledVersions = links
+        .map((r) => JSON.parse(r.payload) as { state: string; version?: number })
+        .flatMap((l) => (l.state === 'up' ? [l.version ?? 0] : []));
     } finally {
       db.close();
     }
@@ -295,7 +299,12 @@ async function main(): Promise<void> {
         '',
         intact(v2) && intact(v1) ? 'all verified, journal ok' : 'FILES MISSING OR JOURNAL BROKEN',
       ],
-      ['    offload / raw', `${fmt(ratio2, 3)}× | ${fmt(ratio1, 3)}×`, `≥ ${RATIO_GOAL}×`, `${verdict(ratio2 >= RATIO_GOAL)} | ${verdict(ratio1 >= RATIO_GOAL)}`],
+      [
+        '    offload / raw',
+        `${fmt(ratio2, 3)}× | ${fmt(ratio1, 3)}×`,
+        `≥ ${RATIO_GOAL}×`,
+        `${verdict(ratio2 >= RATIO_GOAL)} | ${verdict(ratio1 >= RATIO_GOAL)}`,
+      ],
       // Sampled in MiB; the goal is in MB (10^6 bytes).
       [
         '(c) gateway peak RSS, VmHWM (VmRSS: idle → max sampled)',

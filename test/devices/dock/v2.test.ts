@@ -62,7 +62,8 @@ describe('version negotiation against the whole gateway (journal included)', () 
     expect(dock.frames(FrameType.HELLO_ACK)).toHaveLength(before);
     const refused = () =>
       journal().filter(
-        (e) => e.type === 'quarantine.message' && e.source === 'dock:dock-1' && /versions \[3,4\], none of which/.test((e.payload as { reason: string }).reason),
+        (e) =>
+          e.type === 'quarantine.message' && e.source === 'dock:dock-1' && /versions \[3,4\], none of which/.test((e.payload as { reason: string }).reason),
       );
     await until(() => refused().length > 0, 5000, 'the refusal in the journal');
     await new Promise((r) => setTimeout(r, 300));
@@ -70,7 +71,15 @@ describe('version negotiation against the whole gateway (journal included)', () 
     // Unlinked: a seq frame is answered with HEARTBEAT {linked:false}, not applied.
     const beats = dock.frames(FrameType.HEARTBEAT).length;
     dock.send(FrameType.DOCK_EVENT, 0, { e: 'docked', bay: 1, cam: 'BWC8', batt: 50, files: 0 });
-    await until(() => dock.frames(FrameType.HEARTBEAT).slice(beats).some((h) => h.body.linked === false), 5000, 'HEARTBEAT linked:false');
+    await until(
+      () =>
+        dock
+          .frames(FrameType.HEARTBEAT)
+          .slice(beats)
+          .some((h) => h.body.linked === false),
+      5000,
+      'HEARTBEAT linked:false',
+    );
     expect(journal().some((e) => e.type === 'dock.event' && (e.payload as { cam: string }).cam === 'BWC8')).toBe(false);
   });
   it('G21 answers a HELLO without versions as version 1 always was, and one listing versions with the highest both speak', async () => {
@@ -98,7 +107,6 @@ describe('version negotiation against the whole gateway (journal included)', () 
     const ackFrame = dock.got.filter((i): i is Frame => !isFrameError(i) && i.type === FrameType.ACK).at(-1);
     expect(ackFrame?.ver).toBe(2);
   });
-
 });
 
 /** Records what would have been one write + fdatasync each. */
@@ -190,7 +198,6 @@ describe('a version 2 window over a socat PTY', () => {
     ]);
     // Every frame the gateway sent on this link after HELLO_ACK is a version 2 frame.
     expect(got.filter((f) => f.type !== FrameType.HELLO_ACK && f.type !== FrameType.HEARTBEAT).every((f) => f.ver === 2)).toBe(true);
-
   });
 });
 
