@@ -60,7 +60,10 @@ function fail(reason: NakReason, error: string, raw: Buffer, seq?: number): Deco
 export function decodeFrame(buf: Buffer, maxVersion: number = PROTOCOL_VERSION): DecodeResult {
   const seq = buf.length >= 4 ? buf.readUInt16BE(2) : undefined;
   if (buf.length < MIN_FRAME) return fail('length', `short frame (${buf.length} bytes)`, buf, seq);
-  if (buf.length > maxFrameOf(maxVersion)) return fail('length', `oversize frame (${buf.length} bytes)`, buf, seq);
+  // The size limit is that of the version the first byte names, if it is one the receiver takes (else version 1's).
+  const named = buf.readUInt8(0);
+  if (buf.length > maxFrameOf(named >= PROTOCOL_VERSION && named <= maxVersion ? named : PROTOCOL_VERSION))
+    return fail('length', `oversize frame (${buf.length} bytes)`, buf, seq);
   const body = buf.subarray(0, buf.length - CRC_LEN);
   const want = buf.readUInt16BE(buf.length - CRC_LEN);
   const got = crc16(body);
@@ -69,8 +72,6 @@ export function decodeFrame(buf: Buffer, maxVersion: number = PROTOCOL_VERSION):
   if (len !== buf.length - HEADER_LEN - CRC_LEN) return fail('length', `len field ${len} != ${buf.length - MIN_FRAME}`, buf, seq);
   const ver = buf.readUInt8(0);
   if (ver < PROTOCOL_VERSION || ver > maxVersion) return fail('unknown', `version ${ver}`, buf, seq);
-  // Each version keeps its own size limit: a version 1 frame is never longer than version 1 allows.
-  if (buf.length > maxFrameOf(ver)) return fail('length', `oversize frame (${buf.length} bytes) for version ${ver}`, buf, seq);
   const type = buf.readUInt8(1);
   if (!isKnownType(type)) return fail('unknown', `type 0x${type.toString(16)}`, buf, seq);
   const frame: Frame = { type, seq: buf.readUInt16BE(2), payload: Buffer.from(buf.subarray(HEADER_LEN, HEADER_LEN + len)) };

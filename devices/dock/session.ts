@@ -260,17 +260,17 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     this.lastRx = Date.now();
     const ver = item.ver ?? PROTOCOL_VERSION;
     if (ver !== PROTOCOL_VERSION && ver !== this.version) {
-      // A frame of a version this link did not negotiate. Unlinked, it is a dock still on a link an
-      // earlier gateway process agreed (a restart): its seq frames get the not-linked nudge below,
-      // its link frames are ignored. Linked at a lower version, it is what version 1 always called
-      // an unknown version: NAK 3 and journaled.
+      // A frame of a version this link did not negotiate: what version 1 always called an unknown
+      // version, journaled as noise. Linked, it gets NAK 3. Unlinked, it may be a dock still on a
+      // link an earlier gateway process agreed (a restart): its seq frames also get the not-linked
+      // nudge below, so it starts a new link at once.
+      this.emit('event', {
+        type: 'dock.malformed',
+        dockId: this.opts.dockId,
+        reason: `unknown: version ${ver} ${this.linked ? `on a version ${this.version} link` : 'while not linked'}`,
+        rawHex: capHex(item.payload),
+      });
       if (this.linked) {
-        this.emit('event', {
-          type: 'dock.malformed',
-          dockId: this.opts.dockId,
-          reason: `unknown: version ${ver} on a version ${this.version} link`,
-          rawHex: capHex(item.payload),
-        });
         this.writeLink(FrameType.NAK, { seq: item.seq, reason: NakCode.unknown });
         return;
       }

@@ -113,21 +113,22 @@ export function isBadPacket(d: SimDecoded): d is SimBadPacket {
 }
 
 /**
- * The checks in the document's order: size 8..1544 (8 + the largest payload of `maxVer`), CRC, `len`
+ * The checks in the document's order: size 8..1544 (4080 if the first byte names version 2 and `maxVer` allows it), CRC, `len`
  * against the bytes present, version (1..maxVer) and type.
  */
 function decodeExact(p: Uint8Array, maxVer: number): SimDecoded {
   const size = p.length;
   const seq = size >= 4 ? ((p[2] ?? 0) << 8) | (p[3] ?? 0) : undefined;
   const bad = (why: SimBadPacket['bad']): SimBadPacket => (seq === undefined ? { bad: why, size } : { bad: why, seq, size });
-  if (size < 8 || size > 8 + simMaxPayload(maxVer)) return bad('length');
+  // The limit of the version the first byte names, when this receiver takes it; version 1's otherwise.
+  const named = p[0] ?? 0;
+  if (size < 8 || size > 8 + simMaxPayload(named >= 1 && named <= maxVer ? named : 1)) return bad('length');
   const crc = ((p[size - 2] ?? 0) << 8) | (p[size - 1] ?? 0);
   if (simCrc16(p.subarray(0, size - 2)) !== crc) return bad('crc');
   const len = ((p[4] ?? 0) << 8) | (p[5] ?? 0);
   if (len !== size - 8) return bad('length');
   const ver = p[0] ?? 0;
   if (ver < 1 || ver > maxVer || !KNOWN_TYPES.has(p[1] ?? -1)) return bad('unknown');
-  if (size > 8 + simMaxPayload(ver)) return bad('length');
   return { type: p[1] ?? 0, seq: seq ?? 0, payload: Buffer.from(p.subarray(6, size - 2)) };
 }
 
