@@ -168,7 +168,8 @@ export class ArqSender {
   }
 }
 
-const ACK_MEMORY = 64;
+/** Answers remembered for duplicates: two of the largest window (version 2's 64). */
+const ACK_MEMORY = 128;
 
 /** The answer to one applied seq frame: an ACK, or a refusal (NAK `refuse` with `expect` = seq + 1, which consumes it). */
 export type Answer = Ack & { refuse?: number };

@@ -5,6 +5,14 @@
  * the gateway it tests), so functions on them live in frame-types.ts.
  */
 export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol versions this gateway speaks, lowest first. A dock lists its own in HELLO's
+ * `versions` (a HELLO without it is a version 1 dock); the gateway answers with the highest both
+ * speak. HELLO and HELLO_ACK always travel as version 1 frames so that either side can read them.
+ */
+export const PROTOCOL_VERSIONS = [1, 2] as const;
+/** The newest version: the largest frame a receiver must be ready for is this version's. */
+export const MAX_PROTOCOL_VERSION = 2;
 
 export const FrameType = {
   HELLO: 0x01,
@@ -32,6 +40,7 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
  * 9 (bay): a bay above the `bays` the dock announced. 10 (oneAtATime): an offer of another recording
  * while one is in transfer (offer it again after its FILE_DONE). 11 (dockId): a HELLO naming another
  * dock id than the one configured for the line. 12 (noTransfer): DATA for a file not being received.
+ * 13 (version): a HELLO whose `versions` has none the gateway speaks (a link frame: no `expect`).
  */
 export const NakCode = {
   crc: 1,
@@ -46,6 +55,7 @@ export const NakCode = {
   oneAtATime: 10,
   dockId: 11,
   noTransfer: 12,
+  version: 13,
 } as const;
 export type NakReason = keyof typeof NakCode;
 export type NakCodeValue = (typeof NakCode)[NakReason];
@@ -62,6 +72,20 @@ export const MAX_FRAME = HEADER_LEN + MAX_PAYLOAD + CRC_LEN;
 export const MIN_FRAME = HEADER_LEN + CRC_LEN;
 
 export const MAX_WINDOW = 4;
+
+/**
+ * Version 2: DATA of up to 4064 bytes, 64 frames unacknowledged (254 KiB), one fdatasync per window.
+ * 4064 is the largest multiple of 32 for which a whole DATA frame (6 header + 8 DATA header + 4064 =
+ * 4078 bytes = 32,624 bits) stays within the 32,751 data bits over which CRC-16/CCITT detects every
+ * error of up to three bits: longer frames would weaken the unchanged CRC rule. The window is what the
+ * PTY measurements ask for: a window costs one fdatasync (~0.5 ms for 256 KiB) and one line turnaround
+ * (~0.8 ms) on top of its bytes, so it must take ≥ 4 × 1.3 ms on a ~24 MB/s line to stay ≥ 0.8× raw:
+ * at least ~130 KB; 64 × 4064 gives twice that. See PROTOCOL.md section 12.
+ */
+export const V2_MAX_CHUNK = 4064;
+export const V2_MAX_WINDOW = 64;
+export const V2_MAX_PAYLOAD = DATA_HEADER_LEN + V2_MAX_CHUNK;
+export const V2_MAX_FRAME = HEADER_LEN + V2_MAX_PAYLOAD + CRC_LEN;
 export const RETRANSMIT_MS = 500;
 export const MAX_TRIES = 10;
 export const HEARTBEAT_MS = 5000;

@@ -5,7 +5,17 @@ import type { DockEvent } from './messages';
  * journal or publish them as they are.
  */
 export type DockSessionEvent =
-  | { type: 'dock.link'; dockId: string; state: 'up' | 'down'; reason: string; fw?: string; bays?: number }
+  | {
+      type: 'dock.link';
+      dockId: string;
+      state: 'up' | 'down';
+      reason: string;
+      fw?: string;
+      bays?: number;
+      /** On `up`: the protocol version negotiated in HELLO and the window granted. */
+      version?: number;
+      window?: number;
+    }
   | {
       type: 'dock.event';
       dockId: string;

@@ -1,5 +1,5 @@
 import { crc16ccitt } from 'crc';
-import { CRC_LEN, HEADER_LEN, MAX_FRAME, MAX_PAYLOAD, MIN_FRAME, NakCode, PROTOCOL_VERSION, type NakReason } from './constants';
+import { CRC_LEN, HEADER_LEN, MAX_FRAME, MAX_PAYLOAD, MIN_FRAME, NakCode, PROTOCOL_VERSION, V2_MAX_FRAME, V2_MAX_PAYLOAD, type NakReason } from './constants';
 import { isKnownType } from './frame-types';
 
 /** One frame as it sits inside a SLIP packet, before escaping. */
@@ -7,6 +7,17 @@ export interface Frame {
   type: number;
   seq: number;
   payload: Buffer;
+  /** The frame's version byte, present only when it is not 1 (version 1 frames look as they always did). */
+  ver?: number;
+}
+
+/** The largest payload a frame of version `ver` may carry (section 1; version 2: section 12). */
+export function maxPayloadOf(ver: number): number {
+  return ver >= 2 ? V2_MAX_PAYLOAD : MAX_PAYLOAD;
+}
+
+function maxFrameOf(ver: number): number {
+  return ver >= 2 ? V2_MAX_FRAME : MAX_FRAME;
 }
 
 export interface FrameError {
@@ -24,10 +35,11 @@ export function crc16(buf: Buffer): number {
   return crc16ccitt(buf);
 }
 
-export function encodeFrame(type: number, seq: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  if (payload.length > MAX_PAYLOAD) throw new RangeError(`payload ${payload.length} > ${MAX_PAYLOAD}`);
+export function encodeFrame(type: number, seq: number, payload: Buffer = Buffer.alloc(0), ver: number = PROTOCOL_VERSION): Buffer {
+  const max = maxPayloadOf(ver);
+  if (payload.length > max) throw new RangeError(`payload ${payload.length} > ${max}`);
   const out = Buffer.alloc(HEADER_LEN + payload.length + CRC_LEN);
-  out.writeUInt8(PROTOCOL_VERSION, 0);
+  out.writeUInt8(ver, 0);
   out.writeUInt8(type & 0xff, 1);
   out.writeUInt16BE(seq & 0xffff, 2);
   out.writeUInt16BE(payload.length, 4);
@@ -43,11 +55,15 @@ function fail(reason: NakReason, error: string, raw: Buffer, seq?: number): Deco
 /**
  * Checks run cheapest-first, and the CRC before the fields it protects: a frame whose length
  * field disagrees with its size is only "bad length" if the CRC says the bytes are what was sent.
+ * `maxVersion`: the newest frame version the receiver takes (1 unless it speaks version 2).
  */
-export function decodeFrame(buf: Buffer): DecodeResult {
+export function decodeFrame(buf: Buffer, maxVersion: number = PROTOCOL_VERSION): DecodeResult {
   const seq = buf.length >= 4 ? buf.readUInt16BE(2) : undefined;
   if (buf.length < MIN_FRAME) return fail('length', `short frame (${buf.length} bytes)`, buf, seq);
-  if (buf.length > MAX_FRAME) return fail('length', `oversize frame (${buf.length} bytes)`, buf, seq);
+  // The size limit is that of the version the first byte names, if it is one the receiver takes (else version 1's).
+  const named = buf.readUInt8(0);
+  if (buf.length > maxFrameOf(named >= PROTOCOL_VERSION && named <= maxVersion ? named : PROTOCOL_VERSION))
+    return fail('length', `oversize frame (${buf.length} bytes)`, buf, seq);
   const body = buf.subarray(0, buf.length - CRC_LEN);
   const want = buf.readUInt16BE(buf.length - CRC_LEN);
   const got = crc16(body);
@@ -55,10 +71,12 @@ export function decodeFrame(buf: Buffer): DecodeResult {
   const len = buf.readUInt16BE(4);
   if (len !== buf.length - HEADER_LEN - CRC_LEN) return fail('length', `len field ${len} != ${buf.length - MIN_FRAME}`, buf, seq);
   const ver = buf.readUInt8(0);
-  if (ver !== PROTOCOL_VERSION) return fail('unknown', `version ${ver}`, buf, seq);
+  if (ver < PROTOCOL_VERSION || ver > maxVersion) return fail('unknown', `version ${ver}`, buf, seq);
   const type = buf.readUInt8(1);
   if (!isKnownType(type)) return fail('unknown', `type 0x${type.toString(16)}`, buf, seq);
-  return { ok: true, frame: { type, seq: buf.readUInt16BE(2), payload: Buffer.from(buf.subarray(HEADER_LEN, HEADER_LEN + len)) } };
+  const frame: Frame = { type, seq: buf.readUInt16BE(2), payload: Buffer.from(buf.subarray(HEADER_LEN, HEADER_LEN + len)) };
+  if (ver !== PROTOCOL_VERSION) frame.ver = ver;
+  return { ok: true, frame };
 }
 
 /**
@@ -66,11 +84,12 @@ export function decodeFrame(buf: Buffer): DecodeResult {
  * glues garbage to its front. A frame ends where the packet ends, so only offsets whose length
  * field reaches exactly to the end are candidates, and the CRC decides.
  */
-export function findTrailingFrame(buf: Buffer): { frame: Frame; skipped: number } | undefined {
+export function findTrailingFrame(buf: Buffer, maxVersion: number = PROTOCOL_VERSION): { frame: Frame; skipped: number } | undefined {
   for (let at = 1; at + MIN_FRAME <= buf.length; at++) {
-    if (buf[at] !== PROTOCOL_VERSION) continue;
+    const ver = buf[at] as number;
+    if (ver < PROTOCOL_VERSION || ver > maxVersion) continue;
     if (buf.readUInt16BE(at + 4) !== buf.length - at - MIN_FRAME) continue;
-    const res = decodeFrame(buf.subarray(at));
+    const res = decodeFrame(buf.subarray(at), maxVersion);
     if (res.ok) return { frame: res.frame, skipped: at };
   }
   return undefined;

@@ -21,11 +21,13 @@ export interface SerialLineOptions {
   tapIn?: () => Transform;
   /** Frames to SLIP bytes; the gateway's FrameWriter unless a simulator brings its own encoder. */
   makeWriter?: () => LineWriter;
+  /** The newest frame version to decode (1 by default); see PROTOCOL.md section 12. */
+  maxVersion?: number;
 }
 
 /** What the line needs of a frame writer: frames in, one SLIP packet per chunk out. */
 export interface LineWriter extends Transform {
-  writeFrame(type: number, seq: number, payload?: Buffer): boolean;
+  writeFrame(type: number, seq: number, payload?: Buffer, ver?: number): boolean;
 }
 
 /**
@@ -66,8 +68,8 @@ export class SerialLine extends EventEmitter<{ open: []; down: [reason: string];
   }
 
   /** Dropped silently while the line is down: the protocol above retransmits. */
-  writeFrame(type: number, seq: number, payload: Buffer): boolean {
-    return this.writer?.writeFrame(type, seq, payload) !== undefined;
+  writeFrame(type: number, seq: number, payload: Buffer, ver?: number): boolean {
+    return this.writer?.writeFrame(type, seq, payload, ver) !== undefined;
   }
 
   private async open(): Promise<void> {
@@ -94,7 +96,7 @@ export class SerialLine extends EventEmitter<{ open: []; down: [reason: string];
     const writer = this.opts.makeWriter?.() ?? new FrameWriter();
     (this.opts.tapOut ? writer.pipe(this.opts.tapOut()) : writer).pipe(port);
     this.writer = writer;
-    pipeDockParser(port, this.opts.tapIn?.()).on('data', (item: ParsedItem) => {
+    pipeDockParser(port, this.opts.tapIn?.(), this.opts.maxVersion).on('data', (item: ParsedItem) => {
       if (this.port === port) this.emit('item', item);
     });
     port.on('error', (err) => logger?.warn({ err, path }, 'serial port error'));

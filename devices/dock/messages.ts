@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATA_HEADER_LEN, FrameType, MAX_CHUNK, MAX_WINDOW, type NakCodeValue } from './constants';
+import { DATA_HEADER_LEN, FrameType, MAX_CHUNK, MAX_WINDOW, V2_MAX_CHUNK, V2_MAX_WINDOW, type NakCodeValue } from './constants';
 
 /**
  * Payload schemas, one per control frame. Control payloads are JSON because they are rare and
@@ -25,10 +25,28 @@ export const Hello = z.object({
   fw: z.string().max(64).describe('dock firmware version, free text'),
   bays: z.number().int().min(1).max(64).describe('number of camera bays'),
   nonce: u32.describe('JSON integer 0..4294967295 (not a string), random, new for each link start (retries of one start may repeat it)'),
+  versions: z
+    .array(z.number().int().min(1).max(255))
+    .min(1)
+    .max(16)
+    .optional()
+    .describe('the protocol versions the dock speaks; absent: version 1 only (a dock that predates version 2)'),
 });
 export const HelloAck = z.object({
   nonce: u32.describe('the HELLO nonce, echoed'),
-  window: z.number().int().min(1).max(MAX_WINDOW).describe('the most unacknowledged seq frames the dock may have in flight'),
+  window: z
+    .number()
+    .int()
+    .min(1)
+    .max(V2_MAX_WINDOW)
+    .describe(`the most unacknowledged seq frames the dock may have in flight: at most ${MAX_WINDOW} on a version 1 link, ${V2_MAX_WINDOW} on version 2`),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe("the version of this link: the highest in the HELLO's `versions` the gateway speaks; absent (version 1) when the HELLO had no `versions`"),
 });
 export const Heartbeat = z.object({ linked: z.boolean() });
 export const Ack = z.object({
@@ -50,6 +68,7 @@ export const NAK_REASONS: Record<NakCodeValue, string> = {
   10: 'another recording is in transfer',
   11: "HELLO from another dock id than the line's",
   12: 'DATA for a file not being received',
+  13: 'no protocol version in common',
 };
 export const Nak = z.object({
   seq: u16,
@@ -57,7 +76,7 @@ export const Nak = z.object({
     .number()
     .int()
     .min(1)
-    .max(12)
+    .max(13)
     .describe(
       `${Object.entries(NAK_REASONS)
         .map(([n, what]) => `${n} ${what}`)
@@ -90,8 +109,10 @@ export const FileOffer = z.object({
     .number()
     .int()
     .min(1)
-    .max(MAX_CHUNK)
-    .describe('bytes per DATA frame the dock will send (the last may be shorter); DATA longer than this is a protocol error'),
+    .max(V2_MAX_CHUNK)
+    .describe(
+      `bytes per DATA frame the dock will send (the last may be shorter), at most ${MAX_CHUNK} on a version 1 link and ${V2_MAX_CHUNK} on version 2; DATA longer than this is a protocol error`,
+    ),
 });
 export const FileReq = z.object({ fileNo: u32, offset: u32 });
 export const FileEnd = z.object({ fileNo: u32 });
@@ -148,8 +169,8 @@ export interface DataChunk {
   bytes: Buffer;
 }
 
-export function encodeData(fileNo: number, offset: number, bytes: Buffer): Buffer {
-  if (bytes.length === 0 || bytes.length > MAX_CHUNK) throw new RangeError(`chunk of ${bytes.length} bytes`);
+export function encodeData(fileNo: number, offset: number, bytes: Buffer, maxChunk: number = MAX_CHUNK): Buffer {
+  if (bytes.length === 0 || bytes.length > maxChunk) throw new RangeError(`chunk of ${bytes.length} bytes`);
   const out = Buffer.alloc(DATA_HEADER_LEN + bytes.length);
   out.writeUInt32BE(fileNo, 0);
   out.writeUInt32BE(offset, 4);
@@ -157,9 +178,10 @@ export function encodeData(fileNo: number, offset: number, bytes: Buffer): Buffe
   return out;
 }
 
-export function decodeData(payload: Buffer): Parsed<DataChunk> {
+/** `maxChunk`: the link's limit (MAX_CHUNK on version 1, V2_MAX_CHUNK on version 2). */
+export function decodeData(payload: Buffer, maxChunk: number = MAX_CHUNK): Parsed<DataChunk> {
   const n = payload.length - DATA_HEADER_LEN;
-  if (n < 1 || n > MAX_CHUNK) return { ok: false, error: `DATA carries ${n} bytes` };
+  if (n < 1 || n > maxChunk) return { ok: false, error: `DATA carries ${n} bytes` };
   const offset = payload.readUInt32BE(4);
   if (offset + n > 0xffffffff) return { ok: false, error: 'DATA beyond 4 GiB' };
   return { ok: true, value: { fileNo: payload.readUInt32BE(0), offset, bytes: payload.subarray(DATA_HEADER_LEN) } };

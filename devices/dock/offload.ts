@@ -30,6 +30,8 @@ export interface OffloadDeps {
   epoch(): number;
   /** The `bays` of the dock's HELLO on this link: a bay above it is refused (NAK 9). */
   bays(): number;
+  /** The longest DATA the link's version allows (MAX_CHUNK on version 1, V2_MAX_CHUNK on version 2). */
+  maxChunk?(): number;
   progressMs: number;
   logger?: Logger | undefined;
 }
@@ -116,6 +118,9 @@ export class OffloadHandler {
     const m = decodeJson(FileOffer, f.payload);
     if (!m.ok) return this.malformed(`FILE_OFFER: ${m.error}`, f.payload);
     const offer = m.value;
+    const maxChunk = this.deps.maxChunk?.() ?? MAX_CHUNK;
+    // The schema allows version 2's chunk; a version 1 link still allows only its own.
+    if (offer.chunk > maxChunk) return this.malformed(`FILE_OFFER: chunk ${offer.chunk} is above this link's ${maxChunk}`, f.payload);
     const bad = this.badBay('FILE_OFFER', offer.bay, f.payload);
     if (bad) return bad;
     // One recording at a time: another recording's offer before this one's FILE_DONE is refused,
@@ -173,13 +178,14 @@ export class OffloadHandler {
       t.offset = end;
       this.progress(t);
     };
+    const maxChunk = this.deps.maxChunk?.() ?? MAX_CHUNK;
     for (const f of frames) {
-      const d = decodeData(f.payload);
+      const d = decodeData(f.payload, maxChunk);
       const t = d.ok ? this.transfers.get(d.value.fileNo) : undefined;
       if (!d.ok || !t || t.state !== 'receiving' || d.value.bytes.length > t.offer.chunk) {
         // Nothing of it is stored; the frame is consumed with a NAK saying why.
         const refuse = !d.ok
-          ? this.malformed(`DATA: ${d.error}`, f.payload, f.payload.length > DATA_HEADER_LEN + MAX_CHUNK ? NakCode.chunk : NakCode.payload)
+          ? this.malformed(`DATA: ${d.error}`, f.payload, f.payload.length > DATA_HEADER_LEN + maxChunk ? NakCode.chunk : NakCode.payload)
           : !t || t.state !== 'receiving'
             ? this.malformed(`DATA: file ${d.value.fileNo} is not being received`, f.payload, NakCode.noTransfer)
             : this.malformed(`DATA: ${d.value.bytes.length} bytes, longer than the offer's chunk of ${t.offer.chunk}`, f.payload, NakCode.chunk);

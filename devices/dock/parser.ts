@@ -1,4 +1,5 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PROTOCOL_VERSION } from './constants';
 import { decodeFrame, findTrailingFrame, type Frame, type FrameError } from './frame';
 import { SlipPacketDecoder } from './slip';
 
@@ -17,18 +18,19 @@ export class DockParser extends Transform {
   /** Bytes of noise skipped in front of otherwise good frames. */
   garbageBytes = 0;
 
-  constructor() {
+  /** `maxVersion`: the newest frame version taken; newer ones are "unknown" (NAK 3). */
+  constructor(private readonly maxVersion: number = PROTOCOL_VERSION) {
     super({ writableObjectMode: true, readableObjectMode: true });
   }
 
   override _transform(packet: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (packet.length === 0) return cb();
-    const res = decodeFrame(packet);
+    const res = decodeFrame(packet, this.maxVersion);
     if (res.ok) {
       this.push(res.frame);
       return cb();
     }
-    const found = res.reason === 'crc' || res.reason === 'length' || res.reason === 'unknown' ? findTrailingFrame(packet) : undefined;
+    const found = res.reason === 'crc' || res.reason === 'length' || res.reason === 'unknown' ? findTrailingFrame(packet, this.maxVersion) : undefined;
     if (found) {
       this.garbageBytes += found.skipped;
       this.push(found.frame);
@@ -45,9 +47,9 @@ export class DockParser extends Transform {
  * SLIP packet stays one chunk however the bytes were split on the wire; `between` (object mode)
  * sees each packet before it is parsed, which is where a simulator injects line faults.
  */
-export function pipeDockParser(source: Readable, between?: Transform): DockParser {
+export function pipeDockParser(source: Readable, between?: Transform, maxVersion: number = PROTOCOL_VERSION): DockParser {
   const slip = new SlipPacketDecoder();
-  const parser = new DockParser();
+  const parser = new DockParser(maxVersion);
   (between ? source.pipe(slip).pipe(between) : source.pipe(slip)).pipe(parser);
   return parser;
 }

@@ -1,8 +1,25 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ArqReceiver, ArqSender, type Answer } from './arq';
-import { DEFAULT_BAUD, FrameType, HEADER_LEN, HEARTBEAT_MS, MAX_TRIES, MAX_WINDOW, MISSED_HEARTBEATS, NakCode, RETRANSMIT_MS, SEQ_MOD } from './constants';
-import { typeName } from './frame-types';
+import {
+  DEFAULT_BAUD,
+  FrameType,
+  HEADER_LEN,
+  HEARTBEAT_MS,
+  MAX_CHUNK,
+  MAX_PROTOCOL_VERSION,
+  MAX_TRIES,
+  MAX_WINDOW,
+  MISSED_HEARTBEATS,
+  NakCode,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
+  RETRANSMIT_MS,
+  SEQ_MOD,
+  V2_MAX_CHUNK,
+  V2_MAX_WINDOW,
+} from './constants';
+import { isSequenced, typeName } from './frame-types';
 import { capHex, type DockSessionEvent } from './events';
 import type { Frame } from './frame';
 import { Ack, Hello, Nak, decodeJson, encodeJson } from './messages';
@@ -25,7 +42,12 @@ export interface DockSessionOptions {
   retransmitMs?: number;
   maxTries?: number;
   heartbeatMs?: number;
+  /** The window granted to a version 1 dock (at most MAX_WINDOW). */
   window?: number;
+  /** The window granted to a version 2 dock (at most V2_MAX_WINDOW). */
+  windowV2?: number;
+  /** The protocol versions offered to docks (default: all this gateway speaks); tests narrow it. */
+  versions?: readonly number[];
   reopenMinMs?: number;
   reopenMaxMs?: number;
   progressMs?: number;
@@ -33,14 +55,23 @@ export interface DockSessionOptions {
   presenceMs?: number;
   /** How long a DATA frame may wait for the rest of the dock's window before it is written and synced. */
   gatherMs?: number;
+  /** Version 2: how long after the last DATA frame that arrived a gather still waits for the rest of the window. */
+  gatherMsV2?: number;
 }
 
 /** Frames the dock sends that must be handled in order, one at a time. */
 const INBOUND = new Set<number>([FrameType.HELLO, FrameType.DOCK_EVENT, FrameType.FILE_OFFER, FrameType.DATA, FrameType.FILE_END]);
 /** Liveness checks per heartbeat period: the link is declared down at most a tenth of a period late. */
 export const LIVENESS_CHECKS = 10;
-/** Consecutive DATA frames written with one fdatasync; the dock's window bounds it anyway. */
+/** Consecutive DATA frames written with one fdatasync on a version 1 link; the dock's window bounds it anyway. Version 2: the window. */
 const MAX_BATCH = 16;
+
+/** The highest version both sides speak, or undefined; a HELLO without `versions` is a version 1 dock. */
+export function negotiateVersion(offered: readonly number[] | undefined, ours: readonly number[]): number | undefined {
+  const theirs = offered ?? [PROTOCOL_VERSION];
+  const common = theirs.filter((v) => ours.includes(v));
+  return common.length ? Math.max(...common) : undefined;
+}
 
 /**
  * The gateway side of one dock on one serial line. It answers the dock's HELLO, keeps the link
@@ -58,6 +89,10 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   /** Last state reported, so an outage is reported once however many reopen attempts it takes. */
   private reported: 'up' | 'down' | undefined;
   private nonce: number | undefined;
+  /** The protocol version of the current link (1 while unlinked: HELLO and HELLO_ACK are version 1 frames). */
+  private version: number = PROTOCOL_VERSION;
+  /** The window granted in the current link's HELLO_ACK. */
+  private granted = 1;
   /** The `bays` of the current link's HELLO. */
   private bays = 0;
   private epoch = 0;
@@ -86,15 +121,31 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       maxTries: MAX_TRIES,
       heartbeatMs: HEARTBEAT_MS,
       window: MAX_WINDOW,
+      windowV2: V2_MAX_WINDOW,
+      versions: PROTOCOL_VERSIONS,
       reopenMinMs: 250,
       reopenMaxMs: 10_000,
       progressMs: 250,
       presenceMs: 1000,
       gatherMs: 2,
+      // Measured: at 2 ms a third of version 2's gathers ran out while the window was still coming
+      // (an event loop that was busy for 2 ms runs the expired timer before it reads the frames
+      // waiting in the PTY), and each cost a partial fdatasync. A real stall is rarer than that:
+      // 10 ms is a few hundred frame times on a fast line, waited once before the estimate drops.
+      gatherMsV2: 10,
       ...opts,
     };
     const { path, baudRate, reopenMinMs, reopenMaxMs, presenceMs } = this.cfg;
-    this.line = new SerialLine({ path, baudRate, bindings: opts.bindings, reopenMinMs, reopenMaxMs, presenceMs, logger: opts.logger });
+    this.line = new SerialLine({
+      path,
+      baudRate,
+      bindings: opts.bindings,
+      reopenMinMs,
+      reopenMaxMs,
+      presenceMs,
+      logger: opts.logger,
+      maxVersion: Math.max(...this.cfg.versions.filter((v) => v <= MAX_PROTOCOL_VERSION)),
+    });
     this.line.on('item', (item) => this.onItem(item));
     this.line.on('down', (reason) => {
       this.linkDown(reason, true);
@@ -116,6 +167,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       send: (type, payload) => this.sender.enqueue(type, encodeJson(payload)),
       epoch: () => this.epoch,
       bays: () => this.bays,
+      maxChunk: () => (this.version >= 2 ? V2_MAX_CHUNK : MAX_CHUNK),
       progressMs: this.cfg.progressMs,
       logger: opts.logger,
     });
@@ -123,6 +175,11 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
 
   get isLinked(): boolean {
     return this.linked;
+  }
+
+  /** The protocol version of the current link (1 while unlinked). */
+  get linkVersion(): number {
+    return this.version;
   }
 
   async start(): Promise<void> {
@@ -146,12 +203,13 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     await this.line.stop();
   }
 
-  private writeFrame(type: number, seq: number, payload: Buffer): void {
-    this.line.writeFrame(type, seq, payload);
+  /** Every frame travels in the link's version; HELLO_ACK and anything sent while unlinked as version 1. */
+  private writeFrame(type: number, seq: number, payload: Buffer, ver = this.version): void {
+    this.line.writeFrame(type, seq, payload, ver);
   }
 
-  private writeLink(type: number, payload: unknown): void {
-    this.writeFrame(type, 0, encodeJson(payload));
+  private writeLink(type: number, payload: unknown, ver = this.version): void {
+    this.writeFrame(type, 0, encodeJson(payload), ver);
   }
 
   /** ACK, or for a refused frame NAK with its reason and `expect` past it (it is consumed, not applied). */
@@ -169,7 +227,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     if (this.linked && Date.now() - this.lastRx >= MISSED_HEARTBEATS * this.cfg.heartbeatMs) this.linkDown('heartbeat timeout', true);
   }
 
-  private emitLink(state: 'up' | 'down', reason: string, extra: { fw?: string; bays?: number } = {}): void {
+  private emitLink(state: 'up' | 'down', reason: string, extra: { fw?: string; bays?: number; version?: number; window?: number } = {}): void {
     if (state === 'down' && this.reported === 'down') return;
     this.reported = state;
     this.opts.logger?.info({ dockId: this.opts.dockId, state, reason }, 'dock link');
@@ -181,6 +239,8 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     const wasLinked = this.linked;
     this.linked = false;
     this.nonce = undefined;
+    this.version = PROTOCOL_VERSION;
+    this.granted = 1;
     this.epoch++;
     this.sender.reset(reason);
     this.receiver.reset();
@@ -198,6 +258,24 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       return;
     }
     this.lastRx = Date.now();
+    const ver = item.ver ?? PROTOCOL_VERSION;
+    if (ver !== PROTOCOL_VERSION && ver !== this.version) {
+      // A frame of a version this link did not negotiate: what version 1 always called an unknown
+      // version, journaled as noise. Linked, it gets NAK 3. Unlinked, it may be a dock still on a
+      // link an earlier gateway process agreed (a restart): its seq frames also get the not-linked
+      // nudge below, so it starts a new link at once.
+      this.emit('event', {
+        type: 'dock.malformed',
+        dockId: this.opts.dockId,
+        reason: `unknown: version ${ver} ${this.linked ? `on a version ${this.version} link` : 'while not linked'}`,
+        rawHex: capHex(item.payload),
+      });
+      if (this.linked) {
+        this.writeLink(FrameType.NAK, { seq: item.seq, reason: NakCode.unknown });
+        return;
+      }
+      if (!isSequenced(item.type) || item.type === FrameType.HELLO) return;
+    }
     if (item.type === FrameType.ACK || item.type === FrameType.NAK) {
       if (!this.linked) return;
       if (item.type === FrameType.ACK) {
@@ -221,7 +299,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
     }
     if (this.linked && item.type !== FrameType.HELLO) {
       const unacked = ((item.seq - this.receiver.expected + SEQ_MOD) % SEQ_MOD) + 1;
-      if (unacked <= MAX_WINDOW && unacked > this.dockWindow) this.dockWindow = unacked;
+      if (unacked <= (this.version >= 2 ? this.granted : MAX_WINDOW) && unacked > this.dockWindow) this.dockWindow = unacked;
     }
     this.inbox.push(item);
     this.more?.();
@@ -232,19 +310,28 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
    * Waits, at most gatherMs, until `frames` more are queued. Without it the receiver settles into
    * syncing alternate partial windows (one frame, then the three that came during its sync, ...),
    * since its ACK frees only part of the dock's window: twice the fdatasyncs for the same bytes.
+   * Version 2's window takes longer than gatherMs to cross the line (254 KiB is ~10 ms at 24 MB/s),
+   * so there the wait (gatherMsV2) counts from the last frame that arrived: a window still
+   * streaming in is waited for, a dock that stopped sending is not.
    */
   private gather(frames: number): Promise<boolean> {
+    const streaming = this.version >= 2;
+    const ms = streaming ? this.cfg.gatherMsV2 : this.cfg.gatherMs;
     return new Promise((resolve) => {
       const done = (timedOut = false): void => {
         clearTimeout(timer);
         this.more = undefined;
         resolve(timedOut);
       };
-      const timer = setTimeout(() => done(true), this.cfg.gatherMs);
+      let timer = setTimeout(() => done(true), ms);
       this.more = () => {
-        if (this.inbox.length >= frames) done();
+        if (this.inbox.length >= frames) return done();
+        if (streaming) {
+          clearTimeout(timer);
+          timer = setTimeout(() => done(true), ms);
+        }
       };
-      this.more();
+      if (this.inbox.length >= frames) done();
     });
   }
 
@@ -288,7 +375,9 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       if (epoch !== this.epoch) return;
     }
     const batch = [f];
-    for (let last = f; f.type === FrameType.DATA && batch.length < MAX_BATCH;) {
+    // Version 2: one fdatasync per window (the window is the batch); version 1 as it always was.
+    const maxBatch = this.version >= 2 ? this.granted : MAX_BATCH;
+    for (let last = f; f.type === FrameType.DATA && batch.length < maxBatch;) {
       const next = this.inbox[0];
       if (next?.type !== FrameType.DATA || next.seq !== (last.seq + 1) % SEQ_MOD) break;
       batch.push((last = this.inbox.shift() as Frame));
@@ -334,16 +423,36 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.dockId });
       return;
     }
+    const version = negotiateVersion(hello.versions, this.cfg.versions);
+    if (version === undefined) {
+      // Nothing in common: linking would mean guessing at frame sizes and windows, so it is refused
+      // until the dock (or this gateway) is upgraded. Like a wrong dock id, journaled once per fault.
+      const reason = `HELLO: versions ${JSON.stringify(hello.versions)}, none of which this gateway speaks (${this.cfg.versions.join(', ')})`;
+      const repeat = reason === this.badHello;
+      this.badHello = reason;
+      this.emit('event', { type: 'dock.malformed', dockId: this.opts.dockId, reason, rawHex: capHex(f.payload), ...(repeat ? { repeat } : {}) });
+      this.writeLink(FrameType.NAK, { seq: f.seq, reason: NakCode.version }, PROTOCOL_VERSION);
+      return;
+    }
     this.badHello = undefined;
-    const window = Math.min(this.cfg.window, MAX_WINDOW);
+    const window = version >= 2 ? Math.min(this.cfg.windowV2, V2_MAX_WINDOW) : Math.min(this.cfg.window, MAX_WINDOW);
+    // A version 1 dock gets exactly the HELLO_ACK it always got; a dock that listed versions learns the link's.
+    const ack = hello.versions ? { nonce: hello.nonce, window, version } : { nonce: hello.nonce, window };
     // A repeated HELLO of the current link means our HELLO_ACK was lost: answer, do not reset.
-    if (this.linked && hello.nonce === this.nonce) return this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
+    if (this.linked && hello.nonce === this.nonce && version === this.version) return this.writeLink(FrameType.HELLO_ACK, ack, PROTOCOL_VERSION);
     this.linkDown('dock restarted the link', false);
     this.linked = true;
     this.nonce = hello.nonce;
     this.bays = hello.bays;
     this.lastRx = Date.now();
-    this.writeLink(FrameType.HELLO_ACK, { nonce: hello.nonce, window });
-    this.emitLink('up', 'hello', { fw: hello.fw, bays: hello.bays });
+    this.writeLink(FrameType.HELLO_ACK, ack, PROTOCOL_VERSION);
+    this.version = version;
+    this.granted = window;
+    // Version 2 starts out trusting the grant: on a PTY or USB adapter a window arrives in reads of a
+    // frame or two, and a window learnt from arrivals would never grow past what one read brings
+    // (an fdatasync per 8 KiB). A dock that keeps fewer in flight shows it by a gather running out
+    // of time, which lowers this to what arrived, as on version 1.
+    if (version >= 2) this.dockWindow = window;
+    this.emitLink('up', 'hello', { fw: hello.fw, bays: hello.bays, version, window });
   }
 }

@@ -12,7 +12,7 @@ export class FrameWriter extends SlipEncoder {
     super({ bluetoothQuirk: true, readableObjectMode: true });
   }
 
-  writeFrame(type: number, seq: number, payload?: Buffer): boolean {
-    return this.write(encodeFrame(type, seq, payload));
+  writeFrame(type: number, seq: number, payload?: Buffer, ver?: number): boolean {
+    return this.write(encodeFrame(type, seq, payload, ver));
   }
 }

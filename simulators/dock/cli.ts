@@ -1,7 +1,10 @@
 /**
  * Run a simulated dock on a PTY pair (gateway side: data/pty/<dock>/gateway) and print its files:
  *
- *   npm run sim -- dock [--bays 6] [--seed 7] [--faults flip,drop,duplicate,slow,bad-hash,erase-early] [--mb 64]
+ *   npm run sim -- dock [--bays 6] [--seed 7] [--faults flip,drop,duplicate,slow,bad-hash,erase-early] [--mb 64] [--protocol 1|2]
+ *
+ * `--protocol 2` (the default) lists versions 1 and 2 in HELLO and uses version 2 where the gateway
+ * speaks it; `--protocol 1` is a dock that predates version 2 (no `versions` in HELLO).
  *
  * Files are a few to `--mb` megabytes each, like short body-worn clips; contents are deterministic
  * from the seed, so their hashes can be recomputed with fileSha256().
@@ -23,8 +26,11 @@ export async function runDockSimCli(argv: string[]): Promise<void> {
       bays: { type: 'string', default: '6' },
       dock: { type: 'string', default: 'dock-1' },
       dir: { type: 'string' },
+      protocol: { type: 'string', default: '2' },
     },
   });
+  if (values.protocol !== '1' && values.protocol !== '2') throw new Error(`--protocol ${values.protocol}: 1 or 2`);
+  const versions = values.protocol === '2' ? [1, 2] : undefined;
   const seed = Number(values.seed);
   const rand = mulberry32(seed);
   const maxBytes = Number(values.mb) * 1024 * 1024;
@@ -43,7 +49,16 @@ export async function runDockSimCli(argv: string[]): Promise<void> {
 
   // The gateway opens <dir>/gateway: the demo config's `docks[].serialPath`.
   const pty = await openPtyPair({ dir: values.dir ?? join('data', 'pty', values.dock) });
-  const sim = new DockSimulator({ path: pty.dockPath, dockId: values.dock, bays, seed, cameras, cable: pty, log: (m) => console.log(m) });
+  const sim = new DockSimulator({
+    path: pty.dockPath,
+    dockId: values.dock,
+    bays,
+    seed,
+    cameras,
+    cable: pty,
+    log: (m) => console.log(m),
+    ...(versions ? { versions } : {}),
+  });
   for (const f of values.faults.split(',').filter(Boolean)) {
     if (!FAULTS.includes(f as FaultName)) throw new Error(`unknown fault ${f}; one of ${FAULTS.join(', ')}`);
     sim.setFault(f as FaultName, true);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { FrameType, HEARTBEAT_MS, MAX_CHUNK, MAX_TRIES, MAX_WINDOW, RETRANSMIT_MS } from '../../devices/dock/constants';
+import { FrameType, HEARTBEAT_MS, MAX_CHUNK, MAX_TRIES, MAX_WINDOW, RETRANSMIT_MS, V2_MAX_CHUNK, V2_MAX_WINDOW } from '../../devices/dock/constants';
 import { mulberry32 } from '../random';
 import { FileContent, fileSha256 } from './content';
 import type { FaultName, FaultState } from './faults';
@@ -35,6 +35,14 @@ export interface DockSimulatorOptions {
   heartbeatMs?: number;
   window?: number;
   chunk?: number;
+  /**
+   * The protocol versions this dock lists in HELLO. Absent: a version 1 dock as it always was (no
+   * `versions` in HELLO); `[1, 2]`: a version 2 dock, which still links as version 1 to an older gateway.
+   */
+  versions?: number[];
+  /** Window and DATA size on a version 2 link (default the protocol's 64 and 4064). */
+  windowV2?: number;
+  chunkV2?: number;
   faultRate?: number;
   slowBytesPerSec?: number;
   reopenMs?: number;
@@ -75,7 +83,7 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
   readonly faults: FaultState;
   private readonly cams: Cam[];
   private readonly link: SimLink;
-  private readonly cfg: Required<Omit<DockSimulatorOptions, 'cable' | 'log' | 'fw' | 'shiftStart'>> & { fw: string };
+  private readonly cfg: Required<Omit<DockSimulatorOptions, 'cable' | 'log' | 'fw' | 'shiftStart' | 'versions'>> & { fw: string };
   private stopped = true;
   private running: Promise<void> | undefined;
   private pullPlan: { fraction: number; downMs: number; name?: string | undefined; fired: boolean } | undefined;
@@ -92,6 +100,8 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
       heartbeatMs: HEARTBEAT_MS,
       window: MAX_WINDOW,
       chunk: MAX_CHUNK,
+      windowV2: V2_MAX_WINDOW,
+      chunkV2: V2_MAX_CHUNK,
       faultRate: 0.02,
       slowBytesPerSec: 64 * 1024,
       reopenMs: 100,
@@ -111,15 +121,17 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
       // Stable across restarts so a resumed transfer finds its partial file at the gateway.
       files: cfg.files.map((f, fi) => ({ ...f, fileNo: ((ci + 1) << 16) | (fi + 1), erased: false, settled: false })),
     }));
-    const { path, baudRate, retransmitMs, maxTries, heartbeatMs, window, reopenMs } = this.cfg;
+    const { path, baudRate, retransmitMs, maxTries, heartbeatMs, window, windowV2, reopenMs } = this.cfg;
     this.link = new SimLink({
       path,
       baudRate,
       hello: { dockId: opts.dockId, fw: this.cfg.fw, bays: opts.bays },
+      versions: opts.versions,
       retransmitMs,
       maxTries,
       heartbeatMs,
       window,
+      windowV2,
       reopenMs,
       faults: this.faults,
       log: (msg) => this.log(msg),
@@ -138,6 +150,16 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
 
   get isLinked(): boolean {
     return this.link.isLinked;
+  }
+
+  /** The version of the current link (1 while unlinked). */
+  get linkVersion(): number {
+    return this.link.version;
+  }
+
+  /** NAK reasons the gateway refused this dock's HELLO with (11 wrong dock id, 13 no version in common). */
+  get helloRefusals(): readonly number[] {
+    return this.link.refusals;
   }
 
   async start(): Promise<void> {
@@ -285,6 +307,8 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
     const src = file.sameAs ?? { serial, name: file.name };
     const content = new FileContent(this.opts.seed, src.serial, src.name, file.size, corrupt ? Math.floor(file.size / 2) : undefined);
     const { fileNo, name, size } = file;
+    // The offer's chunk is the link's: a version 1 link never sees more than 1024 bytes of DATA.
+    const chunk = this.link.version >= 2 ? this.cfg.chunkV2 : this.cfg.chunk;
     // Recorded during the shift that just ended, ten minutes apart.
     const recStart = this.shiftStart + (fileNo & 0xffff) * 600_000;
     this.link.send(FrameType.FILE_OFFER, {
@@ -298,7 +322,7 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
       // About 8 Mbit/s, like 1080p body-worn video.
       recEnd: new Date(recStart + Math.ceil(size / 1000)).toISOString(),
       ...(cam.cfg.wearer ? { wearer: cam.cfg.wearer } : {}),
-      chunk: this.cfg.chunk,
+      chunk,
     });
     const gone = (): boolean => !cam.docked;
     let req = await this.link.mail.take((m) => m.type === 'req' && m.fileNo === fileNo, gone, CameraGone);
@@ -314,8 +338,8 @@ export class DockSimulator extends EventEmitter<{ erased: [string, string]; reje
         }
         this.maybePull(file, offset);
         await this.link.whenWritable();
-        const n = Math.min(this.cfg.chunk, size - offset);
-        this.link.send(FrameType.DATA, simEncodeData(fileNo, offset, content.read(offset, n)));
+        const n = Math.min(chunk, size - offset);
+        this.link.send(FrameType.DATA, simEncodeData(fileNo, offset, content.read(offset, n), chunk));
         offset += n;
       }
       this.link.ensureLinked();

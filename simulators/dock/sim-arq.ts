@@ -50,9 +50,9 @@ export class SimSender {
     this.window = opts.window;
   }
 
-  /** What HELLO_ACK granted, capped by what this dock uses. */
-  grant(window: number): void {
-    this.window = Math.max(1, Math.min(window, this.opts.window));
+  /** What HELLO_ACK granted, capped by what this dock uses (`cap`: its own window for the link's version). */
+  grant(window: number, cap = this.opts.window): void {
+    this.window = Math.max(1, Math.min(window, cap));
     this.fill();
   }
 

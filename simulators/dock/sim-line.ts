@@ -60,8 +60,8 @@ export class SimLine extends EventEmitter<{ packet: [Buffer]; down: [string] }> 
   }
 
   /** Dropped while the port is closed: the link layer retransmits. */
-  writeFrame(type: number, seq: number, payload: Buffer): void {
-    this.writer?.writeFrame(type, seq, payload);
+  writeFrame(type: number, seq: number, payload: Buffer, ver = 1): void {
+    this.writer?.writeFrame(type, seq, payload, ver);
   }
 
   private async open(): Promise<void> {

@@ -12,10 +12,14 @@ export interface SimLinkOptions {
   path: string;
   baudRate: number;
   hello: { dockId: string; fw: string; bays: number };
+  /** The versions this dock lists in HELLO; undefined: a version 1 dock, which sends no `versions`. */
+  versions?: number[] | undefined;
   retransmitMs: number;
   maxTries: number;
   heartbeatMs: number;
   window: number;
+  /** The most frames this dock keeps unacknowledged on a version 2 link. */
+  windowV2: number;
   reopenMs: number;
   faults: FaultState;
   log: (msg: string) => void;
@@ -37,6 +41,10 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
   private readonly sender: SimSender;
   private readonly receiver = new SimReceiver();
   private linked = false;
+  /** The version the gateway chose in HELLO_ACK; 1 while unlinked (HELLO and HELLO_ACK are version 1 frames). */
+  private ver = 1;
+  /** Refusals of the link itself (NAK 11 wrong dock, NAK 13 no version in common), by reason: tests read them. */
+  readonly refusals: number[] = [];
   private nonce = 0;
   private lastRx = 0;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -60,6 +68,10 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
     return this.linked;
   }
 
+  get version(): number {
+    return this.ver;
+  }
+
   async start(): Promise<void> {
     this.heartbeat = setInterval(() => this.tick(), this.opts.heartbeatMs);
     await this.line.start();
@@ -76,7 +88,8 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
     this.nonce = randomInt(0xffffffff);
     while (!this.linked) {
       if (stopped()) throw new SimLinkReset('stopped');
-      this.writeLink(FrameType.HELLO, { ...this.opts.hello, nonce: this.nonce });
+      const { versions } = this.opts;
+      this.writeLink(FrameType.HELLO, { ...this.opts.hello, nonce: this.nonce, ...(versions ? { versions } : {}) });
       await this.mail.idle(this.opts.retransmitMs);
     }
   }
@@ -102,6 +115,7 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
       this.emit('link', false);
     }
     this.linked = false;
+    this.ver = 1;
     this.sender.clear(reason);
     this.receiver.clear();
     this.mail.fail(new SimLinkReset(reason));
@@ -111,7 +125,8 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
     if (!this.line.isOpen) return;
     if (type === FrameType.DATA) this.bytesSent += payload.length - 8;
     this.stats.framesOut++;
-    this.line.writeFrame(type, seq, payload);
+    // HELLO always as version 1, so that any gateway can read it; the rest in the link's version.
+    this.line.writeFrame(type, seq, payload, type === FrameType.HELLO ? 1 : this.ver);
   }
 
   private writeLink(type: number, payload: unknown): void {
@@ -124,7 +139,8 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
   }
 
   private onPacket(packet: Buffer): void {
-    const d = simDecodePacket(packet);
+    // Version 1 frames are always read (a restarted gateway's HEARTBEAT {linked:false}); newer ones on a link of that version.
+    const d = simDecodePacket(packet, this.ver);
     if (isBadPacket(d)) {
       // Shorter than a header: noise, no NAK. Otherwise NAK with the reason and the seq as read.
       if (this.linked && d.size >= 6) this.writeLink(FrameType.NAK, { seq: d.seq ?? 0, reason: NakCode[d.bad] });
@@ -135,8 +151,15 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
     if (type === FrameType.HELLO_ACK) {
       const m = simParse(SimHelloAck, payload);
       if (m && !this.linked && m.nonce === this.nonce) {
+        // No `version`: a gateway that predates version 2 (or a dock that listed none): version 1.
+        const version = m.version ?? 1;
+        if (!(this.opts.versions ?? [1]).includes(version)) {
+          this.opts.log(`HELLO_ACK chose version ${version}, which this dock did not offer; not linking`);
+          return;
+        }
         this.linked = true;
-        this.sender.grant(m.window);
+        this.ver = version;
+        this.sender.grant(m.window, version >= 2 ? this.opts.windowV2 : this.opts.window);
         this.emit('link', true);
         this.mail.poke();
       }
@@ -147,7 +170,12 @@ export class SimLink extends EventEmitter<{ link: [boolean] }> {
       if (m && !m.linked && this.linked) this.reset('gateway is not linked');
       return;
     }
-    if (!this.linked) return;
+    if (!this.linked) {
+      // A NAK to HELLO refuses the link (11 another dock id, 13 no version in common): keep trying, an installer must act.
+      const m = type === FrameType.NAK ? simParse(SimNak, payload) : undefined;
+      if (m && this.refusals.push(m.reason) === 1) this.opts.log(`HELLO refused with NAK ${m.reason}`);
+      return;
+    }
     if (type === FrameType.ACK) {
       const m = simParse(SimAck, payload);
       if (m) this.sender.ack(m.seq);

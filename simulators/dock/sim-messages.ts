@@ -9,10 +9,11 @@ const u16 = z.number().int().min(0).max(65535);
 const u32 = z.number().int().min(0).max(4294967295);
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const SimHelloAck = z.object({ nonce: u32, window: z.number().int().min(1).max(4) });
+/** `window` up to 4 on a version 1 link and 64 on version 2; `version` only when the HELLO listed `versions`. */
+export const SimHelloAck = z.object({ nonce: u32, window: z.number().int().min(1).max(64), version: z.number().int().min(1).max(255).optional() });
 export const SimHeartbeat = z.object({ linked: z.boolean() });
 export const SimAck = z.object({ seq: u16, fileNo: u32.optional(), offset: u32.optional() });
-export const SimNak = z.object({ seq: u16, reason: z.number().int().min(1).max(12), expect: u16.optional() });
+export const SimNak = z.object({ seq: u16, reason: z.number().int().min(1).max(13), expect: u16.optional() });
 export const SimFileReq = z.object({ fileNo: u32, offset: u32 });
 export const SimFileDone = z.object({ fileNo: u32, ok: z.boolean(), sha256: z.union([hex64, z.literal('')]), reason: z.string().max(256).optional() });
 export const SimEraseOk = z.object({ fileNo: u32 });

@@ -12,21 +12,38 @@ const ESC = 0xdb;
 const ESC_END = 0xdc;
 const ESC_ESC = 0xdd;
 
-/** CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no xor-out ("123456789" → 0x29B1). */
+/** The CRC of each byte value, shifted through the polynomial bit by bit once (section 1's definition). */
+const CRC_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let b = 0; b < 256; b++) {
+    let crc = b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    t[b] = crc;
+  }
+  return t;
+})();
+
+/**
+ * CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no xor-out ("123456789" → 0x29B1).
+ * Byte at a time through a table: the bit loop ran at ~22 MB/s and capped version 2 offload.
+ */
 export function simCrc16(bytes: Uint8Array): number {
   let crc = 0xffff;
-  for (const b of bytes) {
-    crc ^= b << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
+  for (let i = 0; i < bytes.length; i++) crc = ((crc << 8) & 0xffff) ^ (CRC_TABLE[((crc >>> 8) ^ (bytes[i] as number)) & 0xff] as number);
   return crc;
 }
 
-/** ver u8 = 1 | type u8 | seq u16be | len u16be | payload | crc16 u16be over everything before it. */
-export function simEncodeFrame(type: number, seq: number, payload: Uint8Array = new Uint8Array(0)): Buffer {
-  if (payload.length > 1536) throw new RangeError(`payload of ${payload.length} bytes; the protocol allows 1536`);
+/** Payload limits by frame version: 1536 (section 1), 4072 = 8 + 4064 for version 2 (section 12). */
+export function simMaxPayload(ver: number): number {
+  return ver >= 2 ? 4072 : 1536;
+}
+
+/** ver u8 | type u8 | seq u16be | len u16be | payload | crc16 u16be over everything before it. */
+export function simEncodeFrame(type: number, seq: number, payload: Uint8Array = new Uint8Array(0), ver = 1): Buffer {
+  const max = simMaxPayload(ver);
+  if (payload.length > max) throw new RangeError(`payload of ${payload.length} bytes; version ${ver} allows ${max}`);
   const out = Buffer.alloc(6 + payload.length + 2);
-  out[0] = 1;
+  out[0] = ver;
   out[1] = type;
   out.writeUInt16BE(seq & 0xffff, 2);
   out.writeUInt16BE(payload.length, 4);
@@ -37,14 +54,22 @@ export function simEncodeFrame(type: number, seq: number, payload: Uint8Array = 
 
 /** One SLIP packet (RFC 1055) with an END before it as well as after it, as section 1 asks of senders. */
 export function simSlip(frame: Uint8Array): Buffer {
-  const out: number[] = [END];
-  for (const b of frame) {
-    if (b === END) out.push(ESC, ESC_END);
-    else if (b === ESC) out.push(ESC, ESC_ESC);
-    else out.push(b);
+  // At most every byte doubles, plus the two ENDs; one allocation per packet.
+  const out = Buffer.allocUnsafe(frame.length * 2 + 2);
+  let n = 0;
+  out[n++] = END;
+  for (let i = 0; i < frame.length; i++) {
+    const b = frame[i] as number;
+    if (b === END) {
+      out[n++] = ESC;
+      out[n++] = ESC_END;
+    } else if (b === ESC) {
+      out[n++] = ESC;
+      out[n++] = ESC_ESC;
+    } else out[n++] = b;
   }
-  out.push(END);
-  return Buffer.from(out);
+  out[n++] = END;
+  return out.subarray(0, n);
 }
 
 /** Frames in, one SLIP packet per output chunk (object mode), so a fault injector acts per frame. */
@@ -53,8 +78,8 @@ export class SimFrameWriter extends Transform {
     super({ readableObjectMode: true });
   }
 
-  writeFrame(type: number, seq: number, payload?: Buffer): boolean {
-    return this.write(simSlip(simEncodeFrame(type, seq, payload)));
+  writeFrame(type: number, seq: number, payload?: Buffer, ver = 1): boolean {
+    return this.write(simSlip(simEncodeFrame(type, seq, payload, ver)));
   }
 
   override _transform(packet: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -87,17 +112,23 @@ export function isBadPacket(d: SimDecoded): d is SimBadPacket {
   return 'bad' in d;
 }
 
-/** The checks in the document's order: size 8..1544, CRC, `len` against the bytes present, version and type. */
-function decodeExact(p: Uint8Array): SimDecoded {
+/**
+ * The checks in the document's order: size 8..1544 (4080 if the first byte names version 2 and `maxVer` allows it), CRC, `len`
+ * against the bytes present, version (1..maxVer) and type.
+ */
+function decodeExact(p: Uint8Array, maxVer: number): SimDecoded {
   const size = p.length;
   const seq = size >= 4 ? ((p[2] ?? 0) << 8) | (p[3] ?? 0) : undefined;
   const bad = (why: SimBadPacket['bad']): SimBadPacket => (seq === undefined ? { bad: why, size } : { bad: why, seq, size });
-  if (size < 8 || size > 1544) return bad('length');
+  // The limit of the version the first byte names, when this receiver takes it; version 1's otherwise.
+  const named = p[0] ?? 0;
+  if (size < 8 || size > 8 + simMaxPayload(named >= 1 && named <= maxVer ? named : 1)) return bad('length');
   const crc = ((p[size - 2] ?? 0) << 8) | (p[size - 1] ?? 0);
   if (simCrc16(p.subarray(0, size - 2)) !== crc) return bad('crc');
   const len = ((p[4] ?? 0) << 8) | (p[5] ?? 0);
   if (len !== size - 8) return bad('length');
-  if (p[0] !== 1 || !KNOWN_TYPES.has(p[1] ?? -1)) return bad('unknown');
+  const ver = p[0] ?? 0;
+  if (ver < 1 || ver > maxVer || !KNOWN_TYPES.has(p[1] ?? -1)) return bad('unknown');
   return { type: p[1] ?? 0, seq: seq ?? 0, payload: Buffer.from(p.subarray(6, size - 2)) };
 }
 
@@ -105,11 +136,11 @@ function decodeExact(p: Uint8Array): SimDecoded {
  * One SLIP packet (already unescaped) to a frame. A packet that fails is searched for a valid
  * frame ending exactly at its end (noise glued to the front of a frame), as section 1 says.
  */
-export function simDecodePacket(packet: Uint8Array): SimDecoded {
-  const first = decodeExact(packet);
+export function simDecodePacket(packet: Uint8Array, maxVer = 1): SimDecoded {
+  const first = decodeExact(packet, maxVer);
   if (!isBadPacket(first)) return first;
   for (let at = 1; packet.length - at >= 8; at++) {
-    const tail = decodeExact(packet.subarray(at));
+    const tail = decodeExact(packet.subarray(at), maxVer);
     if (!isBadPacket(tail)) return tail;
   }
   return first;
@@ -163,9 +194,9 @@ export class SimSlipDecoder extends Transform {
   }
 }
 
-/** DATA's binary payload: fileNo u32be | offset u32be | 1..1024 bytes. */
-export function simEncodeData(fileNo: number, offset: number, bytes: Uint8Array): Buffer {
-  if (bytes.length < 1 || bytes.length > 1024) throw new RangeError(`DATA of ${bytes.length} bytes; the protocol allows 1..1024`);
+/** DATA's binary payload: fileNo u32be | offset u32be | 1..1024 bytes (1..4064 on a version 2 link). */
+export function simEncodeData(fileNo: number, offset: number, bytes: Uint8Array, maxChunk = 1024): Buffer {
+  if (bytes.length < 1 || bytes.length > maxChunk) throw new RangeError(`DATA of ${bytes.length} bytes; the link allows 1..${maxChunk}`);
   const out = Buffer.alloc(8 + bytes.length);
   out.writeUInt32BE(fileNo >>> 0, 0);
   out.writeUInt32BE(offset >>> 0, 4);

@@ -21,6 +21,8 @@ export interface SimSpec {
   dockId: string;
   seed: number;
   cameras: SimCamera[];
+  /** The versions the dock lists in HELLO; absent: a version 1 dock. */
+  versions?: number[];
 }
 
 export type PeerReport =
@@ -32,7 +34,7 @@ export type PeerReport =
   | { ev: 'link'; up: boolean; t: number }
   | { ev: 'erased'; key: string; t: number; bytesSent: number }
   | { ev: 'rejected'; key: string; reason: string; t: number }
-  | { ev: 'done'; t: number; bytesSent: number; framesOut: number; naksIn: number; linkResets: number };
+  | { ev: 'done'; t: number; bytesSent: number; framesOut: number; naksIn: number; linkResets: number; version: number };
 
 const say = (r: PeerReport): void => void process.stdout.write(`${JSON.stringify(r)}\n`);
 
@@ -110,7 +112,15 @@ async function ping(path: string, count: number): Promise<void> {
 }
 
 async function sim(path: string, spec: SimSpec): Promise<void> {
-  const sim = new DockSimulator({ path, dockId: spec.dockId, bays: 6, seed: spec.seed, cameras: spec.cameras, log: (m) => process.stderr.write(`${m}\n`) });
+  const sim = new DockSimulator({
+    path,
+    dockId: spec.dockId,
+    bays: 6,
+    seed: spec.seed,
+    cameras: spec.cameras,
+    ...(spec.versions ? { versions: spec.versions } : {}),
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
   const hashes = await sim.prepare();
   const files = spec.cameras.flatMap((c) =>
     c.files.map((f) => ({ serial: c.serial, name: f.name, size: f.size, sha256: hashes.get(`${c.serial}/${f.name}`) ?? '' })),
@@ -121,7 +131,7 @@ async function sim(path: string, spec: SimSpec): Promise<void> {
   sim.on('rejected', (serial, name, reason) => say({ ev: 'rejected', key: `${serial}/${name}`, reason, t: nowMs() }));
   await sim.start();
   await sim.whenSettled();
-  say({ ev: 'done', t: nowMs(), bytesSent: sim.bytesSent, ...sim.stats });
+  say({ ev: 'done', t: nowMs(), bytesSent: sim.bytesSent, ...sim.stats, version: sim.linkVersion });
   await sim.stop();
 }
 

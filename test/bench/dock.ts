@@ -4,15 +4,18 @@
  * (a) raw throughput of the pair: serialport at the dock end writing random bytes, serialport at
  *     the gateway end reading them, both opened as the dock line is (115200 8N1; a PTY ignores
  *     the rate), each in its own process;
- * (b) offload throughput: a simulated dock (its own process) offering ~1 GB of recordings (≈150
- *     MB with --quick) to the real gateway (`npm start`'s entry point, its own process), through
- *     the dock protocol into the content-addressed evidence store, fdatasync before every ACK,
- *     custody journaled before ERASE_OK; timed from link up to the last ERASE_OK;
+ * (b) offload throughput, protocol version 2 and version 1 side by side: a simulated dock (its
+ *     own process) offering ~1 GB of recordings (≈150 MB with --quick) to the real gateway (`npm
+ *     start`'s entry point, its own process), through the dock protocol into the content-addressed
+ *     evidence store, fdatasync before every ACK, custody journaled before ERASE_OK; timed from
+ *     link up to the last ERASE_OK. The version 1 dock (no `versions` in HELLO) offers only the
+ *     first recording: at its rate the rest would add minutes and no information;
  * (c) the gateway process's peak resident memory while it does that (VmHWM, and VmRSS sampled).
  *
- * Goals (issue 5): offload ≥ 0.8 × raw; gateway peak RSS ≤ 200 MB. Also measured, to explain the
- * first: a 4 KiB append + fdatasync on the evidence disk and a round trip of the line, since the
- * protocol allows at most 4 × 1 KiB unacknowledged and an ACK waits for the sync.
+ * Goals: issue 5, offload ≥ 0.8 × raw and gateway peak RSS ≤ 200 MB; issue 20 goal 8, the same
+ * ratio for version 2 with version 1 docks still served. Also measured, to explain them: appends +
+ * fdatasync of a version 1 window (4 KiB) and a version 2 window (254 KiB) on the evidence disk,
+ * and a round trip of the line, since an ACK for DATA waits for the sync.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -21,11 +24,12 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { MAX_CHUNK, MAX_WINDOW } from '../../devices/dock/constants';
+import { MAX_CHUNK, MAX_WINDOW, V2_MAX_CHUNK, V2_MAX_WINDOW } from '../../devices/dock/constants';
 import { verifyJournal } from '../../gateway/journal/verify';
 import { openPtyPair } from '../../simulators/dock/pty';
 import { spawnGateway, testConfig } from '../helpers/gateway';
 import type { PeerReport, SimSpec } from './dock-peer';
+import { goalsTable } from './goals';
 import { printTable, quick, writeResult, type Table } from './report';
 import { fmt, nowMs, ProcSampler, rssMbOf, summarize } from './stats';
 
@@ -120,10 +124,10 @@ async function lineTurnaround(): Promise<{ p50Ms: number; p99Ms: number }> {
   }
 }
 
-/** What one durable append costs on the evidence disk: the floor under every ACK for DATA. */
-async function syncCost(dir: string): Promise<{ p50Ms: number; p99Ms: number }> {
+/** What one durable append of `bytes` costs on the evidence disk: the floor under every ACK for DATA. */
+async function syncCost(dir: string, bytes: number): Promise<{ p50Ms: number; p99Ms: number }> {
   const fh = await open(join(dir, 'fsync-probe.bin'), 'w');
-  const buf = Buffer.alloc(MAX_WINDOW * MAX_CHUNK, 0x5a);
+  const buf = Buffer.alloc(bytes, 0x5a);
   const times: number[] = [];
   try {
     for (let i = 0, at = 0; i < 300; i++, at += buf.length) {
@@ -159,14 +163,20 @@ interface Offload {
   simCpuPct: number;
   syncP50Ms: number;
   syncP99Ms: number;
+  /** The version the dock and the gateway linked at, from the dock's side and from the journal. */
+  version: number;
+  journaledVersions: number[];
 }
+
+const V1_WINDOW = MAX_WINDOW * MAX_CHUNK;
+const V2_WINDOW = V2_MAX_WINDOW * V2_MAX_CHUNK;
 
 function vmHwmMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function offload(): Promise<Offload> {
+async function offload(versions: number[] | undefined, fileMiB: number[]): Promise<Offload> {
   const pty = await openPtyPair();
   const cfg = testConfig((doc) => {
     (doc.docks as Array<Record<string, unknown>>)[0]!.serialPath = pty.gatewayPath;
@@ -175,16 +185,20 @@ async function offload(): Promise<Offload> {
   const spec: SimSpec = {
     dockId: 'dock-1',
     seed: SEED,
-    cameras: [{ serial: 'BWC-0001', bay: 1, files: FILES.map((mib, i) => ({ name: `BWC-0001_${String(i + 1).padStart(4, '0')}.mp4`, size: mib * MiB + i })) }],
+    cameras: [
+      { serial: 'BWC-0001', bay: 1, files: fileMiB.map((mib, i) => ({ name: `BWC-0001_${String(i + 1).padStart(4, '0')}.mp4`, size: mib * MiB + i })) },
+    ],
+    ...(versions ? { versions } : {}),
   };
+  const label = versions ? `version ${Math.max(...versions)} dock` : 'version 1 dock';
   const total = spec.cameras.flatMap((c) => c.files).reduce((a, f) => a + f.size, 0);
   const gw = await spawnGateway(cfg.file, { built: true });
   let sim: Peer | undefined;
   try {
-    const sync = await syncCost(dataDir);
+    const sync = await syncCost(dataDir, versions ? V2_WINDOW : V1_WINDOW);
     const gatewayIdleRssMb = rssMbOf(gw.child.pid!);
     console.log(
-      `dock: gateway pid ${gw.child.pid}; fdatasync of a 4 KiB append p50 ${fmt(sync.p50Ms, 2)} ms; simulated dock hashing ${fmt(total / MB, 0)} MB …`,
+      `dock (${label}): gateway pid ${gw.child.pid}; fdatasync of a window's append p50 ${fmt(sync.p50Ms, 2)} ms; simulated dock hashing ${fmt(total / MB, 0)} MB …`,
     );
     sim = peer(['sim', pty.dockPath, JSON.stringify(spec)]);
     const { files } = await sim.next('hashes', 300_000);
@@ -193,7 +207,7 @@ async function offload(): Promise<Offload> {
     let shown = 0;
     const progress = setInterval(() => {
       const erased = sim!.reports.filter((r) => r.ev === 'erased').length;
-      if (erased > shown) console.log(`dock: ${(shown = erased)}/${files.length} files offloaded after ${fmt((nowMs() - up.t) / 1000, 0)} s`);
+      if (erased > shown) console.log(`dock (${label}): ${(shown = erased)}/${files.length} files offloaded after ${fmt((nowMs() - up.t) / 1000, 0)} s`);
     }, 1000);
     const done = await sim.next('done', 3_600_000).finally(() => clearInterval(progress));
     const use = sampler.stop();
@@ -203,11 +217,16 @@ async function offload(): Promise<Offload> {
     const db = new Database(cfg.config.gateway.journal.path, { readonly: true, fileMustExist: true });
     let verified: number;
     let journalOk: boolean;
+    let journaledVersions: number[];
     try {
       const rows = db.prepare("SELECT payload FROM events WHERE type = 'evidence.verified'").all() as Array<{ payload: string }>;
       const got = new Set(rows.map((r) => (JSON.parse(r.payload) as { sha256: string }).sha256));
       verified = files.filter((f) => got.has(f.sha256)).length;
       journalOk = verifyJournal(db).ok;
+      const links = db.prepare("SELECT payload FROM events WHERE type = 'dock.link'").all() as Array<{ payload: string }>;
+      journaledVersions = links
+        .map((r) => JSON.parse(r.payload) as { state: string; version?: number })
+        .flatMap((l) => (l.state === 'up' ? [l.version ?? 0] : []));
     } finally {
       db.close();
     }
@@ -230,6 +249,8 @@ async function offload(): Promise<Offload> {
       simCpuPct: use.sim!.cpuPct,
       syncP50Ms: sync.p50Ms,
       syncP99Ms: sync.p99Ms,
+      version: done.version,
+      journaledVersions,
     };
   } finally {
     if (sim) await stop(sim.child);
@@ -247,61 +268,104 @@ async function main(): Promise<void> {
   const rawBefore = await rawThroughput(RAW_BYTES, 64 * 1024);
   const rawPacket = await rawThroughput(RAW_BYTES / 4, 1050);
   const rtt = await lineTurnaround();
-  const off = await offload();
-  console.log('dock: raw throughput again, after the offload …');
+  const v2 = await offload([1, 2], FILES);
+  const v1 = await offload(undefined, FILES.slice(0, 1));
+  console.log('dock: raw throughput again, after the offloads …');
   const rawAfter = await rawThroughput(RAW_BYTES, 64 * 1024);
   const raw = (rawBefore + rawAfter) / 2;
-  const ratio = off.bytesPerS / raw;
-  // Each window of 4 × 1 KiB waits for one sync and one turnaround of the line before the next.
-  const ceiling = (MAX_WINDOW * MAX_CHUNK) / ((off.syncP50Ms + rtt.p50Ms) / 1000);
-  const intact = off.verified === off.files && off.journalOk;
+  const ratio2 = v2.bytesPerS / raw;
+  const ratio1 = v1.bytesPerS / raw;
+  // Each window waits for one sync and one turnaround of the line before the next (version 2 also for its bytes to cross).
+  const ceiling1 = V1_WINDOW / ((v1.syncP50Ms + rtt.p50Ms) / 1000);
+  const ceiling2 = V2_WINDOW / (V2_WINDOW / raw + (v2.syncP50Ms + rtt.p50Ms) / 1000);
+  const intact = (o: Offload): boolean => o.verified === o.files && o.journalOk;
+  const both = (f: (o: Offload) => string): string => `${f(v2)} | ${f(v1)}`;
 
   const t: Table = {
-    title: `Dock offload over a socat PTY pair: ${off.files} files, ${fmt(off.bytes / MB, 0)} MB; gateway (npm start) and simulated dock each in their own process`,
-    columns: ['measure', 'value', 'goal', 'verdict'],
+    title: `Dock offload over a socat PTY pair, protocol version 2 | version 1: ${v2.files} | ${v1.files} file(s), ${fmt(v2.bytes / MB, 0)} | ${fmt(v1.bytes / MB, 0)} MB; gateway (npm start) and simulated dock each in their own process`,
+    columns: ['measure', 'version 2 | version 1', 'goal', 'verdict'],
     rows: [
       [
-        '(a) raw PTY throughput, 64 KiB writes: mean (before / after offload)',
+        '(a) raw PTY throughput, 64 KiB writes: mean (before / after offloads)',
         `${fmt(raw / MB, 1)} MB/s (${fmt(rawBefore / MB, 1)} / ${fmt(rawAfter / MB, 1)})`,
         '',
         '',
       ],
-      ['    raw PTY throughput, 1050-byte writes (a DATA frame each)', `${fmt(rawPacket / MB, 1)} MB/s`, '', ''],
+      ['    raw PTY throughput, 1050-byte writes (a version 1 DATA frame each)', `${fmt(rawPacket / MB, 1)} MB/s`, '', ''],
+      ['    version negotiated (dock; journaled dock.link up)', both((o) => `${o.version} (${o.journaledVersions.join(', ')})`), '', ''],
       [
         '(b) offload, link up → last ERASE_OK',
-        `${fmt(off.bytesPerS / MB, 2)} MB/s (${fmt(off.seconds, 0)} s)`,
+        both((o) => `${fmt(o.bytesPerS / MB, 2)} MB/s (${fmt(o.seconds, 0)} s)`),
         '',
-        intact ? 'all verified, journal ok' : 'FILES MISSING OR JOURNAL BROKEN',
+        intact(v2) && intact(v1) ? 'all verified, journal ok' : 'FILES MISSING OR JOURNAL BROKEN',
       ],
-      ['    offload / raw', `${fmt(ratio, 3)}×`, `≥ ${RATIO_GOAL}×`, verdict(ratio >= RATIO_GOAL)],
+      [
+        '    offload / raw',
+        `${fmt(ratio2, 3)}× | ${fmt(ratio1, 3)}×`,
+        `≥ ${RATIO_GOAL}×`,
+        `${verdict(ratio2 >= RATIO_GOAL)} | ${verdict(ratio1 >= RATIO_GOAL)}`,
+      ],
       // Sampled in MiB; the goal is in MB (10^6 bytes).
       [
         '(c) gateway peak RSS, VmHWM (VmRSS: idle → max sampled)',
-        `${fmt((off.gatewayHwmMb * MiB) / MB, 0)} MB = ${fmt(off.gatewayHwmMb, 0)} MiB (${fmt(off.gatewayIdleRssMb, 0)} → ${fmt(off.gatewayRssMaxMb, 0)} MiB)`,
+        both((o) => `${fmt((o.gatewayHwmMb * MiB) / MB, 0)} MB (${fmt(o.gatewayIdleRssMb, 0)} → ${fmt(o.gatewayRssMaxMb, 0)} MiB)`),
         `≤ ${RSS_GOAL_MB} MB`,
-        verdict((off.gatewayHwmMb * MiB) / MB <= RSS_GOAL_MB),
+        `${verdict((v2.gatewayHwmMb * MiB) / MB <= RSS_GOAL_MB)} | ${verdict((v1.gatewayHwmMb * MiB) / MB <= RSS_GOAL_MB)}`,
       ],
-      ['    CPU, % of one core: gateway / simulated dock', `${fmt(off.gatewayCpuPct, 0)} % / ${fmt(off.simCpuPct, 0)} %`, '', ''],
-      ['    DATA bytes sent / file bytes; NAKs; link resets', `${fmt(off.bytesSent / off.bytes, 4)}; ${off.naksIn}; ${off.linkResets}`, '', ''],
-      ['    4 KiB append + fdatasync on the evidence disk, p50 / p99', `${fmt(off.syncP50Ms, 2)} / ${fmt(off.syncP99Ms, 2)} ms`, '', ''],
+      ['    CPU, % of one core: gateway / simulated dock', both((o) => `${fmt(o.gatewayCpuPct, 0)} % / ${fmt(o.simCpuPct, 0)} %`), '', ''],
+      ['    DATA bytes sent / file bytes; NAKs; link resets', both((o) => `${fmt(o.bytesSent / o.bytes, 4)}; ${o.naksIn}; ${o.linkResets}`), '', ''],
+      [
+        '    append + fdatasync of a window (254 KiB | 4 KiB) on the evidence disk, p50 / p99',
+        both((o) => `${fmt(o.syncP50Ms, 2)} / ${fmt(o.syncP99Ms, 2)} ms`),
+        '',
+        '',
+      ],
       ['    line turnaround (16 B there and back), p50 / p99', `${fmt(rtt.p50Ms, 2)} / ${fmt(rtt.p99Ms, 2)} ms`, '', ''],
-      ['    ceiling: 4 KiB per (fdatasync + turnaround), p50s', `${fmt(ceiling / MB, 2)} MB/s = ${fmt(ceiling / raw, 3)}× raw`, '', ''],
+      [
+        '    ceiling: a window per (its bytes on the line + fdatasync + turnaround), p50s',
+        `${fmt(ceiling2 / MB, 2)} MB/s = ${fmt(ceiling2 / raw, 3)}× | ${fmt(ceiling1 / MB, 2)} MB/s = ${fmt(ceiling1 / raw, 3)}× raw`,
+        '',
+        '',
+      ],
     ],
     notes: [
-      'A PTY has no baud rate: raw is memory to memory through socat. The protocol allows 4 unacknowledged chunks of 1 KiB',
-      'and ACKs DATA only once fdatasync returns, so however fast the line, offload cannot beat the ceiling row.',
-      'On a real 115200-baud line (~11.5 kB/s) the same ceiling is far above the line rate.',
+      'A PTY has no baud rate: raw is memory to memory through socat. Version 1 allows 4 unacknowledged chunks of 1 KiB, version 2',
+      '64 of 4064 bytes, and the gateway ACKs DATA only once fdatasync returns, so however fast the line, offload cannot beat the ceiling row.',
+      'The version 1 dock offers only the first recording (its rate does not depend on how many it offers).',
+      'On a real 115200-baud line (~11.5 kB/s) both ceilings are far above the line rate.',
       `Load average (1 min) before / after: ${fmt(loadBefore, 2)} / ${fmt(loadavg()[0]!, 2)} on ${cpus().length} cores.`,
     ],
   };
+  const g = goalsTable('docks at line speed (goal 8)', [
+    {
+      goal: `8. protocol version 2 offload ≥ ${RATIO_GOAL}× the raw PTY rate`,
+      measured: `${fmt(v2.bytesPerS / MB, 2)} vs ${fmt(raw / MB, 2)} MB/s = ${fmt(ratio2, 3)}× (version 1: ${fmt(ratio1, 3)}×)`,
+      met: v2.version === 2 ? ratio2 >= RATIO_GOAL : false,
+    },
+    {
+      goal: '8. version 1 docks still served; ERASE_OK only after hash and custody',
+      measured: `version 1 dock linked at ${v1.version}; ${v1.verified}/${v1.files} verified, journal ${v1.journalOk ? 'ok' : 'BROKEN'}`,
+      met: v1.version === 1 && intact(v1),
+    },
+  ]);
   printTable(t);
+  printTable(g);
   const file = writeResult(
     'dock',
-    { rawBytesPerS: { before: rawBefore, after: rawAfter, packetSizedWrites: rawPacket }, turnaround: rtt, offload: off, ratio, ceilingBytesPerS: ceiling },
-    [t],
+    {
+      rawBytesPerS: { before: rawBefore, after: rawAfter, packetSizedWrites: rawPacket },
+      turnaround: rtt,
+      offload: v2,
+      offloadV1: v1,
+      ratio: ratio2,
+      ratioV1: ratio1,
+      ceilingBytesPerS: ceiling2,
+      ceilingV1BytesPerS: ceiling1,
+    },
+    [t, g],
   );
   console.log(`\nwrote ${file}`);
-  if (!intact) process.exitCode = 1;
+  if (!intact(v2) || !intact(v1)) process.exitCode = 1;
 }
 
 await main();

@@ -79,6 +79,18 @@ export const GATEWAY_STATEMENTS = [
     id: 'G20 window',
     text: 'The gateway MUST NOT keep waiting for a window the dock no longer uses: a dock dropping to fewer frames in flight is served without a gather wait per frame.',
   },
+  {
+    id: 'G21 version',
+    text: "The gateway MUST answer a HELLO without `versions` exactly as version 1 always was (HELLO_ACK `{nonce, window}`, window 1–4), and a HELLO listing `versions` with HELLO_ACK naming the highest version both speak, with that version's window, and journal the version of the link.",
+  },
+  {
+    id: 'G22 no-version',
+    text: 'The gateway MUST refuse a HELLO whose `versions` has none it speaks with NAK 13, stay unlinked, and journal it once however often the dock retries it.',
+  },
+  {
+    id: 'G23 window-sync',
+    text: 'On a version 2 link the gateway MUST make a window of DATA durable with one fdatasync and acknowledge it with one cumulative ACK carrying the durable offset.',
+  },
 ] as const;
 
 export const GATEWAY_BEGIN =

@@ -145,9 +145,13 @@ export class ScriptedDock {
   silent = false;
   private writer = new FrameWriter();
   private beat: NodeJS.Timeout;
-  constructor(private readonly port: SerialPort) {
+  /** `maxVersion`: the newest frame version this dock reads (2 to follow a version 2 link). */
+  constructor(
+    private readonly port: SerialPort,
+    maxVersion = 1,
+  ) {
     this.writer.pipe(port);
-    pipeDockParser(port).on('data', (item: ParsedItem) => this.got.push(item));
+    pipeDockParser(port, undefined, maxVersion).on('data', (item: ParsedItem) => this.got.push(item));
     this.beat = setInterval(() => {
       if (!this.silent) this.send(FrameType.HEARTBEAT, 0, { linked: true });
     }, 100);
@@ -155,8 +159,8 @@ export class ScriptedDock {
   close(): void {
     clearInterval(this.beat);
   }
-  send(type: number, seq: number, payload: unknown): void {
-    this.writer.writeFrame(type, seq, Buffer.isBuffer(payload) ? payload : encodeJson(payload));
+  send(type: number, seq: number, payload: unknown, ver?: number): void {
+    this.writer.writeFrame(type, seq, Buffer.isBuffer(payload) ? payload : encodeJson(payload), ver);
   }
   raw(bytes: Buffer): void {
     this.port.write(bytes);
