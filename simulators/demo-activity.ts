@@ -252,7 +252,7 @@ export class DemoActivity {
     this.cancels.clear();
     await this.running;
     const devices = await Promise.allSettled([...this.devices.values()]);
-    await Promise.all(devices.map((d) => (d.status === 'fulfilled' ? d.value.endAsync().catch(() => undefined) : undefined)));
+    await Promise.all(devices.map((d) => (d.status === 'fulfilled' ? d.value.endAsync().catch(() => undefined) : Promise.resolve())));
     const people = await Promise.allSettled([...this.people.values()]);
     for (const p of people) if (p.status === 'fulfilled') p.value.close();
   }
