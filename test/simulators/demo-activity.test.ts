@@ -40,7 +40,15 @@ beforeAll(async () => {
   await eventually(() => gw.pei.stations[0]?.linkUp, 10_000, 'PEI link up');
   const mqttUrl = `mqtt://127.0.0.1:${gw.broker.port}`;
   for (const issi of MQTT_ISSIS) {
-    const h = new Handset({ url: mqttUrl, issi, username: `radio-${issi}`, password: demoPassword(`radio-${issi}`), config, startZone: 'market-square', seed: issi });
+    const h = new Handset({
+      url: mqttUrl,
+      issi,
+      username: `radio-${issi}`,
+      password: demoPassword(`radio-${issi}`),
+      config,
+      startZone: 'market-square',
+      seed: issi,
+    });
     await h.connect();
     handsets.push(h);
   }
@@ -107,9 +115,11 @@ describe('the demo by itself', () => {
   it("raises a TETRA radio's emergency by its LIP report through the control station", () => {
     const tetra = events('radio.emergency', (e) => e.source === 'pei:pei-1');
     expect(tetra.map((e) => [payload<{ issi: number }>(e).issi, payload<{ state: string }>(e).state])).toEqual([[TETRA_ISSI, 'pressed']]);
-    expect(events('emergency.raised', (e) => payload<{ unitId: string; trigger: string }>(e).unitId === 'unit-10').map((e) => payload<{ trigger: string }>(e).trigger)).toEqual([
-      'button',
-    ]);
+    expect(
+      events('emergency.raised', (e) => payload<{ unitId: string; trigger: string }>(e).unitId === 'unit-10').map(
+        (e) => payload<{ trigger: string }>(e).trigger,
+      ),
+    ).toEqual(['button']);
   });
 
   it('has a shop terminal report a theft in progress, with a description, which opens an incident', () => {
@@ -140,7 +150,8 @@ describe('the demo by itself', () => {
     expect(payload<{ operator: string }>(marks[0]!).operator).toBe('operator');
     const breaches = events('breach.detected', (e) => payload<{ subjectId: string }>(e).subjectId === id);
     expect(breaches.map((b) => payload<{ zone: string }>(b).zone)).toEqual(expect.arrayContaining(['market-square', 'high-street-south']));
-    const alerts = () => events('alert.sent', (e) => e.actor === 'system:breach' && payload<{ text: string }>(e).text.startsWith(`CBO BREACH: ${DEMO_SUSPECT.name}`));
+    const alerts = () =>
+      events('alert.sent', (e) => e.actor === 'system:breach' && payload<{ text: string }>(e).text.startsWith(`CBO BREACH: ${DEMO_SUSPECT.name}`));
     await eventually(() => alerts().length === breaches.length, 10_000, 'a radio alert per breach');
   });
 
