@@ -571,6 +571,34 @@ const TakSchema = z
       ctx.addIssue({ code: 'custom', path: ['role'], message: 'required when the TAK feed is enabled: the console role whose view it carries' });
   });
 
+/**
+ * What the demo's simulators do by themselves (`npm start` in demo mode; nothing else reads it):
+ * now and then, in turn, a handset's emergency press (MQTT and TETRA radios alternately, each
+ * cancelled after a while), a theft reported by a shop terminal, and a sighting of the demo's
+ * suspect under an order (a CCTV operator's mark or a member's report) that breaches it. All over
+ * the real wire protocols and accounts, so a new user sees those screens work. Off unless enabled.
+ */
+const DemoSchema = z
+  .object({
+    activity: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** The first happening, after the simulators start. */
+        firstAfterSeconds: envInt(z.number().min(0).max(3600)).default(20),
+        /**
+         * Between happenings; the three kinds take turns, so each comes round every 3 × this. The
+         * suspect walks six zones, so at 55 s he is back in one after 16.5 min, past the breach
+         * cooldown (15 min): each sighting is a new breach.
+         */
+        everySeconds: envInt(z.number().min(0.05).max(86_400)).default(55),
+        /** A handset's emergency is cancelled from the radio after this long (the controller still resolves it). */
+        emergencyCancelSeconds: envInt(z.number().min(0).max(3600)).default(45),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 export const BaseConfigSchema = z
   .object({
     version: z.literal(CONFIG_VERSION),
@@ -592,6 +620,7 @@ export const BaseConfigSchema = z
     incidents: IncidentsSchema.prefault({}),
     uplink: UplinkSchema.prefault({}),
     tak: TakSchema.prefault({}),
+    demo: DemoSchema.prefault({}),
   })
   .strict();
 

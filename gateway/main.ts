@@ -46,6 +46,11 @@ function banner(config: Config, gw: Gateway): string {
     lines.push('  demo logins (username/password):', ...people.map((p) => `    ${p}`));
     lines.push('  devices log in the same way: radio-2001/radio-2001-demo, shop-…/…-demo');
     lines.push(...simulatorLines(config));
+    const a = config.demo.activity;
+    if (a.enabled && process.env.TW_NO_SIM !== '1')
+      lines.push(
+        `  the demo raises an emergency, a shop report or a suspect's sighting every ${a.everySeconds} s, the first in ${a.firstAfterSeconds} s (off: demo.activity.enabled: false)`,
+      );
   }
   return `${lines.join('\n')}\n\n`;
 }
@@ -69,7 +74,8 @@ function simulatorLines(config: Config): string[] {
 function startSimulators(gw: Gateway): ChildProcess | null {
   if (process.env.TW_NO_SIM === '1') return null;
   const cli = join(PROJECT_ROOT, 'simulators', 'cli.ts');
-  return spawnTied(process.execPath, ['--import', 'tsx', cli, 'demo', '--mqtt', `mqtt://127.0.0.1:${gw.broker.port}`], { output: 'inherit' });
+  const http = `http${gw.tls ? 's' : ''}://127.0.0.1:${gw.httpPort}`;
+  return spawnTied(process.execPath, ['--import', 'tsx', cli, 'demo', '--mqtt', `mqtt://127.0.0.1:${gw.broker.port}`, '--http', http], { output: 'inherit' });
 }
 
 async function main(): Promise<void> {

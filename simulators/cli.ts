@@ -1,6 +1,6 @@
 /**
  * `npm run sim -- <kind> [options]`: device simulators that speak the real wire protocols.
- *   demo  [--mqtt URL]                               the demo town's devices, as `npm start` runs them
+ *   demo  [--mqtt URL] [--http URL]                  the demo town's devices, as `npm start` runs them (with `demo.activity`: emergencies, reports, breaches)
  *   radio [--mqtt URL] [--units N] [--rate HZ]       MQTT handsets walking the town
  *   pei   [--link PATH] [--units N] [--interval MS]  a TETRA control station (AT/PEI) on a pseudo-terminal
  *   dock  [--bays N] [--seed N] [--mb MB] [--faults flip,drop,duplicate,slow,bad-hash,erase-early]  a body-worn camera dock
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     args: rest,
     options: {
       mqtt: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      // The gateway's API, for the demo's people (the police recording the demo suspect, a member's report).
+      http: { type: 'string' },
       units: { type: 'string', default: '10' },
       rate: { type: 'string', default: '1' },
     },
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   let stop: () => Promise<void>;
   switch (kind) {
     case 'demo':
-      stop = await startDemo(config, values.mqtt, passwordFor);
+      stop = await startDemo(config, values.mqtt, passwordFor, values.http ?? `http://127.0.0.1:${config.gateway.http.port}`);
       break;
     case 'radio': {
       const fleet = new Fleet({ url: values.mqtt, config, units: Number(values.units), rateHz: Number(values.rate), passwordFor });

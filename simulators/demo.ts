@@ -3,6 +3,7 @@ import { polygonCentroid } from '../config/geo';
 import type { Config } from '../config/schema';
 import { dirname } from 'node:path';
 import { startDemoCameras } from './cctv/demo-cameras';
+import { DemoActivity, type TetraRadios } from './demo-activity';
 import { DockSimulator } from './dock/dock-sim';
 import { openPtyPair } from './dock/pty';
 import { PeiSimulator } from './radio/pei-sim';
@@ -16,8 +17,9 @@ const PEI_UNITS = 3;
  * The demo town's devices, as `npm start` runs them: most units on MQTT handsets, the last
  * few on TETRA radios behind a control station on a pseudo-terminal that the gateway opens.
  */
-export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u: string) => string): Promise<() => Promise<void>> {
+export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u: string) => string, httpUrl?: string): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<void>> = [];
+  let tetra: TetraRadios | null = null;
   const station = config.radio.controlStations[0];
   const peiUnits = station ? config.units.slice(-PEI_UNITS) : [];
   const fleet = new Fleet({ url: mqttUrl, config, units: config.units.length - peiUnits.length, rateHz: 1, passwordFor });
@@ -43,9 +45,12 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
         talkgroup: gssi,
       });
       await sim.start();
+      const at = new Map(peiUnits.map((u) => [u.issi, { lat: start[1], lon: start[0] }]));
+      tetra = { sim, issis: peiUnits.map((u) => u.issi), where: (issi) => at.get(issi) ?? { lat: start[1], lon: start[0] } };
       const iv = setInterval(() => {
         for (const { issi, walker } of walkers) {
           const p = walker.step(5);
+          at.set(issi, { lat: p.lat, lon: p.lon });
           sim.sendPosition(issi, { lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, headingDeg: p.headingDeg }).catch(() => undefined);
         }
       }, 5000);
@@ -73,6 +78,12 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
       });
     });
   stops.push(await startDemoCameras(config));
+  if (config.demo.activity.enabled && httpUrl) {
+    // Emergencies, shop reports and breaches now and then, over the devices above and the API.
+    const activity = new DemoActivity({ config, mqttUrl, httpUrl, passwordFor, handsets: fleet.handsets, tetra });
+    activity.start();
+    stops.unshift(() => activity.stop());
+  }
   console.log(`sim: ${fleet.handsets.length} MQTT handsets and ${peiUnits.length} TETRA radios (PEI) walking ${config.site.name}`);
   return async () => {
     await Promise.all(stops.map((s) => s()));

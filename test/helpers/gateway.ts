@@ -27,6 +27,8 @@ export function testConfig(overrides: (doc: Record<string, unknown>) => void = (
   // No control station unless a test brings its own PTY: the demo's path is shared.
   (doc.radio as Record<string, unknown>).controlStations = [];
   for (const dock of doc.docks as Array<Record<string, unknown>>) delete dock.serialPath;
+  // The demo's own emergencies, reports and sightings only where a test asks for them.
+  delete doc.demo;
   overrides(doc);
   const file = join(dir, 'config.yaml');
   writeFileSync(file, YAML.stringify(doc));
