@@ -14,7 +14,9 @@ function usedBy(permission: Permission): string {
   const events = Object.entries(SOCKET_COMMANDS)
     .filter(([, p]) => p === permission)
     .map(([e]) => `\`${e}\``);
-  return [...routes, ...events].join(', ') || (permission.startsWith('mqtt.') ? 'MQTT subscriptions' : 'console socket / video');
+  const spec = PERMISSIONS[permission];
+  const where = 'where' in spec ? [spec.where] : [];
+  return [...routes, ...events, ...where].join(', ') || (permission.startsWith('mqtt.') ? 'MQTT subscriptions' : 'console socket');
 }
 
 export function renderPolicyMarkdown(): string {

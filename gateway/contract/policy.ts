@@ -17,6 +17,8 @@ interface PermissionSpec {
   roles: readonly ConsoleRole[];
   /** Completes "your role may not …" and the README table. */
   what: string;
+  /** Where it is checked, for one that guards no route or socket command of its own (the README table). */
+  where?: string;
 }
 
 const C = 'controller',
@@ -38,7 +40,7 @@ export const PERMISSIONS = {
   'evidence.view': { roles: [S, P, C], what: 'see evidence, docks and the chain of custody' },
   'evidence.handle': { roles: [S, P], what: 'mark evidence, put it on hold and export bundles' },
   'cameras.view': { roles: [O, C, P, S, E], what: 'see the cameras and their health' },
-  'video.watch': { roles: [O, C, P, S], what: 'watch live video' },
+  'video.watch': { roles: [O, C, P, S], what: 'watch live video', where: 'the video WebSocket `/video/<cameraId>`' },
   'cctv.mark': { roles: [O, C, P], what: 'mark sightings and bookmarks on camera' },
   'cctv.fault.report': { roles: [O, C, E], what: 'report camera faults' },
   'report.create': { roles: [M, C], what: 'report for a premises' },
@@ -49,11 +51,19 @@ export const PERMISSIONS = {
   'incident.view-own': { roles: [M], what: 'see the incidents its own premises reported' },
   'incident.manage': { roles: [C, P], what: 'open incidents, rank units and close incidents' },
   // A caller's name and number are for calling back and for the investigation: never in the live picture.
-  'incident.caller': { roles: [C, P], what: "see who called about an incident (name and number, from the incident's own record)" },
+  'incident.caller': {
+    roles: [C, P],
+    what: "see who called about an incident (name and number, from the incident's own record)",
+    where: 'inside `GET /api/incidents` and `GET /api/incidents/:id` (others get the incident without its caller)',
+  },
   'incident.dispatch': { roles: [C], what: 'grade incidents and dispatch units' },
   'tracking.export': { roles: [C, P], what: 'export tracks and incidents' },
   'subjects.view': { roles: [C, P, S, O, M], what: 'see subjects and orders (members: only what is shared with members)' },
-  'subjects.identity': { roles: [C, P, S, O], what: "see subjects' identity and warning markers" },
+  'subjects.identity': {
+    roles: [C, P, S, O],
+    what: "see subjects' identity and warning markers",
+    where: 'inside every subjects and tracking read (others get the redacted gallery) and the live watch list',
+  },
   'subjects.edit': { roles: [C, P], what: 'add and edit subjects, put them on the watch list and record orders' },
   // Showing a person to the members' shops is the control room's or police's decision, and
   // always ends: every share carries an expiry.
