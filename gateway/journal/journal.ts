@@ -281,7 +281,10 @@ export class Journal implements JournalStore {
 
   private committed(batch: Pending[], c: Committed): void {
     this.lastError = null;
-    if (batch.length >= PACE_MIN_SAMPLE) this.perEventSeconds = this.perEventSeconds * 0.8 + (c.seconds / batch.length) * 0.2;
+    if (batch.length >= PACE_MIN_SAMPLE) {
+      const pace = c.seconds / batch.length;
+      this.perEventSeconds = this.perEventSeconds === 0 ? pace : this.perEventSeconds * 0.8 + pace * 0.2;
+    }
     const events: JournalEvent[] = [];
     const results: Array<JournalEvent | number> = [];
     for (let i = 0; i < batch.length; i++) {

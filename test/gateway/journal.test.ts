@@ -14,9 +14,16 @@ import { untyped } from '../helpers/untyped';
 const run = promisify(execFile);
 const journals: Journal[] = [];
 
-async function openJournal(onBatch?: (size: number) => void): Promise<{ journal: Journal; path: string }> {
+async function openJournal(onBatch?: (size: number) => void, batchTargetMs?: number): Promise<{ journal: Journal; path: string }> {
   const path = join(mkdtempSync(join(tmpdir(), 'tw-journal-')), 'journal.db');
-  const journal = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }), onBatch });
+  const journal = new Journal({
+    path,
+    synchronous: 'full',
+    maxBatch: 500,
+    log: pino({ level: 'silent' }),
+    onBatch,
+    ...(batchTargetMs ? { batchTargetMs } : {}),
+  });
   await journal.open();
   journals.push(journal);
   return { journal, path };
@@ -36,12 +43,23 @@ async function journalCli(path: string, ...args: string[]): Promise<{ code: numb
 describe('journal', () => {
   it('commits appends made in one turn of the event loop as one batch, in order', async () => {
     const sizes: number[] = [];
-    const { journal } = await openJournal((n) => sizes.push(n));
+    // A writer's pace never shortens these batches here (an hour per batch): maxBatch alone bounds them.
+    const { journal } = await openJournal((n) => sizes.push(n), 3_600_000);
     const events = await Promise.all(Array.from({ length: 1200 }, (_, i) => journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } }))));
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
     expect(sizes).toEqual([500, 500, 200]); // maxBatch bounds a transaction
     expect(new Set(events.map((e) => e.id)).size).toBe(1200);
     expect([...events.map((e) => e.id)].sort()).toEqual(events.map((e) => e.id)); // ids sort in seq order
+  });
+
+  it("sizes batches to the writer's pace, so an emergency waits behind a short one", async () => {
+    const sizes: number[] = [];
+    // A target far below any real commit: once the writer's pace is known, batches are the least (16).
+    const { journal } = await openJournal((n) => sizes.push(n), 0.001);
+    const events = await Promise.all(Array.from({ length: 600 }, (_, i) => journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } }))));
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    // No pace known for the first: maxBatch. The other 100 then go 16 at a time.
+    expect(sizes).toEqual([500, 16, 16, 16, 16, 16, 16, 4]);
   });
 
   it('refuses UPDATE and DELETE of events', async () => {
