@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import * as P from './payloads';
 import * as R from './radio';
+import { CALL_CHANNELS, DAYS, ORDER_KINDS, OUTCOMES } from './tracking-views';
 
 /**
  * Every event type the gateway journals, in one table: its payload schema, who writes it, who
@@ -132,7 +133,7 @@ export const IncidentReportPayload = z.object({
   subjectId: nstr,
   reportedAt: z.string(),
   origin: z.object({ kind: z.enum(['shop-report', 'breach', 'console']), ref: nstr }),
-  channel: z.enum(['101', '999', 'radio', 'walk-in', 'cctv']).optional(),
+  channel: z.enum(CALL_CHANNELS).optional(),
   /** Who called (console calls only, when given): personal, dropped by the uplink. */
   caller: z.object({ name: nstr, phone: nstr }).optional(),
   sharedRegionally: z.boolean().optional(),
@@ -152,12 +153,12 @@ export const BreachPayload = z.object({
   sharedRegionally: z.boolean().optional(),
 });
 
-const Day = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const Day = z.enum(DAYS);
 /** gateway/tracking/cbo.ts `CboTerms`. */
 export const CboTermsPayload = z.object({
   subjectId: z.string(),
   /** Absent in journals from before kinds: a CBO. */
-  kind: z.enum(['cbo', 'exclusion-notice', 'cpw', 'cpn']).optional(),
+  kind: z.enum(ORDER_KINDS).optional(),
   reference: nstr,
   conditions: z.string(),
   excludedZones: z.array(z.string()),
@@ -520,18 +521,7 @@ export const EVENTS = {
   'incident.closed': spec({
     payload: z.object({
       incidentId: z.string(),
-      outcome: z.enum([
-        'arrest',
-        'referred-open-to-recovery',
-        'community-resolution',
-        'restorative-justice',
-        'youth-diversion',
-        'no-further-action',
-        'words-of-advice',
-        'no-trace',
-        'false-report',
-        'resolved',
-      ]),
+      outcome: z.enum(OUTCOMES),
       /** Required since issue 16 (a close needs a note); older journals may have none. */
       note: nstr,
     }),
