@@ -144,7 +144,9 @@ describe('dock offload end to end over a socat PTY pair', () => {
 
   it('a camera undocked mid-file and docked again resumes where the gateway stopped', async () => {
     rig = new Rig();
-    const size = 600_000;
+    // Large enough that the undock lands mid-file: the simulated dock now moves a 600 kB file in
+    // less time than it takes to see 30 % of it and undock.
+    const size = 6_000_000;
     await rig.open({ dockId: 'dock-1', bays: 2, seed: SEED, cameras: [{ serial: 'CAM-F', bay: 1, files: [{ name: 'F_0001.mp4', size }], docked: false }] });
     rig.sim.dock('CAM-F');
     await until(() => rig.of('dock.progress').some((p) => p.offset >= 0.3 * size), 20_000, '30 % progress');
