@@ -164,6 +164,15 @@ export class JournalReader {
     return this.prepare(`SELECT 1 FROM events${c.filter} LIMIT 1`).get(...c.params) !== undefined;
   }
 
+  /**
+   * Whether an event after `seq` has a time at or before `toTs`, searched from `seq` on: cheap
+   * when few events follow it. (`exists` with the same bounds lets SQLite search the time index,
+   * reading every entry up to `toTs`, which suits an early `toTs` instead.)
+   */
+  existsInTail(seq: number, toTs: number): boolean {
+    return this.prepare('SELECT 1 FROM events WHERE seq > ? AND +ts <= ? LIMIT 1').get(seq, toTs) !== undefined;
+  }
+
   /** One event by seq, or null. */
   get(seq: number): JournalEvent | null {
     const row = this.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow | undefined;

@@ -27,6 +27,7 @@ import type { Config } from '../../config/schema';
 import { JournalReader } from '../journal/reader';
 import type { JournalEvent } from '../journal/types';
 import { HOTSPOT_TYPES, hotspotItems, hotspots } from '../tracking/hotspots';
+import { lowerThisThreadPriority } from '../worker-thread';
 import { deepCopy } from './checkpoint';
 import { Projections, stateJsonFor } from './index';
 
@@ -39,6 +40,8 @@ export type TimeTravelRequest =
 
 /** What `status` answers: how far the head has followed the journal, and the checkpoints it keeps. */
 export interface TimeTravelStatus {
+  /** This worker's thread id, once its priority is lowered (null where it cannot be). */
+  threadId: number | null;
   headSeq: number;
   caughtUp: boolean;
   checkpointEvery: number;
@@ -67,9 +70,12 @@ const MAX_CURSORS = 4;
 const SLICE = 2_000;
 /** How often the head looks for new events once caught up. */
 const FOLLOW_MS = 1_000;
+/** How much nicer this thread is than the gateway: queries wait for the broker and the writer, never the reverse. */
+const NICER_BY = 10;
 
 const port = parentPort;
 if (!port) throw new Error('time-travel-worker runs only as a worker thread');
+const threadId = lowerThisThreadPriority(NICER_BY);
 
 let db: JournalReader | null = null;
 let config: Config | null = null;
@@ -79,6 +85,12 @@ let sinceCheckpoint = 0;
 let caughtUp = false;
 let follower: NodeJS.Timeout | null = null;
 const periodic: Prefix[] = [];
+/**
+ * Events the head met whose time is earlier than an event before them (the writer's clock
+ * stepped back), in seq order: the only events that can lie at or before T after the first
+ * event past T, so a query checks this list instead of searching the journal's time index.
+ */
+const steppedBack: { seq: number; ts: number }[] = [];
 const cursors: Cursor[] = [];
 let clock = 0;
 
@@ -90,6 +102,7 @@ function applyToHead(e: JournalEvent): void {
   const h = head!;
   h.projections.apply(e);
   h.seq = e.seq;
+  if (e.ts < h.maxTs) steppedBack.push({ seq: e.seq, ts: e.ts });
   h.maxTs = Math.max(h.maxTs, e.ts);
   if (++sinceCheckpoint < every) return;
   sinceCheckpoint = 0;
@@ -153,10 +166,21 @@ function stateAt(untilTs: number, role: string | null): { json: string; replayed
   }
   // If the writer's clock ever stepped back, an event after the first one past T may still be
   // at or before T. Then the exact answer is a replay from the start.
-  if (!db.exists({ afterSeq: cp.seq, toTs: untilTs })) return { json: stateJsonFor(cp.projections.snapshot(), role), replayed };
+  if (!laterAtOrBefore(cp.seq, untilTs)) return { json: stateJsonFor(cp.projections.snapshot(), role), replayed };
   const full = new Projections(config);
   for (const e of db.iterate({ toTs: untilTs })) full.apply(e);
   return { json: stateJsonFor(full.snapshot(), role), replayed };
+}
+
+/**
+ * Whether an event after `seq` has a time at or before T. Any such event comes after one later
+ * than T, so its clock stepped back: the head, which has seen every event up to its own seq,
+ * lists those. Only events it has not reached yet (while it catches up at start) need the
+ * journal's time index, whose search reads every entry up to T.
+ */
+function laterAtOrBefore(seq: number, untilTs: number): boolean {
+  if (!caughtUp || !head || head.seq < seq) return db!.exists({ afterSeq: seq, toTs: untilTs });
+  return steppedBack.some((s) => s.seq > seq && s.ts <= untilTs) || db!.existsInTail(head.seq, untilTs);
 }
 
 function close(): void {
@@ -167,6 +191,7 @@ function close(): void {
   head = null;
   caughtUp = false;
   periodic.length = 0;
+  steppedBack.length = 0;
   cursors.length = 0;
 }
 
@@ -180,6 +205,7 @@ port.on('message', (req: TimeTravelRequest) => {
         config = req.config;
         every = req.checkpointEvery;
         sinceCheckpoint = 0;
+        steppedBack.length = 0;
         head = { projections: new Projections(config), seq: 0, maxTs: Number.NEGATIVE_INFINITY };
         setImmediate(catchUp);
         reply = { id: req.id, ok: true, result: null };
@@ -198,6 +224,7 @@ port.on('message', (req: TimeTravelRequest) => {
       }
       case 'status': {
         const status: TimeTravelStatus = {
+          threadId,
           headSeq: head?.seq ?? 0,
           caughtUp,
           checkpointEvery: every,
