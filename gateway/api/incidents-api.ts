@@ -46,20 +46,26 @@ export class IncidentsApi {
 
   /**
    * Members see the incidents their own premises reported; the roles that respond see all. Who
-   * called is for the roles that call back and investigate (`incident.caller`).
+   * called is never in a list: a role that may see him (`incident.caller`) asks the incident's
+   * own record, and that look is journaled (get).
    */
   list(actor: Principal): IncidentRecord[] {
     const role = actingRole(actor);
-    const all = can(role, 'incident.caller') ? this.deps.projections.incidents.snapshot() : this.deps.projections.incidents.snapshot().map(withoutCaller);
+    const all = this.deps.projections.incidents.snapshot().map(withoutCaller);
     if (!can(role, 'incident.view') && can(role, 'incident.view-own')) return all.filter((i) => i.premisesId !== null && i.premisesId === actor.premisesId);
     requirePermission(actor, 'incident.view', 'see incidents');
     return all;
   }
 
-  get(actor: Principal, id: string): IncidentRecord {
-    const i = this.list(actor).find((x) => x.incidentId === id);
-    if (!i) throw Errors.notFound(`incident ${id}`);
-    return i;
+  /** One incident; with its caller for the roles that may see him, each such look on the record. */
+  async get(actor: Principal, id: string): Promise<IncidentRecord> {
+    const listed = this.list(actor).find((x) => x.incidentId === id);
+    if (!listed) throw Errors.notFound(`incident ${id}`);
+    const full = this.incident(id);
+    if (!full.caller || !can(actingRole(actor), 'incident.caller')) return listed;
+    const user = requirePermission(actor, 'incident.caller', 'see who called');
+    await this.deps.journal.append({ source: 'api', type: 'incident.caller-viewed', actor: user, ref: id, payload: { incidentId: id } });
+    return full;
   }
 
   async create(actor: Principal, input: unknown): Promise<IncidentRecord> {

@@ -479,6 +479,13 @@ export const EVENTS = {
     readers: [INCIDENTS, TRACKING_STATE, DERIVE],
     privacy: privacy('subject', ['subjectId', 'description', 'caller'], ['position']),
   }),
+  'incident.caller-viewed': spec({
+    payload: z.object({ incidentId: z.string() }),
+    description: "Someone looked at who called about an incident (a caller's name and number are personal data)",
+    writers: ['gateway/api/incidents-api.ts'],
+    readers: [],
+    privacy: privacy('none'),
+  }),
   'incident.graded': spec({
     payload: z.object({ incidentId: z.string(), grade: Grade }),
     description: 'An incident is graded (its response target)',

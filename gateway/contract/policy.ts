@@ -54,7 +54,7 @@ export const PERMISSIONS = {
   'incident.caller': {
     roles: [C, P],
     what: "see who called about an incident (name and number, from the incident's own record)",
-    where: 'inside `GET /api/incidents` and `GET /api/incidents/:id` (others get the incident without its caller)',
+    where: 'inside `GET /api/incidents/:id`, each look journaled, and the raw journal (lists, and other roles, get the incident without its caller)',
   },
   'incident.dispatch': { roles: [C], what: 'grade incidents and dispatch units' },
   'tracking.export': { roles: [C, P], what: 'export tracks and incidents' },

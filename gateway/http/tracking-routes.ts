@@ -139,7 +139,7 @@ export function registerTrackingRoutes(fastify: FastifyInstance, api: TrackingAp
     data: await incidents.create(req.principal!, req.body),
   }));
   app.get('/api/incidents/:id', { schema: { ...op('incidents', 'One incident'), params } }, async (req) => ({
-    data: incidents.get(req.principal!, req.params.id),
+    data: await incidents.get(req.principal!, req.params.id),
   }));
   app.post('/api/incidents/:id/grade', { schema: { ...op('incidents', 'Grade an incident'), params, body: GradeInput } }, async (req) => ({
     data: await incidents.grade(req.principal!, req.params.id, req.body),

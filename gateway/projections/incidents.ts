@@ -3,6 +3,9 @@ import type { JournalEvent } from '../journal/types';
 import { metTarget, type Assignment, type IncidentRecord } from '../tracking/incident';
 import type { Projection } from './types';
 
+/** Year formatters by time zone, outside the projection: time travel deep-copies projections, and a copied Intl object no longer works. */
+const yearFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Incidents and the units sent to them, with the response clock and radio delivery of each dispatch. */
 export class IncidentsProjection implements Projection<IncidentRecord[]> {
   readonly name = 'incidents';
@@ -17,6 +20,15 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
   private readonly perYear = new Map<number, number>();
   /** Incidents changed since the last `takeChanged()`: the gateway sends them to consoles as they are. */
   private readonly changed = new Set<string>();
+
+  /** `timeZone`: the site's, whose year a reference number counts in (a call at 00:30 on 1 January is in the new year there). */
+  constructor(private readonly timeZone = 'UTC') {}
+
+  private yearOf(ts: number): number {
+    let format = yearFormats.get(this.timeZone);
+    if (!format) yearFormats.set(this.timeZone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: this.timeZone, year: 'numeric' })));
+    return Number(format.format(ts));
+  }
 
   /** The incidents changed since the last call, as this projection has them. */
   takeChanged(): IncidentRecord[] {
@@ -49,14 +61,14 @@ export class IncidentsProjection implements Projection<IncidentRecord[]> {
     if (e.type === 'incident.reported') {
       // Numbered before anything else: an incident whose payload retention erased still had its
       // number, so the ones after it keep theirs when the journal is replayed.
-      const year = new Date(e.ts).getUTCFullYear();
+      const year = this.yearOf(e.ts);
       this.perYear.set(year, (this.perYear.get(year) ?? 0) + 1);
     }
     // An erased payload (retention) changes nothing else.
     if (!isEvent(e, 'incident.reported', 'incident.graded', 'incident.dispatched', 'incident.on-scene', 'incident.closed') || !e.payload) return;
     if (e.type === 'incident.reported') {
       const r = structuredClone(e.payload);
-      const year = new Date(e.ts).getUTCFullYear();
+      const year = this.yearOf(e.ts);
       const n = this.perYear.get(year)!;
       this.changed.add(r.incidentId);
       this.incidents.set(r.incidentId, {

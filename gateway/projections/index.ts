@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema';
-import { rolesWith } from '../contract/policy';
+import { isEvent } from '../contract/is-event';
+import { can, rolesWith } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { UntypedJournalEvent } from '../contract/events';
 import { withoutCaller } from '../contract/tracking-views';
@@ -36,11 +37,12 @@ export class Projections {
   readonly cbos = new CbosProjection();
   readonly breaches = new BreachesProjection();
   readonly tracks = new TracksProjection();
-  readonly incidents = new IncidentsProjection();
+  readonly incidents: IncidentsProjection;
   readonly texts: TextsProjection;
   seq = 0;
 
   constructor(config: Config) {
+    this.incidents = new IncidentsProjection(config.site.timezone);
     this.units = new UnitsProjection(config);
     this.cameras = new CamerasProjection(config);
     this.evidence = new EvidenceProjection(config);
@@ -150,15 +152,18 @@ function redactSearch<E extends { type: string; payload: unknown }>(e: E, role?:
 }
 
 /**
- * The raw journal as a role may read it (`GET /api/journal`): gallery payloads redacted, and
- * custody records (wearers, file names) only for the evidence roles. Headers and digests stay,
+ * The raw journal as a role may read it (`GET /api/journal`): gallery payloads redacted,
+ * custody records (wearers, file names) only for the evidence roles, and who called about an
+ * incident only for the roles that may see it (`incident.caller`). Headers and digests stay,
  * so a reader still sees every event and that a payload was withheld. Redacted payloads are no
  * longer their type's, so the rows are untyped.
  */
 export function journalFor(events: readonly JournalEvent[], role: string | null): UntypedJournalEvent[] {
   const evidence = role !== null && EVIDENCE_ROLES.has(role);
+  const caller = can(role, 'incident.caller');
   return events.map((e) => {
     if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: stringField(e.payload, 'evidenceId') } };
+    if (!caller && isEvent(e, 'incident.reported') && e.payload) return { ...e, payload: withoutCaller(e.payload) };
     return redactGallery<UntypedJournalEvent>(e, role);
   });
 }

@@ -99,6 +99,7 @@ describe('a call becomes an incident', () => {
     expect(await page.evaluate(() => document.body.innerHTML.includes('900123'))).toBe(false);
     await card.locator('[data-action="show-caller"]').click();
     await expect.poll(() => card.locator('.caller').textContent()).toBe('Caller: Sam Carter, 07700 900123');
+    expect(journal('incident.caller-viewed', (e) => e.ref === id).map((e) => e.actor)).toEqual(['controller']); // the look is on the record
     await expect.poll(() => card.locator('.response-clock').textContent()).toMatch(/^Response clock \d+ s of 10 min$/);
     // The form is ready for the next call.
     expect(await page.locator('#call-caller-name').inputValue()).toBe('');

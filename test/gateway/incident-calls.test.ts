@@ -62,25 +62,33 @@ describe('taking a call', () => {
     const e = journal('incident.reported').find((x) => x.ref === i.incidentId)!;
     expect(e.actor).toBe('controller');
     expect(e.payload).toMatchObject({ channel: '999', caller: { name: 'Sam Carter', phone: '+44 7700 900123' }, position: [lon, lat + 0.0001] });
-    // Who called stays in the incident's own record, for the roles that call back and investigate:
-    // not in the live picture (state, Live log) nor for a CCTV operator.
+    // Who called stays in the incident's own record, for the roles that call back and investigate,
+    // and each look at it is journaled: not in the live picture (state, Live log), any list, the
+    // raw journal of a role that may not see him, nor for a CCTV operator.
     const asController = await call<IncidentRecord>('controller', 'GET', `/api/incidents/${i.incidentId}`);
     expect(asController.body.data!.caller).toEqual({ name: 'Sam Carter', phone: '+44 7700 900123' });
+    expect(journal('incident.caller-viewed').map((x) => [x.actor, x.ref])).toEqual([['controller', i.incidentId]]);
     const asOperator = await call<IncidentRecord>('operator', 'GET', `/api/incidents/${i.incidentId}`);
     expect(asOperator.status).toBe(200);
     expect(asOperator.body.data).toMatchObject({ incidentId: i.incidentId, callerOnFile: true });
     expect(asOperator.body.data!.caller).toBeUndefined();
+    expect(journal('incident.caller-viewed')).toHaveLength(1); // the operator saw no caller, so no look is recorded
     for (const user of ['controller', 'operator', 'police']) {
       for (const path of ['/api/state', '/api/log?limit=200', '/api/incidents']) {
         const r = await call<unknown>(user, 'GET', path);
         const text = JSON.stringify(r.body);
         expect(text, `${user} ${path}`).toContain(i.incidentId);
-        // The incidents API gives the caller to the roles that may see him (controller, police).
-        if (path === '/api/incidents' && user !== 'operator') continue;
         expect(text, `${user} ${path}`).not.toContain('900123');
         expect(text, `${user} ${path}`).not.toContain('Sam Carter');
       }
     }
+    // The raw journal: the engineer reads that a caller is on file, the controller who he is.
+    const raw = async (user: string) => JSON.stringify((await call<unknown>(user, 'GET', '/api/journal?limit=1000')).body);
+    const asEngineer = await raw('engineer');
+    expect(asEngineer).toContain(i.incidentId);
+    expect(asEngineer).toContain('"callerOnFile":true');
+    expect(asEngineer).not.toContain('900123');
+    expect(await raw('controller')).toContain('900123');
     // A caller who gives only a number.
     expect((await open({ channel: '101', caller: { phone: '0115 496 0000' }, description: 'Shoplifter' })).caller).toEqual({
       name: null,

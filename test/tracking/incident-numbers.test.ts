@@ -59,6 +59,21 @@ describe('reference numbers', () => {
     ]);
   });
 
+  it("count in the site's own year: in Auckland the year turns 13 hours before it does in UTC", () => {
+    const p = new IncidentsProjection('Pacific/Auckland');
+    for (const [ts, id] of [
+      ['2026-12-31T10:58:00Z', 'a'], // 23:58 on 31 December there
+      ['2026-12-31T11:00:01Z', 'b'], // 00:00:01 on 1 January 2027 there
+      ['2026-12-31T23:59:00Z', 'c'],
+    ] as const)
+      p.apply(reported(ts, id));
+    expect(references(p)).toEqual([
+      ['a', 'TW-2026-000001'],
+      ['b', 'TW-2027-000001'],
+      ['c', 'TW-2027-000002'],
+    ]);
+  });
+
   it('keep their numbers when an earlier incident was erased by retention', () => {
     const p = new IncidentsProjection();
     p.apply(reported('2026-03-02T10:00:00Z', null)); // erased: its payload is gone, its place is not
