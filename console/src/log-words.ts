@@ -42,6 +42,7 @@ const TYPE_WORDS: Record<string, string> = {
   'subject.viewed': 'Subject looked up',
   'subject.shared': 'Subject shared with members',
   'subject.withdrawn': 'Subject withdrawn from members',
+  'subject.share-expired': 'Share with members expired',
   'subject.watched': 'Subject put on the watch list',
   'subject.unwatched': 'Subject taken off the watch list',
   'subject.photo-set': 'Subject photo stored',

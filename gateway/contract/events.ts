@@ -581,6 +581,13 @@ export const EVENTS = {
     readers: ['gateway/projections/subjects.ts'],
     privacy: privacy('subject', ['subjectId', 'reason']),
   }),
+  'subject.share-expired': spec({
+    payload: z.object({ subjectId: z.string(), until: z.string() }),
+    description: 'A share with members reached its expiry: members no longer see the subject',
+    writers: [WATCH],
+    readers: ['gateway/projections/subjects.ts'],
+    privacy: privacy('subject', ['subjectId']),
+  }),
   'subject.watched': spec({
     payload: z.object({ subjectId: z.string(), reason: z.string() }),
     description: 'A subject is put on the watch list',

@@ -64,7 +64,7 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
     } else if (e.type === 'subject.shared' && e.payload) {
       const s = this.subjects.get(e.payload.subjectId);
       if (s) Object.assign(s, { sharedWithMembers: true, sharedWithMembersUntil: e.payload.until, updatedAt: e.ts });
-    } else if (e.type === 'subject.withdrawn' && e.payload) {
+    } else if ((e.type === 'subject.withdrawn' || e.type === 'subject.share-expired') && e.payload) {
       const s = this.subjects.get(e.payload.subjectId);
       if (s) Object.assign(s, { sharedWithMembers: false, sharedWithMembersUntil: null, updatedAt: e.ts });
     } else if (e.type === 'subject.photo-set' && e.payload) {

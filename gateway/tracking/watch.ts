@@ -276,7 +276,11 @@ export class TrackingWatch {
       .finally(() => this.arriving.delete(incident.incidentId));
   }
 
-  /** Tracks nobody has seen for a while end; orders past their expiry expire, on the record. */
+  /**
+   * Tracks nobody has seen for a while end; orders past their expiry expire; shares with members
+   * past theirs end: each on the record (members stopped seeing the subject at the expiry
+   * anyway, since every read checks it against the clock).
+   */
   private async tick(now: number): Promise<void> {
     const endAfterMs = this.config.tracking.trackEndMinutes * 60_000;
     const appends: Array<Promise<unknown>> = [];
@@ -303,6 +307,18 @@ export class TrackingWatch {
           }),
         );
       }
+    }
+    for (const subject of this.projections.subjects.all()) {
+      const until = subject.sharedWithMembersUntil;
+      if (!subject.sharedWithMembers || !until || now < Date.parse(until)) continue;
+      appends.push(
+        this.append({
+          type: 'subject.share-expired',
+          subject: `subject:${subject.id}`,
+          ref: subject.id,
+          payload: { subjectId: subject.id, until },
+        }),
+      );
     }
     await Promise.all(appends);
   }

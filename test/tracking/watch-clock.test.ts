@@ -14,7 +14,7 @@ const cookies: Record<string, string> = {};
 
 beforeAll(async () => {
   gw = await startGateway(testConfig().config, { clock });
-  for (const u of ['police', 'operator']) cookies[u] = await login(gw.httpPort, u);
+  for (const u of ['police', 'operator', 'member']) cookies[u] = await login(gw.httpPort, u);
 });
 afterAll(async () => {
   await gw.stop();
@@ -70,5 +70,24 @@ describe('the tracking watch on the gateway clock', () => {
     await clock.advance(60 * 60_000); // an hour of further ticks journals neither again
     expect(expired()).toHaveLength(1);
     expect(ended()).toHaveLength(1);
+  });
+
+  it('ends a share with members at its expiry, on the record once, and members no longer see the subject', async () => {
+    const { id: subjectId } = await post<{ id: string }>('police', '/api/subjects', { status: 'sought', description: 'Short male, green cap' });
+    const until = clock.now() + 45 * 60_000;
+    await post('police', `/api/subjects/${subjectId}/share`, { until: new Date(until).toISOString() });
+    const expired = () => journaled(gw, 'subject.share-expired').filter((p) => p.subjectId === subjectId);
+    const memberSees = async () => (await fetch(`http://127.0.0.1:${gw.httpPort}/api/subjects/${subjectId}`, { headers: { cookie: cookies.member! } })).status;
+    expect(await memberSees()).toBe(200);
+
+    await clock.advance(until - TICK_MS - clock.now());
+    expect(expired()).toEqual([]);
+    expect(gw.projections.subjects.get(subjectId)!.sharedWithMembers).toBe(true);
+    await clock.advance(2 * TICK_MS);
+    expect(expired()).toEqual([{ subjectId, until: new Date(until).toISOString() }]);
+    expect(gw.projections.subjects.get(subjectId)).toMatchObject({ sharedWithMembers: false, sharedWithMembersUntil: null });
+    expect(await memberSees()).toBe(404);
+    await clock.advance(60 * 60_000);
+    expect(expired()).toHaveLength(1);
   });
 });
