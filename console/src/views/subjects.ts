@@ -4,6 +4,7 @@ import type { Ctx, View } from '../context';
 import { coalesce, dateTime, fill, h } from '../dom';
 import { may } from '../roles';
 import { orderForm, orderRow } from './orders';
+import { regionShareBox } from './subject-region';
 
 /** Warning markers officers are told about (the gateway keeps any others already recorded). */
 const MARKERS = ['violence', 'weapons', 'drugs', 'escape-risk', 'self-harm'];
@@ -192,6 +193,7 @@ export function subjectsView(ctx: Ctx): View {
     if (hadFocus) box?.querySelector<HTMLElement>('input, button')?.focus();
     ctx.notify(said);
   };
+  const region = regionShareBox(ctx, label, updated, fail);
 
   const editForm = (s: SubjectView): HTMLFormElement => {
     const fields = subjectFields('subject-edit', s);
@@ -366,10 +368,12 @@ export function subjectsView(ctx: Ctx): View {
     if (s.markers?.length) bits.push(`markers: ${s.markers.join(', ')}`);
     if (s.watch) bits.push('on the watch list');
     if (sharedNow(s)) bits.push(`shared with members until ${s.sharedWithMembersUntil ? dateTime(s.sharedWithMembersUntil) : 'withdrawn'}`);
+    if (s.sharedRegionally) bits.push('shared with the region');
     summary.textContent = bits.join(' · ');
     renderPicture(s);
     renderWatch(s);
     renderShare(s);
+    region.render(s);
   };
 
   const title = h('h2', { id: 'subject-title' });
@@ -386,7 +390,7 @@ export function subjectsView(ctx: Ctx): View {
       detail.dataset.subject = s.id;
       title.textContent = label(s);
       fill(photoBox, picture, photoForm(s));
-      fill(detail, title, summary, photoBox, editForm(s), watchBox, shareBox, h('h3', {}, 'Orders'), orders, orderForm(ctx, s, label(s)));
+      fill(detail, title, summary, photoBox, editForm(s), watchBox, shareBox, region.el, h('h3', {}, 'Orders'), orders, orderForm(ctx, s, label(s)));
       renderState();
       orderSig = '';
     }
