@@ -572,6 +572,30 @@ const TakSchema = z
   });
 
 /**
+ * How long personal data stays in the journal. Each rule names event types whose payloads are
+ * erased that many days after they were journaled (the header and the payload's digest stay, so
+ * the chain still verifies, and each erasure is itself journaled). Footage has its own retention
+ * (`evidence.retentionDays`). The event types are checked against the catalogue at start.
+ */
+const PrivacySchema = z
+  .object({
+    retention: z
+      .array(
+        z
+          .object({
+            types: z.array(z.string().min(1)).min(1),
+            days: envInt(z.number().int().min(1).max(36_500)),
+          })
+          .strict(),
+      )
+      // Where officers and guards were, fix by fix: the most voluminous personal data there is.
+      .default([{ types: ['radio.position'], days: 31 }]),
+    /** How often a retention pass runs. */
+    retentionCheckMinutes: envInt(z.number().int().min(1)).default(60),
+  })
+  .strict();
+
+/**
  * What the demo's simulators do by themselves (`npm start` in demo mode; nothing else reads it):
  * now and then, in turn, a handset's emergency press (MQTT and TETRA radios alternately, each
  * cancelled after a while), a theft reported by a shop terminal, and a sighting of the demo's
@@ -621,6 +645,7 @@ export const BaseConfigSchema = z
     uplink: UplinkSchema.prefault({}),
     tak: TakSchema.prefault({}),
     demo: DemoSchema.prefault({}),
+    privacy: PrivacySchema.prefault({}),
   })
   .strict();
 

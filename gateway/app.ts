@@ -16,6 +16,7 @@ import { Bus } from './bus';
 import { CctvService } from './cctv/service';
 import { systemClock, type Clock } from './clock';
 import { RetentionJob } from './evidence/retention';
+import { PersonalDataRetention } from './journal/personal-retention';
 import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
 import { applySecurityHeaders, securityHeaders } from './http/security-headers';
@@ -80,6 +81,7 @@ export class Gateway {
   readonly api: AppApi;
   readonly evidence: EvidenceService;
   readonly retention: RetentionJob;
+  readonly personalRetention: PersonalDataRetention;
   /** Live CCTV: streams, video WebSockets, camera health, Frigate. */
   readonly cctv: CctvService;
   private readonly contact: ContactMonitor;
@@ -179,6 +181,7 @@ export class Gateway {
       timing: opts.dockTiming,
       metrics: this.metrics,
     });
+    this.personalRetention = new PersonalDataRetention({ config, journal: this.journal, log: log.child({ module: 'personal-retention' }), clock });
     const disk = config.evidence.disk;
     this.retention = new RetentionJob({
       evidence: this.projections.evidence,
@@ -295,6 +298,7 @@ export class Gateway {
       { name: 'pei', start: () => this.pei.start(), stop: () => this.pei.stop() },
       { name: 'evidence', start: () => this.evidence.start(), stop: () => this.evidence.stop() },
       { name: 'retention', start: () => this.retention.start(), stop: () => this.retention.stop() },
+      { name: 'personal-retention', start: () => this.personalRetention.start(), stop: () => this.personalRetention.stop() },
       // Late, so it stops early: no ffmpeg outlives a stop that a later part holds up.
       { name: 'cctv', start: () => this.cctv.start(), stop: () => this.cctv.stop() },
       ...(tak ? [{ name: 'tak', start: () => tak.start(), stop: () => tak.stop() }] : []),

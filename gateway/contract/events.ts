@@ -1128,6 +1128,13 @@ export const EVENTS = {
     readers: ['gateway/journal/verify.ts', 'gateway/projections/time-travel.ts', 'gateway/uplink/minimise.ts', DERIVE],
     privacy: privacy('none'),
   }),
+  'journal.payloads-erased': spec({
+    payload: z.object({ type: z.string(), seqs: z.array(z.number().int().positive()).min(1).max(10_000), reason: z.string() }),
+    description: "Events' payloads were erased by the retention of personal data (`privacy.retention`); the chain keeps their hashes",
+    writers: ['gateway/journal/journal.ts'],
+    readers: ['gateway/journal/verify.ts', 'gateway/projections/time-travel.ts', 'gateway/uplink/minimise.ts', DERIVE],
+    privacy: privacy('none'),
+  }),
 } satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof EVENTS;

@@ -402,7 +402,19 @@ export class Journal implements JournalStore {
   async erasePayload(seq: number, reason: string, actor: string | null): Promise<void> {
     await this.append({ source: 'gateway', type: 'journal.payload-erased', actor, payload: { seq, reason } });
     if (!this.writer) throw new Error('journal is not open');
-    await this.writer.call({ kind: 'erase', seq });
+    await this.writer.call({ kind: 'erase', seqs: [seq] });
+  }
+
+  /**
+   * Retention of personal data: the same for many payloads of one type at once, recorded by one event
+   * (`journal.payloads-erased`) and blanked in one transaction. The caller keeps a call to a
+   * few thousand seqs, so appends wait no longer than that transaction.
+   */
+  async erasePayloads(type: string, seqs: number[], reason: string, actor: string | null): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.append({ source: 'gateway', type: 'journal.payloads-erased', actor, payload: { type, seqs, reason } });
+    if (!this.writer) throw new Error('journal is not open');
+    await this.writer.call({ kind: 'erase', seqs });
   }
 
   /** Commits everything appended before the call, then stops the writer; appends after it are refused. */

@@ -64,7 +64,7 @@ export interface Committed {
 export type WriterRequest =
   | { id: number; kind: 'open'; path: string; synchronous: 'full' | 'normal' }
   | { id: number; kind: 'append'; batch: WireBatch }
-  | { id: number; kind: 'erase'; seq: number }
+  | { id: number; kind: 'erase'; seqs: number[] }
   | { id: number; kind: 'cursor'; name: string; seq: number; hash: string }
   | { id: number; kind: 'close' };
 

@@ -173,6 +173,19 @@ export class JournalReader {
     return this.prepare('SELECT 1 FROM events WHERE seq > ? AND +ts <= ? LIMIT 1').get(seq, toTs) !== undefined;
   }
 
+  /**
+   * Events of one type after `afterSeq`, oldest first, at most `limit`, with their time and
+   * whether their payload is already erased: what a retention pass walks. Read through the
+   * (type, seq) index, so each call costs at most `limit` rows however long the journal.
+   */
+  retentionScan(q: { type: string; afterSeq: number; limit: number }): Array<{ seq: number; ts: number; erased: 0 | 1 }> {
+    return this.prepare('SELECT seq, ts, payload IS NULL AS erased FROM events WHERE type = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+      q.type,
+      q.afterSeq,
+      q.limit,
+    ) as Array<{ seq: number; ts: number; erased: 0 | 1 }>;
+  }
+
   /** One event by seq, or null. */
   get(seq: number): JournalEvent | null {
     const row = this.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow | undefined;

@@ -8,15 +8,19 @@ export type VerifyResult = { ok: true; count: number; head: string } | { ok: fal
 /**
  * Walks the whole chain: each row's hash must follow from its header and the previous hash,
  * seqs must be contiguous, and a payload still present must match its digest. A payload may
- * be missing only where a `journal.payload-erased` event records its erasure.
+ * be missing only where a `journal.payload-erased` (one seq) or `journal.payloads-erased`
+ * (retention of personal data: many) event records its erasure.
  */
 export function verifyJournal(db: Database.Database): VerifyResult {
   const erased = new Set<number>();
-  const erasures = db.prepare("SELECT payload FROM events WHERE type = 'journal.payload-erased'").iterate() as IterableIterator<{
+  const erasures = db.prepare("SELECT payload FROM events WHERE type IN ('journal.payload-erased', 'journal.payloads-erased')").iterate() as IterableIterator<{
     payload: string | null;
   }>;
   for (const { payload } of erasures) {
-    if (payload) erased.add((JSON.parse(payload) as { seq: number }).seq);
+    if (!payload) continue;
+    const p = JSON.parse(payload) as { seq?: number; seqs?: number[] };
+    if (typeof p.seq === 'number') erased.add(p.seq);
+    for (const seq of p.seqs ?? []) erased.add(seq);
   }
 
   let prev = GENESIS_HASH;

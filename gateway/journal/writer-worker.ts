@@ -28,7 +28,7 @@ if (!port) throw new Error('writer-worker runs only as a worker thread');
 
 let db: Database.Database | null = null;
 let insert: ((rows: Row[]) => void) | null = null;
-let erase: Database.Statement | null = null;
+let erase: ((seqs: number[]) => void) | null = null;
 let findDedupe: Database.Statement<[string, number], { seq: number }> | null = null;
 let saveCursor: Database.Statement<[string, number, string, number]> | null = null;
 let durability: 'FULL' | 'NORMAL' = 'FULL';
@@ -68,7 +68,10 @@ function open(path: string, synchronous: 'full' | 'normal'): Head {
   insert = conn.transaction((rows: Row[]) => {
     for (const row of rows) stmt.run(row);
   });
-  erase = conn.prepare('UPDATE events SET payload = NULL WHERE seq = ?');
+  const eraseOne = conn.prepare('UPDATE events SET payload = NULL WHERE seq = ?');
+  erase = conn.transaction((seqs: number[]) => {
+    for (const seq of seqs) eraseOne.run(seq);
+  });
   saveCursor = conn.prepare(SAVE_CURSOR_SQL);
   // Checked here, on the writer's own connection: its page cache stays warm, where a reader on
   // the main thread would reload pages after every commit, on the event loop.
@@ -130,7 +133,7 @@ function handle(req: WriterRequest): WriterResults[keyof WriterResults] {
       return append(req.batch);
     case 'erase':
       if (!erase) throw new Error('journal writer is not open');
-      erase.run(req.seq);
+      erase(req.seqs);
       return null;
     case 'cursor':
       if (!saveCursor || !db) throw new Error('journal writer is not open');

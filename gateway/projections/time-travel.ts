@@ -67,7 +67,7 @@ export class TimeTravel {
    * to a checkpoint's worth starts the worker.
    */
   onCommitted(events: readonly JournalEvent[]): void {
-    if (events.some((e) => e.type === 'journal.payload-erased')) {
+    if (events.some((e) => e.type === 'journal.payload-erased' || e.type === 'journal.payloads-erased')) {
       const running = this.worker !== null || this.restart !== null;
       this.stop().catch((err: unknown) => this.opts.log.error({ err }, 'time travel stop failed'));
       if (running) {

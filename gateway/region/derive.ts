@@ -62,7 +62,8 @@ export interface Derived {
   sighting?: SightingRow;
   incident?: IncidentRow;
   breach?: BreachRow;
-  erasure?: { seq: number; reason: string | null };
+  /** Payloads the site erased: one (`journal.payload-erased`) or many (`journal.payloads-erased`, retention of personal data). */
+  erasure?: { seqs: number[]; reason: string | null };
 }
 
 const REPORTS = new Set(['shop.report', 'cctv.sighting', 'sighting.reported']);
@@ -105,6 +106,10 @@ export function derive(e: { seq: number; ts: number; type: string }, payload: un
   if (e.type === 'breach.detected') {
     return { breach: { breachId: str(p.breachId), cboId: str(p.cboId), subjectId: str(p.subjectId), zone: str(p.zone) } };
   }
-  if (e.type === 'journal.payload-erased' && typeof p.seq === 'number') return { erasure: { seq: p.seq, reason: str(p.reason) } };
+  if (e.type === 'journal.payload-erased' && typeof p.seq === 'number') return { erasure: { seqs: [p.seq], reason: str(p.reason) } };
+  if (e.type === 'journal.payloads-erased' && Array.isArray(p.seqs)) {
+    const seqs = p.seqs.filter((s): s is number => Number.isSafeInteger(s) && (s as number) > 0);
+    return seqs.length ? { erasure: { seqs, reason: str(p.reason) } } : {};
+  }
   return {};
 }

@@ -76,7 +76,11 @@ export async function writeDerived(db: PoolClient, siteId: string, seq: number, 
     );
   }
   if (d.erasure) {
-    await db.query('INSERT INTO erasures (site_id, seq, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [siteId, d.erasure.seq, d.erasure.reason]);
+    await db.query('INSERT INTO erasures (site_id, seq, reason) SELECT $1, s, $3 FROM unnest($2::bigint[]) AS s ON CONFLICT DO NOTHING', [
+      siteId,
+      d.erasure.seqs,
+      d.erasure.reason,
+    ]);
   }
 }
 

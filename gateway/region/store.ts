@@ -111,7 +111,7 @@ export class RegionStore {
       const payload = storablePayload(e);
       const d = derive(e, payload === null ? null : JSON.parse(payload));
       await writeDerived(db, siteId, e.seq, e.ts, d);
-      if (d.erasure) erasedSeqs.push(d.erasure.seq);
+      if (d.erasure) erasedSeqs.push(...d.erasure.seqs);
       if (d.withdrawn) withdrawals.push({ ...d.withdrawn, seq: e.seq });
     }
     await applyErasures(db, siteId, [...inserted, ...erasedSeqs]);

@@ -21,7 +21,7 @@ export type Outcome = { kind: 'link' } | { kind: 'event'; mode: PayloadMode; pay
  * Always sent: an erasure carries only a seq and a reason, and the region must erase its copy
  * of that payload too.
  */
-const ALWAYS = new Set(['journal.payload-erased']);
+const ALWAYS = new Set(['journal.payload-erased', 'journal.payloads-erased']);
 
 /** Keys whose `[lon, lat]` pair is a position (GeoJSON order, as config/geo.ts). */
 const POSITION_KEYS = new Set(['position', 'lonLat', 'gps', 'coordinates', 'location']);

@@ -178,6 +178,11 @@ describe('what the region verifies of one event', () => {
     ).toMatchObject({ seq: 4, subjectId: 's', zone: 'z' });
     expect(derive({ seq: 2, ts: 5, type: 'shop.report' }, { category: 'theft' })).toEqual({});
     expect(derive({ seq: 3, ts: 5, type: 'incident.reported' }, { incidentId: 'i', category: 'cbo-breach' }).incident).toMatchObject({ breach: true });
-    expect(derive({ seq: 3, ts: 5, type: 'journal.payload-erased' }, { seq: 2, reason: 'r' }).erasure).toEqual({ seq: 2, reason: 'r' });
+    expect(derive({ seq: 3, ts: 5, type: 'journal.payload-erased' }, { seq: 2, reason: 'r' }).erasure).toEqual({ seqs: [2], reason: 'r' });
+    // Retention of personal data erases many at once; anything that is not a seq is ignored.
+    expect(derive({ seq: 9, ts: 5, type: 'journal.payloads-erased' }, { seqs: [3, 4, 'x', -1, 7], reason: 'r' }).erasure).toEqual({
+      seqs: [3, 4, 7],
+      reason: 'r',
+    });
   });
 });
