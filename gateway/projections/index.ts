@@ -7,6 +7,7 @@ import type { StateSnapshot } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import { FULL_ACCESS } from '../tracking/gallery';
 import { AlertsProjection } from './alerts';
+import { BulletinsProjection } from './bulletins';
 import { CamerasProjection } from './cameras';
 import { BreachesProjection, CbosProjection } from './cbos';
 import { DevicesProjection } from './devices';
@@ -38,6 +39,7 @@ export class Projections {
   readonly tracks = new TracksProjection();
   readonly incidents = new IncidentsProjection();
   readonly texts: TextsProjection;
+  readonly bulletins: BulletinsProjection;
   seq = 0;
 
   constructor(config: Config) {
@@ -45,6 +47,7 @@ export class Projections {
     this.cameras = new CamerasProjection(config);
     this.evidence = new EvidenceProjection(config);
     this.texts = new TextsProjection(config);
+    this.bulletins = new BulletinsProjection(config);
   }
 
   private get all() {
@@ -61,6 +64,7 @@ export class Projections {
       this.tracks,
       this.incidents,
       this.texts,
+      this.bulletins,
     ];
   }
 
