@@ -114,6 +114,7 @@ export const ShopDownlink = z.strictObject({
   sentAt: z.iso.datetime({ offset: true }),
   ackRequested: z.boolean(),
 });
+export type ShopDownlink = z.infer<typeof ShopDownlink>;
 
 /** A shop terminal's receipt for a bulletin: shown (`delivered`) or read by someone at the premises. */
 export const ShopReceipt = z.strictObject({

@@ -3,6 +3,8 @@ import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { clock, dateTime, fill, h } from '../dom';
 import { orderTitle, placesText, windowsText } from '../order-words';
+import { may } from '../roles';
+import { bulletinInbox } from './bulletin-inbox';
 
 const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'cbo-breach', 'damage', 'other'];
 
@@ -24,6 +26,7 @@ export function premisesView(ctx: Ctx): View {
     { class: 'panel premises-panel' },
     h('h2', {}, prem ? prem.name : 'Your premises'),
     h('p', {}, prem ? `${prem.kind ?? 'member'} in ${zone?.name ?? prem.zone}` : 'No premises is linked to this account.'),
+    may.receiveBulletins(ctx.me.consoleRole) ? bulletinInbox(ctx) : null,
     report.form,
     h('h2', {}, 'Your reports'),
     mine,
