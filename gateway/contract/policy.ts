@@ -270,6 +270,7 @@ export const SOCKET_STREAMS: Readonly<Record<keyof ServerToClientEvents, Permiss
   'incidents:state': 'live.view',
   'bulletins:state': 'bulletin.view',
   'bulletins:inbox': 'bulletin.receive',
+  'incidents:own': 'incident.view-own',
 };
 /** Inside the live stream, `evidence.*` events go only to roles holding this. */
 export const SOCKET_EVIDENCE_EVENTS: Permission = 'evidence.view';

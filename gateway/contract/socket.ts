@@ -66,6 +66,8 @@ export interface ServerToClientEvents {
   'bulletins:state': (bulletins: BulletinView[]) => void;
   /** To a member's console: bulletins to its own premises, new or changed, as its premises sees them. */
   'bulletins:inbox': (bulletins: InboxBulletin[]) => void;
+  /** To a member's console: its own premises' reported incidents that changed (status, units, outcome), without the caller. */
+  'incidents:own': (incidents: IncidentRecord[]) => void;
 }
 
 /** Every command answers through its ack: `{ data }` on success, `{ error }` on failure. */

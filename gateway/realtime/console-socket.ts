@@ -21,7 +21,7 @@ import type { Metrics } from '../metrics';
 import { redactGallery, snapshotFor, type Projections } from '../projections';
 import { withoutCaller } from '../contract/tracking-views';
 import { registerTrackingCommands } from './tracking-commands';
-import { broadcastBulletins, joinBulletinRooms } from './bulletin-stream';
+import { broadcastBulletins, broadcastOwnIncidents, joinBulletinRooms } from './members-stream';
 
 interface SocketData {
   principal: Principal;
@@ -228,6 +228,7 @@ export class ConsoleSocket {
     if (units.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('units:state', units);
     const incidents = this.deps.projections.incidents.takeChanged().map(withoutCaller);
     if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
+    broadcastOwnIncidents(io, incidents);
     broadcastBulletins(io, this.deps.projections.bulletins);
   }
 

@@ -116,4 +116,25 @@ describe('bulletins to members', () => {
       ['member', 'read'],
     ]);
   });
+
+  it("shows a member its report's status and outcome live", async () => {
+    const m = await newSession(browser);
+    sessions.push(m);
+    const member = m.page;
+    await loginAs(member, base, 'member');
+    await member.goto(`${base}/premises`);
+    await member.locator('#report-form').waitFor();
+    await member.getByLabel('Category', { exact: true }).selectOption('theft');
+    await member.locator('#report-description').fill('Woman took three phone chargers and left towards the station');
+    await member.getByRole('button', { name: 'Send report' }).click();
+    const row = member.locator('#my-incidents [data-incident]').filter({ hasText: 'three phone chargers' });
+    await row.waitFor();
+    expect(await row.locator('.report-status').textContent()).toContain('Received by the control room');
+    const id = (await row.getAttribute('data-incident'))!;
+    // The control room closes it: the member's page changes without a reload.
+    await gw.api.tracking.incidents.close(gw.accounts.principal('controller')!, id, { outcome: 'no-trace', note: 'Area searched, no trace' });
+    await expect.poll(() => row.getAttribute('data-state')).toBe('closed');
+    expect(await row.locator('.report-status').textContent()).toMatch(/^Closed: No trace at \d\d:\d\d/);
+    await screenshot(member, 'member-own-report-closed');
+  });
 });

@@ -211,3 +211,33 @@ describe('read receipts', () => {
     await eventually(() => live.some((b) => b.id === mine.data.id && b.status === 'read'), 10_000, 'the read, live');
   });
 });
+
+describe("a member's own reports", () => {
+  it("get their status and outcome live, and only its own premises'", async () => {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = ioClient(base, {
+      transports: ['websocket'],
+      extraHeaders: { cookie: sessions.member!.cookie },
+      reconnection: false,
+    });
+    sockets.push(socket);
+    const live: Array<{ incidentId: string; premisesId: string | null; state: string; outcome: string | null; caller?: unknown }> = [];
+    socket.on('incidents:own', (list) => live.push(...list));
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
+    const report = (premisesId: string) =>
+      JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: `own reports test at ${premisesId}` });
+    const bookies = await terminal('prem-007');
+    const pharmacy = await terminal('prem-001');
+    await bookies.client.publishAsync('tw/v1/shop/prem-007/report', report('prem-007'), { qos: 1 });
+    await pharmacy.client.publishAsync('tw/v1/shop/prem-001/report', report('prem-001'), { qos: 1 });
+    const opened = await eventually(() => live.find((i) => i.premisesId === 'prem-001' && i.state === 'reported'), 10_000, 'its report, live');
+    const close = await api('controller', 'POST', `/api/incidents/${opened.incidentId}/close`, { outcome: 'words-of-advice', note: 'Spoke to him outside' });
+    expect(close.status).toBe(200);
+    await eventually(
+      () => live.find((i) => i.incidentId === opened.incidentId && i.state === 'closed' && i.outcome === 'words-of-advice'),
+      10_000,
+      'the outcome, live',
+    );
+    expect(live.filter((i) => i.premisesId !== 'prem-001')).toEqual([]);
+    expect(live.every((i) => i.caller === undefined)).toBe(true);
+  });
+});

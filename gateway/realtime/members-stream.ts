@@ -2,6 +2,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Principal } from '../auth/accounts';
 import { actingRole, can, SOCKET_STREAMS } from '../contract/policy';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contract/socket';
+import type { IncidentRecord } from '../contract/tracking-views';
 import type { BulletinsProjection } from '../projections/bulletins';
 import { inboxView } from '../projections/bulletins';
 
@@ -9,6 +10,8 @@ import { inboxView } from '../projections/bulletins';
 const ROOM_ALL = 'bulletins';
 /** A member premises' consoles: only what went to that premises. */
 const premisesRoom = (premisesId: string) => `bulletins:premises:${premisesId}`;
+/** A member premises' consoles, for the incidents it reported. */
+const incidentsRoom = (premisesId: string) => `incidents:premises:${premisesId}`;
 
 type AnyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>;
 type AnySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>;
@@ -24,6 +27,18 @@ export function joinBulletinRooms(socket: AnySocket): void {
   const role = actingRole(p);
   if (can(role, SOCKET_STREAMS['bulletins:state'])) void socket.join(ROOM_ALL);
   else if (can(role, SOCKET_STREAMS['bulletins:inbox']) && p.premisesId) void socket.join(premisesRoom(p.premisesId));
+  // A member's own reports, live: status, units and outcome as the control room works them.
+  if (!can(role, 'incident.view') && can(role, SOCKET_STREAMS['incidents:own']) && p.premisesId) void socket.join(incidentsRoom(p.premisesId));
+}
+
+/** Incidents that changed, to the consoles of the premises each came from (already without the caller). */
+export function broadcastOwnIncidents(io: AnyServer, incidents: readonly IncidentRecord[]): void {
+  const byPremises = new Map<string, IncidentRecord[]>();
+  for (const i of incidents) {
+    if (!i.premisesId) continue;
+    byPremises.set(i.premisesId, [...(byPremises.get(i.premisesId) ?? []), i]);
+  }
+  for (const [premisesId, list] of byPremises) io.to(incidentsRoom(premisesId)).emit('incidents:own', list);
 }
 
 /** After a committed batch: the bulletins it sent or changed, to the rooms that may see them. */
