@@ -415,6 +415,7 @@ const UplinkRuleSchema = z
 const WITHHELD_TYPES = [
   'radio.text',
   'alert.sent',
+  'bulletin.sent',
   'cctv.bookmark',
   'cctv.fault',
   'emergency.resolved',

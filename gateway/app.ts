@@ -25,6 +25,7 @@ import { Metrics } from './metrics';
 import { PART_STOP_TIMEOUT_MS, stopParts, type Part } from './parts';
 import { Projections } from './projections';
 import { TimeTravel } from './projections/time-travel';
+import { BulletinsApi } from './members/bulletins-api';
 import { AlertService } from './radio/alerts';
 import { ContactMonitor } from './radio/contact-monitor';
 import { BearerDispatchRadio } from './radio/dispatch-radio';
@@ -219,6 +220,13 @@ export class Gateway {
       projections: this.projections,
       alerts: this.alerts,
       cctv: this.cctv.api,
+      bulletins: new BulletinsApi({
+        config,
+        journal: this.journal,
+        projections: this.projections,
+        broker: this.broker,
+        log: log.child({ module: 'bulletins' }),
+      }),
       evidence: new EvidenceApi({ journal: this.journal, projections: this.projections, service: this.evidence }),
       tracking: new TrackingApi({
         config,

@@ -9,6 +9,7 @@ import { openPtyPair } from './dock/pty';
 import { PeiSimulator } from './radio/pei-sim';
 import { Fleet } from './radio/fleet';
 import { Walker } from './radio/walker';
+import { ShopTerminal } from './shop/terminal';
 
 /** How many of the demo town's units carry TETRA radios seen through the control station. */
 const PEI_UNITS = 3;
@@ -78,6 +79,21 @@ export async function startDemo(config: Config, mqttUrl: string, passwordFor: (u
       });
     });
   stops.push(await startDemoCameras(config));
+  await part('shop terminals', async () => {
+    // Each shop terminal listens for the control room's bulletins and receipts them.
+    for (const a of config.accounts) {
+      if (a.role !== 'shop-terminal' || !a.premisesId) continue;
+      const terminal = new ShopTerminal({
+        mqttUrl,
+        username: a.username,
+        password: passwordFor(a.username),
+        premisesId: a.premisesId,
+        log: (l) => console.log(`sim: ${l}`),
+      });
+      await terminal.start();
+      stops.push(() => terminal.stop());
+    }
+  });
   if (config.demo.activity.enabled && httpUrl) {
     // Emergencies, shop reports and breaches now and then, over the devices above and the API.
     const activity = new DemoActivity({ config, mqttUrl, httpUrl, passwordFor, handsets: fleet.handsets, tetra });

@@ -10,6 +10,7 @@ import { may, PANELS, panelsFor, type PanelId } from './roles';
 import { Store } from './store';
 import { TrackingApi } from './tracking-api';
 import { alertsView } from './views/alerts';
+import { bulletinsView } from './views/bulletins';
 import { camerasView } from './views/cameras';
 import { emergencyBanner } from './views/emergency';
 import { evidenceView } from './views/evidence';
@@ -36,6 +37,7 @@ const FACTORIES: Record<Exclude<PanelId, 'messages'>, (ctx: Ctx) => View> = {
   subjects: subjectsView,
   log: logView,
   premises: premisesView,
+  bulletins: bulletinsView,
 };
 
 /**
@@ -119,7 +121,8 @@ export class ConsoleApp {
     };
     this.ctx = ctx;
     this.live.onUnauthenticated = () => this.loggedOut('Your session has ended. Please log in again.');
-    if (may.live(me.consoleRole)) this.live.start();
+    // Members get no live picture, only their premises' bulletins over the same socket.
+    if (may.live(me.consoleRole) || may.receiveBulletins(me.consoleRole)) this.live.start();
     startAgoTicker();
 
     const panels = panelsFor(me.consoleRole);

@@ -5,7 +5,8 @@ import type { ConsoleRole } from '../../gateway/contract/roles';
  * What each console role is shown. The gateway enforces every permission on its own (each API
  * call checks the role); this only keeps people from seeing buttons they may not press.
  */
-export type PanelId = 'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'messages' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises';
+export type PanelId =
+  'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'messages' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises' | 'bulletins';
 
 export interface Panel {
   id: PanelId;
@@ -25,13 +26,14 @@ export const PANELS: readonly Panel[] = [
   { id: 'subjects', path: '/subjects', label: 'Subjects' },
   { id: 'log', path: '/log', label: 'Live log' },
   { id: 'premises', path: '/premises', label: 'My premises' },
+  { id: 'bulletins', path: '/bulletins', label: 'To members' },
 ];
 
 const VISIBLE: Record<ConsoleRole, readonly PanelId[]> = {
-  controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log'],
+  controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log', 'bulletins'],
   'cctv-operator': ['map', 'cameras', 'tracking', 'incidents', 'log'],
   'security-manager': ['map', 'evidence', 'incidents', 'log'],
-  police: ['map', 'incidents', 'tracking', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log'],
+  police: ['map', 'incidents', 'tracking', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log', 'bulletins'],
   engineer: ['map', 'cameras', 'log'],
   member: ['premises'],
 };
@@ -73,4 +75,8 @@ export const may = {
   report: (role: string | null) => can(role, 'report.create'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */
   live: (role: string | null) => can(role, 'live.view'),
+  /** Send bulletins and alerts to member premises. */
+  sendBulletin: (role: string | null) => can(role, 'bulletin.send'),
+  /** Get the bulletins sent to one's own premises, live (members: their only stream). */
+  receiveBulletins: (role: string | null) => can(role, 'bulletin.receive'),
 };

@@ -6,6 +6,7 @@ import type { Projections } from '../projections';
 import type { AlertView } from '../projections/alerts';
 import type { EmergencyView } from '../projections/emergencies';
 import type { AlertService } from '../radio/alerts';
+import type { BulletinsApi } from '../members/bulletins-api';
 import type { CctvApi } from './cctv-api';
 import type { EvidenceApi } from './evidence-api';
 import type { TrackingApi } from './tracking-api';
@@ -38,6 +39,7 @@ export interface AppApiDeps {
   evidence: EvidenceApi;
   tracking: TrackingApi;
   cctv: CctvApi;
+  bulletins: BulletinsApi;
   talkgroupIds: ReadonlySet<string>;
   unitIds: ReadonlySet<string>;
 }
@@ -51,12 +53,15 @@ export class AppApi {
   readonly cctv: CctvApi;
   /** Conversations with units: texts in and out, receipts, read marks. */
   readonly messages: MessagesApi;
+  /** Bulletins to member premises: send, the members' inbox, receipts. */
+  readonly bulletins: BulletinsApi;
 
   constructor(private readonly deps: AppApiDeps) {
     this.messages = new MessagesApi(deps);
     this.evidence = deps.evidence;
     this.tracking = deps.tracking;
     this.cctv = deps.cctv;
+    this.bulletins = deps.bulletins;
   }
 
   private parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

@@ -102,6 +102,12 @@ function rootsFor(p: Principal): string[] {
     case 'control-station':
       // Narrowed per message by mayReceive(): only its own ISSI ranges are forwarded.
       return ['tw/v1/radio/+/down', 'tw/v1/talkgroup/+/down'];
+    case 'shop-terminal': {
+      // Only its own premises' downlink: what the control room sends another shop is not its to read.
+      const premisesId = p.premisesId;
+      if (!premisesId) return [];
+      return TOPICS.filter((t) => t.direction === 'out' && t.roles.includes('shop-terminal')).map((t) => patternFilter(t.pattern, { premisesId }));
+    }
     case 'console':
       return consoleRoots(p);
     case 'service':

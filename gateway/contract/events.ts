@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as P from './payloads';
+import { AUDIENCE_KINDS, BULLETIN_KINDS } from './bulletins';
 import * as R from './radio';
 import { CALL_CHANNELS, DAYS, ORDER_KINDS, OUTCOMES } from './tracking-views';
 
@@ -268,6 +269,7 @@ const EVIDENCE_API = 'gateway/api/evidence-api.ts';
 const EVIDENCE_VIEW = 'gateway/projections/evidence.ts';
 const INCIDENTS = 'gateway/projections/incidents.ts';
 const DERIVE = 'gateway/region/derive.ts';
+const BULLETINS = 'gateway/projections/bulletins.ts';
 /** Applied by the orders projection and the console's tracking state alike. */
 const CBO_LIFECYCLE = 'gateway/contract/cbo-lifecycle.ts';
 const EMERGENCY_LIFECYCLE = 'gateway/contract/emergency-lifecycle.ts';
@@ -348,6 +350,14 @@ export const EVENTS = {
     writers: [BROKER, 'gateway/api/tracking-api.ts'],
     readers: ['gateway/tracking/sightings.ts', 'gateway/tracking/incident.ts', TRACKING_STATE, DERIVE],
     privacy: privacy('other', ['subjectId', 'description', 'media'], ['place.lonLat']),
+  }),
+  'shop.receipt': spec({
+    wire: P.ShopReceipt,
+    payload: P.ShopReceipt.extend({ premisesId: z.string() }),
+    description: "A shop terminal's receipt for a bulletin from the control room: shown or read at its premises",
+    writers: [BROKER],
+    readers: [BULLETINS],
+    privacy: privacy('other'),
   }),
   'cctv.sighting': spec({
     wire: P.CctvSighting,
@@ -879,6 +889,27 @@ export const EVENTS = {
     writers: ['gateway/api/messages-api.ts'],
     readers: ['gateway/projections/texts.ts'],
     privacy: privacy('none'),
+  }),
+  'bulletin.sent': spec({
+    payload: z.object({
+      bulletinId: z.string(),
+      kind: z.enum(BULLETIN_KINDS),
+      text: z.string(),
+      audience: z.object({ kind: z.enum(AUDIENCE_KINDS), ids: z.array(z.string()) }),
+      /** The premises it went to, resolved from the audience when sent. */
+      premises: z.array(z.string()),
+    }),
+    description: "The control room sends a bulletin or alert to member premises (the members' page and each shop terminal's downlink)",
+    writers: ['gateway/members/bulletins-api.ts'],
+    readers: [BULLETINS],
+    privacy: privacy('none', ['text']),
+  }),
+  'bulletin.receipt': spec({
+    payload: z.object({ bulletinId: z.string(), premisesId: z.string(), status: z.enum(['delivered', 'read']) }),
+    description: "A member's page showed a bulletin to its premises (delivered), or the member marked it read",
+    writers: ['gateway/members/bulletins-api.ts'],
+    readers: [BULLETINS],
+    privacy: privacy('other'),
   }),
   'alert.timed-out': spec({
     payload: z.object({ alertId: z.string(), unitIds: z.array(z.string()) }),

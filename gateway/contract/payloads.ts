@@ -100,3 +100,24 @@ const FrigateObject = z.object({
 });
 export const FrigateEvent = z.object({ type: z.enum(['new', 'update', 'end']), before: FrigateObject, after: FrigateObject });
 export type FrigateEvent = z.infer<typeof FrigateEvent>;
+
+/**
+ * A bulletin or alert from the control room to one member premises' shop terminal
+ * (`tw/v1/shop/{premisesId}/down`). `from` is who sent it, as a person reads it; `msgId` is
+ * what the terminal's receipt names.
+ */
+export const ShopDownlink = z.strictObject({
+  msgId: text(64),
+  kind: z.enum(['bulletin', 'alert']),
+  from: text(120),
+  text: text(1000),
+  sentAt: z.iso.datetime({ offset: true }),
+  ackRequested: z.boolean(),
+});
+export type ShopDownlink = z.infer<typeof ShopDownlink>;
+
+/** A shop terminal's receipt for a bulletin: shown (`delivered`) or read by someone at the premises. */
+export const ShopReceipt = z.strictObject({
+  msgId: text(64),
+  status: z.enum(['delivered', 'read']),
+});

@@ -44,6 +44,10 @@ export const PERMISSIONS = {
   'cctv.mark': { roles: [O, C, P], what: 'mark sightings and bookmarks on camera' },
   'cctv.fault.report': { roles: [O, C, E], what: 'report camera faults' },
   'report.create': { roles: [M, C], what: 'report for a premises' },
+  // Bulletins to the members' shops: the roles that also decide who is shared with members.
+  'bulletin.send': { roles: [C, P], what: 'send bulletins and alerts to member premises (their page and shop terminals)' },
+  'bulletin.view': { roles: [C, P], what: 'see the bulletins sent to members and, per premises, whether each was delivered and read' },
+  'bulletin.receive': { roles: [M], what: 'receive the bulletins sent to its own premises and mark them read' },
   'sighting.report': { roles: [C, P, O, S], what: 'report sightings' },
   'tracking.view': { roles: [C, P, O, S], what: 'see sightings, tracks, breaches and hotspots' },
   'breach.respond': { roles: [C, P, O], what: 'acknowledge breaches and link sightings to subjects' },
@@ -75,8 +79,8 @@ export const PERMISSIONS = {
   'mqtt.units': { roles: [C, P, O, S], what: "read radios' positions, status and emergencies over MQTT" },
   'mqtt.health': { roles: [C, P, O, S, E], what: 'read device health (radio presence, camera faults) over MQTT' },
   'mqtt.radio-traffic': { roles: [C, P], what: 'read radio texts, push-to-talk, receipts and downlinks over MQTT' },
-  'mqtt.reports': { roles: [C, P, O, S], what: "read every premises' shop reports over MQTT" },
-  'mqtt.own-premises': { roles: [M], what: "read its own premises' shop reports over MQTT" },
+  'mqtt.reports': { roles: [C, P, O, S], what: "read every premises' shop reports, bulletins and bulletin receipts over MQTT" },
+  'mqtt.own-premises': { roles: [M], what: "read its own premises' shop reports, bulletins and bulletin receipts over MQTT" },
   'mqtt.cctv': { roles: [C, P, O, S], what: "read camera operators' sightings and bookmarks over MQTT" },
 } as const satisfies Record<string, PermissionSpec>;
 
@@ -186,6 +190,10 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/incidents/:id/close': 'incident.manage',
   'GET /api/incidents/:id/export': 'tracking.export',
   'GET /api/hotspots': 'tracking.view',
+  // Members too: the handler gives them only their own premises' bulletins, without the others' receipts.
+  'GET /api/bulletins': ['bulletin.view', 'bulletin.receive'],
+  'POST /api/bulletins': 'bulletin.send',
+  'POST /api/bulletins/:id/receipt': 'bulletin.receive',
   // The OpenAPI document of this table's /api routes, generated from their zod schemas.
   'GET /api/openapi.json': 'authenticated',
   // Swagger UI (@fastify/swagger-ui under /api/docs): its page, assets and its copy of the document.
@@ -260,6 +268,9 @@ export const SOCKET_STREAMS: Readonly<Record<keyof ServerToClientEvents, Permiss
   'units:positions': 'live.view',
   'units:state': 'live.view',
   'incidents:state': 'live.view',
+  'bulletins:state': 'bulletin.view',
+  'bulletins:inbox': 'bulletin.receive',
+  'incidents:own': 'incident.view-own',
 };
 /** Inside the live stream, `evidence.*` events go only to roles holding this. */
 export const SOCKET_EVIDENCE_EVENTS: Permission = 'evidence.view';
@@ -290,6 +301,8 @@ export const MQTT_CONSOLE_READ: Readonly<Record<string, readonly TopicRead[]>> =
   'radio.downlink': traffic,
   'talkgroup.downlink': traffic,
   'shop.report': [{ permission: 'mqtt.reports' }, { permission: 'mqtt.own-premises', own: 'premisesId' }],
+  'shop.downlink': [{ permission: 'mqtt.reports' }, { permission: 'mqtt.own-premises', own: 'premisesId' }],
+  'shop.receipt': [{ permission: 'mqtt.reports' }, { permission: 'mqtt.own-premises', own: 'premisesId' }],
   'cctv.sighting': [{ permission: 'mqtt.cctv' }],
   'cctv.bookmark': [{ permission: 'mqtt.cctv' }],
   'cctv.fault': [{ permission: 'mqtt.health' }],

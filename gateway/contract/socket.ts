@@ -1,3 +1,4 @@
+import type { BulletinView, InboxBulletin } from './bulletins';
 import type { EventPayload, EventType, JournalEvent } from './events';
 import type { TrackingCommands } from './tracking';
 import { withoutCaller, type IncidentRecord } from './tracking-views';
@@ -61,6 +62,12 @@ export interface ServerToClientEvents {
   'units:state': (units: UnitView[]) => void;
   /** Incidents that changed, as the gateway's incidents projection has them (reference, receipts, arrival). */
   'incidents:state': (incidents: IncidentRecord[]) => void;
+  /** Bulletins to members that were sent or changed (a receipt), with every premises' delivered and read. */
+  'bulletins:state': (bulletins: BulletinView[]) => void;
+  /** To a member's console: bulletins to its own premises, new or changed, as its premises sees them. */
+  'bulletins:inbox': (bulletins: InboxBulletin[]) => void;
+  /** To a member's console: its own premises' reported incidents that changed (status, units, outcome), without the caller. */
+  'incidents:own': (incidents: IncidentRecord[]) => void;
 }
 
 /** Every command answers through its ack: `{ data }` on success, `{ error }` on failure. */

@@ -31,6 +31,7 @@ export const TAGS = [
   { name: 'tracking', description: 'Shop reports, sightings, tracks, breaches and hotspots.' },
   { name: 'subjects', description: 'Subjects and their criminal behaviour orders (CBOs).' },
   { name: 'incidents', description: 'Incidents: grade, dispatch, close, export.' },
+  { name: 'members', description: 'Bulletins from the control room to member premises, and their receipts.' },
   { name: 'ops', description: 'Probes and metrics: open, no personal data.' },
   { name: 'docs', description: 'This document.' },
 ] as const;

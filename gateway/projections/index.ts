@@ -8,6 +8,7 @@ import type { StateSnapshot } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
 import { FULL_ACCESS } from '../tracking/gallery';
 import { AlertsProjection } from './alerts';
+import { BulletinsProjection } from './bulletins';
 import { CamerasProjection } from './cameras';
 import { BreachesProjection, CbosProjection } from './cbos';
 import { DevicesProjection } from './devices';
@@ -39,6 +40,7 @@ export class Projections {
   readonly tracks = new TracksProjection();
   readonly incidents: IncidentsProjection;
   readonly texts: TextsProjection;
+  readonly bulletins: BulletinsProjection;
   seq = 0;
 
   constructor(config: Config) {
@@ -47,6 +49,7 @@ export class Projections {
     this.cameras = new CamerasProjection(config);
     this.evidence = new EvidenceProjection(config);
     this.texts = new TextsProjection(config);
+    this.bulletins = new BulletinsProjection(config);
   }
 
   private get all() {
@@ -63,6 +66,7 @@ export class Projections {
       this.tracks,
       this.incidents,
       this.texts,
+      this.bulletins,
     ];
   }
 

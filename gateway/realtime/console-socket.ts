@@ -21,6 +21,7 @@ import type { Metrics } from '../metrics';
 import { redactGallery, snapshotFor, type Projections } from '../projections';
 import { withoutCaller } from '../contract/tracking-views';
 import { registerTrackingCommands } from './tracking-commands';
+import { broadcastBulletins, broadcastOwnIncidents, joinBulletinRooms } from './members-stream';
 
 interface SocketData {
   principal: Principal;
@@ -113,6 +114,7 @@ export class ConsoleSocket {
     socket.on('disconnect', () => metrics.sockets.dec());
     this.requireSession(socket);
     this.commands(socket);
+    joinBulletinRooms(socket);
     const role = socket.data.principal.consoleRole;
     // The live picture per the access policy: members get none (only what is shared with them, on request).
     if (!role || !can(role, SOCKET_STREAMS['state:snapshot'])) return;
@@ -226,6 +228,8 @@ export class ConsoleSocket {
     if (units.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('units:state', units);
     const incidents = this.deps.projections.incidents.takeChanged().map(withoutCaller);
     if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
+    broadcastOwnIncidents(io, incidents);
+    broadcastBulletins(io, this.deps.projections.bulletins);
   }
 
   /**

@@ -84,10 +84,10 @@ const apiStatus = (page: Page, path: string, body?: unknown) =>
 
 describe('login and roles', () => {
   const PANELS: Record<string, string[]> = {
-    controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
+    controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log', 'To members'],
     operator: ['Map', 'Cameras', 'Tracking', 'Incidents', 'Live log'],
     secmgr: ['Map', 'Evidence', 'Incidents', 'Live log'],
-    police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
+    police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log', 'To members'],
     engineer: ['Map', 'Cameras', 'Live log'],
     member: ['My premises'],
   };

@@ -222,6 +222,8 @@ function policyReads(p: Principal, spec: TopicSpec, params: Record<string, strin
         spec.roles.includes('control-station') &&
         (params.issi === undefined || p.issiRanges.some(([a, b]) => Number(params.issi) >= a && Number(params.issi) <= b))
       );
+    case 'shop-terminal':
+      return spec.direction === 'out' && spec.roles.includes('shop-terminal') && params.premisesId === p.premisesId;
     default:
       return false;
   }
@@ -288,7 +290,9 @@ describe('MQTT topics', () => {
     expect(await suback('operator', ['tw/v1/#', 'tw/v1/radio/+/text', 'tw/v1/radio/+/position', 'tw/v1/cctv/+/sighting'])).toEqual([128, 128, 1, 1]);
     expect(await suback('controller', ['tw/v1/#'])).toEqual([1]);
     expect(await suback('radio-2006', ['tw/v1/radio/2002/down', 'tw/v1/talkgroup/9002/down', 'tw/v1/radio/2006/down'])).toEqual([128, 128, 1]);
-    expect(await suback('shop-prem-001', ['tw/v1/shop/prem-001/report'])).toEqual([128]);
+    expect(await suback('shop-prem-001', ['tw/v1/shop/prem-001/report', 'tw/v1/shop/prem-007/down', 'tw/v1/shop/+/down', 'tw/v1/shop/prem-001/down'])).toEqual([
+      128, 128, 128, 1,
+    ]);
   });
 
   it("delivers to a member's MQTT account only its own premises' reports, never radios", async () => {

@@ -1,8 +1,11 @@
 import type { IncidentRecord, SubjectView } from '../../../gateway/contract/tracking';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
-import { clock, dateTime, fill, h } from '../dom';
+import { dateTime, fill, h } from '../dom';
 import { orderTitle, placesText, windowsText } from '../order-words';
+import { may } from '../roles';
+import { bulletinInbox } from './bulletin-inbox';
+import { ownReports } from './own-reports';
 
 const CATEGORIES = ['theft', 'abuse', 'violence', 'suspicious', 'cbo-breach', 'damage', 'other'];
 
@@ -17,16 +20,17 @@ export function premisesView(ctx: Ctx): View {
   const prem = site.premises.find((p) => p.id === ctx.me.premisesId);
   const zone = site.zones.find((z) => z.id === prem?.zone);
   const shared = h('div', { id: 'shared-subjects' });
-  const mine = h('ol', { id: 'my-incidents' });
+  const mine = ownReports(ctx);
   const report = reportForm(ctx, () => void load());
   const el = h(
     'section',
     { class: 'panel premises-panel' },
     h('h2', {}, prem ? prem.name : 'Your premises'),
     h('p', {}, prem ? `${prem.kind ?? 'member'} in ${zone?.name ?? prem.zone}` : 'No premises is linked to this account.'),
+    may.receiveBulletins(ctx.me.consoleRole) ? bulletinInbox(ctx) : null,
     report.form,
     h('h2', {}, 'Your reports'),
-    mine,
+    mine.el,
     h('h2', {}, 'Shared with members'),
     shared,
   );
@@ -37,17 +41,8 @@ export function premisesView(ctx: Ctx): View {
       ctx.api.optional<IncidentRecord[]>('/api/incidents'),
       ctx.api.optional<SubjectView[]>('/api/subjects'),
     ]);
-    if (incidents.status === 'fulfilled' && incidents.value) {
-      fill(
-        mine,
-        incidents.value.length
-          ? incidents.value
-              .slice(-20)
-              .reverse()
-              .map((i) => h('li', {}, `${clock(i.reportedAt)} ${i.reference ? `${i.reference} ` : ''}${i.category}: ${i.description} (${i.state})`))
-          : h('li', { class: 'muted' }, 'None.'),
-      );
-    } else fill(mine, h('li', { class: 'muted' }, 'Not available on this gateway.'));
+    if (incidents.status === 'fulfilled' && incidents.value) mine.set(incidents.value);
+    else mine.unavailable();
     if (list.status === 'rejected') {
       fill(
         shared,
