@@ -16,6 +16,7 @@ import { Bus } from './bus';
 import { CctvService } from './cctv/service';
 import { systemClock, type Clock } from './clock';
 import { RetentionJob } from './evidence/retention';
+import { ClipRecorder } from './evidence/clips';
 import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
 import { applySecurityHeaders, securityHeaders } from './http/security-headers';
@@ -79,6 +80,8 @@ export class Gateway {
   readonly alerts: AlertService;
   readonly api: AppApi;
   readonly evidence: EvidenceService;
+  /** Clips recorded from live cameras into the evidence store. */
+  private readonly clips: ClipRecorder;
   readonly retention: RetentionJob;
   /** Live CCTV: streams, video WebSockets, camera health, Frigate. */
   readonly cctv: CctvService;
@@ -179,6 +182,7 @@ export class Gateway {
       timing: opts.dockTiming,
       metrics: this.metrics,
     });
+    this.clips = new ClipRecorder({ store: this.evidence.store, cctv: config.cctv, log: log.child({ module: 'clips' }) });
     const disk = config.evidence.disk;
     this.retention = new RetentionJob({
       evidence: this.projections.evidence,
@@ -216,7 +220,7 @@ export class Gateway {
       projections: this.projections,
       alerts: this.alerts,
       cctv: this.cctv.api,
-      evidence: new EvidenceApi({ journal: this.journal, projections: this.projections, service: this.evidence }),
+      evidence: new EvidenceApi({ journal: this.journal, projections: this.projections, service: this.evidence, config, clips: this.clips }),
       tracking: new TrackingApi({
         config,
         journal: this.journal,
@@ -297,6 +301,7 @@ export class Gateway {
       { name: 'retention', start: () => this.retention.start(), stop: () => this.retention.stop() },
       // Late, so it stops early: no ffmpeg outlives a stop that a later part holds up.
       { name: 'cctv', start: () => this.cctv.start(), stop: () => this.cctv.stop() },
+      { name: 'clips', start: () => undefined, stop: () => this.clips.stop() },
       ...(tak ? [{ name: 'tak', start: () => tak.start(), stop: () => tak.stop() }] : []),
       // Last: the site works without the region, and the uplink only reads what is committed.
       ...(uplink
