@@ -217,7 +217,7 @@ export class EvidenceApi {
    * Hands a bundle over: each item in it gets an `evidence.bundle-downloaded` custody event with
    * the actor, committed before the first byte leaves.
    */
-  async download(actor: Principal, bundleId: string): Promise<{ info: BundleInfo; path: string }> {
+  async download(actor: Principal, bundleId: string): Promise<{ info: BundleInfo; path: string; fileName: string }> {
     const user = requirePermission(actor, 'evidence.handle', 'download evidence');
     const found = await findBundle(this.service.exportDir, bundleId);
     if (!found) throw Errors.notFound(`bundle ${bundleId}`);
@@ -234,7 +234,9 @@ export class EvidenceApi {
         }),
       ),
     );
-    return found;
+    // Saved under the number people quote for the incident, then the bundle's own id.
+    const label = (this.projections.incidents.get(info.incidentId)?.reference ?? info.incidentId).replace(/[^\w.-]/g, '_');
+    return { ...found, fileName: `${label}_${bundleId}.tar` };
   }
 
   /**

@@ -67,10 +67,10 @@ export function registerEvidenceRoutes(fastify: FastifyInstance, api: EvidenceAp
     '/api/evidence/bundles/:id',
     { schema: { ...op('evidence', 'Download a bundle (tar archive; the hand-over is journaled)'), params: IdParams } },
     async (req, reply) => {
-      const { info, path } = await api.download(req.principal!, req.params.id);
+      const { path, fileName } = await api.download(req.principal!, req.params.id);
       return reply
         .type('application/x-tar')
-        .header('content-disposition', `attachment; filename="${info.bundleId}.tar"`)
+        .header('content-disposition', `attachment; filename="${fileName}"`)
         .header('cache-control', 'no-store')
         .send(createReadStream(path));
     },
