@@ -27,7 +27,7 @@ let clip: EvidenceRecord;
 
 const NAME = /^cam-01_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.mp4$/;
 
-async function call<T>(who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
     method,
     headers: { ...withCsrf(cookies[who]!), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -137,7 +137,10 @@ describe('a preview of the footage', () => {
 
 describe("the incident's bundle", () => {
   it('holds the clip as <camera>_<start>.mp4, the incident, its reports, bookmarks and track, all in SHA256SUMS', async () => {
-    const mark = await call('operator', 'POST', '/api/cameras/cam-01/bookmarks', { note: 'Suspect runs towards the bus station', incidentId: incident.incidentId });
+    const mark = await call('operator', 'POST', '/api/cameras/cam-01/bookmarks', {
+      note: 'Suspect runs towards the bus station',
+      incidentId: incident.incidentId,
+    });
     expect(mark.status).toBe(201);
     const created = await call('police', 'POST', '/api/evidence/bundles', { incidentId: incident.incidentId });
     expect(created.status).toBe(200);

@@ -208,6 +208,8 @@ export function evidenceView(ctx: Ctx): View {
             src: `/api/evidence/${encodeURIComponent(id)}/media`,
             'aria-label': `Preview of ${r.name}`,
           });
+      // A play is a custody event: show it in the log once the gateway has it.
+      preview?.addEventListener('play', () => window.setTimeout(() => void refresh(id), 1000));
       fill(detail, h('h2', {}, `${cameraLabel(ctx, r)} · ${r.name}`), preview, facts, forms?.el ?? null, h('h3', {}, 'Chain of custody'), custodyList);
       await refresh(id);
     } catch (err) {
