@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema';
 import type { Principal } from '../auth/accounts';
 import { findBundle, newBundleId, writeBundle, type BundleInfo, type CustodyEntry } from '../evidence/bundle';
 import { MAX_CLIP_SECONDS, type ClipRecorder } from '../evidence/clips';
-import { exhibitFileName } from '../evidence/file-name';
+import { exhibitFileName } from '../contract/file-name';
 import { incidentDocuments } from '../evidence/incident-documents';
 import type { EvidenceService } from '../evidence/service';
 import { ApiError, Errors } from '../http/errors';

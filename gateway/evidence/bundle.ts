@@ -7,7 +7,7 @@ import tar from 'tar-stream';
 import { ulid } from 'ulid';
 import type { CustodyEntry } from '../contract/views';
 import type { EvidenceRecord } from '../projections/evidence';
-import { exhibitFileName } from './file-name';
+import { exhibitFileName } from '../contract/file-name';
 
 /** The shapes this module works with are the contract's (the wire format); re-exported for the gateway's importers. */
 export type { CustodyEntry } from '../contract/views';

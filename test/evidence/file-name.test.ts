@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exhibitFileName, siteStamp } from '../../gateway/evidence/file-name';
+import { exhibitFileName, siteStamp } from '../../gateway/contract/file-name';
 
 /** What a player and a person expect of an exported file's name: `<camera>_<start>.mp4`, in site time. */
 describe('exhibit file names', () => {

@@ -3,7 +3,7 @@ import type { EvidenceRecord } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { coalesce, dateTime, fill, h } from '../dom';
-import { exhibitFileName } from '../../../gateway/evidence/file-name';
+import { exhibitFileName } from '../../../gateway/contract/file-name';
 import { incidentSelect } from '../incident-pick';
 import { may } from '../roles';
 

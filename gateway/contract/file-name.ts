@@ -1,4 +1,4 @@
-import type { EvidenceRecord } from '../contract/views';
+import type { EvidenceRecord } from './views';
 
 /** Characters a file system or a player may choke on become `_` (Windows, FAT, shells, URLs). */
 const safe = (s: string): string => s.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_');
