@@ -29,8 +29,12 @@ export function incidentSelect(ctx: Ctx, attrs: { id: string; optional?: string 
   refill();
   // Not while someone is choosing: a list redrawn under the keyboard loses their place.
   let stale = false;
-  ctx.store.subscribe((t) => {
+  let shown = false;
+  const stop = ctx.store.subscribe((t) => {
     if (!t.has('tracking')) return;
+    // A form drawn again (another file opened) leaves this list behind: stop listening for it.
+    shown ||= select.isConnected;
+    if (shown && !select.isConnected) return stop();
     if (document.activeElement === select) stale = true;
     else refill();
   });
