@@ -74,6 +74,8 @@ describe('a clip from a live camera, as evidence', () => {
     const op = await session('operator');
     await op.page.getByRole('link', { name: /Cameras/ }).click();
     await op.page.locator('#clip-form').waitFor();
+    // One tile, so the camera's live picture is what the operator records from.
+    await op.page.locator('.cameras-panel button[data-layout="1"]').click();
     await op.page.locator('#clip-camera').selectOption({ label: 'Market Square' });
     const option = op.page.locator('#clip-incident option', { hasText: incident.reference! });
     await expect.poll(() => option.count(), { timeout: 10_000 }).toBe(1);
@@ -88,6 +90,7 @@ describe('a clip from a live camera, as evidence', () => {
     await op.page.locator('#bookmark-note').fill('Man in a grey hoodie lifts the bag');
     await op.page.getByRole('button', { name: 'Bookmark now' }).click();
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('Bookmarked Market Square');
+    await expect.poll(() => op.page.locator('#camera-wall .tile[data-camera="cam-01"]').getAttribute('data-video'), { timeout: 45_000 }).toBe('live');
     await screenshot(op.page, 'clip-record');
     expect(op.errors).toEqual([]);
 
