@@ -17,6 +17,7 @@ import { CctvService } from './cctv/service';
 import { systemClock, type Clock } from './clock';
 import { RetentionJob } from './evidence/retention';
 import { PersonalDataRetention } from './journal/personal-retention';
+import { ClipRecorder } from './evidence/clips';
 import { EvidenceService } from './evidence/service';
 import { buildHttp, type HttpApp, type Readiness } from './http/app';
 import { applySecurityHeaders, securityHeaders } from './http/security-headers';
@@ -81,6 +82,8 @@ export class Gateway {
   readonly alerts: AlertService;
   readonly api: AppApi;
   readonly evidence: EvidenceService;
+  /** Clips recorded from live cameras into the evidence store. */
+  private readonly clips: ClipRecorder;
   readonly retention: RetentionJob;
   readonly personalRetention: PersonalDataRetention;
   /** Live CCTV: streams, video WebSockets, camera health, Frigate. */
@@ -183,6 +186,7 @@ export class Gateway {
       metrics: this.metrics,
     });
     this.personalRetention = new PersonalDataRetention({ config, journal: this.journal, log: log.child({ module: 'personal-retention' }), clock });
+    this.clips = new ClipRecorder({ store: this.evidence.store, cctv: config.cctv, log: log.child({ module: 'clips' }) });
     const disk = config.evidence.disk;
     this.retention = new RetentionJob({
       evidence: this.projections.evidence,
@@ -227,7 +231,7 @@ export class Gateway {
         broker: this.broker,
         log: log.child({ module: 'bulletins' }),
       }),
-      evidence: new EvidenceApi({ journal: this.journal, projections: this.projections, service: this.evidence }),
+      evidence: new EvidenceApi({ journal: this.journal, projections: this.projections, service: this.evidence, config, clips: this.clips }),
       tracking: new TrackingApi({
         config,
         journal: this.journal,
@@ -309,6 +313,7 @@ export class Gateway {
       { name: 'personal-retention', start: () => this.personalRetention.start(), stop: () => this.personalRetention.stop() },
       // Late, so it stops early: no ffmpeg outlives a stop that a later part holds up.
       { name: 'cctv', start: () => this.cctv.start(), stop: () => this.cctv.stop() },
+      { name: 'clips', start: () => undefined, stop: () => this.clips.stop() },
       ...(tak ? [{ name: 'tak', start: () => tak.start(), stop: () => tak.stop() }] : []),
       // Last: the site works without the region, and the uplink only reads what is committed.
       ...(uplink

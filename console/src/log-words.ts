@@ -28,6 +28,8 @@ const TYPE_WORDS: Record<string, string> = {
   'cctv.sighting': 'CCTV sighting',
   'cctv.bookmark': 'CCTV bookmark',
   'cctv.fault': 'Camera fault',
+  'evidence.clip-recorded': 'CCTV clip recorded',
+  'evidence.previewed': 'Footage played',
   'sighting.reported': 'Sighting',
   'sighting.linked': 'Sighting linked',
   'breach.detected': 'ORDER BREACH',
@@ -126,6 +128,8 @@ export function describeEvent(ctx: Ctx, e: ConsoleEvent): string {
     case 'video.view-started':
     case 'video.view-ended':
       return [camera(p.cameraId), typeof p.note === 'string' ? quote(p.note, 60) : null].filter(Boolean).join(': ');
+    case 'evidence.clip-recorded':
+      return `${camera(p.cameraId)}: ${str(p.name)}, ${str(p.seconds)} s${typeof p.incidentId === 'string' ? ` for ${ctx.store.tracking.incidents.get(p.incidentId)?.reference ?? p.incidentId}` : ''}`;
     case 'incident.dispatched':
     case 'incident.on-scene':
       return [reference, unit, zone(p.zone)].filter(Boolean).join(' · ');

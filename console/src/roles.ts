@@ -56,6 +56,10 @@ export const may = {
   /** Reply to a unit from its conversation. */
   sendText: (role: string | null) => can(role, 'message.send'),
   handleEvidence: (role: string | null) => can(role, 'evidence.handle'),
+  /** Record a clip from a live camera into evidence. */
+  recordClip: (role: string | null) => can(role, 'cctv.record'),
+  /** Bookmark a moment on a camera. */
+  markCamera: (role: string | null) => can(role, 'cctv.mark'),
   reportSighting: (role: string | null) => can(role, 'sighting.report'),
   /** Acknowledge CBO breach alarms and link sightings to subjects. */
   respondToBreach: (role: string | null) => can(role, 'breach.respond'),

@@ -1,3 +1,4 @@
+import { clipRecord } from '../../gateway/contract/clip-record';
 import type { LonLat, SiteInfo } from '../../gateway/contract/api';
 import { applyEmergencyEvent } from '../../gateway/contract/emergency-lifecycle';
 import { isEvent } from '../../gateway/contract/is-event';
@@ -159,7 +160,8 @@ export class Store {
       topics.push(...this.applyEmergency(e));
     else if (isEvent(e, 'alert.sent', 'alert.pei-sent', 'alert.timed-out', 'alert.delivery')) topics.push(...this.applyAlert(e));
     else if (isEvent(e, 'camera.online', 'camera.offline', 'cctv.fault')) topics.push(...this.applyCamera(e));
-    else if (isEvent(e, 'evidence.verified', 'evidence.marked-evidential', 'evidence.hold', 'evidence.deleted')) topics.push(...this.applyEvidence(e));
+    else if (isEvent(e, 'evidence.verified', 'evidence.clip-recorded', 'evidence.marked-evidential', 'evidence.hold', 'evidence.deleted'))
+      topics.push(...this.applyEvidence(e));
     return topics;
   }
 
@@ -237,8 +239,15 @@ export class Store {
     return ['cameras'];
   }
 
-  private applyEvidence(e: ConsoleEvent<'evidence.verified' | 'evidence.marked-evidential' | 'evidence.hold' | 'evidence.deleted'>): Topic[] {
+  private applyEvidence(
+    e: ConsoleEvent<'evidence.verified' | 'evidence.clip-recorded' | 'evidence.marked-evidential' | 'evidence.hold' | 'evidence.deleted'>,
+  ): Topic[] {
     if (!e.payload) return [];
+    if (e.type === 'evidence.clip-recorded') {
+      if (this.evidence.has(e.payload.evidenceId)) return [];
+      this.evidence.set(e.payload.evidenceId, clipRecord(e.payload, e.ts, e.actor, 0));
+      return ['evidence'];
+    }
     if (e.type === 'evidence.verified') {
       // Keyed by exhibit (one camera's recording), as the gateway is.
       const p = e.payload;

@@ -759,6 +759,31 @@ export const EVENTS = {
     readers: [EVIDENCE_VIEW, STORE],
     privacy: privacy('other'),
   }),
+  'evidence.clip-recorded': spec({
+    payload: z.object({
+      evidenceId: z.string(),
+      cameraId: z.string(),
+      sha256: z.string(),
+      size: z.number(),
+      /** The file's name as exported (`<camera>_<start>.mp4`). */
+      name: z.string(),
+      recStart: z.string(),
+      recEnd: z.string(),
+      seconds: z.number(),
+      incidentId: nstr,
+    }),
+    description: 'An operator recorded a clip from a live camera (ffmpeg stream copy): stored by its SHA-256, an exhibit',
+    writers: [EVIDENCE_API],
+    readers: [EVIDENCE_VIEW, STORE],
+    privacy: privacy('other', ['name']),
+  }),
+  'evidence.previewed': spec({
+    payload: z.object({ evidenceId: z.string(), range: nstr }),
+    description: "Someone played an exhibit's footage in the browser (access to footage)",
+    writers: [EVIDENCE_API],
+    readers: [],
+    privacy: privacy('other'),
+  }),
   'evidence.viewed': spec({
     payload: z.object({ evidenceId: z.string() }),
     description: 'Someone looked at an exhibit',

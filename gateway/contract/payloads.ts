@@ -70,7 +70,8 @@ export const CctvSighting = z.strictObject({
   lonLat: z.tuple([longitude, latitude]).optional(),
 });
 
-export const CctvBookmark = z.strictObject({ at: isoTime, operator: text(64), note: text(2000) });
+/** A moment on a camera with a note; `incidentId` attaches it to an incident (its bundle lists it). */
+export const CctvBookmark = z.strictObject({ at: isoTime, operator: text(64), note: text(2000), incidentId: text(64).optional() });
 
 export const CctvFault = z.strictObject({ operator: text(64), fault: text(500) });
 

@@ -42,6 +42,7 @@ export const PERMISSIONS = {
   'cameras.view': { roles: [O, C, P, S, E], what: 'see the cameras and their health' },
   'video.watch': { roles: [O, C, P, S], what: 'watch live video', where: 'the video WebSocket `/video/<cameraId>`' },
   'cctv.mark': { roles: [O, C, P], what: 'mark sightings and bookmarks on camera' },
+  'cctv.record': { roles: [O, C, P], what: 'record a clip from a live camera into evidence (attached to an incident when one is named)' },
   'cctv.fault.report': { roles: [O, C, E], what: 'report camera faults' },
   'report.create': { roles: [M, C], what: 'report for a premises' },
   // Bulletins to the members' shops: the roles that also decide who is shared with members.
@@ -146,6 +147,8 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/evidence/alarms/:id/ack': 'evidence.handle',
   'GET /api/evidence/:id': 'evidence.view',
   'GET /api/evidence/:id/custody': 'evidence.view',
+  'GET /api/evidence/:id/media': 'evidence.view',
+  'POST /api/cameras/:id/clips': 'cctv.record',
   'POST /api/evidence/:id/evidential': 'evidence.handle',
   'POST /api/evidence/:id/hold': 'evidence.handle',
   'POST /api/evidence/bundles': 'evidence.handle',

@@ -115,6 +115,10 @@ export interface EvidenceRecord {
   retainUntil: number;
   verifiedAt: number;
   deleted: { at: number; reason: string } | null;
+  /** A clip an operator recorded from a live camera (`cam` is then the camera's id); absent: a body-worn camera's. */
+  origin?: 'cctv';
+  /** Who recorded the clip (CCTV clips only). */
+  recordedBy?: string;
 }
 
 /** A received file whose hash or size did not match its offer: quarantined, the camera kept it. */

@@ -196,6 +196,37 @@ export class EvidenceStore implements OffloadSink {
     return removed;
   }
 
+  /** A fresh path in `partial/` for a file the gateway writes itself (a CCTV clip): same disk, so `adopt` is a rename. */
+  async scratchPath(name: string): Promise<string> {
+    await this.start();
+    return join(this.dir, 'partial', `${Date.now()}-${name.replace(/[^\w.-]/g, '_')}`);
+  }
+
+  /**
+   * Takes a complete file written by the gateway (a recorded clip) into the store: hashed as it
+   * lies on disk, fsynced, moved to `sha256/<2>/<hash>` read-only. Bytes already held are kept once.
+   */
+  async adopt(path: string): Promise<{ sha256: string; size: number }> {
+    const fh = await open(path, constants.O_RDONLY);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const got = await hashFile(path);
+    const stored = this.pathOf(got.sha256);
+    await mkdir(dirname(stored), { recursive: true });
+    if ((await sizeOf(stored)) === undefined) {
+      await rename(path, stored);
+      await chmod(stored, 0o444);
+      await fsyncDir(dirname(stored));
+    } else {
+      await unlink(path);
+    }
+    await fsyncDir(dirname(path));
+    return got;
+  }
+
   durableOffset(key: OfferKey): Promise<number> {
     return this.locked(key, async () => {
       // Already stored whole (a lost ERASE_OK, or the same footage again): nothing to send.

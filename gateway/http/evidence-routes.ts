@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { AlarmAckInput, BundleInput, HoldInput, MarkInput, type EvidenceApi } from '../api/evidence-api';
+import { AlarmAckInput, BundleInput, ClipInput, HoldInput, MarkInput, type EvidenceApi } from '../api/evidence-api';
 import { IdParams } from '../contract/api';
 import { op } from './openapi';
 
@@ -23,6 +23,29 @@ export function registerEvidenceRoutes(fastify: FastifyInstance, api: EvidenceAp
   app.get('/api/evidence/:id', { schema: { ...op('evidence', 'One evidence record (the view is journaled)'), params: IdParams } }, async (req) => ({
     data: await api.view(req.principal!, req.params.id),
   }));
+  // A player's range requests: `<video src>` in the console; the first of a play is journaled.
+  app.get(
+    '/api/evidence/:id/media',
+    { schema: { ...op('evidence', "An exhibit's footage for a player (HTTP ranges; each play is journaled as access to footage)"), params: IdParams } },
+    async (req, reply) => {
+      const m = await api.media(req.principal!, req.params.id, req.headers.range);
+      const ext = m.fileName.endsWith('.mp4') ? 'video/mp4' : 'application/octet-stream';
+      reply
+        .status(m.status)
+        .type(ext)
+        .header('accept-ranges', 'bytes')
+        .header('content-length', String(m.end - m.start + 1))
+        .header('content-disposition', `inline; filename="${m.fileName}"`)
+        .header('cache-control', 'no-store');
+      if (m.status === 206) reply.header('content-range', `bytes ${m.start}-${m.end}/${m.size}`);
+      return reply.send(createReadStream(m.path, { start: m.start, end: m.end }));
+    },
+  );
+  app.post(
+    '/api/cameras/:id/clips',
+    { schema: { ...op('cameras', 'Record a clip from a live camera into evidence (stream copy, SHA-256, journaled)'), params: IdParams, body: ClipInput } },
+    async (req, reply) => reply.status(201).send({ data: await api.recordClip(req.principal!, req.params.id, req.body) }),
+  );
   app.get('/api/evidence/:id/custody', { schema: { ...op('evidence', "An evidence record's chain of custody"), params: IdParams } }, async (req) => ({
     data: api.custody(req.principal!, req.params.id),
   }));
@@ -44,10 +67,10 @@ export function registerEvidenceRoutes(fastify: FastifyInstance, api: EvidenceAp
     '/api/evidence/bundles/:id',
     { schema: { ...op('evidence', 'Download a bundle (tar archive; the hand-over is journaled)'), params: IdParams } },
     async (req, reply) => {
-      const { info, path } = await api.download(req.principal!, req.params.id);
+      const { path, fileName } = await api.download(req.principal!, req.params.id);
       return reply
         .type('application/x-tar')
-        .header('content-disposition', `attachment; filename="${info.bundleId}.tar"`)
+        .header('content-disposition', `attachment; filename="${fileName}"`)
         .header('cache-control', 'no-store')
         .send(createReadStream(path));
     },

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import { clipRecord } from '../contract/clip-record';
 import { isEvent } from '../contract/events';
 import type { EvidenceRecord, MismatchAlarm } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
@@ -52,6 +53,7 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
         'evidence.hash-mismatch',
         'evidence.alarm-acknowledged',
         'evidence.verified',
+        'evidence.clip-recorded',
         'evidence.marked-evidential',
         'evidence.hold',
         'evidence.deleted',
@@ -80,6 +82,14 @@ export class EvidenceProjection implements Projection<EvidenceRecord[]> {
       const p = e.payload;
       const a = this.mismatches.find((m) => m.id === p.alarmId);
       if (a && !a.acknowledged) a.acknowledged = { by: e.actor ?? 'unknown', at: e.ts, note: p.note };
+      return;
+    }
+    if (e.type === 'evidence.clip-recorded') {
+      const p = e.payload;
+      if (this.records.has(p.evidenceId)) return;
+      // The gateway's own clock times a clip, so retention counts from its end as recorded.
+      const { from } = retentionStart(p.recStart, p.recEnd, e.ts, this.config.evidence.recordingClock);
+      this.records.set(p.evidenceId, clipRecord(p, e.ts, e.actor, from + this.config.evidence.retentionDays['non-evidential'] * DAY_MS));
       return;
     }
     if (e.type === 'evidence.verified') {

@@ -35,6 +35,11 @@ export interface RtspSimOptions {
   /** Picture size, e.g. `640x360`. */
   size?: string;
   fps?: number;
+  /**
+   * What the cameras send: MPEG-4 Part 2 (the default: cheapest to encode), or H.264, what real
+   * cameras send and what a browser plays, for recorded clips previewed in Chromium.
+   */
+  codec?: 'mpeg4' | 'h264';
   log?: (line: string) => void;
 }
 
@@ -197,10 +202,9 @@ export class RtspCameraSim {
       '-i',
       `testsrc=size=${size}:rate=${fps}`,
       ...(label ? ['-vf', label] : []),
-      '-c:v',
-      'mpeg4',
-      '-q:v',
-      '5',
+      ...(this.opts.codec === 'h264'
+        ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p']
+        : ['-c:v', 'mpeg4', '-q:v', '5']),
       '-g',
       String(fps * 2),
       '-f',

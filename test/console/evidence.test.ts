@@ -7,7 +7,8 @@ import type { JournalEvent } from '../../gateway/journal/types';
 import { DockSimulator } from '../../simulators/dock/dock-sim';
 import type { PtyPair } from '../../simulators/dock/pty';
 import { FAST, startDockGateway } from '../devices/dock/harness';
-import { eventually } from '../helpers/gateway';
+import type { IncidentRecord } from '../../gateway/contract/tracking';
+import { eventually, login, withCsrf } from '../helpers/gateway';
 import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
 
 /**
@@ -80,11 +81,31 @@ describe('the evidence panel', () => {
     expect(await row.textContent()).toMatch(/BWC-0001.*SEC 7/);
     const id = (await row.getAttribute('data-evidence'))!;
 
+    // Per bay: the camera in bay 1 and how far its files came.
+    expect(await s.page.locator('#docks [data-dock="dock-1"] [data-bay="1"]').first().textContent()).toMatch(/Bay 1 · BWC-0001/);
+
+    // An incident to attach the footage to, picked by its TW number and title, never typed.
+    const controller = await login(gw.httpPort, 'controller');
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/api/incidents`, {
+      method: 'POST',
+      headers: { ...withCsrf(controller), 'content-type': 'application/json' },
+      body: JSON.stringify({ category: 'violence', description: 'Fight at the taxi rank', place: { zone: 'market-square' } }),
+    });
+    const created = (await res.json()) as { data: IncidentRecord; error?: unknown };
+    expect(created.error).toBeUndefined();
+    const incident = created.data;
+
     await row.click();
     await expect.poll(() => s.page.locator('#custody-log').textContent()).toMatch(/evidence\.verified[\s\S]*evidence\.viewed · secmgr/);
     expect(await s.page.locator('#evidence-detail').textContent()).toContain(id);
+    // Exported under the name a player expects: the camera and the start in site time.
+    expect(await s.page.locator('#evidence-detail [data-file-name]').textContent()).toMatch(/^BWC-0001_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.mp4$/);
+    expect(await s.page.locator('#evidence-preview').getAttribute('src')).toBe(`/api/evidence/${id}/media`);
 
-    await s.page.locator('#mark-incident').fill('INC-7');
+    const option = s.page.locator('#mark-incident option', { hasText: incident.reference! });
+    await expect.poll(() => option.count(), { timeout: 10_000 }).toBe(1);
+    expect(await option.textContent()).toMatch(/Fight at the taxi rank/);
+    await s.page.locator('#mark-incident').selectOption(incident.incidentId);
     await s.page.getByRole('button', { name: 'Mark evidential' }).click();
     await eventually(() => journal('evidence.marked-evidential', (e) => e.ref === id).length === 1, 10_000, 'marked');
     await expect.poll(() => row.textContent()).toMatch(/evidential/);
@@ -93,13 +114,13 @@ describe('the evidence panel', () => {
     await eventually(() => journal('evidence.hold', (e) => e.ref === id).length === 1, 10_000, 'held');
     await expect.poll(() => row.textContent()).toMatch(/on hold/);
 
-    await s.page.locator('#bundle-incident').fill('INC-7');
-    await s.page.getByRole('button', { name: 'Export' }).click();
+    expect(await s.page.locator('#evidence-incidents').textContent()).toBe(incident.reference);
+    await s.page.locator('#bundle-incident').selectOption(incident.incidentId);
+    // One click exports and downloads: the browser fetches the archive through the API with its session.
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.getByRole('button', { name: 'Export and download' }).click()]);
     await eventually(() => journal('evidence.exported', (e) => e.ref === id).length === 1, 10_000, 'exported');
-    await expect.poll(() => s.page.locator('#toast').textContent()).toMatch(/Bundle of 1 file ready/);
-    // The browser downloads the archive through the API with its session; the hand-over is journaled.
-    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.locator('#bundle-download').click()]);
-    const saved = join(dir, 'bundle-INC-7.tar');
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${incident.reference}_[0-9A-Z]{26}\\.tar$`));
+    const saved = join(dir, 'bundle-incident.tar');
     await download.saveAs(saved);
     expect(existsSync(saved)).toBe(true);
     await eventually(() => journal('evidence.bundle-downloaded', (e) => e.ref === id).length === 1, 10_000, 'downloaded');

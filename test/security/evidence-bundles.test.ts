@@ -125,6 +125,8 @@ describe('evidence bundles', () => {
           .map((r) => r.receivedSha256)
           .sort(),
       );
+      // Named as a player expects: the camera and the start in site time, not `.mp4_<hash>`.
+      for (const [, file] of sums) expect(file).toMatch(/^files\/BWC-0001_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d(_\d+)?\.mp4$/);
       for (const [sha, file] of sums)
         expect(
           createHash('sha256')

@@ -1,6 +1,7 @@
 import JSMpeg from '@cycjimmy/jsmpeg-player';
 import type { Ctx, View } from '../context';
 import { age, coalesce, fill, h } from '../dom';
+import { clipForm } from './clip-form';
 
 /** No decoded frame for this long: the tile says so rather than show a frozen picture as live. */
 const NO_SIGNAL_MS = 5000;
@@ -36,6 +37,7 @@ export function camerasView(ctx: Ctx): View {
     { class: 'panel cameras-panel' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Cameras'), h('span', { role: 'group', 'aria-label': 'Layout', class: 'seg' }, 'Layout ', buttons)),
     grid,
+    clipForm(ctx),
   );
   let visible = false;
 

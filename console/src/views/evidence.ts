@@ -3,6 +3,8 @@ import type { EvidenceRecord } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { coalesce, dateTime, fill, h } from '../dom';
+import { exhibitFileName } from '../../../gateway/contract/file-name';
+import { incidentSelect } from '../incident-pick';
 import { may } from '../roles';
 
 const POLL_MS = 2000;
@@ -61,16 +63,20 @@ export function evidenceView(ctx: Ctx): View {
                 h('strong', {}, d.dockId),
                 h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
                 d.refusing ? h('span', { class: 'chip bad', 'data-storage': 'full', title: d.refusing.reason }, 'evidence disk full: offers refused') : null,
-                Object.values(d.transfers).map((t) =>
-                  h(
-                    'div',
-                    { class: 'transfer', 'data-transfer': `${t.cam}/${t.fileNo}`, 'data-state': t.state },
-                    `bay ${t.bay} · ${t.cam} ${t.name}`,
-                    h('progress', { max: t.size, value: t.offset, 'aria-label': `Offload of ${t.name}` }),
-                    ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${t.offset} of ${t.size} bytes) `,
-                    h('span', { class: `chip ${t.state === 'verified' ? 'ok' : t.state === 'receiving' ? '' : 'bad'}` }, t.state),
+                // Per bay, in bay order: the camera in it and how far its file has come (bytes received of offered).
+                Object.values(d.transfers)
+                  .sort((a, b) => a.bay - b.bay || a.fileNo - b.fileNo)
+                  .map((t) =>
+                    h(
+                      'div',
+                      { class: 'transfer', 'data-transfer': `${t.cam}/${t.fileNo}`, 'data-bay': t.bay, 'data-state': t.state },
+                      h('strong', {}, `Bay ${t.bay}`),
+                      ` · ${t.cam} ${t.name} `,
+                      h('progress', { max: t.size, value: t.offset, 'aria-label': `Bay ${t.bay}: offload of ${t.name}` }),
+                      ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${t.offset} of ${t.size} bytes) `,
+                      h('span', { class: `chip ${t.state === 'verified' ? 'ok' : t.state === 'receiving' ? '' : 'bad'}` }, t.state),
+                    ),
                   ),
-                ),
               ),
             )
           : h('p', { class: 'muted' }, 'No docks are attached to this gateway.'),
@@ -121,8 +127,8 @@ export function evidenceView(ctx: Ctx): View {
             const tr = h(
               'tr',
               { 'data-evidence': r.id, tabindex: '0', 'aria-current': r.id === selected ? 'true' : null, class: r.deleted ? 'deleted' : '' },
-              h('td', {}, r.cam),
-              h('td', {}, r.wearer ?? h('span', { class: 'chip bad' }, 'unassigned')),
+              h('td', {}, cameraLabel(ctx, r)),
+              h('td', {}, r.origin === 'cctv' ? `CCTV clip by ${r.recordedBy ?? 'unknown'}` : (r.wearer ?? h('span', { class: 'chip bad' }, 'unassigned'))),
               h('td', {}, r.name),
               h('td', {}, dateTime(r.recStart)),
               h('td', {}, r.deleted ? 'deleted' : r.category),
@@ -150,15 +156,16 @@ export function evidenceView(ctx: Ctx): View {
       h('dt', {}, 'Exhibit'),
       h('dd', { class: 'mono', 'data-exhibit': r.id }, r.id),
       h('dt', {}, 'Camera'),
-      h('dd', {}, `${r.cam}, file ${r.fileNo}`),
+      h('dd', {}, r.origin === 'cctv' ? `${cameraLabel(ctx, r)}, clip recorded by ${r.recordedBy ?? 'unknown'}` : `${r.cam}, file ${r.fileNo}`),
+      h('dt', {}, 'Exported as'),
+      h('dd', { class: 'mono', 'data-file-name': '' }, exhibitFileName(r, ctx.store.site?.site.timezone ?? 'UTC')),
       h('dt', {}, 'SHA-256 (received)'),
       h('dd', { class: 'mono' }, r.receivedSha256),
       h('dt', {}, 'Recorded'),
       h('dd', {}, `${dateTime(r.recStart)} – ${dateTime(r.recEnd)}`),
-      h('dt', {}, 'Dock'),
-      h('dd', {}, `${r.dockId} bay ${r.bay}`),
+      r.origin === 'cctv' ? null : [h('dt', {}, 'Dock'), h('dd', {}, `${r.dockId} bay ${r.bay}`)],
       h('dt', {}, 'Incidents'),
-      h('dd', { id: 'evidence-incidents' }, r.incidents.join(', ') || '—'),
+      h('dd', { id: 'evidence-incidents' }, r.incidents.map((i) => ctx.store.tracking.incidents.get(i)?.reference ?? i).join(', ') || '—'),
       h('dt', {}, 'Retention'),
       h(
         'dd',
@@ -190,7 +197,20 @@ export function evidenceView(ctx: Ctx): View {
       custodyList = h('ol', { class: 'custody', id: 'custody-log' });
       const forms = may.handleEvidence(ctx.me.consoleRole) && !r.deleted ? actions(ctx, id, () => void refresh(id)) : null;
       holdForm = forms?.hold ?? null;
-      fill(detail, h('h2', {}, `${r.cam} · ${r.name}`), facts, forms?.el ?? null, h('h3', {}, 'Chain of custody'), custodyList);
+      // The player asks the gateway by range with this session; each play is journaled as access to footage.
+      const preview = r.deleted
+        ? null
+        : h('video', {
+            id: 'evidence-preview',
+            class: 'evidence-preview',
+            controls: true,
+            preload: 'none',
+            src: `/api/evidence/${encodeURIComponent(id)}/media`,
+            'aria-label': `Preview of ${r.name}`,
+          });
+      // A play is a custody event: show it in the log once the gateway has it.
+      preview?.addEventListener('play', () => window.setTimeout(() => void refresh(id), 1000));
+      fill(detail, h('h2', {}, `${cameraLabel(ctx, r)} · ${r.name}`), preview, facts, forms?.el ?? null, h('h3', {}, 'Chain of custody'), custodyList);
       await refresh(id);
     } catch (err) {
       ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error');
@@ -236,7 +256,7 @@ function ackForm(ctx: Ctx, a: MismatchAlarm, changed: () => void): HTMLElement {
 }
 
 function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; hold: { label: HTMLElement; button: HTMLElement } } {
-  const incident = h('input', { id: 'mark-incident', placeholder: 'Incident id', maxlength: 64, required: true });
+  const incident = incidentSelect(ctx, { id: 'mark-incident' });
   const mark = h(
     'form',
     { class: 'inline' },
@@ -248,7 +268,7 @@ function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; 
   const holdLabel = h('label', { for: 'hold-reason' }, 'Put on hold');
   const holdButton = h('button', { type: 'submit' }, 'Hold');
   const hold = h('form', { class: 'inline' }, holdLabel, reason, holdButton);
-  const run = (form: HTMLFormElement, path: string, request: () => { body: unknown; done: string }, input: HTMLInputElement) => {
+  const run = (form: HTMLFormElement, path: string, request: () => { body: unknown; done: string }, input: HTMLInputElement | HTMLSelectElement) => {
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const { body, done } = request();
@@ -264,13 +284,13 @@ function actions(ctx: Ctx, id: string, changed: () => void): { el: HTMLElement; 
   };
   // The hold toggles from what the record says now, not when the form was drawn.
   const held = () => ctx.store.evidence.get(id)?.hold === true;
-  run(mark, `/api/evidence/${id}/evidential`, () => ({ body: { incidentId: incident.value.trim() }, done: 'Marked as evidential' }), incident);
+  run(mark, `/api/evidence/${id}/evidential`, () => ({ body: { incidentId: incident.value }, done: 'Marked as evidential' }), incident);
   run(hold, `/api/evidence/${id}/hold`, () => ({ body: { on: !held(), reason: reason.value.trim() }, done: held() ? 'Hold released' : 'Put on hold' }), reason);
   return { el: h('div', { class: 'evidence-actions' }, mark, hold), hold: { label: holdLabel, button: holdButton } };
 }
 
 function bundleForm(ctx: Ctx): HTMLElement {
-  const incident = h('input', { id: 'bundle-incident', placeholder: 'Incident id', maxlength: 64, required: true });
+  const incident = incidentSelect(ctx, { id: 'bundle-incident' });
   // The gateway writes the archive to its own export folder; the browser downloads it from there
   // (each download is journaled as custody).
   const link = h('p', { id: 'bundle-link' });
@@ -280,19 +300,33 @@ function bundleForm(ctx: Ctx): HTMLElement {
     h('h3', {}, 'Export an incident bundle'),
     h('label', { for: 'bundle-incident' }, 'Incident'),
     incident,
-    h('button', { type: 'submit' }, 'Export'),
+    h('button', { type: 'submit' }, 'Export and download'),
     link,
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    ctx.api.post<{ bundleId: string; files: number; download: string }>('/api/evidence/bundles', { incidentId: incident.value.trim() }).then(
+    const chosen = ctx.store.tracking.incidents.get(incident.value);
+    const label = chosen?.reference ?? incident.value;
+    ctx.api.post<{ bundleId: string; files: number; download: string }>('/api/evidence/bundles', { incidentId: incident.value }).then(
       (b) => {
         const files = b.files === 1 ? '1 file' : `${b.files} files`;
-        link.replaceChildren(h('a', { id: 'bundle-download', href: b.download, download: `${b.bundleId}.tar` }, `Download the bundle (${files}, tar)`));
-        ctx.notify(`Bundle of ${files} ready to download`);
+        // Downloaded by the browser with this session (the gateway journals the hand-over); the link stays for another copy.
+        const a = h(
+          'a',
+          { id: 'bundle-download', href: b.download, download: `${label}_${b.bundleId}.tar` },
+          `Download ${label}'s bundle again (${files}, tar)`,
+        );
+        link.replaceChildren(a);
+        a.click();
+        ctx.notify(`Bundle of ${files} for ${label} downloading`);
       },
       (err: unknown) => ctx.notify(err instanceof ApiFailure ? err.message : String(err), 'error'),
     );
   });
   return form;
+}
+
+/** A CCTV clip is named by its camera's name; a body-worn camera by its serial. */
+function cameraLabel(ctx: Ctx, r: EvidenceRecord): string {
+  return r.origin === 'cctv' ? (ctx.store.site?.cameras.find((c) => c.id === r.cam)?.name ?? r.cam) : r.cam;
 }

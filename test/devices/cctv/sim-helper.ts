@@ -4,11 +4,11 @@ import { RtspCameraSim } from '../../../simulators/cctv/rtsp-sim';
 import { freePort } from '../../helpers/net';
 
 /** Small, slow cameras keep two test files in parallel within the machine's two cores. */
-export async function startSim(cameras: string[]): Promise<RtspCameraSim> {
+export async function startSim(cameras: string[], codec?: 'mpeg4' | 'h264'): Promise<RtspCameraSim> {
   const [clientPort, sourcePort] = [await freePort(), await freePort()];
   // Even, and spread out, so simulators in parallel test files do not share UDP ports.
   const rtpStartPort = 30_000 + 2 * Math.floor(Math.random() * 14_000);
-  const sim = new RtspCameraSim({ cameras, clientPort, sourcePort, rtpStartPort, size: '320x240', fps: 10 });
+  const sim = new RtspCameraSim({ cameras, clientPort, sourcePort, rtpStartPort, size: '320x240', fps: 10, codec });
   await sim.start();
   return sim;
 }
