@@ -31,6 +31,7 @@ export const TAGS = [
   { name: 'tracking', description: 'Shop reports, sightings, tracks, breaches and hotspots.' },
   { name: 'subjects', description: 'Subjects and their criminal behaviour orders (CBOs).' },
   { name: 'incidents', description: 'Incidents: grade, dispatch, close, export.' },
+  { name: 'people', description: 'People administration: console accounts, roles, temporary passwords.' },
   { name: 'ops', description: 'Probes and metrics: open, no personal data.' },
   { name: 'docs', description: 'This document.' },
 ] as const;
