@@ -19,6 +19,7 @@ import { logView } from './views/log';
 import { loginView } from './views/login';
 import { mapView } from './views/map';
 import { messagesView } from './views/messages';
+import { peopleView } from './views/people';
 import { premisesView } from './views/premises';
 import { subjectsView } from './views/subjects';
 import { startWatchAlerts } from './watch-alerts';
@@ -36,6 +37,7 @@ const FACTORIES: Record<Exclude<PanelId, 'messages'>, (ctx: Ctx) => View> = {
   subjects: subjectsView,
   log: logView,
   premises: premisesView,
+  people: peopleView,
 };
 
 /**

@@ -5,7 +5,8 @@ import type { ConsoleRole } from '../../gateway/contract/roles';
  * What each console role is shown. The gateway enforces every permission on its own (each API
  * call checks the role); this only keeps people from seeing buttons they may not press.
  */
-export type PanelId = 'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'messages' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises';
+export type PanelId =
+  'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'messages' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises' | 'people';
 
 export interface Panel {
   id: PanelId;
@@ -25,12 +26,13 @@ export const PANELS: readonly Panel[] = [
   { id: 'subjects', path: '/subjects', label: 'Subjects' },
   { id: 'log', path: '/log', label: 'Live log' },
   { id: 'premises', path: '/premises', label: 'My premises' },
+  { id: 'people', path: '/people', label: 'People' },
 ];
 
 const VISIBLE: Record<ConsoleRole, readonly PanelId[]> = {
   controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log'],
   'cctv-operator': ['map', 'cameras', 'tracking', 'incidents', 'log'],
-  'security-manager': ['map', 'evidence', 'incidents', 'log'],
+  'security-manager': ['map', 'evidence', 'incidents', 'log', 'people'],
   police: ['map', 'incidents', 'tracking', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log'],
   engineer: ['map', 'cameras', 'log'],
   member: ['premises'],
@@ -71,6 +73,8 @@ export const may = {
   shareSubjects: (role: string | null) => can(role, 'subjects.share'),
   /** Report for a premises. */
   report: (role: string | null) => can(role, 'report.create'),
+  /** Add people, set their role and premises, reset passwords, disable accounts. */
+  managePeople: (role: string | null) => can(role, 'people.manage'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */
   live: (role: string | null) => can(role, 'live.view'),
 };

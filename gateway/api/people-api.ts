@@ -122,10 +122,7 @@ export class PeopleApi {
       if (!p) throw Errors.notFound(`person ${username}`);
       const consoleRole = patch.consoleRole ?? p.consoleRole;
       // Leaving the member role drops the premises; joining it needs one.
-      const premisesId = this.checkPremises(
-        consoleRole,
-        patch.premisesId !== undefined ? patch.premisesId : consoleRole === 'member' ? p.premisesId : null,
-      );
+      const premisesId = this.checkPremises(consoleRole, patch.premisesId !== undefined ? patch.premisesId : consoleRole === 'member' ? p.premisesId : null);
       const displayName = patch.displayName ?? p.displayName;
       const disabled = patch.disabled ?? p.disabled;
       if (disabled && !p.disabled && username === actor.username) throw refused('you cannot disable your own account');
@@ -261,7 +258,10 @@ export class PeopleApi {
   }
 
   private people(): Person[] {
-    const names = new Set([...this.deps.config.accounts.filter((a) => a.role === 'console').map((a) => a.username), ...this.deps.store.all().map((u) => u.username)]);
+    const names = new Set([
+      ...this.deps.config.accounts.filter((a) => a.role === 'console').map((a) => a.username),
+      ...this.deps.store.all().map((u) => u.username),
+    ]);
     return [...names].map((n) => this.person(n)).filter((p): p is Person => p !== null);
   }
 

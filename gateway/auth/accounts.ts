@@ -203,7 +203,8 @@ export class Accounts {
     this.passwordChecks++;
     const ok = await verifyPassword(token, account?.apiTokenHash ?? this.dummyHash);
     // An account disabled while its token was checked counts as refused.
-    if (!ok || !account || this.byName.get(username) !== account) return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
+    if (!ok || !account || this.byName.get(username) !== account)
+      return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
     const principal = this.principals.get(username)!;
     this.verifiedTokens.set(cacheKey, principal);
     while (this.verifiedTokens.size > MAX_VERIFIED_TOKENS) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);

@@ -208,7 +208,8 @@ export async function buildHttp(deps: HttpDeps) {
       const body = req.body;
       const outcome = await deps.accounts.login(body.username, body.password, req.ip);
       // Only people log in to the console; machines use MQTT or API tokens.
-      if (outcome.ok && outcome.principal.role !== 'console') return refuseLogin(body.username, { ok: false, reason: 'bad-credentials', lockouts: [] }, req, reply);
+      if (outcome.ok && outcome.principal.role !== 'console')
+        return refuseLogin(body.username, { ok: false, reason: 'bad-credentials', lockouts: [] }, req, reply);
       if (!outcome.ok) return refuseLogin(body.username, outcome, req, reply);
       return { data: await startSession(outcome.principal, req, reply) };
     },

@@ -11,7 +11,12 @@ export interface PeopleRouteDeps {
   people: PeopleApi;
   accounts: Accounts;
   /** The login route's own outcome handling: lockouts journaled, `locked` answered 429. */
-  refuseLogin: (username: string, outcome: Exclude<Awaited<ReturnType<Accounts['login']>>, { ok: true }>, req: FastifyRequest, reply: FastifyReply) => Promise<never>;
+  refuseLogin: (
+    username: string,
+    outcome: Exclude<Awaited<ReturnType<Accounts['login']>>, { ok: true }>,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ) => Promise<never>;
   /** Starts a console session for the person (cookie, journal) and returns what login returns. */
   startSession: (principal: Principal, req: FastifyRequest, reply: FastifyReply) => Promise<SessionInfo>;
 }
@@ -39,7 +44,13 @@ export function registerPeopleRoutes(fastify: FastifyInstance, deps: PeopleRoute
   );
   app.post(
     '/api/users/:username/password',
-    { schema: { ...op('people', 'Reset a password to a temporary one (changed at the next login; live sessions end)'), params: UserParams, body: PasswordResetInput } },
+    {
+      schema: {
+        ...op('people', 'Reset a password to a temporary one (changed at the next login; live sessions end)'),
+        params: UserParams,
+        body: PasswordResetInput,
+      },
+    },
     async (req) => ({ data: await people.resetPassword(req.principal!, req.params.username, req.body) }),
   );
 

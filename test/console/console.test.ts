@@ -86,7 +86,7 @@ describe('login and roles', () => {
   const PANELS: Record<string, string[]> = {
     controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
     operator: ['Map', 'Cameras', 'Tracking', 'Incidents', 'Live log'],
-    secmgr: ['Map', 'Evidence', 'Incidents', 'Live log'],
+    secmgr: ['Map', 'Evidence', 'Incidents', 'Live log', 'People'],
     police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log'],
     engineer: ['Map', 'Cameras', 'Live log'],
     member: ['My premises'],

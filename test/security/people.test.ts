@@ -45,7 +45,15 @@ async function call(method: string, path: string, session: { cookie: string; csr
 const login = (username: string, password: string) => call('POST', '/api/login', null, { username, password });
 const journalText = () => JSON.stringify([...gw.journal.replay()]);
 const journal = (type: string) => [...gw.journal.replay()].filter((e) => e.type === type);
-type Person = { username: string; displayName: string; consoleRole: string; premisesId: string | null; disabled: boolean; mustChangePassword: boolean; source: string };
+type Person = {
+  username: string;
+  displayName: string;
+  consoleRole: string;
+  premisesId: string | null;
+  disabled: boolean;
+  mustChangePassword: boolean;
+  source: string;
+};
 const people = async () => (await call('GET', '/api/users', manager)).json.data as Person[];
 
 async function openConsole(cookie: string): Promise<{ disconnects: string[] }> {
@@ -88,7 +96,10 @@ describe('who may administer people', () => {
     for (const user of ['controller', 'police', 'engineer', 'operator', 'member']) {
       const s = await loginSession(gw.httpPort, user);
       expect((await call('GET', '/api/users', s)).status, user).toBe(403);
-      expect((await call('POST', '/api/users', s, { username: 'x1', displayName: 'X', consoleRole: 'controller', temporaryPassword: 'long-enough-1' })).status, user).toBe(403);
+      expect(
+        (await call('POST', '/api/users', s, { username: 'x1', displayName: 'X', consoleRole: 'controller', temporaryPassword: 'long-enough-1' })).status,
+        user,
+      ).toBe(403);
       expect((await call('PATCH', '/api/users/secmgr', s, { disabled: true })).status, user).toBe(403);
       expect((await call('POST', '/api/users/controller/password', s, { temporaryPassword: 'long-enough-1' })).status, user).toBe(403);
     }
@@ -109,11 +120,21 @@ describe('adding a person', () => {
       temporaryPassword: temporary,
     });
     expect(added.status).toBe(201);
-    expect(added.json.data).toMatchObject({ username: 'jo.bloggs', displayName: 'Jo Bloggs', consoleRole: 'controller', mustChangePassword: true, source: 'database' });
+    expect(added.json.data).toMatchObject({
+      username: 'jo.bloggs',
+      displayName: 'Jo Bloggs',
+      consoleRole: 'controller',
+      mustChangePassword: true,
+      source: 'database',
+    });
     expect(added.text).not.toContain(temporary);
     expect(added.text).not.toMatch(/scrypt|hash/i);
     const [created] = journal('user.created');
-    expect(created).toMatchObject({ actor: 'secmgr', subject: 'account:jo.bloggs', payload: { username: 'jo.bloggs', displayName: 'Jo Bloggs', consoleRole: 'controller' } });
+    expect(created).toMatchObject({
+      actor: 'secmgr',
+      subject: 'account:jo.bloggs',
+      payload: { username: 'jo.bloggs', displayName: 'Jo Bloggs', consoleRole: 'controller' },
+    });
 
     // The right temporary password is not a login: the console is told to ask for a new one.
     const first = await login('jo.bloggs', temporary);
@@ -142,7 +163,13 @@ describe('adding a person', () => {
 
   it('refuses what a security manager may not do, each with a reason', async () => {
     const add = (body: Record<string, unknown>) =>
-      call('POST', '/api/users', manager, { username: 'new.person', displayName: 'New Person', consoleRole: 'controller', temporaryPassword: 'long-enough-1', ...body });
+      call('POST', '/api/users', manager, {
+        username: 'new.person',
+        displayName: 'New Person',
+        consoleRole: 'controller',
+        temporaryPassword: 'long-enough-1',
+        ...body,
+      });
     // Only console roles: a device role is not one.
     expect((await add({ consoleRole: 'handset' })).status).toBe(400);
     expect((await add({ consoleRole: 'member' })).json.error?.message).toMatch(/a member needs the premises/);
@@ -194,7 +221,7 @@ describe('changing, resetting and disabling', () => {
     const [disabled] = journal('user.disabled');
     expect(disabled).toMatchObject({ actor: 'secmgr', subject: 'account:operator', payload: { username: 'operator' } });
     expect((disabled!.payload as { sessionsEnded: number }).sessionsEnded).toBeGreaterThanOrEqual(1);
-    expect(journal('security.login-failed').some((e) => e.payload?.username === 'operator')).toBe(true);
+    expect(journal('security.login-failed').some((e) => (e.payload as { username?: string } | null)?.username === 'operator')).toBe(true);
 
     // And back: the same password works again.
     expect((await call('PATCH', '/api/users/operator', manager, { disabled: false })).status).toBe(200);
@@ -233,14 +260,21 @@ describe('changing, resetting and disabling', () => {
   });
 
   it('another security manager can be made, and then the first may step down, but not disable themselves', async () => {
-    await call('POST', '/api/users', manager, { username: 'deputy', displayName: 'Dee Deputy', consoleRole: 'security-manager', temporaryPassword: 'deputy-temp-1' });
+    await call('POST', '/api/users', manager, {
+      username: 'deputy',
+      displayName: 'Dee Deputy',
+      consoleRole: 'security-manager',
+      temporaryPassword: 'deputy-temp-1',
+    });
     // Only enabled managers count: a deputy who never logged in is enabled, so the first may step down.
     const down = await call('PATCH', '/api/users/secmgr', manager, { consoleRole: 'controller' });
     expect(down.status).toBe(200);
     // Stepping down ended the manager's own session: the deputy takes over.
     expect((await call('GET', '/api/users', manager)).status).toBe(401);
     const deputy = await firstLogin('deputy', 'deputy-temp-1', 'second in charge 1');
-    expect((await call('PATCH', '/api/users/deputy', deputy, { consoleRole: 'police' })).json.error?.message).toMatch(/Dee Deputy is the last security manager/);
+    expect((await call('PATCH', '/api/users/deputy', deputy, { consoleRole: 'police' })).json.error?.message).toMatch(
+      /Dee Deputy is the last security manager/,
+    );
     expect((await call('PATCH', '/api/users/secmgr', deputy, { consoleRole: 'security-manager' })).status).toBe(200);
     manager = await loginSession(gw.httpPort, 'secmgr');
   });
