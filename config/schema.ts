@@ -419,6 +419,7 @@ const WITHHELD_TYPES = [
   'cctv.fault',
   'emergency.resolved',
   'auth.*',
+  'user.*',
   'mqtt.*',
   'security.*',
   'quarantine.*',
