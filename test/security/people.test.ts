@@ -279,6 +279,14 @@ describe('changing, resetting and disabling', () => {
     manager = await loginSession(gw.httpPort, 'secmgr');
   });
 
+  it('a configured person may choose a new password at login too, which the database then holds', async () => {
+    const s = await firstLogin('member', demoPassword('member'), 'pharmacy counter 42');
+    expect((await call('GET', '/api/me', s)).json.data).toMatchObject({ username: 'member', consoleRole: 'member', premisesId: 'prem-001' });
+    expect((await login('member', demoPassword('member'))).status).toBe(401);
+    expect(journal('user.password-changed').at(-1)).toMatchObject({ actor: 'member', payload: { username: 'member', wasTemporary: false } });
+    expect((await people()).find((p) => p.username === 'member')).toMatchObject({ source: 'database', premisesId: 'prem-001', mustChangePassword: false });
+  });
+
   it('the database wins over the config, and is still in force after a restart', async () => {
     expect((await call('PATCH', '/api/users/engineer', manager, { disabled: true })).status).toBe(200);
     await gw.stop();
