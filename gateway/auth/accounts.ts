@@ -10,6 +10,8 @@ import type { StoredUser } from './user-store';
 /** An authenticated account and everything its permissions depend on. */
 export interface Principal {
   username: string;
+  /** The name people read, for a person the people database holds; others go by their username. */
+  displayName?: string;
   role: AccountRole;
   consoleRole: ConsoleRole | null;
   issi: number | null;
@@ -90,11 +92,12 @@ export class Accounts {
     }
   }
 
-  private install(account: Account): void {
+  private install(account: Account, displayName?: string): void {
     this.byName.set(account.username, account);
     const unit = account.issi !== undefined ? this.unitByIssi.get(account.issi) : undefined;
     this.principals.set(account.username, {
       username: account.username,
+      ...(displayName !== undefined ? { displayName } : {}),
       role: account.role,
       consoleRole: account.consoleRole ?? null,
       issi: account.issi ?? null,
@@ -120,15 +123,18 @@ export class Accounts {
     this.byName.delete(u.username);
     this.principals.delete(u.username);
     if (u.disabled || !(CONSOLE_ROLES as readonly string[]).includes(u.consoleRole)) return;
-    this.install({
-      username: u.username,
-      role: 'console',
-      consoleRole: u.consoleRole,
-      passwordHash: u.passwordHash,
-      ...(u.premisesId !== null ? { premisesId: u.premisesId } : {}),
-      // A configured person's API token stays theirs while the account is enabled.
-      ...(base?.apiTokenHash !== undefined ? { apiTokenHash: base.apiTokenHash } : {}),
-    });
+    this.install(
+      {
+        username: u.username,
+        role: 'console',
+        consoleRole: u.consoleRole,
+        passwordHash: u.passwordHash,
+        ...(u.premisesId !== null ? { premisesId: u.premisesId } : {}),
+        // A configured person's API token stays theirs while the account is enabled.
+        ...(base?.apiTokenHash !== undefined ? { apiTokenHash: base.apiTokenHash } : {}),
+      },
+      u.displayName,
+    );
     if (u.mustChangePassword) this.mustChange.add(u.username);
   }
 

@@ -269,7 +269,7 @@ export async function buildHttp(deps: HttpDeps) {
 }
 
 function me(p: Principal, csrfToken: string | null, sessionTtlMinutes: number): SessionInfo {
-  return { username: p.username, consoleRole: p.consoleRole, premisesId: p.premisesId, csrfToken, sessionTtlMinutes };
+  return { username: p.username, displayName: p.displayName ?? p.username, consoleRole: p.consoleRole, premisesId: p.premisesId, csrfToken, sessionTtlMinutes };
 }
 
 export type HttpApp = Awaited<ReturnType<typeof buildHttp>>;

@@ -116,7 +116,7 @@ describe('people administration', () => {
     await jo.page.locator('#new-password-again').fill('the red lion at noon');
     await jo.page.keyboard.press('Enter');
     await jo.page.locator('#user').waitFor();
-    expect(await jo.page.locator('#user').textContent()).toBe('jo.bloggs (member)');
+    expect(await jo.page.locator('#user').textContent()).toBe('Jo Bloggs (member)');
     expect(await jo.page.locator('nav a').allTextContents()).toEqual(['My premisesAlt+1']);
     await expect.poll(() => jo.page.locator('main h2').first().textContent()).toBe('The Red Lion');
     expect(journal('user.password-changed').map((e) => e.actor)).toEqual(['jo.bloggs']);
