@@ -16,7 +16,7 @@ export const UNIT_STATES = ['available', 'en-route', 'on-scene', 'busy', 'off-du
 
 export const PASSWORD_HASH_RE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
 const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,62}$/;
+export const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 const MAX_ISSI = 0xffffff; // TETRA and DMR subscriber ids are 24-bit
 
 // Ids end up in MQTT topics and URLs, so keep them free of `/`, `+`, `#` and spaces.
@@ -420,6 +420,7 @@ const WITHHELD_TYPES = [
   'cctv.fault',
   'emergency.resolved',
   'auth.*',
+  'user.*',
   'mqtt.*',
   'security.*',
   'quarantine.*',

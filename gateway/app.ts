@@ -8,6 +8,8 @@ import { AppApi } from './api/app-api';
 import { EvidenceApi } from './api/evidence-api';
 import { TrackingApi } from './api/tracking-api';
 import { Accounts } from './auth/accounts';
+import { PeopleApi } from './api/people-api';
+import { UserStore } from './auth/user-store';
 import { SESSION_CHECK_MS, Sessions } from './auth/sessions';
 import { BrokerThread } from './broker/broker-thread';
 import { indexClientIds } from './broker/client-ids';
@@ -75,6 +77,8 @@ export class Gateway {
   readonly journal: Journal;
   readonly projections: Projections;
   readonly accounts: Accounts;
+  /** People administration: console accounts in `<dataDir>/people.db` over the configured ones. */
+  readonly people: PeopleApi;
   readonly sessions: Sessions;
   readonly broker: BrokerThread;
   readonly consoleSocket: ConsoleSocket;
@@ -142,6 +146,15 @@ export class Gateway {
     this.accounts = new Accounts({ config, clock });
     this.sessionCheckMs = opts.sessionTiming?.checkMs ?? SESSION_CHECK_MS;
     this.sessions = new Sessions({ idleMs: opts.sessionTiming?.idleMs ?? config.gateway.sessionTtlMinutes * 60_000, checkMs: this.sessionCheckMs, clock });
+    this.people = new PeopleApi({
+      config,
+      store: new UserStore(resolve(base, config.gateway.dataDir, 'people.db')),
+      accounts: this.accounts,
+      sessions: this.sessions,
+      journal: this.journal,
+      log: log.child({ module: 'people' }),
+      clock,
+    });
     this.broker = new BrokerThread({
       host: config.gateway.mqtt.host,
       port: config.gateway.mqtt.port,
@@ -297,6 +310,8 @@ export class Gateway {
       // The journal opens first and, stopped in reverse, closes last: every other part may
       // still journal as it stops (views ended, alerts timed out, receipts).
       { name: 'journal', start: () => this.journal.open(), stop: () => this.journal.close() },
+      // Before anyone can log in (broker, HTTP): the people database's accounts are in force.
+      { name: 'people', start: () => this.people.start(), stop: () => this.people.stop() },
       { name: 'time-travel', start: () => this.timeTravel.startIfLong(this.journal.reader.head().seq), stop: () => this.timeTravel.stop() },
       { name: 'projections', start: () => this.replay(), stop: () => BUS_OWNERS.forEach((owner) => this.bus.removeOwner(owner)) },
       { name: 'broker', start: () => this.broker.start(), stop: () => this.broker.stop() },
@@ -399,6 +414,7 @@ export class Gateway {
     const http = await buildHttp({
       api: this.api,
       accounts: this.accounts,
+      people: this.people,
       sessions: this.sessions,
       journal: this.journal,
       projections: this.projections,

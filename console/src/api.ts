@@ -39,7 +39,8 @@ export class Api {
     this.lastActivity = Date.now();
     const json = (await res.json().catch(() => ({ error: { code: 'TW_BAD_RESPONSE', message: `HTTP ${res.status}` } }))) as ApiResponse<T>;
     if ('error' in json) {
-      if (res.status === 401 && path !== '/api/login') this.onSessionLost();
+      // A refused login (or first-login password change) is not a lost session.
+      if (res.status === 401 && !path.startsWith('/api/login')) this.onSessionLost();
       throw new ApiFailure(res.status, json.error.code, json.error.message);
     }
     return json.data;

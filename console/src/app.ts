@@ -20,6 +20,7 @@ import { logView } from './views/log';
 import { loginView } from './views/login';
 import { mapView } from './views/map';
 import { messagesView } from './views/messages';
+import { peopleView } from './views/people';
 import { premisesView } from './views/premises';
 import { subjectsView } from './views/subjects';
 import { startWatchAlerts } from './watch-alerts';
@@ -38,6 +39,7 @@ const FACTORIES: Record<Exclude<PanelId, 'messages'>, (ctx: Ctx) => View> = {
   log: logView,
   premises: premisesView,
   bulletins: bulletinsView,
+  people: peopleView,
 };
 
 /**

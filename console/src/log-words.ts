@@ -59,6 +59,12 @@ const TYPE_WORDS: Record<string, string> = {
   'video.view-ended': 'Stopped watching',
   'auth.login': 'Logged in',
   'auth.logout': 'Logged out',
+  'user.created': 'Person added',
+  'user.changed': 'Person changed',
+  'user.disabled': 'Account disabled',
+  'user.enabled': 'Account enabled',
+  'user.password-reset': 'Temporary password set',
+  'user.password-changed': 'Password chosen',
 };
 
 export function typeWords(type: string): string {
@@ -144,6 +150,16 @@ export function describeEvent(ctx: Ctx, e: ConsoleEvent): string {
       if (typeof p.description === 'string') bits.push(p.description.slice(0, 80));
       return bits.filter(Boolean).join(' · ');
     }
+    case 'user.created':
+    case 'user.changed':
+    case 'user.disabled':
+    case 'user.enabled':
+    case 'user.password-reset':
+    case 'user.password-changed':
+      // The person's name where the event has it; the actor column says who did it.
+      return [typeof p.displayName === 'string' ? `${p.displayName} (${str(p.username)})` : str(p.username), premises(p.premisesId)]
+        .filter(Boolean)
+        .join(' · ');
     case 'breach.detected':
       return `seen in ${zone(p.zone) ?? 'an excluded area'}`;
     default: {

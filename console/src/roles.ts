@@ -6,7 +6,7 @@ import type { ConsoleRole } from '../../gateway/contract/roles';
  * call checks the role); this only keeps people from seeing buttons they may not press.
  */
 export type PanelId =
-  'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'messages' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises' | 'bulletins';
+  'map' | 'incidents' | 'tracking' | 'cameras' | 'alerts' | 'messages' | 'evidence' | 'hotspots' | 'subjects' | 'log' | 'premises' | 'bulletins' | 'people';
 
 export interface Panel {
   id: PanelId;
@@ -27,12 +27,13 @@ export const PANELS: readonly Panel[] = [
   { id: 'log', path: '/log', label: 'Live log' },
   { id: 'premises', path: '/premises', label: 'My premises' },
   { id: 'bulletins', path: '/bulletins', label: 'To members' },
+  { id: 'people', path: '/people', label: 'People' },
 ];
 
 const VISIBLE: Record<ConsoleRole, readonly PanelId[]> = {
   controller: ['map', 'incidents', 'tracking', 'cameras', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log', 'bulletins'],
   'cctv-operator': ['map', 'cameras', 'tracking', 'incidents', 'log'],
-  'security-manager': ['map', 'evidence', 'incidents', 'log'],
+  'security-manager': ['map', 'evidence', 'incidents', 'log', 'people'],
   police: ['map', 'incidents', 'tracking', 'alerts', 'messages', 'evidence', 'hotspots', 'subjects', 'log', 'bulletins'],
   engineer: ['map', 'cameras', 'log'],
   member: ['premises'],
@@ -77,6 +78,8 @@ export const may = {
   shareSubjects: (role: string | null) => can(role, 'subjects.share'),
   /** Report for a premises. */
   report: (role: string | null) => can(role, 'report.create'),
+  /** Add people, set their role and premises, reset passwords, disable accounts. */
+  managePeople: (role: string | null) => can(role, 'people.manage'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */
   live: (role: string | null) => can(role, 'live.view'),
   /** Send bulletins and alerts to member premises. */

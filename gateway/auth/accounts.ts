@@ -1,14 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config/schema';
 import { systemClock, type Clock } from '../clock';
-import type { AccountRole, ConsoleRole } from '../contract/roles';
+import { CONSOLE_ROLES, type AccountRole, type ConsoleRole } from '../contract/roles';
 import { LoginThrottle, type Lockout } from './login-throttle';
 import { dummyHashLike, verifyPassword } from './password';
 import type { RateLimit } from './token-bucket';
+import type { StoredUser } from './user-store';
 
 /** An authenticated account and everything its permissions depend on. */
 export interface Principal {
   username: string;
+  /** The name people read, for a person the people database holds; others go by their username. */
+  displayName?: string;
   role: AccountRole;
   consoleRole: ConsoleRole | null;
   issi: number | null;
@@ -21,9 +24,16 @@ export interface Principal {
 
 type Account = Config['accounts'][number];
 
-/** What a login attempt came to. A locked-out attempt never reached the password check. */
+/**
+ * What a login attempt came to. A locked-out attempt never reached the password check.
+ * `password-change`: the password was right but is a temporary one (people administration): no
+ * login, MQTT or console, until it is replaced (`POST /api/login/password`). No failure counted.
+ */
 export type LoginOutcome =
-  { ok: true; principal: Principal } | { ok: false; reason: 'locked'; lockout: Lockout } | { ok: false; reason: 'bad-credentials'; lockouts: Lockout[] };
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: 'locked'; lockout: Lockout }
+  | { ok: false; reason: 'bad-credentials'; lockouts: Lockout[] }
+  | { ok: false; reason: 'password-change'; lockouts: [] };
 
 /** Roles that speak for many devices over one connection (a radio IP gateway, a service). */
 const GATEWAY_ROLES: ReadonlySet<AccountRole> = new Set(['control-station', 'service']);
@@ -61,6 +71,12 @@ export class Accounts {
   private readonly dummyHash: string;
   /** scrypt verifications run so far (cache misses): a lockout must not add to it. */
   passwordChecks = 0;
+  /** The accounts as the config has them, before people administration changed any. */
+  private readonly configured = new Map<string, Account>();
+  private readonly unitByIssi: Map<number, Config['units'][number]>;
+  private readonly gssiOf: Map<string, number>;
+  /** Accounts whose password is a temporary one, to be replaced at the next login. */
+  private readonly mustChange = new Set<string>();
 
   constructor(opts: AccountsOptions) {
     const { config } = opts;
@@ -68,22 +84,69 @@ export class Accounts {
     this.limits = config.gateway.limits;
     this.throttle = new LoginThrottle(config.gateway.limits.login, () => clock.now());
     this.dummyHash = dummyHashLike(config.accounts[0]?.passwordHash);
-    const unitByIssi = new Map(config.units.map((u) => [u.issi, u]));
-    const gssiOf = new Map(config.talkgroups.map((t) => [t.id, t.gssi]));
+    this.unitByIssi = new Map(config.units.map((u) => [u.issi, u]));
+    this.gssiOf = new Map(config.talkgroups.map((t) => [t.id, t.gssi]));
     for (const account of config.accounts) {
-      this.byName.set(account.username, account);
-      const unit = account.issi !== undefined ? unitByIssi.get(account.issi) : undefined;
-      this.principals.set(account.username, {
-        username: account.username,
-        role: account.role,
-        consoleRole: account.consoleRole ?? null,
-        issi: account.issi ?? null,
-        issiRanges: account.issiRanges ?? [],
-        premisesId: account.premisesId ?? null,
-        dockId: account.dockId ?? null,
-        talkgroups: (unit?.talkgroups ?? []).map((id) => gssiOf.get(id)).filter((g): g is number => g !== undefined),
-      });
+      this.configured.set(account.username, account);
+      this.install(account);
     }
+  }
+
+  private install(account: Account, displayName?: string): void {
+    this.byName.set(account.username, account);
+    const unit = account.issi !== undefined ? this.unitByIssi.get(account.issi) : undefined;
+    this.principals.set(account.username, {
+      username: account.username,
+      ...(displayName !== undefined ? { displayName } : {}),
+      role: account.role,
+      consoleRole: account.consoleRole ?? null,
+      issi: account.issi ?? null,
+      issiRanges: account.issiRanges ?? [],
+      premisesId: account.premisesId ?? null,
+      dockId: account.dockId ?? null,
+      talkgroups: (unit?.talkgroups ?? []).map((id) => this.gssiOf.get(id)).filter((g): g is number => g !== undefined),
+    });
+  }
+
+  /**
+   * A person as the people database holds them, in place of the configured account of that
+   * username (the database wins; see gateway/auth/people.ts). What was remembered of the old
+   * account (verified passwords, tokens) is forgotten. A disabled person, or a row naming a role
+   * this gateway does not know, cannot log in at all: the username is then as unknown as one
+   * never configured (same scrypt, same refusal). A row for a device account is ignored: people
+   * administration never writes one.
+   */
+  applyStored(u: StoredUser): void {
+    const base = this.configured.get(u.username);
+    if (base && base.role !== 'console') return;
+    this.forget(u.username);
+    this.byName.delete(u.username);
+    this.principals.delete(u.username);
+    if (u.disabled || !(CONSOLE_ROLES as readonly string[]).includes(u.consoleRole)) return;
+    this.install(
+      {
+        username: u.username,
+        role: 'console',
+        consoleRole: u.consoleRole,
+        passwordHash: u.passwordHash,
+        ...(u.premisesId !== null ? { premisesId: u.premisesId } : {}),
+        // A configured person's API token stays theirs while the account is enabled.
+        ...(base?.apiTokenHash !== undefined ? { apiTokenHash: base.apiTokenHash } : {}),
+      },
+      u.displayName,
+    );
+    if (u.mustChangePassword) this.mustChange.add(u.username);
+  }
+
+  /** Whether this username's password must be replaced before it logs in. */
+  mustChangePassword(username: string): boolean {
+    return this.mustChange.has(username);
+  }
+
+  private forget(username: string): void {
+    this.verified.delete(username);
+    this.mustChange.delete(username);
+    for (const [key, p] of this.verifiedTokens) if (p.username === username) this.verifiedTokens.delete(key);
   }
 
   /** The principal if the password is right; null for an unknown user or a wrong password. */
@@ -94,7 +157,8 @@ export class Accounts {
     if (known && timingSafeEqual(known, digest)) return this.principals.get(username)!;
     // A fleet reconnecting through one gateway account sends the same credentials hundreds of
     // times at once, before the first check has finished: they share that one scrypt.
-    const key = `${account ? 'known' : 'unknown'}\0${username}\0${digest.toString('base64')}`;
+    // The hash is part of the key: a check begun before a password reset is not the new account's answer.
+    const key = `${account ? account.passwordHash : 'unknown'}\0${username}\0${digest.toString('base64')}`;
     let check = this.checking.get(key);
     if (!check) {
       this.passwordChecks++;
@@ -103,6 +167,8 @@ export class Accounts {
       this.checking.set(key, check);
     }
     if (!(await check) || !account) return null;
+    // Reset or disabled while its password was being checked: the answer was for the old account.
+    if (this.byName.get(username) !== account) return null;
     this.verified.set(username, digest);
     return this.principals.get(username)!;
   }
@@ -117,6 +183,7 @@ export class Accounts {
     const principal = await this.authenticate(username, password);
     if (!principal) return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
     this.throttle.succeeded(username, address);
+    if (this.mustChange.has(username)) return { ok: false, reason: 'password-change', lockouts: [] };
     return { ok: true, principal };
   }
 
@@ -141,7 +208,9 @@ export class Accounts {
     const account = this.byName.get(username);
     this.passwordChecks++;
     const ok = await verifyPassword(token, account?.apiTokenHash ?? this.dummyHash);
-    if (!ok || !account) return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
+    // An account disabled while its token was checked counts as refused.
+    if (!ok || !account || this.byName.get(username) !== account)
+      return { ok: false, reason: 'bad-credentials', lockouts: this.throttle.failed(username, address) };
     const principal = this.principals.get(username)!;
     this.verifiedTokens.set(cacheKey, principal);
     while (this.verifiedTokens.size > MAX_VERIFIED_TOKENS) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);

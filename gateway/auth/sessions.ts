@@ -9,8 +9,11 @@ export interface Session {
   lastSeen: number;
 }
 
-/** Why a session ended: its person logged out, or it went `idleMs` without a request. */
-export type SessionEnd = 'logout' | 'idle';
+/**
+ * Why a session ended: its person logged out, it went `idleMs` without a request, or the
+ * security manager changed the account (disabled, new role or premises, password reset).
+ */
+export type SessionEnd = 'logout' | 'idle' | 'account-changed';
 export type SessionEndListener = (id: string, reason: SessionEnd) => void;
 
 /**
@@ -78,6 +81,21 @@ export class Sessions {
 
   destroy(id: string): void {
     this.end(id, 'logout');
+  }
+
+  /**
+   * Ends every session of one person (announced, so their console sockets and video close):
+   * their account was disabled or changed, and a session carries the principal it began with.
+   */
+  endFor(username: string, reason: SessionEnd): number {
+    const ids = [...this.sessions].filter(([, s]) => s.principal.username === username).map(([id]) => id);
+    for (const id of ids) this.end(id, reason);
+    return ids.length;
+  }
+
+  /** How many live sessions one person has. */
+  countFor(username: string): number {
+    return [...this.sessions.values()].filter((s) => s.principal.username === username).length;
   }
 
   /** Calls `fn` whenever a session ends; returns the unsubscribe. */

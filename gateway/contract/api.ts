@@ -18,6 +18,8 @@ export const PageQuery = z.strictObject({
 
 export interface Me {
   username: string;
+  /** The name people read (people administration); the username where none is set. */
+  displayName: string;
   consoleRole: string | null;
   premisesId: string | null;
 }

@@ -270,6 +270,7 @@ const EVIDENCE_VIEW = 'gateway/projections/evidence.ts';
 const INCIDENTS = 'gateway/projections/incidents.ts';
 const DERIVE = 'gateway/region/derive.ts';
 const BULLETINS = 'gateway/projections/bulletins.ts';
+const PEOPLE = 'gateway/api/people-api.ts';
 /** Applied by the orders projection and the console's tracking state alike. */
 const CBO_LIFECYCLE = 'gateway/contract/cbo-lifecycle.ts';
 const EMERGENCY_LIFECYCLE = 'gateway/contract/emergency-lifecycle.ts';
@@ -1055,6 +1056,56 @@ export const EVENTS = {
     writers: ['gateway/http/app.ts'],
     readers: [],
     privacy: privacy('none'),
+  }),
+  // People administration (gateway/api/people-api.ts): who changed whose account. Never a password or hash.
+  'user.created': spec({
+    payload: z.object({ username: z.string(), displayName: z.string(), consoleRole: z.string(), premisesId: nstr }),
+    description: 'The security manager added a person (with a temporary password, to be changed at the first login)',
+    writers: [PEOPLE],
+    readers: [],
+    privacy: privacy('other', ['username', 'displayName']),
+  }),
+  'user.changed': spec({
+    payload: z.object({
+      username: z.string(),
+      /** The fields that changed; the others are as they were. */
+      changed: z.array(z.enum(['displayName', 'consoleRole', 'premisesId'])),
+      displayName: z.string(),
+      consoleRole: z.string(),
+      premisesId: nstr,
+    }),
+    description: "The security manager changed a person's name, role or premises (their sessions end on a role or premises change)",
+    writers: [PEOPLE],
+    readers: [],
+    privacy: privacy('other', ['username', 'displayName']),
+  }),
+  'user.disabled': spec({
+    payload: z.object({ username: z.string(), sessionsEnded: z.number() }),
+    description: 'The security manager disabled an account: it cannot log in, and its console sessions ended',
+    writers: [PEOPLE],
+    readers: [],
+    privacy: privacy('other', ['username']),
+  }),
+  'user.enabled': spec({
+    payload: z.object({ username: z.string() }),
+    description: 'The security manager enabled a disabled account again',
+    writers: [PEOPLE],
+    readers: [],
+    privacy: privacy('other', ['username']),
+  }),
+  'user.password-reset': spec({
+    payload: z.object({ username: z.string(), sessionsEnded: z.number() }),
+    description: "The security manager set a temporary password: the person's sessions ended, and the next login must choose a new one",
+    writers: [PEOPLE],
+    readers: [],
+    privacy: privacy('other', ['username']),
+  }),
+  'user.password-changed': spec({
+    payload: z.object({ username: z.string(), wasTemporary: z.boolean() }),
+    description: 'A person chose a new password at login (the actor is the person)',
+    writers: [PEOPLE],
+    readers: [],
+    privacy: privacy('other', ['username']),
   }),
   'mqtt.connected': spec({
     payload: z.object({ clientId: z.string(), username: z.string(), role: z.string() }),

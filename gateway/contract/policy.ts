@@ -73,6 +73,8 @@ export const PERMISSIONS = {
   // Showing a person to the members' shops is the control room's or police's decision, and
   // always ends: every share carries an expiry.
   'subjects.share': { roles: [C, P], what: 'share subjects with members until an expiry, and withdraw them' },
+  // Who may use the console at all, and as what: the security manager's alone.
+  'people.manage': { roles: [S], what: 'add people, set their role and premises, reset passwords and disable accounts' },
   // The browsable REST reference (Swagger UI) is for the engineers who integrate with the
   // gateway; the document itself (`GET /api/openapi.json`) is open to anyone logged in.
   'api.docs': { roles: [E], what: "browse the REST API's documentation" },
@@ -125,6 +127,8 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/login': 'public',
   // The built console (static files and the single-page fallback); no data.
   'GET /*': 'public',
+  // Log in with a temporary (or the current) password and replace it: checked as a login is.
+  'POST /api/login/password': 'public',
   'POST /api/logout': 'authenticated',
   'GET /api/me': 'authenticated',
   // Every role gets the map's base layers; operational layers need live.view (console-routes.ts).
@@ -197,6 +201,10 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/bulletins': ['bulletin.view', 'bulletin.receive'],
   'POST /api/bulletins': 'bulletin.send',
   'POST /api/bulletins/:id/receipt': 'bulletin.receive',
+  'GET /api/users': 'people.manage',
+  'POST /api/users': 'people.manage',
+  'PATCH /api/users/:username': 'people.manage',
+  'POST /api/users/:username/password': 'people.manage',
   // The OpenAPI document of this table's /api routes, generated from their zod schemas.
   'GET /api/openapi.json': 'authenticated',
   // Swagger UI (@fastify/swagger-ui under /api/docs): its page, assets and its copy of the document.

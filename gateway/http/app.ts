@@ -1,14 +1,16 @@
 import cookie from '@fastify/cookie';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifySchemaValidationError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaValidationError } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { AppApi } from '../api/app-api';
-import type { Accounts, Principal } from '../auth/accounts';
+import type { Accounts, LoginOutcome, Principal } from '../auth/accounts';
+import type { PeopleApi } from '../api/people-api';
 import { SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { LoginBody, PageQuery, type SessionInfo } from '../contract/api';
+import { PASSWORD_CHANGE_REQUIRED } from '../contract/people';
 import { StateQuery } from '../contract/tracking';
 import { actingRole, mayCall, PERMISSIONS, routePolicy, type Permission } from '../contract/policy';
 import type { Journal } from '../journal/journal';
@@ -21,6 +23,7 @@ import { securityHeaders } from './security-headers';
 import { registerCctvRoutes } from '../cctv/routes';
 import { registerEvidenceRoutes } from './evidence-routes';
 import { registerLogRoutes } from './log-routes';
+import { registerPeopleRoutes } from './people-routes';
 import { registerRadioRoutes } from './radio-routes';
 import { registerBulletinRoutes } from '../members/bulletin-routes';
 import { registerTrackingRoutes } from './tracking-routes';
@@ -46,6 +49,8 @@ export interface Readiness {
 export interface HttpDeps {
   api: AppApi;
   accounts: Accounts;
+  /** People administration (`/api/users`) and password changes at login. */
+  people: PeopleApi;
   sessions: Sessions;
   journal: Journal;
   projections: Projections;
@@ -153,50 +158,61 @@ export async function buildHttp(deps: HttpDeps) {
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 
+  /** A refused login (console or password change): lockouts journaled, then 429, 403 or 401. */
+  const refuseLogin = async (username: string, outcome: Exclude<LoginOutcome, { ok: true }>, req: FastifyRequest, reply: FastifyReply): Promise<never> => {
+    if (outcome.reason === 'locked') {
+      // Refused before the password is checked; the lockout was journaled when it began.
+      deps.metrics.securityEvents.inc({ kind: 'login-locked-out' });
+      const seconds = Math.ceil(outcome.lockout.ms / 1000);
+      void reply.header('retry-after', String(seconds));
+      throw new ApiError('TW_LOCKED_OUT', `too many failed logins: try again in ${seconds} s`, 429);
+    }
+    // The password was right, and temporary: the console asks for a new one (POST /api/login/password).
+    if (outcome.reason === 'password-change') throw new ApiError(PASSWORD_CHANGE_REQUIRED, 'your password was reset: choose a new one to log in', 403);
+    for (const l of outcome.lockouts) {
+      deps.metrics.securityEvents.inc({ kind: 'lockout' });
+      await deps.journal.append({
+        source: 'http',
+        type: 'security.lockout',
+        subject: l.scope === 'username' ? `account:${username.slice(0, 64)}` : null,
+        payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: l.address },
+      });
+    }
+    deps.metrics.securityEvents.inc({ kind: 'login-failed' });
+    await deps.journal.append({
+      source: 'http',
+      type: 'security.login-failed',
+      subject: `account:${username.slice(0, 64)}`,
+      payload: { username: username.slice(0, 64), ip: req.ip },
+    });
+    throw Errors.badCredentials();
+  };
+
+  /** A console session for a person who proved who they are: the cookie, the journal, what the console needs. */
+  const startSession = async (principal: Principal, req: FastifyRequest, reply: FastifyReply): Promise<SessionInfo> => {
+    const session = deps.sessions.create(principal);
+    await deps.journal.append({ source: 'http', type: 'auth.login', actor: principal.username, payload: { ip: req.ip } });
+    void reply.setCookie(SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: deps.secureCookies,
+      path: '/',
+      maxAge: deps.sessionTtlMinutes * 60,
+    });
+    return me(principal, csrf.tokenFor(session.id), deps.sessionTtlMinutes);
+  };
+
   zod.post(
     '/api/login',
     { schema: { ...op('session', 'Log in: sets the session cookie, returns the CSRF token', OPEN), body: LoginBody } },
     async (req, reply) => {
       const body = req.body;
       const outcome = await deps.accounts.login(body.username, body.password, req.ip);
-      if (!outcome.ok && outcome.reason === 'locked') {
-        // Refused before the password is checked; the lockout was journaled when it began.
-        deps.metrics.securityEvents.inc({ kind: 'login-locked-out' });
-        const seconds = Math.ceil(outcome.lockout.ms / 1000);
-        void reply.header('retry-after', String(seconds));
-        throw new ApiError('TW_LOCKED_OUT', `too many failed logins: try again in ${seconds} s`, 429);
-      }
-      for (const l of outcome.ok ? [] : outcome.lockouts) {
-        deps.metrics.securityEvents.inc({ kind: 'lockout' });
-        await deps.journal.append({
-          source: 'http',
-          type: 'security.lockout',
-          subject: l.scope === 'username' ? `account:${body.username.slice(0, 64)}` : null,
-          payload: { scope: l.scope, key: l.key, failures: l.failures, lockedForMs: l.ms, ip: l.address },
-        });
-      }
-      const principal = outcome.ok ? outcome.principal : null;
       // Only people log in to the console; machines use MQTT or API tokens.
-      if (!principal || principal.role !== 'console') {
-        deps.metrics.securityEvents.inc({ kind: 'login-failed' });
-        await deps.journal.append({
-          source: 'http',
-          type: 'security.login-failed',
-          subject: `account:${body.username.slice(0, 64)}`,
-          payload: { username: body.username.slice(0, 64), ip: req.ip },
-        });
-        throw Errors.badCredentials();
-      }
-      const session = deps.sessions.create(principal);
-      await deps.journal.append({ source: 'http', type: 'auth.login', actor: principal.username, payload: { ip: req.ip } });
-      void reply.setCookie(SESSION_COOKIE, session.id, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: deps.secureCookies,
-        path: '/',
-        maxAge: deps.sessionTtlMinutes * 60,
-      });
-      return { data: me(principal, csrf.tokenFor(session.id), deps.sessionTtlMinutes) };
+      if (outcome.ok && outcome.principal.role !== 'console')
+        return refuseLogin(body.username, { ok: false, reason: 'bad-credentials', lockouts: [] }, req, reply);
+      if (!outcome.ok) return refuseLogin(body.username, outcome, req, reply);
+      return { data: await startSession(outcome.principal, req, reply) };
     },
   );
 
@@ -236,6 +252,7 @@ export async function buildHttp(deps: HttpDeps) {
   registerEvidenceRoutes(app as unknown as FastifyInstance, deps.api.evidence);
   registerCctvRoutes(app as unknown as FastifyInstance, deps.api.cctv);
   registerTrackingRoutes(app as unknown as FastifyInstance, deps.api.tracking);
+  registerPeopleRoutes(app as unknown as FastifyInstance, { people: deps.people, accounts: deps.accounts, refuseLogin, startSession });
   await registerConsoleRoutes(app as unknown as FastifyInstance, { config: deps.config, projections: deps.projections, consoleDir: deps.consoleDir });
 
   // `?at=<ISO time>`: time travel, the journal replayed up to then (through the API, which journals it).
@@ -254,7 +271,7 @@ export async function buildHttp(deps: HttpDeps) {
 }
 
 function me(p: Principal, csrfToken: string | null, sessionTtlMinutes: number): SessionInfo {
-  return { username: p.username, consoleRole: p.consoleRole, premisesId: p.premisesId, csrfToken, sessionTtlMinutes };
+  return { username: p.username, displayName: p.displayName ?? p.username, consoleRole: p.consoleRole, premisesId: p.premisesId, csrfToken, sessionTtlMinutes };
 }
 
 export type HttpApp = Awaited<ReturnType<typeof buildHttp>>;

@@ -32,6 +32,7 @@ export const TAGS = [
   { name: 'subjects', description: 'Subjects and their criminal behaviour orders (CBOs).' },
   { name: 'incidents', description: 'Incidents: grade, dispatch, close, export.' },
   { name: 'members', description: 'Bulletins from the control room to member premises, and their receipts.' },
+  { name: 'people', description: 'People administration: console accounts, roles, temporary passwords.' },
   { name: 'ops', description: 'Probes and metrics: open, no personal data.' },
   { name: 'docs', description: 'This document.' },
 ] as const;

@@ -86,7 +86,7 @@ describe('login and roles', () => {
   const PANELS: Record<string, string[]> = {
     controller: ['Map', 'Incidents', 'Tracking', 'Cameras', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log', 'To members'],
     operator: ['Map', 'Cameras', 'Tracking', 'Incidents', 'Live log'],
-    secmgr: ['Map', 'Evidence', 'Incidents', 'Live log'],
+    secmgr: ['Map', 'Evidence', 'Incidents', 'Live log', 'People'],
     police: ['Map', 'Incidents', 'Tracking', 'Alerts', 'Messages', 'Evidence', 'Hotspots', 'Subjects', 'Live log', 'To members'],
     engineer: ['Map', 'Cameras', 'Live log'],
     member: ['My premises'],

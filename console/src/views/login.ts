@@ -1,6 +1,8 @@
 import type { SessionInfo } from '../../../gateway/contract/api';
 import { ApiFailure, type Api } from '../api';
-import { h } from '../dom';
+import { PASSWORD_CHANGE_REQUIRED } from '../../../gateway/contract/people-rules';
+import { fill, h } from '../dom';
+import { newPasswordForm } from './new-password';
 
 /** The login form. `onUnlock` runs inside the click, where browsers allow audio to start. */
 export function loginView(api: Api, opts: { message?: string; onLogin: (me: SessionInfo) => void; onUnlock: () => void }): HTMLElement {
@@ -29,10 +31,28 @@ export function loginView(api: Api, opts: { message?: string; onLogin: (me: Sess
       (me) => opts.onLogin(me),
       (err: unknown) => {
         submit.disabled = false;
+        // A temporary password: the person chooses their own before anything else works.
+        if (err instanceof ApiFailure && err.code === PASSWORD_CHANGE_REQUIRED) {
+          const change = newPasswordForm(api, {
+            username: username.value.trim(),
+            password: password.value,
+            onLogin: opts.onLogin,
+            onCancel: (message) => {
+              fill(page, form);
+              password.value = '';
+              error.textContent = message;
+              password.focus();
+            },
+          });
+          fill(page, change);
+          change.querySelector<HTMLInputElement>('#new-password')?.focus();
+          return;
+        }
         error.textContent = err instanceof ApiFailure ? err.message : 'login failed';
         password.select();
       },
     );
   });
-  return h('div', { class: 'login-page' }, form);
+  const page = h('div', { class: 'login-page' }, form);
+  return page;
 }

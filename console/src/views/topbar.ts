@@ -70,7 +70,7 @@ export function topbar(ctx: Ctx, opts: { siteName: string; onLogout: () => void;
     conn,
     session,
     stay,
-    h('span', { class: 'user', id: 'user' }, `${ctx.me.username} (${ctx.me.consoleRole ?? 'no role'})`),
+    h('span', { class: 'user', id: 'user' }, `${ctx.me.displayName ?? ctx.me.username} (${ctx.me.consoleRole ?? 'no role'})`),
     logout,
   );
 }
