@@ -71,6 +71,8 @@ export const may = {
   shareSubjects: (role: string | null) => can(role, 'subjects.share'),
   /** Report for a premises. */
   report: (role: string | null) => can(role, 'report.create'),
+  /** Live video on the camera wall (an engineer sees the cameras' health only). */
+  watchVideo: (role: string | null) => can(role, 'video.watch'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */
   live: (role: string | null) => can(role, 'live.view'),
 };

@@ -34,5 +34,6 @@ export function loginView(api: Api, opts: { message?: string; onLogin: (me: Sess
       },
     );
   });
-  return h('div', { class: 'login-page' }, form);
+  // The page's main landmark: a screen reader's "go to main" lands on the form.
+  return h('main', { class: 'login-page' }, form);
 }
