@@ -150,7 +150,10 @@ describe('accessibility (axe-core, serious and critical) and the keyboard', () =
     await s.page.keyboard.press('Tab');
     await s.page.keyboard.press('Enter');
     const reported = await eventually(
-      () => [...suite.gw.journal.replay()].find((e) => e.type === 'shop.report' && (e.payload as { description?: string }).description === 'Same man as yesterday, by the tills'),
+      () =>
+        [...suite.gw.journal.replay()].find(
+          (e) => e.type === 'shop.report' && (e.payload as { description?: string }).description === 'Same man as yesterday, by the tills',
+        ),
       10_000,
       'the report',
     );

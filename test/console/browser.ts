@@ -199,6 +199,9 @@ export async function keyboardUnreachable(page: Page, scope = 'main', maxTabs = 
     const seen = (window as unknown as { __kbSeen: Set<number> }).__kbSeen;
     const missed = Array.from(document.querySelectorAll<HTMLElement>(`${sel} [data-kb-stop]`)).filter((el) => !seen.has(Number(el.dataset.kbStop)));
     for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-kb-stop]'))) delete el.dataset.kbStop;
-    return missed.map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.getAttribute('aria-label') ?? (el as HTMLInputElement).labels?.[0]?.textContent ?? el.textContent ?? '').trim().slice(0, 40)}"`);
+    return missed.map(
+      (el) =>
+        `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.getAttribute('aria-label') ?? (el as HTMLInputElement).labels?.[0]?.textContent ?? el.textContent ?? '').trim().slice(0, 40)}"`,
+    );
   }, scope);
 }
