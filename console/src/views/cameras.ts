@@ -73,13 +73,25 @@ export function camerasView(ctx: Ctx): View {
   const status = (t: Tile) => {
     const cam = ctx.store.cameras.get(t.cameraId);
     const now = Date.now();
-    const video = !watch ? 'not-watched' : t.lastFrame && now - t.lastFrame < NO_SIGNAL_MS ? 'live' : now - t.started < NO_SIGNAL_MS ? 'connecting' : 'no-signal';
+    const video = !watch
+      ? 'not-watched'
+      : t.lastFrame && now - t.lastFrame < NO_SIGNAL_MS
+        ? 'live'
+        : now - t.started < NO_SIGNAL_MS
+          ? 'connecting'
+          : 'no-signal';
     t.el.dataset.video = video;
     t.el.dataset.health = cam?.health ?? 'unknown';
     const chip = t.el.querySelector<HTMLElement>('.health')!;
     chip.textContent = `${cam?.health ?? 'unknown'}${cam?.healthSince ? ` ${age(now - cam.healthSince)}` : ''}${cam?.lastFault ? ` · fault: ${cam.lastFault}` : ''}`;
     chip.dataset.health = cam?.health ?? 'unknown';
-    t.el.querySelector('.video-state')!.textContent = !watch ? 'health only: live video is not for your role' : video === 'live' ? 'LIVE' : video === 'connecting' ? 'connecting…' : 'no signal';
+    t.el.querySelector('.video-state')!.textContent = !watch
+      ? 'health only: live video is not for your role'
+      : video === 'live'
+        ? 'LIVE'
+        : video === 'connecting'
+          ? 'connecting…'
+          : 'no signal';
   };
 
   const makeTile = (cameraId: string): Tile => {
@@ -127,10 +139,26 @@ export function camerasView(ctx: Ctx): View {
   setLayout(layout);
   if (!site.cameras.length) fill(grid, h('p', { class: 'muted' }, 'No cameras are configured.'));
 
+  /**
+   * `/cameras?camera=<id>` (the handover's "Open"): that camera on the wall, in the first tile
+   * unless a tile shows it already, and marked as the one asked for.
+   */
+  const showAsked = () => {
+    const asked = new URLSearchParams(location.search).get('camera');
+    if (!asked || !site.cameras.some((c) => c.id === asked) || !tiles.length) return;
+    const t = tiles.find((x) => x.cameraId === asked) ?? tiles[0]!;
+    t.cameraId = asked;
+    t.el.dataset.camera = asked;
+    t.el.querySelector('select')!.value = asked;
+    for (const x of tiles) x.el.toggleAttribute('data-asked', x === t);
+    status(t);
+  };
+
   return {
     el,
     show() {
       visible = true;
+      showAsked();
       tiles.forEach(startTile);
     },
     hide() {

@@ -4,6 +4,7 @@ import { ago } from '../ago';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { clock, coalesce, fill, h } from '../dom';
+import { blindSpots, chanceText, zoneChances } from '../handover-words';
 import { centre } from '../geo';
 import { may } from '../roles';
 import type { TrackView } from '../tracking-api';
@@ -68,7 +69,7 @@ export function trackingView(ctx: Ctx): View {
       const last = track.sightings.at(-1)?.zone;
       const neighboursOnly = !view;
       const predicted = view
-        ? view.predicted.map((p) => ({ zone: p.zone, probability: null }))
+        ? zoneChances(view.predicted).map((c) => ({ zone: c.zone, probability: c.percent / 100 }))
         : (site.zones.find((z) => z.id === last)?.neighbours ?? []).map((n) => ({ zone: n.zone, probability: null }));
       ctx.store.track = {
         subjectId: selected,
@@ -87,8 +88,13 @@ export function trackingView(ctx: Ctx): View {
     if (!selected) return;
     const track = view?.track ?? ctx.store.tracking.tracks.get(selected);
     const sightings = track?.sightings ?? [];
-    const predicted = view?.predicted ?? [];
+    const chances = zoneChances(view?.predicted ?? []);
+    const blind = blindSpots(chances);
     const handover = view?.handover ?? [];
+    const chanceOf = (zone: string) => {
+      const c = chances.find((x) => x.zone === zone);
+      return c ? `, ${chanceText(c)}` : '';
+    };
     if (!info.isConnected) fill(detail, info);
     // The form appears once the gateway is known to have the tracking service (the snapshot may come after the page).
     if (!markForm && may.reportSighting(role) && ctx.store.tracking.available) {
@@ -152,11 +158,13 @@ export function trackingView(ctx: Ctx): View {
         'ul',
         { class: 'predicted', id: 'predicted-zones' },
         view
-          ? predicted.map((p) =>
+          ? chances.map((p) =>
               h(
                 'li',
-                {},
-                `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}${p.covered ? '' : ' · no camera covers it'}`,
+                { 'data-zone': p.zone, 'data-covered': String(p.covered) },
+                h('strong', {}, zoneName(p.zone)),
+                ` ${chanceText(p)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}`,
+                p.covered ? null : h('span', { class: 'chip danger' }, 'no camera covers it'),
               ),
             )
           : (site.zones.find((z) => z.id === sightings.at(-1)?.zone)?.neighbours ?? []).map((n) =>
@@ -164,17 +172,28 @@ export function trackingView(ctx: Ctx): View {
             ),
       ),
       h('h3', {}, 'Camera handover'),
+      blind.length
+        ? h(
+            'p',
+            { class: 'form-error', id: 'handover-blind' },
+            `No camera covers ${blind.map((c) => `${zoneName(c.zone)}, ${chanceText(c)}`).join('; ')}: send someone there.`,
+          )
+        : null,
       handover.length
         ? h(
             'ol',
             { class: 'handover', id: 'handover' },
             handover.map((c) => {
-              const open = h('button', { class: 'small' }, 'Open');
+              const open = h(
+                'button',
+                { class: 'small', 'data-camera': c.cameraId, 'aria-label': `Open ${cameraName(c.cameraId)} on the camera wall` },
+                'Open',
+              );
               open.addEventListener('click', () => ctx.navigate(`/cameras?camera=${encodeURIComponent(c.cameraId)}`));
               return h(
                 'li',
                 {},
-                `${cameraName(c.cameraId)} → ${zoneName(c.zone)}${c.reachableAt ? ` from ${clock(c.reachableAt)}` : ' (now)'}${c.ptz ? ' · PTZ' : ''} `,
+                `${cameraName(c.cameraId)} → ${zoneName(c.zone)}${c.reachableAt ? ` from ${clock(c.reachableAt)}` : ' (now)'}${chanceOf(c.zone)}${c.ptz ? ' · PTZ' : ''} `,
                 open,
               );
             }),
