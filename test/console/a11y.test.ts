@@ -80,8 +80,21 @@ const ACCOUNT: Record<ConsoleRole, string> = {
 };
 const ROLES = Object.keys(ACCOUNT) as ConsoleRole[];
 
-/** Extra states of a screen worth checking on their own: a subject opened, a conversation opened. */
-const DEEPER: Partial<Record<string, (s: Session) => Promise<void>>> = {
+/**
+ * Extra states of a screen worth checking on their own: a subject opened, a conversation opened,
+ * the alert's confirmation (a modal: the keyboard is checked inside it, and it is closed unsent).
+ * Each returns where the keyboard walk looks, when not the whole main.
+ */
+const DEEPER: Partial<Record<string, (s: Session) => Promise<string | void>>> = {
+  alerts: async (s) => {
+    // Only for roles that may send alerts.
+    if (!(await s.page.locator('#alert-text').count())) return;
+    await s.page.locator('#alert-text').fill('Male, red jacket, heading to Market Square');
+    await s.page.getByLabel('Town Net').check();
+    await s.page.getByRole('button', { name: 'Send alert' }).click();
+    await s.page.locator('#alert-confirm[open]').waitFor();
+    return '#alert-confirm';
+  },
   subjects: async (s) => {
     await s.page.locator('#watch-list button', { hasText: 'Dean Hollis' }).click();
     await expect.poll(() => s.page.locator('#subject-title').textContent()).toBe('Dean Hollis');
@@ -92,9 +105,9 @@ const DEEPER: Partial<Record<string, (s: Session) => Promise<void>>> = {
   },
 };
 
-async function audit(s: Session, where: string): Promise<string[]> {
+async function audit(s: Session, where: string, scope = 'main'): Promise<string[]> {
   const found = describeViolations(await axeViolations(s.page)).map((v) => `${where}: ${v}`);
-  found.push(...(await keyboardUnreachable(s.page)).map((c) => `${where}: not reachable by Tab: ${c}`));
+  found.push(...(await keyboardUnreachable(s.page, scope)).map((c) => `${where}: not reachable by Tab: ${c}`));
   return found;
 }
 
@@ -128,13 +141,18 @@ describe('accessibility (axe-core, serious and critical) and the keyboard', () =
         found.push(...(await audit(s, `${role} ${panel.path}`)));
         const deeper = DEEPER[panel.id];
         if (deeper) {
-          await deeper(s);
-          found.push(...(await audit(s, `${role} ${panel.path} (opened)`)));
+          const scope = await deeper(s);
+          await screenshot(s.page, `a11y-${role}-${panel.id}-opened`);
+          found.push(...(await audit(s, `${role} ${panel.path} (opened)`, scope ?? 'main')));
+          // Closes the alert's confirmation unsent.
+          if (scope) await s.page.keyboard.press('Escape');
         }
       }
       found.push(...s.errors.map((e) => `${role}: page error ${e}`));
     }
     expect(found).toEqual([]);
+    // Looking sent nothing.
+    expect([...suite.gw.journal.replay()].filter((e) => e.type === 'alert.sent')).toEqual([]);
   });
 
   it('a member reports by keyboard alone, and the report is journaled as hers', async () => {
