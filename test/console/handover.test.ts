@@ -51,6 +51,8 @@ describe('camera handover', () => {
     const expected = ((await (await answer).json()) as { data: TrackView }).data;
     expect(expected.track.sightings.map((x) => x.zone)).toEqual(['victoria-centre', 'high-street-north']);
     expect(expected.predicted.length).toBeGreaterThan(1);
+    // The live tracks name him (the controller may know who he is), not by his subject number.
+    await expect.poll(() => s.page.locator(`#track-list button[data-subject="${subjectId}"]`).textContent()).toBe('Kyle Brand');
     const rows = s.page.locator('#predicted-zones li');
     await expect.poll(() => rows.count()).toBe(expected.predicted.length);
     const zoneName = (id: string) => gw.config.zones.find((z) => z.id === id)!.name;

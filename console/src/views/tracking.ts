@@ -5,6 +5,7 @@ import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { clock, coalesce, fill, h } from '../dom';
 import { blindSpots, chanceText, zoneChances } from '../handover-words';
+import { subjectName } from '../names';
 import { centre } from '../geo';
 import { may } from '../roles';
 import type { TrackView } from '../tracking-api';
@@ -235,10 +236,20 @@ export function trackingView(ctx: Ctx): View {
     publish();
   };
 
-  const subjectItem = (id: string, label: string, extra: Array<Node | string | null>) => {
+  const subjectItem = (id: string, label: string | Node, extra: Array<Node | string | null>) => {
     const b = h('button', { class: 'link', 'data-subject': id }, label);
     b.addEventListener('click', () => void select(id));
     return h('li', { 'data-subject': id, 'aria-current': id === selected ? 'true' : null }, b, ...extra);
+  };
+
+  /**
+   * A track by the person's name where this role may know it (asked of the gallery once per
+   * subject and page, journaled there); otherwise as before, by the subject's number.
+   */
+  const trackLabel = (subjectId: string): Node => {
+    const label = h('span', {}, may.searchSubjects(role) ? 'A subject' : `Subject ${subjectId}`);
+    if (may.searchSubjects(role)) void subjectName(ctx, subjectId).then((name) => (label.textContent = name));
+    return label;
   };
 
   const renderSide = () => {
@@ -250,7 +261,7 @@ export function trackingView(ctx: Ctx): View {
       live.length
         ? live.slice(0, 30).map((tr) => {
             const last = tr.sightings.at(-1);
-            return subjectItem(tr.subjectId, `Subject ${tr.subjectId}`, [
+            return subjectItem(tr.subjectId, trackLabel(tr.subjectId), [
               h(
                 'span',
                 { class: 'muted' },
