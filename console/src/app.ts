@@ -136,7 +136,8 @@ export class ConsoleApp {
           'a',
           { href: p.path, 'data-panel': p.id, 'aria-keyshortcuts': i < 10 ? `Alt+${(i + 1) % 10}` : null },
           p.label,
-          i < 10 ? h('kbd', {}, `Alt+${(i + 1) % 10}`) : null,
+          // The shortcut is in aria-keyshortcuts; in the name too it would read "Map Alt+1".
+          i < 10 ? h('kbd', { 'aria-hidden': 'true' }, `Alt+${(i + 1) % 10}`) : null,
         );
         b.addEventListener('click', (ev) => {
           ev.preventDefault();
@@ -169,13 +170,17 @@ export class ConsoleApp {
     const state = new MessagesState(ctx.api, ctx.store);
     this.messages = state;
     const link = this.nav?.querySelector<HTMLAnchorElement>('a[data-panel="messages"]');
-    const badge = h('span', { class: 'badge', id: 'messages-unread', hidden: true });
-    link?.insertBefore(badge, link.querySelector('kbd'));
+    // Seen: "Messages 2"; said: "Messages, 2 unread". The seen parts are hidden from screen
+    // readers and the said one from sight, so the name contains what is seen (WCAG 2.5.3).
+    const badge = h('span', { class: 'badge', id: 'messages-unread', hidden: true, 'aria-hidden': 'true' });
+    const said = h('span', { class: 'sr-only' }, 'Messages');
+    if (link?.firstChild) link.replaceChild(h('span', { 'aria-hidden': 'true' }, link.firstChild.textContent ?? ''), link.firstChild);
+    for (const part of [badge, said]) link?.insertBefore(part, link.querySelector('kbd'));
     state.subscribe(() => {
       const n = state.unread;
       badge.hidden = n === 0;
       badge.textContent = String(n);
-      link?.setAttribute('aria-label', n ? `Messages, ${n} unread` : 'Messages');
+      said.textContent = n ? `Messages, ${n} unread` : 'Messages';
     });
     state.onIncoming = (e) => {
       const p = (e.payload ?? {}) as { issi?: number; text?: string };

@@ -80,6 +80,8 @@ export const may = {
   report: (role: string | null) => can(role, 'report.create'),
   /** Add people, set their role and premises, reset passwords, disable accounts. */
   managePeople: (role: string | null) => can(role, 'people.manage'),
+  /** Live video on the camera wall (an engineer sees the cameras' health only). */
+  watchVideo: (role: string | null) => can(role, 'video.watch'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */
   live: (role: string | null) => can(role, 'live.view'),
   /** Send bulletins and alerts to member premises. */

@@ -2,6 +2,7 @@ import JSMpeg from '@cycjimmy/jsmpeg-player';
 import type { Ctx, View } from '../context';
 import { age, coalesce, fill, h } from '../dom';
 import { clipForm } from './clip-form';
+import { may } from '../roles';
 
 /** No decoded frame for this long: the tile says so rather than show a frozen picture as live. */
 const NO_SIGNAL_MS = 5000;
@@ -49,9 +50,13 @@ export function camerasView(ctx: Ctx): View {
     t.el.querySelector('canvas')?.remove();
   };
 
+  // An engineer sees the cameras' health, not their pictures: the gateway would refuse the stream.
+  const watch = may.watchVideo(ctx.me.consoleRole);
+
   const startTile = (t: Tile) => {
     stopTile(t);
-    const canvas = h('canvas', { width: 640, height: 360, 'aria-label': `Live video of ${t.cameraId}` });
+    if (!watch) return;
+    const canvas = h('canvas', { width: 640, height: 360, 'aria-label': `Live video of ${site.cameras.find((c) => c.id === t.cameraId)?.name ?? t.cameraId}` });
     t.el.querySelector('.screen')!.prepend(canvas);
     t.lastFrame = 0;
     t.started = Date.now();
@@ -70,13 +75,25 @@ export function camerasView(ctx: Ctx): View {
   const status = (t: Tile) => {
     const cam = ctx.store.cameras.get(t.cameraId);
     const now = Date.now();
-    const video = t.lastFrame && now - t.lastFrame < NO_SIGNAL_MS ? 'live' : now - t.started < NO_SIGNAL_MS ? 'connecting' : 'no-signal';
+    const video = !watch
+      ? 'not-watched'
+      : t.lastFrame && now - t.lastFrame < NO_SIGNAL_MS
+        ? 'live'
+        : now - t.started < NO_SIGNAL_MS
+          ? 'connecting'
+          : 'no-signal';
     t.el.dataset.video = video;
     t.el.dataset.health = cam?.health ?? 'unknown';
     const chip = t.el.querySelector<HTMLElement>('.health')!;
     chip.textContent = `${cam?.health ?? 'unknown'}${cam?.healthSince ? ` ${age(now - cam.healthSince)}` : ''}${cam?.lastFault ? ` · fault: ${cam.lastFault}` : ''}`;
     chip.dataset.health = cam?.health ?? 'unknown';
-    t.el.querySelector('.video-state')!.textContent = video === 'live' ? 'LIVE' : video === 'connecting' ? 'connecting…' : 'no signal';
+    t.el.querySelector('.video-state')!.textContent = !watch
+      ? 'health only: live video is not for your role'
+      : video === 'live'
+        ? 'LIVE'
+        : video === 'connecting'
+          ? 'connecting…'
+          : 'no signal';
   };
 
   const makeTile = (cameraId: string): Tile => {
@@ -124,10 +141,26 @@ export function camerasView(ctx: Ctx): View {
   setLayout(layout);
   if (!site.cameras.length) fill(grid, h('p', { class: 'muted' }, 'No cameras are configured.'));
 
+  /**
+   * `/cameras?camera=<id>` (the handover's "Open"): that camera on the wall, in the first tile
+   * unless a tile shows it already, and marked as the one asked for.
+   */
+  const showAsked = () => {
+    const asked = new URLSearchParams(location.search).get('camera');
+    if (!asked || !site.cameras.some((c) => c.id === asked) || !tiles.length) return;
+    const t = tiles.find((x) => x.cameraId === asked) ?? tiles[0]!;
+    t.cameraId = asked;
+    t.el.dataset.camera = asked;
+    t.el.querySelector('select')!.value = asked;
+    for (const x of tiles) x.el.toggleAttribute('data-asked', x === t);
+    status(t);
+  };
+
   return {
     el,
     show() {
       visible = true;
+      showAsked();
       tiles.forEach(startTile);
     },
     hide() {

@@ -5,7 +5,7 @@ import type { IncidentRecord } from '../../../gateway/contract/tracking';
 import { ago } from '../ago';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
-import { age, clock, coalesce, fill, h, sync } from '../dom';
+import { age, clock, coalesce, fill, h, sync, text } from '../dom';
 import { ll, zoneAt } from '../geo';
 import { categoryName, OUTCOME_WORDS, outcomeName } from '../names';
 import { may } from '../roles';
@@ -390,7 +390,10 @@ function placePicker(ctx: Ctx): PlacePicker {
   if (site.console.tileUrl) L.tileLayer(site.console.tileUrl, { maxZoom: 20 }).addTo(map);
   // Not interactive: a click anywhere is a point for the map, and the zone is said in words below.
   for (const z of site.zones) {
-    L.polygon(z.polygon.map(ll), { color: '#6f8196', weight: 1, fillColor: '#3a4a5c', fillOpacity: 0.35, interactive: false }).addTo(map);
+    // Named, as on the main map: the caller says "by the bus station", not a shape.
+    L.polygon(z.polygon.map(ll), { color: '#6f8196', weight: 1, fillColor: '#3a4a5c', fillOpacity: 0.35, interactive: false })
+      .bindTooltip(text(z.name), { permanent: true, direction: 'center', className: 'zone-label call-zone-label' })
+      .addTo(map);
   }
   for (const p of site.premises) {
     L.circleMarker(ll(p.position), { radius: 3, color: '#c9b458', weight: 1, fillOpacity: 0.9, interactive: false }).addTo(map);

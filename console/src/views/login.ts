@@ -53,6 +53,7 @@ export function loginView(api: Api, opts: { message?: string; onLogin: (me: Sess
       },
     );
   });
-  const page = h('div', { class: 'login-page' }, form);
+  // The page's main landmark: a screen reader's "go to main" lands on the form.
+  const page = h('main', { class: 'login-page' }, form);
   return page;
 }

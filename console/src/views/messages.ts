@@ -73,7 +73,6 @@ export function messagesView(ctx: Ctx, state: MessagesState): View {
       h('span', { class: 'muted last' }, last ? `${last.direction === 'in' ? '' : 'You: '}${last.text.slice(0, 40)}` : 'No messages'),
     );
     b.setAttribute('aria-pressed', String(c.unitId === selected));
-    b.setAttribute('aria-label', `${c.callsign}${c.unread ? `, ${c.unread} unread` : ''}`);
     return row.li;
   };
 

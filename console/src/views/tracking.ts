@@ -4,6 +4,8 @@ import { ago } from '../ago';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { clock, coalesce, fill, h } from '../dom';
+import { blindSpots, chanceText, zoneChances } from '../handover-words';
+import { subjectName } from '../names';
 import { centre } from '../geo';
 import { may } from '../roles';
 import type { TrackView } from '../tracking-api';
@@ -68,7 +70,7 @@ export function trackingView(ctx: Ctx): View {
       const last = track.sightings.at(-1)?.zone;
       const neighboursOnly = !view;
       const predicted = view
-        ? view.predicted.map((p) => ({ zone: p.zone, probability: null }))
+        ? zoneChances(view.predicted).map((c) => ({ zone: c.zone, probability: c.percent / 100 }))
         : (site.zones.find((z) => z.id === last)?.neighbours ?? []).map((n) => ({ zone: n.zone, probability: null }));
       ctx.store.track = {
         subjectId: selected,
@@ -87,8 +89,13 @@ export function trackingView(ctx: Ctx): View {
     if (!selected) return;
     const track = view?.track ?? ctx.store.tracking.tracks.get(selected);
     const sightings = track?.sightings ?? [];
-    const predicted = view?.predicted ?? [];
+    const chances = zoneChances(view?.predicted ?? []);
+    const blind = blindSpots(chances);
     const handover = view?.handover ?? [];
+    const chanceOf = (zone: string) => {
+      const c = chances.find((x) => x.zone === zone);
+      return c ? `, ${chanceText(c)}` : '';
+    };
     if (!info.isConnected) fill(detail, info);
     // The form appears once the gateway is known to have the tracking service (the snapshot may come after the page).
     if (!markForm && may.reportSighting(role) && ctx.store.tracking.available) {
@@ -152,11 +159,13 @@ export function trackingView(ctx: Ctx): View {
         'ul',
         { class: 'predicted', id: 'predicted-zones' },
         view
-          ? predicted.map((p) =>
+          ? chances.map((p) =>
               h(
                 'li',
-                {},
-                `${zoneName(p.zone)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}${p.covered ? '' : ' · no camera covers it'}`,
+                { 'data-zone': p.zone, 'data-covered': String(p.covered) },
+                h('strong', {}, zoneName(p.zone)),
+                ` ${chanceText(p)} · ${Math.round(p.walkSeconds / 60)} min walk, from ${clock(p.reachableAt)}${p.onward ? '' : ' (doubling back)'}`,
+                p.covered ? null : h('span', { class: 'chip danger' }, 'no camera covers it'),
               ),
             )
           : (site.zones.find((z) => z.id === sightings.at(-1)?.zone)?.neighbours ?? []).map((n) =>
@@ -164,17 +173,28 @@ export function trackingView(ctx: Ctx): View {
             ),
       ),
       h('h3', {}, 'Camera handover'),
+      blind.length
+        ? h(
+            'p',
+            { class: 'form-error', id: 'handover-blind' },
+            `No camera covers ${blind.map((c) => `${zoneName(c.zone)}, ${chanceText(c)}`).join('; ')}: send someone there.`,
+          )
+        : null,
       handover.length
         ? h(
             'ol',
             { class: 'handover', id: 'handover' },
             handover.map((c) => {
-              const open = h('button', { class: 'small' }, 'Open');
+              const open = h(
+                'button',
+                { class: 'small', 'data-camera': c.cameraId, 'aria-label': `Open ${cameraName(c.cameraId)} on the camera wall` },
+                'Open',
+              );
               open.addEventListener('click', () => ctx.navigate(`/cameras?camera=${encodeURIComponent(c.cameraId)}`));
               return h(
                 'li',
                 {},
-                `${cameraName(c.cameraId)} → ${zoneName(c.zone)}${c.reachableAt ? ` from ${clock(c.reachableAt)}` : ' (now)'}${c.ptz ? ' · PTZ' : ''} `,
+                `${cameraName(c.cameraId)} → ${zoneName(c.zone)}${c.reachableAt ? ` from ${clock(c.reachableAt)}` : ' (now)'}${chanceOf(c.zone)}${c.ptz ? ' · PTZ' : ''} `,
                 open,
               );
             }),
@@ -216,10 +236,20 @@ export function trackingView(ctx: Ctx): View {
     publish();
   };
 
-  const subjectItem = (id: string, label: string, extra: Array<Node | string | null>) => {
+  const subjectItem = (id: string, label: string | Node, extra: Array<Node | string | null>) => {
     const b = h('button', { class: 'link', 'data-subject': id }, label);
     b.addEventListener('click', () => void select(id));
     return h('li', { 'data-subject': id, 'aria-current': id === selected ? 'true' : null }, b, ...extra);
+  };
+
+  /**
+   * A track by the person's name where this role may know it (asked of the gallery once per
+   * subject and page, journaled there); otherwise as before, by the subject's number.
+   */
+  const trackLabel = (subjectId: string): Node => {
+    const label = h('span', {}, may.searchSubjects(role) ? 'A subject' : `Subject ${subjectId}`);
+    if (may.searchSubjects(role)) void subjectName(ctx, subjectId).then((name) => (label.textContent = name));
+    return label;
   };
 
   const renderSide = () => {
@@ -231,7 +261,7 @@ export function trackingView(ctx: Ctx): View {
       live.length
         ? live.slice(0, 30).map((tr) => {
             const last = tr.sightings.at(-1);
-            return subjectItem(tr.subjectId, `Subject ${tr.subjectId}`, [
+            return subjectItem(tr.subjectId, trackLabel(tr.subjectId), [
               h(
                 'span',
                 { class: 'muted' },
