@@ -7,9 +7,11 @@ export const LIP_PI = 0x0a;
 /** PI octet (8) + short report body (76). */
 export const LIP_SHORT_BITS = 84;
 /**
- * The short report is a fixed 76-bit PDU (TS 100 392-18-1 §6.2.1), but some MTs give the SDS
- * length in whole octets (88) with the last 4 bits as fill. Fill up to the next octet boundary
- * cannot be taken for a field, so it is accepted and ignored; anything longer is another PDU.
+ * The short report is a fixed 76-bit PDU (TS 100 392-18-1 §6.2.1). Radios print it as whole
+ * octets, 4 bits of fill after the 84 (the Sepura capture in lip.test.ts is 22 nibbles); an MT
+ * that counts that fill into the <length> must not lose the report. Fill up to the next octet
+ * boundary cannot be taken for a field, so it is accepted and ignored; anything longer is not a
+ * short report.
  */
 const LIP_SHORT_MAX_BITS = 91;
 
