@@ -7,9 +7,10 @@
 // emergency say, still counts); what is not a terminal's position (an arc, a reserved value) is
 // refused with its name, and the raw PDU quarantined.
 //
-// Field sizes cross-checked against the spec tables and three public decoders (sq5bpf's
-// osmo-tetra/telive decode_lip, sswroom's TETRALIP.cpp, and a Python LIP decoder's bit-length
-// tables), which agree on every layout used here.
+// Field sizes are those of the spec's element tables as three independent public decoders read
+// them (sq5bpf's osmo-tetra/telive decode_lip, sswroom's TETRALIP.cpp, a Python LIP decoder's
+// bit-length tables): they agree on every layout used here. Clause numbers are V1.6.1's; later
+// editions renumber some tables.
 import { BitReader } from './bits';
 import { LIP_PI, lipReasonName, velocityToKmh } from './lip';
 
