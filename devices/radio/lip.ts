@@ -6,12 +6,20 @@ import { BitReader, BitWriter } from './bits';
 export const LIP_PI = 0x0a;
 /** PI octet (8) + short report body (76). */
 export const LIP_SHORT_BITS = 84;
+/**
+ * The short report is a fixed 76-bit PDU (TS 100 392-18-1 §6.2.1). Radios print it as whole
+ * octets, 4 bits of fill after the 84 (the Sepura capture in lip.test.ts is 22 nibbles); an MT
+ * that counts that fill into the <length> must not lose the report. Fill up to the next octet
+ * boundary cannot be taken for a field, so it is accepted and ignored; anything longer is not a
+ * short report.
+ */
+const LIP_SHORT_MAX_BITS = 91;
 
 const LON_SCALE = 360 / 2 ** 25;
 const LAT_SCALE = 180 / 2 ** 24;
 const SPEED_UNKNOWN = 127;
 
-/** Upper bound of the position error per code; 6 (>200 km) has no bound, 7 is unknown. */
+/** Upper bound of the position error per code (§6.3.63, table 6.93); 6 (>200 km) has no bound, 7 is unknown. */
 const POSITION_ERROR_M: ReadonlyArray<number | null> = [2, 20, 200, 2000, 20000, 200000, null, null];
 
 const REASONS: Readonly<Record<number, string>> = {
@@ -36,6 +44,17 @@ const REASONS: Readonly<Record<number, string>> = {
   18: 'approaching-location',
   19: 'sds-type1-entered',
   20: 'user-application',
+  // 21-30 were added in later editions of §6.3.64 (table 6.94); radios on current firmware send them.
+  21: 'location-lost',
+  22: 'location-regained',
+  23: 'leaving-point',
+  24: 'ambience-listening',
+  25: 'temporary-reporting-start',
+  26: 'temporary-reporting-end',
+  27: 'call-setup-type-1',
+  28: 'call-setup-type-2',
+  29: 'positioning-device-on',
+  30: 'positioning-device-off',
   32: 'immediate-location-request',
   129: 'max-reporting-interval',
   130: 'max-reporting-distance',
@@ -63,6 +82,11 @@ export interface LipShortReport {
   reasonCode: number | null;
   reason: string | null;
   userDefinedData: number | null;
+  /**
+   * False for the 0°, 0° a terminal without a GPS fix sends (e.g. an emergency pressed indoors):
+   * a real report, but no position to put on the map.
+   */
+  fix: boolean;
 }
 
 export type LipResult = { ok: true; value: LipShortReport } | { ok: false; reason: string };
@@ -78,6 +102,10 @@ export interface LipShortFields {
   reasonCode?: number;
 }
 
+/**
+ * Horizontal velocity (§6.3.17, table 6.51): 0-28 km/h in 1 km/h steps, then
+ * v = C × (1 + x)^(K − A) + B with C = 16, x = 0.038, A = 13, B = 0 for K = 29..126; 127 unknown.
+ */
 export function velocityToKmh(code: number): number | null {
   if (code === SPEED_UNKNOWN) return null;
   if (code <= 28) return code;
@@ -111,12 +139,15 @@ export function decodeLip(pdu: Buffer, bitCount: number): LipResult {
     const what = pduType === 1 ? 'long location report / PDU with extension' : 'reserved';
     return { ok: false, reason: `LIP PDU type ${pduType} (${what}) not supported: only short reports (type 0)` };
   }
-  if (bitCount !== LIP_SHORT_BITS) {
+  if (bitCount < LIP_SHORT_BITS || bitCount > LIP_SHORT_MAX_BITS) {
     return { ok: false, reason: `LIP short report is ${LIP_SHORT_BITS} bits, header says ${bitCount}` };
   }
   const timeElapsedCode = r.read(2);
-  const longitude = r.readSigned(25) * LON_SCALE;
-  const latitude = r.readSigned(24) * LAT_SCALE;
+  // §6.3.50 / §6.3.30: longitude 25 bits, latitude 24 bits, both two's complement over ±180° / ±90°.
+  const lonCode = r.readSigned(25);
+  const latCode = r.readSigned(24);
+  const longitude = lonCode * LON_SCALE;
+  const latitude = latCode * LAT_SCALE;
   const positionErrorCode = r.read(3);
   const velocityCode = r.read(7);
   const directionCode = r.read(4);
@@ -138,11 +169,14 @@ export function decodeLip(pdu: Buffer, bitCount: number): LipResult {
       velocityCode,
       speedKmh: velocityToKmh(velocityCode),
       directionCode,
+      // §6.3.5 table 6.45: 16 points of 22.5°. Code 15 is also "not known"; 337.5° is kept, as
+      // the short report has no other way to say it and a heading is only ever a hint.
       headingDeg: directionCode * 22.5,
       timeElapsedCode,
       reasonCode: isReason ? lastOctet : null,
       reason: isReason ? lipReasonName(lastOctet) : null,
       userDefinedData: isReason ? null : lastOctet,
+      fix: lonCode !== 0 || latCode !== 0,
     },
   };
 }

@@ -44,49 +44,38 @@ export function interpretSds(header: string, pdu: string, now: Date): SdsInterpr
   if (from === null) return bad('SDS without a calling party SSI');
   const payload = decoded.value;
   switch (payload.kind) {
-    case 'lip': {
-      const r = payload.report;
-      const events: RadioEvent[] = [
-        {
-          type: 'radio.position',
-          issi: from,
-          lat: r.latitude,
-          lon: r.longitude,
-          accuracyM: r.positionErrorM,
-          speedKmh: r.speedKmh,
-          headingDeg: r.headingDeg,
-          reason: r.reason,
-          fixTime: fixTime(now, r.timeElapsedCode),
-          raw,
-        },
-      ];
-      if (r.reasonCode === LIP_REASON_EMERGENCY) {
-        events.push({ type: 'radio.emergency', issi: from, state: 'pressed', raw });
-      }
-      return { events, replies: [], note: null };
-    }
+    case 'lip':
     case 'lip-long': {
       const r = payload.report;
-      const { time } = r;
-      const fix = time.type === 'elapsed' ? fixTime(now, time.code) : (longFixTime(now, time)?.toISOString() ?? now.toISOString());
-      const events: RadioEvent[] = [
-        {
+      const fix =
+        payload.kind === 'lip'
+          ? fixTime(now, payload.report.timeElapsedCode)
+          : payload.report.time.type === 'elapsed'
+            ? fixTime(now, payload.report.time.code)
+            : (longFixTime(now, payload.report.time)?.toISOString() ?? now.toISOString());
+      const events: RadioEvent[] = [];
+      // A terminal without a GPS fix reports 0°, 0°: no position for the map, but an emergency
+      // pressed indoors is still an emergency.
+      if (r.fix) {
+        events.push({
           type: 'radio.position',
           issi: from,
           lat: r.latitude,
           lon: r.longitude,
-          // The uncertainty circle's code is kept in the raw PDU, not turned into metres here.
-          accuracyM: null,
+          // Short report: the position error bound; long report: its circle's radius, ellipse's
+          // half major axis or position error (null for a bare point).
+          accuracyM: payload.kind === 'lip' ? payload.report.positionErrorM : payload.report.accuracyM,
           speedKmh: r.speedKmh,
           headingDeg: r.headingDeg,
           reason: r.reason,
           fixTime: fix,
           raw,
-        },
-      ];
+        });
+      }
       // The emergency button sends a long report as readily as a short one.
       if (r.reasonCode === LIP_REASON_EMERGENCY) events.push({ type: 'radio.emergency', issi: from, state: 'pressed', raw });
-      return { events, replies: [], note: null };
+      const note = r.fix ? null : `LIP report from ${from} without a position fix (no location shape, or 0°, 0°), reason ${r.reason ?? 'user-defined'}`;
+      return { events, replies: [], note };
     }
     case 'status':
       return { events: [{ type: 'radio.status', issi: from, value: payload.value, raw }], replies: [], note: null };

@@ -20,6 +20,10 @@ export const AI_SERVICE = {
 export const PI = {
   SIMPLE_TEXT: 0x02,
   LIP: 0x0a,
+  /** Location System (EN 300 392-2 table 29.21): location as NMEA or a vendor format, not LIP. */
+  LOCATION_SYSTEM: 0x03,
+  /** The same over SDS-TL. */
+  LOCATION_SYSTEM_TL: 0x83,
   SDS_TL_TEXT: 0x82,
   /** SDS-TL text to be shown at once (a "flash" message). */
   IMMEDIATE_TEXT: 0x89,

@@ -84,6 +84,8 @@ function type4(pdu: Buffer, bits: number): SdsPayload {
   if (pi >> 6 === SHORT_REPORT_MARK) return shortReport(new BitReader(pdu, bits));
   switch (pi) {
     case PI.LIP: {
+      // PIs below 0x80 carry no SDS-TL header (EN 300 392-2 table 29.21): the LIP PDU starts in
+      // the next octet, and a LIP report has no message reference or delivery report request.
       if (bits >= 10 && (pdu[1] ?? 0) >> 6 === LIP_PDU_TYPE_EXTENDED) {
         const long = decodeLipLong(pdu, bits);
         if (!long.ok) throw new Reject(long.reason);
@@ -103,8 +105,13 @@ function type4(pdu: Buffer, bits: number): SdsPayload {
     case PI.IMMEDIATE_TEXT: // same SDS-TL layout; "immediate" only tells a terminal to show it at once
     case PI.UDH_TEXT: // the same again, with a user data header before the text
       return sdsTl(new BitReader(pdu, bits), pi === PI.UDH_TEXT);
+    case PI.LOCATION_SYSTEM:
+    case PI.LOCATION_SYSTEM_TL:
+      // Not LIP: a location system type octet, then NMEA text or a vendor format. Named, so the
+      // quarantine says what the radio was configured to send.
+      throw new Reject(`protocol identifier 0x${hex2(pi)} is Location System, not LIP (0x0A): not decoded`);
     default:
-      throw new Reject(`unsupported protocol identifier 0x${pi.toString(16).toUpperCase().padStart(2, '0')}`);
+      throw new Reject(`unsupported protocol identifier 0x${hex2(pi)}`);
   }
 }
 
@@ -204,4 +211,8 @@ function text(r: BitReader, codingScheme: number): string {
   const bytes: number[] = [];
   while (r.remaining >= 8) bytes.push(r.read(8));
   return Buffer.from(bytes).toString('latin1');
+}
+
+function hex2(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
 }

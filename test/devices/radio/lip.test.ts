@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeLip, encodeLipShort, kmhToVelocity, velocityToKmh, type LipShortReport } from '../../../devices/radio/lip';
-import { bitsToHex, lipShortBits } from '../../../simulators/radio/sim-encode';
+import { interpretSds } from '../../../devices/radio/sds-events';
+import { bitsToHex, field, lipShortBits } from '../../../simulators/radio/sim-encode';
 import { LIP_FIXTURES, hex } from './fixtures';
 
 function decodeOk(pduHex: string, bits = 84): LipShortReport {
@@ -230,5 +231,100 @@ describe('LIP round trip (property)', () => {
     expect(kmhToVelocity(28.4)).toBe(28);
     expect(kmhToVelocity(29)).toBe(29);
     fc.assert(fc.property(fc.integer({ min: 0, max: 126 }), (k) => kmhToVelocity(velocityToKmh(k)) === k));
+  });
+});
+
+describe('LIP short location report: captures from real terminals', () => {
+  // A Sepura terminal's report, posted with the AVL server's reading of it ("52.37570
+  // 16.23886", Poznań) in "Sepura SDS LIP", forums.radioreference.com/threads/sepura-sds-lip.345360
+  // (2016). The hex is 22 nibbles: 84 bits of PDU and 4 of fill.
+  //   PI 00001010 | type 00 | elapsed 00 | lon 0000101110001100001100011 = 1513569 → 16.2388551°
+  //   lat 010010100111110101101001 = 4881769 → 52.3756993° | error 001 (< 20 m)
+  //   velocity 0110110 = 54 → 16 × 1.038^41 = 73.83 km/h (table 6.51 lists 54 as 74 km/h)
+  //   direction 1011 = 11 → 247.5° | add. data 0 | reason 00100000 = 32 (response to a location request)
+  const SEPURA = '0A00B8C31A53EB496D6200';
+
+  it('decodes to the position the AVL server showed', () => {
+    const r = decodeOk(SEPURA);
+    expect(r.latitude).toBeCloseTo(52.3757, 4);
+    expect(r.longitude).toBeCloseTo(16.23886, 4);
+    expect(r).toMatchObject({ positionErrorM: 20, velocityCode: 54, directionCode: 11, headingDeg: 247.5, reasonCode: 32, timeElapsedCode: 0, fix: true });
+    expect(r.speedKmh).toBeCloseTo(73.83, 2);
+  });
+
+  it('is accepted whether the MT counts 84 bits or the 88 of whole octets, and nothing longer', () => {
+    expect(decodeOk(SEPURA, 88).latitude).toBeCloseTo(52.3757, 4);
+    expect(decodeLip(hex(SEPURA, '00'), 91).ok).toBe(true);
+    expect(decodeLip(hex(SEPURA, '00'), 92)).toEqual({ ok: false, reason: 'LIP short report is 84 bits, header says 92' });
+  });
+
+  // Field values quoted in tetra-kit's decoder (cmce_sds_lip.cc, "Latitude = 0x0CA1959 (-37.899131)",
+  // "Longitude = 0x0CE6C98 (145.142012)", Melbourne), put in a short report bit by bit: a southern
+  // latitude is two's complement, 0xCA1959 − 2^24 = −3532455 → −37.899131°.
+  it('gives a southern latitude its sign as tetra-kit does', () => {
+    const bits = '00001010' + '00' + '01' + field(0x0ce6c98, 25) + field(0xca1959, 24) + '010' + field(40, 7) + '0110' + '0' + field(3, 8);
+    const r = decodeOk(bitsToHex(bits));
+    expect(r.latitude).toBeCloseTo(-37.899131, 6);
+    expect(r.longitude).toBeCloseTo(145.142012, 6);
+    expect(r).toMatchObject({ timeElapsedCode: 1, positionErrorM: 200, headingDeg: 135, reason: 'ptt' });
+  });
+
+  it('speeds match the examples of table 6.51 to the km/h', () => {
+    // TS 100 392-18-1 table 6.51 (as transcribed in public decoders): code → km/h.
+    const table: Array<[number, number]> = [
+      [0, 0],
+      [28, 28],
+      [29, 29],
+      [33, 34],
+      [54, 74],
+      [100, 410],
+      [125, 1043],
+    ];
+    for (const [code, kmh] of table) expect(Math.round(velocityToKmh(code) ?? -1)).toBe(kmh);
+    expect(velocityToKmh(127)).toBeNull();
+  });
+
+  it('names the reasons added in later editions', () => {
+    const bits = lipShortBits({ lat: 52.95, lon: -1.15, reason: 21 });
+    expect(decodeOk(bitsToHex(bits)).reason).toBe('location-lost');
+    expect(decodeOk(bitsToHex(lipShortBits({ lat: 52.95, lon: -1.15, reason: 200 }))).reason).toBe('reason-200');
+  });
+});
+
+describe('LIP short location report without a fix', () => {
+  // An emergency pressed where the GPS has no fix: the terminal sends 0°, 0°, error unknown.
+  const NO_FIX = bitsToHex('00001010' + '00' + '11' + field(0, 25) + field(0, 24) + '111' + field(127, 7) + '0000' + '0' + field(2, 8));
+
+  it('decodes, marked as no fix', () => {
+    expect(decodeOk(NO_FIX)).toMatchObject({ latitude: 0, longitude: 0, fix: false, reason: 'emergency' });
+  });
+
+  it('raises the emergency but puts nothing at 0°, 0° on the map', () => {
+    const out = interpretSds('+CTSDSR: 12,2002,0,1000001,0,84', NO_FIX, new Date('2026-12-07T06:00:00Z'));
+    expect(out.events.map((e) => e.type)).toEqual(['radio.emergency']);
+    expect(out.note).toMatch(/2002 without a position fix/);
+  });
+});
+
+describe('LIP short location report: truncated and garbled input', () => {
+  it('every cut of a report is refused with a reason, never a throw', () => {
+    const pdu = hex(LIP_FIXTURES.nottingham);
+    for (let bits = 1; bits < 84; bits++) {
+      const r = decodeLip(pdu, bits);
+      expect(r.ok, `cut at ${bits} bits`).toBe(false);
+      expect(!r.ok && r.reason.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('random bytes and bit counts never throw, and what decodes is on the globe', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 16 }), fc.integer({ min: -4, max: 140 }), (bytes, bits) => {
+        const r = decodeLip(Buffer.from(bytes), bits);
+        if (r.ok) {
+          expect(Math.abs(r.value.latitude)).toBeLessThanOrEqual(90);
+          expect(Math.abs(r.value.longitude)).toBeLessThanOrEqual(180);
+        } else expect(r.reason).not.toBe('');
+      }),
+    );
   });
 });

@@ -152,6 +152,11 @@ describe('other SDS payloads', () => {
     expect(ok(decodeSds(header(12, 84), LIP_FIXTURES.nottingham.slice(0, 21)))).toMatchObject({ kind: 'lip' });
   });
 
+  it('decodes LIP in lower-case hex, and with the length given in whole octets', () => {
+    expect(ok(decodeSds(header(12, 84), LIP_FIXTURES.nottingham.toLowerCase()))).toMatchObject({ kind: 'lip', report: { reason: 'ptt' } });
+    expect(ok(decodeSds(header(12, 88), LIP_FIXTURES.nottingham))).toMatchObject({ kind: 'lip', report: { reason: 'ptt' } });
+  });
+
   it.each([
     [13, 8, '80', /status SDS is 16 bits, header says 8/],
     [13, 24, '8002', /header says 24 bits but the PDU line has only 16/],
@@ -162,6 +167,12 @@ describe('other SDS payloads', () => {
     [11, 16, '0001', /unsupported AI service 11/],
     [12, 76, LIP_FIXTURES.nottingham, /84 bits, header says 76/],
     [12, 24, '82042A', /PDU ends early/],
+    // Location System (PI 0x03 / 0x83 with SDS-TL): location, but not LIP; named, not guessed at.
+    [12, 64, '0300244750524D43', /0x03 is Location System, not LIP \(0x0A\)/],
+    [12, 64, '8300102A01244750', /0x83 is Location System, not LIP \(0x0A\)/],
+    // PDU type 1 with a long report cut after its extension, and a reserved PDU type 2.
+    [12, 14, '0A4C', /LIP long location report: PDU ends early/],
+    [12, 84, '0A8FF2EA625A7CC90A8030', /LIP PDU type 2 \(reserved\) not supported/],
   ])('rejects AI %i, %i bits, %s', (ai, bits, pdu, reason) => {
     const r = decodeSds(header(ai, bits), pdu);
     expect(r.ok).toBe(false);
