@@ -22,6 +22,7 @@ import { registerCctvRoutes } from '../cctv/routes';
 import { registerEvidenceRoutes } from './evidence-routes';
 import { registerLogRoutes } from './log-routes';
 import { registerRadioRoutes } from './radio-routes';
+import { registerReplayRoutes } from './replay-routes';
 import { registerTrackingRoutes } from './tracking-routes';
 import { op, OPEN, registerOpenApi, registerOpenApiRoutes } from './openapi';
 import { declareRoutePolicies, matchedPolicy } from './route-policy';
@@ -231,6 +232,7 @@ export async function buildHttp(deps: HttpDeps) {
 
   registerRadioRoutes(app as unknown as FastifyInstance, deps.api);
   registerLogRoutes(app as unknown as FastifyInstance, deps.journal);
+  registerReplayRoutes(app as unknown as FastifyInstance, deps.journal);
   registerEvidenceRoutes(app as unknown as FastifyInstance, deps.api.evidence);
   registerCctvRoutes(app as unknown as FastifyInstance, deps.api.cctv);
   registerTrackingRoutes(app as unknown as FastifyInstance, deps.api.tracking);
