@@ -73,4 +73,6 @@ export const may = {
   report: (role: string | null) => can(role, 'report.create'),
   /** Roles that get the live stream at all (the gateway sends members nothing). */
   live: (role: string | null) => can(role, 'live.view'),
+  /** Replay the map at a past time (positions then are personal data: not every live role). */
+  replay: (role: string | null) => can(role, 'replay.view'),
 };
