@@ -119,7 +119,12 @@ describe('the replay player', () => {
 
   it('shows the state at the moment picked, then plays to the picture the gateway gives at each later moment, from stretches of events', async () => {
     let real = 0;
-    const replay = new Replay(source, site, () => T0 + 3_600_000, () => real);
+    const replay = new Replay(
+      source,
+      site,
+      () => T0 + 3_600_000,
+      () => real,
+    );
     replay.seek(T0 + 7_000);
     await settle();
     const p = replay.picture!;

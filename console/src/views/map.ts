@@ -323,6 +323,7 @@ function legend(): HTMLElement {
       h('li', {}, h('span', { class: 'swatch incident', 'aria-hidden': 'true' }), 'Open incident'),
       h('li', {}, h('span', { class: 'swatch exclusion', 'aria-hidden': 'true' }), 'CBO exclusion zone'),
       h('li', {}, h('span', { class: 'swatch track', 'aria-hidden': 'true' }), 'Suspect track, predicted zones'),
+      h('li', {}, h('span', { class: 'swatch unit-trail', 'aria-hidden': 'true' }), "A unit's way (replay, last 30 min)"),
     ),
   );
 }
