@@ -96,8 +96,9 @@ export class LatestOnly<A, R> {
  * journal's events after it, applied by the live store's own code (the contract's lifecycles,
  * track fusion, incidents), so the replayed map is drawn exactly as the live one would have
  * been. One state per moment picked; playing asks only for events, a stretch ahead of the clock.
- * Each unit's state (available, on scene) is the one at the moment picked: the gateway derives
- * it, and playing moves positions, incidents, orders and emergencies.
+ * While playing, each unit's state (available, on scene) stays the one at the moment picked:
+ * the gateway derives it, and playing moves positions, incidents, orders and emergencies; the
+ * bar asks for the state again when paused.
  */
 export class Replay {
   picture: ReplayPicture | null = null;

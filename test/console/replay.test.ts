@@ -130,25 +130,32 @@ describe('replay on the map', () => {
     await expect.poll(() => markerAt(page, 'unit-02')).toMatchObject({ lat: lastFix.lat, lon: lastFix.lon });
     expect(await page.locator('.leaflet-overlay-pane path.incident').count()).toBe(0);
 
-    // Back to the moment, then play at 5×: the clock runs, the unit moves to B and on, the incident closes, the trail grows.
+    // Back to the moment, then play at 1×: the clock runs, the unit moves to B and on, the incident closes, the trail grows.
     await page.locator('#replay-when').fill(toSiteInput(moment, tz));
     await expect.poll(() => banner.textContent()).toBe(`REPLAY ${siteDateTime(moment, tz)}`);
     await expect.poll(() => status.getAttribute('data-state')).toBe('ready');
     await expect.poll(() => markerAt(page, 'unit-02')).toMatchObject({ lat: aLat });
     const requestsBefore = journal('state.time-travel', (e) => e.actor === 'controller').length;
-    await page.locator('.replay-speed[data-speed="5"]').focus();
+    await page.locator('.replay-speed[data-speed="1"]').focus();
     await page.keyboard.press('Space');
-    await expect.poll(() => page.locator('.replay-speed[data-speed="5"]').getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.locator('.replay-speed[data-speed="1"]').getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => markerAt(page, 'unit-02'), { timeout: 20_000 }).toMatchObject({ lat: bLat, lon: bLon });
     await expect.poll(() => page.locator('.leaflet-overlay-pane path.unit-trail[data-unit="unit-02"]').count()).toBe(1);
     await expect.poll(() => markerAt(page, 'unit-02'), { timeout: 20_000 }).toMatchObject({ lat: dLat, lon: dLon });
     expect(await page.locator('.leaflet-overlay-pane path.incident').count()).toBe(0);
     expect(Number(await banner.getAttribute('data-at'))).toBeGreaterThanOrEqual(d.ts);
     await screenshot(page, 'replay-playing');
-    await page.locator('#replay-pause').click();
     // Playing asked for events, not a state per step: no new time travel.
     expect(journal('state.time-travel', (e) => e.actor === 'controller').length).toBe(requestsBefore);
     expect(journal('state.replay', (e) => e.actor === 'controller').length).toBeGreaterThanOrEqual(2);
+    // Paused (by key), the state at that moment is asked for once: units' states as the gateway derives them.
+    const playedTo = Number(await banner.getAttribute('data-at'));
+    await page.locator('#replay-pause').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => journal('state.time-travel', (e) => e.actor === 'controller').length).toBe(requestsBefore + 1);
+    await expect.poll(() => status.getAttribute('data-state')).toBe('ready');
+    expect(Number(await banner.getAttribute('data-at'))).toBeGreaterThanOrEqual(playedTo);
+    await expect.poll(() => markerAt(page, 'unit-02')).toMatchObject({ lat: dLat, lon: dLon });
 
     // Moving the slider step by step does not pile requests up: one state request at a time, the latest wins.
     await page.evaluate(() => {

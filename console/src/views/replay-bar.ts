@@ -158,7 +158,9 @@ export function replayBar(ctx: Ctx, onPicture: (p: ReplayPicture | null) => void
   back.addEventListener('click', () => seek(replay.at - STEP_MS, 'other'));
   fwd.addEventListener('click', () => seek(replay.at + STEP_MS, 'other'));
   for (const b of speeds) b.addEventListener('click', () => replay.play(Number(b.dataset.speed)));
-  pause.addEventListener('click', () => replay.pause());
+  // Paused, the town is asked for again at that moment: each unit's state (on scene, in
+  // emergency) is the gateway's to derive, and playing moved only what the events carry.
+  pause.addEventListener('click', () => replay.seek(replay.at));
   // Escape anywhere in the bar returns to live, like closing a dialog.
   controls.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape') {
