@@ -22,7 +22,8 @@ export interface ReplayPage {
 /** What the gateway is asked: the state at a moment, and the events of a stretch after one. */
 export interface ReplaySource {
   stateAt(at: number): Promise<StateSnapshot>;
-  events(from: number, to: number): Promise<ReplayPage>;
+  /** `newest`: a busy stretch keeps its latest events (a trail up to a moment) rather than its first. */
+  events(from: number, to: number, newest?: boolean): Promise<ReplayPage>;
 }
 
 export interface TrailPoint {
@@ -128,7 +129,7 @@ export class Replay {
   ) {
     this.loader = new LatestOnly(
       async (at) => {
-        const [state, trail] = await Promise.all([this.source.stateAt(at), this.source.events(at - TRAIL_MS, at)]);
+        const [state, trail] = await Promise.all([this.source.stateAt(at), this.source.events(at - TRAIL_MS, at, true)]);
         return { state, trail };
       },
       (at, r) => this.loaded(at, r.state, r.trail),

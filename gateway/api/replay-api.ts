@@ -33,9 +33,12 @@ export const ReplayQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }),
   /** Up to this time (inclusive). */
   to: z.iso.datetime({ offset: true }),
+  /** `1`: a busy stretch keeps its newest events (a trail up to a moment), not its oldest (playing on). */
+  newest: z.literal('1').optional(),
 });
 
 export interface ReplayPage {
+  /** Events after here were sent: `from`, or later when `newest` cut a busy stretch short. */
   from: string;
   /** Events up to here were sent: `to`, or earlier when the stretch held more than one answer carries. */
   until: string;
@@ -60,20 +63,28 @@ export async function replayEvents(journal: Journal, actor: Principal, query: un
   if (to - from > REPLAY_MAX_SPAN_MS) throw Errors.invalid([`to: at most ${REPLAY_MAX_SPAN_MS / 60_000} minutes after from`]);
   if (to > Date.now() + 60_000) throw Errors.invalid(['to: must not be in the future']);
   // ts > from: the state at `from` already holds the events of that millisecond.
-  let rows = journal.reader.events({ types: [...REPLAY_TYPES], fromTs: from + 1, toTs: to, limit: REPLAY_MAX_EVENTS + 1 });
-  let until = to;
+  const newest = q.newest === '1';
+  let rows = journal.reader.events({ types: [...REPLAY_TYPES], fromTs: from + 1, toTs: to, limit: REPLAY_MAX_EVENTS + 1, newestFirst: newest });
+  let [start, until] = [from, to];
   const complete = rows.length <= REPLAY_MAX_EVENTS;
   if (!complete) {
-    // Cut at a whole millisecond, so the next stretch (until, to] misses nothing and repeats nothing.
-    const last = rows[REPLAY_MAX_EVENTS - 1]!.ts;
-    const kept = rows.filter((e) => e.ts < last);
-    until = kept.length ? last - 1 : last;
-    rows = kept.length ? kept : rows.filter((e) => e.ts === last);
+    // Cut at a whole millisecond, so the stretch next to it misses nothing and repeats nothing.
+    const edge = rows[REPLAY_MAX_EVENTS - 1]!.ts;
+    const kept = rows.filter((e) => (newest ? e.ts > edge : e.ts < edge));
+    rows = kept.length ? kept : rows.filter((e) => e.ts === edge);
+    if (newest) start = kept.length ? edge : edge - 1;
+    else until = kept.length ? edge - 1 : edge;
   }
+  if (newest) rows.reverse();
   const first = journal.reader.events({ limit: 1 })[0];
-  await journal.append({ source: 'api', type: 'state.replay', actor: user, payload: { from: q.from, to: new Date(until).toISOString(), events: rows.length } });
+  await journal.append({
+    source: 'api',
+    type: 'state.replay',
+    actor: user,
+    payload: { from: new Date(start).toISOString(), to: new Date(until).toISOString(), events: rows.length },
+  });
   return {
-    from: q.from,
+    from: new Date(start).toISOString(),
     until: new Date(until).toISOString(),
     complete,
     earliest: first ? new Date(first.ts).toISOString() : null,

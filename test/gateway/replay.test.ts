@@ -126,6 +126,7 @@ describe('GET /api/replay', () => {
       [`from=${iso(Date.now())}&to=${iso(Date.now() + 3_600_000)}`, /must not be in the future/],
       [`from=yesterday&to=${iso(t)}`, /from/],
       [`to=${iso(t)}`, /from/],
+      [`from=${iso(t - 1000)}&to=${iso(t)}&newest=yes`, /newest/],
     ];
     for (const [query, message] of cases) {
       const r = await get<Page>('controller', `/api/replay?${query}`);
@@ -163,5 +164,19 @@ describe('GET /api/replay', () => {
     expect(second.data.complete).toBe(true);
     const seqs = [...first.data.events, ...second.data.events].filter((e) => e.type === 'radio.position').map((e) => e.seq);
     expect(seqs).toEqual(appended);
+    // A trail up to a moment keeps the newest instead, oldest first, and says where it starts.
+    const trail = await get<Page>('controller', `/api/replay?from=${iso(start)}&to=${iso(end)}&newest=1`);
+    expect(trail.status).toBe(200);
+    expect(trail.data.complete).toBe(false);
+    expect(trail.data.until).toBe(iso(end));
+    const trailStart = Date.parse(trail.data.from);
+    expect(trailStart).toBeGreaterThan(start);
+    expect(trail.data.events.every((e) => e.ts > trailStart)).toBe(true);
+    const trailSeqs = trail.data.events.map((e) => e.seq);
+    expect(trailSeqs).toEqual([...trailSeqs].sort((x, y) => x - y));
+    expect(trailSeqs.at(-1)).toBe(appended.at(-1));
+    // And the stretch before it joins it exactly.
+    const before = await get<Page>('controller', `/api/replay?from=${iso(start)}&to=${trail.data.from}`);
+    expect([...before.data.events, ...trail.data.events].filter((e) => e.type === 'radio.position').map((e) => e.seq)).toEqual(appended);
   });
 });

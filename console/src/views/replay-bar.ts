@@ -29,8 +29,10 @@ export function replayBar(ctx: Ctx, onPicture: (p: ReplayPicture | null) => void
   const replay = new Replay(
     {
       stateAt: (at) => ctx.tracking.stateAt(new Date(at)),
-      events: (from, to) =>
-        ctx.api.get<ReplayPage>(`/api/replay?from=${encodeURIComponent(new Date(from).toISOString())}&to=${encodeURIComponent(new Date(to).toISOString())}`),
+      events: (from, to, newest) =>
+        ctx.api.get<ReplayPage>(
+          `/api/replay?from=${encodeURIComponent(new Date(from).toISOString())}&to=${encodeURIComponent(new Date(to).toISOString())}${newest ? '&newest=1' : ''}`,
+        ),
     },
     ctx.store.site!,
   );
