@@ -1,11 +1,13 @@
 import type { MqttClient } from 'mqtt';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { siteDateTime, toSiteInput } from '../../console/src/site-time';
 import type { Gateway } from '../../gateway/app';
 import type { IncidentRecord } from '../../gateway/contract/tracking';
 import type { JournalEvent } from '../../gateway/journal/types';
-import { connectMqtt, eventually, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
+import { connectMqtt, eventually, login, ROOT, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
 
 /**
@@ -118,6 +120,16 @@ describe('replay on the map', () => {
     await expect.poll(() => page.locator(`.leaflet-overlay-pane path.incident[data-reference="${reference}"]`).count()).toBe(1);
     expect(await page.locator('#replay-incidents').textContent()).toBe(`Open incidents: ${reference} theft (reported)`);
     await screenshot(page, 'replay-map');
+    // No serious or critical accessibility violation in the replay controls (axe-core, run through
+    // the DevTools protocol, which the console's Content-Security-Policy does not govern).
+    await page.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }> } })
+        .axe;
+      const r = await axe.run({ include: [['#replay-bar'], ['#replay-banner']] });
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+    });
+    expect(violations).toEqual([]);
 
     // Step forward by keyboard: 10 s later the call was closed and the unit had moved on.
     const later = moment + 10_000;
@@ -180,6 +192,7 @@ describe('replay on the map', () => {
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowLeft');
     await expect.poll(() => status.getAttribute('data-state')).toBe('ready');
     await expect.poll(() => banner.getAttribute('data-at')).toBe(String((start - 4) * 1000));
+    expect(await slider.getAttribute('aria-valuetext')).toBe(siteDateTime((start - 4) * 1000, tz));
     const counted = await page.evaluate(() => (window as unknown as { stateRequests: { max: number; total: number } }).stateRequests);
     expect(counted.max).toBe(1);
     expect(counted.total).toBeGreaterThanOrEqual(1);

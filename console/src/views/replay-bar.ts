@@ -40,12 +40,12 @@ export function replayBar(ctx: Ctx, onPicture: (p: ReplayPicture | null) => void
   const open = h('button', { type: 'button', id: 'replay-open', 'aria-expanded': 'false' }, 'Replay the map…');
   const picker = h('input', { type: 'datetime-local', id: 'replay-when', step: 1, 'aria-label': `Replay time (site time, ${tz})` });
   const slider = h('input', { type: 'range', id: 'replay-slider', step: 1, 'aria-label': 'Replay time, an hour either side' });
-  const back = h('button', { type: 'button', id: 'replay-back', 'aria-label': 'Step back 10 seconds' }, '◀ 10 s');
-  const fwd = h('button', { type: 'button', id: 'replay-forward', 'aria-label': 'Step forward 10 seconds' }, '10 s ▶');
-  const speeds = SPEEDS.map((s) =>
-    h('button', { type: 'button', class: 'replay-speed', 'data-speed': s, 'aria-pressed': 'false', 'aria-label': `Play at ${s} times` }, `▶ ${s}×`),
-  );
-  const pause = h('button', { type: 'button', id: 'replay-pause' }, '❚❚ Pause');
+  // The visible words are the accessible names (a speech user says what they see); arrows are decoration.
+  const arrow = (a: string) => h('span', { 'aria-hidden': 'true' }, a);
+  const back = h('button', { type: 'button', id: 'replay-back' }, arrow('◀ '), 'Back 10 s');
+  const fwd = h('button', { type: 'button', id: 'replay-forward' }, 'Forward 10 s', arrow(' ▶'));
+  const speeds = SPEEDS.map((s) => h('button', { type: 'button', class: 'replay-speed', 'data-speed': s, 'aria-pressed': 'false' }, arrow('▶ '), `Play ${s}×`));
+  const pause = h('button', { type: 'button', id: 'replay-pause' }, arrow('❚❚ '), 'Pause');
   const live = h('button', { type: 'button', id: 'replay-live', class: 'primary' }, 'Back to live');
   const status = h('p', { id: 'replay-status', role: 'status', 'aria-live': 'polite' });
   const summary = h('div', { id: 'replay-summary', class: 'replay-summary' });
@@ -95,6 +95,8 @@ export function replayBar(ctx: Ctx, onPicture: (p: ReplayPicture | null) => void
     for (const b of speeds) b.setAttribute('aria-pressed', String(Number(b.dataset.speed) === replay.speed));
     pause.disabled = replay.speed === 0;
     const when = siteDateTime(at, tz);
+    // The slider's value is seconds since 1970: a screen reader reads the time instead.
+    slider.setAttribute('aria-valuetext', when);
     banner.textContent = `REPLAY ${when}`;
     banner.dataset.at = String(at);
     status.textContent = replay.error
