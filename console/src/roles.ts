@@ -88,4 +88,6 @@ export const may = {
   sendBulletin: (role: string | null) => can(role, 'bulletin.send'),
   /** Get the bulletins sent to one's own premises, live (members: their only stream). */
   receiveBulletins: (role: string | null) => can(role, 'bulletin.receive'),
+  /** Replay the map at a past time (positions then are personal data: not every live role). */
+  replay: (role: string | null) => can(role, 'replay.view'),
 };

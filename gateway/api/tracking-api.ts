@@ -246,7 +246,8 @@ export class TrackingApi {
    * made in time travel's worker from its checkpoints, or replayed here without one.
    */
   async stateJsonAt(actor: Principal, query: unknown): Promise<string> {
-    const user = requirePermission(actor, 'live.view', 'see the state');
+    // A past state is replay: positions then are personal data beyond the live picture.
+    const user = requirePermission(actor, 'replay.view');
     const { at } = parseInput(StateQuery, query ?? {});
     if (!at) throw Errors.invalid(['at: give the time to travel to']);
     const until = Date.parse(at);

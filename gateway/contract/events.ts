@@ -1220,6 +1220,13 @@ export const EVENTS = {
     readers: [],
     privacy: privacy('none'),
   }),
+  'state.replay': spec({
+    payload: z.object({ from: z.string(), to: z.string(), events: z.number().int() }),
+    description: "Someone replayed the map's events (positions, incidents, orders) between two past times",
+    writers: ['gateway/api/replay-api.ts'],
+    readers: [],
+    privacy: privacy('none'),
+  }),
   // The journal itself.
   'journal.coalesced': spec({
     payload: z.object({ windowMs: z.number(), total: z.number(), counts: z.record(z.string(), z.number()) }),

@@ -29,8 +29,15 @@ const C = 'controller',
   M = 'member';
 
 export const PERMISSIONS = {
-  'live.view': { roles: [C, O, S, P, E], what: 'see the live operational picture (state, live log, units, time travel)' },
+  'live.view': { roles: [C, O, S, P, E], what: 'see the live operational picture (state, live log, units)' },
   'journal.read': { roles: [C, E], what: 'read the raw journal and the quarantine' },
+  // Where every officer was, minute by minute, is personal data beyond what a live picture shows:
+  // only the roles that may read radios' positions as data (mqtt.units) may go back in time.
+  'replay.view': {
+    roles: [C, P, O, S],
+    what: 'replay the town at a past time (positions, tracks, incidents and orders)',
+    where: 'inside `GET /api/state` when it is given `at` (the live state needs live.view only)',
+  },
   'emergency.view': { roles: [C, P, O, S, E], what: 'see emergencies' },
   'emergency.respond': { roles: [C], what: 'acknowledge and resolve emergencies' },
   'alert.send': { roles: [C], what: 'send radio alerts' },
@@ -136,6 +143,7 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'GET /api/journal': 'journal.read',
   'GET /api/quarantine': 'journal.read',
   'GET /api/state': 'live.view',
+  'GET /api/replay': 'replay.view',
   'GET /api/emergencies': 'emergency.view',
   'POST /api/emergencies/:id/acknowledge': 'emergency.respond',
   'POST /api/emergencies/:id/resolve': 'emergency.respond',

@@ -26,6 +26,7 @@ import { registerLogRoutes } from './log-routes';
 import { registerPeopleRoutes } from './people-routes';
 import { registerRadioRoutes } from './radio-routes';
 import { registerBulletinRoutes } from '../members/bulletin-routes';
+import { registerReplayRoutes } from './replay-routes';
 import { registerTrackingRoutes } from './tracking-routes';
 import { op, OPEN, registerOpenApi, registerOpenApiRoutes } from './openapi';
 import { declareRoutePolicies, matchedPolicy } from './route-policy';
@@ -249,6 +250,7 @@ export async function buildHttp(deps: HttpDeps) {
   registerRadioRoutes(app as unknown as FastifyInstance, deps.api);
   registerBulletinRoutes(app as unknown as FastifyInstance, deps.api.bulletins);
   registerLogRoutes(app as unknown as FastifyInstance, deps.journal);
+  registerReplayRoutes(app as unknown as FastifyInstance, deps.journal);
   registerEvidenceRoutes(app as unknown as FastifyInstance, deps.api.evidence);
   registerCctvRoutes(app as unknown as FastifyInstance, deps.api.cctv);
   registerTrackingRoutes(app as unknown as FastifyInstance, deps.api.tracking);

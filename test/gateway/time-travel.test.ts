@@ -162,7 +162,7 @@ describe('time travel from periodic checkpoints', () => {
     expect(seqs.size).toBeGreaterThanOrEqual(status.checkpoints.length);
   });
 
-  it('answers each role with JSON text equal to that role’s snapshotFor, and refuses the roles without the live view', async () => {
+  it('answers each role with JSON text equal to that role’s snapshotFor, and refuses the roles that may not replay', async () => {
     // A recording, so the evidence roles and the others see different states.
     await g.journal.append({
       source: 'dock',
@@ -186,7 +186,10 @@ describe('time travel from periodic checkpoints', () => {
     });
     await new Promise((r) => setTimeout(r, 5));
     const at = Date.now();
-    const allowed = new Set<string>(rolesWith('live.view'));
+    // A past state is replay (where each officer was): the engineer sees the live map, not the past.
+    const allowed = new Set<string>(rolesWith('replay.view'));
+    expect(rolesWith('live.view')).toContain('engineer');
+    expect(allowed.has('engineer')).toBe(false);
     const evidenceSeen = new Set<number>();
     for (const role of Object.keys(accounts)) {
       const got = await ask(at, role);

@@ -1,24 +1,17 @@
 import type { Hotspots } from '../../../gateway/contract/tracking';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
-import { clock, dateTime, fill, h } from '../dom';
-
-const DAY_MS = 86_400_000;
-/** Slider steps over the last day: every 5 minutes. */
-const STEPS = 288;
+import { dateTime, fill, h } from '../dom';
 
 /**
  * Hotspots (incidents and sightings per zone and hour of day, as a heat map, over the last 28
- * days) and replay (the town at a past moment, rebuilt by the gateway from the journal). Both
- * are journaled by the gateway as views, so they load when asked for, not in the background.
+ * days), journaled by the gateway as a view, so it loads when asked for, not in the background.
+ * Replay (the town at a past moment) is on the map (views/replay-bar.ts).
  */
 export function hotspotsView(ctx: Ctx): View {
   const site = ctx.store.site!;
   const heat = h('div', { class: 'heat', id: 'hotspots' });
   const prolific = h('ol', { class: 'prolific', id: 'prolific' });
-  const slider = h('input', { type: 'range', id: 'replay-at', min: 0, max: STEPS, value: STEPS, step: 1, 'aria-label': 'Replay time, last 24 hours' });
-  const when = h('output', { for: 'replay-at', id: 'replay-time' }, 'now');
-  const replay = h('div', { class: 'replay', id: 'replay-state' });
   const el = h(
     'section',
     { class: 'panel hotspots-panel' },
@@ -27,8 +20,24 @@ export function hotspotsView(ctx: Ctx): View {
     h('h3', {}, 'Prolific subjects'),
     prolific,
     h('h2', {}, 'Replay'),
-    h('div', { class: 'toolbar' }, slider, when),
-    replay,
+    // Replay is on the map now: units, their tracks, incidents and orders at a past moment.
+    h(
+      'p',
+      {},
+      h(
+        'a',
+        {
+          href: '/map',
+          id: 'replay-link',
+          onclick: (ev: Event) => {
+            ev.preventDefault();
+            ctx.navigate('/map');
+          },
+        },
+        'Replay the town on the map',
+      ),
+      ' (on the Map, "Replay the map…").',
+    ),
   );
   const fail = (target: HTMLElement) => (err: unknown) => fill(target, h('p', { class: 'form-error' }, err instanceof ApiFailure ? err.message : String(err)));
 
@@ -88,50 +97,11 @@ export function hotspotsView(ctx: Ctx): View {
     if (data === undefined) return;
     if (data === null) {
       fill(heat, h('p', { class: 'muted', id: 'hotspots-unavailable' }, 'Hotspots need the tracking service, which is not running on this gateway.'));
-      slider.disabled = true;
-      fill(replay, h('p', { class: 'muted' }, 'Replay needs the tracking service too.'));
       return;
     }
-    slider.disabled = false;
     drawHeat(data);
   };
 
-  const loadReplay = async () => {
-    const at = new Date(Date.now() - DAY_MS + (Number(slider.value) / STEPS) * DAY_MS);
-    when.textContent = dateTime(at);
-    const s = await ctx.tracking.stateAt(at).catch(fail(replay));
-    if (!s) return;
-    const open = s.emergencies.filter((e) => e.state !== 'resolved');
-    const incidents = (s.incidents ?? []).filter((i) => i.state !== 'closed');
-    fill(
-      replay,
-      h(
-        'p',
-        {},
-        `As of journal event #${s.seq}: ${open.length} emergencies open, ${incidents.length} incidents open, ${(s.tracks?.tracks ?? []).filter((t) => t.state === 'active').length} subjects tracked.`,
-      ),
-      h(
-        'table',
-        { class: 'units' },
-        h(
-          'tbody',
-          {},
-          s.units.map((u) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, u.callsign),
-              h('td', {}, u.state),
-              h('td', {}, u.fix ? `${u.fix.lat.toFixed(5)}, ${u.fix.lon.toFixed(5)} at ${clock(u.fix.fixTime)}` : 'no fix'),
-            ),
-          ),
-        ),
-      ),
-    );
-  };
-
-  // On release, not while dragging: each replay is journaled.
-  slider.addEventListener('change', () => void loadReplay());
   let loaded = false;
   return {
     el,

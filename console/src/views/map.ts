@@ -4,6 +4,10 @@ import type { Ctx, View } from '../context';
 import { age, coalesce, fill, h, text } from '../dom';
 import { centre, fieldOfView, ll } from '../geo';
 import { orderTitle, windowsText } from '../order-words';
+import type { ReplayPicture } from '../replay';
+import { may } from '../roles';
+import type { Store } from '../store';
+import { replayBar } from './replay-bar';
 
 /** A fix older than this is shown as stale (faded, with its age in red). */
 const STALE_FIX_MS = 30_000;
@@ -39,7 +43,22 @@ export function mapView(ctx: Ctx): View {
     ),
     legend(),
   );
-  const el = h('section', { class: 'panel map-panel' }, mapEl, side);
+  // Replay draws a past town with this same code: the picture is the live store, or the replayed one.
+  let replayed: ReplayPicture | null = null;
+  const picture = (): { store: Store; now: number; trails: ReplayPicture['trails'] | null } =>
+    replayed ? { store: replayed.store, now: replayed.at, trails: replayed.trails } : { store: ctx.store, now: Date.now(), trails: null };
+  const bar = may.replay(ctx.me.consoleRole)
+    ? replayBar(ctx, (p) => {
+        const was = replayed !== null;
+        replayed = p;
+        el.classList.toggle('replaying', p !== null);
+        if (p || was) {
+          drawUnits();
+          drawOverlay();
+        }
+      })
+    : null;
+  const el = h('section', { class: 'panel map-panel' }, h('div', { class: 'map-column' }, bar?.el, mapEl), side);
 
   // Leaflet's attribution control takes HTML: the configured attribution is shown as text instead.
   const map = L.map(mapEl, { zoomSnap: 0.25, keyboard: true, attributionControl: false, preferCanvas: false });
@@ -83,6 +102,12 @@ export function mapView(ctx: Ctx): View {
   }
 
   const overlay = L.layerGroup().addTo(map); // exclusion zones, incidents, track
+  if (bar) {
+    // On the map itself, so nobody takes a replayed picture for the live one.
+    const control = new L.Control({ position: 'topright' });
+    control.onAdd = () => bar.banner;
+    control.addTo(map);
+  }
   const units = new Map<string, L.Marker>();
   const rows = new Map<string, HTMLElement>();
 
@@ -109,11 +134,16 @@ export function mapView(ctx: Ctx): View {
   };
 
   const drawUnits = () => {
-    const now = Date.now();
+    const { store, now } = picture();
     // The gateway's units projection says which units are in emergency (`emergencyId`).
-    const emergencyUnits = new Set([...ctx.store.units.values()].filter((u) => u.emergencyId !== null).map((u) => u.id));
-    for (const u of ctx.store.units.values()) {
+    const emergencyUnits = new Set([...store.units.values()].filter((u) => u.emergencyId !== null).map((u) => u.id));
+    for (const u of store.units.values()) {
       const m = unitMarker(u);
+      // A unit with no fix at the moment shown (replay) is not on the map.
+      if (!m && units.has(u.id)) {
+        units.get(u.id)!.remove();
+        units.delete(u.id);
+      }
       const fixAge = u.fix ? now - Date.parse(u.fix.fixTime) : null;
       const stale = fixAge === null || fixAge > STALE_FIX_MS || u.lostContact;
       const icon = m?.getElement();
@@ -160,16 +190,30 @@ export function mapView(ctx: Ctx): View {
 
   const drawOverlay = () => {
     overlay.clearLayers();
-    for (const inc of ctx.store.tracking.incidents.values()) {
+    const { store, now, trails } = picture();
+    // Each unit's way to the moment replayed, under everything else.
+    for (const [unitId, trail] of trails ?? []) {
+      if (trail.length < 2) continue;
+      const line = L.polyline(
+        trail.map((p) => [p.lat, p.lon] as L.LatLngTuple),
+        { className: 'unit-trail', color: '#9fe870', weight: 3, opacity: 0.8, interactive: false },
+      ).addTo(overlay);
+      line.getElement()?.setAttribute('data-unit', unitId);
+    }
+    for (const inc of store.tracking.incidents.values()) {
       if (inc.state === 'closed') continue;
       const prem = inc.premisesId ? site.premises.find((p) => p.id === inc.premisesId) : undefined;
       const at = inc.position ?? prem?.position ?? (inc.zone ? zoneCentre.get(inc.zone) : undefined);
-      if (at)
-        L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' })
+      if (at) {
+        const marker = L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' })
           .bindTooltip(text(`${inc.reference ? `${inc.reference} ` : ''}${inc.category} (${inc.state})`))
           .addTo(overlay);
+        marker.getElement()?.setAttribute('data-incident', inc.incidentId);
+        if (inc.reference) marker.getElement()?.setAttribute('data-reference', inc.reference);
+      }
     }
-    const t = ctx.store.track;
+    // The suspect the tracking panel selected is a live view: not drawn over a replayed town.
+    const t = trails ? null : ctx.store.track;
     if (t) {
       for (const p of t.predicted) {
         const z = zoneLayers.get(p.zone);
@@ -194,8 +238,7 @@ export function mapView(ctx: Ctx): View {
       }
     }
     // Orders in force, last so their red outline stays on top: excluded zones and drawn areas.
-    const now = Date.now();
-    for (const c of ctx.store.tracking.cbos.values()) {
+    for (const c of store.tracking.cbos.values()) {
       if ((c.state !== 'issued' && c.state !== 'extended') || Date.parse(c.startsAt) > now || Date.parse(c.expiresAt) <= now) continue;
       // Names, not ids: the order by its kind and reference, and when it applies.
       const label = `${orderTitle(c)}: excluded ${windowsText(c.windows)}`;
@@ -232,11 +275,12 @@ export function mapView(ctx: Ctx): View {
   const redrawUnits = coalesce(drawUnits, 100);
   const redrawOverlay = coalesce(drawOverlay, 100);
   ctx.store.subscribe((t) => {
+    if (replayed) return; // the live picture is drawn again on leaving replay
     if (t.has('units') || t.has('positions') || t.has('emergencies')) redrawUnits();
     if (t.has('tracking')) redrawOverlay();
     if (t.has('cameras')) drawCameras();
   });
-  const timer = window.setInterval(() => (el.isConnected ? drawUnits() : window.clearInterval(timer)), 1000);
+  const timer = window.setInterval(() => (!el.isConnected ? window.clearInterval(timer) : replayed ? undefined : drawUnits()), 1000);
   drawUnits();
   drawOverlay();
   drawCameras();
@@ -279,6 +323,7 @@ function legend(): HTMLElement {
       h('li', {}, h('span', { class: 'swatch incident', 'aria-hidden': 'true' }), 'Open incident'),
       h('li', {}, h('span', { class: 'swatch exclusion', 'aria-hidden': 'true' }), 'CBO exclusion zone'),
       h('li', {}, h('span', { class: 'swatch track', 'aria-hidden': 'true' }), 'Suspect track, predicted zones'),
+      h('li', {}, h('span', { class: 'swatch unit-trail', 'aria-hidden': 'true' }), "A unit's way (replay, last 30 min)"),
     ),
   );
 }
