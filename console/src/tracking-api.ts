@@ -76,8 +76,20 @@ export class TrackingApi {
     return this.api.post('/api/incidents', input);
   }
 
-  report(input: { kind: 'incident' | 'sighting'; category: string; description: string; occurredAt: string; subjectId?: string }): Promise<unknown> {
+  report(input: {
+    kind: 'incident' | 'sighting';
+    category: string;
+    description: string;
+    occurredAt: string;
+    subjectId?: string;
+    media?: string[];
+  }): Promise<unknown> {
     return this.api.post('/api/reports', input);
+  }
+
+  /** Stores a photo for a report about to be sent; its `ref` goes in the report's media. */
+  reportPhoto(image: string): Promise<{ ref: string; removed: string[] }> {
+    return this.api.post('/api/reports/photos', { image });
   }
 
   /** Null when the gateway has no tracking service. */

@@ -1,3 +1,4 @@
+import { ReportPhotos } from './report-photos';
 import type { Principal } from '../auth/accounts';
 import type { ConsoleRole } from '../contract/roles';
 import { ExportQuery, HotspotQuery, LinkInput, NoteInput, ReportInput, SightingInput, StateQuery } from '../contract/tracking';
@@ -38,12 +39,14 @@ export interface ExportFile {
 export class TrackingApi {
   readonly subjects: SubjectsApi;
   readonly incidents: IncidentsApi;
+  readonly photos: ReportPhotos;
   private graphCache: ZoneGraph | null = null;
   private coverCache: Map<string, CameraCover[]> | null = null;
 
   constructor(private readonly deps: IncidentsDeps) {
     this.subjects = new SubjectsApi(deps);
     this.incidents = new IncidentsApi(deps);
+    this.photos = new ReportPhotos(deps);
   }
 
   /** A shop's report: a member for their own premises, the control room for any. Journaled as MQTT terminals' are. */
@@ -60,6 +63,7 @@ export class TrackingApi {
       if (!s || (actor.consoleRole === 'member' && !sharedWithMembersAt(s, (this.deps.clock ?? systemClock).now())))
         throw Errors.invalid([`subjectId: unknown subject "${body.subjectId}"`]);
     }
+    await this.photos.checkRefs(body.media ?? []);
     const e = await this.deps.journal.append({
       source: 'api',
       type: 'shop.report',

@@ -352,6 +352,13 @@ export const EVENTS = {
     readers: ['gateway/tracking/sightings.ts', 'gateway/tracking/incident.ts', TRACKING_STATE, DERIVE],
     privacy: privacy('other', ['subjectId', 'description', 'media'], ['place.lonLat']),
   }),
+  'report.photo-viewed': spec({
+    payload: z.object({ reportId: z.string(), sha256: z.string() }),
+    description: 'Someone looked at a photo a shop attached to its report (a picture of a person is personal data)',
+    writers: ['gateway/api/report-photos.ts'],
+    readers: [],
+    privacy: privacy('none'),
+  }),
   'shop.receipt': spec({
     wire: P.ShopReceipt,
     payload: P.ShopReceipt.extend({ premisesId: z.string() }),

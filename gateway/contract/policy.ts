@@ -173,6 +173,9 @@ export const HTTP_ROUTES: Readonly<Record<string, RoutePolicy>> = {
   'POST /api/cameras/:id/faults': 'cctv.fault.report',
   'POST /api/reports': 'report.create',
   'POST /api/sightings': 'sighting.report',
+  'POST /api/reports/photos': 'report.create',
+  // Members too, for their own premises' reports (the handler decides, as for a subject's record).
+  'GET /api/reports/:id/photos/:sha256': ['incident.view', 'report.create'],
   'GET /api/sightings/unlinked': 'tracking.view',
   'POST /api/sightings/:id/link': 'breach.respond',
   'GET /api/subjects': 'subjects.view',

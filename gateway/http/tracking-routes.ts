@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ExportFile, TrackingApi } from '../api/tracking-api';
 import { IdParams } from '../contract/api';
 import {
@@ -33,6 +34,7 @@ function send(reply: FastifyReply, file: ExportFile): FastifyReply {
 }
 
 const params = IdParams;
+const ReportPhotoParams = IdParams.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
 /** REST for tracking and dispatch: each route hands (actor, input) to the application API. */
 export function registerTrackingRoutes(fastify: FastifyInstance, api: TrackingApi): void {
@@ -43,6 +45,26 @@ export function registerTrackingRoutes(fastify: FastifyInstance, api: TrackingAp
     '/api/reports',
     { schema: { ...op('tracking', 'Report an incident or sighting for a premises (a member: its own)'), body: ReportInput } },
     async (req) => ({ data: await api.report(req.principal!, req.body) }),
+  );
+  app.post(
+    '/api/reports/photos',
+    {
+      bodyLimit: 9 * 1024 * 1024,
+      schema: {
+        ...op('tracking', 'Attach a photo to a report about to be sent (JPEG or PNG, base64; metadata is stripped): name its `ref` in `media`'),
+        body: PhotoInput,
+      },
+    },
+    async (req) => ({ data: await api.photos.upload(req.principal!, req.body) }),
+  );
+  app.get(
+    '/api/reports/:id/photos/:sha256',
+    { schema: { ...op('tracking', "A report's photo, to the roles that see incidents and to the member whose premises sent it"), params: ReportPhotoParams } },
+    async (req, reply) => {
+      const photo = await api.photos.read(req.principal!, req.params.id, req.params.sha256);
+      // Personal data: never kept by a shared cache or the browser's disk cache.
+      return reply.type(photo.contentType).header('cache-control', 'private, no-store').header('content-disposition', 'inline').send(photo.bytes);
+    },
   );
   app.post('/api/sightings', { schema: { ...op('tracking', 'Report a sighting of a subject or a described person'), body: SightingInput } }, async (req) => ({
     data: await api.reportSighting(req.principal!, req.body),

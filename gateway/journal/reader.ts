@@ -186,6 +186,12 @@ export class JournalReader {
     ) as Array<{ seq: number; ts: number; erased: 0 | 1 }>;
   }
 
+  /** One event by its id (a ULID, as reports are named by), or null. */
+  byId(id: string): JournalEvent | null {
+    const row = this.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined;
+    return row ? rowToEvent(row) : null;
+  }
+
   /** One event by seq, or null. */
   get(seq: number): JournalEvent | null {
     const row = this.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow | undefined;

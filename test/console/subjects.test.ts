@@ -2,7 +2,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
-import { eventually, startGateway, testConfig } from '../helpers/gateway';
+import { hashPassword } from '../../gateway/auth/password';
+import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
 import { EXIF_GPS, realJpeg, withSegments } from '../helpers/photos';
 import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
 
@@ -20,7 +21,15 @@ let browser: Browser;
 const sessions: Session[] = [];
 
 beforeAll(async () => {
-  gw = await startGateway(testConfig().config);
+  // A second shop's member, who must not see the first shop's photos.
+  const member2 = {
+    username: 'member2',
+    role: 'console',
+    consoleRole: 'member',
+    premisesId: 'prem-002',
+    passwordHash: await hashPassword(demoPassword('member2')),
+  };
+  gw = await startGateway(testConfig((doc) => (doc.accounts as unknown[]).push(member2)).config);
   base = `http://127.0.0.1:${gw.httpPort}`;
   browser = await launchChromium();
 }, 60_000);
@@ -167,6 +176,9 @@ describe('a suspect under an order, from the console', () => {
     await m.page.locator('#report-category').selectOption('cbo-breach');
     await m.page.locator('#report-description').fill('The banned man is back in the shop');
     await m.page.getByLabel('Same person as').selectOption(subjectId);
+    // With a picture from the shop's own phone, which knows where it was taken.
+    const shopPhoto = withSegments(realJpeg('blue'), EXIF_GPS);
+    await m.page.locator('#report-photo').setInputFiles({ name: 'IMG_0815.jpg', mimeType: 'image/jpeg', buffer: shopPhoto });
     await m.page.getByRole('button', { name: 'Send report' }).click();
     await expect.poll(() => m.page.locator('#toast').textContent()).toBe('Report sent to the control room');
 
@@ -183,6 +195,24 @@ describe('a suspect under an order, from the console', () => {
     expect(detected).toHaveLength(1);
     const report = journal('shop.report', (e) => payload<{ subjectId?: string }>(e).subjectId === subjectId);
     expect(report.map((e) => e.actor)).toEqual(['member']);
+    // The photo went with the report, without its location; the control room opens it from the
+    // timeline, each look journaled, and another shop's member cannot.
+    const [ref] = payload<{ media: string[] }>(report[0]).media;
+    expect(ref).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const photoUrl = `/api/reports/${report[0]!.id}/photos/${ref!.slice('sha256:'.length)}`;
+    const fetched = (s: Session) =>
+      s.page.evaluate(async (url) => {
+        const res = await fetch(url);
+        return { status: res.status, bytes: res.ok ? Array.from(new Uint8Array(await res.arrayBuffer())) : [] };
+      }, photoUrl);
+    const seen = await fetched(c);
+    expect(seen.status).toBe(200);
+    expect(Buffer.from(seen.bytes).includes(Buffer.from('GPSLatitude'))).toBe(false);
+    expect(seen.bytes.length).toBe(shopPhoto.length - EXIF_GPS.length);
+    expect(journal('report.photo-viewed').map((e) => [e.actor, e.ref])).toEqual([['controller', report[0]!.id]]);
+    expect((await fetched(m)).status).toBe(200); // her own premises' report
+    const other = await session('member2');
+    expect((await fetched(other)).status).toBe(404);
     await screenshot(c.page, 'subjects-breach');
     expect(c.errors).toEqual([]);
     expect(m.errors).toEqual([]);

@@ -1,5 +1,6 @@
 import type { IncidentRecord, SubjectView } from '../../../gateway/contract/tracking';
 import { ApiFailure } from '../api';
+import { readBase64 } from '../photos';
 import type { Ctx, View } from '../context';
 import { dateTime, fill, h } from '../dom';
 import { orderTitle, placesText, windowsText } from '../order-words';
@@ -114,6 +115,7 @@ function reportForm(ctx: Ctx, done: () => void): { form: HTMLElement; offer(subj
   const description = h('textarea', { id: 'report-description', required: true, maxlength: 2000, rows: 3 });
   // "It's him again": one of the people shared with members, by description.
   const who = h('select', { id: 'report-subject' }, h('option', { value: '' }, 'nobody shared with members'));
+  const photo = h('input', { type: 'file', id: 'report-photo', accept: 'image/jpeg,image/png' });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send report');
   const form = h(
     'form',
@@ -127,24 +129,33 @@ function reportForm(ctx: Ctx, done: () => void): { form: HTMLElement; offer(subj
     description,
     h('label', { for: 'report-subject' }, 'Same person as'),
     who,
+    h('label', { for: 'report-photo' }, 'Photo (optional; JPEG or PNG, location and camera details are removed)'),
+    photo,
     send,
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     send.disabled = true;
-    ctx.tracking
-      .report({
-        kind: kind.value as 'incident' | 'sighting',
-        category: category.value,
-        description: description.value.trim(),
-        occurredAt: new Date().toISOString(),
-        ...(who.value ? { subjectId: who.value } : {}),
-      })
+    const file = photo.files?.[0];
+    // The photo first: the report then names it, so it never goes without the picture it mentions.
+    const media = file ? readBase64(file).then((image) => ctx.tracking.reportPhoto(image).then((p) => [p.ref])) : Promise.resolve([]);
+    media
+      .then((refs) =>
+        ctx.tracking.report({
+          kind: kind.value as 'incident' | 'sighting',
+          category: category.value,
+          description: description.value.trim(),
+          occurredAt: new Date().toISOString(),
+          ...(who.value ? { subjectId: who.value } : {}),
+          ...(refs.length ? { media: refs } : {}),
+        }),
+      )
       .then(
         () => {
           send.disabled = false;
           description.value = '';
           who.value = '';
+          photo.value = '';
           ctx.notify('Report sent to the control room');
           done();
         },

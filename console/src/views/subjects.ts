@@ -2,6 +2,7 @@ import type { SubjectView } from '../../../gateway/contract/tracking';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
 import { coalesce, dateTime, fill, h } from '../dom';
+import { PHOTO_REF, readBase64 } from '../photos';
 import { may } from '../roles';
 import { orderForm, orderRow } from './orders';
 import { regionShareBox } from './subject-region';
@@ -11,19 +12,6 @@ const MARKERS = ['violence', 'weapons', 'drugs', 'escape-risk', 'self-harm'];
 const DAY_MS = 86_400_000;
 /** The gateway's limit on a photo (gateway/api/subjects-api.ts). */
 const MAX_PHOTO_BYTES = 6 * 1024 * 1024;
-/** A photo the gateway stores and serves (its reference is its hash). */
-const PHOTO_REF = 'sha256:';
-
-/** A file as base64, without the `data:…;base64,` prefix. */
-function readBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () =>
-      typeof reader.result === 'string' ? resolve(reader.result.replace(/^data:[^,]*,/, '')) : reject(new Error('the photo could not be read'));
-    reader.onerror = () => reject(reader.error ?? new Error('the photo could not be read'));
-    reader.readAsDataURL(file);
-  });
-}
 /** A share with members is offered for four weeks unless the person says otherwise. */
 const DEFAULT_SHARE_DAYS = 28;
 

@@ -7,6 +7,7 @@ import { clock, coalesce, fill, h } from '../dom';
 import { blindSpots, chanceText, zoneChances } from '../handover-words';
 import { subjectName } from '../names';
 import { centre } from '../geo';
+import { reportPhotoUrl } from '../photos';
 import { may } from '../roles';
 import type { TrackView } from '../tracking-api';
 
@@ -143,6 +144,7 @@ export function trackingView(ctx: Ctx): View {
                   ` · ${s.kind}${s.cameraId ? ` ${cameraName(s.cameraId)}` : ''}${s.premisesId ? ` ${site.premises.find((p) => p.id === s.premisesId)?.name ?? s.premisesId}` : ''}${s.reporter ? ` · ${s.reporter}` : ''}`,
                 ),
                 s.description ? h('div', { class: 'muted' }, s.description) : null,
+                reportPhotoLinks(s),
                 s.implausible
                   ? h(
                       'div',
@@ -389,4 +391,25 @@ function markSighting(ctx: Ctx, subjectId: string, done: () => void): HTMLElemen
     );
   });
   return form;
+}
+
+/**
+ * A shop report's photos, as links the reader opens on purpose: each look is journaled, so a
+ * timeline redrawn as sightings arrive must not fetch them by itself. (A shop report's sighting
+ * is named `sg-<report id>`.)
+ */
+function reportPhotoLinks(s: { id: string; media: string[] }): HTMLElement | null {
+  const urls = s.id.startsWith('sg-') ? s.media.flatMap((ref) => reportPhotoUrl(s.id.slice(3), ref) ?? []) : [];
+  if (!urls.length) return null;
+  return h(
+    'div',
+    { class: 'report-photos' },
+    urls.map((url, i) =>
+      h(
+        'a',
+        { href: url, target: '_blank', rel: 'noopener', 'data-report-photo': String(i) },
+        urls.length > 1 ? `Photo ${i + 1} from the shop` : 'Photo from the shop',
+      ),
+    ),
+  );
 }
