@@ -277,12 +277,15 @@ describe('the journal is encapsulated', () => {
     });
   }
 
+  /** Files that open a SQLite database of their own, never the journal's: the people administration's `people.db`. */
+  const OWN_DATABASES = new Set(['gateway/auth/user-store.ts']);
+
   it('has no SQL on `events` and no SQLite connection outside gateway/journal/', () => {
     const offenders = gatewaySources().flatMap((file) => {
       const text = readFileSync(file, 'utf8');
       const found: string[] = [];
       if (/\b(FROM|INTO|UPDATE|JOIN)\s+events\b/.test(text)) found.push('SQL on events');
-      if (/from 'better-sqlite3'/.test(text)) found.push('opens SQLite itself');
+      if (/from 'better-sqlite3'/.test(text) && !OWN_DATABASES.has(relative(ROOT, file))) found.push('opens SQLite itself');
       if (/journal\.database\b/.test(text)) found.push("uses the journal's connection");
       return found.map((f) => `${relative(ROOT, file)}: ${f}`);
     });

@@ -89,7 +89,8 @@ afterAll(async () => {
 describe('evidence bundles', () => {
   it('refuses a client-chosen path, such as the console folder served without a session', async () => {
     const consoleDir = join(ROOT, 'console/dist/leak');
-    for (const out of [consoleDir, join(dir, 'elsewhere'), '../../tmp/x']) {
+    // A relative path climbing out of the working folder, named for this run: no other run's leftovers.
+    for (const out of [consoleDir, join(dir, 'elsewhere'), `../../tmp/tw-bundle-${process.pid}-${Date.now()}`]) {
       const res = await call('POST', '/api/evidence/bundles', 'police', { incidentId: 'INC-9', out });
       expect(res.status).toBe(400);
       expect(existsSync(out)).toBe(false);

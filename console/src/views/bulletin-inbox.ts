@@ -23,7 +23,11 @@ export function bulletinInbox(ctx: Ctx): HTMLElement {
   );
   // The nav link counts unread too, whatever the member is looking at.
   const link = () => document.querySelector<HTMLAnchorElement>('nav a[data-panel="premises"]');
-  const navBadge = h('span', { class: 'badge', id: 'premises-unread', hidden: true });
+  // Seen: "My premises 2"; said: "My premises, 2 unread from the control room". The badge is
+  // hidden from screen readers and the said part from sight, so the link's name still contains
+  // what is seen (WCAG 2.5.3), as the Messages link does.
+  const navBadge = h('span', { class: 'badge', id: 'premises-unread', hidden: true, 'aria-hidden': 'true' });
+  const navSaid = h('span', { class: 'sr-only' });
 
   const receipted = new Set<string>();
   const deliver = (b: InboxBulletin) => {
@@ -76,11 +80,11 @@ export function bulletinInbox(ctx: Ctx): HTMLElement {
     if (had) list.querySelector<HTMLElement>(`[data-bulletin="${CSS.escape(had)}"] button, [data-bulletin="${CSS.escape(had)}"]`)?.focus();
     for (const b of [badge, navBadge]) {
       b.hidden = unread === 0;
-      b.textContent = String(unread);
+      b.textContent = unread ? String(unread) : '';
     }
+    navSaid.textContent = unread ? `, ${unread} unread from the control room` : '';
     const a = link();
-    if (a && !a.contains(navBadge)) a.insertBefore(navBadge, a.querySelector('kbd'));
-    a?.setAttribute('aria-label', unread ? `My premises, ${unread} unread from the control room` : 'My premises');
+    if (a && !a.contains(navBadge)) for (const part of [navBadge, navSaid]) a.insertBefore(part, a.querySelector('kbd'));
   };
 
   const merge = (incoming: InboxBulletin[], live: boolean) => {
