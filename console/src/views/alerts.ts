@@ -1,5 +1,6 @@
 import type { AlertView } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
+import { confirmDialog } from '../confirm';
 import type { Ctx, View } from '../context';
 import { clock, coalesce, fill, h } from '../dom';
 import { may } from '../roles';
@@ -95,16 +96,11 @@ function composeForm(ctx: Ctx): HTMLElement {
   const tg = site.talkgroups.map((t) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'talkgroup', value: t.id }), ` ${t.name}`));
   const units = site.units.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'unit', value: u.id }), ` ${u.callsign}`));
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send alert');
-  const question = h('p', { id: 'alert-confirm-text' });
-  const confirmSend = h('button', { type: 'button', class: 'primary', 'data-action': 'confirm-send' }, 'Send');
-  const cancel = h('button', { type: 'button', 'data-action': 'cancel-send' }, 'Cancel: keep editing');
-  const dialog = h(
-    'dialog',
-    { class: 'confirm', id: 'alert-confirm', 'aria-labelledby': 'alert-confirm-title', 'aria-describedby': 'alert-confirm-text' },
-    h('h2', { id: 'alert-confirm-title' }, 'Send this alert?'),
-    question,
-    h('div', { class: 'actions' }, cancel, confirmSend),
-  );
+  const confirm = confirmDialog({
+    id: 'alert-confirm',
+    cancel: { label: 'Cancel: keep editing', attrs: { 'data-action': 'cancel-send' } },
+    confirm: { attrs: { 'data-action': 'confirm-send' } },
+  });
   const form = h(
     'form',
     { class: 'compose', id: 'alert-form', 'aria-labelledby': 'compose-title' },
@@ -116,7 +112,7 @@ function composeForm(ctx: Ctx): HTMLElement {
     h('fieldset', {}, h('legend', {}, 'Talkgroups'), tg),
     h('fieldset', { class: 'unit-checks' }, h('legend', {}, 'Units'), units),
     send,
-    dialog,
+    confirm.dialog,
   );
   // Enter in a field would submit the form (the browser's implicit submission): on a recipient
   // checkbox that sent a half-written alert to the whole town. Only the Send button sends.
@@ -140,34 +136,24 @@ function composeForm(ctx: Ctx): HTMLElement {
       },
     );
   };
-  let pending: ReturnType<typeof request> | null = null;
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const req = request();
     const what = describeSend(site, req);
     if (!what.confirm) return post(req);
-    pending = req;
-    question.textContent =
-      `${req.priority.toUpperCase()} alert to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}` +
-      (what.groups.length
-        ? ` (talkgroups: ${what.groups.join(', ')}${req.units.length ? `, and ${req.units.length} named ${req.units.length === 1 ? 'unit' : 'units'}` : ''})`
-        : '') +
-      `: "${req.text}"`;
-    confirmSend.textContent = `Send to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}`;
-    dialog.showModal();
-    // The safe choice has the focus: Enter or Escape goes back to the text.
-    cancel.focus();
-  });
-  confirmSend.addEventListener('click', () => {
-    const req = pending;
-    pending = null;
-    dialog.close();
-    if (req) post(req);
-  });
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => {
-    pending = null;
-    text.focus();
+    // Enter or Escape goes back to the text, every word still there.
+    confirm.ask({
+      title: 'Send this alert?',
+      question:
+        `${req.priority.toUpperCase()} alert to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}` +
+        (what.groups.length
+          ? ` (talkgroups: ${what.groups.join(', ')}${req.units.length ? `, and ${req.units.length} named ${req.units.length === 1 ? 'unit' : 'units'}` : ''})`
+          : '') +
+        `: "${req.text}"`,
+      confirm: `Send to ${what.radios} ${what.radios === 1 ? 'radio' : 'radios'}`,
+      returnTo: () => text,
+      onConfirm: () => post(req),
+    });
   });
   return form;
 }

@@ -1,5 +1,6 @@
 import type { BulletinStatus, BulletinView } from '../../../gateway/contract/bulletins';
 import { ApiFailure } from '../api';
+import { confirmDialog } from '../confirm';
 import type { Ctx, View } from '../context';
 import { clock, coalesce, fill, h } from '../dom';
 import { may } from '../roles';
@@ -120,16 +121,11 @@ function composeForm(ctx: Ctx): HTMLElement {
     site.premises.map((p) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'bulletin-premises', value: p.id }), ` ${p.name}`)),
   );
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send to members');
-  const question = h('p', { id: 'bulletin-confirm-text' });
-  const confirmSend = h('button', { type: 'button', class: 'primary', 'data-action': 'confirm-bulletin' }, 'Send');
-  const cancel = h('button', { type: 'button', 'data-action': 'cancel-bulletin' }, 'Cancel: keep editing');
-  const dialog = h(
-    'dialog',
-    { class: 'confirm', id: 'bulletin-confirm', 'aria-labelledby': 'bulletin-confirm-title', 'aria-describedby': 'bulletin-confirm-text' },
-    h('h2', { id: 'bulletin-confirm-title' }, 'Send this to members?'),
-    question,
-    h('div', { class: 'actions' }, cancel, confirmSend),
-  );
+  const confirm = confirmDialog({
+    id: 'bulletin-confirm',
+    cancel: { label: 'Cancel: keep editing', attrs: { 'data-action': 'cancel-bulletin' } },
+    confirm: { attrs: { 'data-action': 'confirm-bulletin' } },
+  });
   const form = h(
     'form',
     { class: 'compose', id: 'bulletin-form', 'aria-labelledby': 'bulletin-compose-title' },
@@ -143,7 +139,7 @@ function composeForm(ctx: Ctx): HTMLElement {
     zones,
     premises,
     send,
-    dialog,
+    confirm.dialog,
   );
   to.addEventListener('change', () => {
     zones.hidden = to.value !== 'zones';
@@ -173,7 +169,6 @@ function composeForm(ctx: Ctx): HTMLElement {
       },
     );
   };
-  let pending: ReturnType<typeof request> | null = null;
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const req = request();
@@ -183,23 +178,14 @@ function composeForm(ctx: Ctx): HTMLElement {
       return;
     }
     if (chosen.length === 1) return post(req, false);
-    pending = req;
-    question.textContent = `${req.kind === 'alert' ? 'ALERT' : 'Bulletin'} to ${chosen.length} premises: "${req.text}"`;
-    confirmSend.textContent = `Send to ${chosen.length} premises`;
-    dialog.showModal();
-    // The safe choice has the focus: Enter or Escape goes back to the text.
-    cancel.focus();
-  });
-  confirmSend.addEventListener('click', () => {
-    const req = pending;
-    pending = null;
-    dialog.close();
-    if (req) post(req, true);
-  });
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => {
-    pending = null;
-    text.focus();
+    // Enter or Escape goes back to the text, every word still there.
+    confirm.ask({
+      title: 'Send this to members?',
+      question: `${req.kind === 'alert' ? 'ALERT' : 'Bulletin'} to ${chosen.length} premises: "${req.text}"`,
+      confirm: `Send to ${chosen.length} premises`,
+      returnTo: () => text,
+      onConfirm: () => post(req, true),
+    });
   });
   return form;
 }

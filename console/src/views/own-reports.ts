@@ -3,6 +3,9 @@ import type { Ctx } from '../context';
 import { clock, fill, h } from '../dom';
 import { categoryName, outcomeName } from '../names';
 
+/** An incident's states in the order it goes through them. */
+const STAGES: ReadonlyArray<IncidentRecord['state']> = ['reported', 'graded', 'dispatched', 'on-scene', 'closed'];
+
 const STATE_WORDS: Record<IncidentRecord['state'], string> = {
   reported: 'Received by the control room',
   graded: 'Being assessed',
@@ -45,8 +48,13 @@ export function ownReports(ctx: Ctx): { el: HTMLElement; set(incidents: Incident
   return {
     el,
     set(incidents) {
-      mine.clear();
-      for (const i of incidents) mine.set(i.incidentId, i);
+      // A list fetched before a live change can arrive after it: an incident only moves forward
+      // (reported … closed), so the further along of the two is the newer, and one the list does
+      // not have yet (opened since it was read) stays.
+      for (const i of incidents) {
+        const live = mine.get(i.incidentId);
+        if (!live || STAGES.indexOf(i.state) >= STAGES.indexOf(live.state)) mine.set(i.incidentId, i);
+      }
       render();
     },
     unavailable() {

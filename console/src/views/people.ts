@@ -2,6 +2,7 @@ import type { PersonView } from '../../../gateway/contract/people';
 import { MIN_PASSWORD_LENGTH } from '../../../gateway/contract/people-rules';
 import type { ConsoleRole } from '../../../gateway/contract/roles';
 import { ApiFailure } from '../api';
+import { confirmDialog } from '../confirm';
 import type { Ctx, View } from '../context';
 import { dateTime, fill, h } from '../dom';
 
@@ -166,39 +167,15 @@ export function peopleView(ctx: Ctx): View {
   });
 
   // ---- The second look before a person loses access
-  const question = h('p', { id: 'person-confirm-text' });
-  const confirmButton = h('button', { type: 'button', class: 'primary', id: 'person-confirm' });
-  const cancel = h('button', { type: 'button', id: 'person-cancel' }, 'Cancel');
-  const dialog = h(
-    'dialog',
-    { class: 'confirm', id: 'person-dialog', 'aria-labelledby': 'person-confirm-title', 'aria-describedby': 'person-confirm-text' },
-    h('h2', { id: 'person-confirm-title' }, 'Are you sure?'),
-    question,
-    h('div', { class: 'actions' }, cancel, confirmButton),
-  );
-  let confirmed: (() => void) | null = null;
-  let returnFocus: HTMLElement | null = null;
-  const confirm = (title: string, text: string, action: string, then: () => void, from: HTMLElement) => {
-    dialog.querySelector('h2')!.textContent = title;
-    question.textContent = text;
-    confirmButton.textContent = action;
-    confirmed = then;
-    returnFocus = from;
-    dialog.showModal();
-    // The safe choice has the focus: Enter or Escape changes nothing.
-    cancel.focus();
-  };
-  confirmButton.addEventListener('click', () => {
-    const then = confirmed;
-    confirmed = null;
-    dialog.close();
-    then?.();
+  const dialog = confirmDialog({
+    id: 'person-dialog',
+    titleId: 'person-confirm-title',
+    textId: 'person-confirm-text',
+    cancel: { label: 'Cancel', attrs: { id: 'person-cancel' } },
+    confirm: { attrs: { id: 'person-confirm' } },
   });
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => {
-    confirmed = null;
-    returnFocus?.focus();
-  });
+  const confirm = (title: string, question: string, action: string, then: () => void, from: HTMLElement) =>
+    dialog.ask({ title, question, confirm: action, onConfirm: then, returnTo: () => from });
 
   const change = (body: Record<string, unknown>, done: string) =>
     ctx.api.patch<PersonView>(`/api/users/${encodeURIComponent(editing!.username)}`, body).then(
@@ -369,7 +346,7 @@ export function peopleView(ctx: Ctx): View {
   const el = h(
     'section',
     { class: 'panel people-panel' },
-    h('div', { class: 'people-forms' }, editForm, addForm, dialog),
+    h('div', { class: 'people-forms' }, editForm, addForm, dialog.dialog),
     h('div', {}, h('div', { class: 'toolbar' }, h('h2', { id: 'people-title' }, 'People'), count), table),
   );
   return { el, show: () => void load() };

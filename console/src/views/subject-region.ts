@@ -1,4 +1,5 @@
 import type { SubjectView } from '../../../gateway/contract/tracking';
+import { confirmDialog } from '../confirm';
 import type { Ctx } from '../context';
 import { fill, h } from '../dom';
 import { may } from '../roles';
@@ -8,8 +9,7 @@ import { may } from '../roles';
  * service. It is the control room's or police's decision, like sharing with members, and it
  * takes a confirmation, because the record leaves the site (his name, aliases, description and
  * features; never his photo, markers or birth date). Stopping is recorded too, and the region
- * withdraws its copy. The box keeps its own confirmation dialog, so Enter or Escape there goes
- * back to the button that asked.
+ * withdraws its copy. Enter or Escape in the confirmation goes back to the button that asked.
  */
 export function regionShareBox(
   ctx: Ctx,
@@ -18,44 +18,27 @@ export function regionShareBox(
   fail: (err: unknown) => void,
 ): { el: HTMLElement; render: (s: SubjectView) => void } {
   const el = h('div', { class: 'subject-region', id: 'subject-region' });
-  const question = h('p', { id: 'region-question' });
-  const confirm = h('button', { type: 'button', class: 'primary', 'data-action': 'region-confirm' });
-  const cancel = h('button', { type: 'button', 'data-action': 'region-cancel' }, 'Cancel');
-  const dialog = h(
-    'dialog',
-    { class: 'confirm', id: 'region-dialog', 'aria-labelledby': 'region-dialog-title', 'aria-describedby': 'region-question' },
-    h('h3', { id: 'region-dialog-title' }, 'Share with the region?'),
-    question,
-    h('div', { class: 'actions' }, cancel, confirm),
-  );
-  let pending: { s: SubjectView; share: boolean; from: HTMLElement } | null = null;
-
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => {
-    const from = pending?.from;
-    pending = null;
-    from?.focus();
-  });
-  confirm.addEventListener('click', () => {
-    const p = pending;
-    dialog.close();
-    if (!p) return;
-    ctx.api
-      .patch<SubjectView>(`/api/subjects/${encodeURIComponent(p.s.id)}`, { sharedRegionally: p.share })
-      .then((u) => updated(u, p.share ? `${name(u)} shared with the region` : `${name(u)} no longer shared with the region`, el), fail);
+  const confirm = confirmDialog({
+    id: 'region-dialog',
+    titleId: 'region-dialog-title',
+    textId: 'region-question',
+    cancel: { label: 'Cancel', attrs: { 'data-action': 'region-cancel' } },
+    confirm: { attrs: { 'data-action': 'region-confirm' } },
   });
 
-  const ask = (s: SubjectView, share: boolean, from: HTMLElement) => {
-    pending = { s, share, from };
-    (dialog.querySelector('h3') as HTMLElement).textContent = share ? 'Share with the region?' : 'Stop sharing with the region?';
-    question.textContent = share
-      ? `${name(s)}'s name, aliases, description and features go to the other partnerships in the region. His photo, markers and birth date stay here.`
-      : `The region is told to withdraw ${name(s)}'s record from the other partnerships.`;
-    confirm.textContent = share ? 'Share with the region' : 'Stop sharing';
-    dialog.showModal();
-    // The safe choice has the focus.
-    cancel.focus();
-  };
+  const ask = (s: SubjectView, share: boolean, from: HTMLElement) =>
+    confirm.ask({
+      title: share ? 'Share with the region?' : 'Stop sharing with the region?',
+      question: share
+        ? `${name(s)}'s name, aliases, description and features go to the other partnerships in the region. His photo, markers and birth date stay here.`
+        : `The region is told to withdraw ${name(s)}'s record from the other partnerships.`,
+      confirm: share ? 'Share with the region' : 'Stop sharing',
+      returnTo: () => from,
+      onConfirm: () =>
+        void ctx.api
+          .patch<SubjectView>(`/api/subjects/${encodeURIComponent(s.id)}`, { sharedRegionally: share })
+          .then((u) => updated(u, share ? `${name(u)} shared with the region` : `${name(u)} no longer shared with the region`, el), fail),
+    });
 
   const render = (s: SubjectView) => {
     if (!may.shareSubjects(ctx.me.consoleRole)) return fill(el);
@@ -67,7 +50,7 @@ export function regionShareBox(
       h('h3', {}, 'Region'),
       h('p', { class: 'muted' }, s.sharedRegionally ? 'Shared with the other partnerships in the region.' : 'Not shared outside this town centre.'),
       button,
-      dialog,
+      confirm.dialog,
     );
   };
   return { el, render };
