@@ -1,9 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Gateway } from '../../gateway/app';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SubjectView } from '../../gateway/contract/tracking';
-import { login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
-import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
+import { login, withCsrf } from '../helpers/gateway';
+import { consoleSuite, screenshot, type Session } from './browser';
 
 /**
  * Issue 16, item 4: sharing a subject with the region, from the console. The record leaves the
@@ -13,36 +11,22 @@ import { launchChromium, loginAs, newSession, screenshot, type Session } from '.
  * the API refuses the others, as the role x surface matrix checks.)
  */
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
-let gw: Gateway;
-let base: string;
-let browser: Browser;
+const suite = consoleSuite();
 let subject: SubjectView;
-const sessions: Session[] = [];
 
 beforeAll(async () => {
-  gw = await startGateway(testConfig().config);
-  base = `http://127.0.0.1:${gw.httpPort}`;
-  const cookie = await login(gw.httpPort, 'controller');
-  const res = await fetch(`${base}/api/subjects`, {
+  const cookie = await login(suite.gw.httpPort, 'controller');
+  const res = await fetch(`${suite.base}/api/subjects`, {
     method: 'POST',
     headers: { ...withCsrf(cookie), 'content-type': 'application/json' },
     body: JSON.stringify({ status: 'known', name: 'Carl Benton', description: 'Grey hoodie, tall' }),
   });
   subject = ((await res.json()) as { data: SubjectView }).data;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(sessions.map((s) => s.context.close().catch(() => undefined)));
-  await browser?.close();
-  await gw?.stop();
 });
 
 async function open(username: string): Promise<Session> {
-  const s = await newSession(browser);
-  sessions.push(s);
-  await loginAs(s.page, base, username);
-  await s.page.goto(`${base}/subjects`);
+  const s = await suite.session(username);
+  await s.page.goto(`${suite.base}/subjects`);
   await s.page.locator('#connection[data-state="live"]').waitFor();
   await s.page.locator('#subject-query').fill('Benton');
   await s.page.locator('#subject-query').press('Enter');
@@ -52,7 +36,7 @@ async function open(username: string): Promise<Session> {
 }
 
 const updates = () =>
-  [...gw.journal.replay()]
+  [...suite.gw.journal.replay()]
     .filter((e) => e.type === 'subject.updated' && e.ref === subject.id)
     .map((e) => [e.actor, (e.payload as { changes: { sharedRegionally?: boolean } }).changes.sharedRegionally]);
 
@@ -77,7 +61,7 @@ describe('sharing a subject with the region', () => {
     await page.locator('[data-action="region-confirm"]').click();
     await page.locator('#subject-region', { hasText: 'Shared with the other partnerships in the region.' }).waitFor();
     expect(updates()).toEqual([['controller', true]]);
-    expect(gw.projections.subjects.get(subject.id)!.sharedRegionally).toBe(true);
+    expect(suite.gw.projections.subjects.get(subject.id)!.sharedRegionally).toBe(true);
 
     await page.locator('#subject-region [data-action="region-stop"]').click();
     expect(await page.locator('#region-question').textContent()).toBe("The region is told to withdraw Carl Benton's record from the other partnerships.");
