@@ -214,6 +214,12 @@ describe('a suspect under an order, from the console', () => {
     const other = await session('member2');
     expect((await fetched(other)).status).toBe(404);
     await screenshot(c.page, 'subjects-breach');
+    // The engineer sees the alarm too, in words any role may read: his console is not sent to the
+    // gallery to be refused (it logged a 403 per screen before).
+    const eng = await session('engineer');
+    await eng.page.locator('.breach[data-breach] .breach-text').first().waitFor();
+    expect(await eng.page.locator('.breach[data-breach] .breach-text').first().textContent()).toMatch(/^A subject under an order seen in Market Square/);
+    expect(eng.errors).toEqual([]);
     expect(c.errors).toEqual([]);
     expect(m.errors).toEqual([]);
   });
