@@ -61,7 +61,7 @@ export function incidentsView(ctx: Ctx): View {
   const note = h('p', { class: 'muted', id: 'incidents-source' });
   const el = h(
     'section',
-    { class: 'panel incidents-panel' },
+    { class: may.openIncident(role) ? 'panel incidents-panel with-call-form' : 'panel incidents-panel' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Incidents'), note),
     may.openIncident(role) ? callForm(ctx) : null,
     h(
