@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ulid } from 'ulid';
 import type { Principal } from '../auth/accounts';
 import { systemClock } from '../clock';
@@ -20,6 +21,7 @@ import type { CboRecord } from '../tracking/cbo';
 import { accessTo, searchSubjects, subjectView, type Access, type SubjectRecord, type SubjectView } from '../tracking/gallery';
 import { PHOTO_REF } from '../projections/subjects';
 import { PhotoError, stripPhotoMetadata, type PhotoType } from '../tracking/photo';
+import { makeThumbnail } from '../tracking/thumbnail';
 import { parseInput, requirePermission } from './guard';
 import type { TrackingDeps } from './tracking-common';
 
@@ -35,7 +37,7 @@ const MAX_SHARE_MS = MAX_SHARE_DAYS * 86_400_000;
 export class SubjectsApi {
   private boundsCache: Bounds | null = null;
 
-  constructor(private readonly deps: TrackingDeps) {}
+  constructor(private readonly deps: TrackingDeps & { log: Logger }) {}
 
   /** Where a drawn area may lie: around the site's zones, premises and cameras. */
   private get bounds(): Bounds {
@@ -185,24 +187,36 @@ export class SubjectsApi {
     }
     if (photo.bytes.length > MAX_PHOTO_BYTES) throw Errors.invalid([`image: at most ${MAX_PHOTO_BYTES / 1024 / 1024} MiB`]);
     const { sha256, size } = await store.put(photo.bytes);
+    // Lists show the thumbnail; without one (no ffmpeg, a photo it cannot read) they show the photo.
+    const thumb = await makeThumbnail(photo.bytes, photo.contentType, this.deps.config.cctv.ffmpegPath).then(
+      (bytes) => store.put(bytes),
+      (err: unknown) => {
+        this.deps.log.warn({ err, subjectId: id }, 'no thumbnail for a subject photo');
+        return null;
+      },
+    );
     await this.deps.journal.append({
       source: 'api',
       type: 'subject.photo-set',
       actor: user,
       subject: `subject:${id}`,
       ref: id,
-      payload: { subjectId: id, sha256, contentType: photo.contentType, size, removed: photo.removed },
+      payload: { subjectId: id, sha256, contentType: photo.contentType, size, removed: photo.removed, thumbSha256: thumb?.sha256 ?? null },
     });
     return this.viewOf(this.subject(id), 'full');
   }
 
-  /** The photo, to a role that may see the subject; each look is journaled like a view of the record. */
-  async photo(actor: Principal, id: string): Promise<{ contentType: PhotoType; bytes: Buffer }> {
+  /**
+   * The photo, or its thumbnail (the photo itself when it has none), to a role that may see the
+   * subject; each look is journaled like a view of the record.
+   */
+  async photo(actor: Principal, id: string, size: 'full' | 'thumb' = 'full'): Promise<{ contentType: PhotoType; bytes: Buffer }> {
     const user = requirePermission(actor, 'subjects.view', 'see subjects');
     const s = this.deps.projections.subjects.get(id);
     const access = s ? this.access(actor, s) : null;
     if (!s || !access) throw Errors.notFound(`subject ${id}`);
-    const bytes = s.photoRef?.startsWith(PHOTO_REF) ? await this.deps.photos?.get(s.photoRef.slice(PHOTO_REF.length)) : null;
+    const ref = (size === 'thumb' && s.thumbRef) || s.photoRef;
+    const bytes = ref?.startsWith(PHOTO_REF) ? await this.deps.photos?.get(ref.slice(PHOTO_REF.length)) : null;
     if (!bytes) throw Errors.notFound(`photo of subject ${id}`);
     await this.viewed(user, [{ s, access }], 'photo');
     return { contentType: bytes[0] === 0xff ? 'image/jpeg' : 'image/png', bytes };

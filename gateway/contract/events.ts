@@ -628,11 +628,13 @@ export const EVENTS = {
       size: z.number(),
       /** The metadata taken out before it was stored (`exif`, `xmp`, `tEXt`…). */
       removed: z.array(z.string()),
+      /** Its thumbnail for lists, a JPEG stored the same way; null when none could be made. */
+      thumbSha256: z.string().nullable().optional(),
     }),
     description: "A subject's photo is uploaded (stored content-addressed, its metadata stripped)",
     writers: ['gateway/api/subjects-api.ts'],
     readers: ['gateway/projections/subjects.ts'],
-    privacy: privacy('subject', ['subjectId', 'sha256']),
+    privacy: privacy('subject', ['subjectId', 'sha256', 'thumbSha256']),
   }),
   'subject.viewed': spec({
     payload: z.object({ subjectId: z.string(), fields: z.enum(['full', 'shared']), via: z.string(), query: z.unknown().optional() }),

@@ -178,6 +178,8 @@ export interface SubjectRecord {
   aliases: string[];
   dob: string | null;
   photoRef: string | null;
+  /** The photo's thumbnail for lists (absent for photos stored before thumbnails were made). */
+  thumbRef?: string | null;
   description: string;
   /** Searchable physical features, `key:value` tags such as `hair:ginger`, `tattoo:left-hand`. */
   features: string[];

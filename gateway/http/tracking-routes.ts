@@ -34,6 +34,7 @@ function send(reply: FastifyReply, file: ExportFile): FastifyReply {
 }
 
 const params = IdParams;
+const PhotoQuery = z.strictObject({ size: z.enum(['full', 'thumb']).default('full') });
 const ReportPhotoParams = IdParams.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
 /** REST for tracking and dispatch: each route hands (actor, input) to the application API. */
@@ -99,11 +100,15 @@ export function registerTrackingRoutes(fastify: FastifyInstance, api: TrackingAp
     },
     async (req) => ({ data: await subjects.setPhoto(req.principal!, req.params.id, req.body) }),
   );
-  app.get('/api/subjects/:id/photo', { schema: { ...op('subjects', "A subject's photo, to a role that may see the subject"), params } }, async (req, reply) => {
-    const photo = await subjects.photo(req.principal!, req.params.id);
-    // Personal data: never kept by a shared cache or the browser's disk cache.
-    return reply.type(photo.contentType).header('cache-control', 'private, no-store').header('content-disposition', 'inline').send(photo.bytes);
-  });
+  app.get(
+    '/api/subjects/:id/photo',
+    { schema: { ...op('subjects', "A subject's photo (`?size=thumb`: its thumbnail), to a role that may see the subject"), params, querystring: PhotoQuery } },
+    async (req, reply) => {
+      const photo = await subjects.photo(req.principal!, req.params.id, req.query.size);
+      // Personal data: never kept by a shared cache or the browser's disk cache.
+      return reply.type(photo.contentType).header('cache-control', 'private, no-store').header('content-disposition', 'inline').send(photo.bytes);
+    },
+  );
   app.post('/api/subjects/:id/watch', { schema: { ...op('subjects', 'Put a subject on the watch list'), params, body: WatchInput } }, async (req) => ({
     data: await subjects.watch(req.principal!, req.params.id, req.body),
   }));

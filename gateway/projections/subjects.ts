@@ -69,7 +69,10 @@ export class SubjectsProjection implements Projection<SubjectRecord[]> {
       if (s) Object.assign(s, { sharedWithMembers: false, sharedWithMembersUntil: null, updatedAt: e.ts });
     } else if (e.type === 'subject.photo-set' && e.payload) {
       const s = this.subjects.get(e.payload.subjectId);
-      if (s) Object.assign(s, { photoRef: `${PHOTO_REF}${e.payload.sha256}`, updatedAt: e.ts });
+      if (s) {
+        const thumb = e.payload.thumbSha256;
+        Object.assign(s, { photoRef: `${PHOTO_REF}${e.payload.sha256}`, thumbRef: thumb ? `${PHOTO_REF}${thumb}` : null, updatedAt: e.ts });
+      }
     } else if (e.type === 'subject.watched' && e.payload) {
       const s = this.subjects.get(e.payload.subjectId);
       if (s) Object.assign(s, { watch: { since: e.ts, by: e.actor, reason: e.payload.reason }, updatedAt: e.ts });

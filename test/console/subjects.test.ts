@@ -104,12 +104,16 @@ describe('a suspect under an order, from the console', () => {
     });
 
     // His photo, as a phone took it: stored without the phone's GPS, shown through the API.
-    await c.page.locator('#subject-photo-file').setInputFiles({ name: 'IMG_2041.jpg', mimeType: 'image/jpeg', buffer: withSegments(realJpeg(), EXIF_GPS) });
+    await c.page
+      .locator('#subject-photo-file')
+      .setInputFiles({ name: 'IMG_2041.jpg', mimeType: 'image/jpeg', buffer: withSegments(realJpeg('red', '640x480'), EXIF_GPS) });
     await c.page.locator('[data-action="upload-photo"]').click();
     const img = c.page.locator('#subject-photo img');
-    await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(32);
+    await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(640);
     const photoSet = journal('subject.photo-set', (e) => e.ref === subjectId);
     expect(photoSet.map((e) => [e.actor, payload<{ removed: string[] }>(e).removed])).toEqual([['controller', ['exif']]]);
+    // And its thumbnail for lists, 160 px wide, a JPEG of its own stored by hash.
+    expect(payload<{ thumbSha256: string | null }>(photoSet[0]).thumbSha256).toMatch(/^[0-9a-f]{64}$/);
 
     // An edit changes only what was changed.
     await c.page.locator('#subject-edit-status').selectOption('known');
@@ -166,11 +170,13 @@ describe('a suspect under an order, from the console', () => {
     await m.page.goto(`${base}/premises`);
     const sharedItem = m.page.locator(`#shared-subjects li[data-subject="${subjectId}"]`);
     await sharedItem.waitFor();
+    // Her list shows his thumbnail, not the whole photo, through the API (the look journaled).
+    await expect.poll(() => sharedItem.locator('img').evaluate((i: HTMLImageElement) => i.complete && [i.naturalWidth, i.naturalHeight])).toEqual([160, 120]);
+    expect(journal('subject.viewed', (e) => e.actor === 'member' && payload<{ via: string }>(e).via === 'photo').length).toBeGreaterThan(0);
     expect(await sharedItem.textContent()).toMatch(
       /Tall male, shaved head, green parka.*CBO DT\/2026\/0042: excluded from Market Square, Market Square Pharmacy/,
     );
     expect(await m.page.locator('main').textContent()).not.toMatch(/Dean|Hollis|Deano|weapons|watch list|Threatened/);
-    await expect.poll(() => sharedItem.locator('img').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(32);
     expect(await m.page.locator('#shared-subjects').textContent()).not.toMatch(/violence/);
     await m.page.locator('#report-kind').selectOption('sighting');
     await m.page.locator('#report-category').selectOption('cbo-breach');

@@ -3,15 +3,15 @@ import { crc32 } from 'node:zlib';
 
 /** Real images for photo tests, made by ffmpeg (a Debian package the tests already need), and the metadata phones add. */
 
-/** A real 32×32 JPEG (ffmpeg's mjpeg encoder), decodable by any viewer. */
-export function realJpeg(colour = 'red'): Buffer {
+/** A real JPEG (ffmpeg's mjpeg encoder, 32×32 unless given), decodable by any viewer. */
+export function realJpeg(colour = 'red', size = '32x32'): Buffer {
   return execFileSync('ffmpeg', [
     '-loglevel',
     'error',
     '-f',
     'lavfi',
     '-i',
-    `color=c=${colour}:s=32x32`,
+    `color=c=${colour}:s=${size}`,
     '-frames:v',
     '1',
     '-c:v',

@@ -73,7 +73,11 @@ export function premisesView(ctx: Ctx): View {
                 { 'data-subject': s.id },
                 // The photo only through the API, which checks the share and journals the look.
                 s.photoRef?.startsWith('sha256:')
-                  ? h('img', { src: `/api/subjects/${encodeURIComponent(s.id)}/photo`, alt: `Photo: ${s.description.slice(0, 60)}`, class: 'subject-img' })
+                  ? h('img', {
+                      src: `/api/subjects/${encodeURIComponent(s.id)}/photo?size=thumb`,
+                      alt: `Photo: ${s.description.slice(0, 60)}`,
+                      class: 'subject-img',
+                    })
                   : null,
                 h('strong', {}, s.status === 'sought' ? 'Sought: ' : 'Known: '),
                 s.description,
