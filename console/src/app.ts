@@ -20,9 +20,11 @@ import { logView } from './views/log';
 import { loginView } from './views/login';
 import { mapView } from './views/map';
 import { messagesView } from './views/messages';
+import { navBadge } from './nav-badge';
 import { peopleView } from './views/people';
 import { premisesView } from './views/premises';
 import { subjectsView } from './views/subjects';
+import { watchReports } from './report-alerts';
 import { startWatchAlerts } from './watch-alerts';
 import { topbar } from './views/topbar';
 import { trackingView } from './views/tracking';
@@ -54,6 +56,8 @@ export class ConsoleApp {
   private live = new Live(this.store);
   private views = new Map<PanelId, View>();
   private current: PanelId | null = null;
+  /** Shop reports announced and counted on the Incidents link until that panel is shown. */
+  private reports: { seen(): void } | null = null;
   private ctx: Ctx | null = null;
   private messages: MessagesState | null = null;
   private main: HTMLElement | null = null;
@@ -102,6 +106,7 @@ export class ConsoleApp {
     this.current = null;
     this.ctx = null;
     this.messages = null;
+    this.reports = null;
     document.body.classList.remove('has-emergency');
     this.showLogin(message);
   }
@@ -157,6 +162,8 @@ export class ConsoleApp {
       this.toast,
     );
     if (may.readMessages(me.consoleRole)) this.watchMessages(ctx);
+    const incidents = this.nav.querySelector<HTMLAnchorElement>('a[data-panel="incidents"]');
+    if (may.live(me.consoleRole) && incidents) this.reports = watchReports(ctx, incidents, () => this.current === 'incidents');
     if (may.live(me.consoleRole) && may.searchSubjects(me.consoleRole)) startWatchAlerts(ctx);
     const path = location.pathname === '/' ? (panels[0]?.path ?? '/') : location.pathname + location.search;
     this.route(path, false, true);
@@ -169,19 +176,12 @@ export class ConsoleApp {
   private watchMessages(ctx: Ctx): void {
     const state = new MessagesState(ctx.api, ctx.store);
     this.messages = state;
-    const link = this.nav?.querySelector<HTMLAnchorElement>('a[data-panel="messages"]');
-    // Seen: "Messages 2"; said: "Messages, 2 unread". The seen parts are hidden from screen
-    // readers and the said one from sight, so the name contains what is seen (WCAG 2.5.3).
-    const badge = h('span', { class: 'badge', id: 'messages-unread', hidden: true, 'aria-hidden': 'true' });
-    const said = h('span', { class: 'sr-only' }, 'Messages');
-    if (link?.firstChild) link.replaceChild(h('span', { 'aria-hidden': 'true' }, link.firstChild.textContent ?? ''), link.firstChild);
-    for (const part of [badge, said]) link?.insertBefore(part, link.querySelector('kbd'));
-    state.subscribe(() => {
-      const n = state.unread;
-      badge.hidden = n === 0;
-      badge.textContent = String(n);
-      said.textContent = n ? `Messages, ${n} unread` : 'Messages';
-    });
+    const setUnread = navBadge(
+      this.nav?.querySelector<HTMLAnchorElement>('a[data-panel="messages"]'),
+      'messages-unread',
+      (label, n) => `${label}, ${n} unread`,
+    );
+    state.subscribe(() => setUnread(state.unread));
     state.onIncoming = (e) => {
       const p = (e.payload ?? {}) as { issi?: number; text?: string };
       const who = typeof p.issi === 'number' ? (ctx.store.unitByIssi(p.issi)?.callsign ?? `ISSI ${p.issi}`) : 'a radio';
@@ -245,6 +245,7 @@ export class ConsoleApp {
     }
     view.el.hidden = false;
     this.current = panel.id;
+    if (panel.id === 'incidents') this.reports?.seen();
     view.show?.();
   }
 

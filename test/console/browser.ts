@@ -205,3 +205,27 @@ export async function keyboardUnreachable(page: Page, scope = 'main', maxTabs = 
     );
   }, scope);
 }
+
+/**
+ * Records the kind of every tone the page starts (WebAudio oscillator types: the emergency's
+ * square, the breach's sawtooth, the chime's sine), before any of its scripts run; read with
+ * `tonesPlayed`.
+ */
+export async function recordTones(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const w = window as unknown as { __tones: string[] };
+    w.__tones = [];
+    const create = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'createOscillator')!.value as (this: BaseAudioContext) => OscillatorNode;
+    AudioContext.prototype.createOscillator = function (this: AudioContext) {
+      const osc = create.call(this);
+      const start = osc.start.bind(osc);
+      osc.start = (when?: number) => {
+        w.__tones.push(osc.type);
+        start(when);
+      };
+      return osc;
+    };
+  });
+}
+
+export const tonesPlayed = (page: Page): Promise<string[]> => page.evaluate(() => (window as unknown as { __tones: string[] }).__tones);

@@ -5,7 +5,7 @@ import type { JournalEvent } from '../../gateway/journal/types';
 import { hashPassword } from '../../gateway/auth/password';
 import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
 import { EXIF_GPS, realJpeg, withSegments } from '../helpers/photos';
-import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
+import { launchChromium, loginAs, newSession, recordTones, screenshot, tonesPlayed, type Session } from './browser';
 
 /**
  * Issue 16, items 4 and 5, in Chromium: subjects and orders from the console. A controller adds
@@ -46,27 +46,13 @@ afterAll(async () => {
 async function session(username: string): Promise<Session> {
   const s = await newSession(browser);
   sessions.push(s);
-  // The kinds of tone the page starts (WebAudio oscillator types), before any of its scripts run.
-  await s.context.addInitScript(() => {
-    const w = window as unknown as { __tones: string[] };
-    w.__tones = [];
-    const create = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'createOscillator')!.value as (this: BaseAudioContext) => OscillatorNode;
-    AudioContext.prototype.createOscillator = function (this: AudioContext) {
-      const osc = create.call(this);
-      const start = osc.start.bind(osc);
-      osc.start = (when?: number) => {
-        w.__tones.push(osc.type);
-        start(when);
-      };
-      return osc;
-    };
-  });
+  await recordTones(s.context);
   await loginAs(s.page, base, username);
   return s;
 }
 
 const journal = (type: string, where: (e: JournalEvent) => boolean = () => true) => [...gw.journal.replay()].filter((e) => e.type === type && where(e));
-const tones = (s: Session) => s.page.evaluate(() => (window as unknown as { __tones: string[] }).__tones);
+const tones = (s: Session) => tonesPlayed(s.page);
 const payload = <T>(e: JournalEvent | undefined) => e?.payload as T;
 const person = (username: string, consoleRole: 'police' | 'cctv-operator') => ({
   username,
