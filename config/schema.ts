@@ -132,6 +132,13 @@ const GatewaySchema = z
         synchronous: z.enum(['full', 'normal']).default('full'),
         maxBatch: envInt(z.number().int().min(1)).default(2000),
         /**
+         * Under load (appends arriving faster than commitDelayAbovePerSecond), an ordinary batch
+         * waits this long for more to join it before its commit; acknowledgements wait as long.
+         * 0: every batch goes at once. Emergencies never wait.
+         */
+        commitDelayMs: envInt(z.number().int().min(0).max(50)).default(2),
+        commitDelayAbovePerSecond: envInt(z.number().int().min(0)).default(500),
+        /**
          * Time travel keeps a whole state every this many events (built in its worker), so a
          * query replays at most this many: fewer means faster answers and more memory.
          */

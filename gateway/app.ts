@@ -131,6 +131,8 @@ export class Gateway {
       path: resolve(base, config.gateway.journal.path),
       synchronous: config.gateway.journal.synchronous,
       maxBatch: config.gateway.journal.maxBatch,
+      commitDelayMs: config.gateway.journal.commitDelayMs,
+      commitDelayAbovePerSecond: config.gateway.journal.commitDelayAbovePerSecond,
       log: log.child({ module: 'journal' }),
       onBatch: (size, seconds) => {
         this.metrics.batchSize.observe(size);

@@ -27,12 +27,24 @@ export interface JournalOptions {
    * the queued one with the same key (default: twice `maxBatch`).
    */
   coalesceAbove?: number;
+  /**
+   * Under load, how long an ordinary batch waits to gather more before going to the writer
+   * (PostgreSQL's commit_delay): each commit costs a system call and a page write of its own,
+   * so at a thousand appends a second, commits of one or two rows spent most of the writer's
+   * CPU. 0 (the default) turns it off. Never applied to the urgent lane.
+   */
+  commitDelayMs?: number;
+  /** The delay applies only while appends arrive at least this fast (per second, over the last second). */
+  commitDelayAbovePerSecond?: number;
 }
 
 /** How long a batch of ordinary appends should take the writer (`batchCap`). */
 const DEFAULT_BATCH_TARGET_MS = 4;
 /** Batches smaller than this say little about the writer's pace per event (the fsync dominates). */
 const PACE_MIN_SAMPLE = 16;
+
+const DEFAULT_COMMIT_DELAY_MS = 0;
+const DEFAULT_COMMIT_DELAY_ABOVE_PER_SECOND = 500;
 
 /** How often the number of coalesced appends is journaled (per key, one event per window). */
 const COALESCE_REPORT_MS = 1000;
@@ -78,6 +90,14 @@ export class Journal implements JournalStore {
   /** Commits held by `holdCommits` (tests, maintenance): appends queue, none is sent. */
   private held = false;
   private scheduled = false;
+  /** The commit delay's timer, while a batch gathers under load. */
+  private delay: NodeJS.Timeout | null = null;
+  /** The gathering batch was cut short: it goes without waiting again. */
+  private hurry = false;
+  /** Appends since `rateSince`, and the rate measured over the window before. */
+  private arrivals = 0;
+  private rateSince = performance.now();
+  private rate = 0;
   /** Settles, never rejecting, once the batch in the worker is committed or refused. */
   private writing: Promise<void> | null = null;
   private writingCount = 0;
@@ -173,8 +193,11 @@ export class Journal implements JournalStore {
     return new Promise((resolve, reject) => {
       if (this.coalesceInto(input, payload, resolve, reject)) return;
       const p: Pending = { input, payload, resolve, reject };
-      if (isUrgent(input)) this.urgent.push(p);
-      else {
+      this.arrivals++;
+      if (isUrgent(input)) {
+        this.urgent.push(p);
+        this.cancelDelay();
+      } else {
         this.pending.push(p);
         if (input.coalesce) this.coalescible.set(input.coalesce, p);
       }
@@ -219,14 +242,47 @@ export class Journal implements JournalStore {
     });
   }
 
-  /** Sends on the next turn, so everything appended in this one (and its microtasks) joins. */
+  /**
+   * Sends on the next turn, so everything appended in this one (and its microtasks) joins; under
+   * load, after `commitDelayMs`, so more join (an urgent append cancels the wait).
+   */
   private schedule(): void {
     if (this.scheduled || this.writing || this.held || this.queued === 0) return;
     this.scheduled = true;
+    if (!this.hurry && this.urgent.length === 0 && this.pending.length < this.batchCap() && this.busy()) {
+      this.delay = setTimeout(() => {
+        this.delay = null;
+        this.scheduled = false;
+        this.writeNext();
+      }, this.opts.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS);
+      return;
+    }
     setImmediate(() => {
       this.scheduled = false;
       this.writeNext();
     });
+  }
+
+  /** Whether appends arrived at least `commitDelayAbovePerSecond` over the last second. */
+  private busy(): boolean {
+    if ((this.opts.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS) <= 0) return false;
+    const now = performance.now();
+    if (now - this.rateSince >= 1000) {
+      this.rate = (this.arrivals * 1000) / (now - this.rateSince);
+      this.arrivals = 0;
+      this.rateSince = now;
+    }
+    return this.rate >= (this.opts.commitDelayAbovePerSecond ?? DEFAULT_COMMIT_DELAY_ABOVE_PER_SECOND);
+  }
+
+  /** An urgent append (or a flush) does not wait for more to gather: what gathers goes right after it. */
+  private cancelDelay(): void {
+    if (!this.delay) return;
+    this.hurry = true;
+    clearTimeout(this.delay);
+    this.delay = null;
+    this.scheduled = false;
+    this.schedule();
   }
 
   private get queued(): number {
@@ -249,7 +305,9 @@ export class Journal implements JournalStore {
 
   private writeNext(): void {
     if (this.writing || this.held || this.queued === 0 || !this.writer) return;
-    const batch = this.urgent.length > 0 ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.batchCap());
+    const urgent = this.urgent.length > 0;
+    const batch = urgent ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.batchCap());
+    if (!urgent) this.hurry = false;
     if (this.coalescible.size > 0) {
       for (const p of batch) if (p.input.coalesce && this.coalescible.get(p.input.coalesce) === p) this.coalescible.delete(p.input.coalesce);
     }
@@ -353,6 +411,7 @@ export class Journal implements JournalStore {
   /** Resolves once everything appended so far is committed (or refused). */
   async flush(): Promise<void> {
     this.held = false;
+    this.cancelDelay();
     while (this.writer && (this.writing || this.queued > 0)) {
       this.writeNext();
       await this.writing;
@@ -429,6 +488,8 @@ export class Journal implements JournalStore {
 
   private async shutdown(): Promise<void> {
     await this.flush();
+    if (this.delay) clearTimeout(this.delay);
+    this.delay = null;
     // The reader goes first, so the writer's close is the last one and checkpoints the WAL.
     this.db?.close();
     this.db = null;

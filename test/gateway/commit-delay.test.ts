@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal, type JournalOptions } from '../../gateway/journal/journal';
+import { untyped } from '../helpers/untyped';
+
+/**
+ * Issue 20: under load an ordinary batch waits `commitDelayMs` for more to join its commit
+ * (fewer, larger commits: less CPU per message), while an emergency never waits and, arriving,
+ * sends what was gathering at once. Below the rate, nothing waits.
+ */
+const journals: Array<{ journal: Journal; dir: string }> = [];
+afterEach(async () => {
+  for (const { journal, dir } of journals.splice(0)) {
+    await journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function openJournal(opts: Partial<JournalOptions>): Promise<{ journal: Journal; batches: number[] }> {
+  const batches: number[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'tw-commit-delay-'));
+  const journal = new Journal({
+    path: join(dir, 'journal.db'),
+    synchronous: 'full',
+    maxBatch: 500,
+    log: pino({ level: 'silent' }),
+    onBatch: (size) => batches.push(size),
+    ...opts,
+  });
+  await journal.open();
+  journals.push({ journal, dir });
+  return { journal, batches };
+}
+
+const position = (i: number) => untyped({ source: 'mqtt:radio-2001', type: 'test.position', payload: { i } });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Far longer than any commit takes here: an append still waiting this long is waiting for the delay. */
+const LONG_DELAY_MS = 60_000;
+const settledWithin = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), sleep(ms).then(() => false)]);
+
+describe('commit delay under load', () => {
+  it('gathers appends that arrive a few milliseconds apart into one commit', async () => {
+    const { journal, batches } = await openJournal({ commitDelayMs: 200, commitDelayAbovePerSecond: 0 });
+    const first = journal.append(position(1));
+    await sleep(20);
+    const second = journal.append(position(2));
+    const [a, b] = await Promise.all([first, second]);
+    expect(b.seq).toBe(a.seq + 1);
+    expect(batches).toEqual([2]);
+  });
+
+  it('commits each at once without it', async () => {
+    const { journal, batches } = await openJournal({ commitDelayMs: 0 });
+    await journal.append(position(1));
+    await sleep(20);
+    await journal.append(position(2));
+    expect(batches).toEqual([1, 1]);
+  });
+
+  it('never delays an emergency, and sends what was gathering with it', async () => {
+    const { journal } = await openJournal({ commitDelayMs: LONG_DELAY_MS, commitDelayAbovePerSecond: 0 });
+    const fix = journal.append(position(1));
+    await sleep(20);
+    expect(await settledWithin(fix, 200)).toBe(false); // gathering
+    const press = journal.append(untyped({ source: 'mqtt:radio-2005', type: 'radio.emergency', payload: { state: 'pressed' } }));
+    expect(await settledWithin(Promise.all([press, fix]), 10_000)).toBe(true);
+    const [pressed, fixed] = await Promise.all([press, fix]);
+    expect(pressed.seq).toBeLessThan(fixed.seq); // the urgent lane first
+  });
+
+  it('does not wait while appends arrive slower than the rate it applies above', async () => {
+    const { journal } = await openJournal({ commitDelayMs: LONG_DELAY_MS, commitDelayAbovePerSecond: 1_000_000 });
+    expect(await settledWithin(journal.append(position(1)), 10_000)).toBe(true);
+  });
+
+  it('is cut short by a flush and by closing', async () => {
+    const { journal } = await openJournal({ commitDelayMs: LONG_DELAY_MS, commitDelayAbovePerSecond: 0 });
+    const one = journal.append(position(1));
+    expect(await settledWithin(journal.flush(), 10_000)).toBe(true);
+    expect((await one).seq).toBe(1);
+    const two = journal.append(position(2));
+    expect(await settledWithin(journal.close(), 10_000)).toBe(true);
+    expect((await two).seq).toBe(2);
+  });
+});
