@@ -155,6 +155,7 @@ export class Gateway {
       sessions: this.sessions,
       journal: this.journal,
       log: log.child({ module: 'people' }),
+      endMqtt: (username) => this.broker.disconnectAccount(username),
       clock,
     });
     this.broker = new BrokerThread({

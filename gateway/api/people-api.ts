@@ -20,6 +20,8 @@ export interface PeopleApiDeps {
   sessions: Sessions;
   journal: Journal;
   log: Logger;
+  /** Closes the account's MQTT connections (the broker's), as its console sessions end. */
+  endMqtt?: (username: string) => void;
   clock?: Clock;
 }
 
@@ -197,7 +199,9 @@ export class PeopleApi {
   private save(user: StoredUser, endSessions = false): void {
     this.deps.store.put(user);
     this.deps.accounts.applyStored(user);
-    if (endSessions) this.deps.sessions.endFor(user.username, 'account-changed');
+    if (!endSessions) return;
+    this.deps.sessions.endFor(user.username, 'account-changed');
+    this.deps.endMqtt?.(user.username);
   }
 
   private row(p: Person, by: string, change: Partial<Pick<StoredUser, 'displayName' | 'consoleRole' | 'premisesId' | 'disabled'>>): StoredUser {

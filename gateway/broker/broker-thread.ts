@@ -107,6 +107,14 @@ export class BrokerThread {
   }
 
   /** Closes every client (their sessions end as on any broker stop), then the thread. */
+  /**
+   * Closes every MQTT connection of one account: a person disabled, or given another role,
+   * must not keep reading through a connection that logged in as they were.
+   */
+  disconnectAccount(username: string): void {
+    this.outbox?.send({ kind: 'disconnect-account', username });
+  }
+
   async stop(): Promise<void> {
     const worker = this.worker;
     const outbox = this.outbox;

@@ -138,6 +138,9 @@ function onMessage(m: ToBroker): void {
         (err: Error) => send({ kind: 'published', id: m.id, error: err.message }),
       );
       return;
+    case 'disconnect-account':
+      broker.disconnectAccount(m.username);
+      return;
     case 'stop':
       stop().catch((err: unknown) => {
         log.error({ err }, 'broker did not stop cleanly');

@@ -118,6 +118,8 @@ export class MqttBroker implements MqttPublisher {
   private aedes: Aedes | null = null;
   private server: Server | null = null;
   private readonly principals = new WeakMap<Client, Principal>();
+  /** Clients past CONNECT, until they disconnect. */
+  private readonly connected = new Set<Client>();
   /** Clients whose CONNECT had an empty id with CleanSession=0 ([MQTT-3.1.3-8]). */
   private readonly idless = new WeakSet<Client>();
   /** Clients whose CONNECT had an empty id with CleanSession=1: aedes made one up for them. */
@@ -172,8 +174,12 @@ export class MqttBroker implements MqttPublisher {
       },
     });
     this.takeOverPublish(aedes);
-    aedes.on('client', () => this.opts.metrics.clients(1));
+    aedes.on('client', (client) => {
+      this.connected.add(client);
+      this.opts.metrics.clients(1);
+    });
     aedes.on('clientDisconnect', (client) => {
+      this.connected.delete(client);
       this.opts.metrics.clients(-1);
       const p = this.principals.get(client);
       if (p)
@@ -309,6 +315,18 @@ export class MqttBroker implements MqttPublisher {
     return new Promise((resolve, reject) => {
       aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (err?: Error) => (err ? reject(err) : resolve()));
     });
+  }
+
+  /** Closes every connection of one account (the people screen disabled it or changed its role). */
+  disconnectAccount(username: string): number {
+    let closed = 0;
+    for (const client of this.connected) {
+      if (this.principals.get(client)?.username !== username) continue;
+      client.close();
+      closed++;
+    }
+    if (closed) this.opts.log.info({ username, closed }, 'account changed: its MQTT connections closed');
+    return closed;
   }
 
   async stop(): Promise<void> {

@@ -42,6 +42,7 @@ export type WireAppend = Omit<AppendInput, 'payload'> & { payloadJson: string };
 /** Main thread → broker thread. */
 export type ToBroker =
   | { kind: 'stop' }
+  | { kind: 'disconnect-account'; username: string }
   | { kind: 'publish'; id: number; topic: string; payload: string; qos: 0 | 1; retain: boolean }
   | { kind: 'admit'; id: number; address: string }
   | { kind: 'login'; id: number; outcome: LoginOutcome; limit: RateLimit }

@@ -229,6 +229,16 @@ describe('changing, resetting and disabling', () => {
     expect(journal('user.enabled')).toMatchObject([{ actor: 'secmgr', payload: { username: 'operator' } }]);
   });
 
+  it("a disabled person's MQTT connection closes, and it cannot connect again", async () => {
+    const mqtt = await connectMqtt(gw.broker.port, 'operator');
+    const closed = new Promise<void>((resolve) => mqtt.once('close', () => resolve()));
+    expect((await call('PATCH', '/api/users/operator', manager, { disabled: true })).status).toBe(200);
+    await closed;
+    await expect(connectMqtt(gw.broker.port, 'operator')).rejects.toThrow(/Not authorized/i);
+    expect((await call('PATCH', '/api/users/operator', manager, { disabled: false })).status).toBe(200);
+    (await connectMqtt(gw.broker.port, 'operator')).end(true);
+  });
+
   it('a new role ends the sessions that carry the old one', async () => {
     const s = await loginSession(gw.httpPort, 'police');
     expect((await call('GET', '/api/subjects', s)).status).toBe(200);
