@@ -150,7 +150,11 @@ describe('tracking a subject', () => {
     await screenshot(controller.page, 'tracking');
 
     await controller.page.locator('[data-action="show-on-map"]').click();
-    await controller.page.locator('.leaflet-overlay-pane path.track-head').waitFor();
+    const head = controller.page.locator('.leaflet-overlay-pane path.track-head');
+    await head.waitFor();
+    // Names, not ids, on the map too.
+    await head.dispatchEvent('mouseover');
+    await expect.poll(() => controller.page.locator('.leaflet-tooltip', { hasText: 'last seen' }).textContent()).toBe('Jordan Reece, last seen');
     expect(await controller.page.locator('.leaflet-overlay-pane path.exclusion').count()).toBeGreaterThan(0);
     expect(await controller.page.locator('.leaflet-overlay-pane path.predicted').count()).toBeGreaterThan(0);
     await screenshot(controller.page, 'tracking-map');

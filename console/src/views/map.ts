@@ -3,6 +3,7 @@ import type { UnitView } from '../../../gateway/contract/socket';
 import type { Ctx, View } from '../context';
 import { age, coalesce, fill, h, text } from '../dom';
 import { centre, fieldOfView, ll } from '../geo';
+import { categoryName, subjectName } from '../names';
 import { orderTitle, windowsText } from '../order-words';
 import type { ReplayPicture } from '../replay';
 import { may } from '../roles';
@@ -206,7 +207,7 @@ export function mapView(ctx: Ctx): View {
       const at = inc.position ?? prem?.position ?? (inc.zone ? zoneCentre.get(inc.zone) : undefined);
       if (at) {
         const marker = L.circleMarker(ll(at), { radius: 9, color: '#ffb020', weight: 3, fillOpacity: 0.2, className: 'incident' })
-          .bindTooltip(text(`${inc.reference ? `${inc.reference} ` : ''}${inc.category} (${inc.state})`))
+          .bindTooltip(text(`${inc.reference ? `${inc.reference} ` : ''}${categoryName(inc.category)} (${inc.state})`))
           .addTo(overlay);
         marker.getElement()?.setAttribute('data-incident', inc.incidentId);
         if (inc.reference) marker.getElement()?.setAttribute('data-reference', inc.reference);
@@ -232,8 +233,11 @@ export function mapView(ctx: Ctx): View {
           { className: 'track', color: '#ff4fd8', weight: 4 },
         ).addTo(overlay);
         const last = t.points.at(-1)!;
+        // Names, not ids: the tracking panel that selected him has already asked the gallery.
+        const who = text('Last seen');
+        void subjectName(ctx, t.subjectId).then((name) => (who.textContent = `${name}, last seen`));
         L.circleMarker(ll(last.position), { radius: 7, color: '#fff', fillColor: '#ff4fd8', fillOpacity: 1, className: 'track-head' })
-          .bindTooltip(text(`${t.subjectId} last seen`))
+          .bindTooltip(who)
           .addTo(overlay);
       }
     }
