@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config/schema';
+import { actingRole, can } from '../contract/policy';
 import type { Principal } from '../auth/accounts';
 import { findBundle, newBundleId, writeBundle, type BundleInfo, type CustodyEntry } from '../evidence/bundle';
 import { MAX_CLIP_SECONDS, type ClipRecorder } from '../evidence/clips';
@@ -181,9 +182,12 @@ export class EvidenceApi {
     const user = requirePermission(actor, 'evidence.handle', 'export evidence');
     const body = parseInput(BundleInput, input);
     const records = this.projections.evidence.forIncident(body.incidentId);
+    // An incident's bundle carries its record, reports and track even before footage is attached,
+    // for a role that may export incidents and tracks (police); the security manager's carries
+    // the footage and its custody only, as its role reads no subjects or tracks.
     const incident = this.projections.incidents.get(body.incidentId);
-    // An incident's bundle carries its record, reports and track even before footage is attached.
-    if (records.length === 0 && !incident) throw Errors.notFound(`evidence for incident ${body.incidentId}`);
+    const documents = incident && can(actingRole(actor), 'tracking.export');
+    if (records.length === 0 && !documents) throw Errors.notFound(`evidence for incident ${body.incidentId}`);
     const bundleId = newBundleId();
     // The export is recorded before the files leave, so the custody logs inside the bundle include it.
     await Promise.all(
@@ -208,7 +212,7 @@ export class EvidenceApi {
       bundleId,
       timeZone: this.config.site.timezone,
       reference: incident?.reference ?? null,
-      documents: incident ? incidentDocuments(incident, { config: this.config, journal: this.journal, projections: this.projections }) : [],
+      documents: documents ? incidentDocuments(incident, { config: this.config, journal: this.journal, projections: this.projections }) : [],
     });
     return { bundleId, files: info.evidenceIds.length, download: `/api/evidence/bundles/${bundleId}` };
   }

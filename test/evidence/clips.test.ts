@@ -185,4 +185,15 @@ describe("the incident's bundle", () => {
     expect(geo.type).toBe('FeatureCollection');
     expect(geo.features.map((f) => f.properties.kind)).toContain('incident');
   });
+
+  it("holds only the footage and its custody for the security manager, whose role reads no incidents' subjects or tracks", async () => {
+    const created = await call('secmgr', 'POST', '/api/evidence/bundles', { incidentId: incident.incidentId });
+    expect(created.status).toBe(200);
+    const b = await json<{ bundleId: string; download: string }>(created);
+    const archive = await call('secmgr', 'GET', b.download);
+    writeFileSync(join(dir, 'bundle-secmgr.tar'), Buffer.from(await archive.arrayBuffer()));
+    const listing = (await run('tar', ['-tf', 'bundle-secmgr.tar'], { cwd: dir })).stdout.trim().split('\n').sort();
+    expect(listing).toEqual([`${b.bundleId}/SHA256SUMS`, `${b.bundleId}/files/${clip.name}`, `${b.bundleId}/manifest.json`]);
+    expect((await call('secmgr', 'GET', `/api/incidents/${incident.incidentId}/export`)).status).toBe(403);
+  });
 });
