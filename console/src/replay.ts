@@ -9,6 +9,8 @@ export const TRAIL_MS = 30 * 60_000;
 export const SPEEDS = [1, 5, 15, 60] as const;
 /** How often playing moves the clock (real time). */
 const TICK_MS = 250;
+/** How often, while playing, the units' states are asked for at the replayed moment (real time). */
+export const UNITS_EVERY_MS = 5_000;
 
 /** One stretch of the map's events, as `GET /api/replay` answers. */
 export interface ReplayPage {
@@ -96,10 +98,10 @@ export class LatestOnly<A, R> {
  * Replay: the state at a moment from the gateway (time travel), then, while playing, the
  * journal's events after it, applied by the live store's own code (the contract's lifecycles,
  * track fusion, incidents), so the replayed map is drawn exactly as the live one would have
- * been. One state per moment picked; playing asks only for events, a stretch ahead of the clock.
- * While playing, each unit's state (available, on scene) stays the one at the moment picked:
- * the gateway derives it, and playing moves positions, incidents, orders and emergencies; the
- * bar asks for the state again when paused.
+ * been. One state per moment picked; playing asks for events, a stretch ahead of the clock.
+ * A unit's state (available, en route, on scene) is the gateway's to derive, not the store's: while
+ * playing, the units are asked for again every UNITS_EVERY_MS of real time, so they follow the
+ * replayed clock within a few seconds instead of staying as they were at the moment picked.
  */
 export class Replay {
   picture: ReplayPicture | null = null;
@@ -119,6 +121,8 @@ export class Replay {
   private generation = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastTick = 0;
+  private unitsAskedAt = 0;
+  private fetchingUnits = false;
 
   constructor(
     private readonly source: ReplaySource,
@@ -203,6 +207,7 @@ export class Replay {
     if (!this.picture || this.loader.busy) return;
     this.speed = speed;
     this.lastTick = this.realNow();
+    this.unitsAskedAt = this.lastTick;
     if (!this.timer) this.timer = setInterval(() => this.tick(), TICK_MS);
     this.fetchAhead();
     this.emit();
@@ -241,7 +246,30 @@ export class Replay {
     this.advanceTo(to);
     if (p.at >= this.now() - 1) this.pause(); // caught up with now: live is the place for that
     this.fetchAhead();
+    this.refreshUnits(realNow);
     this.emit();
+  }
+
+  /** The units as the gateway's projection had them at the replayed moment: one request at a time. */
+  private refreshUnits(realNow: number): void {
+    const p = this.picture;
+    if (!p || this.fetchingUnits || realNow - this.unitsAskedAt < UNITS_EVERY_MS) return;
+    this.unitsAskedAt = realNow;
+    this.fetchingUnits = true;
+    const gen = this.generation;
+    void this.source
+      .stateAt(p.at)
+      .then((state) => {
+        if (gen !== this.generation || this.picture !== p) return;
+        p.store.applyUnits(state.units);
+        this.emit();
+      })
+      .catch((err: unknown) => {
+        if (gen === this.generation) this.fail(err);
+      })
+      .finally(() => {
+        this.fetchingUnits = false;
+      });
   }
 
   private advanceTo(to: number): void {

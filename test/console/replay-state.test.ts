@@ -95,6 +95,12 @@ describe('the replay player', () => {
       },
       'inc-1',
     ),
+    journaled(
+      'incident.dispatched',
+      T0 + 8_000,
+      { incidentId: 'inc-1', unitId: unit.id, callsign: unit.callsign, issi: 2002, msgId: 'm-1', note: null, travelSeconds: 60, rank: 1, ranking: [] },
+      'inc-1',
+    ),
     ...Array.from({ length: 60 }, (_, i) => fix(10 + i * 10, 52.952 + i * 0.0001)),
     journaled('incident.closed', T0 + 400_000, { incidentId: 'inc-1', outcome: 'no-further-action', note: 'Gone' }, 'inc-1'),
   ];
@@ -133,12 +139,19 @@ describe('the replay player', () => {
     expect(p.store.tracking.incidents.get('inc-1')!.state).not.toBe('closed');
     expect(requests.state).toBe(1);
 
+    const stateOfUnit = () => replay.picture!.store.units.get(unit.id)!.state;
+    const before = stateOfUnit();
     replay.play(60);
     await settle();
     for (let i = 0; i < 40; i++) {
       real += 250; // 15 s of replay per tick at 60×
       replay.tick(real);
       await settle();
+      if (i === 19) {
+        // 5 s of real playing: the units as the gateway had them at the replayed moment (sent to the incident).
+        expect(stateOfUnit()).toBe(gatewayAt(replay.picture!.at).units.find((u) => u.id === unit.id)!.state);
+        expect(stateOfUnit()).not.toBe(before);
+      }
     }
     replay.pause();
     expect(replay.speed).toBe(0);
@@ -152,8 +165,11 @@ describe('the replay player', () => {
     // Its trail: every fix of the last half hour, oldest first.
     const trail = replay.picture!.trails.get(unit.id)!;
     expect(trail.map((x) => x.lat)).toEqual(journal.filter((e) => e.type === 'radio.position' && e.ts <= at).map((e) => (e.payload as { lat: number }).lat));
-    // 40 ticks, one state and a few stretches of events: not a request per tick.
-    expect(requests.state).toBe(1);
+    // And released again when the incident closed.
+    expect(stateOfUnit()).toBe(gw.units.find((u) => u.id === unit.id)!.state);
+    expect(stateOfUnit()).toBe('available');
+    // 40 ticks (10 s): the state picked, the units every 5 s, a few stretches of events; not a request per tick.
+    expect(requests.state).toBe(3);
     expect(requests.events).toBeLessThanOrEqual(6);
   });
 
