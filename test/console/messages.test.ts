@@ -110,6 +110,15 @@ describe('messages', () => {
     await expect.poll(() => tones(s)).toBeGreaterThan(before);
     await expect.poll(() => s.page.locator('#toast').textContent()).toMatch(/Text from PC 1234: At the fountain/);
     expect(await s.page.getByRole('link', { name: 'Messages, 1 unread' }).count()).toBe(1);
+    // The count sits between the name and the shortcut hint, overlapping neither, inside the link.
+    const boxes = await s.page.evaluate(() => {
+      const a = document.querySelector('nav a[data-panel="messages"]')!;
+      const box = (el: Element | null) => el!.getBoundingClientRect();
+      return { link: box(a), label: box(a.firstElementChild), badge: box(a.querySelector('.badge')), hint: box(a.querySelector('kbd')) };
+    });
+    expect(boxes.badge.left).toBeGreaterThanOrEqual(boxes.label.right);
+    expect(boxes.hint.left).toBeGreaterThanOrEqual(boxes.badge.right);
+    expect(boxes.hint.right).toBeLessThanOrEqual(boxes.link.right);
 
     await s.page.getByRole('link', { name: /^Messages/ }).click();
     const unit = s.page.locator('.conversation-unit[data-unit="unit-01"]');

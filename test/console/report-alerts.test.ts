@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { login, withCsrf } from '../helpers/gateway';
-import { consoleSuite, loginAs, recordTones, tonesPlayed } from './browser';
+import { consoleSuite, loginAs, recordTones, screenshot, tonesPlayed } from './browser';
 
 /**
  * Issue 16, item 14: a shop's report reaches the control room with a chime, a toast naming the
@@ -37,6 +37,7 @@ describe('a shop report arriving', () => {
     await expect.poll(() => tonesPlayed(s.page)).toContain('sine');
     expect(await s.page.locator('#incidents-new').textContent()).toBe('1');
     expect(await s.page.getByRole('link', { name: 'Incidents, 1 new report', exact: true }).count()).toBe(1);
+    await screenshot(s.page, 'report-alert');
     // The typing goes on where it was.
     expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('alert-text');
     await s.page.keyboard.type(' the bridge');
