@@ -100,6 +100,12 @@ export class Journal implements JournalStore {
   private rate = 0;
   /** Settles, never rejecting, once the batch in the worker is committed or refused. */
   private writing: Promise<void> | null = null;
+  /**
+   * Batches sent and not yet settled: one at a time, except that an urgent batch goes at once
+   * behind the one in the writer (which runs them in order), without waiting for this thread to
+   * take that one's commit first.
+   */
+  private inFlight = 0;
   private writingCount = 0;
   private closing: Promise<void> | null = null;
   private headSeq = 0;
@@ -247,7 +253,7 @@ export class Journal implements JournalStore {
    * load, after `commitDelayMs`, so more join (an urgent append cancels the wait).
    */
   private schedule(): void {
-    if (this.scheduled || this.writing || this.held || this.queued === 0) return;
+    if (this.scheduled || this.held || this.queued === 0 || this.inFlight >= (this.urgent.length > 0 ? 2 : 1)) return;
     this.scheduled = true;
     if (!this.hurry && this.urgent.length === 0 && this.pending.length < this.batchCap() && this.busy()) {
       this.delay = setTimeout(() => {
@@ -304,17 +310,19 @@ export class Journal implements JournalStore {
   }
 
   private writeNext(): void {
-    if (this.writing || this.held || this.queued === 0 || !this.writer) return;
+    if (this.held || this.queued === 0 || !this.writer) return;
     const urgent = this.urgent.length > 0;
+    if (this.inFlight >= (urgent ? 2 : 1)) return;
     const batch = urgent ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.batchCap());
     if (!urgent) this.hurry = false;
     if (this.coalescible.size > 0) {
       for (const p of batch) if (p.input.coalesce && this.coalescible.get(p.input.coalesce) === p) this.coalescible.delete(p.input.coalesce);
     }
-    this.writingCount = batch.length;
+    this.inFlight++;
+    this.writingCount += batch.length;
     this.writing = this.writer.call({ kind: 'append', batch: toWire(batch) }).then(
-      (c) => this.settle(() => this.committed(batch, c)),
-      (err: unknown) => this.settle(() => this.refused(batch, toError(err))),
+      (c) => this.settle(batch, () => this.committed(batch, c)),
+      (err: unknown) => this.settle(batch, () => this.refused(batch, toError(err))),
     );
   }
 
@@ -330,9 +338,10 @@ export class Journal implements JournalStore {
     return Math.max(PACE_MIN_SAMPLE, Math.min(this.opts.maxBatch, Math.floor(target / this.perEventSeconds)));
   }
 
-  private settle(then: () => void): void {
-    this.writing = null;
-    this.writingCount = 0;
+  private settle(batch: Pending[], then: () => void): void {
+    this.inFlight--;
+    this.writingCount -= batch.length;
+    if (this.inFlight === 0) this.writing = null;
     then();
     this.schedule();
   }
@@ -412,7 +421,7 @@ export class Journal implements JournalStore {
   async flush(): Promise<void> {
     this.held = false;
     this.cancelDelay();
-    while (this.writer && (this.writing || this.queued > 0)) {
+    while (this.writer && (this.inFlight > 0 || this.queued > 0)) {
       this.writeNext();
       await this.writing;
     }

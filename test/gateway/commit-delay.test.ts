@@ -86,3 +86,20 @@ describe('commit delay under load', () => {
     expect((await two).seq).toBe(2);
   });
 });
+
+describe('the urgent lane', () => {
+  it('sends an emergency to the writer behind the batch already there, without waiting for this thread to take that commit first', async () => {
+    const { journal } = await openJournal({ commitDelayMs: 0 });
+    const fix = journal.append(position(1));
+    await new Promise((r) => setImmediate(r)); // the fix's batch is in the writer
+    const press = journal.append(untyped({ source: 'mqtt:radio-2005', type: 'radio.emergency', payload: { state: 'pressed' } }));
+    await new Promise((r) => setImmediate(r));
+    // This thread is busy (projections, consoles…) and cannot take the fix's commit; the writer
+    // commits the press meanwhile, as it already has it.
+    const busyUntil = Date.now() + 1_000;
+    while (Date.now() < busyUntil);
+    const [fixed, pressed] = await Promise.all([fix, press]);
+    expect(pressed.seq).toBe(fixed.seq + 1);
+    expect(pressed.ts).toBeLessThan(busyUntil);
+  });
+});
