@@ -15,7 +15,14 @@ describe('loadConfig', () => {
     expect(cfg.site.timezone).toBe('Europe/London');
     expect(cfg.gateway.http).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(cfg.gateway.mqtt).toEqual({ host: '0.0.0.0', port: 1883, maxPacketSize: 65536, websocketPath: '/mqtt' });
-    expect(cfg.gateway.journal).toEqual({ path: 'data/journal.db', synchronous: 'full', maxBatch: 2000, timeTravelCheckpointEvery: 50_000 });
+    expect(cfg.gateway.journal).toEqual({
+      path: 'data/journal.db',
+      synchronous: 'full',
+      maxBatch: 2000,
+      commitDelayMs: 2,
+      commitDelayAbovePerSecond: 500,
+      timeTravelCheckpointEvery: 50_000,
+    });
     expect(cfg.gateway.sessionTtlMinutes).toBe(480);
     expect(cfg.gateway.unitLostContactSeconds).toBe(120);
     expect(cfg.cameras[0]?.ptz).toBe(false);
