@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LoginOutcome, Principal } from '../auth/accounts';
 import type { RateLimit } from '../auth/token-bucket';
+import { isUrgent } from '../journal/lanes';
 import type { AppendInput } from '../journal/types';
 import { MqttBroker, type BrokerAccounts, type BrokerJournal, type BrokerLog, type BrokerMetrics } from './broker';
 import { RelayedStream } from './stream-relay';
@@ -103,7 +104,10 @@ let stopping = false;
 const journal: BrokerJournal = {
   async append(input: AppendInput): Promise<void> {
     const { payload, ...rest } = input;
-    const reply = await ask((id) => ({ kind: 'append', id, input: { ...rest, payloadJson: JSON.stringify(payload ?? null) } }));
+    const asked = ask((id) => ({ kind: 'append', id, input: { ...rest, payloadJson: JSON.stringify(payload ?? null) } }));
+    // An emergency does not wait for the end of this turn (a busy one reads hundreds of packets).
+    if (isUrgent(input)) outbox.flush();
+    const reply = await asked;
     if (reply.kind === 'appended' && reply.error !== null) throw new Error(reply.error);
   },
   get isOpen() {
