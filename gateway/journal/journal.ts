@@ -98,7 +98,7 @@ export class Journal implements JournalStore {
   private arrivals = 0;
   private rateSince = performance.now();
   private rate = 0;
-  /** Settles, never rejecting, once the batch in the worker is committed or refused. */
+  /** Settles, never rejecting, once the last batch sent to the worker is committed or refused. */
   private writing: Promise<void> | null = null;
   /**
    * Batches sent and not yet settled: one at a time, except that an urgent batch goes at once
