@@ -120,11 +120,14 @@ describe('dock offload end to end over a socat PTY pair', () => {
 
   it('a new gateway process on the same evidence dir resumes a half-received file', async () => {
     rig = new Rig();
-    const size = 1_000_000;
+    // Large enough that the stop lands mid-file on a loaded machine: a 1 MB file was once moved
+    // whole between seeing 40 % of it and stopping, leaving nothing to resume.
+    const size = 6_000_000;
     await rig.open({ dockId: 'dock-1', bays: 2, seed: SEED, cameras: [{ serial: 'CAM-E', bay: 1, files: [{ name: 'E_0001.mp4', size }], docked: false }] });
     rig.sim.dock('CAM-E');
     await until(() => rig.of('dock.progress').some((p) => p.offset >= 0.4 * size), 20_000, '40 % progress');
     await rig.stopGateway();
+    expect(rig.journal.committed).toHaveLength(0); // stopped mid-file
     const durable = await rig.store.durableOffset(
       rig.journal.committed[0]?.key ?? { dockId: 'dock-1', cam: 'CAM-E', fileNo: (1 << 16) | 1, sha256: await fileSha256(SEED, 'CAM-E', 'E_0001.mp4', size) },
     );
