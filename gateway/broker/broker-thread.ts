@@ -106,7 +106,6 @@ export class BrokerThread {
     if (reply.error !== null) throw new Error(reply.error);
   }
 
-  /** Closes every client (their sessions end as on any broker stop), then the thread. */
   /**
    * Closes every MQTT connection of one account: a person disabled, or given another role,
    * must not keep reading through a connection that logged in as they were.
@@ -115,6 +114,7 @@ export class BrokerThread {
     this.outbox?.send({ kind: 'disconnect-account', username });
   }
 
+  /** Closes every client (their sessions end as on any broker stop), then the thread. */
   async stop(): Promise<void> {
     const worker = this.worker;
     const outbox = this.outbox;

@@ -5,7 +5,7 @@ import type { JournalEvent } from '../../gateway/journal/types';
 import { Fleet } from '../../simulators/radio/fleet';
 import { Handset } from '../../simulators/radio/handset';
 import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
-import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
+import { launchChromium, loginAs, newSession, recordTones, screenshot, tonesPlayed, type Session } from './browser';
 
 /**
  * The console in a real Chromium against a real gateway, with simulated MQTT handsets walking
@@ -201,17 +201,7 @@ describe('emergencies', () => {
   it('shows the banner with a tone; the controller acknowledges by keyboard and resolves; both journaled with the user', async () => {
     const controller = await newSession(browser);
     sessions.push(controller);
-    // Count the tones the page starts (WebAudio oscillators), before any script of the page runs.
-    await controller.context.addInitScript(() => {
-      const w = window as unknown as { __tones: number };
-      w.__tones = 0;
-      const proto = AudioContext.prototype;
-      const create = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'createOscillator')!.value as (this: BaseAudioContext) => OscillatorNode;
-      proto.createOscillator = function (this: AudioContext) {
-        w.__tones++;
-        return create.call(this);
-      };
-    });
+    await recordTones(controller.context);
     await loginAs(controller.page, base, 'controller');
     const operator = await session('operator');
     await controller.page.locator('#connection[data-state="live"]').waitFor();
@@ -222,7 +212,7 @@ describe('emergencies', () => {
     const banner = controller.page.locator('[data-emergency]');
     await banner.waitFor();
     expect(await banner.textContent()).toMatch(/EMERGENCY — PCSO 5188/);
-    await controller.page.waitForFunction(() => (window as unknown as { __tones: number }).__tones > 0);
+    await expect.poll(async () => (await tonesPlayed(controller.page)).length).toBeGreaterThan(0);
     // The operator sees it too, but only a controller may take it.
     await operator.page.locator('[data-emergency]').waitFor();
     expect(await operator.page.locator('[data-emergency] [data-action="acknowledge"]').count()).toBe(0);

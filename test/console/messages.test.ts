@@ -6,7 +6,7 @@ import type { JournalEvent } from '../../gateway/journal/types';
 import { Handset } from '../../simulators/radio/handset';
 import { PeiSimulator } from '../../simulators/radio/pei-sim';
 import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
-import { launchChromium, loginAs, newSession, screenshot, type Session } from './browser';
+import { launchChromium, loginAs, newSession, recordTones, screenshot, tonesPlayed, type Session } from './browser';
 
 /**
  * Messages in a real Chromium against a real gateway: a conversation with an MQTT handset and
@@ -67,22 +67,13 @@ afterAll(async () => {
 async function session(username: string): Promise<Session> {
   const s = await newSession(browser);
   sessions.push(s);
-  // Count the tones the page starts (WebAudio oscillators), before any script of the page runs.
-  await s.context.addInitScript(() => {
-    const w = window as unknown as { __tones: number };
-    w.__tones = 0;
-    const create = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'createOscillator')!.value as (this: BaseAudioContext) => OscillatorNode;
-    AudioContext.prototype.createOscillator = function (this: AudioContext) {
-      w.__tones++;
-      return create.call(this);
-    };
-  });
+  await recordTones(s.context);
   await loginAs(s.page, base, username);
   return s;
 }
 
 const journal = (type: string, where: (e: JournalEvent) => boolean = () => true) => [...gw.journal.replay()].filter((e) => e.type === type && where(e));
-const tones = (s: Session) => s.page.evaluate(() => (window as unknown as { __tones: number }).__tones);
+const tones = async (s: Session) => (await tonesPlayed(s.page)).length;
 const apiStatus = (s: Session, path: string, body?: unknown) =>
   s.page.evaluate(
     async ({ path, body }) => {
