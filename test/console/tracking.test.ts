@@ -112,7 +112,8 @@ describe('the incidents board', () => {
     expect(await card.textContent()).toMatch(/FreshWay Supermarket, Victoria Centre/);
     const id = (await card.getAttribute('data-incident'))!;
 
-    await card.getByLabel(`Grade of ${id}`).selectOption('priority');
+    // Named by its TW number, not its id.
+    await card.getByLabel(/^Grade of TW-\d{4}-\d{6}$/).selectOption('priority');
     await eventually(() => journal('incident.graded', (e) => (e.payload as { incidentId: string }).incidentId === id).length === 1, 10_000, 'graded');
     await expect.poll(() => card.getAttribute('data-state')).toBe('graded');
     await card.locator('[data-action="candidates"]').click();

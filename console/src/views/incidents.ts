@@ -79,7 +79,7 @@ export function incidentsView(ctx: Ctx): View {
     if (may.dispatch(role) && (i.state === 'reported' || i.state === 'graded')) {
       const grade = h(
         'select',
-        { 'aria-label': `Grade of ${i.incidentId}` },
+        { 'aria-label': `Grade of ${i.reference ?? i.incidentId}` },
         h('option', { value: '' }, 'Grade…'),
         site.incidentGrades.map((g) => h('option', { value: g.id }, g.label)),
       );
