@@ -13,8 +13,12 @@ export interface Table {
 
 export const quick = process.argv.includes('--quick');
 
+/** The load average (1, 5, 15 min) as this benchmark's process started: what else was running before it. */
+const LOAD_AT_START = loadavg().map((l) => +l.toFixed(2));
+
+/** The machine, and its load average at the start of the run and at its end (when the result is written). */
 export function machine(): Record<string, unknown> {
-  return { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, node: process.version, loadavg1m: +loadavg()[0]!.toFixed(2) };
+  return { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, node: process.version, loadavgAtStart: LOAD_AT_START, loadavg1m: +loadavg()[0]!.toFixed(2) };
 }
 
 export function printTable(t: Table): void {
