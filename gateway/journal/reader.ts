@@ -51,6 +51,14 @@ function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
+const POSITION_TYPE = 'radio.position';
+
+function mayMatchPositions(q: EventQuery): boolean {
+  if (q.types && !q.types.includes(POSITION_TYPE)) return false;
+  if (q.typePrefix && !POSITION_TYPE.startsWith(q.typePrefix)) return false;
+  return true;
+}
+
 /**
  * The SQL after `FROM events` for a query (`filter` alone: WHERE; `clause`: with ORDER and
  * LIMIT), or null when it can match nothing. Throws a RangeError on a malformed query.
@@ -76,6 +84,9 @@ function compile(q: EventQuery): { filter: string; clause: string; params: Array
     where.push('type >= ? AND type < ?');
     params.push(q.typePrefix, prefixEnd(q.typePrefix));
   }
+  // Position fixes are left out of the subject index (schema.ts): a query that cannot match one
+  // says so, in the index's own words, so that SQLite can use it.
+  if (q.subject !== undefined && !mayMatchPositions(q)) where.push(`type <> '${POSITION_TYPE}'`);
   for (const column of ['subject', 'ref', 'actor'] as const) {
     const value = q[column];
     if (value === undefined) continue;

@@ -144,6 +144,46 @@ describe('journal', () => {
     expect(verifyJournal(journal.database)).toMatchObject({ ok: true, count: 2, head: journal.head.hash });
   });
 
+  it('does not remember the dedupe key of a refused batch: the resend is journaled', async () => {
+    const { journal, path } = await openJournal();
+    const side = new Database(path);
+    side.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'test.boom' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const results = await Promise.allSettled([
+      journal.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 5 }, dedupe: 'h1/11/abc' })),
+      journal.append(untyped({ source: 'test', type: 'test.boom', payload: {} })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    side.exec('DROP TRIGGER boom');
+    side.close();
+    const resent = await journal.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 5 }, dedupe: 'h1/11/abc' }));
+    expect(resent).toMatchObject({ seq: 1, dedupe: 'h1/11/abc' });
+    expect(journal.read(0, 10)).toHaveLength(1);
+  });
+
+  it('opens a journal made with the old dedupe and subject indexes: drops them, and still knows its resends', async () => {
+    const { journal, path } = await openJournal();
+    const a = await journal.append(untyped({ source: 'mqtt:h1', type: 'radio.status', subject: 'radio:2001', payload: { value: 3 }, dedupe: 'h1/9/def' }));
+    await journal.append(untyped({ source: 'mqtt:h1', type: 'radio.position', subject: 'radio:2001', payload: { lat: 1, lon: 2 } }));
+    await journal.close();
+    const side = new Database(path);
+    side.exec(
+      'CREATE INDEX events_dedupe ON events(dedupe) WHERE dedupe IS NOT NULL; CREATE INDEX events_subject ON events(subject, seq) WHERE subject IS NOT NULL',
+    );
+    side.close();
+    const reopened = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }) });
+    await reopened.open();
+    journals.push(reopened);
+    const indexes = (
+      reopened.database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as Array<{ name: string }>
+    ).map((r) => r.name);
+    expect(indexes).not.toContain('events_dedupe');
+    expect(indexes).not.toContain('events_subject');
+    expect(await reopened.append(untyped({ source: 'mqtt:h1', type: 'radio.status', payload: { value: 3 }, dedupe: 'h1/9/def' }))).toEqual(a);
+    // By subject, with and without the position fixes (which the subject index leaves out).
+    expect(reopened.reader.events({ subject: 'radio:2001' }).map((e) => e.type)).toEqual(['radio.status', 'radio.position']);
+    expect(reopened.reader.events({ subject: 'radio:2001', types: ['radio.status'] }).map((e) => e.seq)).toEqual([a.seq]);
+  });
+
   it('commits everything appended before close, and refuses appends after it', async () => {
     const { journal, path } = await openJournal();
     const appends = Array.from({ length: 1500 }, (_, i) => journal.append(untyped({ source: 'test', type: 'test.n', payload: { i } })));
