@@ -20,7 +20,7 @@ function recordingStream(): { stream: Duplex; writes: string[][] } {
   return { stream, writes };
 }
 
-describe('writes corked per turn of the event loop', () => {
+describe('writes corked per turn of the event loop, for a millisecond at most', () => {
   it('sends what one turn wrote to a connection in one write, and the next turn in another', async () => {
     const { stream, writes } = recordingStream();
     corkPerTurn(stream);
@@ -33,6 +33,23 @@ describe('writes corked per turn of the event loop', () => {
     stream.write('PUBACK 4');
     await nextTurn();
     expect(writes).toEqual([['PUBLISH 1', 'PUBLISH 2', 'PUBLISH 3'], ['PUBACK 4']]);
+  });
+
+  it('does not hold a write for the rest of a long turn: what waited a millisecond leaves with the next write', async () => {
+    const a = recordingStream();
+    const b = recordingStream();
+    corkPerTurn(a.stream);
+    corkPerTurn(b.stream);
+    a.stream.write('PUBLISH 1');
+    b.stream.write('PUBACK 1');
+    const until = performance.now() + 2;
+    while (performance.now() < until); // a busy turn, reading more packets
+    a.stream.write('PUBLISH 2');
+    // Both connections' waiting bytes left; this write starts the next bundle.
+    expect(a.writes).toEqual([['PUBLISH 1']]);
+    expect(b.writes).toEqual([['PUBACK 1']]);
+    await nextTurn();
+    expect(a.writes).toEqual([['PUBLISH 1'], ['PUBLISH 2']]);
   });
 
   it('keeps connections apart and loses nothing written to one that is closing', async () => {
