@@ -8,7 +8,9 @@
  * - publish → an MQTT subscriber of every handset's topics, on all three systems: the one
  *   like-for-like figure. Townwatch forwards once the message is validated, before its commit
  *   (issue 20); only the PUBACK waits for the commit.
- * - Townwatch only, publish → the controller's Socket.IO console. Positions reach the console
+ * - Townwatch only, publish → the controller's Socket.IO console, in a process of its own as a
+ *   control room's browser is (until 2026-12-07 it shared the benchmark's process and event
+ *   loop with the subscriber of every message, which slowed both). Positions reach the console
  *   coalesced every 250 ms (`units:positions`), so their latency is mostly that deliberate
  *   wait; it is shown, but the console latency of record is that of the text probes and
  *   emergency presses, which travel in the reliable `journal:events` stream.
@@ -59,6 +61,8 @@ export interface FleetRun {
   loadgenCpuPct: number;
   loadgenLagP99: number;
   observerCpuPct: number;
+  /** The controller's console, in its own process (Townwatch only). */
+  consoleObserverCpuPct: number | null;
   /** The system's process died during the run. */
   crashed: boolean;
   /** The observer's own subscriber connection dropped: its misses are not counted as losses. */
@@ -73,7 +77,7 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
     await obs.start(sys, { console: system === 'townwatch', resolveEmergencies: true });
     const conn = await lg.connect({ url: `mqtt://127.0.0.1:${sys.mqttPort}`, clients: fleetClients(sys, n), concurrency: 100, subscribeDown: true });
     if (conn.failed > 0) throw new Error(`${system}: ${conn.failed} of ${n} handsets could not connect: ${conn.errors.join('; ')}`);
-    const sampler = new ProcSampler({ sut: sys.pid, loadgen: lg.pid, observer: process.pid }).start();
+    const sampler = new ProcSampler({ sut: sys.pid, loadgen: lg.pid, observer: process.pid, ...(obs.consolePid ? { console: obs.consolePid } : {}) }).start();
     const r = await lg.run({ hz, seconds, warmupSeconds: WARMUP, probeEveryMs: PROBE_EVERY_MS, probeBytes: 100, emergencyEveryMs: EMERGENCY_EVERY_MS });
     await obs.settle(); // the tail of any backlog is late, not lost
     const use = sampler.stop();
@@ -102,6 +106,7 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
       loadgenCpuPct: r.cpuPct,
       loadgenLagP99: r.lag.p99,
       observerCpuPct: use.observer!.cpuPct,
+      consoleObserverCpuPct: use.console?.cpuPct ?? null,
     };
   } finally {
     await obs.close();

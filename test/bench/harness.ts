@@ -1,34 +1,36 @@
 /**
  * The benchmark's two halves around the system under test: the load generator (a child
  * process, driven over IPC) and the observer (in the benchmark process: an MQTT subscriber on
- * every system, and on Townwatch also a controller's Socket.IO console). Latency is observed
+ * every system; on Townwatch also a controller's Socket.IO console, in a child process of its
+ * own, as a control room's browser would be). Latency is observed
  * time minus send time, on the shared monotonic clock, joined on what both sides can see.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { io as ioClient, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../gateway/contract/socket';
-import { login } from '../helpers/gateway';
+import type { ConsoleCmd, ConsoleRecords } from './console-observer';
 import type { ConnectCmd, ConnectReply, LoadCmd, RunCmd, RunReply } from './loadgen';
 import { nowMs, summarize, type Summary } from './stats';
 import type { System } from './systems';
 
-export class LoadGen {
-  private constructor(private readonly child: ChildProcess) {}
+/** A child process of the benchmark that answers each command sent over IPC, one at a time. */
+class Child<Cmd extends { cmd: string }> {
+  private readonly child: ChildProcess;
 
-  static start(): LoadGen {
-    const child = fork(join(import.meta.dirname, 'loadgen.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    return new LoadGen(child);
+  constructor(
+    file: string,
+    private readonly name: string,
+  ) {
+    this.child = fork(join(import.meta.dirname, file), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   }
 
   get pid(): number {
     return this.child.pid!;
   }
 
-  private request<T>(cmd: LoadCmd): Promise<T> {
+  request<T>(cmd: Cmd): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const onExit = () => reject(new Error('load generator exited'));
+      const onExit = () => reject(new Error(`${this.name} exited`));
       this.child.once('exit', onExit);
       this.child.once('message', (reply: { ok: boolean; result?: T; error?: string }) => {
         this.child.off('exit', onExit);
@@ -39,6 +41,28 @@ export class LoadGen {
     });
   }
 
+  async close(stop: Cmd): Promise<void> {
+    await this.request(stop).catch(() => undefined);
+    this.child.disconnect();
+    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
+  }
+}
+
+export class LoadGen {
+  private constructor(private readonly child: Child<LoadCmd>) {}
+
+  static start(): LoadGen {
+    return new LoadGen(new Child('loadgen.ts', 'load generator'));
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  private request<T>(cmd: LoadCmd): Promise<T> {
+    return this.child.request(cmd);
+  }
+
   connect(cmd: Omit<ConnectCmd, 'cmd'>): Promise<ConnectReply> {
     return this.request({ cmd: 'connect', ...cmd });
   }
@@ -47,14 +71,10 @@ export class LoadGen {
     return this.request({ cmd: 'run', ...cmd });
   }
 
-  async close(): Promise<void> {
-    await this.request({ cmd: 'stop' }).catch(() => undefined);
-    this.child.disconnect();
-    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
+  close(): Promise<void> {
+    return this.child.close({ cmd: 'stop' });
   }
 }
-
-type Console = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Receive times, keyed the way the load generator keyed its send times. */
 export class Observer {
@@ -71,7 +91,8 @@ export class Observer {
   /** The observer's own MQTT connection closed during the run: what it missed is not the system's loss. */
   dropped = false;
   private sub: MqttClient | null = null;
-  consoleSocket: Console | null = null;
+  /** The controller's console, in its own process (console-observer.ts). */
+  private console: Child<ConsoleCmd> | null = null;
 
   async start(system: System, opts: { console: boolean; resolveEmergencies: boolean }): Promise<void> {
     // No keepalive: a broker with a backlog answers PINGREQ late, and a dropped observer would
@@ -87,7 +108,15 @@ export class Observer {
     sub.on('close', () => (this.dropped = true));
     await sub.subscribeAsync('tw/v1/radio/+/+', { qos: 1 });
     this.sub = sub;
-    if (opts.console && system.httpPort) this.consoleSocket = await this.openConsole(system.httpPort, 'controller', opts.resolveEmergencies);
+    if (opts.console && system.httpPort) {
+      this.console = new Child<ConsoleCmd>('console-observer.ts', 'console observer');
+      await this.console.request({ cmd: 'start', httpPort: system.httpPort, username: 'controller', resolveEmergencies: opts.resolveEmergencies });
+    }
+  }
+
+  /** The console observer's process, for its CPU (null without a console). */
+  get consolePid(): number | null {
+    return this.console?.pid ?? null;
   }
 
   private onMqtt(topic: string, payload: Buffer): void {
@@ -108,53 +137,34 @@ export class Observer {
     }
   }
 
-  async openConsole(httpPort: number, username: string, resolveEmergencies: boolean): Promise<Console> {
-    const cookie = await login(httpPort, username);
-    const socket: Console = ioClient(`http://127.0.0.1:${httpPort}`, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
-    socket.on('units:positions', (list) => {
-      const t = nowMs();
-      for (const p of list) this.consolePositions.set(`${p.issi}|${p.fixTime}`, t);
-    });
-    socket.on('journal:events', ({ events }) => {
-      const t = nowMs();
-      for (const e of events) {
-        const p = e.payload as { issi?: number; text?: string; state?: string; causeSeq?: number };
-        if (e.type === 'radio.text' && p.text?.startsWith('probe-')) this.consoleProbes.set(p.text.split(' ')[0]!, t);
-        else if (e.type === 'radio.emergency' && p.state === 'pressed' && p.issi !== undefined) {
-          const list = this.consoleEmergencies.get(p.issi) ?? [];
-          list.push({ t, seq: e.seq });
-          this.consoleEmergencies.set(p.issi, list);
-        } else if (e.type === 'emergency.raised' && p.causeSeq !== undefined) {
-          this.consoleRaised.set(p.causeSeq, t);
-          // A controller deals with it, so the unit's next press raises a new emergency.
-          if (resolveEmergencies && e.ref) {
-            const id = e.ref;
-            socket.emit('emergency:acknowledge', { id }, () => socket.emit('emergency:resolve', { id, outcome: 'false', note: 'bench' }, () => undefined));
-          }
-        }
-      }
-    });
-    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
-    return socket;
-  }
-
   /** Waits until nothing new has arrived for a second (at most `maxMs`): the tail of a backlog is seen, not counted lost. */
   async settle(maxMs = 15_000): Promise<void> {
     const end = nowMs() + maxMs;
     let last = -1;
     let quietSince = nowMs();
     while (nowMs() < end) {
-      const count = this.mqttReceived + this.consoleProbes.size + this.consolePositions.size;
+      const count = this.mqttReceived + (this.console ? await this.console.request<number>({ cmd: 'count' }) : 0);
       if (count !== last) {
         last = count;
         quietSince = nowMs();
-      } else if (nowMs() - quietSince >= 1000) return;
+      } else if (nowMs() - quietSince >= 1000) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    await this.collect();
+  }
+
+  /** Takes over what the console observer has seen so far (`settle` does, at its end). */
+  async collect(): Promise<void> {
+    if (!this.console) return;
+    const r = await this.console.request<ConsoleRecords>({ cmd: 'collect' });
+    for (const [k, t] of r.positions) this.consolePositions.set(k, t);
+    for (const [k, t] of r.probes) this.consoleProbes.set(k, t);
+    for (const [issi, list] of r.emergencies) this.consoleEmergencies.set(issi, list);
+    for (const [seq, t] of r.raised) this.consoleRaised.set(seq, t);
   }
 
   /** Forget what was seen (between runs on one connection). */
-  reset(): void {
+  async reset(): Promise<void> {
     for (const m of [
       this.mqttPositions,
       this.mqttProbes,
@@ -166,11 +176,12 @@ export class Observer {
     ])
       m.clear();
     this.mqttReceived = 0;
+    await this.console?.request({ cmd: 'reset' });
   }
 
   async close(): Promise<void> {
     this.sub?.removeAllListeners('close');
-    this.consoleSocket?.disconnect();
+    await this.console?.close({ cmd: 'stop' });
     await this.sub?.endAsync(true);
   }
 }

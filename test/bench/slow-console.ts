@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     slow.disconnect();
     const r = await running;
     await sleep(1000);
+    await obs.collect();
     const use = sampler.stop().sut!;
 
     const end = t0 + total * 1000;

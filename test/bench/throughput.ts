@@ -42,7 +42,7 @@ async function ladder(system: SystemName): Promise<{ system: SystemName; steps: 
     if (conn.failed > 0) throw new Error(`${system}: ${conn.failed} handsets could not connect`);
     for (const hz of LADDER_HZ) {
       console.log(`throughput: ${system} at ${HANDSETS * hz} msg/s …`);
-      obs.reset();
+      await obs.reset();
       const sampler = new ProcSampler({ sut: sys.pid }).start();
       const r = await lg.run({ hz, seconds: STEP_SECONDS, warmupSeconds: 1, probeEveryMs: 0, probeBytes: 0, emergencyEveryMs: 0 });
       await obs.settle();
