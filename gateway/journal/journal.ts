@@ -250,12 +250,19 @@ export class Journal implements JournalStore {
 
   /**
    * Sends on the next turn, so everything appended in this one (and its microtasks) joins; under
-   * load, after `commitDelayMs`, so more join (an urgent append cancels the wait).
+   * load, after `commitDelayMs`, so more join. An urgent append goes at once: the rest of a busy
+   * turn (a commit's projections and broadcasts) is not worth waiting for to batch emergencies,
+   * which come one at a time.
    */
   private schedule(): void {
-    if (this.scheduled || this.held || this.queued === 0 || this.inFlight >= (this.urgent.length > 0 ? 2 : 1)) return;
+    if (this.held || this.queued === 0) return;
+    if (this.urgent.length > 0 && this.inFlight < 2) {
+      this.writeNext();
+      return;
+    }
+    if (this.scheduled || this.inFlight >= 1) return;
     this.scheduled = true;
-    if (!this.hurry && this.urgent.length === 0 && this.pending.length < this.batchCap() && this.busy()) {
+    if (!this.hurry && this.pending.length < this.batchCap() && this.busy()) {
       this.delay = setTimeout(() => {
         this.delay = null;
         this.scheduled = false;

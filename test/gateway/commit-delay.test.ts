@@ -102,4 +102,13 @@ describe('the urgent lane', () => {
     expect(pressed.seq).toBe(fixed.seq + 1);
     expect(pressed.ts).toBeLessThan(busyUntil);
   });
+
+  it('sends an emergency in the turn it is appended: the rest of a busy turn does not hold it', async () => {
+    const { journal } = await openJournal({ commitDelayMs: 0 });
+    const press = journal.append(untyped({ source: 'mqtt:radio-2005', type: 'radio.emergency', payload: { state: 'pressed' } }));
+    // The rest of this turn: a commit's projections and broadcasts, say.
+    const busyUntil = Date.now() + 1_000;
+    while (Date.now() < busyUntil);
+    expect((await press).ts).toBeLessThan(busyUntil);
+  });
 });
