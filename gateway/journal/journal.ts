@@ -40,6 +40,8 @@ export interface JournalOptions {
 
 /** How long a batch of ordinary appends should take the writer (`batchCap`). */
 const DEFAULT_BATCH_TARGET_MS = 4;
+/** An urgent batch goes to the writer behind at most this many others minus one. */
+const URGENT_IN_FLIGHT = 3;
 /** Batches smaller than this say little about the writer's pace per event (the fsync dominates). */
 const PACE_MIN_SAMPLE = 16;
 
@@ -101,9 +103,9 @@ export class Journal implements JournalStore {
   /** Settles, never rejecting, once the last batch sent to the worker is committed or refused. */
   private writing: Promise<void> | null = null;
   /**
-   * Batches sent and not yet settled: one at a time, except that an urgent batch goes at once
-   * behind the one in the writer (which runs them in order), without waiting for this thread to
-   * take that one's commit first.
+   * Batches sent and not yet settled. The writer runs them in order. One ordinary batch at a
+   * time, or two under a backlog (`ordinaryLimit`); an urgent batch goes at once behind those,
+   * without waiting for this thread to take their commits first.
    */
   private inFlight = 0;
   private writingCount = 0;
@@ -256,11 +258,11 @@ export class Journal implements JournalStore {
    */
   private schedule(): void {
     if (this.held || this.queued === 0) return;
-    if (this.urgent.length > 0 && this.inFlight < 2) {
+    if (this.urgent.length > 0 && this.inFlight < URGENT_IN_FLIGHT) {
       this.writeNext();
       return;
     }
-    if (this.scheduled || this.inFlight >= 1) return;
+    if (this.scheduled || this.inFlight >= this.ordinaryLimit()) return;
     this.scheduled = true;
     if (!this.hurry && this.pending.length < this.batchCap() && this.busy()) {
       this.delay = setTimeout(() => {
@@ -319,7 +321,7 @@ export class Journal implements JournalStore {
   private writeNext(): void {
     if (this.held || this.queued === 0 || !this.writer) return;
     const urgent = this.urgent.length > 0;
-    if (this.inFlight >= (urgent ? 2 : 1)) return;
+    if (this.inFlight >= (urgent ? URGENT_IN_FLIGHT : this.ordinaryLimit())) return;
     const batch = urgent ? this.urgent.splice(0, this.opts.maxBatch) : this.pending.splice(0, this.batchCap());
     if (!urgent) this.hurry = false;
     if (this.coalescible.size > 0) {
@@ -331,6 +333,17 @@ export class Journal implements JournalStore {
       (c) => this.settle(batch, () => this.committed(batch, c)),
       (err: unknown) => this.settle(batch, () => this.refused(batch, toError(err))),
     );
+    this.schedule(); // under a backlog, the next batch goes behind this one
+  }
+
+  /**
+   * Ordinary batches in the writer at once. While it commits one, this thread takes the commit
+   * before and prepares the next; with one batch at a time the writer waited for that, idle a
+   * fifth of the time under a backlog. So when a full batch waits, it goes behind the one in the
+   * writer. Without a backlog, one: an emergency then waits behind one short batch, not two.
+   */
+  private ordinaryLimit(): number {
+    return this.pending.length >= this.batchCap() ? 2 : 1;
   }
 
   /**

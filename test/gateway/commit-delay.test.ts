@@ -87,6 +87,22 @@ describe('commit delay under load', () => {
   });
 });
 
+describe('a backlog', () => {
+  it('sends the next batch behind the one in the writer, so the writer does not wait for this thread to take each commit', async () => {
+    const { journal, batches } = await openJournal({ commitDelayMs: 0, maxBatch: 16 });
+    const appends = Array.from({ length: 48 }, (_, i) => journal.append(position(i)));
+    await new Promise((r) => setImmediate(r)); // the first batch is in the writer
+    await new Promise((r) => setImmediate(r)); // and the second behind it
+    // This thread is busy (projections, consoles…) and cannot take the first commit.
+    const busyUntil = Date.now() + 1_000;
+    while (Date.now() < busyUntil);
+    const events = await Promise.all(appends);
+    expect(batches.slice(0, 2)).toEqual([16, 16]);
+    expect(events[31]!.ts).toBeLessThan(busyUntil); // the second batch was committed meanwhile
+    expect(events[47]!.ts).toBeGreaterThanOrEqual(busyUntil); // only two at a time
+  });
+});
+
 describe('the urgent lane', () => {
   it('sends an emergency to the writer behind the batch already there, without waiting for this thread to take that commit first', async () => {
     const { journal } = await openJournal({ commitDelayMs: 0 });
