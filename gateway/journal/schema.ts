@@ -6,7 +6,7 @@
  * batch, each written to the WAL whole: with 1,000 radios reporting, the subject and dedupe
  * indexes were three quarters of the writer's time. So position fixes, most of the rows, are
  * left out of the subject index (a query by subject that may include them scans), and dedupe
- * keys are looked up in the writer's memory (writer-worker.ts) instead of an index. Journals
+ * keys are looked up in the writer's memory (recent-keys.ts) instead of an index. Journals
  * made before this lose the two old indexes when they are next opened. `events` is append-only: triggers refuse UPDATE and DELETE, except
  * the one change retention needs, setting a payload to NULL (the header, and so the chain,
  * stays intact; the erasure is itself journaled as `journal.payload-erased`).

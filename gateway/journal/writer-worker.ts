@@ -11,51 +11,10 @@ import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { monotonicFactory } from 'ulid';
 import { chainHash, sha256Hex } from './hash';
+import { DEDUPE_GENERATION_MS, DEDUPE_MAX_KEYS, DEDUPE_WINDOW_MS, RecentKeys } from './recent-keys';
 import type { Committed, Head, WireBatch, WriterReply, WriterRequest, WriterResults } from './protocol';
 import { MIGRATE_SQL, SAVE_CURSOR_SQL, SCHEMA_SQL } from './schema';
 import { GENESIS_HASH } from './types';
-
-/**
- * How long a dedupe key is remembered. MQTT message ids recycle after 65,535 messages, so a
- * key (client, message id, payload digest) is unique in any window a resend can happen in.
- */
-const DEDUPE_WINDOW_MS = 10 * 60_000;
-/** The keys are kept in generations this long, the oldest dropped whole once out of the window. */
-const DEDUPE_GENERATION_MS = 60_000;
-
-/**
- * The dedupe keys committed in the last `DEDUPE_WINDOW_MS`, with their seqs. An index on the
- * column cost each append a random b-tree insert (schema.ts); a map costs a fraction of a
- * microsecond. Its size follows the rate, about 100 bytes a key: 6 MB for 100 radios at a fix a
- * second, 300 MB at a sustained 5,000 messages a second. Filled from the journal's last window
- * when the writer opens, so a resend after a restart is still found.
- */
-class RecentKeys {
-  private generations: Array<{ since: number; keys: Map<string, number> }> = [];
-
-  get(key: string): number | undefined {
-    for (let i = this.generations.length - 1; i >= 0; i--) {
-      const seq = this.generations[i]!.keys.get(key);
-      if (seq !== undefined) return seq;
-    }
-    return undefined;
-  }
-
-  add(key: string, seq: number, ts: number): void {
-    let newest = this.generations[this.generations.length - 1];
-    if (!newest || ts - newest.since >= DEDUPE_GENERATION_MS) {
-      newest = { since: ts, keys: new Map() };
-      this.generations.push(newest);
-      const horizon = ts - DEDUPE_WINDOW_MS - DEDUPE_GENERATION_MS;
-      while (this.generations[0]!.since < horizon) this.generations.shift();
-    }
-    newest.keys.set(key, seq);
-  }
-
-  clear(): void {
-    this.generations = [];
-  }
-}
 
 type Row = [number, string, number, string, string, string | null, string | null, string | null, string | null, string, string, string, string];
 
@@ -65,7 +24,7 @@ if (!port) throw new Error('writer-worker runs only as a worker thread');
 let db: Database.Database | null = null;
 let insert: ((rows: Row[]) => void) | null = null;
 let erase: ((seqs: number[]) => void) | null = null;
-const recent = new RecentKeys();
+const recent = new RecentKeys({ windowMs: DEDUPE_WINDOW_MS, generationMs: DEDUPE_GENERATION_MS, maxKeys: DEDUPE_MAX_KEYS });
 let saveCursor: Database.Statement<[string, number, string, number]> | null = null;
 let durability: 'FULL' | 'NORMAL' = 'FULL';
 let head: Head = { seq: 0, hash: GENESIS_HASH };
