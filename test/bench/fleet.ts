@@ -63,6 +63,8 @@ export interface FleetRun {
   observerCpuPct: number;
   /** The controller's console, in its own process (Townwatch only). */
   consoleObserverCpuPct: number | null;
+  /** Townwatch only: its journal, checked end to end (hash chain, digests) after the run. */
+  journal: { ok: true; events: number } | { ok: false; events: number; brokenAt: number; reason: string } | null;
   /** The system's process died during the run. */
   crashed: boolean;
   /** The observer's own subscriber connection dropped: its misses are not counted as losses. */
@@ -73,6 +75,7 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
   const sys = await startSystem(system);
   const lg = LoadGen.start();
   const obs = new Observer();
+  let run: FleetRun;
   try {
     await obs.start(sys, { console: system === 'townwatch', resolveEmergencies: true });
     const conn = await lg.connect({ url: `mqtt://127.0.0.1:${sys.mqttPort}`, clients: fleetClients(sys, n), concurrency: 100, subscribeDown: true });
@@ -82,7 +85,7 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
     await obs.settle(); // the tail of any backlog is late, not lost
     const use = sampler.stop();
     const tw = system === 'townwatch';
-    return {
+    run = {
       system,
       n,
       hz,
@@ -107,12 +110,16 @@ export async function fleetRun(system: SystemName, n: number, hz: number, second
       loadgenLagP99: r.lag.p99,
       observerCpuPct: use.observer!.cpuPct,
       consoleObserverCpuPct: use.console?.cpuPct ?? null,
+      journal: null,
     };
   } finally {
     await obs.close();
     await lg.close();
     await sys.stop();
   }
+  const check = sys.journalCheck?.() ?? null;
+  if (check) run.journal = check.ok ? { ok: true, events: check.count } : { ok: false, events: check.count, brokenAt: check.seq, reason: check.reason };
+  return run;
 }
 
 function tables(runs: FleetRun[]): Table[] {
@@ -146,6 +153,13 @@ function tables(runs: FleetRun[]): Table[] {
       'publish→subscriber is the like-for-like figure: on Townwatch it includes validation; the journal commit is in publish→PUBACK only.',
       'lost = no PUBACK within 15 s of the end + not seen by the subscriber (or probe not at the console) once deliveries stopped.',
       'Console positions are coalesced every 250 ms by design; their latency is in the JSON (consolePositions), not here.',
+      ...runs
+        .filter((r) => r.journal)
+        .map((r) =>
+          r.journal!.ok
+            ? `Townwatch ${r.n} × ${r.hz}: journal verified after the run (${r.journal!.events} events, hash chain and digests).`
+            : `Townwatch ${r.n} × ${r.hz}: JOURNAL BROKEN at seq ${r.journal!.brokenAt}: ${r.journal!.reason}`,
+        ),
     ],
   };
   const emergency: Table = {

@@ -7,8 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { defaultConfigPath, loadConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
+import { verifyJournal, type VerifyResult } from '../../gateway/journal/verify';
 import { demoPassword, eventually, spawnGateway, testConfig } from '../helpers/gateway';
 import { binary } from '../helpers/mosquitto';
 import { accepts, freePort } from '../helpers/net';
@@ -28,6 +30,8 @@ export interface System {
   /** The process ended on its own (a crash): set as soon as it happens. */
   readonly crashed: () => boolean;
   stop(): Promise<void>;
+  /** Townwatch only, once stopped: its journal's hash chain checked end to end (`journal verify`). */
+  journalCheck?: () => VerifyResult | null;
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
@@ -82,6 +86,7 @@ export async function startTownwatch(opts: TownwatchOptions = {}): Promise<Syste
   else process.env.NODE_OPTIONS = saved;
   const gw = await starting;
   const watch = crashWatch(gw.child);
+  let check: VerifyResult | null = null;
   return {
     name: 'townwatch',
     pid: gw.child.pid!,
@@ -93,8 +98,15 @@ export async function startTownwatch(opts: TownwatchOptions = {}): Promise<Syste
     async stop() {
       watch.stopping();
       await stopChild(gw.child, gw.exited);
+      const db = new Database(t.config.gateway.journal.path, { readonly: true });
+      try {
+        check = verifyJournal(db);
+      } finally {
+        db.close();
+      }
       rmSync(t.dir, { recursive: true, force: true });
     },
+    journalCheck: () => check,
   };
 }
 
