@@ -14,7 +14,8 @@ export interface JournalOptions {
   maxBatch: number;
   /**
    * How long a batch of ordinary appends should take the writer, at its recent pace (default
-   * 4 ms): what an emergency arriving meanwhile waits at most before its own batch.
+   * 4 ms): what an emergency arriving meanwhile waits at most before its own batch (twice that
+   * under a backlog, when a second batch waits in the writer behind the first).
    */
   batchTargetMs?: number;
   log: Logger;
