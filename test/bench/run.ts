@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildGateway } from '../../gateway/build';
 import { printTable, type Table } from './report';
 
-const BENCHES = ['journal', 'uplink', 'fleet', 'throughput', 'connections', 'time-travel', 'slow-console', 'cctv', 'dock'];
+const BENCHES = ['journal', 'uplink', 'fleet', 'tails', 'throughput', 'connections', 'time-travel', 'slow-console', 'cctv', 'dock'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));
