@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { rowToEvent, type EventRow } from './rows';
+import { UNINDEXED_SUBJECT_TYPE } from './schema';
 import { GENESIS_HASH, type JournalEvent } from './types';
 import { verifyJournal, type VerifyResult } from './verify';
 
@@ -51,11 +52,10 @@ function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
-const POSITION_TYPE = 'radio.position';
-
-function mayMatchPositions(q: EventQuery): boolean {
-  if (q.types && !q.types.includes(POSITION_TYPE)) return false;
-  if (q.typePrefix && !POSITION_TYPE.startsWith(q.typePrefix)) return false;
+/** Whether a query may match an event the subject index leaves out (schema.ts). */
+function mayMatchUnindexed(q: EventQuery): boolean {
+  if (q.types && !q.types.includes(UNINDEXED_SUBJECT_TYPE)) return false;
+  if (q.typePrefix && !UNINDEXED_SUBJECT_TYPE.startsWith(q.typePrefix)) return false;
   return true;
 }
 
@@ -86,7 +86,7 @@ function compile(q: EventQuery): { filter: string; clause: string; params: Array
   }
   // Position fixes are left out of the subject index (schema.ts): a query that cannot match one
   // says so, in the index's own words, so that SQLite can use it.
-  if (q.subject !== undefined && !mayMatchPositions(q)) where.push(`type <> '${POSITION_TYPE}'`);
+  if (q.subject !== undefined && !mayMatchUnindexed(q)) where.push(`type <> '${UNINDEXED_SUBJECT_TYPE}'`);
   for (const column of ['subject', 'ref', 'actor'] as const) {
     const value = q[column];
     if (value === undefined) continue;

@@ -1,15 +1,21 @@
 /**
- * The journal's tables.
+ * The events no subject index holds: position fixes, most of the rows (see SCHEMA_SQL). The
+ * reader names it in a subject query that cannot match one, so that SQLite uses the index.
+ */
+export const UNINDEXED_SUBJECT_TYPE = 'radio.position';
+
+/**
+ * The journal's tables. `events` is append-only: triggers refuse UPDATE and DELETE, except
+ * the one change retention needs, setting a payload to NULL (the header, and so the chain,
+ * stays intact; the erasure is itself journaled as `journal.payload-erased`).
  *
  * Every index on `events` costs each append a b-tree insert, and one whose key is not in seq
  * order (a radio's subject, a dedupe key) dirties a different page for nearly every row of a
  * batch, each written to the WAL whole: with 1,000 radios reporting, the subject and dedupe
- * indexes were three quarters of the writer's time. So position fixes, most of the rows, are
- * left out of the subject index (a query by subject that may include them scans), and dedupe
- * keys are looked up in the writer's memory (recent-keys.ts) instead of an index. Journals
- * made before this lose the two old indexes when they are next opened. `events` is append-only: triggers refuse UPDATE and DELETE, except
- * the one change retention needs, setting a payload to NULL (the header, and so the chain,
- * stays intact; the erasure is itself journaled as `journal.payload-erased`).
+ * indexes were three quarters of the writer's time. So position fixes are left out of the
+ * subject index (a query by subject that may include them scans), and dedupe keys are looked
+ * up in the writer's memory (recent-keys.ts) instead of an index. Journals made before this
+ * lose the two old indexes when they are next opened.
  *
  * `INSERT OR REPLACE` (and `REPLACE INTO`) removes a conflicting row without firing DELETE
  * triggers (unless `recursive_triggers` is on, which a connection chooses for itself), so the
@@ -34,7 +40,7 @@ CREATE TABLE IF NOT EXISTS events (
   hash           TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_type    ON events(type, seq);
-CREATE INDEX IF NOT EXISTS events_subject_but_positions ON events(subject, seq) WHERE subject IS NOT NULL AND type <> 'radio.position';
+CREATE INDEX IF NOT EXISTS events_subject_but_positions ON events(subject, seq) WHERE subject IS NOT NULL AND type <> '${UNINDEXED_SUBJECT_TYPE}';
 CREATE INDEX IF NOT EXISTS events_ref     ON events(ref, seq)     WHERE ref IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_actor   ON events(actor, seq)   WHERE actor IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_ts      ON events(ts);

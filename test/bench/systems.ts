@@ -98,13 +98,16 @@ export async function startTownwatch(opts: TownwatchOptions = {}): Promise<Syste
     async stop() {
       watch.stopping();
       await stopChild(gw.child, gw.exited);
-      const db = new Database(t.config.gateway.journal.path, { readonly: true });
       try {
-        check = verifyJournal(db);
+        const db = new Database(t.config.gateway.journal.path, { readonly: true, fileMustExist: true });
+        try {
+          check = verifyJournal(db);
+        } finally {
+          db.close();
+        }
       } finally {
-        db.close();
+        rmSync(t.dir, { recursive: true, force: true });
       }
-      rmSync(t.dir, { recursive: true, force: true });
     },
     journalCheck: () => check,
   };

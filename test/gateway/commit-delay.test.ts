@@ -37,6 +37,12 @@ async function openJournal(opts: Partial<JournalOptions>): Promise<{ journal: Jo
 
 const position = (i: number) => untyped({ source: 'mqtt:radio-2001', type: 'test.position', payload: { i } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Keeps this thread busy for `ms` (projections, consoles…), as a loaded main thread is; returns when it stops. */
+function keepBusy(ms: number): number {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+  return until;
+}
 /** Far longer than any commit takes here: an append still waiting this long is waiting for the delay. */
 const LONG_DELAY_MS = 60_000;
 const settledWithin = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), sleep(ms).then(() => false)]);
@@ -94,8 +100,7 @@ describe('a backlog', () => {
     await new Promise((r) => setImmediate(r)); // the first batch is in the writer
     await new Promise((r) => setImmediate(r)); // and the second behind it
     // This thread is busy (projections, consoles…) and cannot take the first commit.
-    const busyUntil = Date.now() + 1_000;
-    while (Date.now() < busyUntil);
+    const busyUntil = keepBusy(1_000);
     const events = await Promise.all(appends);
     expect(batches.slice(0, 2)).toEqual([16, 16]);
     expect(events[31]!.ts).toBeLessThan(busyUntil); // the second batch was committed meanwhile
@@ -112,8 +117,7 @@ describe('the urgent lane', () => {
     await new Promise((r) => setImmediate(r));
     // This thread is busy (projections, consoles…) and cannot take the fix's commit; the writer
     // commits the press meanwhile, as it already has it.
-    const busyUntil = Date.now() + 1_000;
-    while (Date.now() < busyUntil);
+    const busyUntil = keepBusy(1_000);
     const [fixed, pressed] = await Promise.all([fix, press]);
     expect(pressed.seq).toBe(fixed.seq + 1);
     expect(pressed.ts).toBeLessThan(busyUntil);
@@ -123,8 +127,7 @@ describe('the urgent lane', () => {
     const { journal } = await openJournal({ commitDelayMs: 0 });
     const press = journal.append(untyped({ source: 'mqtt:radio-2005', type: 'radio.emergency', payload: { state: 'pressed' } }));
     // The rest of this turn: a commit's projections and broadcasts, say.
-    const busyUntil = Date.now() + 1_000;
-    while (Date.now() < busyUntil);
+    const busyUntil = keepBusy(1_000);
     expect((await press).ts).toBeLessThan(busyUntil);
   });
 });

@@ -3,8 +3,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { corkPerTurn } from '../../gateway/broker/cork';
 
-/** A connection that records each system-call-sized write it is asked to make. */
-function recordingStream(): { stream: Duplex; writes: string[][] } {
+/** A corked connection that records each system-call-sized write it is asked to make. */
+function corkedStream(): { stream: Duplex; writes: string[][] } {
   const writes: string[][] = [];
   const stream = new Duplex({
     read() {},
@@ -17,13 +17,13 @@ function recordingStream(): { stream: Duplex; writes: string[][] } {
       cb();
     },
   });
+  corkPerTurn(stream);
   return { stream, writes };
 }
 
 describe('writes corked per turn of the event loop, for a millisecond at most', () => {
   it('sends what one turn wrote to a connection in one write, and the next turn in another', async () => {
-    const { stream, writes } = recordingStream();
-    corkPerTurn(stream);
+    const { stream, writes } = corkedStream();
     stream.write('PUBLISH 1');
     stream.write('PUBLISH 2');
     stream.write('PUBLISH 3');
@@ -36,10 +36,8 @@ describe('writes corked per turn of the event loop, for a millisecond at most', 
   });
 
   it('does not hold a write for the rest of a long turn: what waited a millisecond leaves with the next write', async () => {
-    const a = recordingStream();
-    const b = recordingStream();
-    corkPerTurn(a.stream);
-    corkPerTurn(b.stream);
+    const a = corkedStream();
+    const b = corkedStream();
     a.stream.write('PUBLISH 1');
     b.stream.write('PUBACK 1');
     const until = performance.now() + 2;
@@ -53,10 +51,8 @@ describe('writes corked per turn of the event loop, for a millisecond at most', 
   });
 
   it('keeps connections apart and loses nothing written to one that is closing', async () => {
-    const a = recordingStream();
-    const b = recordingStream();
-    corkPerTurn(a.stream);
-    corkPerTurn(b.stream);
+    const a = corkedStream();
+    const b = corkedStream();
     a.stream.write('to a');
     b.stream.write('to b');
     a.stream.end('last to a');
