@@ -316,7 +316,14 @@ export class Gateway {
       // Before anyone can log in (broker, HTTP): the people database's accounts are in force.
       { name: 'people', start: () => this.people.start(), stop: () => this.people.stop() },
       { name: 'time-travel', start: () => this.timeTravel.startIfLong(this.journal.reader.head().seq), stop: () => this.timeTravel.stop() },
-      { name: 'projections', start: () => this.replay(), stop: () => BUS_OWNERS.forEach((owner) => this.bus.removeOwner(owner)) },
+      {
+        name: 'projections',
+        start: () => this.replay(),
+        stop: () => {
+          BUS_OWNERS.forEach((owner) => this.bus.removeOwner(owner));
+          this.emergencyWatch.unwatchAppends();
+        },
+      },
       { name: 'broker', start: () => this.broker.start(), stop: () => this.broker.stop() },
       { name: 'mqtt-tls', start: () => this.startMqttTls(), stop: () => this.stopMqttTls() },
       { name: 'sessions', start: () => this.sessions.start(), stop: () => this.sessions.stop() },
@@ -387,7 +394,7 @@ export class Gateway {
       for (const e of events) this.projections.apply(e);
     });
     this.bus.on('committed', 'console', (events) => this.consoleSocket.broadcast(events));
-    this.bus.on('committed', 'emergencies', (events) => this.emergencyWatch.onCommitted(events));
+    this.emergencyWatch.watchAppends();
     this.bus.on('committed', 'tracking', (events) => this.trackingWatch.onCommitted(events));
     this.bus.on('committed', 'time-travel', (events) => this.timeTravel.onCommitted(events));
     this.replayed = true;
@@ -540,4 +547,4 @@ export class Gateway {
 }
 
 /** Owners of the bus listeners the projections part registers. */
-const BUS_OWNERS = ['projections', 'console', 'emergencies', 'tracking', 'time-travel'] as const;
+const BUS_OWNERS = ['projections', 'console', 'tracking', 'time-travel'] as const;

@@ -5,7 +5,7 @@ import { isUrgent } from './lanes';
 import { toWire, WriterClient, type Committed } from './protocol';
 import { JournalReader, type CursorPosition } from './reader';
 import type { JournalStore } from './store';
-import { GENESIS_HASH, type AppendInput, type JournalEvent } from './types';
+import { GENESIS_HASH, type AppendInput, type DerivedInput, type JournalEvent } from './types';
 
 export interface JournalOptions {
   path: string;
@@ -55,9 +55,17 @@ const COALESCE_REPORT_MS = 1000;
 interface Pending {
   input: AppendInput;
   payload: string;
+  /** Events derived from this append (`derive`): committed with it, right after it. */
+  derived?: Array<{ input: DerivedInput; payload: string }>;
   resolve: (event: JournalEvent) => void;
   reject: (err: Error) => void;
 }
+
+/**
+ * Sees each append as it is queued, with the promise of its commit, and returns the events
+ * that derive from it (or nothing). Runs on every append: it must be cheap, and must not throw.
+ */
+export type Deriver = (input: AppendInput, committed: Promise<JournalEvent>) => DerivedInput[] | undefined;
 
 const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
@@ -113,6 +121,7 @@ export class Journal implements JournalStore {
   private closing: Promise<void> | null = null;
   private headSeq = 0;
   private headHash = GENESIS_HASH;
+  private readonly derivers: Deriver[] = [];
   /** Appends not yet committed, by dedupe key, so a resend racing its original joins it. */
   private readonly inflight = new Map<string, Promise<JournalEvent>>();
   /** The writer's recent time per appended event (moving average), for `batchCap`. */
@@ -192,6 +201,20 @@ export class Journal implements JournalStore {
     return this.enqueue(input, payloadJson);
   }
 
+  /**
+   * Events that derive from an append, decided as it is queued, commit in its transaction
+   * (types.ts `DerivedInput`): an emergency raised by a radio's button is durable, and on the
+   * console, with the press itself, one commit after it arrives rather than two. Returns the
+   * function that stops it.
+   */
+  derive(deriver: Deriver): () => void {
+    this.derivers.push(deriver);
+    return () => {
+      const at = this.derivers.indexOf(deriver);
+      if (at >= 0) this.derivers.splice(at, 1);
+    };
+  }
+
   private enqueue(input: AppendInput, payloadJson?: string): Promise<JournalEvent> {
     let payload: string;
     try {
@@ -199,19 +222,41 @@ export class Journal implements JournalStore {
     } catch (err) {
       return Promise.reject(toError(err));
     }
-    return new Promise((resolve, reject) => {
-      if (this.coalesceInto(input, payload, resolve, reject)) return;
-      const p: Pending = { input, payload, resolve, reject };
-      this.arrivals++;
-      if (isUrgent(input)) {
-        this.urgent.push(p);
-        this.cancelDelay();
-      } else {
-        this.pending.push(p);
-        if (input.coalesce) this.coalescible.set(input.coalesce, p);
-      }
-      this.schedule();
+    let resolve!: (event: JournalEvent) => void;
+    let reject!: (err: Error) => void;
+    const committed = new Promise<JournalEvent>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    if (this.coalesceInto(input, payload, resolve, reject)) return committed;
+    const p: Pending = { input, payload, resolve, reject };
+    if (this.derivers.length > 0) this.deriveFrom(p, committed);
+    this.arrivals++;
+    if (isUrgent(input)) {
+      this.urgent.push(p);
+      this.cancelDelay();
+    } else {
+      this.pending.push(p);
+      if (input.coalesce) this.coalescible.set(input.coalesce, p);
+    }
+    this.schedule();
+    return committed;
+  }
+
+  /** A deriver that fails costs its derived events, never the append itself. */
+  private deriveFrom(p: Pending, committed: Promise<JournalEvent>): void {
+    for (const deriver of this.derivers) {
+      try {
+        for (const input of deriver(p.input, committed) ?? []) {
+          if (input.payload === null || typeof input.payload !== 'object' || Array.isArray(input.payload) || 'causeSeq' in input.payload) {
+            throw new Error(`journal: a derived ${input.type} needs an object payload without causeSeq (the writer fills it in)`);
+          }
+          (p.derived ??= []).push({ input, payload: JSON.stringify(input.payload) });
+        }
+      } catch (err) {
+        this.opts.log.error({ err, type: p.input.type }, 'could not derive events from an append');
+      }
+    }
   }
 
   /**
@@ -375,13 +420,10 @@ export class Journal implements JournalStore {
     }
     const events: JournalEvent[] = [];
     const results: Array<JournalEvent | number> = [];
-    for (let i = 0; i < batch.length; i++) {
-      const dupOf = c.duplicates[i];
-      if (dupOf !== undefined) {
-        results.push(dupOf);
-        continue;
-      }
-      const { input } = batch[i]!;
+    const skipped = new Set(c.skipped);
+    /** The row of the batch as posted (toWire): an append, then what derives from it. */
+    let row = 0;
+    const inserted = (input: AppendInput | DerivedInput, payload: unknown): JournalEvent => {
       const k = events.length;
       const e: JournalEvent = asJournalEvent({
         seq: c.firstSeq + k,
@@ -392,14 +434,22 @@ export class Journal implements JournalStore {
         actor: input.actor ?? null,
         subject: input.subject ?? null,
         ref: input.ref ?? null,
-        dedupe: input.dedupe ?? null,
-        payload: input.payload ?? null,
+        dedupe: 'dedupe' in input ? (input.dedupe ?? null) : null,
+        payload: payload ?? null,
         payloadSha256: c.digests[k]!,
         prevHash: k === 0 ? c.prevHash : c.hashes[k - 1]!,
         hash: c.hashes[k]!,
       });
       events.push(e);
-      results.push(e);
+      return e;
+    };
+    for (const { input, derived } of batch) {
+      const dupOf = c.duplicates[row++];
+      const cause = dupOf === undefined ? inserted(input, input.payload) : undefined;
+      results.push(cause ?? dupOf!);
+      for (const d of derived ?? []) {
+        if (!skipped.has(row++) && cause) inserted(d.input, { ...d.input.payload, causeSeq: cause.seq });
+      }
     }
     if (events.length > 0) {
       this.headSeq = c.firstSeq + events.length - 1;

@@ -4,11 +4,11 @@
  * time, in the order they were posted.
  */
 import { startWorker } from '../worker-thread';
-import type { AppendInput } from './types';
+import type { AppendHeader } from './types';
 
 /**
  * A batch of appends as the worker needs them, one array per column (entry i of each is
- * append i): arrays of strings cost a third of what objects do to post between threads. The
+ * row i): arrays of strings cost a third of what objects do to post between threads. The
  * payload is serialised on the main thread, so `toJSON` and friends behave as they always
  * have, and it is posted as a string rather than as the object graph it came from.
  */
@@ -20,19 +20,47 @@ export interface WireBatch {
   ref: Array<string | null>;
   dedupe: Array<string | null>;
   payload: string[];
+  /**
+   * For an event derived from an append (types.ts `DerivedInput`), how many rows back its
+   * cause is; 0 for an append of its own. The worker puts the cause's seq in its payload.
+   */
+  cause: number[];
 }
 
-export function toWire(batch: ReadonlyArray<{ input: AppendInput; payload: string }>): WireBatch {
-  const col = <T>(f: (input: AppendInput) => T): T[] => batch.map((p) => f(p.input));
-  return {
-    source: col((i) => i.source),
-    type: col((i) => i.type),
-    actor: col((i) => i.actor ?? null),
-    subject: col((i) => i.subject ?? null),
-    ref: col((i) => i.ref ?? null),
-    dedupe: col((i) => i.dedupe ?? null),
-    payload: batch.map((p) => p.payload),
+/** What `toWire` needs of a queued append: its header, its serialised payload, and what derives from it. */
+export interface WireAppend {
+  input: AppendHeader & { type: string };
+  payload: string;
+  derived?: ReadonlyArray<{ input: AppendHeader & { type: string }; payload: string }>;
+}
+
+/** An append's derived events go right after it, as rows of their own. */
+export function toWire(batch: ReadonlyArray<WireAppend>): WireBatch {
+  const wire: WireBatch = { source: [], type: [], actor: [], subject: [], ref: [], dedupe: [], payload: [], cause: [] };
+  const row = (input: WireAppend['input'], payload: string, cause: number): void => {
+    wire.source.push(input.source);
+    wire.type.push(input.type);
+    wire.actor.push(input.actor ?? null);
+    wire.subject.push(input.subject ?? null);
+    wire.ref.push(input.ref ?? null);
+    wire.dedupe.push(input.dedupe ?? null);
+    wire.payload.push(payload);
+    wire.cause.push(cause);
   };
+  for (const p of batch) {
+    row(p.input, p.payload, 0);
+    p.derived?.forEach((d, k) => row(d.input, d.payload, k + 1));
+  }
+  return wire;
+}
+
+/**
+ * A derived event's payload (a JSON object without `causeSeq`) with its cause's seq added as
+ * the last key: what `JSON.stringify({ ...payload, causeSeq })` gives, without parsing it.
+ */
+export function withCauseSeq(payload: string, causeSeq: number): string {
+  const body = payload.slice(0, -1).trimEnd();
+  return `${body}${body === '{' ? '' : ','}"causeSeq":${causeSeq}}`;
 }
 
 export interface Head {
@@ -41,8 +69,8 @@ export interface Head {
 }
 
 /**
- * What the worker assigned to a committed batch, again by column, for the appends it inserted
- * (in batch order, skipping duplicates): seqs are `firstSeq`, `firstSeq + 1`, … and each prev
+ * What the worker assigned to a committed batch, again by column, for the rows it inserted
+ * (in row order, skipping duplicates and what derives from them): seqs are `firstSeq`, `firstSeq + 1`, … and each prev
  * hash is the hash before it.
  */
 export interface Committed {
@@ -54,9 +82,11 @@ export interface Committed {
   hashes: string[];
   /**
    * Appends whose dedupe key was already committed (a QoS 1 resend after a reconnect or a
-   * restart): batch index → the seq of the event committed before. Not inserted again.
+   * restart): row index → the seq of the event committed before. Not inserted again.
    */
   duplicates: Record<number, number>;
+  /** Derived rows not inserted because their cause was such a resend (row indexes). */
+  skipped: number[];
   /** Hashing, insert and commit (fsync included), measured in the worker. */
   seconds: number;
 }

@@ -36,6 +36,20 @@ export interface AppendHeader {
  */
 export type AppendInput<K extends EventType = EventType> = { [T in K]: AppendHeader & { type: T; payload: EventPayload<T> } }[K];
 
+/** The catalogue's types whose payload names the event that caused it by seq (`causeSeq`). */
+export type CausedType = { [T in EventType]: EventPayload<T> extends { causeSeq: number } ? T : never }[EventType];
+
+/**
+ * An event derived from an append as it is queued (Journal.derive): committed in the same
+ * transaction, right after the append it derives from, so both are durable and broadcast
+ * together. The writer, which assigns seqs, fills in the payload's `causeSeq`. Nothing of it is
+ * committed if its cause is a resend the journal already holds: that one's own derived events
+ * were committed with it.
+ */
+export type DerivedInput<K extends CausedType = CausedType> = {
+  [T in K]: Omit<AppendHeader, 'dedupe' | 'urgent' | 'coalesce'> & { type: T; payload: Omit<EventPayload<T>, 'causeSeq'> };
+}[K];
+
 /**
  * An append the journal stores without knowing its type: what its internals (the queue, the
  * writer thread) handle, and what a test journaling a type the catalogue lacks builds. Code in

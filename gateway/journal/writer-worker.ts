@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { monotonicFactory } from 'ulid';
 import { chainHash, sha256Hex } from './hash';
 import { DEDUPE_GENERATION_MS, DEDUPE_MAX_KEYS, DEDUPE_WINDOW_MS, RecentKeys } from './recent-keys';
-import type { Committed, Head, WireBatch, WriterReply, WriterRequest, WriterResults } from './protocol';
+import { withCauseSeq, type Committed, type Head, type WireBatch, type WriterReply, type WriterRequest, type WriterResults } from './protocol';
 import { MIGRATE_SQL, SAVE_CURSOR_SQL, SCHEMA_SQL } from './schema';
 import { GENESIS_HASH } from './types';
 
@@ -89,6 +89,9 @@ function append(batch: WireBatch): Committed {
   const digests: string[] = [];
   const hashes: string[] = [];
   const duplicates: Record<number, number> = {};
+  const skipped: number[] = [];
+  /** Each row's seq, 0 for a row not inserted: a derived row's cause is looked up here. */
+  const seqOf: number[] = new Array<number>(n).fill(0);
   /** This batch's keys: remembered in `recent` only once the batch is committed. */
   const keyed = new Map<string, number>();
   let seq = head.seq;
@@ -100,7 +103,14 @@ function append(batch: WireBatch): Committed {
       duplicates[i] = before;
       continue;
     }
+    const cause = batch.cause[i]!;
+    const causeSeq = cause > 0 ? seqOf[i - cause]! : 0;
+    if (cause > 0 && causeSeq === 0) {
+      skipped.push(i); // its cause is a resend: what derives from it was committed with the original
+      continue;
+    }
     seq += 1;
+    seqOf[i] = seq;
     if (dedupe !== null) keyed.set(dedupe, seq);
     const id = nextId(ts);
     const source = batch.source[i]!;
@@ -108,7 +118,7 @@ function append(batch: WireBatch): Committed {
     const actor = batch.actor[i] ?? null;
     const subject = batch.subject[i] ?? null;
     const ref = batch.ref[i] ?? null;
-    const payload = batch.payload[i]!;
+    const payload = cause > 0 ? withCauseSeq(batch.payload[i]!, causeSeq) : batch.payload[i]!;
     const payloadSha256 = sha256Hex(payload);
     const hash = chainHash({ seq, id, ts, source, type, actor, subject, ref, dedupe, payloadSha256, prevHash });
     rows.push([seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payloadSha256, prevHash, hash]);
@@ -120,7 +130,7 @@ function append(batch: WireBatch): Committed {
   // If this throws (disk full…) the transaction is rolled back and the head stays where it was.
   insert(rows);
   for (const [key, keySeq] of keyed) recent.add(key, keySeq, ts);
-  const committed: Committed = { firstSeq: head.seq + 1, ts, prevHash: head.hash, ids, digests, hashes, duplicates, seconds: 0 };
+  const committed: Committed = { firstSeq: head.seq + 1, ts, prevHash: head.hash, ids, digests, hashes, duplicates, skipped, seconds: 0 };
   head = { seq, hash: prevHash };
   committed.seconds = (performance.now() - started) / 1000;
   return committed;

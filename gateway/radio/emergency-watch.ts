@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
+import { ulid } from 'ulid';
 import type { Config } from '../../config/schema';
 import { systemClock, type Clock, type Timer } from '../clock';
-import { isEvent, type EventPayload } from '../contract/events';
+import { isEvent } from '../contract/events';
 import type { Journal } from '../journal/journal';
-import type { JournalEvent } from '../journal/types';
+import type { AppendInput, DerivedInput, JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
 
-/** What in a committed radio event means "emergency", or null. Pure. */
-export function emergencyTrigger(e: JournalEvent, config: Config): string | null {
+/** What in a radio event (committed, or being appended) means "emergency", or null. Pure. */
+export function emergencyTrigger(e: AppendInput | JournalEvent, config: Config): string | null {
   if (isEvent(e, 'radio.emergency') && e.payload?.state === 'pressed') return 'button';
   if (isEvent(e, 'radio.status') && e.payload && config.radio.statusCodes[String(e.payload.value)]?.emergency) return 'status';
   return null;
@@ -20,19 +21,25 @@ export interface EmergencyWatchOptions {
   log: Logger;
   clock?: Clock;
 }
-type EmergencyType = 'emergency.raised' | 'emergency.repeat' | 'emergency.realert';
-/** One of the watch's decisions, typed by the catalogue. */
-type EmergencyDecision = { [K in EmergencyType]: { type: K; payload: EventPayload<K> } }[EmergencyType];
 
 /**
  * Opens an emergency when a unit's radio signals one, attaches repeat presses to the open one,
  * and re-alerts the control room while nobody has acknowledged it. Each decision is journaled
  * (`emergency.raised`, `.repeat`, `.realert`), so replay shows exactly what controllers saw.
+ *
+ * A press is decided as it is appended, and its `emergency.raised` (or `.repeat`) is committed
+ * in the same transaction, right after it (Journal.derive): the console hears of the emergency
+ * one commit after the press arrives, not two. Deciding before the commit, the watch counts
+ * what is appended and not yet committed: an emergency being raised is open, one being resolved
+ * is not. The journal's urgent lane commits these in the order they were appended.
  */
 export class EmergencyWatch {
   private timer: Timer | null = null;
-  /** Units whose `emergency.raised` is appended but not yet committed. */
-  private readonly raising = new Set<string>();
+  private unwatch: (() => void) | null = null;
+  /** Emergencies appended and not yet committed (or refused), by unit. */
+  private readonly raising = new Map<string, string>();
+  /** Emergencies whose `emergency.resolved` is appended and not yet committed (or refused). */
+  private readonly resolving = new Set<string>();
   private readonly config: Config;
   private readonly projections: Projections;
   private readonly journal: Journal;
@@ -47,6 +54,17 @@ export class EmergencyWatch {
     this.clock = opts.clock ?? systemClock;
   }
 
+  /** Decides on each append from now on; once the projections hold the journal (at start). */
+  watchAppends(): void {
+    this.unwatchAppends();
+    this.unwatch = this.journal.derive((input, committed) => this.onAppend(input, committed));
+  }
+
+  unwatchAppends(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
   start(): void {
     this.stop();
     this.timer = this.clock.setInterval(() => this.realert(), 1000);
@@ -57,43 +75,61 @@ export class EmergencyWatch {
     this.timer = null;
   }
 
-  /** Called with each committed batch. */
-  onCommitted(events: JournalEvent[]): void {
-    for (const e of events) {
-      const trigger = emergencyTrigger(e, this.config);
-      // A trigger is only ever a radio emergency or status with its payload (not erased).
-      if (!trigger || !isEvent(e, 'radio.emergency', 'radio.status') || !e.payload) continue;
-      const issi = e.payload.issi;
-      const unit = this.projections.units.unitByIssi(issi);
-      if (!unit) continue;
-      const open = this.projections.emergencies.openFor(unit.id);
-      if (open || this.raising.has(unit.id)) {
-        if (open) void this.append(unit.id, { type: 'emergency.repeat', payload: { emergencyId: open.id, unitId: unit.id, issi, trigger, causeSeq: e.seq } });
-        continue;
-      }
-      this.raising.add(unit.id);
-      const emergencyId = `em-${e.id}`;
-      void this.append(unit.id, {
-        type: 'emergency.raised',
-        payload: { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix, causeSeq: e.seq },
-      }).finally(() => this.raising.delete(unit.id));
+  /** The events an append derives: an emergency raised, or a repeat press of the unit's open one. */
+  private onAppend(input: AppendInput, committed: Promise<unknown>): DerivedInput<'emergency.raised' | 'emergency.repeat'>[] | undefined {
+    if (isEvent(input, 'emergency.resolved')) {
+      const { emergencyId } = input.payload;
+      this.resolving.add(emergencyId);
+      const done = (): void => void this.resolving.delete(emergencyId);
+      committed.then(done, done);
+      return undefined;
     }
+    const trigger = emergencyTrigger(input, this.config);
+    if (!trigger || !isEvent(input, 'radio.emergency', 'radio.status')) return undefined;
+    const issi = input.payload.issi;
+    const unit = this.projections.units.unitByIssi(issi);
+    if (!unit) return undefined;
+    const header = { source: 'gateway', subject: `unit:${unit.id}` } as const;
+    const open = this.openFor(unit.id);
+    if (open) return [{ ...header, ref: open, type: 'emergency.repeat', payload: { emergencyId: open, unitId: unit.id, issi, trigger } }];
+    const emergencyId = `em-${ulid()}`;
+    this.raising.set(unit.id, emergencyId);
+    const done = (): void => {
+      if (this.raising.get(unit.id) === emergencyId) this.raising.delete(unit.id);
+    };
+    committed.then(done, done);
+    return [
+      {
+        ...header,
+        ref: emergencyId,
+        type: 'emergency.raised',
+        payload: { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix },
+      },
+    ];
   }
 
+  /** The unit's open emergency, counting what is appended and not yet committed. */
+  private openFor(unitId: string): string | undefined {
+    const raising = this.raising.get(unitId);
+    if (raising) return raising;
+    const open = this.projections.emergencies.openFor(unitId);
+    return open && !this.resolving.has(open.id) ? open.id : undefined;
+  }
+
+  /** Re-alerts each open emergency nobody has acknowledged for `emergencyRealertSeconds`. */
   private async realert(now = this.clock.now()): Promise<void> {
     const everyMs = this.config.radio.emergencyRealertSeconds * 1000;
     for (const em of this.projections.emergencies.open()) {
-      if (em.state === 'open' && now - em.lastAlertAt >= everyMs) {
-        await this.append(em.unitId, { type: 'emergency.realert', payload: { emergencyId: em.id, unitId: em.unitId, unacknowledgedMs: now - em.raisedAt } });
-      }
+      if (em.state !== 'open' || now - em.lastAlertAt < everyMs) continue;
+      await this.journal
+        .append({
+          source: 'gateway',
+          subject: `unit:${em.unitId}`,
+          ref: em.id,
+          type: 'emergency.realert',
+          payload: { emergencyId: em.id, unitId: em.unitId, unacknowledgedMs: now - em.raisedAt },
+        })
+        .catch((err: unknown) => this.log.error({ err, emergencyId: em.id }, 'could not journal a re-alert'));
     }
-  }
-
-  /** Journals a decision about the emergency (its `ref`). */
-  private append(unitId: string, decision: EmergencyDecision): Promise<void> {
-    return this.journal.append({ source: 'gateway', subject: `unit:${unitId}`, ref: decision.payload.emergencyId, ...decision }).then(
-      () => undefined,
-      (err: unknown) => this.log.error({ err, type: decision.type, unitId }, 'could not journal emergency'),
-    );
   }
 }

@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from '../../gateway/journal/journal';
+import { Journal, type Deriver } from '../../gateway/journal/journal';
+import { withCauseSeq } from '../../gateway/journal/protocol';
+import type { DerivedInput, JournalEvent } from '../../gateway/journal/types';
 import { verifyJournal } from '../../gateway/journal/verify';
 import { ROOT } from '../helpers/gateway';
 import { untyped } from '../helpers/untyped';
@@ -182,6 +184,79 @@ describe('journal', () => {
     // By subject, with and without the position fixes (which the subject index leaves out).
     expect(reopened.reader.events({ subject: 'radio:2001' }).map((e) => e.type)).toEqual(['radio.status', 'radio.position']);
     expect(reopened.reader.events({ subject: 'radio:2001', types: ['radio.status'] }).map((e) => e.seq)).toEqual([a.seq]);
+  });
+
+  describe('events derived from an append', () => {
+    /** Derives a `test.derived` (with the cause's note) from every `test.cause`. */
+    const deriveNotes: Deriver = (input) =>
+      (input.type as string) === 'test.cause'
+        ? [{ source: 'gateway', type: 'test.derived', payload: { note: (input.payload as { note: string }).note } } as unknown as DerivedInput]
+        : undefined;
+
+    it("commits them in the append's transaction, right after it, with the cause's seq in their payload", async () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'tw-journal-')), 'journal.db');
+      const commits: JournalEvent[][] = [];
+      const journal = new Journal({ path, synchronous: 'full', maxBatch: 500, log: pino({ level: 'silent' }), onCommit: (events) => commits.push(events) });
+      await journal.open();
+      journals.push(journal);
+      await journal.append(untyped({ source: 'test', type: 'test.n', payload: { i: 0 } }));
+      journal.derive(deriveNotes);
+      journal.derive((input) =>
+        (input.type as string) === 'test.cause' ? [{ source: 'gateway', type: 'test.empty', payload: {} } as unknown as DerivedInput] : undefined,
+      );
+      const cause = await journal.append(untyped({ source: 'mqtt:h1', type: 'test.cause', payload: { note: 'pressed' } }));
+      expect(cause.seq).toBe(2);
+      expect(commits.at(-1)!.map((e) => [e.seq, e.type, e.payload])).toEqual([
+        [2, 'test.cause', { note: 'pressed' }],
+        [3, 'test.derived', { note: 'pressed', causeSeq: 2 }],
+        [4, 'test.empty', { causeSeq: 2 }],
+      ]);
+      // What the listeners were handed is what was stored, and the chain (digests included) verifies.
+      expect(journal.read(1, 10)).toEqual(commits.at(-1));
+      expect(verifyJournal(journal.database)).toMatchObject({ ok: true, count: 4 });
+    });
+
+    it('derives nothing again from a resend, and refuses the cause with them when the commit fails', async () => {
+      const { journal, path } = await openJournal();
+      journal.derive(deriveNotes);
+      const first = await journal.append(untyped({ source: 'mqtt:h1', type: 'test.cause', payload: { note: 'a' }, dedupe: 'h1/1/a' }));
+      // The resend and a new press in one batch: the resend's derived event is skipped, the new one's is not.
+      const [resent, next] = await Promise.all([
+        journal.append(untyped({ source: 'mqtt:h1', type: 'test.cause', payload: { note: 'a' }, dedupe: 'h1/1/a' })),
+        journal.append(untyped({ source: 'mqtt:h1', type: 'test.cause', payload: { note: 'b' }, dedupe: 'h1/2/b' })),
+      ]);
+      expect(resent).toEqual(first);
+      expect(next.seq).toBe(3);
+      expect(journal.read(0, 10).map((e) => [e.type, e.payload])).toEqual([
+        ['test.cause', { note: 'a' }],
+        ['test.derived', { note: 'a', causeSeq: 1 }],
+        ['test.cause', { note: 'b' }],
+        ['test.derived', { note: 'b', causeSeq: 3 }],
+      ]);
+
+      const side = new Database(path);
+      side.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'test.derived' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+      await expect(journal.append(untyped({ source: 'mqtt:h1', type: 'test.cause', payload: { note: 'c' } }))).rejects.toThrow(/disk full/);
+      side.close();
+      expect(journal.head.seq).toBe(4);
+    });
+
+    it('costs only the derived events when a deriver throws or fills in causeSeq itself', async () => {
+      const { journal } = await openJournal();
+      journal.derive(() => {
+        throw new Error('bug');
+      });
+      journal.derive((input) => [{ source: 'gateway', type: 'test.derived', payload: { causeSeq: 99, of: input.type } } as unknown as DerivedInput]);
+      const e = await journal.append(untyped({ source: 'test', type: 'test.cause', payload: { note: 'x' } }));
+      expect(journal.read(0, 10).map((x) => x.type)).toEqual(['test.cause']);
+      expect(e.seq).toBe(1);
+    });
+
+    it('adds the seq as the last key, as JSON.stringify would', () => {
+      for (const payload of [{}, { a: 1 }, { a: { b: [1, { c: '}' }] }, d: null }]) {
+        expect(withCauseSeq(JSON.stringify(payload), 42)).toBe(JSON.stringify({ ...payload, causeSeq: 42 }));
+      }
+    });
   });
 
   it('commits everything appended before close, and refuses appends after it', async () => {

@@ -117,11 +117,22 @@ describe('an MQTT handset', () => {
     await h.status(32770);
     await h.ptt('start', 9001);
     await eventually(() => unit(2001).fix !== null && unit(2001).state === 'on-scene' && unit(2001).talking !== null, 10_000, 'handset state');
+    const commits: string[][] = [];
+    gw.bus.on('committed', 'test-commits', (batch) => commits.push(batch.filter((e) => byIssi(2001)(e)).map((e) => e.type)));
     await h.emergency('pressed');
     const em = await eventually(() => gw.projections.emergencies.openFor('unit-01'), 10_000, 'emergency');
     await h.emergency('pressed');
     await eventually(() => gw.projections.emergencies.get(em.id)!.presses === 2, 10_000, 'repeat attached');
+    gw.bus.removeOwner('test-commits');
     expect(events('emergency.raised', (e) => (e.payload as { unitId: string }).unitId === 'unit-01')).toHaveLength(1);
+    // Each decision is committed with its press, in the same transaction, right after it.
+    expect(commits.filter((types) => types.length > 0)).toEqual([
+      ['radio.emergency', 'emergency.raised'],
+      ['radio.emergency', 'emergency.repeat'],
+    ]);
+    const presses = events('radio.emergency', byIssi(2001));
+    const decisions = [...events('emergency.raised', byIssi(2001)), ...events('emergency.repeat', byIssi(2001))];
+    expect(decisions.map((e) => [e.seq, (e.payload as { causeSeq: number }).causeSeq])).toEqual(presses.map((p) => [p.seq + 1, p.seq]));
   });
 
   it('re-alerts an unacknowledged emergency, then acknowledge → resolve journals each step with its actor', async () => {
@@ -156,6 +167,27 @@ describe('an MQTT handset', () => {
     expect(steps).toContainEqual(['emergency.acknowledged', 'controller']);
     expect(steps).toContainEqual(['emergency.resolved', 'controller']);
     expect(gw.projections.emergencies.openFor('unit-01')).toBeUndefined();
+  });
+
+  it('raises a new emergency for a press that arrives while the last one is being resolved', async () => {
+    const h = handsets.find((x) => x.issi === 2001)!;
+    await h.emergency('pressed');
+    const first = await eventually(() => gw.projections.emergencies.openFor('unit-01'), 10_000, 'emergency');
+    const cookie = await login(gw.httpPort, 'controller');
+    expect((await api(cookie, 'POST', `/api/emergencies/${first.id}/acknowledge`)).status).toBe(200);
+    // The resolve is appended, not yet committed, when the next press comes in.
+    const release = gw.journal.holdCommits();
+    const resolving = api(cookie, 'POST', `/api/emergencies/${first.id}/resolve`, { outcome: 'genuine', note: 'dealt with' });
+    await eventually(() => gw.journal.urgentCount === 1, 10_000, 'the resolve queued');
+    const pressed = h.emergency('pressed'); // acknowledged once committed
+    await eventually(() => gw.journal.urgentCount === 2, 10_000, 'the press queued behind it');
+    release();
+    await pressed;
+    expect((await resolving).status).toBe(200);
+    const next = await eventually(() => gw.projections.emergencies.openFor('unit-01'), 10_000, 'a new emergency');
+    expect(next.id).not.toBe(first.id);
+    expect(gw.projections.emergencies.get(first.id)).toMatchObject({ state: 'resolved', presses: 1 });
+    expect(next).toMatchObject({ state: 'open', presses: 1 });
   });
 });
 
