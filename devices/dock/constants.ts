@@ -74,13 +74,14 @@ export const MIN_FRAME = HEADER_LEN + CRC_LEN;
 export const MAX_WINDOW = 4;
 
 /**
- * Version 2: DATA of up to 4064 bytes, 64 frames unacknowledged (254 KiB), one fdatasync per window.
+ * Version 2: DATA of up to 4064 bytes, 64 frames unacknowledged (254 KiB), one fdatasync per half window.
  * 4064 is the largest multiple of 32 for which a whole DATA frame (6 header + 8 DATA header + 4064 =
  * 4078 bytes = 32,624 bits) stays within the 32,751 data bits over which CRC-16/CCITT detects every
  * error of up to three bits: longer frames would weaken the unchanged CRC rule. The window is what the
- * PTY measurements ask for: a window costs one fdatasync (~0.5 ms for 256 KiB) and one line turnaround
- * (~0.8 ms) on top of its bytes, so it must take ≥ 4 × 1.3 ms on a ~24 MB/s line to stay ≥ 0.8× raw:
- * at least ~130 KB; 64 × 4064 gives twice that. See PROTOCOL.md section 12.
+ * PTY measurements ask for: a sync costs one fdatasync (~0.5 ms for 256 KiB) and one line turnaround
+ * (~0.8 ms) on top of its bytes, so it must cover ≥ 4 × 1.3 ms of a ~24 MB/s line to stay ≥ 0.8× raw:
+ * at least ~130 KB; 64 × 4064 gives twice that, so each half is synced while the dock sends the next.
+ * See PROTOCOL.md section 12.
  */
 export const V2_MAX_CHUNK = 4064;
 export const V2_MAX_WINDOW = 64;

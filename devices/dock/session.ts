@@ -63,7 +63,7 @@ export interface DockSessionOptions {
 const INBOUND = new Set<number>([FrameType.HELLO, FrameType.DOCK_EVENT, FrameType.FILE_OFFER, FrameType.DATA, FrameType.FILE_END]);
 /** Liveness checks per heartbeat period: the link is declared down at most a tenth of a period late. */
 export const LIVENESS_CHECKS = 10;
-/** Consecutive DATA frames written with one fdatasync on a version 1 link; the dock's window bounds it anyway. Version 2: the window. */
+/** Consecutive DATA frames written with one fdatasync on a version 1 link; the dock's window bounds it anyway. Version 2: what has arrived of the window (syncBatch). */
 const MAX_BATCH = 16;
 
 /** The highest version both sides speak, or undefined; a HELLO without `versions` is a version 1 dock. */
@@ -307,6 +307,20 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
   }
 
   /**
+   * How many DATA frames to gather before one write and fdatasync. Version 1: the dock's window.
+   * Version 2: half of it. The dock sends nothing past its window until an ACK frees room, so
+   * syncing whole windows kept the line, the dock and the gateway idle in turns: the dock
+   * encoding a window while the gateway waited for it, then the gateway syncing it while the dock
+   * waited for the ACK. Acknowledging each half as it becomes durable lets the dock send the
+   * second half, and then the next window's first, while the gateway syncs (quick dock bench,
+   * same machine and hour: 12.1 → 16.2 MB/s; quarters, 15.6). A half window is 127 KiB, still
+   * enough bytes per fdatasync for the cost of the sync to stay small (PROTOCOL.md section 12).
+   */
+  private syncBatch(): number {
+    return this.version >= 2 ? Math.ceil(this.dockWindow / 2) : this.dockWindow;
+  }
+
+  /**
    * Waits, at most gatherMs, until `frames` more are queued. Without it the receiver settles into
    * syncing alternate partial windows (one frame, then the three that came during its sync, ...),
    * since its ACK frees only part of the dock's window: twice the fdatasyncs for the same bytes.
@@ -365,8 +379,9 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       return;
     }
     const epoch = this.epoch;
-    if (f.type === FrameType.DATA && this.inbox.length + 1 < this.dockWindow) {
-      if (await this.gather(this.dockWindow - 1)) {
+    const want = this.syncBatch();
+    if (f.type === FrameType.DATA && this.inbox.length + 1 < want) {
+      if (await this.gather(want - 1)) {
         // The dock keeps fewer frames in flight than it did (its window shrank, or it is pacing
         // itself): believe what arrived, or every frame waits out the gather time from now on.
         this.stats.gatherTimeouts++;
@@ -375,7 +390,7 @@ export class DockSession extends EventEmitter<{ event: [DockSessionEvent] }> {
       if (epoch !== this.epoch) return;
     }
     const batch = [f];
-    // Version 2: one fdatasync per window (the window is the batch); version 1 as it always was.
+    // Version 2: what has arrived of the window, half of it at least (syncBatch); version 1 as it always was.
     const maxBatch = this.version >= 2 ? this.granted : MAX_BATCH;
     for (let last = f; f.type === FrameType.DATA && batch.length < maxBatch;) {
       const next = this.inbox[0];

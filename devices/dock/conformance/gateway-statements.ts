@@ -89,7 +89,7 @@ export const GATEWAY_STATEMENTS = [
   },
   {
     id: 'G23 window-sync',
-    text: 'On a version 2 link the gateway MUST make a window of DATA durable with one fdatasync and acknowledge it with one cumulative ACK carrying the durable offset.',
+    text: 'On a version 2 link the gateway MUST make DATA durable with one fdatasync per half window or more (of the window the dock is seen to use), acknowledge each with one cumulative ACK carrying the durable offset, and not wait for the rest of the window to do so.',
   },
 ] as const;
 
