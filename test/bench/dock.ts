@@ -330,7 +330,8 @@ async function main(): Promise<void> {
     ],
     notes: [
       'A PTY has no baud rate: raw is memory to memory through socat. Version 1 allows 4 unacknowledged chunks of 1 KiB, version 2',
-      '64 of 4064 bytes, and the gateway ACKs DATA only once fdatasync returns, so however fast the line, offload cannot beat the ceiling row.',
+      '64 of 4064 bytes, and the gateway ACKs DATA only once fdatasync returns, so however fast the line, version 1 cannot beat its ceiling.',
+      'Version 2 syncs each half window while the dock sends the next, so only the raw rate bounds it; its ceiling row is what whole windows in turn would allow.',
       'The version 1 dock offers only the first recording (its rate does not depend on how many it offers).',
       'On a real 115200-baud line (~11.5 kB/s) both ceilings are far above the line rate.',
       `Load average (1 min) before / after: ${fmt(loadBefore, 2)} / ${fmt(loadavg()[0]!, 2)} on ${cpus().length} cores.`,
