@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameType, MAX_PAYLOAD } from '../../../devices/dock/constants';
 import { crc16, decodeFrame, encodeFrame } from '../../../devices/dock/frame';
 import { FileOffer, decodeData, decodeJson, encodeData } from '../../../devices/dock/messages';
+import { simCrc16 } from '../../../simulators/dock/wire';
 
 /** Hex with `# comments` to the end of each line. */
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#.*$/gm, '').replace(/\s+/g, ''), 'hex');
@@ -11,6 +12,16 @@ describe('CRC-16/CCITT-FALSE', () => {
   it('has the catalogue check value', () => {
     // "123456789" -> 0x29B1 (poly 0x1021, init 0xFFFF, no reflection, no final xor)
     expect(crc16(Buffer.from('123456789', 'ascii'))).toBe(0x29b1);
+  });
+
+  it("agrees with the simulated dock's byte-at-a-time CRC (written from the document alone) at every length and alignment", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4100 }), fc.nat(3), (bytes, from) => {
+        const view = bytes.subarray(Math.min(from, bytes.length));
+        expect(crc16(view)).toBe(simCrc16(view));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
