@@ -69,9 +69,9 @@ export interface Head {
 }
 
 /**
- * What the worker assigned to a committed batch, again by column, for the rows it inserted
- * (in row order, skipping duplicates and what derives from them): seqs are `firstSeq`, `firstSeq + 1`, … and each prev
- * hash is the hash before it.
+ * What the worker assigned to a committed batch, again by column, for the rows it inserted (in
+ * row order, skipping duplicates and what derives from them): seqs are `firstSeq`,
+ * `firstSeq + 1`, … and each prev hash is the hash before it.
  */
 export interface Committed {
   firstSeq: number;

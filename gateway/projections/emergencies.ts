@@ -17,8 +17,7 @@ export class EmergenciesProjection implements Projection<EmergencyView[]> {
     if (!isEvent(e, ...EMERGENCY_EVENTS)) return;
     const em = applyEmergencyEvent(this.all, e);
     if (em && e.type === 'emergency.raised') this.openByUnit.set(em.unitId, em.id);
-    // Only if it is still the unit's open one: a press right after a resolve may raise the next first.
-    else if (em && e.type === 'emergency.resolved' && this.openByUnit.get(em.unitId) === em.id) this.openByUnit.delete(em.unitId);
+    else if (em && e.type === 'emergency.resolved') this.openByUnit.delete(em.unitId);
   }
 
   openFor(unitId: string): EmergencyView | undefined {
