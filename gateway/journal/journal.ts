@@ -63,7 +63,8 @@ interface Pending {
 
 /**
  * Sees each append as it is queued, with the promise of its commit, and returns the events
- * that derive from it (or nothing). Runs on every append: it must be cheap, and must not throw.
+ * that derive from it (or nothing). Runs on every append: it must be cheap. One that throws
+ * costs its derived events, never the append.
  */
 export type Deriver = (input: AppendInput, committed: Promise<JournalEvent>) => DerivedInput[] | undefined;
 
@@ -243,11 +244,12 @@ export class Journal implements JournalStore {
     return committed;
   }
 
-  /** A deriver that fails costs its derived events, never the append itself. */
   private deriveFrom(p: Pending, committed: Promise<JournalEvent>): void {
     for (const deriver of this.derivers) {
       try {
-        for (const input of deriver(p.input, committed) ?? []) {
+        const derived = deriver(p.input, committed);
+        if (!derived) continue;
+        for (const input of derived) {
           if (input.payload === null || typeof input.payload !== 'object' || Array.isArray(input.payload) || 'causeSeq' in input.payload) {
             throw new Error(`journal: a derived ${input.type} needs an object payload without causeSeq (the writer fills it in)`);
           }
@@ -420,7 +422,6 @@ export class Journal implements JournalStore {
     }
     const events: JournalEvent[] = [];
     const results: Array<JournalEvent | number> = [];
-    const skipped = new Set(c.skipped);
     /** The row of the batch as posted (toWire): an append, then what derives from it. */
     let row = 0;
     const inserted = (input: AppendInput | DerivedInput, payload: unknown): JournalEvent => {
@@ -448,7 +449,7 @@ export class Journal implements JournalStore {
       const cause = dupOf === undefined ? inserted(input, input.payload) : undefined;
       results.push(cause ?? dupOf!);
       for (const d of derived ?? []) {
-        if (!skipped.has(row++) && cause) inserted(d.input, { ...d.input.payload, causeSeq: cause.seq });
+        if (!c.skipped.includes(row++) && cause) inserted(d.input, { ...d.input.payload, causeSeq: cause.seq });
       }
     }
     if (events.length > 0) {

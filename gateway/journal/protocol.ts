@@ -21,10 +21,10 @@ export interface WireBatch {
   dedupe: Array<string | null>;
   payload: string[];
   /**
-   * For an event derived from an append (types.ts `DerivedInput`), how many rows back its
-   * cause is; 0 for an append of its own. The worker puts the cause's seq in its payload.
+   * Whether the row is an event derived from the append before it (types.ts `DerivedInput`):
+   * the worker puts that append's seq in its payload, or skips it if that append is a resend.
    */
-  cause: number[];
+  derived: boolean[];
 }
 
 /** What `toWire` needs of a queued append: its header, its serialised payload, and what derives from it. */
@@ -36,8 +36,8 @@ export interface WireAppend {
 
 /** An append's derived events go right after it, as rows of their own. */
 export function toWire(batch: ReadonlyArray<WireAppend>): WireBatch {
-  const wire: WireBatch = { source: [], type: [], actor: [], subject: [], ref: [], dedupe: [], payload: [], cause: [] };
-  const row = (input: WireAppend['input'], payload: string, cause: number): void => {
+  const wire: WireBatch = { source: [], type: [], actor: [], subject: [], ref: [], dedupe: [], payload: [], derived: [] };
+  const row = (input: WireAppend['input'], payload: string, derived: boolean): void => {
     wire.source.push(input.source);
     wire.type.push(input.type);
     wire.actor.push(input.actor ?? null);
@@ -45,11 +45,11 @@ export function toWire(batch: ReadonlyArray<WireAppend>): WireBatch {
     wire.ref.push(input.ref ?? null);
     wire.dedupe.push(input.dedupe ?? null);
     wire.payload.push(payload);
-    wire.cause.push(cause);
+    wire.derived.push(derived);
   };
   for (const p of batch) {
-    row(p.input, p.payload, 0);
-    p.derived?.forEach((d, k) => row(d.input, d.payload, k + 1));
+    row(p.input, p.payload, false);
+    for (const d of p.derived ?? []) row(d.input, d.payload, true);
   }
   return wire;
 }

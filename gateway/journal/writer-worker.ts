@@ -90,8 +90,8 @@ function append(batch: WireBatch): Committed {
   const hashes: string[] = [];
   const duplicates: Record<number, number> = {};
   const skipped: number[] = [];
-  /** Each row's seq, 0 for a row not inserted: a derived row's cause is looked up here. */
-  const seqOf: number[] = new Array<number>(n).fill(0);
+  /** The seq of the last append of the batch's own, 0 if it was a resend: what a derived row names. */
+  let causeSeq = 0;
   /** This batch's keys: remembered in `recent` only once the batch is committed. */
   const keyed = new Map<string, number>();
   let seq = head.seq;
@@ -101,16 +101,16 @@ function append(batch: WireBatch): Committed {
     const before = dedupe === null ? undefined : (recent.get(dedupe) ?? keyed.get(dedupe));
     if (before !== undefined) {
       duplicates[i] = before;
+      causeSeq = 0;
       continue;
     }
-    const cause = batch.cause[i]!;
-    const causeSeq = cause > 0 ? seqOf[i - cause]! : 0;
-    if (cause > 0 && causeSeq === 0) {
+    const derived = batch.derived[i]!;
+    if (derived && causeSeq === 0) {
       skipped.push(i); // its cause is a resend: what derives from it was committed with the original
       continue;
     }
     seq += 1;
-    seqOf[i] = seq;
+    if (!derived) causeSeq = seq;
     if (dedupe !== null) keyed.set(dedupe, seq);
     const id = nextId(ts);
     const source = batch.source[i]!;
@@ -118,7 +118,7 @@ function append(batch: WireBatch): Committed {
     const actor = batch.actor[i] ?? null;
     const subject = batch.subject[i] ?? null;
     const ref = batch.ref[i] ?? null;
-    const payload = cause > 0 ? withCauseSeq(batch.payload[i]!, causeSeq) : batch.payload[i]!;
+    const payload = derived ? withCauseSeq(batch.payload[i]!, causeSeq) : batch.payload[i]!;
     const payloadSha256 = sha256Hex(payload);
     const hash = chainHash({ seq, id, ts, source, type, actor, subject, ref, dedupe, payloadSha256, prevHash });
     rows.push([seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payloadSha256, prevHash, hash]);

@@ -77,15 +77,17 @@ export class EmergencyWatch {
 
   /** The events an append derives: an emergency raised, or a repeat press of the unit's open one. */
   private onAppend(input: AppendInput, committed: Promise<unknown>): DerivedInput<'emergency.raised' | 'emergency.repeat'>[] | undefined {
-    if (isEvent(input, 'emergency.resolved')) {
+    // Every append passes here (each MQTT message): anything else is turned away on its type alone.
+    if (input.type === 'emergency.resolved') {
       const { emergencyId } = input.payload;
       this.resolving.add(emergencyId);
       const done = (): void => void this.resolving.delete(emergencyId);
       committed.then(done, done);
       return undefined;
     }
+    if (input.type !== 'radio.emergency' && input.type !== 'radio.status') return undefined;
     const trigger = emergencyTrigger(input, this.config);
-    if (!trigger || !isEvent(input, 'radio.emergency', 'radio.status')) return undefined;
+    if (!trigger) return undefined;
     const issi = input.payload.issi;
     const unit = this.projections.units.unitByIssi(issi);
     if (!unit) return undefined;

@@ -8,7 +8,7 @@
 import { goalsTable, type Goal } from './goals';
 import { fleetRun, type FleetRun } from './fleet';
 import { printTable, quick, writeResult, type Table } from './report';
-import { fmt } from './stats';
+import { fmt, summarize } from './stats';
 
 const RATES = quick ? [1, 5] : [1, 2, 5];
 const HANDSETS = 1000;
@@ -16,11 +16,7 @@ const REPEATS = quick ? 2 : 5;
 const SECONDS = quick ? 6 : 20;
 const EMERGENCY_GOAL_MS = 10;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const median = (xs: number[]): number => summarize(xs).p50;
 
 function summary(values: number[]): string {
   return `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
