@@ -58,6 +58,8 @@ describe('strings that are not MQTT UTF-8', () => {
     raw.writeRaw(packet);
     await eventually(() => raw.closed, 5000, 'connection closed');
     expect(raw.packets.filter((p) => p.cmd === 'puback' || p.cmd === 'suback')).toEqual([]);
+    // Counted in the broker thread, which sends its counters to the main thread after the close: wait for them.
+    await eventually(async () => (await metric('malformed-string')) > before, 5000, 'the refusal counted');
     expect(await metric('malformed-string')).toBe(before + 1);
     raw.close();
   });
