@@ -80,9 +80,36 @@ function connect(port: number, issi: number, round: number): Promise<MqttClient>
     reconnectPeriod: 0,
     connectTimeout: 5000,
   });
+  // Errors after the CONNACK are the kills': each client is ended after its round.
   c.on('error', () => undefined);
-  return new Promise((resolve) => c.once('connect', () => resolve(c)));
+  return new Promise((resolve, reject) => {
+    const closed = () => reject(new Error(`radio-${issi} (round ${round}): the connection closed before its CONNACK`));
+    c.once('close', closed);
+    c.once('connect', () => {
+      c.removeListener('close', closed);
+      resolve(c);
+    });
+  });
 }
+
+/**
+ * A step of a round, with a deadline: a step that never ends fails with its name and the
+ * gateway's last output instead of the whole test's bare timeout.
+ */
+async function step<T>(what: string, work: Promise<T>, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms; the gateway's last output:\n${gw?.output().slice(-3000) ?? '(none)'}`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether the gateway answers ready; a request it never answers counts as not ready. */
+const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.status === 200;
 
 /** QoS 1 publish; on PUBACK its dedupe key joins the acknowledged set. */
 function publish(c: MqttClient, topic: string, body: object): void {
@@ -183,30 +210,33 @@ describe('crash safety under mixed load', () => {
     const say = (msg: string) => process.env.TW_FAULTS_VERBOSE && process.stderr.write(`[${Date.now() - started} ms] ${msg}\n`);
     for (let round = 0; round < ROUNDS; round++) {
       say(`round ${round}`);
-      if (!pty.connected) await pty.restore();
+      if (!pty.connected) await step(`round ${round}: plugging the dock back`, pty.restore());
       gw = await spawnGateway(t.file);
       if (round === 0) await dock.start();
       say('spawned');
-      await eventually(async () => (await fetch(`http://127.0.0.1:${gw!.httpPort}/readyz`)).status === 200, 10_000, 'ready after restart');
-      const con = await openConsole(gw.httpPort);
+      await eventually(() => ready(gw!.httpPort), 10_000, `round ${round}: ready after restart`);
+      const con = await step(`round ${round}: opening the console`, openConsole(gw.httpPort));
       // The check reads the state at one seq and replays to that seq, so the load may start alongside.
-      const [, stop] = await Promise.all([checkRestart(config, journalPath, gw.httpPort, con.cookie), mixedLoad(gw, round, con)]);
+      const [, stop] = await step(
+        `round ${round}: checking the restart and starting the load`,
+        Promise.all([checkRestart(config, journalPath, gw.httpPort, con.cookie), mixedLoad(gw, round, con)]),
+      );
       say('checked, load running');
       await sleep(100 + Math.random() * 500);
       gw.child.kill('SIGKILL');
-      await gw.exited;
-      await stop();
+      await step(`round ${round}: the killed gateway to exit`, gw.exited);
+      await step(`round ${round}: stopping the load`, stop());
       say(`killed; ${acked.mqtt.size} acks, ${dock.erased.size} erased`);
       // The dock's serial line drops with the gateway; plug it back for the next start.
-      await pty.pull();
+      await step(`round ${round}: pulling the dock's cable`, pty.pull());
     }
-    await pty.restore();
+    await step('plugging the dock back', pty.restore());
     gw = await spawnGateway(t.file);
-    await eventually(async () => (await fetch(`http://127.0.0.1:${gw!.httpPort}/readyz`)).status === 200, 10_000, 'ready after restart');
+    await eventually(() => ready(gw!.httpPort), 10_000, 'ready after the last restart');
     // The dock finishes its offload on the last start: every file, custody recorded once.
     await eventually(() => dock!.settled, 60_000, 'the dock to finish its offload');
-    const final = await openConsole(gw.httpPort);
-    await checkRestart(config, journalPath, gw.httpPort, final.cookie);
+    const final = await step('opening the console', openConsole(gw.httpPort));
+    await step('checking the last restart', checkRestart(config, journalPath, gw.httpPort, final.cookie));
     final.socket.disconnect();
 
     expect(acked.mqtt.size, 'enough acknowledged messages to mean something').toBeGreaterThan(ROUNDS * 20);
