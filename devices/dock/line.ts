@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Transform } from 'node:stream';
 import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
-import { SerialPort } from 'serialport';
+import { directReadBinding } from '../serial/direct-read';
 import { pipeDockParser, type ParsedItem } from './parser';
 import { deviceId, watchDevice } from './presence';
 import { FrameWriter } from './writer';
@@ -76,7 +76,8 @@ export class SerialLine extends EventEmitter<{ open: []; down: [reason: string];
     if (this.stopped) return;
     const { path, baudRate, bindings, logger } = this.opts;
     const settings = { path, baudRate, autoOpen: false };
-    const port: SerialPortStream = bindings ? new SerialPortStream({ ...settings, binding: bindings as never }) : new SerialPort(settings);
+    // Without a test's binding: serialport's own, reading without the thread pool (../serial/direct-read.ts).
+    const port: SerialPortStream = new SerialPortStream({ ...settings, binding: (bindings ?? directReadBinding()) as never });
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     } catch (err) {

@@ -4,7 +4,8 @@
 // and command queue, and any callback from an older generation is ignored.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { directReadBinding } from '../serial/direct-read';
 import { CommandError, CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
 import { CMGS_STATUS } from './pei/constants';
 import { encodeSdsTlAck, encodeSdsTlConcatPart, encodeSdsTlReport, encodeSdsTlTransfer, sdsTextProblem, splitText, type EncodedSds } from './pei/encode';
@@ -90,7 +91,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private readonly settings: Settings;
   private readonly log: Logger | undefined;
   private readonly inbound: PeiInbound;
-  private port: SerialPort | null = null;
+  private port: SerialPortStream | null = null;
   private parser: PeiLineParser | null = null;
   private queue: CommandQueue | null = null;
   private generation = 0;
@@ -259,7 +260,8 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private open(gen: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const { path, baudRate, bindings } = this.settings;
-      const port = new SerialPort({ path, baudRate, autoOpen: false, ...(bindings ? { binding: bindings } : {}) });
+      // Without a test's binding: serialport's own, reading without the thread pool (../serial/direct-read.ts).
+      const port = new SerialPortStream({ path, baudRate, autoOpen: false, binding: (bindings ?? directReadBinding()) as never });
       port.on('error', (err) => this.onPortError(gen, port, err));
       port.open((err) => {
         if (err) return reject(err);
@@ -273,7 +275,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     });
   }
 
-  private attach(gen: number, port: SerialPort): void {
+  private attach(gen: number, port: SerialPortStream): void {
     const parser = new PeiLineParser();
     this.port = port;
     this.parser = parser;
@@ -378,7 +380,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
     q.run({ line: 'AT', timeoutMs: this.settings.keepaliveTimeoutMs }).catch(() => undefined);
   }
 
-  private onPortError(gen: number, port: SerialPort, err: Error): void {
+  private onPortError(gen: number, port: SerialPortStream, err: Error): void {
     this.log?.warn({ err: err.message }, 'serial port error');
     if (gen === this.generation && this.port === port && !port.isOpen) this.fail(`port error: ${err.message}`);
   }
