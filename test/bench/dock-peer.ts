@@ -12,8 +12,10 @@
  * they can be compared with the orchestrator's.
  */
 import { randomBytes } from 'node:crypto';
+import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 import { DEFAULT_BAUD } from '../../devices/dock/constants';
+import { directReadBinding } from '../../devices/serial/direct-read';
 import { DockSimulator, type SimCamera } from '../../simulators/dock/dock-sim';
 import { nowMs, summarize } from './stats';
 
@@ -38,16 +40,21 @@ export type PeerReport =
 
 const say = (r: PeerReport): void => void process.stdout.write(`${JSON.stringify(r)}\n`);
 
-/** The settings SerialLine opens a dock's port with. */
-function openPort(path: string): Promise<SerialPort> {
+/**
+ * A port opened with the settings SerialLine uses. The gateway's end reads as the gateway does,
+ * on the event loop (devices/serial/direct-read.ts), so the raw rate is the line's, not that of
+ * a slower reader; the dock's end is serialport as the simulated dock uses it.
+ */
+function openPort(path: string, end: 'gateway' | 'dock'): Promise<SerialPortStream> {
   return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: DEFAULT_BAUD, autoOpen: false });
+    const settings = { path, baudRate: DEFAULT_BAUD, autoOpen: false };
+    const port = end === 'gateway' ? new SerialPortStream({ ...settings, binding: directReadBinding() as never }) : new SerialPort(settings);
     port.open((err) => (err ? reject(err) : resolve(port)));
   });
 }
 
 async function rawRead(path: string, want: number): Promise<void> {
-  const port = await openPort(path);
+  const port = await openPort(path, 'gateway');
   let got = 0;
   let firstMs = 0;
   await new Promise<void>((resolve) => {
@@ -63,7 +70,7 @@ async function rawRead(path: string, want: number): Promise<void> {
 }
 
 async function rawWrite(path: string, total: number, writeSize: number): Promise<void> {
-  const port = await openPort(path);
+  const port = await openPort(path, 'dock');
   // One buffer of random bytes, cut into writes: the line sees what compressed video looks like.
   const pool = randomBytes(Math.max(writeSize, 1 << 20));
   for (let sent = 0, at = 0; sent < total;) {
@@ -81,7 +88,7 @@ async function rawWrite(path: string, total: number, writeSize: number): Promise
 }
 
 async function echo(path: string): Promise<void> {
-  const port = await openPort(path);
+  const port = await openPort(path, 'gateway');
   port.on('data', (d: Buffer) => port.write(d));
   say({ ev: 'ready', t: nowMs() });
   await new Promise(() => undefined);
@@ -89,7 +96,7 @@ async function echo(path: string): Promise<void> {
 
 /** One message at a time, each sent when the last came back: the line's turnaround, as an ACK sees it. */
 async function ping(path: string, count: number): Promise<void> {
-  const port = await openPort(path);
+  const port = await openPort(path, 'dock');
   const msg = Buffer.alloc(16, 0x55);
   const times: number[] = [];
   await new Promise<void>((resolve) => {

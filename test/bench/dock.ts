@@ -2,7 +2,8 @@
  * `npm run bench -- dock [--quick]`: body-worn camera offload over a socat PTY pair, in one run:
  *
  * (a) raw throughput of the pair: serialport at the dock end writing random bytes, serialport at
- *     the gateway end reading them, both opened as the dock line is (115200 8N1; a PTY ignores
+ *     the gateway end reading them as the dock line does (on the event loop,
+ *     devices/serial/direct-read.ts), both opened as the dock line is (115200 8N1; a PTY ignores
  *     the rate), each in its own process;
  * (b) offload throughput, protocol version 2 and version 1 side by side: a simulated dock (its
  *     own process) offering ~1 GB of recordings (≈150 MB with --quick) to the real gateway (`npm
