@@ -78,12 +78,24 @@ function connect(port: number, issi: number, round: number): Promise<MqttClient>
     username: `radio-${issi}`,
     password: demoPassword(`radio-${issi}`),
     reconnectPeriod: 0,
-    connectTimeout: 5000,
+    // Just after a restart five handsets' passwords are checked at once (scrypt), on a machine the
+    // rest of the suite keeps busy: a CONNACK can take seconds. mqtt.js gives up at this timeout
+    // and closes, which without a retry fails the round (before, it left the round waiting for ever).
+    connectTimeout: 20_000,
   });
-  // Errors after the CONNACK are the kills': each client is ended after its round.
-  c.on('error', () => undefined);
+  // Errors after the CONNACK are the kills': each client is ended after its round. One before
+  // it (a refusing CONNACK, a timeout) is kept to say why the connection closed.
+  let why = 'no error';
+  c.on('error', (err: Error & { code?: number | string }) => {
+    if (!c.connected) why = `${err.message}${err.code === undefined ? '' : ` (code ${err.code})`}`;
+  });
   return new Promise((resolve, reject) => {
-    const closed = () => reject(new Error(`radio-${issi} (round ${round}): the connection closed before its CONNACK`));
+    const closed = () =>
+      reject(
+        new Error(
+          `radio-${issi} (round ${round}): the connection closed before its CONNACK: ${why}; the gateway's last output:\n${gw?.output().slice(-3000) ?? '(none)'}`,
+        ),
+      );
     c.once('close', closed);
     c.once('connect', () => {
       c.removeListener('close', closed);
