@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Transform } from 'node:stream';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import type { Logger } from 'pino';
-import { directReadBinding } from '../serial/direct-read';
+import { serialPort } from '../serial/direct-read';
 import { pipeDockParser, type ParsedItem } from './parser';
 import { deviceId, watchDevice } from './presence';
 import { FrameWriter } from './writer';
@@ -75,9 +75,7 @@ export class SerialLine extends EventEmitter<{ open: []; down: [reason: string];
   private async open(): Promise<void> {
     if (this.stopped) return;
     const { path, baudRate, bindings, logger } = this.opts;
-    const settings = { path, baudRate, autoOpen: false };
-    // Without a test's binding: serialport's own, reading without the thread pool (../serial/direct-read.ts).
-    const port: SerialPortStream = new SerialPortStream({ ...settings, binding: (bindings ?? directReadBinding()) as never });
+    const port = serialPort({ path, baudRate }, bindings);
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     } catch (err) {

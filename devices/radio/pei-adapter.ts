@@ -4,8 +4,8 @@
 // and command queue, and any callback from an older generation is ignored.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { SerialPortStream } from '@serialport/stream';
-import { directReadBinding } from '../serial/direct-read';
+import type { SerialPortStream } from '@serialport/stream';
+import { serialPort } from '../serial/direct-read';
 import { CommandError, CommandQueue, type CommandResult, type CommandSpec } from './pei/command-queue';
 import { CMGS_STATUS } from './pei/constants';
 import { encodeSdsTlAck, encodeSdsTlConcatPart, encodeSdsTlReport, encodeSdsTlTransfer, sdsTextProblem, splitText, type EncodedSds } from './pei/encode';
@@ -260,8 +260,7 @@ export class PeiAdapter extends EventEmitter<{ event: [RadioEvent] }> {
   private open(gen: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const { path, baudRate, bindings } = this.settings;
-      // Without a test's binding: serialport's own, reading without the thread pool (../serial/direct-read.ts).
-      const port = new SerialPortStream({ path, baudRate, autoOpen: false, binding: (bindings ?? directReadBinding()) as never });
+      const port = serialPort({ path, baudRate }, bindings);
       port.on('error', (err) => this.onPortError(gen, port, err));
       port.open((err) => {
         if (err) return reject(err);

@@ -1,4 +1,5 @@
 import { readFileSync, readSync } from 'node:fs';
+import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 
 /**
@@ -18,7 +19,7 @@ import { SerialPort } from 'serialport';
  */
 
 /** What this needs of serialport's Linux port binding (LinuxPortBinding). */
-export interface PollingPort {
+interface PollingPort {
   fd: number | null;
   poller: { once(event: 'readable', cb: (err: Error | null) => void): unknown };
   read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }>;
@@ -35,7 +36,7 @@ const statsOf = new WeakMap<object, DirectReadStats>();
 const TRY_AGAIN = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
 
 /** Whether reading `fd` can never block: its open flags, as /proc shows them (false when unknown). */
-export function isNonBlocking(fd: number): boolean {
+function isNonBlocking(fd: number): boolean {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
     return flags !== undefined && (parseInt(flags, 8) & O_NONBLOCK) !== 0;
@@ -49,9 +50,9 @@ function isPollingPort(port: unknown): port is PollingPort {
   return typeof p?.fd === 'number' && typeof p.poller?.once === 'function' && typeof p.read === 'function';
 }
 
-/** Replaces `port.read` with one that reads here; returns its counts, or null when the port is left as it was. */
-export function readDirectly(port: unknown): DirectReadStats | null {
-  if (process.platform !== 'linux' || !isPollingPort(port) || port.fd === null || !isNonBlocking(port.fd)) return null;
+/** Replaces `port.read` with one that reads here, where the port allows it (directReadStats tells). */
+function readDirectly(port: unknown): void {
+  if (!isPollingPort(port) || port.fd === null || !isNonBlocking(port.fd)) return;
   const stats: DirectReadStats = { direct: 0, pooled: 0 };
   statsOf.set(port, stats);
   const pooled = port.read.bind(port);
@@ -77,7 +78,6 @@ export function readDirectly(port: unknown): DirectReadStats | null {
     stats.pooled++;
     return pooled(buffer, offset, length);
   };
-  return stats;
 }
 
 /** The counts of a port binding `readDirectly` took over; undefined for one it left as it was. */
@@ -86,13 +86,13 @@ export function directReadStats(port: unknown): DirectReadStats | undefined {
 }
 
 /** What this needs of a serialport binding (its BindingInterface, whose package ships no ESM types). */
-export interface SerialBinding {
+interface SerialBinding {
   list(): Promise<unknown[]>;
   open(options: unknown): Promise<unknown>;
 }
 
 /** serialport's own binding, whose ports read directly where they can (`readDirectly`). */
-export function directReadBinding(base = SerialPort.binding as unknown as SerialBinding): SerialBinding {
+function directReadBinding(base = SerialPort.binding as unknown as SerialBinding): SerialBinding {
   if (process.platform !== 'linux') return base;
   return {
     list: () => base.list(),
@@ -102,4 +102,12 @@ export function directReadBinding(base = SerialPort.binding as unknown as Serial
       return port;
     },
   };
+}
+
+/**
+ * An unopened serial port as the gateway's lines open one: with a test's binding if given
+ * (`SerialPortMock.binding`), otherwise serialport's own, reading without the thread pool.
+ */
+export function serialPort(options: { path: string; baudRate: number }, binding?: object): SerialPortStream {
+  return new SerialPortStream({ ...options, autoOpen: false, binding: (binding ?? directReadBinding()) as never });
 }

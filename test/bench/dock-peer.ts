@@ -12,10 +12,10 @@
  * they can be compared with the orchestrator's.
  */
 import { randomBytes } from 'node:crypto';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 import { DEFAULT_BAUD } from '../../devices/dock/constants';
-import { directReadBinding } from '../../devices/serial/direct-read';
+import { serialPort } from '../../devices/serial/direct-read';
 import { DockSimulator, type SimCamera } from '../../simulators/dock/dock-sim';
 import { nowMs, summarize } from './stats';
 
@@ -47,8 +47,7 @@ const say = (r: PeerReport): void => void process.stdout.write(`${JSON.stringify
  */
 function openPort(path: string, end: 'gateway' | 'dock'): Promise<SerialPortStream> {
   return new Promise((resolve, reject) => {
-    const settings = { path, baudRate: DEFAULT_BAUD, autoOpen: false };
-    const port = end === 'gateway' ? new SerialPortStream({ ...settings, binding: directReadBinding() as never }) : new SerialPort(settings);
+    const port = end === 'gateway' ? serialPort({ path, baudRate: DEFAULT_BAUD }) : new SerialPort({ path, baudRate: DEFAULT_BAUD, autoOpen: false });
     port.open((err) => (err ? reject(err) : resolve(port)));
   });
 }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { directReadBinding, directReadStats, type DirectReadStats } from '../../../devices/serial/direct-read';
+import { directReadStats, serialPort, type DirectReadStats } from '../../../devices/serial/direct-read';
 import { openPtyPair, type PtyPair } from '../../../simulators/serial/pty';
 import { eventually } from '../../helpers/gateway';
 
@@ -24,7 +24,7 @@ function open<T extends SerialPortStream>(port: T): Promise<T> {
 
 /** The reading end as the dock line opens it (devices/dock/line.ts): serialport's binding, reading without the thread pool. */
 async function reader(path: string): Promise<{ port: SerialPortStream; stats: () => DirectReadStats | undefined }> {
-  const port = await open(new SerialPortStream({ path, baudRate: 115200, autoOpen: false, binding: directReadBinding() as never }));
+  const port = await open(serialPort({ path, baudRate: 115200 }));
   return { port, stats: () => directReadStats((port as unknown as { port: unknown }).port) };
 }
 
