@@ -267,6 +267,7 @@ export class Gateway {
       journal: this.journal,
       log: log.child({ module: 'emergencies' }),
       clock,
+      onRaising: (notice) => this.consoleSocket.emergencyRaising(notice),
     });
     this.trackingWatch = new TrackingWatch({
       config,

@@ -50,6 +50,7 @@ export class Live {
     socket.on('units:positions', (p) => store.applyPositions(p));
     socket.on('units:state', (u) => store.applyUnits(u));
     socket.on('incidents:state', (i) => store.applyIncidents(i));
+    socket.on('emergency:raising', (n) => store.applyRaising(n));
     this.socket = socket;
   }
 

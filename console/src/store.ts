@@ -7,6 +7,7 @@ import type {
   CameraView,
   ConsoleEvent,
   DeliveryStatus,
+  EmergencyNotice,
   EmergencyView,
   EvidenceRecord,
   PositionUpdate,
@@ -29,6 +30,12 @@ export interface TrackOverlay {
 export type Topic = 'units' | 'positions' | 'emergencies' | 'alerts' | 'cameras' | 'evidence' | 'events' | 'tracking' | 'connection';
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
+/**
+ * An emergency as the banner shows it: from the journal, or announced before its commit
+ * (`emergency:raising`), when `recording` says how far it is.
+ */
+export type ShownEmergency = EmergencyView & { recording?: { state: 'recording' | 'unrecorded'; reason: string | null } };
+
 /** How many journal events the live log keeps in memory. */
 const LOG_LIMIT = 2000;
 
@@ -44,6 +51,8 @@ export class Store {
   site: SiteInfo | null = null;
   units = new Map<string, UnitView>();
   emergencies = new Map<string, EmergencyView>();
+  /** Emergencies announced before their commit, by id, until their `emergency.raised` arrives. */
+  raising = new Map<string, EmergencyNotice>();
   alerts = new Map<string, AlertView>();
   cameras = new Map<string, CameraView>();
   evidence = new Map<string, EvidenceRecord>();
@@ -86,6 +95,8 @@ export class Store {
     this.byIssi.clear();
     for (const u of s.units) this.byIssi.set(u.issi, u);
     this.emergencies = new Map(s.emergencies.map((e) => [e.id, e]));
+    // The snapshot holds every emergency on record; one still being committed arrives as its event.
+    for (const [id, n] of this.raising) if (n.state === 'recording' || this.emergencies.has(id)) this.raising.delete(id);
     this.alerts = new Map(s.alerts.map((a) => [a.id, a]));
     this.cameras = new Map(s.cameras.map((c) => [c.id, c]));
     this.evidence = new Map(s.evidence.map((r) => [r.id, r]));
@@ -106,6 +117,22 @@ export class Store {
     if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
     this.seq = Math.max(this.seq, head);
     this.emit(topics);
+  }
+
+  /**
+   * An emergency announced before its commit: shown (and sounding) at once, until its journal
+   * event replaces it. One the journal refused stays, marked, until dismissed or raised again.
+   */
+  applyRaising(n: EmergencyNotice): void {
+    if (n.state === 'withdrawn' || this.emergencies.has(n.emergencyId)) {
+      if (!this.raising.delete(n.emergencyId)) return;
+    } else this.raising.set(n.emergencyId, n);
+    this.emit(['emergencies']);
+  }
+
+  /** A controller has read that an announced emergency was not recorded. */
+  dismissRaising(emergencyId: string): void {
+    if (this.raising.delete(emergencyId)) this.emit(['emergencies']);
   }
 
   /** Units as the gateway's projection has them now; a fix the console already has newer is kept. */
@@ -178,7 +205,13 @@ export class Store {
     e: ConsoleEvent<'emergency.raised' | 'emergency.repeat' | 'emergency.realert' | 'emergency.acknowledged' | 'emergency.resolved'>,
   ): Topic[] {
     // The gateway's emergencies projection applies the same function (contract/emergency-lifecycle.ts).
-    return applyEmergencyEvent(this.emergencies, e) ? ['emergencies'] : [];
+    const em = applyEmergencyEvent(this.emergencies, e);
+    if (em) {
+      this.raising.delete(em.id);
+      // The unit's press is on record now: an earlier refused announcement of it is answered.
+      if (e.type === 'emergency.raised') for (const [id, n] of this.raising) if (n.unitId === em.unitId && n.state === 'unrecorded') this.raising.delete(id);
+    }
+    return em ? ['emergencies'] : [];
   }
 
   private applyAlert(e: ConsoleEvent<'alert.sent' | 'alert.pei-sent' | 'alert.timed-out' | 'alert.delivery'>): Topic[] {
@@ -296,7 +329,25 @@ export class Store {
     return this.units.get(unitId)?.callsign ?? this.site?.units.find((u) => u.id === unitId)?.callsign ?? unitId;
   }
 
-  openEmergencies(): EmergencyView[] {
-    return [...this.emergencies.values()].filter((e) => e.state !== 'resolved').sort((a, b) => a.raisedAt - b.raisedAt);
+  /** Open emergencies, oldest first, with those announced and not yet on record. */
+  openEmergencies(): ShownEmergency[] {
+    const announced: ShownEmergency[] = [...this.raising.values()].map((n) => ({
+      id: n.emergencyId,
+      unitId: n.unitId,
+      issi: n.issi,
+      trigger: n.trigger,
+      raisedAt: n.raisedAt,
+      presses: 1,
+      state: 'open',
+      owner: null,
+      acknowledgedAt: null,
+      outcome: null,
+      resolvedBy: null,
+      resolvedAt: null,
+      lastAlertAt: n.raisedAt,
+      recording: { state: n.state === 'unrecorded' ? 'unrecorded' : 'recording', reason: n.reason ?? null },
+    }));
+    const open = [...this.emergencies.values()].filter((e) => e.state !== 'resolved');
+    return [...open, ...announced].sort((a, b) => a.raisedAt - b.raisedAt);
   }
 }

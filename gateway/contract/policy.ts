@@ -293,6 +293,7 @@ export const SOCKET_STREAMS: Readonly<Record<keyof ServerToClientEvents, Permiss
   'bulletins:state': 'bulletin.view',
   'bulletins:inbox': 'bulletin.receive',
   'incidents:own': 'incident.view-own',
+  'emergency:raising': 'live.view',
 };
 /** Inside the live stream, `evidence.*` events go only to roles holding this. */
 export const SOCKET_EVIDENCE_EVENTS: Permission = 'evidence.view';

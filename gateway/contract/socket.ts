@@ -68,6 +68,29 @@ export interface ServerToClientEvents {
   'bulletins:inbox': (bulletins: InboxBulletin[]) => void;
   /** To a member's console: its own premises' reported incidents that changed (status, units, outcome), without the caller. */
   'incidents:own': (incidents: IncidentRecord[]) => void;
+  /**
+   * An emergency decided as its press arrived, sent at once, before its journal commit: the
+   * control room hears the alarm without waiting for the disk. Its `emergency.raised` follows in
+   * `journal:events` with the same id once it is durable; until then it cannot be acknowledged.
+   */
+  'emergency:raising': (notice: EmergencyNotice) => void;
+}
+
+/**
+ * What `emergency:raising` says about an emergency not yet in the journal. `recording`: being
+ * committed. `unrecorded`: the journal refused it (`reason`); the press was not acknowledged, so
+ * the radio sends it again. `withdrawn`: the press was a resend of one already on record, which
+ * raised nothing new.
+ */
+export interface EmergencyNotice {
+  emergencyId: string;
+  unitId: string;
+  issi: number;
+  trigger: string;
+  /** When the gateway decided it (ms since the epoch). */
+  raisedAt: number;
+  state: 'recording' | 'unrecorded' | 'withdrawn';
+  reason?: string;
 }
 
 /** Every command answers through its ack: `{ data }` on success, `{ error }` on failure. */

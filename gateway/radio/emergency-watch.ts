@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import type { Config } from '../../config/schema';
 import { systemClock, type Clock, type Timer } from '../clock';
 import { isEvent } from '../contract/events';
+import type { EmergencyNotice } from '../contract/socket';
 import type { Journal } from '../journal/journal';
 import type { AppendInput, DerivedInput, JournalEvent } from '../journal/types';
 import type { Projections } from '../projections';
@@ -20,6 +21,11 @@ export interface EmergencyWatchOptions {
   journal: Journal;
   log: Logger;
   clock?: Clock;
+  /**
+   * Told of each emergency as it is decided, before its commit, and again if the commit does
+   * not make it an emergency on record (refused, or a resend's): the consoles' alarm.
+   */
+  onRaising?: (notice: EmergencyNotice) => void;
 }
 
 /**
@@ -32,6 +38,11 @@ export interface EmergencyWatchOptions {
  * one commit after the press arrives, not two. Deciding before the commit, the watch counts
  * what is appended and not yet committed: an emergency being raised is open, one being resolved
  * is not. The journal's urgent lane commits these in the order they were appended.
+ *
+ * The control room does not wait for that commit to hear of a new emergency: `onRaising` tells
+ * the consoles as the press is decided (`emergency:raising`, "recording"), and once more should
+ * the commit not put it on record ("unrecorded" when the journal refused it, "withdrawn" when the
+ * press was a resend of one already journaled, whose derived events the writer skips).
  */
 export class EmergencyWatch {
   private timer: Timer | null = null;
@@ -45,6 +56,7 @@ export class EmergencyWatch {
   private readonly journal: Journal;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly onRaising: ((notice: EmergencyNotice) => void) | undefined;
 
   constructor(opts: EmergencyWatchOptions) {
     this.config = opts.config;
@@ -52,6 +64,7 @@ export class EmergencyWatch {
     this.journal = opts.journal;
     this.log = opts.log;
     this.clock = opts.clock ?? systemClock;
+    this.onRaising = opts.onRaising;
   }
 
   /** Decides on each append from now on; once the projections hold the journal (at start). */
@@ -96,10 +109,21 @@ export class EmergencyWatch {
     if (open) return [{ ...header, ref: open, type: 'emergency.repeat', payload: { emergencyId: open, unitId: unit.id, issi, trigger } }];
     const emergencyId = `em-${ulid()}`;
     this.raising.set(unit.id, emergencyId);
+    const notice = { emergencyId, unitId: unit.id, issi, trigger, raisedAt: this.clock.now() };
+    this.tell({ ...notice, state: 'recording' });
     const done = (): void => {
       if (this.raising.get(unit.id) === emergencyId) this.raising.delete(unit.id);
     };
-    committed.then(done, done);
+    committed.then(
+      () => {
+        done();
+        if (!this.projections.emergencies.get(emergencyId)) this.tell({ ...notice, state: 'withdrawn' });
+      },
+      (err: unknown) => {
+        done();
+        this.tell({ ...notice, state: 'unrecorded', reason: err instanceof Error ? err.message : String(err) });
+      },
+    );
     return [
       {
         ...header,
@@ -108,6 +132,15 @@ export class EmergencyWatch {
         payload: { emergencyId, unitId: unit.id, issi, trigger, callsign: unit.callsign, fix: unit.fix },
       },
     ];
+  }
+
+  /** A listener's failure must not cost the press its derived events (Journal.derive). */
+  private tell(notice: EmergencyNotice): void {
+    try {
+      this.onRaising?.(notice);
+    } catch (err) {
+      this.log.error({ err, emergencyId: notice.emergencyId }, 'could not tell the consoles of an emergency being raised');
+    }
   }
 
   /** The unit's open emergency, counting what is appended and not yet committed. */

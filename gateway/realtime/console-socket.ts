@@ -11,6 +11,7 @@ import {
   type Ack,
   type ClientToServerEvents,
   type ConsoleEvent,
+  type EmergencyNotice,
   type PositionUpdate,
   type ServerToClientEvents,
   type SocketAuth,
@@ -230,6 +231,15 @@ export class ConsoleSocket {
     if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
     broadcastOwnIncidents(io, incidents);
     broadcastBulletins(io, this.deps.projections.bulletins);
+  }
+
+  /**
+   * An emergency being raised, at once, to every console with the live picture (the rooms are
+   * those the policy gives `journal:events`, and so `emergency:raising`): the alarm sounds while
+   * the press is still being committed. Its journal event follows in `broadcast`.
+   */
+  emergencyRaising(notice: EmergencyNotice): void {
+    this.io?.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('emergency:raising', notice);
   }
 
   /**

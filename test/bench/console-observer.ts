@@ -2,7 +2,8 @@
  * A controller's Socket.IO console, in a process of its own (the benchmark's child, driven over
  * IPC like the load generator): a control room's browser does not share its event loop with the
  * MQTT subscriber that takes every message of the fleet, so neither may the benchmark's console.
- * It records when each text probe, emergency press and `emergency.raised` arrived, on the
+ * It records when each text probe, emergency press, emergency alarm (`emergency:raising`, before
+ * the commit) and `emergency.raised` arrived, on the
  * machine's monotonic clock (`nowMs`), and hands the records over on `collect`.
  */
 import { io as ioClient, type Socket } from 'socket.io-client';
@@ -27,6 +28,10 @@ export interface ConsoleRecords {
   emergencies: Array<[number, Array<{ t: number; seq: number }>]>;
   /** emergency.raised by the seq of the radio.emergency that caused it. */
   raised: Array<[number, number]>;
+  /** The emergency's id by the seq of the radio.emergency that caused it. */
+  raisedIds: Array<[number, string]>;
+  /** `emergency:raising` (recording), by emergency id: the alarm, before the commit. */
+  alarms: Array<[string, number]>;
 }
 
 type Console = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -35,6 +40,8 @@ const positions = new Map<string, number>();
 const probes = new Map<string, number>();
 const emergencies = new Map<number, Array<{ t: number; seq: number }>>();
 const raised = new Map<number, number>();
+const raisedIds = new Map<number, string>();
+const alarms = new Map<string, number>();
 let socket: Console | null = null;
 
 async function start(cmd: ConsoleStartCmd): Promise<null> {
@@ -43,6 +50,9 @@ async function start(cmd: ConsoleStartCmd): Promise<null> {
   s.on('units:positions', (list) => {
     const t = nowMs();
     for (const p of list) positions.set(`${p.issi}|${p.fixTime}`, t);
+  });
+  s.on('emergency:raising', (n) => {
+    if (n.state === 'recording') alarms.set(n.emergencyId, nowMs());
   });
   s.on('journal:events', ({ events }) => {
     const t = nowMs();
@@ -55,6 +65,7 @@ async function start(cmd: ConsoleStartCmd): Promise<null> {
         emergencies.set(p.issi, list);
       } else if (e.type === 'emergency.raised' && p.causeSeq !== undefined) {
         raised.set(p.causeSeq, t);
+        if (e.ref) raisedIds.set(p.causeSeq, e.ref);
         if (cmd.resolveEmergencies && e.ref) {
           const id = e.ref;
           s.emit('emergency:acknowledge', { id }, () => s.emit('emergency:resolve', { id, outcome: 'false', note: 'bench' }, () => undefined));
@@ -74,9 +85,16 @@ async function handle(msg: ConsoleCmd): Promise<unknown> {
     case 'count':
       return positions.size + probes.size + raised.size;
     case 'collect':
-      return { positions: [...positions], probes: [...probes], emergencies: [...emergencies], raised: [...raised] } satisfies ConsoleRecords;
+      return {
+        positions: [...positions],
+        probes: [...probes],
+        emergencies: [...emergencies],
+        raised: [...raised],
+        raisedIds: [...raisedIds],
+        alarms: [...alarms],
+      } satisfies ConsoleRecords;
     case 'reset':
-      for (const m of [positions, probes, emergencies, raised]) m.clear();
+      for (const m of [positions, probes, emergencies, raised, raisedIds, alarms]) m.clear();
       return null;
     case 'stop':
       socket?.disconnect();

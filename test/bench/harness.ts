@@ -87,6 +87,10 @@ export class Observer {
   readonly consoleEmergencies = new Map<number, Array<{ t: number; seq: number }>>();
   /** emergency.raised at the console, by the seq of the radio.emergency that caused it. */
   readonly consoleRaised = new Map<number, number>();
+  /** The emergency's id at the console, by the seq of the radio.emergency that caused it. */
+  readonly consoleRaisedIds = new Map<number, string>();
+  /** The alarm (`emergency:raising`, before the commit) at the console, by emergency id. */
+  readonly consoleAlarms = new Map<string, number>();
   mqttReceived = 0;
   /** The observer's own MQTT connection closed during the run: what it missed is not the system's loss. */
   dropped = false;
@@ -161,6 +165,8 @@ export class Observer {
     for (const [k, t] of r.probes) this.consoleProbes.set(k, t);
     for (const [issi, list] of r.emergencies) this.consoleEmergencies.set(issi, list);
     for (const [seq, t] of r.raised) this.consoleRaised.set(seq, t);
+    for (const [seq, id] of r.raisedIds) this.consoleRaisedIds.set(seq, id);
+    for (const [id, t] of r.alarms) this.consoleAlarms.set(id, t);
   }
 
   /** Forget what was seen (between runs on one connection). */
@@ -173,6 +179,8 @@ export class Observer {
       this.consoleProbes,
       this.consoleEmergencies,
       this.consoleRaised,
+      this.consoleRaisedIds,
+      this.consoleAlarms,
     ])
       m.clear();
     this.mqttReceived = 0;
@@ -215,14 +223,37 @@ export function joinPresses(sends: Record<number, number[]>, seen: (issi: number
 
 /** Press → emergency.raised, for the presses that raised one (the others were repeats of an open emergency). */
 export function joinRaised(sends: Record<number, number[]>, obs: Observer): Summary {
+  return joinEmergencies(sends, obs, (seq) => obs.consoleRaised.get(seq)).summary;
+}
+
+/**
+ * Press → its emergency's alarm at the console (`emergency:raising`, sent before the commit),
+ * for the presses that raised one; `missing` counts emergencies raised without an alarm seen.
+ */
+export function joinAlarms(sends: Record<number, number[]>, obs: Observer): Summary & { missing: number } {
+  const { summary, missing } = joinEmergencies(sends, obs, (seq) => {
+    const id = obs.consoleRaisedIds.get(seq);
+    return id === undefined ? undefined : (obs.consoleAlarms.get(id) ?? null);
+  });
+  return { ...summary, missing };
+}
+
+/** Each press paired with its radio.emergency at the console, then `at(seq)`: a time, none expected (undefined), or missing (null). */
+function joinEmergencies(
+  sends: Record<number, number[]>,
+  obs: Observer,
+  at: (seq: number) => number | null | undefined,
+): { summary: Summary; missing: number } {
   const lat: number[] = [];
+  let missing = 0;
   for (const [issi, times] of Object.entries(sends)) {
     const seen = obs.consoleEmergencies.get(Number(issi)) ?? [];
     times.forEach((t, i) => {
       const ev = seen[i];
-      const raised = ev ? obs.consoleRaised.get(ev.seq) : undefined;
-      if (raised !== undefined) lat.push(raised - t);
+      const when = ev ? at(ev.seq) : undefined;
+      if (when === null) missing++;
+      else if (when !== undefined) lat.push(when - t);
     });
   }
-  return summarize(lat);
+  return { summary: summarize(lat), missing };
 }

@@ -1,10 +1,12 @@
+import Database from 'better-sqlite3';
+import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
 import { Fleet } from '../../simulators/radio/fleet';
 import { Handset } from '../../simulators/radio/handset';
-import { demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
+import { connectMqtt, demoPassword, eventually, startGateway, testConfig } from '../helpers/gateway';
 import { launchChromium, loginAs, newSession, recordTones, screenshot, tonesPlayed, type Session } from './browser';
 
 /**
@@ -19,6 +21,7 @@ let base: string;
 let browser: Browser;
 let fleet: Fleet;
 const handsets: Handset[] = [];
+const mqttClients: MqttClient[] = [];
 const sessions: Session[] = [];
 
 beforeAll(async () => {
@@ -38,6 +41,7 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all(handsets.map((h) => h.close().catch(() => undefined)));
+  await Promise.all(mqttClients.map((c) => c.endAsync(true)));
   await fleet?.stop();
   await gw?.stop();
 });
@@ -218,7 +222,8 @@ describe('emergencies', () => {
     expect(await operator.page.locator('[data-emergency] [data-action="acknowledge"]').count()).toBe(0);
     await screenshot(controller.page, 'emergency-open');
 
-    const em = gw.projections.emergencies.openFor('unit-05')!;
+    // The banner shows as the press arrives; the emergency on record follows within a commit.
+    const em = await eventually(() => gw.projections.emergencies.openFor('unit-05'), 10_000, 'the emergency on record');
     // The banner does not take the focus; the controller turns to it by Tab (or Alt+A).
     expect(await controller.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action ?? null)).toBeNull();
     await controller.page.locator('[data-emergency] [data-action="acknowledge"]').focus();
@@ -247,6 +252,61 @@ describe('emergencies', () => {
   });
 });
 
+describe('an emergency before its commit', () => {
+  it('sounds and shows while the press is being recorded, offers Acknowledge once on record, and says so when the journal refuses one', async () => {
+    const controller = await newSession(browser);
+    sessions.push(controller);
+    await recordTones(controller.context);
+    await loginAs(controller.page, base, 'controller');
+    await controller.page.locator('#connection[data-state="live"]').waitFor();
+    const card = controller.page.locator('[data-emergency]');
+
+    const h = await handset(2007);
+    const release = gw.journal.holdCommits();
+    let pressed: Promise<void>;
+    try {
+      pressed = h.emergency('pressed');
+      await expect.poll(() => card.getAttribute('data-state')).toBe('recording');
+      expect(await card.textContent()).toMatch(/EMERGENCY — SEC 12.*being recorded/);
+      expect(await card.locator('[data-action="acknowledge"]').count()).toBe(0);
+      await expect.poll(async () => (await tonesPlayed(controller.page)).length).toBeGreaterThan(0);
+      expect(gw.projections.emergencies.openFor('unit-07')).toBeUndefined();
+    } finally {
+      release();
+    }
+    await pressed;
+    const em = await eventually(() => gw.projections.emergencies.openFor('unit-07'), 10_000, 'the emergency on record');
+    // The same card, now on record: the controller may take it.
+    await expect.poll(() => card.getAttribute('data-state')).toBe('open');
+    expect(await card.getAttribute('data-emergency')).toBe(em.id);
+    await card.locator('[data-action="acknowledge"]').click();
+    await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
+    await card.locator('[data-field="resolve-note"]').fill('Test press');
+    await card.locator('[data-action="resolve-false"]').click();
+    await card.waitFor({ state: 'detached' });
+    // The unit's row on the map says so too: the emergency is over.
+    await expect.poll(() => controller.page.locator('tr[data-unit="unit-07"] td:nth-child(2)').textContent()).toBe('Unknown');
+
+    // The journal refuses the next press (a full disk, say): the card says so and stays until dismissed.
+    const side = new Database(gw.journal.database.name);
+    side.exec("CREATE TRIGGER refuse_emergency BEFORE INSERT ON events WHEN NEW.type = 'emergency.raised' BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    try {
+      const radio = await connectMqtt(gw.broker.port, 'radio-2008');
+      mqttClients.push(radio);
+      void radio.publishAsync('tw/v1/radio/2008/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 }).catch(() => undefined);
+      await expect.poll(() => card.getAttribute('data-state')).toBe('unrecorded');
+    } finally {
+      side.exec('DROP TRIGGER refuse_emergency');
+      side.close();
+    }
+    expect(await card.textContent()).toMatch(/EMERGENCY — SEC 15.*NOT RECORDED.*disk full.*the radio sends it again/);
+    await screenshot(controller.page, 'emergency-unrecorded');
+    await card.locator('[data-action="dismiss"]').click();
+    await card.waitFor({ state: 'detached' });
+    expect(controller.errors).toEqual([]);
+  });
+});
+
 describe('emergencies while a controller is typing', () => {
   it('never takes the focus from a field being typed in: announced, acknowledged with Alt+A, then Resolve, then back', async () => {
     const s = await session('controller');
@@ -269,7 +329,7 @@ describe('emergencies while a controller is typing', () => {
     await s.page.keyboard.type('Approach with care');
     expect(await text.inputValue()).toBe('Male, red jacket, heading to the Market Square\nApproach with care');
     expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('alert-text');
-    const em = gw.projections.emergencies.openFor('unit-06')!;
+    const em = await eventually(() => gw.projections.emergencies.openFor('unit-06'), 10_000, 'the emergency on record');
     expect(em.state).toBe('open');
     expect(journal('emergency.acknowledged', (e) => e.ref === em.id)).toEqual([]);
     expect(journal('alert.sent', (e) => (e.payload as { text: string }).text.includes('red jacket'))).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../console/src/store';
 import { asJournalEvent, type EventPayload, type EventType, type JournalEvent } from '../../gateway/contract/events';
-import { toConsoleEvent } from '../../gateway/contract/socket';
+import { toConsoleEvent, type EmergencyNotice } from '../../gateway/contract/socket';
 import { Projections } from '../../gateway/projections';
 import { town } from '../tracking/fixtures';
 
@@ -65,5 +65,63 @@ describe("the console's emergencies follow the gateway's", () => {
       ['em-2', 'open', 1, null],
     ]);
     expect(shown).toEqual(gateway);
+  });
+});
+
+describe('an emergency announced before its commit', () => {
+  const notice = (emergencyId: string, unitId: string, state: EmergencyNotice['state'], reason?: string): EmergencyNotice => ({
+    emergencyId,
+    unitId,
+    issi: 2001,
+    trigger: 'button',
+    raisedAt: 1_772_460_000_000,
+    state,
+    ...(reason ? { reason } : {}),
+  });
+  const shown = (store: Store) => store.openEmergencies().map((e) => [e.id, e.recording?.state ?? 'on record']);
+  const fresh = () => {
+    const store = new Store();
+    store.reset(new Projections(town).snapshot());
+    return store;
+  };
+
+  it('is shown open at once, and its journal event takes its place (once, the same id)', () => {
+    const store = fresh();
+    store.applyRaising(notice('em-9', 'unit-01', 'recording'));
+    expect(shown(store)).toEqual([['em-9', 'recording']]);
+    expect(store.openEmergencies()[0]).toMatchObject({ unitId: 'unit-01', state: 'open', presses: 1 });
+    store.applyBatch([toConsoleEvent(raised('em-9', 'unit-01', 2001))], seq);
+    expect(shown(store)).toEqual([['em-9', 'on record']]);
+    // A late copy of the announcement changes nothing once the emergency is on record.
+    store.applyRaising(notice('em-9', 'unit-01', 'recording'));
+    expect(shown(store)).toEqual([['em-9', 'on record']]);
+  });
+
+  it('goes when withdrawn; stays marked when refused, until dismissed or the radio’s resend is on record', () => {
+    const store = fresh();
+    store.applyRaising(notice('em-a', 'unit-02', 'recording'));
+    store.applyRaising(notice('em-a', 'unit-02', 'withdrawn'));
+    expect(shown(store)).toEqual([]);
+
+    store.applyRaising(notice('em-b', 'unit-02', 'recording'));
+    store.applyRaising(notice('em-b', 'unit-02', 'unrecorded', 'disk full'));
+    store.applyRaising(notice('em-c', 'unit-03', 'unrecorded', 'disk full'));
+    expect(shown(store)).toEqual([
+      ['em-b', 'unrecorded'],
+      ['em-c', 'unrecorded'],
+    ]);
+    expect(store.openEmergencies()[0]!.recording?.reason).toBe('disk full');
+    // unit-02's press, sent again, is on record under a new id: the refused one is answered.
+    store.applyBatch([toConsoleEvent(raised('em-d', 'unit-02', 2002))], seq);
+    store.dismissRaising('em-c');
+    expect(shown(store)).toEqual([['em-d', 'on record']]);
+  });
+
+  it('is dropped by a fresh snapshot while still recording: the snapshot holds what is on record, and the event follows', () => {
+    const store = fresh();
+    store.applyRaising(notice('em-e', 'unit-01', 'recording'));
+    store.applyRaising(notice('em-f', 'unit-02', 'unrecorded', 'disk full'));
+    store.reset(new Projections(town).snapshot());
+    expect(shown(store)).toEqual([['em-f', 'unrecorded']]);
   });
 });

@@ -163,7 +163,10 @@ describe('console socket', () => {
     const radio = await connectMqtt(gw.broker.port, 'radio-2006', { clientId: 'handset-2006' });
     mqttClients.push(radio);
     await radio.publishAsync('tw/v1/radio/2006/position', JSON.stringify({ lat: 52.9548, lon: -1.1495, fixTime: new Date().toISOString() }), { qos: 1 });
+    // An emergency, announced before its commit (`emergency:raising`) to the roles with the live picture only.
+    await radio.publishAsync('tw/v1/radio/2006/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 });
     await eventually(() => got.get('controller')!.has('journal:events'), 10_000, 'the controller to get the journal stream');
+    await eventually(() => got.get('controller')!.has('emergency:raising'), 10_000, 'the controller to hear of the emergency');
     await new Promise((r) => setTimeout(r, 500));
     const wrong: string[] = [];
     for (const role of CONSOLE_ROLES) {

@@ -1,9 +1,9 @@
-import type { EmergencyView } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx } from '../context';
 import { age, clock, coalesce, h, sync } from '../dom';
 import { orderName, subjectName } from '../names';
 import { may } from '../roles';
+import type { ShownEmergency } from '../store';
 
 /** The dedicated acknowledge shortcut: it types nothing in a field, so it cannot be hit by typing. */
 export const ACKNOWLEDGE_SHORTCUT = 'Alt+A';
@@ -31,7 +31,7 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
   /** Resolve notes being written, by emergency: kept if the card is redrawn meanwhile. */
   const notes = new Map<string, string>();
 
-  const act = (em: EmergencyView, what: 'acknowledge' | 'resolve', body: unknown, button: HTMLButtonElement | null) => {
+  const act = (em: ShownEmergency, what: 'acknowledge' | 'resolve', body: unknown, button: HTMLButtonElement | null) => {
     ctx.alarm.unlock();
     if (button) button.disabled = true;
     if (what === 'acknowledge') focusResolve.add(em.id);
@@ -48,7 +48,7 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     );
   };
 
-  const remember = (em: EmergencyView) => {
+  const remember = (em: ShownEmergency) => {
     const active = document.activeElement;
     if (active instanceof HTMLElement && active !== document.body && !el.contains(active) && !returnTo.has(em.id)) returnTo.set(em.id, active);
   };
@@ -57,7 +57,7 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
   const onKey = (ev: KeyboardEvent) => {
     if (!el.isConnected) return document.removeEventListener('keydown', onKey);
     if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.key.toLowerCase() !== 'a' || !may.respondToEmergency(role)) return;
-    const em = ctx.store.openEmergencies().find((e) => e.state === 'open');
+    const em = ctx.store.openEmergencies().find((e) => e.state === 'open' && !e.recording);
     if (!em) return;
     ev.preventDefault();
     remember(em);
@@ -65,10 +65,15 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
   };
   document.addEventListener('keydown', onKey);
 
-  const card = (em: EmergencyView): HTMLElement => {
+  const card = (em: ShownEmergency): HTMLElement => {
     const who = ctx.store.callsign(em.unitId);
     const actions: HTMLElement[] = [];
-    if (may.respondToEmergency(role) && em.state === 'open') {
+    // Announced before its commit: it sounds and shows at once, and can be acknowledged once on record.
+    if (em.recording?.state === 'unrecorded') {
+      const dismiss = h('button', { 'data-action': 'dismiss' }, 'Dismiss');
+      dismiss.addEventListener('click', () => ctx.store.dismissRaising(em.id));
+      actions.push(dismiss);
+    } else if (may.respondToEmergency(role) && em.state === 'open' && !em.recording) {
       const b = h(
         'button',
         { class: 'danger big', 'data-action': 'acknowledge', 'aria-keyshortcuts': ACKNOWLEDGE_SHORTCUT },
@@ -116,17 +121,39 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     const locate = h('button', { 'data-action': 'locate' }, 'Show on map');
     locate.addEventListener('click', () => ctx.navigate(`/map?unit=${encodeURIComponent(em.unitId)}`));
     actions.push(locate);
-    const state = em.state === 'open' ? 'NOT ACKNOWLEDGED' : `owned by ${em.owner ?? '?'}`;
+    const state =
+      em.recording?.state === 'unrecorded'
+        ? 'NOT RECORDED'
+        : em.recording
+          ? 'being recorded…'
+          : em.state === 'open'
+            ? 'NOT ACKNOWLEDGED'
+            : `owned by ${em.owner ?? '?'}`;
+    const unrecorded =
+      em.recording?.state === 'unrecorded'
+        ? h(
+            'span',
+            { class: 'unrecorded', role: 'status' },
+            `The journal could not record this press${em.recording.reason ? ` (${em.recording.reason})` : ''}; the radio sends it again. Act on it by radio meanwhile.`,
+          )
+        : null;
     // Not role="alert": the card's ticking "ago" would be read out again every few seconds; the
     // announcer below says each new emergency once.
     return h(
       'div',
-      { class: `emergency ${em.state}`, role: 'group', 'aria-label': `Emergency of ${who}`, 'data-emergency': em.id, 'data-state': em.state },
+      {
+        class: `emergency ${em.state}`,
+        role: 'group',
+        'aria-label': `Emergency of ${who}`,
+        'data-emergency': em.id,
+        'data-state': em.recording?.state ?? em.state,
+      },
       h('strong', { class: 'emergency-title' }, `EMERGENCY — ${who}`),
       h('span', {}, `${em.trigger === 'button' ? 'emergency button' : em.trigger} at ${clock(em.raisedAt)}`),
       h('span', { class: 'since' }, `${age(Date.now() - em.raisedAt)} ago`),
       em.presses > 1 ? h('span', { class: 'chip' }, `${em.presses} presses`) : null,
       h('span', { class: 'chip emergency-state' }, state),
+      unrecorded,
       ctx.alarm.blocked && em.state === 'open' ? h('span', { class: 'chip' }, 'sound blocked: click anywhere') : null,
       h('span', { class: 'actions' }, actions),
     );
@@ -141,7 +168,7 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
     const open = ctx.store.openEmergencies();
     const keep: HTMLElement[] = [];
     for (const em of open) {
-      const sig = `${em.state}|${em.presses}|${em.owner ?? ''}|${ctx.alarm.blocked}`;
+      const sig = `${em.state}|${em.recording?.state ?? ''}|${em.presses}|${em.owner ?? ''}|${ctx.alarm.blocked}`;
       let c = cards.get(em.id);
       if (!c || c.sig !== sig) {
         c = { sig, el: card(em) };
