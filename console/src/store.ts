@@ -34,7 +34,9 @@ export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
  * An emergency as the banner shows it: from the journal, or announced before its commit
  * (`emergency:raising`), when `recording` says how far it is.
  */
-export type ShownEmergency = EmergencyView & { recording?: { state: 'recording' | 'unrecorded'; reason: string | null } };
+export type ShownEmergency = EmergencyView & {
+  recording?: { state: 'recording' | 'unrecorded'; reason: string | null; bearer: EmergencyNotice['bearer'] };
+};
 
 /** How many journal events the live log keeps in memory. */
 const LOG_LIMIT = 2000;
@@ -345,7 +347,7 @@ export class Store {
       resolvedBy: null,
       resolvedAt: null,
       lastAlertAt: n.raisedAt,
-      recording: { state: n.state === 'unrecorded' ? 'unrecorded' : 'recording', reason: n.reason ?? null },
+      recording: { state: n.state === 'unrecorded' ? 'unrecorded' : 'recording', reason: n.reason ?? null, bearer: n.bearer },
     }));
     const open = [...this.emergencies.values()].filter((e) => e.state !== 'resolved');
     return [...open, ...announced].sort((a, b) => a.raisedAt - b.raisedAt);

@@ -78,8 +78,8 @@ export interface ServerToClientEvents {
 
 /**
  * What `emergency:raising` says about an emergency not yet in the journal. `recording`: being
- * committed. `unrecorded`: the journal refused it (`reason`); the press was not acknowledged, so
- * the radio sends it again. `withdrawn`: the press was a resend of one already on record, which
+ * committed. `unrecorded`: the journal refused it (`reason`); a handset (`bearer` mqtt) was not
+ * acknowledged, so it sends the press again; a TETRA radio (pei) does not. `withdrawn`: the press was a resend of one already on record, which
  * raised nothing new.
  */
 export interface EmergencyNotice {
@@ -87,6 +87,8 @@ export interface EmergencyNotice {
   unitId: string;
   issi: number;
   trigger: string;
+  /** How the press came: from a handset over MQTT, or a TETRA radio through the control station (PEI). */
+  bearer: 'mqtt' | 'pei';
   /** When the gateway decided it (ms since the epoch). */
   raisedAt: number;
   state: 'recording' | 'unrecorded' | 'withdrawn';

@@ -109,7 +109,8 @@ export class EmergencyWatch {
     if (open) return [{ ...header, ref: open, type: 'emergency.repeat', payload: { emergencyId: open, unitId: unit.id, issi, trigger } }];
     const emergencyId = `em-${ulid()}`;
     this.raising.set(unit.id, emergencyId);
-    const notice = { emergencyId, unitId: unit.id, issi, trigger, raisedAt: this.clock.now() };
+    const bearer = input.source.startsWith('pei:') ? 'pei' : 'mqtt';
+    const notice = { emergencyId, unitId: unit.id, issi, trigger, bearer, raisedAt: this.clock.now() } as const;
     this.tell({ ...notice, state: 'recording' });
     const done = (): void => {
       if (this.raising.get(unit.id) === emergencyId) this.raising.delete(unit.id);

@@ -299,7 +299,7 @@ describe('an emergency before its commit', () => {
       side.exec('DROP TRIGGER refuse_emergency');
       side.close();
     }
-    expect(await card.textContent()).toMatch(/EMERGENCY — SEC 15.*NOT RECORDED.*disk full.*the radio sends it again/);
+    expect(await card.textContent()).toMatch(/EMERGENCY — SEC 15.*NOT RECORDED.*disk full.*the handset sends it again/);
     await screenshot(controller.page, 'emergency-unrecorded');
     await card.locator('[data-action="dismiss"]').click();
     await card.waitFor({ state: 'detached' });

@@ -74,6 +74,7 @@ describe('an emergency announced before its commit', () => {
     unitId,
     issi: 2001,
     trigger: 'button',
+    bearer: 'mqtt',
     raisedAt: 1_772_460_000_000,
     state,
     ...(reason ? { reason } : {}),

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as ioClient } from 'socket.io-client';
 import type { Gateway } from '../../gateway/app';
+import type { EmergencyNotice } from '../../gateway/contract/socket';
 import { isUrgent } from '../../gateway/journal/lanes';
 import { PeiSimulator } from '../../simulators/radio/pei-sim';
-import { connectMqtt, eventually, startGateway, testConfig } from '../helpers/gateway';
+import { connectMqtt, eventually, login, startGateway, testConfig } from '../helpers/gateway';
 
 /**
  * Emergencies first (issue 20): with over a thousand position fixes queued for the journal, an
@@ -51,6 +53,13 @@ describe("the journal's urgent lane", () => {
     const handset = await connectMqtt(gw.broker.port, 'radio-2005');
     clients.push(...publishers, handset);
 
+    // The control room's console hears of both as they are decided, while their commits are held.
+    const cookie = await login(gw.httpPort, 'controller');
+    const controller = ioClient(`http://127.0.0.1:${gw.httpPort}`, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
+    const notices: EmergencyNotice[] = [];
+    controller.on('emergency:raising', (n: EmergencyNotice) => notices.push(n));
+    await new Promise<void>((resolve, reject) => controller.once('connect', () => resolve()).once('connect_error', reject));
+
     const release = gw.journal.holdCommits();
     const acks: string[] = [];
     const positions = publishers.flatMap((c, u) =>
@@ -69,6 +78,12 @@ describe("the journal's urgent lane", () => {
     const emergency = handset.publishAsync('tw/v1/radio/2005/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 }).then(() => acks.push('emergency'));
     await sim.sendPosition(PEI_ISSI, { lat: 52.9562, lon: -1.1512, reason: 2 }); // LIP reason 2: emergency
     await eventually(() => gw.journal.urgentCount === 2, 10_000, 'both emergencies queued');
+    await eventually(() => notices.length === 2, 10_000, 'both emergencies announced before their commit');
+    expect(notices.map((n) => [n.unitId, n.bearer, n.state]).sort()).toEqual([
+      ['unit-05', 'mqtt', 'recording'],
+      ['unit-09', 'pei', 'recording'],
+    ]);
+    controller.disconnect();
     release();
 
     await emergency;

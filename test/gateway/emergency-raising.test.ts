@@ -60,7 +60,7 @@ describe('an emergency before its commit', () => {
     let acknowledged = false;
     const puback = press(handset, 2005).then(() => (acknowledged = true));
     const notice = await eventually(() => controller.notices[0], 10_000, 'the controller to hear of the emergency');
-    expect(notice).toMatchObject({ unitId: 'unit-05', issi: 2005, trigger: 'button', state: 'recording' });
+    expect(notice).toMatchObject({ unitId: 'unit-05', issi: 2005, trigger: 'button', bearer: 'mqtt', state: 'recording' });
     expect(notice.emergencyId).toMatch(/^em-/);
     await eventually(() => police.notices.length === 1, 10_000, 'the police console to hear of it');
     // Nothing of it is durable yet: not acknowledged to the radio, not in the journal, not raised.

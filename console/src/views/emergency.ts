@@ -134,7 +134,9 @@ export function emergencyBanner(ctx: Ctx): HTMLElement {
         ? h(
             'span',
             { class: 'unrecorded', role: 'status' },
-            `The journal could not record this press${em.recording.reason ? ` (${em.recording.reason})` : ''}; the radio sends it again. Act on it by radio meanwhile.`,
+            `The journal could not record this press${em.recording.reason ? ` (${em.recording.reason})` : ''}; ${
+              em.recording.bearer === 'mqtt' ? 'the handset sends it again' : 'it came through the TETRA control station and will not come again'
+            }. Act on it by radio.`,
           )
         : null;
     // Not role="alert": the card's ticking "ago" would be read out again every few seconds; the
