@@ -55,6 +55,14 @@ export function sync(parent: Element, nodes: readonly Element[]): void {
 }
 
 /** "4 s", "3 min", "2 h": how old a fix or a report is, at a glance. */
+/** A file's size as people read it: 1.2 MB, 340 kB, 12 bytes (decimal units, as cameras label them). */
+export function size(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
+  return `${bytes} bytes`;
+}
+
 export function age(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s`;

@@ -183,6 +183,8 @@ export interface DockTransfer {
 
 export interface DockLive {
   dockId: string;
+  /** The dock's name in the site's configuration, which people read ("Security Office Dock A"). */
+  name: string;
   linkUp: boolean;
   /**
    * Per camera and file (`cam/fileNo`): the durable offset, updated at least every second while

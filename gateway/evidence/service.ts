@@ -106,7 +106,7 @@ export class EvidenceService {
         ...(retransmitMs ? { retransmitMs } : {}),
         ...(heartbeatMs ? { heartbeatMs } : {}),
       });
-      this.live.set(dock.id, { dockId: dock.id, linkUp: false, transfers: {}, refusing: null });
+      this.live.set(dock.id, { dockId: dock.id, name: dock.name, linkUp: false, transfers: {}, refusing: null });
       session.on('event', (ev) => this.onEvent(ev));
       this.sessions.set(dock.id, session);
       await session.start();

@@ -46,13 +46,18 @@ export function incidentFromReport(e: JournalEvent, s: Sighting): IncidentReport
   };
 }
 
-/** A breach needs a response: it opens an incident at the place of the sighting. */
+/**
+ * A breach needs a response: it opens an incident at the place of the sighting. Its description
+ * is read by every role that sees the incident, down to the member whose premises it is at, so it
+ * names neither the person nor the order, and no internal id: who it is, and which order, are in
+ * `subjectId` and the breach (`origin`), which each console resolves as its role may see them.
+ */
 export function incidentFromBreach(b: BreachDetected, zoneName: (id: string) => string): IncidentReport {
   const where = b.zone ? zoneName(b.zone) : 'an excluded area';
   return {
     incidentId: `inc-${b.breachId}`,
     category: 'cbo-breach',
-    description: `CBO ${b.cboId} breached: subject ${b.subjectId} seen in ${where}`,
+    description: `Order breach: a person under a criminal behaviour order seen in ${where}`,
     zone: b.zone,
     position: b.position,
     premisesId: b.premisesId,

@@ -77,12 +77,14 @@ describe('the evidence panel', () => {
     const rows = s.page.locator('#evidence-files tr[data-evidence]');
     await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(2);
     await expect.poll(() => s.page.locator('#docks [data-dock="dock-1"]').textContent(), { timeout: 10_000 }).toMatch(/link up/);
+    // The dock by the name people know it by, not its id.
+    expect(await s.page.locator('#docks [data-dock="dock-1"] > strong').textContent()).toBe('Security Office Dock A');
     const row = s.page.locator('#evidence-files tr', { hasText: 'shift-b-001.mp4' });
     expect(await row.textContent()).toMatch(/BWC-0001.*SEC 7/);
     const id = (await row.getAttribute('data-evidence'))!;
 
     // Per bay: the camera in bay 1 and how far its files came.
-    expect(await s.page.locator('#docks [data-dock="dock-1"] [data-bay="1"]').first().textContent()).toMatch(/Bay 1 · BWC-0001/);
+    expect(await s.page.locator('#docks [data-dock="dock-1"] [data-bay="1"]').first().textContent()).toMatch(/Bay 1 · BWC-0001 .*% \(\d+ kB of \d+ kB\)/);
 
     // An incident to attach the footage to, picked by its TW number and title, never typed.
     const controller = await login(gw.httpPort, 'controller');
@@ -98,6 +100,7 @@ describe('the evidence panel', () => {
     await row.click();
     await expect.poll(() => s.page.locator('#custody-log').textContent()).toMatch(/evidence\.verified[\s\S]*evidence\.viewed · secmgr/);
     expect(await s.page.locator('#evidence-detail').textContent()).toContain(id);
+    expect(await s.page.locator('#evidence-detail').textContent()).toMatch(/DockSecurity Office Dock A bay 1/);
     // Exported under the name a player expects: the camera and the start in site time.
     expect(await s.page.locator('#evidence-detail [data-file-name]').textContent()).toMatch(/^BWC-0001_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.mp4$/);
     expect(await s.page.locator('#evidence-preview').getAttribute('src')).toBe(`/api/evidence/${id}/media`);
@@ -146,7 +149,7 @@ describe('the evidence panel', () => {
     sim.dock('BWC-0002');
     const alarm = s.page.locator('#evidence-alarms li', { hasText: 'tampered-b.mp4' });
     await alarm.waitFor({ timeout: 20_000 });
-    expect(await alarm.textContent()).toMatch(/BWC-0002 tampered-b\.mp4 via dock-1.*does not match/);
+    expect(await alarm.textContent()).toMatch(/BWC-0002 tampered-b\.mp4 via Security Office Dock A.*does not match/);
     expect(await s.page.locator('#evidence-alarms h2').textContent()).toMatch(/1 open/);
     await alarm.getByRole('textbox').fill('Camera withdrawn for inspection');
     await alarm.getByRole('button', { name: 'Acknowledge' }).click();

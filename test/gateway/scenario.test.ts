@@ -116,6 +116,8 @@ describe('scenario: shoplift, sightings, CBO breach, dispatch', () => {
     expect(result.dispatchMessage.text).toContain('Bus Station');
     const incident = gw.projections.incidents.get(result.incidentId)!;
     expect(incident).toMatchObject({ state: 'on-scene', category: 'cbo-breach', grade: { id: 'immediate' } });
+    // Read by every role that sees the incident (a member, at their premises): no name, no id.
+    expect(incident.description).toBe('Order breach: a person under a criminal behaviour order seen in Bus Station');
     expect(incident.units).toEqual([expect.objectContaining({ unitId: 'unit-02', rank: 1, receipt: 'delivered' })]);
     expect(incident.responseSeconds).not.toBeNull();
     expect(gw.projections.units.get('unit-02')!.state).toBe('on-scene');

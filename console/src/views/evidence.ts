@@ -2,7 +2,7 @@ import type { CustodyEntry, DockLive, MismatchAlarm } from '../../../gateway/con
 import type { EvidenceRecord } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx, View } from '../context';
-import { coalesce, dateTime, fill, h } from '../dom';
+import { coalesce, dateTime, fill, h, size } from '../dom';
 import { exhibitFileName } from '../../../gateway/contract/file-name';
 import { incidentSelect } from '../incident-pick';
 import { may } from '../roles';
@@ -49,10 +49,14 @@ export function evidenceView(ctx: Ctx): View {
   );
   let timer = 0;
   let selected: string | null = null;
+  /** Docks' names by id, as the last poll had them: people read "Security Office Dock A", not dock-1. */
+  const dockNames = new Map<string, string>();
+  const dockName = (id: string) => dockNames.get(id) ?? id;
 
   const pollDocks = async () => {
     try {
       const list = await ctx.api.get<DockLive[]>('/api/docks');
+      for (const d of list) dockNames.set(d.dockId, d.name);
       fill(
         docks,
         list.length
@@ -60,7 +64,7 @@ export function evidenceView(ctx: Ctx): View {
               h(
                 'article',
                 { class: 'dock', 'data-dock': d.dockId },
-                h('strong', {}, d.dockId),
+                h('strong', {}, d.name),
                 h('span', { class: `chip ${d.linkUp ? 'ok' : 'bad'}` }, d.linkUp ? 'link up' : 'link down'),
                 d.refusing ? h('span', { class: 'chip bad', 'data-storage': 'full', title: d.refusing.reason }, 'evidence disk full: offers refused') : null,
                 // Per bay, in bay order: the camera in it and how far its file has come (bytes received of offered).
@@ -73,7 +77,7 @@ export function evidenceView(ctx: Ctx): View {
                       h('strong', {}, `Bay ${t.bay}`),
                       ` · ${t.cam} ${t.name} `,
                       h('progress', { max: t.size, value: t.offset, 'aria-label': `Bay ${t.bay}: offload of ${t.name}` }),
-                      ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${t.offset} of ${t.size} bytes) `,
+                      ` ${Math.round((100 * t.offset) / Math.max(1, t.size))}% (${size(t.offset)} of ${size(t.size)}) `,
                       h('span', { class: `chip ${t.state === 'verified' ? 'ok' : t.state === 'receiving' ? '' : 'bad'}` }, t.state),
                     ),
                   ),
@@ -104,7 +108,7 @@ export function evidenceView(ctx: Ctx): View {
                   'li',
                   { class: a.acknowledged ? 'muted' : 'alarm', 'data-alarm': a.id },
                   h('strong', {}, `${a.cam} ${a.name}`),
-                  ` via ${a.dockId}, ${dateTime(new Date(a.at).toISOString())}: ${a.reason}`,
+                  ` via ${dockName(a.dockId)}, ${dateTime(new Date(a.at).toISOString())}: ${a.reason}`,
                   a.acknowledged
                     ? h('span', {}, ` · acknowledged by ${a.acknowledged.by}: ${a.acknowledged.note}`)
                     : may.handleEvidence(ctx.me.consoleRole)
@@ -163,7 +167,7 @@ export function evidenceView(ctx: Ctx): View {
       h('dd', { class: 'mono' }, r.receivedSha256),
       h('dt', {}, 'Recorded'),
       h('dd', {}, `${dateTime(r.recStart)} – ${dateTime(r.recEnd)}`),
-      r.origin === 'cctv' ? null : [h('dt', {}, 'Dock'), h('dd', {}, `${r.dockId} bay ${r.bay}`)],
+      r.origin === 'cctv' ? null : [h('dt', {}, 'Dock'), h('dd', {}, `${dockName(r.dockId)} bay ${r.bay}`)],
       h('dt', {}, 'Incidents'),
       h('dd', { id: 'evidence-incidents' }, r.incidents.map((i) => ctx.store.tracking.incidents.get(i)?.reference ?? i).join(', ') || '—'),
       h('dt', {}, 'Retention'),
