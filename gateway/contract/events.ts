@@ -641,7 +641,8 @@ export const EVENTS = {
     description: "Someone saw a subject's record (every view of personal data is on the record)",
     writers: ['gateway/api/subjects-api.ts'],
     readers: ['gateway/projections/index.ts'],
-    privacy: privacy('subject', ['subjectId']),
+    // A search's terms are often the name looked for.
+    privacy: privacy('subject', ['subjectId', 'query']),
   }),
   'cbo.warning': spec({
     payload: CboCreated,

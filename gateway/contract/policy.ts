@@ -41,7 +41,9 @@ export const PERMISSIONS = {
   'emergency.view': { roles: [C, P, O, S, E], what: 'see emergencies' },
   'emergency.respond': { roles: [C], what: 'acknowledge and resolve emergencies' },
   'alert.send': { roles: [C], what: 'send radio alerts' },
-  'alert.view': { roles: [C, P, E], what: 'see alerts and their delivery' },
+  // An alert's words can name a person (a breach alert names the subject): not the engineer's, who
+  // tests radio delivery with the simulators and reads the health of the links.
+  'alert.view': { roles: [C, P], what: 'see alerts and their delivery' },
   'message.view': { roles: [C, P], what: 'read the conversations with units (radio texts in and out) and mark them read' },
   'message.send': { roles: [C], what: "send a text to one unit's radio" },
   'evidence.view': { roles: [S, P, C], what: 'see evidence, docks and the chain of custody' },
@@ -289,14 +291,63 @@ export const SOCKET_STREAMS: Readonly<Record<keyof ServerToClientEvents, Permiss
   'journal:events': 'live.view',
   'units:positions': 'live.view',
   'units:state': 'live.view',
-  'incidents:state': 'live.view',
+  'incidents:state': 'incident.view',
   'bulletins:state': 'bulletin.view',
   'bulletins:inbox': 'bulletin.receive',
   'incidents:own': 'incident.view-own',
-  'emergency:raising': 'live.view',
+  'emergency:raising': 'emergency.view',
 };
-/** Inside the live stream, `evidence.*` events go only to roles holding this. */
-export const SOCKET_EVIDENCE_EVENTS: Permission = 'evidence.view';
+/**
+ * What a role must hold, beyond `live.view`, to see a journal event in the live picture: the
+ * live stream (`journal:events`), the Live log's history, and a snapshot's parts. By event type
+ * or dotted prefix; the first match wins, and a type no entry matches needs `live.view` only. The
+ * same permissions guard the panels and APIs of these things, and MQTT's read rights mirror them
+ * (`mqtt.radio-traffic`, `mqtt.reports`, `mqtt.cctv`): a role that may not open the incidents
+ * panel does not read incidents in the Live log either. In the raw journal (`journal.read`) such
+ * an event keeps its header and chain, and its payload loses what identifies or locates a person
+ * (contract/personal.ts, by the event catalogue's `privacy`).
+ */
+export const LIVE_EVENT_PERMISSIONS: ReadonlyArray<readonly [string, Permission]> = [
+  ['evidence.', 'evidence.view'],
+  ['incident.', 'incident.view'],
+  ['shop.', 'incident.view'],
+  ['report.', 'incident.view'],
+  ['sighting.', 'tracking.view'],
+  ['track.', 'tracking.view'],
+  ['breach.', 'tracking.view'],
+  ['cctv.sighting', 'tracking.view'],
+  ['cctv.bookmark', 'tracking.view'],
+  ['frigate.event', 'tracking.view'],
+  ['hotspots.viewed', 'tracking.view'],
+  ['export.created', 'tracking.view'],
+  ['subject.', 'subjects.view'],
+  ['cbo.', 'subjects.view'],
+  ['radio.text', 'message.view'],
+  ['message.', 'message.view'],
+  ['radio.receipt', 'alert.view'],
+  ['alert.', 'alert.view'],
+  ['bulletin.', 'bulletin.view'],
+  ['emergency.', 'emergency.view'],
+  ['state.', 'replay.view'],
+  ['user.', 'people.manage'],
+  ['auth.', 'journal.read'],
+  ['security.', 'journal.read'],
+];
+
+/** The permission a role needs, beyond `live.view`, to see events of this type live (see LIVE_EVENT_PERMISSIONS). */
+export function liveEventPermission(type: string): Permission | null {
+  for (const [match, permission] of LIVE_EVENT_PERMISSIONS) {
+    if (match.endsWith('.') ? type.startsWith(match) : type === match) return permission;
+  }
+  return null;
+}
+
+/** Whether a role sees events of this type in the live picture. Fails closed: no role, nothing. */
+export function seesLive(role: string | null | undefined, type: string): boolean {
+  if (!can(role, 'live.view')) return false;
+  const permission = liveEventPermission(type);
+  return permission === null || can(role, permission);
+}
 
 /**
  * MQTT read rights of a person's console account, per contract topic (by name): any of the

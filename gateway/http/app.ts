@@ -233,7 +233,7 @@ export async function buildHttp(deps: HttpDeps) {
 
   zod.get('/api/journal', { schema: { ...op('site', 'The journal, a page of events after a sequence number'), querystring: PageQuery } }, async (req) => {
     const q = req.query;
-    const events = journalFor(deps.journal.read(q.after, q.limit), req.principal!.consoleRole);
+    const events = journalFor(deps.journal.read(q.after, q.limit), actingRole(req.principal!));
     return { data: { events, head: deps.journal.head.seq } };
   });
 
@@ -262,7 +262,7 @@ export async function buildHttp(deps: HttpDeps) {
     '/api/state',
     { schema: { ...op('site', 'The live state, or the state at a past time (`at`, journaled)'), querystring: StateQuery } },
     async (req, reply) => {
-      if (req.query.at === undefined) return { data: snapshotFor(deps.projections.snapshot(), req.principal!.consoleRole) };
+      if (req.query.at === undefined) return { data: snapshotFor(deps.projections.snapshot(), actingRole(req.principal!)) };
       // The past state arrives as JSON text made off the event loop: sent as it is, never parsed here.
       const json = await deps.api.tracking.stateJsonAt(req.principal!, req.query);
       return reply.type('application/json; charset=utf-8').send(`{"data":${json}}`);

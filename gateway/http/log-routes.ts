@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EVENTS } from '../contract/events';
-import { can, SOCKET_EVIDENCE_EVENTS } from '../contract/policy';
+import { actingRole, seesLive } from '../contract/policy';
 import { toConsoleEvent, type ConsoleEvent } from '../contract/socket';
 import type { Journal } from '../journal/journal';
 import { redactGallery } from '../projections';
@@ -17,15 +17,15 @@ export const LogQuery = z.strictObject({
 
 /**
  * The Live log's history: the last events a role sees in the live stream, before a seq, exactly
- * as the stream would have sent them (same types left out, evidence only for roles that handle
- * it, gallery events redacted), so a reloaded console shows what it showed before. Positions
+ * as the stream would have sent them (same types left out, each type only for the roles the
+ * access policy lets see it, gallery events redacted), so a reloaded console shows what it showed before. Positions
  * are the map's, not log lines.
  */
 export function registerLogRoutes(fastify: FastifyInstance, journal: Journal): void {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get('/api/log', { schema: { ...op('site', "The Live log's latest events, newest first, before a seq"), querystring: LogQuery } }, async (req) => {
-    const evidence = can(req.principal!.consoleRole, SOCKET_EVIDENCE_EVENTS);
-    const types = Object.keys(EVENTS).filter((t) => !HIDDEN.has(t) && t !== 'radio.position' && (evidence || !t.startsWith('evidence.')));
+    const role = actingRole(req.principal!);
+    const types = Object.keys(EVENTS).filter((t) => !HIDDEN.has(t) && t !== 'radio.position' && seesLive(role, t));
     const events = journal.reader.events({
       types,
       ...(req.query.before !== undefined ? { toSeq: req.query.before - 1 } : {}),

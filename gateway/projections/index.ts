@@ -1,8 +1,9 @@
 import type { Config } from '../../config/schema';
 import { isEvent } from '../contract/is-event';
-import { can, rolesWith } from '../contract/policy';
+import { can, rolesWith, seesLive, type Permission } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { UntypedJournalEvent } from '../contract/events';
+import { withoutPersonal } from '../contract/personal';
 import { withoutCaller } from '../contract/tracking-views';
 import type { StateSnapshot } from '../contract/views';
 import type { JournalEvent } from '../journal/types';
@@ -109,13 +110,21 @@ export function snapshotFor(state: StateSnapshot, role: string | null): StateSna
   // goes through the tracking API, which journals it. Tracks, orders and incidents carry ids
   // only, and an incident's caller stays in the incident's own record (incidents API). Who is on
   // the watch list (ids) only for the roles that may know who is watched.
-  const shared = {
+  // Each part as the access policy guards it (LIVE_EVENT_PERMISSIONS): a role that may not open
+  // the incidents panel gets no incidents here either.
+  const may = (permission: Permission) => can(role, permission);
+  return {
     ...state,
     subjects: [],
-    incidents: state.incidents.map(withoutCaller),
+    emergencies: may('emergency.view') ? state.emergencies : [],
+    alerts: may('alert.view') ? state.alerts : [],
+    evidence: role && EVIDENCE_ROLES.has(role) ? state.evidence : [],
+    cbos: may('subjects.view') ? state.cbos : [],
+    breaches: may('tracking.view') ? state.breaches : [],
+    tracks: may('tracking.view') ? state.tracks : { tracks: [], unlinked: [] },
+    incidents: may('incident.view') ? state.incidents.map(withoutCaller) : [],
     watched: role && FULL_ACCESS.has(role as ConsoleRole) ? state.watched : [],
   };
-  return role && EVIDENCE_ROLES.has(role) ? shared : { ...shared, evidence: [] };
 }
 
 /**
@@ -167,7 +176,11 @@ export function journalFor(events: readonly JournalEvent[], role: string | null)
   const caller = can(role, 'incident.caller');
   return events.map((e) => {
     if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: stringField(e.payload, 'evidenceId') } };
-    if (!caller && isEvent(e, 'incident.reported') && e.payload) return { ...e, payload: withoutCaller(e.payload) };
-    return redactGallery<UntypedJournalEvent>(e, role);
+    // What the role does not see live (a report's words, a radio text, an order's terms): the
+    // header and chain stay, the payload loses what identifies or locates a person. Gallery
+    // events are cut to their subject's id below, for every role.
+    const seen = seesLive(role, e.type) || e.type.startsWith('subject.') ? e : { ...e, payload: withoutPersonal(e.type, e.payload) };
+    if (!caller && isEvent(seen, 'incident.reported') && seen.payload) return { ...seen, payload: withoutCaller(seen.payload) };
+    return redactGallery<UntypedJournalEvent>(seen, role);
   });
 }

@@ -5,7 +5,8 @@ import type { AppApi } from '../api/app-api';
 import type { Principal } from '../auth/accounts';
 import { cookieFrom, sameOrigin, SESSION_CHECK_MS, SESSION_COOKIE, type Sessions } from '../auth/sessions';
 import { systemClock, type Clock, type Timer } from '../clock';
-import { actingRole, can, SOCKET_EVIDENCE_EVENTS, SOCKET_STREAMS, socketCommandPermission, PERMISSIONS } from '../contract/policy';
+import { actingRole, can, rolesWith, seesLive, SOCKET_STREAMS, socketCommandPermission, PERMISSIONS } from '../contract/policy';
+import type { ConsoleRole } from '../contract/roles';
 import {
   toConsoleEvent,
   type Ack,
@@ -34,9 +35,15 @@ type ConsoleClient = Socket<ClientToServerEvents, ServerToClientEvents, Record<s
 
 /** A console further behind than this gets a fresh snapshot instead of a replay. */
 const MAX_RESUME_EVENTS = 5000;
-/** Live rooms: consoles whose role may see evidence records, and the others. */
-const ROOM_EVIDENCE = 'live:evidence';
-const ROOM_BASIC = 'live';
+/**
+ * Live rooms, one per console role with the live picture: each role gets the events the access
+ * policy lets it see (LIVE_EVENT_PERMISSIONS), so the filter runs once per role, not per console.
+ */
+const LIVE_ROLES: readonly ConsoleRole[] = rolesWith('live.view');
+const roomOf = (role: ConsoleRole): string => `live:${role}`;
+const LIVE_ROOMS = LIVE_ROLES.map(roomOf);
+/** The live rooms of the roles holding a stream's permission. */
+const roomsFor = (stream: keyof typeof SOCKET_STREAMS): string[] => LIVE_ROLES.filter((r) => can(r, SOCKET_STREAMS[stream])).map(roomOf);
 /** How often coalesced positions go out: smooth enough for a map, cheap at fleet load. */
 const POSITION_FLUSH_MS = 250;
 /** Packets queued for a console before it is considered slow and skips position rounds. */
@@ -119,19 +126,18 @@ export class ConsoleSocket {
     const role = socket.data.principal.consoleRole;
     // The live picture per the access policy: members get none (only what is shared with them, on request).
     if (!role || !can(role, SOCKET_STREAMS['state:snapshot'])) return;
-    const evidence = can(role, SOCKET_EVIDENCE_EVENTS);
     const { lastSeq } = (socket.handshake.auth ?? {}) as SocketAuth;
     const head = this.deps.projections.seq;
     if (typeof lastSeq === 'number' && lastSeq >= 0 && head - lastSeq <= MAX_RESUME_EVENTS) {
       const missed = this.deps.journal.read(lastSeq, head - lastSeq).filter((e) => e.seq <= head);
-      socket.emit('journal:events', { events: this.visible(missed, evidence), head });
+      socket.emit('journal:events', { events: this.visible(missed, role), head });
       socket.emit('units:state', this.deps.projections.units.snapshot());
-      socket.emit('incidents:state', this.deps.projections.incidents.snapshot().map(withoutCaller));
+      if (can(role, SOCKET_STREAMS['incidents:state'])) socket.emit('incidents:state', this.deps.projections.incidents.snapshot().map(withoutCaller));
     } else {
       socket.emit('state:snapshot', snapshotFor(this.deps.projections.snapshot(), role));
     }
     // Joined after the catch-up in the same tick, so no committed batch falls in between.
-    void socket.join(evidence ? ROOM_EVIDENCE : ROOM_BASIC);
+    void socket.join(roomOf(role));
   }
 
   /**
@@ -197,10 +203,11 @@ export class ConsoleSocket {
     registerTrackingCommands(socket, api.tracking, answer);
   }
 
-  private visible(events: JournalEvent[], evidence: boolean): ConsoleEvent[] {
+  /** The events of a batch a role sees live (the access policy's LIVE_EVENT_PERMISSIONS), as the console gets them. */
+  private visible(events: JournalEvent[], role: ConsoleRole): ConsoleEvent[] {
     const out: ConsoleEvent[] = [];
     for (const e of events) {
-      if (HIDDEN.has(e.type) || (!evidence && e.type.startsWith('evidence.'))) continue;
+      if (HIDDEN.has(e.type) || !seesLive(role, e.type)) continue;
       out.push(redactGallery(toConsoleEvent(e)));
     }
     return out;
@@ -222,13 +229,14 @@ export class ConsoleSocket {
     }
     this.head = batch[batch.length - 1]!.seq;
     this.cutOffStalled(io);
-    this.sendEvents(io, ROOM_EVIDENCE, this.visible(reliable, true));
-    this.sendEvents(io, ROOM_BASIC, this.visible(reliable, false));
+    if (reliable.length > 0) {
+      for (const role of LIVE_ROLES) if (io.sockets.adapter.rooms.has(roomOf(role))) this.sendEvents(io, roomOf(role), this.visible(reliable, role));
+    }
     // The units as the projection now has them: the console shows the gateway's state, not its own guess.
     const units = this.deps.projections.units.takeChanged();
-    if (units.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('units:state', units);
+    if (units.length) io.to(roomsFor('units:state')).emit('units:state', units);
     const incidents = this.deps.projections.incidents.takeChanged().map(withoutCaller);
-    if (incidents.length) io.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('incidents:state', incidents);
+    if (incidents.length) io.to(roomsFor('incidents:state')).emit('incidents:state', incidents);
     broadcastOwnIncidents(io, incidents);
     broadcastBulletins(io, this.deps.projections.bulletins);
   }
@@ -239,7 +247,7 @@ export class ConsoleSocket {
    * the press is still being committed. Its journal event follows in `broadcast`.
    */
   emergencyRaising(notice: EmergencyNotice): void {
-    this.io?.to([ROOM_EVIDENCE, ROOM_BASIC]).emit('emergency:raising', notice);
+    this.io?.to(roomsFor('emergency:raising')).emit('emergency:raising', notice);
   }
 
   /**
@@ -254,7 +262,8 @@ export class ConsoleSocket {
   }
 
   private sendHeads(io: NonNullable<typeof this.io>): void {
-    for (const room of [ROOM_EVIDENCE, ROOM_BASIC]) {
+    for (const room of LIVE_ROOMS) {
+      if (!io.sockets.adapter.rooms.has(room)) continue;
       if ((this.roomHead.get(room) ?? 0) >= this.head) continue;
       io.to(room).emit('journal:events', { events: [], head: this.head });
       this.roomHead.set(room, this.head);
@@ -282,7 +291,7 @@ export class ConsoleSocket {
     if (this.positions.size === 0) return;
     const update = [...this.positions.values()];
     this.positions.clear();
-    const live = [...(io.sockets.adapter.rooms.get(ROOM_BASIC) ?? []), ...(io.sockets.adapter.rooms.get(ROOM_EVIDENCE) ?? [])];
+    const live = LIVE_ROOMS.flatMap((room) => [...(io.sockets.adapter.rooms.get(room) ?? [])]);
     for (const socket of live) {
       const s = io.sockets.sockets.get(socket);
       if (s && queued(s) < SLOW_CONSOLE_BUFFER) s.emit('units:positions', update);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { JournalEvent } from '../../gateway/journal/types';
-import { login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
+import { connectMqtt, login, startGateway, testConfig, withCsrf } from '../helpers/gateway';
 
 let gw: Gateway;
 const cookies: Record<string, string> = {};
@@ -60,5 +60,31 @@ describe('subject search terms in the raw journal (GET /api/journal)', () => {
   it('stays whole in the journal itself', () => {
     const raw = [...gw.journal.replay()].filter((e) => e.type === 'subject.viewed');
     expect(raw[0]!.payload).toMatchObject({ query: { q: 'threlfall' } });
+  });
+});
+
+describe("what people said, in the engineer's raw journal", () => {
+  it('loses its words: a radio text and a shop report keep their header, ids and chain', async () => {
+    const radio = await connectMqtt(gw.broker.port, 'radio-2003');
+    const shop = await connectMqtt(gw.broker.port, 'shop-prem-001');
+    try {
+      await radio.publishAsync('tw/v1/radio/2003/text', JSON.stringify({ to: 9001, text: 'Jack Threlfall on Bridge Street' }), { qos: 1 });
+      await shop.publishAsync(
+        'tw/v1/shop/prem-001/report',
+        JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: 'Jack Threlfall again, two bottles' }),
+        { qos: 1 },
+      );
+    } finally {
+      await Promise.all([radio.endAsync(), shop.endAsync()]);
+    }
+    const engineer = await call<{ events: JournalEvent[] }>('GET', '/api/journal?after=0&limit=500', 'engineer');
+    const controller = await call<{ events: JournalEvent[] }>('GET', '/api/journal?after=0&limit=500', 'controller');
+    const of = (events: JournalEvent[], type: string) => events.find((e) => e.type === type)!;
+    expect(of(engineer.data.events, 'radio.text')).toMatchObject({ payload: { issi: 2003 } });
+    expect(of(engineer.data.events, 'shop.report')).toMatchObject({ payload: { premisesId: 'prem-001' } });
+    expect(of(engineer.data.events, 'shop.report').hash).toBe(of(controller.data.events, 'shop.report').hash);
+    expect(engineer.text.toLowerCase()).not.toContain('threlfall');
+    // The control room reads them whole.
+    expect(of(controller.data.events, 'radio.text').payload).toMatchObject({ text: 'Jack Threlfall on Bridge Street' });
   });
 });

@@ -4,9 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/app';
 import type { Principal } from '../../gateway/auth/accounts';
 import { decidePublish, mayReceive, maySubscribe } from '../../gateway/broker/acl';
-import { can, HTTP_ROUTES, MQTT_CONSOLE_READ, SOCKET_COMMANDS, SOCKET_STREAMS, type Permission, type RoutePolicy } from '../../gateway/contract/policy';
+import {
+  can,
+  HTTP_ROUTES,
+  MQTT_CONSOLE_READ,
+  seesLive,
+  SOCKET_COMMANDS,
+  SOCKET_STREAMS,
+  type Permission,
+  type RoutePolicy,
+} from '../../gateway/contract/policy';
 import { CONSOLE_ROLES, type ConsoleRole } from '../../gateway/contract/roles';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../gateway/contract/socket';
+import type { ClientToServerEvents, ConsoleEvent, ServerToClientEvents, StateSnapshot } from '../../gateway/contract/socket';
 import { TOPICS, type TopicSpec } from '../../gateway/contract/topics';
 import { declaredRoutes } from '../../gateway/http/route-policy';
 import { connectMqtt, demoPassword, eventually, loginSession, startGateway, testConfig } from '../helpers/gateway';
@@ -152,21 +161,38 @@ describe('console socket', () => {
     }, 30_000);
   }
 
-  it('sends each role only the streams the policy gives it', async () => {
+  it('sends each role only the streams, and inside the live stream only the events, the policy gives it', async () => {
     const got = new Map<ConsoleRole, Set<string>>();
+    const events = new Map<ConsoleRole, Set<string>>();
     for (const role of CONSOLE_ROLES) {
       const seen = new Set<string>();
+      const types = new Set<string>();
       got.set(role, seen);
-      (await socketAs(role)).onAny((event: string) => seen.add(event));
+      events.set(role, types);
+      const s = await socketAs(role);
+      s.onAny((event: string) => seen.add(event));
+      s.on('journal:events', ({ events: batch }: { events: ConsoleEvent[] }) => batch.forEach((e) => types.add(e.type)));
     }
-    // Something for every live stream to carry: a radio moves (units, positions, journal events).
+    // Something for every live stream to carry: a radio moves (units, positions, journal events),
+    // its emergency button is pressed (announced before its commit, \`emergency:raising\`), it sends
+    // a text (message.view), and a shop reports an incident (incident.view), which opens one.
     const radio = await connectMqtt(gw.broker.port, 'radio-2006', { clientId: 'handset-2006' });
-    mqttClients.push(radio);
+    const shop = await connectMqtt(gw.broker.port, 'shop-prem-001');
+    mqttClients.push(radio, shop);
     await radio.publishAsync('tw/v1/radio/2006/position', JSON.stringify({ lat: 52.9548, lon: -1.1495, fixTime: new Date().toISOString() }), { qos: 1 });
-    // An emergency, announced before its commit (`emergency:raising`) to the roles with the live picture only.
     await radio.publishAsync('tw/v1/radio/2006/emergency', JSON.stringify({ state: 'pressed' }), { qos: 1 });
-    await eventually(() => got.get('controller')!.has('journal:events'), 10_000, 'the controller to get the journal stream');
+    await radio.publishAsync('tw/v1/radio/2006/text', JSON.stringify({ to: 9001, text: 'Male in a red jacket, Dean Harker, heading north' }), { qos: 1 });
+    await shop.publishAsync(
+      'tw/v1/shop/prem-001/report',
+      JSON.stringify({ kind: 'incident', category: 'theft', occurredAt: new Date().toISOString(), description: 'Dean Harker took two bottles of perfume' }),
+      { qos: 1 },
+    );
     await eventually(() => got.get('controller')!.has('emergency:raising'), 10_000, 'the controller to hear of the emergency');
+    await eventually(
+      () => ['radio.text', 'shop.report', 'incident.reported', 'emergency.raised'].every((t) => events.get('controller')!.has(t)),
+      10_000,
+      'the controller to get the text, the report, its incident and the emergency',
+    );
     await new Promise((r) => setTimeout(r, 500));
     const wrong: string[] = [];
     for (const role of CONSOLE_ROLES) {
@@ -174,8 +200,24 @@ describe('console socket', () => {
         if (got.get(role)!.has(stream) && !can(role, permission)) wrong.push(`${role} got ${stream}`);
       }
       if (can(role, SOCKET_STREAMS['journal:events']) && !got.get(role)!.has('journal:events')) wrong.push(`${role} missed journal:events`);
+      for (const type of events.get(role)!) if (!seesLive(role, type)) wrong.push(`${role} got ${type}`);
     }
     expect(wrong).toEqual([]);
+    // Who reads what was said: the control room and the police; not the engineer, who sees the radio move.
+    expect([...events.get('engineer')!].filter((t) => ['radio.text', 'shop.report', 'incident.reported'].includes(t))).toEqual([]);
+    expect(events.get('engineer')).toContain('radio.emergency');
+    expect(events.get('police')).toContain('radio.text');
+    expect(events.get('cctv-operator')).toContain('shop.report');
+    expect(events.get('cctv-operator')).not.toContain('radio.text');
+    // The state the policy gives a role is trimmed the same way: the incident the report opened is
+    // the controller's and the operator's, not the engineer's.
+    const stateOf = async (role: ConsoleRole) =>
+      ((await (await fetch(`${base}/api/state`, { headers: { cookie: sessions.get(role)!.cookie } })).json()) as { data: StateSnapshot }).data;
+    expect((await stateOf('controller')).incidents.length).toBeGreaterThan(0);
+    expect((await stateOf('cctv-operator')).incidents.length).toBeGreaterThan(0);
+    const engineer = await stateOf('engineer');
+    expect([engineer.incidents, engineer.alerts, engineer.cbos, engineer.breaches, engineer.tracks.tracks]).toEqual([[], [], [], [], []]);
+    expect(engineer.units.length).toBeGreaterThan(0);
   });
 
   it('has a policy for every handler the server registers, and a handler for every policy entry', async () => {
