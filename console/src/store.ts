@@ -1,6 +1,6 @@
 import { clipRecord } from '../../gateway/contract/clip-record';
 import type { LonLat, SiteInfo } from '../../gateway/contract/api';
-import { applyEmergencyEvent } from '../../gateway/contract/emergency-lifecycle';
+import { applyEmergencyEvent, openedEmergency } from '../../gateway/contract/emergency-lifecycle';
 import { isEvent } from '../../gateway/contract/is-event';
 import type {
   AlertView,
@@ -334,19 +334,7 @@ export class Store {
   /** Open emergencies, oldest first, with those announced and not yet on record. */
   openEmergencies(): ShownEmergency[] {
     const announced: ShownEmergency[] = [...this.raising.values()].map((n) => ({
-      id: n.emergencyId,
-      unitId: n.unitId,
-      issi: n.issi,
-      trigger: n.trigger,
-      raisedAt: n.raisedAt,
-      presses: 1,
-      state: 'open',
-      owner: null,
-      acknowledgedAt: null,
-      outcome: null,
-      resolvedBy: null,
-      resolvedAt: null,
-      lastAlertAt: n.raisedAt,
+      ...openedEmergency(n, n.raisedAt),
       recording: { state: n.state === 'unrecorded' ? 'unrecorded' : 'recording', reason: n.reason ?? null, bearer: n.bearer },
     }));
     const open = [...this.emergencies.values()].filter((e) => e.state !== 'resolved');

@@ -15,26 +15,30 @@ export type EmergencyEvent = {
   [T in EmergencyEventType]: { type: T; ts: number; actor: string | null; payload: EventPayload<T> | null };
 }[EmergencyEventType];
 
+/** An emergency as it stands when raised: open, one press, nobody's yet (also the console's, announced before its commit). */
+export function openedEmergency(p: { emergencyId: string; unitId: string; issi: number; trigger: string }, at: number): EmergencyView {
+  return {
+    id: p.emergencyId,
+    unitId: p.unitId,
+    issi: p.issi,
+    trigger: p.trigger,
+    raisedAt: at,
+    presses: 1,
+    state: 'open',
+    owner: null,
+    acknowledgedAt: null,
+    outcome: null,
+    resolvedBy: null,
+    resolvedAt: null,
+    lastAlertAt: at,
+  };
+}
+
 /** Applies one emergency event to the emergencies by id; returns the emergency it changed, if any. An erased payload changes nothing. */
 export function applyEmergencyEvent(emergencies: Map<string, EmergencyView>, e: EmergencyEvent): EmergencyView | undefined {
   if (!e.payload) return undefined;
   if (e.type === 'emergency.raised') {
-    const p = e.payload;
-    const raised: EmergencyView = {
-      id: p.emergencyId,
-      unitId: p.unitId,
-      issi: p.issi,
-      trigger: p.trigger,
-      raisedAt: e.ts,
-      presses: 1,
-      state: 'open',
-      owner: null,
-      acknowledgedAt: null,
-      outcome: null,
-      resolvedBy: null,
-      resolvedAt: null,
-      lastAlertAt: e.ts,
-    };
+    const raised = openedEmergency(e.payload, e.ts);
     emergencies.set(raised.id, raised);
     return raised;
   }

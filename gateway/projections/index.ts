@@ -179,8 +179,8 @@ export function journalFor(events: readonly JournalEvent[], role: string | null)
     // What the role does not see live (a report's words, a radio text, an order's terms): the
     // header and chain stay, the payload loses what identifies or locates a person. Gallery
     // events are cut to their subject's id below, for every role.
-    const seen = seesLive(role, e.type) || e.type.startsWith('subject.') ? e : { ...e, payload: withoutPersonal(e.type, e.payload) };
-    if (!caller && isEvent(seen, 'incident.reported') && seen.payload) return { ...seen, payload: withoutCaller(seen.payload) };
+    const told = !caller && isEvent(e, 'incident.reported') && e.payload ? { ...e, payload: withoutCaller(e.payload) } : e;
+    const seen = seesLive(role, e.type) || e.type.startsWith('subject.') ? told : { ...told, payload: withoutPersonal(e.type, told.payload) };
     return redactGallery<UntypedJournalEvent>(seen, role);
   });
 }
