@@ -54,9 +54,9 @@ export interface FleetRun {
   consoleProbe: (Summary & { missing: number }) | null;
   consolePositions: (Summary & { missing: number }) | null;
   emergency: Summary & { missing: number };
-  raised: Summary | null;
+  raised: (Summary & { samples: number[] }) | null;
   /** Townwatch only: publish → the emergency's alarm at the console (`emergency:raising`, before its commit). */
-  alarm: (Summary & { missing: number }) | null;
+  alarm: (Summary & { missing: number; samples: number[] }) | null;
   sutRssMb: number;
   sutCpuPct: number;
   /** The system's CPU time per 1,000 messages taken: its cost, which contention on a shared machine distorts far less than latency. */

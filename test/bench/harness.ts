@@ -222,20 +222,21 @@ export function joinPresses(sends: Record<number, number[]>, seen: (issi: number
 }
 
 /** Press → emergency.raised, for the presses that raised one (the others were repeats of an open emergency). */
-export function joinRaised(sends: Record<number, number[]>, obs: Observer): Summary {
-  return joinEmergencies(sends, obs, (seq) => obs.consoleRaised.get(seq)).summary;
+export function joinRaised(sends: Record<number, number[]>, obs: Observer): Summary & { samples: number[] } {
+  const { summary, samples } = joinEmergencies(sends, obs, (seq) => obs.consoleRaised.get(seq));
+  return { ...summary, samples };
 }
 
 /**
  * Press → its emergency's alarm at the console (`emergency:raising`, sent before the commit),
  * for the presses that raised one; `missing` counts emergencies raised without an alarm seen.
  */
-export function joinAlarms(sends: Record<number, number[]>, obs: Observer): Summary & { missing: number } {
-  const { summary, missing } = joinEmergencies(sends, obs, (seq) => {
+export function joinAlarms(sends: Record<number, number[]>, obs: Observer): Summary & { missing: number; samples: number[] } {
+  const { summary, missing, samples } = joinEmergencies(sends, obs, (seq) => {
     const id = obs.consoleRaisedIds.get(seq);
     return id === undefined ? undefined : (obs.consoleAlarms.get(id) ?? null);
   });
-  return { ...summary, missing };
+  return { ...summary, missing, samples };
 }
 
 /** Each press paired with its radio.emergency at the console, then `at(seq)`: a time, none expected (undefined), or missing (null). */
@@ -243,7 +244,7 @@ function joinEmergencies(
   sends: Record<number, number[]>,
   obs: Observer,
   at: (seq: number) => number | null | undefined,
-): { summary: Summary; missing: number } {
+): { summary: Summary; missing: number; samples: number[] } {
   const lat: number[] = [];
   let missing = 0;
   for (const [issi, times] of Object.entries(sends)) {
@@ -255,5 +256,6 @@ function joinEmergencies(
       else if (when !== undefined) lat.push(when - t);
     });
   }
-  return { summary: summarize(lat), missing };
+  // Each press's latency too (to 0.01 ms): the tails bench pools the presses of its runs.
+  return { summary: summarize(lat), missing, samples: lat.map((v) => Math.round(v * 100) / 100) };
 }

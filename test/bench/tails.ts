@@ -35,6 +35,9 @@ async function main(): Promise<void> {
     const raised = mine.map((r) => r.raised?.p99 ?? Number.NaN);
     const alarms = mine.map((r) => r.alarm?.p99 ?? Number.NaN);
     const alarmsWithin = mine.filter((r) => r.alarm && alarmMet(r.alarm)).length;
+    // A run's p99 of ~90 presses is its worst press; pooled, the runs' presses give a p99 that is not.
+    const pooledRaised = summarize(mine.flatMap((r) => r.raised?.samples ?? []));
+    const pooledAlarm = summarize(mine.flatMap((r) => r.alarm?.samples ?? []));
     const lost = mine.reduce((n, r) => n + r.unacked + r.subscriber.missing, 0);
     const broken = mine.filter((r) => r.journal && !r.journal.ok).length;
     const within = raised.filter((v) => v <= EMERGENCY_GOAL_MS).length;
@@ -45,6 +48,8 @@ async function main(): Promise<void> {
       alarmMedian: median(alarms),
       alarmsWithin,
       alarmsMissing: mine.reduce((n, r) => n + (r.alarm?.missing ?? 0), 0),
+      pooledRaised,
+      pooledAlarm,
       cells: [
         `${HANDSETS} × ${hz}`,
         mine.map((r) => fmt(r.subscriber.p99)).join(' / '),
@@ -84,6 +89,11 @@ async function main(): Promise<void> {
     met: Number.isFinite(r.raisedMedian) ? r.raisedMedian <= EMERGENCY_GOAL_MS : null,
   }));
   goals.push(
+    ...rows.map((r) => ({
+      goal: `4, pooled. ${HANDSETS} × ${r.hz} Hz: p99 over all ${r.pooledRaised.n} presses of the ${REPEATS} runs ≤ ${EMERGENCY_GOAL_MS} ms`,
+      measured: `emergency.raised ${fmt(r.pooledRaised.p99)} ms, the alarm ${fmt(r.pooledAlarm.p99)} ms (${r.pooledAlarm.n} alarms)`,
+      met: r.pooledRaised.n > 0 ? r.pooledRaised.p99 <= EMERGENCY_GOAL_MS : null,
+    })),
     ...rows.map((r) => ({
       goal: `4, the alarm. ${HANDSETS} × ${r.hz} Hz: the console's alarm (emergency:raising, before the commit) p99 ≤ ${EMERGENCY_GOAL_MS} ms (median of ${REPEATS} runs)`,
       measured: `${fmt(r.alarmMedian)} ms; ${r.alarmsWithin} of ${REPEATS} runs within, ${r.alarmsMissing} alarms missing`,
