@@ -334,12 +334,17 @@ export const LIVE_EVENT_PERMISSIONS: ReadonlyArray<readonly [string, Permission]
   ['security.', 'journal.read'],
 ];
 
+/** Each type's answer, once: the console socket asks for every event it broadcasts, per role. */
+const livePermissionOf = new Map<string, Permission | null>();
+
 /** The permission a role needs, beyond `live.view`, to see events of this type live (see LIVE_EVENT_PERMISSIONS). */
 export function liveEventPermission(type: string): Permission | null {
-  for (const [match, permission] of LIVE_EVENT_PERMISSIONS) {
-    if (match.endsWith('.') ? type.startsWith(match) : type === match) return permission;
+  let permission = livePermissionOf.get(type);
+  if (permission === undefined) {
+    permission = LIVE_EVENT_PERMISSIONS.find(([match]) => (match.endsWith('.') ? type.startsWith(match) : type === match))?.[1] ?? null;
+    livePermissionOf.set(type, permission);
   }
-  return null;
+  return permission;
 }
 
 /** Whether a role sees events of this type in the live picture. Fails closed: no role, nothing. */

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema';
 import { isEvent } from '../contract/is-event';
-import { can, rolesWith, seesLive, type Permission } from '../contract/policy';
+import { can, seesLive, type Permission } from '../contract/policy';
 import type { ConsoleRole } from '../contract/roles';
 import type { UntypedJournalEvent } from '../contract/events';
 import { withoutPersonal } from '../contract/personal';
@@ -101,9 +101,6 @@ export class Projections {
   }
 }
 
-/** Who may see footage records: the roles that handle evidence. */
-export const EVIDENCE_ROLES: ReadonlySet<string> = new Set(rolesWith('evidence.view'));
-
 /** The state a person with this console role may see: personal data only where the role needs it. */
 export function snapshotFor(state: StateSnapshot, role: string | null): StateSnapshot {
   // The gallery (names, dates of birth, markers) is never in a snapshot: each view of a subject
@@ -118,7 +115,7 @@ export function snapshotFor(state: StateSnapshot, role: string | null): StateSna
     subjects: [],
     emergencies: may('emergency.view') ? state.emergencies : [],
     alerts: may('alert.view') ? state.alerts : [],
-    evidence: role && EVIDENCE_ROLES.has(role) ? state.evidence : [],
+    evidence: may('evidence.view') ? state.evidence : [],
     cbos: may('subjects.view') ? state.cbos : [],
     breaches: may('tracking.view') ? state.breaches : [],
     tracks: may('tracking.view') ? state.tracks : { tracks: [], unlinked: [] },
@@ -172,7 +169,7 @@ function redactSearch<E extends { type: string; payload: unknown }>(e: E, role?:
  * longer their type's, so the rows are untyped.
  */
 export function journalFor(events: readonly JournalEvent[], role: string | null): UntypedJournalEvent[] {
-  const evidence = role !== null && EVIDENCE_ROLES.has(role);
+  const evidence = can(role, 'evidence.view');
   const caller = can(role, 'incident.caller');
   return events.map((e) => {
     if (!evidence && e.type.startsWith('evidence.')) return { ...e, payload: { evidenceId: stringField(e.payload, 'evidenceId') } };

@@ -42,8 +42,13 @@ const MAX_RESUME_EVENTS = 5000;
 const LIVE_ROLES: readonly ConsoleRole[] = rolesWith('live.view');
 const roomOf = (role: ConsoleRole): string => `live:${role}`;
 const LIVE_ROOMS = LIVE_ROLES.map(roomOf);
-/** The live rooms of the roles holding a stream's permission. */
-const roomsFor = (stream: keyof typeof SOCKET_STREAMS): string[] => LIVE_ROLES.filter((r) => can(r, SOCKET_STREAMS[stream])).map(roomOf);
+/** The live rooms of the roles holding a stream's permission, per stream (the policy does not change while running). */
+const STREAM_ROOMS = Object.fromEntries(
+  (Object.keys(SOCKET_STREAMS) as Array<keyof typeof SOCKET_STREAMS>).map((stream) => [
+    stream,
+    LIVE_ROLES.filter((r) => can(r, SOCKET_STREAMS[stream])).map(roomOf),
+  ]),
+) as Readonly<Record<keyof typeof SOCKET_STREAMS, string[]>>;
 /** How often coalesced positions go out: smooth enough for a map, cheap at fleet load. */
 const POSITION_FLUSH_MS = 250;
 /** Packets queued for a console before it is considered slow and skips position rounds. */
@@ -234,20 +239,20 @@ export class ConsoleSocket {
     }
     // The units as the projection now has them: the console shows the gateway's state, not its own guess.
     const units = this.deps.projections.units.takeChanged();
-    if (units.length) io.to(roomsFor('units:state')).emit('units:state', units);
+    if (units.length) io.to(STREAM_ROOMS['units:state']).emit('units:state', units);
     const incidents = this.deps.projections.incidents.takeChanged().map(withoutCaller);
-    if (incidents.length) io.to(roomsFor('incidents:state')).emit('incidents:state', incidents);
+    if (incidents.length) io.to(STREAM_ROOMS['incidents:state']).emit('incidents:state', incidents);
     broadcastOwnIncidents(io, incidents);
     broadcastBulletins(io, this.deps.projections.bulletins);
   }
 
   /**
-   * An emergency being raised, at once, to every console with the live picture (the rooms are
-   * those the policy gives `journal:events`, and so `emergency:raising`): the alarm sounds while
-   * the press is still being committed. Its journal event follows in `broadcast`.
+   * An emergency being raised, at once, to the live rooms of the roles the policy gives
+   * `emergency:raising`: the alarm sounds while the press is still being committed. Its journal
+   * event follows in `broadcast`.
    */
   emergencyRaising(notice: EmergencyNotice): void {
-    this.io?.to(roomsFor('emergency:raising')).emit('emergency:raising', notice);
+    this.io?.to(STREAM_ROOMS['emergency:raising']).emit('emergency:raising', notice);
   }
 
   /**
