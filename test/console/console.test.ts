@@ -270,16 +270,22 @@ describe('an emergency before its commit', () => {
       expect(await card.textContent()).toMatch(/EMERGENCY — SEC 12.*being recorded/);
       expect(await card.locator('[data-action="acknowledge"]').count()).toBe(0);
       await expect.poll(async () => (await tonesPlayed(controller.page)).length).toBeGreaterThan(0);
+      // Alt+A takes an emergency on record only: nothing to acknowledge yet, and nothing is sent.
+      await controller.page.keyboard.press('Alt+A');
+      expect(await card.getAttribute('data-state')).toBe('recording');
+      await screenshot(controller.page, 'emergency-recording');
       expect(gw.projections.emergencies.openFor('unit-07')).toBeUndefined();
     } finally {
       release();
     }
     await pressed;
     const em = await eventually(() => gw.projections.emergencies.openFor('unit-07'), 10_000, 'the emergency on record');
-    // The same card, now on record: the controller may take it.
+    // The same card, now on record: the controller may take it, from the keyboard.
     await expect.poll(() => card.getAttribute('data-state')).toBe('open');
     expect(await card.getAttribute('data-emergency')).toBe(em.id);
-    await card.locator('[data-action="acknowledge"]').click();
+    expect(journal('emergency.acknowledged', (e) => e.ref === em.id)).toEqual([]);
+    await card.locator('[data-action="acknowledge"]').waitFor();
+    await controller.page.keyboard.press('Alt+A');
     await eventually(() => journal('emergency.acknowledged', (e) => e.ref === em.id).length === 1, 10_000, 'acknowledged');
     await card.locator('[data-field="resolve-note"]').fill('Test press');
     await card.locator('[data-action="resolve-false"]').click();

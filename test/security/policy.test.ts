@@ -4,7 +4,8 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
-import { MQTT_CONSOLE_READ, routePolicy } from '../../gateway/contract/policy';
+import { EVENTS } from '../../gateway/contract/events';
+import { liveEventPermission, MQTT_CONSOLE_READ, routePolicy } from '../../gateway/contract/policy';
 import { renderPolicyMarkdown, withPolicySection } from '../../gateway/contract/policy-md';
 import { TOPICS } from '../../gateway/contract/topics';
 import { declareRoutePolicies } from '../../gateway/http/route-policy';
@@ -22,6 +23,22 @@ describe('the access policy', () => {
     await app.ready();
     expect(app.hasRoute({ method: 'GET', url: '/api/backdoor' })).toBe(false);
     await app.close();
+  });
+
+  it('guards every event that carries personal data in the live picture, beyond live.view, unless reviewed here', () => {
+    // Seen by every live role on purpose: where units are (the live map is what live.view is), who
+    // reported a camera fault, a TAK client's address (the engineer's work); the rest never reach a
+    // console (HIDDEN) and stay whole in the raw journal.
+    const reviewed = [
+      ...['radio.position', 'unit.lost-contact'],
+      ...['cctv.fault', 'tak.client-connected'],
+      ...['mqtt.connected', 'mqtt.disconnected', 'quarantine.message'],
+    ];
+    const unguarded = Object.entries(EVENTS)
+      .filter(([, spec]) => spec.privacy.personal.length > 0 || spec.privacy.positions.length > 0 || spec.privacy.header === 'subject')
+      .map(([type]) => type)
+      .filter((type) => liveEventPermission(type) === null && !reviewed.includes(type));
+    expect(unguarded).toEqual([]);
   });
 
   it('names a read rule for every contract topic', () => {
