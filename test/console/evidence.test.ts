@@ -99,6 +99,7 @@ describe('the evidence panel', () => {
 
     await row.click();
     await expect.poll(() => s.page.locator('#custody-log').textContent()).toMatch(/evidence\.verified[\s\S]*evidence\.viewed · secmgr/);
+    expect(await s.page.locator('#custody-log').textContent()).toMatch(/evidence\.verified · Security Office Dock A/);
     expect(await s.page.locator('#evidence-detail').textContent()).toContain(id);
     expect(await s.page.locator('#evidence-detail').textContent()).toMatch(/DockSecurity Office Dock A bay 1/);
     // Exported under the name a player expects: the camera and the start in site time.

@@ -185,7 +185,11 @@ export function evidenceView(ctx: Ctx): View {
     if (custody && selected === id) {
       fill(
         custodyList,
-        custody.map((c) => h('li', {}, h('time', {}, dateTime(c.ts)), ` ${c.type}`, h('span', { class: 'muted' }, ` · ${c.actor ?? c.source}`))),
+        custody.map((c) => {
+          // A person by their username; a dock by its name, not `dock:dock-1`.
+          const by = c.actor ?? (c.source.startsWith('dock:') ? dockName(c.source.slice('dock:'.length)) : c.source);
+          return h('li', {}, h('time', {}, dateTime(c.ts)), ` ${c.type}`, h('span', { class: 'muted' }, ` · ${by}`));
+        }),
       );
     }
   };
