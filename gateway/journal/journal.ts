@@ -302,11 +302,17 @@ export class Journal implements JournalStore {
    * Sends on the next turn, so everything appended in this one (and its microtasks) joins; under
    * load, after `commitDelayMs`, so more join. An urgent append goes at once: the rest of a busy
    * turn (a commit's projections and broadcasts) is not worth waiting for to batch emergencies,
-   * which come one at a time.
+   * which come one at a time. So does a full batch (`batchCap`): waiting for the turn's end
+   * would not make it bigger, and the writer commits it while this thread gathers the next.
    */
   private schedule(): void {
     if (this.held || this.queued === 0) return;
     if (this.urgent.length > 0 && this.inFlight < URGENT_IN_FLIGHT) {
+      this.writeNext();
+      return;
+    }
+    if (this.pending.length >= this.batchCap() && this.inFlight < this.ordinaryLimit()) {
+      this.stopGathering();
       this.writeNext();
       return;
     }
@@ -342,10 +348,16 @@ export class Journal implements JournalStore {
   private cancelDelay(): void {
     if (!this.delay) return;
     this.hurry = true;
+    this.stopGathering();
+    this.schedule();
+  }
+
+  /** Ends the commit delay's wait, if one is running: the batch it gathers is going now. */
+  private stopGathering(): void {
+    if (!this.delay) return;
     clearTimeout(this.delay);
     this.delay = null;
     this.scheduled = false;
-    this.schedule();
   }
 
   private get queued(): number {

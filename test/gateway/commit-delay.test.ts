@@ -106,6 +106,17 @@ describe('a backlog', () => {
     expect(events[31]!.ts).toBeLessThan(busyUntil); // the second batch was committed meanwhile
     expect(events[47]!.ts).toBeGreaterThanOrEqual(busyUntil); // only two at a time
   });
+  it('sends a batch to the writer as soon as it is full: the rest of a busy turn does not hold it', async () => {
+    const { journal, batches } = await openJournal({ commitDelayMs: 0, maxBatch: 16 });
+    const full = Array.from({ length: 16 }, (_, i) => journal.append(position(i)));
+    const next = journal.append(position(16)); // the next batch starts gathering
+    // The rest of this turn: more packets read, a commit's projections and broadcasts…
+    const busyUntil = keepBusy(1_000);
+    const committed = await Promise.all(full);
+    expect(committed.map((e) => e.ts < busyUntil)).toEqual(Array(16).fill(true)); // committed meanwhile
+    expect((await next).ts).toBeGreaterThanOrEqual(busyUntil);
+    expect(batches.slice(0, 2)).toEqual([16, 1]);
+  });
 });
 
 describe('the urgent lane', () => {
