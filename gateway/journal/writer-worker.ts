@@ -17,6 +17,13 @@ import { MIGRATE_SQL, SAVE_CURSOR_SQL, SCHEMA_SQL } from './schema';
 import { GENESIS_HASH } from './types';
 
 type Row = [number, string, number, string, string, string | null, string | null, string | null, string | null, string, string, string, string];
+const COLUMNS = 13;
+/**
+ * Rows per INSERT statement: a statement per row spends about a fifth of the insert's time
+ * binding, stepping and resetting; eight rows to a statement save most of that. A batch's
+ * remainder goes a row at a time.
+ */
+const ROWS_PER_INSERT = 8;
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker runs only as a worker thread');
@@ -56,12 +63,21 @@ function open(path: string, synchronous: 'full' | 'normal'): Head {
   const legacyCursor = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uplink_cursor'").get();
   if (legacyCursor) conn.transaction(() => conn.exec(MIGRATE_SQL))();
   // Positional parameters: binding by name costs a property lookup per column per row.
-  const stmt = conn.prepare(
-    `INSERT INTO events (seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payload_sha256, prev_hash, hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const values = `(${Array<string>(COLUMNS).fill('?').join(', ')})`;
+  const into = 'INSERT INTO events (seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payload_sha256, prev_hash, hash) VALUES';
+  const one = conn.prepare(`${into} ${values}`);
+  const many = conn.prepare(`${into} ${Array<string>(ROWS_PER_INSERT).fill(values).join(', ')}`);
+  const params: unknown[] = [];
   insert = conn.transaction((rows: Row[]) => {
-    for (const row of rows) stmt.run(row);
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+      for (let r = 0; r < ROWS_PER_INSERT; r++) {
+        const row = rows[i + r]!;
+        for (let c = 0; c < COLUMNS; c++) params[r * COLUMNS + c] = row[c];
+      }
+      many.run(params);
+    }
+    for (; i < rows.length; i++) one.run(rows[i]!);
   });
   const eraseOne = conn.prepare('UPDATE events SET payload = NULL WHERE seq = ?');
   erase = conn.transaction((seqs: number[]) => {

@@ -33,34 +33,48 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'tw-bench-'));
 }
 
-function rawInserts(): number {
+/**
+ * better-sqlite3 inserting the journal's rows in transactions of BATCH, without hashing or
+ * chaining: a statement per row (the goal's baseline), or `rowsPerStatement` rows to each
+ * statement, as the journal's writer has inserted since 2026-12-08 (shown beside, for the
+ * reader to judge how much of the ratio that choice makes).
+ */
+function rawInserts(rowsPerStatement = 1): number {
   const dir = tmp();
   const db = new Database(join(dir, 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.exec(SCHEMA_SQL);
-  const stmt = db.prepare(
-    'INSERT INTO events (seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payload_sha256, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
-  );
+  const into = 'INSERT INTO events (seq, id, ts, source, type, actor, subject, ref, dedupe, payload, payload_sha256, prev_hash, hash) VALUES';
+  const values = '(?,?,?,?,?,?,?,?,?,?,?,?,?)';
+  const one = db.prepare(`${into} ${values}`);
+  const many = db.prepare(`${into} ${Array<string>(rowsPerStatement).fill(values).join(',')}`);
+  // Same row shape and sizes as the journal's.
+  const row = (i: number): unknown[] => [
+    i + 1,
+    `01J${String(i).padStart(23, '0')}`,
+    Date.now(),
+    'mqtt:bench',
+    'radio.position',
+    null,
+    'radio:2001',
+    null,
+    null,
+    JSON.stringify(payload(i)),
+    'x'.repeat(64),
+    'y'.repeat(64),
+    'z'.repeat(64),
+  ];
   const insert = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      // Same row shape and sizes as the journal's, without hashing or chaining.
-      stmt.run(
-        i + 1,
-        `01J${String(i).padStart(23, '0')}`,
-        Date.now(),
-        'mqtt:bench',
-        'radio.position',
-        null,
-        'radio:2001',
-        null,
-        null,
-        JSON.stringify(payload(i)),
-        'x'.repeat(64),
-        'y'.repeat(64),
-        'z'.repeat(64),
-      );
+    let i = from;
+    if (rowsPerStatement > 1) {
+      for (; i + rowsPerStatement <= to; i += rowsPerStatement) {
+        const params: unknown[] = [];
+        for (let k = i; k < i + rowsPerStatement; k++) params.push(...row(k));
+        many.run(params);
+      }
     }
+    for (; i < to; i++) one.run(row(i));
   });
   const t0 = performance.now();
   for (let i = 0; i < TOTAL; i += BATCH) insert(i, Math.min(TOTAL, i + BATCH));
@@ -175,6 +189,7 @@ const fmt = (v: number, d = 1) => v.toFixed(d);
 
 async function main(): Promise<void> {
   const raw = rawInserts();
+  const rawMulti = rawInserts(8);
   const journal = await journalAppends();
   const unwaited = await journalAppendsUnwaited();
   const idle = await paced(false);
@@ -185,15 +200,18 @@ async function main(): Promise<void> {
     events: TOTAL,
     appendRate: {
       rawSqlite: Math.round(raw),
+      rawSqliteEightRowsPerStatement: Math.round(rawMulti),
       journal: Math.round(journal),
       ratio: +(journal / raw).toFixed(2),
       journalUnwaited: Math.round(unwaited),
       unwaitedRatio: +(unwaited / raw).toFixed(2),
+      ratioToEightRowsPerStatement: +(journal / rawMulti).toFixed(2),
     },
     paced5000: { baseline: idle, journal: loaded },
   };
   console.log('\nJournal append (same rows, WAL, synchronous=FULL, batches of 500)');
   console.log(`  raw better-sqlite3 inserts   ${fmt(raw, 0)} events/s`);
+  console.log(`  raw, 8 rows per statement    ${fmt(rawMulti, 0)} events/s   (journal ${result.appendRate.ratioToEightRowsPerStatement}× this)`);
   console.log(`  Townwatch journal (hash+chain) ${fmt(journal, 0)} events/s   ratio ${result.appendRate.ratio} (goal ≥ 0.8)`);
   console.log(`  journal, producers not waiting ${fmt(unwaited, 0)} events/s   ratio ${result.appendRate.unwaitedRatio}`);
   console.log(`\nSteady ${PACED_RATE} events/s for ${PACED_SECONDS} s                 no journal   journal`);
@@ -201,15 +219,17 @@ async function main(): Promise<void> {
   console.log(`  commit p50 / p99 / max (ms)                    ${fmt(loaded.commitP50Ms, 2)} / ${fmt(loaded.commitP99Ms, 2)} / ${fmt(loaded.commitMaxMs, 2)}`);
   console.log(`  append→durable p99 (ms)                        ${fmt(loaded.appendP99Ms, 2)}   mean batch ${fmt(loaded.meanBatch)}`);
   const file = join(import.meta.dirname, 'results', `${result.date.slice(0, 10)}-journal${quick ? '-quick' : ''}.json`);
-  const tables = [
-    goalsTable('journal (goal 6)', [
-      {
-        goal: '6. journal append ≥ 0.8× raw better-sqlite3 batched inserts of the same rows',
-        measured: `${fmt(journal, 0)} vs ${fmt(raw, 0)} events/s = ${result.appendRate.ratio}×`,
-        met: result.appendRate.ratio >= 0.8,
-      },
-    ]),
+  const goal = goalsTable('journal (goal 6)', [
+    {
+      goal: '6. journal append ≥ 0.8× raw better-sqlite3 batched inserts of the same rows',
+      measured: `${fmt(journal, 0)} vs ${fmt(raw, 0)} events/s = ${result.appendRate.ratio}×`,
+      met: result.appendRate.ratio >= 0.8,
+    },
+  ]);
+  goal.notes = [
+    `Raw inserts are a statement per row, in transactions of ${BATCH}. The journal's writer puts 8 rows in a statement; raw inserts doing the same reach ${fmt(rawMulti, 0)} events/s (journal ${result.appendRate.ratioToEightRowsPerStatement}× that).`,
   ];
+  const tables = [goal];
   writeFileSync(file, `${JSON.stringify({ ...result, tables }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }

@@ -14,6 +14,7 @@ import { Journal } from '../../gateway/journal/journal';
 import { JournalReader, type EventQuery } from '../../gateway/journal/reader';
 import type { JournalStore } from '../../gateway/journal/store';
 import type { JournalEvent, UntypedAppendInput } from '../../gateway/journal/types';
+import { verifyJournal } from '../../gateway/journal/verify';
 import { Outbox } from '../../gateway/uplink/outbox';
 import { ROOT } from '../helpers/gateway';
 import { untyped } from '../helpers/untyped';
@@ -74,6 +75,32 @@ describe('journal conformance: append and read', () => {
     expect(journal.reader.head()).toEqual({ seq: all.length, hash: all.at(-1)!.hash });
     expect(journal.reader.get(999)).toBeNull();
     expect(journal.reader.header(999)).toBeNull();
+  });
+
+  it('reads back a batch of many rows as exactly as rows appended one by one, with an intact chain', async () => {
+    const { journal, path } = await openJournal();
+    // One commit of 23 rows: the writer inserts eight rows to a statement, and the rest one by one.
+    const inputs = Array.from({ length: 23 }, (_, i) => ({ ...FIXTURE[i % FIXTURE.length]!, payload: { i, of: FIXTURE[i % FIXTURE.length]!.payload } }));
+    const appended = await Promise.all(inputs.map((input) => journal.append(untyped(input))));
+    expect(new Set(appended.map((e) => e.ts)).size).toBe(1); // one commit
+    const read = journal.reader.events();
+    expect(read).toEqual(appended);
+    for (const [i, e] of read.entries()) {
+      expect([e.seq, e.type, e.subject, e.ref, e.actor, e.payload]).toEqual([
+        i + 1,
+        inputs[i]!.type,
+        inputs[i]!.subject ?? null,
+        inputs[i]!.ref ?? null,
+        inputs[i]!.actor ?? null,
+        inputs[i]!.payload,
+      ]);
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(verifyJournal(db)).toMatchObject({ ok: true, count: 23 });
+    } finally {
+      db.close();
+    }
   });
 
   it('orders by seq: concurrent appends get contiguous seqs, read oldest first or newest first', async () => {
