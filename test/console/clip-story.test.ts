@@ -87,6 +87,7 @@ describe('a clip from a live camera, as evidence', () => {
     await expect
       .poll(() => status.textContent(), { timeout: 30_000 })
       .toMatch(/^Recorded cam-01_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.mp4 \(\d+ kB, SHA-256 [0-9a-f]{12}…\)$/);
+    const recordedText = await status.textContent();
     await op.page.locator('#bookmark-note').fill('Man in a grey hoodie lifts the bag');
     await op.page.getByRole('button', { name: 'Bookmark now' }).click();
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('Bookmarked Market Square');
@@ -96,7 +97,9 @@ describe('a clip from a live camera, as evidence', () => {
 
     const [recorded] = journal('evidence.clip-recorded');
     expect(recorded?.actor).toBe('operator');
-    const clip = recorded!.payload as { evidenceId: string; sha256: string; name: string; incidentId: string };
+    const clip = recorded!.payload as { evidenceId: string; sha256: string; size: number; name: string; incidentId: string };
+    // The clip as journaled, its size read as everywhere else in the console (kB of 1,000 bytes).
+    expect(recordedText).toBe(`Recorded ${clip.name} (${Math.round(clip.size / 1000)} kB, SHA-256 ${clip.sha256.slice(0, 12)}…)`);
     expect(clip.incidentId).toBe(incident.incidentId);
     expect(journal('cctv.bookmark').map((e) => [e.actor, (e.payload as { incidentId?: string }).incidentId])).toEqual([['operator', incident.incidentId]]);
 

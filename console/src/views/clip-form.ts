@@ -1,7 +1,7 @@
 import type { EvidenceRecord } from '../../../gateway/contract/socket';
 import { ApiFailure } from '../api';
 import type { Ctx } from '../context';
-import { h } from '../dom';
+import { h, size } from '../dom';
 import { incidentSelect } from '../incident-pick';
 import { may } from '../roles';
 
@@ -57,7 +57,7 @@ export function clipForm(ctx: Ctx): HTMLElement | null {
     ctx.api
       .post<EvidenceRecord>(`/api/cameras/${encodeURIComponent(camera.value)}/clips`, body)
       .then((r) => {
-        status.textContent = `Recorded ${r.name} (${Math.round(r.size / 1024)} kB, SHA-256 ${r.receivedSha256.slice(0, 12)}…)`;
+        status.textContent = `Recorded ${r.name} (${size(r.size)}, SHA-256 ${r.receivedSha256.slice(0, 12)}…)`;
         status.dataset.evidence = r.id;
         ctx.notify(`Clip of ${name} saved as evidence`);
       }, failed)
