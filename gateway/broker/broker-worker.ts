@@ -12,11 +12,14 @@ import type { RateLimit } from '../auth/token-bucket';
 import { isUrgent } from '../journal/lanes';
 import type { AppendInput } from '../journal/types';
 import { MqttBroker, type BrokerAccounts, type BrokerJournal, type BrokerLog, type BrokerMetrics } from './broker';
+import { quietDisabledDebug } from './quiet-debug';
 import { RelayedStream } from './stream-relay';
 import { Outbox, type BrokerThreadData, type FromBroker, type LogLevel, type MetricDelta, type ToBroker } from './thread-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('broker-worker runs only as a worker thread');
+// Before aedes is loaded (MqttBroker.start).
+quietDisabledDebug();
 const data = workerData as BrokerThreadData;
 
 /** Counters since the last batch, by `kind label`; sent at the end of each batch. */

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { Aedes, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { LoginOutcome, Principal } from '../auth/accounts';
 import type { Lockout } from '../auth/login-throttle';
 import { PublishThrottle } from '../auth/publish-throttle';
@@ -144,6 +144,9 @@ export class MqttBroker implements MqttPublisher {
   }
 
   async start(): Promise<void> {
+    // Loaded here rather than imported: the broker thread first makes mqtt-packet's disabled
+    // debug calls free (quiet-debug.ts), which must happen before mqtt-packet is loaded.
+    const { Aedes } = await import('aedes');
     const aedes = await Aedes.createBroker({
       // No cap on messages being delivered at once. With aedes's default (100), a backlog
       // waits in mqemitter's array queue, whose shift() is O(n) once the array is large: under
