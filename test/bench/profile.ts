@@ -3,6 +3,11 @@
  * with V8's CPU profiler on in the gateway (main thread and workers), then the heaviest
  * functions by self time, grouped by source file. It answers "where does the time per message
  * go", which the fleet bench's CPU column only sums up. Profiles are kept in the folder printed.
+ *
+ * It also prints each of the gateway's threads' CPU time during the load, from /proc. A CPU
+ * profile counts a thread as busy while it waits to be scheduled, so only these say what each
+ * thread costs. With `TW_GATEWAY_NODE_ARGS=' '` the profiler is off and they carry none of its
+ * own cost.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +58,22 @@ function top(map: Map<string, number>, total: number, count: number): string[] {
     .map(([name, ms]) => `${((100 * ms) / total).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`);
 }
 
+/** CPU time (ms) each of a process's threads has used so far, by thread id (Linux: /proc). */
+function threadCpuMs(pid: number): Map<number, number> {
+  const msPerTick = 1000 / 100; // USER_HZ
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * msPerTick); // utime + stime
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'tw-profile-'));
 await buildGateway();
 process.env.TW_GATEWAY_NODE_ARGS ??= `--cpu-prof --cpu-prof-dir=${dir}`;
@@ -64,8 +85,17 @@ try {
   await obs.start(sys, { console: true, resolveEmergencies: true });
   const conn = await lg.connect({ url: `mqtt://127.0.0.1:${sys.mqttPort}`, clients: fleetClients(sys, n), concurrency: 100, subscribeDown: true });
   if (conn.failed > 0) throw new Error(`${conn.failed} handsets could not connect`);
+  const before = threadCpuMs(sys.pid);
   const r = await lg.run({ hz, seconds, warmupSeconds: 2, probeEveryMs: 50, probeBytes: 100, emergencyEveryMs: 250 });
+  const after = threadCpuMs(sys.pid);
   acked = r.acked;
+  const perThousand = (ms: number) => ((1000 * ms) / Math.max(acked, 1)).toFixed(1);
+  const used = [...after].map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  console.log(`\nCPU per thread during the load, ms per 1,000 acked messages (${acked} acked), in the order the threads started:`);
+  console.log("(the main thread; V8's platform threads: GC and compilers; then the journal writer, the broker thread and time travel as they start)");
+  for (const [tid, ms] of used.sort((a, b) => a[0] - b[0]))
+    console.log(`  ${tid === sys.pid ? 'main  ' : String(tid).padEnd(6)} ${perThousand(ms).padStart(7)}`);
+  console.log(`  all    ${perThousand(used.reduce((sum, [, ms]) => sum + ms, 0)).padStart(7)}`);
   await obs.settle();
 } finally {
   await obs.close();
