@@ -273,6 +273,10 @@ describe('an emergency before its commit', () => {
       // Alt+A takes an emergency on record only: nothing to acknowledge yet, and nothing is sent.
       await controller.page.keyboard.press('Alt+A');
       expect(await card.getAttribute('data-state')).toBe('recording');
+      // The unit's row and marker on the map say so already, as the card does.
+      const row = controller.page.locator('tr[data-unit="unit-07"]');
+      await expect.poll(() => row.locator('td:nth-child(2)').textContent()).toBe('EMERGENCY');
+      expect(await row.getAttribute('class')).toMatch(/in-emergency/);
       await screenshot(controller.page, 'emergency-recording');
       expect(gw.projections.emergencies.openFor('unit-07')).toBeUndefined();
     } finally {
@@ -306,6 +310,8 @@ describe('an emergency before its commit', () => {
       side.close();
     }
     expect(await card.textContent()).toMatch(/EMERGENCY — SEC 15.*NOT RECORDED.*disk full.*the handset sends it again/);
+    // Not on record, so the unit's row does not claim an emergency: the card is where it is told.
+    await expect.poll(() => controller.page.locator('tr[data-unit="unit-08"] td:nth-child(2)').textContent()).not.toBe('EMERGENCY');
     await screenshot(controller.page, 'emergency-unrecorded');
     await card.locator('[data-action="dismiss"]').click();
     await card.waitFor({ state: 'detached' });

@@ -137,7 +137,10 @@ export function mapView(ctx: Ctx): View {
   const drawUnits = () => {
     const { store, now } = picture();
     // The gateway's units projection says which units are in emergency (`emergencyId`).
-    const emergencyUnits = new Set([...store.units.values()].filter((u) => u.emergencyId !== null).map((u) => u.id));
+    // A press being recorded (announced before its commit) marks its unit as the card does; one
+    // the journal refused does not: its card says so, and the unit is not in an emergency on record.
+    const recording = new Set([...store.raising.values()].filter((n) => n.state === 'recording').map((n) => n.unitId));
+    const emergencyUnits = new Set([...store.units.values()].filter((u) => u.emergencyId !== null || recording.has(u.id)).map((u) => u.id));
     for (const u of store.units.values()) {
       const m = unitMarker(u);
       // A unit with no fix at the moment shown (replay) is not on the map.
@@ -179,7 +182,7 @@ export function mapView(ctx: Ctx): View {
         u.callsign,
         u.talking ? h('span', { class: 'chip' }, 'talking') : null,
       );
-      state!.textContent = u.emergencyId ? 'EMERGENCY' : u.lostContact ? 'Lost contact' : (STATE_LABEL[u.state] ?? u.state);
+      state!.textContent = emergencyUnits.has(u.id) ? 'EMERGENCY' : u.lostContact ? 'Lost contact' : (STATE_LABEL[u.state] ?? u.state);
       fix!.textContent = fixAge === null ? 'no fix' : age(fixAge);
     }
   };
