@@ -21,17 +21,18 @@ interface DebugFactory {
  */
 export function quietDisabledDebug(): boolean {
   const here = createRequire(import.meta.url);
-  let fromMqttPacket: NodeJS.Require;
+  let mqttPacket: string;
   let path: string;
   try {
-    fromMqttPacket = createRequire(here.resolve('mqtt-packet'));
-    path = fromMqttPacket.resolve('debug');
+    mqttPacket = here.resolve('mqtt-packet');
+    path = createRequire(mqttPacket).resolve('debug');
   } catch {
     return false;
   }
-  if (here.cache[here.resolve('mqtt-packet')]) return false;
-  const real = fromMqttPacket('debug') as DebugFactory;
-  const cached = fromMqttPacket.cache[path];
+  // One module cache per thread, whichever require looks at it.
+  if (here.cache[mqttPacket]) return false;
+  const real = here(path) as DebugFactory;
+  const cached = here.cache[path];
   if (!cached) return false;
   const silent = (namespace: string) =>
     Object.assign(() => {}, { namespace, enabled: false, log: () => {}, extend: (sub: string) => quiet(`${namespace}:${sub}`) });

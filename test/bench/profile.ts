@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGateway } from '../../gateway/build';
 import { LoadGen, Observer } from './harness';
+import { threadCpuMs } from './stats';
 import { fleetClients, startSystem } from './systems';
 
 const [n = 1000, hz = 5, seconds = 15] = process.argv.slice(2).map(Number);
@@ -56,22 +57,6 @@ function top(map: Map<string, number>, total: number, count: number): string[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, ms]) => `${((100 * ms) / total).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`);
-}
-
-/** CPU time (ms) each of a process's threads has used so far, by thread id (Linux: /proc). */
-function threadCpuMs(pid: number): Map<number, number> {
-  const msPerTick = 1000 / 100; // USER_HZ
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * msPerTick); // utime + stime
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-profile-'));

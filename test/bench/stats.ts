@@ -2,7 +2,7 @@
  * Numbers for the benchmarks: a clock shared by processes, percentiles, and what a process
  * costs (resident memory and CPU, read from /proc so the measured process runs unmodified).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Milliseconds on CLOCK_MONOTONIC, which is system-wide: a time taken in the load generator and
@@ -31,12 +31,30 @@ export const fmtS = (s: Summary, digits = 1): string => (s.n ? `${fmt(s.p50, dig
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ): 100 on every Linux we run on. */
 const TICKS = 100;
 
+/** CPU time (user + system) in a /proc `stat` file: a process's, or one thread's (`task/<tid>/stat`). */
+function cpuMsIn(statFile: string): number {
+  // The command name may contain spaces; the fields after its closing paren are fixed.
+  const stat = readFileSync(statFile, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+}
+
+/** CPU time (ms) each of a process's threads has used so far, by thread id. */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), cpuMsIn(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 function readStat(pid: number): { cpuMs: number; rssMb: number } | null {
   try {
-    // The command name may contain spaces; the fields after its closing paren are fixed.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuMs = ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+    const cpuMs = cpuMsIn(`/proc/${pid}/stat`);
     const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return { cpuMs, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
   } catch {
