@@ -9,6 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { TsSegmenter } from '../../devices/cctv/mpegts';
@@ -121,6 +122,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  const loadavgAtStart = loadavg(); // the machine is shared: say how busy it was
   const [clientPort, sourcePort] = [await freePort(), await freePort()];
   const sim = new RtspCameraSim({
     cameras: names,
@@ -196,7 +198,7 @@ async function main(): Promise<void> {
       `| ${r.cameras} | ${r.viewersPerCamera} | ${r.fpsMin} / ${r.fpsMedian} | ${r.kbpsPerViewer} | ${r.gatewayCpuPct}% | ${r.ffmpegCpuPct}% | ${r.simCpuPct}% | ${r.machineBusyPct}% | ${r.gatewayRssMb} MB | ${r.ffmpegPssMb} MB |`,
     );
   }
-  const result = { bench: 'cctv', date: new Date().toISOString(), quick, size: SIZE, fps: FPS, windowSeconds: WINDOW_S, rows };
+  const result = { bench: 'cctv', date: new Date().toISOString(), quick, loadavgAtStart, size: SIZE, fps: FPS, windowSeconds: WINDOW_S, rows };
   const file = join(import.meta.dirname, 'results', `${result.date.slice(0, 10)}-cctv${quick ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   const eight = rows.filter((r) => r.cameras === 8);

@@ -4,7 +4,7 @@
  * Measured side by side in one run; results go to test/bench/results/.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -188,6 +188,7 @@ async function paced(withJournal: boolean): Promise<Paced> {
 const fmt = (v: number, d = 1) => v.toFixed(d);
 
 async function main(): Promise<void> {
+  const loadavgAtStart = loadavg(); // the machine is shared: say how busy it was
   const raw = rawInserts();
   const rawMulti = rawInserts(8);
   const journal = await journalAppends();
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
   const loaded = await paced(true);
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    machine: { cpus: cpus().length, node: process.version, loadavgAtStart },
     events: TOTAL,
     appendRate: {
       rawSqlite: Math.round(raw),

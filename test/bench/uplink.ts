@@ -8,7 +8,7 @@
  * a shop report (sent minimised).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
@@ -146,6 +146,7 @@ async function catchUp(broker: MosquittoBroker, pgUrl: string): Promise<CatchUp>
 }
 
 async function main(): Promise<void> {
+  const loadavgAtStart = loadavg(); // the machine is shared: say how busy it was
   const users = { 'site-uplink': 'uplink-secret-3141', region: 'region-secret-2718' };
   const [pgServer, broker] = await Promise.all([startPostgres(), startMosquitto({ users })]);
   try {
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     const outage = await catchUp(broker, pgServer.url);
     const result = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version },
+      machine: { cpus: cpus().length, node: process.version, loadavgAtStart },
       events: N,
       mix: '90% radio.position (chain link), 10% shop.report (minimised); 500 events per message',
       forwardEventsPerSecond: rates,
